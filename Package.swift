@@ -6,14 +6,30 @@ import PackageDescription
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP2 = Target.Dependency.product(name: "NIOHTTP2", package: "swift-nio-http2")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
 var targets: [Target] = [
     .target(name: "BillingCore", path: "Shared/BillingCore"),
+    .target(
+        name: "BillingRPC",
+        dependencies: ["BillingCore", nioCore, logging, .product(name: "NIOFoundationCompat", package: "swift-nio")],
+        path: "Shared/BillingRPC"),
+    .target(
+        name: "BillingRPCHTTP2",
+        dependencies: ["BillingRPC", nioCore, nioPosix, nioHTTP2, logging, serviceLifecycle],
+        path: "Shared/BillingRPCHTTP2"),
 ]
 
 var products: [Product] = []
 
 targets += [
     .testTarget(name: "BillingCoreTests", dependencies: ["BillingCore"], path: "Tests/BillingCoreTests"),
+    .testTarget(
+        name: "BillingRPCTests",
+        dependencies: ["BillingRPC", "BillingRPCHTTP2", nioCore, nioPosix, nioHTTP2, serviceLifecycle, logging],
+        path: "Tests/BillingRPCTests"),
 ]
 
 let package = Package(

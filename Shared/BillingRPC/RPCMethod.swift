@@ -1,0 +1,75 @@
+import BillingCore
+
+/// Whether a method answers once or streams several responses.
+public enum RPCMethodKind: String, Sendable, Hashable {
+    case unary
+    case serverStreaming = "server streaming"
+}
+
+/// What every method declaration tells the router, the client and the docs generator.
+public protocol RPCMethodDescriptor: Sendable {
+    /// `billing.<ctx>.v1.<Service>/<Method>`; never changes once published.
+    var name: String { get }
+    var kind: RPCMethodKind { get }
+    /// Safe to send twice (reads, and writes keyed by the request itself); the client retries only these
+    /// or calls that carry an idempotency key.
+    var isIdempotent: Bool { get }
+    /// Business calls need the `billing-tenant` header; health checks do not.
+    var requiresTenant: Bool { get }
+    var summary: String { get }
+    var requestSchema: CodableSchema { get }
+    var responseSchema: CodableSchema { get }
+}
+
+extension RPCMethodDescriptor {
+    /// The HTTP/2 `:path` of the call.
+    public var path: String { "/" + name }
+}
+
+/// A method with one request and one response, declared once in a context's Contract target.
+public struct UnaryMethod<Request: Codable & Sendable, Response: Codable & Sendable>: RPCMethodDescriptor {
+    public let name: String
+    public let isIdempotent: Bool
+    public let requiresTenant: Bool
+    public let summary: String
+    public var kind: RPCMethodKind { .unary }
+
+    /// - Parameters:
+    ///   - service: `billing.<ctx>.v1.<Service>`.
+    ///   - method: the method name, UpperCamelCase.
+    public init(service: String, method: String, idempotent: Bool = false, requiresTenant: Bool = true, summary: String) {
+        self.name = service + "/" + method
+        self.isIdempotent = idempotent
+        self.requiresTenant = requiresTenant
+        self.summary = summary
+    }
+
+    public var requestSchema: CodableSchema { .of(Request.self) }
+    public var responseSchema: CodableSchema { .of(Response.self) }
+}
+
+/// A method with one request and a stream of responses.
+public struct ServerStreamingMethod<Request: Codable & Sendable, Response: Codable & Sendable>: RPCMethodDescriptor {
+    public let name: String
+    public let isIdempotent: Bool
+    public let requiresTenant: Bool
+    public let summary: String
+    public var kind: RPCMethodKind { .serverStreaming }
+
+    public init(service: String, method: String, idempotent: Bool = true, requiresTenant: Bool = true, summary: String) {
+        self.name = service + "/" + method
+        self.isIdempotent = idempotent
+        self.requiresTenant = requiresTenant
+        self.summary = summary
+    }
+
+    public var requestSchema: CodableSchema { .of(Request.self) }
+    public var responseSchema: CodableSchema { .of(Response.self) }
+}
+
+/// A context's published API: its methods, for the docs generator and tests.
+public protocol RPCServiceDescription {
+    /// The context name as used in proto-docs (`accounts`).
+    static var contextName: String { get }
+    static var methods: [any RPCMethodDescriptor] { get }
+}

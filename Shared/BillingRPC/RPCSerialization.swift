@@ -1,0 +1,61 @@
+import BillingCore
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// JSON on the internal wire: Foundation's coder with RFC 3339 dates (microseconds) and the
+/// digit-string forms of `Money`, `Credits` and `DecimalNumber`; unknown keys are ignored.
+public enum RPCSerialization {
+    public static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.format(date))
+        }
+        return encoder
+    }
+
+    public static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 timestamp")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    public static func encode<T: Encodable>(_ value: T, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(RPCError) -> ByteBuffer {
+        do {
+            let data = try makeEncoder().encode(value)
+            var buffer = allocator.buffer(capacity: data.count)
+            buffer.writeBytes(data)
+            return buffer
+        } catch {
+            throw RPCError(.internal, "could not encode \(T.self): \(error)")
+        }
+    }
+
+    /// Decodes a message; a malformed one is the caller's fault (`invalid_argument`).
+    public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws(RPCError) -> T {
+        do {
+            return try makeDecoder().decode(T.self, from: buffer)
+        } catch let error as DecodingError {
+            throw RPCError.invalidArgument("malformed \(T.self) message: \(describe(error))", reason: "MALFORMED_MESSAGE")
+        } catch {
+            throw RPCError.invalidArgument("malformed \(T.self) message: \(error)", reason: "MALFORMED_MESSAGE")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context): return "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
