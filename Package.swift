@@ -1,14 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layout: ../shared/DESIGN.md section 2. Shared/ is infrastructure, Services/<Ctx>/ one bounded context each.
+// Layout: ../shared/DESIGN.md section 2. Shared/ is infrastructure; Services/<Ctx>/ is one bounded context
+// with its wire API (<Ctx>Contract), its implementation (<Ctx>) and its executable (<Ctx>Server).
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
-let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
-
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioHTTP2 = Target.Dependency.product(name: "NIOHTTP2", package: "swift-nio-http2")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
 
 var targets: [Target] = [
     .target(name: "BillingCore", path: "Shared/BillingCore"),
@@ -20,9 +26,71 @@ var targets: [Target] = [
         name: "BillingRPCHTTP2",
         dependencies: ["BillingRPC", nioCore, nioPosix, nioHTTP2, logging, serviceLifecycle],
         path: "Shared/BillingRPCHTTP2"),
+    .target(
+        name: "BillingPostgres",
+        dependencies: ["BillingCore", "BillingRPC", postgres, logging, crypto, serviceLifecycle],
+        path: "Shared/BillingPostgres"),
+    .target(
+        name: "BillingService",
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", nioCore, nioPosix, nioHTTP1,
+                       logging, serviceLifecycle, unixSignals],
+        path: "Shared/BillingService"),
+    .target(
+        name: "BillingTesting",
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", logging, postgres],
+        path: "Shared/BillingTesting"),
 ]
 
 var products: [Product] = []
+
+/// One bounded context: `<name>Contract`, `<name>` (with its SQL migrations) and the `billing-<exe>` executable.
+@MainActor func context(_ name: String, executable: String, contracts: [String] = [], migrations: Bool = true) {
+    targets.append(.target(
+        name: "\(name)Contract",
+        dependencies: ["BillingCore", "BillingRPC"],
+        path: "Services/\(name)/\(name)Contract"))
+    targets.append(.target(
+        name: name,
+        dependencies: [.target(name: "\(name)Contract"), "BillingCore", "BillingRPC", "BillingPostgres", "BillingService", logging, postgres]
+            + contracts.map { .target(name: "\($0)Contract") },
+        path: "Services/\(name)/\(name)",
+        resources: migrations ? [.copy("Migrations")] : nil))
+    targets.append(.executableTarget(
+        name: "\(name)Server",
+        dependencies: [.target(name: name), "BillingService"],
+        path: "Services/\(name)/\(name)Server"))
+    products.append(.executable(name: "billing-\(executable)", targets: ["\(name)Server"]))
+}
+
+context("Accounts", executable: "accounts", migrations: false)
+context("Catalog", executable: "catalog", migrations: false)
+context("Subscriptions", executable: "subscriptions", migrations: false)
+context("Ledger", executable: "ledger", migrations: false)
+context("Invoicing", executable: "invoicing", migrations: false)
+
+let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract"]
+
+targets += [
+    .target(
+        name: "Gateway",
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", hummingbird, jwtKit, logging, postgres]
+            + allContracts,
+        path: "Services/Gateway/Gateway"),
+    .executableTarget(name: "GatewayServer", dependencies: ["Gateway", "BillingService"], path: "Services/Gateway/GatewayServer"),
+    .target(name: "ContractCatalog", dependencies: ["BillingRPC"] + allContracts, path: "Services/Tools/ContractCatalog"),
+    .executableTarget(name: "BillingCtl", dependencies: ["ContractCatalog"], path: "Services/Tools/BillingCtl"),
+]
+targets += [
+    .executableTarget(
+        name: "RPCBenchmark",
+        dependencies: ["BillingRPC", "BillingRPCHTTP2", nioCore, nioPosix, nioHTTP2, serviceLifecycle, logging],
+        path: "Tests/Benchmarks/RPC"),
+]
+products += [
+    .executable(name: "bench-rpc", targets: ["RPCBenchmark"]),
+    .executable(name: "billing-gateway", targets: ["GatewayServer"]),
+    .executable(name: "billingctl", targets: ["BillingCtl"]),
+]
 
 targets += [
     .testTarget(name: "BillingCoreTests", dependencies: ["BillingCore"], path: "Tests/BillingCoreTests"),
@@ -30,6 +98,11 @@ targets += [
         name: "BillingRPCTests",
         dependencies: ["BillingRPC", "BillingRPCHTTP2", nioCore, nioPosix, nioHTTP2, serviceLifecycle, logging],
         path: "Tests/BillingRPCTests"),
+    .testTarget(name: "ContractDocsTests", dependencies: ["ContractCatalog", "BillingRPC"], path: "Tests/ContractDocsTests"),
+    .testTarget(
+        name: "BillingPostgresTests",
+        dependencies: ["BillingPostgres", "BillingTesting", "BillingCore", postgres, logging],
+        path: "Tests/BillingPostgresTests"),
 ]
 
 let package = Package(

@@ -2,7 +2,7 @@ import NIOCore
 
 /// Moves raw call messages to a peer; implemented by the HTTP/2 transport.
 public protocol RPCClientTransport: Sendable {
-    /// Sends one request message and returns the response message.
+    /// Sends one request message (already framed) and returns the response message.
     ///
     /// - Parameter retryable: whether the call may be sent again after a failure that might have
     ///   reached the server (idempotent methods, or calls carrying an idempotency key).
@@ -20,7 +20,7 @@ public struct RPCClient: Sendable {
 
     /// Calls a unary method. Throws ``RPCError`` (the server's, or `unavailable`/`deadline_exceeded`).
     public func call<Request, Response>(_ method: UnaryMethod<Request, Response>, _ request: Request, options: RPCCallOptions) async throws(RPCError) -> Response {
-        let body = try RPCSerialization.encode(request)
+        let body = try RPCSerialization.encodeFramed(request)
         let retryable = method.isIdempotent || options.metadata.idempotencyKey != nil
         let response = try await transport.unary(path: method.path, request: body, options: options, retryable: retryable)
         do {
@@ -34,7 +34,7 @@ public struct RPCClient: Sendable {
     public func stream<Request, Response>(
         _ method: ServerStreamingMethod<Request, Response>, _ request: Request, options: RPCCallOptions
     ) async throws(RPCError) -> AsyncThrowingMapSequence<AsyncThrowingStream<ByteBuffer, any Error>, Response> {
-        let body = try RPCSerialization.encode(request)
+        let body = try RPCSerialization.encodeFramed(request)
         return try await transport.serverStreaming(path: method.path, request: body, options: options).map { message in
             try RPCSerialization.decode(Response.self, from: message)
         }

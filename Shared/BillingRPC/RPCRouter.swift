@@ -3,7 +3,8 @@ import NIOCore
 
 /// Sends the messages of a server-streaming response; suspends while the peer is slow (back-pressure).
 public protocol RPCRawStreamWriter: Sendable {
-    func write(_ message: ByteBuffer) async throws
+    /// Sends one message, already framed (``RPCSerialization/encodeFramed(_:allocator:)``).
+    func write(framed message: ByteBuffer) async throws
 }
 
 /// A typed view of ``RPCRawStreamWriter`` for one method's response type.
@@ -13,11 +14,12 @@ public struct RPCStreamWriter<Response: Encodable & Sendable>: Sendable {
     public init(raw: any RPCRawStreamWriter) { self.raw = raw }
 
     public func write(_ response: Response) async throws {
-        try await raw.write(try RPCSerialization.encode(response))
+        try await raw.write(framed: try RPCSerialization.encodeFramed(response))
     }
 }
 
 /// A method implementation over raw message bytes; produced by ``RPCRouter/register(_:_:)``.
+/// Unary handlers take the request message and return the response already framed.
 public enum RPCHandler: Sendable {
     case unary(@Sendable (ByteBuffer, RPCServerContext) async throws -> ByteBuffer)
     case serverStreaming(@Sendable (ByteBuffer, RPCServerContext, any RPCRawStreamWriter) async throws -> Void)
@@ -44,7 +46,7 @@ public struct RPCRouter: Sendable {
         routes[method.path] = RPCRoute(descriptor: method, handler: .unary { buffer, context in
             let request = try RPCSerialization.decode(Request.self, from: buffer)
             let response = try await implementation(request, context)
-            return try RPCSerialization.encode(response)
+            return try RPCSerialization.encodeFramed(response)
         })
     }
 

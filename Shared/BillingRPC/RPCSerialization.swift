@@ -3,8 +3,11 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 
-/// JSON on the internal wire: Foundation's coder with RFC 3339 dates (microseconds) and the
-/// digit-string forms of `Money`, `Credits` and `DecimalNumber`; unknown keys are ignored.
+/// JSON on the internal wire: RFC 3339 dates (microseconds), the digit-string forms of `Money`,
+/// `Credits` and `DecimalNumber`; unknown keys are ignored.
+///
+/// Messages go through ``WireJSONEncoder``/``WireJSONDecoder`` (streaming, no intermediate tree);
+/// `makeEncoder()`/`makeDecoder()` give equivalent Foundation coders for code off the hot path.
 public enum RPCSerialization {
     public static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
@@ -30,9 +33,9 @@ public enum RPCSerialization {
 
     public static func encode<T: Encodable>(_ value: T, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(RPCError) -> ByteBuffer {
         do {
-            let data = try makeEncoder().encode(value)
-            var buffer = allocator.buffer(capacity: data.count)
-            buffer.writeBytes(data)
+            let bytes = try WireJSONEncoder().encode(value)
+            var buffer = allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
             return buffer
         } catch {
             throw RPCError(.internal, "could not encode \(T.self): \(error)")
@@ -40,9 +43,28 @@ public enum RPCSerialization {
     }
 
     /// Decodes a message; a malformed one is the caller's fault (`invalid_argument`).
+    /// Encodes `value` as one framed message (header included), ready to send.
+    public static func encodeFramed<T: Encodable>(_ value: T, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(RPCError) -> ByteBuffer {
+        do {
+            var bytes = try WireJSONEncoder().encode(value, reservingPrefix: RPCFraming.headerLength)
+            let length = UInt32(bytes.count - RPCFraming.headerLength)
+            bytes[1] = UInt8(truncatingIfNeeded: length >> 24)
+            bytes[2] = UInt8(truncatingIfNeeded: length >> 16)
+            bytes[3] = UInt8(truncatingIfNeeded: length >> 8)
+            bytes[4] = UInt8(truncatingIfNeeded: length)
+            var buffer = allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            return buffer
+        } catch {
+            throw RPCError(.internal, "could not encode \(T.self): \(error)")
+        }
+    }
+
     public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws(RPCError) -> T {
         do {
-            return try makeDecoder().decode(T.self, from: buffer)
+            return try WireJSONDecoder().decode(T.self, from: Array(buffer.readableBytesView))
+        } catch let error as WireDecodingError {
+            throw RPCError.invalidArgument("malformed \(T.self) message: \(error)", field: error.path.first, reason: "MALFORMED_MESSAGE")
         } catch let error as DecodingError {
             throw RPCError.invalidArgument("malformed \(T.self) message: \(describe(error))", reason: "MALFORMED_MESSAGE")
         } catch {

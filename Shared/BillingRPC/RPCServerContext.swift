@@ -8,13 +8,23 @@ public struct RPCServerContext: Sendable {
     public let metadata: RPCMetadata
     /// When the caller stops waiting; the server cancels the handler then.
     public let deadline: RPCDeadline?
-    public var logger: Logger
+    private let baseLogger: Logger
 
     public init(method: String, metadata: RPCMetadata, deadline: RPCDeadline?, logger: Logger) {
         self.method = method
         self.metadata = metadata
         self.deadline = deadline
-        self.logger = logger
+        self.baseLogger = logger
+    }
+
+    /// A logger carrying the method, request id, tenant and trace of this call (built when used).
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "rpc.method"] = "\(method)"
+        if let requestID = metadata.requestID { logger[metadataKey: "request_id"] = "\(requestID)" }
+        if let tenant = metadata.tenant { logger[metadataKey: "tenant"] = "\(tenant)" }
+        if let traceparent = metadata.traceparent { logger[metadataKey: "traceparent"] = "\(traceparent)" }
+        return logger
     }
 
     /// The caller's tenant. The router refuses business calls without one, so handlers can rely on it.
@@ -34,18 +44,35 @@ public struct RPCServerContext: Sendable {
     }
 }
 
-/// Metadata and deadline of an outgoing call.
+/// Metadata and time budget of an outgoing call.
+///
+/// A `timeout` is relative and starts when each call starts, so one options value can be reused;
+/// a `deadline` is absolute (a handler forwarding its own). When both are set the earlier wins.
 public struct RPCCallOptions: Sendable {
     public var metadata: RPCMetadata
     public var deadline: RPCDeadline?
+    public var timeout: TimeAmount?
 
-    public init(metadata: RPCMetadata = RPCMetadata(), deadline: RPCDeadline? = nil) {
+    public init(metadata: RPCMetadata = RPCMetadata(), deadline: RPCDeadline? = nil, timeout: TimeAmount? = nil) {
         self.metadata = metadata
         self.deadline = deadline
+        self.timeout = timeout
     }
 
     public init(tenant: String?, actor: String? = nil, requestID: String? = nil, idempotencyKey: String? = nil, timeout: TimeAmount? = nil) {
         self.metadata = RPCMetadata(tenant: tenant, actor: actor, requestID: requestID, idempotencyKey: idempotencyKey)
-        self.deadline = timeout.map { RPCDeadline.after($0) }
+        self.deadline = nil
+        self.timeout = timeout
+    }
+
+    /// The deadline of a call starting now; `fallback` applies when neither a deadline nor a timeout is set.
+    public func resolvedDeadline(fallback: TimeAmount) -> RPCDeadline {
+        let fromTimeout = timeout.map { RPCDeadline.after($0) }
+        switch (deadline, fromTimeout) {
+        case let (deadline?, fromTimeout?): return min(deadline, fromTimeout)
+        case let (deadline?, nil): return deadline
+        case let (nil, fromTimeout?): return fromTimeout
+        case (nil, nil): return .after(fallback)
+        }
     }
 }

@@ -32,6 +32,8 @@ extension HPACKHeaders {
             traceparent: RPCMetadata.sanitized(first(name: RPCHeader.traceparent)))
     }
 
+    static let rpcOKTrailers: HPACKHeaders = [RPCHeader.status: RPCCode.ok.rawValue]
+
     static let rpcResponseHead: HPACKHeaders = [":status": "200", RPCHeader.contentType: RPCHeader.contentTypeValue]
 
     static func rpcTrailers(_ code: RPCCode, message: String?) -> HPACKHeaders {

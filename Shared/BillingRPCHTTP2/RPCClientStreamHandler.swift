@@ -61,8 +61,7 @@ final class RPCClientStreamHandler: ChannelInboundHandler {
         }
         requestSent = true
         context.write(wrapOutboundOut(.headers(.init(headers: head))), promise: nil)
-        let framed = RPCFraming.frame(body, allocator: context.channel.allocator)
-        context.writeAndFlush(wrapOutboundOut(.data(.init(data: .byteBuffer(framed), endStream: true))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.data(.init(data: .byteBuffer(body), endStream: true))), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -99,6 +99,7 @@ final class RPCConnection: Sendable {
                     connection.targetWindowSize = 8 << 20
                     var stream = NIOHTTP2Handler.StreamConfiguration()
                     stream.targetWindowSize = 1 << 20
+                    try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
                     let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
                         mode: .client, connectionConfiguration: connection, streamConfiguration: stream
                     ) { pushed in pushed.close() }

@@ -68,7 +68,7 @@ public final class RPCHTTP2ClientTransport: RPCClientTransport, Sendable {
     }
 
     public func unary(path: String, request: ByteBuffer, options: RPCCallOptions, retryable: Bool) async throws(RPCError) -> ByteBuffer {
-        let deadline = options.deadline ?? .after(configuration.defaultTimeout)
+        let deadline = options.resolvedDeadline(fallback: configuration.defaultTimeout)
         var tried = Set<RPCEndpoint>()
         var lastError: RPCError?
         for _ in 0..<max(1, configuration.maximumAttempts) {
@@ -102,7 +102,7 @@ public final class RPCHTTP2ClientTransport: RPCClientTransport, Sendable {
     }
 
     public func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
-        let deadline = options.deadline ?? .after(configuration.defaultTimeout)
+        let deadline = options.resolvedDeadline(fallback: configuration.defaultTimeout)
         guard let connection = pick(excluding: []) else { throw unavailableError() }
         let head = HPACKHeaders.rpcRequest(path: path, authority: connection.endpoint.description, options: options, deadline: deadline)
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()

@@ -50,7 +50,9 @@ public final class RPCServer: Service, Sendable {
     }
 
     public func run() async throws {
-        let environment = RPCServerEnvironment(router: router, logger: logger, tracker: tracker, observer: observer,
+        var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
+        for eventLoop in group.makeIterator() { executors[ObjectIdentifier(eventLoop)] = EventLoopTaskExecutor(eventLoop: eventLoop) }
+        let environment = RPCServerEnvironment(router: router, executors: executors, logger: logger, tracker: tracker, observer: observer,
                                                maximumMessageSize: configuration.maximumMessageSize)
         let tracker = tracker
         let graceTime = configuration.drainTimeout
@@ -127,6 +129,7 @@ public final class RPCServer: Service, Sendable {
         connection.targetWindowSize = 8 << 20
         var stream = NIOHTTP2Handler.StreamConfiguration()
         stream.targetWindowSize = 1 << 20
+        try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .server,
             connectionConfiguration: connection,

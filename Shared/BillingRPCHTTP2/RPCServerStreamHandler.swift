@@ -7,6 +7,8 @@ import NIOHTTP2
 /// What every stream handler of one server shares.
 struct RPCServerEnvironment: Sendable {
     let router: RPCRouter
+    /// One task executor per event loop, so each call's handler runs on its stream's loop.
+    let executors: [ObjectIdentifier: EventLoopTaskExecutor]
     let logger: Logger
     let tracker: RPCServerCallTracker
     let observer: (any RPCServerObserver)?
@@ -126,12 +128,7 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
             finish(.failure(RPCError(.unauthenticated, "\(route.descriptor.name) needs the \(RPCHeader.tenant) header")))
             return
         }
-        var logger = environment.logger
-        logger[metadataKey: "rpc.method"] = "\(route.descriptor.name)"
-        if let requestID = metadata.requestID { logger[metadataKey: "request_id"] = "\(requestID)" }
-        if let tenant = metadata.tenant { logger[metadataKey: "tenant"] = "\(tenant)" }
-        if let traceparent = metadata.traceparent { logger[metadataKey: "traceparent"] = "\(traceparent)" }
-        state = .receiving(route, RPCServerContext(method: route.descriptor.name, metadata: metadata, deadline: deadline, logger: logger))
+        state = .receiving(route, RPCServerContext(method: route.descriptor.name, metadata: metadata, deadline: deadline, logger: environment.logger))
         if let deadline {
             if deadline.hasPassed {
                 finish(.failure(.deadlineExceeded("deadline passed before the call started")))
@@ -159,24 +156,24 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let tracker = environment.tracker
-        let logger = callContext.logger
+        let executor = environment.executors[ObjectIdentifier(eventLoop)]
         tracker.callStarted()
         switch route.handler {
         case .unary(let body):
-            task = Task {
+            task = Task(executorPreference: executor) {
                 defer { tracker.callFinished() }
                 let result: Result<ByteBuffer?, RPCError>
                 do {
                     result = .success(try await body(message, callContext))
                 } catch {
                     let deadlinePassed = callContext.deadline?.hasPassed ?? false
-                    result = .failure(RPCRouter.wireError(for: error, method: callContext.method, deadlinePassed: deadlinePassed, logger: logger))
+                    result = .failure(RPCRouter.wireError(for: error, method: callContext.method, deadlinePassed: deadlinePassed, logger: callContext.logger))
                 }
-                eventLoop.execute { loopBound.value.finish(result) }
+                if eventLoop.inEventLoop { loopBound.value.finish(result) } else { eventLoop.execute { loopBound.value.finish(result) } }
             }
         case .serverStreaming(let body):
             let writer = ServerStreamWriter(handler: loopBound, eventLoop: eventLoop)
-            task = Task {
+            task = Task(executorPreference: executor) {
                 defer { tracker.callFinished() }
                 let result: Result<ByteBuffer?, RPCError>
                 do {
@@ -184,7 +181,7 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
                     result = .success(nil)
                 } catch {
                     let deadlinePassed = callContext.deadline?.hasPassed ?? false
-                    result = .failure(RPCRouter.wireError(for: error, method: callContext.method, deadlinePassed: deadlinePassed, logger: logger))
+                    result = .failure(RPCRouter.wireError(for: error, method: callContext.method, deadlinePassed: deadlinePassed, logger: callContext.logger))
                 }
                 eventLoop.execute { loopBound.value.finish(result) }
             }
@@ -205,11 +202,11 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
         writeHeadIfNeeded(context: context)
         switch result {
         case .success(let message):
-            if let message { writeMessage(message, context: context, promise: nil) }
-            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: .rpcTrailers(.ok, message: nil), endStream: true))), promise: nil)
+            if let message { writeFramed(message, context: context, promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: .rpcOKTrailers, endStream: true))), promise: nil)
             record(.ok)
         case .failure(let error):
-            if let body = try? RPCSerialization.encode(error) { writeMessage(body, context: context, promise: nil) }
+            if let body = try? RPCSerialization.encodeFramed(error) { writeFramed(body, context: context, promise: nil) }
             context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: .rpcTrailers(error.code, message: error.message), endStream: true))), promise: nil)
             record(error.code)
         }
@@ -220,7 +217,7 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
         guard let context, case .running = state else { return nil }
         writeHeadIfNeeded(context: context)
         let promise = context.eventLoop.makePromise(of: Void.self)
-        writeMessage(message, context: context, promise: promise)
+        writeFramed(message, context: context, promise: promise)
         context.flush()
         return promise.futureResult
     }
@@ -231,8 +228,7 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(.headers(.init(headers: .rpcResponseHead))), promise: nil)
     }
 
-    private func writeMessage(_ message: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        let framed = RPCFraming.frame(message, allocator: context.channel.allocator)
+    private func writeFramed(_ framed: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: promise)
     }
 
@@ -246,7 +242,7 @@ private struct ServerStreamWriter: RPCRawStreamWriter {
     let handler: NIOLoopBound<RPCServerStreamHandler>
     let eventLoop: any EventLoop
 
-    func write(_ message: ByteBuffer) async throws {
+    func write(framed message: ByteBuffer) async throws {
         let future = eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             guard let written = handler.value.writeStreamMessage(message) else {
                 return eventLoop.makeFailedFuture(RPCError(.cancelled, "the call is over"))

@@ -1,0 +1,83 @@
+import BillingRPC
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// A context's connection pool, and the only way its code runs SQL.
+///
+/// Every transaction is scoped: ``withTenant(_:isolation:_:)`` sets `billing.tenant_id` so row-level
+/// security admits only that tenant's rows; ``withSystemScope(isolation:_:)`` is for the few jobs that
+/// work across tenants (outbox relay, schedulers) and says so explicitly.
+public final class Database: Service, Sendable {
+    public let configuration: DatabaseConfiguration
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(configuration: DatabaseConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    public var schema: String { configuration.schema }
+
+    /// Runs the pool until cancelled.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Runs `body` in one transaction that sees only `tenant`'s rows.
+    public func withTenant<Result: Sendable>(
+        _ tenant: String, isolation: TransactionIsolation = .readCommitted,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await transaction(isolation: isolation, scope: "SELECT set_config('billing.tenant_id', \(tenant), true)", body)
+    }
+
+    /// Runs `body` in one transaction that may touch every tenant's rows (relays, schedulers).
+    public func withSystemScope<Result: Sendable>(
+        isolation: TransactionIsolation = .readCommitted,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await transaction(isolation: isolation, scope: "SELECT set_config('billing.scope', 'system', true)", body)
+    }
+
+    /// A leased connection outside any transaction (session-level locks, `LISTEN`).
+    public func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw DatabaseErrors.classify(error)
+        }
+    }
+
+    private func transaction<Result: Sendable>(
+        isolation: TransactionIsolation, scope: PostgresQuery, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = logger
+        do {
+            return try await client.withConnection { connection in
+                try await connection.execute(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"), logger: logger)
+                do {
+                    try await connection.execute(scope, logger: logger)
+                    let result = try await body(connection)
+                    try await connection.execute("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    // A broken connection fails this too; the pool then drops it.
+                    try? await connection.execute("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw DatabaseErrors.classify(error)
+        }
+    }
+}
+
+/// SQL transaction isolation levels.
+public enum TransactionIsolation: String, Sendable {
+    case readCommitted = "READ COMMITTED"
+    case repeatableRead = "REPEATABLE READ"
+    case serializable = "SERIALIZABLE"
+}

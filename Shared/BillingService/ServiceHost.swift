@@ -1,0 +1,153 @@
+import BillingCore
+import BillingPostgres
+import BillingRPC
+import BillingRPCHTTP2
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// Starts a service the same way for every executable: configuration → logging → database pool →
+/// migrations → components → one `ServiceGroup` until SIGTERM/SIGINT.
+///
+/// Shutdown order: readiness goes false first, then the RPC server and frontends drain in-flight
+/// calls, then background work finishes its batch, then the admin server and the pool stop.
+public enum ServiceHost {
+    /// Runs the service and exits the process: 0 after a clean shutdown, 2 for bad configuration, 1 otherwise.
+    public static func main(name: String, defaults: ServicePorts, migrations: [Migration],
+                            build: @escaping @Sendable (ServiceRuntime) async throws -> ServiceComponents) async -> Never {
+        do {
+            try await run(name: name, defaults: defaults, migrations: migrations, build: build)
+            exit(0)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("billing-\(name): configuration error: \(error)\n".utf8))
+            exit(2)
+        } catch {
+            FileHandle.standardError.write(Data("billing-\(name): \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    public static func run(name: String, defaults: ServicePorts, migrations: [Migration],
+                           build: @escaping @Sendable (ServiceRuntime) async throws -> ServiceComponents) async throws {
+        let configuration = try ServiceConfiguration(name: name, defaults: defaults)
+        bootstrapLogging(configuration)
+        let logger = {
+            var logger = Logger(label: "billing.\(name)")
+            logger[metadataKey: "service"] = "\(name)"
+            return logger
+        }()
+        logger.info("starting billing-\(name) with configuration:\n\(configuration.reader.summary)")
+
+        let database = Database(configuration: configuration.database, logger: logger)
+        let metrics = MetricsRegistry()
+        let readiness = ReadinessState()
+        let runtime = ServiceRuntime(configuration: configuration, database: database, logger: logger, metrics: metrics,
+                                     clock: SystemClock(), readiness: readiness)
+        defer { runtime.closeClients() }
+
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await database.run() }
+            try await migrate(database: database, migrations: PlatformMigrations.all + migrations, logger: logger)
+            readiness.addCheck {
+                do {
+                    try await database.withConnection { try await $0.execute("SELECT 1", logger: logger) }
+                    return nil
+                } catch {
+                    return "database: \(error)"
+                }
+            }
+            let components = try await build(runtime)
+            let rpcServer = RPCServer(
+                configuration: RPCServerConfiguration(host: configuration.rpcHost, port: configuration.rpcPort, serviceName: name,
+                                                      drainTimeout: .seconds(Int64(configuration.drainTimeoutSeconds))),
+                router: components.router, logger: logger, observer: RPCServerMetrics(registry: metrics))
+            let admin = AdminServer(host: configuration.adminHost, port: configuration.adminPort, readiness: readiness, metrics: metrics, logger: logger)
+            let gate = ReadinessGate(readiness: readiness, rpcServer: rpcServer, admin: admin,
+                                     shutdownDelay: .milliseconds(configuration.shutdownDelayMilliseconds), logger: logger)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: admin)]
+            services += components.background.map { .init(service: $0) }
+            services += components.frontends.map { .init(service: $0) }
+            services.append(.init(service: rpcServer))
+            services.append(.init(service: gate, successTerminationBehavior: .ignore))
+            if configuration.exitWithParent {
+                services.append(.init(service: ParentProcessWatchdog(logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))
+            }
+            var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+            groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+            groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.drainTimeoutSeconds + 15)
+            try await ServiceGroup(configuration: groupConfiguration).run()
+            logger.info("billing-\(name) stopped")
+            group.cancelAll()
+        }
+    }
+
+    /// Applies migrations, waiting up to a minute for the database to come up.
+    static func migrate(database: Database, migrations: [Migration], logger: Logger) async throws {
+        let started = ContinuousClock.now
+        while true {
+            do {
+                let applied = try await MigrationRunner.apply(migrations, to: database)
+                logger.info("schema \(database.schema) is up to date", metadata: ["applied_now": "\(applied.count)"])
+                return
+            } catch let error as DatabaseUnavailableError where ContinuousClock.now - started < .seconds(60) {
+                logger.warning("database not reachable yet, retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    static func bootstrapLogging(_ configuration: ServiceConfiguration) {
+        let level = configuration.logLevel
+        if configuration.logFormat == "json" {
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        } else {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+    }
+}
+
+/// Flips readiness on once everything listens, and off as the first step of shutdown.
+struct ReadinessGate: Service {
+    let readiness: ReadinessState
+    let rpcServer: RPCServer
+    let admin: AdminServer
+    let shutdownDelay: Duration
+    let logger: Logger
+
+    func run() async throws {
+        _ = try await rpcServer.listeningAddress()
+        _ = try await admin.listeningAddress()
+        readiness.markReady()
+        logger.info("ready")
+        try? await gracefulShutdown()
+        readiness.markNotReady()
+        logger.info("shutting down: readiness is now false")
+        if shutdownDelay > .zero { try? await Task.sleep(for: shutdownDelay) }
+    }
+}
+
+/// Ends the service when the process that started it is gone (test clusters never leave orphans).
+struct ParentProcessWatchdog: Service {
+    let logger: Logger
+
+    func run() async throws {
+        let parent = getppid()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if getppid() != parent {
+                logger.warning("parent process exited; shutting down")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}

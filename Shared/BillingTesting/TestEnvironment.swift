@@ -1,0 +1,25 @@
+import BillingPostgres
+import Foundation
+import Logging
+
+/// Where the test infrastructure started by `make test` lives (PostgreSQL, Redis, build folder).
+public enum TestEnvironment {
+    static let environment = ProcessInfo.processInfo.environment
+
+    public static var postgresHost: String { environment["BILLING_TEST_PG_HOST"] ?? "127.0.0.1" }
+    public static var postgresPort: Int { Int(environment["BILLING_TEST_PG_PORT"] ?? "") ?? 55442 }
+    public static var redisPort: Int { Int(environment["BILLING_TEST_REDIS_PORT"] ?? "") ?? 56389 }
+    public static var databaseName: String { environment["BILLING_TEST_PG_DATABASE"] ?? "billing" }
+
+    /// The URL of `schema`'s own role (`billing_<schema>`, password = role name in local clusters).
+    public static func databaseURL(schema: String) -> String {
+        "postgres://billing_\(schema):billing_\(schema)@\(postgresHost):\(postgresPort)/\(databaseName)"
+    }
+
+    /// A database handle for `schema`, connected as its role.
+    public static func database(schema: String, maximumConnections: Int = 10) throws -> Database {
+        var logger = Logger(label: "test.db.\(schema)")
+        logger.logLevel = .warning
+        return Database(configuration: try DatabaseConfiguration(url: databaseURL(schema: schema), schema: schema, maximumConnections: maximumConnections), logger: logger)
+    }
+}

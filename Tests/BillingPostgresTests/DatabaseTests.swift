@@ -1,0 +1,149 @@
+import BillingCore
+import BillingPostgres
+import BillingTesting
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+/// Runs `body` with a pool on the `testing` schema (role billing_testing), started and stopped around it.
+func withTestingDatabase(_ body: (Database) async throws -> Void) async throws {
+    let database = try TestEnvironment.database(schema: "testing")
+    try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { await database.run() }
+        try await MigrationRunner.apply(PlatformMigrations.all, to: database)
+        try await body(database)
+        group.cancelAll()
+    }
+}
+
+@Suite("PostgreSQL storage (real database)", .serialized)
+struct DatabaseTests {
+    @Test("migrations applied twice are a no-op")
+    func migrationsTwice() async throws {
+        try await withTestingDatabase { database in
+            let track = "test_\(UUIDv7.generate().uuidString.suffix(12).lowercased())"
+            let table = "twice_\(track)"
+            let migrations = [
+                Migration(track: track, version: 1, name: "create", sql: "CREATE TABLE \(table) (tenant_id text NOT NULL, value int); SELECT enable_tenant_isolation('\(table)');"),
+                Migration(track: track, version: 2, name: "alter", sql: "ALTER TABLE \(table) ADD COLUMN note text;"),
+            ]
+            #expect(try await MigrationRunner.apply(migrations, to: database).count == 2)
+            #expect(try await MigrationRunner.apply(migrations, to: database).isEmpty)
+            let recorded = try await database.withConnection { connection in
+                try await connection.rows("SELECT count(*) FROM schema_migrations WHERE track = \(track)", logger: database.logger).first!.decode(Int.self)
+            }
+            #expect(recorded == 2)
+        }
+    }
+
+    @Test("an applied migration whose file changed is refused")
+    func changedMigration() async throws {
+        try await withTestingDatabase { database in
+            let track = "test_\(UUIDv7.generate().uuidString.suffix(12).lowercased())"
+            let original = Migration(track: track, version: 1, name: "create", sql: "CREATE TABLE changed_\(track) (id int);")
+            try await MigrationRunner.apply([original], to: database)
+            let edited = Migration(track: track, version: 1, name: "create", sql: "CREATE TABLE changed_\(track) (id bigint);")
+            await #expect(throws: MigrationError.self) { try await MigrationRunner.apply([edited], to: database) }
+        }
+    }
+
+    @Test("replicas migrating at once apply each migration once")
+    func concurrentRunners() async throws {
+        try await withTestingDatabase { database in
+            let track = "test_\(UUIDv7.generate().uuidString.suffix(12).lowercased())"
+            let migrations = [Migration(track: track, version: 1, name: "create", sql: "CREATE TABLE race_\(track) (id int);")]
+            let appliedCounts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<5 { group.addTask { try await MigrationRunner.apply(migrations, to: database).count } }
+                return try await group.reduce(0, +)
+            }
+            #expect(appliedCounts == 1)
+        }
+    }
+
+    @Test("row-level security: no tenant sees no rows, each tenant sees its own, system scope sees all")
+    func rowLevelSecurity() async throws {
+        try await withTestingDatabase { database in
+            let track = "test_\(UUIDv7.generate().uuidString.suffix(12).lowercased())"
+            let table = "rls_\(track)"
+            try await MigrationRunner.apply([Migration(track: track, version: 1, name: "create", sql: """
+                CREATE TABLE \(table) (tenant_id text NOT NULL, value int NOT NULL);
+                SELECT enable_tenant_isolation('\(table)');
+                """)], to: database)
+            let logger = database.logger
+            for (tenant, value) in [("tenant-a", 1), ("tenant-a", 2), ("tenant-b", 3)] {
+                try await database.withTenant(tenant) { connection in
+                    try await connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1, $2)", binds: try binds(tenant, value)), logger: logger)
+                }
+            }
+            // Writing another tenant's row is refused by the policy's WITH CHECK.
+            await #expect(throws: (any Error).self) {
+                try await database.withTenant("tenant-a") { connection in
+                    try await connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1, $2)", binds: try binds("tenant-b", 9)), logger: logger)
+                }
+            }
+            let unscoped = try await database.withConnection { connection in
+                try await connection.rows(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: logger).first!.decode(Int.self)
+            }
+            #expect(unscoped == 0)
+            let seenByA = try await database.withTenant("tenant-a") { connection in
+                try await connection.rows(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: logger).first!.decode(Int.self)
+            }
+            #expect(seenByA == 2)
+            let seenByB = try await database.withTenant("tenant-b") { connection in
+                try await connection.rows(PostgresQuery(unsafeSQL: "SELECT sum(value)::int FROM \(table)"), logger: logger).first!.decode(Int.self)
+            }
+            #expect(seenByB == 3)
+            let seenBySystem = try await database.withSystemScope { connection in
+                try await connection.rows(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: logger).first!.decode(Int.self)
+            }
+            #expect(seenBySystem == 3)
+        }
+    }
+
+    @Test("the role cannot bypass row-level security or reach another schema")
+    func roleIsNotPrivileged() async throws {
+        try await withTestingDatabase { database in
+            let (superuser, bypass) = try await database.withConnection { connection in
+                try await connection.rows("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user", logger: database.logger)
+                    .first!.decode((Bool, Bool).self)
+            }
+            #expect(!superuser && !bypass)
+            await #expect(throws: (any Error).self) {
+                try await database.withSystemScope { connection in
+                    try await connection.execute("CREATE TABLE accounts.intruder (id int)", logger: database.logger)
+                }
+            }
+        }
+    }
+
+    @Test("an error raised while a statement runs fails the transaction instead of committing it")
+    func errorsSurface() async throws {
+        try await withTestingDatabase { database in
+            let track = "test_\(UUIDv7.generate().uuidString.suffix(12).lowercased())"
+            let table = "check_\(track)"
+            try await MigrationRunner.apply([Migration(track: track, version: 1, name: "create", sql: """
+                CREATE TABLE \(table) (tenant_id text NOT NULL, value int NOT NULL CHECK (value >= 0));
+                SELECT enable_tenant_isolation('\(table)');
+                """)], to: database)
+            let logger = database.logger
+            await #expect(throws: (any Error).self) {
+                try await database.withTenant("t") { connection in
+                    try await connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ('t', 1)"), logger: logger)
+                    try await connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ('t', -1)"), logger: logger)
+                }
+            }
+            let count = try await database.withTenant("t") { connection in
+                try await connection.rows(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: logger).first!.decode(Int.self)
+            }
+            #expect(count == 0)
+        }
+    }
+}
+
+func binds(_ tenant: String, _ value: Int) throws -> PostgresBindings {
+    var bindings = PostgresBindings()
+    bindings.append(tenant)
+    bindings.append(value)
+    return bindings
+}

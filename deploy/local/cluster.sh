@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Local cluster for `make run` and `make test`: PostgreSQL, Redis and the billing services on loopback.
+#
+#   cluster.sh packages                 install missing Debian packages
+#   cluster.sh infra-up   <profile>     start PostgreSQL + Redis (creating them on first use)
+#   cluster.sh infra-down <profile>     stop them
+#   cluster.sh services-up <profile>    start every service (built binaries) and wait until ready
+#   cluster.sh services-down <profile>  stop the services
+#   cluster.sh env <profile>            print the environment the services and tests use
+#
+# profile is `run` (state under .run/) or `test` (state under .run-test/, other ports).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CONTEXTS=(gateway accounts catalog subscriptions ledger invoicing)
+PG_OS_USER=billingpg
+
+die() { echo "cluster: $*" >&2; exit 1; }
+log() { echo "cluster: $*" >&2; }
+
+profile_settings() {
+  case "${1:-run}" in
+    run)
+      RUN_DIR="$ROOT/.run"; PG_PORT=55432; REDIS_PORT=56379; HTTP_PORT=8080; RPC_BASE=9100; ADMIN_BASE=9200 ;;
+    test)
+      RUN_DIR="$ROOT/.run-test"; PG_PORT=55442; REDIS_PORT=56389; HTTP_PORT=18080; RPC_BASE=19100; ADMIN_BASE=19200 ;;
+    *) die "unknown profile '$1' (run or test)" ;;
+  esac
+  PG_DATA="$RUN_DIR/postgres"; PG_SOCKET="$RUN_DIR/pgsocket"; LOG_DIR="$RUN_DIR/logs"; PID_DIR="$RUN_DIR/pids"
+  BUILD_DIR="${BILLING_BUILD_DIR:-$ROOT/.build/debug}"
+}
+
+pg_bin() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+  [ -n "$dir" ] || die "PostgreSQL binaries not found (run: $0 packages)"
+  echo "$dir"
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- packages -----------------------------------------------------------------------------------
+
+cmd_packages() {
+  local missing=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v pgbench >/dev/null 2>&1 || missing+=(postgresql-contrib)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (or install them yourself)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # Debian's package may start a system redis/postgres; ours run on their own ports, so that is harmless.
+}
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+ensure_pg_user() {
+  if [ "$(id -u)" = 0 ]; then
+    id -u "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+    PG_RUN=(runuser -u "$PG_OS_USER" --)
+  else
+    PG_RUN=()   # an ordinary user owns the cluster directly
+  fi
+}
+
+pg_running() { [ -f "$PG_DATA/postmaster.pid" ] && "${PG_RUN[@]}" "$(pg_bin)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
+
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" "${PG_RUN[@]}" psql -v ON_ERROR_STOP=1 -q -h "$PG_SOCKET" -p "$PG_PORT" -U postgres "$@"; }
+
+start_postgres() {
+  ensure_pg_user
+  mkdir -p "$RUN_DIR" "$LOG_DIR" "$PG_SOCKET"
+  if [ "$(id -u)" = 0 ]; then chown "$PG_OS_USER" "$PG_SOCKET" "$LOG_DIR"; chmod 755 "$RUN_DIR"; fi
+  if pg_running; then
+    log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+  else
+    port_in_use "$PG_PORT" && die "port $PG_PORT (PostgreSQL) is already in use by another process"
+    if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+      log "creating PostgreSQL cluster in $PG_DATA"
+      mkdir -p "$PG_DATA"
+      [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$PG_DATA"
+      chmod 700 "$PG_DATA"
+      "${PG_RUN[@]}" "$(pg_bin)/initdb" -D "$PG_DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+        -E UTF8 --no-locale >"$LOG_DIR/initdb.log" 2>&1 || { cat "$LOG_DIR/initdb.log" >&2; die "initdb failed"; }
+    fi
+    rm -f "$PG_SOCKET/.s.PGSQL.$PG_PORT.lock"
+    "${PG_RUN[@]}" "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 start \
+      -o "-p $PG_PORT -k $PG_SOCKET -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB" >/dev/null \
+      || { tail -20 "$LOG_DIR/postgres.log" >&2; die "PostgreSQL did not start"; }
+    log "PostgreSQL started on 127.0.0.1:$PG_PORT"
+  fi
+  setup_databases
+}
+
+# Idempotent: one database, one role and one schema per context (the role owns only its schema).
+setup_databases() {
+  psql_admin -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'billing'" | grep -q 1 \
+    || psql_admin -d postgres -c "CREATE DATABASE billing"
+  local sql="REVOKE ALL ON DATABASE billing FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM PUBLIC;"
+  for ctx in "${CONTEXTS[@]}" testing; do
+    sql+="
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'billing_$ctx') THEN
+    CREATE ROLE billing_$ctx LOGIN PASSWORD 'billing_$ctx' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+END \$\$;
+GRANT CONNECT ON DATABASE billing TO billing_$ctx;
+CREATE SCHEMA IF NOT EXISTS $ctx AUTHORIZATION billing_$ctx;
+REVOKE ALL ON SCHEMA $ctx FROM PUBLIC;"
+  done
+  psql_admin -d billing -c "$sql" >/dev/null
+}
+
+stop_postgres() {
+  ensure_pg_user
+  if [ -f "$PG_DATA/postmaster.pid" ]; then
+    "${PG_RUN[@]}" "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+    log "PostgreSQL stopped"
+  fi
+}
+
+# --- Redis --------------------------------------------------------------------------------------
+
+redis_running() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; }
+
+start_redis() {
+  mkdir -p "$RUN_DIR/redis" "$LOG_DIR"
+  if redis_running; then
+    log "Redis already running on 127.0.0.1:$REDIS_PORT"
+    return
+  fi
+  port_in_use "$REDIS_PORT" && die "port $REDIS_PORT (Redis) is already in use by another process"
+  rm -f "$RUN_DIR/redis.pid"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes --dir "$RUN_DIR/redis" \
+    --appendonly yes --appendfsync everysec --pidfile "$RUN_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" \
+    --daemonize yes >/dev/null
+  for _ in $(seq 1 50); do redis_running && break; sleep 0.1; done
+  redis_running || die "Redis did not start (see $LOG_DIR/redis.log)"
+  log "Redis started on 127.0.0.1:$REDIS_PORT"
+}
+
+stop_redis() {
+  if redis_running; then
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+    log "Redis stopped"
+  fi
+  if [ -f "$RUN_DIR/redis.pid" ]; then
+    kill "$(cat "$RUN_DIR/redis.pid")" 2>/dev/null || true
+    rm -f "$RUN_DIR/redis.pid"
+  fi
+}
+
+# --- services -----------------------------------------------------------------------------------
+
+rpc_port() { local i; for i in "${!CONTEXTS[@]}"; do [ "${CONTEXTS[$i]}" = "$1" ] && echo $((RPC_BASE + i)); done; }
+admin_port() { local i; for i in "${!CONTEXTS[@]}"; do [ "${CONTEXTS[$i]}" = "$1" ] && echo $((ADMIN_BASE + i)); done; }
+
+dev_jwt_secret() { echo "${BILLING_GATEWAY_JWT_HS256_SECRET:-local-development-secret-change-me-0123456789}"; }
+
+cmd_env() {
+  echo "BILLING_LOG_FORMAT=${BILLING_LOG_FORMAT:-json}"
+  echo "BILLING_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+  echo "BILLING_GATEWAY_HTTP_PORT=$HTTP_PORT"
+  echo "BILLING_GATEWAY_JWT_HS256_SECRET=$(dev_jwt_secret)"
+  echo "BILLING_GATEWAY_JWT_ISSUER=billing-local"
+  echo "BILLING_GATEWAY_JWT_AUDIENCE=billing-api"
+  echo "BILLING_TEST_PG_PORT=$PG_PORT"
+  echo "BILLING_TEST_REDIS_PORT=$REDIS_PORT"
+  for ctx in "${CONTEXTS[@]}"; do
+    local upper; upper="$(echo "$ctx" | tr a-z A-Z)"
+    echo "BILLING_${upper}_RPC_PORT=$(rpc_port "$ctx")"
+    echo "BILLING_${upper}_ADMIN_PORT=$(admin_port "$ctx")"
+    echo "BILLING_${upper}_ENDPOINTS=127.0.0.1:$(rpc_port "$ctx")"
+    echo "BILLING_${upper}_DATABASE_URL=postgres://billing_$ctx:billing_$ctx@127.0.0.1:$PG_PORT/billing"
+  done
+}
+
+service_running() { [ -f "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
+
+cmd_services_up() {
+  mkdir -p "$PID_DIR" "$LOG_DIR"
+  local ctx
+  for ctx in "${CONTEXTS[@]}"; do
+    [ -x "$BUILD_DIR/billing-$ctx" ] || die "$BUILD_DIR/billing-$ctx is not built (run: swift build)"
+    if service_running "$ctx"; then
+      log "billing-$ctx already running (pid $(cat "$PID_DIR/$ctx.pid"))"
+      continue
+    fi
+    rm -f "$PID_DIR/$ctx.pid"
+    local port
+    for port in "$(rpc_port "$ctx")" "$(admin_port "$ctx")"; do
+      port_in_use "$port" && die "port $port (billing-$ctx) is already in use by another process"
+    done
+    [ "$ctx" = gateway ] && port_in_use "$HTTP_PORT" && die "port $HTTP_PORT (gateway HTTP) is already in use by another process"
+    (
+      set -a
+      # shellcheck disable=SC1090
+      source <(cmd_env)
+      set +a
+      exec "$BUILD_DIR/billing-$ctx" >>"$LOG_DIR/$ctx.log" 2>&1
+    ) &
+    echo $! >"$PID_DIR/$ctx.pid"
+  done
+  for ctx in "${CONTEXTS[@]}"; do
+    local url="http://127.0.0.1:$(admin_port "$ctx")/readyz" ok=0
+    for _ in $(seq 1 300); do
+      if curl -fsS "$url" >/dev/null 2>&1; then ok=1; break; fi
+      service_running "$ctx" || { tail -20 "$LOG_DIR/$ctx.log" >&2; die "billing-$ctx exited during start-up (log: $LOG_DIR/$ctx.log)"; }
+      sleep 0.2
+    done
+    [ "$ok" = 1 ] || die "billing-$ctx not ready after 60 s (log: $LOG_DIR/$ctx.log)"
+  done
+  log "all services ready"
+}
+
+cmd_services_down() {
+  local ctx
+  for ctx in "${CONTEXTS[@]}"; do
+    if service_running "$ctx"; then kill -TERM "$(cat "$PID_DIR/$ctx.pid")" 2>/dev/null || true; fi
+  done
+  for ctx in "${CONTEXTS[@]}"; do
+    if [ -f "$PID_DIR/$ctx.pid" ]; then
+      local pid; pid="$(cat "$PID_DIR/$ctx.pid")"
+      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$PID_DIR/$ctx.pid"
+    fi
+  done
+  log "services stopped"
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  packages) cmd_packages ;;
+  infra-up) profile_settings "${1:-run}"; start_postgres; start_redis ;;
+  infra-down) profile_settings "${1:-run}"; stop_redis; stop_postgres ;;
+  services-up) profile_settings "${1:-run}"; cmd_services_up ;;
+  services-down) profile_settings "${1:-run}"; cmd_services_down ;;
+  env) profile_settings "${1:-run}"; cmd_env ;;
+  *) die "usage: $0 {packages|infra-up|infra-down|services-up|services-down|env} [run|test]" ;;
+esac
