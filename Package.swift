@@ -31,6 +31,10 @@ var targets: [Target] = [
         dependencies: ["BillingCore", "BillingRPC", postgres, logging, crypto, serviceLifecycle],
         path: "Shared/BillingPostgres"),
     .target(
+        name: "BillingEvents",
+        dependencies: ["BillingCore", "BillingPostgres", postgres, logging],
+        path: "Shared/BillingEvents"),
+    .target(
         name: "BillingService",
         dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", nioCore, nioPosix, nioHTTP1,
                        logging, serviceLifecycle, unixSignals],
@@ -47,11 +51,11 @@ var products: [Product] = []
 @MainActor func context(_ name: String, executable: String, contracts: [String] = [], migrations: Bool = true) {
     targets.append(.target(
         name: "\(name)Contract",
-        dependencies: ["BillingCore", "BillingRPC"],
+        dependencies: ["BillingCore", "BillingRPC", "BillingEvents"],
         path: "Services/\(name)/\(name)Contract"))
     targets.append(.target(
         name: name,
-        dependencies: [.target(name: "\(name)Contract"), "BillingCore", "BillingRPC", "BillingPostgres", "BillingService", logging, postgres]
+        dependencies: [.target(name: "\(name)Contract"), "BillingCore", "BillingRPC", "BillingPostgres", "BillingEvents", "BillingService", logging, postgres]
             + contracts.map { .target(name: "\($0)Contract") },
         path: "Services/\(name)/\(name)",
         resources: migrations ? [.copy("Migrations")] : nil))
@@ -62,7 +66,7 @@ var products: [Product] = []
     products.append(.executable(name: "billing-\(executable)", targets: ["\(name)Server"]))
 }
 
-context("Accounts", executable: "accounts", migrations: false)
+context("Accounts", executable: "accounts")
 context("Catalog", executable: "catalog", migrations: false)
 context("Subscriptions", executable: "subscriptions", migrations: false)
 context("Ledger", executable: "ledger", migrations: false)
@@ -73,9 +77,11 @@ let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", 
 targets += [
     .target(
         name: "Gateway",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", hummingbird, jwtKit, logging, postgres]
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", hummingbird, jwtKit, logging, postgres,
+                       crypto, serviceLifecycle]
             + allContracts,
-        path: "Services/Gateway/Gateway"),
+        path: "Services/Gateway/Gateway",
+        resources: [.copy("Migrations")]),
     .executableTarget(name: "GatewayServer", dependencies: ["Gateway", "BillingService"], path: "Services/Gateway/GatewayServer"),
     .target(name: "ContractCatalog", dependencies: ["BillingRPC"] + allContracts, path: "Services/Tools/ContractCatalog"),
     .executableTarget(name: "BillingCtl", dependencies: ["ContractCatalog"], path: "Services/Tools/BillingCtl"),

@@ -57,6 +57,8 @@ struct DecimalNumberTests {
         #expect(try DecimalNumber(parsing: "299.9").formatted(minimumFractionDigits: 2) == "299.90")
         #expect(try DecimalNumber(parsing: "-0.05").formatted(minimumFractionDigits: 2) == "-0.05")
         #expect(try DecimalNumber(parsing: "7").formatted(minimumFractionDigits: 3) == "7.000")
+        #expect(DecimalNumber.zero.formatted(minimumFractionDigits: 2) == "0.00")
+        #expect(Money.zero(.brl).amountText == "0.00")
     }
 }
 

@@ -1,10 +1,24 @@
+import AccountsContract
 import BillingPostgres
 import BillingRPC
 import BillingService
+import Foundation
+import Hummingbird
+import JWTKit
+import Logging
+import NIOCore
 
 /// The public gateway: REST ↔ RPC, tenant JWT, permissions, idempotency keys. No domain logic.
 public struct GatewayService: Sendable {
-    public static let migrations: [Migration] = []
+    public static var migrations: [Migration] {
+        get throws { try Migration.load(directory: Bundle.module.resourceURL!.appendingPathComponent("Migrations")) }
+    }
+
+    /// The contexts behind the gateway, with their default endpoints (the `make run` layout).
+    static let services: [(name: String, endpoint: String)] = [
+        ("accounts", "127.0.0.1:9101"), ("catalog", "127.0.0.1:9102"), ("subscriptions", "127.0.0.1:9103"),
+        ("ledger", "127.0.0.1:9104"), ("invoicing", "127.0.0.1:9105"),
+    ]
 
     let runtime: ServiceRuntime
 
@@ -12,7 +26,47 @@ public struct GatewayService: Sendable {
         self.runtime = runtime
     }
 
-    public func components() throws -> ServiceComponents {
-        ServiceComponents(router: RPCRouter())
+    public func components() async throws -> ServiceComponents {
+        let configuration = try GatewayConfiguration(reader: runtime.configuration.reader)
+        var clients: [String: RPCClient] = [:]
+        for service in Self.services {
+            let client = try runtime.client(for: service.name, defaultEndpoint: service.endpoint)
+            clients[service.name] = client
+            runtime.readiness.addCheck {
+                do {
+                    _ = try await client.call(RPCHealth.check, .init(), options: RPCCallOptions(timeout: .seconds(1)))
+                    return nil
+                } catch {
+                    return "\(service.name): \(error)"
+                }
+            }
+        }
+        var jwks: JWKS?
+        if let path = configuration.jwksFile {
+            do {
+                jwks = try JSONDecoder().decode(JWKS.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw ConfigurationError(variable: "BILLING_GATEWAY_JWKS_FILE", message: "cannot read a JWKS from \(path): \(error)")
+            }
+        }
+        let verifier = try await TokenVerifier(hs256Secret: configuration.hs256Secret, jwks: jwks, issuer: configuration.issuer,
+                                               audience: configuration.audience, leeway: TimeInterval(configuration.leewaySeconds), clock: runtime.clock)
+        let idempotency = IdempotencyStore(database: runtime.database, retention: TimeInterval(configuration.idempotencyRetentionHours * 3600))
+        let pipeline = APIPipeline(verifier: verifier, idempotency: idempotency, metrics: runtime.metrics, logger: runtime.logger,
+                                   maximumBodyBytes: configuration.maximumBodyBytes,
+                                   requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
+        let routes = Self.routes(clients: clients)
+        let router = GatewayRouter.build(routes: routes, pipeline: pipeline, readiness: runtime.readiness, metrics: runtime.metrics)
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "billing-gateway"),
+            logger: runtime.logger)
+        return ServiceComponents(router: RPCRouter(), background: [IdempotencyPurger(store: idempotency, logger: runtime.logger)],
+                                 frontends: [application])
+    }
+
+    /// Every public route.
+    static func routes(clients: [String: RPCClient]) -> [APIRoute] {
+        AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!))
     }
 }

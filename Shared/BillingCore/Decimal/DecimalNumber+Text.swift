@@ -118,8 +118,13 @@ extension DecimalNumber {
     /// Plain decimal text with at least `minimumFractionDigits` fractional digits (`299.90` for BRL).
     public func formatted(minimumFractionDigits: Int) -> String {
         let digitsScale = max(scale, minimumFractionDigits)
-        let padded = exactSignificand(atScale: digitsScale) ?? significand
-        let shownScale = padded == significand ? scale : digitsScale
+        let padded: Int128
+        let shownScale: Int
+        if let widened = exactSignificand(atScale: digitsScale) {
+            (padded, shownScale) = (widened, digitsScale)
+        } else {
+            (padded, shownScale) = (significand, scale)   // too many digits to pad: show as is
+        }
         var magnitude = String(padded.magnitude)
         if shownScale > 0 {
             if magnitude.count <= shownScale {

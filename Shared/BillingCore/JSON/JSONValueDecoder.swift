@@ -165,7 +165,17 @@ struct JSONValueDecoderImplementation: Decoder {
             }
             return uuid as! T
         }
-        return try T(from: self)
+        do {
+            return try T(from: self)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.count == codingPath.count {
+            // A raw-value enum refused the value: say which values it takes.
+            if let described = T.self as? any SchemaDescribing.Type, case .enumeration(let values) = described.schemaDescription,
+               case .string(let given) = value {
+                throw DecodingError.dataCorrupted(.init(codingPath: codingPath,
+                    debugDescription: "'\(given.prefix(40))' is not one of \(values.joined(separator: ", "))"))
+            }
+            throw DecodingError.dataCorrupted(context)
+        }
     }
 
     func decodeDecimal() throws -> DecimalNumber {

@@ -5,11 +5,23 @@ import Foundation
 /// ``DecimalNumber`` and ``Credits`` become exact JSON number literals, dates RFC 3339 strings,
 /// UUIDs lower-case strings; `nil` optionals are written as `null` when `writeNulls` is set.
 public struct JSONValueEncoder: Sendable {
-    public init() {}
+    /// How `Money` is written.
+    public enum MoneyEncoding: Sendable {
+        /// `{"amount":"299.90","currency":"BRL"}`, as on the internal wire.
+        case object
+        /// `299.90`: a number with the currency's digits; the resource states its currency separately.
+        case amountNumber
+    }
+
+    public var moneyEncoding: MoneyEncoding
+
+    public init(moneyEncoding: MoneyEncoding = .object) {
+        self.moneyEncoding = moneyEncoding
+    }
 
     public func encode(_ value: some Encodable) throws -> JSONValue {
         let root = EncodingSlot()
-        try JSONValueEncoderImplementation(slot: root, codingPath: []).encodeValue(value)
+        try JSONValueEncoderImplementation(slot: root, codingPath: [], moneyEncoding: moneyEncoding).encodeValue(value)
         return root.value ?? .object(JSONObject())
     }
 }
@@ -35,19 +47,24 @@ final class EncodingSlot {
 struct JSONValueEncoderImplementation: Encoder {
     let slot: EncodingSlot
     let codingPath: [any CodingKey]
+    var moneyEncoding: JSONValueEncoder.MoneyEncoding = .object
     var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func child(_ slot: EncodingSlot, _ path: [any CodingKey]) -> JSONValueEncoderImplementation {
+        JSONValueEncoderImplementation(slot: slot, codingPath: path, moneyEncoding: moneyEncoding)
+    }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if slot.objectSlots == nil { slot.objectSlots = [] }
-        return KeyedEncodingContainer(KeyedEncoder<Key>(slot: slot, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedEncoder<Key>(slot: slot, codingPath: codingPath, encoder: self))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         if slot.array == nil { slot.array = [] }
-        return UnkeyedEncoder(slot: slot, codingPath: codingPath)
+        return UnkeyedEncoder(slot: slot, codingPath: codingPath, encoder: self)
     }
 
-    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoder(slot: slot, codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoder(slot: slot, codingPath: codingPath, encoder: self) }
 
     func encodeValue<T: Encodable>(_ value: T) throws {
         switch value {
@@ -56,6 +73,7 @@ struct JSONValueEncoderImplementation: Encoder {
         case let date as Date: slot.value = .string(RFC3339.format(date))
         case let uuid as UUID: slot.value = .string(uuid.uuidString.lowercased())
         case let json as JSONValue: slot.value = json
+        case let money as Money where moneyEncoding == .amountNumber: slot.value = .number(money.amountText)
         default:
             try value.encode(to: self)
             if slot.value == nil && slot.objectSlots == nil && slot.array == nil { slot.value = .null }
@@ -76,6 +94,7 @@ struct JSONValueEncoderImplementation: Encoder {
 private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let slot: EncodingSlot
     let codingPath: [any CodingKey]
+    let encoder: JSONValueEncoderImplementation
 
     func childSlot(_ key: Key) -> EncodingSlot {
         let child = EncodingSlot()
@@ -94,7 +113,7 @@ private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Int64, forKey key: Key) throws { childSlot(key).value = .number(String(value)) }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { childSlot(key).value = .number(String(value)) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try JSONValueEncoderImplementation(slot: childSlot(key), codingPath: codingPath + [key]).encodeValue(value)
+        try encoder.child(childSlot(key), codingPath + [key]).encodeValue(value)
     }
 
     // Absent optionals are written as explicit `null`, so every documented attribute is always present.
@@ -119,24 +138,23 @@ private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let child = childSlot(key)
         child.objectSlots = []
-        return KeyedEncodingContainer(KeyedEncoder<NestedKey>(slot: child, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedEncoder<NestedKey>(slot: child, codingPath: codingPath + [key], encoder: encoder))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let child = childSlot(key)
         child.array = []
-        return UnkeyedEncoder(slot: child, codingPath: codingPath + [key])
+        return UnkeyedEncoder(slot: child, codingPath: codingPath + [key], encoder: encoder)
     }
 
-    mutating func superEncoder() -> any Encoder { JSONValueEncoderImplementation(slot: slot, codingPath: codingPath) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder {
-        JSONValueEncoderImplementation(slot: childSlot(key), codingPath: codingPath + [key])
-    }
+    mutating func superEncoder() -> any Encoder { encoder.child(slot, codingPath) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { encoder.child(childSlot(key), codingPath + [key]) }
 }
 
 private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     let slot: EncodingSlot
     let codingPath: [any CodingKey]
+    let encoder: JSONValueEncoderImplementation
     var count: Int { slot.array?.count ?? 0 }
 
     func nextSlot() -> EncodingSlot {
@@ -152,27 +170,28 @@ private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     mutating func encode(_ value: Int64) throws { nextSlot().value = .number(String(value)) }
     mutating func encode(_ value: Double) throws { nextSlot().value = .number(String(value)) }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try JSONValueEncoderImplementation(slot: nextSlot(), codingPath: codingPath + [AnyCodingKey(intValue: count)]).encodeValue(value)
+        try encoder.child(nextSlot(), codingPath + [AnyCodingKey(intValue: count)]).encodeValue(value)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let child = nextSlot()
         child.objectSlots = []
-        return KeyedEncodingContainer(KeyedEncoder<NestedKey>(slot: child, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedEncoder<NestedKey>(slot: child, codingPath: codingPath, encoder: encoder))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let child = nextSlot()
         child.array = []
-        return UnkeyedEncoder(slot: child, codingPath: codingPath)
+        return UnkeyedEncoder(slot: child, codingPath: codingPath, encoder: encoder)
     }
 
-    mutating func superEncoder() -> any Encoder { JSONValueEncoderImplementation(slot: nextSlot(), codingPath: codingPath) }
+    mutating func superEncoder() -> any Encoder { encoder.child(nextSlot(), codingPath) }
 }
 
 private struct SingleEncoder: SingleValueEncodingContainer {
     let slot: EncodingSlot
     let codingPath: [any CodingKey]
+    let encoder: JSONValueEncoderImplementation
 
     mutating func encodeNil() throws { slot.value = .null }
     mutating func encode(_ value: Bool) throws { slot.value = .bool(value) }
@@ -190,7 +209,7 @@ private struct SingleEncoder: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt32) throws { slot.value = .number(String(value)) }
     mutating func encode(_ value: UInt64) throws { slot.value = .number(String(value)) }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try JSONValueEncoderImplementation(slot: slot, codingPath: codingPath).encodeValue(value)
+        try encoder.child(slot, codingPath).encodeValue(value)
     }
 }
 

@@ -1,0 +1,55 @@
+/// A permission a route requires; tokens carry them in `permissions`, or hold them all through the
+/// `owner`/`admin` roles (seed 000).
+public struct Permission: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    public let summary: String
+
+    public var description: String { name }
+
+    // Seed 001's permissions.
+    public static let accountsCreate = Permission(name: "BILLING_ACCOUNTS_CREATE", summary: "Create billing accounts")
+    public static let accountsRead = Permission(name: "BILLING_ACCOUNTS_READ", summary: "List and view billing accounts")
+    public static let accountsUpdate = Permission(name: "BILLING_ACCOUNTS_UPDATE", summary: "Update, suspend and reactivate billing accounts")
+    public static let accountsDelete = Permission(name: "BILLING_ACCOUNTS_DELETE", summary: "Close billing accounts")
+    public static let productsCreate = Permission(name: "BILLING_PRODUCTS_CREATE", summary: "Create billing products")
+    public static let productsRead = Permission(name: "BILLING_PRODUCTS_READ", summary: "List and view billing products")
+    public static let productsUpdate = Permission(name: "BILLING_PRODUCTS_UPDATE", summary: "Update billing products")
+    public static let productsDelete = Permission(name: "BILLING_PRODUCTS_DELETE", summary: "Archive billing products")
+    public static let plansCreate = Permission(name: "SUBSCRIPTION_PLANS_CREATE", summary: "Create subscription plans")
+    public static let plansRead = Permission(name: "SUBSCRIPTION_PLANS_READ", summary: "List and view subscription plans")
+    public static let plansUpdate = Permission(name: "SUBSCRIPTION_PLANS_UPDATE", summary: "Update subscription plans")
+    public static let plansDelete = Permission(name: "SUBSCRIPTION_PLANS_DELETE", summary: "Archive subscription plans")
+    public static let subscriptionsCreate = Permission(name: "SUBSCRIPTIONS_CREATE", summary: "Create subscriptions")
+    public static let subscriptionsRead = Permission(name: "SUBSCRIPTIONS_READ", summary: "List and view subscriptions")
+    public static let subscriptionsUpdate = Permission(name: "SUBSCRIPTIONS_UPDATE", summary: "Update subscriptions")
+    public static let subscriptionsCancel = Permission(name: "SUBSCRIPTIONS_CANCEL", summary: "Cancel subscriptions")
+    public static let metersCreate = Permission(name: "USAGE_METERS_CREATE", summary: "Create usage meters")
+    public static let metersRead = Permission(name: "USAGE_METERS_READ", summary: "List and view usage meters")
+    public static let metersUpdate = Permission(name: "USAGE_METERS_UPDATE", summary: "Update usage meters")
+    public static let metersDelete = Permission(name: "USAGE_METERS_DELETE", summary: "Archive usage meters")
+    public static let usageEventsCreate = Permission(name: "USAGE_EVENTS_CREATE", summary: "Record usage events")
+    public static let usageEventsRead = Permission(name: "USAGE_EVENTS_READ", summary: "View usage events and summaries")
+    public static let invoicesCreate = Permission(name: "INVOICES_CREATE", summary: "Create invoices")
+    public static let invoicesRead = Permission(name: "INVOICES_READ", summary: "List and view invoices")
+    public static let invoicesUpdate = Permission(name: "INVOICES_UPDATE", summary: "Update draft invoices")
+    public static let invoicesFinalize = Permission(name: "INVOICES_FINALIZE", summary: "Finalize invoices")
+    public static let invoicesVoid = Permission(name: "INVOICES_VOID", summary: "Void invoices")
+    public static let paymentsCreate = Permission(name: "PAYMENTS_CREATE", summary: "Record payments")
+    public static let paymentsRead = Permission(name: "PAYMENTS_READ", summary: "List and view payments")
+    public static let paymentsRefund = Permission(name: "PAYMENTS_REFUND", summary: "Refund payments")
+    // Added in the same style.
+    public static let eventsRead = Permission(name: "BILLING_EVENTS_READ", summary: "Read the billing audit trail")
+
+    /// Every permission the gateway knows, in documentation order.
+    public static let all: [Permission] = [
+        accountsCreate, accountsRead, accountsUpdate, accountsDelete,
+        productsCreate, productsRead, productsUpdate, productsDelete,
+        plansCreate, plansRead, plansUpdate, plansDelete,
+        subscriptionsCreate, subscriptionsRead, subscriptionsUpdate, subscriptionsCancel,
+        metersCreate, metersRead, metersUpdate, metersDelete,
+        usageEventsCreate, usageEventsRead,
+        invoicesCreate, invoicesRead, invoicesUpdate, invoicesFinalize, invoicesVoid,
+        paymentsCreate, paymentsRead, paymentsRefund,
+        eventsRead,
+    ]
+}

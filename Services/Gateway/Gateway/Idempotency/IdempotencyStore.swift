@@ -1,0 +1,82 @@
+import BillingPostgres
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// `Idempotency-Key` records in the gateway's own schema, per tenant, kept for a retention window.
+///
+/// The first request with a key claims it (IN_PROGRESS, with a lease); a replay with the same
+/// request gets the stored status and body; a different request with the key is refused; a replay
+/// while the first still runs is told so. A claim whose lease ran out (the gateway died mid-request)
+/// may be taken over; services downstream deduplicate by the same key, so nothing runs twice.
+struct IdempotencyStore: Sendable {
+    enum Claim: Sendable {
+        case proceed
+        case replay(status: Int, body: ByteBuffer)
+        case inProgress
+        case mismatch
+    }
+
+    let database: Database
+    let retention: TimeInterval
+    let lease: TimeInterval = 60
+
+    func claim(tenant: String, key: String, fingerprint: String) async throws -> Claim {
+        let logger = database.logger
+        let retention = retention, lease = lease
+        return try await database.withTenant(tenant) { connection in
+            // Insert, or reclaim a row whose retention has passed.
+            let claimed = try await connection.rows("""
+                INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_fingerprint, state, locked_until, expires_at)
+                VALUES (\(tenant), \(key), \(fingerprint), 'IN_PROGRESS', now() + make_interval(secs => \(lease)),
+                        now() + make_interval(secs => \(retention)))
+                ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
+                    SET request_fingerprint = EXCLUDED.request_fingerprint, state = 'IN_PROGRESS', response_status = NULL,
+                        response_body = NULL, locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
+                    WHERE idempotency_keys.expires_at < now()
+                RETURNING 1
+                """, logger: logger)
+            if !claimed.isEmpty { return .proceed }
+            guard let row = try await connection.firstRow("""
+                SELECT request_fingerprint, state, response_status, response_body, locked_until < now()
+                FROM idempotency_keys WHERE tenant_id = \(tenant) AND idempotency_key = \(key) FOR UPDATE
+                """, logger: logger) else { return .inProgress }
+            let (storedFingerprint, state, status, body, leaseExpired) = try row.decode((String, String, Int?, ByteBuffer?, Bool).self)
+            guard storedFingerprint == fingerprint else { return .mismatch }
+            if state == "COMPLETED", let status, let body { return .replay(status: status, body: body) }
+            guard leaseExpired else { return .inProgress }
+            try await connection.execute("""
+                UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => \(lease))
+                WHERE tenant_id = \(tenant) AND idempotency_key = \(key)
+                """, logger: logger)
+            return .proceed
+        }
+    }
+
+    func complete(tenant: String, key: String, status: Int, body: ByteBuffer) async throws {
+        let logger = database.logger
+        try await database.withTenant(tenant) { connection in
+            try await connection.execute("""
+                UPDATE idempotency_keys SET state = 'COMPLETED', response_status = \(status), response_body = \(body)
+                WHERE tenant_id = \(tenant) AND idempotency_key = \(key)
+                """, logger: logger)
+        }
+    }
+
+    /// Forgets a claim whose request failed for a transient reason, so a retry runs again.
+    func release(tenant: String, key: String) async throws {
+        let logger = database.logger
+        try await database.withTenant(tenant) { connection in
+            try await connection.execute("DELETE FROM idempotency_keys WHERE tenant_id = \(tenant) AND idempotency_key = \(key)", logger: logger)
+        }
+    }
+
+    /// Deletes records past their retention (all tenants).
+    func purgeExpired() async throws -> Int {
+        let logger = database.logger
+        return try await database.withSystemScope { connection in
+            try await connection.rows("DELETE FROM idempotency_keys WHERE expires_at < now() RETURNING 1", logger: logger).count
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import BillingCore
+import HTTPTypes
+
+/// The OpenAPI 3.1 document of the public API, generated from the route table and the contract types.
+enum OpenAPIDocument {
+    /// An undocumented-by-table endpoint (health, metrics, the document itself).
+    struct SystemEndpoint: Sendable {
+        let path: String
+        let summary: String
+        let contentType: String
+    }
+
+    static func build(routes: [APIRoute], system: [SystemEndpoint]) -> JSONValue {
+        var schemas = JSONObject()
+        schemas["Error"] = errorSchema
+        var paths = JSONObject()
+        let grouped = Dictionary(grouping: routes, by: \.path)
+        for path in grouped.keys.sorted() {
+            var item = JSONObject()
+            for route in grouped[path]!.sorted(by: { $0.method.rawValue < $1.method.rawValue }) {
+                item[route.method.rawValue.lowercased()] = operation(route, schemas: &schemas)
+            }
+            paths[path] = .object(item)
+        }
+        for endpoint in system {
+            paths[endpoint.path] = ["get": .object(JSONObject([
+                ("operationId", .string("system" + endpoint.path.split(separator: "/").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+                    .replacingOccurrences(of: ".", with: ""))),
+                ("tags", ["System"]),
+                ("summary", .string(endpoint.summary)),
+                ("security", .array([])),
+                ("responses", .object(JSONObject([("200", .object(JSONObject([
+                    ("description", .string(endpoint.summary)),
+                    ("content", .object(JSONObject([(endpoint.contentType, .object(JSONObject()))]))),
+                ])))]))),
+            ]))]
+        }
+        let permissionRows = Permission.all.map { "| `\($0.name)` | \($0.summary) |" }.joined(separator: "\n")
+        return .object(JSONObject([
+            ("openapi", "3.1.0"),
+            ("info", .object(JSONObject([
+                ("title", "Billing API"),
+                ("version", "1.0.0"),
+                ("description", .string("""
+                    Multi-tenant billing: accounts, catalog, subscriptions, usage, AI credits, invoices and payments. JSON:API documents \
+                    (`application/vnd.api+json`). Authenticate with `Authorization: Bearer <JWT>`; the tenant is the token's \
+                    `organizationId`. Each operation names the permission it needs (`x-permission`); the `owner` and `admin` roles hold \
+                    them all. Every POST accepts an `Idempotency-Key` header: a replay returns the first response.
+
+                    | permission | allows |
+                    |---|---|
+                    \(permissionRows)
+                    """)),
+            ]))),
+            ("servers", [["url": "/"]]),
+            ("tags", .array(Array(Set(routes.map(\.tag))).sorted().map { ["name": .string($0)] } + [["name": "System"]])),
+            ("security", [["bearerAuth": []]]),
+            ("paths", .object(paths)),
+            ("components", .object(JSONObject([
+                ("securitySchemes", ["bearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]),
+                ("schemas", .object(schemas)),
+            ]))),
+            ("x-permissions", .array(Permission.all.map { ["name": .string($0.name), "summary": .string($0.summary)] })),
+        ]))
+    }
+
+    private static func operation(_ route: APIRoute, schemas: inout JSONObject) -> JSONValue {
+        var operation = JSONObject()
+        operation["operationId"] = .string(route.operationID)
+        operation["tags"] = [.string(route.tag)]
+        operation["summary"] = .string(route.summary)
+        operation["description"] = .string("\(route.summary)\n\nRequires the `\(route.permission.name)` permission (or the owner/admin role).")
+        operation["x-permission"] = .string(route.permission.name)
+        var parameters: [JSONValue] = route.pathParameters.map { name in
+            ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]]
+        }
+        parameters += route.queryParameters.map { parameter in
+            ["name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.summary),
+             "schema": jsonSchema(parameter.schema, schemas: &schemas, forResponse: false)]
+        }
+        if route.method == .post {
+            parameters.append(["name": "Idempotency-Key", "in": "header", "required": false,
+                               "description": "Replays of the same request with this key return the first response for 24 h; a different request with it is a 422.",
+                               "schema": ["type": "string", "maxLength": 255]])
+        }
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+        if let body = route.requestBody {
+            let attributes = jsonSchema(body.attributes, schemas: &schemas, forResponse: false)
+            operation["requestBody"] = .object(JSONObject([
+                ("required", .bool(!body.optional)),
+                ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": requestEnvelope(type: body.resourceType, attributes: attributes)]),
+                                                ("application/json", ["schema": requestEnvelope(type: body.resourceType, attributes: attributes)])]))),
+            ]))
+        }
+        let resource = resourceSchema(route.response, schemas: &schemas)
+        let data: JSONValue = route.response.isCollection ? ["type": "array", "items": resource] : resource
+        var success = JSONObject([("data", data)])
+        if route.response.isCollection {
+            success["links"] = ["type": "object", "properties": ["self": ["type": "string"], "next": ["type": ["string", "null"]]]]
+            success["meta"] = ["type": "object"]
+        }
+        var responses = JSONObject()
+        responses[String(route.response.status.code)] = .object(JSONObject([
+            ("description", .string(route.response.status.reasonPhrase)),
+            ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": ["type": "object", "required": ["data"], "properties": .object(success)]])]))),
+        ]))
+        var errors: [(Int, String)] = [(400, "Malformed request or unsupported parameter"), (401, "Missing or invalid token"),
+                                       (403, "The token lacks the permission"), (409, "Conflicts with the current state"),
+                                       (503, "A service is unavailable"), (504, "Timed out")]
+        if !route.pathParameters.isEmpty { errors.append((404, "Not found for this tenant")) }
+        if route.requestBody != nil || !route.queryParameters.isEmpty { errors.append((422, "Invalid attribute")) }
+        if route.requestBody != nil { errors += [(413, "Body larger than the limit"), (415, "Unsupported media type")] }
+        for (code, description) in errors.sorted(by: { $0.0 < $1.0 }) {
+            responses[String(code)] = .object(JSONObject([
+                ("description", .string(description)),
+                ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": ["$ref": "#/components/schemas/Error"]])]))),
+            ]))
+        }
+        operation["responses"] = .object(responses)
+        return .object(operation)
+    }
+
+    private static func requestEnvelope(type: String, attributes: JSONValue) -> JSONValue {
+        ["type": "object", "required": ["data"], "properties": [
+            "data": ["type": "object", "required": ["type"], "properties": ["type": ["const": .string(type)], "attributes": attributes]],
+        ]]
+    }
+
+    private static func resourceSchema(_ response: APIRoute.ResponseSpec, schemas: inout JSONObject) -> JSONValue {
+        var attributes = response.attributes
+        if case .object(let name, let fields) = attributes {
+            attributes = .object(name: name + "Attributes", fields: fields.filter { $0.name != "id" })
+        }
+        return ["type": "object", "required": ["type", "id", "attributes"], "properties": [
+            "type": ["const": .string(response.resourceType)],
+            "id": ["type": "string", "format": "uuid"],
+            "attributes": jsonSchema(attributes, schemas: &schemas, forResponse: true),
+            "links": ["type": "object", "properties": ["self": ["type": "string"]]],
+        ]]
+    }
+
+    /// JSON Schema (2020-12, as OpenAPI 3.1 uses) of a discovered Codable shape.
+    static func jsonSchema(_ schema: CodableSchema, schemas: inout JSONObject, forResponse: Bool) -> JSONValue {
+        switch schema {
+        case .string(let format):
+            switch format {
+            case "uuid": return ["type": "string", "format": "uuid"]
+            case "RFC 3339 date-time": return ["type": "string", "format": "date-time"]
+            case "decimal": return ["type": ["number", "string"], "description": "exact decimal; send digits, never a float you computed"]
+            case "credits, 8 decimals": return ["type": ["number", "string"], "description": "credits, up to 8 decimal places"]
+            case "ISO 4217 code": return ["type": "string", "pattern": "^[A-Z]{3}$"]
+            default: return ["type": "string"]
+            }
+        case .integer: return ["type": "integer"]
+        case .number: return ["type": "number"]
+        case .boolean: return ["type": "boolean"]
+        case .enumeration(let values): return ["type": "string", "enum": .array(values.map { .string($0) })]
+        case .array(let element): return ["type": "array", "items": jsonSchema(element, schemas: &schemas, forResponse: forResponse)]
+        case .map(let value): return ["type": "object", "additionalProperties": jsonSchema(value, schemas: &schemas, forResponse: forResponse)]
+        case .any: return [:]
+        case .object(let name, let fields):
+            if name == "Money" {
+                return ["type": "number", "description": "amount in the currency's major units (e.g. 299.90), exact"]
+            }
+            if schemas[name] == nil {
+                schemas[name] = [:]   // placeholder against recursion
+                var properties = JSONObject()
+                for field in fields {
+                    var property = jsonSchema(field.schema, schemas: &schemas, forResponse: forResponse)
+                    if field.isOptional && forResponse { property = ["anyOf": [property, ["type": "null"]]] }
+                    properties[field.name] = property
+                }
+                var object = JSONObject([("type", "object"), ("properties", .object(properties))])
+                let required = fields.filter { !$0.isOptional }.map { JSONValue.string($0.name) }
+                if !required.isEmpty { object["required"] = .array(required) }
+                if !forResponse { object["additionalProperties"] = false }
+                schemas[name] = .object(object)
+            }
+            return ["$ref": .string("#/components/schemas/\(name)")]
+        }
+    }
+
+    private static let errorSchema: JSONValue = ["type": "object", "required": ["errors"], "properties": [
+        "errors": ["type": "array", "items": ["type": "object", "properties": [
+            "status": ["type": "string"], "code": ["type": "string"], "title": ["type": "string"], "detail": ["type": "string"],
+            "source": ["type": "object", "properties": ["pointer": ["type": "string"], "parameter": ["type": "string"]]],
+            "meta": ["type": "object"],
+        ]]],
+    ]]
+}

@@ -1,0 +1,92 @@
+import BillingCore
+import BillingRPC
+import HTTPTypes
+import NIOCore
+
+/// One public operation: declared once, registered with the router and documented in OpenAPI from here.
+struct APIRoute: Sendable {
+    let method: HTTPRequest.Method
+    /// OpenAPI-style template: `/api/v1/billing-accounts/{id}`.
+    let path: String
+    let operationID: String
+    let tag: String
+    let summary: String
+    let permission: Permission
+    /// The JSON:API type and attribute schema of the request body, if the operation takes one.
+    let requestBody: BodySpec?
+    let response: ResponseSpec
+    let queryParameters: [QueryParameterSpec]
+    let handler: @Sendable (APIRequest) async throws -> APIResponse
+
+    struct BodySpec: Sendable {
+        let resourceType: String
+        let attributes: CodableSchema
+        /// Whether the body may be omitted (actions with optional attributes, like a reason).
+        let optional: Bool
+    }
+
+    struct ResponseSpec: Sendable {
+        let status: HTTPResponse.Status
+        let resourceType: String
+        let attributes: CodableSchema
+        let isCollection: Bool
+    }
+
+    struct QueryParameterSpec: Sendable {
+        let name: String
+        let summary: String
+        let schema: CodableSchema
+    }
+
+    /// The names of the path's `{parameters}`.
+    var pathParameters: [String] {
+        path.split(separator: "/").compactMap { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? String(segment.dropFirst().dropLast()) : nil
+        }
+    }
+
+    /// The path in Hummingbird's syntax (`:id`).
+    var routerPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : String(segment)
+        }.joined(separator: "/")
+    }
+}
+
+/// What a route handler gets: the caller, the parsed request parts, and ready RPC options.
+struct APIRequest: Sendable {
+    let principal: Principal
+    let pathParameters: [String: String]
+    let query: QueryParameters
+    /// The parsed JSON body, nil when there was none.
+    let body: JSONValue?
+    /// Tenant, actor, request id, idempotency key, trace context and deadline for downstream calls.
+    let options: RPCCallOptions
+
+    /// The attributes of the request document.
+    func attributes<T: Decodable>(_ type: T.Type, resourceType: String, optional: Bool = false) throws -> T {
+        guard let body else {
+            if optional { return try JSONAPI.attributes(type, resourceType: resourceType, from: .object(JSONObject()), allowEmpty: true) }
+            throw APIError.unprocessable("a JSON:API document with data.attributes is required", pointer: "")
+        }
+        return try JSONAPI.attributes(type, resourceType: resourceType, from: body, allowEmpty: optional)
+    }
+
+    /// A typed id from the path; one that cannot exist is simply not found.
+    func id<ID: TypedIdentifier>(_ type: ID.Type, _ name: String = "id", resource: String) throws -> ID {
+        guard let text = pathParameters[name], let id = ID(text) else {
+            throw APIError.notFound("\(resource) '\((pathParameters[name] ?? "").prefix(60))' not found")
+        }
+        return id
+    }
+}
+
+/// A handler's answer: a status and a JSON:API document.
+struct APIResponse: Sendable {
+    var status: HTTPResponse.Status
+    var document: JSONValue
+    var location: String?
+
+    static func ok(_ document: JSONValue) -> APIResponse { APIResponse(status: .ok, document: document) }
+    static func created(_ document: JSONValue, location: String) -> APIResponse { APIResponse(status: .created, document: document, location: location) }
+}

@@ -1,0 +1,59 @@
+import BillingCore
+import BillingService
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Builds the Hummingbird router: every API route through the pipeline, plus the system endpoints.
+enum GatewayRouter {
+    static let systemEndpoints: [OpenAPIDocument.SystemEndpoint] = [
+        .init(path: "/healthz", summary: "The gateway process is alive", contentType: "text/plain"),
+        .init(path: "/readyz", summary: "The gateway and every service behind it are ready (503 otherwise)", contentType: "text/plain"),
+        .init(path: "/metrics", summary: "Prometheus metrics", contentType: "text/plain"),
+        .init(path: "/openapi.json", summary: "This document", contentType: "application/json"),
+    ]
+
+    static func build(routes: [APIRoute], pipeline: APIPipeline, readiness: ReadinessState, metrics: MetricsRegistry) -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: NotFoundMiddleware(pipeline: pipeline))
+        for route in routes {
+            router.on(RouterPath(route.routerPath), method: route.method) { request, context in
+                await pipeline.handle(route, request: request, context: context)
+            }
+        }
+        let openAPI = ByteBuffer(bytes: JSONWriter.bytes(OpenAPIDocument.build(routes: routes, system: systemEndpoints)))
+        router.get("/healthz") { _, _ in text("ok\n") }
+        router.get("/readyz") { _, _ in
+            if let problems = await readiness.problems() { return text(problems.joined(separator: "\n") + "\n", status: .serviceUnavailable) }
+            return text("ready\n")
+        }
+        router.get("/metrics") { _, _ in text(metrics.exposition(), contentType: "text/plain; version=0.0.4") }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPI))
+        }
+        return router
+    }
+
+    static func text(_ body: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Unknown paths and methods get a JSON:API error too.
+struct NotFoundMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let pipeline: APIPipeline
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            let response = APIPipeline.render(APIError(error.status, code: error.status == .notFound ? "ROUTE_NOT_FOUND" : "METHOD_NOT_ALLOWED",
+                                                       title: APIError.title(for: error.status),
+                                                       detail: "no \(request.method.rawValue) \(request.uri.path.prefix(200)) in this API (see /openapi.json)"))
+            pipeline.record(route: "unmatched", status: response.status, since: started)
+            return response
+        }
+    }
+}

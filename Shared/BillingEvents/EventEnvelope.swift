@@ -1,0 +1,44 @@
+import BillingCore
+import Foundation
+
+/// The CloudEvents 1.0 JSON envelope every event travels in, with the `tenantid` extension.
+public struct EventEnvelope: Codable, Sendable, Equatable {
+    public var specversion: String
+    public var id: String
+    /// The producing context, e.g. `/billing/accounts`.
+    public var source: String
+    public var type: String
+    public var time: Date
+    public var subject: String?
+    public var datacontenttype: String
+    /// Extension attribute: the tenant the event belongs to.
+    public var tenantid: String
+    /// Extension attribute: W3C trace context of the request that caused it.
+    public var traceparent: String?
+    public var data: JSONValue
+
+    public init(id: String, source: String, type: String, time: Date, subject: String?, tenantid: String,
+                traceparent: String? = nil, data: JSONValue) {
+        self.specversion = "1.0"
+        self.id = id
+        self.source = source
+        self.type = type
+        self.time = time
+        self.subject = subject
+        self.datacontenttype = "application/json"
+        self.tenantid = tenantid
+        self.traceparent = traceparent
+        self.data = data
+    }
+
+    /// Wraps a typed event.
+    public init<Event: IntegrationEvent>(_ event: Event, source: String, tenant: String, at time: Date, traceparent: String? = nil) throws {
+        self.init(id: UUIDv7.generate(at: time).uuidString.lowercased(), source: source, type: Event.eventType, time: time,
+                  subject: event.subject, tenantid: tenant, traceparent: traceparent, data: try JSONValueEncoder().encode(event))
+    }
+
+    /// The typed payload, when this envelope carries an `Event`.
+    public func decode<Event: IntegrationEvent>(_ type: Event.Type) throws -> Event {
+        try JSONValueDecoder(rejectUnknownKeys: false).decode(Event.self, from: data)
+    }
+}

@@ -1,0 +1,44 @@
+import BillingRPC
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+extension Database {
+    /// Runs `body` in a tenant transaction at most once per idempotency key.
+    ///
+    /// With a key, the first call stores its response with the business change in the same transaction;
+    /// later calls with that key get the stored response without running `body` again, even if the
+    /// first caller never heard back (a crash, a lost reply). Concurrent calls with one key wait on a
+    /// transaction-scoped advisory lock. The same key with a different request is refused
+    /// (`invalid_argument`, `IDEMPOTENCY_KEY_REUSED`). Without a key, `body` simply runs.
+    public func idempotent<Request: Encodable, Response: Codable & Sendable>(
+        tenant: String, operation: String, key: String?, request: Request,
+        _ body: (PostgresConnection) async throws -> Response
+    ) async throws -> Response {
+        guard let key else { return try await withTenant(tenant) { try await body($0) } }
+        let requestHash = SHA256.hash(data: try WireJSONEncoder().encode(request)).map { String(format: "%02x", $0) }.joined()
+        let logger = logger
+        return try await withTenant(tenant) { connection in
+            try await connection.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(\(tenant + "\u{1}" + operation + "\u{1}" + key), 0))", logger: logger)
+            if let row = try await connection.firstRow("""
+                SELECT request_hash, response FROM idempotent_requests
+                WHERE tenant_id = \(tenant) AND operation = \(operation) AND idempotency_key = \(key)
+                """, logger: logger) {
+                let (storedHash, response) = try row.decode((String, ByteBuffer).self)
+                guard storedHash == requestHash else {
+                    throw RPCError.invalidArgument("this Idempotency-Key was already used with a different request", reason: "IDEMPOTENCY_KEY_REUSED")
+                }
+                return try WireJSONDecoder().decode(Response.self, from: Array(response.readableBytesView))
+            }
+            let response = try await body(connection)
+            let bytes = ByteBuffer(bytes: try WireJSONEncoder().encode(response))
+            try await connection.execute("""
+                INSERT INTO idempotent_requests (tenant_id, operation, idempotency_key, request_hash, response)
+                VALUES (\(tenant), \(operation), \(key), \(requestHash), \(bytes))
+                """, logger: logger)
+            return response
+        }
+    }
+}
