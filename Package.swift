@@ -41,7 +41,8 @@ var targets: [Target] = [
         path: "Shared/BillingService"),
     .target(
         name: "BillingTesting",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", logging, postgres],
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", logging, postgres, crypto,
+                       .product(name: "_CryptoExtras", package: "swift-crypto"), nioCore, nioPosix, nioHTTP1],
         path: "Shared/BillingTesting"),
 ]
 
@@ -104,6 +105,18 @@ targets += [
         name: "BillingRPCTests",
         dependencies: ["BillingRPC", "BillingRPCHTTP2", nioCore, nioPosix, nioHTTP2, serviceLifecycle, logging],
         path: "Tests/BillingRPCTests"),
+    .testTarget(
+        name: "AccountsTests",
+        dependencies: ["Accounts", "AccountsContract", "BillingTesting", "BillingCore", "BillingRPC", "BillingPostgres", logging],
+        path: "Tests/AccountsTests"),
+    .testTarget(
+        name: "GatewayTests",
+        dependencies: ["Gateway", "BillingTesting", "BillingCore", "BillingRPC", "BillingService", logging, hummingbird, nioCore],
+        path: "Tests/GatewayTests"),
+    .testTarget(
+        name: "EndToEndTests",
+        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "AccountsContract", logging],
+        path: "Tests/EndToEndTests"),
     .testTarget(name: "ContractDocsTests", dependencies: ["ContractCatalog", "BillingRPC"], path: "Tests/ContractDocsTests"),
     .testTarget(
         name: "BillingPostgresTests",

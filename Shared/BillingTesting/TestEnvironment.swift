@@ -11,6 +11,16 @@ public enum TestEnvironment {
     public static var redisPort: Int { Int(environment["BILLING_TEST_REDIS_PORT"] ?? "") ?? 56389 }
     public static var databaseName: String { environment["BILLING_TEST_PG_DATABASE"] ?? "billing" }
 
+    /// The repository root (this file is Shared/BillingTesting/TestEnvironment.swift).
+    public static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Where the built executables are (`BILLING_BUILD_DIR`, default `.build/debug`).
+    public static var buildDirectory: URL {
+        environment["BILLING_BUILD_DIR"].map { URL(fileURLWithPath: $0) } ?? repositoryRoot.appendingPathComponent(".build/debug")
+    }
+
     /// The URL of `schema`'s own role (`billing_<schema>`, password = role name in local clusters).
     public static func databaseURL(schema: String) -> String {
         "postgres://billing_\(schema):billing_\(schema)@\(postgresHost):\(postgresPort)/\(databaseName)"
@@ -21,5 +31,16 @@ public enum TestEnvironment {
         var logger = Logger(label: "test.db.\(schema)")
         logger.logLevel = .warning
         return Database(configuration: try DatabaseConfiguration(url: databaseURL(schema: schema), schema: schema, maximumConnections: maximumConnections), logger: logger)
+    }
+
+    /// Runs `body` with a pool on `schema` (as its role), the platform and given migrations applied.
+    public static func withDatabase(schema: String, migrations: [Migration] = [], _ body: (Database) async throws -> Void) async throws {
+        let database = try database(schema: schema)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await database.run() }
+            try await MigrationRunner.apply(PlatformMigrations.all + migrations, to: database)
+            try await body(database)
+            group.cancelAll()
+        }
     }
 }

@@ -8,13 +8,7 @@ import Testing
 
 /// Runs `body` with a pool on the `testing` schema (role billing_testing), started and stopped around it.
 func withTestingDatabase(_ body: (Database) async throws -> Void) async throws {
-    let database = try TestEnvironment.database(schema: "testing")
-    try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { await database.run() }
-        try await MigrationRunner.apply(PlatformMigrations.all, to: database)
-        try await body(database)
-        group.cancelAll()
-    }
+    try await TestEnvironment.withDatabase(schema: "testing", body)
 }
 
 @Suite("PostgreSQL storage (real database)", .serialized)

@@ -56,6 +56,11 @@ cmd_packages() {
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+  # Test helpers from PyPI.
+  if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
+    log "installing openapi-spec-validator (PyPI)"
+    python3 -m pip install -q openapi-spec-validator >/dev/null
+  fi
   # Debian's package may start a system redis/postgres; ours run on their own ports, so that is harmless.
 }
 

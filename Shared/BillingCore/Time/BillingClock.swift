@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 
 /// The source of "now" for domain code; injected so tests and test clocks can move time.
+///
+/// Instants are whole microseconds, the resolution of PostgreSQL and of the wire.
 public protocol BillingClock: Sendable {
     func now() -> Date
 }
@@ -9,7 +11,7 @@ public protocol BillingClock: Sendable {
 /// The machine's wall clock.
 public struct SystemClock: BillingClock {
     public init() {}
-    public func now() -> Date { Date() }
+    public func now() -> Date { RFC3339.truncatedToMicroseconds(Date()) }
 }
 
 /// A clock that only moves when told to; for tests.
@@ -18,7 +20,7 @@ public final class ManualClock: BillingClock {
 
     public init(_ start: Date) { current = Mutex(start) }
 
-    public func now() -> Date { current.withLock { $0 } }
+    public func now() -> Date { RFC3339.truncatedToMicroseconds(current.withLock { $0 }) }
 
     public func set(_ date: Date) { current.withLock { $0 = date } }
 

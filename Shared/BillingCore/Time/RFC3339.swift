@@ -24,6 +24,16 @@ public enum RFC3339 {
         return text + "Z"
     }
 
+    /// `date` cut to whole microseconds (PostgreSQL's `timestamptz` resolution), computed exactly as
+    /// ``parse(_:)`` builds dates, so a value survives storage and the wire bit for bit.
+    public static func truncatedToMicroseconds(_ date: Date) -> Date {
+        let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        var seconds = totalMicros / 1_000_000
+        var micros = totalMicros % 1_000_000
+        if micros < 0 { micros += 1_000_000; seconds -= 1 }
+        return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS(.fraction)?(Z|±HH:MM)`; `t`/`z` and a space separator are accepted.
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)

@@ -1,0 +1,146 @@
+import BillingCore
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The real executables, started on free loopback ports against the test PostgreSQL and Redis, for
+/// end-to-end tests. One cluster per test process (``shared``); every service exits with the test
+/// process (`BILLING_EXIT_WITH_PARENT`), so none outlives it even after a crash.
+public actor TestCluster {
+    public static let shared = TestCluster()
+
+    /// The services in start order (the gateway last: its readiness waits for the others).
+    public static let serviceNames = ["accounts", "catalog", "subscriptions", "ledger", "invoicing", "gateway"]
+
+    public struct Ports: Sendable {
+        public let rpc: Int
+        public let admin: Int
+    }
+
+    public struct Running: Sendable {
+        public let gatewayURL: String
+        public let tokens: TestTokens
+        public let client: HTTPTestClient
+        public let ports: [String: Ports]
+        public let logDirectory: URL
+    }
+
+    private var running: Running?
+    private var startTask: Task<Running, any Error>?
+    private var processes: [String: Process] = [:]
+    private var environment: [String: String] = [:]
+
+    /// Starts the cluster once; later calls return the same one.
+    public func start() async throws -> Running {
+        if let running { return running }
+        if let startTask { return try await startTask.value }
+        let task = Task { try await self.launch() }
+        startTask = task
+        do {
+            let running = try await task.value
+            self.running = running
+            return running
+        } catch {
+            startTask = nil
+            throw error
+        }
+    }
+
+    private func launch() async throws -> Running {
+        let tokens = try TestTokens()
+        let logDirectory = TestEnvironment.repositoryRoot.appendingPathComponent(".run-test/e2e-\(getpid())")
+        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        let jwksFile = logDirectory.appendingPathComponent("jwks.json")
+        try tokens.jwksJSON().write(to: jwksFile, atomically: true, encoding: .utf8)
+
+        var ports: [String: Ports] = [:]
+        for name in Self.serviceNames { ports[name] = Ports(rpc: FreePort.allocate(), admin: FreePort.allocate()) }
+        let httpPort = FreePort.allocate()
+        var environment: [String: String] = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "BILLING_LOG_FORMAT": "json",
+            "BILLING_LOG_LEVEL": "info",
+            "BILLING_EXIT_WITH_PARENT": "true",
+            "BILLING_DRAIN_TIMEOUT_SECONDS": "5",
+            "BILLING_REDIS_URL": "redis://127.0.0.1:\(TestEnvironment.redisPort)",
+            "BILLING_GATEWAY_HTTP_PORT": String(httpPort),
+            "BILLING_GATEWAY_JWT_HS256_SECRET": tokens.hs256Secret,
+            "BILLING_GATEWAY_JWKS_FILE": jwksFile.path,
+            "BILLING_GATEWAY_JWT_ISSUER": tokens.issuer,
+            "BILLING_GATEWAY_JWT_AUDIENCE": tokens.audience,
+        ]
+        for name in Self.serviceNames {
+            let prefix = "BILLING_\(name.uppercased())_"
+            environment[prefix + "RPC_PORT"] = String(ports[name]!.rpc)
+            environment[prefix + "ADMIN_PORT"] = String(ports[name]!.admin)
+            environment[prefix + "ENDPOINTS"] = "127.0.0.1:\(ports[name]!.rpc)"
+            environment[prefix + "DATABASE_URL"] = TestEnvironment.databaseURL(schema: name)
+            environment[prefix + "DATABASE_MAX_CONNECTIONS"] = "10"
+        }
+        self.environment = environment
+        for name in Self.serviceNames { try spawn(name, logDirectory: logDirectory) }
+        for name in Self.serviceNames { try await waitUntilReady(name, adminPort: ports[name]!.admin, logDirectory: logDirectory) }
+        let gatewayURL = "http://127.0.0.1:\(httpPort)"
+        return Running(gatewayURL: gatewayURL, tokens: tokens, client: HTTPTestClient(baseURL: gatewayURL), ports: ports, logDirectory: logDirectory)
+    }
+
+    private func spawn(_ name: String, logDirectory: URL) throws {
+        let executable = TestEnvironment.buildDirectory.appendingPathComponent("billing-\(name)")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw TestClusterError(message: "\(executable.path) is not built (run `swift build` or `make test`)")
+        }
+        let logFile = logDirectory.appendingPathComponent("\(name).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: logFile)
+        handle.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = executable
+        process.environment = environment
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        processes[name] = process
+    }
+
+    private func waitUntilReady(_ name: String, adminPort: Int, logDirectory: URL) async throws {
+        let admin = HTTPTestClient(baseURL: "http://127.0.0.1:\(adminPort)")
+        defer { admin.close() }
+        for _ in 0..<600 {
+            if let response = try? await admin.get("/readyz", token: nil), response.status == 200 { return }
+            if let process = processes[name], !process.isRunning {
+                throw TestClusterError(message: "billing-\(name) exited during start-up:\n" + logTail(name, logDirectory: logDirectory))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestClusterError(message: "billing-\(name) not ready after 60 s:\n" + logTail(name, logDirectory: logDirectory))
+    }
+
+    private func logTail(_ name: String, logDirectory: URL) -> String {
+        let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(20).joined(separator: "\n")
+    }
+
+    /// Kills a service at once (SIGKILL), as a crash would.
+    public func kill(_ name: String) {
+        guard let process = processes[name] else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Starts a killed or stopped service again on its ports and waits until it is ready.
+    public func restart(_ name: String) async throws {
+        guard let running else { throw TestClusterError(message: "cluster not started") }
+        if let process = processes[name], process.isRunning { kill(name) }
+        try spawn(name, logDirectory: running.logDirectory)
+        try await waitUntilReady(name, adminPort: running.ports[name]!.admin, logDirectory: running.logDirectory)
+    }
+
+    /// The process id of a service (for signal tests).
+    public func processIdentifier(of name: String) -> Int32? { processes[name]?.processIdentifier }
+}
+
+public struct TestClusterError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

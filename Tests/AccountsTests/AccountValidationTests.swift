@@ -1,0 +1,77 @@
+import AccountsContract
+import Testing
+@testable import Accounts
+
+@Suite("Account validation (pure)")
+struct AccountValidationTests {
+    @Test("normalises valid attributes")
+    func valid() throws {
+        let validated = try AccountValidation.validate(CreateAccountRequest(
+            name: "  Empresa ABC Ltda ", email: "Financeiro@Empresa-ABC.COM.br", currency: "BRL", taxId: "12.345.678/0001-95", taxIdType: .cnpj,
+            timezone: "America/Sao_Paulo", metadata: ["crm": "42"]))
+        #expect(validated.name == "Empresa ABC Ltda")
+        #expect(validated.email == "Financeiro@empresa-abc.com.br")
+        #expect(validated.taxID == "12345678000195")
+        #expect(validated.timezone == "America/Sao_Paulo")
+    }
+
+    @Test("refuses bad attributes, naming the field", arguments: [
+        (CreateAccountRequest(name: " ", email: "a@b.co", currency: "BRL"), "name"),
+        (CreateAccountRequest(name: "x", email: "a@b", currency: "BRL"), "email"),
+        (CreateAccountRequest(name: "x", email: "a b@c.com", currency: "BRL"), "email"),
+        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "brl"), "currency"),
+        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxId: "529.982.247-24", taxIdType: .cpf), "taxId"),
+        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxId: "123"), "taxIdType"),
+        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxIdType: .cpf), "taxId"),
+        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", timezone: "Nowhere/Place"), "timezone"),
+        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", metadata: Dictionary(uniqueKeysWithValues: (0..<51).map { ("k\($0)", "v") })), "metadata"),
+        (CreateAccountRequest(name: String(repeating: "n", count: 201), email: "a@b.co", currency: "BRL"), "name"),
+    ])
+    func invalid(request: CreateAccountRequest, field: String) {
+        do {
+            _ = try AccountValidation.validate(request)
+            Issue.record("expected \(field) to be refused")
+        } catch {
+            #expect(error.rpcError.field == field)
+            #expect(error.rpcError.code == .invalidArgument)
+        }
+    }
+
+    @Test("the currency of an account cannot change, other attributes can")
+    func changes() throws {
+        let current = try AccountValidation.validate(CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL"))
+        let (updated, changed) = try AccountValidation.apply(AccountChanges(name: "y", currency: "BRL"), to: current)
+        #expect(updated.name == "y")
+        #expect(changed == ["name"])
+        #expect(throws: AccountsError.self) { try AccountValidation.apply(AccountChanges(currency: "USD"), to: current) }
+    }
+}
+
+@Suite("Account lifecycle (pure)")
+struct AccountLifecycleTests {
+    static let id = AccountID.generate()
+
+    @Test("every transition, legal and illegal", arguments: [
+        (AccountStatus.active, AccountLifecycle.Operation.suspend, AccountStatus?.some(.suspended)),
+        (.active, .reactivate, nil),
+        (.active, .close, .closed),
+        (.suspended, .reactivate, .active),
+        (.suspended, .suspend, nil),
+        (.suspended, .close, .closed),
+        (.closed, .suspend, nil),
+        (.closed, .reactivate, nil),
+        (.closed, .close, nil),
+        (.closed, .update, nil),
+        (.active, .update, .active),
+    ])
+    func transitions(from: AccountStatus, operation: AccountLifecycle.Operation, to expected: AccountStatus?) {
+        do {
+            let next = try AccountLifecycle.next(from: from, operation, id: AccountLifecycleTests.id)
+            #expect(next == expected)
+        } catch {
+            #expect(expected == nil)
+            #expect(error.rpcError.code == .failedPrecondition)
+            #expect(error.rpcError.message.contains(from.rawValue))
+        }
+    }
+}
