@@ -34,10 +34,15 @@ var targets: [Target] = [
         name: "BillingEvents",
         dependencies: ["BillingCore", "BillingPostgres", postgres, logging],
         path: "Shared/BillingEvents"),
+    .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+    .target(
+        name: "BillingEventsRedis",
+        dependencies: ["CHiredis", "BillingCore", "BillingEvents", "BillingPostgres", logging, postgres, serviceLifecycle],
+        path: "Shared/BillingEventsRedis"),
     .target(
         name: "BillingService",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", nioCore, nioPosix, nioHTTP1,
-                       logging, serviceLifecycle, unixSignals],
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsRedis", nioCore, nioPosix,
+                       nioHTTP1, logging, serviceLifecycle, unixSignals],
         path: "Shared/BillingService"),
     .target(
         name: "BillingTesting",
@@ -78,8 +83,8 @@ let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", 
 targets += [
     .target(
         name: "Gateway",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", hummingbird, jwtKit, logging, postgres,
-                       crypto, serviceLifecycle]
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsRedis", "BillingService",
+                       hummingbird, jwtKit, logging, postgres, crypto, serviceLifecycle]
             + allContracts,
         path: "Services/Gateway/Gateway",
         resources: [.copy("Migrations")]),

@@ -37,6 +37,11 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
                   subject: event.subject, tenantid: tenant, traceparent: traceparent, data: try JSONValueEncoder().encode(event))
     }
 
+    /// Parses the JSON form written by ``Outbox`` (unknown members are ignored).
+    public static func parse(_ text: String) throws -> EventEnvelope {
+        try JSONValueDecoder(rejectUnknownKeys: false).decode(EventEnvelope.self, from: try JSONParser.parse(text))
+    }
+
     /// The typed payload, when this envelope carries an `Event`.
     public func decode<Event: IntegrationEvent>(_ type: Event.Type) throws -> Event {
         try JSONValueDecoder(rejectUnknownKeys: false).decode(Event.self, from: data)

@@ -31,5 +31,24 @@ public enum EventMigrations {
             );
             SELECT enable_tenant_isolation('inbox');
             """),
+        Migration(track: "events", version: 2, name: "relay_state_and_wakeups", sql: """
+            -- How many events this schema's relays have published into each stream; Redis keeps the same
+            -- count, so a Redis that lost entries (restart without data, failover to a lagging replica)
+            -- shows a lower number. Not tenant data: no tenant_id, no row-level security.
+            CREATE TABLE relay_state (
+                stream text PRIMARY KEY,
+                published_total bigint NOT NULL DEFAULT 0,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+
+            -- Wakes the relay (LISTEN outbox_<schema>) when events commit.
+            CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                PERFORM pg_notify('outbox_' || TG_TABLE_SCHEMA, '');
+                RETURN NULL;
+            END
+            $fn$;
+            CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox();
+            """),
     ]
 }

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingEventsRedis
 import BillingPostgres
 import BillingRPC
 import BillingRPCHTTP2
@@ -25,6 +26,37 @@ public final class ServiceRuntime: Sendable {
         self.metrics = metrics
         self.clock = clock
         self.readiness = readiness
+    }
+
+    /// The event bus settings (`BILLING_REDIS_URL`, `BILLING_EVENTS_…`).
+    public func eventBusConfiguration() throws -> EventBusConfiguration {
+        let reader = configuration.reader
+        let url = reader.string("BILLING_REDIS_URL", default: "redis://127.0.0.1:56379")
+        guard let redis = RedisConfiguration(url: url) else {
+            throw ConfigurationError(variable: "BILLING_REDIS_URL", message: "'\(url)' is not redis://host:port")
+        }
+        return EventBusConfiguration(
+            redis: redis,
+            outboxRetentionSeconds: try reader.int("BILLING_EVENTS_OUTBOX_RETENTION_HOURS", default: 72, range: 1...24 * 365) * 3600,
+            trimThreshold: try reader.int("BILLING_EVENTS_TRIM_THRESHOLD", default: 100_000, range: 10...100_000_000),
+            maximumDeliveries: try reader.int("BILLING_EVENTS_MAX_DELIVERIES", default: 5, range: 1...1000),
+            retryIdleMilliseconds: try reader.int("BILLING_EVENTS_RETRY_IDLE_MS", default: 10_000, range: 10...3_600_000),
+            blockMilliseconds: try reader.int("BILLING_EVENTS_BLOCK_MS", default: 2_000, range: 10...60_000),
+            batchSize: try reader.int("BILLING_EVENTS_BATCH_SIZE", default: 500, range: 1...10_000),
+            pollIntervalMilliseconds: try reader.int("BILLING_EVENTS_POLL_MS", default: 1_000, range: 10...60_000),
+            crashAfterApplyingEventType: reader.optionalString("BILLING_FAULT_CRASH_AFTER_APPLYING"))
+    }
+
+    /// The relay publishing this service's outbox to its stream.
+    public func outboxRelay() throws -> OutboxRelay {
+        OutboxRelay(context: configuration.name, database: database, configuration: try eventBusConfiguration(), logger: logger,
+                    metrics: EventBusPrometheusMetrics(registry: metrics))
+    }
+
+    /// A consumer applying other contexts' events through this service's inbox.
+    public func eventConsumer(_ subscription: EventSubscription) throws -> EventConsumer {
+        EventConsumer(subscription: subscription, database: database, configuration: try eventBusConfiguration(), logger: logger,
+                      metrics: EventBusPrometheusMetrics(registry: metrics))
     }
 
     /// A client of another service, its replicas from `BILLING_<SERVICE>_ENDPOINTS`.

@@ -28,13 +28,10 @@ public struct AccountsService: Sendable {
         self.store = AccountStore(logger: database.logger)
     }
 
-    public init(runtime: ServiceRuntime) {
-        self.init(database: runtime.database, clock: runtime.clock)
-    }
-
-    /// Everything this process runs for the context.
-    public func components() -> ServiceComponents {
-        ServiceComponents(router: router())
+    /// Everything this process runs for the context: its RPC methods and the relay of its outbox.
+    public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
+        let service = AccountsService(database: runtime.database, clock: runtime.clock)
+        return ServiceComponents(router: service.router(), background: [try runtime.outboxRelay()])
     }
 
     public func router() -> RPCRouter {

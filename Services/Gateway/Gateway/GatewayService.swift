@@ -1,4 +1,5 @@
 import AccountsContract
+import BillingEvents
 import BillingPostgres
 import BillingRPC
 import BillingService
@@ -11,7 +12,7 @@ import NIOCore
 /// The public gateway: REST ↔ RPC, tenant JWT, permissions, idempotency keys. No domain logic.
 public struct GatewayService: Sendable {
     public static var migrations: [Migration] {
-        get throws { try Migration.load(directory: Bundle.module.resourceURL!.appendingPathComponent("Migrations")) }
+        get throws { EventMigrations.all + (try Migration.load(directory: Bundle.module.resourceURL!.appendingPathComponent("Migrations"))) }
     }
 
     /// The contexts behind the gateway, with their default endpoints (the `make run` layout).
@@ -55,18 +56,20 @@ public struct GatewayService: Sendable {
         let pipeline = APIPipeline(verifier: verifier, idempotency: idempotency, metrics: runtime.metrics, logger: runtime.logger,
                                    maximumBodyBytes: configuration.maximumBodyBytes,
                                    requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
-        let routes = Self.routes(clients: clients)
+        let trail = AuditTrail(database: runtime.database)
+        let routes = Self.routes(clients: clients, trail: trail)
         let router = GatewayRouter.build(routes: routes, pipeline: pipeline, readiness: runtime.readiness, metrics: runtime.metrics)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "billing-gateway"),
             logger: runtime.logger)
-        return ServiceComponents(router: RPCRouter(), background: [IdempotencyPurger(store: idempotency, logger: runtime.logger)],
+        return ServiceComponents(router: RPCRouter(),
+                                 background: [IdempotencyPurger(store: idempotency, logger: runtime.logger), try runtime.eventConsumer(trail.subscription)],
                                  frontends: [application])
     }
 
     /// Every public route.
-    static func routes(clients: [String: RPCClient]) -> [APIRoute] {
-        AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!))
+    static func routes(clients: [String: RPCClient], trail: AuditTrail) -> [APIRoute] {
+        AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + AuditRoutes.routes(trail: trail)
     }
 }

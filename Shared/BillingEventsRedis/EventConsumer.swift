@@ -1,0 +1,221 @@
+import BillingCore
+import BillingEvents
+import BillingPostgres
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Applies an event inside the consumer's transaction (the inbox row is written in the same one).
+public typealias EventHandler = @Sendable (EventEnvelope, PostgresConnection) async throws -> Void
+
+/// What a consuming service subscribes to.
+public struct EventSubscription: Sendable {
+    /// The consumer group: the consuming service (`gateway`, `ledger`).
+    public let group: String
+    /// Contexts whose streams are read.
+    public let contexts: [String]
+    /// Handlers by event type; `fallback` receives every other type (nil: other types are acknowledged and ignored).
+    public let handlers: [String: EventHandler]
+    public let fallback: EventHandler?
+
+    public init(group: String, contexts: [String], handlers: [String: EventHandler] = [:], fallback: EventHandler? = nil) {
+        self.group = group
+        self.contexts = contexts
+        self.handlers = handlers
+        self.fallback = fallback
+    }
+}
+
+/// Reads a consumer group's streams and applies each event exactly once in effect.
+///
+/// For each entry: handler and inbox row in one tenant transaction (a redelivered event finds its
+/// inbox row and is skipped), `XACK` only after that transaction commits. Entries left pending by a
+/// consumer that died, or by a failed attempt, are claimed with `XAUTOCLAIM` once idle for
+/// `retryIdleMilliseconds`; after `maximumDeliveries` attempts an entry is copied to the group's
+/// dead-letter stream and acknowledged, so it never holds back the entries after it.
+public final class EventConsumer: Service, Sendable {
+    public let subscription: EventSubscription
+    public let consumerName: String
+    private let streams: [String]
+    private let database: Database
+    private let configuration: EventBusConfiguration
+    private let redis: RedisConnection
+    private let logger: Logger
+    private let metrics: EventBusMetrics?
+
+    public init(subscription: EventSubscription, database: Database, configuration: EventBusConfiguration, logger: Logger,
+                metrics: EventBusMetrics? = nil, streams: [String]? = nil) {
+        self.subscription = subscription
+        self.streams = streams ?? subscription.contexts.map(EventStreams.stream(for:))
+        self.consumerName = "\(subscription.group)-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUIDv7.generate().uuidString.suffix(6))"
+        self.database = database
+        self.configuration = configuration
+        self.redis = RedisConnection(configuration: configuration.redis, label: "consumer.\(subscription.group)")
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    public func run() async throws {
+        var failures = 0
+        var groupsReady = false
+        var lastClaim = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                if !groupsReady {
+                    try await createGroups()
+                    try await processOwnPending()
+                    groupsReady = true
+                }
+                if ContinuousClock.now - lastClaim > .milliseconds(max(100, configuration.retryIdleMilliseconds / 2)) {
+                    lastClaim = .now
+                    try await claimIdleEntries()
+                }
+                try await readNewEntries()
+                failures = 0
+            } catch let error as RedisError where error.isMissingGroup {
+                logger.warning("consumer group vanished (Redis lost its data?); recreating it", metadata: ["group": "\(subscription.group)"])
+                groupsReady = false
+            } catch {
+                failures += 1
+                groupsReady = false
+                let delay = min(5_000, 100 * (1 << min(failures, 6)))
+                if failures == 1 || failures % 20 == 0 {
+                    logger.warning("event consumer cannot read; will retry", metadata: ["group": "\(subscription.group)", "error": "\(error)", "retry_ms": "\(delay)"])
+                }
+                try? await Task.sleep(for: .milliseconds(delay))
+            }
+        }
+        await redis.close()
+    }
+
+    /// `XGROUP CREATE … 0 MKSTREAM` for every stream (an existing group is fine).
+    private func createGroups() async throws {
+        for stream in streams {
+            let replies = try await redis.pipeline([["XGROUP", "CREATE", stream, subscription.group, "0", "MKSTREAM"]])
+            if let message = replies[0].errorMessage, !message.hasPrefix("BUSYGROUP") { throw RedisError.reply(message) }
+        }
+    }
+
+    /// Entries this consumer name already holds (none for a fresh name, kept for symmetry with restarts).
+    private func processOwnPending() async throws {
+        let reply = try await redis.command(["XREADGROUP", "GROUP", subscription.group, consumerName, "COUNT", String(configuration.batchSize),
+                                             "STREAMS"] + streams + streams.map { _ in "0" })
+        try await process(reply)
+    }
+
+    private func readNewEntries() async throws {
+        let reply = try await redis.command(
+            ["XREADGROUP", "GROUP", subscription.group, consumerName, "COUNT", String(configuration.batchSize), "BLOCK", String(configuration.blockMilliseconds),
+             "STREAMS"] + streams + streams.map { _ in ">" },
+            timeoutMilliseconds: configuration.blockMilliseconds + configuration.redis.commandTimeoutMilliseconds)
+        try await process(reply)
+    }
+
+    /// Takes over entries idle too long on any consumer (a dead one, or a failed attempt of ours),
+    /// and samples the group's lag and pending count.
+    private func claimIdleEntries() async throws {
+        for stream in streams {
+            if let metrics, let groups = try? await redis.command(["XINFO", "GROUPS", stream]).array {
+                for group in groups.map(RedisFields.init) where group["name"]?.string == subscription.group {
+                    metrics.consumerSampled(group: subscription.group, stream: stream, lag: group["lag"]?.integer ?? 0,
+                                            pending: group["pending"]?.integer ?? 0)
+                }
+            }
+            let reply = try await redis.command(["XAUTOCLAIM", stream, subscription.group, consumerName,
+                                                 String(configuration.retryIdleMilliseconds), "0-0", "COUNT", String(configuration.batchSize)])
+            guard let parts = reply.array, parts.count >= 2, let entries = parts[1].array, !entries.isEmpty else { continue }
+            try await process(stream: stream, entries: entries)
+        }
+    }
+
+    private func process(_ reply: RedisReply) async throws {
+        for streamReply in reply.array ?? [] {
+            guard let parts = streamReply.array, parts.count == 2, let stream = parts[0].string, let entries = parts[1].array else { continue }
+            try await process(stream: stream, entries: entries)
+        }
+    }
+
+    private func process(stream: String, entries: [RedisReply]) async throws {
+        for entry in entries {
+            guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
+            let envelopeText = RedisFields(parts[1])["envelope"]?.string
+            do {
+                let envelope = try Self.decodeEnvelope(envelopeText)
+                let applied = try await apply(envelope)
+                if applied, let crashType = configuration.crashAfterApplyingEventType, crashType == envelope.type {
+                    // Test-only fault injection: die between the commit and XACK, as a crash would.
+                    logger.critical("fault injection: killing the process after applying \(envelope.type) \(envelope.id)")
+                    kill(getpid(), SIGKILL)
+                }
+                try await redis.command(["XACK", stream, subscription.group, id])
+                metrics?.eventApplied(group: subscription.group, duplicate: !applied)
+            } catch let error as RedisError {
+                throw error
+            } catch {
+                try await handleFailure(stream: stream, id: id, envelope: envelopeText, error: error)
+            }
+        }
+    }
+
+    static func decodeEnvelope(_ text: String?) throws -> EventEnvelope {
+        guard let text else { throw EventConsumerError.malformedEnvelope }
+        do {
+            return try EventEnvelope.parse(text)
+        } catch {
+            throw EventConsumerError.malformedEnvelope
+        }
+    }
+
+    /// Runs the handler and records the inbox row in one transaction; false when it was already applied.
+    private func apply(_ envelope: EventEnvelope) async throws -> Bool {
+        guard let eventID = UUID(uuidString: envelope.id) else { throw EventConsumerError.malformedEnvelope }
+        let handler = subscription.handlers[envelope.type] ?? subscription.fallback
+        let group = subscription.group
+        let logger = logger
+        return try await database.withTenant(envelope.tenantid) { connection in
+            let inserted = try await connection.rows("""
+                INSERT INTO inbox (consumer, event_id, tenant_id, event_type) VALUES (\(group), \(eventID), \(envelope.tenantid), \(envelope.type))
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, logger: logger)
+            guard !inserted.isEmpty else { return false }
+            try await handler?(envelope, connection)
+            return true
+        }
+    }
+
+    private func handleFailure(stream: String, id: String, envelope: String?, error: any Error) async throws {
+        let pending = try await redis.command(["XPENDING", stream, subscription.group, id, id, "1"])
+        let deliveries = pending.array?.first?.array?[3].integer ?? 1
+        guard deliveries >= Int64(configuration.maximumDeliveries) else {
+            logger.warning("event handling failed; it will be retried", metadata: [
+                "group": "\(subscription.group)", "entry": "\(id)", "deliveries": "\(deliveries)", "error": "\(error)"])
+            return
+        }
+        let deadLetter = EventStreams.deadLetterStream(for: stream, group: subscription.group)
+        let replies = try await redis.pipeline([
+            ["XADD", deadLetter, "*", "envelope", envelope ?? "", "error", "\(error)", "stream", stream, "entry", id, "deliveries", String(deliveries)],
+            ["XACK", stream, subscription.group, id],
+        ])
+        if let failure = replies.compactMap(\.errorMessage).first { throw RedisError.reply(failure) }
+        logger.error("event moved to the dead-letter stream", metadata: [
+            "group": "\(subscription.group)", "entry": "\(id)", "dead_letter_stream": "\(deadLetter)", "error": "\(error)"])
+        metrics?.deadLettered(group: subscription.group)
+    }
+}
+
+enum EventConsumerError: Error, CustomStringConvertible {
+    case malformedEnvelope
+    var description: String { "the entry holds no valid CloudEvents envelope" }
+}
+
+extension RedisError {
+    /// Redis no longer knows the group (it restarted without its data).
+    var isMissingGroup: Bool {
+        if case .reply(let message) = self { return message.hasPrefix("NOGROUP") }
+        return false
+    }
+}
