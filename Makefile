@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 CLUSTER := deploy/local/cluster.sh
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: run stop test build release proto-docs proto-docs-check bench-rpc clean-run token
+.PHONY: run stop test build proto-docs bench-rpc bench-events token
 
 ## run: install what is missing, start PostgreSQL, Redis and every service on loopback, print URL and token
 run:
@@ -53,6 +53,19 @@ build:
 proto-docs:
 	swift build --product billingctl
 	.build/debug/billingctl proto-docs proto-docs
+
+# Benchmarks that need PostgreSQL and Redis run against the test instances (started, then stopped).
+define with_test_infra
+	@$(CLUSTER) packages
+	@$(CLUSTER) infra-up test
+	@set -o pipefail; status=0; ( set -a && source <($(CLUSTER) env test) && set +a && $(1) ) || status=$$?; \
+	  $(CLUSTER) infra-down test || true; exit $$status
+endef
+
+## bench-events: events/s outbox → consumer and delay percentiles vs raw pipelined XADD (release build)
+bench-events:
+	swift build -c release --product bench-events
+	$(call with_test_infra,.build/release/bench-events)
 
 ## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo (release build)
 bench-rpc:

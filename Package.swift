@@ -89,7 +89,7 @@ targets += [
         path: "Services/Gateway/Gateway",
         resources: [.copy("Migrations")]),
     .executableTarget(name: "GatewayServer", dependencies: ["Gateway", "BillingService"], path: "Services/Gateway/GatewayServer"),
-    .target(name: "ContractCatalog", dependencies: ["BillingRPC"] + allContracts, path: "Services/Tools/ContractCatalog"),
+    .target(name: "ContractCatalog", dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + allContracts, path: "Services/Tools/ContractCatalog"),
     .executableTarget(name: "BillingCtl", dependencies: ["ContractCatalog"], path: "Services/Tools/BillingCtl"),
 ]
 targets += [
@@ -98,8 +98,15 @@ targets += [
         dependencies: ["BillingRPC", "BillingRPCHTTP2", nioCore, nioPosix, nioHTTP2, serviceLifecycle, logging],
         path: "Tests/Benchmarks/RPC"),
 ]
+targets += [
+    .executableTarget(
+        name: "EventsBenchmark",
+        dependencies: ["BillingCore", "BillingEvents", "BillingEventsRedis", "BillingPostgres", "BillingTesting", logging, postgres],
+        path: "Tests/Benchmarks/Events"),
+]
 products += [
     .executable(name: "bench-rpc", targets: ["RPCBenchmark"]),
+    .executable(name: "bench-events", targets: ["EventsBenchmark"]),
     .executable(name: "billing-gateway", targets: ["GatewayServer"]),
     .executable(name: "billingctl", targets: ["BillingCtl"]),
 ]
@@ -122,6 +129,10 @@ targets += [
         name: "EndToEndTests",
         dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "AccountsContract", logging],
         path: "Tests/EndToEndTests"),
+    .testTarget(
+        name: "BillingEventsTests",
+        dependencies: ["BillingEvents", "BillingEventsRedis", "BillingPostgres", "BillingTesting", "BillingCore", logging, postgres],
+        path: "Tests/BillingEventsTests"),
     .testTarget(name: "ContractDocsTests", dependencies: ["ContractCatalog", "BillingRPC"], path: "Tests/ContractDocsTests"),
     .testTarget(
         name: "BillingPostgresTests",

@@ -46,7 +46,6 @@ public final class EventConsumer: Service, Sendable {
     private let redis: RedisConnection
     private let logger: Logger
     private let metrics: EventBusMetrics?
-
     public init(subscription: EventSubscription, database: Database, configuration: EventBusConfiguration, logger: Logger,
                 metrics: EventBusMetrics? = nil, streams: [String]? = nil) {
         self.subscription = subscription
@@ -139,26 +138,72 @@ public final class EventConsumer: Service, Sendable {
         }
     }
 
+    /// Applies a read batch tenant by tenant: one transaction per tenant (its events in stream order;
+    /// tenants are independent, so their relative order does not matter), then one `XACK` for all.
+    /// A tenant whose transaction fails is retried entry by entry, so one poison entry is isolated.
     private func process(stream: String, entries: [RedisReply]) async throws {
+        var byTenant: [String: [(id: String, text: String?, envelope: EventEnvelope)]] = [:]
+        var tenantOrder: [String] = []
         for entry in entries {
             guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
-            let envelopeText = RedisFields(parts[1])["envelope"]?.string
+            let text = RedisFields(parts[1])["envelope"]?.string
             do {
-                let envelope = try Self.decodeEnvelope(envelopeText)
-                let applied = try await apply(envelope)
-                if applied, let crashType = configuration.crashAfterApplyingEventType, crashType == envelope.type {
-                    // Test-only fault injection: die between the commit and XACK, as a crash would.
-                    logger.critical("fault injection: killing the process after applying \(envelope.type) \(envelope.id)")
-                    kill(getpid(), SIGKILL)
-                }
-                try await redis.command(["XACK", stream, subscription.group, id])
-                metrics?.eventApplied(group: subscription.group, duplicate: !applied)
-            } catch let error as RedisError {
-                throw error
+                let envelope = try Self.decodeEnvelope(text)
+                if byTenant[envelope.tenantid] == nil { tenantOrder.append(envelope.tenantid) }
+                byTenant[envelope.tenantid, default: []].append((id, text, envelope))
             } catch {
-                try await handleFailure(stream: stream, id: id, envelope: envelopeText, error: error)
+                try await handleFailure(stream: stream, id: id, envelope: text, error: error)
             }
         }
+        // Tenants are applied concurrently (a few transactions at a time), each in its own order.
+        let acknowledged = try await withThrowingTaskGroup(of: [String].self) { tenants in
+            var running = 0
+            var acknowledged: [String] = []
+            for tenant in tenantOrder {
+                if running == 8, let done = try await tenants.next() {
+                    acknowledged += done
+                    running -= 1
+                }
+                let group = byTenant[tenant]!
+                tenants.addTask {
+                    do {
+                        let applied = Set(try await self.apply(group.map(\.envelope)).map(\.id))
+                        for envelope in group.map(\.envelope) {
+                            self.metrics?.eventApplied(group: self.subscription.group, duplicate: !applied.contains(envelope.id))
+                        }
+                        return group.map(\.id)
+                    } catch let error as RedisError {
+                        throw error
+                    } catch {
+                        for entry in group { try await self.processOne(stream: stream, id: entry.id, text: entry.text, envelope: entry.envelope) }
+                        return []
+                    }
+                }
+                running += 1
+            }
+            for try await done in tenants { acknowledged += done }
+            return acknowledged
+        }
+        if !acknowledged.isEmpty { try await redis.command(["XACK", stream, subscription.group] + acknowledged) }
+    }
+
+    private func processOne(stream: String, id: String, text: String?, envelope: EventEnvelope) async throws {
+        do {
+            let applied = try await apply([envelope])
+            try await redis.command(["XACK", stream, subscription.group, id])
+            metrics?.eventApplied(group: subscription.group, duplicate: applied.isEmpty)
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            try await handleFailure(stream: stream, id: id, envelope: text, error: error)
+        }
+    }
+
+    /// Test-only fault injection: die between the commit and `XACK`, as a crash would.
+    private func crashIfInjected(applied: [EventEnvelope]) {
+        guard let crashType = configuration.crashAfterApplyingEventType, applied.contains(where: { $0.type == crashType }) else { return }
+        logger.critical("fault injection: killing the process after applying \(crashType), before XACK")
+        kill(getpid(), SIGKILL)
     }
 
     static func decodeEnvelope(_ text: String?) throws -> EventEnvelope {
@@ -170,21 +215,32 @@ public final class EventConsumer: Service, Sendable {
         }
     }
 
-    /// Runs the handler and records the inbox row in one transaction; false when it was already applied.
-    private func apply(_ envelope: EventEnvelope) async throws -> Bool {
-        guard let eventID = UUID(uuidString: envelope.id) else { throw EventConsumerError.malformedEnvelope }
-        let handler = subscription.handlers[envelope.type] ?? subscription.fallback
+    /// Records the inbox rows of one tenant's events and runs the handlers of those not applied
+    /// before, all in one transaction. Returns the events applied now (not the redelivered ones).
+    private func apply(_ envelopes: [EventEnvelope]) async throws -> [EventEnvelope] {
+        let ids = try envelopes.map { envelope -> UUID in
+            guard let id = UUID(uuidString: envelope.id) else { throw EventConsumerError.malformedEnvelope }
+            return id
+        }
+        let tenant = envelopes[0].tenantid
         let group = subscription.group
         let logger = logger
-        return try await database.withTenant(envelope.tenantid) { connection in
+        let subscription = subscription
+        let applied = try await database.withTenant(tenant) { connection -> Set<String> in
             let inserted = try await connection.rows("""
-                INSERT INTO inbox (consumer, event_id, tenant_id, event_type) VALUES (\(group), \(eventID), \(envelope.tenantid), \(envelope.type))
-                ON CONFLICT DO NOTHING RETURNING 1
+                INSERT INTO inbox (consumer, event_id, tenant_id, event_type)
+                SELECT \(group), event_id, \(tenant), event_type FROM unnest(\(ids)::uuid[], \(envelopes.map(\.type))::text[]) AS e(event_id, event_type)
+                ON CONFLICT DO NOTHING RETURNING event_id
                 """, logger: logger)
-            guard !inserted.isEmpty else { return false }
-            try await handler?(envelope, connection)
-            return true
+            let fresh = Set(try inserted.map { try $0.decode(UUID.self).uuidString.lowercased() })
+            for envelope in envelopes where fresh.contains(envelope.id.lowercased()) {
+                try await (subscription.handlers[envelope.type] ?? subscription.fallback)?(envelope, connection)
+            }
+            return fresh
         }
+        let appliedNow = envelopes.filter { applied.contains($0.id.lowercased()) }
+        crashIfInjected(applied: appliedNow)
+        return appliedNow
     }
 
     private func handleFailure(stream: String, id: String, envelope: String?, error: any Error) async throws {

@@ -1,6 +1,8 @@
+import BillingCore
 import BillingPostgres
 import Foundation
 import Logging
+import PostgresNIO
 
 /// Where the test infrastructure started by `make test` lives (PostgreSQL, Redis, build folder).
 public enum TestEnvironment {
@@ -40,6 +42,31 @@ public enum TestEnvironment {
             group.addTask { await database.run() }
             try await MigrationRunner.apply(PlatformMigrations.all + migrations, to: database)
             try await body(database)
+            group.cancelAll()
+        }
+    }
+
+    /// Runs `body` in a throwaway schema of the test role (created, migrated, then dropped).
+    public static func withFreshSchema(_ prefix: String = "t", migrations: [Migration] = [], maximumConnections: Int = 20,
+                                       _ body: (Database) async throws -> Void) async throws {
+        let schema = "\(prefix)_" + UUIDv7.generate().uuidString.suffix(12).lowercased()
+        var logger = Logger(label: "test.db.\(schema)")
+        logger.logLevel = .warning
+        let admin = try database(schema: "testing")
+        let database = Database(configuration: try DatabaseConfiguration(
+            url: databaseURL(schema: "testing"), schema: schema, maximumConnections: maximumConnections), logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await admin.run() }
+            group.addTask { await database.run() }
+            try await admin.withConnection { try await $0.execute(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: logger) }
+            do {
+                try await MigrationRunner.apply(PlatformMigrations.all + migrations, to: database)
+                try await body(database)
+            } catch {
+                try? await admin.withConnection { try await $0.execute(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"), logger: logger) }
+                throw error
+            }
+            try await admin.withConnection { try await $0.execute(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"), logger: logger) }
             group.cancelAll()
         }
     }

@@ -84,6 +84,13 @@ struct JSONTests {
         #expect(throws: JSONDecodingFailure.self) { try JSONValueDecoder().decode(Attributes.self, from: fraction) }
     }
 
+    @Test("free-form JSON members decode as they are, numbers included")
+    func freeForm() throws {
+        struct Wrapper: Codable, Equatable { var data: JSONValue }
+        let json = try JSONParser.parse(#"{"data":{"n":12.50,"list":[1,null,"x"],"deep":{"t":true}}}"#)
+        #expect(try JSONValueDecoder().decode(Wrapper.self, from: json).data == json["data"])
+    }
+
     @Test("encodes decimals as exact number literals and absent optionals as null")
     func encodes() throws {
         let value = Attributes(name: "n", basePrice: try DecimalNumber(parsing: "299.90"), trialDays: nil, credits: try Credits.parse("0.084"),

@@ -120,6 +120,9 @@ GRANT CONNECT ON DATABASE billing TO billing_$ctx;
 CREATE SCHEMA IF NOT EXISTS $ctx AUTHORIZATION billing_$ctx;
 REVOKE ALL ON SCHEMA $ctx FROM PUBLIC;"
   done
+  # Only the test role may create schemas: event-bus tests give each test its own outbox.
+  sql+="
+GRANT CREATE ON DATABASE billing TO billing_testing;"
   psql_admin -d billing -c "$sql" >/dev/null
 }
 

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingEvents
 import BillingRPC
 
 /// The published RPC API of the accounts context (`billing.accounts.v1`).
@@ -24,6 +25,20 @@ public enum AccountsAPI: RPCServiceDescription {
         service: service, method: "Reactivate", summary: "SUSPENDED → ACTIVE. Emits `billing.account.reactivated`.")
     public static let close = UnaryMethod<ChangeAccountStatusRequest, BillingAccount>(
         service: service, method: "Close", summary: "ACTIVE or SUSPENDED → CLOSED, for good. Emits `billing.account.closed`.")
+
+    /// Events this context publishes (`proto-docs/events.md`).
+    public static var events: [EventDescriptor] {
+        [
+            EventDescriptor(AccountCreated.self, producer: contextName, summary: "An account was created (seed 001)."),
+            EventDescriptor(AccountUpdated.self, producer: contextName, summary: "Attributes of an account changed."),
+            EventDescriptor(AccountSuspended.self, producer: contextName, summary: "An account was suspended; its subscriptions should pause (seed 001)."),
+            EventDescriptor(AccountReactivated.self, producer: contextName, summary: "A suspended account is ACTIVE again."),
+            EventDescriptor(AccountClosed.self, producer: contextName, summary: "An account was closed and accepts no new operation."),
+        ]
+    }
+
+    /// Event types this context consumes, and why.
+    public static var consumedEvents: [(type: String, purpose: String)] { [] }
 
     public static var methods: [any RPCMethodDescriptor] { [create, get, list, update, suspend, reactivate, close] }
 }

@@ -145,6 +145,7 @@ struct JSONValueDecoderImplementation: Decoder {
 
     /// Decodes with the exact-number and date special cases, then falls back to `T(from:)`.
     func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
+        if T.self == JSONValue.self { return value as! T }
         if T.self == DecimalNumber.self { return try decodeDecimal() as! T }
         if T.self == Credits.self {
             do { return try Credits(exactly: decodeDecimal()) as! T } catch let error as CreditsError {
