@@ -36,6 +36,7 @@ test:
 	@$(CLUSTER) packages
 	@$(CLUSTER) services-down test >/dev/null 2>&1 || true
 	@$(CLUSTER) infra-down test >/dev/null 2>&1 || true
+	@pkill -f "[r]edis-server .*$(CURDIR)/.run-test/redis-" >/dev/null 2>&1 || true
 	@rm -rf .run-test
 	@$(CLUSTER) infra-up test
 	@set -o pipefail; status=0; \
@@ -43,6 +44,7 @@ test:
 	    set -a && source <($(CLUSTER) env test) && set +a && \
 	    swift test --skip-build $(SWIFT_BUILD_FLAGS) ) || status=$$?; \
 	  $(CLUSTER) services-down test >/dev/null 2>&1 || true; \
+	  pkill -f "[r]edis-server .*$(CURDIR)/.run-test/redis-" >/dev/null 2>&1 || true; \
 	  $(CLUSTER) infra-down test || true; \
 	  exit $$status
 

@@ -46,8 +46,8 @@ var targets: [Target] = [
         path: "Shared/BillingService"),
     .target(
         name: "BillingTesting",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", logging, postgres, crypto,
-                       .product(name: "_CryptoExtras", package: "swift-crypto"), nioCore, nioPosix, nioHTTP1],
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", "BillingEventsRedis", logging, postgres,
+                       crypto, .product(name: "_CryptoExtras", package: "swift-crypto"), nioCore, nioPosix, nioHTTP1],
         path: "Shared/BillingTesting"),
 ]
 
@@ -127,7 +127,7 @@ targets += [
         path: "Tests/GatewayTests"),
     .testTarget(
         name: "EndToEndTests",
-        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "AccountsContract", logging],
+        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEventsRedis", "AccountsContract", logging],
         path: "Tests/EndToEndTests"),
     .testTarget(
         name: "BillingEventsTests",

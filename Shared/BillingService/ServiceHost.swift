@@ -38,7 +38,7 @@ public enum ServiceHost {
             logger[metadataKey: "service"] = "\(name)"
             return logger
         }()
-        logger.info("starting billing-\(name) with configuration:\n\(configuration.reader.summary)")
+        logger.info("starting billing-\(name)")
 
         let database = Database(configuration: configuration.database, logger: logger)
         let metrics = MetricsRegistry()
@@ -59,6 +59,8 @@ public enum ServiceHost {
                 }
             }
             let components = try await build(runtime)
+            // Printed once the service has read everything it uses (its own settings included).
+            logger.info("billing-\(name) configuration:\n\(configuration.reader.summary)")
             let rpcServer = RPCServer(
                 configuration: RPCServerConfiguration(host: configuration.rpcHost, port: configuration.rpcPort, serviceName: name,
                                                       drainTimeout: .seconds(Int64(configuration.drainTimeoutSeconds))),

@@ -32,10 +32,12 @@ public final class HTTPTestClient: Sendable {
     public let baseURL: String
     let host: String
     let port: Int
+    let timeoutSeconds: Int
     private let idle = Mutex<[any Channel]>([])
 
-    public init(baseURL: String) {
+    public init(baseURL: String, timeoutSeconds: Int = 60) {
         self.baseURL = baseURL
+        self.timeoutSeconds = timeoutSeconds
         let url = URL(string: baseURL)!
         self.host = url.host ?? "127.0.0.1"
         self.port = url.port ?? 80
@@ -57,12 +59,36 @@ public final class HTTPTestClient: Sendable {
         head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
         for (name, value) in headers { head.headers.replaceOrAdd(name: name, value: value) }
 
-        let channel = try await connection()
+        // A kept-alive connection may have died since its last use (a restarted server): such a request
+        // never reached anyone, so it is sent once more on a fresh connection.
+        for attempt in 0..<2 {
+            let (channel, reused) = try await connection()
+            do {
+                return try await perform(head: head, body: body, on: channel, description: "\(method) \(path)")
+            } catch let error as ChannelError where reused && attempt == 0 {
+                _ = error
+                continue
+            }
+        }
+        throw HTTPTestClientError(message: "\(method) \(path): no connection")
+    }
+
+    private func perform(head: HTTPRequestHead, body: ByteBuffer?, on channel: any Channel, description: String) async throws -> HTTPTestResponse {
         let promise = channel.eventLoop.makePromise(of: HTTPTestResponse.self)
-        try await channel.pipeline.handler(type: HTTPTestResponseHandler.self).map { $0.expect(promise) }.get()
+        try await channel.pipeline.handler(type: HTTPTestResponseHandler.self).map { $0.expect(promise, active: channel.isActive) }.get()
+        // No request may hang a test: fail it after the timeout.
+        let timeoutSeconds = timeoutSeconds
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
+            promise.fail(HTTPTestClientError(message: "\(description): no response within \(timeoutSeconds) s"))
+            channel.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in timeout.cancel() }
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil)).whenFailure { error in
+            promise.fail(ChannelError.ioOnClosedChannel)
+            channel.close(promise: nil)
+        }
         let response = try await promise.futureResult.get()
         if channel.isActive && response.headers["connection"]?.lowercased() != "close" {
             idle.withLock { $0.append(channel) }
@@ -78,11 +104,11 @@ public final class HTTPTestClient: Sendable {
         try await send("POST", path, token: token, json: json, headers: headers)
     }
 
-    private func connection() async throws -> any Channel {
+    private func connection() async throws -> (any Channel, reused: Bool) {
         while let channel = idle.withLock({ $0.popLast() }) {
-            if channel.isActive { return channel }
+            if channel.isActive { return (channel, true) }
         }
-        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        return (try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -90,7 +116,7 @@ public final class HTTPTestClient: Sendable {
                     try channel.pipeline.syncOperations.addHandler(HTTPTestResponseHandler())
                 }
             }
-            .connect(host: host, port: port).get()
+            .connect(host: host, port: port).get(), false)
     }
 
     /// Closes idle connections.
@@ -106,7 +132,11 @@ private final class HTTPTestResponseHandler: ChannelInboundHandler {
     private var head: HTTPResponseHead?
     private var body = ByteBuffer()
 
-    func expect(_ promise: EventLoopPromise<HTTPTestResponse>) {
+    func expect(_ promise: EventLoopPromise<HTTPTestResponse>, active: Bool) {
+        guard active else {
+            promise.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         self.promise = promise
         head = nil
         body.clear()
@@ -126,7 +156,8 @@ private final class HTTPTestResponseHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.ioOnClosedChannel)
+        // Before any response arrived the request may not have been delivered: a connection error.
+        promise?.fail(head == nil ? ChannelError.ioOnClosedChannel : HTTPTestClientError(message: "connection closed mid-response"))
         promise = nil
         context.fireChannelInactive()
     }
@@ -136,4 +167,9 @@ private final class HTTPTestResponseHandler: ChannelInboundHandler {
         promise = nil
         context.close(promise: nil)
     }
+}
+
+public struct HTTPTestClientError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

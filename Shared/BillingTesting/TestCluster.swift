@@ -10,6 +10,17 @@ import Foundation
 public actor TestCluster {
     public static let shared = TestCluster()
 
+    private let databaseName: String?
+    private let redisPort: Int?
+    private let extraEnvironment: [String: String]
+
+    /// A cluster of its own: another database (`TestEnvironment.isolatedDatabaseName`), its own Redis, extra settings.
+    public init(database: String? = nil, redisPort: Int? = nil, environment: [String: String] = [:]) {
+        self.databaseName = database
+        self.redisPort = redisPort
+        self.extraEnvironment = environment
+    }
+
     /// The services in start order (the gateway last: its readiness waits for the others).
     public static let serviceNames = ["accounts", "catalog", "subscriptions", "ledger", "invoicing", "gateway"]
 
@@ -49,7 +60,7 @@ public actor TestCluster {
 
     private func launch() async throws -> Running {
         let tokens = try TestTokens()
-        let logDirectory = TestEnvironment.repositoryRoot.appendingPathComponent(".run-test/e2e-\(getpid())")
+        let logDirectory = TestEnvironment.repositoryRoot.appendingPathComponent(".run-test/e2e-\(getpid())-\(UUIDv7.generate().uuidString.suffix(6))")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         let jwksFile = logDirectory.appendingPathComponent("jwks.json")
         try tokens.jwksJSON().write(to: jwksFile, atomically: true, encoding: .utf8)
@@ -63,7 +74,7 @@ public actor TestCluster {
             "BILLING_LOG_LEVEL": "info",
             "BILLING_EXIT_WITH_PARENT": "true",
             "BILLING_DRAIN_TIMEOUT_SECONDS": "5",
-            "BILLING_REDIS_URL": "redis://127.0.0.1:\(TestEnvironment.redisPort)",
+            "BILLING_REDIS_URL": "redis://127.0.0.1:\(redisPort ?? TestEnvironment.redisPort)",
             "BILLING_GATEWAY_HTTP_PORT": String(httpPort),
             "BILLING_GATEWAY_JWT_HS256_SECRET": tokens.hs256Secret,
             "BILLING_GATEWAY_JWKS_FILE": jwksFile.path,
@@ -75,9 +86,10 @@ public actor TestCluster {
             environment[prefix + "RPC_PORT"] = String(ports[name]!.rpc)
             environment[prefix + "ADMIN_PORT"] = String(ports[name]!.admin)
             environment[prefix + "ENDPOINTS"] = "127.0.0.1:\(ports[name]!.rpc)"
-            environment[prefix + "DATABASE_URL"] = TestEnvironment.databaseURL(schema: name)
+            environment[prefix + "DATABASE_URL"] = TestEnvironment.databaseURL(schema: name, database: databaseName)
             environment[prefix + "DATABASE_MAX_CONNECTIONS"] = "10"
         }
+        environment.merge(extraEnvironment) { $1 }
         self.environment = environment
         for name in Self.serviceNames { try spawn(name, logDirectory: logDirectory) }
         for name in Self.serviceNames { try await waitUntilReady(name, adminPort: ports[name]!.admin, logDirectory: logDirectory) }
@@ -91,7 +103,7 @@ public actor TestCluster {
             throw TestClusterError(message: "\(executable.path) is not built (run `swift build` or `make test`)")
         }
         let logFile = logDirectory.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: logFile)
         handle.seekToEndOfFile()
         let process = Process()
@@ -122,25 +134,34 @@ public actor TestCluster {
     }
 
     /// Kills a service at once (SIGKILL), as a crash would.
-    public func kill(_ name: String) {
+    public func kill(_ name: String) async {
         guard let process = processes[name] else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await Self.waitForExit(process)
+    }
+
+    /// Waits for a child to exit without blocking a thread (`waitUntilExit` spins a run loop).
+    public static func waitForExit(_ process: Process) async {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
     /// Starts a killed or stopped service again on its ports and waits until it is ready.
     public func restart(_ name: String) async throws {
         guard let running else { throw TestClusterError(message: "cluster not started") }
-        if let process = processes[name], process.isRunning { kill(name) }
+        if let process = processes[name], process.isRunning { await kill(name) }
         try spawn(name, logDirectory: running.logDirectory)
         try await waitUntilReady(name, adminPort: running.ports[name]!.admin, logDirectory: running.logDirectory)
     }
 
     /// The process id of a service (for signal tests).
     public func processIdentifier(of name: String) -> Int32? { processes[name]?.processIdentifier }
+
+    /// Whether a service's process is alive.
+    public func isRunning(_ name: String) -> Bool { processes[name]?.isRunning ?? false }
 }
 
 public struct TestClusterError: Error, CustomStringConvertible {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

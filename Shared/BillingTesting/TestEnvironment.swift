@@ -24,9 +24,12 @@ public enum TestEnvironment {
     }
 
     /// The URL of `schema`'s own role (`billing_<schema>`, password = role name in local clusters).
-    public static func databaseURL(schema: String) -> String {
-        "postgres://billing_\(schema):billing_\(schema)@\(postgresHost):\(postgresPort)/\(databaseName)"
+    public static func databaseURL(schema: String, database: String? = nil) -> String {
+        "postgres://billing_\(schema):billing_\(schema)@\(postgresHost):\(postgresPort)/\(database ?? databaseName)"
     }
+
+    /// The second test database, for clusters that must not share schemas with the main one.
+    public static let isolatedDatabaseName = "billing_isolated"
 
     /// A database handle for `schema`, connected as its role.
     public static func database(schema: String, maximumConnections: Int = 10) throws -> Database {

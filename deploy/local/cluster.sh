@@ -105,10 +105,19 @@ start_postgres() {
 }
 
 # Idempotent: one database, one role and one schema per context (the role owns only its schema).
+# The test profile also gets billing_isolated, for end-to-end tests that need a cluster of their own.
 setup_databases() {
-  psql_admin -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'billing'" | grep -q 1 \
-    || psql_admin -d postgres -c "CREATE DATABASE billing"
-  local sql="REVOKE ALL ON DATABASE billing FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM PUBLIC;"
+  local databases=(billing)
+  [ "$RUN_DIR" = "$ROOT/.run-test" ] && databases+=(billing_isolated)
+  local database
+  for database in "${databases[@]}"; do setup_database "$database"; done
+}
+
+setup_database() {
+  local db="$1"
+  psql_admin -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
+    || psql_admin -d postgres -c "CREATE DATABASE $db"
+  local sql="REVOKE ALL ON DATABASE $db FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM PUBLIC;"
   for ctx in "${CONTEXTS[@]}" testing; do
     sql+="
 DO \$\$ BEGIN
@@ -116,14 +125,14 @@ DO \$\$ BEGIN
     CREATE ROLE billing_$ctx LOGIN PASSWORD 'billing_$ctx' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
   END IF;
 END \$\$;
-GRANT CONNECT ON DATABASE billing TO billing_$ctx;
+GRANT CONNECT ON DATABASE $db TO billing_$ctx;
 CREATE SCHEMA IF NOT EXISTS $ctx AUTHORIZATION billing_$ctx;
 REVOKE ALL ON SCHEMA $ctx FROM PUBLIC;"
   done
   # Only the test role may create schemas: event-bus tests give each test its own outbox.
   sql+="
-GRANT CREATE ON DATABASE billing TO billing_testing;"
-  psql_admin -d billing -c "$sql" >/dev/null
+GRANT CREATE ON DATABASE $db TO billing_testing;"
+  psql_admin -d "$db" -c "$sql" >/dev/null
 }
 
 stop_postgres() {
