@@ -14,6 +14,9 @@ run:
 	swift build $(SWIFT_BUILD_FLAGS)
 	@$(CLUSTER) services-up run
 	@source <($(CLUSTER) env run) && \
+	  python3 deploy/local/demo-data.py http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT \
+	    "$$(BILLING_GATEWAY_JWT_HS256_SECRET=$$BILLING_GATEWAY_JWT_HS256_SECRET python3 deploy/local/dev-token.py)"
+	@source <($(CLUSTER) env run) && \
 	  echo "" && echo "Billing is running." && \
 	  echo "  API:     http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT/api/v1" && \
 	  echo "  OpenAPI: http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT/openapi.json" && \
@@ -29,7 +32,7 @@ stop:
 
 ## token: print another development token (TENANT=..., PERMISSIONS=A,B, ROLES=owner)
 token:
-	@source <($(CLUSTER) env run) && python3 deploy/local/dev-token.py
+	@set -a && source <($(CLUSTER) env run) && set +a && python3 deploy/local/dev-token.py
 
 ## test: fresh PostgreSQL + Redis on test ports, build, run the whole suite, stop them (also on failure)
 test:

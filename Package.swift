@@ -73,7 +73,7 @@ var products: [Product] = []
 }
 
 context("Accounts", executable: "accounts")
-context("Catalog", executable: "catalog", migrations: false)
+context("Catalog", executable: "catalog")
 context("Subscriptions", executable: "subscriptions", migrations: false)
 context("Ledger", executable: "ledger", migrations: false)
 context("Invoicing", executable: "invoicing", migrations: false)

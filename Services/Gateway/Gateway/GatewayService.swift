@@ -70,6 +70,7 @@ public struct GatewayService: Sendable {
 
     /// Every public route.
     static func routes(clients: [String: RPCClient], trail: AuditTrail) -> [APIRoute] {
-        AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + AuditRoutes.routes(trail: trail)
+        AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + CatalogRoutes.routes(client: clients["catalog"]!)
+            + AuditRoutes.routes(trail: trail)
     }
 }

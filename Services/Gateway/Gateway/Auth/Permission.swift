@@ -39,6 +39,18 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let paymentsRefund = Permission(name: "PAYMENTS_REFUND", summary: "Refund payments")
     // Added in the same style.
     public static let eventsRead = Permission(name: "BILLING_EVENTS_READ", summary: "Read the billing audit trail")
+    public static let addonsCreate = Permission(name: "ADDONS_CREATE", summary: "Create add-ons")
+    public static let addonsRead = Permission(name: "ADDONS_READ", summary: "List and view add-ons")
+    public static let addonsUpdate = Permission(name: "ADDONS_UPDATE", summary: "Update add-ons (new versions)")
+    public static let addonsDelete = Permission(name: "ADDONS_DELETE", summary: "Archive add-ons")
+    public static let aiModelsCreate = Permission(name: "AI_MODELS_CREATE", summary: "Create AI model rates")
+    public static let aiModelsRead = Permission(name: "AI_MODELS_READ", summary: "List and view AI model rates, preview costs")
+    public static let aiModelsUpdate = Permission(name: "AI_MODELS_UPDATE", summary: "Update AI model rates (new versions)")
+    public static let aiModelsDelete = Permission(name: "AI_MODELS_DELETE", summary: "Archive AI model rates")
+    public static let creditPackagesCreate = Permission(name: "CREDIT_PACKAGES_CREATE", summary: "Create credit packages")
+    public static let creditPackagesRead = Permission(name: "CREDIT_PACKAGES_READ", summary: "List and view credit packages")
+    public static let creditPackagesUpdate = Permission(name: "CREDIT_PACKAGES_UPDATE", summary: "Update credit packages (new versions)")
+    public static let creditPackagesDelete = Permission(name: "CREDIT_PACKAGES_DELETE", summary: "Archive credit packages")
 
     /// Every permission the gateway knows, in documentation order.
     public static let all: [Permission] = [
@@ -51,5 +63,8 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
         invoicesCreate, invoicesRead, invoicesUpdate, invoicesFinalize, invoicesVoid,
         paymentsCreate, paymentsRead, paymentsRefund,
         eventsRead,
+        addonsCreate, addonsRead, addonsUpdate, addonsDelete,
+        aiModelsCreate, aiModelsRead, aiModelsUpdate, aiModelsDelete,
+        creditPackagesCreate, creditPackagesRead, creditPackagesUpdate, creditPackagesDelete,
     ]
 }

@@ -64,13 +64,20 @@ struct APIError: Error, Sendable {
         var pointer: String?
         var parameter: String?
         if let field = error.field {
-            if field.contains("[") { parameter = field } else { pointer = "/data/attributes/" + JSONPointer.escape(field) }
+            if field.hasPrefix("page[") || field.hasPrefix("filter[") { parameter = field } else { pointer = attributePointer(field) }
         }
         var meta = error.details
         meta.removeValue(forKey: "field")
         let message = error.code == .internal ? "internal error; the request id identifies it in the logs" : error.message
         return APIError(status, code: error.reason ?? error.code.rawValue.uppercased(), title: title(for: status), detail: message,
                         pointer: pointer, parameter: parameter, meta: meta)
+    }
+
+    /// `tiers[1].upTo` → `/data/attributes/tiers/1/upTo`.
+    static func attributePointer(_ field: String) -> String {
+        let tokens = field.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
+            .split(separator: ".", omittingEmptySubsequences: true).map { JSONPointer.escape(String($0)) }
+        return "/data/attributes/" + tokens.joined(separator: "/")
     }
 
     static func title(for status: HTTPResponse.Status) -> String {

@@ -19,6 +19,26 @@ enum JSONAPI {
         ]))
     }
 
+    /// A resource object whose id is given (previews, versions).
+    static func resource(type: String, id: String, from view: some Encodable, selfLink: String? = nil) throws -> JSONValue {
+        guard case .object(var attributes) = try encoder.encode(view) else { throw APIError.internalRendering }
+        attributes["id"] = nil
+        var object = JSONObject([("type", .string(type)), ("id", .string(id)), ("attributes", .object(attributes))])
+        if let selfLink { object["links"] = .object(JSONObject([("self", .string(selfLink))])) }
+        return .object(object)
+    }
+
+    /// A collection document with `self` and `next` links that repeat the filters.
+    static func collection(_ items: [JSONValue], base: String, filters: [(String, String)], pageSize: Int, after: String?, next: String?) -> JSONValue {
+        var selfQuery = filters + [("page[size]", String(pageSize))]
+        if let after { selfQuery.append(("page[after]", after)) }
+        let links: [(String, JSONValue)] = [
+            ("self", .string(base + "?" + QueryParameters.encode(selfQuery))),
+            ("next", next.map { .string(base + "?" + QueryParameters.encode(filters + [("page[size]", String(pageSize)), ("page[after]", $0)])) } ?? .null),
+        ]
+        return document(.array(items), links: links, meta: [("pageSize", .number(pageSize))])
+    }
+
     static func document(_ data: JSONValue, links: [(String, JSONValue)] = [], meta: [(String, JSONValue)] = []) -> JSONValue {
         var object = JSONObject([("data", data)])
         if !links.isEmpty { object["links"] = .object(JSONObject(links)) }

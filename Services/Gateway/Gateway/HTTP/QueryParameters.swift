@@ -1,3 +1,4 @@
+import BillingCore
 import Foundation
 
 /// The query string of a request, keys and values percent-decoded (`filter%5Bstatus%5D` is `filter[status]`).
@@ -34,6 +35,28 @@ struct QueryParameters: Sendable {
         }
         return size
     }
+
+    /// `filter[name]` as one of an enumeration's values (400 naming the allowed values otherwise).
+    func filter<Value: RawRepresentable & CaseIterable>(_ name: String, as type: Value.Type) throws -> Value? where Value.RawValue == String {
+        guard let text = values[name] else { return nil }
+        guard let value = Value(rawValue: text) else {
+            throw APIError.badRequest("\(name) must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))", parameter: name,
+                                      code: "INVALID_FILTER")
+        }
+        return value
+    }
+
+    /// `page[after]` as the id type of the collection (400 when it is not one of its cursors).
+    func cursor<ID: TypedIdentifier>(_ type: ID.Type) throws -> ID? {
+        guard let text = values["page[after]"] else { return nil }
+        guard let id = ID(text) else {
+            throw APIError.badRequest("page[after] must be the cursor from links.next", parameter: "page[after]", code: "INVALID_CURSOR")
+        }
+        return id
+    }
+
+    /// The given parameters that are present, in the given order (to repeat them in links).
+    func present(_ names: [String]) -> [(String, String)] { names.compactMap { name in values[name].map { (name, $0) } } }
 
     private static func decode(_ text: Substring) -> String {
         String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)

@@ -1,4 +1,5 @@
 import BillingCore
+import Foundation
 import HTTPTypes
 
 /// The OpenAPI 3.1 document of the public API, generated from the route table and the contract types.
@@ -158,7 +159,10 @@ enum OpenAPIDocument {
         case .array(let element): return ["type": "array", "items": jsonSchema(element, schemas: &schemas, forResponse: forResponse)]
         case .map(let value): return ["type": "object", "additionalProperties": jsonSchema(value, schemas: &schemas, forResponse: forResponse)]
         case .any: return [:]
-        case .object(let name, let fields):
+        case .object(let rawName, let fields):
+            // Generic names (`CatalogItem<PlanAttributes>`) become `CatalogItem_PlanAttributes`.
+            let name = String(rawName.map { $0.isLetter || $0.isNumber ? $0 : "_" }).replacingOccurrences(of: "__", with: "_")
+                .trimmingCharacters(in: CharacterSet(charactersIn: "_"))
             if name == "Money" {
                 return ["type": "number", "description": "amount in the currency's major units (e.g. 299.90), exact"]
             }

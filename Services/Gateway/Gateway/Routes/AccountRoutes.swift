@@ -36,34 +36,16 @@ enum AccountRoutes {
                         .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
                      ]) { request in
                 let query = request.query
-                try query.requireOnly(["filter[status]", "filter[email]", "filter[taxId]", "page[size]", "page[after]"])
-                var status: AccountStatus?
-                if let text = query["filter[status]"] {
-                    guard let parsed = AccountStatus(rawValue: text) else {
-                        throw APIError.badRequest("filter[status] must be ACTIVE, SUSPENDED or CLOSED", parameter: "filter[status]", code: "INVALID_FILTER")
-                    }
-                    status = parsed
-                }
-                var after: AccountID?
-                if let text = query["page[after]"] {
-                    guard let cursor = AccountID(text) else {
-                        throw APIError.badRequest("page[after] must be the cursor from links.next", parameter: "page[after]", code: "INVALID_CURSOR")
-                    }
-                    after = cursor
-                }
+                let filters = ["filter[status]", "filter[email]", "filter[taxId]"]
+                try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
+                let after = try query.cursor(AccountID.self)
                 let size = try query.pageSize()
-                let page = try await client.list(ListAccountsRequest(status: status, email: query["filter[email]"], taxId: query["filter[taxId]"],
+                let page = try await client.list(ListAccountsRequest(status: try query.filter("filter[status]", as: AccountStatus.self),
+                                                                     email: query["filter[email]"], taxId: query["filter[taxId]"],
                                                                      pageSize: size, after: after), options: request.options)
-                var filters: [(String, String)] = []
-                for name in ["filter[status]", "filter[email]", "filter[taxId]"] { if let value = query[name] { filters.append((name, value)) } }
-                var links: [(String, JSONValue)] = [("self", .string(base + "?" + QueryParameters.encode(filters + [("page[size]", String(size))] + (after.map { [("page[after]", $0.description)] } ?? []))))]
-                if let next = page.nextCursor {
-                    links.append(("next", .string(base + "?" + QueryParameters.encode(filters + [("page[size]", String(size)), ("page[after]", next.description)]))))
-                } else {
-                    links.append(("next", .null))
-                }
                 let items = try page.items.map { try JSONAPI.resource(type: type, from: $0, selfLink: "\(base)/\($0.id)") }
-                return .ok(JSONAPI.document(.array(items), links: links, meta: [("pageSize", .number(size))]))
+                return .ok(JSONAPI.collection(items, base: base, filters: query.present(filters), pageSize: size, after: after?.description,
+                                              next: page.nextCursor?.description))
             },
             APIRoute(method: .get, path: base + "/{id}", operationID: "getBillingAccount", tag: "Billing accounts",
                      summary: "One billing account.", permission: .accountsRead, requestBody: nil, response: single(), queryParameters: []) { request in

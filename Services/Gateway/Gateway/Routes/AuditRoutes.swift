@@ -41,14 +41,9 @@ enum AuditRoutes {
                 let filter = AuditTrail.Filter(type: query["filter[type]"], subject: query["filter[subject]"], since: try time("filter[since]"),
                                                until: try time("filter[until]"), after: after, pageSize: size)
                 let (events, next) = try await trail.list(tenant: request.principal.tenant, filter: filter)
-                var filters: [(String, String)] = []
-                for name in ["filter[type]", "filter[subject]", "filter[since]", "filter[until]"] { if let value = query[name] { filters.append((name, value)) } }
-                let links: [(String, JSONValue)] = [
-                    ("self", .string(base + "?" + QueryParameters.encode(filters + [("page[size]", String(size))]))),
-                    ("next", next.map { .string(base + "?" + QueryParameters.encode(filters + [("page[size]", String(size)), ("page[after]", $0)])) } ?? .null),
-                ]
                 let items = try events.map { try JSONAPI.resource(type: type, from: $0, selfLink: "\(base)?filter%5Bsubject%5D=\($0.subject ?? "")") }
-                return .ok(JSONAPI.document(.array(items), links: links, meta: [("pageSize", .number(size))]))
+                return .ok(JSONAPI.collection(items, base: base, filters: query.present(["filter[type]", "filter[subject]", "filter[since]", "filter[until]"]),
+                                              pageSize: size, after: after?.uuidString.lowercased(), next: next))
             },
         ]
     }

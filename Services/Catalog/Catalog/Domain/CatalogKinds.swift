@@ -1,0 +1,247 @@
+import BillingCore
+import CatalogContract
+import Foundation
+
+/// Looks up other catalog items while validating (a plan's meters and products).
+protocol CatalogReferences: Sendable {
+    func item(kind: String, id: CatalogItemID, version: Int?) async throws -> StoredItem?
+}
+
+/// What the generic handlers need to know about one kind of catalog item.
+protocol CatalogKind: Sendable {
+    associatedtype Attributes: Codable & Sendable & Equatable
+    static var kind: String { get }
+    /// The item's code (unique per tenant and kind), if it has one.
+    static func code(of attributes: Attributes) -> String?
+    /// The attributes checked and normalised, or the first problem found.
+    static func validate(_ attributes: Attributes, references: any CatalogReferences) async throws -> Attributes
+}
+
+/// Shared attribute rules.
+enum CatalogRules {
+    static func code(_ value: String, field: String = "code", allowSlash: Bool = false) throws(CatalogError) -> String {
+        let allowed = allowSlash ? "-_.:/" : "-_.:"
+        guard (1...64).contains(value.count),
+              value.unicodeScalars.allSatisfy({ ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || allowed.unicodeScalars.contains($0) })
+        else {
+            throw .invalid(field, "\(field) must be 1 to 64 letters, digits or \(allowed.map { "'\($0)'" }.joined(separator: " "))", reason: "INVALID_CODE")
+        }
+        return value
+    }
+
+    /// The checks every coded item shares: code, name, description.
+    static func common(code: String, name: String, description: String?) throws(CatalogError) -> (String, String, String?) {
+        (try self.code(code), try self.name(name), try self.description(description))
+    }
+
+    static func name(_ value: String) throws(CatalogError) -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(trimmed.count) else { throw .invalid("name", "name must have 1 to 200 characters") }
+        return trimmed
+    }
+
+    static func description(_ value: String?) throws(CatalogError) -> String? {
+        guard let value else { return nil }
+        guard value.count <= 2000 else { throw .invalid("description", "description must have at most 2000 characters") }
+        return value
+    }
+
+    static func currency(_ value: String) throws(CatalogError) -> Currency {
+        guard let currency = Currency(code: value) else {
+            throw .invalid("currency", "'\(value.prefix(10))' is not an ISO 4217 currency code (e.g. BRL, USD)", reason: "INVALID_CURRENCY")
+        }
+        return currency
+    }
+
+    /// A price in the currency's exact minor units, not negative.
+    static func price(_ value: DecimalNumber, field: String, currency: Currency) throws(CatalogError) {
+        guard !value.isNegative else { throw .invalid(field, "\(field) must not be negative") }
+        do { _ = try Money(exactly: value, currency: currency) } catch {
+            throw .invalid(field, "\(field) \(value) has more decimal places than \(currency.code) allows (\(currency.minorUnitExponent))",
+                           reason: "INVALID_AMOUNT")
+        }
+    }
+
+    /// Lower-case identifiers: feature flags and resource codes.
+    static func identifier(_ value: String, field: String) throws(CatalogError) -> String {
+        guard (1...64).contains(value.count),
+              value.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0) })
+        else { throw .invalid(field, "\(field) must be 1 to 64 lower-case letters, digits, '_', '.' or '-' ('\(value.prefix(70))')") }
+        return value
+    }
+}
+
+enum ProductKind: CatalogKind {
+    typealias Attributes = ProductAttributes
+    static let kind = "product"
+    static func code(of attributes: ProductAttributes) -> String? { attributes.code }
+
+    static func validate(_ attributes: ProductAttributes, references: any CatalogReferences) async throws -> ProductAttributes {
+        var result = attributes
+        (result.code, result.name, result.description) = try CatalogRules.common(code: attributes.code, name: attributes.name,
+                                                                                 description: attributes.description)
+        let currency = try CatalogRules.currency(attributes.currency)
+        let model = attributes.pricingModel
+        if attributes.tiers != nil && model != .tiered && model != .volume {
+            throw CatalogError.invalid("tiers", "tiers apply to TIERED and VOLUME prices only, not \(model.rawValue)")
+        }
+        if (attributes.packageSize != nil || attributes.freeUnits != nil) && model != .package {
+            throw CatalogError.invalid(attributes.packageSize != nil ? "packageSize" : "freeUnits", "packageSize and freeUnits apply to PACKAGE prices only")
+        }
+        if attributes.unitAmount != nil && (model == .tiered || model == .volume || model == .flatFee) {
+            throw CatalogError.invalid("unitAmount", "\(model.rawValue) prices take no unitAmount (use \(model == .flatFee ? "flatAmount" : "tiers"))")
+        }
+        for (field, value) in [("unitAmount", attributes.unitAmount), ("flatAmount", attributes.flatAmount), ("packageSize", attributes.packageSize),
+                               ("freeUnits", attributes.freeUnits)] {
+            if let value, value.scale > 12 { throw CatalogError.invalid(field, "\(field) has more than 12 decimal places") }
+        }
+        if let flat = attributes.flatAmount { try CatalogRules.price(flat, field: "flatAmount", currency: currency) }
+        do {
+            try PriceCalculator.validate(PriceSpecification(model: model, currency: currency, flatAmount: attributes.flatAmount,
+                                                            unitAmount: attributes.unitAmount, tiers: attributes.tiers ?? [],
+                                                            packageSize: attributes.packageSize, freeUnits: attributes.freeUnits))
+        } catch {
+            throw CatalogError.invalid(error.field, error.message, reason: "INVALID_PRICE")
+        }
+        return result
+    }
+}
+
+enum PlanKind: CatalogKind {
+    typealias Attributes = PlanAttributes
+    static let kind = "plan"
+    static func code(of attributes: PlanAttributes) -> String? { attributes.code }
+
+    static func validate(_ attributes: PlanAttributes, references: any CatalogReferences) async throws -> PlanAttributes {
+        var result = attributes
+        if let code = attributes.code { result.code = try CatalogRules.code(code) }
+        result.name = try CatalogRules.name(attributes.name)
+        result.description = try CatalogRules.description(attributes.description)
+        let currency = try CatalogRules.currency(attributes.currency)
+        try CatalogRules.price(attributes.basePrice, field: "basePrice", currency: currency)
+        if let days = attributes.trialDays, !(0...730).contains(days) { throw CatalogError.invalid("trialDays", "trialDays must be between 0 and 730") }
+        if let credits = attributes.includedCredits, credits.isNegative { throw CatalogError.invalid("includedCredits", "includedCredits must not be negative") }
+        var resources = Set<String>()
+        for (index, limit) in (attributes.limits ?? []).enumerated() {
+            let resource = try CatalogRules.identifier(limit.resource, field: "limits[\(index)].resource")
+            guard resources.insert(resource).inserted else { throw CatalogError.invalid("limits[\(index)].resource", "'\(resource)' has two limits") }
+            guard limit.limit >= 0 else { throw CatalogError.invalid("limits[\(index)].limit", "a limit must not be negative") }
+        }
+        var features = Set<String>()
+        for (index, feature) in (attributes.features ?? []).enumerated() {
+            guard features.insert(try CatalogRules.identifier(feature, field: "features[\(index)]")).inserted else {
+                throw CatalogError.invalid("features[\(index)]", "feature '\(feature)' is listed twice")
+            }
+        }
+        var charges: [UsageCharge] = []
+        var meters = Set<CatalogItemID>()
+        for (index, charge) in (attributes.usageCharges ?? []).enumerated() {
+            guard meters.insert(charge.meterId).inserted else {
+                throw CatalogError.invalid("usageCharges[\(index)].meterId", "a meter is charged only once per plan")
+            }
+            guard let meter = try await references.item(kind: MeterKind.kind, id: charge.meterId, version: nil) else {
+                throw CatalogError.invalid("usageCharges[\(index)].meterId", "usage meter \(charge.meterId) does not exist", reason: "METER_NOT_FOUND")
+            }
+            guard meter.status == .active else { throw CatalogError.archivedReference(MeterKind.kind, charge.meterId) }
+            guard let product = try await references.item(kind: ProductKind.kind, id: charge.productId, version: charge.productVersion) else {
+                throw CatalogError.invalid("usageCharges[\(index)].productId", "billing product \(charge.productId) does not exist", reason: "PRODUCT_NOT_FOUND")
+            }
+            guard product.status == .active else { throw CatalogError.archivedReference(ProductKind.kind, charge.productId) }
+            if case .string(let productCurrency)? = product.definition["currency"], productCurrency != currency.code {
+                throw CatalogError.invalid("usageCharges[\(index)].productId", "the product is priced in \(productCurrency), the plan in \(currency.code)",
+                                           reason: "CURRENCY_MISMATCH")
+            }
+            charges.append(UsageCharge(meterId: charge.meterId, productId: charge.productId, productVersion: product.version))
+        }
+        result.usageCharges = attributes.usageCharges == nil ? nil : charges
+        return result
+    }
+}
+
+enum AddonKind: CatalogKind {
+    typealias Attributes = AddonAttributes
+    static let kind = "addon"
+    static func code(of attributes: AddonAttributes) -> String? { attributes.code }
+
+    static func validate(_ attributes: AddonAttributes, references: any CatalogReferences) async throws -> AddonAttributes {
+        var result = attributes
+        (result.code, result.name, result.description) = try CatalogRules.common(code: attributes.code, name: attributes.name,
+                                                                                 description: attributes.description)
+        try CatalogRules.price(attributes.price, field: "price", currency: try CatalogRules.currency(attributes.currency))
+        result.featureFlag = try CatalogRules.identifier(attributes.featureFlag, field: "featureFlag")
+        result.billingInterval = attributes.billingInterval ?? .monthly
+        return result
+    }
+}
+
+enum MeterKind: CatalogKind {
+    typealias Attributes = MeterAttributes
+    static let kind = "meter"
+    static func code(of attributes: MeterAttributes) -> String? { attributes.code }
+
+    static func validate(_ attributes: MeterAttributes, references: any CatalogReferences) async throws -> MeterAttributes {
+        var result = attributes
+        (result.code, result.name, result.description) = try CatalogRules.common(code: attributes.code, name: attributes.name,
+                                                                                 description: attributes.description)
+        if let property = attributes.property {
+            guard (1...64).contains(property.count) else { throw CatalogError.invalid("property", "property must have 1 to 64 characters") }
+        } else if attributes.aggregation != .count {
+            throw CatalogError.invalid("property", "\(attributes.aggregation.rawValue) needs the event property it aggregates")
+        }
+        if let filters = attributes.filters {
+            guard filters.count <= 20 else { throw CatalogError.invalid("filters", "at most 20 filtered properties") }
+            for (property, values) in filters {
+                guard (1...64).contains(property.count), !values.isEmpty, values.count <= 100, values.allSatisfy({ (1...200).contains($0.count) }) else {
+                    throw CatalogError.invalid("filters", "filter '\(property.prefix(64))' needs 1 to 100 values of 1 to 200 characters")
+                }
+            }
+        }
+        return result
+    }
+}
+
+enum AIModelKind: CatalogKind {
+    typealias Attributes = AIModelAttributes
+    static let kind = "ai_model"
+    static func code(of attributes: AIModelAttributes) -> String? { attributes.modelId }
+
+    static func validate(_ attributes: AIModelAttributes, references: any CatalogReferences) async throws -> AIModelAttributes {
+        var result = attributes
+        result.modelId = try CatalogRules.code(attributes.modelId, field: "modelId", allowSlash: true)
+        result.name = try CatalogRules.name(attributes.name)
+        if let rounding = attributes.rounding {
+            switch rounding.mode {
+            case .perBlock:
+                guard let size = rounding.blockSize, size > 0 else { throw CatalogError.invalid("rounding.blockSize", "PER_BLOCK rounding needs a blockSize above 0") }
+            case .exact:
+                if rounding.blockSize != nil || rounding.creditsPerBlock != nil {
+                    throw CatalogError.invalid("rounding.mode", "blockSize and creditsPerBlock apply to PER_BLOCK rounding only")
+                }
+            }
+        }
+        do {
+            try TokenCostCalculator.validate(attributes.modelRate)
+        } catch {
+            throw CatalogError.invalid(error.field, error.message, reason: "INVALID_RATE")
+        }
+        return result
+    }
+}
+
+enum CreditPackageKind: CatalogKind {
+    typealias Attributes = CreditPackageAttributes
+    static let kind = "credit_package"
+    static func code(of attributes: CreditPackageAttributes) -> String? { attributes.code }
+
+    static func validate(_ attributes: CreditPackageAttributes, references: any CatalogReferences) async throws -> CreditPackageAttributes {
+        var result = attributes
+        result.code = try CatalogRules.code(attributes.code)
+        result.name = try CatalogRules.name(attributes.name)
+        guard attributes.credits > .zero else { throw CatalogError.invalid("credits", "credits must be greater than 0") }
+        try CatalogRules.price(attributes.price, field: "price", currency: try CatalogRules.currency(attributes.currency))
+        if let days = attributes.validityDays, !(1...36_500).contains(days) {
+            throw CatalogError.invalid("validityDays", "validityDays must be between 1 and 36500 (omit it for credits that never expire)")
+        }
+        return result
+    }
+}

@@ -1,0 +1,26 @@
+import BillingCore
+
+/// An add-on: an extra feature billed separately (seed 000 "Addons pagos").
+public struct AddonAttributes: Codable, Sendable, Equatable {
+    public var code: String
+    public var name: String
+    public var description: String?
+    /// Price per interval; 0 means free (activation is then instant).
+    public var price: DecimalNumber
+    public var currency: String
+    /// Defaults to MONTHLY.
+    public var billingInterval: BillingInterval?
+    /// The feature flag the add-on turns on.
+    public var featureFlag: String
+
+    public init(code: String, name: String, description: String? = nil, price: DecimalNumber, currency: String,
+                billingInterval: BillingInterval? = nil, featureFlag: String) {
+        self.code = code
+        self.name = name
+        self.description = description
+        self.price = price
+        self.currency = currency
+        self.billingInterval = billingInterval
+        self.featureFlag = featureFlag
+    }
+}
