@@ -54,10 +54,11 @@ var targets: [Target] = [
 var products: [Product] = []
 
 /// One bounded context: `<name>Contract`, `<name>` (with its SQL migrations) and the `billing-<exe>` executable.
-@MainActor func context(_ name: String, executable: String, contracts: [String] = [], migrations: Bool = true) {
+/// `contracts`: the other contexts it calls or whose events it reads; `sharedTypes`: contexts whose contract types its own contract reuses.
+@MainActor func context(_ name: String, executable: String, contracts: [String] = [], sharedTypes: [String] = [], migrations: Bool = true) {
     targets.append(.target(
         name: "\(name)Contract",
-        dependencies: ["BillingCore", "BillingRPC", "BillingEvents"],
+        dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + sharedTypes.map { .target(name: "\($0)Contract") },
         path: "Services/\(name)/\(name)Contract"))
     targets.append(.target(
         name: name,
@@ -75,7 +76,7 @@ var products: [Product] = []
 context("Accounts", executable: "accounts")
 context("Catalog", executable: "catalog")
 context("Subscriptions", executable: "subscriptions", migrations: false)
-context("Ledger", executable: "ledger", migrations: false)
+context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog"], sharedTypes: ["Catalog"])
 context("Invoicing", executable: "invoicing", migrations: false)
 
 let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract"]
@@ -122,12 +123,17 @@ targets += [
         dependencies: ["Accounts", "AccountsContract", "BillingTesting", "BillingCore", "BillingRPC", "BillingPostgres", logging],
         path: "Tests/AccountsTests"),
     .testTarget(
+        name: "LedgerTests",
+        dependencies: ["Ledger", "LedgerContract", "AccountsContract", "CatalogContract", "BillingTesting", "BillingCore", "BillingRPC", "BillingPostgres",
+                       logging, nioCore],
+        path: "Tests/LedgerTests"),
+    .testTarget(
         name: "GatewayTests",
         dependencies: ["Gateway", "BillingTesting", "BillingCore", "BillingRPC", "BillingService", logging, hummingbird, nioCore],
         path: "Tests/GatewayTests"),
     .testTarget(
         name: "EndToEndTests",
-        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEventsRedis", "AccountsContract", logging],
+        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEventsRedis", "AccountsContract", "LedgerContract", logging],
         path: "Tests/EndToEndTests"),
     .testTarget(
         name: "BillingEventsTests",

@@ -15,12 +15,12 @@ public struct EventBusConfiguration: Sendable {
     public var batchSize: Int
     /// Relay fallback poll when no notification arrives.
     public var pollIntervalMilliseconds: Int
-    /// Test-only fault injection: kill the process (SIGKILL) after applying an event of this type, before `XACK`.
-    public var crashAfterApplyingEventType: String?
+    /// Test-only fault injection, `group:type`: kill the process (SIGKILL) after the consumer group applies an event of the type, before `XACK`.
+    public var crashAfterApplying: String?
 
     public init(redis: RedisConfiguration, outboxRetentionSeconds: Int = 72 * 3600, trimThreshold: Int = 100_000, maximumDeliveries: Int = 5,
                 retryIdleMilliseconds: Int = 10_000, blockMilliseconds: Int = 2_000, batchSize: Int = 500, pollIntervalMilliseconds: Int = 1_000,
-                crashAfterApplyingEventType: String? = nil) {
+                crashAfterApplying: String? = nil) {
         self.redis = redis
         self.outboxRetentionSeconds = outboxRetentionSeconds
         self.trimThreshold = trimThreshold
@@ -29,7 +29,7 @@ public struct EventBusConfiguration: Sendable {
         self.blockMilliseconds = blockMilliseconds
         self.batchSize = batchSize
         self.pollIntervalMilliseconds = pollIntervalMilliseconds
-        self.crashAfterApplyingEventType = crashAfterApplyingEventType
+        self.crashAfterApplying = crashAfterApplying
     }
 }
 

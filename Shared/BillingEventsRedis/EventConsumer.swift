@@ -201,8 +201,8 @@ public final class EventConsumer: Service, Sendable {
 
     /// Test-only fault injection: die between the commit and `XACK`, as a crash would.
     private func crashIfInjected(applied: [EventEnvelope]) {
-        guard let crashType = configuration.crashAfterApplyingEventType, applied.contains(where: { $0.type == crashType }) else { return }
-        logger.critical("fault injection: killing the process after applying \(crashType), before XACK")
+        guard let target = configuration.crashAfterApplying, applied.contains(where: { "\(subscription.group):\($0.type)" == target }) else { return }
+        logger.critical("fault injection: killing the process after applying \(target), before XACK")
         kill(getpid(), SIGKILL)
     }
 

@@ -81,3 +81,20 @@ public enum TransactionIsolation: String, Sendable {
     case repeatableRead = "REPEATABLE READ"
     case serializable = "SERIALIZABLE"
 }
+
+extension Database {
+    /// Runs `body` again, up to `attempts` times in all, when it loses a race (deadlock, serialization failure, lock timeout).
+    /// Only for work that is safe to repeat: each attempt is a whole new transaction.
+    public func retryingConflicts<Result: Sendable>(attempts: Int = 3, _ body: () async throws -> Result) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch let error as DatabaseConflictError where attempt < attempts {
+                logger.debug("transaction lost a race; retrying", metadata: ["sqlstate": "\(error.sqlState)", "attempt": "\(attempt)"])
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            }
+        }
+    }
+}

@@ -44,7 +44,7 @@ public final class ServiceRuntime: Sendable {
             blockMilliseconds: try reader.int("BILLING_EVENTS_BLOCK_MS", default: 2_000, range: 10...60_000),
             batchSize: try reader.int("BILLING_EVENTS_BATCH_SIZE", default: 500, range: 1...10_000),
             pollIntervalMilliseconds: try reader.int("BILLING_EVENTS_POLL_MS", default: 1_000, range: 10...60_000),
-            crashAfterApplyingEventType: reader.optionalString("BILLING_FAULT_CRASH_AFTER_APPLYING"))
+            crashAfterApplying: reader.optionalString("BILLING_FAULT_CRASH_AFTER_APPLYING"))
     }
 
     /// The relay publishing this service's outbox to its stream.

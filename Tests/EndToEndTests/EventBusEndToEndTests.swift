@@ -15,7 +15,7 @@ actor IsolatedEventCluster {
         try await redis.start()
         let cluster = TestCluster(database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port, environment: [
             // Kill the gateway between applying an account suspension to the audit trail and XACK (once: the redelivery is a duplicate).
-            "BILLING_FAULT_CRASH_AFTER_APPLYING": "billing.account.suspended",
+            "BILLING_FAULT_CRASH_AFTER_APPLYING": "gateway-audit:billing.account.suspended",
             "BILLING_EVENTS_RETRY_IDLE_MS": "500",
             "BILLING_EVENTS_POLL_MS": "200",
         ])

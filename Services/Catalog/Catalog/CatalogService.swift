@@ -129,6 +129,7 @@ public struct CatalogService: Sendable {
                 throw CatalogError.invalid(Kind.kind == AIModelKind.kind ? "modelId" : "code", "the code of an item cannot change once created",
                                            reason: "CODE_IMMUTABLE")
             }
+            try Kind.checkChange(from: previous.attributes, to: validated)
             guard validated != previous.attributes else { return previous }
             let now = clock.now()
             let version = current.currentVersion + 1

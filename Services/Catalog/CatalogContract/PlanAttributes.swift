@@ -16,17 +16,56 @@ public enum LimitEnforcement: String, Codable, Sendable, CaseIterable, SchemaDes
     case hard = "HARD", soft = "SOFT"
 }
 
+/// Whether a limit's usage starts again each period (`messages`) or is a running count (`users`, `whatsapp_sessions`),
+/// released by consuming a negative quantity.
+public enum LimitReset: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    case period = "PERIOD", never = "NEVER"
+}
+
 /// A plan's allowance of one metered resource per period (seed 004: messages, storage, users, WhatsApp sessions).
 public struct PlanLimit: Codable, Sendable, Equatable {
     /// Resource code (`messages`, `storage_mb`, `users`, `whatsapp_sessions`, or any other).
     public var resource: String
     public var limit: Int64
     public var enforcement: LimitEnforcement
+    /// Default PERIOD.
+    public var reset: LimitReset?
 
-    public init(resource: String, limit: Int64, enforcement: LimitEnforcement) {
+    public init(resource: String, limit: Int64, enforcement: LimitEnforcement, reset: LimitReset? = nil) {
         self.resource = resource
         self.limit = limit
         self.enforcement = enforcement
+        self.reset = reset
+    }
+}
+
+/// Whether `value` is a lower-case identifier (resource codes, feature flags): 1 to 64 of `a-z 0-9 _ . -`.
+public func isIdentifier(_ value: String) -> Bool {
+    (1...64).contains(value.count)
+        && value.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0) }
+}
+
+/// What is wrong with a list of limits: the field (`limits[1].limit`) and why.
+public struct PlanLimitProblem: Error, Sendable, Equatable {
+    public let field: String
+    public let message: String
+}
+
+extension PlanLimit {
+    /// The rules any list of limits follows (a plan's, or one an admin sets on an account): lower-case resource codes, each once,
+    /// limits not negative.
+    public static func validate(_ limits: [PlanLimit], field: String = "limits") throws(PlanLimitProblem) {
+        guard limits.count <= 100 else { throw PlanLimitProblem(field: field, message: "at most 100 limits") }
+        var resources = Set<String>()
+        for (index, limit) in limits.enumerated() {
+            let resource = limit.resource
+            guard isIdentifier(resource) else {
+                throw PlanLimitProblem(field: "\(field)[\(index)].resource",
+                                       message: "resource must be 1 to 64 lower-case letters, digits, '_', '.' or '-' ('\(resource.prefix(70))')")
+            }
+            guard resources.insert(resource).inserted else { throw PlanLimitProblem(field: "\(field)[\(index)].resource", message: "'\(resource)' has two limits") }
+            guard limit.limit >= 0 else { throw PlanLimitProblem(field: "\(field)[\(index)].limit", message: "a limit must not be negative") }
+        }
     }
 }
 

@@ -1,21 +1,81 @@
+import AccountsContract
+import BillingCore
+import BillingEvents
+import BillingEventsRedis
 import BillingPostgres
 import BillingRPC
 import BillingService
+import CatalogContract
+import Foundation
 import LedgerContract
+import Logging
+import PostgresNIO
 
-/// The ledger context: RPC handlers over its own schema.
+/// The ledger context: usage events and their aggregates, plan limits; later AI credit wallets.
 public struct LedgerService: Sendable {
-    /// Migrations of the `ledger` schema, applied at start-up after the platform ones.
-    public static let migrations: [Migration] = []
-
-    let runtime: ServiceRuntime
-
-    public init(runtime: ServiceRuntime) {
-        self.runtime = runtime
+    /// Migrations of the `ledger` schema, after the platform and event ones.
+    public static var migrations: [Migration] {
+        get throws {
+            EventMigrations.all + (try Migration.load(directory: Bundle.module.resourceURL!.appendingPathComponent("Migrations")))
+        }
     }
 
-    /// Everything this process runs for the context.
-    public func components() -> ServiceComponents {
-        ServiceComponents(router: RPCRouter())
+    let database: Database
+    let clock: any BillingClock
+    let directory: LedgerDirectory
+    let usage: UsageStore
+    let limits: LimitStore
+    let references: ReferenceResolver
+    let outbox = Outbox(context: LedgerAPI.contextName)
+
+    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient) {
+        self.database = database
+        self.clock = clock
+        self.directory = LedgerDirectory(logger: database.logger)
+        self.usage = UsageStore(logger: database.logger)
+        self.limits = LimitStore(logger: database.logger)
+        self.references = ReferenceResolver(database: database, directory: directory, accounts: accounts, catalog: catalog)
     }
+
+    /// The RPC methods, the relay of the ledger's outbox and the consumer keeping its read model of accounts.
+    public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
+        let service = LedgerService(database: runtime.database, clock: runtime.clock,
+                                    accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
+                                    catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")))
+        return ServiceComponents(router: service.router(),
+                                 background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.accountEvents)])
+    }
+
+    public func router() -> RPCRouter {
+        var router = RPCRouter()
+        router.register(LedgerAPI.ingest) { request, context in try await ingest(request, context: context) }
+        router.register(LedgerAPI.summary) { request, context in try await summary(request, context: context) }
+        router.register(LedgerAPI.closePeriod) { request, context in try await closePeriod(request, context: context) }
+        router.register(LedgerAPI.setLimits) { request, context in try await setLimits(request, context: context) }
+        router.register(LedgerAPI.checkLimit) { request, context in try await checkLimit(request, context: context) }
+        router.register(LedgerAPI.accountLimits) { request, context in try await accountLimits(request, context: context) }
+        return router
+    }
+
+    /// Keeps `ledger_accounts` current from the accounts context's events.
+    public var accountEvents: EventSubscription {
+        EventSubscription(group: LedgerAPI.contextName, contexts: ["accounts"], handlers: [
+            AccountCreated.eventType: record(AccountCreated.self, \.account),
+            AccountUpdated.eventType: record(AccountUpdated.self, \.account),
+            AccountSuspended.eventType: record(AccountSuspended.self, \.account),
+            AccountReactivated.eventType: record(AccountReactivated.self, \.account),
+            AccountClosed.eventType: record(AccountClosed.self, \.account),
+        ])
+    }
+
+    private func record<Event: IntegrationEvent>(_ type: Event.Type, _ account: KeyPath<Event, BillingAccount> & Sendable) -> EventHandler {
+        let directory = directory
+        return { envelope, connection in
+            let event = try envelope.decode(Event.self)
+            try await directory.upsert(LedgerAccount(event[keyPath: account]), tenant: envelope.tenantid, on: connection)
+        }
+    }
+
+    /// Options for asking other contexts on behalf of a call.
+    static func outgoing(_ context: RPCServerContext) -> RPCCallOptions { context.outgoing(timeout: .seconds(5)) }
 }

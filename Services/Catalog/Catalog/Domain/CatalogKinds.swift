@@ -15,6 +15,12 @@ protocol CatalogKind: Sendable {
     static func code(of attributes: Attributes) -> String?
     /// The attributes checked and normalised, or the first problem found.
     static func validate(_ attributes: Attributes, references: any CatalogReferences) async throws -> Attributes
+    /// Refuses an update that changes what must stay fixed once created (beyond the code).
+    static func checkChange(from previous: Attributes, to next: Attributes) throws
+}
+
+extension CatalogKind {
+    static func checkChange(from previous: Attributes, to next: Attributes) throws {}
 }
 
 /// Shared attribute rules.
@@ -64,9 +70,7 @@ enum CatalogRules {
 
     /// Lower-case identifiers: feature flags and resource codes.
     static func identifier(_ value: String, field: String) throws(CatalogError) -> String {
-        guard (1...64).contains(value.count),
-              value.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0) })
-        else { throw .invalid(field, "\(field) must be 1 to 64 lower-case letters, digits, '_', '.' or '-' ('\(value.prefix(70))')") }
+        guard isIdentifier(value) else { throw .invalid(field, "\(field) must be 1 to 64 lower-case letters, digits, '_', '.' or '-' ('\(value.prefix(70))')") }
         return value
     }
 }
@@ -121,12 +125,7 @@ enum PlanKind: CatalogKind {
         try CatalogRules.price(attributes.basePrice, field: "basePrice", currency: currency)
         if let days = attributes.trialDays, !(0...730).contains(days) { throw CatalogError.invalid("trialDays", "trialDays must be between 0 and 730") }
         if let credits = attributes.includedCredits, credits.isNegative { throw CatalogError.invalid("includedCredits", "includedCredits must not be negative") }
-        var resources = Set<String>()
-        for (index, limit) in (attributes.limits ?? []).enumerated() {
-            let resource = try CatalogRules.identifier(limit.resource, field: "limits[\(index)].resource")
-            guard resources.insert(resource).inserted else { throw CatalogError.invalid("limits[\(index)].resource", "'\(resource)' has two limits") }
-            guard limit.limit >= 0 else { throw CatalogError.invalid("limits[\(index)].limit", "a limit must not be negative") }
-        }
+        do { try PlanLimit.validate(attributes.limits ?? []) } catch { throw CatalogError.invalid(error.field, error.message) }
         var features = Set<String>()
         for (index, feature) in (attributes.features ?? []).enumerated() {
             guard features.insert(try CatalogRules.identifier(feature, field: "features[\(index)]")).inserted else {
@@ -197,6 +196,16 @@ enum MeterKind: CatalogKind {
             }
         }
         return result
+    }
+
+    /// Usage already recorded was aggregated the way the meter counts; changing that would silently re-price it
+    /// (create a new meter instead, as Stripe asks).
+    static func checkChange(from previous: MeterAttributes, to next: MeterAttributes) throws {
+        for (field, changed) in [("aggregation", previous.aggregation != next.aggregation), ("property", previous.property != next.property),
+                                 ("filters", previous.filters != next.filters)] where changed {
+            throw CatalogError.invalid(field, "how a meter counts (aggregation, property, filters) is fixed once created; create a new meter instead",
+                                       reason: "METER_DEFINITION_IMMUTABLE")
+        }
     }
 }
 

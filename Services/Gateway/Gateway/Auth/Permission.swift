@@ -27,8 +27,8 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let metersRead = Permission(name: "USAGE_METERS_READ", summary: "List and view usage meters")
     public static let metersUpdate = Permission(name: "USAGE_METERS_UPDATE", summary: "Update usage meters")
     public static let metersDelete = Permission(name: "USAGE_METERS_DELETE", summary: "Archive usage meters")
-    public static let usageEventsCreate = Permission(name: "USAGE_EVENTS_CREATE", summary: "Record usage events")
-    public static let usageEventsRead = Permission(name: "USAGE_EVENTS_READ", summary: "View usage events and summaries")
+    public static let usageEventsCreate = Permission(name: "USAGE_EVENTS_CREATE", summary: "Record usage events, check and consume plan limits")
+    public static let usageEventsRead = Permission(name: "USAGE_EVENTS_READ", summary: "View usage summaries and usage against plan limits")
     public static let invoicesCreate = Permission(name: "INVOICES_CREATE", summary: "Create invoices")
     public static let invoicesRead = Permission(name: "INVOICES_READ", summary: "List and view invoices")
     public static let invoicesUpdate = Permission(name: "INVOICES_UPDATE", summary: "Update draft invoices")
@@ -51,6 +51,7 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let creditPackagesRead = Permission(name: "CREDIT_PACKAGES_READ", summary: "List and view credit packages")
     public static let creditPackagesUpdate = Permission(name: "CREDIT_PACKAGES_UPDATE", summary: "Update credit packages (new versions)")
     public static let creditPackagesDelete = Permission(name: "CREDIT_PACKAGES_DELETE", summary: "Archive credit packages")
+    public static let usageLimitsUpdate = Permission(name: "USAGE_LIMITS_UPDATE", summary: "Set an account's usage limits (admin)")
 
     /// Every permission the gateway knows, in documentation order.
     public static let all: [Permission] = [
@@ -66,5 +67,6 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
         addonsCreate, addonsRead, addonsUpdate, addonsDelete,
         aiModelsCreate, aiModelsRead, aiModelsUpdate, aiModelsDelete,
         creditPackagesCreate, creditPackagesRead, creditPackagesUpdate, creditPackagesDelete,
+        usageLimitsUpdate,
     ]
 }

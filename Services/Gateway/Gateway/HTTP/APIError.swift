@@ -73,11 +73,11 @@ struct APIError: Error, Sendable {
                         pointer: pointer, parameter: parameter, meta: meta)
     }
 
-    /// `tiers[1].upTo` → `/data/attributes/tiers/1/upTo`.
-    static func attributePointer(_ field: String) -> String {
+    /// `tiers[1].upTo` → `/data/attributes/tiers/1/upTo` (`resource`: where the resource object is, `/data/3` in a batch).
+    static func attributePointer(_ field: String, resource: String = "/data") -> String {
         let tokens = field.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
             .split(separator: ".", omittingEmptySubsequences: true).map { JSONPointer.escape(String($0)) }
-        return "/data/attributes/" + tokens.joined(separator: "/")
+        return resource + "/attributes/" + tokens.joined(separator: "/")
     }
 
     static func title(for status: HTTPResponse.Status) -> String {

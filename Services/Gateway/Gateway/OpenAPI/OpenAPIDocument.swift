@@ -89,8 +89,8 @@ enum OpenAPIDocument {
             let attributes = jsonSchema(body.attributes, schemas: &schemas, forResponse: false)
             operation["requestBody"] = .object(JSONObject([
                 ("required", .bool(!body.optional)),
-                ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": requestEnvelope(type: body.resourceType, attributes: attributes)]),
-                                                ("application/json", ["schema": requestEnvelope(type: body.resourceType, attributes: attributes)])]))),
+                ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": requestEnvelope(body, attributes: attributes)]),
+                                                ("application/json", ["schema": requestEnvelope(body, attributes: attributes)])]))),
             ]))
         }
         let resource = resourceSchema(route.response, schemas: &schemas)
@@ -111,6 +111,7 @@ enum OpenAPIDocument {
         if !route.pathParameters.isEmpty { errors.append((404, "Not found for this tenant")) }
         if route.requestBody != nil || !route.queryParameters.isEmpty { errors.append((422, "Invalid attribute")) }
         if route.requestBody != nil { errors += [(413, "Body larger than the limit"), (415, "Unsupported media type")] }
+        errors += route.additionalErrors.map { ($0.key, $0.value) }
         for (code, description) in errors.sorted(by: { $0.0 < $1.0 }) {
             responses[String(code)] = .object(JSONObject([
                 ("description", .string(description)),
@@ -121,9 +122,17 @@ enum OpenAPIDocument {
         return .object(operation)
     }
 
-    private static func requestEnvelope(type: String, attributes: JSONValue) -> JSONValue {
-        ["type": "object", "required": ["data"], "properties": [
-            "data": ["type": "object", "required": ["type"], "properties": ["type": ["const": .string(type)], "attributes": attributes]],
+    private static func requestEnvelope(_ body: APIRoute.BodySpec, attributes: JSONValue) -> JSONValue {
+        guard let maximum = body.batchWithClientIDs else {
+            return ["type": "object", "required": ["data"], "properties": [
+                "data": ["type": "object", "required": ["type"], "properties": ["type": ["const": .string(body.resourceType)], "attributes": attributes]],
+            ]]
+        }
+        let resource: JSONValue = ["type": "object", "required": ["type", "id", "attributes"], "properties": [
+            "type": ["const": .string(body.resourceType)], "id": ["type": "string", "minLength": 1, "maxLength": 200], "attributes": attributes,
+        ]]
+        return ["type": "object", "required": ["data"], "properties": [
+            "data": ["oneOf": [resource, ["type": "array", "minItems": 1, "maxItems": .number(maximum), "items": resource]]],
         ]]
     }
 
@@ -134,7 +143,7 @@ enum OpenAPIDocument {
         }
         return ["type": "object", "required": ["type", "id", "attributes"], "properties": [
             "type": ["const": .string(response.resourceType)],
-            "id": ["type": "string", "format": "uuid"],
+            "id": response.idFormat.map { ["type": "string", "format": .string($0)] } ?? ["type": "string"],
             "attributes": jsonSchema(attributes, schemas: &schemas, forResponse: true),
             "links": ["type": "object", "properties": ["self": ["type": "string"]]],
         ]]

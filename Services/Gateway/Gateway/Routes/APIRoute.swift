@@ -16,6 +16,8 @@ struct APIRoute: Sendable {
     let requestBody: BodySpec?
     let response: ResponseSpec
     let queryParameters: [QueryParameterSpec]
+    /// Error statuses beyond the common ones, documented in OpenAPI (402 for plan limits).
+    var additionalErrors: [Int: String] = [:]
     let handler: @Sendable (APIRequest) async throws -> APIResponse
 
     struct BodySpec: Sendable {
@@ -23,6 +25,8 @@ struct APIRoute: Sendable {
         let attributes: CodableSchema
         /// Whether the body may be omitted (actions with optional attributes, like a reason).
         let optional: Bool
+        /// Resources carry the client's `id`, and `data` may be an array of up to this many of them (usage events).
+        var batchWithClientIDs: Int?
     }
 
     struct ResponseSpec: Sendable {
@@ -30,6 +34,8 @@ struct APIRoute: Sendable {
         let resourceType: String
         let attributes: CodableSchema
         let isCollection: Bool
+        /// The JSON Schema format of resource ids (nil: free text, like a client's event id).
+        var idFormat: String? = "uuid"
     }
 
     struct QueryParameterSpec: Sendable {

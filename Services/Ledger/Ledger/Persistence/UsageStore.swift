@@ -1,0 +1,166 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import Logging
+import PostgresNIO
+
+/// An event ready to be stored: validated, its meter applied.
+struct RecordedUsageEvent: Sendable {
+    let eventId: String
+    let accountId: UUID
+    let meterId: UUID
+    let occurredAt: Date
+    let contribution: MeterContribution
+    /// The properties as JSON text.
+    let properties: String?
+}
+
+/// One hour of one account's meter, in one slot.
+struct HourlyAggregate: Sendable {
+    let accountId: UUID
+    let meterId: UUID
+    let bucketStart: Date
+    var aggregate: UsageAggregate
+}
+
+/// SQL for raw usage events and their pre-aggregates. Rows go in as arrays (`unnest`), one statement per table and batch.
+struct UsageStore: Sendable {
+    let logger: Logger
+
+    /// Aggregates are per hour: whole hours of a period are read from them, its partial edge hours from raw events.
+    static let bucketSeconds: TimeInterval = 3600
+    /// Concurrent batches spread over this many rows per hour.
+    static let slots = 8
+
+    static func bucket(of instant: Date) -> Date {
+        Date(timeIntervalSince1970: (instant.timeIntervalSince1970 / bucketSeconds).rounded(.down) * bucketSeconds)
+    }
+
+    /// Stores the events whose id is new; returns those ids (the others were recorded before).
+    func insert(_ events: [RecordedUsageEvent], receivedAt: Date, tenant: String, on connection: PostgresConnection) async throws -> Set<String> {
+        guard !events.isEmpty else { return [] }
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key, properties)
+            SELECT $1, e.event_id, e.account_id, e.meter_id, e.occurred_at, $2, e.counted, NULLIF(e.value, '')::numeric,
+                   CASE WHEN e.has_key THEN e.distinct_key END, NULLIF(e.properties, '')::jsonb
+            FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::bool[], $8::text[], $9::bool[], $10::text[], $11::text[])
+                AS e(event_id, account_id, meter_id, occurred_at, counted, value, has_key, distinct_key, properties)
+            ON CONFLICT (tenant_id, event_id) DO NOTHING
+            RETURNING event_id
+            """, binds: try .of(
+                tenant, receivedAt, events.map(\.eventId), events.map(\.accountId), events.map(\.meterId), events.map(\.occurredAt),
+                events.map(\.contribution.counted), events.map { $0.contribution.value?.text ?? "" }, events.map { $0.contribution.distinctKey != nil },
+                events.map { $0.contribution.distinctKey ?? "" }, events.map { $0.properties ?? "" })), logger: logger)
+        return Set(try rows.map { try $0.decode(String.self) })
+    }
+
+    /// The ids among `ids` already recorded.
+    func recorded(_ ids: [String], tenant: String, on connection: PostgresConnection) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try await connection.rows("""
+            SELECT event_id FROM usage_events WHERE tenant_id = \(tenant) AND event_id = ANY(\(ids))
+            """, logger: logger).map { try $0.decode(String.self) })
+    }
+
+    /// Adds the hours to their slot. Rows are sorted so two batches lock them in the same order (no deadlock).
+    func add(_ hours: [HourlyAggregate], slot: Int, tenant: String, on connection: PostgresConnection) async throws {
+        guard !hours.isEmpty else { return }
+        let sorted = hours.sorted { ($0.accountId.uuidString, $0.meterId.uuidString, $0.bucketStart) < ($1.accountId.uuidString, $1.meterId.uuidString, $1.bucketStart) }
+        let lasts = sorted.map { $0.aggregate.last }
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            INSERT INTO usage_aggregates AS a (tenant_id, account_id, meter_id, bucket_start, slot, event_count, value_sum, value_max,
+                                               last_at, last_event_id, last_value)
+            SELECT $1, h.account_id, h.meter_id, h.bucket_start, $2, h.event_count, h.value_sum::numeric, NULLIF(h.value_max, '')::numeric,
+                   h.last_at, h.last_event_id, NULLIF(h.last_value, '')::numeric
+            FROM unnest($3::uuid[], $4::uuid[], $5::timestamptz[], $6::int8[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
+                AS h(account_id, meter_id, bucket_start, event_count, value_sum, value_max, last_at, last_event_id, last_value)
+            ON CONFLICT (tenant_id, account_id, meter_id, bucket_start, slot) DO UPDATE SET
+                event_count = a.event_count + EXCLUDED.event_count,
+                value_sum = a.value_sum + EXCLUDED.value_sum,
+                value_max = GREATEST(a.value_max, EXCLUDED.value_max),
+                last_at = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_at ELSE a.last_at END,
+                last_event_id = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_event_id ELSE a.last_event_id END,
+                last_value = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_value ELSE a.last_value END
+            """, binds: try .of(
+                tenant, Int16(slot), sorted.map(\.accountId), sorted.map(\.meterId), sorted.map(\.bucketStart), sorted.map(\.aggregate.count),
+                sorted.map(\.aggregate.sum.text), sorted.map { $0.aggregate.max?.text ?? "" }, lasts.map { $0?.at ?? Date(timeIntervalSince1970: 0) },
+                lasts.map { $0?.eventId ?? "" }, lasts.map { $0?.value?.text ?? "" })), logger: logger)
+    }
+
+    /// Whether the incoming row's last event is later than the stored one (same order as `LastValue.isAfter`).
+    private static let newerLast = #"(EXCLUDED.last_at, EXCLUDED.last_event_id COLLATE "C") > (a.last_at, a.last_event_id COLLATE "C")"#
+
+    /// Records COUNT_DISTINCT keys per hour (sorted, for the same reason as aggregates).
+    func addDistinctKeys(_ keys: [(accountId: UUID, meterId: UUID, bucketStart: Date, key: String)], tenant: String,
+                         on connection: PostgresConnection) async throws {
+        guard !keys.isEmpty else { return }
+        let sorted = keys.sorted { ($0.accountId.uuidString, $0.meterId.uuidString, $0.bucketStart, $0.key) < ($1.accountId.uuidString, $1.meterId.uuidString, $1.bucketStart, $1.key) }
+        try await connection.execute("""
+            INSERT INTO usage_distinct_keys (tenant_id, account_id, meter_id, bucket_start, distinct_key)
+            SELECT \(tenant), k.account_id, k.meter_id, k.bucket_start, k.distinct_key
+            FROM unnest(\(sorted.map(\.accountId))::uuid[], \(sorted.map(\.meterId))::uuid[], \(sorted.map(\.bucketStart))::timestamptz[],
+                        \(sorted.map(\.key))::text[]) AS k(account_id, meter_id, bucket_start, distinct_key)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    /// Each meter's aggregate over `span`: whole hours from the pre-aggregates, partial edge hours from raw events.
+    func aggregates(account: UUID, meters: [UUID]?, span: TimeSpan, tenant: String, on connection: PostgresConnection) async throws -> [UUID: UsageAggregate] {
+        let split = Self.split(span)
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT meter_id, sum(event_count)::int8, sum(value_sum)::text, max(value_max)::text,
+                   (array_agg(last_at ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
+                   (array_agg(last_event_id ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
+                   (array_agg(last_value::text ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1]
+            FROM usage_aggregates
+            WHERE tenant_id = $1 AND account_id = $2 AND ($3::uuid[] IS NULL OR meter_id = ANY($3)) AND bucket_start >= $4 AND bucket_start < $5
+            GROUP BY meter_id
+            UNION ALL
+            SELECT meter_id, count(*)::int8, COALESCE(sum(value), 0)::text, max(value)::text,
+                   (array_agg(occurred_at ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
+                   (array_agg(event_id ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
+                   (array_agg(value::text ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1]
+            FROM usage_events
+            WHERE tenant_id = $1 AND account_id = $2 AND ($3::uuid[] IS NULL OR meter_id = ANY($3)) AND counted
+              AND ((occurred_at >= $6 AND occurred_at < $7) OR (occurred_at >= $8 AND occurred_at < $9))
+            GROUP BY meter_id
+            """, binds: try .of(tenant, account, meters, split.hours.start, split.hours.end, split.head.start, split.head.end,
+                                split.tail.start, split.tail.end)), logger: logger)
+        var result: [UUID: UsageAggregate] = [:]
+        for row in rows {
+            let (meter, count, sum, max, lastAt, lastEventId, lastValue) = try row.decode((UUID, Int64, String, String?, Date?, String?, String?).self)
+            let part = UsageAggregate(count: count, sum: try DecimalNumber(parsing: sum), max: try max.map { try DecimalNumber(parsing: $0) },
+                                      last: try lastAt.map { LastValue(at: $0, eventId: lastEventId ?? "", value: try lastValue.map { try DecimalNumber(parsing: $0) }) })
+            try result[meter, default: UsageAggregate()].merge(part)
+        }
+        return result
+    }
+
+    /// COUNT_DISTINCT's figure per meter over `span`.
+    func distinctCounts(account: UUID, meters: [UUID], span: TimeSpan, tenant: String, on connection: PostgresConnection) async throws -> [UUID: Int64] {
+        guard !meters.isEmpty else { return [:] }
+        let split = Self.split(span)
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT meter_id, count(DISTINCT distinct_key)::int8 FROM (
+                SELECT meter_id, distinct_key FROM usage_distinct_keys
+                WHERE tenant_id = $1 AND account_id = $2 AND meter_id = ANY($3) AND bucket_start >= $4 AND bucket_start < $5
+                UNION ALL
+                SELECT meter_id, distinct_key FROM usage_events
+                WHERE tenant_id = $1 AND account_id = $2 AND meter_id = ANY($3) AND counted AND distinct_key IS NOT NULL
+                  AND ((occurred_at >= $6 AND occurred_at < $7) OR (occurred_at >= $8 AND occurred_at < $9))
+            ) keys GROUP BY meter_id
+            """, binds: try .of(tenant, account, meters, split.hours.start, split.hours.end, split.head.start, split.head.end,
+                                split.tail.start, split.tail.end)), logger: logger)
+        return Dictionary(uniqueKeysWithValues: try rows.map { try $0.decode((UUID, Int64).self) })
+    }
+
+    /// A span cut into the whole hours inside it and the partial hours before and after them (either may be empty).
+    static func split(_ span: TimeSpan) -> (head: TimeSpan, hours: TimeSpan, tail: TimeSpan) {
+        let firstHour = bucket(of: span.start) == span.start ? span.start : bucket(of: span.start).addingTimeInterval(bucketSeconds)
+        let lastHour = bucket(of: span.end)
+        guard firstHour < lastHour else {
+            return (span, TimeSpan(start: span.start, end: span.start), TimeSpan(start: span.end, end: span.end))
+        }
+        return (TimeSpan(start: span.start, end: firstHour), TimeSpan(start: firstHour, end: lastHour), TimeSpan(start: lastHour, end: span.end))
+    }
+}

@@ -1,0 +1,97 @@
+import AccountsContract
+import BillingPostgres
+import BillingRPC
+import CatalogContract
+import Foundation
+import Synchronization
+
+/// Finds the accounts and meters usage names: in the ledger's read models first, over RPC on a miss (then kept).
+final class ReferenceResolver: Sendable {
+    private let database: Database
+    private let directory: LedgerDirectory
+    private let accounts: AccountsClient
+    private let catalog: CatalogClient
+    /// Meter definitions never change once created, so a process may keep them; bounded, cleared when full.
+    private let meterCache = Mutex<[String: MeterDefinition]>([:])
+    private static let meterCacheLimit = 10_000
+
+    init(database: Database, directory: LedgerDirectory, accounts: AccountsClient, catalog: CatalogClient) {
+        self.database = database
+        self.directory = directory
+        self.accounts = accounts
+        self.catalog = catalog
+    }
+
+    /// The meters among `codes` that exist, by code.
+    func meters(codes: Set<String>, tenant: String, options: RPCCallOptions) async throws -> [String: MeterDefinition] {
+        var found: [String: MeterDefinition] = [:]
+        var missing: [String] = []
+        meterCache.withLock { cache in
+            for code in codes {
+                if let meter = cache[Self.key(tenant, code)] { found[code] = meter } else { missing.append(code) }
+            }
+        }
+        guard !missing.isEmpty else { return found }
+        let stored = try await database.withTenant(tenant) { try await directory.meters(codes: missing, tenant: tenant, on: $0) }
+        var fetched: [MeterDefinition] = []
+        for code in Set(missing).subtracting(stored.map(\.code)) where (1...64).contains(code.count) {
+            if let item = try await Self.unlessNotFound({ () async throws(RPCError) in try await catalog.meter(code: code, options: options) }) {
+                fetched.append(MeterDefinition(item))
+            }
+        }
+        if !fetched.isEmpty {
+            try await database.withTenant(tenant) { connection in
+                for meter in fetched { try await directory.insert(meter, tenant: tenant, on: connection) }
+            }
+        }
+        meterCache.withLock { cache in
+            if cache.count > Self.meterCacheLimit { cache.removeAll() }
+            for meter in stored + fetched {
+                cache[Self.key(tenant, meter.code)] = meter
+                found[meter.code] = meter
+            }
+        }
+        return found
+    }
+
+    func meter(code: String, tenant: String, options: RPCCallOptions) async throws -> MeterDefinition {
+        guard let meter = try await meters(codes: [code], tenant: tenant, options: options)[code] else { throw LedgerError.meterNotFound(code) }
+        return meter
+    }
+
+    /// Asks the accounts context about accounts the read model does not hold, and keeps those that exist.
+    func learnAccounts(_ ids: Set<UUID>, tenant: String, options: RPCCallOptions) async throws {
+        var fetched: [LedgerAccount] = []
+        for id in ids {
+            if let account = try await Self.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: id), options: options) }) {
+                fetched.append(LedgerAccount(account))
+            }
+        }
+        guard !fetched.isEmpty else { return }
+        try await database.withTenant(tenant) { connection in
+            for account in fetched { try await directory.upsert(account, tenant: tenant, on: connection) }
+        }
+    }
+
+    /// One account as the ledger knows it; a `billingAccountId` that is not an existing account is not found.
+    func account(_ text: String, tenant: String, options: RPCCallOptions) async throws -> LedgerAccount {
+        guard let id = UUID(uuidString: text) else { throw LedgerError.accountNotFound(text) }
+        let read = { try await self.database.withTenant(tenant) { try await self.directory.accounts([id], tenant: tenant, on: $0)[id] } }
+        if let account = try await read() { return account }
+        try await learnAccounts([id], tenant: tenant, options: options)
+        guard let account = try await read() else { throw LedgerError.accountNotFound(text) }
+        return account
+    }
+
+    /// The call's answer, or nil when the other context says it does not exist.
+    private static func unlessNotFound<Value>(_ call: () async throws(RPCError) -> Value) async throws(RPCError) -> Value? {
+        do {
+            return try await call()
+        } catch {
+            guard error.code == .notFound else { throw error }
+            return nil
+        }
+    }
+
+    private static func key(_ tenant: String, _ code: String) -> String { tenant + "\u{1}" + code }
+}

@@ -1,0 +1,107 @@
+import BillingCore
+import CatalogContract
+import Foundation
+
+/// Replace an account's limits (the admin path, until the account's subscription provides them).
+public struct SetUsageLimitsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var limits: [PlanLimit]
+
+    public init(billingAccountId: String, limits: [PlanLimit]) {
+        self.billingAccountId = billingAccountId
+        self.limits = limits
+    }
+}
+
+/// The public body of `PUT /billing-accounts/{id}/usage-limits`.
+public struct UsageLimitsAttributes: Codable, Sendable, Equatable {
+    public var limits: [PlanLimit]
+    public init(limits: [PlanLimit]) { self.limits = limits }
+}
+
+/// Check a resource against the account's limit and consume `quantity` of it in one step.
+public struct UsageLimitCheckRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var resource: String
+    /// Default 1; a negative quantity releases usage of a limit that never resets (a user or session removed).
+    public var quantity: Int64?
+
+    public init(billingAccountId: String, resource: String, quantity: Int64? = nil) {
+        self.billingAccountId = billingAccountId
+        self.resource = resource
+        self.quantity = quantity
+    }
+}
+
+/// An allowed (and consumed) check; a check refused by a HARD limit is an error (`resource_exhausted`, LIMIT_REACHED) instead.
+public struct UsageLimitCheck: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var resource: String
+    public var allowed: Bool
+    /// Nil when the account has no limit on the resource (it is counted, never blocked).
+    public var limit: Int64?
+    public var used: Int64
+    public var remaining: Int64?
+    public var enforcement: LimitEnforcement?
+    /// True when usage is now above a SOFT limit (allowed, but flagged).
+    public var overLimit: Bool
+    /// The period the usage counts in; nil for limits that never reset.
+    public var periodStart: Date?
+    public var periodEnd: Date?
+
+    public init(billingAccountId: String, resource: String, allowed: Bool, limit: Int64?, used: Int64, remaining: Int64?,
+                enforcement: LimitEnforcement?, overLimit: Bool, periodStart: Date?, periodEnd: Date?) {
+        self.billingAccountId = billingAccountId
+        self.resource = resource
+        self.allowed = allowed
+        self.limit = limit
+        self.used = used
+        self.remaining = remaining
+        self.enforcement = enforcement
+        self.overLimit = overLimit
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+    }
+}
+
+public struct AccountUsageLimitsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public init(billingAccountId: String) { self.billingAccountId = billingAccountId }
+}
+
+/// Usage against one limit (seed 004 `UsageMetrics`).
+public struct ResourceUsage: Codable, Sendable, Equatable {
+    public var resource: String
+    public var limit: Int64
+    public var used: Int64
+    public var enforcement: LimitEnforcement
+    public var reset: LimitReset
+    /// `used / limit` in percent, rounded half-even to 2 decimal places (0 when the limit is 0 and nothing was used).
+    public var percentUsed: DecimalNumber
+
+    public init(resource: String, limit: Int64, used: Int64, enforcement: LimitEnforcement, reset: LimitReset, percentUsed: DecimalNumber) {
+        self.resource = resource
+        self.limit = limit
+        self.used = used
+        self.enforcement = enforcement
+        self.reset = reset
+        self.percentUsed = percentUsed
+    }
+}
+
+/// Usage against each of an account's limits; PERIOD limits count in the current calendar month of the account's time zone.
+public struct AccountUsageLimits: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var periodStart: Date
+    public var periodEnd: Date
+    public var timezone: String
+    public var limits: [ResourceUsage]
+
+    public init(billingAccountId: String, periodStart: Date, periodEnd: Date, timezone: String, limits: [ResourceUsage]) {
+        self.billingAccountId = billingAccountId
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.timezone = timezone
+        self.limits = limits
+    }
+}
