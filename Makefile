@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 CLUSTER := deploy/local/cluster.sh
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: run stop test build proto-docs bench-rpc bench-events token
+.PHONY: run stop test build proto-docs bench-rpc bench-events bench-usage token
 
 ## run: install what is missing, start PostgreSQL, Redis and every service on loopback, print URL and token
 run:
@@ -71,6 +71,11 @@ endef
 bench-events:
 	swift build -c release --product bench-events
 	$(call with_test_infra,.build/release/bench-events)
+
+## bench-usage: usage events/s through the gateway vs the same rows written straight into PostgreSQL (release build)
+bench-usage:
+	swift build -c release
+	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-usage)
 
 ## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo (release build)
 bench-rpc:

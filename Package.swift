@@ -105,8 +105,15 @@ targets += [
         dependencies: ["BillingCore", "BillingEvents", "BillingEventsRedis", "BillingPostgres", "BillingTesting", logging, postgres],
         path: "Tests/Benchmarks/Events"),
 ]
+targets += [
+    .executableTarget(
+        name: "UsageBenchmark",
+        dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", "Ledger", logging, postgres],
+        path: "Tests/Benchmarks/Usage"),
+]
 products += [
     .executable(name: "bench-rpc", targets: ["RPCBenchmark"]),
+    .executable(name: "bench-usage", targets: ["UsageBenchmark"]),
     .executable(name: "bench-events", targets: ["EventsBenchmark"]),
     .executable(name: "billing-gateway", targets: ["GatewayServer"]),
     .executable(name: "billingctl", targets: ["BillingCtl"]),

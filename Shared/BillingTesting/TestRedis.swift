@@ -19,7 +19,8 @@ public final class TestRedis: Sendable {
 
     /// Starts it (append-only file on, like production) and waits until it answers.
     ///
-    /// It runs under a small shell that stops it when this test process is gone, and writes to its
+    /// It runs under a small shell that stops it when this test process is gone (the shell's parent changes: a dead
+    /// process may linger as a zombie where init does not reap, so `kill -0` cannot tell), and writes to its
     /// own log file: an inherited stdout would keep `swift test`'s pipe open after the tests end.
     public func start() async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -29,7 +30,7 @@ public final class TestRedis: Sendable {
         watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
         watchdog.arguments = ["-c", """
             /usr/bin/redis-server \(arguments) & server=$!
-            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.3; done
+            while [ "$(cut -d' ' -f4 /proc/$$/stat)" = "\(getpid())" ] && kill -0 $server 2>/dev/null; do sleep 0.3; done
             kill $server 2>/dev/null; wait $server
             """]
         watchdog.standardInput = FileHandle.nullDevice

@@ -199,7 +199,9 @@ cmd_env() {
   done
 }
 
-service_running() { [ -f "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
+# A process that exited but was never reaped (a zombie: some container inits do not reap) counts as gone.
+alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+service_running() { [ -f "$PID_DIR/$1.pid" ] && alive "$(cat "$PID_DIR/$1.pid")"; }
 
 cmd_services_up() {
   mkdir -p "$PID_DIR" "$LOG_DIR"
@@ -245,7 +247,7 @@ cmd_services_down() {
   for ctx in "${CONTEXTS[@]}"; do
     if [ -f "$PID_DIR/$ctx.pid" ]; then
       local pid; pid="$(cat "$PID_DIR/$ctx.pid")"
-      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      for _ in $(seq 1 150); do alive "$pid" || break; sleep 0.2; done
       kill -KILL "$pid" 2>/dev/null || true
       rm -f "$PID_DIR/$ctx.pid"
     fi

@@ -10,28 +10,38 @@ extension LedgerService {
 
     func summary(_ request: UsageSummaryRequest, context: RPCServerContext) async throws -> UsageSummaries {
         let tenant = context.tenant
-        let account = try await references.account(request.billingAccountId, tenant: tenant, options: Self.outgoing(context))
-        let span = try period(of: request, account: account)
-        var meters: [MeterDefinition]?
-        if let code = request.meterCode {
-            meters = [try await references.meter(code: code, tenant: tenant, options: Self.outgoing(context))]
-        }
-        let summaries = try await database.withTenant(tenant) { connection in
-            let aggregates = try await usage.aggregates(account: account.id, meters: meters?.map(\.id), span: span, tenant: tenant, on: connection)
-            var definitions = meters ?? []
-            if meters == nil { definitions = try await directory.meters(ids: Array(aggregates.keys), tenant: tenant, on: connection) }
-            let distinctMeters = definitions.filter { $0.aggregation == .countDistinct }.map(\.id)
-            let distinct = try await usage.distinctCounts(account: account.id, meters: distinctMeters, span: span, tenant: tenant, on: connection)
-            return try definitions.sorted { $0.code < $1.code }.map { meter in
-                let aggregate = aggregates[meter.id] ?? UsageAggregate()
-                return UsageSummary(billingAccountId: request.billingAccountId, meterCode: meter.code, aggregation: meter.aggregation.rawValue,
-                                    periodStart: span.start, periodEnd: span.end,
-                                    value: try aggregate.value(for: meter.aggregation, distinctCount: distinct[meter.id] ?? 0),
-                                    eventCount: aggregate.count)
+        guard let accountId = UUID(uuidString: request.billingAccountId) else { throw LedgerError.accountNotFound(request.billingAccountId) }
+        var meter: MeterDefinition?
+        if let code = request.meterCode { meter = try await references.meter(code: code, tenant: tenant, options: Self.outgoing(context)) }
+        var learned = false
+        while true {
+            // One transaction: the account, then every figure, all from one connection.
+            let summaries: UsageSummaries? = try await database.withTenant(tenant) { connection in
+                guard let account = try await directory.accounts([accountId], tenant: tenant, on: connection)[accountId] else { return nil }
+                let span = try period(of: request, account: account)
+                var definitions = meter.map { [$0] } ?? []
+                if meter == nil {
+                    let ids = try await usage.meters(withUsageIn: span, account: accountId, tenant: tenant, on: connection)
+                    definitions = try await directory.meters(ids: ids, tenant: tenant, on: connection)
+                }
+                let ids = definitions.map(\.id)
+                let aggregates = try await usage.aggregates(account: accountId, meters: ids, span: span, tenant: tenant, on: connection)
+                let distinct = try await usage.distinctCounts(account: accountId, meters: definitions.filter { $0.aggregation == .countDistinct }.map(\.id),
+                                                              span: span, tenant: tenant, on: connection)
+                return UsageSummaries(billingAccountId: request.billingAccountId, periodStart: span.start, periodEnd: span.end, timezone: account.timezone,
+                                      summaries: try definitions.sorted { $0.code < $1.code }.map { meter in
+                    let aggregate = aggregates[meter.id] ?? UsageAggregate()
+                    return UsageSummary(billingAccountId: request.billingAccountId, meterCode: meter.code, aggregation: meter.aggregation.rawValue,
+                                        periodStart: span.start, periodEnd: span.end,
+                                        value: try aggregate.value(for: meter.aggregation, distinctCount: distinct[meter.id] ?? 0),
+                                        eventCount: aggregate.count)
+                })
             }
+            if let summaries { return summaries }
+            guard !learned else { throw LedgerError.accountNotFound(request.billingAccountId) }
+            try await references.learnAccounts([accountId], tenant: tenant, options: Self.outgoing(context))
+            learned = true
         }
-        return UsageSummaries(billingAccountId: request.billingAccountId, periodStart: span.start, periodEnd: span.end, timezone: account.timezone,
-                              summaries: summaries)
     }
 
     /// The requested span: explicit instants, a calendar month, or the current month, months read in the account's time zone.

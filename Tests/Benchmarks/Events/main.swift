@@ -9,23 +9,12 @@ import BillingTesting
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 
 struct BenchEvent: IntegrationEvent {
     static let eventType = "bench.event.happened"
     var number: Int
     var note: String
     var subject: String { String(number) }
-}
-
-final class Delays: Sendable {
-    private let samples = Mutex<[Double]>([])
-    func record(_ seconds: Double) { samples.withLock { $0.append(seconds) } }
-    var count: Int { samples.withLock { $0.count } }
-    func percentile(_ p: Double) -> Double {
-        let sorted = samples.withLock { $0 }.sorted()
-        return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-    }
 }
 
 var logger = Logger(label: "bench.events")
@@ -50,11 +39,11 @@ while sent < total * 5 {
     sent += batch.count
 }
 let rawElapsed = ContinuousClock.now - rawStarted
-let rawRate = Double(sent) / (Double(rawElapsed.components.seconds) + Double(rawElapsed.components.attoseconds) / 1e18)
+let rawRate = Double(sent) / BenchmarkSamples.seconds(rawElapsed)
 try await redis.command(["DEL", rawStream])
 
 // End to end: writers → outbox → relay → Redis → consumer (inbox + handler) in a fresh schema.
-let delays = Delays()
+let delays = BenchmarkSamples()
 var endToEndRate = 0.0
 try await TestEnvironment.withFreshSchema("bench", migrations: EventMigrations.all, maximumConnections: 40) { database in
     let stream = "bench.events." + UUIDv7.generate().uuidString.suffix(8)
@@ -89,7 +78,7 @@ try await TestEnvironment.withFreshSchema("bench", migrations: EventMigrations.a
         let written = ContinuousClock.now - started
         while delays.count < total { try await Task.sleep(for: .milliseconds(5)) }
         let elapsed = ContinuousClock.now - started
-        endToEndRate = Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        endToEndRate = Double(total) / BenchmarkSamples.seconds(elapsed)
         print("writers finished inserting \(total) events in \(written)")
         group.cancelAll()
     }
@@ -102,6 +91,6 @@ print("|---|---|")
 print("| raw pipelined XADD (baseline), entries/s | \(Int(rawRate)) |")
 print("| end to end (outbox insert → consumer apply), events/s | \(Int(endToEndRate)) |")
 print("| ratio end to end / raw XADD | \(String(format: "%.1f%%", 100 * endToEndRate / rawRate)) |")
-print("| outbox-to-apply delay p50 | \(String(format: "%.1f ms", delays.percentile(0.5) * 1000)) |")
-print("| outbox-to-apply delay p99 | \(String(format: "%.1f ms", delays.percentile(0.99) * 1000)) |")
+print("| outbox-to-apply delay p50 | \(delays.milliseconds(0.5)) |")
+print("| outbox-to-apply delay p99 | \(delays.milliseconds(0.99)) |")
 print("(\(total) events, \(writers) writers, \(perTransaction) events per transaction, envelope \(sampleEnvelope.utf8.count) bytes)")

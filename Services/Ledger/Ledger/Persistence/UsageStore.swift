@@ -104,28 +104,34 @@ struct UsageStore: Sendable {
             """, logger: logger)
     }
 
-    /// Each meter's aggregate over `span`: whole hours from the pre-aggregates, partial edge hours from raw events.
-    func aggregates(account: UUID, meters: [UUID]?, span: TimeSpan, tenant: String, on connection: PostgresConnection) async throws -> [UUID: UsageAggregate] {
-        let split = Self.split(span)
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT meter_id, sum(event_count)::int8, sum(value_sum)::text, max(value_max)::text,
-                   (array_agg(last_at ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
-                   (array_agg(last_event_id ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
-                   (array_agg(last_value::text ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1]
-            FROM usage_aggregates
-            WHERE tenant_id = $1 AND account_id = $2 AND ($3::uuid[] IS NULL OR meter_id = ANY($3)) AND bucket_start >= $4 AND bucket_start < $5
-            GROUP BY meter_id
-            UNION ALL
-            SELECT meter_id, count(*)::int8, COALESCE(sum(value), 0)::text, max(value)::text,
-                   (array_agg(occurred_at ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
-                   (array_agg(event_id ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
-                   (array_agg(value::text ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1]
-            FROM usage_events
-            WHERE tenant_id = $1 AND account_id = $2 AND ($3::uuid[] IS NULL OR meter_id = ANY($3)) AND counted
-              AND ((occurred_at >= $6 AND occurred_at < $7) OR (occurred_at >= $8 AND occurred_at < $9))
-            GROUP BY meter_id
-            """, binds: try .of(tenant, account, meters, split.hours.start, split.hours.end, split.head.start, split.head.end,
-                                split.tail.start, split.tail.end)), logger: logger)
+    /// The meters with counted usage in the hours `span` touches.
+    func meters(withUsageIn span: TimeSpan, account: UUID, tenant: String, on connection: PostgresConnection) async throws -> [UUID] {
+        try await connection.rows("""
+            SELECT DISTINCT meter_id FROM usage_aggregates
+            WHERE tenant_id = \(tenant) AND account_id = \(account) AND bucket_start >= \(Self.bucket(of: span.start)) AND bucket_start < \(span.end)
+            """, logger: logger).map { try $0.decode(UUID.self) }
+    }
+
+    /// Each meter's aggregate over `span`: whole hours from the pre-aggregates, partial edge hours from raw events
+    /// (each part a range scan of its own index, so a period of millions of events reads a few hundred rows).
+    func aggregates(account: UUID, meters: [UUID], span: TimeSpan, tenant: String, on connection: PostgresConnection) async throws -> [UUID: UsageAggregate] {
+        guard !meters.isEmpty else { return [:] }
+        var query = SpanQuery(tenant: tenant, account: account, meters: meters, span: span)
+        let rows = try await connection.rows(try query.build(
+            hours: { range in """
+                SELECT meter_id, sum(event_count)::int8, sum(value_sum)::text, max(value_max)::text,
+                       (array_agg(last_at ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
+                       (array_agg(last_event_id ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
+                       (array_agg(last_value::text ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1]
+                FROM usage_aggregates WHERE \(range("bucket_start")) GROUP BY meter_id
+                """ },
+            edge: { range in """
+                SELECT meter_id, count(*)::int8, COALESCE(sum(value), 0)::text, max(value)::text,
+                       (array_agg(occurred_at ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
+                       (array_agg(event_id ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
+                       (array_agg(value::text ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1]
+                FROM usage_events WHERE \(range("occurred_at")) AND counted GROUP BY meter_id
+                """ }), logger: logger)
         var result: [UUID: UsageAggregate] = [:]
         for row in rows {
             let (meter, count, sum, max, lastAt, lastEventId, lastValue) = try row.decode((UUID, Int64, String, String?, Date?, String?, String?).self)
@@ -139,18 +145,12 @@ struct UsageStore: Sendable {
     /// COUNT_DISTINCT's figure per meter over `span`.
     func distinctCounts(account: UUID, meters: [UUID], span: TimeSpan, tenant: String, on connection: PostgresConnection) async throws -> [UUID: Int64] {
         guard !meters.isEmpty else { return [:] }
-        let split = Self.split(span)
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT meter_id, count(DISTINCT distinct_key)::int8 FROM (
-                SELECT meter_id, distinct_key FROM usage_distinct_keys
-                WHERE tenant_id = $1 AND account_id = $2 AND meter_id = ANY($3) AND bucket_start >= $4 AND bucket_start < $5
-                UNION ALL
-                SELECT meter_id, distinct_key FROM usage_events
-                WHERE tenant_id = $1 AND account_id = $2 AND meter_id = ANY($3) AND counted AND distinct_key IS NOT NULL
-                  AND ((occurred_at >= $6 AND occurred_at < $7) OR (occurred_at >= $8 AND occurred_at < $9))
-            ) keys GROUP BY meter_id
-            """, binds: try .of(tenant, account, meters, split.hours.start, split.hours.end, split.head.start, split.head.end,
-                                split.tail.start, split.tail.end)), logger: logger)
+        var query = SpanQuery(tenant: tenant, account: account, meters: meters, span: span)
+        let keys = try query.build(
+            hours: { range in "SELECT meter_id, distinct_key FROM usage_distinct_keys WHERE \(range("bucket_start"))" },
+            edge: { range in "SELECT meter_id, distinct_key FROM usage_events WHERE \(range("occurred_at")) AND counted AND distinct_key IS NOT NULL" })
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT meter_id, count(DISTINCT distinct_key)::int8 FROM (\(keys.sql)) keys GROUP BY meter_id",
+                                                           binds: keys.binds), logger: logger)
         return Dictionary(uniqueKeysWithValues: try rows.map { try $0.decode((UUID, Int64).self) })
     }
 
@@ -162,5 +162,41 @@ struct UsageStore: Sendable {
             return (span, TimeSpan(start: span.start, end: span.start), TimeSpan(start: span.end, end: span.end))
         }
         return (TimeSpan(start: span.start, end: firstHour), TimeSpan(start: firstHour, end: lastHour), TimeSpan(start: lastHour, end: span.end))
+    }
+}
+
+/// One statement over a span: a part for its whole hours and one per partial edge, joined with UNION ALL; each part
+/// filtered on tenant, account, meters and its own range, so every part is one index range scan.
+private struct SpanQuery {
+    let tenant: String
+    let account: UUID
+    let meters: [UUID]
+    let span: TimeSpan
+    private var bindings = PostgresBindings()
+
+    init(tenant: String, account: UUID, meters: [UUID], span: TimeSpan) {
+        self.tenant = tenant
+        self.account = account
+        self.meters = meters
+        self.span = span
+    }
+
+    /// `hours` and `edge` get a function giving the WHERE conditions for a time column.
+    mutating func build(hours: ((String) -> String) -> String, edge: ((String) -> String) -> String) throws -> PostgresQuery {
+        let split = UsageStore.split(span)
+        let common = "tenant_id = \(try bind(tenant)) AND account_id = \(try bind(account)) AND meter_id = ANY(\(try bind(meters)))"
+        var parts: [String] = []
+        for (range, isHours) in [(split.head, false), (split.hours, true), (split.tail, false)] where range.start < range.end {
+            let start = try bind(range.start)
+            let end = try bind(range.end)
+            let condition = { (column: String) in "\(common) AND \(column) >= \(start) AND \(column) < \(end)" }
+            parts.append(isHours ? hours(condition) : edge(condition))
+        }
+        return PostgresQuery(unsafeSQL: parts.map { "(\($0))" }.joined(separator: "\nUNION ALL\n"), binds: bindings)
+    }
+
+    private mutating func bind<Value: PostgresEncodable>(_ value: Value) throws -> String {
+        try bindings.append(value, context: .default)
+        return "$\(bindings.count)"
     }
 }
