@@ -76,7 +76,7 @@ var products: [Product] = []
 context("Accounts", executable: "accounts")
 context("Catalog", executable: "catalog")
 context("Subscriptions", executable: "subscriptions", migrations: false)
-context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog"], sharedTypes: ["Catalog"])
+context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"])
 context("Invoicing", executable: "invoicing", migrations: false)
 
 let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract"]

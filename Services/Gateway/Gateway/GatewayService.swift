@@ -71,6 +71,6 @@ public struct GatewayService: Sendable {
     /// Every public route.
     static func routes(clients: [String: RPCClient], trail: AuditTrail) -> [APIRoute] {
         AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + CatalogRoutes.routes(client: clients["catalog"]!)
-            + UsageRoutes.routes(client: clients["ledger"]!) + AuditRoutes.routes(trail: trail)
+            + UsageRoutes.routes(client: clients["ledger"]!) + CreditRoutes.routes(client: clients["ledger"]!) + AuditRoutes.routes(trail: trail)
     }
 }

@@ -27,6 +27,19 @@ public struct InvoiceSummary: Codable, Sendable, Equatable {
     public var periodStart: Date?
     public var periodEnd: Date?
     public var dueDate: Date?
+
+    public init(id: InvoiceID, billingAccountId: String, number: String?, status: String, total: Money, amountDue: Money, periodStart: Date?,
+                periodEnd: Date?, dueDate: Date?) {
+        self.id = id
+        self.billingAccountId = billingAccountId
+        self.number = number
+        self.status = status
+        self.total = total
+        self.amountDue = amountDue
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.dueDate = dueDate
+    }
 }
 
 /// `billing.invoice.created` (seed 001).
@@ -43,12 +56,57 @@ public struct InvoiceFinalized: IntegrationEvent {
     public var subject: String { invoice.id.description }
 }
 
+/// A credit package sold on an invoice; the ledger grants it once the invoice is paid.
+public struct InvoiceCreditPurchase: Codable, Sendable, Equatable {
+    public var packageCode: String
+    public var credits: Credits
+    /// Days the credits stay valid from payment; absent: they never expire (seed 000).
+    public var validityDays: Int?
+    /// Set when the purchase answers a `billing.credits.recharge_requested`.
+    public var rechargeRequestId: String?
+
+    public init(packageCode: String, credits: Credits, validityDays: Int? = nil, rechargeRequestId: String? = nil) {
+        self.packageCode = packageCode
+        self.credits = credits
+        self.validityDays = validityDays
+        self.rechargeRequestId = rechargeRequestId
+    }
+}
+
 /// `billing.invoice.paid` (seed 001): paid in full.
 public struct InvoicePaid: IntegrationEvent {
     public static let eventType = "billing.invoice.paid"
     public var invoice: InvoiceSummary
     public var paidAt: Date
+    /// Credit packages on the invoice, one grant each.
+    public var creditPurchases: [InvoiceCreditPurchase]?
     public var subject: String { invoice.id.description }
+
+    public init(invoice: InvoiceSummary, paidAt: Date, creditPurchases: [InvoiceCreditPurchase]? = nil) {
+        self.invoice = invoice
+        self.paidAt = paidAt
+        self.creditPurchases = creditPurchases
+    }
+}
+
+/// `billing.payment.failed` (seed 000): a payment attempt failed.
+public struct PaymentFailed: IntegrationEvent {
+    public static let eventType = "billing.payment.failed"
+    public var paymentId: PaymentID
+    public var invoiceId: InvoiceID?
+    public var billingAccountId: String
+    public var reason: String?
+    /// The auto-recharge requests the failed invoice was paying for.
+    public var rechargeRequestIds: [String]?
+    public var subject: String { paymentId.description }
+
+    public init(paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: String, reason: String?, rechargeRequestIds: [String]? = nil) {
+        self.paymentId = paymentId
+        self.invoiceId = invoiceId
+        self.billingAccountId = billingAccountId
+        self.reason = reason
+        self.rechargeRequestIds = rechargeRequestIds
+    }
 }
 
 /// `billing.payment.completed` (seed 001; seed 000 "Pagamento confirmado").

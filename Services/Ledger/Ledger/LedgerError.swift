@@ -1,3 +1,4 @@
+import BillingCore
 import BillingRPC
 
 /// Everything the ledger refuses as a whole request (single events are refused per item instead), mapped once to RPC codes.
@@ -8,6 +9,17 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
         case accountClosed(String)
         case meterNotFound(String)
         case limitReached(resource: String, limit: Int64, used: Int64, quantity: Int64)
+        case accountSuspended(String)
+        case modelNotFound(String)
+        case modelArchived(String)
+        case packageNotFound(String)
+        case executionNotFound(String)
+        case holdResolved(id: String, status: String)
+        case keyReused(String)
+        case insufficientCredits(available: String, required: String)
+        case spendingCapReached(period: String, userId: String?, cap: String, spent: String, required: String)
+        case rateLimited(period: String, limit: Int)
+        case conflict(reason: String, message: String)
     }
 
     private let kind: Kind
@@ -25,6 +37,24 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
         LedgerError(kind: .limitReached(resource: resource, limit: limit, used: used, quantity: quantity))
     }
 
+    public static func accountSuspended(_ id: String) -> LedgerError { LedgerError(kind: .accountSuspended(id)) }
+    public static func modelNotFound(_ model: String) -> LedgerError { LedgerError(kind: .modelNotFound(model)) }
+    public static func modelArchived(_ model: String) -> LedgerError { LedgerError(kind: .modelArchived(model)) }
+    public static func packageNotFound(_ code: String) -> LedgerError { LedgerError(kind: .packageNotFound(code)) }
+    public static func executionNotFound(_ id: String) -> LedgerError { LedgerError(kind: .executionNotFound(id)) }
+    /// A hold settled, released or expired already: exactly one of them wins.
+    public static func holdResolved(id: String, status: String) -> LedgerError { LedgerError(kind: .holdResolved(id: id, status: status)) }
+    public static func keyReused(_ key: String) -> LedgerError { LedgerError(kind: .keyReused(key)) }
+    /// Seed 002: "Você precisa recarregar créditos".
+    public static func insufficientCredits(available: Credits, required: Credits) -> LedgerError {
+        LedgerError(kind: .insufficientCredits(available: available.text, required: required.text))
+    }
+    public static func spendingCapReached(period: String, userId: String?, cap: Credits, spent: Credits, required: Credits) -> LedgerError {
+        LedgerError(kind: .spendingCapReached(period: period, userId: userId, cap: cap.text, spent: spent.text, required: required.text))
+    }
+    public static func rateLimited(period: String, limit: Int) -> LedgerError { LedgerError(kind: .rateLimited(period: period, limit: limit)) }
+    public static func conflict(_ reason: String, _ message: String) -> LedgerError { LedgerError(kind: .conflict(reason: reason, message: message)) }
+
     public var rpcError: RPCError {
         switch kind {
         case .invalid(let field, let message, let reason):
@@ -38,6 +68,40 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
         case .limitReached(let resource, let limit, let used, let quantity):
             return RPCError(.resourceExhausted, "Limite de \(resource) atingido - faça upgrade", reason: "LIMIT_REACHED",
                             details: ["resource": resource, "limit": String(limit), "used": String(used), "requested": String(quantity)])
+        case .accountSuspended(let id):
+            return RPCError(.failedPrecondition, "billing account \(id) is SUSPENDED: its AI credits cannot be spent until it is reactivated",
+                            reason: "ACCOUNT_SUSPENDED")
+        case .modelNotFound(let model):
+            return RPCError(.notFound, "AI model '\(model.prefix(100))' has no rate in the catalog", reason: "MODEL_NOT_FOUND", details: ["field": "model"])
+        case .modelArchived(let model):
+            return RPCError(.failedPrecondition, "AI model '\(model.prefix(100))' is archived in the catalog and takes no new executions",
+                            reason: "MODEL_ARCHIVED", details: ["field": "model"])
+        case .packageNotFound(let code):
+            return RPCError(.notFound, "credit package '\(code.prefix(64))' not found", reason: "PACKAGE_NOT_FOUND",
+                            details: ["field": "autoRecharge.packageCode"])
+        case .executionNotFound(let id):
+            return RPCError(.notFound, "credit authorization or charge \(id.prefix(60)) not found", reason: "EXECUTION_NOT_FOUND")
+        case .holdResolved(let id, let status):
+            let reason = status == "SETTLED" ? "HOLD_ALREADY_SETTLED" : status == "RELEASED" ? "HOLD_ALREADY_RELEASED"
+                : status == "EXPIRED" ? "HOLD_EXPIRED" : "NOT_A_HOLD"
+            return RPCError(.failedPrecondition, "authorization \(id) is \(status), not HELD: it was resolved already", reason: reason,
+                            details: ["status": status])
+        case .keyReused(let key):
+            return RPCError(.alreadyExists, "idempotency key '\(key.prefix(100))' was used for a different execution", reason: "IDEMPOTENCY_KEY_REUSED",
+                            details: ["field": "idempotencyKey"])
+        case .insufficientCredits(let available, let required):
+            return RPCError(.resourceExhausted, "Você precisa recarregar créditos: \(required) credits required, \(available) available",
+                            reason: "INSUFFICIENT_CREDITS", details: ["available": available, "required": required])
+        case .spendingCapReached(let period, let userId, let cap, let spent, let required):
+            var details = ["period": period, "cap": cap, "spent": spent, "required": required]
+            if let userId { details["userId"] = userId }
+            return RPCError(.resourceExhausted, "spending cap of \(cap) credits per \(period.lowercased())\(userId.map { " for user \($0.prefix(100))" } ?? "") reached (\(spent) spent, \(required) required)",
+                            reason: "SPENDING_CAP_REACHED", details: details)
+        case .rateLimited(let period, let limit):
+            return RPCError(.resourceExhausted, "at most \(limit) AI executions per \(period.lowercased()); try again later", reason: "RATE_LIMITED",
+                            details: ["period": period, "limit": String(limit)])
+        case .conflict(let reason, let message):
+            return RPCError(.failedPrecondition, message, reason: reason)
         }
     }
 

@@ -11,7 +11,7 @@ import LedgerContract
 import Logging
 import PostgresNIO
 
-/// The ledger context: usage events and their aggregates, plan limits; later AI credit wallets.
+/// The ledger context: usage events and their aggregates, plan limits, AI credit wallets.
 public struct LedgerService: Sendable {
     /// Migrations of the `ledger` schema, after the platform and event ones.
     public static var migrations: [Migration] {
@@ -26,6 +26,9 @@ public struct LedgerService: Sendable {
     let usage: UsageStore
     let limits: LimitStore
     let references: ReferenceResolver
+    let wallets: WalletStore
+    let modelRates: ModelRateCache
+    let catalog: CatalogClient
     let outbox = Outbox(context: LedgerAPI.contextName)
 
     public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient) {
@@ -35,6 +38,9 @@ public struct LedgerService: Sendable {
         self.usage = UsageStore(logger: database.logger)
         self.limits = LimitStore(logger: database.logger)
         self.references = ReferenceResolver(database: database, directory: directory, accounts: accounts, catalog: catalog)
+        self.wallets = WalletStore(logger: database.logger)
+        self.modelRates = ModelRateCache(catalog: catalog, clock: clock)
+        self.catalog = catalog
     }
 
     /// The RPC methods, the relay of the ledger's outbox and the consumer keeping its read model of accounts.
@@ -54,18 +60,28 @@ public struct LedgerService: Sendable {
         router.register(LedgerAPI.setLimits) { request, context in try await setLimits(request, context: context) }
         router.register(LedgerAPI.checkLimit) { request, context in try await checkLimit(request, context: context) }
         router.register(LedgerAPI.accountLimits) { request, context in try await accountLimits(request, context: context) }
+        router.register(LedgerAPI.grantCredits) { request, context in try await grantCredits(request, context: context) }
+        router.register(LedgerAPI.chargeCredits) { request, context in try await chargeCredits(request, context: context) }
+        router.register(LedgerAPI.authorizeCredits) { request, context in try await authorizeCredits(request, context: context) }
+        router.register(LedgerAPI.settleCredits) { request, context in try await settleCredits(request, context: context) }
+        router.register(LedgerAPI.releaseCredits) { request, context in try await releaseCredits(request, context: context) }
+        router.register(LedgerAPI.getExecution) { request, context in try await getExecution(request, context: context) }
+        router.register(LedgerAPI.wallet) { request, context in try await wallet(request, context: context) }
+        router.register(LedgerAPI.setWalletSettings) { request, context in try await setWalletSettings(request, context: context) }
+        router.register(LedgerAPI.auditWallet) { request, context in try await auditWallet(request, context: context) }
+        router.register(LedgerAPI.consumption) { request, context in try await consumption(request, context: context) }
         return router
     }
 
-    /// Keeps `ledger_accounts` current from the accounts context's events.
+    /// Keeps `ledger_accounts` current from the accounts context's events; grants purchased and monthly credits from invoicing and subscriptions.
     public var accountEvents: EventSubscription {
-        EventSubscription(group: LedgerAPI.contextName, contexts: ["accounts"], handlers: [
+        EventSubscription(group: LedgerAPI.contextName, contexts: ["accounts", "invoicing", "subscriptions"], handlers: [
             AccountCreated.eventType: record(AccountCreated.self, \.account),
             AccountUpdated.eventType: record(AccountUpdated.self, \.account),
             AccountSuspended.eventType: record(AccountSuspended.self, \.account),
             AccountReactivated.eventType: record(AccountReactivated.self, \.account),
             AccountClosed.eventType: record(AccountClosed.self, \.account),
-        ])
+        ].merging(creditHandlers) { first, _ in first })
     }
 
     private func record<Event: IntegrationEvent>(_ type: Event.Type, _ account: KeyPath<Event, BillingAccount> & Sendable) -> EventHandler {

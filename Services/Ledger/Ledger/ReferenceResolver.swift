@@ -84,7 +84,7 @@ final class ReferenceResolver: Sendable {
     }
 
     /// The call's answer, or nil when the other context says it does not exist.
-    private static func unlessNotFound<Value>(_ call: () async throws(RPCError) -> Value) async throws(RPCError) -> Value? {
+    static func unlessNotFound<Value>(_ call: () async throws(RPCError) -> Value) async throws(RPCError) -> Value? {
         do {
             return try await call()
         } catch {

@@ -7,6 +7,7 @@ public enum LedgerAPI: RPCServiceDescription {
     public static let package = "billing.ledger.v1"
     static let usage = package + ".Usage"
     static let limits = package + ".Limits"
+    static let credits = package + ".Credits"
 
     public static let ingest = UnaryMethod<IngestUsageRequest, IngestUsageResponse>(
         service: usage, method: "Ingest", idempotent: true,
@@ -25,11 +26,44 @@ public enum LedgerAPI: RPCServiceDescription {
     public static let accountLimits = UnaryMethod<AccountUsageLimitsRequest, AccountUsageLimits>(
         service: limits, method: "Get", idempotent: true, summary: "Usage against each of the account's limits.")
 
+    public static let grantCredits = UnaryMethod<GrantCreditsRequest, CreditGrant>(
+        service: credits, method: "Grant", idempotent: true,
+        summary: "Adds a grant to an account's wallet (a grant with a reference already used answers that grant). Debt from an overdraft is repaid from it first.")
+    public static let chargeCredits = UnaryMethod<ChargeCreditsRequest, CreditExecution>(
+        service: credits, method: "Charge", idempotent: true,
+        summary: "Charges an AI call's token counts at the model's catalog rate, across grants in consumption order, atomically. Short of available credits: resource_exhausted INSUFFICIENT_CREDITS and nothing charged. A repeated idempotencyKey answers the first charge.")
+    public static let authorizeCredits = UnaryMethod<AuthorizeCreditsRequest, CreditExecution>(
+        service: credits, method: "Authorize", idempotent: true,
+        summary: "Holds an estimate before the AI runs; the hold releases itself after ttlSeconds. Same refusals as Charge.")
+    public static let settleCredits = UnaryMethod<SettleCreditsRequest, CreditExecution>(
+        service: credits, method: "Settle",
+        summary: "Charges a hold's real token counts and releases the rest; above the estimate only as far as the wallet can pay (the rest is uncoveredCredits). A hold resolves once: failed_precondition HOLD_ALREADY_SETTLED, HOLD_ALREADY_RELEASED or HOLD_EXPIRED otherwise.")
+    public static let releaseCredits = UnaryMethod<ExecutionRequest, CreditExecution>(
+        service: credits, method: "Release", summary: "Cancels a hold; the same conflicts as Settle.")
+    public static let getExecution = UnaryMethod<ExecutionRequest, CreditExecution>(
+        service: credits, method: "GetExecution", idempotent: true, summary: "One charge or authorization, with its estimate and actual figures.")
+    public static let wallet = UnaryMethod<WalletRequest, CreditWallet>(
+        service: credits, method: "Wallet", idempotent: true,
+        summary: "An account's wallet: balance, held, available, remaining by source, the allowance used, settings and open grants in consumption order.")
+    public static let setWalletSettings = UnaryMethod<SetWalletSettingsRequest, CreditWallet>(
+        service: credits, method: "SetSettings", idempotent: true,
+        summary: "Replaces a wallet's overdraft limit, spending caps, execution rate limits and auto-recharge.")
+    public static let auditWallet = UnaryMethod<WalletRequest, WalletAudit>(
+        service: credits, method: "Audit", idempotent: true,
+        summary: "Checks the wallet's books: balance = journal sum = grants' remaining - debt, held = journal = open holds, available not negative.")
+    public static let consumption = UnaryMethod<ConsumptionReportRequest, ConsumptionReport>(
+        service: credits, method: "Consumption", idempotent: true,
+        summary: "Credits and tokens charged by user, feature, model or day, with the accuracy of estimates.")
+
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {
         [
             EventDescriptor(UsageThresholdReached.self, producer: contextName, summary: "An account used 80 % or 90 % of a limit (seed 004), once per account, resource and period."),
             EventDescriptor(UsageLimitReached.self, producer: contextName, summary: "An account reached a limit or was blocked by a HARD one, once per account, resource and period."),
+            EventDescriptor(CreditsGranted.self, producer: contextName, summary: "Credits arrived in a wallet (plan allowance, purchase, add-on, bonus or manual grant)."),
+            EventDescriptor(CreditsThresholdReached.self, producer: contextName, summary: "80, 90, 95 or 100 % of the period's credit allowance used (seed 003), each once per allowance."),
+            EventDescriptor(CreditsExhausted.self, producer: contextName, summary: "A wallet has nothing left to spend (seed 000: AI access pauses); once until credits arrive."),
+            EventDescriptor(CreditsRechargeRequested.self, producer: contextName, summary: "Available credits fell below the auto-recharge threshold: sell the package (seed 003); once until that purchase completes or fails."),
         ]
     }
 
@@ -41,8 +75,12 @@ public enum LedgerAPI: RPCServiceDescription {
             ("billing.account.suspended", "same"),
             ("billing.account.reactivated", "same"),
             ("billing.account.closed", "same: a closed account's usage events are refused"),
+            ("billing.invoice.paid", "grants the credit packages on the invoice, once per invoice line"),
+            ("billing.payment.failed", "ends a pending auto-recharge, so a later fall below the threshold asks again"),
+            ("billing.subscription.renewed", "grants the period's included credits and expires the previous period's allowance"),
         ]
     }
 
-    public static var methods: [any RPCMethodDescriptor] { [ingest, summary, closePeriod, setLimits, checkLimit, accountLimits] }
+    public static var methods: [any RPCMethodDescriptor] { [ingest, summary, closePeriod, setLimits, checkLimit, accountLimits, grantCredits, chargeCredits, authorizeCredits, settleCredits,
+         releaseCredits, getExecution, wallet, setWalletSettings, auditWallet, consumption] }
 }

@@ -94,3 +94,18 @@ public struct AddonCanceled: IntegrationEvent {
     public var atPeriodEnd: Bool
     public var subject: String { subscriptionId.description }
 }
+
+/// `billing.subscription.renewed`: a billing period began (the first one included); the ledger grants the plan's monthly
+/// credits for it and lets the previous period's allowance expire (seeds 000, 003).
+public struct SubscriptionRenewed: IntegrationEvent {
+    public static let eventType = "billing.subscription.renewed"
+    public var subscription: SubscriptionSummary
+    /// The plan's included AI credits for this period (times quantity where the plan says so).
+    public var includedCredits: Credits
+    public var subject: String { subscription.id.description }
+
+    public init(subscription: SubscriptionSummary, includedCredits: Credits) {
+        self.subscription = subscription
+        self.includedCredits = includedCredits
+    }
+}

@@ -11,6 +11,7 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         [
             EventDescriptor(SubscriptionCreated.self, producer: contextName, summary: "A subscription was created (seed 001)."),
             EventDescriptor(SubscriptionActivated.self, producer: contextName, summary: "A subscription became ACTIVE (seed 001)."),
+            EventDescriptor(SubscriptionRenewed.self, producer: contextName, summary: "A billing period began (the first one included), with the plan's included AI credits for it."),
             EventDescriptor(SubscriptionPaused.self, producer: contextName, summary: "A subscription was paused (seed 001)."),
             EventDescriptor(SubscriptionCanceled.self, producer: contextName, summary: "A subscription was canceled, now or at period end, with its reason (seeds 000, 001)."),
             EventDescriptor(SubscriptionReactivated.self, producer: contextName, summary: "A cancellation was undone before the period ended (seed 000)."),

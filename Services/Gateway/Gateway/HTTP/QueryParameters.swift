@@ -71,3 +71,14 @@ struct QueryParameters: Sendable {
         }.joined(separator: "&")
     }
 }
+
+extension QueryParameters {
+    /// An RFC 3339 instant parameter, nil when absent; malformed → 400 naming it.
+    func instant(_ name: String) throws -> Date? {
+        guard let text = self[name] else { return nil }
+        guard let date = RFC3339.parse(text) else {
+            throw APIError.badRequest("\(name) must be an RFC 3339 instant such as 2026-11-01T03:00:00Z", parameter: name, code: "INVALID_FILTER")
+        }
+        return date
+    }
+}

@@ -43,8 +43,8 @@ enum UsageRoutes {
                 let filters = ["filter[billingAccountId]", "filter[meterCode]", "filter[month]", "filter[periodStart]", "filter[periodEnd]"]
                 try query.requireOnly(Set(filters))
                 let summaryRequest = UsageSummaryRequest(
-                    billingAccountId: try requiredAccount(query), meterCode: query["filter[meterCode]"], periodStart: try instant(query, "filter[periodStart]"),
-                    periodEnd: try instant(query, "filter[periodEnd]"), month: query["filter[month]"])
+                    billingAccountId: try requiredAccount(query), meterCode: query["filter[meterCode]"], periodStart: try query.instant("filter[periodStart]"),
+                    periodEnd: try query.instant("filter[periodEnd]"), month: query["filter[month]"])
                 let summaries = try await asQuery { () async throws(RPCError) in
                     try await client.call(LedgerAPI.summary, summaryRequest, options: request.options)
                 }
@@ -106,13 +106,6 @@ enum UsageRoutes {
         return account
     }
 
-    private static func instant(_ query: QueryParameters, _ name: String) throws -> Date? {
-        guard let text = query[name] else { return nil }
-        guard let date = RFC3339.parse(text) else {
-            throw APIError.badRequest("\(name) must be an RFC 3339 instant such as 2026-11-01T03:00:00Z", parameter: name, code: "INVALID_FILTER")
-        }
-        return date
-    }
 
     /// A query's RPC errors name query parameters: the ledger's `month` is `filter[month]` here.
     private static func asQuery<Value>(_ call: () async throws(RPCError) -> Value) async throws -> Value {

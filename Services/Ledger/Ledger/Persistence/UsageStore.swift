@@ -172,7 +172,7 @@ private struct SpanQuery {
     let account: UUID
     let meters: [UUID]
     let span: TimeSpan
-    private var bindings = PostgresBindings()
+    private var parameters = SQLParameters()
 
     init(tenant: String, account: UUID, meters: [UUID], span: TimeSpan) {
         self.tenant = tenant
@@ -184,19 +184,14 @@ private struct SpanQuery {
     /// `hours` and `edge` get a function giving the WHERE conditions for a time column.
     mutating func build(hours: ((String) -> String) -> String, edge: ((String) -> String) -> String) throws -> PostgresQuery {
         let split = UsageStore.split(span)
-        let common = "tenant_id = \(try bind(tenant)) AND account_id = \(try bind(account)) AND meter_id = ANY(\(try bind(meters)))"
+        let common = "tenant_id = \(try parameters.bind(tenant)) AND account_id = \(try parameters.bind(account)) AND meter_id = ANY(\(try parameters.bind(meters)))"
         var parts: [String] = []
         for (range, isHours) in [(split.head, false), (split.hours, true), (split.tail, false)] where range.start < range.end {
-            let start = try bind(range.start)
-            let end = try bind(range.end)
+            let start = try parameters.bind(range.start)
+            let end = try parameters.bind(range.end)
             let condition = { (column: String) in "\(common) AND \(column) >= \(start) AND \(column) < \(end)" }
             parts.append(isHours ? hours(condition) : edge(condition))
         }
-        return PostgresQuery(unsafeSQL: parts.map { "(\($0))" }.joined(separator: "\nUNION ALL\n"), binds: bindings)
-    }
-
-    private mutating func bind<Value: PostgresEncodable>(_ value: Value) throws -> String {
-        try bindings.append(value, context: .default)
-        return "$\(bindings.count)"
+        return parameters.query(parts.map { "(\($0))" }.joined(separator: "\nUNION ALL\n"))
     }
 }

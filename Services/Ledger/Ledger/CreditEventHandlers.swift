@@ -1,0 +1,72 @@
+import BillingCore
+import BillingEvents
+import BillingEventsRedis
+import BillingRPC
+import Foundation
+import InvoicingContract
+import LedgerContract
+import PostgresNIO
+import SubscriptionsContract
+
+/// What other contexts' events do to wallets. Each handler runs in the consumer's transaction with its inbox row, and grants
+/// carry a reference (invoice line, subscription period), so an event applied twice grants once.
+extension LedgerService {
+    var creditHandlers: [String: EventHandler] {
+        [
+            InvoicePaid.eventType: { envelope, connection in
+                let event = try envelope.decode(InvoicePaid.self)
+                for (index, purchase) in (event.creditPurchases ?? []).enumerated() {
+                    let expires = purchase.validityDays.map { event.paidAt.addingTimeInterval(TimeInterval($0) * 86_400) }
+                    let request = GrantCreditsRequest(billingAccountId: event.invoice.billingAccountId, credits: purchase.credits, source: .purchase,
+                                                      expiresAt: expires, reference: "invoice:\(event.invoice.id):\(index)",
+                                                      description: "credit package \(purchase.packageCode), invoice \(event.invoice.number ?? event.invoice.id.description)")
+                    try validate(request)
+                    try await handle(event.invoice.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
+                        _ = try await grant(request, into: &wallet, session: session, traceparent: envelope.traceparent)
+                    }
+                }
+            },
+            PaymentFailed.eventType: { envelope, connection in
+                let event = try envelope.decode(PaymentFailed.self)
+                let requests = Set((event.rechargeRequestIds ?? []).compactMap { UUID(uuidString: $0) })
+                guard !requests.isEmpty else { return }
+                try await handle(event.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, _ in
+                    if let pending = wallet.rechargePending, requests.contains(pending) { wallet.rechargePending = nil }
+                }
+            },
+            SubscriptionRenewed.eventType: { envelope, connection in
+                let event = try envelope.decode(SubscriptionRenewed.self)
+                let subscription = event.subscription
+                guard let account = UUID(uuidString: subscription.billingAccountId) else { return }
+                let prefix = "subscription:\(subscription.id):"
+                try await wallets.endAllowances(account: account, referencePrefix: prefix, before: subscription.currentPeriodStart,
+                                                tenant: envelope.tenantid, on: connection)
+                guard event.includedCredits > .zero else { return }
+                let request = GrantCreditsRequest(billingAccountId: subscription.billingAccountId, credits: event.includedCredits, source: .monthly,
+                                                  effectiveAt: subscription.currentPeriodStart, expiresAt: subscription.currentPeriodEnd,
+                                                  reference: prefix + RFC3339.format(subscription.currentPeriodStart),
+                                                  description: "plan allowance for the period from \(RFC3339.format(subscription.currentPeriodStart))")
+                try validate(request)
+                try await handle(subscription.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
+                    _ = try await grant(request, into: &wallet, session: session, traceparent: envelope.traceparent)
+                }
+            },
+        ]
+    }
+
+    /// Runs `body` on a wallet inside the consumer's transaction; an account the ledger does not know yet is learned first.
+    private func handle(_ accountText: String, tenant: String, on connection: PostgresConnection,
+                        _ body: (inout LockedWallet, WalletSession) async throws -> Void) async throws {
+        guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
+        for attempt in 0..<2 {
+            switch try await inWallet(account, tenant: tenant, on: connection, body) {
+            case .done: return
+            case .refused(let error): throw error
+            case .unknownAccount where attempt == 0:
+                try await references.learnAccounts([account], tenant: tenant, options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)))
+            case .unknownAccount: break
+            }
+        }
+        throw LedgerError.accountNotFound(accountText)
+    }
+}

@@ -1,0 +1,359 @@
+import AccountsContract
+import BillingCore
+import BillingEvents
+import BillingPostgres
+import BillingRPC
+import CatalogContract
+import Foundation
+import LedgerContract
+import PostgresNIO
+
+/// AI credit wallets (seeds 000, 002, 003): grants, direct charges, authorize-then-settle, overdraft, caps, rate limits,
+/// alerts and auto-recharge. Every operation locks the account's wallet row, so one wallet changes one transaction at a time
+/// and can never be overspent, whatever the concurrency.
+extension LedgerService {
+    static let defaultHoldSeconds = 300
+    static let maximumHoldSeconds = 86_400
+    static let maximumTokens: Int64 = 1_000_000_000_000
+
+    // MARK: - Grants
+
+    func grantCredits(_ request: GrantCreditsRequest, context: RPCServerContext) async throws -> CreditGrant {
+        try validate(request)
+        let traceparent = context.metadata.traceparent
+        return try await withWallet(request.billingAccountId, tenant: context.tenant, options: Self.outgoing(context)) { wallet, session in
+            try await grant(request, into: &wallet, session: session, traceparent: traceparent)
+        }
+    }
+
+    func validate(_ request: GrantCreditsRequest) throws {
+        guard request.credits > .zero, request.credits <= WalletBook.maximumAmount else {
+            throw LedgerError.invalid("credits", "credits must be more than 0 and at most \(WalletBook.maximumAmount.text)")
+        }
+        if let priority = request.priority, !(0...1000).contains(priority) {
+            throw LedgerError.invalid("priority", "priority must be from 0 (spent first) to 1000")
+        }
+        if let expires = request.expiresAt, expires <= (request.effectiveAt ?? clock.now()) {
+            throw LedgerError.invalid("expiresAt", "expiresAt must be after effectiveAt (default now)")
+        }
+        if let reference = request.reference, !(1...200).contains(reference.utf8.count) {
+            throw LedgerError.invalid("reference", "reference must be 1 to 200 bytes")
+        }
+        if let description = request.description, description.count > 500 {
+            throw LedgerError.invalid("description", "description must be at most 500 characters")
+        }
+    }
+
+    /// Adds a grant to a locked wallet; a grant whose reference exists answers that grant instead.
+    func grant(_ request: GrantCreditsRequest, into wallet: inout LockedWallet, session: WalletSession, traceparent: String?) async throws -> CreditGrant {
+        let tenant = session.tenant, connection = session.connection, now = wallet.book.now
+        if let reference = request.reference, let existing = try await wallets.grant(reference: reference, tenant: tenant, on: connection) {
+            guard existing.billingAccountId == session.account.uuidString.lowercased() else {
+                throw LedgerError.conflict("REFERENCE_IN_USE", "reference '\(reference.prefix(100))' already granted credits to another account")
+            }
+            return existing
+        }
+        guard wallet.book.balance + request.credits <= WalletBook.maximumBalance else {
+            throw LedgerError.invalid("credits", "a wallet holds at most \(WalletBook.maximumBalance.text) credits")
+        }
+        let source = request.source ?? .manual
+        let grant = WalletGrant(id: UUIDv7.generate(at: now), source: source, priority: request.priority ?? source.defaultPriority, amount: request.credits,
+                                remaining: .zero, effectiveAt: request.effectiveAt ?? now, expiresAt: request.expiresAt)
+        try await wallets.insertGrant(grant, account: session.account, reference: request.reference, description: request.description, at: now,
+                                      tenant: tenant, on: connection)
+        wallet.book.add(WalletGrant(id: grant.id, source: source, priority: grant.priority, amount: grant.amount, remaining: grant.amount,
+                                    effectiveAt: grant.effectiveAt, expiresAt: grant.expiresAt))
+        if source == .monthly {
+            wallet.allowanceGrantId = grant.id
+            wallet.allowance = grant.amount
+            wallet.alertsSent = 0
+        }
+        if source == .purchase { wallet.rechargePending = nil }
+        if wallet.book.available > .zero { wallet.exhausted = false }
+        let stored = CreditGrant(id: grant.id.uuidString.lowercased(), billingAccountId: session.account.uuidString.lowercased(), source: source,
+                                 priority: grant.priority, credits: grant.amount,
+                                 remaining: wallet.book.grants.first { $0.id == grant.id }?.remaining ?? .zero, effectiveAt: grant.effectiveAt,
+                                 expiresAt: grant.expiresAt, reference: request.reference, description: request.description, createdAt: now)
+        session.publish(CreditsGranted(grant: stored), on: &wallet, traceparent: traceparent)
+        return stored
+    }
+
+    // MARK: - Charges and holds
+
+    func chargeCredits(_ request: ChargeCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {
+        try validateExecution(key: request.idempotencyKey, model: request.model, userId: request.userId, featureId: request.featureId)
+        try validate(request.tokens, prefix: "")
+        let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: Self.outgoing(context))
+        let cost = try price(rate, request.tokens)
+        let traceparent = context.metadata.traceparent
+        return try await withWallet(request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
+                                    options: Self.outgoing(context)) { wallet, session in
+            if let replay = try await session.replay(wallet, kind: "CHARGE", model: request.model) { return replay }
+            try spendable(wallet, session: session)
+            let now = wallet.book.now, id = UUIDv7.generate(at: now)
+            let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.tokens)
+            var counters = try await session.admit(wallet, userId: request.userId, amount: cost)
+            guard let debit = wallet.book.debit(cost, kind: .charge, partial: false, tag: tag) else {
+                try await session.refuse(&wallet, traceparent: traceparent)
+                throw LedgerError.insufficientCredits(available: wallet.book.available, required: cost)
+            }
+            counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: request.userId, at: now, in: wallet.timeZone, delta: cost).map(\.key)
+            let record = ExecutionRecord(id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "CHARGE", status: .charged,
+                                         model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
+                                         estimate: nil, estimatedCredits: nil, tokens: request.tokens, credits: cost, uncovered: nil, expiresAt: nil,
+                                         createdAt: now, resolvedAt: now)
+            try await session.spent(&wallet, traceparent: traceparent)
+            wallet.stage(.insert(record), counters: counters)
+            return execution(record, draws: debit.draws, wallet: wallet)
+        }
+    }
+
+    func authorizeCredits(_ request: AuthorizeCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {
+        try validateExecution(key: request.idempotencyKey, model: request.model, userId: request.userId, featureId: request.featureId)
+        try validate(request.estimate, prefix: "estimated")
+        let ttl = request.ttlSeconds ?? Self.defaultHoldSeconds
+        guard (1...Self.maximumHoldSeconds).contains(ttl) else {
+            throw LedgerError.invalid("ttlSeconds", "ttlSeconds must be from 1 to \(Self.maximumHoldSeconds)")
+        }
+        let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: Self.outgoing(context))
+        let estimate = try price(rate, request.estimate)
+        let traceparent = context.metadata.traceparent
+        return try await withWallet(request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
+                                    options: Self.outgoing(context)) { wallet, session in
+            if let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) { return replay }
+            try spendable(wallet, session: session)
+            let now = wallet.book.now, id = UUIDv7.generate(at: now)
+            let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.estimate)
+            var counters = try await session.admit(wallet, userId: request.userId, amount: estimate)
+            guard wallet.book.hold(estimate, tag: tag) else {
+                try await session.refuse(&wallet, traceparent: traceparent)
+                throw LedgerError.insufficientCredits(available: wallet.book.available, required: estimate)
+            }
+            counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: request.userId, at: now, in: wallet.timeZone, delta: estimate).map(\.key)
+            let expires = now.addingTimeInterval(TimeInterval(ttl))
+            wallet.holdsExpireAt = min(wallet.holdsExpireAt ?? expires, expires)
+            let record = ExecutionRecord(id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "AUTHORIZATION", status: .held,
+                                         model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
+                                         estimate: request.estimate, estimatedCredits: estimate, tokens: nil, credits: nil, uncovered: nil,
+                                         expiresAt: expires, createdAt: now, resolvedAt: nil)
+            try await session.spent(&wallet, traceparent: traceparent)
+            wallet.stage(.insert(record), counters: counters)
+            return execution(record, draws: [], wallet: wallet)
+        }
+    }
+
+    /// Charges the real amount of a hold and releases the rest. Above the estimate, the extra is charged only as far as the
+    /// wallet can pay (available credits, overdraft included); what it cannot pay is recorded as `uncoveredCredits`, never overspent.
+    func settleCredits(_ request: SettleCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {
+        let tokens = request.tokens.usage
+        try validate(tokens, prefix: "")
+        let traceparent = context.metadata.traceparent
+        return try await resolveHold(request.authorizationId, context: context) { wallet, session, hold in
+            let actual = try price(hold.rate, tokens)
+            let tag = MovementTag(executionId: hold.id, userId: hold.userId, featureId: hold.featureId, model: hold.model, tokens: tokens)
+            let estimate = hold.estimatedCredits ?? .zero
+            wallet.book.unhold(estimate, kind: .settle, tag: tag)
+            let debit = wallet.book.debit(actual, kind: .settle, partial: true, tag: tag)!
+            let charged = actual - debit.uncovered
+            let counters = SpendingWindows.spendKeys(caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                                                     delta: charged - estimate).map(\.key)
+            try await session.spent(&wallet, traceparent: traceparent)
+            wallet.stage(.resolve(id: hold.id, status: .settled, tokens: tokens, credits: charged, uncovered: debit.uncovered.isZero ? nil : debit.uncovered),
+                          counters: counters)
+            var settled = hold
+            settled.status = .settled
+            settled.tokens = tokens
+            settled.credits = charged
+            settled.uncovered = debit.uncovered.isZero ? nil : debit.uncovered
+            settled.resolvedAt = wallet.book.now
+            return execution(settled, draws: debit.draws, wallet: wallet)
+        }
+    }
+
+    func releaseCredits(_ request: ExecutionRequest, context: RPCServerContext) async throws -> CreditExecution {
+        try await resolveHold(request.id, context: context) { wallet, session, hold in
+            let tag = MovementTag(executionId: hold.id, userId: hold.userId, featureId: hold.featureId, model: hold.model, tokens: nil)
+            let estimate = hold.estimatedCredits ?? .zero
+            wallet.book.unhold(estimate, kind: .release, tag: tag)
+            let counters = SpendingWindows.spendKeys(caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                                                     delta: .zero - estimate).map(\.key)
+            wallet.stage(.resolve(id: hold.id, status: .released, tokens: nil, credits: nil, uncovered: nil), counters: counters)
+            var released = hold
+            released.status = .released
+            released.resolvedAt = wallet.book.now
+            return execution(released, draws: [], wallet: wallet)
+        }
+    }
+
+    func getExecution(_ request: ExecutionRequest, context: RPCServerContext) async throws -> CreditExecution {
+        guard let id = UUID(uuidString: request.id) else { throw LedgerError.executionNotFound(request.id) }
+        let tenant = context.tenant
+        guard let record = try await database.withTenant(tenant, { try await wallets.execution(id: id, tenant: tenant, on: $0) }) else {
+            throw LedgerError.executionNotFound(request.id)
+        }
+        return execution(record, draws: [], wallet: nil)
+    }
+
+    /// Locks the hold's wallet, then resolves the hold if it is still HELD (the sweep under the same lock may just have expired it).
+    private func resolveHold(_ text: String, context: RPCServerContext,
+                             _ body: @escaping @Sendable (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution) async throws
+        -> CreditExecution {
+        guard let id = UUID(uuidString: text) else { throw LedgerError.executionNotFound(text) }
+        let tenant = context.tenant
+        guard let found = try await database.withTenant(tenant, { try await wallets.execution(id: id, tenant: tenant, on: $0) }) else {
+            throw LedgerError.executionNotFound(text)
+        }
+        return try await withWallet(found.account.uuidString, tenant: tenant, options: Self.outgoing(context)) { wallet, session in
+            guard let hold = try await wallets.execution(id: id, tenant: tenant, on: session.connection) else { throw LedgerError.executionNotFound(text) }
+            guard hold.status == .held else { throw LedgerError.holdResolved(id: text, status: hold.status.rawValue) }
+            return try await body(&wallet, session, hold)
+        }
+    }
+
+    // MARK: - Reading and settings
+
+    func wallet(_ request: WalletRequest, context: RPCServerContext) async throws -> CreditWallet {
+        try await withWallet(request.billingAccountId, tenant: context.tenant, options: Self.outgoing(context)) { wallet, session in
+            try await view(&wallet, session: session)
+        }
+    }
+
+    func setWalletSettings(_ request: SetWalletSettingsRequest, context: RPCServerContext) async throws -> CreditWallet {
+        let settings = request.settings
+        if let overdraft = settings.overdraftLimit, overdraft.isNegative || overdraft > WalletBook.maximumAmount {
+            throw LedgerError.invalid("overdraftLimit", "overdraftLimit must be from 0 to \(WalletBook.maximumAmount.text)")
+        }
+        for (index, cap) in (settings.spendingCaps ?? []).enumerated() {
+            if cap.credits.isNegative { throw LedgerError.invalid("spendingCaps/\(index)/credits", "a cap must not be negative") }
+            if let user = cap.userId, !(1...200).contains(user.utf8.count) {
+                throw LedgerError.invalid("spendingCaps/\(index)/userId", "userId must be 1 to 200 bytes")
+            }
+        }
+        let caps = settings.spendingCaps ?? []
+        guard Set(caps.map { "\($0.userId ?? "")|\($0.period.rawValue)" }).count == caps.count else {
+            throw LedgerError.invalid("spendingCaps", "one cap per user (or account) and period")
+        }
+        for (name, value) in [("perMinute", settings.rateLimits?.perMinute), ("perHour", settings.rateLimits?.perHour), ("perDay", settings.rateLimits?.perDay)] {
+            if let value, !(1...1_000_000_000).contains(value) { throw LedgerError.invalid("rateLimits/\(name)", "\(name) must be from 1 to 1000000000") }
+        }
+        if let recharge = settings.autoRecharge {
+            if recharge.threshold.isNegative { throw LedgerError.invalid("autoRecharge/threshold", "threshold must not be negative") }
+            let package = try await ReferenceResolver.unlessNotFound { () async throws(RPCError) in
+                try await catalog.call(CatalogAPI.creditPackages.getByCode, GetItemByCodeRequest(code: recharge.packageCode), options: Self.outgoing(context))
+            }
+            guard package != nil else { throw LedgerError.packageNotFound(recharge.packageCode) }
+        }
+        let tenant = context.tenant
+        return try await withWallet(request.billingAccountId, tenant: tenant, options: Self.outgoing(context)) { wallet, session in
+            let overdraft = settings.overdraftLimit ?? .zero
+            guard wallet.book.balance - wallet.book.held + overdraft >= .zero else {
+                throw LedgerError.conflict("OVERDRAFT_IN_USE", "the wallet uses \((wallet.book.held - wallet.book.balance).text) credits of overdraft now; the limit cannot go below that")
+            }
+            try await wallets.replaceSettings(account: session.account, settings: settings, at: wallet.book.now, tenant: tenant, on: session.connection)
+            wallet.book.overdraftLimit = overdraft
+            wallet.caps = settings.spendingCaps ?? []
+            wallet.rateLimits = settings.rateLimits ?? ExecutionRateLimits()
+            wallet.recharge = settings.autoRecharge.map { AutoRecharge(packageCode: $0.packageCode, threshold: $0.threshold) }
+            wallet.rechargePending = nil
+            return try await view(&wallet, session: session)
+        }
+    }
+
+    func auditWallet(_ request: WalletRequest, context: RPCServerContext) async throws -> WalletAudit {
+        try await withWallet(request.billingAccountId, tenant: context.tenant, options: Self.outgoing(context)) { wallet, session in
+            try await session.flush(&wallet)
+            let sums = try await wallets.audit(account: session.account, tenant: session.tenant, on: session.connection)
+            let book = wallet.book
+            let consistent = sums.journalBalance == book.balance && sums.grants - book.debt == book.balance && sums.journalHeld == book.held
+                && sums.openHolds == book.held && book.balance - book.held + book.overdraftLimit >= .zero
+            return WalletAudit(billingAccountId: session.account.uuidString.lowercased(), balance: book.balance, journalBalance: sums.journalBalance,
+                               grantsBalance: sums.grants - book.debt, held: book.held, journalHeld: sums.journalHeld, openHolds: sums.openHolds,
+                               journalEntries: sums.entries, consistent: consistent)
+        }
+    }
+
+    func consumption(_ request: ConsumptionReportRequest, context: RPCServerContext) async throws -> ConsumptionReport {
+        let tenant = context.tenant
+        let account = try await references.account(request.billingAccountId, tenant: tenant, options: Self.outgoing(context))
+        let month = CalendarMonth(containing: clock.now(), in: account.timeZone).span(in: account.timeZone)
+        let since = request.since ?? month.start, until = request.until ?? month.end
+        guard since < until else { throw LedgerError.invalid("until", "until must be after since") }
+        let rows = try await database.withTenant(tenant) {
+            try await wallets.consumption(account: account.id, groupBy: request.groupBy, since: since, until: until, timezone: account.timezone,
+                                          tenant: tenant, on: $0)
+        }
+        return ConsumptionReport(billingAccountId: account.id.uuidString.lowercased(), groupBy: request.groupBy, since: since, until: until, rows: rows)
+    }
+
+    private func view(_ wallet: inout LockedWallet, session: WalletSession) async throws -> CreditWallet {
+        try await session.flush(&wallet)
+        let book = wallet.book, now = book.now
+        let grants = try await wallets.openGrants(account: session.account, tenant: session.tenant, on: session.connection)
+        let order = ConsumptionOrder.spendable(book.grants, at: now).map(\.id) + book.grants.filter { $0.effectiveAt > now }.map(\.id)
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element.uuidString.lowercased(), $0.offset) })
+        var allowanceUsed: DecimalNumber?, allowanceExpires: Date?
+        if let allowance = wallet.allowance, let id = wallet.allowanceGrantId {
+            let left = book.grants.first { $0.id == id }
+            allowanceUsed = AllowanceAlerts.percent(allowance: allowance, used: allowance - (left?.remaining ?? .zero))
+            allowanceExpires = left?.expiresAt
+        }
+        return CreditWallet(
+            billingAccountId: session.account.uuidString.lowercased(), balance: book.balance, held: book.held, available: book.available, debt: book.debt,
+            monthlyRemaining: book.remaining([.monthly]), purchasedRemaining: book.remaining([.purchase]),
+            otherRemaining: book.remaining([.addon, .bonus, .manual]), allowance: wallet.allowance, allowanceUsedPercent: allowanceUsed,
+            allowanceExpiresAt: allowanceExpires,
+            settings: WalletSettings(overdraftLimit: book.overdraftLimit, spendingCaps: wallet.caps, rateLimits: wallet.rateLimits,
+                                     autoRecharge: wallet.recharge.map { AutoRecharge(packageCode: $0.packageCode, threshold: $0.threshold,
+                                                                                      pendingRequestId: wallet.rechargePending?.uuidString.lowercased()) }),
+            grants: grants.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) })
+    }
+
+    // MARK: - Helpers
+
+    private func validateExecution(key: String, model: String, userId: String?, featureId: String?) throws {
+        guard (1...200).contains(key.utf8.count) else { throw LedgerError.invalid("idempotencyKey", "idempotencyKey must be 1 to 200 bytes") }
+        guard (1...100).contains(model.utf8.count) else { throw LedgerError.invalid("model", "model must be an AI model id of 1 to 100 bytes") }
+        if let userId, !(1...200).contains(userId.utf8.count) { throw LedgerError.invalid("userId", "userId must be 1 to 200 bytes") }
+        if let featureId, !(1...200).contains(featureId.utf8.count) { throw LedgerError.invalid("featureId", "featureId must be 1 to 200 bytes") }
+    }
+
+    private func validate(_ tokens: TokenUsage, prefix: String) throws {
+        for (name, count) in [("inputTokens", tokens.inputTokens), ("outputTokens", tokens.outputTokens), ("cachedInputTokens", tokens.cachedInputTokens)] {
+            let field = prefix.isEmpty ? name : prefix + name.prefix(1).uppercased() + name.dropFirst()
+            guard (0...Self.maximumTokens).contains(count) else {
+                throw LedgerError.invalid(field, "\(field) must be a whole number from 0 to \(Self.maximumTokens)")
+            }
+        }
+    }
+
+    private func price(_ rate: ModelRate, _ tokens: TokenUsage) throws -> Credits {
+        let cost: TokenCost
+        do { cost = try TokenCostCalculator.cost(rate, usage: tokens) } catch { throw LedgerError.invalid(error.field, error.message) }
+        guard cost.credits <= WalletBook.maximumAmount else {
+            throw LedgerError.invalid("inputTokens", "one execution may cost at most \(WalletBook.maximumAmount.text) credits")
+        }
+        return cost.credits
+    }
+
+    private func spendable(_ wallet: LockedWallet, session: WalletSession) throws {
+        switch wallet.accountStatus {
+        case .closed: throw LedgerError.accountClosed(session.account.uuidString.lowercased())
+        case .suspended: throw LedgerError.accountSuspended(session.account.uuidString.lowercased())
+        default: break
+        }
+    }
+
+    func execution(_ record: ExecutionRecord, draws: [(WalletGrant, Credits)], wallet: LockedWallet?, replayed: Bool = false) -> CreditExecution {
+        func attributes(_ tokens: TokenUsage?) -> TokenUsageAttributes? {
+            tokens.map { TokenUsageAttributes(inputTokens: $0.inputTokens, outputTokens: $0.outputTokens, cachedInputTokens: $0.cachedInputTokens) }
+        }
+        return CreditExecution(
+            id: record.id.uuidString.lowercased(), billingAccountId: record.account.uuidString.lowercased(), kind: record.kind, status: record.status,
+            model: record.model, modelVersion: record.modelVersion, userId: record.userId, featureId: record.featureId,
+            idempotencyKey: record.idempotencyKey, estimate: attributes(record.estimate), estimatedCredits: record.estimatedCredits,
+            tokens: attributes(record.tokens), credits: record.credits, uncoveredCredits: record.uncovered, expiresAt: record.expiresAt,
+            createdAt: record.createdAt, resolvedAt: record.resolvedAt,
+            draws: draws.map { GrantDraw(grantId: $0.0.id.uuidString.lowercased(), source: $0.0.source, credits: $0.1) },
+            wallet: wallet.map { WalletBalances(balance: $0.book.balance, held: $0.book.held, available: $0.book.available) }, replayed: replayed)
+    }
+}

@@ -1,0 +1,46 @@
+import BillingCore
+import BillingRPC
+import CatalogContract
+import Foundation
+import Synchronization
+
+/// AI model rates from the catalog, kept a few seconds per process so a charge rarely waits on the catalog.
+/// A rate changed in the catalog applies to executions begun after the entry ages out (at most ``lifetime``);
+/// an authorization keeps the rate it began with until it settles.
+final class ModelRateCache: Sendable {
+    static let lifetime: TimeInterval = 10
+    private static let limit = 10_000
+
+    private struct Entry: Sendable {
+        let rate: ModelRate
+        let version: Int
+        let fetchedAt: Date
+    }
+
+    private let catalog: CatalogClient
+    private let clock: any BillingClock
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(catalog: CatalogClient, clock: any BillingClock) {
+        self.catalog = catalog
+        self.clock = clock
+    }
+
+    /// The rate and catalog version for `model`; archived models and unknown ones are refused.
+    func rate(model: String, tenant: String, options: RPCCallOptions) async throws -> (ModelRate, Int) {
+        let key = tenant + "\u{1}" + model, now = clock.now()
+        if let entry = entries.withLock({ $0[key] }), now.timeIntervalSince(entry.fetchedAt) < Self.lifetime, now >= entry.fetchedAt {
+            return (entry.rate, entry.version)
+        }
+        guard let item = try await ReferenceResolver.unlessNotFound({ () async throws(RPCError) in
+            try await catalog.aiModel(modelId: model, options: options)
+        }) else { throw LedgerError.modelNotFound(model) }
+        guard item.status != .archived else { throw LedgerError.modelArchived(model) }
+        let entry = Entry(rate: item.attributes.modelRate, version: item.version, fetchedAt: now)
+        entries.withLock { entries in
+            if entries.count >= Self.limit { entries.removeAll() }
+            entries[key] = entry
+        }
+        return (entry.rate, entry.version)
+    }
+}

@@ -1,0 +1,429 @@
+import AccountsContract
+import BillingCore
+import BillingPostgres
+import CatalogContract
+import Foundation
+import LedgerContract
+import Logging
+import PostgresNIO
+
+/// A wallet row locked for one transaction, with what the rules need: grants with credits left, caps, settings.
+struct LockedWallet: Sendable {
+    var book: WalletBook
+    let accountStatus: AccountStatus
+    let timeZone: TimeZone
+    var holdsExpireAt: Date?
+    var allowanceGrantId: UUID?
+    var allowance: Credits?
+    var alertsSent: Int
+    var exhausted: Bool
+    var rateLimits: ExecutionRateLimits
+    var recharge: AutoRecharge?
+    var rechargePending: UUID?
+    var caps: [SpendingCap]
+    /// The execution already recorded under the request's idempotency key, if any.
+    let replay: UUID?
+
+    // Staged by the operation, written by ``WalletStore/save(_:account:tenant:on:)``.
+    var execution: ExecutionWrite?
+    var counters: [CounterDelta] = []
+    var events: [PendingEvent] = []
+    /// Set when a refused operation must still commit what it announced (the exhausted notice).
+    var commitRefusal = false
+
+    mutating func stage(_ write: ExecutionWrite, counters: [CounterDelta]) {
+        execution = write
+        self.counters += counters
+    }
+}
+
+/// An integration event to append to the outbox when the wallet is saved.
+struct PendingEvent: Sendable {
+    let append: @Sendable (PostgresConnection) async throws -> Void
+}
+
+/// A new execution row, or how an open one resolved.
+enum ExecutionWrite: Sendable {
+    case insert(ExecutionRecord)
+    case resolve(id: UUID, status: ExecutionStatus, tokens: TokenUsage?, credits: Credits?, uncovered: Credits?)
+}
+
+/// An execution as stored.
+struct ExecutionRecord: Sendable {
+    let id: UUID
+    let account: UUID
+    let idempotencyKey: String
+    let kind: String
+    var status: ExecutionStatus
+    let model: String
+    let modelVersion: Int
+    let rate: ModelRate
+    let userId: String?
+    let featureId: String?
+    let estimate: TokenUsage?
+    let estimatedCredits: Credits?
+    var tokens: TokenUsage?
+    var credits: Credits?
+    var uncovered: Credits?
+    let expiresAt: Date?
+    let createdAt: Date
+    var resolvedAt: Date?
+}
+
+/// A change to a spending or execution counter.
+struct CounterDelta: Sendable, Hashable {
+    let counter: String
+    let period: String
+    let windowStart: Date
+    var value: Credits
+}
+
+/// SQL of the credit wallets: one lock, one read of everything, one statement writing every change.
+struct WalletStore: Sendable {
+    let logger: Logger
+
+    func create(account: UUID, tenant: String, at now: Date, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            INSERT INTO credit_wallets (tenant_id, account_id, updated_at) VALUES (\(tenant), \(account), \(now)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    /// Locks the wallet (nil when it does not exist yet), then reads the rest of it. Two statements on purpose: under READ
+    /// COMMITTED a statement that waited for the row lock re-reads the locked row but evaluates its subqueries on the snapshot
+    /// taken before the wait, which would show grants and executions as they were before the previous holder committed.
+    func lock(account: UUID, tenant: String, idempotencyKey: String?, now: Date, on connection: PostgresConnection) async throws -> LockedWallet? {
+        guard try await connection.firstRow("""
+            SELECT 1 FROM credit_wallets WHERE tenant_id = \(tenant) AND account_id = \(account) FOR UPDATE
+            """, logger: logger) != nil else { return nil }
+        guard let row = try await connection.firstRow("""
+            SELECT w.balance::text, w.held::text, w.debt::text, w.overdraft_limit::text, w.holds_expire_at, w.allowance_grant_id, w.allowance::text,
+                   w.alerts_sent, w.exhausted, w.max_per_minute, w.max_per_hour, w.max_per_day, w.recharge_package, w.recharge_threshold::text,
+                   w.recharge_pending, a.status, a.timezone,
+                   (SELECT coalesce(json_agg(json_build_object('id', g.id, 'source', g.source, 'priority', g.priority, 'amount', g.amount::text,
+                                                                'remaining', g.remaining::text,
+                                                                'effectiveAt', (extract(epoch FROM g.effective_at) * 1000000)::int8,
+                                                                'expiresAt', (extract(epoch FROM g.expires_at) * 1000000)::int8)), '[]')::text
+                      FROM credit_grants g WHERE g.tenant_id = w.tenant_id AND g.account_id = w.account_id AND g.remaining > 0),
+                   (SELECT coalesce(json_agg(json_build_object('userId', c.user_id, 'period', c.period, 'credits', c.cap::text)), '[]')::text
+                      FROM credit_spending_caps c WHERE c.tenant_id = w.tenant_id AND c.account_id = w.account_id),
+                   (SELECT e.id FROM credit_executions e WHERE e.tenant_id = w.tenant_id AND e.idempotency_key = \(idempotencyKey))
+            FROM credit_wallets w JOIN ledger_accounts a ON a.tenant_id = w.tenant_id AND a.id = w.account_id
+            WHERE w.tenant_id = \(tenant) AND w.account_id = \(account)
+            """, logger: logger) else { return nil }
+        let cells = row.makeRandomAccess()
+        func credits(_ index: Int) throws -> Credits { try Credits.parse(try cells[index].decode(String.self)) }
+        func optionalCredits(_ index: Int) throws -> Credits? { try cells[index].decode(String?.self).map { try Credits.parse($0) } }
+        let grants = try JSONDecoder().decode([GrantJSON].self, from: Data(try cells[17].decode(String.self).utf8)).map { try $0.grant() }
+        let caps = try JSONDecoder().decode([CapJSON].self, from: Data(try cells[18].decode(String.self).utf8)).map { try $0.cap() }
+        let book = WalletBook(now: now, balance: try credits(0), held: try credits(1), debt: try credits(2), overdraftLimit: try credits(3), grants: grants)
+        let rechargePackage = try cells[12].decode(String?.self)
+        let rechargeThreshold = try optionalCredits(13)
+        return LockedWallet(
+            book: book, accountStatus: AccountStatus(rawValue: try cells[15].decode(String.self)) ?? .closed,
+            timeZone: TimeZone(identifier: try cells[16].decode(String.self)) ?? TimeZone(identifier: "UTC")!,
+            holdsExpireAt: try cells[4].decode(Date?.self), allowanceGrantId: try cells[5].decode(UUID?.self), allowance: try optionalCredits(6),
+            alertsSent: Int(try cells[7].decode(Int16.self)), exhausted: try cells[8].decode(Bool.self),
+            rateLimits: ExecutionRateLimits(perMinute: try cells[9].decode(Int32?.self).map(Int.init), perHour: try cells[10].decode(Int32?.self).map(Int.init),
+                                            perDay: try cells[11].decode(Int32?.self).map(Int.init)),
+            recharge: rechargePackage.flatMap { package in rechargeThreshold.map { AutoRecharge(packageCode: package, threshold: $0) } },
+            rechargePending: try cells[14].decode(UUID?.self), caps: caps, replay: try cells[19].decode(UUID?.self))
+    }
+
+    /// Marks the wallet's holds whose time ran out EXPIRED; returns them.
+    func expireHolds(account: UUID, tenant: String, now: Date, on connection: PostgresConnection) async throws -> [ExecutionRecord] {
+        try await connection.rows("""
+            UPDATE credit_executions SET status = 'EXPIRED', resolved_at = \(now)
+            WHERE tenant_id = \(tenant) AND account_id = \(account) AND status = 'HELD' AND expires_at <= \(now)
+            RETURNING \(unescaped: Self.executionColumns)
+            """, logger: logger).map(Self.execution)
+    }
+
+    func nextHoldExpiry(account: UUID, tenant: String, on connection: PostgresConnection) async throws -> Date? {
+        try await connection.firstRow("""
+            SELECT min(expires_at) FROM credit_executions WHERE tenant_id = \(tenant) AND account_id = \(account) AND status = 'HELD'
+            """, logger: logger)?.decode(Date?.self)
+    }
+
+    /// Current values of counters, by (counter, period, window start).
+    func counters(account: UUID, keys: [CounterDelta], tenant: String, on connection: PostgresConnection) async throws -> [CounterDelta: Credits] {
+        guard !keys.isEmpty else { return [:] }
+        var found: [CounterDelta: Credits] = [:]
+        let rows = try await connection.rows("""
+            SELECT c.counter, c.period, c.window_start, c.value::text FROM credit_counters c
+            JOIN unnest(\(keys.map(\.counter)), \(keys.map(\.period)), \(keys.map(\.windowStart))) AS k(counter, period, window_start)
+              ON c.counter = k.counter AND c.period = k.period AND c.window_start = k.window_start
+            WHERE c.tenant_id = \(tenant) AND c.account_id = \(account)
+            """, logger: logger)
+        for row in rows {
+            let (counter, period, start, value) = try row.decode((String, String, Date, String).self)
+            found[CounterDelta(counter: counter, period: period, windowStart: start, value: .zero)] = try Credits.parse(value)
+        }
+        return found
+    }
+
+    func insertGrant(_ grant: WalletGrant, account: UUID, reference: String?, description: String?, at now: Date, tenant: String,
+                     on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            INSERT INTO credit_grants (tenant_id, id, account_id, source, priority, amount, remaining, effective_at, expires_at, reference, description, created_at)
+            VALUES (\(tenant), \(grant.id), \(account), \(grant.source.rawValue), \(grant.priority), \(grant.amount.fixedText)::numeric, 0,
+                    \(grant.effectiveAt), \(grant.expiresAt), \(reference), \(description), \(now))
+            """, logger: logger)
+    }
+
+    /// Expires the monthly grants of earlier periods that reference `prefix` (a subscription) at `end` at the latest.
+    func endAllowances(account: UUID, referencePrefix: String, before end: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            UPDATE credit_grants SET expires_at = \(end)
+            WHERE tenant_id = \(tenant) AND account_id = \(account) AND source = 'MONTHLY' AND starts_with(reference, \(referencePrefix))
+              AND effective_at < \(end) AND (expires_at IS NULL OR expires_at > \(end))
+            """, logger: logger)
+    }
+
+    func grant(reference: String, tenant: String, on connection: PostgresConnection) async throws -> CreditGrant? {
+        try await connection.firstRow("""
+            SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND reference = \(reference)
+            """, logger: logger).map(Self.grant)
+    }
+
+    func grants(account: UUID, ids: [UUID], tenant: String, on connection: PostgresConnection) async throws -> [CreditGrant] {
+        try await connection.rows("""
+            SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND account_id = \(account) AND id = ANY(\(ids))
+            """, logger: logger).map(Self.grant)
+    }
+
+    func execution(id: UUID, tenant: String, on connection: PostgresConnection) async throws -> ExecutionRecord? {
+        try await connection.firstRow("""
+            SELECT \(unescaped: Self.executionColumns) FROM credit_executions WHERE tenant_id = \(tenant) AND id = \(id)
+            """, logger: logger).map(Self.execution)
+    }
+
+    /// Writes everything staged on the wallet in one statement (grants, the wallet row, journal rows, counters, the execution),
+    /// then its events; afterwards nothing is staged.
+    func save(_ wallet: inout LockedWallet, account: UUID, tenant: String, on connection: PostgresConnection) async throws {
+        try await write(wallet, account: account, execution: wallet.execution, counters: wallet.counters, tenant: tenant, on: connection)
+        for event in wallet.events { try await event.append(connection) }
+        wallet.book.markSaved()
+        wallet.execution = nil
+        wallet.counters = []
+        wallet.events = []
+    }
+
+    private func write(_ wallet: LockedWallet, account: UUID, execution: ExecutionWrite?, counters: [CounterDelta], tenant: String,
+                       on connection: PostgresConnection) async throws {
+        let book = wallet.book
+        var p = SQLParameters()
+        let t = try p.bind(tenant), a = try p.bind(account), now = try p.bind(book.now)
+        var parts: [String] = []
+        let changed = book.grants.filter { book.changedGrants.contains($0.id) }
+        if !changed.isEmpty {
+            parts.append("""
+                UPDATE credit_grants g SET remaining = u.remaining::numeric
+                FROM unnest(\(try p.bind(changed.map(\.id))), \(try p.bind(changed.map(\.remaining.fixedText)))) AS u(id, remaining)
+                WHERE g.tenant_id = \(t) AND g.id = u.id
+                """)
+        }
+        parts.append("""
+            UPDATE credit_wallets SET balance = \(try p.bind(book.balance.fixedText))::numeric, held = \(try p.bind(book.held.fixedText))::numeric,
+                debt = \(try p.bind(book.debt.fixedText))::numeric, holds_expire_at = \(try p.bind(wallet.holdsExpireAt)),
+                allowance_grant_id = \(try p.bind(wallet.allowanceGrantId)), allowance = \(try p.bind(wallet.allowance?.fixedText))::numeric,
+                alerts_sent = \(try p.bind(Int16(wallet.alertsSent))), exhausted = \(try p.bind(wallet.exhausted)),
+                recharge_pending = \(try p.bind(wallet.rechargePending)), updated_at = \(now)
+            WHERE tenant_id = \(t) AND account_id = \(a)
+            """)
+        let journal = book.journal
+        if !journal.isEmpty {
+            func column<Value: PostgresArrayEncodable & Sendable>(_ value: (JournalEntry) -> Value) throws -> String { try p.bind(journal.map(value)) }
+            parts.append("""
+                INSERT INTO credit_journal (tenant_id, account_id, kind, amount, held_delta, balance_after, held_after, grant_id, execution_id,
+                                            user_id, feature_id, model_id, input_tokens, output_tokens, cached_tokens, created_at)
+                SELECT \(t), \(a), j.kind, j.amount::numeric, j.held_delta::numeric, j.balance_after::numeric, j.held_after::numeric,
+                       NULLIF(j.grant_id, '')::uuid, NULLIF(j.execution_id, '')::uuid, NULLIF(j.user_id, ''), NULLIF(j.feature_id, ''),
+                       NULLIF(j.model_id, ''), NULLIF(j.input, -1), NULLIF(j.output, -1), NULLIF(j.cached, -1), \(now)
+                FROM unnest(\(try column { $0.kind.rawValue }), \(try column { $0.amount.fixedText }), \(try column { $0.heldDelta.fixedText }),
+                            \(try column { $0.balanceAfter.fixedText }), \(try column { $0.heldAfter.fixedText }),
+                            \(try column { $0.grantId?.uuidString ?? "" }), \(try column { $0.tag.executionId?.uuidString ?? "" }),
+                            \(try column { $0.tag.userId ?? "" }), \(try column { $0.tag.featureId ?? "" }), \(try column { $0.tag.model ?? "" }),
+                            \(try column { $0.tag.tokens?.inputTokens ?? -1 }), \(try column { $0.tag.tokens?.outputTokens ?? -1 }),
+                            \(try column { $0.tag.tokens?.cachedInputTokens ?? -1 }))
+                     WITH ORDINALITY AS j(kind, amount, held_delta, balance_after, held_after, grant_id, execution_id, user_id, feature_id, model_id,
+                                          input, output, cached, n)
+                ORDER BY j.n
+                """)
+        }
+        let deltas = counters.filter { !$0.value.isZero }
+        if !deltas.isEmpty {
+            parts.append("""
+                INSERT INTO credit_counters (tenant_id, account_id, counter, period, window_start, value)
+                SELECT \(t), \(a), c.counter, c.period, c.window_start, c.value::numeric
+                FROM unnest(\(try p.bind(deltas.map(\.counter))), \(try p.bind(deltas.map(\.period))), \(try p.bind(deltas.map(\.windowStart))),
+                            \(try p.bind(deltas.map(\.value.fixedText)))) AS c(counter, period, window_start, value)
+                ON CONFLICT (tenant_id, account_id, counter, period, window_start)
+                DO UPDATE SET value = greatest(credit_counters.value + EXCLUDED.value, 0)
+                """)
+        }
+        switch execution {
+        case .insert(let record)?:
+            let rate = String(decoding: try JSONEncoder().encode(record.rate), as: UTF8.self)
+            parts.append("""
+                INSERT INTO credit_executions (tenant_id, id, account_id, idempotency_key, kind, status, model_id, model_version, rate, user_id, feature_id,
+                    estimated_input_tokens, estimated_output_tokens, estimated_cached_tokens, estimated_credits, input_tokens, output_tokens, cached_tokens,
+                    credits, uncovered_credits, expires_at, created_at, resolved_at)
+                VALUES (\(t), \(try p.bind(record.id)), \(a), \(try p.bind(record.idempotencyKey)), \(try p.bind(record.kind)),
+                    \(try p.bind(record.status.rawValue)), \(try p.bind(record.model)), \(try p.bind(record.modelVersion)), \(try p.bind(rate))::jsonb,
+                    \(try p.bind(record.userId)), \(try p.bind(record.featureId)), \(try p.bind(record.estimate?.inputTokens)),
+                    \(try p.bind(record.estimate?.outputTokens)), \(try p.bind(record.estimate?.cachedInputTokens)),
+                    \(try p.bind(record.estimatedCredits?.fixedText))::numeric, \(try p.bind(record.tokens?.inputTokens)),
+                    \(try p.bind(record.tokens?.outputTokens)), \(try p.bind(record.tokens?.cachedInputTokens)), \(try p.bind(record.credits?.fixedText))::numeric,
+                    \(try p.bind(record.uncovered?.fixedText))::numeric, \(try p.bind(record.expiresAt)), \(now), \(try p.bind(record.resolvedAt)))
+                """)
+        case .resolve(let id, let status, let tokens, let credits, let uncovered)?:
+            parts.append("""
+                UPDATE credit_executions SET status = \(try p.bind(status.rawValue)), input_tokens = \(try p.bind(tokens?.inputTokens)),
+                    output_tokens = \(try p.bind(tokens?.outputTokens)), cached_tokens = \(try p.bind(tokens?.cachedInputTokens)),
+                    credits = \(try p.bind(credits?.fixedText))::numeric, uncovered_credits = \(try p.bind(uncovered?.fixedText))::numeric, resolved_at = \(now)
+                WHERE tenant_id = \(t) AND id = \(try p.bind(id)) AND status = 'HELD'
+                """)
+        case nil:
+            break
+        }
+        let last = parts.removeLast()
+        let sql = parts.isEmpty ? last
+            : "WITH " + parts.enumerated().map { "w\($0.offset) AS (\($0.element))" }.joined(separator: ",\n") + "\n" + last
+        try await connection.execute(p.query(sql), logger: logger)
+    }
+
+    // MARK: - Reads for reports
+
+    func openGrants(account: UUID, tenant: String, on connection: PostgresConnection) async throws -> [CreditGrant] {
+        try await connection.rows("""
+            SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND account_id = \(account) AND remaining > 0
+            """, logger: logger).map(Self.grant)
+    }
+
+    /// Journal sums, open holds and grants, for the audit.
+    func audit(account: UUID, tenant: String, on connection: PostgresConnection) async throws
+        -> (journalBalance: Credits, journalHeld: Credits, entries: Int64, grants: Credits, openHolds: Credits) {
+        let row = try await connection.firstRow("""
+            SELECT coalesce((SELECT sum(amount) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)), 0)::text,
+                   coalesce((SELECT sum(held_delta) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)), 0)::text,
+                   (SELECT count(*) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)),
+                   coalesce((SELECT sum(remaining) FROM credit_grants WHERE tenant_id = \(tenant) AND account_id = \(account)), 0)::text,
+                   coalesce((SELECT sum(estimated_credits) FROM credit_executions
+                             WHERE tenant_id = \(tenant) AND account_id = \(account) AND status = 'HELD'), 0)::text
+            """, logger: logger)!
+        let (balance, held, entries, grants, holds) = try row.decode((String, String, Int64, String, String).self)
+        return (try Credits.parse(balance), try Credits.parse(held), entries, try Credits.parse(grants), try Credits.parse(holds))
+    }
+
+    /// Executions charged or settled in [since, until), grouped.
+    func consumption(account: UUID, groupBy: ConsumptionGrouping, since: Date, until: Date, timezone: String, tenant: String,
+                     on connection: PostgresConnection) async throws -> [ConsumptionRow] {
+        let key: String
+        switch groupBy {
+        case .user: key = "coalesce(user_id, '')"
+        case .feature: key = "coalesce(feature_id, '')"
+        case .model: key = "model_id"
+        case .day: key = "to_char(resolved_at AT TIME ZONE $5, 'YYYY-MM-DD')"
+        }
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT \(key) AS k, count(*), coalesce(sum(credits), 0)::text, coalesce(sum(input_tokens), 0)::int8, coalesce(sum(output_tokens), 0)::int8,
+                   coalesce(sum(cached_tokens), 0)::int8,
+                   coalesce(sum(estimated_credits) FILTER (WHERE status = 'SETTLED'), 0)::text,
+                   coalesce(sum(credits) FILTER (WHERE status = 'SETTLED'), 0)::text
+            FROM credit_executions
+            WHERE tenant_id = $1 AND account_id = $2 AND status IN ('CHARGED', 'SETTLED') AND resolved_at >= $3 AND resolved_at < $4
+            GROUP BY k ORDER BY k
+            """, binds: try .of(tenant, account, since, until, timezone)), logger: logger)
+        return try rows.map { row in
+            let (key, count, credits, input, output, cached, estimated, settled) = try row.decode((String, Int64, String, Int64, Int64, Int64, String, String).self)
+            let estimate = try Credits.parse(estimated), actual = try Credits.parse(settled)
+            return ConsumptionRow(key: key, executions: count, credits: try Credits.parse(credits), inputTokens: input, outputTokens: output,
+                                  cachedInputTokens: cached, estimatedCredits: estimate,
+                                  estimateAccuracyPercent: estimate.isZero ? nil : AllowanceAlerts.percent(allowance: estimate, used: actual))
+        }
+    }
+
+    func replaceSettings(account: UUID, settings: WalletSettings, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
+        let rates = settings.rateLimits
+        try await connection.execute("""
+            UPDATE credit_wallets SET overdraft_limit = \((settings.overdraftLimit ?? .zero).fixedText)::numeric,
+                max_per_minute = \(rates?.perMinute), max_per_hour = \(rates?.perHour), max_per_day = \(rates?.perDay),
+                recharge_package = \(settings.autoRecharge?.packageCode), recharge_threshold = \(settings.autoRecharge?.threshold.fixedText)::numeric,
+                recharge_pending = NULL, updated_at = \(now)
+            WHERE tenant_id = \(tenant) AND account_id = \(account)
+            """, logger: logger)
+        try await connection.execute("DELETE FROM credit_spending_caps WHERE tenant_id = \(tenant) AND account_id = \(account)", logger: logger)
+        let caps = settings.spendingCaps ?? []
+        guard !caps.isEmpty else { return }
+        try await connection.execute("""
+            INSERT INTO credit_spending_caps (tenant_id, account_id, user_id, period, cap)
+            SELECT \(tenant), \(account), c.user_id, c.period, c.cap::numeric
+            FROM unnest(\(caps.map { $0.userId ?? "" }), \(caps.map(\.period.rawValue)), \(caps.map(\.credits.fixedText))) AS c(user_id, period, cap)
+            """, logger: logger)
+    }
+
+    // MARK: - Row mapping
+
+    static let grantColumns = "id, account_id, source, priority, amount::text, remaining::text, effective_at, expires_at, reference, description, created_at"
+
+    static func grant(_ row: PostgresRow) throws -> CreditGrant {
+        let (id, account, source, priority, amount, remaining, effective, expires, reference, description, created)
+            = try row.decode((UUID, UUID, String, Int32, String, String, Date, Date?, String?, String?, Date).self)
+        return CreditGrant(id: id.uuidString.lowercased(), billingAccountId: account.uuidString.lowercased(), source: CreditSource(rawValue: source) ?? .manual,
+                           priority: Int(priority), credits: try Credits.parse(amount), remaining: try Credits.parse(remaining), effectiveAt: effective,
+                           expiresAt: expires, reference: reference, description: description, createdAt: created)
+    }
+
+    static let executionColumns = """
+        id, account_id, idempotency_key, kind, status, model_id, model_version, rate::text, user_id, feature_id, estimated_input_tokens,
+        estimated_output_tokens, estimated_cached_tokens, estimated_credits::text, input_tokens, output_tokens, cached_tokens, credits::text,
+        uncovered_credits::text, expires_at, created_at, resolved_at
+        """
+
+    static func execution(_ row: PostgresRow) throws -> ExecutionRecord {
+        let cells = row.makeRandomAccess()
+        func tokens(_ index: Int) throws -> TokenUsage? {
+            guard let input = try cells[index].decode(Int64?.self) else { return nil }
+            return TokenUsage(inputTokens: input, outputTokens: try cells[index + 1].decode(Int64?.self) ?? 0,
+                              cachedInputTokens: try cells[index + 2].decode(Int64?.self) ?? 0)
+        }
+        func credits(_ index: Int) throws -> Credits? { try cells[index].decode(String?.self).map { try Credits.parse($0) } }
+        return ExecutionRecord(
+            id: try cells[0].decode(UUID.self), account: try cells[1].decode(UUID.self), idempotencyKey: try cells[2].decode(String.self),
+            kind: try cells[3].decode(String.self), status: ExecutionStatus(rawValue: try cells[4].decode(String.self)) ?? .expired,
+            model: try cells[5].decode(String.self), modelVersion: Int(try cells[6].decode(Int32.self)),
+            rate: try JSONDecoder().decode(ModelRate.self, from: Data(try cells[7].decode(String.self).utf8)),
+            userId: try cells[8].decode(String?.self), featureId: try cells[9].decode(String?.self), estimate: try tokens(10),
+            estimatedCredits: try credits(13), tokens: try tokens(14), credits: try credits(17), uncovered: try credits(18),
+            expiresAt: try cells[19].decode(Date?.self), createdAt: try cells[20].decode(Date.self), resolvedAt: try cells[21].decode(Date?.self))
+    }
+}
+
+private struct GrantJSON: Decodable {
+    let id: UUID
+    let source: String
+    let priority: Int
+    let amount: String
+    let remaining: String
+    let effectiveAt: Int64
+    let expiresAt: Int64?
+
+    func grant() throws -> WalletGrant {
+        WalletGrant(id: id, source: CreditSource(rawValue: source) ?? .manual, priority: priority, amount: try Credits.parse(amount),
+                    remaining: try Credits.parse(remaining), effectiveAt: Self.date(effectiveAt), expiresAt: expiresAt.map(Self.date))
+    }
+
+    static func date(_ microseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(microseconds / 1_000_000)).addingTimeInterval(TimeInterval(microseconds % 1_000_000) / 1_000_000)
+    }
+}
+
+private struct CapJSON: Decodable {
+    let userId: String
+    let period: String
+    let credits: String
+
+    func cap() throws -> SpendingCap {
+        SpendingCap(userId: userId.isEmpty ? nil : userId, period: SpendingPeriod(rawValue: period) ?? .month, credits: try Credits.parse(credits))
+    }
+}

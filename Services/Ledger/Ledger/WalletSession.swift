@@ -1,0 +1,178 @@
+import BillingCore
+import BillingEvents
+import BillingPostgres
+import BillingRPC
+import Foundation
+import LedgerContract
+import PostgresNIO
+
+/// One wallet's transaction: the locked row's account, tenant and connection, and the rules that run around every operation.
+struct WalletSession: Sendable {
+    let tenant: String
+    let account: UUID
+    let connection: PostgresConnection
+    let service: LedgerService
+
+    /// The execution recorded earlier under the request's idempotency key, answered again; the key on another execution is a conflict.
+    func replay(_ wallet: LockedWallet, kind: String, model: String) async throws -> CreditExecution? {
+        guard let id = wallet.replay else { return nil }
+        guard let record = try await service.wallets.execution(id: id, tenant: tenant, on: connection),
+              record.account == account, record.kind == kind, record.model == model else {
+            throw LedgerError.keyReused(id.uuidString)
+        }
+        return service.execution(record, draws: [], wallet: wallet, replayed: true)
+    }
+
+    /// Checks execution rate limits and spending caps for spending `amount`; returns the execution counters to add.
+    func admit(_ wallet: LockedWallet, userId: String?, amount: Credits) async throws -> [CounterDelta] {
+        let now = wallet.book.now
+        let rates = SpendingWindows.rateKeys(wallet.rateLimits, at: now, in: wallet.timeZone)
+        let caps = SpendingWindows.spendKeys(caps: wallet.caps, userId: userId, at: now, in: wallet.timeZone, delta: .zero)
+        guard !rates.isEmpty || !caps.isEmpty else { return [] }
+        let lookup = rates.map { zero($0.key) } + caps.map(\.key)
+        let current = try await service.wallets.counters(account: account, keys: lookup, tenant: tenant, on: connection)
+        for (limit, key) in rates where (current[zero(key)] ?? .zero).units / Credits.unitsPerCredit >= Int64(limit) {
+            throw LedgerError.rateLimited(period: key.period, limit: limit)
+        }
+        for (cap, key) in caps {
+            let spent = current[key] ?? .zero
+            if spent + amount > cap.credits {
+                throw LedgerError.spendingCapReached(period: cap.period.rawValue, userId: cap.userId, cap: cap.credits, spent: spent, required: amount)
+            }
+        }
+        return rates.map(\.key)
+    }
+
+    /// A charge or hold refused for want of credits: the exhausted notice (once) commits although the call fails.
+    func refuse(_ wallet: inout LockedWallet, traceparent: String?) async throws {
+        guard !wallet.exhausted else { return }
+        wallet.exhausted = true
+        wallet.commitRefusal = true
+        publish(CreditsExhausted(billingAccountId: id, available: wallet.book.available), on: &wallet, traceparent: traceparent)
+    }
+
+    /// After credits were spent or held: allowance alerts, exhaustion and auto-recharge, each announced once.
+    func spent(_ wallet: inout LockedWallet, traceparent: String?) async throws {
+        let book = wallet.book
+        if let allowance = wallet.allowance, let grantId = wallet.allowanceGrantId {
+            let used = allowance - (book.grants.first { $0.id == grantId }?.remaining ?? .zero)
+            let due = AllowanceAlerts.due(allowance: allowance, used: used, alreadySent: wallet.alertsSent)
+            for threshold in due {
+                publish(CreditsThresholdReached(billingAccountId: id, thresholdPercent: threshold, allowance: allowance, used: used,
+                                                allowanceGrantId: grantId.uuidString.lowercased()), on: &wallet, traceparent: traceparent)
+            }
+            wallet.alertsSent = due.last ?? wallet.alertsSent
+        }
+        if book.available <= .zero, !wallet.exhausted {
+            wallet.exhausted = true
+            publish(CreditsExhausted(billingAccountId: id, available: book.available), on: &wallet, traceparent: traceparent)
+        }
+        if let recharge = wallet.recharge, wallet.rechargePending == nil, book.available < recharge.threshold {
+            let request = UUIDv7.generate(at: book.now)
+            wallet.rechargePending = request
+            publish(CreditsRechargeRequested(requestId: request.uuidString.lowercased(), billingAccountId: id, packageCode: recharge.packageCode,
+                                             threshold: recharge.threshold, available: book.available), on: &wallet, traceparent: traceparent)
+        }
+    }
+
+    func publish<Event: IntegrationEvent>(_ event: Event, on wallet: inout LockedWallet, traceparent: String?) {
+        let outbox = service.outbox, tenant = tenant, now = wallet.book.now, logger = service.database.logger
+        wallet.events.append(PendingEvent { connection in
+            _ = try await outbox.append(event, tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
+        })
+    }
+
+    /// Writes what is staged so far (reads that must see the transaction's own changes).
+    func flush(_ wallet: inout LockedWallet) async throws {
+        try await service.wallets.save(&wallet, account: account, tenant: tenant, on: connection)
+    }
+
+    private var id: String { account.uuidString.lowercased() }
+
+    private func zero(_ key: CounterDelta) -> CounterDelta {
+        CounterDelta(counter: key.counter, period: key.period, windowStart: key.windowStart, value: .zero)
+    }
+}
+
+extension LedgerService {
+    /// Runs `body` on the account's wallet, locked, in one transaction: holds whose time ran out are released and expired
+    /// grants lose what no hold needs before `body` sees the wallet; everything staged is written in one statement after.
+    /// The wallet is created on first use, for accounts the ledger knows (asking the accounts context on a miss).
+    func withWallet<Result: Sendable>(_ accountText: String, tenant: String, idempotencyKey: String? = nil, options: RPCCallOptions,
+                                      _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
+        guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
+        for attempt in 0..<2 {
+            let outcome: WalletOutcome<Result> = try await database.retryingConflicts {
+                try await database.withTenant(tenant) { connection in
+                    try await inWallet(account, tenant: tenant, idempotencyKey: idempotencyKey, on: connection, body)
+                }
+            }
+            switch outcome {
+            case .done(let result): return result
+            case .refused(let error): throw error
+            case .unknownAccount where attempt == 0: try await references.learnAccounts([account], tenant: tenant, options: options)
+            case .unknownAccount: break
+            }
+        }
+        throw LedgerError.accountNotFound(accountText)
+    }
+
+    /// The same on a transaction already open (event handlers, whose inbox row shares it).
+    func inWallet<Result: Sendable>(_ account: UUID, tenant: String, idempotencyKey: String? = nil, on connection: PostgresConnection,
+                                    _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws -> WalletOutcome<Result> {
+        let now = clock.now()
+        var locked = try await wallets.lock(account: account, tenant: tenant, idempotencyKey: idempotencyKey, now: now, on: connection)
+        if locked == nil {
+            guard try await directory.accounts([account], tenant: tenant, on: connection)[account] != nil else { return .unknownAccount }
+            try await wallets.create(account: account, tenant: tenant, at: now, on: connection)
+            locked = try await wallets.lock(account: account, tenant: tenant, idempotencyKey: idempotencyKey, now: now, on: connection)
+        }
+        guard var wallet = locked else { return .unknownAccount }
+        let session = WalletSession(tenant: tenant, account: account, connection: connection, service: self)
+        try await sweep(&wallet, session: session)
+        let before = wallet
+        do {
+            let result = try await body(&wallet, session)
+            try await wallets.save(&wallet, account: account, tenant: tenant, on: connection)
+            return .done(result)
+        } catch let error as LedgerError {
+            guard wallet.commitRefusal || !before.book.journal.isEmpty else { throw error }
+            var kept = before
+            if wallet.commitRefusal {
+                kept.exhausted = wallet.exhausted
+                kept.events += wallet.events
+            }
+            try await wallets.save(&kept, account: account, tenant: tenant, on: connection)
+            return .refused(error)
+        }
+    }
+
+    /// Time passing, applied under the lock: expired holds give their credits back, expired grants lose the rest.
+    private func sweep(_ wallet: inout LockedWallet, session: WalletSession) async throws {
+        let now = wallet.book.now
+        if let due = wallet.holdsExpireAt, due <= now {
+            for hold in try await wallets.expireHolds(account: session.account, tenant: session.tenant, now: now, on: session.connection) {
+                let estimate = hold.estimatedCredits ?? .zero
+                wallet.book.unhold(estimate, kind: .holdExpiry, tag: MovementTag(executionId: hold.id, userId: hold.userId, featureId: hold.featureId,
+                                                                                  model: hold.model, tokens: nil))
+                wallet.counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                                                             delta: .zero - estimate).map(\.key)
+            }
+            wallet.holdsExpireAt = try await wallets.nextHoldExpiry(account: session.account, tenant: session.tenant, on: session.connection)
+        }
+        let expired = wallet.book.settleTime()
+        if let allowance = wallet.allowanceGrantId, expired.contains(where: { $0.id == allowance }) {
+            // The period ended: what was left expired, which is not usage to alert about.
+            wallet.alertsSent = AllowanceAlerts.thresholds.last!
+        }
+    }
+}
+
+/// How a wallet transaction ended.
+enum WalletOutcome<Result: Sendable>: Sendable {
+    case done(Result)
+    /// Refused, after committing what the refusal announced.
+    case refused(LedgerError)
+    /// The ledger does not know the account (yet).
+    case unknownAccount
+}

@@ -1,0 +1,63 @@
+import BillingCore
+import BillingEvents
+import Foundation
+
+/// `billing.credits.granted`: credits arrived in a wallet.
+public struct CreditsGranted: IntegrationEvent {
+    public static let eventType = "billing.credits.granted"
+    public var grant: CreditGrant
+    public var subject: String { grant.billingAccountId }
+    public init(grant: CreditGrant) { self.grant = grant }
+}
+
+/// `billing.credits.threshold_reached`: 80, 90, 95 or 100 % of the period's allowance used (seed 003), each once per allowance.
+public struct CreditsThresholdReached: IntegrationEvent {
+    public static let eventType = "billing.credits.threshold_reached"
+    public var billingAccountId: String
+    public var thresholdPercent: Int
+    public var allowance: Credits
+    public var used: Credits
+    public var allowanceGrantId: String
+    public var subject: String { billingAccountId }
+
+    public init(billingAccountId: String, thresholdPercent: Int, allowance: Credits, used: Credits, allowanceGrantId: String) {
+        self.billingAccountId = billingAccountId
+        self.thresholdPercent = thresholdPercent
+        self.allowance = allowance
+        self.used = used
+        self.allowanceGrantId = allowanceGrantId
+    }
+}
+
+/// `billing.credits.exhausted`: nothing left to spend (seed 000: AI access pauses until the next cycle or a purchase); once until credits arrive.
+public struct CreditsExhausted: IntegrationEvent {
+    public static let eventType = "billing.credits.exhausted"
+    public var billingAccountId: String
+    public var available: Credits
+    public var subject: String { billingAccountId }
+
+    public init(billingAccountId: String, available: Credits) {
+        self.billingAccountId = billingAccountId
+        self.available = available
+    }
+}
+
+/// `billing.credits.recharge_requested`: available credits fell below the auto-recharge threshold; invoicing should sell
+/// `packageCode` to the account and carry `requestId` on the invoice's credit purchase. Once until that purchase completes or fails.
+public struct CreditsRechargeRequested: IntegrationEvent {
+    public static let eventType = "billing.credits.recharge_requested"
+    public var requestId: String
+    public var billingAccountId: String
+    public var packageCode: String
+    public var threshold: Credits
+    public var available: Credits
+    public var subject: String { billingAccountId }
+
+    public init(requestId: String, billingAccountId: String, packageCode: String, threshold: Credits, available: Credits) {
+        self.requestId = requestId
+        self.billingAccountId = billingAccountId
+        self.packageCode = packageCode
+        self.threshold = threshold
+        self.available = available
+    }
+}

@@ -1,0 +1,473 @@
+import BillingCore
+import CatalogContract
+import Foundation
+
+/// Where a grant's credits came from; each source has a default priority (``defaultPriority``).
+public enum CreditSource: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    /// The plan's allowance for one billing period; the unused rest expires at period end.
+    case monthly = "MONTHLY"
+    /// A credit package bought (never expires unless the package has a validity).
+    case purchase = "PURCHASE"
+    case addon = "ADDON"
+    case bonus = "BONUS"
+    case manual = "MANUAL"
+
+    /// Lower numbers are spent first: purchased credits before the monthly allowance (seed 003's "banco de créditos").
+    public var defaultPriority: Int {
+        switch self {
+        case .purchase: return 10
+        case .addon, .bonus, .manual: return 20
+        case .monthly: return 30
+        }
+    }
+}
+
+/// Add credits to an account's wallet (`CREDITS_GRANT`).
+public struct GrantCreditsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var credits: Credits
+    /// Default MANUAL.
+    public var source: CreditSource?
+    /// 0 to 1000, lower first; default from the source.
+    public var priority: Int?
+    /// Default now.
+    public var effectiveAt: Date?
+    /// Default never.
+    public var expiresAt: Date?
+    /// A reference grants once: a second grant with it answers the first.
+    public var reference: String?
+    public var description: String?
+
+    public init(billingAccountId: String, credits: Credits, source: CreditSource? = nil, priority: Int? = nil, effectiveAt: Date? = nil,
+                expiresAt: Date? = nil, reference: String? = nil, description: String? = nil) {
+        self.billingAccountId = billingAccountId
+        self.credits = credits
+        self.source = source
+        self.priority = priority
+        self.effectiveAt = effectiveAt
+        self.expiresAt = expiresAt
+        self.reference = reference
+        self.description = description
+    }
+}
+
+/// A grant and what is left of it.
+public struct CreditGrant: Codable, Sendable, Equatable {
+    public var id: String
+    public var billingAccountId: String
+    public var source: CreditSource
+    public var priority: Int
+    public var credits: Credits
+    public var remaining: Credits
+    public var effectiveAt: Date
+    public var expiresAt: Date?
+    public var reference: String?
+    public var description: String?
+    public var createdAt: Date
+
+    public init(id: String, billingAccountId: String, source: CreditSource, priority: Int, credits: Credits, remaining: Credits, effectiveAt: Date,
+                expiresAt: Date?, reference: String?, description: String?, createdAt: Date) {
+        self.id = id
+        self.billingAccountId = billingAccountId
+        self.source = source
+        self.priority = priority
+        self.credits = credits
+        self.remaining = remaining
+        self.effectiveAt = effectiveAt
+        self.expiresAt = expiresAt
+        self.reference = reference
+        self.description = description
+        self.createdAt = createdAt
+    }
+}
+
+/// Charge an AI call's real token counts now (`POST /credit-charges`).
+public struct ChargeCreditsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    /// The AI model rate's `modelId` in the catalog.
+    public var model: String
+    public var inputTokens: Int64
+    public var outputTokens: Int64
+    public var cachedInputTokens: Int64?
+    public var userId: String?
+    /// The feature or automation that ran.
+    public var featureId: String?
+    /// Unique per tenant: a repeat answers the first execution and never charges twice.
+    public var idempotencyKey: String
+
+    public init(billingAccountId: String, model: String, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64? = nil,
+                userId: String? = nil, featureId: String? = nil, idempotencyKey: String) {
+        self.billingAccountId = billingAccountId
+        self.model = model
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.cachedInputTokens = cachedInputTokens
+        self.userId = userId
+        self.featureId = featureId
+        self.idempotencyKey = idempotencyKey
+    }
+
+    public var tokens: TokenUsage { TokenUsage(inputTokens: inputTokens, outputTokens: outputTokens, cachedInputTokens: cachedInputTokens ?? 0) }
+}
+
+/// Reserve an estimate before the AI runs (`POST /credit-authorizations`).
+public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var model: String
+    /// The estimate: input tokens are known, output tokens guessed.
+    public var estimatedInputTokens: Int64
+    public var estimatedOutputTokens: Int64
+    public var estimatedCachedInputTokens: Int64?
+    /// How long the hold lasts before it releases itself; default 300, at most 86,400.
+    public var ttlSeconds: Int?
+    public var userId: String?
+    public var featureId: String?
+    public var idempotencyKey: String
+
+    public init(billingAccountId: String, model: String, estimatedInputTokens: Int64, estimatedOutputTokens: Int64,
+                estimatedCachedInputTokens: Int64? = nil, ttlSeconds: Int? = nil, userId: String? = nil, featureId: String? = nil,
+                idempotencyKey: String) {
+        self.billingAccountId = billingAccountId
+        self.model = model
+        self.estimatedInputTokens = estimatedInputTokens
+        self.estimatedOutputTokens = estimatedOutputTokens
+        self.estimatedCachedInputTokens = estimatedCachedInputTokens
+        self.ttlSeconds = ttlSeconds
+        self.userId = userId
+        self.featureId = featureId
+        self.idempotencyKey = idempotencyKey
+    }
+
+    public var estimate: TokenUsage {
+        TokenUsage(inputTokens: estimatedInputTokens, outputTokens: estimatedOutputTokens, cachedInputTokens: estimatedCachedInputTokens ?? 0)
+    }
+}
+
+/// Settle a hold with the real token counts (`POST /credit-authorizations/{id}/settle`).
+public struct SettleCreditsRequest: Codable, Sendable, Equatable {
+    public var authorizationId: String
+    public var tokens: TokenUsageAttributes
+
+    public init(authorizationId: String, tokens: TokenUsageAttributes) {
+        self.authorizationId = authorizationId
+        self.tokens = tokens
+    }
+}
+
+/// Names one execution (release a hold, or read it).
+public struct ExecutionRequest: Codable, Sendable, Equatable {
+    public var id: String
+    public init(id: String) { self.id = id }
+}
+
+/// Where an execution stands.
+public enum ExecutionStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    /// A direct charge, done.
+    case charged = "CHARGED"
+    /// An authorization holding its estimate.
+    case held = "HELD"
+    case settled = "SETTLED"
+    case released = "RELEASED"
+    /// The hold's time ran out before it was settled or released.
+    case expired = "EXPIRED"
+}
+
+/// Credits drawn from one grant by a charge.
+public struct GrantDraw: Codable, Sendable, Equatable {
+    public var grantId: String
+    public var source: CreditSource
+    public var credits: Credits
+
+    public init(grantId: String, source: CreditSource, credits: Credits) {
+        self.grantId = grantId
+        self.source = source
+        self.credits = credits
+    }
+}
+
+/// What the wallet holds after an operation.
+public struct WalletBalances: Codable, Sendable, Equatable {
+    /// Sum of the journal: grants' remaining credits minus any overdraft used.
+    public var balance: Credits
+    public var held: Credits
+    /// What can be spent now: usable grants - debt - held + overdraft limit.
+    public var available: Credits
+
+    public init(balance: Credits, held: Credits, available: Credits) {
+        self.balance = balance
+        self.held = held
+        self.available = available
+    }
+}
+
+/// One AI execution: a direct charge, or an authorization and its settlement.
+public struct CreditExecution: Codable, Sendable, Equatable {
+    public var id: String
+    public var billingAccountId: String
+    public var kind: String
+    public var status: ExecutionStatus
+    public var model: String
+    public var modelVersion: Int
+    public var userId: String?
+    public var featureId: String?
+    public var idempotencyKey: String
+    public var estimate: TokenUsageAttributes?
+    public var estimatedCredits: Credits?
+    public var tokens: TokenUsageAttributes?
+    /// Charged (CHARGED or SETTLED).
+    public var credits: Credits?
+    /// Settled above the estimate beyond what the wallet could pay: not charged.
+    public var uncoveredCredits: Credits?
+    public var expiresAt: Date?
+    public var createdAt: Date
+    public var resolvedAt: Date?
+    /// The grants this operation drew from, in consumption order (empty on replays and reads).
+    public var draws: [GrantDraw]
+    /// The wallet right after this operation; nil on reads.
+    public var wallet: WalletBalances?
+    /// True when this answers an earlier request with the same idempotency key.
+    public var replayed: Bool
+
+    public init(id: String, billingAccountId: String, kind: String, status: ExecutionStatus, model: String, modelVersion: Int, userId: String?,
+                featureId: String?, idempotencyKey: String, estimate: TokenUsageAttributes?, estimatedCredits: Credits?, tokens: TokenUsageAttributes?, credits: Credits?,
+                uncoveredCredits: Credits?, expiresAt: Date?, createdAt: Date, resolvedAt: Date?, draws: [GrantDraw], wallet: WalletBalances?,
+                replayed: Bool) {
+        self.id = id
+        self.billingAccountId = billingAccountId
+        self.kind = kind
+        self.status = status
+        self.model = model
+        self.modelVersion = modelVersion
+        self.userId = userId
+        self.featureId = featureId
+        self.idempotencyKey = idempotencyKey
+        self.estimate = estimate
+        self.estimatedCredits = estimatedCredits
+        self.tokens = tokens
+        self.credits = credits
+        self.uncoveredCredits = uncoveredCredits
+        self.expiresAt = expiresAt
+        self.createdAt = createdAt
+        self.resolvedAt = resolvedAt
+        self.draws = draws
+        self.wallet = wallet
+        self.replayed = replayed
+    }
+}
+
+/// Names an account's wallet.
+public struct WalletRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public init(billingAccountId: String) { self.billingAccountId = billingAccountId }
+}
+
+/// A wallet as seed 000's "Créditos de IA" screen shows it.
+public struct CreditWallet: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var balance: Credits
+    public var held: Credits
+    public var available: Credits
+    /// Credits spent beyond the grants (overdraft), repaid by the next grants.
+    public var debt: Credits
+    public var monthlyRemaining: Credits
+    public var purchasedRemaining: Credits
+    /// Add-on, bonus and manual grants.
+    public var otherRemaining: Credits
+    /// The current monthly allowance and how much of it is used (nil without one).
+    public var allowance: Credits?
+    public var allowanceUsedPercent: DecimalNumber?
+    public var allowanceExpiresAt: Date?
+    public var settings: WalletSettings
+    /// Grants with credits left or not yet effective, in consumption order.
+    public var grants: [CreditGrant]
+
+    public init(billingAccountId: String, balance: Credits, held: Credits, available: Credits, debt: Credits, monthlyRemaining: Credits,
+                purchasedRemaining: Credits, otherRemaining: Credits, allowance: Credits?, allowanceUsedPercent: DecimalNumber?,
+                allowanceExpiresAt: Date?, settings: WalletSettings, grants: [CreditGrant]) {
+        self.billingAccountId = billingAccountId
+        self.balance = balance
+        self.held = held
+        self.available = available
+        self.debt = debt
+        self.monthlyRemaining = monthlyRemaining
+        self.purchasedRemaining = purchasedRemaining
+        self.otherRemaining = otherRemaining
+        self.allowance = allowance
+        self.allowanceUsedPercent = allowanceUsedPercent
+        self.allowanceExpiresAt = allowanceExpiresAt
+        self.settings = settings
+        self.grants = grants
+    }
+}
+
+/// A spending window of seed 003 ("spending cap diário/semanal/mensal"), in the account's time zone.
+public enum SpendingPeriod: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    case day = "DAY"
+    /// ISO weeks, from Monday.
+    case week = "WEEK"
+    case month = "MONTH"
+}
+
+/// At most `credits` spent per period, by the whole account or by one user.
+public struct SpendingCap: Codable, Sendable, Equatable {
+    /// Absent: the whole account.
+    public var userId: String?
+    public var period: SpendingPeriod
+    public var credits: Credits
+
+    public init(userId: String? = nil, period: SpendingPeriod, credits: Credits) {
+        self.userId = userId
+        self.period = period
+        self.credits = credits
+    }
+}
+
+/// At most this many executions (charges and authorizations) per minute, hour and day.
+public struct ExecutionRateLimits: Codable, Sendable, Equatable {
+    public var perMinute: Int?
+    public var perHour: Int?
+    public var perDay: Int?
+
+    public init(perMinute: Int? = nil, perHour: Int? = nil, perDay: Int? = nil) {
+        self.perMinute = perMinute
+        self.perHour = perHour
+        self.perDay = perDay
+    }
+}
+
+/// Buy `packageCode` when available credits fall below `threshold` (seed 003: "comprar 300 créditos automaticamente quando < 50").
+public struct AutoRecharge: Codable, Sendable, Equatable {
+    public var packageCode: String
+    public var threshold: Credits
+    /// The request waiting for its purchase (read only).
+    public var pendingRequestId: String?
+
+    public init(packageCode: String, threshold: Credits, pendingRequestId: String? = nil) {
+        self.packageCode = packageCode
+        self.threshold = threshold
+        self.pendingRequestId = pendingRequestId
+    }
+}
+
+/// A wallet's policies; `PUT` replaces them all.
+public struct WalletSettings: Codable, Sendable, Equatable {
+    /// How far below zero the balance may go (postpaid, seed 003 "Cliente B"); default 0: no overdraft.
+    public var overdraftLimit: Credits?
+    public var spendingCaps: [SpendingCap]?
+    public var rateLimits: ExecutionRateLimits?
+    public var autoRecharge: AutoRecharge?
+
+    public init(overdraftLimit: Credits? = nil, spendingCaps: [SpendingCap]? = nil, rateLimits: ExecutionRateLimits? = nil,
+                autoRecharge: AutoRecharge? = nil) {
+        self.overdraftLimit = overdraftLimit
+        self.spendingCaps = spendingCaps
+        self.rateLimits = rateLimits
+        self.autoRecharge = autoRecharge
+    }
+}
+
+/// Replace a wallet's settings.
+public struct SetWalletSettingsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var settings: WalletSettings
+
+    public init(billingAccountId: String, settings: WalletSettings) {
+        self.billingAccountId = billingAccountId
+        self.settings = settings
+    }
+}
+
+/// The wallet's books checked against each other.
+public struct WalletAudit: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var balance: Credits
+    public var journalBalance: Credits
+    /// Grants' remaining credits minus debt.
+    public var grantsBalance: Credits
+    public var held: Credits
+    public var journalHeld: Credits
+    /// Estimates of the holds still open.
+    public var openHolds: Credits
+    public var journalEntries: Int64
+    /// Every figure agrees (balance = journal = grants, held = journal = open holds) and available is not negative.
+    public var consistent: Bool
+
+    public init(billingAccountId: String, balance: Credits, journalBalance: Credits, grantsBalance: Credits, held: Credits, journalHeld: Credits,
+                openHolds: Credits, journalEntries: Int64, consistent: Bool) {
+        self.billingAccountId = billingAccountId
+        self.balance = balance
+        self.journalBalance = journalBalance
+        self.grantsBalance = grantsBalance
+        self.held = held
+        self.journalHeld = journalHeld
+        self.openHolds = openHolds
+        self.journalEntries = journalEntries
+        self.consistent = consistent
+    }
+}
+
+/// How consumption is grouped.
+public enum ConsumptionGrouping: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    case user = "USER"
+    case feature = "FEATURE"
+    case model = "MODEL"
+    /// Calendar days in the account's time zone.
+    case day = "DAY"
+}
+
+/// Consumption of an account between two instants (default: the current calendar month).
+public struct ConsumptionReportRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var groupBy: ConsumptionGrouping
+    public var since: Date?
+    public var until: Date?
+
+    public init(billingAccountId: String, groupBy: ConsumptionGrouping, since: Date? = nil, until: Date? = nil) {
+        self.billingAccountId = billingAccountId
+        self.groupBy = groupBy
+        self.since = since
+        self.until = until
+    }
+}
+
+/// One group of a consumption report (seed 003's dashboards).
+public struct ConsumptionRow: Codable, Sendable, Equatable {
+    /// The user, feature, model or day (YYYY-MM-DD); "" for executions without one.
+    public var key: String
+    public var executions: Int64
+    public var credits: Credits
+    public var inputTokens: Int64
+    public var outputTokens: Int64
+    public var cachedInputTokens: Int64
+    /// Estimates of the settled authorizations in the group, and charged / estimated in percent.
+    public var estimatedCredits: Credits
+    public var estimateAccuracyPercent: DecimalNumber?
+
+    public init(key: String, executions: Int64, credits: Credits, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64,
+                estimatedCredits: Credits, estimateAccuracyPercent: DecimalNumber?) {
+        self.key = key
+        self.executions = executions
+        self.credits = credits
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.cachedInputTokens = cachedInputTokens
+        self.estimatedCredits = estimatedCredits
+        self.estimateAccuracyPercent = estimateAccuracyPercent
+    }
+}
+
+public struct ConsumptionReport: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var groupBy: ConsumptionGrouping
+    public var since: Date
+    public var until: Date
+    public var rows: [ConsumptionRow]
+
+    public init(billingAccountId: String, groupBy: ConsumptionGrouping, since: Date, until: Date, rows: [ConsumptionRow]) {
+        self.billingAccountId = billingAccountId
+        self.groupBy = groupBy
+        self.since = since
+        self.until = until
+        self.rows = rows
+    }
+}
