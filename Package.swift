@@ -131,7 +131,7 @@ targets += [
         path: "Tests/AccountsTests"),
     .testTarget(
         name: "LedgerTests",
-        dependencies: ["Ledger", "LedgerContract", "AccountsContract", "CatalogContract", "BillingTesting", "BillingCore", "BillingRPC", "BillingPostgres",
+        dependencies: ["Ledger", "LedgerContract", "AccountsContract", "CatalogContract", "InvoicingContract", "SubscriptionsContract", "BillingEvents", "BillingTesting", "BillingCore", "BillingRPC", "BillingPostgres",
                        logging, nioCore],
         path: "Tests/LedgerTests"),
     .testTarget(

@@ -330,3 +330,91 @@ private func race(_ fixture: CreditFixture, count: Int, tokens: Int64) async thr
         return outcome
     }
 }
+
+/// Holds made by the random workload, and how each was resolved.
+private actor HoldBook {
+    private(set) var open: [Int: [String]] = [:]
+    private(set) var resolutions: [String: [String]] = [:]
+    private(set) var all: [String: Int] = [:]
+
+    func add(_ id: String, wallet: Int) {
+        open[wallet, default: []].append(id)
+        all[id] = wallet
+    }
+
+    /// A random hold of the wallet, possibly one resolved already (races are the point).
+    func pick(_ wallet: Int) -> String? { open[wallet]?.randomElement() }
+
+    func resolved(_ id: String, as status: String) {
+        resolutions[id, default: []].append(status)
+        for wallet in open.keys { open[wallet]?.removeAll { $0 == id } }
+    }
+}
+
+extension CreditsEndToEndTests {
+    @Test("10,000 random grants, charges, holds, settles, releases and expiries over 50 wallets with 32 workers: never negative, every hold resolved once, journal = balance")
+    func randomWorkload() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let tenant = newTenant("random")
+        let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
+        var wallets = [try await CreditFixture.make(cluster, tenant: tenant, token: token)]
+        for _ in 1..<50 { wallets.append(try await CreditFixture.make(cluster, tenant: tenant, token: token, model: wallets[0].model)) }
+        let fixtures = wallets
+        let holds = HoldBook()
+        let operations = 10_000, workers = 32
+        let unexpected = try await withThrowingTaskGroup(of: [String].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var problems: [String] = []
+                    for step in stride(from: worker, to: operations, by: workers) {
+                        let index = Int.random(in: 0..<fixtures.count), fixture = fixtures[index]
+                        let roll = Int.random(in: 0..<100)
+                        let response: HTTPTestResponse
+                        var allowed: Set<Int> = [200, 201, 402]
+                        switch roll {
+                        case 0..<12:
+                            let expiring = Bool.random()
+                            response = try await fixture.grant(.number(Int64.random(in: 1...60)), expiring
+                                ? [("expiresAt", .string(RFC3339.format(Date().addingTimeInterval(Double.random(in: 1...4)))))] : [])
+                        case 12..<40:
+                            response = try await fixture.charge(Int64.random(in: 1...30))
+                        case 40..<65:
+                            response = try await fixture.authorize(Int64.random(in: 1...30), ttl: Int.random(in: 1...3))
+                            if response.status == 201, let id = response.data?["id"]?.stringValue { await holds.add(id, wallet: index) }
+                        default:
+                            guard let id = await holds.pick(index) else { continue }
+                            allowed = [200, 409]
+                            if roll < 88 {
+                                response = try await fixture.settle(id, tokens: Int64.random(in: 0...40))
+                            } else {
+                                response = try await fixture.release(id)
+                            }
+                            if response.status == 200 { await holds.resolved(id, as: response.attribute("status")?.stringValue ?? "?") }
+                        }
+                        if !allowed.contains(response.status) { problems.append("step \(step): \(response.status) \(response.text.prefix(200))") }
+                        if let available = credits(response.attribute("wallet")?["available"]), available.isNegative {
+                            problems.append("step \(step): available \(available.text)")
+                        }
+                    }
+                    return problems
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(unexpected.isEmpty, "\(unexpected.prefix(5))")
+        try await Task.sleep(for: .milliseconds(3500))
+        for (index, fixture) in fixtures.enumerated() {
+            let wallet = try await fixture.wallet()
+            #expect(credits(wallet?["held"]) == DecimalNumber(0), "wallet \(index): every hold settled, released or expired")
+            #expect(credits(wallet?["available"])?.isNegative == false)
+            try await fixture.audited("wallet \(index)")
+        }
+        let resolutions = await holds.resolutions, all = await holds.all
+        #expect(resolutions.values.allSatisfy { $0.count == 1 }, "a hold resolved twice")
+        for id in all.keys.shuffled().prefix(200) {
+            let read = try await fixtures[0].client.get("/api/v1/credit-authorizations/\(id)", token: token)
+            let status = read.attribute("status")?.stringValue
+            #expect(status == (resolutions[id]?.first ?? "EXPIRED"), "hold \(id): \(status ?? "?") vs \(resolutions[id] ?? [])")
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import AccountsContract
+import BillingCore
+import BillingEvents
+import BillingPostgres
+import BillingRPC
+import BillingTesting
+import CatalogContract
+import Foundation
+import InvoicingContract
+import LedgerContract
+import Logging
+import NIOCore
+import PostgresNIO
+import SubscriptionsContract
+import Testing
+@testable import Ledger
+
+private let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+private func grant(_ source: CreditSource, _ credits: Int64, priority: Int? = nil, effective: TimeInterval = -10, expires: TimeInterval? = nil) -> WalletGrant {
+    WalletGrant(id: UUIDv7.generate(at: t0.addingTimeInterval(effective)), source: source, priority: priority ?? source.defaultPriority,
+                amount: try! Credits(whole: credits), remaining: try! Credits(whole: credits), effectiveAt: t0.addingTimeInterval(effective),
+                expiresAt: expires.map { t0.addingTimeInterval($0) })
+}
+
+private func whole(_ value: Int64) -> Credits { try! Credits(whole: value) }
+
+@Suite("Credit wallet rules (pure)")
+struct CreditWalletRuleTests {
+    @Test("consumption order: expired leftovers, then priority, then soonest expiry, then oldest; future grants are not spendable")
+    func order() {
+        let monthly = grant(.monthly, 10, expires: 3600)
+        let purchase = grant(.purchase, 10)
+        let bonusLate = grant(.bonus, 10, expires: 7200)
+        let bonusSoon = grant(.bonus, 10, expires: 600)
+        let manualOld = grant(.manual, 10, effective: -100)
+        let expiredLeft = grant(.monthly, 10, expires: -1)
+        let future = grant(.purchase, 10, effective: 60)
+        let sorted = ConsumptionOrder.spendable([monthly, purchase, bonusLate, bonusSoon, manualOld, expiredLeft, future].shuffled(), at: t0)
+        #expect(sorted.map(\.id) == [expiredLeft, purchase, bonusSoon, bonusLate, manualOld, monthly].map(\.id))
+    }
+
+    @Test("a debit spends grants in order and refuses without overdraft; with one it runs into debt, repaid by the next grant")
+    func debitAndOverdraft() {
+        var book = WalletBook(now: t0, balance: whole(30), held: .zero, debt: .zero, overdraftLimit: .zero,
+                              grants: [grant(.monthly, 20, expires: 3600), grant(.purchase, 10)])
+        #expect(book.debit(whole(31), kind: .charge, partial: false, tag: .none) == nil)
+        #expect(book.journal.isEmpty)
+        let debit = book.debit(whole(15), kind: .charge, partial: false, tag: .none)!
+        #expect(debit.draws.map(\.0.source) == [.purchase, .monthly] && debit.draws.map(\.1) == [whole(10), whole(5)])
+        book.overdraftLimit = whole(10)
+        #expect(book.available == whole(25))
+        _ = book.debit(whole(20), kind: .charge, partial: false, tag: .none)!
+        #expect(book.balance == whole(-5) && book.debt == whole(5) && book.available == whole(5))
+        book.add(grant(.manual, 8))
+        #expect(book.balance == whole(3) && book.debt == .zero && book.available == whole(13))
+        #expect(book.journal.reduce(Credits.zero) { $0 + $1.amount } == book.balance - whole(30))
+    }
+
+    @Test("an expired grant loses only what no hold needs; a partial settle charges what is available and reports the rest")
+    func expiryAndPartialSettle() {
+        var book = WalletBook(now: t0, balance: whole(15), held: whole(12), debt: .zero, overdraftLimit: .zero,
+                              grants: [grant(.monthly, 10, expires: -1), grant(.purchase, 5)])
+        _ = book.settleTime()
+        #expect(book.balance == whole(12) && book.available == .zero, "3 of the expired 10 were free; 7 stay behind the hold")
+        book.unhold(whole(12), kind: .settle, tag: .none)
+        let settle = book.debit(whole(20), kind: .settle, partial: true, tag: .none)!
+        #expect(settle.uncovered == whole(8) && book.balance == .zero && book.held == .zero)
+        #expect(settle.draws.first?.0.source == .monthly, "the expired leftover is spent first")
+    }
+
+    @Test("allowance alerts: 80, 90, 95, 100 %, each once")
+    func alerts() {
+        #expect(AllowanceAlerts.due(allowance: whole(300), used: whole(239), alreadySent: 0) == [])
+        #expect(AllowanceAlerts.due(allowance: whole(300), used: whole(240), alreadySent: 0) == [80])
+        #expect(AllowanceAlerts.due(allowance: whole(300), used: whole(300), alreadySent: 80) == [90, 95, 100])
+        #expect(AllowanceAlerts.due(allowance: whole(300), used: whole(300), alreadySent: 100) == [])
+    }
+
+    @Test("spending windows: UTC minutes and hours, days, ISO weeks from Monday and months in the account's zone")
+    func windows() {
+        let zone = TimeZone(identifier: "America/Sao_Paulo")!
+        let instant = RFC3339.parse("2026-11-22T02:30:15Z")!  // Saturday 23:30 in São Paulo
+        #expect(SpendingWindows.start(of: "MINUTE", containing: instant, in: zone) == RFC3339.parse("2026-11-22T02:30:00Z"))
+        #expect(SpendingWindows.start(of: "DAY", containing: instant, in: zone) == RFC3339.parse("2026-11-21T03:00:00Z"))
+        #expect(SpendingWindows.start(of: "WEEK", containing: instant, in: zone) == RFC3339.parse("2026-11-16T03:00:00Z"))
+        #expect(SpendingWindows.start(of: "MONTH", containing: instant, in: zone) == RFC3339.parse("2026-11-01T03:00:00Z"))
+    }
+}
+
+/// No peer answers: the read models are seeded.
+private struct NoPeers: RPCClientTransport {
+    func unary(path: String, request: ByteBuffer, options: RPCCallOptions, retryable: Bool) async throws(RPCError) -> ByteBuffer {
+        throw RPCError(.unavailable, "no other service runs in this test (\(path))")
+    }
+
+    func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
+        throw RPCError(.unavailable, "no other service runs in this test (\(path))")
+    }
+}
+
+@Suite("Credit wallets and the events they consume, on PostgreSQL", .serialized)
+struct CreditEventTests {
+    @Test("a paid invoice grants its credit packages once, however often the event arrives; a renewal grants the allowance and ends the last one")
+    func purchasesAndRenewals() async throws {
+        try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
+            let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
+            let client = RPCClient(transport: NoPeers())
+            let service = LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client))
+            let tenant = "cw-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
+            try await database.withTenant(tenant) { connection in
+                try await service.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
+            }
+            let handlers = service.accountEvents.handlers
+            func deliver<Event: IntegrationEvent>(_ event: Event) async throws {
+                let envelope = try EventEnvelope(event, source: "test", tenant: tenant, at: clock.now())
+                try await database.withTenant(tenant) { try await handlers[Event.eventType]!(envelope, $0) }
+            }
+            let invoice = InvoiceSummary(id: InvoiceID(rawValue: UUID()), billingAccountId: account.uuidString, number: "2026-000001", status: "PAID",
+                                         total: try Money.parse("99.70", currency: .brl), amountDue: try Money.parse("0", currency: .brl),
+                                         periodStart: nil, periodEnd: nil, dueDate: nil)
+            let paid = InvoicePaid(invoice: invoice, paidAt: clock.now(), creditPurchases: [InvoiceCreditPurchase(packageCode: "growth", credits: whole(300))])
+            for _ in 0..<3 { try await deliver(paid) }
+            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
+            var wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            #expect(wallet.purchasedRemaining == whole(300) && wallet.grants.count == 1)
+
+            let period1 = SubscriptionSummary(id: SubscriptionID(rawValue: UUID()), billingAccountId: account.uuidString, planId: "pro", planVersion: 1,
+                                              status: "ACTIVE", quantity: 1, currentPeriodStart: RFC3339.parse("2026-11-01T00:00:00Z")!,
+                                              currentPeriodEnd: RFC3339.parse("2026-12-01T00:00:00Z")!)
+            try await deliver(SubscriptionRenewed(subscription: period1, includedCredits: whole(100)))
+            try await deliver(SubscriptionRenewed(subscription: period1, includedCredits: whole(100)))
+            wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400) && wallet.allowance == whole(100))
+
+            var period2 = period1
+            period2.currentPeriodStart = period1.currentPeriodEnd
+            period2.currentPeriodEnd = RFC3339.parse("2027-01-01T00:00:00Z")!
+            clock.set(RFC3339.parse("2026-12-01T00:00:01Z")!)
+            try await deliver(SubscriptionRenewed(subscription: period2, includedCredits: whole(100)))
+            wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400), "last period's 100 expired, the new 100 arrived")
+            let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            #expect(audit.consistent && audit.journalBalance == whole(400))
+        }
+    }
+}
