@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 CLUSTER := deploy/local/cluster.sh
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: run stop test build proto-docs bench-rpc bench-events bench-usage token
+.PHONY: run stop test build proto-docs bench-rpc bench-events bench-usage bench-credits token
 
 ## run: install what is missing, start PostgreSQL, Redis and every service on loopback, print URL and token
 run:
@@ -76,6 +76,11 @@ bench-events:
 bench-usage:
 	swift build -c release
 	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-usage)
+
+## bench-credits: authorize+settle pairs/s and p99 through the gateway vs pgbench debits, spread and on one hot wallet (release build)
+bench-credits:
+	swift build -c release
+	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-credits)
 
 ## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo (release build)
 bench-rpc:

@@ -110,10 +110,15 @@ targets += [
         name: "UsageBenchmark",
         dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", "Ledger", logging, postgres],
         path: "Tests/Benchmarks/Usage"),
+    .executableTarget(
+        name: "CreditsBenchmark",
+        dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", logging, postgres],
+        path: "Tests/Benchmarks/Credits"),
 ]
 products += [
     .executable(name: "bench-rpc", targets: ["RPCBenchmark"]),
     .executable(name: "bench-usage", targets: ["UsageBenchmark"]),
+    .executable(name: "bench-credits", targets: ["CreditsBenchmark"]),
     .executable(name: "bench-events", targets: ["EventsBenchmark"]),
     .executable(name: "billing-gateway", targets: ["GatewayServer"]),
     .executable(name: "billingctl", targets: ["BillingCtl"]),
