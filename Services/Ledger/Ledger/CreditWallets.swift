@@ -56,6 +56,9 @@ extension LedgerService {
         guard wallet.book.balance + request.credits <= WalletBook.maximumBalance else {
             throw LedgerError.invalid("credits", "a wallet holds at most \(WalletBook.maximumBalance.text) credits")
         }
+        if let expires = request.expiresAt, expires <= request.effectiveAt ?? now {
+            throw LedgerError.invalid("expiresAt", "expiresAt must be after effectiveAt (default now)")
+        }
         let source = request.source ?? .manual
         let grant = WalletGrant(id: UUIDv7.generate(at: now), source: source, priority: request.priority ?? source.defaultPriority, amount: request.credits,
                                 remaining: .zero, effectiveAt: request.effectiveAt ?? now, expiresAt: request.expiresAt)

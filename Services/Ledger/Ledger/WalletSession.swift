@@ -99,12 +99,14 @@ extension LedgerService {
     /// grants lose what no hold needs before `body` sees the wallet; everything staged is written in one statement after.
     /// The wallet is created on first use, for accounts the ledger knows (asking the accounts context on a miss).
     func withWallet<Result: Sendable>(_ accountText: String, tenant: String, idempotencyKey: String? = nil, options: RPCCallOptions,
-                                      _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
+                                      _ body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
         guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
         for attempt in 0..<2 {
-            let outcome: WalletOutcome<Result> = try await database.retryingConflicts {
-                try await database.withTenant(tenant) { connection in
-                    try await inWallet(account, tenant: tenant, idempotencyKey: idempotencyKey, on: connection, body)
+            let outcome: WalletOutcome<Result> = try await walletQueue.run(tenant + "\u{1}" + account.uuidString) {
+                try await database.retryingConflicts {
+                    try await database.withTenant(tenant) { connection in
+                        try await inWallet(account, tenant: tenant, idempotencyKey: idempotencyKey, on: connection, body)
+                    }
                 }
             }
             switch outcome {
