@@ -75,13 +75,15 @@ struct CreditFixture {
 
 func credits(_ value: JSONValue?) -> DecimalNumber? { value?.decimalValue }
 
-@Suite("AI credit wallets through the gateway (real processes)", .timeLimit(.minutes(20)))
+@Suite("AI credit wallets through the gateway (real processes)", .serialized, .timeLimit(.minutes(20)))
 struct CreditsEndToEndTests {
     static let repetitions = 20
+    /// A cluster of its own: 1,000 charges racing on one wallet occupy its ledger's connections, which must not slow other suites.
+    static let cluster = TestCluster()
 
     @Test("200 concurrent charges of 10 on a wallet of 1,000: exactly 100 succeed and the balance is exactly 0 (20 runs)")
     func twoHundredCharges() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let tenant = newTenant("race")
         let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
         let first = try await CreditFixture.make(cluster, tenant: tenant, token: token)
@@ -97,7 +99,7 @@ struct CreditsEndToEndTests {
 
     @Test("1,000 concurrent charges of 7 on 5,000: exactly 714 succeed, balance 2 (20 runs)")
     func thousandCharges() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let tenant = newTenant("race7")
         let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
         let first = try await CreditFixture.make(cluster, tenant: tenant, token: token)
@@ -113,7 +115,7 @@ struct CreditsEndToEndTests {
 
     @Test("the same idempotency key sent 20 times in parallel charges once (20 runs)")
     func sameKeyInParallel() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         #expect(try await fixture.grant(10_000).status == 201)
         var ids: Set<String> = []
@@ -139,7 +141,7 @@ struct CreditsEndToEndTests {
 
     @Test("seed 002: 1,300 tokens at 1 credit per 1,000 rounded up cost 2; seed 003: 3,000 + 5,000 tokens at $3/$15 per million cost 0.084")
     func seedExamples() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         let blocks = uniqueCode("copilot"), sonnet = uniqueCode("sonnet")
         _ = try await create(cluster.client, "/api/v1/ai-models", "ai-models", [
@@ -167,7 +169,7 @@ struct CreditsEndToEndTests {
 
     @Test("not enough credits: 402 INSUFFICIENT_CREDITS with available and required, and the exhausted event once")
     func insufficientCredits() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         let refused = try await fixture.charge(5)
         #expect(refused.status == 402, "\(refused.text.prefix(300))")
@@ -186,7 +188,7 @@ struct CreditsEndToEndTests {
 
     @Test("authorize then settle: the real amount is charged and the rest released; one resolution wins, the others get 409")
     func authorizeSettleRelease() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         #expect(try await fixture.grant(100).status == 201)
         let hold = try await fixture.authorize(30)
@@ -224,7 +226,7 @@ struct CreditsEndToEndTests {
 
     @Test("a hold expires by itself after its TTL; settling it afterwards is 409 HOLD_EXPIRED and the credits are available again")
     func holdExpiry() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         #expect(try await fixture.grant(50).status == 201)
         let hold = try await fixture.authorize(40, ttl: 8)
@@ -241,7 +243,7 @@ struct CreditsEndToEndTests {
 
     @Test("consumption order: lowest priority first, then soonest expiry, then oldest; expired grants lose what is left")
     func consumptionOrder() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         let soon = RFC3339.format(Date().addingTimeInterval(600))
         let later = RFC3339.format(Date().addingTimeInterval(86_400 * 30))
@@ -267,7 +269,7 @@ struct CreditsEndToEndTests {
 
     @Test("overdraft: off by default; a per-account limit allows a bounded negative balance, repaid by the next grant")
     func overdraft() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         #expect(try await fixture.grant(10).status == 201)
         #expect(try await fixture.charge(15).status == 402)
@@ -286,7 +288,7 @@ struct CreditsEndToEndTests {
 
     @Test("spending caps per user and rate limits: 402 SPENDING_CAP_REACHED and 429 RATE_LIMITED")
     func capsAndRateLimits() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         #expect(try await fixture.grant(1000).status == 201)
         let settings = try await fixture.client.send("PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
@@ -354,7 +356,7 @@ private actor HoldBook {
 extension CreditsEndToEndTests {
     @Test("10,000 random grants, charges, holds, settles, releases and expiries over 50 wallets with 32 workers: never negative, every hold resolved once, journal = balance")
     func randomWorkload() async throws {
-        let cluster = try await TestCluster.shared.start()
+        let cluster = try await Self.cluster.start()
         let tenant = newTenant("random")
         let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
         var wallets = [try await CreditFixture.make(cluster, tenant: tenant, token: token)]

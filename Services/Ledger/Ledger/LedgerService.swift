@@ -29,7 +29,6 @@ public struct LedgerService: Sendable {
     let wallets: WalletStore
     let modelRates: ModelRateCache
     let catalog: CatalogClient
-    let walletQueue = WalletQueue()
     let outbox = Outbox(context: LedgerAPI.contextName)
 
     public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient) {

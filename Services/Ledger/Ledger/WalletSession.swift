@@ -102,11 +102,9 @@ extension LedgerService {
                                       _ body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
         guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
         for attempt in 0..<2 {
-            let outcome: WalletOutcome<Result> = try await walletQueue.run(tenant + "\u{1}" + account.uuidString) {
-                try await database.retryingConflicts {
-                    try await database.withTenant(tenant) { connection in
-                        try await inWallet(account, tenant: tenant, idempotencyKey: idempotencyKey, on: connection, body)
-                    }
+            let outcome: WalletOutcome<Result> = try await database.retryingConflicts {
+                try await database.withTenant(tenant) { connection in
+                    try await inWallet(account, tenant: tenant, idempotencyKey: idempotencyKey, on: connection, body)
                 }
             }
             switch outcome {
