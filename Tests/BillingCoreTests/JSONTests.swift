@@ -110,6 +110,23 @@ struct RFC3339Tests {
         #expect(RFC3339.format(date) == text)
     }
 
+    @Test("instants are stored by PostgresNIO as the microsecond they format as, and truncation is idempotent")
+    func storableInstants() {
+        let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
+        var moved = 0
+        for _ in 0..<200_000 {
+            let micros = Int64.random(in: 1_700_000_000_000_000...1_900_000_000_000_000)
+            let instant = RFC3339.instant(microsecondsSince1970: micros)
+            // What PostgresNIO writes: whole microseconds since 2000, truncated.
+            let stored = Int64(instant.timeIntervalSince(postgresEpoch) * 1_000_000) + 946_684_800_000_000
+            #expect(stored == micros || stored == micros + 1, "\(micros)")
+            if stored != micros { moved += 1 }
+            #expect(RFC3339.parse(RFC3339.format(instant)) == instant)
+            #expect(RFC3339.truncatedToMicroseconds(instant) == instant)
+        }
+        #expect(moved < 200, "only rare microseconds move: \(moved)")
+    }
+
     @Test("applies offsets and refuses impossible dates")
     func offsets() {
         #expect(RFC3339.parse("2026-01-01T00:00:00-03:00") == RFC3339.parse("2026-01-01T03:00:00Z"))

@@ -105,8 +105,9 @@ struct RPCRoundTripTests {
         #expect(mine > 2_000 && mine <= 3_000)
         #expect(theirs <= 700)          // the hop's own, shorter timeout wins
 
-        let short = try await client.call(TestEcho.relay, .init(text: "x"), options: RPCCallOptions(tenant: "t", timeout: .milliseconds(400)))
-        #expect(try #require(short.downstreamRemainingMilliseconds) <= 400)   // the caller's budget wins
+        // Still below the hop's own 700 ms, with room for a loaded machine.
+        let short = try await client.call(TestEcho.relay, .init(text: "x"), options: RPCCallOptions(tenant: "t", timeout: .milliseconds(650)))
+        #expect(try #require(short.downstreamRemainingMilliseconds) <= 650)   // the caller's budget wins
         await upstream.shutdownGracefully()
         await downstream.shutdownGracefully()
     }

@@ -27,12 +27,27 @@ public enum RFC3339 {
     /// `date` cut to whole microseconds (PostgreSQL's `timestamptz` resolution), computed exactly as
     /// ``parse(_:)`` builds dates, so a value survives storage and the wire bit for bit.
     public static func truncatedToMicroseconds(_ date: Date) -> Date {
-        let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
-        var seconds = totalMicros / 1_000_000
-        var micros = totalMicros % 1_000_000
-        if micros < 0 { micros += 1_000_000; seconds -= 1 }
-        return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        // The floor may land one microsecond short of an instant built by `instant` (a Double a hair below it).
+        let next = instant(microsecondsSince1970: micros + 1)
+        return next <= date ? next : instant(microsecondsSince1970: micros)
     }
+
+    /// The one way instants are built: as PostgresNIO decodes a timestamp, so a value read back equals the one written.
+    /// PostgresNIO encodes by truncating, and for a rare microsecond the nearest Double sits a hair below it and would be
+    /// stored one microsecond early; such an instant moves to the next microsecond, which is stored exactly.
+    public static func instant(microsecondsSince1970: Int64) -> Date {
+        var micros = microsecondsSince1970 - postgresEpochMicroseconds
+        while true {
+            let candidate = Date(timeInterval: Double(micros) / 1_000_000, since: postgresEpoch)
+            if Int64(candidate.timeIntervalSince(postgresEpoch) * 1_000_000) == micros { return candidate }
+            micros += 1
+        }
+    }
+
+    /// 2000-01-01T00:00:00Z, PostgreSQL's timestamp origin.
+    private static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
+    private static let postgresEpochMicroseconds: Int64 = 946_684_800_000_000
 
     /// Parses `YYYY-MM-DDTHH:MM:SS(.fraction)?(Z|±HH:MM)`; `t`/`z` and a space separator are accepted.
     public static func parse(_ text: String) -> Date? {
@@ -88,7 +103,7 @@ public enum RFC3339 {
         guard index == bytes.count else { return nil }
         let days = daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
-        return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+        return instant(microsecondsSince1970: Int64(seconds) * 1_000_000 + Int64(micros))
     }
 
     static func pad(_ value: Int64, _ width: Int) -> String {
