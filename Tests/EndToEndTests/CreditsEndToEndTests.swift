@@ -184,6 +184,45 @@ struct CreditsEndToEndTests {
         #expect(credits(wallet?["balance"]) == DecimalNumber(10) && credits(wallet?["held"]) == DecimalNumber(8)
                 && credits(wallet?["available"]) == DecimalNumber(2))
         try await fixture.audited()
+        // Exhausted once: when the empty wallet refused, not when 2 credits were still available. The ledger's stream is
+        // ordered, so once the grant's event is in the audit trail every earlier event is too.
+        #expect(try await waitFor(timeout: .seconds(30)) {
+            try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.granted").count == 1
+        })
+        #expect(try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count == 1)
+    }
+
+    @Test("allowance alerts at 80, 90, 95 and 100 % once each, exhausted once, auto-recharge requested once until a purchase arrives")
+    func alertsAndAutoRecharge() async throws {
+        let cluster = try await Self.cluster.start()
+        let fixture = try await CreditFixture.make(cluster)
+        let package = uniqueCode("growth")
+        _ = try await create(cluster.client, "/api/v1/credit-packages", "credit-packages",
+                             ["code": .string(package), "name": "Growth", "credits": 300, "price": .number("99.70"), "currency": "BRL"], token: fixture.token)
+        #expect(try await fixture.grant(100, [("source", "MONTHLY"), ("expiresAt", .string(RFC3339.format(Date().addingTimeInterval(30 * 86_400))))]).status == 201)
+        let settings = try await fixture.client.send("PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
+                                                     json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": .string(package), "threshold": 30]]))
+        #expect(settings.status == 200, "\(settings.text.prefix(300))")
+        let unknownPackage = try await fixture.client.send("PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
+                                                           json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": "no-such-package", "threshold": 30]]))
+        #expect(unknownPackage.status == 404 && unknownPackage.firstError?["code"] == "PACKAGE_NOT_FOUND")
+        for (tokens, status) in [(85, 201), (10, 201), (5, 201), (1, 402)] as [(Int64, Int)] {
+            #expect(try await fixture.charge(tokens).status == status)
+        }
+        let pending = try await fixture.wallet()
+        #expect(pending?["settings"]?["autoRecharge"]?["pendingRequestId"]?.stringValue != nil)
+        #expect(credits(pending?["allowanceUsedPercent"]) == DecimalNumber(100))
+        #expect(try await fixture.grant(50, [("source", "PURCHASE")]).status == 201)
+        #expect(try await fixture.wallet()?["settings"]?["autoRecharge"]?["pendingRequestId"]?.stringValue == nil, "the purchase ends the pending request")
+        #expect(try await fixture.charge(25).status == 201, "25 left, below the threshold again")
+        #expect(try await waitFor(timeout: .seconds(30)) {
+            try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.recharge_requested").count == 2
+        })
+        let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.threshold_reached")
+            .compactMap { $0["attributes"]?["data"]?["thresholdPercent"]?.decimalValue }
+        #expect(thresholds.sorted() == [80, 90, 95, 100].map { DecimalNumber(Int64($0)) })
+        #expect(try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count == 1)
+        try await fixture.audited()
     }
 
     @Test("authorize then settle: the real amount is charged and the rest released; one resolution wins, the others get 409")

@@ -97,7 +97,7 @@ extension LedgerService {
             let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.tokens)
             var counters = try await session.admit(wallet, userId: request.userId, amount: cost)
             guard let debit = wallet.book.debit(cost, kind: .charge, partial: false, tag: tag) else {
-                try await session.refuse(&wallet, traceparent: traceparent)
+                session.refuse(&wallet, traceparent: traceparent)
                 throw LedgerError.insufficientCredits(available: wallet.book.available, required: cost)
             }
             counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: request.userId, at: now, in: wallet.timeZone, delta: cost).map(\.key)
@@ -105,7 +105,7 @@ extension LedgerService {
                                          model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
                                          estimate: nil, estimatedCredits: nil, tokens: request.tokens, credits: cost, uncovered: nil, expiresAt: nil,
                                          createdAt: now, resolvedAt: now)
-            try await session.spent(&wallet, traceparent: traceparent)
+            session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.insert(record), counters: counters)
             return execution(record, draws: debit.draws, wallet: wallet)
         }
@@ -129,7 +129,7 @@ extension LedgerService {
             let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.estimate)
             var counters = try await session.admit(wallet, userId: request.userId, amount: estimate)
             guard wallet.book.hold(estimate, tag: tag) else {
-                try await session.refuse(&wallet, traceparent: traceparent)
+                session.refuse(&wallet, traceparent: traceparent)
                 throw LedgerError.insufficientCredits(available: wallet.book.available, required: estimate)
             }
             counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: request.userId, at: now, in: wallet.timeZone, delta: estimate).map(\.key)
@@ -139,7 +139,7 @@ extension LedgerService {
                                          model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
                                          estimate: request.estimate, estimatedCredits: estimate, tokens: nil, credits: nil, uncovered: nil,
                                          expiresAt: expires, createdAt: now, resolvedAt: nil)
-            try await session.spent(&wallet, traceparent: traceparent)
+            session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.insert(record), counters: counters)
             return execution(record, draws: [], wallet: wallet)
         }
@@ -160,7 +160,7 @@ extension LedgerService {
             let charged = actual - debit.uncovered
             let counters = SpendingWindows.spendKeys(caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
                                                      delta: charged - estimate).map(\.key)
-            try await session.spent(&wallet, traceparent: traceparent)
+            session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.resolve(id: hold.id, status: .settled, tokens: tokens, credits: charged, uncovered: debit.uncovered.isZero ? nil : debit.uncovered),
                           counters: counters)
             var settled = hold
@@ -199,7 +199,7 @@ extension LedgerService {
 
     /// Locks the hold's wallet, then resolves the hold if it is still HELD (the sweep under the same lock may just have expired it).
     private func resolveHold(_ text: String, context: RPCServerContext,
-                             _ body: @escaping @Sendable (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution) async throws
+                             _ body: (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution) async throws
         -> CreditExecution {
         guard let id = UUID(uuidString: text) else { throw LedgerError.executionNotFound(text) }
         let tenant = context.tenant

@@ -43,16 +43,16 @@ struct WalletSession: Sendable {
         return rates.map(\.key)
     }
 
-    /// A charge or hold refused for want of credits: the exhausted notice (once) commits although the call fails.
-    func refuse(_ wallet: inout LockedWallet, traceparent: String?) async throws {
-        guard !wallet.exhausted else { return }
+    /// A charge or hold refused for want of credits: when nothing is left, the exhausted notice (once) commits although the call fails.
+    func refuse(_ wallet: inout LockedWallet, traceparent: String?) {
+        guard !wallet.exhausted, wallet.book.available <= .zero else { return }
         wallet.exhausted = true
         wallet.commitRefusal = true
         publish(CreditsExhausted(billingAccountId: id, available: wallet.book.available), on: &wallet, traceparent: traceparent)
     }
 
     /// After credits were spent or held: allowance alerts, exhaustion and auto-recharge, each announced once.
-    func spent(_ wallet: inout LockedWallet, traceparent: String?) async throws {
+    func spent(_ wallet: inout LockedWallet, traceparent: String?) {
         let book = wallet.book
         if let allowance = wallet.allowance, let grantId = wallet.allowanceGrantId {
             let used = allowance - (book.grants.first { $0.id == grantId }?.remaining ?? .zero)
@@ -99,7 +99,7 @@ extension LedgerService {
     /// grants lose what no hold needs before `body` sees the wallet; everything staged is written in one statement after.
     /// The wallet is created on first use, for accounts the ledger knows (asking the accounts context on a miss).
     func withWallet<Result: Sendable>(_ accountText: String, tenant: String, idempotencyKey: String? = nil, options: RPCCallOptions,
-                                      _ body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
+                                      _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
         guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
         for attempt in 0..<2 {
             let outcome: WalletOutcome<Result> = try await database.retryingConflicts {

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingRPC
 import Foundation
 
 /// The query string of a request, keys and values percent-decoded (`filter%5Bstatus%5D` is `filter[status]`).
@@ -80,5 +81,18 @@ extension QueryParameters {
             throw APIError.badRequest("\(name) must be an RFC 3339 instant such as 2026-11-01T03:00:00Z", parameter: name, code: "INVALID_FILTER")
         }
         return date
+    }
+}
+
+extension QueryParameters {
+    /// Runs a read whose RPC errors name query parameters: the service's `month` is `filter[month]` here.
+    static func naming<Value>(_ call: () async throws(RPCError) -> Value) async throws -> Value {
+        do {
+            return try await call()
+        } catch {
+            var error = error
+            if let field = error.details["field"] { error.details["field"] = "filter[\(field)]" }
+            throw error
+        }
     }
 }

@@ -123,9 +123,11 @@ enum CreditRoutes {
                     }
                     return value
                 } ?? .day
-                let report = try await client.call(LedgerAPI.consumption, ConsumptionReportRequest(
-                    billingAccountId: try account(request), groupBy: grouping, since: try query.instant("filter[since]"), until: try query.instant("filter[until]")),
-                    options: request.options)
+                let reportRequest = ConsumptionReportRequest(billingAccountId: try account(request), groupBy: grouping,
+                                                             since: try query.instant("filter[since]"), until: try query.instant("filter[until]"))
+                let report = try await QueryParameters.naming { () async throws(RPCError) in
+                    try await client.call(LedgerAPI.consumption, reportRequest, options: request.options)
+                }
                 let items = try report.rows.map { try JSONAPI.resource(type: consumptionType, id: $0.key, from: $0) }
                 return .ok(JSONAPI.document(.array(items), meta: [("groupBy", .string(report.groupBy.rawValue)), ("since", .string(RFC3339.format(report.since))),
                                                                  ("until", .string(RFC3339.format(report.until)))]))

@@ -45,7 +45,7 @@ enum UsageRoutes {
                 let summaryRequest = UsageSummaryRequest(
                     billingAccountId: try requiredAccount(query), meterCode: query["filter[meterCode]"], periodStart: try query.instant("filter[periodStart]"),
                     periodEnd: try query.instant("filter[periodEnd]"), month: query["filter[month]"])
-                let summaries = try await asQuery { () async throws(RPCError) in
+                let summaries = try await QueryParameters.naming { () async throws(RPCError) in
                     try await client.call(LedgerAPI.summary, summaryRequest, options: request.options)
                 }
                 let items = try summaries.summaries.map {
@@ -70,7 +70,7 @@ enum UsageRoutes {
                      queryParameters: [.init(name: "filter[billingAccountId]", summary: "the account (required)", schema: .string(format: "uuid"))]) { request in
                 try request.query.requireOnly(["filter[billingAccountId]"])
                 let account = try requiredAccount(request.query)
-                let limits = try await asQuery { () async throws(RPCError) in
+                let limits = try await QueryParameters.naming { () async throws(RPCError) in
                     try await client.call(LedgerAPI.accountLimits, AccountUsageLimitsRequest(billingAccountId: account), options: request.options)
                 }
                 return .ok(limitsDocument(limits))
@@ -107,16 +107,6 @@ enum UsageRoutes {
     }
 
 
-    /// A query's RPC errors name query parameters: the ledger's `month` is `filter[month]` here.
-    private static func asQuery<Value>(_ call: () async throws(RPCError) -> Value) async throws -> Value {
-        do {
-            return try await call()
-        } catch {
-            var error = error
-            if let field = error.details["field"] { error.details["field"] = "filter[\(field)]" }
-            throw error
-        }
-    }
 }
 
 /// The attributes of one usage event in `POST /usage-events` (its `id` is the client's event id).

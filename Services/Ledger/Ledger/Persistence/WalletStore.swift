@@ -410,11 +410,8 @@ private struct GrantJSON: Decodable {
 
     func grant() throws -> WalletGrant {
         WalletGrant(id: id, source: CreditSource(rawValue: source) ?? .manual, priority: priority, amount: try Credits.parse(amount),
-                    remaining: try Credits.parse(remaining), effectiveAt: Self.date(effectiveAt), expiresAt: expiresAt.map(Self.date))
-    }
-
-    static func date(_ microseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: TimeInterval(microseconds / 1_000_000)).addingTimeInterval(TimeInterval(microseconds % 1_000_000) / 1_000_000)
+                    remaining: try Credits.parse(remaining), effectiveAt: RFC3339.instant(microsecondsSince1970: effectiveAt),
+                    expiresAt: expiresAt.map(RFC3339.instant(microsecondsSince1970:)))
     }
 }
 

@@ -30,6 +30,7 @@ enum SpendingWindows {
         }
     }
 
+    /// Execution counters share the numeric counter table: one execution counts as one whole unit.
     static func rateKeys(_ limits: ExecutionRateLimits, at instant: Date, in zone: TimeZone) -> [(limit: Int, key: CounterDelta)] {
         [("MINUTE", limits.perMinute), ("HOUR", limits.perHour), ("DAY", limits.perDay)].compactMap { period, limit in
             limit.map { ($0, CounterDelta(counter: "executions", period: period, windowStart: start(of: period, containing: instant, in: zone),
