@@ -80,7 +80,7 @@ bench-usage:
 ## bench-credits: authorize+settle pairs/s and p99 through the gateway vs pgbench debits, spread and on one hot wallet (release build)
 bench-credits:
 	swift build -c release
-	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-credits)
+	$(call with_test_infra,BENCH_CREDITS_BASELINE="$$(Tests/Benchmarks/Credits/pgbench-baseline.sh)" BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-credits)
 
 ## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo (release build)
 bench-rpc:

@@ -1,73 +1,22 @@
 // `make bench-credits`: authorize + settle pairs per second through the gateway (release services, real PostgreSQL
 // and Redis) with 64 concurrent clients, and the p99 of one pair with 16, (a) spread over 1,000 wallets and (b) all on
 // one hot wallet. Baseline in the same run: pgbench with a custom script doing one debit directly (conditional UPDATE
-// + journal INSERT in a transaction) at 64 clients, spread and on one row. Reports numbers and the overspend check;
-// asserts nothing.
+// + journal INSERT in a transaction) at 64 clients, spread and on one row (`pgbench-baseline.sh`, run by the make
+// target just before). Reports numbers and the overspend check; asserts nothing.
 import BillingCore
-import BillingPostgres
 import BillingTesting
 import Foundation
-import Logging
-import PostgresNIO
 
 let environment = ProcessInfo.processInfo.environment
 let seconds = Double(environment["BENCH_CREDITS_SECONDS"] ?? "") ?? 10
 let walletCount = Int(environment["BENCH_CREDITS_WALLETS"] ?? "") ?? 1000
-let logger = {
-    var logger = Logger(label: "bench.credits")
-    logger.logLevel = .error
-    return logger
-}()
 
-/// pgbench's transactions per second for `script` at `clients`, against a fresh schema of the test database.
-nonisolated func pgbench(schema: String, script: String, clients: Int) throws -> Double {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("bench-credits-\(UUID().uuidString).sql")
-    try script.write(to: file, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: file) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["pgbench", "-n", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", String(Int(seconds)), "-f", file.path,
-                         "-h", TestEnvironment.postgresHost, "-p", String(TestEnvironment.postgresPort), "-U", "billing_testing", TestEnvironment.databaseName]
-    process.environment = environment.merging(["PGPASSWORD": "billing_testing", "PGOPTIONS": "-c search_path=\(schema)"]) { $1 }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
-          let value = Double(line.dropFirst(6).prefix { $0 != " " }) else {
-        throw TestClusterError(message: "pgbench failed: \(text.suffix(500))")
-    }
-    return value
+// The baseline ran just before, from the shell (`pgbench-baseline.sh`, called by `make bench-credits`).
+let baselineFigures = (environment["BENCH_CREDITS_BASELINE"] ?? "").split(separator: " ").compactMap { Double($0) }
+guard baselineFigures.count == 2 else {
+    throw TestClusterError(message: "BENCH_CREDITS_BASELINE must hold pgbench's two tps figures; run `make bench-credits`")
 }
-
-nonisolated func baseline() async throws -> (spread: Double, hot: Double) {
-    var result = (0.0, 0.0)
-    try await TestEnvironment.withFreshSchema("benchcredits", migrations: [], maximumConnections: 2) { database in
-        try await database.withConnection { connection in
-            for statement in [
-                "CREATE TABLE bench_wallets (id int PRIMARY KEY, balance numeric(20, 8) NOT NULL CHECK (balance >= 0))",
-                "CREATE TABLE bench_journal (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, wallet_id int NOT NULL, amount numeric(20, 8) NOT NULL, balance_after numeric(20, 8) NOT NULL, created_at timestamptz NOT NULL)",
-                "INSERT INTO bench_wallets SELECT g, 1000000000 FROM generate_series(1, \(walletCount)) g",
-            ] {
-                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
-            }
-        }
-        let debit = { (wallet: String) in """
-            \(wallet)
-            BEGIN;
-            WITH w AS (UPDATE bench_wallets SET balance = balance - 0.003 WHERE id = :aid AND balance >= 0.003 RETURNING balance)
-            INSERT INTO bench_journal (wallet_id, amount, balance_after, created_at) SELECT :aid, -0.003, balance, now() FROM w;
-            COMMIT;
-            """ }
-        result.0 = try pgbench(schema: database.schema, script: debit("\\set aid random(1, \(walletCount))"), clients: 64)
-        result.1 = try pgbench(schema: database.schema, script: debit("\\set aid 1"), clients: 64)
-    }
-    return result
-}
-let (baselineSpread, baselineHot) = try await baseline()
+let (baselineSpread, baselineHot) = (baselineFigures[0], baselineFigures[1])
 print("baseline (pgbench, 64 clients): spread \(Int(baselineSpread)) debits/s, one row \(Int(baselineHot)) debits/s")
 
 let cluster = TestCluster(environment: ["BILLING_LOG_LEVEL": "warning", "BILLING_LEDGER_DATABASE_MAX_CONNECTIONS": "32"])
