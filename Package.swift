@@ -75,7 +75,7 @@ var products: [Product] = []
 
 context("Accounts", executable: "accounts")
 context("Catalog", executable: "catalog")
-context("Subscriptions", executable: "subscriptions", migrations: false)
+context("Subscriptions", executable: "subscriptions", contracts: ["Accounts", "Catalog", "Invoicing"])
 context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"])
 context("Invoicing", executable: "invoicing", migrations: false)
 
@@ -140,6 +140,11 @@ targets += [
         dependencies: ["Ledger", "LedgerContract", "AccountsContract", "CatalogContract", "InvoicingContract", "SubscriptionsContract", "BillingEvents", "BillingTesting", "BillingCore", "BillingRPC", "BillingPostgres",
                        logging, nioCore],
         path: "Tests/LedgerTests"),
+    .testTarget(
+        name: "SubscriptionsTests",
+        dependencies: ["Subscriptions", "SubscriptionsContract", "AccountsContract", "CatalogContract", "InvoicingContract", "BillingEvents", "BillingTesting",
+                       "BillingCore", "BillingRPC", "BillingPostgres", logging],
+        path: "Tests/SubscriptionsTests"),
     .testTarget(
         name: "GatewayTests",
         dependencies: ["Gateway", "BillingTesting", "BillingCore", "BillingRPC", "BillingService", logging, hummingbird, nioCore],

@@ -52,3 +52,15 @@ public protocol RPCErrorConvertible: Error {
 extension RPCError: RPCErrorConvertible {
     public var rpcError: RPCError { self }
 }
+
+extension RPCError {
+    /// The call's answer, or nil when it answered `not_found` (the caller turns that into its own error); other failures are thrown.
+    public static func unlessNotFound<Value>(_ call: () async throws(RPCError) -> Value) async throws(RPCError) -> Value? {
+        do {
+            return try await call()
+        } catch {
+            guard error.code == .notFound else { throw error }
+            return nil
+        }
+    }
+}

@@ -88,16 +88,6 @@ struct CreditWalletRuleTests {
     }
 }
 
-/// No peer answers: the read models are seeded.
-private struct NoPeers: RPCClientTransport {
-    func unary(path: String, request: ByteBuffer, options: RPCCallOptions, retryable: Bool) async throws(RPCError) -> ByteBuffer {
-        throw RPCError(.unavailable, "no other service runs in this test (\(path))")
-    }
-
-    func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
-        throw RPCError(.unavailable, "no other service runs in this test (\(path))")
-    }
-}
 
 @Suite("Credit wallets and the events they consume, on PostgreSQL", .serialized)
 struct CreditEventTests {
@@ -105,7 +95,7 @@ struct CreditEventTests {
     func purchasesAndRenewals() async throws {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
             let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
-            let client = RPCClient(transport: NoPeers())
+            let client = RPCClient(transport: NoPeersTransport())
             let service = LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client))
             let tenant = "cw-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
             try await database.withTenant(tenant) { connection in
@@ -127,9 +117,9 @@ struct CreditEventTests {
 
             let period1 = SubscriptionSummary(id: SubscriptionID(rawValue: UUID()), billingAccountId: account.uuidString, planId: "pro", planVersion: 1,
                                               status: "ACTIVE", quantity: 1, currentPeriodStart: RFC3339.parse("2026-11-01T00:00:00Z")!,
-                                              currentPeriodEnd: RFC3339.parse("2026-12-01T00:00:00Z")!)
-            try await deliver(SubscriptionRenewed(subscription: period1, includedCredits: whole(100)))
-            try await deliver(SubscriptionRenewed(subscription: period1, includedCredits: whole(100)))
+                                              currentPeriodEnd: RFC3339.parse("2026-12-01T00:00:00Z")!, includedCredits: whole(100))
+            try await deliver(SubscriptionCreated(subscription: period1))
+            try await deliver(SubscriptionCreated(subscription: period1))
             wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400) && wallet.allowance == whole(100))
 
@@ -137,7 +127,7 @@ struct CreditEventTests {
             period2.currentPeriodStart = period1.currentPeriodEnd
             period2.currentPeriodEnd = RFC3339.parse("2027-01-01T00:00:00Z")!
             clock.set(RFC3339.parse("2026-12-01T00:00:01Z")!)
-            try await deliver(SubscriptionRenewed(subscription: period2, includedCredits: whole(100)))
+            try await deliver(SubscriptionRenewed(subscription: period2))
             wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400), "last period's 100 expired, the new 100 arrived")
             let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)

@@ -11,20 +11,10 @@ import NIOCore
 import Testing
 @testable import Ledger
 
-/// No peer answers: these tests seed the ledger's read models, so a call to another context would be a bug.
-private struct NoPeers: RPCClientTransport {
-    func unary(path: String, request: ByteBuffer, options: RPCCallOptions, retryable: Bool) async throws(RPCError) -> ByteBuffer {
-        throw RPCError(.unavailable, "no other service runs in this test (\(path))")
-    }
-
-    func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
-        throw RPCError(.unavailable, "no other service runs in this test (\(path))")
-    }
-}
 
 private func withLedger(_ body: (LedgerService) async throws -> Void) async throws {
     try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
-        let client = RPCClient(transport: NoPeers())
+        let client = RPCClient(transport: NoPeersTransport())
         try await body(LedgerService(database: database, clock: SystemClock(), accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client)))
     }
 }

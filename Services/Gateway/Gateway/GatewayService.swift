@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import JWTKit
 import Logging
+import SubscriptionsContract
 import NIOCore
 
 /// The public gateway: REST ↔ RPC, tenant JWT, permissions, idempotency keys. No domain logic.
@@ -71,6 +72,7 @@ public struct GatewayService: Sendable {
     /// Every public route.
     static func routes(clients: [String: RPCClient], trail: AuditTrail) -> [APIRoute] {
         AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + CatalogRoutes.routes(client: clients["catalog"]!)
-            + UsageRoutes.routes(client: clients["ledger"]!) + CreditRoutes.routes(client: clients["ledger"]!) + AuditRoutes.routes(trail: trail)
+            + UsageRoutes.routes(client: clients["ledger"]!) + CreditRoutes.routes(client: clients["ledger"]!)
+            + SubscriptionRoutes.routes(client: SubscriptionsClient(rpc: clients["subscriptions"]!)) + AuditRoutes.routes(trail: trail)
     }
 }

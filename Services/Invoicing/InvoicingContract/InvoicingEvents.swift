@@ -27,9 +27,12 @@ public struct InvoiceSummary: Codable, Sendable, Equatable {
     public var periodStart: Date?
     public var periodEnd: Date?
     public var dueDate: Date?
+    /// The subscription the invoice bills, when it bills one.
+    public var subscriptionId: String?
 
     public init(id: InvoiceID, billingAccountId: String, number: String?, status: String, total: Money, amountDue: Money, periodStart: Date?,
-                periodEnd: Date?, dueDate: Date?) {
+                periodEnd: Date?, dueDate: Date?, subscriptionId: String? = nil) {
+        self.subscriptionId = subscriptionId
         self.id = id
         self.billingAccountId = billingAccountId
         self.number = number
@@ -80,9 +83,12 @@ public struct InvoicePaid: IntegrationEvent {
     public var paidAt: Date
     /// Credit packages on the invoice, one grant each.
     public var creditPurchases: [InvoiceCreditPurchase]?
+    /// Paid add-ons the invoice bought; subscriptions turns them on.
+    public var addonActivations: [InvoiceAddonActivation]?
     public var subject: String { invoice.id.description }
 
-    public init(invoice: InvoiceSummary, paidAt: Date, creditPurchases: [InvoiceCreditPurchase]? = nil) {
+    public init(invoice: InvoiceSummary, paidAt: Date, creditPurchases: [InvoiceCreditPurchase]? = nil, addonActivations: [InvoiceAddonActivation]? = nil) {
+        self.addonActivations = addonActivations
         self.invoice = invoice
         self.paidAt = paidAt
         self.creditPurchases = creditPurchases
@@ -90,6 +96,26 @@ public struct InvoicePaid: IntegrationEvent {
 }
 
 /// `billing.payment.failed` (seed 000): a payment attempt failed.
+/// A paid add-on an invoice line bought (seed 000: "para pagos, você será redirecionado ao checkout").
+public struct InvoiceAddonActivation: Codable, Sendable, Equatable {
+    public var subscriptionId: String
+    public var addonId: String
+
+    public init(subscriptionId: String, addonId: String) {
+        self.subscriptionId = subscriptionId
+        self.addonId = addonId
+    }
+}
+
+/// `billing.invoice.overdue`: a PENDING invoice passed its due date unpaid (its subscription becomes PAST_DUE).
+public struct InvoiceOverdue: IntegrationEvent {
+    public static let eventType = "billing.invoice.overdue"
+    public var invoice: InvoiceSummary
+    public var subject: String { invoice.id.description }
+
+    public init(invoice: InvoiceSummary) { self.invoice = invoice }
+}
+
 public struct PaymentFailed: IntegrationEvent {
     public static let eventType = "billing.payment.failed"
     public var paymentId: PaymentID

@@ -12,7 +12,7 @@ import SubscriptionsContract
 /// carry a reference (invoice line, subscription period), so an event applied twice grants once.
 extension LedgerService {
     var creditHandlers: [String: EventHandler] {
-        [
+        let handlers: [String: EventHandler] = [
             InvoicePaid.eventType: { envelope, connection in
                 let event = try envelope.decode(InvoicePaid.self)
                 for (index, purchase) in (event.creditPurchases ?? []).enumerated() {
@@ -34,24 +34,34 @@ extension LedgerService {
                     if let pending = wallet.rechargePending, requests.contains(pending) { wallet.rechargePending = nil }
                 }
             },
-            SubscriptionRenewed.eventType: { envelope, connection in
-                let event = try envelope.decode(SubscriptionRenewed.self)
-                let subscription = event.subscription
-                guard let account = UUID(uuidString: subscription.billingAccountId) else { return }
-                let prefix = "subscription:\(subscription.id):"
-                try await wallets.endAllowances(account: account, referencePrefix: prefix, before: subscription.currentPeriodStart,
-                                                tenant: envelope.tenantid, on: connection)
-                guard event.includedCredits > .zero else { return }
-                let request = GrantCreditsRequest(billingAccountId: subscription.billingAccountId, credits: event.includedCredits, source: .monthly,
-                                                  effectiveAt: subscription.currentPeriodStart, expiresAt: subscription.currentPeriodEnd,
-                                                  reference: prefix + RFC3339.format(subscription.currentPeriodStart),
-                                                  description: "plan allowance for the period from \(RFC3339.format(subscription.currentPeriodStart))")
-                try validate(request)
-                try await handle(subscription.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
-                    _ = try await grant(request, into: &wallet, session: session, traceparent: envelope.traceparent)
-                }
-            },
         ]
+        return handlers.merging(allowanceHandlers) { first, _ in first }
+    }
+
+    /// A period beginning (at creation, at the trial end, at each renewal, at a resume) grants the plan's included credits for it, and the
+    /// previous period's allowance ends. The grant's reference is the period start, so a redelivered event grants once.
+    private var allowanceHandlers: [String: EventHandler] {
+        let periodStarts: [any SubscriptionEvent.Type] = [SubscriptionCreated.self, SubscriptionTrialEnded.self, SubscriptionRenewed.self, SubscriptionResumed.self]
+        return Dictionary(uniqueKeysWithValues: periodStarts.map { type in (type.eventType, allowanceHandler(type)) })
+    }
+
+    private func allowanceHandler<Event: SubscriptionEvent>(_ type: Event.Type) -> EventHandler {
+        { envelope, connection in
+            let subscription = try envelope.decode(Event.self).subscription
+            guard let account = UUID(uuidString: subscription.billingAccountId) else { return }
+            let prefix = "subscription:\(subscription.id):"
+            try await wallets.endAllowances(account: account, referencePrefix: prefix, before: subscription.currentPeriodStart,
+                                            tenant: envelope.tenantid, on: connection)
+            guard subscription.includedCredits > .zero, ["TRIAL", "ACTIVE", "PAST_DUE"].contains(subscription.status) else { return }
+            let request = GrantCreditsRequest(billingAccountId: subscription.billingAccountId, credits: subscription.includedCredits, source: .monthly,
+                                              effectiveAt: subscription.currentPeriodStart, expiresAt: subscription.currentPeriodEnd,
+                                              reference: prefix + RFC3339.format(subscription.currentPeriodStart),
+                                              description: "plan allowance for the period from \(RFC3339.format(subscription.currentPeriodStart))")
+            try validate(request)
+            try await handle(subscription.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
+                _ = try await grant(request, into: &wallet, session: session, traceparent: envelope.traceparent)
+            }
+        }
     }
 
     /// Runs `body` on a wallet inside the consumer's transaction; an account the ledger does not know yet is learned first.

@@ -241,7 +241,7 @@ extension LedgerService {
         }
         if let recharge = settings.autoRecharge {
             if recharge.threshold.isNegative { throw LedgerError.invalid("autoRecharge/threshold", "threshold must not be negative") }
-            let package = try await ReferenceResolver.unlessNotFound { () async throws(RPCError) in
+            let package = try await RPCError.unlessNotFound { () async throws(RPCError) in
                 try await catalog.call(CatalogAPI.creditPackages.getByCode, GetItemByCodeRequest(code: recharge.packageCode), options: Self.outgoing(context))
             }
             guard package != nil else { throw LedgerError.packageNotFound(recharge.packageCode) }

@@ -32,7 +32,7 @@ final class ModelRateCache: Sendable {
         if let entry = entries.withLock({ $0[key] }), now.timeIntervalSince(entry.fetchedAt) < Self.lifetime, now >= entry.fetchedAt {
             return (entry.rate, entry.version)
         }
-        guard let item = try await ReferenceResolver.unlessNotFound({ () async throws(RPCError) in
+        guard let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
             try await catalog.aiModel(modelId: model, options: options)
         }) else { throw LedgerError.modelNotFound(model) }
         guard item.status != .archived else { throw LedgerError.modelArchived(model) }

@@ -35,7 +35,7 @@ final class ReferenceResolver: Sendable {
         let stored = try await database.withTenant(tenant) { try await directory.meters(codes: missing, tenant: tenant, on: $0) }
         var fetched: [MeterDefinition] = []
         for code in Set(missing).subtracting(stored.map(\.code)) where (1...64).contains(code.count) {
-            if let item = try await Self.unlessNotFound({ () async throws(RPCError) in try await catalog.meter(code: code, options: options) }) {
+            if let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await catalog.meter(code: code, options: options) }) {
                 fetched.append(MeterDefinition(item))
             }
         }
@@ -63,7 +63,7 @@ final class ReferenceResolver: Sendable {
     func learnAccounts(_ ids: Set<UUID>, tenant: String, options: RPCCallOptions) async throws {
         var fetched: [LedgerAccount] = []
         for id in ids {
-            if let account = try await Self.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: id), options: options) }) {
+            if let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: id), options: options) }) {
                 fetched.append(LedgerAccount(account))
             }
         }
@@ -81,16 +81,6 @@ final class ReferenceResolver: Sendable {
         try await learnAccounts([id], tenant: tenant, options: options)
         guard let account = try await read() else { throw LedgerError.accountNotFound(text) }
         return account
-    }
-
-    /// The call's answer, or nil when the other context says it does not exist.
-    static func unlessNotFound<Value>(_ call: () async throws(RPCError) -> Value) async throws(RPCError) -> Value? {
-        do {
-            return try await call()
-        } catch {
-            guard error.code == .notFound else { throw error }
-            return nil
-        }
     }
 
     private static func key(_ tenant: String, _ code: String) -> String { tenant + "\u{1}" + code }

@@ -77,7 +77,10 @@ public enum LedgerAPI: RPCServiceDescription {
             ("billing.account.closed", "same: a closed account's usage events are refused"),
             ("billing.invoice.paid", "grants the credit packages on the invoice, once per invoice line"),
             ("billing.payment.failed", "ends a pending auto-recharge, so a later fall below the threshold asks again"),
+            ("billing.subscription.created", "grants the first period's (or the trial's) included credits"),
+            ("billing.subscription.trial_ended", "grants the first paid period's included credits and expires the trial's"),
             ("billing.subscription.renewed", "grants the period's included credits and expires the previous period's allowance"),
+            ("billing.subscription.resumed", "grants the included credits of the period that starts at the resume"),
         ]
     }
 

@@ -20,9 +20,17 @@ public struct SubscriptionSummary: Codable, Sendable, Equatable {
     public var quantity: Int
     public var currentPeriodStart: Date
     public var currentPeriodEnd: Date
+    /// The plan's AI credits for the current period; the ledger grants them when a period starts.
+    public var includedCredits: Credits
+    /// The plan's price per period and unit.
+    public var unitPrice: Money?
+    public var trialEnd: Date?
+    public var cancelAtPeriodEnd: Bool
+    public var testClockId: String?
 
     public init(id: SubscriptionID, billingAccountId: String, planId: String, planVersion: Int, status: String, quantity: Int,
-                currentPeriodStart: Date, currentPeriodEnd: Date) {
+                currentPeriodStart: Date, currentPeriodEnd: Date, includedCredits: Credits = .zero, unitPrice: Money? = nil, trialEnd: Date? = nil,
+                cancelAtPeriodEnd: Bool = false, testClockId: String? = nil) {
         self.id = id
         self.billingAccountId = billingAccountId
         self.planId = planId
@@ -31,45 +39,134 @@ public struct SubscriptionSummary: Codable, Sendable, Equatable {
         self.quantity = quantity
         self.currentPeriodStart = currentPeriodStart
         self.currentPeriodEnd = currentPeriodEnd
+        self.includedCredits = includedCredits
+        self.unitPrice = unitPrice
+        self.trialEnd = trialEnd
+        self.cancelAtPeriodEnd = cancelAtPeriodEnd
+        self.testClockId = testClockId
     }
 }
 
-/// `billing.subscription.created` (seed 001).
-public struct SubscriptionCreated: IntegrationEvent {
+/// Events whose payload is the subscription as it is after the change.
+public protocol SubscriptionEvent: IntegrationEvent {
+    var subscription: SubscriptionSummary { get }
+    init(subscription: SubscriptionSummary)
+}
+
+extension SubscriptionEvent {
+    public var subject: String { subscription.id.description }
+}
+
+/// `billing.subscription.created` (seed 001); its first period (the trial, when there is one) starts at `currentPeriodStart`.
+public struct SubscriptionCreated: SubscriptionEvent {
     public static let eventType = "billing.subscription.created"
     public var subscription: SubscriptionSummary
-    public var subject: String { subscription.id.description }
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
 }
 
-/// `billing.subscription.activated` (seed 001): it became ACTIVE (after a trial, or paid again).
-public struct SubscriptionActivated: IntegrationEvent {
+/// `billing.subscription.activated` (seed 001): it became ACTIVE (created without a trial, after a trial, or paid again).
+public struct SubscriptionActivated: SubscriptionEvent {
     public static let eventType = "billing.subscription.activated"
     public var subscription: SubscriptionSummary
-    public var subject: String { subscription.id.description }
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
 }
 
-/// `billing.subscription.paused` (seed 001).
-public struct SubscriptionPaused: IntegrationEvent {
+/// `billing.subscription.trial_ended`: the trial is over and the first paid period starts at `currentPeriodStart`.
+public struct SubscriptionTrialEnded: SubscriptionEvent {
+    public static let eventType = "billing.subscription.trial_ended"
+    public var subscription: SubscriptionSummary
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
+}
+
+/// `billing.subscription.renewed`: one period ended and the next began (invoicing drafts its invoice; the ledger grants its credits and
+/// lets the previous allowance expire).
+public struct SubscriptionRenewed: SubscriptionEvent {
+    public static let eventType = "billing.subscription.renewed"
+    public var subscription: SubscriptionSummary
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
+}
+
+/// `billing.subscription.paused` (seed 001): no renewals until resumed.
+public struct SubscriptionPaused: SubscriptionEvent {
     public static let eventType = "billing.subscription.paused"
     public var subscription: SubscriptionSummary
-    public var subject: String { subscription.id.description }
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
+}
+
+/// `billing.subscription.resumed`: ACTIVE again; a new period starts at the resume.
+public struct SubscriptionResumed: SubscriptionEvent {
+    public static let eventType = "billing.subscription.resumed"
+    public var subscription: SubscriptionSummary
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
 }
 
 /// `billing.subscription.canceled` (seed 001), with the reason given (seed 000: reasons are recorded).
 public struct SubscriptionCanceled: IntegrationEvent {
     public static let eventType = "billing.subscription.canceled"
     public var subscription: SubscriptionSummary
-    /// Whether it ends now or at the end of the current period.
+    /// Whether it ends at the end of the current period (it keeps working until then) or ended now.
     public var atPeriodEnd: Bool
     public var reason: String?
     public var subject: String { subscription.id.description }
+
+    public init(subscription: SubscriptionSummary, atPeriodEnd: Bool, reason: String?) {
+        self.subscription = subscription
+        self.atPeriodEnd = atPeriodEnd
+        self.reason = reason
+    }
 }
 
 /// `billing.subscription.reactivated` (seed 000): a cancellation undone before the period ended.
-public struct SubscriptionReactivated: IntegrationEvent {
+public struct SubscriptionReactivated: SubscriptionEvent {
     public static let eventType = "billing.subscription.reactivated"
     public var subscription: SubscriptionSummary
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
+}
+
+/// `billing.subscription.expired`: canceled at period end, and that end came.
+public struct SubscriptionExpired: SubscriptionEvent {
+    public static let eventType = "billing.subscription.expired"
+    public var subscription: SubscriptionSummary
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
+}
+
+/// `billing.subscription.past_due`: an invoice of it is overdue (seed 000 "Atrasada": access may be restricted).
+public struct SubscriptionPastDue: SubscriptionEvent {
+    public static let eventType = "billing.subscription.past_due"
+    public var subscription: SubscriptionSummary
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
+}
+
+/// `billing.subscription.plan_changed`: effective now (with proration lines for the next invoice) or at a period end.
+public struct SubscriptionPlanChanged: IntegrationEvent {
+    public static let eventType = "billing.subscription.plan_changed"
+    public var subscription: SubscriptionSummary
+    public var previousPlanId: String
+    public var previousPlanVersion: Int
+    public var prorationLines: [ProrationLine]
     public var subject: String { subscription.id.description }
+
+    public init(subscription: SubscriptionSummary, previousPlanId: String, previousPlanVersion: Int, prorationLines: [ProrationLine]) {
+        self.subscription = subscription
+        self.previousPlanId = previousPlanId
+        self.previousPlanVersion = previousPlanVersion
+        self.prorationLines = prorationLines
+    }
+}
+
+/// `billing.subscription.quantity_changed`: effective now (with proration lines) or at a period end.
+public struct SubscriptionQuantityChanged: IntegrationEvent {
+    public static let eventType = "billing.subscription.quantity_changed"
+    public var subscription: SubscriptionSummary
+    public var previousQuantity: Int
+    public var prorationLines: [ProrationLine]
+    public var subject: String { subscription.id.description }
+
+    public init(subscription: SubscriptionSummary, previousQuantity: Int, prorationLines: [ProrationLine]) {
+        self.subscription = subscription
+        self.previousQuantity = previousQuantity
+        self.prorationLines = prorationLines
+    }
 }
 
 /// `billing.addon.activated` (seed 000): the add-on's feature flag is on.
@@ -81,9 +178,17 @@ public struct AddonActivated: IntegrationEvent {
     public var addonCode: String
     public var featureFlag: String
     public var subject: String { subscriptionId.description }
+
+    public init(subscriptionId: SubscriptionID, billingAccountId: String, addonId: String, addonCode: String, featureFlag: String) {
+        self.subscriptionId = subscriptionId
+        self.billingAccountId = billingAccountId
+        self.addonId = addonId
+        self.addonCode = addonCode
+        self.featureFlag = featureFlag
+    }
 }
 
-/// `billing.addon.canceled` (seed 000): the add-on's feature flag is off (now or at period end).
+/// `billing.addon.canceled` (seed 000): the add-on's feature flag is off (now), or will be at period end.
 public struct AddonCanceled: IntegrationEvent {
     public static let eventType = "billing.addon.canceled"
     public var subscriptionId: SubscriptionID
@@ -93,19 +198,13 @@ public struct AddonCanceled: IntegrationEvent {
     public var featureFlag: String
     public var atPeriodEnd: Bool
     public var subject: String { subscriptionId.description }
-}
 
-/// `billing.subscription.renewed`: a billing period began (the first one included); the ledger grants the plan's monthly
-/// credits for it and lets the previous period's allowance expire (seeds 000, 003).
-public struct SubscriptionRenewed: IntegrationEvent {
-    public static let eventType = "billing.subscription.renewed"
-    public var subscription: SubscriptionSummary
-    /// The plan's included AI credits for this period (times quantity where the plan says so).
-    public var includedCredits: Credits
-    public var subject: String { subscription.id.description }
-
-    public init(subscription: SubscriptionSummary, includedCredits: Credits) {
-        self.subscription = subscription
-        self.includedCredits = includedCredits
+    public init(subscriptionId: SubscriptionID, billingAccountId: String, addonId: String, addonCode: String, featureFlag: String, atPeriodEnd: Bool) {
+        self.subscriptionId = subscriptionId
+        self.billingAccountId = billingAccountId
+        self.addonId = addonId
+        self.addonCode = addonCode
+        self.featureFlag = featureFlag
+        self.atPeriodEnd = atPeriodEnd
     }
 }

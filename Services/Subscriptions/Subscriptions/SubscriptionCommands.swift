@@ -1,0 +1,326 @@
+import AccountsContract
+import BillingCore
+import BillingRPC
+import CatalogContract
+import Foundation
+import PostgresNIO
+import SubscriptionsContract
+
+/// The requests that create and change subscriptions.
+extension SubscriptionsService {
+    static let maximumQuantity = 100_000
+
+    func create(_ request: CreateSubscriptionRequest, context: RPCServerContext) async throws -> Subscription {
+        guard let accountID = UUID(uuidString: request.billingAccountId) else {
+            throw SubscriptionsError.invalid("billingAccountId", "billingAccountId must be a UUID")
+        }
+        let quantity = request.quantity ?? 1
+        guard (1...Self.maximumQuantity).contains(quantity) else { throw SubscriptionsError.invalid("quantity", "quantity must be between 1 and 100000") }
+        if let days = request.trialDays, !(0...730).contains(days) { throw SubscriptionsError.invalid("trialDays", "trialDays must be between 0 and 730") }
+        if let clockID = request.testClockId, UUID(uuidString: clockID) == nil { throw SubscriptionsError.invalid("testClockId", "testClockId must be a UUID") }
+        let plan = try await subscribedPlan(request.planId, context: context)
+        let options = Self.outgoing(context)
+        guard let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+            try await accounts.get(AccountID(rawValue: accountID), options: options)
+        }) else {
+            throw SubscriptionsError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")
+        }
+        guard account.status == .active else {
+            throw SubscriptionsError.conflict("billing account is \(account.status.rawValue); only an ACTIVE account can subscribe", reason: "ACCOUNT_NOT_ACTIVE",
+                                              field: "billingAccountId")
+        }
+        guard account.currency == plan.currency else {
+            throw SubscriptionsError.invalid("planId", "the plan is priced in \(plan.currency) and the account pays in \(account.currency)", reason: "CURRENCY_MISMATCH")
+        }
+        let tenant = context.tenant
+        return try await database.idempotent(tenant: tenant, operation: SubscriptionsAPI.create.name, key: context.metadata.idempotencyKey,
+                                             request: request) { connection in
+            let now = try await now(clockID: request.testClockId, tenant: tenant, on: connection)
+            let start = request.startDate.map(RFC3339.truncatedToMicroseconds) ?? now
+            guard start >= now.addingTimeInterval(-86_400), start <= now.addingTimeInterval(366 * 86_400) else {
+                throw SubscriptionsError.invalid("startDate", "startDate must be between one day ago and one year from now")
+            }
+            var subscription = SubscriptionFactory.make(id: .generate(at: now), account: account, plan: plan, quantity: quantity,
+                                                        trialDays: request.trialDays ?? plan.trialDays, start: start, testClockId: request.testClockId?.lowercased(), now: now)
+            var events = [TimedEvent(at: now, event: SubscriptionCreated(subscription: subscription.summary))]
+            if subscription.status == .active { events.append(TimedEvent(at: now, event: SubscriptionActivated(subscription: subscription.summary))) }
+            events += timeline.advance(&subscription, until: now)
+            try await store.insert(subscription, nextAction: timeline.nextAction(subscription), tenant: tenant, on: connection)
+            try await publish(events, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
+            return subscription
+        }
+    }
+
+    func get(_ id: SubscriptionID, tenant: String) async throws -> Subscription {
+        try await database.withTenant(tenant) { connection in
+            guard let subscription = try await store.find(id, tenant: tenant, on: connection) else { throw SubscriptionsError.notFound(id) }
+            return subscription
+        }
+    }
+
+    func list(_ request: ListSubscriptionsRequest, tenant: String) async throws -> SubscriptionPage {
+        guard (1...100).contains(request.pageSize) else {
+            throw SubscriptionsError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
+        }
+        var account: UUID?
+        if let text = request.billingAccountId {
+            guard let id = UUID(uuidString: text) else { throw SubscriptionsError.invalid("filter[billingAccountId]", "billingAccountId must be a UUID") }
+            account = id
+        }
+        return try await database.withTenant(tenant) { connection in
+            try await store.list(request, account: account, tenant: tenant, on: connection)
+        }
+    }
+
+    func cancel(_ request: CancelSubscriptionRequest, context: RPCServerContext) async throws -> Subscription {
+        if let reason = request.reason, reason.count > 500 { throw SubscriptionsError.invalid("reason", "reason must have at most 500 characters") }
+        return try await mutate(request.id, context: context) { subscription, now, _ in
+            if request.atPeriodEnd {
+                _ = try SubscriptionLifecycle.next(from: subscription.status, .scheduleCancel)
+                guard !subscription.cancelAtPeriodEnd else { return (subscription, []) }
+                subscription.cancelAtPeriodEnd = true
+                subscription.canceledAt = now
+                subscription.cancelReason = request.reason
+                subscription.updatedAt = now
+                return (subscription, [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: true, reason: request.reason))])
+            }
+            subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .cancelNow)
+            subscription.cancelAtPeriodEnd = false
+            subscription.canceledAt = now
+            subscription.endedAt = now
+            subscription.cancelReason = request.reason
+            subscription.updatedAt = now
+            let addons = timeline.endAddons(&subscription, at: now)
+            return (subscription, [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: false, reason: request.reason))]
+                        + addons)
+        }
+    }
+
+    func reactivate(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
+        try await mutate(id, context: context) { subscription, now, _ in
+            let next = try SubscriptionLifecycle.next(from: subscription.status, .reactivate)
+            var events: [TimedEvent] = []
+            if subscription.status == .canceled {
+                // Only a cancellation asked for, inside the period it was made in; one for non-payment needs the payment.
+                guard subscription.pastDueSince == nil, now < subscription.currentPeriodEnd, let ended = subscription.endedAt else {
+                    throw SubscriptionsError.conflict("the period this subscription was canceled in is over (or it was canceled for non-payment); create a new subscription",
+                                                      reason: "REACTIVATION_WINDOW_CLOSED")
+                }
+                for index in subscription.addons.indices where subscription.addons[index].canceledAt == ended && subscription.addons[index].activatedAt != nil {
+                    subscription.addons[index].status = .active
+                    subscription.addons[index].canceledAt = nil
+                    let addon = subscription.addons[index]
+                    events.append(TimedEvent(at: now, event: AddonActivated(subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
+                                                                             addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag)))
+                }
+                subscription.endedAt = nil
+            } else if !subscription.cancelAtPeriodEnd {
+                throw SubscriptionsError.conflict("subscription is \(subscription.status.rawValue) and not canceled; nothing to reactivate", reason: "NOT_CANCELED")
+            }
+            subscription.status = next
+            subscription.cancelAtPeriodEnd = false
+            subscription.canceledAt = nil
+            subscription.cancelReason = nil
+            subscription.updatedAt = now
+            return (subscription, [TimedEvent(at: now, event: SubscriptionReactivated(subscription: subscription.summary))] + events)
+        }
+    }
+
+    func pause(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
+        try await mutate(id, context: context) { subscription, now, _ in
+            subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .pause)
+            subscription.pausedAt = now
+            subscription.updatedAt = now
+            return (subscription, [TimedEvent(at: now, event: SubscriptionPaused(subscription: subscription.summary))])
+        }
+    }
+
+    func resume(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
+        try await mutate(id, context: context) { subscription, now, _ in
+            subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .resume)
+            subscription.pausedAt = nil
+            subscription.trialEnd = subscription.trialEnd.map { min($0, now) }
+            subscription.billingAnchor = now
+            let period = PeriodMath.calculator(for: subscription).period(0)
+            subscription.currentPeriodStart = period.start
+            subscription.currentPeriodEnd = period.end
+            subscription.updatedAt = now
+            return (subscription, [TimedEvent(at: now, event: SubscriptionResumed(subscription: subscription.summary))])
+        }
+    }
+
+    func changeQuantity(_ request: ChangeQuantityRequest, context: RPCServerContext) async throws -> SubscriptionChange {
+        guard (1...Self.maximumQuantity).contains(request.quantity) else { throw SubscriptionsError.invalid("quantity", "quantity must be between 1 and 100000") }
+        return try await mutate(request.id, context: context) { subscription, now, _ in
+            _ = try SubscriptionLifecycle.next(from: subscription.status, .change)
+            let previous = subscription.quantity
+            let plan = subscription.plan
+            let terms = { (quantity: Int) in Proration.Terms(description: "\(quantity) × \(plan.name)", unitPrice: plan.unitPrice, quantity: quantity) }
+            if request.quantity < previous && subscription.status != .trial {
+                subscription.scheduledChange = ScheduledChange(plan: subscription.scheduledChange?.plan, quantity: request.quantity,
+                                                               effectiveAt: subscription.currentPeriodEnd)
+                subscription.updatedAt = now
+                return (SubscriptionChange(subscription: subscription, effective: "PERIOD_END", effectiveAt: subscription.currentPeriodEnd, prorationLines: [],
+                                           prorationTotal: nil, preview: false), [])
+            }
+            if var scheduled = subscription.scheduledChange {
+                scheduled.quantity = nil
+                subscription.scheduledChange = scheduled.plan == nil ? nil : scheduled
+            }
+            guard request.quantity != previous else {
+                return (SubscriptionChange(subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: [], prorationTotal: nil, preview: false), [])
+            }
+            let lines = subscription.status == .trial ? [] : try Proration.lines(
+                from: terms(previous), to: terms(request.quantity), currency: subscription.plan.currency,
+                period: TimeSpan(start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd), at: now)
+            subscription.quantity = request.quantity
+            subscription.updatedAt = now
+            let change = SubscriptionChange(subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: lines,
+                                            prorationTotal: Proration.total(lines, currency: subscription.plan.currency), preview: false)
+            return (change, [TimedEvent(at: now, event: SubscriptionQuantityChanged(subscription: subscription.summary, previousQuantity: previous, prorationLines: lines))])
+        }
+    }
+
+    func changePlan(_ request: ChangePlanRequest, context: RPCServerContext) async throws -> SubscriptionChange {
+        let plan = try await subscribedPlan(request.planId, context: context)
+        let tenant = context.tenant
+        let apply = { (subscription: inout Subscription, now: Date) throws(SubscriptionsError) -> (SubscriptionChange, [TimedEvent]) in
+            _ = try SubscriptionLifecycle.next(from: subscription.status, .change)
+            let current = subscription.plan
+            guard plan.planId != current.planId || plan.planVersion != current.planVersion else {
+                throw .invalid("planId", "the subscription is already on this plan version", reason: "SAME_PLAN")
+            }
+            guard plan.currency == current.currency, plan.billingInterval == current.billingInterval, plan.billingCycleType == current.billingCycleType else {
+                throw .invalid("planId", "a plan change keeps the currency (\(current.currency)), billing interval (\(current.billingInterval.rawValue)) and cycle type (\(current.billingCycleType.rawValue)); cancel and subscribe again to change them",
+                               reason: "INCOMPATIBLE_PLAN")
+            }
+            let upgrade = plan.unitPrice >= current.unitPrice
+            if !upgrade && subscription.status != .trial {
+                subscription.scheduledChange = ScheduledChange(plan: plan, quantity: subscription.scheduledChange?.quantity, effectiveAt: subscription.currentPeriodEnd)
+                subscription.updatedAt = now
+                return (SubscriptionChange(subscription: subscription, effective: "PERIOD_END", effectiveAt: subscription.currentPeriodEnd, prorationLines: [],
+                                           prorationTotal: nil, preview: request.preview), [])
+            }
+            let lines = subscription.status == .trial ? [] : try Proration.lines(
+                from: .init(description: current.name, unitPrice: current.unitPrice, quantity: subscription.quantity),
+                to: .init(description: plan.name, unitPrice: plan.unitPrice, quantity: subscription.quantity), currency: plan.currency,
+                period: TimeSpan(start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd), at: now)
+            subscription.plan = plan
+            subscription.planId = plan.planId
+            subscription.planVersion = plan.planVersion
+            if var scheduled = subscription.scheduledChange {
+                scheduled.plan = nil
+                subscription.scheduledChange = scheduled.quantity == nil ? nil : scheduled
+            }
+            subscription.updatedAt = now
+            let change = SubscriptionChange(subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: lines,
+                                            prorationTotal: Proration.total(lines, currency: plan.currency), preview: request.preview)
+            return (change, [TimedEvent(at: now, event: SubscriptionPlanChanged(subscription: subscription.summary, previousPlanId: current.planId,
+                                                                                 previousPlanVersion: current.planVersion, prorationLines: lines))])
+        }
+        guard request.preview else { return try await mutate(request.id, context: context) { subscription, now, _ in try apply(&subscription, now) } }
+        return try await database.withTenant(tenant) { connection in
+            guard var subscription = try await store.find(request.id, tenant: tenant, on: connection) else { throw SubscriptionsError.notFound(request.id) }
+            let now = try await now(clockID: subscription.testClockId, tenant: tenant, on: connection)
+            _ = timeline.advance(&subscription, until: now)
+            return try apply(&subscription, now).0
+        }
+    }
+
+    func activateAddon(_ request: AddonRequest, context: RPCServerContext) async throws -> Subscription {
+        guard let addonID = UUID(uuidString: request.addonId) else { throw SubscriptionsError.invalid("addonId", "addonId must be a UUID") }
+        let options = Self.outgoing(context)
+        guard let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+            try await catalog.call(CatalogAPI.addons.get, GetItemRequest(id: CatalogItemID(rawValue: addonID)), options: options)
+        }) else {
+            throw SubscriptionsError.invalid("addonId", "add-on \(request.addonId) not found", reason: "ADDON_NOT_FOUND")
+        }
+        guard item.status == .active else { throw SubscriptionsError.conflict("add-on \(request.addonId) is archived", reason: "ADDON_ARCHIVED", field: "addonId") }
+        return try await mutate(request.id, context: context) { subscription, now, _ in
+            _ = try SubscriptionLifecycle.next(from: subscription.status, .change)
+            guard item.attributes.currency == subscription.plan.currency else {
+                throw SubscriptionsError.invalid("addonId", "the add-on is priced in \(item.attributes.currency), the subscription in \(subscription.plan.currency)",
+                                                 reason: "CURRENCY_MISMATCH")
+            }
+            let id = item.id.description
+            if let existing = subscription.addons.first(where: { $0.addonId == id && $0.status != .canceled }) {
+                throw SubscriptionsError.conflict("add-on \(existing.code) is already \(existing.status.rawValue) on this subscription", reason: "ADDON_ALREADY_ACTIVE",
+                                                  field: "addonId")
+            }
+            let free = item.attributes.price.isZero
+            let addon = SubscriptionAddon(addonId: id, addonVersion: item.version, code: item.attributes.code, name: item.attributes.name,
+                                          featureFlag: item.attributes.featureFlag, price: item.attributes.price, status: free ? .active : .pending,
+                                          cancelAtPeriodEnd: false, activatedAt: free ? now : nil, canceledAt: nil, createdAt: now)
+            subscription.addons.removeAll { $0.addonId == id }
+            subscription.addons.append(addon)
+            subscription.updatedAt = now
+            guard free else { return (subscription, []) }
+            return (subscription, [TimedEvent(at: now, event: AddonActivated(subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
+                                                                              addonId: id, addonCode: addon.code, featureFlag: addon.featureFlag))])
+        }
+    }
+
+    func cancelAddon(_ request: AddonRequest, context: RPCServerContext) async throws -> Subscription {
+        try await mutate(request.id, context: context) { subscription, now, _ in
+            guard let index = subscription.addons.firstIndex(where: { $0.addonId == request.addonId.lowercased() && $0.status != .canceled }) else {
+                throw SubscriptionsError.addonNotOnSubscription(request.addonId)
+            }
+            let addon = subscription.addons[index]
+            if request.atPeriodEnd ?? true, addon.status == .active {
+                subscription.addons[index].cancelAtPeriodEnd = true
+                subscription.updatedAt = now
+                return (subscription, [])
+            }
+            subscription.addons[index].status = .canceled
+            subscription.addons[index].canceledAt = now
+            subscription.updatedAt = now
+            guard addon.status == .active else { return (subscription, []) }
+            return (subscription, [TimedEvent(at: now, event: AddonCanceled(subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
+                                                                             addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
+                                                                             atPeriodEnd: false))])
+        }
+    }
+
+    /// The plan's current version, as a subscription keeps it.
+    func subscribedPlan(_ planId: String, context: RPCServerContext) async throws -> SubscribedPlan {
+        guard let id = UUID(uuidString: planId) else { throw SubscriptionsError.invalid("planId", "planId must be a UUID") }
+        let options = Self.outgoing(context)
+        guard let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+            try await catalog.plan(CatalogItemID(rawValue: id), options: options)
+        }) else {
+            throw SubscriptionsError.invalid("planId", "plan \(planId) not found", reason: "PLAN_NOT_FOUND")
+        }
+        guard item.status == .active else { throw SubscriptionsError.conflict("plan \(planId) is archived", reason: "PLAN_ARCHIVED", field: "planId") }
+        let attributes = item.attributes
+        return SubscribedPlan(planId: item.id.description, planVersion: item.version, name: attributes.name, billingInterval: attributes.billingInterval,
+                              billingCycleType: attributes.billingCycleType, unitPrice: attributes.basePrice, currency: attributes.currency,
+                              trialDays: attributes.trialDays ?? 0,
+                              includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
+                              limits: (attributes.limits ?? []).map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement.rawValue) })
+    }
+}
+
+/// A new subscription's first state.
+enum SubscriptionFactory {
+    static func make(id: SubscriptionID, account: BillingAccount, plan: SubscribedPlan, quantity: Int, trialDays: Int, start: Date,
+                     testClockId: String?, now: Date) -> Subscription {
+        let zone = PeriodMath.timeZone(account.timezone)
+        var subscription = Subscription(
+            id: id, billingAccountId: account.id.description, plan: plan, status: trialDays > 0 ? .trial : .active, quantity: quantity,
+            timezone: account.timezone, startDate: start, trialStart: nil, trialEnd: nil, billingAnchor: start, currentPeriodStart: start,
+            currentPeriodEnd: start, cancelAtPeriodEnd: false, canceledAt: nil, cancelReason: nil, endedAt: nil, pausedAt: nil, pastDueSince: nil,
+            scheduledChange: nil, addons: [], testClockId: testClockId, createdAt: now, updatedAt: now)
+        if trialDays > 0 {
+            let end = PeriodMath.trialEnd(start: start, days: trialDays, timeZone: zone)
+            subscription.trialStart = start
+            subscription.trialEnd = end
+            subscription.billingAnchor = end
+            subscription.currentPeriodEnd = end
+        } else {
+            let first = PeriodMath.calculator(for: subscription).period(0)
+            subscription.currentPeriodStart = first.start
+            subscription.currentPeriodEnd = first.end
+        }
+        return subscription
+    }
+}

@@ -1,0 +1,45 @@
+import BillingCore
+import BillingRPC
+import Foundation
+import SubscriptionsContract
+
+/// Entitlements: what subscriptions grant now.
+extension SubscriptionsService {
+    func entitlements(_ request: EntitlementsRequest, tenant: String) async throws -> Entitlements {
+        try await database.withTenant(tenant) { connection in
+            if let id = request.subscriptionId {
+                guard let subscription = try await store.find(id, tenant: tenant, on: connection) else { throw SubscriptionsError.notFound(id) }
+                let now = try await now(clockID: subscription.testClockId, tenant: tenant, on: connection)
+                return Self.entitlements(of: [subscription], account: subscription.billingAccountId, at: now)
+            }
+            guard let text = request.billingAccountId, let account = UUID(uuidString: text) else {
+                throw SubscriptionsError.invalid("billingAccountId", "name a subscriptionId or a billingAccountId (a UUID)")
+            }
+            let subscriptions = try await store.open(account: account, tenant: tenant, on: connection)
+            // Subscriptions on a test clock live on its time; the others on the service's.
+            var clocked: [(Subscription, Date)] = []
+            for subscription in subscriptions {
+                clocked.append((subscription, try await now(clockID: subscription.testClockId, tenant: tenant, on: connection)))
+            }
+            return Self.entitlements(of: clocked.filter { $0.0.startDate <= $0.1 }.map(\.0), account: text.lowercased(), at: clock.now())
+        }
+    }
+
+    /// Live subscriptions (TRIAL, ACTIVE, PAST_DUE and started) grant their plan's features and limits and their active add-ons' flags;
+    /// where two grant the same resource, the larger limit wins.
+    static func entitlements(of subscriptions: [Subscription], account: String, at now: Date) -> Entitlements {
+        let live = subscriptions.filter { [.trial, .active, .pastDue].contains($0.status) && $0.startDate <= now }
+        var features = Set<String>()
+        var limits: [String: SubscriptionLimit] = [:]
+        var credits = Credits.zero
+        for subscription in live {
+            features.formUnion(subscription.plan.features)
+            features.formUnion(subscription.addons.filter { $0.status == .active }.map(\.featureFlag))
+            for limit in subscription.plan.limits where (limits[limit.resource]?.limit ?? -1) < limit.limit { limits[limit.resource] = limit }
+            credits = (try? credits.adding(subscription.plan.includedCredits)) ?? credits
+        }
+        return Entitlements(billingAccountId: account, subscriptionIds: live.map(\.id.description), active: !live.isEmpty,
+                            restricted: live.contains { $0.status == .pastDue }, features: features.sorted(),
+                            limits: limits.values.sorted { $0.resource < $1.resource }, includedCredits: credits)
+    }
+}

@@ -1,0 +1,207 @@
+import BillingCore
+import Foundation
+
+/// `POST /subscriptions` (seed 001 step 3: `billingAccountId`, `planId`, `quantity`).
+public struct CreateSubscriptionRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var planId: String
+    /// Default 1; 1 to 100,000.
+    public var quantity: Int?
+    /// Overrides the plan's trialDays (0 = no trial); 0 to 730.
+    public var trialDays: Int?
+    /// Now when absent; may be in the future (the first period starts then), not more than 1 day in the past.
+    public var startDate: Date?
+    /// Puts the subscription on a test clock: its time is the clock's.
+    public var testClockId: String?
+
+    public init(billingAccountId: String, planId: String, quantity: Int? = nil, trialDays: Int? = nil, startDate: Date? = nil, testClockId: String? = nil) {
+        self.billingAccountId = billingAccountId
+        self.planId = planId
+        self.quantity = quantity
+        self.trialDays = trialDays
+        self.startDate = startDate
+        self.testClockId = testClockId
+    }
+}
+
+public struct SubscriptionRequest: Codable, Sendable, Equatable {
+    public var id: SubscriptionID
+    public init(id: SubscriptionID) { self.id = id }
+}
+
+/// One page of subscriptions, oldest first.
+public struct ListSubscriptionsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String?
+    public var status: SubscriptionStatus?
+    public var pageSize: Int
+    public var after: SubscriptionID?
+
+    public init(billingAccountId: String? = nil, status: SubscriptionStatus? = nil, pageSize: Int = 20, after: SubscriptionID? = nil) {
+        self.billingAccountId = billingAccountId
+        self.status = status
+        self.pageSize = pageSize
+        self.after = after
+    }
+}
+
+public struct SubscriptionPage: Codable, Sendable, Equatable {
+    public var items: [Subscription]
+    public var nextCursor: SubscriptionID?
+    public init(items: [Subscription], nextCursor: SubscriptionID?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// Cancel now or at the end of the current period, with the reason (seed 000: reasons are recorded).
+public struct CancelSubscriptionAttributes: Codable, Sendable, Equatable {
+    /// Default true: the subscription keeps working until the renewal date.
+    public var atPeriodEnd: Bool?
+    /// Up to 500 characters.
+    public var reason: String?
+    public init(atPeriodEnd: Bool? = nil, reason: String? = nil) {
+        self.atPeriodEnd = atPeriodEnd
+        self.reason = reason
+    }
+}
+
+public struct CancelSubscriptionRequest: Codable, Sendable, Equatable {
+    public var id: SubscriptionID
+    public var atPeriodEnd: Bool
+    public var reason: String?
+    public init(id: SubscriptionID, atPeriodEnd: Bool, reason: String?) {
+        self.id = id
+        self.atPeriodEnd = atPeriodEnd
+        self.reason = reason
+    }
+}
+
+/// A new quantity (`PATCH`-like action): an increase is effective now with proration, a decrease at period end.
+public struct ChangeQuantityAttributes: Codable, Sendable, Equatable {
+    public var quantity: Int
+    public init(quantity: Int) { self.quantity = quantity }
+}
+
+public struct ChangeQuantityRequest: Codable, Sendable, Equatable {
+    public var id: SubscriptionID
+    public var quantity: Int
+    public init(id: SubscriptionID, quantity: Int) {
+        self.id = id
+        self.quantity = quantity
+    }
+}
+
+/// A plan change: to a dearer plan now with proration lines, to a cheaper one at period end. `preview` answers without changing anything.
+public struct ChangePlanAttributes: Codable, Sendable, Equatable {
+    public var planId: String
+    public var preview: Bool?
+    public init(planId: String, preview: Bool? = nil) {
+        self.planId = planId
+        self.preview = preview
+    }
+}
+
+public struct ChangePlanRequest: Codable, Sendable, Equatable {
+    public var id: SubscriptionID
+    public var planId: String
+    public var preview: Bool
+    public init(id: SubscriptionID, planId: String, preview: Bool) {
+        self.id = id
+        self.planId = planId
+        self.preview = preview
+    }
+}
+
+/// The outcome of a plan or quantity change.
+public struct SubscriptionChange: Codable, Sendable, Equatable {
+    public var subscription: Subscription
+    /// NOW or PERIOD_END.
+    public var effective: String
+    public var effectiveAt: Date
+    /// Lines invoicing adds to the next invoice (empty for changes at period end).
+    public var prorationLines: [ProrationLine]
+    public var prorationTotal: Money?
+    public var preview: Bool
+
+    public init(subscription: Subscription, effective: String, effectiveAt: Date, prorationLines: [ProrationLine], prorationTotal: Money?, preview: Bool) {
+        self.subscription = subscription
+        self.effective = effective
+        self.effectiveAt = effectiveAt
+        self.prorationLines = prorationLines
+        self.prorationTotal = prorationTotal
+        self.preview = preview
+    }
+}
+
+public struct ActivateAddonAttributes: Codable, Sendable, Equatable {
+    public var addonId: String
+    public init(addonId: String) { self.addonId = addonId }
+}
+
+public struct AddonRequest: Codable, Sendable, Equatable {
+    public var id: SubscriptionID
+    public var addonId: String
+    /// Only for cancellation: at period end (default) or now.
+    public var atPeriodEnd: Bool?
+    public init(id: SubscriptionID, addonId: String, atPeriodEnd: Bool? = nil) {
+        self.id = id
+        self.addonId = addonId
+        self.atPeriodEnd = atPeriodEnd
+    }
+}
+
+public struct CancelAddonAttributes: Codable, Sendable, Equatable {
+    public var atPeriodEnd: Bool?
+    public init(atPeriodEnd: Bool? = nil) { self.atPeriodEnd = atPeriodEnd }
+}
+
+/// Either a subscription, or every live subscription of an account.
+public struct EntitlementsRequest: Codable, Sendable, Equatable {
+    public var subscriptionId: SubscriptionID?
+    public var billingAccountId: String?
+    public init(subscriptionId: SubscriptionID? = nil, billingAccountId: String? = nil) {
+        self.subscriptionId = subscriptionId
+        self.billingAccountId = billingAccountId
+    }
+}
+
+public struct CreateTestClockRequest: Codable, Sendable, Equatable {
+    public var name: String?
+    /// Where the clock starts; now when absent.
+    public var frozenTime: Date?
+    public init(name: String? = nil, frozenTime: Date? = nil) {
+        self.name = name
+        self.frozenTime = frozenTime
+    }
+}
+
+public struct TestClockRequest: Codable, Sendable, Equatable {
+    public var id: String
+    public init(id: String) { self.id = id }
+}
+
+public struct AdvanceTestClockAttributes: Codable, Sendable, Equatable {
+    /// Later than the clock's time, at most 5 years ahead of it.
+    public var frozenTime: Date
+    public init(frozenTime: Date) { self.frozenTime = frozenTime }
+}
+
+public struct AdvanceTestClockRequest: Codable, Sendable, Equatable {
+    public var id: String
+    public var frozenTime: Date
+    public init(id: String, frozenTime: Date) {
+        self.id = id
+        self.frozenTime = frozenTime
+    }
+}
+
+/// Runs the renewal scheduler once (operators and tests); answers how many subscriptions it moved.
+public struct RunDueRequest: Codable, Sendable, Equatable {
+    public var limit: Int?
+    public init(limit: Int? = nil) { self.limit = limit }
+}
+
+public struct RunDueResult: Codable, Sendable, Equatable {
+    public var advanced: Int
+    public init(advanced: Int) { self.advanced = advanced }
+}

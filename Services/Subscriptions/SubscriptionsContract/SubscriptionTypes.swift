@@ -1,0 +1,248 @@
+import BillingCore
+import Foundation
+
+/// A subscription's status (seeds 000 and 001); `SubscriptionLifecycle` holds the one transition table.
+public enum SubscriptionStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    case trial = "TRIAL"
+    case active = "ACTIVE"
+    /// An invoice is overdue (seed 000 "Atrasada": access may be restricted).
+    case pastDue = "PAST_DUE"
+    case paused = "PAUSED"
+    /// Ended early: canceled now, or unpaid past the grace period.
+    case canceled = "CANCELED"
+    /// Ran to the end of its last period (canceled at period end).
+    case expired = "EXPIRED"
+}
+
+/// An add-on's state on a subscription (seed 000).
+public enum AddonStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    /// Paid add-on waiting for its invoice to be paid; its feature flag is off.
+    case pending = "PENDING"
+    case active = "ACTIVE"
+    case canceled = "CANCELED"
+}
+
+/// An add-on attached to a subscription.
+public struct SubscriptionAddon: Codable, Sendable, Equatable {
+    public var addonId: String
+    public var addonVersion: Int
+    public var code: String
+    public var name: String
+    public var featureFlag: String
+    /// Price per period; 0 for free add-ons.
+    public var price: DecimalNumber
+    public var status: AddonStatus
+    public var cancelAtPeriodEnd: Bool
+    public var activatedAt: Date?
+    public var canceledAt: Date?
+    public var createdAt: Date
+
+    public init(addonId: String, addonVersion: Int, code: String, name: String, featureFlag: String, price: DecimalNumber, status: AddonStatus,
+                cancelAtPeriodEnd: Bool, activatedAt: Date?, canceledAt: Date?, createdAt: Date) {
+        self.addonId = addonId
+        self.addonVersion = addonVersion
+        self.code = code
+        self.name = name
+        self.featureFlag = featureFlag
+        self.price = price
+        self.status = status
+        self.cancelAtPeriodEnd = cancelAtPeriodEnd
+        self.activatedAt = activatedAt
+        self.canceledAt = canceledAt
+        self.createdAt = createdAt
+    }
+}
+
+/// What a subscription keeps of its plan version, so later catalog edits do not change a running subscription.
+public struct SubscribedPlan: Codable, Sendable, Equatable {
+    public var planId: String
+    public var planVersion: Int
+    public var name: String
+    public var billingInterval: BillingInterval
+    public var billingCycleType: BillingCycleType
+    /// Price per period and unit of quantity.
+    public var unitPrice: DecimalNumber
+    public var currency: String
+    /// The plan's trial, used when the request names none.
+    public var trialDays: Int
+    public var includedCredits: Credits
+    public var features: [String]
+    public var limits: [SubscriptionLimit]
+
+    public init(planId: String, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType, unitPrice: DecimalNumber,
+                currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit]) {
+        self.trialDays = trialDays
+        self.planId = planId
+        self.planVersion = planVersion
+        self.name = name
+        self.billingInterval = billingInterval
+        self.billingCycleType = billingCycleType
+        self.unitPrice = unitPrice
+        self.currency = currency
+        self.includedCredits = includedCredits
+        self.features = features
+        self.limits = limits
+    }
+}
+
+/// A plan limit as entitlements report it (seed 004).
+public struct SubscriptionLimit: Codable, Sendable, Equatable {
+    public var resource: String
+    public var limit: Int64
+    /// HARD or SOFT.
+    public var enforcement: String
+
+    public init(resource: String, limit: Int64, enforcement: String) {
+        self.resource = resource
+        self.limit = limit
+        self.enforcement = enforcement
+    }
+}
+
+/// A plan or quantity change waiting for the end of the current period (downgrades, quantity decreases).
+public struct ScheduledChange: Codable, Sendable, Equatable {
+    public var plan: SubscribedPlan?
+    public var quantity: Int?
+    public var effectiveAt: Date
+
+    public init(plan: SubscribedPlan?, quantity: Int?, effectiveAt: Date) {
+        self.plan = plan
+        self.quantity = quantity
+        self.effectiveAt = effectiveAt
+    }
+}
+
+/// One proration line for invoicing: a credit for the unused rest of the old terms, a charge for the rest under the new ones.
+public struct ProrationLine: Codable, Sendable, Equatable {
+    public var description: String
+    /// Negative for a credit.
+    public var amount: Money
+    public var periodStart: Date
+    public var periodEnd: Date
+
+    public init(description: String, amount: Money, periodStart: Date, periodEnd: Date) {
+        self.description = description
+        self.amount = amount
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+    }
+}
+
+/// A subscription (seed 001 "Assinaturas").
+public struct Subscription: Codable, Sendable, Equatable {
+    public var id: SubscriptionID
+    public var billingAccountId: String
+    public var planId: String
+    public var planVersion: Int
+    public var plan: SubscribedPlan
+    public var status: SubscriptionStatus
+    public var quantity: Int
+    /// The account's time zone: calendar-aligned periods start at its local midnight.
+    public var timezone: String
+    public var startDate: Date
+    public var trialStart: Date?
+    public var trialEnd: Date?
+    /// Where paid periods are counted from (the start, or the trial end, or the last resume).
+    public var billingAnchor: Date
+    public var currentPeriodStart: Date
+    public var currentPeriodEnd: Date
+    public var cancelAtPeriodEnd: Bool
+    public var canceledAt: Date?
+    public var cancelReason: String?
+    public var endedAt: Date?
+    public var pausedAt: Date?
+    public var pastDueSince: Date?
+    public var scheduledChange: ScheduledChange?
+    public var addons: [SubscriptionAddon]
+    public var testClockId: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: SubscriptionID, billingAccountId: String, plan: SubscribedPlan, status: SubscriptionStatus, quantity: Int, timezone: String,
+                startDate: Date, trialStart: Date?, trialEnd: Date?, billingAnchor: Date, currentPeriodStart: Date, currentPeriodEnd: Date,
+                cancelAtPeriodEnd: Bool, canceledAt: Date?, cancelReason: String?, endedAt: Date?, pausedAt: Date?, pastDueSince: Date?,
+                scheduledChange: ScheduledChange?, addons: [SubscriptionAddon], testClockId: String?, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.billingAccountId = billingAccountId
+        self.planId = plan.planId
+        self.planVersion = plan.planVersion
+        self.plan = plan
+        self.status = status
+        self.quantity = quantity
+        self.timezone = timezone
+        self.startDate = startDate
+        self.trialStart = trialStart
+        self.trialEnd = trialEnd
+        self.billingAnchor = billingAnchor
+        self.currentPeriodStart = currentPeriodStart
+        self.currentPeriodEnd = currentPeriodEnd
+        self.cancelAtPeriodEnd = cancelAtPeriodEnd
+        self.canceledAt = canceledAt
+        self.cancelReason = cancelReason
+        self.endedAt = endedAt
+        self.pausedAt = pausedAt
+        self.pastDueSince = pastDueSince
+        self.scheduledChange = scheduledChange
+        self.addons = addons
+        self.testClockId = testClockId
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// What events say about it.
+    public var summary: SubscriptionSummary {
+        SubscriptionSummary(id: id, billingAccountId: billingAccountId, planId: plan.planId, planVersion: plan.planVersion, status: status.rawValue,
+                            quantity: quantity, currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
+                            includedCredits: plan.includedCredits, unitPrice: Money.exactly(plan.unitPrice, currency: plan.currency),
+                            trialEnd: trialEnd, cancelAtPeriodEnd: cancelAtPeriodEnd, testClockId: testClockId)
+    }
+}
+
+extension Money {
+    /// The amount in `currency` when it is exact in minor units (catalog prices are validated so).
+    static func exactly(_ amount: DecimalNumber, currency code: String) -> Money? {
+        guard let currency = Currency(code: code) else { return nil }
+        return try? Money(exactly: amount, currency: currency)
+    }
+}
+
+/// What an account or a subscription may use now: feature flags, plan limits and included credits.
+public struct Entitlements: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    /// The subscriptions that grant something now (TRIAL, ACTIVE or PAST_DUE, started).
+    public var subscriptionIds: [String]
+    public var active: Bool
+    /// Whether access may be restricted (a PAST_DUE subscription, seed 000).
+    public var restricted: Bool
+    public var features: [String]
+    public var limits: [SubscriptionLimit]
+    public var includedCredits: Credits
+
+    public init(billingAccountId: String, subscriptionIds: [String], active: Bool, restricted: Bool, features: [String], limits: [SubscriptionLimit],
+                includedCredits: Credits) {
+        self.billingAccountId = billingAccountId
+        self.subscriptionIds = subscriptionIds
+        self.active = active
+        self.restricted = restricted
+        self.features = features
+        self.limits = limits
+        self.includedCredits = includedCredits
+    }
+}
+
+/// A test clock (as Stripe's): subscriptions attached at creation live on its time, which only moves when advanced.
+public struct TestClock: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var frozenTime: Date
+    public var subscriptionCount: Int
+    public var createdAt: Date
+
+    public init(id: String, name: String, frozenTime: Date, subscriptionCount: Int, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.frozenTime = frozenTime
+        self.subscriptionCount = subscriptionCount
+        self.createdAt = createdAt
+    }
+}
