@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 CLUSTER := deploy/local/cluster.sh
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: run stop test build proto-docs bench-rpc bench-events bench-usage bench-credits token
+.PHONY: run stop test build proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals token
 
 ## run: install what is missing, start PostgreSQL, Redis and every service on loopback, print URL and token
 run:
@@ -81,6 +81,11 @@ bench-usage:
 bench-credits:
 	swift build -c release
 	$(call with_test_infra,BENCH_CREDITS_BASELINE="$$(Tests/Benchmarks/Credits/pgbench-baseline.sh)" BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-credits)
+
+## bench-renewals: 100,000 subscriptions due at once, renewed by two scheduler replicas; renewals/s and total time (release build)
+bench-renewals:
+	swift build -c release --product bench-renewals
+	$(call with_test_infra,.build/release/bench-renewals)
 
 ## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo (release build)
 bench-rpc:

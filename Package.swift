@@ -115,12 +115,18 @@ targets += [
         dependencies: ["BillingCore", "BillingTesting"],
         path: "Tests/Benchmarks/Credits",
         exclude: ["pgbench-baseline.sh"]),
+    .executableTarget(
+        name: "RenewalsBenchmark",
+        dependencies: ["BillingCore", "BillingPostgres", "BillingRPC", "BillingTesting", "Subscriptions", "SubscriptionsContract", "AccountsContract",
+                       "CatalogContract", logging, postgres],
+        path: "Tests/Benchmarks/Renewals"),
 ]
 products += [
     .executable(name: "bench-rpc", targets: ["RPCBenchmark"]),
     .executable(name: "bench-usage", targets: ["UsageBenchmark"]),
     .executable(name: "bench-credits", targets: ["CreditsBenchmark"]),
     .executable(name: "bench-events", targets: ["EventsBenchmark"]),
+    .executable(name: "bench-renewals", targets: ["RenewalsBenchmark"]),
     .executable(name: "billing-gateway", targets: ["GatewayServer"]),
     .executable(name: "billingctl", targets: ["BillingCtl"]),
 ]

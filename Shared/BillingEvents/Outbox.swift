@@ -16,12 +16,37 @@ public struct Outbox: Sendable {
     @discardableResult
     public func append<Event: IntegrationEvent>(_ event: Event, tenant: String, at time: Date, traceparent: String? = nil,
                                                 on connection: PostgresConnection, logger: Logger) async throws -> EventEnvelope {
-        let envelope = try EventEnvelope(event, source: source, tenant: tenant, at: time, traceparent: traceparent)
-        let json = JSONWriter.string(try JSONValueEncoder().encode(envelope))
-        try await connection.execute("""
+        try await append([PendingEvent(event, tenant: tenant, at: time, traceparent: traceparent)], on: connection, logger: logger)[0]
+    }
+
+    /// Appends many events in one statement (schedulers that change many aggregates in one transaction).
+    @discardableResult
+    public func append(_ events: [PendingEvent], on connection: PostgresConnection, logger: Logger) async throws -> [EventEnvelope] {
+        guard !events.isEmpty else { return [] }
+        let envelopes = try events.map { pending in
+            try EventEnvelope(pending.event, source: source, tenant: pending.tenant, at: pending.at, traceparent: pending.traceparent)
+        }
+        let encoder = JSONValueEncoder()
+        try await connection.execute(PostgresQuery(unsafeSQL: """
             INSERT INTO outbox (id, tenant_id, type, subject, occurred_at, envelope)
-            VALUES (\(UUID(uuidString: envelope.id)!), \(tenant), \(envelope.type), \(envelope.subject), \(time), \(json)::jsonb)
-            """, logger: logger)
-        return envelope
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::jsonb[])
+            """, binds: try .of(envelopes.map { UUID(uuidString: $0.id)! }, events.map(\.tenant), envelopes.map(\.type), events.map(\.event.subject),
+                                events.map(\.at), try envelopes.map { JSONWriter.string(try encoder.encode($0)) })), logger: logger)
+        return envelopes
+    }
+}
+
+/// An event waiting to be appended, with its tenant, the instant it happened and the trace it belongs to.
+public struct PendingEvent: Sendable {
+    public let event: any IntegrationEvent
+    public let tenant: String
+    public let at: Date
+    public let traceparent: String?
+
+    public init(_ event: any IntegrationEvent, tenant: String, at: Date, traceparent: String? = nil) {
+        self.event = event
+        self.tenant = tenant
+        self.at = at
+        self.traceparent = traceparent
     }
 }

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingEvents
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -9,17 +10,19 @@ extension SubscriptionsService {
     ///
     /// Exactly once with any number of replicas: rows are claimed with `FOR UPDATE SKIP LOCKED`, and a subscription's next action
     /// moves past `now` in the same transaction that publishes its events, so a later claim does not see it due again.
-    func runDue(limit: Int) async throws -> Int {
+    public func runDue(limit: Int) async throws -> Int {
         guard (1...10_000).contains(limit) else { throw SubscriptionsError.invalid("limit", "limit must be between 1 and 10000") }
         return try await database.withSystemScope { connection in
             let now = clock.now()
-            let due = try await store.claimDue(before: now, limit: limit, on: connection)
-            for (tenant, var subscription) in due {
-                let events = timeline.advance(&subscription, until: now)
-                try await store.save(subscription, nextAction: timeline.nextAction(subscription), tenant: tenant, on: connection)
-                try await publish(events, tenant: tenant, traceparent: nil, on: connection)
+            var changed: [(tenant: String, subscription: Subscription, nextAction: Date?)] = []
+            var events: [PendingEvent] = []
+            for (tenant, var subscription) in try await store.claimDue(before: now, limit: limit, on: connection) {
+                events += timeline.advance(&subscription, until: now).map { PendingEvent($0.event, tenant: tenant, at: $0.at) }
+                changed.append((tenant, subscription, timeline.nextAction(subscription)))
             }
-            return due.count
+            try await store.save(changed, on: connection)
+            try await outbox.append(events, on: connection, logger: database.logger)
+            return changed.count
         }
     }
 }

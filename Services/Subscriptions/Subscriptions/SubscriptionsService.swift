@@ -122,8 +122,6 @@ public struct SubscriptionsService: Sendable {
     }
 
     func publish(_ events: [TimedEvent], tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
-        for timed in events {
-            try await outbox.append(timed.event, tenant: tenant, at: timed.at, traceparent: traceparent, on: connection, logger: database.logger)
-        }
+        try await outbox.append(events.map { PendingEvent($0.event, tenant: tenant, at: $0.at, traceparent: traceparent) }, on: connection, logger: database.logger)
     }
 }

@@ -47,11 +47,14 @@ extension SubscriptionsService {
                 throw SubscriptionsError.invalid("frozenTime", "a clock moves at most five years at a time")
             }
             try await store.setClockTime(uuid, to: target, tenant: tenant, on: connection)
+            var changed: [(tenant: String, subscription: Subscription, nextAction: Date?)] = []
+            var events: [TimedEvent] = []
             for var subscription in try await store.clockDue(uuid, until: target, tenant: tenant, on: connection) {
-                let events = timeline.advance(&subscription, until: target)
-                try await store.save(subscription, nextAction: timeline.nextAction(subscription), tenant: tenant, on: connection)
-                try await publish(events, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
+                events += timeline.advance(&subscription, until: target)
+                changed.append((tenant, subscription, timeline.nextAction(subscription)))
             }
+            try await store.save(changed, on: connection)
+            try await publish(events, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
             testClock.frozenTime = target
             return testClock
         }

@@ -25,12 +25,25 @@ struct SubscriptionStore {
     }
 
     func save(_ subscription: Subscription, nextAction: Date?, tenant: String, on connection: PostgresConnection) async throws {
+        try await save([(tenant, subscription, nextAction)], on: connection)
+    }
+
+    /// Writes many changed subscriptions in one statement (the scheduler's batches).
+    func save(_ rows: [(tenant: String, subscription: Subscription, nextAction: Date?)], on connection: PostgresConnection) async throws {
+        guard !rows.isEmpty else { return }
+        let subscriptions = rows.map(\.subscription)
         try await connection.execute(PostgresQuery(unsafeSQL: """
-            UPDATE subscriptions SET status = $3, quantity = $4, current_period_start = $5, current_period_end = $6, next_action_at = $7,
-                                     document = $8::jsonb, updated_at = $9
-            WHERE tenant_id = $1 AND id = $2
-            """, binds: try .of(tenant, subscription.id.rawValue, subscription.status.rawValue, subscription.quantity, subscription.currentPeriodStart,
-                                subscription.currentPeriodEnd, nextAction, try Self.json(subscription), subscription.updatedAt)), logger: logger)
+            UPDATE subscriptions s
+            SET status = u.status, quantity = u.quantity, current_period_start = u.period_start, current_period_end = u.period_end,
+                next_action_at = CASE WHEN u.has_next THEN u.next_action END, document = u.document::jsonb, updated_at = u.updated_at
+            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int8[], $5::timestamptz[], $6::timestamptz[], $7::bool[], $8::timestamptz[],
+                        $9::text[], $10::timestamptz[])
+                 AS u(tenant_id, id, status, quantity, period_start, period_end, has_next, next_action, document, updated_at)
+            WHERE s.tenant_id = u.tenant_id AND s.id = u.id
+            """, binds: try .of(rows.map(\.tenant), subscriptions.map(\.id.rawValue), subscriptions.map(\.status.rawValue), subscriptions.map { Int64($0.quantity) },
+                                subscriptions.map(\.currentPeriodStart), subscriptions.map(\.currentPeriodEnd), rows.map { $0.nextAction != nil },
+                                rows.map { $0.nextAction ?? $0.subscription.currentPeriodEnd }, try subscriptions.map(Self.json),
+                                subscriptions.map(\.updatedAt))), logger: logger)
     }
 
     /// The subscription, locked for update when `forUpdate`.
