@@ -75,7 +75,13 @@ public final class HTTPTestClient: Sendable {
 
     private func perform(head: HTTPRequestHead, body: ByteBuffer?, on channel: any Channel, description: String) async throws -> HTTPTestResponse {
         let promise = channel.eventLoop.makePromise(of: HTTPTestResponse.self)
-        try await channel.pipeline.handler(type: HTTPTestResponseHandler.self).map { $0.expect(promise, active: channel.isActive) }.get()
+        do {
+            try await channel.pipeline.handler(type: HTTPTestResponseHandler.self).map { $0.expect(promise, active: channel.isActive) }.get()
+        } catch {
+            // The channel closed under us (its handlers are gone): the promise must still be completed, or NIO traps on the leak.
+            promise.fail(ChannelError.ioOnClosedChannel)
+            throw ChannelError.ioOnClosedChannel
+        }
         // No request may hang a test: fail it after the timeout.
         let timeoutSeconds = timeoutSeconds
         let timeout = channel.eventLoop.scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
