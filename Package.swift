@@ -77,7 +77,7 @@ context("Accounts", executable: "accounts")
 context("Catalog", executable: "catalog")
 context("Subscriptions", executable: "subscriptions", contracts: ["Accounts", "Catalog", "Invoicing"])
 context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"])
-context("Invoicing", executable: "invoicing", migrations: false)
+context("Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions"])
 
 let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract"]
 

@@ -73,6 +73,7 @@ public struct GatewayService: Sendable {
     static func routes(clients: [String: RPCClient], trail: AuditTrail) -> [APIRoute] {
         AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + CatalogRoutes.routes(client: clients["catalog"]!)
             + UsageRoutes.routes(client: clients["ledger"]!) + CreditRoutes.routes(client: clients["ledger"]!)
-            + SubscriptionRoutes.routes(client: SubscriptionsClient(rpc: clients["subscriptions"]!)) + AuditRoutes.routes(trail: trail)
+            + SubscriptionRoutes.routes(client: SubscriptionsClient(rpc: clients["subscriptions"]!)) + InvoiceRoutes.routes(client: clients["invoicing"]!)
+            + AuditRoutes.routes(trail: trail)
     }
 }

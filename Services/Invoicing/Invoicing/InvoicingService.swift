@@ -1,21 +1,182 @@
+import AccountsContract
+import BillingCore
+import BillingEvents
 import BillingPostgres
 import BillingRPC
 import BillingService
+import Foundation
 import InvoicingContract
+import Logging
+import PostgresNIO
+import SubscriptionsContract
 
-/// The invoicing context: RPC handlers over its own schema.
+/// The invoicing context: invoices from subscriptions, finalize with gapless numbers, payments (seeds 000, 001).
 public struct InvoicingService: Sendable {
-    /// Migrations of the `invoicing` schema, applied at start-up after the platform ones.
-    public static let migrations: [Migration] = []
-
-    let runtime: ServiceRuntime
-
-    public init(runtime: ServiceRuntime) {
-        self.runtime = runtime
+    /// Migrations of the `invoicing` schema, after the platform and event ones.
+    public static var migrations: [Migration] {
+        get throws {
+            EventMigrations.all + (try Migration.load(directory: Bundle.module.resourceURL!.appendingPathComponent("Migrations")))
+        }
     }
 
-    /// Everything this process runs for the context.
-    public func components() -> ServiceComponents {
-        ServiceComponents(router: RPCRouter())
+    let database: Database
+    let clock: any BillingClock
+    let accounts: AccountsClient
+    let subscriptions: SubscriptionsClient
+    let store: InvoiceStore
+    let outbox = Outbox(context: InvoicingAPI.contextName)
+
+    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient) {
+        self.database = database
+        self.clock = clock
+        self.accounts = accounts
+        self.subscriptions = subscriptions
+        self.store = InvoiceStore(logger: database.logger)
+    }
+
+    /// The RPC methods and the relay of the invoicing outbox.
+    public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
+        let service = InvoicingService(
+            database: runtime.database, clock: runtime.clock,
+            accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
+            subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")))
+        return ServiceComponents(router: service.router(), background: [try runtime.outboxRelay()])
+    }
+
+    public func router() -> RPCRouter {
+        var router = RPCRouter()
+        router.register(InvoicingAPI.create) { request, context in try await create(request, context: context) }
+        router.register(InvoicingAPI.get) { request, context in try await get(request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.list) { request, context in try await list(request, tenant: context.tenant) }
+        router.register(InvoicingAPI.finalize) { request, context in try await finalize(request.id, context: context) }
+        router.register(InvoicingAPI.void) { request, context in try await void(request.id, context: context) }
+        router.register(InvoicingAPI.cancel) { request, context in try await cancel(request.id, context: context) }
+        router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
+        router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
+        return router
+    }
+
+    func create(_ request: CreateInvoiceRequest, context: RPCServerContext) async throws -> Invoice {
+        guard let accountID = UUID(uuidString: request.billingAccountId) else {
+            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
+        }
+        var period: TimeSpan?
+        switch (request.periodStart, request.periodEnd) {
+        case (nil, nil): break
+        case (let start?, let end?):
+            guard start < end else { throw InvoicingError.invalid("periodEnd", "periodEnd must be after periodStart") }
+            period = TimeSpan(start: start, end: end)
+        case (nil, _): throw InvoicingError.invalid("periodStart", "periodStart and periodEnd go together")
+        case (_, nil): throw InvoicingError.invalid("periodEnd", "periodStart and periodEnd go together")
+        }
+        let terms = request.netTermsDays ?? 7
+        guard (0...365).contains(terms) else { throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365") }
+        let options = context.outgoing(timeout: .seconds(5))
+        guard let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+            try await accounts.get(AccountID(rawValue: accountID), options: options)
+        }) else {
+            throw InvoicingError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")
+        }
+        guard account.status != .closed else { throw InvoicingError.conflict("billing account is CLOSED", reason: "ACCOUNT_CLOSED", field: "billingAccountId") }
+        let currency = Currency(code: account.currency) ?? .brl
+        let page = try await subscriptions.call(SubscriptionsAPI.list, ListSubscriptionsRequest(billingAccountId: request.billingAccountId, pageSize: 100),
+                                                options: options)
+        let lines = try InvoiceComposer.lines(for: page.items, period: period, currency: currency)
+        guard !lines.isEmpty else {
+            throw InvoicingError.invalid("billingAccountId", "the account has no live subscription in that period: nothing to bill", reason: "NOTHING_TO_BILL")
+        }
+        let total = try InvoiceComposer.total(lines, currency: currency)
+        let billed = Set(lines.compactMap(\.subscriptionId))
+        let tenant = context.tenant
+        return try await database.idempotent(tenant: tenant, operation: InvoicingAPI.create.name, key: context.metadata.idempotencyKey,
+                                             request: request) { connection in
+            let now = clock.now()
+            let invoice = Invoice(
+                id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code, lines: lines,
+                total: total, amountPaid: .zero(currency), amountDue: total, periodStart: period?.start ?? lines.compactMap(\.periodStart).min(),
+                periodEnd: period?.end ?? lines.compactMap(\.periodEnd).max(), subscriptionId: billed.count == 1 ? billed.first : nil,
+                netTermsDays: terms, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
+            try await store.insert(invoice, tenant: tenant, on: connection)
+            try await outbox.append(InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
+                                    on: connection, logger: database.logger)
+            return invoice
+        }
+    }
+
+    func get(_ id: InvoiceID, tenant: String) async throws -> Invoice {
+        try await database.withTenant(tenant) { connection in
+            guard let invoice = try await store.find(id, tenant: tenant, on: connection) else { throw InvoicingError.notFound("invoice", id.description, reason: "INVOICE_NOT_FOUND") }
+            return invoice
+        }
+    }
+
+    func list(_ request: ListInvoicesRequest, tenant: String) async throws -> InvoicePage {
+        guard (1...100).contains(request.pageSize) else {
+            throw InvoicingError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
+        }
+        var account: UUID?
+        if let text = request.billingAccountId {
+            guard let id = UUID(uuidString: text) else { throw InvoicingError.invalid("filter[billingAccountId]", "billingAccountId must be a UUID") }
+            account = id
+        }
+        return try await database.withTenant(tenant) { connection in try await store.list(request, account: account, tenant: tenant, on: connection) }
+    }
+
+    /// DRAFT → PENDING with the next number; a zero total is PAID at once (nothing to collect).
+    func finalize(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
+        try await change(id, context: context) { invoice, now, connection in
+            guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .pending) }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            invoice.number = try await store.nextNumber(year: calendar.component(.year, from: now), tenant: context.tenant, on: connection)
+            invoice.status = .pending
+            invoice.finalizedAt = now
+            invoice.dueDate = now.addingTimeInterval(TimeInterval(invoice.netTermsDays) * 86_400)
+            var events: [any IntegrationEvent] = [InvoiceFinalized(invoice: invoice.summary)]
+            if invoice.total.isZero {
+                invoice.status = .paid
+                invoice.paidAt = now
+                events.append(InvoicePaid(invoice: invoice.summary, paidAt: now))
+            }
+            return events
+        }
+    }
+
+    func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
+        try await change(id, context: context) { invoice, now, _ in
+            guard [.pending, .overdue].contains(invoice.status) else { throw InvoicingError.illegalTransition(from: invoice.status, to: .void) }
+            guard invoice.amountPaid.isZero else {
+                throw InvoicingError.conflict("invoice has payments (\(invoice.amountPaid)); refund them before voiding it", reason: "INVOICE_HAS_PAYMENTS")
+            }
+            invoice.status = .void
+            invoice.voidedAt = now
+            return []
+        }
+    }
+
+    func cancel(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
+        try await change(id, context: context) { invoice, _, _ in
+            guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .canceled) }
+            invoice.status = .canceled
+            return []
+        }
+    }
+
+    /// Locks the invoice, applies `body`, stores it and appends the events it returns, in one transaction.
+    private func change(_ id: InvoiceID, context: RPCServerContext,
+                        _ body: (inout Invoice, Date, PostgresConnection) async throws -> [any IntegrationEvent]) async throws -> Invoice {
+        let tenant = context.tenant
+        return try await database.withTenant(tenant) { connection in
+            guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection) else {
+                throw InvoicingError.notFound("invoice", id.description, reason: "INVOICE_NOT_FOUND")
+            }
+            let now = clock.now()
+            let events = try await body(&invoice, now, connection)
+            invoice.updatedAt = now
+            try await store.save(invoice, tenant: tenant, on: connection)
+            try await outbox.append(events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent) }, on: connection,
+                                    logger: database.logger)
+            return invoice
+        }
     }
 }

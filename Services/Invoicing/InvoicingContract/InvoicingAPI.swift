@@ -5,6 +5,25 @@ import BillingRPC
 public enum InvoicingAPI: RPCServiceDescription {
     public static let contextName = "invoicing"
     public static let package = "billing.invoicing.v1"
+    static let invoices = package + ".Invoices"
+    static let payments = package + ".Payments"
+
+    public static let create = UnaryMethod<CreateInvoiceRequest, Invoice>(
+        service: invoices, method: "Create",
+        summary: "Drafts an invoice of the account's subscriptions for a period (each live subscription's current period by default): base fee × quantity, add-ons, a zero TRIAL line for a trial period. Emits `invoice.created`.")
+    public static let get = UnaryMethod<InvoiceRequest, Invoice>(service: invoices, method: "Get", idempotent: true, summary: "One invoice.")
+    public static let list = UnaryMethod<ListInvoicesRequest, InvoicePage>(
+        service: invoices, method: "List", idempotent: true, summary: "A page of invoices, oldest first, by account and status.")
+    public static let finalize = UnaryMethod<InvoiceRequest, Invoice>(
+        service: invoices, method: "Finalize",
+        summary: "DRAFT → PENDING: lines frozen, the next gapless number of the tenant and year, due date from net terms; a zero total is PAID at once. Emits `invoice.finalized` (and `invoice.paid`).")
+    public static let void = UnaryMethod<InvoiceRequest, Invoice>(
+        service: invoices, method: "Void", summary: "PENDING or OVERDUE with nothing paid → VOID (the number stays used).")
+    public static let cancel = UnaryMethod<InvoiceRequest, Invoice>(service: invoices, method: "Cancel", summary: "DRAFT → CANCELED.")
+    public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
+        service: payments, method: "Create",
+        summary: "Records a COMPLETED payment against a PENDING or OVERDUE invoice, up to its amount due; paid in full → PAID (`invoice.paid`). Emits `payment.completed`. A repeated externalRef answers the first payment.")
+    public static let getPayment = UnaryMethod<PaymentRequest, Payment>(service: payments, method: "Get", idempotent: true, summary: "One payment.")
 
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {
@@ -22,5 +41,5 @@ public enum InvoicingAPI: RPCServiceDescription {
     /// Event types this context consumes, and why.
     public static var consumedEvents: [(type: String, purpose: String)] { [] }
 
-    public static var methods: [any RPCMethodDescriptor] { [] }
+    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pay, getPayment] }
 }

@@ -50,6 +50,7 @@ public struct InvoiceCreated: IntegrationEvent {
     public static let eventType = "billing.invoice.created"
     public var invoice: InvoiceSummary
     public var subject: String { invoice.id.description }
+    public init(invoice: InvoiceSummary) { self.invoice = invoice }
 }
 
 /// `billing.invoice.finalized` (seed 001): lines frozen, number assigned, awaiting payment.
@@ -57,6 +58,7 @@ public struct InvoiceFinalized: IntegrationEvent {
     public static let eventType = "billing.invoice.finalized"
     public var invoice: InvoiceSummary
     public var subject: String { invoice.id.description }
+    public init(invoice: InvoiceSummary) { self.invoice = invoice }
 }
 
 /// A credit package sold on an invoice; the ledger grants it once the invoice is paid.
@@ -146,6 +148,15 @@ public struct PaymentCompleted: IntegrationEvent {
     public var paymentMethod: String
     public var externalRef: String?
     public var subject: String { paymentId.description }
+
+    public init(paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: String, amount: Money, paymentMethod: String, externalRef: String?) {
+        self.paymentId = paymentId
+        self.invoiceId = invoiceId
+        self.billingAccountId = billingAccountId
+        self.amount = amount
+        self.paymentMethod = paymentMethod
+        self.externalRef = externalRef
+    }
 }
 
 /// `billing.payment.refunded` (seed 001).

@@ -1,0 +1,96 @@
+import BillingCore
+import BillingRPC
+import Foundation
+import HTTPTypes
+import InvoicingContract
+
+/// `/api/v1/invoices` and `/api/v1/payments` (seed 001 steps 4–6, seed 000 "Faturas").
+enum InvoiceRoutes {
+    static let invoiceType = "invoices"
+    static let paymentType = "payments"
+    static let invoices = "/api/v1/invoices"
+    static let payments = "/api/v1/payments"
+    static let tag = "Invoices and payments"
+
+    static func routes(client: RPCClient) -> [APIRoute] {
+        let invoice = CodableSchema.of(Invoice.self)
+        let single = APIRoute.ResponseSpec(status: .ok, resourceType: invoiceType, attributes: invoice, isCollection: false)
+        let transitions = [409: "The invoice's status does not allow it (INVALID_STATUS_TRANSITION, meta: status, requestedStatus)"]
+        func action(_ path: String, _ operationID: String, _ summary: String, _ permission: Permission,
+                    _ method: UnaryMethod<InvoiceRequest, Invoice>) -> APIRoute {
+            APIRoute(method: .post, path: invoices + "/{id}/" + path, operationID: operationID, tag: tag, summary: summary, permission: permission,
+                     requestBody: nil, response: single, queryParameters: [], additionalErrors: transitions) { request in
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                return .ok(try document(try await client.call(method, InvoiceRequest(id: id), options: request.options)))
+            }
+        }
+        return [
+            APIRoute(method: .post, path: invoices, operationID: "createInvoice", tag: tag,
+                     summary: "Draft the invoice of an account's subscriptions for a period (seed 001 step 4): plan price × quantity, paid add-ons; a trial period is billed at 0.00 (one TRIAL line).",
+                     permission: .invoicesCreate,
+                     requestBody: .init(resourceType: invoiceType, attributes: .of(CreateInvoiceRequest.self), optional: false),
+                     response: .init(status: .created, resourceType: invoiceType, attributes: invoice, isCollection: false), queryParameters: []) { request in
+                let attributes = try request.attributes(CreateInvoiceRequest.self, resourceType: invoiceType)
+                let created = try await client.call(InvoicingAPI.create, attributes, options: request.options)
+                return .created(try document(created), location: "\(invoices)/\(created.id)")
+            },
+            APIRoute(method: .get, path: invoices, operationID: "listInvoices", tag: tag, summary: "List invoices, oldest first, with cursor pagination.",
+                     permission: .invoicesRead, requestBody: nil,
+                     response: .init(status: .ok, resourceType: invoiceType, attributes: invoice, isCollection: true),
+                     queryParameters: [
+                        .init(name: "filter[billingAccountId]", summary: "one account's invoices", schema: .string(format: "uuid")),
+                        .init(name: "filter[status]", summary: "DRAFT, PENDING, PAID, OVERDUE, CANCELED or VOID", schema: .of(InvoiceStatus.self)),
+                        .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
+                        .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
+                     ]) { request in
+                let query = request.query
+                let filters = ["filter[billingAccountId]", "filter[status]"]
+                try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
+                let after = try query.cursor(InvoiceID.self)
+                let size = try query.pageSize()
+                let page = try await client.call(InvoicingAPI.list, ListInvoicesRequest(
+                    billingAccountId: query["filter[billingAccountId]"], status: try query.filter("filter[status]", as: InvoiceStatus.self), pageSize: size,
+                    after: after), options: request.options)
+                let items = try page.items.map { try JSONAPI.resource(type: invoiceType, from: $0, selfLink: "\(invoices)/\($0.id)") }
+                return .ok(JSONAPI.collection(items, base: invoices, filters: query.present(filters), pageSize: size, after: after?.description,
+                                              next: page.nextCursor?.description))
+            },
+            APIRoute(method: .get, path: invoices + "/{id}", operationID: "getInvoice", tag: tag, summary: "One invoice with its lines.",
+                     permission: .invoicesRead, requestBody: nil, response: single, queryParameters: []) { request in
+                try request.query.requireOnly([])
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                return .ok(try document(try await client.call(InvoicingAPI.get, InvoiceRequest(id: id), options: request.options)))
+            },
+            action("finalize", "finalizeInvoice",
+                   "DRAFT → PENDING (seed 001 step 5): lines frozen, the tenant's next gapless number (`2026-000123`), due date from net terms; a 0.00 invoice is PAID at once.",
+                   .invoicesFinalize, InvoicingAPI.finalize),
+            action("void", "voidInvoice", "PENDING or OVERDUE with nothing paid → VOID; its number stays used.", .invoicesVoid, InvoicingAPI.void),
+            action("cancel", "cancelInvoice", "DRAFT → CANCELED.", .invoicesUpdate, InvoicingAPI.cancel),
+            APIRoute(method: .post, path: payments, operationID: "createPayment", tag: tag,
+                     summary: "Record a payment (seed 001 step 6): PIX or CARD, up to the amount due (partial payments add up); paid in full → the invoice is PAID. A repeated `externalRef` answers the first payment. A 0.00 invoice accepts a 0.00 payment.",
+                     permission: .paymentsCreate,
+                     requestBody: .init(resourceType: paymentType, attributes: .of(CreatePaymentRequest.self), optional: false),
+                     response: .init(status: .created, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: [],
+                     additionalErrors: [409: "The invoice accepts no payment (INVOICE_ALREADY_PAID, INVOICE_NOT_PAYABLE) or the externalRef is another payment's"]) { request in
+                let attributes = try request.attributes(CreatePaymentRequest.self, resourceType: paymentType)
+                let payment = try await client.call(InvoicingAPI.pay, attributes, options: request.options)
+                return .created(try paymentDocument(payment), location: "\(payments)/\(payment.id)")
+            },
+            APIRoute(method: .get, path: payments + "/{id}", operationID: "getPayment", tag: tag, summary: "One payment.",
+                     permission: .paymentsRead, requestBody: nil,
+                     response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: []) { request in
+                try request.query.requireOnly([])
+                let id = try request.id(PaymentID.self, resource: "payment")
+                return .ok(try paymentDocument(try await client.call(InvoicingAPI.getPayment, PaymentRequest(id: id), options: request.options)))
+            },
+        ]
+    }
+
+    static func document(_ invoice: Invoice) throws -> JSONValue {
+        JSONAPI.document(try JSONAPI.resource(type: invoiceType, from: invoice, selfLink: "\(invoices)/\(invoice.id)"))
+    }
+
+    private static func paymentDocument(_ payment: Payment) throws -> JSONValue {
+        JSONAPI.document(try JSONAPI.resource(type: paymentType, from: payment, selfLink: "\(payments)/\(payment.id)"))
+    }
+}

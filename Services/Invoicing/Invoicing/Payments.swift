@@ -1,0 +1,79 @@
+import BillingCore
+import BillingEvents
+import BillingRPC
+import Foundation
+import InvoicingContract
+import PostgresNIO
+
+/// Payments against invoices (seed 001 step 6).
+extension InvoicingService {
+    /// Records a COMPLETED payment. The invoice row is locked first, so two payments racing for the last amount due are applied one
+    /// after the other: the second sees what the first left and is refused if it asks for more.
+    func pay(_ request: CreatePaymentRequest, context: RPCServerContext) async throws -> Payment {
+        guard let invoiceID = UUID(uuidString: request.invoiceId) else { throw InvoicingError.invalid("invoiceId", "invoiceId must be a UUID") }
+        if let reference = request.externalRef, !(1...200).contains(reference.count) {
+            throw InvoicingError.invalid("externalRef", "externalRef must have 1 to 200 characters")
+        }
+        guard !request.amount.isNegative else { throw InvoicingError.invalid("amount", "amount must not be negative") }
+        let tenant = context.tenant
+        return try await database.withTenant(tenant) { connection in
+            guard var invoice = try await store.find(InvoiceID(rawValue: invoiceID), tenant: tenant, forUpdate: true, on: connection) else {
+                throw InvoicingError.invalid("invoiceId", "invoice \(request.invoiceId) not found", reason: "INVOICE_NOT_FOUND")
+            }
+            guard request.billingAccountId.lowercased() == invoice.billingAccountId else {
+                throw InvoicingError.invalid("billingAccountId", "the invoice belongs to another billing account")
+            }
+            if let reference = request.externalRef, let earlier = try await store.payment(externalRef: reference, tenant: tenant, on: connection) {
+                guard earlier.invoiceId == invoice.id.description, earlier.amount.amount == request.amount else {
+                    throw InvoicingError.conflict("externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
+                }
+                return earlier
+            }
+            let currency = invoice.amountDue.currency
+            let amount: Money
+            do { amount = try Money(exactly: request.amount, currency: currency) } catch {
+                throw InvoicingError.invalid("amount", "amount must be exact in \(currency.code) (at most \(currency.minorUnitExponent) decimal places)")
+            }
+            let zeroSettlement = invoice.status == .paid && invoice.total.isZero && amount.isZero
+            guard [.pending, .overdue].contains(invoice.status) || zeroSettlement else {
+                throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); it accepts no payment", reason: invoice.status == .paid ? "INVOICE_ALREADY_PAID" : "INVOICE_NOT_PAYABLE",
+                                              field: "invoiceId")
+            }
+            guard amount <= invoice.amountDue else {
+                throw InvoicingError.invalid("amount", "amount \(amount.amountText) is more than the \(invoice.amountDue.amountText) due", reason: "AMOUNT_EXCEEDS_DUE")
+            }
+            guard !amount.isZero || invoice.amountDue.isZero else { throw InvoicingError.invalid("amount", "amount must be positive") }
+            let now = clock.now()
+            let payment = Payment(id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
+                                  paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, createdAt: now)
+            guard try await store.insert(payment, tenant: tenant, on: connection) else {
+                throw InvoicingError.conflict("externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
+            }
+            var events: [PendingEvent] = [PendingEvent(PaymentCompleted(paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId,
+                                                                        amount: amount, paymentMethod: request.paymentMethod.rawValue,
+                                                                        externalRef: request.externalRef), tenant: tenant, at: now, traceparent: context.metadata.traceparent)]
+            if !zeroSettlement {
+                invoice.amountPaid = try invoice.amountPaid.adding(amount)
+                invoice.amountDue = try invoice.amountDue.subtracting(amount)
+                if invoice.amountDue.isZero {
+                    invoice.status = .paid
+                    invoice.paidAt = now
+                    events.append(PendingEvent(InvoicePaid(invoice: invoice.summary, paidAt: now), tenant: tenant, at: now, traceparent: context.metadata.traceparent))
+                }
+                invoice.updatedAt = now
+                try await store.save(invoice, tenant: tenant, on: connection)
+            }
+            try await outbox.append(events, on: connection, logger: database.logger)
+            return payment
+        }
+    }
+
+    func payment(_ id: PaymentID, tenant: String) async throws -> Payment {
+        try await database.withTenant(tenant) { connection in
+            guard let payment = try await store.payment(id, tenant: tenant, on: connection) else {
+                throw InvoicingError.notFound("payment", id.description, reason: "PAYMENT_NOT_FOUND")
+            }
+            return payment
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import BillingCore
+import BillingPostgres
+import BillingRPC
+import Foundation
+import InvoicingContract
+import Logging
+import PostgresNIO
+
+/// SQL for `invoices`, `invoice_counters` and `payments`; every statement filters by tenant (row-level security is the second wall).
+struct InvoiceStore {
+    let logger: Logger
+    private static let encoder = WireJSONEncoder()
+    private static let decoder = WireJSONDecoder()
+
+    func insert(_ invoice: Invoice, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            INSERT INTO invoices (tenant_id, id, billing_account_id, number, status, total_minor, amount_paid_minor, due_at, document, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)
+            """, binds: try .of(tenant, invoice.id.rawValue, UUID(uuidString: invoice.billingAccountId), invoice.number, invoice.status.rawValue,
+                                invoice.total.minorUnits, invoice.amountPaid.minorUnits, invoice.dueDate, try Self.json(invoice), invoice.createdAt,
+                                invoice.updatedAt)), logger: logger)
+    }
+
+    func save(_ invoice: Invoice, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            UPDATE invoices SET number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, due_at = $7, document = $8::jsonb, updated_at = $9
+            WHERE tenant_id = $1 AND id = $2
+            """, binds: try .of(tenant, invoice.id.rawValue, invoice.number, invoice.status.rawValue, invoice.total.minorUnits, invoice.amountPaid.minorUnits,
+                                invoice.dueDate, try Self.json(invoice), invoice.updatedAt)), logger: logger)
+    }
+
+    func find(_ id: InvoiceID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Invoice? {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT document::text FROM invoices WHERE tenant_id = $1 AND id = $2\(forUpdate ? " FOR UPDATE" : "")
+            """, binds: try .of(tenant, id.rawValue)), logger: logger)
+        return try rows.first.map { try Self.decoder.decode(Invoice.self, from: Array(try $0.decode(String.self).utf8)) }
+    }
+
+    func list(_ request: ListInvoicesRequest, account: UUID?, tenant: String, on connection: PostgresConnection) async throws -> InvoicePage {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT document::text FROM invoices
+            WHERE tenant_id = $1 AND ($2::uuid IS NULL OR billing_account_id = $2) AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR id > $4)
+            ORDER BY id LIMIT $5
+            """, binds: try .of(tenant, account, request.status?.rawValue, request.after?.rawValue, request.pageSize + 1)), logger: logger)
+        var items = try rows.map { try Self.decoder.decode(Invoice.self, from: Array(try $0.decode(String.self).utf8)) }
+        var next: InvoiceID?
+        if items.count > request.pageSize {
+            items.removeLast()
+            next = items.last?.id
+        }
+        return InvoicePage(items: items, nextCursor: next)
+    }
+
+    /// The next number of the tenant's year; the counter row stays locked until the caller's transaction ends, so two
+    /// finalizations never share a number and a rolled-back one gives its number back.
+    func nextNumber(year: Int, tenant: String, on connection: PostgresConnection) async throws -> String {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            INSERT INTO invoice_counters (tenant_id, year, last_number) VALUES ($1, $2, 1)
+            ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = invoice_counters.last_number + 1
+            RETURNING last_number
+            """, binds: try .of(tenant, year)), logger: logger)
+        let number = try rows.first!.decode(Int64.self)
+        return String(format: "%04d-%06lld", year, number)
+    }
+
+    /// Records a payment; nil when its external reference was recorded before (the caller answers that one).
+    func insert(_ payment: Payment, tenant: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            INSERT INTO payments (tenant_id, id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (tenant_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
+            RETURNING id
+            """, binds: try .of(tenant, payment.id.rawValue, UUID(uuidString: payment.invoiceId), UUID(uuidString: payment.billingAccountId),
+                                payment.amount.minorUnits, payment.amount.currency.code, payment.paymentMethod.rawValue, payment.externalRef,
+                                payment.status.rawValue, payment.createdAt)), logger: logger)
+        return !rows.isEmpty
+    }
+
+    func payment(_ id: PaymentID? = nil, externalRef: String? = nil, tenant: String, on connection: PostgresConnection) async throws -> Payment? {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, created_at FROM payments
+            WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id = $2) AND ($3::text IS NULL OR external_ref = $3)
+            LIMIT 1
+            """, binds: try .of(tenant, id?.rawValue, externalRef)), logger: logger)
+        return try rows.first.map { row in
+            let (id, invoice, account, amount, currency, method, reference, status, created) =
+                try row.decode((UUID, UUID, UUID, Int64, String, String, String?, String, Date).self)
+            return Payment(id: PaymentID(rawValue: id), billingAccountId: account.uuidString.lowercased(), invoiceId: invoice.uuidString.lowercased(),
+                           amount: Money(minorUnits: amount, currency: Currency(code: currency) ?? .brl), paymentMethod: PaymentMethod(rawValue: method) ?? .pix,
+                           externalRef: reference, status: PaymentStatus(rawValue: status) ?? .completed, createdAt: created)
+        }
+    }
+
+    private static func json(_ invoice: Invoice) throws -> String { String(decoding: try encoder.encode(invoice), as: UTF8.self) }
+}

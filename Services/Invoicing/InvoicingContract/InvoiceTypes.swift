@@ -1,0 +1,197 @@
+import BillingCore
+import Foundation
+
+/// An invoice's status (seed 001 "Status da Fatura").
+public enum InvoiceStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    /// Editable; no number yet.
+    case draft = "DRAFT"
+    /// Finalized: lines frozen, numbered, waiting for payment.
+    case pending = "PENDING"
+    case paid = "PAID"
+    case overdue = "OVERDUE"
+    /// Canceled before it was finalized.
+    case canceled = "CANCELED"
+    /// Annulled after it was finalized (its number stays used).
+    case void = "VOID"
+}
+
+/// One invoice line (seed 001 step 4): description, quantity, unit amount, amount, period.
+public struct InvoiceLine: Codable, Sendable, Equatable {
+    /// SUBSCRIPTION, TRIAL, ADDON or PRORATION.
+    public var kind: String
+    public var description: String
+    public var quantity: Int
+    public var unitAmount: Money
+    public var amount: Money
+    public var periodStart: Date?
+    public var periodEnd: Date?
+    public var subscriptionId: String?
+
+    public init(kind: String, description: String, quantity: Int, unitAmount: Money, amount: Money, periodStart: Date?, periodEnd: Date?,
+                subscriptionId: String?) {
+        self.kind = kind
+        self.description = description
+        self.quantity = quantity
+        self.unitAmount = unitAmount
+        self.amount = amount
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.subscriptionId = subscriptionId
+    }
+}
+
+/// An invoice (seeds 000, 001).
+public struct Invoice: Codable, Sendable, Equatable {
+    public var id: InvoiceID
+    public var billingAccountId: String
+    /// `2026-000123`: gapless per tenant and year, assigned at finalize.
+    public var number: String?
+    public var status: InvoiceStatus
+    public var currency: String
+    public var lines: [InvoiceLine]
+    public var total: Money
+    public var amountPaid: Money
+    public var amountDue: Money
+    public var periodStart: Date?
+    public var periodEnd: Date?
+    public var subscriptionId: String?
+    public var netTermsDays: Int
+    public var dueDate: Date?
+    public var finalizedAt: Date?
+    public var paidAt: Date?
+    public var voidedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: InvoiceID, billingAccountId: String, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
+                amountPaid: Money, amountDue: Money, periodStart: Date?, periodEnd: Date?, subscriptionId: String?, netTermsDays: Int, dueDate: Date?,
+                finalizedAt: Date?, paidAt: Date?, voidedAt: Date?, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.billingAccountId = billingAccountId
+        self.number = number
+        self.status = status
+        self.currency = currency
+        self.lines = lines
+        self.total = total
+        self.amountPaid = amountPaid
+        self.amountDue = amountDue
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.subscriptionId = subscriptionId
+        self.netTermsDays = netTermsDays
+        self.dueDate = dueDate
+        self.finalizedAt = finalizedAt
+        self.paidAt = paidAt
+        self.voidedAt = voidedAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// What events say about it.
+    public var summary: InvoiceSummary {
+        InvoiceSummary(id: id, billingAccountId: billingAccountId, number: number, status: status.rawValue, total: total, amountDue: amountDue,
+                       periodStart: periodStart, periodEnd: periodEnd, dueDate: dueDate, subscriptionId: subscriptionId)
+    }
+}
+
+/// `POST /invoices` (seed 001 step 4): the account's subscriptions billed for a period.
+public struct CreateInvoiceRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    /// The period billed; with both absent, each live subscription's current period.
+    public var periodStart: Date?
+    public var periodEnd: Date?
+    /// Days from finalize to the due date; default 7.
+    public var netTermsDays: Int?
+
+    public init(billingAccountId: String, periodStart: Date? = nil, periodEnd: Date? = nil, netTermsDays: Int? = nil) {
+        self.billingAccountId = billingAccountId
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.netTermsDays = netTermsDays
+    }
+}
+
+public struct InvoiceRequest: Codable, Sendable, Equatable {
+    public var id: InvoiceID
+    public init(id: InvoiceID) { self.id = id }
+}
+
+public struct ListInvoicesRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String?
+    public var status: InvoiceStatus?
+    public var pageSize: Int
+    public var after: InvoiceID?
+    public init(billingAccountId: String? = nil, status: InvoiceStatus? = nil, pageSize: Int = 20, after: InvoiceID? = nil) {
+        self.billingAccountId = billingAccountId
+        self.status = status
+        self.pageSize = pageSize
+        self.after = after
+    }
+}
+
+public struct InvoicePage: Codable, Sendable, Equatable {
+    public var items: [Invoice]
+    public var nextCursor: InvoiceID?
+    public init(items: [Invoice], nextCursor: InvoiceID?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// PIX or CARD (seed 000).
+public enum PaymentMethod: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    case pix = "PIX", card = "CARD"
+}
+
+/// seed 001 "Status do Pagamento".
+public enum PaymentStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    case pending = "PENDING", processing = "PROCESSING", completed = "COMPLETED", failed = "FAILED", refunded = "REFUNDED"
+}
+
+/// `POST /payments` (seed 001 step 6).
+public struct CreatePaymentRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var invoiceId: String
+    /// In major units of the invoice's currency (`299.90`); at most the amount due.
+    public var amount: DecimalNumber
+    public var paymentMethod: PaymentMethod
+    /// The provider's reference (a PIX end-to-end id `E…`, a card charge id); unique per tenant.
+    public var externalRef: String?
+
+    public init(billingAccountId: String, invoiceId: String, amount: DecimalNumber, paymentMethod: PaymentMethod, externalRef: String?) {
+        self.billingAccountId = billingAccountId
+        self.invoiceId = invoiceId
+        self.amount = amount
+        self.paymentMethod = paymentMethod
+        self.externalRef = externalRef
+    }
+}
+
+/// A payment (seed 001 "Pagamentos").
+public struct Payment: Codable, Sendable, Equatable {
+    public var id: PaymentID
+    public var billingAccountId: String
+    public var invoiceId: String
+    public var amount: Money
+    public var paymentMethod: PaymentMethod
+    public var externalRef: String?
+    public var status: PaymentStatus
+    public var createdAt: Date
+
+    public init(id: PaymentID, billingAccountId: String, invoiceId: String, amount: Money, paymentMethod: PaymentMethod, externalRef: String?,
+                status: PaymentStatus, createdAt: Date) {
+        self.id = id
+        self.billingAccountId = billingAccountId
+        self.invoiceId = invoiceId
+        self.amount = amount
+        self.paymentMethod = paymentMethod
+        self.externalRef = externalRef
+        self.status = status
+        self.createdAt = createdAt
+    }
+}
+
+public struct PaymentRequest: Codable, Sendable, Equatable {
+    public var id: PaymentID
+    public init(id: PaymentID) { self.id = id }
+}

@@ -1,0 +1,97 @@
+import BillingCore
+import BillingTesting
+import Foundation
+import Testing
+
+@Suite("Invoices and payments through the gateway (real processes)", .timeLimit(.minutes(8)))
+struct InvoicingEndToEndTests {
+    @Test("seed 001's quick example runs as printed: account → plan → subscription → invoice → finalize → PIX payment leaves the invoice PAID")
+    func seedQuickExample() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster)
+        let subscription = try await fixture.subscribe()
+        #expect(subscription.status == 201)
+        let invoiceResponse = try await fixture.post("/api/v1/invoices", "invoices", [
+            "billingAccountId": .string(fixture.account), "periodStart": subscription.attribute("currentPeriodStart") ?? .null,
+            "periodEnd": subscription.attribute("currentPeriodEnd") ?? .null])
+        #expect(invoiceResponse.status == 201, "\(invoiceResponse.text.prefix(400))")
+        let invoice = try #require(invoiceResponse.data?["id"]?.stringValue)
+        #expect(invoiceResponse.attribute("status") == "DRAFT" && invoiceResponse.attribute("lines")?.arrayValue?.first?["kind"] == "TRIAL")
+        let total = try #require(invoiceResponse.attribute("total"))
+        #expect(total.decimalValue == DecimalNumber(0), "a trial period is billed at zero")
+        let finalized = try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token)
+        #expect(finalized.status == 200 && finalized.attribute("number")?.stringValue?.count == 11, "\(finalized.text.prefix(300))")
+        let payment = try await fixture.post("/api/v1/payments", "payments", [
+            "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": total, "paymentMethod": "PIX",
+            "externalRef": "E12345678901234567890123456789012"])
+        #expect(payment.status == 201 && payment.attribute("status") == "COMPLETED", "\(payment.text.prefix(300))")
+        #expect(try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token).attribute("status") == "PAID")
+    }
+
+    @Test("a paid plan: partial payments add up to PAID; over the amount due is 422; a paid invoice takes no more; externalRef replays answer the first")
+    func partialPayments() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
+        #expect(try await fixture.subscribe([("quantity", 2)]).status == 201)
+        let created = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
+        let invoice = try #require(created.data?["id"]?.stringValue)
+        #expect(created.attribute("total")?.decimalValue == DecimalNumber("599.80"), "299.90 × 2: \(created.text.prefix(300))")
+        #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).attribute("status") == "PENDING")
+        func pay(_ amount: String, _ reference: String = UUID().uuidString) async throws -> HTTPTestResponse {
+            try await fixture.post("/api/v1/payments", "payments", ["billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
+                                                                    "amount": .number(amount), "paymentMethod": "CARD", "externalRef": .string(reference)])
+        }
+        let first = try await pay("100.00", "ch_1")
+        #expect(first.status == 201)
+        #expect(try await pay("100.00", "ch_1").data?["id"] == first.data?["id"], "the same externalRef answers the first payment")
+        let over = try await pay("500.00")
+        #expect(over.status == 422 && over.firstError?["code"] == "AMOUNT_EXCEEDS_DUE" && over.firstError?["source"]?["pointer"] == "/data/attributes/amount")
+        let afterFirst = try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token)
+        #expect(afterFirst.attribute("status") == "PENDING" && afterFirst.attribute("amountDue")?.decimalValue == DecimalNumber("499.80"))
+        #expect(try await pay("499.80").status == 201)
+        #expect(try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token).attribute("status") == "PAID")
+        let again = try await pay("1.00")
+        #expect(again.status == 409 && again.firstError?["code"] == "INVOICE_ALREADY_PAID")
+    }
+
+    @Test("20 payments racing for the whole amount due: exactly one succeeds, the invoice is paid once")
+    func racingPayments() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
+        #expect(try await fixture.subscribe().status == 201)
+        let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+        #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).status == 200)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await fixture.post("/api/v1/payments", "payments", ["billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
+                                                                            "amount": .number("299.90"), "paymentMethod": "PIX",
+                                                                            "externalRef": .string(UUID().uuidString)]).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.filter { $0 == 201 }.count == 1 && statuses.allSatisfy { [201, 409, 422].contains($0) }, "\(statuses)")
+        let paid = try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token)
+        #expect(paid.attribute("status") == "PAID" && paid.attribute("amountPaid")?.decimalValue == DecimalNumber("299.90"))
+    }
+
+    @Test("finalize and cancel racing on one draft: exactly one wins; numbers are gapless per tenant")
+    func finalizeRaceAndNumbers() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
+        #expect(try await fixture.subscribe().status == 201)
+        var numbers: [String] = []
+        for _ in 0..<4 {
+            let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+            async let finalize = fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token)
+            async let cancel = fixture.client.post("/api/v1/invoices/\(invoice)/cancel", token: fixture.token)
+            let (finalized, canceled) = try await (finalize, cancel)
+            #expect([finalized.status, canceled.status].sorted() == [200, 409], "\(finalized.status) \(canceled.status)")
+            if finalized.status == 200, let number = finalized.attribute("number")?.stringValue { numbers.append(number) }
+        }
+        let sequence = numbers.compactMap { Int($0.suffix(6)) }
+        #expect(sequence == Array((sequence.first ?? 1)..<((sequence.first ?? 1) + sequence.count)), "gapless: \(numbers)")
+        #expect(sequence.first == 1 || numbers.isEmpty, "a new tenant's first number is 000001: \(numbers)")
+    }
+}
