@@ -152,6 +152,11 @@ targets += [
                        "BillingCore", "BillingRPC", "BillingPostgres", logging],
         path: "Tests/SubscriptionsTests"),
     .testTarget(
+        name: "InvoicingTests",
+        dependencies: ["Invoicing", "InvoicingContract", "SubscriptionsContract", "AccountsContract", "BillingTesting", "BillingCore", "BillingRPC",
+                       "BillingPostgres", postgres],
+        path: "Tests/InvoicingTests"),
+    .testTarget(
         name: "GatewayTests",
         dependencies: ["Gateway", "BillingTesting", "BillingCore", "BillingRPC", "BillingService", logging, hummingbird, nioCore],
         path: "Tests/GatewayTests"),

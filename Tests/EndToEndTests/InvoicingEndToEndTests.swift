@@ -94,4 +94,29 @@ struct InvoicingEndToEndTests {
         #expect(sequence == Array((sequence.first ?? 1)..<((sequence.first ?? 1) + sequence.count)), "gapless: \(numbers)")
         #expect(sequence.first == 1 || numbers.isEmpty, "a new tenant's first number is 000001: \(numbers)")
     }
+
+    @Test("100 parallel refunds of 10.00 on a 500.00 payment: exactly 50 succeed, the rest 409; the payment ends REFUNDED")
+    func racingRefunds() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("500.00"))])
+        #expect(try await fixture.subscribe().status == 201)
+        let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+        #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).status == 200)
+        let payment = try #require(try await fixture.post("/api/v1/payments", "payments", [
+            "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": .number("500.00"), "paymentMethod": "PIX",
+            "externalRef": .string(UUID().uuidString)]).data?["id"]?.stringValue)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await fixture.post("/api/v1/payments/\(payment)/refunds", "refunds", ["amount": .number("10.00"), "reason": "duplicate charge"]).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.filter { $0 == 201 }.count == 50 && statuses.filter { $0 == 409 }.count == 50, "\(statuses)")
+        let refunded = try await fixture.client.get("/api/v1/payments/\(payment)", token: fixture.token)
+        #expect(refunded.attribute("status") == "REFUNDED" && refunded.attribute("refunded")?.decimalValue == DecimalNumber("500.00"))
+        let more = try await fixture.post("/api/v1/payments/\(payment)/refunds", "refunds", ["amount": .number("0.01")])
+        #expect(more.status == 409)
+    }
 }

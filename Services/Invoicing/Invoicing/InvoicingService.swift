@@ -40,7 +40,13 @@ public struct InvoicingService: Sendable {
             database: runtime.database, clock: runtime.clock,
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")))
-        return ServiceComponents(router: service.router(), background: [try runtime.outboxRelay()])
+        let tick = try runtime.configuration.reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
+        return ServiceComponents(router: service.router(), background: [
+            try runtime.outboxRelay(),
+            PeriodicBatchJob(name: "overdue invoices", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
+                try await service.markOverdue(limit: limit)
+            },
+        ])
     }
 
     public func router() -> RPCRouter {
@@ -53,6 +59,8 @@ public struct InvoicingService: Sendable {
         router.register(InvoicingAPI.cancel) { request, context in try await cancel(request.id, context: context) }
         router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
+        router.register(InvoicingAPI.markOverdue) { request, _ in RunOverdueResult(marked: try await markOverdue(limit: request.limit ?? 500)) }
         return router
     }
 
@@ -159,6 +167,25 @@ public struct InvoicingService: Sendable {
             guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .canceled) }
             invoice.status = .canceled
             return []
+        }
+    }
+
+    /// PENDING invoices past their due date become OVERDUE (`billing.invoice.overdue`, which makes their subscription PAST_DUE);
+    /// every tenant, one transaction per batch, rows claimed with `SKIP LOCKED` so replicas never mark one twice.
+    public func markOverdue(limit: Int) async throws -> Int {
+        guard (1...10_000).contains(limit) else { throw InvoicingError.invalid("limit", "limit must be between 1 and 10000") }
+        return try await database.withSystemScope { connection in
+            let now = clock.now()
+            let due = try await store.claimOverdue(at: now, limit: limit, on: connection)
+            var events: [PendingEvent] = []
+            for (tenant, var invoice) in due {
+                invoice.status = .overdue
+                invoice.updatedAt = now
+                try await store.save(invoice, tenant: tenant, on: connection)
+                events.append(PendingEvent(InvoiceOverdue(invoice: invoice.summary), tenant: tenant, at: now))
+            }
+            try await outbox.append(events, on: connection, logger: database.logger)
+            return due.count
         }
     }
 

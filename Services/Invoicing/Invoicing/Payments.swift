@@ -45,7 +45,8 @@ extension InvoicingService {
             guard !amount.isZero || invoice.amountDue.isZero else { throw InvoicingError.invalid("amount", "amount must be positive") }
             let now = clock.now()
             let payment = Payment(id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
-                                  paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, createdAt: now)
+                                  paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, refunded: .zero(currency),
+                                  createdAt: now)
             guard try await store.insert(payment, tenant: tenant, on: connection) else {
                 throw InvoicingError.conflict("externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
             }
@@ -65,6 +66,45 @@ extension InvoicingService {
             }
             try await outbox.append(events, on: connection, logger: database.logger)
             return payment
+        }
+    }
+
+    /// Refunds part or all of what is left of a payment. The payment row is locked, so 100 refunds racing on one payment are applied
+    /// one after the other and stop exactly at what was paid (the CHECK on `refunded_minor` is the database's own wall).
+    func refund(_ request: RefundRequest, context: RPCServerContext) async throws -> Refund {
+        if let reason = request.reason, reason.count > 500 { throw InvoicingError.invalid("reason", "reason must have at most 500 characters") }
+        if let amount = request.amount, amount.isNegative || amount.isZero { throw InvoicingError.invalid("amount", "amount must be positive") }
+        let tenant = context.tenant
+        return try await database.withTenant(tenant) { connection in
+            guard var payment = try await store.payment(request.paymentId, tenant: tenant, forUpdate: true, on: connection) else {
+                throw InvoicingError.notFound("payment", request.paymentId.description, reason: "PAYMENT_NOT_FOUND")
+            }
+            guard payment.status == .completed else {
+                throw InvoicingError.conflict("payment is \(payment.status.rawValue); only a COMPLETED payment can be refunded", reason: "PAYMENT_NOT_REFUNDABLE")
+            }
+            let left = try payment.amount.subtracting(payment.refunded)
+            let amount: Money
+            if let requested = request.amount {
+                do { amount = try Money(exactly: requested, currency: left.currency) } catch {
+                    throw InvoicingError.invalid("amount", "amount must be exact in \(left.currency.code)")
+                }
+            } else {
+                amount = left
+            }
+            guard !amount.isZero else { throw InvoicingError.invalid("amount", "nothing is left to refund of this payment", reason: "NOTHING_TO_REFUND") }
+            guard amount <= left else {
+                throw InvoicingError.conflict("only \(left.amountText) of this payment is left to refund; \(amount.amountText) asked", reason: "REFUND_EXCEEDS_PAYMENT",
+                                              field: "amount")
+            }
+            let now = clock.now()
+            let id = UUIDv7.generate(at: now)
+            try await store.refund(id: id, of: payment, amount: amount, reason: request.reason, at: now, tenant: tenant, on: connection)
+            payment.refunded = try payment.refunded.adding(amount)
+            if payment.refunded == payment.amount { payment.status = .refunded }
+            try await outbox.append(PaymentRefunded(paymentId: payment.id, billingAccountId: payment.billingAccountId, amount: amount,
+                                                    fullyRefunded: payment.status == .refunded),
+                                    tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
+            return Refund(id: id.uuidString.lowercased(), paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now)
         }
     }
 

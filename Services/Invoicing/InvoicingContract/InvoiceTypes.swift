@@ -176,10 +176,13 @@ public struct Payment: Codable, Sendable, Equatable {
     public var paymentMethod: PaymentMethod
     public var externalRef: String?
     public var status: PaymentStatus
+    /// What has been refunded of it so far.
+    public var refunded: Money
     public var createdAt: Date
 
     public init(id: PaymentID, billingAccountId: String, invoiceId: String, amount: Money, paymentMethod: PaymentMethod, externalRef: String?,
-                status: PaymentStatus, createdAt: Date) {
+                status: PaymentStatus, refunded: Money, createdAt: Date) {
+        self.refunded = refunded
         self.id = id
         self.billingAccountId = billingAccountId
         self.invoiceId = invoiceId
@@ -194,4 +197,54 @@ public struct Payment: Codable, Sendable, Equatable {
 public struct PaymentRequest: Codable, Sendable, Equatable {
     public var id: PaymentID
     public init(id: PaymentID) { self.id = id }
+}
+
+/// `POST /payments/{id}/refunds` (`PAYMENTS_REFUND`): part or all of what is left of a payment.
+public struct RefundAttributes: Codable, Sendable, Equatable {
+    /// Major units; what is left of the payment when absent.
+    public var amount: DecimalNumber?
+    public var reason: String?
+    public init(amount: DecimalNumber? = nil, reason: String? = nil) {
+        self.amount = amount
+        self.reason = reason
+    }
+}
+
+public struct RefundRequest: Codable, Sendable, Equatable {
+    public var paymentId: PaymentID
+    public var amount: DecimalNumber?
+    public var reason: String?
+    public init(paymentId: PaymentID, amount: DecimalNumber?, reason: String?) {
+        self.paymentId = paymentId
+        self.amount = amount
+        self.reason = reason
+    }
+}
+
+/// A refund and the payment after it.
+public struct Refund: Codable, Sendable, Equatable {
+    public var id: String
+    public var paymentId: PaymentID
+    public var amount: Money
+    public var reason: String?
+    public var payment: Payment
+    public var createdAt: Date
+    public init(id: String, paymentId: PaymentID, amount: Money, reason: String?, payment: Payment, createdAt: Date) {
+        self.id = id
+        self.paymentId = paymentId
+        self.amount = amount
+        self.reason = reason
+        self.payment = payment
+        self.createdAt = createdAt
+    }
+}
+
+public struct RunOverdueRequest: Codable, Sendable, Equatable {
+    public var limit: Int?
+    public init(limit: Int? = nil) { self.limit = limit }
+}
+
+public struct RunOverdueResult: Codable, Sendable, Equatable {
+    public var marked: Int
+    public init(marked: Int) { self.marked = marked }
 }

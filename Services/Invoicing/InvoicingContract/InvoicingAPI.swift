@@ -23,6 +23,12 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
         service: payments, method: "Create",
         summary: "Records a COMPLETED payment against a PENDING or OVERDUE invoice, up to its amount due; paid in full → PAID (`invoice.paid`). Emits `payment.completed`. A repeated externalRef answers the first payment.")
+    public static let refund = UnaryMethod<RefundRequest, Refund>(
+        service: payments, method: "Refund",
+        summary: "Refunds part or all of what is left of a COMPLETED payment (never more than was paid, however many refunds race); all of it → REFUNDED. Emits `payment.refunded`.")
+    public static let markOverdue = UnaryMethod<RunOverdueRequest, RunOverdueResult>(
+        service: invoices, method: "MarkOverdue",
+        summary: "Runs the overdue scheduler once: PENDING invoices past their due date become OVERDUE (`invoice.overdue`), every tenant.")
     public static let getPayment = UnaryMethod<PaymentRequest, Payment>(service: payments, method: "Get", idempotent: true, summary: "One payment.")
 
     /// Events this context publishes (`proto-docs/events.md`).
@@ -41,5 +47,5 @@ public enum InvoicingAPI: RPCServiceDescription {
     /// Event types this context consumes, and why.
     public static var consumedEvents: [(type: String, purpose: String)] { [] }
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pay, getPayment] }
+    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, markOverdue, pay, getPayment, refund] }
 }

@@ -168,4 +168,11 @@ public struct PaymentRefunded: IntegrationEvent {
     /// Whether the whole payment is refunded now.
     public var fullyRefunded: Bool
     public var subject: String { paymentId.description }
+
+    public init(paymentId: PaymentID, billingAccountId: String, amount: Money, fullyRefunded: Bool) {
+        self.paymentId = paymentId
+        self.billingAccountId = billingAccountId
+        self.amount = amount
+        self.fullyRefunded = fullyRefunded
+    }
 }

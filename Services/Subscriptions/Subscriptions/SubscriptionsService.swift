@@ -49,7 +49,9 @@ public struct SubscriptionsService: Sendable {
             grace: TimeInterval(graceDays) * 86_400)
         return ServiceComponents(router: service.router(), background: [
             try runtime.outboxRelay(), try runtime.eventConsumer(service.invoiceEvents),
-            RenewalScheduler(service: service, interval: .milliseconds(tick), logger: runtime.logger),
+            PeriodicBatchJob(name: "renewals", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
+                try await service.runDue(limit: limit)
+            },
         ])
     }
 

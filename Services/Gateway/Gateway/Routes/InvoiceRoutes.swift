@@ -83,6 +83,19 @@ enum InvoiceRoutes {
                 let id = try request.id(PaymentID.self, resource: "payment")
                 return .ok(try paymentDocument(try await client.call(InvoicingAPI.getPayment, PaymentRequest(id: id), options: request.options)))
             },
+            APIRoute(method: .post, path: payments + "/{id}/refunds", operationID: "refundPayment", tag: tag,
+                     summary: "Refund part (`amount`) or all of what is left of a COMPLETED payment, with an optional reason; never more than was paid, however many refunds race (409 REFUND_EXCEEDS_PAYMENT).",
+                     permission: .paymentsRefund,
+                     requestBody: .init(resourceType: "refunds", attributes: .of(RefundAttributes.self), optional: true),
+                     response: .init(status: .created, resourceType: "refunds", attributes: .of(Refund.self), isCollection: false), queryParameters: [],
+                     additionalErrors: [409: "More than is left of the payment (REFUND_EXCEEDS_PAYMENT), or the payment is not COMPLETED"]) { request in
+                let id = try request.id(PaymentID.self, resource: "payment")
+                let attributes = try request.attributes(RefundAttributes.self, resourceType: "refunds", optional: true)
+                let refund = try await client.call(InvoicingAPI.refund, RefundRequest(paymentId: id, amount: attributes.amount, reason: attributes.reason),
+                                                   options: request.options)
+                return .created(JSONAPI.document(try JSONAPI.resource(type: "refunds", from: refund, selfLink: "\(payments)/\(id)")),
+                                location: "\(payments)/\(id)")
+            },
         ]
     }
 

@@ -76,18 +76,44 @@ struct InvoiceStore {
         return !rows.isEmpty
     }
 
-    func payment(_ id: PaymentID? = nil, externalRef: String? = nil, tenant: String, on connection: PostgresConnection) async throws -> Payment? {
+    func payment(_ id: PaymentID? = nil, externalRef: String? = nil, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Payment? {
         let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, created_at FROM payments
+            SELECT id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, refunded_minor, created_at FROM payments
             WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id = $2) AND ($3::text IS NULL OR external_ref = $3)
-            LIMIT 1
+            LIMIT 1\(forUpdate ? " FOR UPDATE" : "")
             """, binds: try .of(tenant, id?.rawValue, externalRef)), logger: logger)
         return try rows.first.map { row in
-            let (id, invoice, account, amount, currency, method, reference, status, created) =
-                try row.decode((UUID, UUID, UUID, Int64, String, String, String?, String, Date).self)
+            let (id, invoice, account, amount, currency, method, reference, status, refunded, created) =
+                try row.decode((UUID, UUID, UUID, Int64, String, String, String?, String, Int64, Date).self)
+            let code = Currency(code: currency.trimmingCharacters(in: .whitespaces)) ?? .brl
             return Payment(id: PaymentID(rawValue: id), billingAccountId: account.uuidString.lowercased(), invoiceId: invoice.uuidString.lowercased(),
-                           amount: Money(minorUnits: amount, currency: Currency(code: currency) ?? .brl), paymentMethod: PaymentMethod(rawValue: method) ?? .pix,
-                           externalRef: reference, status: PaymentStatus(rawValue: status) ?? .completed, createdAt: created)
+                           amount: Money(minorUnits: amount, currency: code), paymentMethod: PaymentMethod(rawValue: method) ?? .pix,
+                           externalRef: reference, status: PaymentStatus(rawValue: status) ?? .completed, refunded: Money(minorUnits: refunded, currency: code),
+                           createdAt: created)
+        }
+    }
+
+    /// Records a refund and moves the payment's refunded total (and status) in one statement.
+    func refund(id: UUID, of payment: Payment, amount: Money, reason: String?, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        let fully = payment.refunded.minorUnits + amount.minorUnits == payment.amount.minorUnits
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            WITH refund AS (
+                INSERT INTO refunds (tenant_id, id, payment_id, amount_minor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+            )
+            UPDATE payments SET refunded_minor = refunded_minor + $4, status = CASE WHEN $7 THEN 'REFUNDED' ELSE status END
+            WHERE tenant_id = $1 AND id = $3
+            """, binds: try .of(tenant, id, payment.id.rawValue, amount.minorUnits, reason, time, fully)), logger: logger)
+    }
+
+    /// PENDING invoices of every tenant past their due date, locked; rows another replica holds are skipped.
+    func claimOverdue(at time: Date, limit: Int, on connection: PostgresConnection) async throws -> [(tenant: String, invoice: Invoice)] {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT tenant_id, document::text FROM invoices WHERE status = 'PENDING' AND due_at <= $1
+            ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
+            """, binds: try .of(time, limit)), logger: logger)
+        return try rows.map { row in
+            let (tenant, document) = try row.decode((String, String).self)
+            return (tenant, try Self.decoder.decode(Invoice.self, from: Array(document.utf8)))
         }
     }
 

@@ -1,8 +1,6 @@
 import BillingCore
 import BillingEvents
 import Foundation
-import Logging
-import ServiceLifecycle
 import SubscriptionsContract
 
 extension SubscriptionsService {
@@ -23,29 +21,6 @@ extension SubscriptionsService {
             try await store.save(changed, on: connection)
             try await outbox.append(events, on: connection, logger: database.logger)
             return changed.count
-        }
-    }
-}
-
-/// Runs `runDue` every `interval`, and again at once while batches come back full.
-struct RenewalScheduler: Service {
-    let service: SubscriptionsService
-    let interval: Duration
-    let logger: Logger
-    static let batch = 200
-
-    func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var advanced = Self.batch
-            while advanced == Self.batch && !Task.isShuttingDownGracefully {
-                do {
-                    advanced = try await service.runDue(limit: Self.batch)
-                } catch {
-                    logger.warning("renewal run failed", metadata: ["error": "\(error)"])
-                    advanced = 0
-                }
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }
