@@ -41,6 +41,10 @@ struct InvoicingEndToEndTests {
             try await fixture.post("/api/v1/payments", "payments", ["billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
                                                                     "amount": .number(amount), "paymentMethod": "CARD", "externalRef": .string(reference)])
         }
+        let pix = try await fixture.client.get("/api/v1/invoices/\(invoice)/pix", token: fixture.token)
+        let copyPaste = try #require(pix.attribute("copyPaste")?.stringValue, "\(pix.text.prefix(300))")
+        #expect(copyPaste.hasPrefix("000201") && copyPaste.contains("br.gov.bcb.pix") && copyPaste.contains("5406599.80"))
+        #expect(PixBRCode.crc16(String(copyPaste.dropLast(4))) == String(copyPaste.suffix(4)))
         let first = try await pay("100.00", "ch_1")
         #expect(first.status == 201)
         #expect(try await pay("100.00", "ch_1").data?["id"] == first.data?["id"], "the same externalRef answers the first payment")

@@ -24,9 +24,12 @@ public struct InvoicingService: Sendable {
     let accounts: AccountsClient
     let subscriptions: SubscriptionsClient
     let store: InvoiceStore
+    let merchant: PixMerchant
     let outbox = Outbox(context: InvoicingAPI.contextName)
 
-    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient) {
+    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient,
+                merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo")) {
+        self.merchant = merchant
         self.database = database
         self.clock = clock
         self.accounts = accounts
@@ -36,10 +39,14 @@ public struct InvoicingService: Sendable {
 
     /// The RPC methods and the relay of the invoicing outbox.
     public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
+        let reader = runtime.configuration.reader
+        let merchant = PixMerchant(key: reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
+                                   name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
+                                   city: reader.string("BILLING_INVOICING_PIX_MERCHANT_CITY", default: "Sao Paulo"))
         let service = InvoicingService(
             database: runtime.database, clock: runtime.clock,
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
-            subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")))
+            subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")), merchant: merchant)
         let tick = try runtime.configuration.reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         return ServiceComponents(router: service.router(), background: [
             try runtime.outboxRelay(),
@@ -59,6 +66,7 @@ public struct InvoicingService: Sendable {
         router.register(InvoicingAPI.cancel) { request, context in try await cancel(request.id, context: context) }
         router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.pix) { request, context in try await pix(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.markOverdue) { request, _ in RunOverdueResult(marked: try await markOverdue(limit: request.limit ?? 500)) }
         return router
@@ -170,6 +178,24 @@ public struct InvoicingService: Sendable {
         }
     }
 
+    /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice.
+    func pix(_ id: InvoiceID, tenant: String) async throws -> PixCharge {
+        let invoice = try await get(id, tenant: tenant)
+        guard [.pending, .overdue].contains(invoice.status), let number = invoice.number else {
+            throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); only a PENDING or OVERDUE invoice is paid by PIX", reason: "INVOICE_NOT_PAYABLE")
+        }
+        guard invoice.currency == "BRL" else { throw InvoicingError.conflict("PIX charges BRL; the invoice is in \(invoice.currency)", reason: "PIX_NEEDS_BRL") }
+        let txid = number.replacingOccurrences(of: "-", with: "")
+        do {
+            let code = try PixBRCode(key: merchant.key, merchantName: merchant.name, merchantCity: merchant.city, amount: invoice.amountDue, txid: txid,
+                                     description: "Fatura \(number)")
+            return PixCharge(invoiceId: id, copyPaste: code.payload, txid: txid, amount: invoice.amountDue, key: code.key, merchantName: code.merchantName,
+                             merchantCity: code.merchantCity)
+        } catch {
+            throw InvoicingError.conflict("the PIX merchant configuration is unusable: \(error.field) \(error.message)", reason: "PIX_NOT_CONFIGURED")
+        }
+    }
+
     /// PENDING invoices past their due date become OVERDUE (`billing.invoice.overdue`, which makes their subscription PAST_DUE);
     /// every tenant, one transaction per batch, rows claimed with `SKIP LOCKED` so replicas never mark one twice.
     public func markOverdue(limit: Int) async throws -> Int {
@@ -205,5 +231,17 @@ public struct InvoicingService: Sendable {
                                     logger: database.logger)
             return invoice
         }
+    }
+}
+
+/// Who receives PIX payments: the key, name and city the BR Code carries (`BILLING_INVOICING_PIX_*`).
+public struct PixMerchant: Sendable {
+    public let key: String
+    public let name: String
+    public let city: String
+    public init(key: String, name: String, city: String) {
+        self.key = key
+        self.name = name
+        self.city = city
     }
 }

@@ -248,3 +248,26 @@ public struct RunOverdueResult: Codable, Sendable, Equatable {
     public var marked: Int
     public init(marked: Int) { self.marked = marked }
 }
+
+/// How to pay an invoice by PIX: the BR Code "copia e cola" for its amount due (seed 000 "Pagamento instantaneo via QR Code").
+public struct PixCharge: Codable, Sendable, Equatable {
+    public var invoiceId: InvoiceID
+    /// The EMV payload to paste in a bank app, or to draw as a QR code.
+    public var copyPaste: String
+    /// The invoice number without its dash: what the provider's notification names.
+    public var txid: String
+    public var amount: Money
+    public var key: String
+    public var merchantName: String
+    public var merchantCity: String
+
+    public init(invoiceId: InvoiceID, copyPaste: String, txid: String, amount: Money, key: String, merchantName: String, merchantCity: String) {
+        self.invoiceId = invoiceId
+        self.copyPaste = copyPaste
+        self.txid = txid
+        self.amount = amount
+        self.key = key
+        self.merchantName = merchantName
+        self.merchantCity = merchantCity
+    }
+}

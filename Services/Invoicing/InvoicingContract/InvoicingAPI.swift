@@ -26,6 +26,9 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let refund = UnaryMethod<RefundRequest, Refund>(
         service: payments, method: "Refund",
         summary: "Refunds part or all of what is left of a COMPLETED payment (never more than was paid, however many refunds race); all of it → REFUNDED. Emits `payment.refunded`.")
+    public static let pix = UnaryMethod<InvoiceRequest, PixCharge>(
+        service: invoices, method: "Pix", idempotent: true,
+        summary: "The PIX BR Code (copia e cola) of a PENDING or OVERDUE BRL invoice's amount due, with the merchant key, name and city from configuration.")
     public static let markOverdue = UnaryMethod<RunOverdueRequest, RunOverdueResult>(
         service: invoices, method: "MarkOverdue",
         summary: "Runs the overdue scheduler once: PENDING invoices past their due date become OVERDUE (`invoice.overdue`), every tenant.")
@@ -47,5 +50,5 @@ public enum InvoicingAPI: RPCServiceDescription {
     /// Event types this context consumes, and why.
     public static var consumedEvents: [(type: String, purpose: String)] { [] }
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, markOverdue, pay, getPayment, refund] }
+    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, markOverdue, pay, getPayment, refund] }
 }

@@ -64,6 +64,15 @@ enum InvoiceRoutes {
             action("finalize", "finalizeInvoice",
                    "DRAFT → PENDING (seed 001 step 5): lines frozen, the tenant's next gapless number (`2026-000123`), due date from net terms; a 0.00 invoice is PAID at once.",
                    .invoicesFinalize, InvoicingAPI.finalize),
+            APIRoute(method: .get, path: invoices + "/{id}/pix", operationID: "getInvoicePix", tag: tag,
+                     summary: "The PIX BR Code (\"copia e cola\", EMV per the Banco Central manual, CRC16) for what is due on a PENDING or OVERDUE BRL invoice; txid = the invoice number without its dash.",
+                     permission: .invoicesRead, requestBody: nil,
+                     response: .init(status: .ok, resourceType: "pix-charges", attributes: .of(PixCharge.self), isCollection: false), queryParameters: []) { request in
+                try request.query.requireOnly([])
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                let charge = try await client.call(InvoicingAPI.pix, InvoiceRequest(id: id), options: request.options)
+                return .ok(JSONAPI.document(try JSONAPI.resource(type: "pix-charges", id: charge.txid, from: charge)))
+            },
             action("void", "voidInvoice", "PENDING or OVERDUE with nothing paid → VOID; its number stays used.", .invoicesVoid, InvoicingAPI.void),
             action("cancel", "cancelInvoice", "DRAFT → CANCELED.", .invoicesUpdate, InvoicingAPI.cancel),
             APIRoute(method: .post, path: payments, operationID: "createPayment", tag: tag,
