@@ -123,4 +123,29 @@ struct InvoicingEndToEndTests {
         let more = try await fixture.post("/api/v1/payments/\(payment)/refunds", "refunds", ["amount": .number("0.01")])
         #expect(more.status == 409)
     }
+
+    @Test("periods invoice themselves from subscription events, once each: a test clock across 3 renewals drafts 4 invoices; an upgrade's proration lines land on the next one")
+    func invoicesFromSubscriptionEvents() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("100.00"))])
+        let clock = try #require(try await fixture.post("/api/v1/test-clocks", "test-clocks", ["frozenTime": "2027-04-01T00:00:00Z"]).data?["id"]?.stringValue)
+        let subscription = try #require(try await fixture.subscribe([("testClockId", .string(clock))]).data?["id"]?.stringValue)
+        #expect(try await fixture.post("/api/v1/test-clocks/\(clock)/advance", "test-clocks", ["frozenTime": "2027-04-16T00:00:00Z"]).status == 200)
+        let max = try await SubscriptionFixture.createPlan(fixture.client, token: fixture.token, [("name", "Plano Max"), ("basePrice", .number("200.00")), ("trialDays", 0)])
+        let upgraded = try await fixture.post("/api/v1/subscriptions/\(subscription)/change-plan", "subscription-changes", ["planId": .string(max)])
+        #expect(upgraded.attribute("prorationTotal")?.decimalValue == DecimalNumber("50.00"), "Stripe's example: \(upgraded.text.prefix(300))")
+        #expect(try await fixture.post("/api/v1/test-clocks/\(clock)/advance", "test-clocks", ["frozenTime": "2027-07-01T00:00:00Z"]).status == 200)
+
+        var invoices: [JSONValue] = []
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            invoices = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?.arrayValue ?? []
+            return invoices.count >= 4
+        })
+        let periods = invoices.compactMap { $0["attributes"]?["periodStart"]?.stringValue }
+        #expect(periods == ["2027-04-01T00:00:00Z", "2027-05-01T00:00:00Z", "2027-06-01T00:00:00Z", "2027-07-01T00:00:00Z"], "one invoice per period: \(periods)")
+        let may = try #require(invoices.first { $0["attributes"]?["periodStart"] == "2027-05-01T00:00:00Z" }?["attributes"])
+        #expect(may["lines"]?.arrayValue?.map { $0["kind"]?.stringValue ?? "" } == ["SUBSCRIPTION", "PRORATION", "PRORATION"])
+        #expect(may["total"]?.decimalValue == DecimalNumber("250.00"), "200.00 for May + 50.00 of April's upgrade")
+        #expect(invoices.allSatisfy { $0["attributes"]?["status"] == "DRAFT" })
+    }
 }

@@ -49,7 +49,7 @@ public struct InvoicingService: Sendable {
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")), merchant: merchant)
         let tick = try runtime.configuration.reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         return ServiceComponents(router: service.router(), background: [
-            try runtime.outboxRelay(),
+            try runtime.outboxRelay(), try runtime.eventConsumer(service.subscriptionEvents),
             PeriodicBatchJob(name: "overdue invoices", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
                 try await service.markOverdue(limit: limit)
             },

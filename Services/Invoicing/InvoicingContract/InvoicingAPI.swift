@@ -48,7 +48,16 @@ public enum InvoicingAPI: RPCServiceDescription {
     }
 
     /// Event types this context consumes, and why.
-    public static var consumedEvents: [(type: String, purpose: String)] { [] }
+    public static var consumedEvents: [(type: String, purpose: String)] {
+        [
+            ("billing.subscription.created", "an ACTIVE subscription's first period is invoiced (a DRAFT), once"),
+            ("billing.subscription.trial_ended", "the first paid period is invoiced, once"),
+            ("billing.subscription.renewed", "the new period is invoiced, once"),
+            ("billing.subscription.resumed", "the period starting at the resume is invoiced, once"),
+            ("billing.subscription.plan_changed", "its proration lines wait for the subscription's next invoice"),
+            ("billing.subscription.quantity_changed", "its proration lines wait for the subscription's next invoice"),
+        ]
+    }
 
     public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, markOverdue, pay, getPayment, refund] }
 }

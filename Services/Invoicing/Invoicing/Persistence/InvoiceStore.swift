@@ -12,13 +12,46 @@ struct InvoiceStore {
     private static let encoder = WireJSONEncoder()
     private static let decoder = WireJSONDecoder()
 
-    func insert(_ invoice: Invoice, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(PostgresQuery(unsafeSQL: """
-            INSERT INTO invoices (tenant_id, id, billing_account_id, number, status, total_minor, amount_paid_minor, due_at, document, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)
+    /// Inserts the invoice; false when `sourceKey` was invoiced before (nothing is written then).
+    @discardableResult
+    func insert(_ invoice: Invoice, sourceKey: String? = nil, tenant: String, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.rows(PostgresQuery(unsafeSQL: """
+            INSERT INTO invoices (tenant_id, id, billing_account_id, number, status, total_minor, amount_paid_minor, due_at, document, created_at, updated_at,
+                                  source_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)
+            ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
+            RETURNING id
             """, binds: try .of(tenant, invoice.id.rawValue, UUID(uuidString: invoice.billingAccountId), invoice.number, invoice.status.rawValue,
                                 invoice.total.minorUnits, invoice.amountPaid.minorUnits, invoice.dueDate, try Self.json(invoice), invoice.createdAt,
-                                invoice.updatedAt)), logger: logger)
+                                invoice.updatedAt, sourceKey)), logger: logger).isEmpty
+    }
+
+    func hasInvoice(sourceKey: String, tenant: String, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.rows(PostgresQuery(unsafeSQL: "SELECT 1 FROM invoices WHERE tenant_id = $1 AND source_key = $2",
+                                                 binds: try .of(tenant, sourceKey)), logger: logger).isEmpty
+    }
+
+    /// Keeps proration lines for the subscription's next invoice; an event already recorded adds nothing.
+    func addPendingLines(_ lines: [InvoiceLine], subscription: UUID, event: UUID, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        for (position, line) in lines.enumerated() {
+            try await connection.execute(PostgresQuery(unsafeSQL: """
+                INSERT INTO pending_lines (tenant_id, id, subscription_id, source_event, position, line, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+                ON CONFLICT (tenant_id, source_event, position) DO NOTHING
+                """, binds: try .of(tenant, UUIDv7.generate(at: time), subscription, event, position, String(decoding: try Self.encoder.encode(line), as: UTF8.self),
+                                    time)), logger: logger)
+        }
+    }
+
+    /// Takes the subscription's waiting lines for `invoice` (they are then no longer waiting), oldest first.
+    func takePendingLines(subscription: UUID, invoice: InvoiceID, tenant: String, on connection: PostgresConnection) async throws -> [InvoiceLine] {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            UPDATE pending_lines SET invoice_id = $3
+            WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id IS NULL
+            RETURNING created_at, position, line::text
+            """, binds: try .of(tenant, subscription, invoice.rawValue)), logger: logger)
+        return try rows.map { try $0.decode((Date, Int, String).self) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+            .map { try Self.decoder.decode(InvoiceLine.self, from: Array($0.2.utf8)) }
     }
 
     func save(_ invoice: Invoice, tenant: String, on connection: PostgresConnection) async throws {

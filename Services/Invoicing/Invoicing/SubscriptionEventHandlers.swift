@@ -1,0 +1,93 @@
+import BillingCore
+import BillingEvents
+import BillingEventsRedis
+import BillingRPC
+import Foundation
+import InvoicingContract
+import PostgresNIO
+import SubscriptionsContract
+
+/// What subscription events do to invoicing: a paid period starting drafts its invoice (once), plan and quantity changes leave
+/// their proration lines for the next one. Each handler runs in the consumer's transaction with its inbox row.
+extension InvoicingService {
+    var subscriptionEvents: EventSubscription {
+        EventSubscription(group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName], handlers: [
+            SubscriptionCreated.eventType: periodStarted(SubscriptionCreated.self),
+            SubscriptionTrialEnded.eventType: periodStarted(SubscriptionTrialEnded.self),
+            SubscriptionRenewed.eventType: periodStarted(SubscriptionRenewed.self),
+            SubscriptionResumed.eventType: periodStarted(SubscriptionResumed.self),
+            SubscriptionPlanChanged.eventType: { envelope, connection in
+                let event = try envelope.decode(SubscriptionPlanChanged.self)
+                try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
+            },
+            SubscriptionQuantityChanged.eventType: { envelope, connection in
+                let event = try envelope.decode(SubscriptionQuantityChanged.self)
+                try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
+            },
+        ])
+    }
+
+    /// Drafts the invoice of the period the event starts: the plan at the event's price and quantity, the subscription's paid add-ons
+    /// (as they are when the event is handled) and waiting proration lines. A trial period is not invoiced here.
+    private func periodStarted<Event: SubscriptionEvent>(_ type: Event.Type) -> EventHandler {
+        { envelope, connection in
+            let summary = try envelope.decode(Event.self).subscription
+            guard ["ACTIVE", "PAST_DUE"].contains(summary.status), let unit = summary.unitPrice, let subscriptionID = UUID(uuidString: summary.id.description) else {
+                return
+            }
+            let tenant = envelope.tenantid
+            let sourceKey = "subscription:\(summary.id):\(RFC3339.format(summary.currentPeriodStart))"
+            guard try await !store.hasInvoice(sourceKey: sourceKey, tenant: tenant, on: connection) else { return }
+            let current = try await subscriptions.call(SubscriptionsAPI.get, SubscriptionRequest(id: summary.id),
+                                                       options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)))
+            let now = clock.now()
+            let id = InvoiceID.generate(at: now)
+            var lines = [InvoiceLine(kind: "SUBSCRIPTION", description: current.plan.name, quantity: summary.quantity, unitAmount: unit,
+                                     amount: try unit.multiplied(by: Int64(summary.quantity)), periodStart: summary.currentPeriodStart,
+                                     periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description)]
+            for addon in current.addons where addon.status == .active && !addon.price.isZero {
+                let price = try Money(exactly: addon.price, currency: unit.currency)
+                lines.append(InvoiceLine(kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price,
+                                         periodStart: summary.currentPeriodStart, periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description))
+            }
+            lines += try await store.takePendingLines(subscription: subscriptionID, invoice: id, tenant: tenant, on: connection)
+            var total = try InvoiceComposer.total(lines, currency: unit.currency)
+            if total.isNegative {
+                // Credits for unused time larger than the period's charges: the invoice stops at zero and the rest waits for the next one.
+                let carried = InvoiceLine(kind: "PRORATION", description: "Credit carried over to the next invoice", quantity: 1, unitAmount: total.negated,
+                                          amount: total.negated, periodStart: summary.currentPeriodStart, periodEnd: summary.currentPeriodEnd,
+                                          subscriptionId: summary.id.description)
+                lines.append(carried)
+                var remainder = carried
+                remainder.description = "Credit carried over from an earlier invoice"
+                remainder.unitAmount = total
+                remainder.amount = total
+                try await store.addPendingLines([remainder], subscription: subscriptionID, event: id.rawValue, at: now, tenant: tenant, on: connection)
+                total = .zero(unit.currency)
+            }
+            let invoice = Invoice(id: id, billingAccountId: summary.billingAccountId, number: nil, status: .draft, currency: unit.currency.code, lines: lines,
+                                  total: total, amountPaid: .zero(unit.currency), amountDue: total, periodStart: summary.currentPeriodStart,
+                                  periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description, netTermsDays: 7, dueDate: nil,
+                                  finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
+            if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
+                try await outbox.append(InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: envelope.traceparent, on: connection,
+                                        logger: database.logger)
+            } else {
+                // Another delivery invoiced the period between the check and here: roll back, so the lines taken above wait again.
+                throw AlreadyInvoiced()
+            }
+        }
+    }
+
+    private func keep(_ lines: [ProrationLine], of summary: SubscriptionSummary, envelope: EventEnvelope, on connection: PostgresConnection) async throws {
+        guard !lines.isEmpty, let subscription = UUID(uuidString: summary.id.description), let event = UUID(uuidString: envelope.id) else { return }
+        let invoiceLines = lines.map { line in
+            InvoiceLine(kind: "PRORATION", description: line.description, quantity: 1, unitAmount: line.amount, amount: line.amount,
+                        periodStart: line.periodStart, periodEnd: line.periodEnd, subscriptionId: summary.id.description)
+        }
+        try await store.addPendingLines(invoiceLines, subscription: subscription, event: event, at: clock.now(), tenant: envelope.tenantid, on: connection)
+    }
+}
+
+/// A period's invoice exists already: the handler's transaction must not keep the proration lines it took.
+struct AlreadyInvoiced: Error {}
