@@ -162,7 +162,8 @@ targets += [
         path: "Tests/GatewayTests"),
     .testTarget(
         name: "EndToEndTests",
-        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEventsRedis", "AccountsContract", "LedgerContract", logging],
+        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEventsRedis", "AccountsContract", "LedgerContract", "Gateway",
+                       logging],
         path: "Tests/EndToEndTests"),
     .testTarget(
         name: "BillingEventsTests",

@@ -1,6 +1,7 @@
 import BillingCore
 import BillingTesting
 import Foundation
+import Gateway
 import Testing
 
 @Suite("Invoices and payments through the gateway (real processes)", .timeLimit(.minutes(8)))
@@ -147,5 +148,37 @@ struct InvoicingEndToEndTests {
         #expect(may["lines"]?.arrayValue?.map { $0["kind"]?.stringValue ?? "" } == ["SUBSCRIPTION", "PRORATION", "PRORATION"])
         #expect(may["total"]?.decimalValue == DecimalNumber("250.00"), "200.00 for May + 50.00 of April's upgrade")
         #expect(invoices.allSatisfy { $0["attributes"]?["status"] == "DRAFT" })
+    }
+
+    @Test("provider webhooks: the same signed notification 5 times in parallel pays once; stale, forged and unknown-provider ones are refused")
+    func providerWebhooks() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
+        #expect(try await fixture.subscribe().status == 201)
+        let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+        #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).status == 200)
+        let secret = "whsec_sandbox_development_only_0123456789"
+        let body = JSONWriter.bytes(["id": .string("evt_" + UUID().uuidString), "type": "payment.succeeded", "data": [
+            "tenantId": .string(fixture.tenant), "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": .number("299.90"),
+            "paymentMethod": "PIX", "externalRef": .string("E" + UUID().uuidString.replacingOccurrences(of: "-", with: ""))]])
+        func deliver(_ body: [UInt8], secret: String = secret, age: TimeInterval = 0, provider: String = "sandbox") async throws -> HTTPTestResponse {
+            let header = WebhookSignature.header(body: body, secrets: [secret], timestamp: Int64(Date().timeIntervalSince1970 - age))
+            return try await fixture.client.send("POST", "/api/v1/webhooks/payments/\(provider)", rawBody: Data(body), headers: ["Billing-Signature": header])
+        }
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<5 { group.addTask { try await deliver(body).attribute("outcome")?.stringValue ?? "error" } }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes.sorted() == ["DUPLICATE", "DUPLICATE", "DUPLICATE", "DUPLICATE", "PAYMENT_RECORDED"], "\(outcomes)")
+        let paid = try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token)
+        #expect(paid.attribute("status") == "PAID" && paid.attribute("amountPaid")?.decimalValue == DecimalNumber("299.90"))
+
+        let stale = try await deliver(body, age: 301)
+        #expect(stale.status == 401 && stale.firstError?["code"] == "SIGNATURE_EXPIRED")
+        let forged = try await deliver(body, secret: "whsec_not_the_right_secret_000")
+        #expect(forged.status == 401 && forged.firstError?["code"] == "SIGNATURE_MISMATCH")
+        #expect(try await deliver(body, provider: "nobody").status == 404)
+        let unsigned = try await fixture.client.send("POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body))
+        #expect(unsigned.status == 401 && unsigned.firstError?["code"] == "SIGNATURE_MISSING")
     }
 }

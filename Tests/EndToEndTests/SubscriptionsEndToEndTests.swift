@@ -6,16 +6,18 @@ import Testing
 /// An account and a plan of seed 001's quick example, created through the gateway.
 struct SubscriptionFixture {
     let client: HTTPTestClient
+    let tenant: String
     let token: String
     let account: String
     let plan: String
 
     static func make(_ cluster: TestCluster.Running, plan attributes: [(String, JSONValue)] = [], timezone: String? = nil) async throws -> SubscriptionFixture {
-        let token = try cluster.tokens.token(tenant: newTenant("subs"), roles: ["owner"])
+        let tenant = newTenant("subs")
+        let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
         let account = try await create(cluster.client, "/api/v1/billing-accounts", "billing-accounts", accountDocument(
             taxId: "11.222.333/0001-81", taxIdType: "CNPJ", extra: timezone.map { [("timezone", .string($0))] } ?? [])["data"]!["attributes"]!, token: token)
         let plan = try await createPlan(cluster.client, token: token, attributes)
-        return SubscriptionFixture(client: cluster.client, token: token, account: account, plan: plan)
+        return SubscriptionFixture(client: cluster.client, tenant: tenant, token: token, account: account, plan: plan)
     }
 
     /// Seed 001 step 2's body, with `extra` attributes replacing or adding to it.

@@ -26,7 +26,8 @@ func buildGateway() async throws -> (routes: [APIRoute], router: Hummingbird.Rou
     let verifier = try await TokenVerifier(hs256Secret: String(repeating: "s", count: 32), jwks: nil, issuer: "i", audience: "a", leeway: 0, clock: SystemClock())
     let pipeline = APIPipeline(verifier: verifier, idempotency: IdempotencyStore(database: database, retention: 60), metrics: MetricsRegistry(),
                                logger: Logger(label: "test"), maximumBodyBytes: 1024, requestTimeout: .seconds(1))
-    let router = GatewayRouter.build(routes: routes, pipeline: pipeline, readiness: ReadinessState(), metrics: MetricsRegistry())
+    let webhooks = PaymentWebhookReceiver(secrets: [:], clock: SystemClock(), invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
+    let router = GatewayRouter.build(routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: ReadinessState(), metrics: MetricsRegistry())
     return (routes, router, OpenAPIDocument.build(routes: routes, system: GatewayRouter.systemEndpoints))
 }
 

@@ -15,6 +15,8 @@ struct GatewayConfiguration: Sendable {
     var maximumBodyBytes: Int
     var requestTimeoutMilliseconds: Int
     var idempotencyRetentionHours: Int
+    /// Payment providers' webhook secrets by provider.
+    var webhookSecrets: [String: [String]]
 
     init(reader: ConfigurationReader) throws {
         httpHost = reader.string("BILLING_GATEWAY_HTTP_HOST", default: "127.0.0.1")
@@ -36,5 +38,26 @@ struct GatewayConfiguration: Sendable {
         maximumBodyBytes = try reader.int("BILLING_GATEWAY_MAX_BODY_BYTES", default: 1_048_576, range: 1024...64_000_000)
         requestTimeoutMilliseconds = try reader.int("BILLING_GATEWAY_REQUEST_TIMEOUT_MS", default: 30_000, range: 100...600_000)
         idempotencyRetentionHours = try reader.int("BILLING_GATEWAY_IDEMPOTENCY_RETENTION_HOURS", default: 24, range: 1...720)
+        webhookSecrets = try Self.webhookSecrets(reader.secret("BILLING_GATEWAY_WEBHOOK_SECRETS", default: Self.developmentWebhookSecrets))
+    }
+
+    /// The sandbox provider's secret for development and tests; production sets its own.
+    static let developmentWebhookSecrets = "sandbox=whsec_sandbox_development_only_0123456789"
+
+    /// `provider=secret[|secret…][;provider=…]`: several secrets per provider while keys rotate.
+    static func webhookSecrets(_ text: String) throws -> [String: [String]] {
+        var secrets: [String: [String]] = [:]
+        for entry in text.split(separator: ";") where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+            let pair = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, !pair[0].isEmpty, pair[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw ConfigurationError(variable: "BILLING_GATEWAY_WEBHOOK_SECRETS", message: "expected provider=secret[|secret][;provider=secret]")
+            }
+            let values = pair[1].split(separator: "|").map(String.init).filter { !$0.isEmpty }
+            guard values.allSatisfy({ $0.utf8.count >= 16 }), !values.isEmpty else {
+                throw ConfigurationError(variable: "BILLING_GATEWAY_WEBHOOK_SECRETS", message: "each secret of \(pair[0]) must be at least 16 bytes")
+            }
+            secrets[pair[0]] = values
+        }
+        return secrets
     }
 }

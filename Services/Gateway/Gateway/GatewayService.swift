@@ -59,7 +59,10 @@ public struct GatewayService: Sendable {
                                    requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let trail = AuditTrail(database: runtime.database)
         let routes = Self.routes(clients: clients, trail: trail)
-        let router = GatewayRouter.build(routes: routes, pipeline: pipeline, readiness: runtime.readiness, metrics: runtime.metrics)
+        let webhooks = PaymentWebhookReceiver(secrets: configuration.webhookSecrets, clock: runtime.clock, invoicing: clients["invoicing"]!,
+                                              maximumBodyBytes: configuration.maximumBodyBytes,
+                                              requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
+        let router = GatewayRouter.build(routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: runtime.readiness, metrics: runtime.metrics)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "billing-gateway"),

@@ -67,6 +67,7 @@ public struct InvoicingService: Sendable {
         router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.pix) { request, context in try await pix(request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.markOverdue) { request, _ in RunOverdueResult(marked: try await markOverdue(limit: request.limit ?? 500)) }
         return router

@@ -10,13 +10,19 @@ extension InvoicingService {
     /// Records a COMPLETED payment. The invoice row is locked first, so two payments racing for the last amount due are applied one
     /// after the other: the second sees what the first left and is refused if it asks for more.
     func pay(_ request: CreatePaymentRequest, context: RPCServerContext) async throws -> Payment {
+        try await database.withTenant(context.tenant) { connection in
+            try await recordPayment(request, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
+        }
+    }
+
+    /// `pay` inside a transaction the caller holds.
+    func recordPayment(_ request: CreatePaymentRequest, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws -> Payment {
         guard let invoiceID = UUID(uuidString: request.invoiceId) else { throw InvoicingError.invalid("invoiceId", "invoiceId must be a UUID") }
         if let reference = request.externalRef, !(1...200).contains(reference.count) {
             throw InvoicingError.invalid("externalRef", "externalRef must have 1 to 200 characters")
         }
         guard !request.amount.isNegative else { throw InvoicingError.invalid("amount", "amount must not be negative") }
-        let tenant = context.tenant
-        return try await database.withTenant(tenant) { connection in
+        do {
             guard var invoice = try await store.find(InvoiceID(rawValue: invoiceID), tenant: tenant, forUpdate: true, on: connection) else {
                 throw InvoicingError.invalid("invoiceId", "invoice \(request.invoiceId) not found", reason: "INVOICE_NOT_FOUND")
             }
@@ -52,20 +58,60 @@ extension InvoicingService {
             }
             var events: [PendingEvent] = [PendingEvent(PaymentCompleted(paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId,
                                                                         amount: amount, paymentMethod: request.paymentMethod.rawValue,
-                                                                        externalRef: request.externalRef), tenant: tenant, at: now, traceparent: context.metadata.traceparent)]
+                                                                        externalRef: request.externalRef), tenant: tenant, at: now, traceparent: traceparent)]
             if !zeroSettlement {
                 invoice.amountPaid = try invoice.amountPaid.adding(amount)
                 invoice.amountDue = try invoice.amountDue.subtracting(amount)
                 if invoice.amountDue.isZero {
                     invoice.status = .paid
                     invoice.paidAt = now
-                    events.append(PendingEvent(InvoicePaid(invoice: invoice.summary, paidAt: now), tenant: tenant, at: now, traceparent: context.metadata.traceparent))
+                    events.append(PendingEvent(InvoicePaid(invoice: invoice.summary, paidAt: now), tenant: tenant, at: now, traceparent: traceparent))
                 }
                 invoice.updatedAt = now
                 try await store.save(invoice, tenant: tenant, on: connection)
             }
             try await outbox.append(events, on: connection, logger: database.logger)
             return payment
+        }
+    }
+
+    /// A provider's notification, applied once per provider event id in one transaction with its record.
+    func providerNotification(_ notification: ProviderNotification, context: RPCServerContext) async throws -> ProviderNotificationResult {
+        guard (1...64).contains(notification.provider.count), (1...200).contains(notification.eventId.count) else {
+            throw InvoicingError.invalid("id", "the provider and its event id are required")
+        }
+        let tenant = context.tenant
+        return try await database.withTenant(tenant) { connection in
+            let now = clock.now()
+            let claimed = try await connection.rows(PostgresQuery(unsafeSQL: """
+                INSERT INTO provider_events (tenant_id, provider, event_id, type, outcome, received_at) VALUES ($1, $2, $3, $4, 'PENDING', $5)
+                ON CONFLICT DO NOTHING RETURNING event_id
+                """, binds: try .of(tenant, notification.provider, notification.eventId, notification.type, now)), logger: database.logger)
+            guard !claimed.isEmpty else { return ProviderNotificationResult(outcome: "DUPLICATE", detail: "event \(notification.eventId) was handled before", paymentId: nil) }
+            let result: ProviderNotificationResult
+            switch notification.type {
+            case "payment.succeeded":
+                let request = CreatePaymentRequest(billingAccountId: notification.billingAccountId, invoiceId: notification.invoiceId, amount: notification.amount,
+                                                   paymentMethod: notification.paymentMethod, externalRef: notification.externalRef)
+                do {
+                    let payment = try await recordPayment(request, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
+                    result = ProviderNotificationResult(outcome: "PAYMENT_RECORDED", detail: nil, paymentId: payment.id)
+                } catch let error as InvoicingError {
+                    // The charge no longer applies (the invoice was paid, voided, …): recorded, not retried forever.
+                    result = ProviderNotificationResult(outcome: "IGNORED", detail: error.rpcError.message, paymentId: nil)
+                }
+            case "payment.failed":
+                guard let invoice = UUID(uuidString: notification.invoiceId) else { throw InvoicingError.invalid("invoiceId", "invoiceId must be a UUID") }
+                try await outbox.append(PaymentFailed(paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: InvoiceID(rawValue: invoice),
+                                                      billingAccountId: notification.billingAccountId, reason: notification.failureReason),
+                                        tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
+                result = ProviderNotificationResult(outcome: "PAYMENT_FAILED", detail: notification.failureReason, paymentId: nil)
+            default:
+                throw InvoicingError.invalid("type", "unknown notification type '\(notification.type.prefix(60))': payment.succeeded or payment.failed")
+            }
+            try await connection.execute(PostgresQuery(unsafeSQL: "UPDATE provider_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3",
+                                                       binds: try .of(tenant, notification.provider, notification.eventId, result.outcome)), logger: database.logger)
+            return result
         }
     }
 

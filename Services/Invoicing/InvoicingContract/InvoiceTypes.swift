@@ -271,3 +271,44 @@ public struct PixCharge: Codable, Sendable, Equatable {
         self.merchantCity = merchantCity
     }
 }
+
+/// A payment provider's notification, its signature already checked by the gateway (`POST /webhooks/payments/{provider}`).
+public struct ProviderNotification: Codable, Sendable, Equatable {
+    public var provider: String
+    /// The provider's event id: the same id handled twice changes nothing.
+    public var eventId: String
+    /// `payment.succeeded` or `payment.failed`.
+    public var type: String
+    public var billingAccountId: String
+    public var invoiceId: String
+    public var amount: DecimalNumber
+    public var paymentMethod: PaymentMethod
+    /// The provider's charge reference (PIX end-to-end id, card charge id).
+    public var externalRef: String
+    public var failureReason: String?
+
+    public init(provider: String, eventId: String, type: String, billingAccountId: String, invoiceId: String, amount: DecimalNumber,
+                paymentMethod: PaymentMethod, externalRef: String, failureReason: String? = nil) {
+        self.provider = provider
+        self.eventId = eventId
+        self.type = type
+        self.billingAccountId = billingAccountId
+        self.invoiceId = invoiceId
+        self.amount = amount
+        self.paymentMethod = paymentMethod
+        self.externalRef = externalRef
+        self.failureReason = failureReason
+    }
+}
+
+/// What a notification did: `PAYMENT_RECORDED`, `PAYMENT_FAILED`, `DUPLICATE` or `IGNORED` (with the reason, e.g. the invoice was paid already).
+public struct ProviderNotificationResult: Codable, Sendable, Equatable {
+    public var outcome: String
+    public var detail: String?
+    public var paymentId: PaymentID?
+    public init(outcome: String, detail: String?, paymentId: PaymentID?) {
+        self.outcome = outcome
+        self.detail = detail
+        self.paymentId = paymentId
+    }
+}

@@ -32,6 +32,9 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let markOverdue = UnaryMethod<RunOverdueRequest, RunOverdueResult>(
         service: invoices, method: "MarkOverdue",
         summary: "Runs the overdue scheduler once: PENDING invoices past their due date become OVERDUE (`invoice.overdue`), every tenant.")
+    public static let providerNotification = UnaryMethod<ProviderNotification, ProviderNotificationResult>(
+        service: payments, method: "ProviderNotification", idempotent: true,
+        summary: "Applies a payment provider's notification once per provider event id: `payment.succeeded` records the payment (as Create), `payment.failed` emits `payment.failed`; one that no longer applies (the invoice was paid) is recorded as IGNORED.")
     public static let getPayment = UnaryMethod<PaymentRequest, Payment>(service: payments, method: "Get", idempotent: true, summary: "One payment.")
 
     /// Events this context publishes (`proto-docs/events.md`).
@@ -59,5 +62,5 @@ public enum InvoicingAPI: RPCServiceDescription {
         ]
     }
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, markOverdue, pay, getPayment, refund] }
+    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, markOverdue, pay, getPayment, refund, providerNotification] }
 }

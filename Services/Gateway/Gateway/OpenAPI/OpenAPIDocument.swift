@@ -36,6 +36,23 @@ enum OpenAPIDocument {
                 ])))]))),
             ]))]
         }
+        paths[PaymentWebhookReceiver.path] = ["post": .object(JSONObject([
+            ("operationId", "receivePaymentWebhook"),
+            ("tags", ["Invoices and payments"]),
+            ("summary", "A payment provider's notification, signed instead of authenticated: `Billing-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.\" + raw body>` (several v1 accepted while keys rotate; 300 s tolerance). Applied once per provider event id."),
+            ("security", .array([])),
+            ("parameters", [["name": "provider", "in": "path", "required": true, "schema": ["type": "string"]]]),
+            ("requestBody", ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["id", "type", "data"], "properties": [
+                "id": ["type": "string"], "type": ["type": "string", "enum": ["payment.succeeded", "payment.failed"]],
+                "data": ["type": "object", "required": ["tenantId", "billingAccountId", "invoiceId", "amount", "paymentMethod", "externalRef"]],
+            ]]]]]),
+            ("responses", .object(JSONObject([
+                ("200", ["description": "Applied: PAYMENT_RECORDED, PAYMENT_FAILED, DUPLICATE or IGNORED", "content": ["application/vnd.api+json": [:]]]),
+                ("401", ["description": "Missing, wrong or stale signature", "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]),
+                ("404", ["description": "Unknown provider", "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]),
+                ("422", ["description": "A field of the notification is missing", "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]),
+            ]))),
+        ]))]
         let permissionRows = Permission.all.map { "| `\($0.name)` | \($0.summary) |" }.joined(separator: "\n")
         return .object(JSONObject([
             ("openapi", "3.1.0"),

@@ -13,13 +13,20 @@ enum GatewayRouter {
         .init(path: "/openapi.json", summary: "This document", contentType: "application/json"),
     ]
 
-    static func build(routes: [APIRoute], pipeline: APIPipeline, readiness: ReadinessState, metrics: MetricsRegistry) -> Router<GatewayRequestContext> {
+    static func build(routes: [APIRoute], webhooks: PaymentWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
+                      metrics: MetricsRegistry) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: NotFoundMiddleware(pipeline: pipeline))
         for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method) { request, context in
                 await pipeline.handle(route, request: request, context: context)
             }
+        }
+        router.post(RouterPath(PaymentWebhookReceiver.path.replacingOccurrences(of: "{provider}", with: ":provider"))) { request, context in
+            let started = ContinuousClock.now
+            let response = await webhooks.handle(request, context: context)
+            pipeline.record(route: "POST \(PaymentWebhookReceiver.path)", status: response.status, since: started)
+            return response
         }
         let openAPI = ByteBuffer(bytes: JSONWriter.bytes(OpenAPIDocument.build(routes: routes, system: systemEndpoints)))
         router.get("/healthz") { _, _ in text("ok\n") }

@@ -1,0 +1,78 @@
+import BillingCore
+import BillingRPC
+import Foundation
+import HTTPTypes
+import Hummingbird
+import InvoicingContract
+import NIOCore
+
+/// `POST /api/v1/webhooks/payments/{provider}`: a payment provider's notification. No bearer token: the signature
+/// (`WebhookSignature`) proves the sender, and the tenant comes from the signed body.
+///
+/// Body: `{"id": "<provider event id>", "type": "payment.succeeded" | "payment.failed", "data": {"tenantId", "billingAccountId",
+/// "invoiceId", "amount", "paymentMethod", "externalRef", "failureReason"?}}`. Answers 200 with what happened (`PAYMENT_RECORDED`,
+/// `PAYMENT_FAILED`, `DUPLICATE`, `IGNORED`); 401 for a missing, wrong or stale signature; 404 for an unknown provider.
+struct PaymentWebhookReceiver: Sendable {
+    static let path = "/api/v1/webhooks/payments/{provider}"
+    static let signatureHeader = HTTPField.Name("Billing-Signature")!
+
+    /// Secrets by provider (`BILLING_GATEWAY_WEBHOOK_SECRETS`); several per provider while rotating.
+    let secrets: [String: [String]]
+    let clock: any BillingClock
+    let invoicing: RPCClient
+    let maximumBodyBytes: Int
+    let requestTimeout: TimeAmount
+
+    func handle(_ request: Request, context: GatewayRequestContext) async -> Response {
+        do {
+            return try await receive(request, context: context)
+        } catch let error as APIError {
+            return APIPipeline.render(error)
+        } catch let error as RPCError {
+            return APIPipeline.render(.from(error))
+        } catch {
+            return APIPipeline.render(APIError(.internalServerError, code: "INTERNAL", title: "Internal error", detail: "the notification could not be applied"))
+        }
+    }
+
+    private func receive(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let provider = context.parameters.get("provider") ?? ""
+        guard let secrets = secrets[provider], !secrets.isEmpty else { throw APIError.notFound("no payment provider '\(provider.prefix(40))' is configured") }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: maximumBodyBytes) } catch { throw APIPipeline.bodyTooLarge(maximumBodyBytes) }
+        do {
+            try WebhookSignature.verify(header: request.headers[Self.signatureHeader], body: body.readableBytesView, secrets: secrets, now: clock.now())
+        } catch {
+            switch error {
+            case .malformed(let detail): throw APIError(.unauthorized, code: "SIGNATURE_MISSING", title: "Not authenticated", detail: detail)
+            case .expired: throw APIError(.unauthorized, code: "SIGNATURE_EXPIRED", title: "Not authenticated",
+                                          detail: "the signature's timestamp is more than 300 s from now: a replay, or a clock out of step")
+            case .mismatch: throw APIError(.unauthorized, code: "SIGNATURE_MISMATCH", title: "Not authenticated", detail: "no v1 signature matches")
+            }
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(body.readableBytesView) } catch { throw APIError.badRequest("the body is not valid JSON", code: "MALFORMED_JSON") }
+        func text(_ value: JSONValue?, _ pointer: String) throws -> String {
+            guard let string = value?.stringValue, !string.isEmpty else { throw APIError.unprocessable("\(pointer) is required", pointer: pointer) }
+            return string
+        }
+        let data = json["data"]
+        guard let amount = data?["amount"]?.decimalValue ?? data?["amount"]?.stringValue.flatMap(DecimalNumber.init) else {
+            throw APIError.unprocessable("/data/amount is required (a decimal in major units)", pointer: "/data/amount")
+        }
+        guard let method = PaymentMethod(rawValue: try text(data?["paymentMethod"], "/data/paymentMethod")) else {
+            throw APIError.unprocessable("/data/paymentMethod is PIX or CARD", pointer: "/data/paymentMethod")
+        }
+        let notification = ProviderNotification(
+            provider: provider, eventId: try text(json["id"], "/id"), type: try text(json["type"], "/type"),
+            billingAccountId: try text(data?["billingAccountId"], "/data/billingAccountId"), invoiceId: try text(data?["invoiceId"], "/data/invoiceId"),
+            amount: amount, paymentMethod: method, externalRef: try text(data?["externalRef"], "/data/externalRef"),
+            failureReason: data?["failureReason"]?.stringValue)
+        let tenant = try text(data?["tenantId"], "/data/tenantId")
+        let options = RPCCallOptions(metadata: RPCMetadata(tenant: tenant, actor: "provider:\(provider)",
+                                                           requestID: UUIDv7.generate().uuidString.lowercased()), timeout: requestTimeout)
+        let result = try await invoicing.call(InvoicingAPI.providerNotification, notification, options: options)
+        let document = JSONAPI.document(try JSONAPI.resource(type: "provider-notifications", id: notification.eventId, from: result))
+        return Response(status: .ok, headers: [.contentType: JSONAPI.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(document))))
+    }
+}
