@@ -181,4 +181,48 @@ struct InvoicingEndToEndTests {
         let unsigned = try await fixture.client.send("POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body))
         #expect(unsigned.status == 401 && unsigned.firstError?["code"] == "SIGNATURE_MISSING")
     }
+
+    @Test("checkout: a credit package bought by PIX and paid through the sandbox webhook grants its credits; a paid add-on bought by card turns its feature on; a declined card leaves the invoice PENDING")
+    func checkouts() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
+        let subscription = try #require(try await fixture.subscribe().data?["id"]?.stringValue)
+        let code = uniqueCode("growth")
+        _ = try await create(fixture.client, "/api/v1/credit-packages", "credit-packages",
+                             ["code": .string(code), "name": "Growth", "credits": 300, "price": .number("99.70"), "currency": "BRL"], token: fixture.token)
+        let pixCheckout = try await fixture.post("/api/v1/checkouts", "checkouts", [
+            "billingAccountId": .string(fixture.account), "paymentMethod": "PIX", "items": [["type": "CREDIT_PACKAGE", "packageCode": .string(code)]]])
+        #expect(pixCheckout.status == 201, "\(pixCheckout.text.prefix(400))")
+        let invoice = try #require(pixCheckout.attribute("invoice")?["id"]?.stringValue)
+        #expect(pixCheckout.attribute("invoice")?["status"] == "PENDING" && pixCheckout.attribute("pix")?["copyPaste"]?.stringValue?.contains("540599.70") == true)
+        let body = JSONWriter.bytes(["id": .string("evt_" + UUID().uuidString), "type": "payment.succeeded", "data": [
+            "tenantId": .string(fixture.tenant), "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": .number("99.70"),
+            "paymentMethod": "PIX", "externalRef": .string("E" + UUID().uuidString.replacingOccurrences(of: "-", with: ""))]])
+        let header = WebhookSignature.header(body: body, secrets: ["whsec_sandbox_development_only_0123456789"], timestamp: Int64(Date().timeIntervalSince1970))
+        let delivered = try await fixture.client.send("POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body), headers: ["Billing-Signature": header])
+        #expect(delivered.attribute("outcome") == "PAYMENT_RECORDED", "\(delivered.text.prefix(300))")
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token)
+            return wallet.attribute("purchasedRemaining")?.decimalValue == DecimalNumber(300)
+        }, "the ledger granted the package once the invoice was paid")
+
+        let addon = try await create(fixture.client, "/api/v1/addons", "addons", ["code": .string(uniqueCode("wa")), "name": "WhatsApp", "price": .number("49.90"),
+                                                                                  "currency": "BRL", "featureFlag": "whatsapp"], token: fixture.token)
+        let pending = try await fixture.post("/api/v1/subscriptions/\(subscription)/addons", "subscription-addons", ["addonId": .string(addon)])
+        #expect(pending.attribute("addons")?.arrayValue?.first?["status"] == "PENDING")
+        let item: JSONValue = ["type": "ADDON", "subscriptionId": .string(subscription), "addonId": .string(addon)]
+        let declined = try await fixture.post("/api/v1/checkouts", "checkouts", [
+            "billingAccountId": .string(fixture.account), "paymentMethod": "CARD", "cardToken": "tok_declined", "items": [item]])
+        #expect(declined.status == 201 && declined.attribute("cardStatus") == "DECLINED" && declined.attribute("invoice")?["status"] == "PENDING")
+        let approved = try await fixture.post("/api/v1/checkouts", "checkouts", [
+            "billingAccountId": .string(fixture.account), "paymentMethod": "CARD", "cardToken": "tok_visa", "items": [item]])
+        #expect(approved.attribute("cardStatus") == "APPROVED" && approved.attribute("invoice")?["status"] == "PAID", "\(approved.text.prefix(400))")
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            try await fixture.client.get("/api/v1/subscriptions/\(subscription)/entitlements", token: fixture.token).attribute("features")?.arrayValue?
+                .contains("whatsapp") == true
+        }, "the paid invoice turned the add-on on")
+        let bad = try await fixture.post("/api/v1/checkouts", "checkouts", ["billingAccountId": .string(fixture.account), "paymentMethod": "PIX", "items": [
+            ["type": "CREDIT_PACKAGE", "packageCode": "no-such-package"]]])
+        #expect(bad.status == 422 && bad.firstError?["source"]?["pointer"] == "/data/attributes/items/0/packageCode", "\(bad.text.prefix(300))")
+    }
 }

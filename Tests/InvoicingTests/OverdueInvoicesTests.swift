@@ -3,6 +3,7 @@ import BillingCore
 import BillingPostgres
 import BillingRPC
 import BillingTesting
+import CatalogContract
 import Foundation
 import InvoicingContract
 import PostgresNIO
@@ -17,7 +18,8 @@ struct OverdueInvoicesTests {
         try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
             let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
             let rpc = RPCClient(transport: NoPeersTransport())
-            let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc))
+            let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
+                                          catalog: CatalogClient(rpc: rpc))
             let tenant = "overdue-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func invoice(_ status: InvoiceStatus, due: String, number: String) -> Invoice {
                 let total = Money(minorUnits: 29_990, currency: .brl)

@@ -1,5 +1,6 @@
 import AccountsContract
 import BillingCore
+import CatalogContract
 import BillingEvents
 import BillingPostgres
 import BillingRPC
@@ -23,12 +24,17 @@ public struct InvoicingService: Sendable {
     let clock: any BillingClock
     let accounts: AccountsClient
     let subscriptions: SubscriptionsClient
+    let catalog: CatalogClient
+    let cards: any CardProvider
     let store: InvoiceStore
     let merchant: PixMerchant
     let outbox = Outbox(context: InvoicingAPI.contextName)
 
-    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient,
+    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
+                cards: any CardProvider = SandboxCardProvider(),
                 merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo")) {
+        self.catalog = catalog
+        self.cards = cards
         self.merchant = merchant
         self.database = database
         self.clock = clock
@@ -46,7 +52,8 @@ public struct InvoicingService: Sendable {
         let service = InvoicingService(
             database: runtime.database, clock: runtime.clock,
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
-            subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")), merchant: merchant)
+            subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
+            catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")), merchant: merchant)
         let tick = try runtime.configuration.reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         return ServiceComponents(router: service.router(), background: [
             try runtime.outboxRelay(), try runtime.eventConsumer(service.subscriptionEvents),
@@ -68,6 +75,7 @@ public struct InvoicingService: Sendable {
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.pix) { request, context in try await pix(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
+        router.register(InvoicingAPI.checkout) { request, context in try await checkout(request, context: context) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.markOverdue) { request, _ in RunOverdueResult(marked: try await markOverdue(limit: request.limit ?? 500)) }
         return router
@@ -142,21 +150,26 @@ public struct InvoicingService: Sendable {
     /// DRAFT → PENDING with the next number; a zero total is PAID at once (nothing to collect).
     func finalize(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
         try await change(id, context: context) { invoice, now, connection in
-            guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .pending) }
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            invoice.number = try await store.nextNumber(year: calendar.component(.year, from: now), tenant: context.tenant, on: connection)
-            invoice.status = .pending
-            invoice.finalizedAt = now
-            invoice.dueDate = now.addingTimeInterval(TimeInterval(invoice.netTermsDays) * 86_400)
-            var events: [any IntegrationEvent] = [InvoiceFinalized(invoice: invoice.summary)]
-            if invoice.total.isZero {
-                invoice.status = .paid
-                invoice.paidAt = now
-                events.append(InvoicePaid(invoice: invoice.summary, paidAt: now))
-            }
-            return events
+            try await finalizeDraft(&invoice, at: now, tenant: context.tenant, on: connection)
         }
+    }
+
+    /// DRAFT → PENDING in the caller's transaction: the next number, the due date; a zero total is PAID at once (nothing to collect).
+    func finalizeDraft(_ invoice: inout Invoice, at now: Date, tenant: String, on connection: PostgresConnection) async throws -> [any IntegrationEvent] {
+        guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .pending) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        invoice.number = try await store.nextNumber(year: calendar.component(.year, from: now), tenant: tenant, on: connection)
+        invoice.status = .pending
+        invoice.finalizedAt = now
+        invoice.dueDate = now.addingTimeInterval(TimeInterval(invoice.netTermsDays) * 86_400)
+        var events: [any IntegrationEvent] = [InvoiceFinalized(invoice: invoice.summary)]
+        if invoice.total.isZero {
+            invoice.status = .paid
+            invoice.paidAt = now
+            events.append(invoice.paidEvent(at: now))
+        }
+        return events
     }
 
     func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {

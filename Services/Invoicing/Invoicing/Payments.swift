@@ -65,7 +65,7 @@ extension InvoicingService {
                 if invoice.amountDue.isZero {
                     invoice.status = .paid
                     invoice.paidAt = now
-                    events.append(PendingEvent(InvoicePaid(invoice: invoice.summary, paidAt: now), tenant: tenant, at: now, traceparent: traceparent))
+                    events.append(PendingEvent(invoice.paidEvent(at: now), tenant: tenant, at: now, traceparent: traceparent))
                 }
                 invoice.updatedAt = now
                 try await store.save(invoice, tenant: tenant, on: connection)

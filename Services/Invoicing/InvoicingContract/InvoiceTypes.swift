@@ -60,12 +60,19 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var finalizedAt: Date?
     public var paidAt: Date?
     public var voidedAt: Date?
+    /// Credit packages the invoice sells: the ledger grants them when it is paid.
+    public var creditPurchases: [InvoiceCreditPurchase]?
+    /// Paid add-ons the invoice sells: subscriptions turns them on when it is paid.
+    public var addonActivations: [InvoiceAddonActivation]?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(id: InvoiceID, billingAccountId: String, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
                 amountPaid: Money, amountDue: Money, periodStart: Date?, periodEnd: Date?, subscriptionId: String?, netTermsDays: Int, dueDate: Date?,
-                finalizedAt: Date?, paidAt: Date?, voidedAt: Date?, createdAt: Date, updatedAt: Date) {
+                finalizedAt: Date?, paidAt: Date?, voidedAt: Date?, creditPurchases: [InvoiceCreditPurchase]? = nil,
+                addonActivations: [InvoiceAddonActivation]? = nil, createdAt: Date, updatedAt: Date) {
+        self.creditPurchases = creditPurchases
+        self.addonActivations = addonActivations
         self.id = id
         self.billingAccountId = billingAccountId
         self.number = number
@@ -85,6 +92,11 @@ public struct Invoice: Codable, Sendable, Equatable {
         self.voidedAt = voidedAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// `billing.invoice.paid` for it, with what it sold.
+    public func paidEvent(at time: Date) -> InvoicePaid {
+        InvoicePaid(invoice: summary, paidAt: time, creditPurchases: creditPurchases, addonActivations: addonActivations)
     }
 
     /// What events say about it.
@@ -310,5 +322,62 @@ public struct ProviderNotificationResult: Codable, Sendable, Equatable {
         self.outcome = outcome
         self.detail = detail
         self.paymentId = paymentId
+    }
+}
+
+/// One thing bought at checkout: a paid add-on of a subscription (activated first, so it is PENDING) or a credit package.
+public struct CheckoutItem: Codable, Sendable, Equatable {
+    /// ADDON or CREDIT_PACKAGE.
+    public var type: String
+    public var subscriptionId: String?
+    public var addonId: String?
+    /// The package's code (seed 002: `start`, `growth`, …).
+    public var packageCode: String?
+    /// Packages only; default 1, at most 100.
+    public var quantity: Int?
+
+    public init(type: String, subscriptionId: String? = nil, addonId: String? = nil, packageCode: String? = nil, quantity: Int? = nil) {
+        self.type = type
+        self.subscriptionId = subscriptionId
+        self.addonId = addonId
+        self.packageCode = packageCode
+        self.quantity = quantity
+    }
+}
+
+/// `POST /checkouts` (seed 000 "você será redirecionado ao checkout"; seed 002's packages).
+public struct CheckoutRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var items: [CheckoutItem]
+    public var paymentMethod: PaymentMethod
+    /// CARD only: the provider's card token (sandbox: `tok_visa` is approved, `tok_declined` is declined).
+    public var cardToken: String?
+
+    public init(billingAccountId: String, items: [CheckoutItem], paymentMethod: PaymentMethod, cardToken: String? = nil) {
+        self.billingAccountId = billingAccountId
+        self.items = items
+        self.paymentMethod = paymentMethod
+        self.cardToken = cardToken
+    }
+}
+
+/// A checkout: its PENDING (or, once a card is charged, PAID) invoice and how to pay it.
+public struct Checkout: Codable, Sendable, Equatable {
+    public var id: String
+    public var invoice: Invoice
+    /// PIX: the BR Code to show as a QR code or to copy.
+    public var pix: PixCharge?
+    /// CARD: the charge's outcome (APPROVED or DECLINED) and its payment when approved.
+    public var cardStatus: String?
+    public var payment: Payment?
+    public var declineReason: String?
+
+    public init(id: String, invoice: Invoice, pix: PixCharge?, cardStatus: String?, payment: Payment?, declineReason: String?) {
+        self.id = id
+        self.invoice = invoice
+        self.pix = pix
+        self.cardStatus = cardStatus
+        self.payment = payment
+        self.declineReason = declineReason
     }
 }

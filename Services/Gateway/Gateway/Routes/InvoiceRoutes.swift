@@ -85,6 +85,17 @@ enum InvoiceRoutes {
                 let payment = try await client.call(InvoicingAPI.pay, attributes, options: request.options)
                 return .created(try paymentDocument(payment), location: "\(payments)/\(payment.id)")
             },
+            APIRoute(method: .post, path: "/api/v1/checkouts", operationID: "createCheckout", tag: tag,
+                     summary: "Buy paid add-ons (activated first, so PENDING on the subscription) and credit packages (seed 000, seed 002): a finalized invoice and, for PIX, its BR Code to show; for CARD, the card charged through the provider (approved → the invoice is PAID). Once paid, the ledger grants the credits and the add-ons' feature flags turn on.",
+                     permission: .paymentsCreate,
+                     requestBody: .init(resourceType: "checkouts", attributes: .of(CheckoutRequest.self), optional: false),
+                     response: .init(status: .created, resourceType: "checkouts", attributes: .of(Checkout.self), isCollection: false), queryParameters: [],
+                     additionalErrors: [409: "An add-on that is not PENDING on its subscription (ADDON_NOT_PENDING), or an account that is not ACTIVE"]) { request in
+                let attributes = try request.attributes(CheckoutRequest.self, resourceType: "checkouts")
+                let checkout = try await client.call(InvoicingAPI.checkout, attributes, options: request.options)
+                return .created(JSONAPI.document(try JSONAPI.resource(type: "checkouts", from: checkout, selfLink: "\(invoices)/\(checkout.invoice.id)")),
+                                location: "\(invoices)/\(checkout.invoice.id)")
+            },
             APIRoute(method: .get, path: payments + "/{id}", operationID: "getPayment", tag: tag, summary: "One payment.",
                      permission: .paymentsRead, requestBody: nil,
                      response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: []) { request in
