@@ -45,4 +45,9 @@ struct BrazilianTaxIDTests {
     func invalidCNPJ(text: String, error: TaxIDError) {
         #expect(throws: error) { try BrazilianTaxID.normalizedCNPJ(text) }
     }
+
+    @Test("printed forms", arguments: [("12345678909", "123.456.789-09"), ("11222333000181", "11.222.333/0001-81"), ("12ABC34501DE35", "12.ABC.345/01DE-35"), ("X1", "X1")])
+    func printed(_ row: (String, String)) {
+        #expect(BrazilianTaxID.formatted(row.0) == row.1)
+    }
 }

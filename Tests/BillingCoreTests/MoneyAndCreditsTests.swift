@@ -111,3 +111,14 @@ struct CreditsTests {
         #expect(try Credits(DecimalNumber(parsing: text), rounding: rule).units == units)
     }
 }
+
+@Suite("Money as people read it")
+struct MoneyDisplayTests {
+    @Test("BRL in Brazilian style, others with the code", arguments: [
+        ("1234.56", "BRL", "R$ 1.234,56"), ("0.07", "BRL", "R$ 0,07"), ("1234567.00", "BRL", "R$ 1.234.567,00"), ("-299.90", "BRL", "-R$ 299,90"),
+        ("1234.5", "USD", "USD 1,234.50"), ("500", "JPY", "JPY 500"), ("999", "BRL", "R$ 999,00"),
+    ])
+    func display(_ row: (String, String, String)) throws {
+        #expect(try Money.parse(row.0, currency: Currency(code: row.1)!).displayText == row.2)
+    }
+}

@@ -28,11 +28,13 @@ public struct InvoicingService: Sendable {
     let cards: any CardProvider
     let store: InvoiceStore
     let merchant: PixMerchant
+    let sellerTaxID: String?
     let outbox = Outbox(context: InvoicingAPI.contextName)
 
     public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
                 cards: any CardProvider = SandboxCardProvider(),
-                merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo")) {
+                merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil) {
+        self.sellerTaxID = sellerTaxID
         self.catalog = catalog
         self.cards = cards
         self.merchant = merchant
@@ -53,7 +55,8 @@ public struct InvoicingService: Sendable {
             database: runtime.database, clock: runtime.clock,
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
-            catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")), merchant: merchant)
+            catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")), merchant: merchant,
+            sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"))
         let tick = try runtime.configuration.reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         return ServiceComponents(router: service.router(), background: [
             try runtime.outboxRelay(), try runtime.eventConsumer(service.subscriptionEvents),
@@ -75,6 +78,7 @@ public struct InvoicingService: Sendable {
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.pix) { request, context in try await pix(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
+        router.register(InvoicingAPI.document) { request, context in try await document(request.id, context: context) }
         router.register(InvoicingAPI.checkout) { request, context in try await checkout(request, context: context) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.markOverdue) { request, _ in RunOverdueResult(marked: try await markOverdue(limit: request.limit ?? 500)) }
@@ -192,6 +196,19 @@ public struct InvoicingService: Sendable {
         }
     }
 
+    /// The printable invoice; the buyer is read from the accounts context (its current name and tax id).
+    func document(_ id: InvoiceID, context: RPCServerContext) async throws -> InvoiceHTML {
+        let invoice = try await get(id, tenant: context.tenant)
+        let options = context.outgoing(timeout: .seconds(5))
+        var buyer: BillingAccount?
+        if let account = UUID(uuidString: invoice.billingAccountId) {
+            buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: account), options: options) })
+        }
+        let payable = [.pending, .overdue].contains(invoice.status) && invoice.currency == "BRL"
+        let pix = payable ? try? await pix(id, tenant: context.tenant) : nil
+        return InvoiceHTML(html: InvoiceDocument.html(invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix))
+    }
+
     /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice.
     func pix(_ id: InvoiceID, tenant: String) async throws -> PixCharge {
         let invoice = try await get(id, tenant: tenant)
@@ -259,3 +276,4 @@ public struct PixMerchant: Sendable {
         self.city = city
     }
 }
+

@@ -381,3 +381,9 @@ public struct Checkout: Codable, Sendable, Equatable {
         self.declineReason = declineReason
     }
 }
+
+/// The printable invoice as HTML (`GET /invoices/{id}` with `Accept: text/html`).
+public struct InvoiceHTML: Codable, Sendable, Equatable {
+    public var html: String
+    public init(html: String) { self.html = html }
+}

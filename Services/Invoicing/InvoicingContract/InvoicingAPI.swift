@@ -29,6 +29,9 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let pix = UnaryMethod<InvoiceRequest, PixCharge>(
         service: invoices, method: "Pix", idempotent: true,
         summary: "The PIX BR Code (copia e cola) of a PENDING or OVERDUE BRL invoice's amount due, with the merchant key, name and city from configuration.")
+    public static let document = UnaryMethod<InvoiceRequest, InvoiceHTML>(
+        service: invoices, method: "Document", idempotent: true,
+        summary: "The printable invoice as HTML: seller and buyer with tax ids, lines, totals, dates, and the PIX code while it can be paid.")
     public static let checkout = UnaryMethod<CheckoutRequest, Checkout>(
         service: invoices, method: "Checkout",
         summary: "Sells paid add-ons and credit packages: a finalized PENDING invoice and its PIX BR Code, or a card charged through the provider (approved → PAID). Paid, the ledger grants the credits and subscriptions turns the add-ons on.")
@@ -65,5 +68,5 @@ public enum InvoicingAPI: RPCServiceDescription {
         ]
     }
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, checkout, markOverdue, pay, getPayment, refund, providerNotification] }
+    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, document, checkout, markOverdue, pay, getPayment, refund, providerNotification] }
 }

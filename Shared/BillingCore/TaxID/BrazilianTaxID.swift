@@ -29,6 +29,20 @@ public enum BrazilianTaxID {
         return String(decoding: characters, as: UTF8.self)
     }
 
+    /// The printed form of a bare CPF (`123.456.789-09`) or CNPJ (`12.345.678/0001-95`); other text unchanged.
+    public static func formatted(_ bare: String) -> String {
+        let characters = Array(bare)
+        func part(_ range: Range<Int>) -> String { String(characters[range]) }
+        switch characters.count {
+        case 11 where characters.allSatisfy(\.isNumber):
+            return "\(part(0..<3)).\(part(3..<6)).\(part(6..<9))-\(part(9..<11))"
+        case 14 where characters.allSatisfy({ $0.isNumber || ($0.isUppercase && $0.isASCII) }):
+            return "\(part(0..<2)).\(part(2..<5)).\(part(5..<8))/\(part(8..<12))-\(part(12..<14))"
+        default:
+            return bare
+        }
+    }
+
     /// Strips the usual separators (`.`, `/`, `-`, spaces) and upper-cases letters.
     private static func bareCharacters(_ text: String, allowLetters: Bool) throws(TaxIDError) -> [UInt8] {
         var result: [UInt8] = []

@@ -70,7 +70,7 @@ struct APIPipeline: Sendable {
                                   traceparent: RPCMetadata.sanitized(request.headers[.traceparent])),
             timeout: requestTimeout)
         let apiRequest = APIRequest(principal: principal, pathParameters: parameters, query: QueryParameters(query: request.uri.query),
-                                    body: body, options: options)
+                                    body: body, options: options, accept: request.headers[.accept])
 
         guard route.method == .post, let idempotencyKey else {
             return try Self.render(await route.handler(apiRequest))
@@ -145,6 +145,9 @@ struct APIPipeline: Sendable {
     }
 
     static func render(_ response: APIResponse) -> Response {
+        if let html = response.html {
+            return Response(status: response.status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
         var rendered = Response(status: response.status, headers: [.contentType: JSONAPI.mediaType],
                                 body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(response.document))))
         if let location = response.location { rendered.headers[.location] = location }

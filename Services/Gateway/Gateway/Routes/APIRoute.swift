@@ -68,6 +68,10 @@ struct APIRequest: Sendable {
     let body: JSONValue?
     /// Tenant, actor, request id, idempotency key, trace context and deadline for downstream calls.
     let options: RPCCallOptions
+    /// The `Accept` header, for the few routes that also answer HTML.
+    var accept: String? = nil
+
+    var wantsHTML: Bool { accept?.lowercased().contains("text/html") == true }
 
     /// The attributes of the request document.
     func attributes<T: Decodable>(_ type: T.Type, resourceType: String, optional: Bool = false) throws -> T {
@@ -92,7 +96,10 @@ struct APIResponse: Sendable {
     var status: HTTPResponse.Status
     var document: JSONValue
     var location: String?
+    /// A printable HTML page instead of the JSON:API document.
+    var html: String? = nil
 
     static func ok(_ document: JSONValue) -> APIResponse { APIResponse(status: .ok, document: document) }
+    static func page(_ html: String) -> APIResponse { APIResponse(status: .ok, document: .null, html: html) }
     static func created(_ document: JSONValue, location: String) -> APIResponse { APIResponse(status: .created, document: document, location: location) }
 }

@@ -55,10 +55,14 @@ enum InvoiceRoutes {
                 return .ok(JSONAPI.collection(items, base: invoices, filters: query.present(filters), pageSize: size, after: after?.description,
                                               next: page.nextCursor?.description))
             },
-            APIRoute(method: .get, path: invoices + "/{id}", operationID: "getInvoice", tag: tag, summary: "One invoice with its lines.",
+            APIRoute(method: .get, path: invoices + "/{id}", operationID: "getInvoice", tag: tag,
+                     summary: "One invoice with its lines. With `Accept: text/html`, the printable invoice (seller, buyer and tax id, lines, totals, dates, and the PIX code while it can be paid).",
                      permission: .invoicesRead, requestBody: nil, response: single, queryParameters: []) { request in
                 try request.query.requireOnly([])
                 let id = try request.id(InvoiceID.self, resource: "invoice")
+                if request.wantsHTML {
+                    return .page(try await client.call(InvoicingAPI.document, InvoiceRequest(id: id), options: request.options).html)
+                }
                 return .ok(try document(try await client.call(InvoicingAPI.get, InvoiceRequest(id: id), options: request.options)))
             },
             action("finalize", "finalizeInvoice",

@@ -1,0 +1,72 @@
+import AccountsContract
+import BillingCore
+import Foundation
+import InvoicingContract
+
+/// The printable invoice (seed 000 "Faturas"): seller, buyer and tax id, lines, totals, status and dates, and the PIX code
+/// while it can be paid. Plain HTML with its own print stylesheet; every text from data is escaped.
+enum InvoiceDocument {
+    static func html(_ invoice: Invoice, buyer: BillingAccount?, seller: PixMerchant, sellerTaxID: String?, pix: PixCharge?) -> String {
+        let rows = invoice.lines.map { line in
+            let period = [line.periodStart, line.periodEnd].compactMap { $0 }.map { RFC3339.format($0).prefix(10) }.joined(separator: " – ")
+            return "<tr><td>\(escape(line.description))<div class=\"muted\">\(escape(period))</div></td><td class=\"num\">\(line.quantity)</td>"
+                + "<td class=\"num\">\(escape(line.unitAmount.displayText))</td><td class=\"num\">\(escape(line.amount.displayText))</td></tr>"
+        }.joined(separator: "\n")
+        let date = { (value: Date?) in value.map { String(RFC3339.format($0).prefix(10)) } ?? "—" }
+        let buyerBlock = buyer.map { account in
+            "<p><strong>\(escape(account.name))</strong><br>\(escape(account.email))"
+                + (account.taxId.map { "<br>\(escape(account.taxIdType?.rawValue ?? "Tax id")): \(escape(BrazilianTaxID.formatted($0)))" } ?? "") + "</p>"
+        } ?? "<p>\(escape(invoice.billingAccountId))</p>"
+        let pixBlock = pix.map { charge in
+            """
+            <section class="pix"><h2>PIX copia e cola</h2><p>Pay \(escape(charge.amount.displayText)) with your bank app:</p>
+            <pre>\(escape(charge.copyPaste))</pre></section>
+            """
+        } ?? ""
+        return """
+            <!DOCTYPE html>
+            <html lang="pt-BR"><head><meta charset="utf-8"><title>Fatura \(escape(invoice.number ?? "rascunho"))</title>
+            <style>
+            body{font-family:system-ui,sans-serif;color:#1a1a1a;max-width:52rem;margin:2rem auto;padding:0 1rem}
+            table{width:100%;border-collapse:collapse}th,td{padding:.4rem;border-bottom:1px solid #ccc;text-align:left}
+            .num{text-align:right}.muted{color:#555;font-size:.85em}.parties{display:flex;gap:2rem}.parties>div{flex:1}
+            pre{white-space:pre-wrap;word-break:break-all;background:#f3f3f3;padding:.5rem}
+            @media print{.pix{page-break-inside:avoid}}
+            </style></head>
+            <body>
+            <header><h1>Fatura \(escape(invoice.number ?? "(rascunho)"))</h1>
+            <p>Status: <strong>\(invoice.status.rawValue)</strong> · Emitida: \(date(invoice.finalizedAt)) · Vencimento: \(date(invoice.dueDate))\
+            \(invoice.paidAt.map { " · Paga: \(date($0))" } ?? "")</p></header>
+            <div class="parties"><div><h2>Vendedor</h2><p><strong>\(escape(seller.name))</strong>\(sellerTaxID.map { "<br>CNPJ: \(escape(BrazilianTaxID.formatted($0)))" } ?? "")\
+            <br>\(escape(seller.city))</p></div>
+            <div><h2>Cliente</h2>\(buyerBlock)</div></div>
+            <table><caption class="muted">Período: \(date(invoice.periodStart)) – \(date(invoice.periodEnd))</caption>
+            <thead><tr><th scope="col">Descrição</th><th scope="col" class="num">Qtd.</th><th scope="col" class="num">Valor unitário</th><th scope="col" class="num">Valor</th></tr></thead>
+            <tbody>
+            \(rows)
+            </tbody>
+            <tfoot>
+            <tr><th scope="row" colspan="3" class="num">Total</th><td class="num"><strong>\(escape(invoice.total.displayText))</strong></td></tr>
+            <tr><th scope="row" colspan="3" class="num">Pago</th><td class="num">\(escape(invoice.amountPaid.displayText))</td></tr>
+            <tr><th scope="row" colspan="3" class="num">A pagar</th><td class="num">\(escape(invoice.amountDue.displayText))</td></tr>
+            </tfoot></table>
+            \(pixBlock)
+            </body></html>
+            """
+    }
+
+    static func escape(_ text: some StringProtocol) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
