@@ -154,7 +154,7 @@ targets += [
     .testTarget(
         name: "InvoicingTests",
         dependencies: ["Invoicing", "InvoicingContract", "SubscriptionsContract", "AccountsContract", "CatalogContract", "BillingTesting", "BillingCore", "BillingRPC",
-                       "BillingPostgres", postgres],
+                       "BillingPostgres", "BillingEvents", postgres, nioCore],
         path: "Tests/InvoicingTests"),
     .testTarget(
         name: "GatewayTests",

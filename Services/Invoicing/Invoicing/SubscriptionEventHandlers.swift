@@ -50,25 +50,14 @@ extension InvoicingService {
                 lines.append(InvoiceLine(kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price,
                                          periodStart: summary.currentPeriodStart, periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description))
             }
-            lines += try await store.takePendingLines(subscription: subscriptionID, invoice: id, tenant: tenant, on: connection)
-            var total = try InvoiceComposer.total(lines, currency: unit.currency)
-            if total.isNegative {
-                // Credits for unused time larger than the period's charges: the invoice stops at zero and the rest waits for the next one.
-                let carried = InvoiceLine(kind: "PRORATION", description: "Credit carried over to the next invoice", quantity: 1, unitAmount: total.negated,
-                                          amount: total.negated, periodStart: summary.currentPeriodStart, periodEnd: summary.currentPeriodEnd,
-                                          subscriptionId: summary.id.description)
-                lines.append(carried)
-                var remainder = carried
-                remainder.description = "Credit carried over from an earlier invoice"
-                remainder.unitAmount = total
-                remainder.amount = total
-                try await store.addPendingLines([remainder], subscription: subscriptionID, event: id.rawValue, at: now, tenant: tenant, on: connection)
-                total = .zero(unit.currency)
-            }
-            let invoice = Invoice(id: id, billingAccountId: summary.billingAccountId, number: nil, status: .draft, currency: unit.currency.code, lines: lines,
+            let pending = try await store.takePendingLines(subscription: subscriptionID, endingBy: summary.currentPeriodStart, invoice: id, tenant: tenant,
+                                                           on: connection)
+            let total = try InvoiceComposer.total(lines, currency: unit.currency)
+            var invoice = Invoice(id: id, billingAccountId: summary.billingAccountId, number: nil, status: .draft, currency: unit.currency.code, lines: lines,
                                   total: total, amountPaid: .zero(unit.currency), amountDue: total, periodStart: summary.currentPeriodStart,
                                   periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description, netTermsDays: 7, dueDate: nil,
                                   finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
+            try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
             if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
                 try await outbox.append(InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: envelope.traceparent, on: connection,
                                         logger: database.logger)
@@ -79,13 +68,48 @@ extension InvoicingService {
         }
     }
 
+    /// Proration lines go to the subscription's first DRAFT period invoice after them when it exists already (its renewal event may
+    /// have been applied first), and otherwise wait for it.
     private func keep(_ lines: [ProrationLine], of summary: SubscriptionSummary, envelope: EventEnvelope, on connection: PostgresConnection) async throws {
         guard !lines.isEmpty, let subscription = UUID(uuidString: summary.id.description), let event = UUID(uuidString: envelope.id) else { return }
         let invoiceLines = lines.map { line in
             InvoiceLine(kind: "PRORATION", description: line.description, quantity: 1, unitAmount: line.amount, amount: line.amount,
                         periodStart: line.periodStart, periodEnd: line.periodEnd, subscriptionId: summary.id.description)
         }
-        try await store.addPendingLines(invoiceLines, subscription: subscription, event: event, at: clock.now(), tenant: envelope.tenantid, on: connection)
+        let now = clock.now(), tenant = envelope.tenantid
+        // Recorded first, keyed by the event: a second delivery adds nothing, wherever the lines went the first time.
+        guard try await store.addPendingLines(invoiceLines, subscription: subscription, event: event, at: now, tenant: tenant, on: connection) else { return }
+        let end = lines.map(\.periodEnd).max()!
+        if var invoice = try await store.nextDraft(subscription: summary.id.description, startingAtOrAfter: end, tenant: tenant, on: connection) {
+            let taken = try await store.takePendingLines(subscription: subscription, endingBy: invoice.periodStart ?? end, invoice: invoice.id, tenant: tenant,
+                                                         on: connection)
+            try await attach(taken, to: &invoice, subscription: subscription, at: now, tenant: tenant, on: connection)
+            invoice.updatedAt = now
+            try await store.save(invoice, tenant: tenant, on: connection)
+        }
+    }
+
+    /// Adds lines to a DRAFT invoice. Credits for unused time larger than everything else on it stop the invoice at zero: a
+    /// balancing line, and the rest waits for the subscription's next invoice as a pending line.
+    private func attach(_ lines: [InvoiceLine], to invoice: inout Invoice, subscription: UUID, at now: Date, tenant: String,
+                        on connection: PostgresConnection) async throws {
+        guard !lines.isEmpty else { return }
+        invoice.lines += lines
+        let currency = invoice.total.currency
+        var total = try invoice.total.adding(try InvoiceComposer.total(lines, currency: currency))
+        if total.isNegative {
+            let (start, end, subscriptionID) = (invoice.periodStart, invoice.periodEnd, invoice.subscriptionId)
+            let line = { (description: String, amount: Money) in
+                InvoiceLine(kind: "PRORATION", description: description, quantity: 1, unitAmount: amount, amount: amount, periodStart: start,
+                            periodEnd: end, subscriptionId: subscriptionID)
+            }
+            invoice.lines.append(line("Credit carried over to the next invoice", total.negated))
+            try await store.addPendingLines([line("Credit carried over from an earlier invoice", total)], subscription: subscription,
+                                            event: UUIDv7.generate(at: now), at: now, tenant: tenant, on: connection)
+            total = .zero(currency)
+        }
+        invoice.total = total
+        invoice.amountDue = total
     }
 }
 

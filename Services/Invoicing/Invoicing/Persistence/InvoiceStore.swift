@@ -26,30 +26,46 @@ struct InvoiceStore {
                                 invoice.updatedAt, sourceKey)), logger: logger).isEmpty
     }
 
+    /// The subscription's first DRAFT period invoice starting at or after `start`, locked.
+    func nextDraft(subscription: String, startingAtOrAfter start: Date, tenant: String, on connection: PostgresConnection) async throws -> Invoice? {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT document::text FROM invoices
+            WHERE tenant_id = $1 AND status = 'DRAFT' AND source_key LIKE $2 AND (document->>'periodStart')::timestamptz >= $3
+            ORDER BY (document->>'periodStart')::timestamptz LIMIT 1 FOR UPDATE
+            """, binds: try .of(tenant, "subscription:\(subscription):%", start)), logger: logger)
+        return try rows.first.map { try Self.decoder.decode(Invoice.self, from: Array(try $0.decode(String.self).utf8)) }
+    }
+
     func hasInvoice(sourceKey: String, tenant: String, on connection: PostgresConnection) async throws -> Bool {
         try await !connection.rows(PostgresQuery(unsafeSQL: "SELECT 1 FROM invoices WHERE tenant_id = $1 AND source_key = $2",
                                                  binds: try .of(tenant, sourceKey)), logger: logger).isEmpty
     }
 
-    /// Keeps proration lines for the subscription's next invoice; an event already recorded adds nothing.
-    func addPendingLines(_ lines: [InvoiceLine], subscription: UUID, event: UUID, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+    /// Keeps proration lines for the subscription's next invoice; answers false when the event was recorded before (nothing added).
+    @discardableResult
+    func addPendingLines(_ lines: [InvoiceLine], subscription: UUID, event: UUID, at time: Date, tenant: String,
+                         on connection: PostgresConnection) async throws -> Bool {
+        var added = false
         for (position, line) in lines.enumerated() {
-            try await connection.execute(PostgresQuery(unsafeSQL: """
+            added = try await !connection.rows(PostgresQuery(unsafeSQL: """
                 INSERT INTO pending_lines (tenant_id, id, subscription_id, source_event, position, line, created_at)
                 VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
-                ON CONFLICT (tenant_id, source_event, position) DO NOTHING
+                ON CONFLICT (tenant_id, source_event, position) DO NOTHING RETURNING id
                 """, binds: try .of(tenant, UUIDv7.generate(at: time), subscription, event, position, String(decoding: try Self.encoder.encode(line), as: UTF8.self),
-                                    time)), logger: logger)
+                                    time)), logger: logger).isEmpty || added
         }
+        return added
     }
 
-    /// Takes the subscription's waiting lines for `invoice` (they are then no longer waiting), oldest first.
-    func takePendingLines(subscription: UUID, invoice: InvoiceID, tenant: String, on connection: PostgresConnection) async throws -> [InvoiceLine] {
+    /// Takes the subscription's waiting lines that end by `periodStart` for `invoice` (they are then no longer waiting), oldest first.
+    func takePendingLines(subscription: UUID, endingBy periodStart: Date, invoice: InvoiceID, tenant: String,
+                          on connection: PostgresConnection) async throws -> [InvoiceLine] {
         let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
             UPDATE pending_lines SET invoice_id = $3
             WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id IS NULL
+              AND coalesce((line->>'periodEnd')::timestamptz, '-infinity') <= $4
             RETURNING created_at, position, line::text
-            """, binds: try .of(tenant, subscription, invoice.rawValue)), logger: logger)
+            """, binds: try .of(tenant, subscription, invoice.rawValue, periodStart)), logger: logger)
         return try rows.map { try $0.decode((Date, Int, String).self) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
             .map { try Self.decoder.decode(InvoiceLine.self, from: Array($0.2.utf8)) }
     }
