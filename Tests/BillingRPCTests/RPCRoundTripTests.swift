@@ -103,11 +103,11 @@ struct RPCRoundTripTests {
         let mine = try #require(long.remainingMilliseconds)
         let theirs = try #require(long.downstreamRemainingMilliseconds)
         #expect(mine > 2_000 && mine <= 3_000)
-        #expect(theirs <= 700)          // the hop's own, shorter timeout wins
+        #expect(theirs <= 1_500)        // the hop's own, shorter timeout wins
 
-        // Still below the hop's own 700 ms, with room for a loaded machine.
-        let short = try await client.call(TestEcho.relay, .init(text: "x"), options: RPCCallOptions(tenant: "t", timeout: .milliseconds(650)))
-        #expect(try #require(short.downstreamRemainingMilliseconds) <= 650)   // the caller's budget wins
+        // Below the hop's own 1,500 ms, with room for a machine loaded by the rest of the suite.
+        let short = try await client.call(TestEcho.relay, .init(text: "x"), options: RPCCallOptions(tenant: "t", timeout: .milliseconds(1_400)))
+        #expect(try #require(short.downstreamRemainingMilliseconds) <= 1_400)   // the caller's budget wins
         await upstream.shutdownGracefully()
         await downstream.shutdownGracefully()
     }

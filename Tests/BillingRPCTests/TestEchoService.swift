@@ -62,7 +62,7 @@ func makeEchoRouter(name: String, log: SleepLog = SleepLog(), downstream: RPCCli
     }
     router.register(TestEcho.relay) { request, context in
         let mine = context.deadline?.remainingMilliseconds
-        let report = try await downstream!.call(TestEcho.deadline, request, options: context.outgoing(timeout: .milliseconds(700)))
+        let report = try await downstream!.call(TestEcho.deadline, request, options: context.outgoing(timeout: .milliseconds(1500)))
         return TestEcho.DeadlineReport(remainingMilliseconds: mine, downstreamRemainingMilliseconds: report.remainingMilliseconds)
     }
     router.register(TestEcho.crash) { _, _ in throw UntypedFailure() }

@@ -146,7 +146,8 @@ struct InvoicingEndToEndTests {
             invoices = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?.arrayValue ?? []
             return invoices.count >= 4
         })
-        let periods = invoices.compactMap { $0["attributes"]?["periodStart"]?.stringValue }
+        // Events of one tenant may be applied out of order after a redelivery, so invoices are compared by period, not creation.
+        let periods = invoices.compactMap { $0["attributes"]?["periodStart"]?.stringValue }.sorted()
         #expect(periods == ["2027-04-01T00:00:00Z", "2027-05-01T00:00:00Z", "2027-06-01T00:00:00Z", "2027-07-01T00:00:00Z"], "one invoice per period: \(periods)")
         let may = try #require(invoices.first { $0["attributes"]?["periodStart"] == "2027-05-01T00:00:00Z" }?["attributes"])
         #expect(may["lines"]?.arrayValue?.map { $0["kind"]?.stringValue ?? "" } == ["SUBSCRIPTION", "PRORATION", "PRORATION"])

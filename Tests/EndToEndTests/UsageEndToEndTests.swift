@@ -217,7 +217,7 @@ struct UsageEndToEndTests {
         defer { transport.close() }
         _ = try await RPCClient(transport: transport).call(LedgerAPI.closePeriod,
                                                           ClosePeriodRequest(billingAccountId: fixture.account, closedUntil: now.addingTimeInterval(-86_400)),
-                                                          options: RPCCallOptions(tenant: fixture.tenant, timeout: .seconds(5)))
+                                                          options: RPCCallOptions(tenant: fixture.tenant, timeout: .seconds(30)))
         let late = try await fixture.client.post("/api/v1/usage-events", token: fixture.token,
                                                  json: ["data": usageEvent("late-2", account: fixture.account, meter: code, timestamp: now.addingTimeInterval(-2 * 86_400))])
         #expect(late.status == 409)
