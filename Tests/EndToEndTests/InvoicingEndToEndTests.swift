@@ -46,9 +46,11 @@ struct InvoicingEndToEndTests {
         let copyPaste = try #require(pix.attribute("copyPaste")?.stringValue, "\(pix.text.prefix(300))")
         #expect(copyPaste.hasPrefix("000201") && copyPaste.contains("br.gov.bcb.pix") && copyPaste.contains("5406599.80"))
         #expect(PixBRCode.crc16(String(copyPaste.dropLast(4))) == String(copyPaste.suffix(4)))
+        #expect(pix.attribute("qrCodeSvg")?.stringValue?.hasPrefix("<svg") == true, "drawn by qrencode")
         let page = try await fixture.client.send("GET", "/api/v1/invoices/\(invoice)", token: fixture.token, headers: ["Accept": "text/html"])
         #expect(page.status == 200 && page.headers["content-type"]?.hasPrefix("text/html") == true)
-        #expect(page.text.contains("R$ 599,80") && page.text.contains("11.222.333/0001-81") && page.text.contains(copyPaste) && page.text.contains("Plano Pro"),
+        #expect(page.text.contains("R$ 599,80") && page.text.contains("11.222.333/0001-81") && page.text.contains(copyPaste) && page.text.contains("Plano Pro")
+                && page.text.contains("<svg"),
                 "\(page.text.prefix(600))")
         let first = try await pay("100.00", "ch_1")
         #expect(first.status == 201)

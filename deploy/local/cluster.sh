@@ -49,6 +49,7 @@ cmd_packages() {
   [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  command -v qrencode >/dev/null 2>&1 || missing+=(qrencode)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (or install them yourself)"

@@ -20,6 +20,7 @@ enum InvoiceDocument {
         let pixBlock = pix.map { charge in
             """
             <section class="pix"><h2>PIX copia e cola</h2><p>Pay \(escape(charge.amount.displayText)) with your bank app:</p>
+            \(charge.qrCodeSvg.map { "<figure class=\"qr\" role=\"img\" aria-label=\"PIX QR code\">\($0)</figure>" } ?? "")
             <pre>\(escape(charge.copyPaste))</pre></section>
             """
         } ?? ""
@@ -31,6 +32,7 @@ enum InvoiceDocument {
             table{width:100%;border-collapse:collapse}th,td{padding:.4rem;border-bottom:1px solid #ccc;text-align:left}
             .num{text-align:right}.muted{color:#555;font-size:.85em}.parties{display:flex;gap:2rem}.parties>div{flex:1}
             pre{white-space:pre-wrap;word-break:break-all;background:#f3f3f3;padding:.5rem}
+            .qr svg{width:12rem;height:12rem}
             @media print{.pix{page-break-inside:avoid}}
             </style></head>
             <body>

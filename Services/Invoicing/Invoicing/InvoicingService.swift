@@ -220,8 +220,9 @@ public struct InvoicingService: Sendable {
         do {
             let code = try PixBRCode(key: merchant.key, merchantName: merchant.name, merchantCity: merchant.city, amount: invoice.amountDue, txid: txid,
                                      description: "Fatura \(number)")
-            return PixCharge(invoiceId: id, copyPaste: code.payload, txid: txid, amount: invoice.amountDue, key: code.key, merchantName: code.merchantName,
-                             merchantCity: code.merchantCity)
+            let payload = code.payload
+            return PixCharge(invoiceId: id, copyPaste: payload, txid: txid, amount: invoice.amountDue, key: code.key, merchantName: code.merchantName,
+                             merchantCity: code.merchantCity, qrCodeSvg: await QRCodeRenderer().svg(payload))
         } catch {
             throw InvoicingError.conflict("the PIX merchant configuration is unusable: \(error.field) \(error.message)", reason: "PIX_NOT_CONFIGURED")
         }

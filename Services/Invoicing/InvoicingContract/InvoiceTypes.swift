@@ -272,8 +272,12 @@ public struct PixCharge: Codable, Sendable, Equatable {
     public var key: String
     public var merchantName: String
     public var merchantCity: String
+    /// The BR Code drawn as a QR code (SVG), when the service can draw it.
+    public var qrCodeSvg: String?
 
-    public init(invoiceId: InvoiceID, copyPaste: String, txid: String, amount: Money, key: String, merchantName: String, merchantCity: String) {
+    public init(invoiceId: InvoiceID, copyPaste: String, txid: String, amount: Money, key: String, merchantName: String, merchantCity: String,
+                qrCodeSvg: String? = nil) {
+        self.qrCodeSvg = qrCodeSvg
         self.invoiceId = invoiceId
         self.copyPaste = copyPaste
         self.txid = txid
