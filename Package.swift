@@ -77,7 +77,7 @@ context("Accounts", executable: "accounts")
 context("Catalog", executable: "catalog")
 context("Subscriptions", executable: "subscriptions", contracts: ["Accounts", "Catalog", "Invoicing"])
 context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"])
-context("Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog"])
+context("Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog", "Ledger"])
 
 let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract"]
 
@@ -153,7 +153,7 @@ targets += [
         path: "Tests/SubscriptionsTests"),
     .testTarget(
         name: "InvoicingTests",
-        dependencies: ["Invoicing", "InvoicingContract", "SubscriptionsContract", "AccountsContract", "CatalogContract", "BillingTesting", "BillingCore", "BillingRPC",
+        dependencies: ["Invoicing", "InvoicingContract", "SubscriptionsContract", "AccountsContract", "CatalogContract", "LedgerContract", "BillingTesting", "BillingCore", "BillingRPC",
                        "BillingPostgres", "BillingEvents", postgres, nioCore],
         path: "Tests/InvoicingTests"),
     .testTarget(

@@ -232,4 +232,34 @@ struct InvoicingEndToEndTests {
             ["type": "CREDIT_PACKAGE", "packageCode": "no-such-package"]]])
         #expect(bad.status == 422 && bad.firstError?["source"]?["pointer"] == "/data/attributes/items/0/packageCode", "\(bad.text.prefix(300))")
     }
+
+    @Test("usage charges: a plan's meter priced by a TIERED product bills a USAGE line per tier touched on the invoice")
+    func usageCharges() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let token = try cluster.tokens.token(tenant: newTenant("usage-bill"), roles: ["owner"])
+        let client = cluster.client
+        let meterCode = uniqueCode("messages")
+        let meter = try await create(client, "/api/v1/usage-meters", "usage-meters", ["code": .string(meterCode), "name": "Messages", "aggregation": "COUNT"],
+                                     token: token)
+        let product = try await create(client, "/api/v1/billing-products", "billing-products", [
+            "code": .string(uniqueCode("msg")), "name": "Messages", "pricingModel": "TIERED", "currency": "BRL",
+            "tiers": [["upTo": 5, "unitAmount": .number("1.00")], ["upTo": nil, "unitAmount": .number("0.50")]]], token: token)
+        let plan = try await SubscriptionFixture.createPlan(client, token: token, [
+            ("trialDays", 0), ("basePrice", .number("100.00")), ("usageCharges", [["meterId": .string(meter), "productId": .string(product)]])])
+        let account = try await create(client, "/api/v1/billing-accounts", "billing-accounts",
+                                       accountDocument()["data"]!["attributes"]!, token: token)
+        let subscription = try await client.post("/api/v1/subscriptions", token: token, json: resource("subscriptions", [
+            "billingAccountId": .string(account), "planId": .string(plan)]))
+        #expect(subscription.status == 201 && subscription.attribute("plan")?["usageCharges"]?.arrayValue?.first?["meterCode"] == .string(meterCode),
+                "\(subscription.text.prefix(400))")
+        let events: [JSONValue] = (0..<8).map { index in usageEvent("m-\(index)", account: account, meter: meterCode) }
+        let sent = try await client.post("/api/v1/usage-events", token: token, json: ["data": .array(events)])
+        #expect(sent.status == 200 || sent.status == 201 || sent.status == 207, "\(sent.text.prefix(300))")
+        let invoice = try await client.post("/api/v1/invoices", token: token, json: resource("invoices", ["billingAccountId": .string(account)]))
+        #expect(invoice.status == 201, "\(invoice.text.prefix(400))")
+        let usage = invoice.attribute("lines")?.arrayValue?.filter { $0["kind"] == "USAGE" } ?? []
+        #expect(usage.map { $0["amount"]?.decimalValue } == [DecimalNumber("5.00"), DecimalNumber("1.50")], "tier 1: 5 × 1.00, tier 2: 3 × 0.50")
+        #expect(usage.map { $0["tier"] } == [1, 2] && usage.allSatisfy { $0["meterCode"] == .string(meterCode) })
+        #expect(invoice.attribute("total")?.decimalValue == DecimalNumber("106.50"))
+    }
 }

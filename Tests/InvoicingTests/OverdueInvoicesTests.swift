@@ -19,7 +19,7 @@ struct OverdueInvoicesTests {
             let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
             let rpc = RPCClient(transport: NoPeersTransport())
             let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                                          catalog: CatalogClient(rpc: rpc))
+                                          catalog: CatalogClient(rpc: rpc), ledger: rpc)
             let tenant = "overdue-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func invoice(_ status: InvoiceStatus, due: String, number: String) -> Invoice {
                 let total = Money(minorUnits: 29_990, currency: .brl)

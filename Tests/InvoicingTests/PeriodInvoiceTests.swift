@@ -48,7 +48,7 @@ struct PeriodInvoiceTests {
             let rpc = RPCClient(transport: OneSubscription(subscription: subscription))
             let clock = ManualClock(Self.may)
             let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                                           catalog: CatalogClient(rpc: rpc))
+                                           catalog: CatalogClient(rpc: rpc), ledger: rpc)
             let tenant = "period-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             let handlers = service.subscriptionEvents.handlers
             let brl = { (text: String) in try! Money.parse(text, currency: .brl) }

@@ -9,8 +9,8 @@ enum InvoiceDocument {
     static func html(_ invoice: Invoice, buyer: BillingAccount?, seller: PixMerchant, sellerTaxID: String?, pix: PixCharge?) -> String {
         let rows = invoice.lines.map { line in
             let period = [line.periodStart, line.periodEnd].compactMap { $0 }.map { RFC3339.format($0).prefix(10) }.joined(separator: " – ")
-            return "<tr><td>\(escape(line.description))<div class=\"muted\">\(escape(period))</div></td><td class=\"num\">\(line.quantity)</td>"
-                + "<td class=\"num\">\(escape(line.unitAmount.displayText))</td><td class=\"num\">\(escape(line.amount.displayText))</td></tr>"
+            return "<tr><td>\(escape(line.description))<div class=\"muted\">\(escape(period))</div></td><td class=\"num\">\(escape(line.quantity.text))</td>"
+                + "<td class=\"num\">\(escape(unitText(line.unitAmount, invoice.total.currency)))</td><td class=\"num\">\(escape(line.amount.displayText))</td></tr>"
         }.joined(separator: "\n")
         let date = { (value: Date?) in value.map { String(RFC3339.format($0).prefix(10)) } ?? "—" }
         let buyerBlock = buyer.map { account in
@@ -55,6 +55,12 @@ enum InvoiceDocument {
             \(pixBlock)
             </body></html>
             """
+    }
+
+    /// A unit price as money when it is exact in the currency, with all its digits otherwise (usage tiers: `R$ 0.0025`).
+    static func unitText(_ amount: DecimalNumber, _ currency: Currency) -> String {
+        if let money = try? Money(exactly: amount, currency: currency) { return money.displayText }
+        return (currency.code == "BRL" ? "R$ " : currency.code + " ") + (currency.code == "BRL" ? amount.text.replacingOccurrences(of: ".", with: ",") : amount.text)
     }
 
     static func escape(_ text: some StringProtocol) -> String {

@@ -25,6 +25,7 @@ public struct InvoicingService: Sendable {
     let accounts: AccountsClient
     let subscriptions: SubscriptionsClient
     let catalog: CatalogClient
+    let ledger: RPCClient
     let cards: any CardProvider
     let store: InvoiceStore
     let merchant: PixMerchant
@@ -32,10 +33,11 @@ public struct InvoicingService: Sendable {
     let outbox = Outbox(context: InvoicingAPI.contextName)
 
     public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
-                cards: any CardProvider = SandboxCardProvider(),
+                ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
                 merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil) {
         self.sellerTaxID = sellerTaxID
         self.catalog = catalog
+        self.ledger = ledger
         self.cards = cards
         self.merchant = merchant
         self.database = database
@@ -55,7 +57,8 @@ public struct InvoicingService: Sendable {
             database: runtime.database, clock: runtime.clock,
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
-            catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")), merchant: merchant,
+            catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
+            ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), merchant: merchant,
             sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"))
         let tick = try runtime.configuration.reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         return ServiceComponents(router: service.router(), background: [
@@ -110,7 +113,12 @@ public struct InvoicingService: Sendable {
         let currency = Currency(code: account.currency) ?? .brl
         let page = try await subscriptions.call(SubscriptionsAPI.list, ListSubscriptionsRequest(billingAccountId: request.billingAccountId, pageSize: 100),
                                                 options: options)
-        let lines = try InvoiceComposer.lines(for: page.items, period: period, currency: currency)
+        var lines = try InvoiceComposer.lines(for: page.items, period: period, currency: currency)
+        // Usage of each billed (non-trial) subscription's current period so far; the period is closed when its own invoice is drafted.
+        for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id.description }) {
+            lines += try await usageLines(subscription, period: TimeSpan(start: subscription.currentPeriodStart, end: min(subscription.currentPeriodEnd, clock.now())),
+                                          currency: currency, closing: false, options: options)
+        }
         guard !lines.isEmpty else {
             throw InvoicingError.invalid("billingAccountId", "the account has no live subscription in that period: nothing to bill", reason: "NOTHING_TO_BILL")
         }

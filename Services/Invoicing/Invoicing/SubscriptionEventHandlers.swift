@@ -50,6 +50,13 @@ extension InvoicingService {
                 lines.append(InvoiceLine(kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price,
                                          periodStart: summary.currentPeriodStart, periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description))
             }
+            // The period that just ended is billed in arrears for its usage (none before the first paid period).
+            let calculator = SubscriptionPeriodCalculator(interval: current.plan.billingInterval, cycleType: current.plan.billingCycleType,
+                                                          anchor: current.billingAnchor, timeZone: TimeZone(identifier: current.timezone) ?? .gmt)
+            if let index = calculator.index(containing: summary.currentPeriodStart), index >= 1 {
+                lines += try await usageLines(current, period: calculator.period(index - 1), currency: unit.currency, closing: true,
+                                              options: RPCCallOptions(tenant: tenant, timeout: .seconds(10)))
+            }
             let pending = try await store.takePendingLines(subscription: subscriptionID, endingBy: summary.currentPeriodStart, invoice: id, tenant: tenant,
                                                            on: connection)
             let total = try InvoiceComposer.total(lines, currency: unit.currency)

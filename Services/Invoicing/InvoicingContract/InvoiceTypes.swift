@@ -17,18 +17,24 @@ public enum InvoiceStatus: String, Codable, Sendable, CaseIterable, SchemaDescri
 
 /// One invoice line (seed 001 step 4): description, quantity, unit amount, amount, period.
 public struct InvoiceLine: Codable, Sendable, Equatable {
-    /// SUBSCRIPTION, TRIAL, ADDON or PRORATION.
+    /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE or CREDIT_PACKAGE.
     public var kind: String
     public var description: String
-    public var quantity: Int
-    public var unitAmount: Money
+    /// Units, or the metered quantity (which may be fractional) of a USAGE line.
+    public var quantity: DecimalNumber
+    /// Price per unit; a usage tier's may be finer than the currency's minor unit (0.0025 per message).
+    public var unitAmount: DecimalNumber
+    /// Exact in the currency's minor units.
     public var amount: Money
     public var periodStart: Date?
     public var periodEnd: Date?
     public var subscriptionId: String?
+    /// USAGE lines: the meter and the pricing tier (1-based) the line bills.
+    public var meterCode: String?
+    public var tier: Int?
 
-    public init(kind: String, description: String, quantity: Int, unitAmount: Money, amount: Money, periodStart: Date?, periodEnd: Date?,
-                subscriptionId: String?) {
+    public init(kind: String, description: String, quantity: DecimalNumber, unitAmount: DecimalNumber, amount: Money, periodStart: Date?, periodEnd: Date?,
+                subscriptionId: String?, meterCode: String? = nil, tier: Int? = nil) {
         self.kind = kind
         self.description = description
         self.quantity = quantity
@@ -37,6 +43,15 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
         self.periodStart = periodStart
         self.periodEnd = periodEnd
         self.subscriptionId = subscriptionId
+        self.meterCode = meterCode
+        self.tier = tier
+    }
+
+    /// A line of whole units at a price exact in the currency.
+    public init(kind: String, description: String, quantity: Int, unitAmount: Money, amount: Money, periodStart: Date?, periodEnd: Date?,
+                subscriptionId: String?) {
+        self.init(kind: kind, description: description, quantity: DecimalNumber(Int64(quantity)), unitAmount: unitAmount.amount, amount: amount,
+                  periodStart: periodStart, periodEnd: periodEnd, subscriptionId: subscriptionId)
     }
 }
 

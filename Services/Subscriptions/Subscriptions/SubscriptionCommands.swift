@@ -292,11 +292,19 @@ extension SubscriptionsService {
         }
         guard item.status == .active else { throw SubscriptionsError.conflict("plan \(planId) is archived", reason: "PLAN_ARCHIVED", field: "planId") }
         let attributes = item.attributes
+        var usageCharges: [SubscribedUsageCharge] = []
+        for charge in attributes.usageCharges ?? [] {
+            // The ledger summarises usage by meter code: resolved once here, kept with the subscription.
+            let meter = try await catalog.call(CatalogAPI.meters.get, GetItemRequest(id: charge.meterId), options: options)
+            usageCharges.append(SubscribedUsageCharge(meterId: charge.meterId.description, meterCode: meter.attributes.code,
+                                                      productId: charge.productId.description, productVersion: charge.productVersion))
+        }
         return SubscribedPlan(planId: item.id.description, planVersion: item.version, name: attributes.name, billingInterval: attributes.billingInterval,
                               billingCycleType: attributes.billingCycleType, unitPrice: attributes.basePrice, currency: attributes.currency,
                               trialDays: attributes.trialDays ?? 0,
                               includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
-                              limits: (attributes.limits ?? []).map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement.rawValue) })
+                              limits: (attributes.limits ?? []).map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement.rawValue) },
+                              usageCharges: usageCharges.isEmpty ? nil : usageCharges)
     }
 }
 

@@ -68,9 +68,13 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
     public var includedCredits: Credits
     public var features: [String]
     public var limits: [SubscriptionLimit]
+    /// Usage billed in arrears each period: a meter's aggregate priced by a product (absent on plans without any).
+    public var usageCharges: [SubscribedUsageCharge]?
 
     public init(planId: String, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType, unitPrice: DecimalNumber,
-                currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit]) {
+                currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
+                usageCharges: [SubscribedUsageCharge]? = nil) {
+        self.usageCharges = usageCharges
         self.trialDays = trialDays
         self.planId = planId
         self.planVersion = planVersion
@@ -82,6 +86,22 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
         self.includedCredits = includedCredits
         self.features = features
         self.limits = limits
+    }
+}
+
+/// A plan's usage charge as a subscription keeps it: the meter (its code, which the ledger summarises by) and the product version
+/// that prices its aggregate.
+public struct SubscribedUsageCharge: Codable, Sendable, Equatable {
+    public var meterId: String
+    public var meterCode: String
+    public var productId: String
+    public var productVersion: Int?
+
+    public init(meterId: String, meterCode: String, productId: String, productVersion: Int?) {
+        self.meterId = meterId
+        self.meterCode = meterCode
+        self.productId = productId
+        self.productVersion = productVersion
     }
 }
 

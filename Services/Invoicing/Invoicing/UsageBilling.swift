@@ -1,0 +1,44 @@
+import BillingCore
+import BillingRPC
+import CatalogContract
+import Foundation
+import InvoicingContract
+import LedgerContract
+import SubscriptionsContract
+
+/// Usage charges (seed 001 "Medidores de uso"): each of a plan's usage charges bills its meter's aggregate for a period, priced
+/// by its product version with the catalog's pricing model, one USAGE line per tier touched.
+extension InvoicingService {
+    /// `closing`: the period is over and billed for good, so the ledger closes it first (late events are refused from then on and
+    /// the aggregate read after is final); a draft of the running period (`POST /invoices`) reads usage so far without closing.
+    func usageLines(_ subscription: Subscription, period: TimeSpan, currency: Currency, closing: Bool,
+                    options: RPCCallOptions) async throws -> [InvoiceLine] {
+        let charges = subscription.plan.usageCharges ?? []
+        guard !charges.isEmpty else { return [] }
+        if closing {
+            _ = try await ledger.call(LedgerAPI.closePeriod, ClosePeriodRequest(billingAccountId: subscription.billingAccountId, closedUntil: period.end),
+                                      options: options)
+        }
+        var lines: [InvoiceLine] = []
+        for charge in charges {
+            let summaries = try await ledger.call(LedgerAPI.summary, UsageSummaryRequest(
+                billingAccountId: subscription.billingAccountId, meterCode: charge.meterCode, periodStart: period.start, periodEnd: period.end), options: options)
+            let quantity = summaries.summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
+            guard !quantity.isZero, let product = UUID(uuidString: charge.productId) else { continue }
+            let preview = try await catalog.call(CatalogAPI.pricePreview, PricePreviewRequest(
+                productId: CatalogItemID(rawValue: product), version: charge.productVersion, quantity: quantity), options: options)
+            guard preview.currency == currency.code else {
+                throw InvoicingError.invalid("billingAccountId", "usage of \(charge.meterCode) is priced in \(preview.currency), the account pays in \(currency.code)")
+            }
+            for line in preview.lines {
+                guard let amount = try? Money(exactly: line.amount, currency: currency) else {
+                    throw InvoicingError.invalid("billingAccountId", "a usage line of \(charge.meterCode) is not exact in \(currency.code)")
+                }
+                lines.append(InvoiceLine(kind: "USAGE", description: "\(charge.meterCode): \(line.description)", quantity: line.quantity,
+                                         unitAmount: line.unitAmount, amount: amount, periodStart: period.start, periodEnd: period.end,
+                                         subscriptionId: subscription.id.description, meterCode: charge.meterCode, tier: line.tier))
+            }
+        }
+        return lines
+    }
+}
