@@ -262,4 +262,25 @@ struct InvoicingEndToEndTests {
         #expect(usage.map { $0["tier"] } == [1, 2] && usage.allSatisfy { $0["meterCode"] == .string(meterCode) })
         #expect(invoice.attribute("total")?.decimalValue == DecimalNumber("106.50"))
     }
+
+    @Test("with autoFinalize set, a period's invoice is finalized as it is drafted, with the tenant's net terms")
+    func autoFinalize() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
+        let settings = try await fixture.client.send("PUT", "/api/v1/invoice-settings", token: fixture.token,
+                                                     json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 10]))
+        #expect(settings.status == 200 && settings.attribute("autoFinalize") == true, "\(settings.text.prefix(300))")
+        #expect(try await fixture.client.get("/api/v1/invoice-settings", token: fixture.token).attribute("netTermsDays") == 10)
+        let bad = try await fixture.client.send("PUT", "/api/v1/invoice-settings", token: fixture.token,
+                                                json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 400]))
+        #expect(bad.status == 422 && bad.firstError?["source"]?["pointer"] == "/data/attributes/netTermsDays")
+        #expect(try await fixture.subscribe().status == 201)
+        var invoice: JSONValue?
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            invoice = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?.arrayValue?.first
+            return invoice != nil
+        })
+        #expect(invoice?["attributes"]?["status"] == "PENDING" && invoice?["attributes"]?["number"]?.stringValue?.count == 11)
+        #expect(invoice?["attributes"]?["netTermsDays"] == 10)
+    }
 }

@@ -82,6 +82,16 @@ public struct InvoicingService: Sendable {
         router.register(InvoicingAPI.pix) { request, context in try await pix(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
         router.register(InvoicingAPI.document) { request, context in try await document(request.id, context: context) }
+        router.register(InvoicingAPI.settings) { _, context in
+            try await database.withTenant(context.tenant) { try await store.settings(tenant: context.tenant, on: $0) }
+        }
+        router.register(InvoicingAPI.setSettings) { request, context in
+            guard (0...365).contains(request.netTermsDays) else { throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365") }
+            return try await database.withTenant(context.tenant) { connection in
+                try await store.setSettings(request, at: clock.now(), tenant: context.tenant, on: connection)
+                return request
+            }
+        }
         router.register(InvoicingAPI.checkout) { request, context in try await checkout(request, context: context) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.markOverdue) { request, _ in RunOverdueResult(marked: try await markOverdue(limit: request.limit ?? 500)) }
@@ -101,8 +111,9 @@ public struct InvoicingService: Sendable {
         case (nil, _): throw InvoicingError.invalid("periodStart", "periodStart and periodEnd go together")
         case (_, nil): throw InvoicingError.invalid("periodEnd", "periodStart and periodEnd go together")
         }
-        let terms = request.netTermsDays ?? 7
-        guard (0...365).contains(terms) else { throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365") }
+        if let terms = request.netTermsDays, !(0...365).contains(terms) {
+            throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365")
+        }
         let options = context.outgoing(timeout: .seconds(5))
         guard let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
             try await accounts.get(AccountID(rawValue: accountID), options: options)
@@ -128,6 +139,8 @@ public struct InvoicingService: Sendable {
         return try await database.idempotent(tenant: tenant, operation: InvoicingAPI.create.name, key: context.metadata.idempotencyKey,
                                              request: request) { connection in
             let now = clock.now()
+            var terms = request.netTermsDays ?? 0
+            if request.netTermsDays == nil { terms = try await store.settings(tenant: tenant, on: connection).netTermsDays }
             let invoice = Invoice(
                 id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code, lines: lines,
                 total: total, amountPaid: .zero(currency), amountDue: total, periodStart: period?.start ?? lines.compactMap(\.periodStart).min(),

@@ -60,13 +60,19 @@ extension InvoicingService {
             let pending = try await store.takePendingLines(subscription: subscriptionID, endingBy: summary.currentPeriodStart, invoice: id, tenant: tenant,
                                                            on: connection)
             let total = try InvoiceComposer.total(lines, currency: unit.currency)
+            let settings = try await store.settings(tenant: tenant, on: connection)
             var invoice = Invoice(id: id, billingAccountId: summary.billingAccountId, number: nil, status: .draft, currency: unit.currency.code, lines: lines,
                                   total: total, amountPaid: .zero(unit.currency), amountDue: total, periodStart: summary.currentPeriodStart,
-                                  periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description, netTermsDays: 7, dueDate: nil,
+                                  periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description, netTermsDays: settings.netTermsDays, dueDate: nil,
                                   finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
             if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
-                try await outbox.append(InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: envelope.traceparent, on: connection,
+                var events: [any IntegrationEvent] = [InvoiceCreated(invoice: invoice.summary)]
+                if settings.autoFinalize {
+                    events += try await finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
+                    try await store.save(invoice, tenant: tenant, on: connection)
+                }
+                try await outbox.append(events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent) }, on: connection,
                                         logger: database.logger)
             } else {
                 // Another delivery invoiced the period between the check and here: roll back, so the lines taken above wait again.

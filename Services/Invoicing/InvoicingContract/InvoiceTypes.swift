@@ -406,3 +406,20 @@ public struct InvoiceHTML: Codable, Sendable, Equatable {
     public var html: String
     public init(html: String) { self.html = html }
 }
+
+/// A tenant's invoicing settings (`GET`/`PUT /invoice-settings`).
+public struct InvoiceSettings: Codable, Sendable, Equatable {
+    /// Period invoices drafted from subscription events are finalized (numbered, PENDING) at once. Default false.
+    public var autoFinalize: Bool
+    /// Days from finalize to the due date for new invoices; default 7.
+    public var netTermsDays: Int
+
+    public init(autoFinalize: Bool = false, netTermsDays: Int = 7) {
+        self.autoFinalize = autoFinalize
+        self.netTermsDays = netTermsDays
+    }
+}
+
+public struct GetInvoiceSettingsRequest: Codable, Sendable, Equatable {
+    public init() {}
+}

@@ -35,6 +35,11 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let checkout = UnaryMethod<CheckoutRequest, Checkout>(
         service: invoices, method: "Checkout",
         summary: "Sells paid add-ons and credit packages: a finalized PENDING invoice and its PIX BR Code, or a card charged through the provider (approved → PAID). Paid, the ledger grants the credits and subscriptions turns the add-ons on.")
+    public static let settings = UnaryMethod<GetInvoiceSettingsRequest, InvoiceSettings>(
+        service: invoices, method: "GetSettings", idempotent: true, summary: "The tenant's invoicing settings (defaults when never set).")
+    public static let setSettings = UnaryMethod<InvoiceSettings, InvoiceSettings>(
+        service: invoices, method: "SetSettings", idempotent: true,
+        summary: "Replaces the tenant's invoicing settings: auto-finalize of period invoices, default net terms.")
     public static let markOverdue = UnaryMethod<RunOverdueRequest, RunOverdueResult>(
         service: invoices, method: "MarkOverdue",
         summary: "Runs the overdue scheduler once: PENDING invoices past their due date become OVERDUE (`invoice.overdue`), every tenant.")
@@ -68,5 +73,5 @@ public enum InvoicingAPI: RPCServiceDescription {
         ]
     }
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, document, checkout, markOverdue, pay, getPayment, refund, providerNotification] }
+    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, document, checkout, settings, setSettings, markOverdue, pay, getPayment, refund, providerNotification] }
 }

@@ -100,6 +100,25 @@ enum InvoiceRoutes {
                 return .created(JSONAPI.document(try JSONAPI.resource(type: "checkouts", from: checkout, selfLink: "\(invoices)/\(checkout.invoice.id)")),
                                 location: "\(invoices)/\(checkout.invoice.id)")
             },
+            APIRoute(method: .get, path: "/api/v1/invoice-settings", operationID: "getInvoiceSettings", tag: tag,
+                     summary: "The tenant's invoicing settings: auto-finalize of period invoices (default false), default net terms (7 days).",
+                     permission: .invoicesRead, requestBody: nil,
+                     response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
+                     queryParameters: []) { request in
+                try request.query.requireOnly([])
+                let settings = try await client.call(InvoicingAPI.settings, GetInvoiceSettingsRequest(), options: request.options)
+                return .ok(JSONAPI.document(try JSONAPI.resource(type: "invoice-settings", id: request.principal.tenant, from: settings)))
+            },
+            APIRoute(method: .put, path: "/api/v1/invoice-settings", operationID: "setInvoiceSettings", tag: tag,
+                     summary: "Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are finalized (numbered, PENDING) at once.",
+                     permission: .invoicesUpdate,
+                     requestBody: .init(resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), optional: false),
+                     response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
+                     queryParameters: []) { request in
+                let attributes = try request.attributes(InvoiceSettings.self, resourceType: "invoice-settings")
+                let settings = try await client.call(InvoicingAPI.setSettings, attributes, options: request.options)
+                return .ok(JSONAPI.document(try JSONAPI.resource(type: "invoice-settings", id: request.principal.tenant, from: settings)))
+            },
             APIRoute(method: .get, path: payments + "/{id}", operationID: "getPayment", tag: tag, summary: "One payment.",
                      permission: .paymentsRead, requestBody: nil,
                      response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: []) { request in

@@ -36,6 +36,22 @@ struct InvoiceStore {
         return try rows.first.map { try Self.decoder.decode(Invoice.self, from: Array(try $0.decode(String.self).utf8)) }
     }
 
+    func settings(tenant: String, on connection: PostgresConnection) async throws -> InvoiceSettings {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT auto_finalize, net_terms_days FROM invoice_settings WHERE tenant_id = $1",
+                                                           binds: try .of(tenant)), logger: logger)
+        guard let row = rows.first else { return InvoiceSettings() }
+        let (autoFinalize, terms) = try row.decode((Bool, Int).self)
+        return InvoiceSettings(autoFinalize: autoFinalize, netTermsDays: terms)
+    }
+
+    func setSettings(_ settings: InvoiceSettings, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, updated_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (tenant_id) DO UPDATE SET auto_finalize = EXCLUDED.auto_finalize, net_terms_days = EXCLUDED.net_terms_days,
+                                                 updated_at = EXCLUDED.updated_at
+            """, binds: try .of(tenant, settings.autoFinalize, settings.netTermsDays, time)), logger: logger)
+    }
+
     func hasInvoice(sourceKey: String, tenant: String, on connection: PostgresConnection) async throws -> Bool {
         try await !connection.rows(PostgresQuery(unsafeSQL: "SELECT 1 FROM invoices WHERE tenant_id = $1 AND source_key = $2",
                                                  binds: try .of(tenant, sourceKey)), logger: logger).isEmpty
