@@ -22,57 +22,55 @@ extension InvoicingService {
             throw InvoicingError.invalid("externalRef", "externalRef must have 1 to 200 characters")
         }
         guard !request.amount.isNegative else { throw InvoicingError.invalid("amount", "amount must not be negative") }
-        do {
-            guard var invoice = try await store.find(InvoiceID(rawValue: invoiceID), tenant: tenant, forUpdate: true, on: connection) else {
-                throw InvoicingError.invalid("invoiceId", "invoice \(request.invoiceId) not found", reason: "INVOICE_NOT_FOUND")
-            }
-            guard request.billingAccountId.lowercased() == invoice.billingAccountId else {
-                throw InvoicingError.invalid("billingAccountId", "the invoice belongs to another billing account")
-            }
-            if let reference = request.externalRef, let earlier = try await store.payment(externalRef: reference, tenant: tenant, on: connection) {
-                guard earlier.invoiceId == invoice.id.description, earlier.amount.amount == request.amount else {
-                    throw InvoicingError.conflict("externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
-                }
-                return earlier
-            }
-            let currency = invoice.amountDue.currency
-            let amount: Money
-            do { amount = try Money(exactly: request.amount, currency: currency) } catch {
-                throw InvoicingError.invalid("amount", "amount must be exact in \(currency.code) (at most \(currency.minorUnitExponent) decimal places)")
-            }
-            let zeroSettlement = invoice.status == .paid && invoice.total.isZero && amount.isZero
-            guard [.pending, .overdue].contains(invoice.status) || zeroSettlement else {
-                throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); it accepts no payment", reason: invoice.status == .paid ? "INVOICE_ALREADY_PAID" : "INVOICE_NOT_PAYABLE",
-                                              field: "invoiceId")
-            }
-            guard amount <= invoice.amountDue else {
-                throw InvoicingError.invalid("amount", "amount \(amount.amountText) is more than the \(invoice.amountDue.amountText) due", reason: "AMOUNT_EXCEEDS_DUE")
-            }
-            guard !amount.isZero || invoice.amountDue.isZero else { throw InvoicingError.invalid("amount", "amount must be positive") }
-            let now = clock.now()
-            let payment = Payment(id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
-                                  paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, refunded: .zero(currency),
-                                  createdAt: now)
-            guard try await store.insert(payment, tenant: tenant, on: connection) else {
-                throw InvoicingError.conflict("externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
-            }
-            var events: [PendingEvent] = [PendingEvent(PaymentCompleted(paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId,
-                                                                        amount: amount, paymentMethod: request.paymentMethod.rawValue,
-                                                                        externalRef: request.externalRef), tenant: tenant, at: now, traceparent: traceparent)]
-            if !zeroSettlement {
-                invoice.amountPaid = try invoice.amountPaid.adding(amount)
-                invoice.amountDue = try invoice.amountDue.subtracting(amount)
-                if invoice.amountDue.isZero {
-                    invoice.status = .paid
-                    invoice.paidAt = now
-                    events.append(PendingEvent(invoice.paidEvent(at: now), tenant: tenant, at: now, traceparent: traceparent))
-                }
-                invoice.updatedAt = now
-                try await store.save(invoice, tenant: tenant, on: connection)
-            }
-            try await outbox.append(events, on: connection, logger: database.logger)
-            return payment
+        guard var invoice = try await store.find(InvoiceID(rawValue: invoiceID), tenant: tenant, forUpdate: true, on: connection) else {
+            throw InvoicingError.invalid("invoiceId", "invoice \(request.invoiceId) not found", reason: "INVOICE_NOT_FOUND")
         }
+        guard request.billingAccountId.lowercased() == invoice.billingAccountId else {
+            throw InvoicingError.invalid("billingAccountId", "the invoice belongs to another billing account")
+        }
+        if let reference = request.externalRef, let earlier = try await store.payment(externalRef: reference, tenant: tenant, on: connection) {
+            guard earlier.invoiceId == invoice.id.description, earlier.amount.amount == request.amount else {
+                throw InvoicingError.conflict("externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
+            }
+            return earlier
+        }
+        let currency = invoice.amountDue.currency
+        let amount: Money
+        do { amount = try Money(exactly: request.amount, currency: currency) } catch {
+            throw InvoicingError.invalid("amount", "amount must be exact in \(currency.code) (at most \(currency.minorUnitExponent) decimal places)")
+        }
+        let zeroSettlement = invoice.status == .paid && invoice.total.isZero && amount.isZero
+        guard [.pending, .overdue].contains(invoice.status) || zeroSettlement else {
+            throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); it accepts no payment", reason: invoice.status == .paid ? "INVOICE_ALREADY_PAID" : "INVOICE_NOT_PAYABLE",
+                                          field: "invoiceId")
+        }
+        guard amount <= invoice.amountDue else {
+            throw InvoicingError.invalid("amount", "amount \(amount.amountText) is more than the \(invoice.amountDue.amountText) due", reason: "AMOUNT_EXCEEDS_DUE")
+        }
+        guard !amount.isZero || invoice.amountDue.isZero else { throw InvoicingError.invalid("amount", "amount must be positive") }
+        let now = clock.now()
+        let payment = Payment(id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
+                              paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, refunded: .zero(currency),
+                              createdAt: now)
+        guard try await store.insert(payment, tenant: tenant, on: connection) else {
+            throw InvoicingError.conflict("externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
+        }
+        var events: [PendingEvent] = [PendingEvent(PaymentCompleted(paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId,
+                                                                    amount: amount, paymentMethod: request.paymentMethod.rawValue,
+                                                                    externalRef: request.externalRef), tenant: tenant, at: now, traceparent: traceparent)]
+        if !zeroSettlement {
+            invoice.amountPaid = try invoice.amountPaid.adding(amount)
+            invoice.amountDue = try invoice.amountDue.subtracting(amount)
+            if invoice.amountDue.isZero {
+                invoice.status = .paid
+                invoice.paidAt = now
+                events.append(PendingEvent(invoice.paidEvent(at: now), tenant: tenant, at: now, traceparent: traceparent))
+            }
+            invoice.updatedAt = now
+            try await store.save(invoice, tenant: tenant, on: connection)
+        }
+        try await outbox.append(events, on: connection, logger: database.logger)
+        return payment
     }
 
     /// A provider's notification, applied once per provider event id in one transaction with its record.
