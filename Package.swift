@@ -73,7 +73,7 @@ var products: [Product] = []
     products.append(.executable(name: "billing-\(executable)", targets: ["\(name)Server"]))
 }
 
-context("Accounts", executable: "accounts")
+context("Accounts", executable: "accounts", contracts: ["Invoicing"])
 context("Catalog", executable: "catalog")
 context("Subscriptions", executable: "subscriptions", contracts: ["Accounts", "Catalog", "Invoicing"])
 context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"])

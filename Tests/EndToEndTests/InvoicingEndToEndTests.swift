@@ -29,7 +29,7 @@ struct InvoicingEndToEndTests {
         #expect(try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token).attribute("status") == "PAID")
     }
 
-    @Test("a paid plan: partial payments add up to PAID; over the amount due is 422; a paid invoice takes no more; externalRef replays answer the first")
+    @Test("a paid plan: partial payments add up to PAID; an overpayment becomes the account's credit, applied to the next invoice and given back when it is canceled; a paid invoice takes no more; externalRef replays answer the first")
     func partialPayments() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
@@ -55,14 +55,28 @@ struct InvoicingEndToEndTests {
         let first = try await pay("100.00", "ch_1")
         #expect(first.status == 201)
         #expect(try await pay("100.00", "ch_1").data?["id"] == first.data?["id"], "the same externalRef answers the first payment")
-        let over = try await pay("500.00")
-        #expect(over.status == 422 && over.firstError?["code"] == "AMOUNT_EXCEEDS_DUE" && over.firstError?["source"]?["pointer"] == "/data/attributes/amount")
+        let negative = try await pay("-1.00")
+        #expect(negative.status == 422 && negative.firstError?["source"]?["pointer"] == "/data/attributes/amount")
         let afterFirst = try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token)
         #expect(afterFirst.attribute("status") == "PENDING" && afterFirst.attribute("amountDue")?.decimalValue == DecimalNumber("499.80"))
-        #expect(try await pay("499.80").status == 201)
-        #expect(try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token).attribute("status") == "PAID")
+        // 0.20 more than is due: the invoice is paid and the rest is the account's credit.
+        #expect(try await pay("500.00").status == 201)
+        let paid = try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token)
+        #expect(paid.attribute("status") == "PAID" && paid.attribute("amountPaid")?.decimalValue == DecimalNumber("599.80"))
         let again = try await pay("1.00")
         #expect(again.status == 409 && again.firstError?["code"] == "INVOICE_ALREADY_PAID")
+
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            try await fixture.client.get("/api/v1/billing-accounts/\(fixture.account)", token: fixture.token).attribute("balance")?.decimalValue
+                == DecimalNumber("0.20")
+        }, "the overpayment shows as the account's balance")
+        let next = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
+        #expect(next.attribute("lines")?.arrayValue?.last?["kind"] == "ACCOUNT_CREDIT" && next.attribute("total")?.decimalValue == DecimalNumber("599.60"),
+                "\(next.text.prefix(400))")
+        let nextID = try #require(next.data?["id"]?.stringValue)
+        #expect(try await fixture.client.post("/api/v1/invoices/\(nextID)/cancel", token: fixture.token).attribute("status") == "CANCELED")
+        let redo = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
+        #expect(redo.attribute("total")?.decimalValue == DecimalNumber("599.60"), "the canceled draft gave its credit back")
     }
 
     @Test("20 payments racing for the whole amount due: exactly one succeeds, the invoice is paid once")

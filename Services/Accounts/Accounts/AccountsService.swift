@@ -1,6 +1,8 @@
 import AccountsContract
 import BillingCore
 import BillingEvents
+import BillingEventsRedis
+import InvoicingContract
 import BillingPostgres
 import BillingRPC
 import BillingService
@@ -31,7 +33,7 @@ public struct AccountsService: Sendable {
     /// Everything this process runs for the context: its RPC methods and the relay of its outbox.
     public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
         let service = AccountsService(database: runtime.database, clock: runtime.clock)
-        return ServiceComponents(router: service.router(), background: [try runtime.outboxRelay()])
+        return ServiceComponents(router: service.router(), background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.invoicingEvents)])
     }
 
     public func router() -> RPCRouter {
@@ -133,6 +135,18 @@ public struct AccountsService: Sendable {
             }
             return account
         }
+    }
+
+    /// `balance` follows the account's credit kept by invoicing.
+    var invoicingEvents: EventSubscription {
+        let store = store
+        return EventSubscription(group: AccountsAPI.contextName, contexts: ["invoicing"], handlers: [
+            AccountCreditChanged.eventType: { envelope, connection in
+                let event = try envelope.decode(AccountCreditChanged.self)
+                guard let id = UUID(uuidString: event.billingAccountId) else { return }
+                try await store.updateBalance(AccountID(rawValue: id), balance: event.balance, asOf: envelope.time, tenant: envelope.tenantid, on: connection)
+            },
+        ])
     }
 
     static func attributes(of account: BillingAccount) -> ValidatedAccountAttributes {

@@ -38,7 +38,9 @@ public enum AccountsAPI: RPCServiceDescription {
     }
 
     /// Event types this context consumes, and why.
-    public static var consumedEvents: [(type: String, purpose: String)] { [] }
+    public static var consumedEvents: [(type: String, purpose: String)] {
+        [("billing.account_credit.changed", "the account's `balance` follows its credit with the platform, kept by invoicing")]
+    }
 
     public static var methods: [any RPCMethodDescriptor] { [create, get, list, update, suspend, reactivate, close] }
 }

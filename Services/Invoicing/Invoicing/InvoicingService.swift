@@ -141,11 +141,12 @@ public struct InvoicingService: Sendable {
             let now = clock.now()
             var terms = request.netTermsDays ?? 0
             if request.netTermsDays == nil { terms = try await store.settings(tenant: tenant, on: connection).netTermsDays }
-            let invoice = Invoice(
+            var invoice = Invoice(
                 id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code, lines: lines,
                 total: total, amountPaid: .zero(currency), amountDue: total, periodStart: period?.start ?? lines.compactMap(\.periodStart).min(),
                 periodEnd: period?.end ?? lines.compactMap(\.periodEnd).max(), subscriptionId: billed.count == 1 ? billed.first : nil,
                 netTermsDays: terms, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
+            try await applyCredit(to: &invoice, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
             try await store.insert(invoice, tenant: tenant, on: connection)
             try await outbox.append(InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
                                     on: connection, logger: database.logger)
@@ -198,21 +199,23 @@ public struct InvoicingService: Sendable {
     }
 
     func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
-        try await change(id, context: context) { invoice, now, _ in
+        try await change(id, context: context) { invoice, now, connection in
             guard [.pending, .overdue].contains(invoice.status) else { throw InvoicingError.illegalTransition(from: invoice.status, to: .void) }
             guard invoice.amountPaid.isZero else {
                 throw InvoicingError.conflict("invoice has payments (\(invoice.amountPaid)); refund them before voiding it", reason: "INVOICE_HAS_PAYMENTS")
             }
             invoice.status = .void
             invoice.voidedAt = now
+            try await returnCredit(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
             return []
         }
     }
 
     func cancel(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
-        try await change(id, context: context) { invoice, _, _ in
+        try await change(id, context: context) { invoice, now, connection in
             guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .canceled) }
             invoice.status = .canceled
+            try await returnCredit(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
             return []
         }
     }

@@ -44,9 +44,6 @@ extension InvoicingService {
             throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); it accepts no payment", reason: invoice.status == .paid ? "INVOICE_ALREADY_PAID" : "INVOICE_NOT_PAYABLE",
                                           field: "invoiceId")
         }
-        guard amount <= invoice.amountDue else {
-            throw InvoicingError.invalid("amount", "amount \(amount.amountText) is more than the \(invoice.amountDue.amountText) due", reason: "AMOUNT_EXCEEDS_DUE")
-        }
         guard !amount.isZero || invoice.amountDue.isZero else { throw InvoicingError.invalid("amount", "amount must be positive") }
         let now = clock.now()
         let payment = Payment(id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
@@ -59,8 +56,15 @@ extension InvoicingService {
                                                                     amount: amount, paymentMethod: request.paymentMethod.rawValue,
                                                                     externalRef: request.externalRef), tenant: tenant, at: now, traceparent: traceparent)]
         if !zeroSettlement {
-            invoice.amountPaid = try invoice.amountPaid.adding(amount)
-            invoice.amountDue = try invoice.amountDue.subtracting(amount)
+            // More than is due: the invoice takes what it needs and the rest is the account's credit for its next invoices.
+            let applied = min(amount, invoice.amountDue)
+            let excess = try amount.subtracting(applied)
+            if !excess.isZero {
+                try await moveCredit(excess, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,
+                                     tenant: tenant, traceparent: traceparent, on: connection)
+            }
+            invoice.amountPaid = try invoice.amountPaid.adding(applied)
+            invoice.amountDue = try invoice.amountDue.subtracting(applied)
             if invoice.amountDue.isZero {
                 invoice.status = .paid
                 invoice.paidAt = now

@@ -66,6 +66,7 @@ extension InvoicingService {
                                   periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description, netTermsDays: settings.netTermsDays, dueDate: nil,
                                   finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
+            try await applyCredit(to: &invoice, at: now, tenant: tenant, traceparent: envelope.traceparent, on: connection)
             if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
                 var events: [any IntegrationEvent] = [InvoiceCreated(invoice: invoice.summary)]
                 if settings.autoFinalize {

@@ -55,6 +55,7 @@ public enum InvoicingAPI: RPCServiceDescription {
             EventDescriptor(InvoiceFinalized.self, producer: contextName, summary: "An invoice was finalized: lines frozen, number assigned (seed 001)."),
             EventDescriptor(InvoicePaid.self, producer: contextName, summary: "An invoice was paid in full (seed 001)."),
             EventDescriptor(InvoiceOverdue.self, producer: contextName, summary: "A PENDING invoice passed its due date unpaid; its subscription becomes PAST_DUE."),
+            EventDescriptor(AccountCreditChanged.self, producer: contextName, summary: "An account's credit with the platform moved: an overpayment arrived, or credit was applied to (or returned from) an invoice."),
             EventDescriptor(PaymentCompleted.self, producer: contextName, summary: "A payment completed (seed 001; seed 000 'Pagamento confirmado')."),
             EventDescriptor(PaymentFailed.self, producer: contextName, summary: "A payment attempt failed (seed 000)."),
             EventDescriptor(PaymentRefunded.self, producer: contextName, summary: "A payment was refunded, fully or in part (seed 001)."),

@@ -109,6 +109,29 @@ public struct InvoiceAddonActivation: Codable, Sendable, Equatable {
     }
 }
 
+/// `billing.account_credit.changed`: the money an account has in credit moved (an overpayment, or credit applied to an invoice);
+/// the accounts context shows `balance` from it.
+public struct AccountCreditChanged: IntegrationEvent {
+    public static let eventType = "billing.account_credit.changed"
+    public var billingAccountId: String
+    /// The balance after the change.
+    public var balance: Money
+    /// Positive when credit arrived, negative when it was used.
+    public var change: Money
+    /// OVERPAYMENT, APPLIED_TO_INVOICE or RETURNED_FROM_INVOICE.
+    public var reason: String
+    public var invoiceId: InvoiceID?
+    public var subject: String { billingAccountId }
+
+    public init(billingAccountId: String, balance: Money, change: Money, reason: String, invoiceId: InvoiceID?) {
+        self.billingAccountId = billingAccountId
+        self.balance = balance
+        self.change = change
+        self.reason = reason
+        self.invoiceId = invoiceId
+    }
+}
+
 /// `billing.invoice.overdue`: a PENDING invoice passed its due date unpaid (its subscription becomes PAST_DUE).
 public struct InvoiceOverdue: IntegrationEvent {
     public static let eventType = "billing.invoice.overdue"

@@ -52,6 +52,14 @@ struct AccountStore {
         }
     }
 
+    /// Sets the balance learned from invoicing, unless a newer one was learned already.
+    func updateBalance(_ id: AccountID, balance: Money, asOf time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            UPDATE billing_accounts SET balance_minor = $3, balance_as_of = $4
+            WHERE tenant_id = $1 AND id = $2 AND (balance_as_of IS NULL OR balance_as_of <= $4)
+            """, binds: try .of(tenant, id.rawValue, balance.minorUnits, time)), logger: logger)
+    }
+
     /// One page, oldest first; asks for one row more than the page to know whether another follows.
     func list(_ request: ListAccountsRequest, taxID: String?, tenant: String, on connection: PostgresConnection) async throws -> AccountPage {
         let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
