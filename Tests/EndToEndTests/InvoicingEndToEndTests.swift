@@ -297,4 +297,30 @@ struct InvoicingEndToEndTests {
         #expect(invoice?["attributes"]?["status"] == "PENDING" && invoice?["attributes"]?["number"]?.stringValue?.count == 11)
         #expect(invoice?["attributes"]?["netTermsDays"] == 10)
     }
+
+    @Test("auto-recharge (seed 003): falling below the threshold sells the package on an invoice charged to the saved card, once; the ledger grants it")
+    func autoRecharge() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let credits = try await CreditFixture.make(cluster)
+        let code = uniqueCode("recharge")
+        _ = try await create(credits.client, "/api/v1/credit-packages", "credit-packages",
+                             ["code": .string(code), "name": "Recarga", "credits": 500, "price": .number("150.00"), "currency": "BRL"], token: credits.token)
+        let card = try await credits.client.post("/api/v1/billing-accounts/\(credits.account)/payment-methods", token: credits.token,
+                                                 json: resource("payment-methods", ["cardToken": "tok_visa", "label": "Visa •••• 4242"]))
+        #expect(card.status == 201 && card.attribute("isDefault") == true && card.attribute("cardToken") == nil, "\(card.text.prefix(300))")
+        let unknown = try await credits.client.post("/api/v1/billing-accounts/\(credits.account)/payment-methods", token: credits.token,
+                                                    json: resource("payment-methods", ["cardToken": "tok_nonsense"]))
+        #expect(unknown.status == 422 && unknown.firstError?["source"]?["pointer"] == "/data/attributes/cardToken")
+        #expect(try await credits.grant(100).status == 201)
+        let settings = try await credits.client.send("PUT", "/api/v1/credit-wallets/\(credits.account)/settings", token: credits.token,
+                                                     json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": .string(code), "threshold": 50]]))
+        #expect(settings.status == 200, "\(settings.text.prefix(300))")
+        #expect(try await credits.charge(60).status == 201, "40 left, below the threshold of 50")
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            try await credits.wallet()?["purchasedRemaining"]?.decimalValue == DecimalNumber(500)
+        }, "the package was invoiced, charged to the saved card and granted")
+        let invoices = try await credits.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(credits.account)", token: credits.token).data?.arrayValue ?? []
+        #expect(invoices.count == 1 && invoices.first?["attributes"]?["status"] == "PAID" && invoices.first?["attributes"]?["total"]?.decimalValue == DecimalNumber("150.00"))
+        try await credits.audited("after the recharge")
+    }
 }

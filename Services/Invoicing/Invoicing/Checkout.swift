@@ -110,7 +110,7 @@ extension InvoicingService {
     }
 
     /// A credit package from the catalog, `quantity` times.
-    private func packageLine(_ item: CheckoutItem, field: String, currency: Currency,
+    func packageLine(_ item: CheckoutItem, field: String, currency: Currency,
                              options: RPCCallOptions) async throws -> (InvoiceLine, InvoiceCreditPurchase) {
         guard let code = item.packageCode, !code.isEmpty else { throw InvoicingError.invalid("\(field).packageCode", "a CREDIT_PACKAGE item names its packageCode") }
         let quantity = item.quantity ?? 1

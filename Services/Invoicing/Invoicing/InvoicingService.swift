@@ -93,6 +93,8 @@ public struct InvoicingService: Sendable {
             }
         }
         router.register(InvoicingAPI.checkout) { request, context in try await checkout(request, context: context) }
+        router.register(InvoicingAPI.savePaymentMethod) { request, context in try await savePaymentMethod(request, context: context) }
+        router.register(InvoicingAPI.paymentMethods) { request, context in try await paymentMethods(request, tenant: context.tenant) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.markOverdue) { request, _ in RunOverdueResult(marked: try await markOverdue(limit: request.limit ?? 500)) }
         return router

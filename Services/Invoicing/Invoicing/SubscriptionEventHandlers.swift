@@ -4,6 +4,7 @@ import BillingEventsRedis
 import BillingRPC
 import Foundation
 import InvoicingContract
+import LedgerContract
 import PostgresNIO
 import SubscriptionsContract
 
@@ -11,7 +12,8 @@ import SubscriptionsContract
 /// their proration lines for the next one. Each handler runs in the consumer's transaction with its inbox row.
 extension InvoicingService {
     var subscriptionEvents: EventSubscription {
-        EventSubscription(group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName], handlers: [
+        EventSubscription(group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName, "ledger"], handlers: [
+            CreditsRechargeRequested.eventType: rechargeHandler,
             SubscriptionCreated.eventType: periodStarted(SubscriptionCreated.self),
             SubscriptionTrialEnded.eventType: periodStarted(SubscriptionTrialEnded.self),
             SubscriptionRenewed.eventType: periodStarted(SubscriptionRenewed.self),

@@ -423,3 +423,53 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
 public struct GetInvoiceSettingsRequest: Codable, Sendable, Equatable {
     public init() {}
 }
+
+/// `POST /billing-accounts/{id}/payment-methods`: a card saved with the provider, by its token (sandbox: `tok_visa`, …).
+public struct SavePaymentMethodAttributes: Codable, Sendable, Equatable {
+    public var cardToken: String
+    /// Shown to people (`Visa •••• 4242`).
+    public var label: String?
+    public init(cardToken: String, label: String? = nil) {
+        self.cardToken = cardToken
+        self.label = label
+    }
+}
+
+public struct SavePaymentMethodRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var cardToken: String
+    public var label: String?
+    public init(billingAccountId: String, cardToken: String, label: String?) {
+        self.billingAccountId = billingAccountId
+        self.cardToken = cardToken
+        self.label = label
+    }
+}
+
+/// A saved card as the API shows it (its token stays inside invoicing). The newest saved card is the default.
+public struct SavedPaymentMethod: Codable, Sendable, Equatable {
+    public var id: String
+    public var billingAccountId: String
+    public var provider: String
+    public var label: String?
+    public var isDefault: Bool
+    public var createdAt: Date
+    public init(id: String, billingAccountId: String, provider: String, label: String?, isDefault: Bool, createdAt: Date) {
+        self.id = id
+        self.billingAccountId = billingAccountId
+        self.provider = provider
+        self.label = label
+        self.isDefault = isDefault
+        self.createdAt = createdAt
+    }
+}
+
+public struct ListPaymentMethodsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public init(billingAccountId: String) { self.billingAccountId = billingAccountId }
+}
+
+public struct PaymentMethodList: Codable, Sendable, Equatable {
+    public var items: [SavedPaymentMethod]
+    public init(items: [SavedPaymentMethod]) { self.items = items }
+}

@@ -46,6 +46,11 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let providerNotification = UnaryMethod<ProviderNotification, ProviderNotificationResult>(
         service: payments, method: "ProviderNotification", idempotent: true,
         summary: "Applies a payment provider's notification once per provider event id: `payment.succeeded` records the payment (as Create), `payment.failed` emits `payment.failed`; one that no longer applies (the invoice was paid) is recorded as IGNORED.")
+    public static let savePaymentMethod = UnaryMethod<SavePaymentMethodRequest, SavedPaymentMethod>(
+        service: payments, method: "SavePaymentMethod",
+        summary: "Saves a card (the provider's token) for an account; it becomes the default that auto-recharge charges.")
+    public static let paymentMethods = UnaryMethod<ListPaymentMethodsRequest, PaymentMethodList>(
+        service: payments, method: "ListPaymentMethods", idempotent: true, summary: "An account's saved cards, newest first.")
     public static let getPayment = UnaryMethod<PaymentRequest, Payment>(service: payments, method: "Get", idempotent: true, summary: "One payment.")
 
     /// Events this context publishes (`proto-docs/events.md`).
@@ -71,8 +76,9 @@ public enum InvoicingAPI: RPCServiceDescription {
             ("billing.subscription.resumed", "the period starting at the resume is invoiced, once"),
             ("billing.subscription.plan_changed", "its proration lines wait for the subscription's next invoice"),
             ("billing.subscription.quantity_changed", "its proration lines wait for the subscription's next invoice"),
+            ("billing.credits.recharge_requested", "sells the package on an invoice charged to the account's default saved card, once per request"),
         ]
     }
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, document, checkout, settings, setSettings, markOverdue, pay, getPayment, refund, providerNotification] }
+    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, document, checkout, settings, setSettings, markOverdue, pay, getPayment, refund, providerNotification, savePaymentMethod, paymentMethods] }
 }

@@ -119,6 +119,28 @@ enum InvoiceRoutes {
                 let settings = try await client.call(InvoicingAPI.setSettings, attributes, options: request.options)
                 return .ok(JSONAPI.document(try JSONAPI.resource(type: "invoice-settings", id: request.principal.tenant, from: settings)))
             },
+            APIRoute(method: .post, path: "/api/v1/billing-accounts/{id}/payment-methods", operationID: "savePaymentMethod", tag: tag,
+                     summary: "Save a card by the provider's token (sandbox: tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds); the newest is the default, which auto-recharge (seed 003) charges.",
+                     permission: .paymentsCreate,
+                     requestBody: .init(resourceType: "payment-methods", attributes: .of(SavePaymentMethodAttributes.self), optional: false),
+                     response: .init(status: .created, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: false),
+                     queryParameters: []) { request in
+                let account = request.pathParameters["id"] ?? ""
+                let attributes = try request.attributes(SavePaymentMethodAttributes.self, resourceType: "payment-methods")
+                let saved = try await client.call(InvoicingAPI.savePaymentMethod, SavePaymentMethodRequest(
+                    billingAccountId: account, cardToken: attributes.cardToken, label: attributes.label), options: request.options)
+                let base = "/api/v1/billing-accounts/\(saved.billingAccountId)/payment-methods"
+                return .created(JSONAPI.document(try JSONAPI.resource(type: "payment-methods", from: saved, selfLink: base)), location: base)
+            },
+            APIRoute(method: .get, path: "/api/v1/billing-accounts/{id}/payment-methods", operationID: "listPaymentMethods", tag: tag,
+                     summary: "An account's saved cards, newest first (tokens are never shown).", permission: .paymentsRead, requestBody: nil,
+                     response: .init(status: .ok, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: true),
+                     queryParameters: []) { request in
+                try request.query.requireOnly([])
+                let list = try await client.call(InvoicingAPI.paymentMethods, ListPaymentMethodsRequest(billingAccountId: request.pathParameters["id"] ?? ""),
+                                                 options: request.options)
+                return .ok(JSONAPI.document(.array(try list.items.map { try JSONAPI.resource(type: "payment-methods", id: $0.id, from: $0) })))
+            },
             APIRoute(method: .get, path: payments + "/{id}", operationID: "getPayment", tag: tag, summary: "One payment.",
                      permission: .paymentsRead, requestBody: nil,
                      response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: []) { request in

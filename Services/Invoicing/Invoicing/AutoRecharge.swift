@@ -1,0 +1,97 @@
+import AccountsContract
+import BillingCore
+import BillingEvents
+import BillingEventsRedis
+import BillingRPC
+import Foundation
+import InvoicingContract
+import LedgerContract
+import PostgresNIO
+
+/// Saved cards and the auto-recharge they pay (seed 003: "recarga automática").
+extension InvoicingService {
+    func savePaymentMethod(_ request: SavePaymentMethodRequest, context: RPCServerContext) async throws -> SavedPaymentMethod {
+        guard let account = UUID(uuidString: request.billingAccountId) else { throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID") }
+        guard (1...200).contains(request.cardToken.count) else { throw InvoicingError.invalid("cardToken", "cardToken must have 1 to 200 characters") }
+        if let label = request.label, label.count > 100 { throw InvoicingError.invalid("label", "label must have at most 100 characters") }
+        // A zero-amount check with the provider: a token it does not know is refused now, not at the first recharge.
+        _ = try await cards.charge(token: request.cardToken, amount: .zero(.brl), reference: "verify-" + UUID().uuidString)
+        let tenant = context.tenant
+        return try await database.withTenant(tenant) { connection in
+            let now = clock.now()
+            let id = UUIDv7.generate(at: now)
+            try await connection.execute(PostgresQuery(unsafeSQL: """
+                WITH previous AS (UPDATE payment_methods SET is_default = false WHERE tenant_id = $1 AND billing_account_id = $2 AND is_default)
+                INSERT INTO payment_methods (tenant_id, id, billing_account_id, provider, token, label, is_default, created_at)
+                VALUES ($1, $3, $2, $4, $5, $6, true, $7)
+                """, binds: try .of(tenant, account, id, cards.name, request.cardToken, request.label, now)), logger: database.logger)
+            return SavedPaymentMethod(id: id.uuidString.lowercased(), billingAccountId: account.uuidString.lowercased(), provider: cards.name,
+                                      label: request.label, isDefault: true, createdAt: now)
+        }
+    }
+
+    func paymentMethods(_ request: ListPaymentMethodsRequest, tenant: String) async throws -> PaymentMethodList {
+        guard let account = UUID(uuidString: request.billingAccountId) else { throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID") }
+        return try await database.withTenant(tenant) { connection in
+            let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+                SELECT id, provider, label, is_default, created_at FROM payment_methods WHERE tenant_id = $1 AND billing_account_id = $2
+                ORDER BY created_at DESC LIMIT 100
+                """, binds: try .of(tenant, account)), logger: database.logger)
+            return PaymentMethodList(items: try rows.map { row in
+                let (id, provider, label, isDefault, created) = try row.decode((UUID, String, String?, Bool, Date).self)
+                return SavedPaymentMethod(id: id.uuidString.lowercased(), billingAccountId: account.uuidString.lowercased(), provider: provider, label: label,
+                                          isDefault: isDefault, createdAt: created)
+            })
+        }
+    }
+
+    /// `billing.credits.recharge_requested`: the package on a finalized invoice, charged to the default saved card, once per request.
+    /// Approved → paid (the ledger grants the credits, which ends the request); declined or no saved card → `payment.failed`
+    /// naming the request (the ledger asks again at the next fall below the threshold). The invoice stays payable by PIX.
+    var rechargeHandler: EventHandler {
+        { envelope, connection in
+            let event = try envelope.decode(CreditsRechargeRequested.self)
+            let tenant = envelope.tenantid
+            let sourceKey = "recharge:\(event.requestId)"
+            guard try await !store.hasInvoice(sourceKey: sourceKey, tenant: tenant, on: connection) else { return }
+            let options = RPCCallOptions(tenant: tenant, timeout: .seconds(10))
+            guard let accountID = UUID(uuidString: event.billingAccountId) else { return }
+            let account = try await accounts.get(AccountID(rawValue: accountID), options: options)
+            let currency = Currency(code: account.currency) ?? .brl
+            let (line, purchase) = try await packageLine(CheckoutItem(type: "CREDIT_PACKAGE", packageCode: event.packageCode), field: "packageCode",
+                                                         currency: currency, options: options)
+            var recharge = purchase
+            recharge.rechargeRequestId = event.requestId
+            let now = clock.now()
+            var invoice = Invoice(id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code,
+                                  lines: [line], total: line.amount, amountPaid: .zero(currency), amountDue: line.amount, periodStart: nil, periodEnd: nil,
+                                  subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
+                                  creditPurchases: [recharge], createdAt: now, updatedAt: now)
+            guard try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) else { throw AlreadyInvoiced() }
+            let finalized = try await finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
+            try await store.save(invoice, tenant: tenant, on: connection)
+            try await outbox.append(([InvoiceCreated(invoice: invoice.summary)] + finalized).map { PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent) },
+                                    on: connection, logger: database.logger)
+            let card = try await connection.rows(PostgresQuery(unsafeSQL: """
+                SELECT token FROM payment_methods WHERE tenant_id = $1 AND billing_account_id = $2 AND is_default
+                """, binds: try .of(tenant, accountID)), logger: database.logger).first.map { try $0.decode(String.self) }
+            let declined: String?
+            if let card, invoice.status != .paid {
+                let charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: invoice.id.description)
+                if charge.approved {
+                    _ = try await recordPayment(CreatePaymentRequest(billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
+                                                                     amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
+                                                tenant: tenant, traceparent: envelope.traceparent, on: connection)
+                    return
+                }
+                declined = charge.declineReason ?? "declined"
+            } else {
+                declined = card == nil ? "no saved card" : nil
+            }
+            guard let declined else { return }
+            try await outbox.append(PaymentFailed(paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: invoice.id,
+                                                  billingAccountId: invoice.billingAccountId, reason: declined, rechargeRequestIds: [event.requestId]),
+                                    tenant: tenant, at: now, traceparent: envelope.traceparent, on: connection, logger: database.logger)
+        }
+    }
+}
