@@ -46,8 +46,8 @@ extension InvoicingService {
     }
 
     /// `billing.credits.recharge_requested`: the package on a finalized invoice, charged to the default saved card, once per request.
-    /// Approved → paid (the ledger grants the credits, which ends the request); declined or no saved card → `payment.failed`
-    /// naming the request (the ledger asks again at the next fall below the threshold). The invoice stays payable by PIX.
+    /// Approved → paid (the ledger grants the credits, which ends the request); declined → `payment.failed` naming the request (the
+    /// ledger asks again at the next fall below the threshold). Without a saved card, or after a decline, the invoice stays payable by PIX.
     var rechargeHandler: EventHandler {
         { envelope, connection in
             let event = try envelope.decode(CreditsRechargeRequested.self)
@@ -75,20 +75,16 @@ extension InvoicingService {
             let card = try await connection.rows(PostgresQuery(unsafeSQL: """
                 SELECT token FROM payment_methods WHERE tenant_id = $1 AND billing_account_id = $2 AND is_default
                 """, binds: try .of(tenant, accountID)), logger: database.logger).first.map { try $0.decode(String.self) }
-            let declined: String?
-            if let card, invoice.status != .paid {
-                let charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: invoice.id.description)
-                if charge.approved {
-                    _ = try await recordPayment(CreatePaymentRequest(billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
-                                                                     amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
-                                                tenant: tenant, traceparent: envelope.traceparent, on: connection)
-                    return
-                }
-                declined = charge.declineReason ?? "declined"
-            } else {
-                declined = card == nil ? "no saved card" : nil
+            // Without a saved card the purchase waits for a PIX payment of the invoice (the request stays pending until it is paid).
+            guard let card, invoice.status != .paid else { return }
+            let charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: invoice.id.description)
+            if charge.approved {
+                _ = try await recordPayment(CreatePaymentRequest(billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
+                                                                 amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
+                                            tenant: tenant, traceparent: envelope.traceparent, on: connection)
+                return
             }
-            guard let declined else { return }
+            let declined = charge.declineReason ?? "declined"
             try await outbox.append(PaymentFailed(paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: invoice.id,
                                                   billingAccountId: invoice.billingAccountId, reason: declined, rechargeRequestIds: [event.requestId]),
                                     tenant: tenant, at: now, traceparent: envelope.traceparent, on: connection, logger: database.logger)
