@@ -157,10 +157,13 @@ struct InvoicingEndToEndTests {
         #expect(upgraded.attribute("prorationTotal")?.decimalValue == DecimalNumber("50.00"), "Stripe's example: \(upgraded.text.prefix(300))")
         #expect(try await fixture.post("/api/v1/test-clocks/\(clock)/advance", "test-clocks", ["frozenTime": "2027-07-01T00:00:00Z"]).status == 200)
 
+        // Events are applied eventually and, after a redelivery, possibly out of order: wait for the state they all lead to.
         var invoices: [JSONValue] = []
         #expect(try await waitFor(timeout: .seconds(60)) {
             invoices = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?.arrayValue ?? []
-            return invoices.count >= 4
+            return invoices.count >= 4 && invoices.contains { invoice in
+                invoice["attributes"]?["lines"]?.arrayValue?.contains { $0["kind"] == "PRORATION" } == true
+            }
         })
         // Events of one tenant may be applied out of order after a redelivery, so invoices are compared by period, not creation.
         let periods = invoices.compactMap { $0["attributes"]?["periodStart"]?.stringValue }.sorted()
