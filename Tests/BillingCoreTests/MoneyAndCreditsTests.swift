@@ -122,3 +122,12 @@ struct MoneyDisplayTests {
         #expect(try Money.parse(row.0, currency: Currency(code: row.1)!).displayText == row.2)
     }
 }
+
+@Suite("Credits multiplied")
+struct CreditsMultipliedTests {
+    @Test("a package bought 3 times; overflow is an error, not a wrap")
+    func multiplied() throws {
+        #expect(try Credits.parse("300.5").multiplied(by: 3) == Credits.parse("901.5"))
+        #expect(throws: CreditsError.self) { _ = try Credits(units: .max / 2).multiplied(by: 3) }
+    }
+}

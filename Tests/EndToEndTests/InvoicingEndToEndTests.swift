@@ -326,4 +326,18 @@ struct InvoicingEndToEndTests {
         #expect(invoices.count == 1 && invoices.first?["attributes"]?["status"] == "PAID" && invoices.first?["attributes"]?["total"]?.decimalValue == DecimalNumber("150.00"))
         try await credits.audited("after the recharge")
     }
+
+    @Test("void: a finalized invoice with nothing paid becomes VOID and keeps its number; a draft cannot be voided, a void one not again")
+    func voidInvoice() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
+        #expect(try await fixture.subscribe().status == 201)
+        let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+        let draftVoid = try await fixture.client.post("/api/v1/invoices/\(invoice)/void", token: fixture.token)
+        #expect(draftVoid.status == 409 && draftVoid.firstError?["code"] == "INVALID_STATUS_TRANSITION")
+        let number = try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).attribute("number")
+        let voided = try await fixture.client.post("/api/v1/invoices/\(invoice)/void", token: fixture.token)
+        #expect(voided.status == 200 && voided.attribute("status") == "VOID" && voided.attribute("number") == number)
+        #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/void", token: fixture.token).status == 409)
+    }
 }

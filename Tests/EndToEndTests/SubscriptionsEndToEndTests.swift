@@ -101,7 +101,7 @@ struct SubscriptionsEndToEndTests {
         #expect(events.filter { $0 == "billing.subscription.canceled" }.count == 2 && events.filter { $0 == "billing.subscription.reactivated" }.count == 2)
     }
 
-    @Test("a free add-on turns its feature on at once; an upgrade is prorated now, a downgrade waits for the period end")
+    @Test("a free add-on turns its feature on at once and off when canceled; quantity and plan changes: increases and upgrades prorated now, decreases and downgrades at period end")
     func addonsAndPlanChanges() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("features", ["ai"])])
@@ -114,6 +114,20 @@ struct SubscriptionsEndToEndTests {
         #expect(try await fixture.post(base + "/addons", "subscription-addons", ["addonId": .string(addon)]).status == 409)
         let entitlements = try await fixture.client.get(base + "/entitlements", token: fixture.token)
         #expect(entitlements.attribute("features") == ["ai", "whatsapp"] && entitlements.attribute("active") == true)
+        let accountEntitlements = try await fixture.client.get("/api/v1/billing-accounts/\(fixture.account)/entitlements", token: fixture.token)
+        #expect(accountEntitlements.attribute("features") == ["ai", "whatsapp"] && accountEntitlements.attribute("subscriptionIds") == [.string(id)])
+        let addonCanceled = try await fixture.post(base + "/addons/\(addon)/cancel", "subscription-addons", ["atPeriodEnd": false])
+        #expect(addonCanceled.status == 200 && addonCanceled.attribute("addons")?.arrayValue?.first?["status"] == "CANCELED")
+        #expect(try await fixture.client.get(base + "/entitlements", token: fixture.token).attribute("features") == ["ai"], "the flag is off")
+
+        let more = try await fixture.post(base + "/change-quantity", "subscription-changes", ["quantity": 3])
+        #expect(more.status == 200 && more.attribute("effective") == "NOW" && more.attribute("prorationLines")?.arrayValue?.count == 2
+                && more.attribute("subscription")?["quantity"] == 3, "\(more.text.prefix(300))")
+        let fewer = try await fixture.post(base + "/change-quantity", "subscription-changes", ["quantity": 1])
+        #expect(fewer.attribute("effective") == "PERIOD_END" && fewer.attribute("subscription")?["quantity"] == 3
+                && fewer.attribute("subscription")?["scheduledChange"]?["quantity"] == 1)
+        #expect(try await fixture.post(base + "/change-quantity", "subscription-changes", ["quantity": 0]).firstError?["source"]?["pointer"]
+                == "/data/attributes/quantity")
 
         let max = try await SubscriptionFixture.createPlan(fixture.client, token: fixture.token, [("name", "Plano Max"), ("basePrice", .number("599.90")), ("trialDays", 0)])
         let preview = try await fixture.post(base + "/change-plan", "subscription-changes", ["planId": .string(max), "preview": true])

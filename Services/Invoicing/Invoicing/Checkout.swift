@@ -61,7 +61,7 @@ extension InvoicingService {
         }
         let checkoutID = invoice.id.description
         guard request.paymentMethod == .card, let token = request.cardToken else {
-            let pix = invoice.status == .paid ? nil : try await pix(invoice.id, tenant: tenant)
+            let pix = invoice.status == .paid ? nil : try await pix(for: invoice)
             return Checkout(id: checkoutID, invoice: invoice, pix: pix, cardStatus: nil, payment: nil, declineReason: nil)
         }
         guard invoice.status != .paid else {
@@ -122,7 +122,7 @@ extension InvoicingService {
         }
         let attributes = package.attributes
         guard attributes.currency == currency.code, let price = try? Money(exactly: attributes.price, currency: currency),
-              let amount = try? price.multiplied(by: Int64(quantity)), let credits = Credits.multiplied(attributes.credits, by: quantity) else {
+              let amount = try? price.multiplied(by: Int64(quantity)), let credits = try? attributes.credits.multiplied(by: Int64(quantity)) else {
             throw InvoicingError.invalid("\(field).packageCode", "package \(code) is priced in \(attributes.currency), the account pays in \(currency.code)")
         }
         return (InvoiceLine(kind: "CREDIT_PACKAGE", description: "\(attributes.name) — \(credits.text) AI credits", quantity: quantity, unitAmount: price,
@@ -131,10 +131,3 @@ extension InvoicingService {
     }
 }
 
-extension Credits {
-    /// `credits × quantity`, nil when it overflows.
-    static func multiplied(_ credits: Credits, by quantity: Int) -> Credits? {
-        let (units, overflow) = credits.units.multipliedReportingOverflow(by: Int64(quantity))
-        return overflow ? nil : Credits(units: units)
-    }
-}

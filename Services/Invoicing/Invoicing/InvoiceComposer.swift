@@ -25,13 +25,21 @@ enum InvoiceComposer {
                                          periodEnd: end, subscriptionId: id))
                 continue
             }
-            lines.append(InvoiceLine(kind: "SUBSCRIPTION", description: subscription.plan.name, quantity: subscription.quantity, unitAmount: unit,
-                                     amount: try times(unit, subscription.quantity), periodStart: start, periodEnd: end, subscriptionId: id))
-            for addon in subscription.addons where addon.status == .active && !addon.price.isZero {
-                let price = try money(addon.price, currency)
-                lines.append(InvoiceLine(kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: start,
-                                         periodEnd: end, subscriptionId: id))
-            }
+            lines += try periodLines(plan: subscription.plan.name, unit: unit, quantity: subscription.quantity, addons: subscription.addons,
+                                     period: TimeSpan(start: start, end: end), subscriptionId: id)
+        }
+        return lines
+    }
+
+    /// A paid period's lines: the plan at `unit` × `quantity`, then each ACTIVE paid add-on.
+    static func periodLines(plan name: String, unit: Money, quantity: Int, addons: [SubscriptionAddon], period: TimeSpan,
+                            subscriptionId: String) throws(InvoicingError) -> [InvoiceLine] {
+        var lines = [InvoiceLine(kind: "SUBSCRIPTION", description: name, quantity: quantity, unitAmount: unit, amount: try times(unit, quantity),
+                                 periodStart: period.start, periodEnd: period.end, subscriptionId: subscriptionId)]
+        for addon in addons where addon.status == .active && !addon.price.isZero {
+            let price = try money(addon.price, unit.currency)
+            lines.append(InvoiceLine(kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: period.start,
+                                     periodEnd: period.end, subscriptionId: subscriptionId))
         }
         return lines
     }

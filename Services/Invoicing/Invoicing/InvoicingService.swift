@@ -79,7 +79,7 @@ public struct InvoicingService: Sendable {
         router.register(InvoicingAPI.cancel) { request, context in try await cancel(request.id, context: context) }
         router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
-        router.register(InvoicingAPI.pix) { request, context in try await pix(request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.pix) { request, context in try await pix(for: get(request.id, tenant: context.tenant)) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
         router.register(InvoicingAPI.document) { request, context in try await document(request.id, context: context) }
         router.register(InvoicingAPI.settings) { _, context in
@@ -231,13 +231,12 @@ public struct InvoicingService: Sendable {
             buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: account), options: options) })
         }
         let payable = [.pending, .overdue].contains(invoice.status) && invoice.currency == "BRL"
-        let pix = payable ? try? await pix(id, tenant: context.tenant) : nil
+        let pix = payable ? try? await pix(for: invoice) : nil
         return InvoiceHTML(html: InvoiceDocument.html(invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix))
     }
 
     /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice.
-    func pix(_ id: InvoiceID, tenant: String) async throws -> PixCharge {
-        let invoice = try await get(id, tenant: tenant)
+    func pix(for invoice: Invoice) async throws -> PixCharge {
         guard [.pending, .overdue].contains(invoice.status), let number = invoice.number else {
             throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); only a PENDING or OVERDUE invoice is paid by PIX", reason: "INVOICE_NOT_PAYABLE")
         }
@@ -247,7 +246,7 @@ public struct InvoicingService: Sendable {
             let code = try PixBRCode(key: merchant.key, merchantName: merchant.name, merchantCity: merchant.city, amount: invoice.amountDue, txid: txid,
                                      description: "Fatura \(number)")
             let payload = code.payload
-            return PixCharge(invoiceId: id, copyPaste: payload, txid: txid, amount: invoice.amountDue, key: code.key, merchantName: code.merchantName,
+            return PixCharge(invoiceId: invoice.id, copyPaste: payload, txid: txid, amount: invoice.amountDue, key: code.key, merchantName: code.merchantName,
                              merchantCity: code.merchantCity, qrCodeSvg: await QRCodeRenderer().svg(payload))
         } catch {
             throw InvoicingError.conflict("the PIX merchant configuration is unusable: \(error.field) \(error.message)", reason: "PIX_NOT_CONFIGURED")

@@ -44,14 +44,9 @@ extension InvoicingService {
                                                        options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)))
             let now = clock.now()
             let id = InvoiceID.generate(at: now)
-            var lines = [InvoiceLine(kind: "SUBSCRIPTION", description: current.plan.name, quantity: summary.quantity, unitAmount: unit,
-                                     amount: try unit.multiplied(by: Int64(summary.quantity)), periodStart: summary.currentPeriodStart,
-                                     periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description)]
-            for addon in current.addons where addon.status == .active && !addon.price.isZero {
-                let price = try Money(exactly: addon.price, currency: unit.currency)
-                lines.append(InvoiceLine(kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price,
-                                         periodStart: summary.currentPeriodStart, periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description))
-            }
+            var lines = try InvoiceComposer.periodLines(plan: current.plan.name, unit: unit, quantity: summary.quantity, addons: current.addons,
+                                                        period: TimeSpan(start: summary.currentPeriodStart, end: summary.currentPeriodEnd),
+                                                        subscriptionId: summary.id.description)
             // The period that just ended is billed in arrears for its usage (none before the first paid period).
             let calculator = SubscriptionPeriodCalculator(interval: current.plan.billingInterval, cycleType: current.plan.billingCycleType,
                                                           anchor: current.billingAnchor, timeZone: TimeZone(identifier: current.timezone) ?? .gmt)

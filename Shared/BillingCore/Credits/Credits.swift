@@ -66,6 +66,13 @@ public struct Credits: Sendable, Hashable, Comparable {
         return Credits(units: difference)
     }
 
+    /// `self × quantity` (a package bought several times).
+    public func multiplied(by quantity: Int64) throws(CreditsError) -> Credits {
+        let (product, overflow) = units.multipliedReportingOverflow(by: quantity)
+        guard !overflow else { throw .outOfRange("\(text) × \(quantity)") }
+        return Credits(units: product)
+    }
+
     public var negated: Credits { Credits(units: -units) }
 }
 

@@ -103,3 +103,19 @@ struct APIResponse: Sendable {
     static func page(_ html: String) -> APIResponse { APIResponse(status: .ok, document: .null, html: html) }
     static func created(_ document: JSONValue, location: String) -> APIResponse { APIResponse(status: .created, document: document, location: location) }
 }
+
+extension APIRoute {
+    /// `POST <base>/{id}/<action>` without a body (finalize, pause, …): the RPC takes the path's typed id, and the answer is the
+    /// resource's document with a 409 for a status that does not allow the action.
+    static func idAction<ID: TypedIdentifier, Request, Response>(
+        base: String, action: String, operationID: String, tag: String, summary: String, permission: Permission, response: ResponseSpec,
+        conflict: String, resource: String, client: RPCClient, method: UnaryMethod<Request, Response>,
+        request makeRequest: @escaping @Sendable (ID) -> Request, document: @escaping @Sendable (Response) throws -> JSONValue
+    ) -> APIRoute {
+        APIRoute(method: .post, path: base + "/{id}/" + action, operationID: operationID, tag: tag, summary: summary, permission: permission,
+                 requestBody: nil, response: response, queryParameters: [], additionalErrors: [409: conflict]) { request in
+            let id = try request.id(ID.self, resource: resource)
+            return .ok(try document(try await client.call(method, makeRequest(id), options: request.options)))
+        }
+    }
+}

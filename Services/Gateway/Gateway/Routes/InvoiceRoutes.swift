@@ -15,14 +15,11 @@ enum InvoiceRoutes {
     static func routes(client: RPCClient) -> [APIRoute] {
         let invoice = CodableSchema.of(Invoice.self)
         let single = APIRoute.ResponseSpec(status: .ok, resourceType: invoiceType, attributes: invoice, isCollection: false)
-        let transitions = [409: "The invoice's status does not allow it (INVALID_STATUS_TRANSITION, meta: status, requestedStatus)"]
         func action(_ path: String, _ operationID: String, _ summary: String, _ permission: Permission,
                     _ method: UnaryMethod<InvoiceRequest, Invoice>) -> APIRoute {
-            APIRoute(method: .post, path: invoices + "/{id}/" + path, operationID: operationID, tag: tag, summary: summary, permission: permission,
-                     requestBody: nil, response: single, queryParameters: [], additionalErrors: transitions) { request in
-                let id = try request.id(InvoiceID.self, resource: "invoice")
-                return .ok(try document(try await client.call(method, InvoiceRequest(id: id), options: request.options)))
-            }
+            .idAction(base: invoices, action: path, operationID: operationID, tag: tag, summary: summary, permission: permission, response: single,
+                      conflict: "The invoice's status does not allow it (INVALID_STATUS_TRANSITION, meta: status, requestedStatus)", resource: "invoice",
+                      client: client, method: method, request: { (id: InvoiceID) in InvoiceRequest(id: id) }, document: document)
         }
         return [
             APIRoute(method: .post, path: invoices, operationID: "createInvoice", tag: tag,

@@ -23,11 +23,9 @@ enum SubscriptionRoutes {
         let transitions = [409: "The subscription's status does not allow it (INVALID_STATUS_TRANSITION, meta: status, requestedStatus)"]
         func action(_ path: String, _ operationID: String, _ summary: String, _ permission: Permission,
                     _ method: UnaryMethod<SubscriptionRequest, Subscription>) -> APIRoute {
-            APIRoute(method: .post, path: base + "/{id}/" + path, operationID: operationID, tag: tag, summary: summary, permission: permission,
-                     requestBody: nil, response: single, queryParameters: [], additionalErrors: transitions) { request in
-                let id = try request.id(SubscriptionID.self, resource: "subscription")
-                return .ok(try document(try await client.call(method, SubscriptionRequest(id: id), options: request.options)))
-            }
+            .idAction(base: base, action: path, operationID: operationID, tag: tag, summary: summary, permission: permission, response: single,
+                      conflict: transitions[409]!, resource: "subscription", client: client.rpc, method: method,
+                      request: { (id: SubscriptionID) in SubscriptionRequest(id: id) }, document: document)
         }
         return [
             APIRoute(method: .post, path: base, operationID: "createSubscription", tag: tag,

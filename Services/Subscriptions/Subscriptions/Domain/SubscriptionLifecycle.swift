@@ -52,4 +52,11 @@ enum SubscriptionLifecycle {
     }
 
     static func allows(_ operation: Operation, from current: SubscriptionStatus) -> Bool { table[current]?[operation] != nil }
+
+    /// A step the timeline takes by itself (trial end, renewal, expiry, grace end): its own conditions chose a step the table
+    /// allows, so a refusal here is a bug, not a request to turn down.
+    static func step(from current: SubscriptionStatus, _ operation: Operation) -> SubscriptionStatus {
+        guard let next = table[current]?[operation] else { preconditionFailure("the timeline took \(operation) from \(current)") }
+        return next
+    }
 }

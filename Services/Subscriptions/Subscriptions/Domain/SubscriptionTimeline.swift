@@ -39,7 +39,7 @@ struct SubscriptionTimeline: Sendable {
         subscription.updatedAt = instant
         if subscription.status == .pastDue, let since = subscription.pastDueSince, since.addingTimeInterval(grace) <= instant,
            instant < subscription.currentPeriodEnd {
-            subscription.status = .canceled
+            subscription.status = SubscriptionLifecycle.step(from: subscription.status, .graceExpired)
             subscription.canceledAt = instant
             subscription.endedAt = instant
             subscription.cancelReason = "unpaid after the grace period"
@@ -49,13 +49,13 @@ struct SubscriptionTimeline: Sendable {
                 + endAddons(&subscription, at: instant)
         }
         if subscription.cancelAtPeriodEnd {
-            subscription.status = .expired
+            subscription.status = SubscriptionLifecycle.step(from: subscription.status, .expire)
             subscription.endedAt = instant
             return endAddons(&subscription, at: instant) + [TimedEvent(at: instant, event: SubscriptionExpired(subscription: subscription.summary))]
         }
         var events = applyScheduledChange(&subscription, at: instant) + endAddons(&subscription, at: instant, onlyScheduled: true)
         if subscription.status == .trial {
-            subscription.status = .active
+            subscription.status = SubscriptionLifecycle.step(from: subscription.status, .endTrial)
             subscription.billingAnchor = instant
             let first = PeriodMath.calculator(for: subscription).period(0)
             subscription.currentPeriodStart = first.start
@@ -63,6 +63,7 @@ struct SubscriptionTimeline: Sendable {
             events.append(TimedEvent(at: instant, event: SubscriptionTrialEnded(subscription: subscription.summary)))
             events.append(TimedEvent(at: instant, event: SubscriptionActivated(subscription: subscription.summary)))
         } else {
+            subscription.status = SubscriptionLifecycle.step(from: subscription.status, .renew)
             let next = PeriodMath.period(after: subscription)
             subscription.currentPeriodStart = next.start
             subscription.currentPeriodEnd = next.end
