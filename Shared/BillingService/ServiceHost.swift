@@ -9,7 +9,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// Starts a service the same way for every executable: configuration → logging → database pool →
-/// migrations → components → one `ServiceGroup` until SIGTERM/SIGINT.
+/// migrations → components → one `ServiceGroup` until SIGTERM/SIGINT. With the argument `migrate` it stops after the migrations.
 ///
 /// Shutdown order: readiness goes false first, then the RPC server and frontends drain in-flight
 /// calls, then background work finishes its batch, then the admin server and the pool stop.
@@ -50,6 +50,12 @@ public enum ServiceHost {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await database.run() }
             try await migrate(database: database, migrations: PlatformMigrations.all + migrations, logger: logger)
+            // `billing-<service> migrate`: apply the migrations and exit (a release's migration job, before its rollout).
+            if CommandLine.arguments.dropFirst().first == "migrate" {
+                logger.info("billing-\(name): migrations applied")
+                group.cancelAll()
+                return
+            }
             readiness.addCheck {
                 do {
                     try await database.withConnection { try await $0.execute("SELECT 1", logger: logger) }

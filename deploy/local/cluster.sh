@@ -49,6 +49,7 @@ cmd_packages() {
   [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
   command -v qrencode >/dev/null 2>&1 || missing+=(qrencode)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
