@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 CLUSTER := deploy/local/cluster.sh
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: run stop test build proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals token
+.PHONY: run stop test deploy-check build proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals bench-invoicing token
 
 ## run: install what is missing, start PostgreSQL, Redis and every service on loopback, print URL and token
 run:
@@ -37,6 +37,7 @@ token:
 ## test: fresh PostgreSQL + Redis on test ports, build, run the whole suite, stop them (also on failure)
 test:
 	@$(CLUSTER) packages
+	@deploy/validate.sh
 	@$(CLUSTER) services-down test >/dev/null 2>&1 || true
 	@$(CLUSTER) infra-down test >/dev/null 2>&1 || true
 	@pkill -f "[r]edis-server .*$(CURDIR)/.run-test/redis-" >/dev/null 2>&1 || true
@@ -50,6 +51,10 @@ test:
 	  pkill -f "[r]edis-server .*$(CURDIR)/.run-test/redis-" >/dev/null 2>&1 || true; \
 	  $(CLUSTER) infra-down test || true; \
 	  exit $$status
+
+## deploy-check: lint and validate the Dockerfile's scripts, compose file, Kubernetes manifests and dashboard
+deploy-check:
+	@deploy/validate.sh
 
 build:
 	swift build $(SWIFT_BUILD_FLAGS)
@@ -86,6 +91,11 @@ bench-credits:
 bench-renewals:
 	swift build -c release --product bench-renewals
 	$(call with_test_infra,.build/release/bench-renewals)
+
+## bench-invoicing: 10,000 subscriptions × 3 usage meters renewed at once; draft + finalize invoices/s and total time (release build)
+bench-invoicing:
+	swift build -c release
+	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-invoicing)
 
 ## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo (release build)
 bench-rpc:

@@ -120,6 +120,10 @@ targets += [
         dependencies: ["BillingCore", "BillingPostgres", "BillingRPC", "BillingTesting", "Subscriptions", "SubscriptionsContract", "AccountsContract",
                        "CatalogContract", logging, postgres],
         path: "Tests/Benchmarks/Renewals"),
+    .executableTarget(
+        name: "InvoicingBenchmark",
+        dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", logging, postgres],
+        path: "Tests/Benchmarks/Invoicing"),
 ]
 products += [
     .executable(name: "bench-rpc", targets: ["RPCBenchmark"]),
@@ -127,6 +131,7 @@ products += [
     .executable(name: "bench-credits", targets: ["CreditsBenchmark"]),
     .executable(name: "bench-events", targets: ["EventsBenchmark"]),
     .executable(name: "bench-renewals", targets: ["RenewalsBenchmark"]),
+    .executable(name: "bench-invoicing", targets: ["InvoicingBenchmark"]),
     .executable(name: "billing-gateway", targets: ["GatewayServer"]),
     .executable(name: "billingctl", targets: ["BillingCtl"]),
 ]

@@ -76,6 +76,7 @@ public enum ServiceHost {
                                      shutdownDelay: .milliseconds(configuration.shutdownDelayMilliseconds), logger: logger)
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: admin)]
             services += components.background.map { .init(service: $0) }
+            services += runtime.endpointRefreshers.map { .init(service: $0) }
             services += components.frontends.map { .init(service: $0) }
             services.append(.init(service: rpcServer))
             services.append(.init(service: gate, successTerminationBehavior: .ignore))

@@ -17,6 +17,7 @@ public final class ServiceRuntime: Sendable {
     public let clock: any BillingClock
     public let readiness: ReadinessState
     private let transports = Mutex<[RPCHTTP2ClientTransport]>([])
+    private let refreshers = Mutex<[EndpointRefresher]>([])
 
     init(configuration: ServiceConfiguration, database: Database, logger: Logger, metrics: MetricsRegistry,
          clock: any BillingClock, readiness: ReadinessState) {
@@ -59,18 +60,27 @@ public final class ServiceRuntime: Sendable {
                       metrics: EventBusPrometheusMetrics(registry: metrics))
     }
 
-    /// A client of another service, its replicas from `BILLING_<SERVICE>_ENDPOINTS`.
+    /// A client of another service, its replicas from `BILLING_<SERVICE>_ENDPOINTS`: addresses, or names standing for every
+    /// address they resolve to, re-resolved every `BILLING_<SERVICE>_DNS_REFRESH_MS`.
     public func client(for service: String, defaultEndpoint: String) throws -> RPCClient {
         let reader = configuration.reader
         let prefix = ServiceConfiguration.prefix(for: service)
         let endpoints = try reader.endpoints(prefix + "ENDPOINTS", default: defaultEndpoint)
         let timeout = try reader.int(prefix + "TIMEOUT_MS", default: 10_000, range: 1...600_000)
+        let refresh = try reader.int(prefix + "DNS_REFRESH_MS", default: 5_000, range: 0...3_600_000)
         let transport = RPCHTTP2ClientTransport(
             configuration: RPCClientConfiguration(serviceName: service, endpoints: endpoints, defaultTimeout: .milliseconds(Int64(timeout))),
             logger: logger)
         transports.withLock { $0.append(transport) }
+        if refresh > 0 && EndpointRefresher.needed(for: endpoints) {
+            let refresher = EndpointRefresher(transport: transport, configured: endpoints, interval: .milliseconds(refresh), logger: logger)
+            refreshers.withLock { $0.append(refresher) }
+        }
         return RPCClient(transport: transport)
     }
+
+    /// The refreshers of clients configured with names; the host runs them in the background.
+    var endpointRefreshers: [EndpointRefresher] { refreshers.withLock { $0 } }
 
     func closeClients() {
         for transport in transports.withLock({ $0 }) { transport.close() }

@@ -74,6 +74,7 @@ public actor TestCluster {
             "BILLING_LOG_LEVEL": "info",
             "BILLING_EXIT_WITH_PARENT": "true",
             "BILLING_DRAIN_TIMEOUT_SECONDS": "5",
+            "BILLING_INVOICING_COLLECTION_INTERVAL_MS": "300",
             "BILLING_REDIS_URL": "redis://127.0.0.1:\(redisPort ?? TestEnvironment.redisPort)",
             "BILLING_GATEWAY_HTTP_PORT": String(httpPort),
             "BILLING_GATEWAY_JWT_HS256_SECRET": tokens.hs256Secret,

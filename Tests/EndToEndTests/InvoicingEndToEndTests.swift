@@ -327,6 +327,61 @@ struct InvoicingEndToEndTests {
         try await credits.audited("after the recharge")
     }
 
+    @Test("automatic collection: a period invoice is charged to the saved card; a decline is retried per the tenant's schedule with the card that is then the default, and stops after the last attempt")
+    func cardRetries() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("100.00"))])
+        let bad = try await fixture.client.send("PUT", "/api/v1/invoice-settings", token: fixture.token,
+                                                json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 7, "cardRetrySchedule": "2x"]))
+        #expect(bad.status == 422 && bad.firstError?["source"]?["pointer"] == "/data/attributes/cardRetrySchedule", "\(bad.text.prefix(300))")
+        let settings = try await fixture.client.send("PUT", "/api/v1/invoice-settings", token: fixture.token,
+                                                     json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 7, "cardRetrySchedule": "8s,2s"]))
+        #expect(settings.status == 200 && settings.attribute("cardRetrySchedule") == "8s,2s", "\(settings.text.prefix(300))")
+        func saveCard(_ account: String, _ token: String) async throws {
+            let saved = try await fixture.post("/api/v1/billing-accounts/\(account)/payment-methods", "payment-methods", ["cardToken": .string(token)])
+            #expect(saved.status == 201, "\(saved.text.prefix(300))")
+        }
+        func invoice(of account: String) async throws -> JSONValue? {
+            try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(account)", token: fixture.token).data?.arrayValue?.first?["attributes"]
+        }
+
+        // Declined first; the customer then saves a good card (well within the 8 s before the retry), and the retry pays with it.
+        try await saveCard(fixture.account, "tok_declined")
+        #expect(try await fixture.subscribe().status == 201)
+        var current: JSONValue?
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            current = try await invoice(of: fixture.account)
+            return current?["paymentAttempts"] == 1 && current?["nextPaymentAttempt"]?.stringValue != nil
+        }, "the first charge was declined and a retry is scheduled: \(String(describing: current))")
+        #expect(current?["status"] == "PENDING")
+        try await saveCard(fixture.account, "tok_visa")
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            current = try await invoice(of: fixture.account)
+            return current?["status"] == "PAID"
+        }, "\(String(describing: current))")
+        #expect(current?["paymentAttempts"] == 2 && current?["nextPaymentAttempt"]?.stringValue == nil)
+
+        // Declined every time: the first charge and two retries, then nothing more is scheduled and the invoice waits for PIX.
+        let other = try await create(fixture.client, "/api/v1/billing-accounts", "billing-accounts", accountDocument()["data"]!["attributes"]!, token: fixture.token)
+        try await saveCard(other, "tok_insufficient_funds")
+        #expect(try await fixture.client.post("/api/v1/subscriptions", token: fixture.token, json: resource("subscriptions", [
+            "billingAccountId": .string(other), "planId": .string(fixture.plan)])).status == 201)
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            current = try await invoice(of: other)
+            return current?["paymentAttempts"] == 3
+        }, "\(String(describing: current))")
+        #expect(current?["status"] == "PENDING" && current?["nextPaymentAttempt"]?.stringValue == nil && current?["amountPaid"]?.decimalValue == DecimalNumber("0.00"))
+        var failures: [JSONValue] = []
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            failures = try await auditEvents(fixture.client, token: fixture.token, type: "billing.payment.failed")
+                .filter { $0["attributes"]?["data"]?["billingAccountId"] == .string(other) }
+            return failures.count == 3
+        }, "one payment.failed per attempt: \(failures.count)")
+        let attempts = failures.compactMap { $0["attributes"]?["data"]?["attempt"]?.decimalValue?.description }.sorted()
+        #expect(attempts == ["1", "2", "3"])
+        #expect(failures.allSatisfy { $0["attributes"]?["data"]?["reason"] == "insufficient_funds" })
+    }
+
     @Test("void: a finalized invoice with nothing paid becomes VOID and keeps its number; a draft cannot be voided, a void one not again")
     func voidInvoice() async throws {
         let cluster = try await TestCluster.shared.start()

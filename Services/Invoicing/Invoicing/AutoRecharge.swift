@@ -20,8 +20,11 @@ extension InvoicingService {
         return try await database.withTenant(tenant) { connection in
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
+            // Two statements: in one, the INSERT may run before the CTE's UPDATE and meet the old default in the unique index.
             try await connection.execute(PostgresQuery(unsafeSQL: """
-                WITH previous AS (UPDATE payment_methods SET is_default = false WHERE tenant_id = $1 AND billing_account_id = $2 AND is_default)
+                UPDATE payment_methods SET is_default = false WHERE tenant_id = $1 AND billing_account_id = $2 AND is_default
+                """, binds: try .of(tenant, account)), logger: database.logger)
+            try await connection.execute(PostgresQuery(unsafeSQL: """
                 INSERT INTO payment_methods (tenant_id, id, billing_account_id, provider, token, label, is_default, created_at)
                 VALUES ($1, $3, $2, $4, $5, $6, true, $7)
                 """, binds: try .of(tenant, account, id, cards.name, request.cardToken, request.label, now)), logger: database.logger)
@@ -72,9 +75,7 @@ extension InvoicingService {
             try await store.save(invoice, tenant: tenant, on: connection)
             try await outbox.append(([InvoiceCreated(invoice: invoice.summary)] + finalized).map { PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent) },
                                     on: connection, logger: database.logger)
-            let card = try await connection.rows(PostgresQuery(unsafeSQL: """
-                SELECT token FROM payment_methods WHERE tenant_id = $1 AND billing_account_id = $2 AND is_default
-                """, binds: try .of(tenant, accountID)), logger: database.logger).first.map { try $0.decode(String.self) }
+            let card = try await defaultCard(of: accountID, tenant: tenant, on: connection)
             // Without a saved card the purchase waits for a PIX payment of the invoice (the request stays pending until it is paid).
             guard let card, invoice.status != .paid else { return }
             let charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: invoice.id.description)

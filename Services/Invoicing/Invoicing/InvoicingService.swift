@@ -30,12 +30,15 @@ public struct InvoicingService: Sendable {
     let store: InvoiceStore
     let merchant: PixMerchant
     let sellerTaxID: String?
+    let cardRetrySchedule: CardRetrySchedule
     let outbox = Outbox(context: InvoicingAPI.contextName)
 
     public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
                 ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
-                merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil) {
+                merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil,
+                cardRetrySchedule: CardRetrySchedule = .default) {
         self.sellerTaxID = sellerTaxID
+        self.cardRetrySchedule = cardRetrySchedule
         self.catalog = catalog
         self.ledger = ledger
         self.cards = cards
@@ -53,18 +56,26 @@ public struct InvoicingService: Sendable {
         let merchant = PixMerchant(key: reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
                                    name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
                                    city: reader.string("BILLING_INVOICING_PIX_MERCHANT_CITY", default: "Sao Paulo"))
+        let retries = reader.string("BILLING_INVOICING_CARD_RETRY_SCHEDULE", default: "1d,3d,5d")
+        guard let schedule = CardRetrySchedule(retries) else {
+            throw ConfigurationError(variable: "BILLING_INVOICING_CARD_RETRY_SCHEDULE", message: "'\(retries)' is not a list of delays like 1d,3d,5d (s, m, h, d)")
+        }
         let service = InvoicingService(
             database: runtime.database, clock: runtime.clock,
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
             ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), merchant: merchant,
-            sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"))
-        let tick = try runtime.configuration.reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
+            sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule)
+        let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
+        let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
         return ServiceComponents(router: service.router(), background: [
             try runtime.outboxRelay(), try runtime.eventConsumer(service.subscriptionEvents),
             PeriodicBatchJob(name: "overdue invoices", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
                 try await service.markOverdue(limit: limit)
+            },
+            PeriodicBatchJob(name: "card collection", interval: .milliseconds(collectionTick), batchSize: 50, logger: runtime.logger) { limit in
+                try await service.collectCards(limit: limit)
             },
         ])
     }
@@ -87,6 +98,11 @@ public struct InvoicingService: Sendable {
         }
         router.register(InvoicingAPI.setSettings) { request, context in
             guard (0...365).contains(request.netTermsDays) else { throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365") }
+            if let text = request.cardRetrySchedule {
+                guard let schedule = CardRetrySchedule(text), schedule.delays.count <= 10, schedule.delays.allSatisfy({ $0 <= 60 * 86_400 }) else {
+                    throw InvoicingError.invalid("cardRetrySchedule", "cardRetrySchedule must be up to 10 delays of at most 60 days, like 1d,3d,5d (s, m, h, d)")
+                }
+            }
             return try await database.withTenant(context.tenant) { connection in
                 try await store.setSettings(request, at: clock.now(), tenant: context.tenant, on: connection)
                 return request
@@ -197,6 +213,7 @@ public struct InvoicingService: Sendable {
             invoice.paidAt = now
             events.append(invoice.paidEvent(at: now))
         }
+        try await scheduleCollection(of: &invoice, at: now, tenant: tenant, on: connection)
         return events
     }
 

@@ -11,6 +11,8 @@ import SubscriptionsContract
 /// What subscription events do to invoicing: a paid period starting drafts its invoice (once), plan and quantity changes leave
 /// their proration lines for the next one. Each handler runs in the consumer's transaction with its inbox row.
 extension InvoicingService {
+    /// Ordered per subject: one subscription's events (one account's recharge requests) keep their order, while different
+    /// subscriptions' periods are invoiced concurrently, each in a transaction of its own.
     var subscriptionEvents: EventSubscription {
         EventSubscription(group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName, "ledger"], handlers: [
             CreditsRechargeRequested.eventType: rechargeHandler,
@@ -26,7 +28,7 @@ extension InvoicingService {
                 let event = try envelope.decode(SubscriptionQuantityChanged.self)
                 try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
             },
-        ])
+        ], ordering: .subject)
     }
 
     /// Drafts the invoice of the period the event starts: the plan at the event's price and quantity, the subscription's paid add-ons
@@ -38,6 +40,7 @@ extension InvoicingService {
                 return
             }
             let tenant = envelope.tenantid
+            try await store.lockSubscription(subscriptionID, tenant: tenant, on: connection)
             let sourceKey = "subscription:\(summary.id):\(RFC3339.format(summary.currentPeriodStart))"
             guard try await !store.hasInvoice(sourceKey: sourceKey, tenant: tenant, on: connection) else { return }
             let current = try await subscriptions.call(SubscriptionsAPI.get, SubscriptionRequest(id: summary.id),
@@ -88,6 +91,7 @@ extension InvoicingService {
                         periodStart: line.periodStart, periodEnd: line.periodEnd, subscriptionId: summary.id.description)
         }
         let now = clock.now(), tenant = envelope.tenantid
+        try await store.lockSubscription(subscription, tenant: tenant, on: connection)
         // Recorded first, keyed by the event: a second delivery adds nothing, wherever the lines went the first time.
         guard try await store.addPendingLines(invoiceLines, subscription: subscription, event: event, at: now, tenant: tenant, on: connection) else { return }
         let end = lines.map(\.periodEnd).max()!

@@ -19,11 +19,13 @@ extension InvoicingService {
             _ = try await ledger.call(LedgerAPI.closePeriod, ClosePeriodRequest(billingAccountId: subscription.billingAccountId, closedUntil: period.end),
                                       options: options)
         }
+        // One read for every meter: the ledger answers a summary per meter with usage in the period.
+        let summaries = try await ledger.call(LedgerAPI.summary, UsageSummaryRequest(
+            billingAccountId: subscription.billingAccountId, meterCode: charges.count == 1 ? charges[0].meterCode : nil, periodStart: period.start,
+            periodEnd: period.end), options: options).summaries
         var lines: [InvoiceLine] = []
         for charge in charges {
-            let summaries = try await ledger.call(LedgerAPI.summary, UsageSummaryRequest(
-                billingAccountId: subscription.billingAccountId, meterCode: charge.meterCode, periodStart: period.start, periodEnd: period.end), options: options)
-            let quantity = summaries.summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
+            let quantity = summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
             guard !quantity.isZero, let product = UUID(uuidString: charge.productId) else { continue }
             let preview = try await catalog.call(CatalogAPI.pricePreview, PricePreviewRequest(
                 productId: CatalogItemID(rawValue: product), version: charge.productVersion, quantity: quantity), options: options)

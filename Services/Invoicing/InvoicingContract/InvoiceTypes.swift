@@ -79,6 +79,11 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var creditPurchases: [InvoiceCreditPurchase]?
     /// Paid add-ons the invoice sells: subscriptions turns them on when it is paid.
     public var addonActivations: [InvoiceAddonActivation]?
+    /// Automatic collection (a subscription's period invoice and a default saved card): card charges tried so far.
+    public var paymentAttempts: Int?
+    /// When the saved card is charged next (the first attempt right after finalize, retries per the retry schedule); nil when
+    /// nothing is scheduled.
+    public var nextPaymentAttempt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -413,10 +418,14 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
     public var autoFinalize: Bool
     /// Days from finalize to the due date for new invoices; default 7.
     public var netTermsDays: Int
+    /// Automatic collection: the delays after each declined card charge before the next one (`1d,3d,5d`; units s, m, h, d; at
+    /// most 10, each at most 60 days; empty: no retry). Absent: the platform's default (`BILLING_INVOICING_CARD_RETRY_SCHEDULE`).
+    public var cardRetrySchedule: String?
 
-    public init(autoFinalize: Bool = false, netTermsDays: Int = 7) {
+    public init(autoFinalize: Bool = false, netTermsDays: Int = 7, cardRetrySchedule: String? = nil) {
         self.autoFinalize = autoFinalize
         self.netTermsDays = netTermsDays
+        self.cardRetrySchedule = cardRetrySchedule
     }
 }
 

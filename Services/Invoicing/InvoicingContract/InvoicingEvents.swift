@@ -149,14 +149,20 @@ public struct PaymentFailed: IntegrationEvent {
     public var reason: String?
     /// The auto-recharge requests the failed invoice was paying for.
     public var rechargeRequestIds: [String]?
+    /// Automatic collection: which charge of the invoice this was (1 = the first), and when the next one is tried (nil: no more).
+    public var attempt: Int?
+    public var nextPaymentAttempt: Date?
     public var subject: String { paymentId.description }
 
-    public init(paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: String, reason: String?, rechargeRequestIds: [String]? = nil) {
+    public init(paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: String, reason: String?, rechargeRequestIds: [String]? = nil,
+                attempt: Int? = nil, nextPaymentAttempt: Date? = nil) {
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.billingAccountId = billingAccountId
         self.reason = reason
         self.rechargeRequestIds = rechargeRequestIds
+        self.attempt = attempt
+        self.nextPaymentAttempt = nextPaymentAttempt
     }
 }
 

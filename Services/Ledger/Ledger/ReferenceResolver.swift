@@ -40,8 +40,11 @@ final class ReferenceResolver: Sendable {
             }
         }
         if !fetched.isEmpty {
-            try await database.withTenant(tenant) { connection in
-                for meter in fetched { try await directory.insert(meter, tenant: tenant, on: connection) }
+            // In one order (by code): two first ingestions learning the same meters would otherwise deadlock on each other's rows.
+            try await database.retryingConflicts {
+                try await database.withTenant(tenant) { connection in
+                    for meter in fetched.sorted(by: { $0.code < $1.code }) { try await directory.insert(meter, tenant: tenant, on: connection) }
+                }
             }
         }
         meterCache.withLock { cache in
@@ -68,8 +71,11 @@ final class ReferenceResolver: Sendable {
             }
         }
         guard !fetched.isEmpty else { return }
-        try await database.withTenant(tenant) { connection in
-            for account in fetched { try await directory.upsert(account, tenant: tenant, on: connection) }
+        // In one order (by id), for the same reason as meters.
+        try await database.retryingConflicts {
+            try await database.withTenant(tenant) { connection in
+                for account in fetched.sorted(by: { $0.id.uuidString < $1.id.uuidString }) { try await directory.upsert(account, tenant: tenant, on: connection) }
+            }
         }
     }
 

@@ -44,6 +44,7 @@ public struct Money: Sendable, Hashable {
 
     public var isZero: Bool { minorUnits == 0 }
     public var isNegative: Bool { minorUnits < 0 }
+    public var isPositive: Bool { minorUnits > 0 }
 }
 
 extension Money {

@@ -98,7 +98,7 @@ enum InvoiceRoutes {
                                 location: "\(invoices)/\(checkout.invoice.id)")
             },
             APIRoute(method: .get, path: "/api/v1/invoice-settings", operationID: "getInvoiceSettings", tag: tag,
-                     summary: "The tenant's invoicing settings: auto-finalize of period invoices (default false), default net terms (7 days).",
+                     summary: "The tenant's invoicing settings: auto-finalize of period invoices (default false), default net terms (7 days), card retry schedule (absent: the platform's).",
                      permission: .invoicesRead, requestBody: nil,
                      response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
                      queryParameters: []) { request in
@@ -107,7 +107,7 @@ enum InvoiceRoutes {
                 return .ok(JSONAPI.document(try JSONAPI.resource(type: "invoice-settings", id: request.principal.tenant, from: settings)))
             },
             APIRoute(method: .put, path: "/api/v1/invoice-settings", operationID: "setInvoiceSettings", tag: tag,
-                     summary: "Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are finalized (numbered, PENDING) at once.",
+                     summary: "Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are finalized (numbered, PENDING) at once; `cardRetrySchedule` sets the delays between automatic card charges after a decline (`1d,3d,5d`).",
                      permission: .invoicesUpdate,
                      requestBody: .init(resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), optional: false),
                      response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
@@ -117,7 +117,7 @@ enum InvoiceRoutes {
                 return .ok(JSONAPI.document(try JSONAPI.resource(type: "invoice-settings", id: request.principal.tenant, from: settings)))
             },
             APIRoute(method: .post, path: "/api/v1/billing-accounts/{id}/payment-methods", operationID: "savePaymentMethod", tag: tag,
-                     summary: "Save a card by the provider's token (sandbox: tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds); the newest is the default, which auto-recharge (seed 003) charges.",
+                     summary: "Save a card by the provider's token (sandbox: tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds); the newest is the default, which auto-recharge (seed 003) and the automatic collection of subscription period invoices (retried per the card retry schedule) charge.",
                      permission: .paymentsCreate,
                      requestBody: .init(resourceType: "payment-methods", attributes: .of(SavePaymentMethodAttributes.self), optional: false),
                      response: .init(status: .created, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: false),

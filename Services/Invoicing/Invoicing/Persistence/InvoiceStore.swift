@@ -37,19 +37,26 @@ struct InvoiceStore {
     }
 
     func settings(tenant: String, on connection: PostgresConnection) async throws -> InvoiceSettings {
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT auto_finalize, net_terms_days FROM invoice_settings WHERE tenant_id = $1",
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT auto_finalize, net_terms_days, card_retry_schedule FROM invoice_settings WHERE tenant_id = $1",
                                                            binds: try .of(tenant)), logger: logger)
         guard let row = rows.first else { return InvoiceSettings() }
-        let (autoFinalize, terms) = try row.decode((Bool, Int).self)
-        return InvoiceSettings(autoFinalize: autoFinalize, netTermsDays: terms)
+        let (autoFinalize, terms, retries) = try row.decode((Bool, Int, String?).self)
+        return InvoiceSettings(autoFinalize: autoFinalize, netTermsDays: terms, cardRetrySchedule: retries)
     }
 
     func setSettings(_ settings: InvoiceSettings, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(PostgresQuery(unsafeSQL: """
-            INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, updated_at) VALUES ($1, $2, $3, $4)
+            INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, card_retry_schedule, updated_at) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (tenant_id) DO UPDATE SET auto_finalize = EXCLUDED.auto_finalize, net_terms_days = EXCLUDED.net_terms_days,
-                                                 updated_at = EXCLUDED.updated_at
-            """, binds: try .of(tenant, settings.autoFinalize, settings.netTermsDays, time)), logger: logger)
+                                                 card_retry_schedule = EXCLUDED.card_retry_schedule, updated_at = EXCLUDED.updated_at
+            """, binds: try .of(tenant, settings.autoFinalize, settings.netTermsDays, settings.cardRetrySchedule, time)), logger: logger)
+    }
+
+    /// Serializes the transactions handling one subscription's events across consumer replicas (until commit): a period's draft
+    /// and a plan change's proration lines, applied at once by two replicas, would each miss the other's uncommitted rows.
+    func lockSubscription(_ id: UUID, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                                                   binds: try .of("invoicing-subscription:\(tenant):\(id.uuidString.lowercased())")), logger: logger)
     }
 
     func hasInvoice(sourceKey: String, tenant: String, on connection: PostgresConnection) async throws -> Bool {
