@@ -17,13 +17,15 @@ run:
 	  python3 deploy/local/demo-data.py http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT \
 	    "$$(BILLING_GATEWAY_JWT_HS256_SECRET=$$BILLING_GATEWAY_JWT_HS256_SECRET python3 deploy/local/dev-token.py)"
 	@source <($(CLUSTER) env run) && \
+	  token="$$(BILLING_GATEWAY_JWT_HS256_SECRET=$$BILLING_GATEWAY_JWT_HS256_SECRET python3 deploy/local/dev-token.py)" && \
 	  echo "" && echo "Billing is running." && \
 	  echo "  API:     http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT/api/v1" && \
 	  echo "  OpenAPI: http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT/openapi.json" && \
+	  echo "  Console: http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT/console/#token=$$token" && \
 	  echo "  Logs:    .run/logs/" && \
 	  echo "  Stop:    make stop" && echo "" && \
 	  echo "Development token (every permission, tenant dev-tenant, 30 days):" && \
-	  BILLING_GATEWAY_JWT_HS256_SECRET=$$BILLING_GATEWAY_JWT_HS256_SECRET python3 deploy/local/dev-token.py
+	  echo "$$token"
 
 ## stop: stop the services, PostgreSQL and Redis started by `make run`
 stop:
@@ -34,7 +36,7 @@ stop:
 token:
 	@set -a && source <($(CLUSTER) env run) && set +a && python3 deploy/local/dev-token.py
 
-## test: fresh PostgreSQL + Redis on test ports, build, run the whole suite, stop them (also on failure)
+## test: fresh PostgreSQL + Redis on test ports, build, run the whole suite and the console's browser test, stop them (also on failure)
 test:
 	@$(CLUSTER) packages
 	@deploy/validate.sh
@@ -46,7 +48,8 @@ test:
 	@set -o pipefail; status=0; \
 	  ( swift build --build-tests $(SWIFT_BUILD_FLAGS) && \
 	    set -a && source <($(CLUSTER) env test) && set +a && \
-	    swift test --skip-build $(SWIFT_BUILD_FLAGS) ) || status=$$?; \
+	    swift test --skip-build $(SWIFT_BUILD_FLAGS) && \
+	    Tests/Console/run.sh ) || status=$$?; \
 	  $(CLUSTER) services-down test >/dev/null 2>&1 || true; \
 	  pkill -f "[r]edis-server .*$(CURDIR)/.run-test/redis-" >/dev/null 2>&1 || true; \
 	  $(CLUSTER) infra-down test || true; \
@@ -71,6 +74,13 @@ define with_test_infra
 	@set -o pipefail; status=0; ( set -a && source <($(CLUSTER) env test) && set +a && $(1) ) || status=$$?; \
 	  $(CLUSTER) infra-down test || true; exit $$status
 endef
+
+## console-test: the admin console (/console) in headless Chromium against the test profile's services: the seed 000 flows,
+## axe accessibility check, screenshots in artifacts/console/ (installs chromium, chromium-driver and a Selenium venv if missing)
+.PHONY: console-test
+console-test:
+	swift build $(SWIFT_BUILD_FLAGS)
+	$(call with_test_infra,Tests/Console/run.sh)
 
 ## bench-events: events/s outbox → consumer and delay percentiles vs raw pipelined XADD (release build)
 bench-events:

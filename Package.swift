@@ -88,7 +88,7 @@ targets += [
                        hummingbird, jwtKit, logging, postgres, crypto, serviceLifecycle]
             + allContracts,
         path: "Services/Gateway/Gateway",
-        resources: [.copy("Migrations")]),
+        resources: [.copy("Migrations"), .copy("Console/static")]),
     .executableTarget(name: "GatewayServer", dependencies: ["Gateway", "BillingService"], path: "Services/Gateway/GatewayServer"),
     .target(name: "ContractCatalog", dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + allContracts, path: "Services/Tools/ContractCatalog"),
     .executableTarget(name: "BillingCtl", dependencies: ["ContractCatalog"], path: "Services/Tools/BillingCtl"),

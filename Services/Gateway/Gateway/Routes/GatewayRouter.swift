@@ -11,7 +11,7 @@ enum GatewayRouter {
         .init(path: "/readyz", summary: "The gateway and every service behind it are ready (503 otherwise)", contentType: "text/plain"),
         .init(path: "/metrics", summary: "Prometheus metrics", contentType: "text/plain"),
         .init(path: "/openapi.json", summary: "This document", contentType: "application/json"),
-    ]
+    ] + ConsoleRoutes.endpoints
 
     static func build(routes: [APIRoute], webhooks: PaymentWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
                       metrics: MetricsRegistry) -> Router<GatewayRequestContext> {
@@ -35,6 +35,7 @@ enum GatewayRouter {
             return text("ready\n")
         }
         router.get("/metrics") { _, _ in text(metrics.exposition(), contentType: "text/plain; version=0.0.4") }
+        ConsoleRoutes.register(on: router)
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPI))
         }
