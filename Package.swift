@@ -122,7 +122,7 @@ targets += [
         path: "Tests/Benchmarks/Renewals"),
     .executableTarget(
         name: "InvoicingBenchmark",
-        dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", logging, postgres],
+        dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", logging],
         path: "Tests/Benchmarks/Invoicing"),
 ]
 products += [

@@ -28,6 +28,7 @@ import traceback
 import urllib.error
 import urllib.request
 import uuid
+from decimal import Decimal
 
 try:  # axe-core 4.x; axe-selenium-python (the older fork of the same library) bundles axe-core 3.1
     from selenium_axe_python import Axe
@@ -63,7 +64,7 @@ class API:
                 status, text = response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read().decode()
-        document = json.loads(text) if text else None
+        document = json.loads(text, parse_float=Decimal) if text else None
         if expect and status not in expect:
             raise AssertionError(f"{method} {path}: HTTP {status} {text[:500]}")
         return document
@@ -112,7 +113,7 @@ def create_demo_data(api, gateway, token):
         "taxIdType": "CNPJ", "timezone": "America/Sao_Paulo"}, "billing-accounts")["data"]["id"]
     subscription = api.call("POST", "/api/v1/subscriptions", {"billingAccountId": account, "planId": pro, "quantity": 1, "trialDays": 0},
                             "subscriptions")["data"]["id"]
-    wait_api("the plan's monthly credits", lambda: float(api.get(f"/api/v1/credit-wallets/{account}")["attributes"]["monthlyRemaining"]) >= 300)
+    wait_api("the plan's monthly credits", lambda: Decimal(api.get(f"/api/v1/credit-wallets/{account}")["attributes"]["monthlyRemaining"]) >= 300)
     api.call("PUT", f"/api/v1/billing-accounts/{account}/usage-limits", {"limits": [
         {"resource": "messages", "limit": 10000, "enforcement": "SOFT", "reset": "PERIOD"},
         {"resource": "users", "limit": 10, "enforcement": "HARD", "reset": "NEVER"},
@@ -256,9 +257,9 @@ class Browser:
 # ------------------------------------------------------------------------------------------------ the scenario
 
 def number(text):
-    """`1.234,56` → 1234.56 (pt-BR digits as the console prints them)."""
+    """`1.234,56` → Decimal('1234.56') (pt-BR digits as the console prints them; credits and money stay exact)."""
     digits = "".join(ch for ch in text if ch.isdigit() or ch in ",.-")
-    return float(digits.replace(".", "").replace(",", "."))
+    return Decimal(digits.replace(".", "").replace(",", "."))
 
 
 def run(args):
@@ -397,8 +398,8 @@ def run(args):
     def credits_screen():
         browser.navigate("credits")
         state["available"] = number(browser.text("#credits-available"))
-        state["purchased"] = float(browser.find("#wallet dl", visible=False).get_attribute("data-purchased"))
-        state["consumed"] = float(browser.find("#consumption-total", visible=False).get_attribute("data-credits"))
+        state["purchased"] = Decimal(browser.find("#wallet dl", visible=False).get_attribute("data-purchased"))
+        state["consumed"] = Decimal(browser.find("#consumption-total", visible=False).get_attribute("data-credits"))
         assert state["consumed"] > 0, "the set-up's AI charges show in the consumption"
         assert browser.find("#chart-credits-per-day svg[role=img]") and browser.find("#chart-tokens-per-day svg[role=img]")
         browser.wait_text("#breakdown-user-table", "bruno")
@@ -432,11 +433,11 @@ def run(args):
         deliver_payment(gateway, args.provider, args.webhook_secret, tenant, account, state["invoice"], state["amount"])
         browser.wait_text("#pix-status", "Pagamento confirmado", timeout=30)
         browser.wait_until("the purchased credits in the balance",
-                           lambda: float(browser.find("#wallet dl", visible=False).get_attribute("data-purchased")) == state["purchased"] + 100, 90)
+                           lambda: Decimal(browser.find("#wallet dl", visible=False).get_attribute("data-purchased")) == state["purchased"] + 100, 90)
         browser.click('dialog[open] [data-action="close-dialog"]')
         browser.screen_ready("credits")
         available = number(browser.text("#credits-available"))
-        assert abs(available - (state["available"] + 100)) < 0.0001, (available, state["available"])
+        assert available == state["available"] + 100, (available, state["available"])
         assert number(browser.text("#credits-purchased")) == state["purchased"] + 100
 
     @step("new AI consumption changes the chart")
@@ -445,7 +446,7 @@ def run(args):
         before = browser.find(today, visible=False).get_attribute("textContent")
         charge(api, account, "claude-sonnet-4.5", "carla", "copilot", 400000, 200000)
         browser.click("#refresh")
-        browser.wait_until("the consumption total grew", lambda: float(
+        browser.wait_until("the consumption total grew", lambda: Decimal(
             browser.find('#view[data-screen="credits"] #consumption-total', visible=False).get_attribute("data-credits")) > state["consumed"], 30)
         after = browser.find(today, visible=False).get_attribute("textContent")
         assert before != after, f"today's bar changed: {before!r} → {after!r}"

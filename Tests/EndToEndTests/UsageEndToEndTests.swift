@@ -175,27 +175,31 @@ struct UsageEndToEndTests {
         #expect(try await fixture.summaryValue("sum") == DecimalNumber(7))
     }
 
-    @Test("the first usage of new meters and accounts from 16 parallel batches, each naming them in another order: all accepted, none refused as a conflict")
+    @Test("the first usage of new meters and accounts from 8 parallel batches, each naming them in another order: all accepted, none refused as a conflict")
     func parallelFirstUse() async throws {
         let cluster = try await TestCluster.shared.start()
         let roles = (0..<6).map { "count\($0)" }
         let fixture = try await UsageFixture.make(cluster, meters: roles.map { ($0, ["aggregation": "COUNT"]) })
         var accounts = [fixture.account]
-        for index in 0..<7 {
+        for index in 0..<3 {
             accounts.append(try await create(cluster.client, "/api/v1/billing-accounts", "billing-accounts",
                                              ["name": .string("Usage \(index)"), "email": "usage@example.com", "currency": "BRL"], token: fixture.token))
         }
         let results = try await withThrowingTaskGroup(of: [String].self) { group in
-            for batch in 0..<16 {
+            for batch in 0..<8 {
                 let events = accounts.shuffled().flatMap { account in
                     roles.shuffled().map { usageEvent("first-\(batch)-\(account)-\($0)", account: account, meter: fixture.meters[$0]!) }
                 }
-                group.addTask { statuses(try await fixture.send(events)) }
+                group.addTask {
+                    let response = try await fixture.send(events)
+                    // A refused batch reads as its HTTP status and error, so a failure says which.
+                    return response.data?.arrayValue == nil ? ["HTTP \(response.status): \(response.text.prefix(200))"] : statuses(response)
+                }
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-        #expect(results.count == 16 * accounts.count * roles.count && results.allSatisfy { $0 == "ACCEPTED" }, "\(Set(results))")
-        #expect(try await fixture.summaryValue("count0") == DecimalNumber(16))
+        #expect(results.count == 8 * accounts.count * roles.count && results.allSatisfy { $0 == "ACCEPTED" }, "\(Set(results))")
+        #expect(try await fixture.summaryValue("count0") == DecimalNumber(8))
     }
 
     @Test("period boundaries follow the account's time zone, half-hour offsets included", arguments: ["America/Sao_Paulo", "Asia/Kolkata", "UTC"])

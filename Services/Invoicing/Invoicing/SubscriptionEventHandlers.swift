@@ -11,8 +11,6 @@ import SubscriptionsContract
 /// What subscription events do to invoicing: a paid period starting drafts its invoice (once), plan and quantity changes leave
 /// their proration lines for the next one. Each handler runs in the consumer's transaction with its inbox row.
 extension InvoicingService {
-    /// Ordered per subject: one subscription's events (one account's recharge requests) keep their order, while different
-    /// subscriptions' periods are invoiced concurrently, each in a transaction of its own.
     var subscriptionEvents: EventSubscription {
         EventSubscription(group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName, "ledger"], handlers: [
             CreditsRechargeRequested.eventType: rechargeHandler,
@@ -28,7 +26,7 @@ extension InvoicingService {
                 let event = try envelope.decode(SubscriptionQuantityChanged.self)
                 try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
             },
-        ], ordering: .subject)
+        ])
     }
 
     /// Drafts the invoice of the period the event starts: the plan at the event's price and quantity, the subscription's paid add-ons

@@ -10,7 +10,7 @@ import BillingPostgres
 import BillingTesting
 import Foundation
 import Logging
-import PostgresNIO
+import Synchronization
 
 let environment = ProcessInfo.processInfo.environment
 let tenants = Int(environment["BENCH_INVOICING_TENANTS"] ?? "") ?? 10
@@ -78,15 +78,15 @@ func prepare(_ index: Int, clockTime: String) async throws -> Tenant {
     let settings = try await client.send("PUT", "/api/v1/invoice-settings", token: token, json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 10]))
     guard settings.status == 200 else { throw TestClusterError(message: "invoice-settings: \(settings.text.prefix(300))") }
     let clock = try await created(client, token, "/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(clockTime)])
-    let accounts = Box<[Int: String]>([:])
+    let accounts = Mutex<[Int: String]>([:])
     try await concurrently(perTenant) { client, number in
         let account = try await created(client, token, "/api/v1/billing-accounts", "billing-accounts", [
             "name": .string("Cliente \(number)"), "email": "financeiro@example.com", "currency": "BRL"])
         _ = try await created(client, token, "/api/v1/subscriptions", "subscriptions", [
             "billingAccountId": .string(account), "planId": .string(plan), "quantity": 1, "testClockId": .string(clock)])
-        accounts.update { $0[number] = account }
+        accounts.withLock { $0[number] = account }
     }
-    let list = (0..<perTenant).map { accounts.value[$0]! }
+    let list = accounts.withLock { found in (0..<perTenant).map { found[$0]! } }
     let events = list.flatMap { account in
         meters.flatMap { meter in
             (0..<2).map { copy -> JSONValue in
@@ -103,26 +103,11 @@ func prepare(_ index: Int, clockTime: String) async throws -> Tenant {
     return Tenant(token: token, clock: clock, meters: meters, accounts: list)
 }
 
-/// A value shared by the workers of `concurrently`.
-final class Box<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value { lock.withLock { stored } }
-    func update(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
-}
-
-nonisolated func count(_ sql: String, _ database: Database) async throws -> Int {
-    try await database.withSystemScope { connection in
-        Int(try await connection.rows(PostgresQuery(unsafeSQL: sql), logger: database.logger).first!.decode(Int64.self))
-    }
-}
-
 nonisolated func waitUntil(_ sql: String, reaches target: Int, _ database: Database, timeout: Duration) async throws -> Int {
     let deadline = ContinuousClock.now + timeout
     var value = 0
     repeat {
-        value = try await count(sql, database)
+        value = try await database.count(sql)
         if value >= target { return value }
         try await Task.sleep(for: .milliseconds(100))
     } while ContinuousClock.now < deadline
@@ -164,11 +149,11 @@ nonisolated func measure() async throws {
         let finalized = try await waitUntil(usageInvoices, reaches: total, invoicing, timeout: .seconds(900))
         let elapsed = ContinuousClock.now - began
         let seconds = BenchmarkSamples.seconds(elapsed)
-        let perSubscription = try await count("""
+        let perSubscription = try await invoicing.count("""
             SELECT count(*) FROM (SELECT document->>'subscriptionId' FROM invoices WHERE \(ours) GROUP BY 1 HAVING count(*) = 2) AS s
-            """, invoicing)
+            """)
         // 2 events per meter: PER_UNIT 2 × 0.05, TIERED 1 × 1.00 + 1 × 0.50, PACKAGE 1 free + 1 → one package of 5.00.
-        let exact = try await count("\(usageInvoices) AND total_minor = 29990 + 10 + 150 + 500", invoicing)
+        let exact = try await invoicing.count("\(usageInvoices) AND total_minor = 29990 + 10 + 150 + 500")
         for client in clientPool { client.close() }
         print("")
         print("| measure | value |")

@@ -53,12 +53,6 @@ nonisolated func insertAll(_ database: Database) async throws {
     }
 }
 
-nonisolated func count(_ sql: String, _ database: Database) async throws -> Int {
-    try await database.withSystemScope { connection in
-        Int(try await connection.rows(PostgresQuery(unsafeSQL: sql), logger: database.logger).first!.decode(Int64.self))
-    }
-}
-
 nonisolated func measure() async throws {
     try await TestEnvironment.withFreshSchema("bench_renewals", migrations: try SubscriptionsService.migrations, maximumConnections: 4) { database in
         print("writing \(total) subscriptions over \(tenants) tenants…")
@@ -71,7 +65,7 @@ nonisolated func measure() async throws {
         }
         let rpc = RPCClient(transport: NoPeersTransport())
         let schedulers = pools.map { SubscriptionsService(database: $0, clock: clock, accounts: AccountsClient(rpc: rpc), catalog: CatalogClient(rpc: rpc), grace: 0) }
-        print("due now: \(try await count("SELECT count(*) FROM subscriptions WHERE next_action_at <= '2026-11-03T00:00:00Z'", database)); \(replicas) scheduler replicas, batches of \(batch)…")
+        print("due now: \(try await database.count("SELECT count(*) FROM subscriptions WHERE next_action_at <= '2026-11-03T00:00:00Z'")); \(replicas) scheduler replicas, batches of \(batch)…")
         let began = ContinuousClock.now
         let claimed = try await withThrowingTaskGroup(of: Int.self) { group in
             for pool in pools { group.addTask { await pool.run(); return 0 } }
@@ -89,9 +83,9 @@ nonisolated func measure() async throws {
         }
         let elapsed = ContinuousClock.now - began
         let seconds = BenchmarkSamples.seconds(elapsed)
-        let renewed = try await count("SELECT count(*) FROM outbox WHERE type = 'billing.subscription.renewed'", database)
-        let distinct = try await count("SELECT count(DISTINCT subject) FROM outbox WHERE type = 'billing.subscription.renewed'", database)
-        let stillDue = try await count("SELECT count(*) FROM subscriptions WHERE next_action_at <= '2026-11-03T00:00:00Z'", database)
+        let renewed = try await database.count("SELECT count(*) FROM outbox WHERE type = 'billing.subscription.renewed'")
+        let distinct = try await database.count("SELECT count(DISTINCT subject) FROM outbox WHERE type = 'billing.subscription.renewed'")
+        let stillDue = try await database.count("SELECT count(*) FROM subscriptions WHERE next_action_at <= '2026-11-03T00:00:00Z'")
         print("")
         print("| measure | value |")
         print("|---|---|")

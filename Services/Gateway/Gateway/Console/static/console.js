@@ -497,16 +497,20 @@
     return new Intl.NumberFormat(locale(), { notation: 'compact', maximumFractionDigits: 2 }).format(value);
   }
 
-  function chartFrame(maximum) {
+  const PLOT_WIDTH = CHART.width - CHART.left - CHART.right;
+  const PLOT_HEIGHT = CHART.height - CHART.top - CHART.bottom;
+
+  /** The frame both charts share: the SVG with its grid and value axis scaled to the series, and each label's slot width. */
+  function chartFrame(labels, series) {
+    const maximum = niceMaximum(Math.max(0, ...series.flatMap((item) => item.values)));
     const root = s('svg', { viewBox: `0 0 ${CHART.width} ${CHART.height}`, class: 'chart-svg', focusable: 'false' });
-    const plotHeight = CHART.height - CHART.top - CHART.bottom;
     for (let step = 0; step <= 4; step += 1) {
-      const y = CHART.top + plotHeight - (plotHeight * step) / 4;
+      const y = CHART.top + PLOT_HEIGHT - (PLOT_HEIGHT * step) / 4;
       root.append(
         s('line', { x1: CHART.left, x2: CHART.width - CHART.right, y1: y, y2: y, class: 'grid' }),
         s('text', { x: CHART.left - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, compact((maximum * step) / 4)));
     }
-    return root;
+    return { root, maximum, plotHeight: PLOT_HEIGHT, slot: PLOT_WIDTH / Math.max(labels.length, 1) };
   }
 
   function xLabels(root, labels, slot) {
@@ -519,11 +523,7 @@
 
   /** Columns per label, one per series (`{name, values, className}`). */
   function columnChart(labels, series, format) {
-    const maximum = niceMaximum(Math.max(0, ...series.flatMap((item) => item.values)));
-    const root = chartFrame(maximum);
-    const plotWidth = CHART.width - CHART.left - CHART.right;
-    const plotHeight = CHART.height - CHART.top - CHART.bottom;
-    const slot = plotWidth / Math.max(labels.length, 1);
+    const { root, maximum, plotHeight, slot } = chartFrame(labels, series);
     const barWidth = Math.max(1.5, (slot * 0.8) / series.length);
     labels.forEach((label, index) => series.forEach((item, position) => {
       const value = item.values[index];
@@ -539,11 +539,7 @@
 
   /** One line per series over the labels. */
   function lineChart(labels, series, format) {
-    const maximum = niceMaximum(Math.max(0, ...series.flatMap((item) => item.values)));
-    const root = chartFrame(maximum);
-    const plotWidth = CHART.width - CHART.left - CHART.right;
-    const plotHeight = CHART.height - CHART.top - CHART.bottom;
-    const slot = plotWidth / Math.max(labels.length, 1);
+    const { root, maximum, plotHeight, slot } = chartFrame(labels, series);
     for (const item of series) {
       const points = item.values.map((value, index) => [CHART.left + slot * index + slot / 2, CHART.top + plotHeight - (plotHeight * value) / maximum]);
       root.append(s('polyline', { points: points.map((point) => point.join(',')).join(' '), class: 'line ' + item.className }));
