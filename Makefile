@@ -48,11 +48,15 @@ test:
 	@set -o pipefail; status=0; \
 	  ( swift build --build-tests $(SWIFT_BUILD_FLAGS) && \
 	    set -a && source <($(CLUSTER) env test) && set +a && \
-	    swift test --skip-build $(SWIFT_BUILD_FLAGS) && \
+	    swift test --skip-build $(SWIFT_BUILD_FLAGS) 2>&1 | tee .run-test/swift-test.log && \
 	    Tests/Console/run.sh ) || status=$$?; \
 	  $(CLUSTER) services-down test >/dev/null 2>&1 || true; \
 	  pkill -f "[r]edis-server .*$(CURDIR)/.run-test/redis-" >/dev/null 2>&1 || true; \
 	  $(CLUSTER) infra-down test || true; \
+	  if [ $$status -ne 0 ] && [ -s .run-test/swift-test.log ]; then \
+	    echo "=== failed tests and their issues (full output: .run-test/swift-test.log, service logs: .run-test/logs/) ==="; \
+	    grep -aE '^✘|recorded an issue|Fatal error' .run-test/swift-test.log | grep -av 'Test run with' | head -40; \
+	  fi; \
 	  exit $$status
 
 ## deploy-check: lint and validate the Dockerfile's scripts, compose file, Kubernetes manifests and dashboard

@@ -184,10 +184,12 @@ struct CreditsEndToEndTests {
         #expect(credits(wallet?["balance"]) == DecimalNumber(10) && credits(wallet?["held"]) == DecimalNumber(8)
                 && credits(wallet?["available"]) == DecimalNumber(2))
         try await fixture.audited()
-        // Exhausted once: when the empty wallet refused, not when 2 credits were still available. The ledger's stream is
-        // ordered, so once the grant's event is in the audit trail every earlier event is too.
+        // Exhausted once: when the empty wallet refused, not when 2 credits were still available. (Consumers may record
+        // events out of stream order, so the wait is for both.)
         #expect(try await waitFor(timeout: .seconds(30)) {
-            try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.granted").count == 1
+            let granted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.granted").count
+            let exhausted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count
+            return granted == 1 && exhausted >= 1
         })
         #expect(try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count == 1)
     }
@@ -216,7 +218,10 @@ struct CreditsEndToEndTests {
         #expect(try await fixture.wallet()?["settings"]?["autoRecharge"]?["pendingRequestId"]?.stringValue == nil, "the purchase ends the pending request")
         #expect(try await fixture.charge(25).status == 201, "25 left, below the threshold again")
         #expect(try await waitFor(timeout: .seconds(30)) {
-            try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.recharge_requested").count == 2
+            let requested = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.recharge_requested").count
+            let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.threshold_reached").count
+            let exhausted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count
+            return requested == 2 && thresholds >= 4 && exhausted >= 1
         })
         let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.threshold_reached")
             .compactMap { $0["attributes"]?["data"]?["thresholdPercent"]?.decimalValue }

@@ -97,7 +97,8 @@ struct SubscriptionsEndToEndTests {
         #expect(try await fixture.post(base + "/pause").attribute("status") == "PAUSED")
         let resumed = try await fixture.post(base + "/resume")
         #expect(resumed.status == 200 && resumed.attribute("status") == "ACTIVE")
-        let events = try await auditTypes(fixture, subject: id, until: ["billing.subscription.resumed"])
+        let events = try await auditTypes(fixture, subject: id, until: ["billing.subscription.canceled": 2, "billing.subscription.reactivated": 2,
+                                                                          "billing.subscription.resumed": 1])
         #expect(events.filter { $0 == "billing.subscription.canceled" }.count == 2 && events.filter { $0 == "billing.subscription.reactivated" }.count == 2)
     }
 
@@ -158,7 +159,7 @@ struct SubscriptionsEndToEndTests {
         let now = try await fixture.client.get("/api/v1/subscriptions/\(id)", token: fixture.token)
         #expect(now.attribute("status") == "ACTIVE" && now.attribute("currentPeriodStart") == "2028-02-14T10:00:00Z")
 
-        let events = try await auditTypes(fixture, subject: id, until: ["billing.subscription.renewed"], count: 12)
+        let events = try await auditTypes(fixture, subject: id, until: ["billing.subscription.renewed": 12, "billing.subscription.trial_ended": 1])
         #expect(events.filter { $0 == "billing.subscription.renewed" }.count == 12)
         #expect(events.filter { $0 == "billing.subscription.trial_ended" }.count == 1)
         // The ledger grants the allowance of the current period (from its renewal event) and let the earlier ones end.
@@ -169,12 +170,14 @@ struct SubscriptionsEndToEndTests {
     }
 
     /// Event types the audit trail holds for `subject`, once it holds `count` of each type in `until`.
-    private func auditTypes(_ fixture: SubscriptionFixture, subject: String, until wanted: [String], count: Int = 1) async throws -> [String] {
+    /// The subject's audit trail once it holds at least the wanted number of each type (the audit consumer may record them in
+    /// another order than they happened).
+    private func auditTypes(_ fixture: SubscriptionFixture, subject: String, until wanted: [String: Int]) async throws -> [String] {
         var types: [String] = []
         _ = try await waitFor(timeout: .seconds(60)) {
             types = try await auditEvents(fixture.client, token: fixture.token).filter { $0["attributes"]?["subject"]?.stringValue == subject }
                 .compactMap { $0["attributes"]?["type"]?.stringValue }
-            return wanted.allSatisfy { type in types.filter { $0 == type }.count >= count }
+            return wanted.allSatisfy { type, count in types.filter { $0 == type }.count >= count }
         }
         return types
     }

@@ -287,7 +287,9 @@ struct UsageEndToEndTests {
 
         // 80 % and 90 % announced once each, the limit once, on the event bus (seen in the audit trail).
         #expect(try await waitFor(timeout: .seconds(30)) {
-            try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.limit_reached").count == 2
+            let limits = try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.limit_reached").count
+            let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.threshold_reached").count
+            return limits == 2 && thresholds >= 4
         })
         let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.threshold_reached")
         for resource in ["messages", "storage"] {

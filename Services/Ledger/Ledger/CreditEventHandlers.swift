@@ -73,7 +73,8 @@ extension LedgerService {
             case .done: return
             case .refused(let error): throw error
             case .unknownAccount where attempt == 0:
-                try await references.learnAccounts([account], tenant: tenant, options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)))
+                try await references.learnAccounts([account], tenant: tenant, options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)),
+                                                   on: connection)
             case .unknownAccount: break
             }
         }

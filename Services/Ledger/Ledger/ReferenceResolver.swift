@@ -3,6 +3,7 @@ import BillingPostgres
 import BillingRPC
 import CatalogContract
 import Foundation
+import PostgresNIO
 import Synchronization
 
 /// Finds the accounts and meters usage names: in the ledger's read models first, over RPC on a miss (then kept).
@@ -62,8 +63,10 @@ final class ReferenceResolver: Sendable {
         return meter
     }
 
-    /// Asks the accounts context about accounts the read model does not hold, and keeps those that exist.
-    func learnAccounts(_ ids: Set<UUID>, tenant: String, options: RPCCallOptions) async throws {
+    /// Asks the accounts context about accounts the read model does not hold, and keeps those that exist: in a transaction of
+    /// its own, or on `connection` when the caller's transaction is already open (an event handler must not wait for a second
+    /// pooled connection while it holds one: enough of them at once would starve the pool).
+    func learnAccounts(_ ids: Set<UUID>, tenant: String, options: RPCCallOptions, on connection: PostgresConnection? = nil) async throws {
         var fetched: [LedgerAccount] = []
         for id in ids {
             if let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: id), options: options) }) {
@@ -72,11 +75,12 @@ final class ReferenceResolver: Sendable {
         }
         guard !fetched.isEmpty else { return }
         // In one order (by id), for the same reason as meters.
-        try await database.retryingConflicts {
-            try await database.withTenant(tenant) { connection in
-                for account in fetched.sorted(by: { $0.id.uuidString < $1.id.uuidString }) { try await directory.upsert(account, tenant: tenant, on: connection) }
-            }
+        let ordered = fetched.sorted(by: { $0.id.uuidString < $1.id.uuidString })
+        @Sendable func store(on connection: PostgresConnection) async throws {
+            for account in ordered { try await directory.upsert(account, tenant: tenant, on: connection) }
         }
+        if let connection { return try await store(on: connection) }
+        try await database.retryingConflicts { try await database.withTenant(tenant) { try await store(on: $0) } }
     }
 
     /// One account as the ledger knows it; a `billingAccountId` that is not an existing account is not found.
