@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 CLUSTER := deploy/local/cluster.sh
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: run stop test deploy-check build proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals bench-invoicing token
+.PHONY: run stop test deploy-check build proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals bench-invoicing bench-scale token
 
 ## run: install what is missing, start PostgreSQL, Redis and every service on loopback, print URL and token
 run:
@@ -110,6 +110,12 @@ bench-renewals:
 bench-invoicing:
 	swift build -c release
 	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-invoicing)
+
+## bench-scale: credit charges/s with 1 vs 3 ledger replicas (and 3 gateways), then kill -9 of one ledger mid-load: failed requests,
+## charged twice or lost, events announced (release build)
+bench-scale:
+	swift build -c release
+	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-scale)
 
 ## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo (release build)
 bench-rpc:

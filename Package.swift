@@ -121,8 +121,12 @@ targets += [
                        "CatalogContract", logging, postgres],
         path: "Tests/Benchmarks/Renewals"),
     .executableTarget(
-        name: "InvoicingBenchmark",
+        name: "ScaleBenchmark",
         dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", logging],
+        path: "Tests/Benchmarks/Scale"),
+    .executableTarget(
+        name: "InvoicingBenchmark",
+        dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", logging, postgres],
         path: "Tests/Benchmarks/Invoicing"),
 ]
 products += [
@@ -132,6 +136,7 @@ products += [
     .executable(name: "bench-events", targets: ["EventsBenchmark"]),
     .executable(name: "bench-renewals", targets: ["RenewalsBenchmark"]),
     .executable(name: "bench-invoicing", targets: ["InvoicingBenchmark"]),
+    .executable(name: "bench-scale", targets: ["ScaleBenchmark"]),
     .executable(name: "billing-gateway", targets: ["GatewayServer"]),
     .executable(name: "billingctl", targets: ["BillingCtl"]),
 ]

@@ -13,12 +13,15 @@ public actor TestCluster {
     private let databaseName: String?
     private let redisPort: Int?
     private let extraEnvironment: [String: String]
+    private let replicaCounts: [String: Int]
 
-    /// A cluster of its own: another database (`TestEnvironment.isolatedDatabaseName`), its own Redis, extra settings.
-    public init(database: String? = nil, redisPort: Int? = nil, environment: [String: String] = [:]) {
+    /// A cluster of its own: another database (`TestEnvironment.isolatedDatabaseName`), its own Redis, extra settings, and
+    /// several replicas of some services (`["ledger": 3]`): each on its own ports, every caller's endpoint list naming them all.
+    public init(database: String? = nil, redisPort: Int? = nil, environment: [String: String] = [:], replicas: [String: Int] = [:]) {
         self.databaseName = database
         self.redisPort = redisPort
         self.extraEnvironment = environment
+        self.replicaCounts = replicas
     }
 
     /// The services in start order (the gateway last: its readiness waits for the others).
@@ -27,14 +30,21 @@ public actor TestCluster {
     public struct Ports: Sendable {
         public let rpc: Int
         public let admin: Int
+        /// The public HTTP port (gateways only).
+        public var http: Int? = nil
     }
 
     public struct Running: Sendable {
         public let gatewayURL: String
         public let tokens: TestTokens
         public let client: HTTPTestClient
+        /// The first replica's ports, by service.
         public let ports: [String: Ports]
         public let logDirectory: URL
+        /// Every replica's ports, by service (one entry unless `replicas` asked for more).
+        public let replicaPorts: [String: [Ports]]
+        /// Every gateway replica's base URL (the first is `gatewayURL`).
+        public var gatewayURLs: [String] { replicaPorts["gateway", default: []].compactMap { $0.http.map { "http://127.0.0.1:\($0)" } } }
     }
 
     private var running: Running?
@@ -65,9 +75,14 @@ public actor TestCluster {
         let jwksFile = logDirectory.appendingPathComponent("jwks.json")
         try tokens.jwksJSON().write(to: jwksFile, atomically: true, encoding: .utf8)
 
-        var ports: [String: Ports] = [:]
-        for name in Self.serviceNames { ports[name] = Ports(rpc: FreePort.allocate(), admin: FreePort.allocate()) }
-        let httpPort = FreePort.allocate()
+        var replicaPorts: [String: [Ports]] = [:]
+        for name in Self.serviceNames {
+            replicaPorts[name] = (0..<max(1, replicaCounts[name] ?? 1)).map { _ in
+                Ports(rpc: FreePort.allocate(), admin: FreePort.allocate(), http: name == "gateway" ? FreePort.allocate() : nil)
+            }
+        }
+        let ports = replicaPorts.mapValues { $0[0] }
+        let httpPort = ports["gateway"]!.http!
         var environment: [String: String] = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "BILLING_LOG_FORMAT": "json",
@@ -86,24 +101,49 @@ public actor TestCluster {
             let prefix = "BILLING_\(name.uppercased())_"
             environment[prefix + "RPC_PORT"] = String(ports[name]!.rpc)
             environment[prefix + "ADMIN_PORT"] = String(ports[name]!.admin)
-            environment[prefix + "ENDPOINTS"] = "127.0.0.1:\(ports[name]!.rpc)"
+            environment[prefix + "ENDPOINTS"] = replicaPorts[name]!.map { "127.0.0.1:\($0.rpc)" }.joined(separator: ",")
             environment[prefix + "DATABASE_URL"] = TestEnvironment.databaseURL(schema: name, database: databaseName)
             environment[prefix + "DATABASE_MAX_CONNECTIONS"] = "10"
         }
         environment.merge(extraEnvironment) { $1 }
         self.environment = environment
-        for name in Self.serviceNames { try spawn(name, logDirectory: logDirectory) }
-        for name in Self.serviceNames { try await waitUntilReady(name, adminPort: ports[name]!.admin, logDirectory: logDirectory) }
+        self.replicaPorts = replicaPorts
+        let instances = Self.serviceNames.flatMap { name in replicaPorts[name]!.indices.map { Self.instance(name, $0) } }
+        for instance in instances { try spawn(instance, logDirectory: logDirectory) }
+        for instance in instances { try await waitUntilReady(instance, adminPort: try portsOf(instance).admin, logDirectory: logDirectory) }
         let gatewayURL = "http://127.0.0.1:\(httpPort)"
-        return Running(gatewayURL: gatewayURL, tokens: tokens, client: HTTPTestClient(baseURL: gatewayURL), ports: ports, logDirectory: logDirectory)
+        return Running(gatewayURL: gatewayURL, tokens: tokens, client: HTTPTestClient(baseURL: gatewayURL), ports: ports, logDirectory: logDirectory,
+                       replicaPorts: replicaPorts)
     }
 
-    private func spawn(_ name: String, logDirectory: URL) throws {
+    private var replicaPorts: [String: [Ports]] = [:]
+
+    /// A process's name: the service's for its first replica, `ledger#2` for the second, and so on.
+    public static func instance(_ service: String, _ replica: Int) -> String { replica == 0 ? service : "\(service)#\(replica + 1)" }
+
+    private func portsOf(_ instance: String) throws -> Ports {
+        let parts = instance.split(separator: "#")
+        let replica = parts.count == 2 ? (Int(parts[1]) ?? 1) - 1 : 0
+        guard let ports = replicaPorts[String(parts[0])], ports.indices.contains(replica) else {
+            throw TestClusterError(message: "no instance \(instance) in this cluster")
+        }
+        return ports[replica]
+    }
+
+    /// Starts one instance (`ledger`, `ledger#2`): the service's executable with that replica's ports.
+    private func spawn(_ instance: String, logDirectory: URL) throws {
+        let name = String(instance.split(separator: "#")[0])
         let executable = TestEnvironment.buildDirectory.appendingPathComponent("billing-\(name)")
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw TestClusterError(message: "\(executable.path) is not built (run `swift build` or `make test`)")
         }
-        let logFile = logDirectory.appendingPathComponent("\(name).log")
+        let ports = try portsOf(instance)
+        var environment = self.environment
+        let prefix = "BILLING_\(name.uppercased())_"
+        environment[prefix + "RPC_PORT"] = String(ports.rpc)
+        environment[prefix + "ADMIN_PORT"] = String(ports.admin)
+        if let http = ports.http { environment[prefix + "HTTP_PORT"] = String(http) }
+        let logFile = logDirectory.appendingPathComponent("\(instance.replacingOccurrences(of: "#", with: "-")).log")
         if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: logFile)
         handle.seekToEndOfFile()
@@ -113,7 +153,7 @@ public actor TestCluster {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        processes[name] = process
+        processes[instance] = process
     }
 
     private func waitUntilReady(_ name: String, adminPort: Int, logDirectory: URL) async throws {
@@ -130,11 +170,12 @@ public actor TestCluster {
     }
 
     private func logTail(_ name: String, logDirectory: URL) -> String {
-        let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+        let file = logDirectory.appendingPathComponent("\(name.replacingOccurrences(of: "#", with: "-")).log")
+        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(20).joined(separator: "\n")
     }
 
-    /// Kills a service at once (SIGKILL), as a crash would.
+    /// Kills an instance (`ledger`, `ledger#2`) at once (SIGKILL), as a crash would.
     public func kill(_ name: String) async {
         guard let process = processes[name] else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
@@ -151,7 +192,16 @@ public actor TestCluster {
         guard let running else { throw TestClusterError(message: "cluster not started") }
         if let process = processes[name], process.isRunning { await kill(name) }
         try spawn(name, logDirectory: running.logDirectory)
-        try await waitUntilReady(name, adminPort: running.ports[name]!.admin, logDirectory: running.logDirectory)
+        try await waitUntilReady(name, adminPort: try portsOf(name).admin, logDirectory: running.logDirectory)
+    }
+
+    /// Stops every instance (SIGTERM: each drains and exits) and waits for them; `start()` launches a new cluster afterwards.
+    public func stop() async {
+        for process in processes.values where process.isRunning { process.terminate() }
+        for process in processes.values { await Self.waitForExit(process) }
+        processes = [:]
+        running = nil
+        startTask = nil
     }
 
     /// The process id of a service (for signal tests).

@@ -1,3 +1,4 @@
+import BillingService
 import Foundation
 import Testing
 @testable import Gateway
@@ -43,5 +44,16 @@ struct WebhookSignatureTests {
                 == ["sandbox": ["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"], "pagar-me": ["cccccccccccccccc"]])
         #expect(throws: (any Error).self) { _ = try GatewayConfiguration.webhookSecrets("sandbox=short") }
         #expect(throws: (any Error).self) { _ = try GatewayConfiguration.webhookSecrets("no-equals-sign") }
+    }
+
+    @Test("the sandbox's development secret stands in only with HS256 (development) tokens; with a JWKS alone the secrets must be set")
+    func developmentSecretOnlyInDevelopment() throws {
+        let development = try GatewayConfiguration(reader: ConfigurationReader(environment: ["BILLING_GATEWAY_JWT_HS256_SECRET": String(repeating: "k", count: 32)]))
+        #expect(development.webhookSecrets == ["sandbox": ["whsec_sandbox_development_only_0123456789"]])
+        let production = ["BILLING_GATEWAY_JWKS_FILE": "/etc/billing/jwks.json"]
+        #expect(throws: ConfigurationError.self) { _ = try GatewayConfiguration(reader: ConfigurationReader(environment: production)) }
+        let configured = try GatewayConfiguration(reader: ConfigurationReader(environment: production.merging(
+            ["BILLING_GATEWAY_WEBHOOK_SECRETS": "pagar-me=cccccccccccccccc"]) { $1 }))
+        #expect(configured.webhookSecrets == ["pagar-me": ["cccccccccccccccc"]])
     }
 }

@@ -38,10 +38,16 @@ struct GatewayConfiguration: Sendable {
         maximumBodyBytes = try reader.int("BILLING_GATEWAY_MAX_BODY_BYTES", default: 1_048_576, range: 1024...64_000_000)
         requestTimeoutMilliseconds = try reader.int("BILLING_GATEWAY_REQUEST_TIMEOUT_MS", default: 30_000, range: 100...600_000)
         idempotencyRetentionHours = try reader.int("BILLING_GATEWAY_IDEMPOTENCY_RETENTION_HOURS", default: 24, range: 1...720)
-        webhookSecrets = try Self.webhookSecrets(reader.secret("BILLING_GATEWAY_WEBHOOK_SECRETS", default: Self.developmentWebhookSecrets))
+        // The sandbox's well-known secret stands in only in development (HS256 tokens); with a JWKS alone the operator names them.
+        let webhookText = reader.secret("BILLING_GATEWAY_WEBHOOK_SECRETS", default: hs256Secret == nil ? "" : Self.developmentWebhookSecrets)
+        guard !webhookText.isEmpty else {
+            throw ConfigurationError(variable: "BILLING_GATEWAY_WEBHOOK_SECRETS",
+                                     message: "set it (provider=secret): the development sandbox secret is used only with BILLING_GATEWAY_JWT_HS256_SECRET")
+        }
+        webhookSecrets = try Self.webhookSecrets(webhookText)
     }
 
-    /// The sandbox provider's secret for development and tests; production sets its own.
+    /// The sandbox provider's secret for development and tests (HS256 tokens); production sets its own.
     static let developmentWebhookSecrets = "sandbox=whsec_sandbox_development_only_0123456789"
 
     /// `provider=secret[|secret…][;provider=…]`: several secrets per provider while keys rotate.

@@ -10,6 +10,7 @@ import BillingPostgres
 import BillingTesting
 import Foundation
 import Logging
+import PostgresNIO
 import Synchronization
 
 let environment = ProcessInfo.processInfo.environment
@@ -114,6 +115,42 @@ nonisolated func waitUntil(_ sql: String, reaches target: Int, _ database: Datab
     return value
 }
 
+/// Every service's RPC time by method so far (`billing_rpc_server_duration_seconds` sum and count from each admin port).
+nonisolated func rpcTimes() async throws -> [String: (seconds: Double, calls: Double)] {
+    var times: [String: (seconds: Double, calls: Double)] = [:]
+    for (service, ports) in running.ports {
+        let admin = HTTPTestClient(baseURL: "http://127.0.0.1:\(ports.admin)")
+        defer { admin.close() }
+        for line in try await admin.get("/metrics", token: nil).text.split(separator: "\n") where line.hasPrefix("billing_rpc_server_duration_seconds_") {
+            guard let open = line.firstIndex(of: "\""), let close = line[line.index(after: open)...].firstIndex(of: "\""),
+                  let value = Double(line.split(separator: " ").last ?? "") else { continue }
+            let key = "\(service) \(line[line.index(after: open)..<close])"
+            if line.hasPrefix("billing_rpc_server_duration_seconds_sum") { times[key, default: (0, 0)].seconds = value }
+            if line.hasPrefix("billing_rpc_server_duration_seconds_count") { times[key, default: (0, 0)].calls = value }
+        }
+    }
+    return times
+}
+
+/// What invoicing's busy connections wait on, sampled every 50 ms until cancelled (`pg_stat_activity`, its own sessions).
+final class WaitSamples: Sendable {
+    let counts = Mutex<[String: Int]>([:])
+}
+
+nonisolated func sampleWaits(_ database: Database, into samples: WaitSamples) async {
+    while !Task.isCancelled {
+        if let rows = try? await database.withSystemScope({ connection in
+            try await connection.rows(PostgresQuery(unsafeSQL: """
+                SELECT coalesce(wait_event_type || ':' || wait_event, 'running') FROM pg_stat_activity
+                WHERE usename = current_user AND pid <> pg_backend_pid() AND state <> 'idle'
+                """), logger: database.logger).map { try $0.decode(String.self) }
+        }) {
+            samples.counts.withLock { for wait in rows { $0[wait, default: 0] += 1 } }
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+}
+
 nonisolated func measure() async throws {
     let invoicing = Database(configuration: try DatabaseConfiguration(
         url: TestEnvironment.databaseURL(schema: "invoicing", database: TestEnvironment.isolatedDatabaseName), schema: "invoicing", maximumConnections: 2),
@@ -133,6 +170,9 @@ nonisolated func measure() async throws {
         print("set up in \(String(format: "%.0f", BenchmarkSamples.seconds(ContinuousClock.now - setupStarted))) s (\(first) first-period invoices)")
 
         let target = RFC3339.format(RFC3339.parse(clockTime)!.addingTimeInterval(32 * 86_400))
+        let rpcBefore = try await rpcTimes()
+        let waits = WaitSamples()
+        let sampler = Task { await sampleWaits(invoicing, into: waits) }
         let began = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { moves in
             for (index, tenant) in prepared.enumerated() {
@@ -148,6 +188,8 @@ nonisolated func measure() async throws {
         let usageInvoices = "SELECT count(*) FROM invoices WHERE \(ours) AND status = 'PENDING' AND document @> '{\"lines\": [{\"kind\": \"USAGE\"}]}'"
         let finalized = try await waitUntil(usageInvoices, reaches: total, invoicing, timeout: .seconds(900))
         let elapsed = ContinuousClock.now - began
+        sampler.cancel()
+        let rpcAfter = try await rpcTimes()
         let seconds = BenchmarkSamples.seconds(elapsed)
         let perSubscription = try await invoicing.count("""
             SELECT count(*) FROM (SELECT document->>'subscriptionId' FROM invoices WHERE \(ours) GROUP BY 1 HAVING count(*) = 2) AS s
@@ -166,6 +208,21 @@ nonisolated func measure() async throws {
         print("| subscriptions with exactly 2 invoices (first period + renewal) | \(perSubscription) of \(total) |")
         print("| renewal invoices at the exact expected total (299.90 + 0.10 + 1.50 + 5.00) | \(exact) |")
         print("(\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        print("")
+        print("Where the time went, from the clocks' move to the last invoice:")
+        print("| RPC served (service, method) | calls | mean ms | total s |")
+        print("|---|---|---|---|")
+        let spent = rpcAfter.map { key, after in (key, after.seconds - (rpcBefore[key]?.seconds ?? 0), after.calls - (rpcBefore[key]?.calls ?? 0)) }
+        for (key, seconds, calls) in spent.filter({ $0.2 > 0 }).sorted(by: { $0.1 > $1.1 }).prefix(10) {
+            print("| \(key) | \(Int(calls)) | \(String(format: "%.1f", 1000 * seconds / calls)) | \(String(format: "%.1f", seconds)) |")
+        }
+        let sampled = waits.counts.withLock { $0 }
+        let samples = max(1, sampled.values.reduce(0, +))
+        print("| invoicing's busy PostgreSQL sessions, sampled every 50 ms: state | share |")
+        print("|---|---|")
+        for (wait, count) in sampled.sorted(by: { $0.value > $1.value }).prefix(8) {
+            print("| \(wait) | \(String(format: "%.0f%%", 100 * Double(count) / Double(samples))) |")
+        }
         group.cancelAll()
     }
 }
