@@ -157,6 +157,30 @@ struct LedgerServiceTests {
         }
     }
 
+    @Test("a summary with closeUntil closes the period first and reads it in the same call: late events are refused afterwards")
+    func summaryClosingThePeriod() async throws {
+        try await withLedger { service in
+            let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
+            let account = UUID()
+            try await seed(service, tenant: tenant, account: account, meters: Self.meters)
+            let now = Date()
+            let end = now.addingTimeInterval(-3600)
+            let inside = UsageEventInput(eventId: "inside", billingAccountId: account.uuidString, meterCode: "calls", timestamp: end.addingTimeInterval(-600))
+            #expect(try await service.ingest(IngestUsageRequest(events: [inside]), context: context(tenant)).accepted == 1)
+            let read = try await service.summary(UsageSummaryRequest(billingAccountId: account.uuidString, meterCode: "calls",
+                                                                     periodStart: end.addingTimeInterval(-86_400), periodEnd: end, closeUntil: end),
+                                                 context: context(tenant))
+            #expect(read.summaries.first?.value == DecimalNumber(1))
+            var late = inside
+            late.eventId = "late"
+            let refused = try await service.ingest(IngestUsageRequest(events: [late]), context: context(tenant)).results
+            #expect(refused[0].status == .refused && refused[0].reason == .periodClosed)
+            let open = try await service.summary(UsageSummaryRequest(billingAccountId: account.uuidString, meterCode: "calls",
+                                                                     periodStart: end.addingTimeInterval(-86_400), periodEnd: end), context: context(tenant))
+            #expect(open.summaries.first?.value == DecimalNumber(1), "the closed period's figure did not change")
+        }
+    }
+
     @Test("200 concurrent checks of 1 against a remaining limit of 100 allow exactly 100; thresholds are announced once")
     func concurrentLimitChecks() async throws {
         try await withLedger { service in

@@ -43,6 +43,12 @@ public struct CatalogService: Sendable {
         register(AIModelKind.self, CatalogAPI.aiModels, into: &router)
         register(CreditPackageKind.self, CatalogAPI.creditPackages, into: &router)
         router.register(CatalogAPI.pricePreview) { request, context in try await pricePreview(request, tenant: context.tenant) }
+        router.register(CatalogAPI.pricePreviews) { request, context in
+            guard (1...100).contains(request.items.count) else { throw CatalogError.invalid("items", "between 1 and 100 previews per call") }
+            var previews: [PricePreview] = []
+            for item in request.items { previews.append(try await pricePreview(item, tenant: context.tenant)) }
+            return PricePreviews(items: previews)
+        }
         router.register(CatalogAPI.costPreview) { request, context in try await costPreview(request, tenant: context.tenant) }
         return router
     }

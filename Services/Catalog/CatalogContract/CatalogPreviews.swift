@@ -12,6 +12,16 @@ public struct PricePreviewRequest: Codable, Sendable, Equatable {
     }
 }
 
+public struct PricePreviewsRequest: Codable, Sendable, Equatable {
+    public var items: [PricePreviewRequest]
+    public init(items: [PricePreviewRequest]) { self.items = items }
+}
+
+public struct PricePreviews: Codable, Sendable, Equatable {
+    public var items: [PricePreview]
+    public init(items: [PricePreview]) { self.items = items }
+}
+
 /// The public body of a price preview.
 public struct PricePreviewAttributes: Codable, Sendable, Equatable {
     public var quantity: DecimalNumber

@@ -15,20 +15,20 @@ extension InvoicingService {
                     options: RPCCallOptions) async throws -> [InvoiceLine] {
         let charges = subscription.plan.usageCharges ?? []
         guard !charges.isEmpty else { return [] }
-        if closing {
-            _ = try await ledger.call(LedgerAPI.closePeriod, ClosePeriodRequest(billingAccountId: subscription.billingAccountId, closedUntil: period.end),
-                                      options: options)
-        }
-        // One read for every meter: the ledger answers a summary per meter with usage in the period.
+        // One read for every meter (closing the period first when it is over): a summary per meter with usage in the period.
         let summaries = try await ledger.call(LedgerAPI.summary, UsageSummaryRequest(
             billingAccountId: subscription.billingAccountId, meterCode: charges.count == 1 ? charges[0].meterCode : nil, periodStart: period.start,
-            periodEnd: period.end), options: options).summaries
-        var lines: [InvoiceLine] = []
-        for charge in charges {
+            periodEnd: period.end, closeUntil: closing ? period.end : nil), options: options).summaries
+        // One catalog call prices every charge with usage.
+        let used = charges.compactMap { charge -> (SubscribedUsageCharge, PricePreviewRequest)? in
             let quantity = summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
-            guard !quantity.isZero, let product = UUID(uuidString: charge.productId) else { continue }
-            let preview = try await catalog.call(CatalogAPI.pricePreview, PricePreviewRequest(
-                productId: CatalogItemID(rawValue: product), version: charge.productVersion, quantity: quantity), options: options)
+            guard !quantity.isZero, let product = UUID(uuidString: charge.productId) else { return nil }
+            return (charge, PricePreviewRequest(productId: CatalogItemID(rawValue: product), version: charge.productVersion, quantity: quantity))
+        }
+        guard !used.isEmpty else { return [] }
+        let previews = try await catalog.call(CatalogAPI.pricePreviews, PricePreviewsRequest(items: used.map(\.1)), options: options).items
+        var lines: [InvoiceLine] = []
+        for ((charge, _), preview) in zip(used, previews) {
             guard preview.currency == currency.code else {
                 throw InvoicingError.invalid("billingAccountId", "usage of \(charge.meterCode) is priced in \(preview.currency), the account pays in \(currency.code)")
             }

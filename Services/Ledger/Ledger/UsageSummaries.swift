@@ -18,6 +18,10 @@ extension LedgerService {
             // One transaction: the account, then every figure, all from one connection.
             let summaries: UsageSummaries? = try await database.withTenant(tenant) { connection in
                 guard let account = try await directory.accounts([accountId], tenant: tenant, on: connection)[accountId] else { return nil }
+                if let closeUntil = request.closeUntil {
+                    // Waits for ingestions holding the account; the reads below (new snapshots) then see all they wrote.
+                    _ = try await directory.close(accountId, until: RFC3339.truncatedToMicroseconds(closeUntil), tenant: tenant, on: connection)
+                }
                 let span = try period(of: request, account: account)
                 var definitions = meter.map { [$0] } ?? []
                 if meter == nil {

@@ -97,8 +97,13 @@ public struct UsageSummaryRequest: Codable, Sendable, Equatable {
     public var periodEnd: Date?
     /// `YYYY-MM`.
     public var month: String?
+    /// The period is over: the account's usage before this instant is closed first (as `ClosePeriod` does), in the same call, so
+    /// the figures read are final.
+    public var closeUntil: Date?
 
-    public init(billingAccountId: String, meterCode: String? = nil, periodStart: Date? = nil, periodEnd: Date? = nil, month: String? = nil) {
+    public init(billingAccountId: String, meterCode: String? = nil, periodStart: Date? = nil, periodEnd: Date? = nil, month: String? = nil,
+                closeUntil: Date? = nil) {
+        self.closeUntil = closeUntil
         self.billingAccountId = billingAccountId
         self.meterCode = meterCode
         self.periodStart = periodStart
