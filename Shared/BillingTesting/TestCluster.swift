@@ -91,7 +91,6 @@ public actor TestCluster {
             "BILLING_DRAIN_TIMEOUT_SECONDS": "5",
             "BILLING_INVOICING_COLLECTION_INTERVAL_MS": "300",
             "BILLING_REDIS_URL": "redis://127.0.0.1:\(redisPort ?? TestEnvironment.redisPort)",
-            "BILLING_GATEWAY_HTTP_PORT": String(httpPort),
             "BILLING_GATEWAY_JWT_HS256_SECRET": tokens.hs256Secret,
             "BILLING_GATEWAY_JWKS_FILE": jwksFile.path,
             "BILLING_GATEWAY_JWT_ISSUER": tokens.issuer,
@@ -99,8 +98,6 @@ public actor TestCluster {
         ]
         for name in Self.serviceNames {
             let prefix = "BILLING_\(name.uppercased())_"
-            environment[prefix + "RPC_PORT"] = String(ports[name]!.rpc)
-            environment[prefix + "ADMIN_PORT"] = String(ports[name]!.admin)
             environment[prefix + "ENDPOINTS"] = replicaPorts[name]!.map { "127.0.0.1:\($0.rpc)" }.joined(separator: ",")
             environment[prefix + "DATABASE_URL"] = TestEnvironment.databaseURL(schema: name, database: databaseName)
             environment[prefix + "DATABASE_MAX_CONNECTIONS"] = "10"
@@ -130,6 +127,11 @@ public actor TestCluster {
         return ports[replica]
     }
 
+    /// `ledger.log`, `ledger-2.log`.
+    private static func logFile(of instance: String, in directory: URL) -> URL {
+        directory.appendingPathComponent("\(instance.replacingOccurrences(of: "#", with: "-")).log")
+    }
+
     /// Starts one instance (`ledger`, `ledger#2`): the service's executable with that replica's ports.
     private func spawn(_ instance: String, logDirectory: URL) throws {
         let name = String(instance.split(separator: "#")[0])
@@ -143,7 +145,7 @@ public actor TestCluster {
         environment[prefix + "RPC_PORT"] = String(ports.rpc)
         environment[prefix + "ADMIN_PORT"] = String(ports.admin)
         if let http = ports.http { environment[prefix + "HTTP_PORT"] = String(http) }
-        let logFile = logDirectory.appendingPathComponent("\(instance.replacingOccurrences(of: "#", with: "-")).log")
+        let logFile = Self.logFile(of: instance, in: logDirectory)
         if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: logFile)
         handle.seekToEndOfFile()
@@ -170,8 +172,7 @@ public actor TestCluster {
     }
 
     private func logTail(_ name: String, logDirectory: URL) -> String {
-        let file = logDirectory.appendingPathComponent("\(name.replacingOccurrences(of: "#", with: "-")).log")
-        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        let text = (try? String(contentsOf: Self.logFile(of: name, in: logDirectory), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(20).joined(separator: "\n")
     }
 

@@ -174,6 +174,53 @@ struct InvoicingEndToEndTests {
         #expect(invoices.allSatisfy { $0["attributes"]?["status"] == "DRAFT" })
     }
 
+    @Test("postpaid credit overage: the overdraft owed when a period ends is billed once on the next invoice at the plan's price and written off the wallet, not repaid from the new allowance")
+    func creditOverage() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("100.00")), ("includedCredits", 10),
+                                                                         ("creditOveragePrice", .number("0.25"))])
+        let refused = try await fixture.client.post("/api/v1/subscription-plans", token: fixture.token, json: resource("subscription-plans", [
+            "name": "Bad", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": 10, "currency": "BRL", "creditOveragePrice": -1]))
+        #expect(refused.status == 422 && refused.firstError?["source"]?["pointer"] == "/data/attributes/creditOveragePrice", "\(refused.text.prefix(300))")
+        let model = uniqueCode("unit")
+        _ = try await create(fixture.client, "/api/v1/ai-models", "ai-models", ["modelId": .string(model), "name": "Unit", "inputRate": 1, "outputRate": 1],
+                             token: fixture.token)
+        let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let clock = try #require(try await fixture.post("/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(RFC3339.format(start))]).data?["id"]?.stringValue)
+        let subscription = try #require(try await fixture.subscribe([("testClockId", .string(clock))]).data?["id"]?.stringValue)
+        let wallet = "/api/v1/credit-wallets/\(fixture.account)"
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            try await fixture.client.get(wallet, token: fixture.token).attribute("monthlyRemaining")?.decimalValue == DecimalNumber(10)
+        }, "the first period's allowance")
+        let settings = try await fixture.client.send("PUT", wallet + "/settings", token: fixture.token,
+                                                     json: resource("credit-wallet-settings", ["overdraftLimit": 20]))
+        #expect(settings.status == 200, "\(settings.text.prefix(300))")
+        let charged = try await fixture.client.post("/api/v1/credit-charges", token: fixture.token, json: resource("credit-charges", [
+            "billingAccountId": .string(fixture.account), "model": .string(model), "inputTokens": 15, "outputTokens": 0, "idempotencyKey": .string(UUID().uuidString)]))
+        #expect(charged.status == 201, "\(charged.text.prefix(300))")
+        #expect(try await fixture.client.get(wallet, token: fixture.token).attribute("debt")?.decimalValue == DecimalNumber(5), "10 allowance + 5 overdraft")
+
+        #expect(try await fixture.post("/api/v1/test-clocks/\(clock)/advance", "test-clocks",
+                                       ["frozenTime": .string(RFC3339.format(start.addingTimeInterval(32 * 86_400)))]).status == 200)
+        var invoices: [JSONValue] = []
+        #expect(try await waitFor(timeout: .seconds(60)) {
+            invoices = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?.arrayValue ?? []
+            return invoices.count >= 2
+        })
+        let overage = invoices.flatMap { $0["attributes"]?["lines"]?.arrayValue ?? [] }.filter { $0["kind"] == "CREDIT_OVERAGE" }
+        #expect(overage.count == 1, "billed once: \(overage)")
+        #expect(overage.first?["quantity"]?.decimalValue == DecimalNumber(5) && overage.first?["unitAmount"]?.decimalValue == DecimalNumber("0.25")
+                && overage.first?["amount"]?.decimalValue == DecimalNumber("1.25"), "\(overage)")
+        let renewal = try #require(invoices.first { $0["attributes"]?["lines"]?.arrayValue?.contains { $0["kind"] == "CREDIT_OVERAGE" } == true }?["attributes"])
+        #expect(renewal["total"]?.decimalValue == DecimalNumber("101.25") && renewal["subscriptionId"]?.stringValue == subscription)
+        #expect(try await waitFor(timeout: .seconds(30)) {
+            let after = try await fixture.client.get(wallet, token: fixture.token)
+            let allowance = after.attribute("grants")?.arrayValue?.first { $0["reference"]?.stringValue?.hasPrefix("subscription:\(subscription):") == true }
+            return after.attribute("debt")?.decimalValue == .zero && allowance?["remaining"]?.decimalValue == DecimalNumber(10)
+        }, "the debt is written off, and the new period's allowance granted in full")
+        #expect(try await fixture.client.get(wallet + "/audit", token: fixture.token).attribute("consistent") == true)
+    }
+
     @Test("provider webhooks: the same signed notification 5 times in parallel pays once; stale, forged and unknown-provider ones are refused")
     func providerWebhooks() async throws {
         let cluster = try await TestCluster.shared.start()

@@ -90,10 +90,15 @@ public struct PlanAttributes: Codable, Sendable, Equatable {
     /// Feature flags the plan turns on.
     public var features: [String]?
     public var usageCharges: [UsageCharge]?
+    /// Postpaid credit overage (seed 003 "Cliente B", its "overage rate"): the price, in the plan's currency, of one credit spent
+    /// beyond the wallet's credits (the account's overdraft). What the overdraft owes when a period ends is billed on that
+    /// period's invoice at this price, instead of being repaid from the next grant. Up to 8 decimal places; absent: not billed.
+    public var creditOveragePrice: DecimalNumber?
 
     public init(code: String? = nil, name: String, description: String? = nil, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
                 basePrice: DecimalNumber, currency: String, trialDays: Int? = nil, includedCredits: Credits? = nil, limits: [PlanLimit]? = nil,
-                features: [String]? = nil, usageCharges: [UsageCharge]? = nil) {
+                features: [String]? = nil, usageCharges: [UsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil) {
+        self.creditOveragePrice = creditOveragePrice
         self.code = code
         self.name = name
         self.description = description

@@ -51,10 +51,14 @@ extension InvoicingService {
             // The period that just ended is billed in arrears for its usage (none before the first paid period).
             let calculator = SubscriptionPeriodCalculator(interval: current.plan.billingInterval, cycleType: current.plan.billingCycleType,
                                                           anchor: current.billingAnchor, timeZone: TimeZone(identifier: current.timezone) ?? .gmt)
-            if let index = calculator.index(containing: summary.currentPeriodStart), index >= 1 {
-                lines += try await usageLines(current, period: calculator.period(index - 1), currency: unit.currency, closing: true,
+            let index = calculator.index(containing: summary.currentPeriodStart)
+            let previous = index.flatMap { $0 >= 1 ? calculator.period($0 - 1) : nil }
+            if let previous {
+                lines += try await usageLines(current, period: previous, currency: unit.currency, closing: true,
                                               options: RPCCallOptions(tenant: tenant, timeout: .seconds(10)))
             }
+            lines += try await overageLines(current, periodStart: summary.currentPeriodStart, previousPeriodStart: previous?.start, currency: unit.currency,
+                                            options: RPCCallOptions(tenant: tenant, timeout: .seconds(10)))
             let pending = try await store.takePendingLines(subscription: subscriptionID, endingBy: summary.currentPeriodStart, invoice: id, tenant: tenant,
                                                            on: connection)
             let total = try InvoiceComposer.total(lines, currency: unit.currency)

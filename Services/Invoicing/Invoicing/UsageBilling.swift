@@ -43,4 +43,21 @@ extension InvoicingService {
         }
         return lines
     }
+
+    /// Postpaid credit overage (seed 003 "Cliente B"): the overdraft the account owes as the period starts, billed by the ledger
+    /// under the period's reference (once, whether its renewal handler or this asks first), priced at the plan's
+    /// `creditOveragePrice` and rounded half-even to the currency's minor unit once.
+    func overageLines(_ subscription: Subscription, periodStart: Date, previousPeriodStart: Date?, currency: Currency,
+                      options: RPCCallOptions) async throws -> [InvoiceLine] {
+        guard let price = subscription.plan.creditOveragePrice else { return [] }
+        let billed = try await ledger.call(LedgerAPI.billOverage, BillOverageRequest(
+            billingAccountId: subscription.billingAccountId, subscription: subscription.id.description, periodStart: periodStart), options: options)
+        guard billed.credits > .zero else { return [] }
+        guard let exact = billed.credits.decimal.multiplied(by: price), let amount = try? Money(exact, currency: currency, rounding: .halfEven) else {
+            throw InvoicingError.invalid("creditOveragePrice", "\(billed.credits.text) credits at \(price.text) do not fit an amount in \(currency.code)")
+        }
+        return [InvoiceLine(kind: "CREDIT_OVERAGE", description: "AI credits used beyond the wallet (overdraft): \(billed.credits.text) × \(price.text)",
+                            quantity: billed.credits.decimal, unitAmount: price, amount: amount, periodStart: previousPeriodStart, periodEnd: periodStart,
+                            subscriptionId: subscription.id.description)]
+    }
 }

@@ -17,7 +17,7 @@ public enum InvoiceStatus: String, Codable, Sendable, CaseIterable, SchemaDescri
 
 /// One invoice line (seed 001 step 4): description, quantity, unit amount, amount, period.
 public struct InvoiceLine: Codable, Sendable, Equatable {
-    /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE or CREDIT_PACKAGE.
+    /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE, CREDIT_OVERAGE or CREDIT_PACKAGE.
     public var kind: String
     public var description: String
     /// Units, or the metered quantity (which may be fractional) of a USAGE line.

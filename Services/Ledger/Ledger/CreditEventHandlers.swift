@@ -45,6 +45,9 @@ extension LedgerService {
         return Dictionary(uniqueKeysWithValues: periodStarts.map { type in (type.eventType, allowanceHandler(type)) })
     }
 
+    /// The statuses whose period start invoicing invoices (and so bills the overage of).
+    static let invoicedStatuses: Set<String> = ["ACTIVE", "PAST_DUE"]
+
     private func allowanceHandler<Event: SubscriptionEvent>(_ type: Event.Type) -> EventHandler {
         { envelope, connection in
             let subscription = try envelope.decode(Event.self).subscription
@@ -52,6 +55,15 @@ extension LedgerService {
             let prefix = "subscription:\(subscription.id):"
             try await wallets.endAllowances(account: account, referencePrefix: prefix, before: subscription.currentPeriodStart,
                                             tenant: envelope.tenantid, on: connection)
+            // Postpaid: what the overdraft owes is billed on the invoice of the period that starts (invoicing asks with the same
+            // reference), not repaid from the new allowance — so it is billed first.
+            if subscription.creditOveragePrice != nil, Self.invoicedStatuses.contains(subscription.status) {
+                let reference = BillOverageRequest(billingAccountId: subscription.billingAccountId, subscription: subscription.id.description,
+                                                   periodStart: subscription.currentPeriodStart).reference
+                try await handle(subscription.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
+                    _ = try await billOverage(reference: reference, wallet: &wallet, session: session)
+                }
+            }
             guard subscription.includedCredits > .zero, ["TRIAL", "ACTIVE", "PAST_DUE"].contains(subscription.status) else { return }
             let request = GrantCreditsRequest(billingAccountId: subscription.billingAccountId, credits: subscription.includedCredits, source: .monthly,
                                               effectiveAt: subscription.currentPeriodStart, expiresAt: subscription.currentPeriodEnd,

@@ -81,6 +81,33 @@ extension LedgerService {
         return stored
     }
 
+    // MARK: - Postpaid overage
+
+    func billOverage(_ request: BillOverageRequest, context: RPCServerContext) async throws -> BilledOverage {
+        guard (1...200).contains(request.reference.utf8.count) else { throw LedgerError.invalid("reference", "reference must be 1 to 200 bytes") }
+        return try await withWallet(request.billingAccountId, tenant: context.tenant, options: Self.outgoing(context)) { wallet, session in
+            try await billOverage(reference: request.reference, wallet: &wallet, session: session)
+        }
+    }
+
+    /// Writes off what the locked wallet's overdraft owes and records it under `reference`, once: a reference already billed
+    /// answers what it billed then (for this account only).
+    func billOverage(reference: String, wallet: inout LockedWallet, session: WalletSession) async throws -> BilledOverage {
+        let account = session.account.uuidString.lowercased()
+        if let billed = try await wallets.overage(reference: reference, tenant: session.tenant, on: session.connection) {
+            guard billed.account == session.account else {
+                throw LedgerError.conflict("REFERENCE_IN_USE", "reference '\(reference.prefix(100))' already billed another account's overage")
+            }
+            return BilledOverage(billingAccountId: account, reference: reference, credits: billed.credits, billedAt: billed.billedAt)
+        }
+        let now = wallet.book.now
+        let credits = wallet.book.billDebt()
+        try await wallets.insertOverage(reference: reference, account: session.account, credits: credits, at: now, tenant: session.tenant,
+                                        on: session.connection)
+        if wallet.book.available > .zero { wallet.exhausted = false }
+        return BilledOverage(billingAccountId: account, reference: reference, credits: credits, billedAt: now)
+    }
+
     // MARK: - Charges and holds
 
     func chargeCredits(_ request: ChargeCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {

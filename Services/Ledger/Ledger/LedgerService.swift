@@ -70,6 +70,7 @@ public struct LedgerService: Sendable {
         router.register(LedgerAPI.setWalletSettings) { request, context in try await setWalletSettings(request, context: context) }
         router.register(LedgerAPI.auditWallet) { request, context in try await auditWallet(request, context: context) }
         router.register(LedgerAPI.consumption) { request, context in try await consumption(request, context: context) }
+        router.register(LedgerAPI.billOverage) { request, context in try await billOverage(request, context: context) }
         return router
     }
 

@@ -255,6 +255,36 @@ public struct CreditExecution: Codable, Sendable, Equatable {
     }
 }
 
+/// Bills an account's overdraft once per reference (a subscription period: `overage:subscription:<id>:<period start>`).
+public struct BillOverageRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var reference: String
+    public init(billingAccountId: String, reference: String) {
+        self.billingAccountId = billingAccountId
+        self.reference = reference
+    }
+
+    /// The overdraft owed when a subscription's period starting at `periodStart` begins (the ledger's renewal handler and
+    /// invoicing both bill under it).
+    public init(billingAccountId: String, subscription: String, periodStart: Date) {
+        self.init(billingAccountId: billingAccountId, reference: "overage:subscription:\(subscription):\(RFC3339.format(periodStart))")
+    }
+}
+
+/// The credits of overdraft billed under a reference (zero when nothing was owed then).
+public struct BilledOverage: Codable, Sendable, Equatable {
+    public var billingAccountId: String
+    public var reference: String
+    public var credits: Credits
+    public var billedAt: Date
+    public init(billingAccountId: String, reference: String, credits: Credits, billedAt: Date) {
+        self.billingAccountId = billingAccountId
+        self.reference = reference
+        self.credits = credits
+        self.billedAt = billedAt
+    }
+}
+
 /// Names an account's wallet.
 public struct WalletRequest: Codable, Sendable, Equatable {
     public var billingAccountId: String

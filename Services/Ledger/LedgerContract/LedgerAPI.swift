@@ -55,6 +55,10 @@ public enum LedgerAPI: RPCServiceDescription {
         service: credits, method: "Consumption", idempotent: true,
         summary: "Credits and tokens charged by user, feature, model or day, with the accuracy of estimates.")
 
+    public static let billOverage = UnaryMethod<BillOverageRequest, BilledOverage>(
+        service: credits, method: "BillOverage", idempotent: true,
+        summary: "Bills what the account's overdraft owes now (postpaid overage): the debt is written off the wallet and recorded under reference, once; a repeated reference answers the first. Invoicing prices it; the ledger calls it itself before a new period's allowance.")
+
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {
         [
@@ -85,5 +89,5 @@ public enum LedgerAPI: RPCServiceDescription {
     }
 
     public static var methods: [any RPCMethodDescriptor] { [ingest, summary, closePeriod, setLimits, checkLimit, accountLimits, grantCredits, chargeCredits, authorizeCredits, settleCredits,
-         releaseCredits, getExecution, wallet, setWalletSettings, auditWallet, consumption] }
+         releaseCredits, getExecution, wallet, setWalletSettings, auditWallet, consumption, billOverage] }
 }

@@ -304,7 +304,7 @@ extension SubscriptionsService {
                               trialDays: attributes.trialDays ?? 0,
                               includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
                               limits: (attributes.limits ?? []).map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement.rawValue) },
-                              usageCharges: usageCharges.isEmpty ? nil : usageCharges)
+                              usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice)
     }
 }
 

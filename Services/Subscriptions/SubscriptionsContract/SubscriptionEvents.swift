@@ -27,10 +27,14 @@ public struct SubscriptionSummary: Codable, Sendable, Equatable {
     public var trialEnd: Date?
     public var cancelAtPeriodEnd: Bool
     public var testClockId: String?
+    /// The plan's price of one credit of overdraft: when set, a period's start bills the overdraft owed (the ledger and
+    /// invoicing agree on it through `Credits/BillOverage`) before the new allowance is granted.
+    public var creditOveragePrice: DecimalNumber?
 
     public init(id: SubscriptionID, billingAccountId: String, planId: String, planVersion: Int, status: String, quantity: Int,
                 currentPeriodStart: Date, currentPeriodEnd: Date, includedCredits: Credits = .zero, unitPrice: Money? = nil, trialEnd: Date? = nil,
-                cancelAtPeriodEnd: Bool = false, testClockId: String? = nil) {
+                cancelAtPeriodEnd: Bool = false, testClockId: String? = nil, creditOveragePrice: DecimalNumber? = nil) {
+        self.creditOveragePrice = creditOveragePrice
         self.id = id
         self.billingAccountId = billingAccountId
         self.planId = planId

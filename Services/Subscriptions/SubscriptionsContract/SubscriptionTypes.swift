@@ -70,10 +70,13 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
     public var limits: [SubscriptionLimit]
     /// Usage billed in arrears each period: a meter's aggregate priced by a product (absent on plans without any).
     public var usageCharges: [SubscribedUsageCharge]?
+    /// The plan's price of one credit of overdraft, billed when a period ends (absent: overdraft is repaid by the next grant).
+    public var creditOveragePrice: DecimalNumber?
 
     public init(planId: String, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType, unitPrice: DecimalNumber,
                 currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
-                usageCharges: [SubscribedUsageCharge]? = nil) {
+                usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil) {
+        self.creditOveragePrice = creditOveragePrice
         self.usageCharges = usageCharges
         self.trialDays = trialDays
         self.planId = planId
@@ -214,7 +217,8 @@ public struct Subscription: Codable, Sendable, Equatable {
         SubscriptionSummary(id: id, billingAccountId: billingAccountId, planId: plan.planId, planVersion: plan.planVersion, status: status.rawValue,
                             quantity: quantity, currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
                             includedCredits: plan.includedCredits, unitPrice: Money.exactly(plan.unitPrice, currency: plan.currency),
-                            trialEnd: trialEnd, cancelAtPeriodEnd: cancelAtPeriodEnd, testClockId: testClockId)
+                            trialEnd: trialEnd, cancelAtPeriodEnd: cancelAtPeriodEnd, testClockId: testClockId,
+                            creditOveragePrice: plan.creditOveragePrice)
     }
 }
 

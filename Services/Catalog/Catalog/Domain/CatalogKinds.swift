@@ -125,6 +125,11 @@ enum PlanKind: CatalogKind {
         try CatalogRules.price(attributes.basePrice, field: "basePrice", currency: currency)
         if let days = attributes.trialDays, !(0...730).contains(days) { throw CatalogError.invalid("trialDays", "trialDays must be between 0 and 730") }
         if let credits = attributes.includedCredits, credits.isNegative { throw CatalogError.invalid("includedCredits", "includedCredits must not be negative") }
+        if let price = attributes.creditOveragePrice {
+            guard !price.isNegative, !(DecimalNumber(1000) < price), price.exactSignificand(atScale: 8) != nil else {
+                throw CatalogError.invalid("creditOveragePrice", "creditOveragePrice must be from 0 to 1000 with at most 8 decimal places")
+            }
+        }
         do { try PlanLimit.validate(attributes.limits ?? []) } catch { throw CatalogError.invalid(error.field, error.message) }
         var features = Set<String>()
         for (index, feature) in (attributes.features ?? []).enumerated() {

@@ -179,6 +179,22 @@ struct WalletStore: Sendable {
             """, logger: logger)
     }
 
+    /// The overage billed under `reference`: its account, credits and time.
+    func overage(reference: String, tenant: String, on connection: PostgresConnection) async throws -> (account: UUID, credits: Credits, billedAt: Date)? {
+        guard let row = try await connection.firstRow("""
+            SELECT account_id, credits::text, billed_at FROM credit_overages WHERE tenant_id = \(tenant) AND reference = \(reference)
+            """, logger: logger) else { return nil }
+        let (account, credits, billedAt) = try row.decode((UUID, String, Date).self)
+        return (account, try Credits.parse(credits), billedAt)
+    }
+
+    func insertOverage(reference: String, account: UUID, credits: Credits, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            INSERT INTO credit_overages (tenant_id, reference, account_id, credits, billed_at)
+            VALUES (\(tenant), \(reference), \(account), \(credits.fixedText)::numeric, \(now))
+            """, logger: logger)
+    }
+
     func grant(reference: String, tenant: String, on connection: PostgresConnection) async throws -> CreditGrant? {
         try await connection.firstRow("""
             SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND reference = \(reference)

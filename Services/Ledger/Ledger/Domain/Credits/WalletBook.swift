@@ -29,7 +29,7 @@ struct WalletGrant: Sendable, Equatable {
 /// What a journal row moves.
 enum JournalKind: String, Sendable {
     case grant = "GRANT", charge = "CHARGE", hold = "HOLD", settle = "SETTLE", release = "RELEASE", holdExpiry = "HOLD_EXPIRY"
-    case expiry = "EXPIRY", repayment = "REPAYMENT", reversal = "REVERSAL"
+    case expiry = "EXPIRY", repayment = "REPAYMENT", reversal = "REVERSAL", overage = "OVERAGE"
 }
 
 /// Who and what a movement is for; copied onto its journal rows.
@@ -145,6 +145,16 @@ struct WalletBook: Sendable {
         }
         if payable.isZero { record(kind, amount: .zero, grant: nil, tag: tag) }
         return (draws, amount - payable)
+    }
+
+    /// Postpaid overage: what the overdraft owes is billed (on an invoice) instead of repaid from grants, so the debt is written
+    /// off — one OVERAGE row raising the balance by it. Returns the credits billed.
+    mutating func billDebt() -> Credits {
+        let billed = debt
+        guard billed > .zero else { return .zero }
+        debt = .zero
+        record(.overage, amount: billed, grant: nil, tag: .none)
+        return billed
     }
 
     /// After the changes are written: the journal and changed grants start empty again.
