@@ -21,12 +21,32 @@ public struct EventSubscription: Sendable {
     /// Handlers by event type; `fallback` receives every other type (nil: other types are acknowledged and ignored).
     public let handlers: [String: EventHandler]
     public let fallback: EventHandler?
+    /// Which events keep their relative order (the others are applied concurrently, each group in its own transaction).
+    public let ordering: EventOrdering
 
-    public init(group: String, contexts: [String], handlers: [String: EventHandler] = [:], fallback: EventHandler? = nil) {
+    public init(group: String, contexts: [String], handlers: [String: EventHandler] = [:], fallback: EventHandler? = nil,
+                ordering: EventOrdering = .tenant) {
         self.group = group
         self.contexts = contexts
         self.handlers = handlers
         self.fallback = fallback
+        self.ordering = ordering
+    }
+}
+
+/// The unit of order of a consumer: its events are applied in stream order within one unit, units concurrently.
+public enum EventOrdering: Sendable {
+    /// All of a tenant's events of a read batch, in one transaction (for handlers that read what earlier events of the tenant wrote).
+    case tenant
+    /// Each subject's (one subscription's, one account's) events of a read batch, in one transaction; a tenant's subjects
+    /// concurrently. For handlers whose effects on different subjects are independent.
+    case subject
+
+    func key(of envelope: EventEnvelope) -> String {
+        switch self {
+        case .tenant: envelope.tenantid
+        case .subject: envelope.tenantid + "\u{1}" + (envelope.subject ?? "")
+        }
     }
 }
 
@@ -138,34 +158,35 @@ public final class EventConsumer: Service, Sendable {
         }
     }
 
-    /// Applies a read batch tenant by tenant: one transaction per tenant (its events in stream order;
-    /// tenants are independent, so their relative order does not matter), then one `XACK` for all.
-    /// A tenant whose transaction fails is retried entry by entry, so one poison entry is isolated.
+    /// Applies a read batch unit by unit (`EventOrdering`: a tenant, or a subject): one transaction per unit (its events in
+    /// stream order; units are independent, so their relative order does not matter), then one `XACK` for all.
+    /// A unit whose transaction fails is retried entry by entry, so one poison entry is isolated.
     private func process(stream: String, entries: [RedisReply]) async throws {
-        var byTenant: [String: [(id: String, text: String?, envelope: EventEnvelope)]] = [:]
-        var tenantOrder: [String] = []
+        var byUnit: [String: [(id: String, text: String?, envelope: EventEnvelope)]] = [:]
+        var unitOrder: [String] = []
         for entry in entries {
             guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { continue }
             let text = RedisFields(parts[1])["envelope"]?.string
             do {
                 let envelope = try Self.decodeEnvelope(text)
-                if byTenant[envelope.tenantid] == nil { tenantOrder.append(envelope.tenantid) }
-                byTenant[envelope.tenantid, default: []].append((id, text, envelope))
+                let unit = subscription.ordering.key(of: envelope)
+                if byUnit[unit] == nil { unitOrder.append(unit) }
+                byUnit[unit, default: []].append((id, text, envelope))
             } catch {
                 try await handleFailure(stream: stream, id: id, envelope: text, error: error)
             }
         }
-        // Tenants are applied concurrently (a few transactions at a time), each in its own order.
-        let acknowledged = try await withThrowingTaskGroup(of: [String].self) { tenants in
+        // Units are applied concurrently (a few transactions at a time), each in its own order.
+        let acknowledged = try await withThrowingTaskGroup(of: [String].self) { units in
             var running = 0
             var acknowledged: [String] = []
-            for tenant in tenantOrder {
-                if running == 8, let done = try await tenants.next() {
+            for unit in unitOrder {
+                if running == Self.concurrentTransactions, let done = try await units.next() {
                     acknowledged += done
                     running -= 1
                 }
-                let group = byTenant[tenant]!
-                tenants.addTask {
+                let group = byUnit[unit]!
+                units.addTask {
                     do {
                         let applied = Set(try await self.apply(group.map(\.envelope)).map(\.id))
                         for envelope in group.map(\.envelope) {
@@ -181,11 +202,14 @@ public final class EventConsumer: Service, Sendable {
                 }
                 running += 1
             }
-            for try await done in tenants { acknowledged += done }
+            for try await done in units { acknowledged += done }
             return acknowledged
         }
         if !acknowledged.isEmpty { try await redis.command(["XACK", stream, subscription.group] + acknowledged) }
     }
+
+    /// Transactions a consumer keeps open at once.
+    static let concurrentTransactions = 8
 
     private func processOne(stream: String, id: String, text: String?, envelope: EventEnvelope) async throws {
         do {

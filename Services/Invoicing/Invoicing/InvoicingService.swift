@@ -69,10 +69,14 @@ public struct InvoicingService: Sendable {
             sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule)
         let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
+        let finalizeTick = try reader.int("BILLING_INVOICING_FINALIZE_INTERVAL_MS", default: 250, range: 10...86_400_000)
         return ServiceComponents(router: service.router(), background: [
             try runtime.outboxRelay(), try runtime.eventConsumer(service.subscriptionEvents),
             PeriodicBatchJob(name: "overdue invoices", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
                 try await service.markOverdue(limit: limit)
+            },
+            PeriodicBatchJob(name: "automatic finalization", interval: .milliseconds(finalizeTick), batchSize: 500, logger: runtime.logger) { limit in
+                try await service.finalizeQueued(limit: limit)
             },
             PeriodicBatchJob(name: "card collection", interval: .milliseconds(collectionTick), batchSize: 50, logger: runtime.logger) { limit in
                 try await service.collectCards(limit: limit)
@@ -198,12 +202,16 @@ public struct InvoicingService: Sendable {
         }
     }
 
-    /// DRAFT → PENDING in the caller's transaction: the next number, the due date; a zero total is PAID at once (nothing to collect).
-    func finalizeDraft(_ invoice: inout Invoice, at now: Date, tenant: String, on connection: PostgresConnection) async throws -> [any IntegrationEvent] {
+    /// DRAFT → PENDING in the caller's transaction: the next number (or `number`, reserved by the caller), the due date; a zero
+    /// total is PAID at once (nothing to collect).
+    func finalizeDraft(_ invoice: inout Invoice, at now: Date, number: String? = nil, tenant: String,
+                       on connection: PostgresConnection) async throws -> [any IntegrationEvent] {
         guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .pending) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        invoice.number = try await store.nextNumber(year: calendar.component(.year, from: now), tenant: tenant, on: connection)
+        if let number {
+            invoice.number = number
+        } else {
+            invoice.number = try await store.nextNumbers(1, year: Self.numberingYear(now), tenant: tenant, on: connection)[0]
+        }
         invoice.status = .pending
         invoice.finalizedAt = now
         invoice.dueDate = now.addingTimeInterval(TimeInterval(invoice.netTermsDays) * 86_400)
@@ -215,6 +223,49 @@ public struct InvoicingService: Sendable {
         }
         try await scheduleCollection(of: &invoice, at: now, tenant: tenant, on: connection)
         return events
+    }
+
+    /// Invoice numbers run per tenant and UTC year.
+    static func numberingYear(_ time: Date) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.component(.year, from: time)
+    }
+
+    /// One pass of the finalization job (every replica runs it; `SKIP LOCKED` gives each its own rows): the queued drafts,
+    /// a tenant at a time — their numbers reserved with one counter update, all finalized and announced in one commit.
+    /// A draft finalized, edited away or canceled by hand meanwhile is left as it is.
+    public func finalizeQueued(limit: Int) async throws -> Int {
+        try await database.withSystemScope { connection in
+            let now = clock.now()
+            let claimed = try await store.claimQueuedFinalizations(limit: limit, on: connection)
+            var tenants: [String] = []
+            var byTenant: [String: [(invoice: InvoiceID, traceparent: String?)]] = [:]
+            for entry in claimed {
+                if byTenant[entry.tenant] == nil { tenants.append(entry.tenant) }
+                byTenant[entry.tenant, default: []].append((entry.invoice, entry.traceparent))
+            }
+            for tenant in tenants {
+                var drafts: [(invoice: Invoice, traceparent: String?)] = []
+                for entry in byTenant[tenant]! {
+                    if let invoice = try await store.find(entry.invoice, tenant: tenant, forUpdate: true, on: connection), invoice.status == .draft {
+                        drafts.append((invoice, entry.traceparent))
+                    }
+                }
+                guard !drafts.isEmpty else { continue }
+                let numbers = try await store.nextNumbers(drafts.count, year: Self.numberingYear(now), tenant: tenant, on: connection)
+                var pending: [PendingEvent] = []
+                for (draft, number) in zip(drafts, numbers) {
+                    var invoice = draft.invoice
+                    let events = try await finalizeDraft(&invoice, at: now, number: number, tenant: tenant, on: connection)
+                    invoice.updatedAt = now
+                    try await store.save(invoice, tenant: tenant, on: connection)
+                    pending += events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: draft.traceparent) }
+                }
+                try await outbox.append(pending, on: connection, logger: database.logger)
+            }
+            return claimed.count
+        }
     }
 
     func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {

@@ -26,7 +26,7 @@ extension InvoicingService {
                 let event = try envelope.decode(SubscriptionQuantityChanged.self)
                 try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
             },
-        ])
+        ], ordering: .subject)   // each subscription's (or account's) events in order, different ones concurrently
     }
 
     /// Drafts the invoice of the period the event starts: the plan at the event's price and quantity, the subscription's paid add-ons
@@ -70,13 +70,12 @@ extension InvoicingService {
             try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
             try await applyCredit(to: &invoice, at: now, tenant: tenant, traceparent: envelope.traceparent, on: connection)
             if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
-                var events: [any IntegrationEvent] = [InvoiceCreated(invoice: invoice.summary)]
                 if settings.autoFinalize {
-                    events += try await finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
-                    try await store.save(invoice, tenant: tenant, on: connection)
+                    // Numbered by the finalization job in batches (`finalizeQueued`), not here one at a time.
+                    try await store.queueFinalization(invoice.id, traceparent: envelope.traceparent, at: now, tenant: tenant, on: connection)
                 }
-                try await outbox.append(events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent) }, on: connection,
-                                        logger: database.logger)
+                try await outbox.append([PendingEvent(InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: envelope.traceparent)],
+                                        on: connection, logger: database.logger)
             } else {
                 // Another delivery invoiced the period between the check and here: roll back, so the lines taken above wait again.
                 throw AlreadyInvoiced()

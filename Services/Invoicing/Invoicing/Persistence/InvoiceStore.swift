@@ -123,16 +123,34 @@ struct InvoiceStore {
         return InvoicePage(items: items, nextCursor: next)
     }
 
-    /// The next number of the tenant's year; the counter row stays locked until the caller's transaction ends, so two
-    /// finalizations never share a number and a rolled-back one gives its number back.
-    func nextNumber(year: Int, tenant: String, on connection: PostgresConnection) async throws -> String {
+    /// The next `count` numbers of the tenant's year, in order; the counter row stays locked until the caller's transaction
+    /// ends, so two finalizations never share a number and a rolled-back one gives its numbers back.
+    func nextNumbers(_ count: Int, year: Int, tenant: String, on connection: PostgresConnection) async throws -> [String] {
         let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            INSERT INTO invoice_counters (tenant_id, year, last_number) VALUES ($1, $2, 1)
-            ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = invoice_counters.last_number + 1
+            INSERT INTO invoice_counters (tenant_id, year, last_number) VALUES ($1, $2, $3)
+            ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = invoice_counters.last_number + EXCLUDED.last_number
             RETURNING last_number
-            """, binds: try .of(tenant, year)), logger: logger)
-        let number = try rows.first!.decode(Int64.self)
-        return String(format: "%04d-%06lld", year, number)
+            """, binds: try .of(tenant, year, Int64(count))), logger: logger)
+        let last = try rows.first!.decode(Int64.self)
+        return (last - Int64(count) + 1...last).map { String(format: "%04d-%06lld", year, $0) }
+    }
+
+    /// Queues a draft for the finalization batch job.
+    func queueFinalization(_ invoice: InvoiceID, traceparent: String?, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            INSERT INTO finalize_queue (tenant_id, invoice_id, traceparent, queued_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+            """, binds: try .of(tenant, invoice.rawValue, traceparent, time)), logger: logger)
+    }
+
+    /// Takes up to `limit` queued drafts, oldest first, that no other replica holds (`SKIP LOCKED`); removed when the caller commits.
+    func claimQueuedFinalizations(limit: Int, on connection: PostgresConnection) async throws -> [(tenant: String, invoice: InvoiceID, traceparent: String?)] {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            DELETE FROM finalize_queue WHERE (tenant_id, invoice_id) IN (
+                SELECT tenant_id, invoice_id FROM finalize_queue ORDER BY queued_at, invoice_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING tenant_id, invoice_id, traceparent, queued_at
+            """, binds: try .of(limit)), logger: logger)
+        return try rows.map { try $0.decode((String, UUID, String?, Date).self) }.sorted { ($0.3, $0.1.uuidString) < ($1.3, $1.1.uuidString) }
+            .map { (tenant: $0.0, invoice: InvoiceID(rawValue: $0.1), traceparent: $0.2) }
     }
 
     /// Records a payment; nil when its external reference was recorded before (the caller answers that one).
