@@ -52,6 +52,16 @@ struct InvoicingEndToEndTests {
         #expect(page.text.contains("R$ 599,80") && page.text.contains("11.222.333/0001-81") && page.text.contains(copyPaste) && page.text.contains("Plano Pro")
                 && page.text.contains("<svg"),
                 "\(page.text.prefix(600))")
+        let pdf = try await fixture.client.send("GET", "/api/v1/invoices/\(invoice)", token: fixture.token, headers: ["Accept": "application/pdf"])
+        #expect(pdf.status == 200 && pdf.headers["content-type"] == "application/pdf" && pdf.body.starts(with: Array("%PDF-1.4".utf8)))
+        // Read back by an independent reader (poppler's pdftotext): the same amounts, buyer tax id, plan and PIX code.
+        let printed = try pdfText(pdf.body)
+        try? FileManager.default.createDirectory(at: TestEnvironment.repositoryRoot.appendingPathComponent("artifacts/invoices"), withIntermediateDirectories: true)
+        try? pdf.body.write(to: TestEnvironment.repositoryRoot.appendingPathComponent("artifacts/invoices/pending-invoice.pdf"))   // to look at
+        let number = try #require(try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token).attribute("number")?.stringValue)
+        #expect(printed.contains("R$ 599,80") && printed.contains("11.222.333/0001-81") && printed.contains("Plano Pro")
+                && printed.contains(String(copyPaste.prefix(60))) && printed.contains("Fatura " + number),
+                "\(printed.prefix(800))")
         let first = try await pay("100.00", "ch_1")
         #expect(first.status == 201)
         #expect(try await pay("100.00", "ch_1").data?["id"] == first.data?["id"], "the same externalRef answers the first payment")
@@ -442,4 +452,23 @@ struct InvoicingEndToEndTests {
         #expect(voided.status == 200 && voided.attribute("status") == "VOID" && voided.attribute("number") == number)
         #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/void", token: fixture.token).status == 409)
     }
+}
+
+/// The text of a PDF as poppler's `pdftotext` reads it (installed by `make test`): an independent check of what the
+/// invoicing service writes by hand.
+func pdfText(_ body: Data) throws -> String {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("invoice-\(UUID().uuidString).pdf")
+    try body.write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
+    process.arguments = ["-layout", file.path, "-"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = Pipe()
+    try process.run()
+    let text = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw TestClusterError(message: "pdftotext could not read the PDF (status \(process.terminationStatus))") }
+    return String(decoding: text, as: UTF8.self)
 }

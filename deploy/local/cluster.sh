@@ -51,6 +51,7 @@ cmd_packages() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
   command -v qrencode >/dev/null 2>&1 || missing+=(qrencode)
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)   # tests read invoice PDFs back with it
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (or install them yourself)"

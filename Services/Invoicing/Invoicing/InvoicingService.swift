@@ -97,6 +97,7 @@ public struct InvoicingService: Sendable {
         router.register(InvoicingAPI.pix) { request, context in try await pix(for: get(request.id, tenant: context.tenant)) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
         router.register(InvoicingAPI.document) { request, context in try await document(request.id, context: context) }
+        router.register(InvoicingAPI.pdf) { request, context in try await pdf(request.id, context: context) }
         router.register(InvoicingAPI.settings) { _, context in
             try await database.withTenant(context.tenant) { try await store.settings(tenant: context.tenant, on: $0) }
         }
@@ -292,6 +293,19 @@ public struct InvoicingService: Sendable {
 
     /// The printable invoice; the buyer is read from the accounts context (its current name and tax id).
     func document(_ id: InvoiceID, context: RPCServerContext) async throws -> InvoiceHTML {
+        let (invoice, buyer, pix) = try await printable(id, context: context)
+        return InvoiceHTML(html: InvoiceDocument.html(invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix))
+    }
+
+    /// The printable invoice as a PDF: the same content as `document`.
+    func pdf(_ id: InvoiceID, context: RPCServerContext) async throws -> InvoicePDFFile {
+        let (invoice, buyer, pix) = try await printable(id, context: context)
+        return InvoicePDFFile(bytes: InvoicePDF.render(invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix))
+    }
+
+    /// What a printed invoice shows besides itself: the buyer as the accounts context knows them now, and the PIX code while it
+    /// can be paid.
+    private func printable(_ id: InvoiceID, context: RPCServerContext) async throws -> (Invoice, BillingAccount?, PixCharge?) {
         let invoice = try await get(id, tenant: context.tenant)
         let options = context.outgoing(timeout: .seconds(5))
         var buyer: BillingAccount?
@@ -299,8 +313,7 @@ public struct InvoicingService: Sendable {
             buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: account), options: options) })
         }
         let payable = [.pending, .overdue].contains(invoice.status) && invoice.currency == "BRL"
-        let pix = payable ? try? await pix(for: invoice) : nil
-        return InvoiceHTML(html: InvoiceDocument.html(invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix))
+        return (invoice, buyer, payable ? try? await pix(for: invoice) : nil)
     }
 
     /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice.

@@ -412,6 +412,13 @@ public struct InvoiceHTML: Codable, Sendable, Equatable {
     public init(html: String) { self.html = html }
 }
 
+/// The printable invoice as a PDF file.
+public struct InvoicePDFFile: Codable, Sendable, Equatable {
+    public var base64: String
+    public init(bytes: [UInt8]) { self.base64 = Data(bytes).base64EncodedString() }
+    public var bytes: [UInt8]? { Data(base64Encoded: base64).map(Array.init) }
+}
+
 /// A tenant's invoicing settings (`GET`/`PUT /invoice-settings`).
 public struct InvoiceSettings: Codable, Sendable, Equatable {
     /// Period invoices drafted from subscription events are finalized (numbered, PENDING) at once. Default false.

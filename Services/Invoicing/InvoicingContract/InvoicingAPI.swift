@@ -32,6 +32,9 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let document = UnaryMethod<InvoiceRequest, InvoiceHTML>(
         service: invoices, method: "Document", idempotent: true,
         summary: "The printable invoice as HTML: seller and buyer with tax ids, lines, totals, dates, and the PIX code while it can be paid.")
+    public static let pdf = UnaryMethod<InvoiceRequest, InvoicePDFFile>(
+        service: invoices, method: "Pdf", idempotent: true,
+        summary: "The printable invoice as a PDF (A4, the same content as Document), base64 in the JSON wire format.")
     public static let checkout = UnaryMethod<CheckoutRequest, Checkout>(
         service: invoices, method: "Checkout",
         summary: "Sells paid add-ons and credit packages: a finalized PENDING invoice and its PIX BR Code, or a card charged through the provider (approved → PAID). Paid, the ledger grants the credits and subscriptions turns the add-ons on.")
@@ -80,5 +83,5 @@ public enum InvoicingAPI: RPCServiceDescription {
         ]
     }
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, document, checkout, settings, setSettings, markOverdue, pay, getPayment, refund, providerNotification, savePaymentMethod, paymentMethods] }
+    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay, getPayment, refund, providerNotification, savePaymentMethod, paymentMethods] }
 }

@@ -145,8 +145,8 @@ struct APIPipeline: Sendable {
     }
 
     static func render(_ response: APIResponse) -> Response {
-        if let html = response.html {
-            return Response(status: response.status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        if let file = response.file {
+            return Response(status: response.status, headers: [.contentType: file.contentType], body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
         }
         var rendered = Response(status: response.status, headers: [.contentType: JSONAPI.mediaType],
                                 body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(response.document))))

@@ -72,6 +72,7 @@ struct APIRequest: Sendable {
     var accept: String? = nil
 
     var wantsHTML: Bool { accept?.lowercased().contains("text/html") == true }
+    var wantsPDF: Bool { accept?.lowercased().contains("application/pdf") == true }
 
     /// The attributes of the request document.
     func attributes<T: Decodable>(_ type: T.Type, resourceType: String, optional: Bool = false) throws -> T {
@@ -96,11 +97,12 @@ struct APIResponse: Sendable {
     var status: HTTPResponse.Status
     var document: JSONValue
     var location: String?
-    /// A printable HTML page instead of the JSON:API document.
-    var html: String? = nil
+    /// A file (a printable HTML page, a PDF) instead of the JSON:API document.
+    var file: (contentType: String, bytes: [UInt8])? = nil
 
     static func ok(_ document: JSONValue) -> APIResponse { APIResponse(status: .ok, document: document) }
-    static func page(_ html: String) -> APIResponse { APIResponse(status: .ok, document: .null, html: html) }
+    static func page(_ html: String) -> APIResponse { APIResponse(status: .ok, document: .null, file: ("text/html; charset=utf-8", Array(html.utf8))) }
+    static func pdf(_ bytes: [UInt8]) -> APIResponse { APIResponse(status: .ok, document: .null, file: ("application/pdf", bytes)) }
     static func created(_ document: JSONValue, location: String) -> APIResponse { APIResponse(status: .created, document: document, location: location) }
 }
 

@@ -53,10 +53,15 @@ enum InvoiceRoutes {
                                               next: page.nextCursor?.description))
             },
             APIRoute(method: .get, path: invoices + "/{id}", operationID: "getInvoice", tag: tag,
-                     summary: "One invoice with its lines. With `Accept: text/html`, the printable invoice (seller, buyer and tax id, lines, totals, dates, and the PIX code while it can be paid).",
+                     summary: "One invoice with its lines. With `Accept: text/html`, the printable invoice (seller, buyer and tax id, lines, totals, dates, and the PIX code while it can be paid); with `Accept: application/pdf`, the same as an A4 PDF.",
                      permission: .invoicesRead, requestBody: nil, response: single, queryParameters: []) { request in
                 try request.query.requireOnly([])
                 let id = try request.id(InvoiceID.self, resource: "invoice")
+                if request.wantsPDF {
+                    let file = try await client.call(InvoicingAPI.pdf, InvoiceRequest(id: id), options: request.options)
+                    guard let bytes = file.bytes else { throw RPCError.internal("the invoice PDF came back malformed") }
+                    return .pdf(bytes)
+                }
                 if request.wantsHTML {
                     return .page(try await client.call(InvoicingAPI.document, InvoiceRequest(id: id), options: request.options).html)
                 }
