@@ -71,7 +71,11 @@ func pairs(clients: Int, pick: @escaping @Sendable () -> String) async throws ->
 }
 
 print("spread over \(walletCount) wallets…")
+let profileBefore = try await ClusterProfile.take(cluster, running)
+let spreadStarted = ContinuousClock.now
 let spread64 = try await pairs(clients: 64) { wallets.randomElement()! }
+let spreadProfile = try await ClusterProfile.take(cluster, running).report(since: profileBefore,
+                                                                           wallSeconds: BenchmarkSamples.seconds(ContinuousClock.now - spreadStarted))
 let spread16 = try await pairs(clients: 16) { wallets.randomElement()! }
 print("one hot wallet…")
 let hot64 = try await pairs(clients: 64) { wallets[0] }
@@ -100,3 +104,6 @@ print("| (b) one pair p50 / p99 at 16 clients, hot wallet | \(hot16.latency.mill
 print("| failed pairs (any status but 201/200) | \(spread64.failures + spread16.failures + hot64.failures + hot16.failures) |")
 print("| wallets whose audit disagrees (overspend or books out of step) | \(inconsistent) of \(walletCount) |")
 print("(\(Int(seconds)) s per measure, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+print("")
+print("Where the time went during (a) at 64 clients:")
+print(spreadProfile)

@@ -115,45 +115,6 @@ nonisolated func waitUntil(_ sql: String, reaches target: Int, _ database: Datab
     return value
 }
 
-/// Every service's RPC time by method so far (`billing_rpc_server_duration_seconds` sum and count from each admin port).
-nonisolated func rpcTimes() async throws -> [String: (seconds: Double, calls: Double)] {
-    var times: [String: (seconds: Double, calls: Double)] = [:]
-    for (service, ports) in running.ports {
-        let admin = HTTPTestClient(baseURL: "http://127.0.0.1:\(ports.admin)")
-        defer { admin.close() }
-        for line in try await admin.get("/metrics", token: nil).text.split(separator: "\n") where line.hasPrefix("billing_rpc_server_duration_seconds_") {
-            guard let open = line.firstIndex(of: "\""), let close = line[line.index(after: open)...].firstIndex(of: "\""),
-                  let value = Double(line.split(separator: " ").last ?? "") else { continue }
-            let key = "\(service) \(line[line.index(after: open)..<close])"
-            if line.hasPrefix("billing_rpc_server_duration_seconds_sum") { times[key, default: (0, 0)].seconds = value }
-            if line.hasPrefix("billing_rpc_server_duration_seconds_count") { times[key, default: (0, 0)].calls = value }
-        }
-    }
-    return times
-}
-
-/// CPU seconds (user + system) each service's process and PostgreSQL's server processes have used so far (`/proc/<pid>/stat`).
-nonisolated func cpuSeconds() async -> [String: Double] {
-    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-    func used(_ pid: Int32) -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / ticks
-    }
-    var times: [String: Double] = [:]
-    for service in TestCluster.serviceNames {
-        if let pid = await cluster.processIdentifier(of: service), let seconds = used(pid) { times[service] = seconds }
-    }
-    // PostgreSQL: every process whose command is postgres (backends come and go; the sum is what matters).
-    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-        guard let pid = Int32(entry), let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-              command.hasPrefix("postgres"), let seconds = used(pid) else { continue }
-        times["postgresql", default: 0] += seconds
-    }
-    return times
-}
-
 /// What invoicing's busy connections wait on, sampled every 100 ms until cancelled (`pg_stat_activity`, its own sessions).
 final class WaitSamples: Sendable {
     let counts = Mutex<[String: Int]>([:])
@@ -217,8 +178,7 @@ nonisolated func measure() async throws {
         try await drain("after the set-up")
 
         let target = RFC3339.format(RFC3339.parse(clockTime)!.addingTimeInterval(32 * 86_400))
-        let rpcBefore = try await rpcTimes()
-        let cpuBefore = await cpuSeconds()
+        let profileBefore = try await ClusterProfile.take(cluster, running)
         let waits = WaitSamples()
         let sampler = Task { await sampleWaits(invoicing, into: waits) }
         let began = ContinuousClock.now
@@ -237,8 +197,7 @@ nonisolated func measure() async throws {
         let pending = try await waitUntil(numbered, reaches: 2 * total, invoicing, timeout: .seconds(900))
         let elapsed = ContinuousClock.now - began
         sampler.cancel()
-        let rpcAfter = try await rpcTimes()
-        let cpuAfter = await cpuSeconds()
+        let profile = try await ClusterProfile.take(cluster, running)
         let seconds = BenchmarkSamples.seconds(elapsed)
         let usageInvoices = "SELECT count(*) FROM invoices WHERE \(ours) AND status = 'PENDING' AND document @> '{\"lines\": [{\"kind\": \"USAGE\"}]}'"
         let finalized = min(try await invoicing.count(usageInvoices), pending - total)
@@ -262,17 +221,8 @@ nonisolated func measure() async throws {
         print("(\(ProcessInfo.processInfo.activeProcessorCount) cores)")
         print("")
         print("Where the time went, from the clocks' move to the last invoice:")
-        print("| RPC served (service, method) | calls | mean ms | total s |")
-        print("|---|---|---|---|")
-        let spent = rpcAfter.map { key, after in (key, after.seconds - (rpcBefore[key]?.seconds ?? 0), after.calls - (rpcBefore[key]?.calls ?? 0)) }
-        for (key, seconds, calls) in spent.filter({ $0.2 > 0 }).sorted(by: { $0.1 > $1.1 }).prefix(10) {
-            print("| \(key) | \(Int(calls)) | \(String(format: "%.1f", 1000 * seconds / calls)) | \(String(format: "%.1f", seconds)) |")
-        }
-        print("| CPU used (user + system) | seconds |")
-        print("|---|---|")
-        for (name, after) in cpuAfter.sorted(by: { $0.value - (cpuBefore[$0.key] ?? 0) > $1.value - (cpuBefore[$1.key] ?? 0) }) {
-            print("| \(name) | \(String(format: "%.1f", after - (cpuBefore[name] ?? 0))) |")
-        }
+        print(profile.report(since: profileBefore, wallSeconds: seconds))
+        print("")
         let sampled = waits.counts.withLock { $0 }
         let samples = max(1, sampled.values.reduce(0, +))
         print("| invoicing's busy PostgreSQL sessions, sampled every 100 ms: state | share |")
