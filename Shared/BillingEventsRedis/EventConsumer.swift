@@ -181,7 +181,7 @@ public final class EventConsumer: Service, Sendable {
             var running = 0
             var acknowledged: [String] = []
             for unit in unitOrder {
-                if running == Self.concurrentTransactions, let done = try await units.next() {
+                if running == concurrentTransactions, let done = try await units.next() {
                     acknowledged += done
                     running -= 1
                 }
@@ -208,8 +208,10 @@ public final class EventConsumer: Service, Sendable {
         if !acknowledged.isEmpty { try await redis.command(["XACK", stream, subscription.group] + acknowledged) }
     }
 
-    /// Transactions a consumer keeps open at once.
-    static let concurrentTransactions = 8
+    /// Transactions a consumer keeps open at once: up to 8, and at most a quarter of the pool, so the service's own calls
+    /// always find a connection while the consumer's transactions hold row locks those calls may wait for (a pool of 10
+    /// with 8 consumer transactions once starved usage ingestion into gateway timeouts).
+    var concurrentTransactions: Int { max(1, min(8, database.configuration.maximumConnections / 4)) }
 
     private func processOne(stream: String, id: String, text: String?, envelope: EventEnvelope) async throws {
         do {

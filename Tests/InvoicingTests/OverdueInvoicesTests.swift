@@ -46,4 +46,47 @@ struct OverdueInvoicesTests {
             #expect(events == [late.id.description])
         }
     }
+
+    @Test("automatic finalization: queued drafts numbered in queue order, gapless, in one pass; a draft finalized by hand is left alone; one that cannot be finalized waits and holds no other back")
+    func queuedFinalization() async throws {
+        try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
+            let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
+            let rpc = RPCClient(transport: NoPeersTransport())
+            let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
+                                          catalog: CatalogClient(rpc: rpc), ledger: rpc)
+            let tenant = "finalize-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
+            func draft() -> Invoice {
+                let total = Money(minorUnits: 10_000, currency: .brl)
+                return Invoice(id: .generate(at: clock.now()), billingAccountId: UUID().uuidString.lowercased(), number: nil, status: .draft, currency: "BRL",
+                               lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: nil, periodEnd: nil, subscriptionId: nil,
+                               netTermsDays: 7, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now())
+            }
+            let drafts = (0..<5).map { _ in draft() }
+            try await database.withTenant(tenant) { connection in
+                for (index, item) in drafts.enumerated() {
+                    _ = try await service.store.insert(item, tenant: tenant, on: connection)
+                    try await service.store.queueFinalization(item.id, traceparent: nil, at: clock.now().addingTimeInterval(Double(index)), tenant: tenant,
+                                                              on: connection)
+                }
+                // Draft 1 is finalized by hand first; draft 3's document is unreadable (a poison entry).
+                var manual = drafts[1]
+                _ = try await service.finalizeDraft(&manual, at: clock.now(), tenant: tenant, on: connection)
+                try await service.store.save(manual, tenant: tenant, on: connection)
+                try await connection.execute(PostgresQuery(unsafeSQL: "UPDATE invoices SET document = '{\"broken\": true}' WHERE id = $1",
+                                                           binds: try .of(drafts[3].id.rawValue)), logger: database.logger)
+            }
+            clock.advance(by: 10)
+            _ = try await service.finalizeQueued(limit: 100)
+            var numbers: [String?] = []
+            for index in [0, 2, 4] {
+                let invoice = try await service.get(drafts[index].id, tenant: tenant)
+                numbers.append(invoice.status == .pending ? invoice.number : nil)
+            }
+            #expect(numbers == ["2027-000002", "2027-000003", "2027-000004"], "after the hand-finalized 2027-000001, in queue order, no gap")
+            #expect(try await service.get(drafts[1].id, tenant: tenant).number == "2027-000001")
+            let waiting = try await database.count("SELECT count(*) FROM finalize_queue WHERE tenant_id = '\(tenant)' AND queued_at > '2027-03-10T00:00:30Z'")
+            #expect(waiting == 1, "the unreadable draft is put back to be tried in a minute; the others are gone from the queue")
+            #expect(try await database.count("SELECT count(*) FROM finalize_queue WHERE tenant_id = '\(tenant)'") == 1)
+        }
+    }
 }

@@ -235,38 +235,62 @@ public struct InvoicingService: Sendable {
 
     /// One pass of the finalization job (every replica runs it; `SKIP LOCKED` gives each its own rows): the queued drafts,
     /// a tenant at a time — their numbers reserved with one counter update, all finalized and announced in one commit.
-    /// A draft finalized, edited away or canceled by hand meanwhile is left as it is.
+    /// A draft finalized, edited away or canceled by hand meanwhile is left as it is. When the batch fails, the drafts are
+    /// taken one at a time, each in its own transaction, and one that still fails waits a minute: it holds no other back.
     public func finalizeQueued(limit: Int) async throws -> Int {
-        try await database.withSystemScope { connection in
-            let now = clock.now()
-            let claimed = try await store.claimQueuedFinalizations(limit: limit, on: connection)
-            var tenants: [String] = []
-            var byTenant: [String: [(invoice: InvoiceID, traceparent: String?)]] = [:]
-            for entry in claimed {
-                if byTenant[entry.tenant] == nil { tenants.append(entry.tenant) }
-                byTenant[entry.tenant, default: []].append((entry.invoice, entry.traceparent))
+        do {
+            return try await database.withSystemScope { connection in
+                try await finalize(try await store.claimQueuedFinalizations(limit: limit, at: clock.now(), on: connection), on: connection)
             }
-            for tenant in tenants {
-                var drafts: [(invoice: Invoice, traceparent: String?)] = []
-                for entry in byTenant[tenant]! {
-                    if let invoice = try await store.find(entry.invoice, tenant: tenant, forUpdate: true, on: connection), invoice.status == .draft {
-                        drafts.append((invoice, entry.traceparent))
+        } catch {
+            database.logger.warning("automatic finalization: the batch failed, finalizing one draft at a time", metadata: ["error": "\(error)"])
+            let queued = try await database.withSystemScope { try await store.queuedFinalizations(limit: limit, at: clock.now(), on: $0) }
+            for entry in queued {
+                do {
+                    _ = try await database.withSystemScope { connection in
+                        try await finalize(try await store.claimQueuedFinalizations(limit: 1, only: entry, at: clock.now(), on: connection), on: connection)
+                    }
+                } catch {
+                    database.logger.error("automatic finalization failed; retried in a minute",
+                                          metadata: ["tenant": "\(entry.tenant)", "invoice": "\(entry.invoice)", "error": "\(error)"])
+                    try await database.withSystemScope { connection in
+                        try await store.postponeFinalization(entry.invoice, until: clock.now().addingTimeInterval(60), tenant: entry.tenant, on: connection)
                     }
                 }
-                guard !drafts.isEmpty else { continue }
-                let numbers = try await store.nextNumbers(drafts.count, year: Self.numberingYear(now), tenant: tenant, on: connection)
-                var pending: [PendingEvent] = []
-                for (draft, number) in zip(drafts, numbers) {
-                    var invoice = draft.invoice
-                    let events = try await finalizeDraft(&invoice, at: now, number: number, tenant: tenant, on: connection)
-                    invoice.updatedAt = now
-                    try await store.save(invoice, tenant: tenant, on: connection)
-                    pending += events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: draft.traceparent) }
-                }
-                try await outbox.append(pending, on: connection, logger: database.logger)
             }
-            return claimed.count
+            return 0   // the next pass waits for the job's interval
         }
+    }
+
+    /// Finalizes claimed drafts in the caller's transaction, a tenant at a time.
+    private func finalize(_ claimed: [(tenant: String, invoice: InvoiceID, traceparent: String?)], on connection: PostgresConnection) async throws -> Int {
+        let now = clock.now()
+        var tenants: [String] = []
+        var byTenant: [String: [(invoice: InvoiceID, traceparent: String?)]] = [:]
+        for entry in claimed {
+            if byTenant[entry.tenant] == nil { tenants.append(entry.tenant) }
+            byTenant[entry.tenant, default: []].append((entry.invoice, entry.traceparent))
+        }
+        for tenant in tenants {
+            var drafts: [(invoice: Invoice, traceparent: String?)] = []
+            for entry in byTenant[tenant]! {
+                if let invoice = try await store.find(entry.invoice, tenant: tenant, forUpdate: true, on: connection), invoice.status == .draft {
+                    drafts.append((invoice, entry.traceparent))
+                }
+            }
+            guard !drafts.isEmpty else { continue }
+            let numbers = try await store.nextNumbers(drafts.count, year: Self.numberingYear(now), tenant: tenant, on: connection)
+            var pending: [PendingEvent] = []
+            for (draft, number) in zip(drafts, numbers) {
+                var invoice = draft.invoice
+                let events = try await finalizeDraft(&invoice, at: now, number: number, tenant: tenant, on: connection)
+                invoice.updatedAt = now
+                try await store.save(invoice, tenant: tenant, on: connection)
+                pending += events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: draft.traceparent) }
+            }
+            try await outbox.append(pending, on: connection, logger: database.logger)
+        }
+        return claimed.count
     }
 
     func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {

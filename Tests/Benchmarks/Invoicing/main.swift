@@ -22,7 +22,9 @@ let total = tenants * perTenant
 // A Redis and a database of its own: no other consumer (a development cluster on the test instances) takes part in the run.
 let redis = TestRedis()
 try await redis.start()
-let cluster = TestCluster(database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port, environment: ["BILLING_LOG_LEVEL": "warning"])
+// A pool of 32 lets invoicing's consumer keep 8 drafting transactions open (a quarter of its pool).
+let cluster = TestCluster(database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port,
+                          environment: ["BILLING_LOG_LEVEL": "warning", "BILLING_INVOICING_DATABASE_MAX_CONNECTIONS": "32"])
 let running = try await cluster.start()
 let run = UUIDv7.generate().uuidString.suffix(8).lowercased()
 let clientPool = (0..<clients).map { _ in HTTPTestClient(baseURL: running.gatewayURL, timeoutSeconds: 120) }

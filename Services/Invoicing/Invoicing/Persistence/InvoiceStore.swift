@@ -135,6 +135,20 @@ struct InvoiceStore {
         return (last - Int64(count) + 1...last).map { String(format: "%04d-%06lld", year, $0) }
     }
 
+    /// The queued drafts due now, oldest first, without taking them.
+    func queuedFinalizations(limit: Int, at time: Date, on connection: PostgresConnection) async throws -> [(tenant: String, invoice: InvoiceID)] {
+        try await connection.rows(PostgresQuery(unsafeSQL: """
+            SELECT tenant_id, invoice_id FROM finalize_queue WHERE queued_at <= $2 ORDER BY queued_at, invoice_id LIMIT $1
+            """, binds: try .of(limit, time)), logger: logger).map { try $0.decode((String, UUID).self) }.map { (tenant: $0.0, invoice: InvoiceID(rawValue: $0.1)) }
+    }
+
+    /// Tries a draft that could not be finalized again later.
+    func postponeFinalization(_ invoice: InvoiceID, until time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            UPDATE finalize_queue SET queued_at = $3 WHERE tenant_id = $1 AND invoice_id = $2
+            """, binds: try .of(tenant, invoice.rawValue, time)), logger: logger)
+    }
+
     /// Queues a draft for the finalization batch job.
     func queueFinalization(_ invoice: InvoiceID, traceparent: String?, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(PostgresQuery(unsafeSQL: """
@@ -142,13 +156,17 @@ struct InvoiceStore {
             """, binds: try .of(tenant, invoice.rawValue, traceparent, time)), logger: logger)
     }
 
-    /// Takes up to `limit` queued drafts, oldest first, that no other replica holds (`SKIP LOCKED`); removed when the caller commits.
-    func claimQueuedFinalizations(limit: Int, on connection: PostgresConnection) async throws -> [(tenant: String, invoice: InvoiceID, traceparent: String?)] {
+    /// Takes up to `limit` queued drafts due now, oldest first, that no other replica holds (`SKIP LOCKED`) — or only `only`
+    /// when given; removed when the caller commits.
+    func claimQueuedFinalizations(limit: Int, only: (tenant: String, invoice: InvoiceID)? = nil, at time: Date,
+                                  on connection: PostgresConnection) async throws -> [(tenant: String, invoice: InvoiceID, traceparent: String?)] {
         let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
             DELETE FROM finalize_queue WHERE (tenant_id, invoice_id) IN (
-                SELECT tenant_id, invoice_id FROM finalize_queue ORDER BY queued_at, invoice_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                SELECT tenant_id, invoice_id FROM finalize_queue
+                WHERE queued_at <= $2 AND ($3::text IS NULL OR (tenant_id = $3 AND invoice_id = $4))
+                ORDER BY queued_at, invoice_id LIMIT $1 FOR UPDATE SKIP LOCKED)
             RETURNING tenant_id, invoice_id, traceparent, queued_at
-            """, binds: try .of(limit)), logger: logger)
+            """, binds: try .of(limit, time, only?.tenant, only?.invoice.rawValue)), logger: logger)
         return try rows.map { try $0.decode((String, UUID, String?, Date).self) }.sorted { ($0.3, $0.1.uuidString) < ($1.3, $1.1.uuidString) }
             .map { (tenant: $0.0, invoice: InvoiceID(rawValue: $0.1), traceparent: $0.2) }
     }
