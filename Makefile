@@ -42,7 +42,7 @@ test:
 	@deploy/validate.sh
 	@$(CLUSTER) services-down test >/dev/null 2>&1 || true
 	@$(CLUSTER) infra-down test >/dev/null 2>&1 || true
-	@pkill -f "[r]edis-server .*$(CURDIR)/.run-test/redis-" >/dev/null 2>&1 || true
+	@$(CLUSTER) stray-redis-down test || true
 	@rm -rf .run-test
 	@$(CLUSTER) infra-up test
 	@set -o pipefail; status=0; \
@@ -51,7 +51,7 @@ test:
 	    swift test --skip-build $(SWIFT_BUILD_FLAGS) 2>&1 | tee .run-test/swift-test.log && \
 	    Tests/Console/run.sh ) || status=$$?; \
 	  $(CLUSTER) services-down test >/dev/null 2>&1 || true; \
-	  pkill -f "[r]edis-server .*$(CURDIR)/.run-test/redis-" >/dev/null 2>&1 || true; \
+	  $(CLUSTER) stray-redis-down test || true; \
 	  $(CLUSTER) infra-down test || true; \
 	  if [ $$status -ne 0 ] && [ -s .run-test/swift-test.log ]; then \
 	    echo "=== failed tests and their issues (full output: .run-test/swift-test.log, service logs: .run-test/logs/) ==="; \

@@ -258,6 +258,16 @@ cmd_services_down() {
   log "services stopped"
 }
 
+# Redis servers tests started themselves (TestRedis, in directories under the profile's run directory) and left behind when
+# a test process was killed: redis-server renames its process, so they are found by their working directory (its --dir).
+cmd_stray_redis_down() {
+  local pid dir
+  for pid in $(pgrep -x redis-server 2>/dev/null); do
+    dir="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
+    case "$dir" in "$RUN_DIR"/redis-*) kill "$pid" 2>/dev/null && log "stopped a stray test Redis (pid $pid)" ;; esac
+  done
+}
+
 cmd="${1:-}"; shift || true
 case "$cmd" in
   packages) cmd_packages ;;
@@ -266,5 +276,6 @@ case "$cmd" in
   services-up) profile_settings "${1:-run}"; cmd_services_up ;;
   services-down) profile_settings "${1:-run}"; cmd_services_down ;;
   env) profile_settings "${1:-run}"; cmd_env ;;
-  *) die "usage: $0 {packages|infra-up|infra-down|services-up|services-down|env} [run|test]" ;;
+  stray-redis-down) profile_settings "${1:-run}"; cmd_stray_redis_down ;;
+  *) die "usage: $0 {packages|infra-up|infra-down|services-up|services-down|env|stray-redis-down} [run|test]" ;;
 esac
