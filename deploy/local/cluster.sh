@@ -264,7 +264,7 @@ cmd_stray_redis_down() {
   local pid dir
   for pid in $(pgrep -x redis-server 2>/dev/null); do
     dir="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
-    case "$dir" in "$RUN_DIR"/redis-*) kill "$pid" 2>/dev/null && log "stopped a stray test Redis (pid $pid)" ;; esac
+    case "$dir" in "$RUN_DIR"/redis-*) kill -9 "$pid" 2>/dev/null && log "stopped a stray test Redis (pid $pid)" ;; esac
   done
 }
 
