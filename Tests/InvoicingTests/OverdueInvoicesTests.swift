@@ -11,15 +11,21 @@ import SubscriptionsContract
 import Testing
 @testable import Invoicing
 
+/// A fresh invoicing schema and service at 2027-03-10 on a manual clock, with no peers to call.
+private func withInvoicing(_ body: (InvoicingService, Database, ManualClock) async throws -> Void) async throws {
+    try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
+        let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
+        let rpc = RPCClient(transport: NoPeersTransport())
+        try await body(InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
+                                        catalog: CatalogClient(rpc: rpc), ledger: rpc), database, clock)
+    }
+}
+
 @Suite("Overdue invoices on PostgreSQL")
 struct OverdueInvoicesTests {
     @Test("a PENDING invoice past its due date becomes OVERDUE once, with its event; one not yet due, or paid, stays")
     func overdue() async throws {
-        try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
-            let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
-            let rpc = RPCClient(transport: NoPeersTransport())
-            let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                                          catalog: CatalogClient(rpc: rpc), ledger: rpc)
+        try await withInvoicing { service, database, clock in
             let tenant = "overdue-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func invoice(_ status: InvoiceStatus, due: String, number: String) -> Invoice {
                 let total = Money(minorUnits: 29_990, currency: .brl)
@@ -49,11 +55,7 @@ struct OverdueInvoicesTests {
 
     @Test("automatic finalization: queued drafts numbered in queue order, gapless, in one pass; a draft finalized by hand is left alone; one that cannot be finalized waits and holds no other back")
     func queuedFinalization() async throws {
-        try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
-            let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
-            let rpc = RPCClient(transport: NoPeersTransport())
-            let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                                          catalog: CatalogClient(rpc: rpc), ledger: rpc)
+        try await withInvoicing { service, database, clock in
             let tenant = "finalize-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func draft() -> Invoice {
                 let total = Money(minorUnits: 10_000, currency: .brl)

@@ -19,6 +19,16 @@ private func withLedger(_ body: (LedgerService) async throws -> Void) async thro
     }
 }
 
+/// A fresh ledger with one new tenant and account, seeded with `LedgerServiceTests.meters`.
+private func withSeededLedger(_ body: (LedgerService, String, UUID) async throws -> Void) async throws {
+    try await withLedger { service in
+        let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
+        let account = UUID()
+        try await seed(service, tenant: tenant, account: account, meters: LedgerServiceTests.meters)
+        try await body(service, tenant, account)
+    }
+}
+
 private func context(_ tenant: String) -> RPCServerContext {
     RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
 }
@@ -50,10 +60,7 @@ struct LedgerServiceTests {
 
     @Test("a summary equals a recomputation from the raw events, for any period (edges inside hours included)")
     func summaryEqualsRecomputation() async throws {
-        try await withLedger { service in
-            let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
-            let account = UUID()
-            try await seed(service, tenant: tenant, account: account, meters: Self.meters)
+        try await withSeededLedger { service, tenant, account in
             let base = UsageStore.bucket(of: Date()).addingTimeInterval(-8 * 3600)
             var events: [GeneratedEvent] = []
             for index in 0..<1500 {
@@ -113,10 +120,7 @@ struct LedgerServiceTests {
 
     @Test("the same event id from 20 concurrent batches is counted once")
     func concurrentReplays() async throws {
-        try await withLedger { service in
-            let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
-            let account = UUID()
-            try await seed(service, tenant: tenant, account: account, meters: Self.meters)
+        try await withSeededLedger { service, tenant, account in
             let event = UsageEventInput(eventId: "same", billingAccountId: account.uuidString, meterCode: "tokens", value: DecimalNumber(5))
             let statuses = try await withThrowingTaskGroup(of: UsageEventStatus.self) { group in
                 for _ in 0..<20 {
@@ -133,10 +137,7 @@ struct LedgerServiceTests {
 
     @Test("a closed period refuses late events; replays of recorded ones are still acknowledged")
     func closedPeriod() async throws {
-        try await withLedger { service in
-            let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
-            let account = UUID()
-            try await seed(service, tenant: tenant, account: account, meters: Self.meters)
+        try await withSeededLedger { service, tenant, account in
             let now = Date()
             let early = UsageEventInput(eventId: "early", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-7200))
             #expect(try await service.ingest(IngestUsageRequest(events: [early]), context: context(tenant)).accepted == 1)
@@ -159,10 +160,7 @@ struct LedgerServiceTests {
 
     @Test("a summary with closeUntil closes the period first and reads it in the same call: late events are refused afterwards")
     func summaryClosingThePeriod() async throws {
-        try await withLedger { service in
-            let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
-            let account = UUID()
-            try await seed(service, tenant: tenant, account: account, meters: Self.meters)
+        try await withSeededLedger { service, tenant, account in
             let now = Date()
             let end = now.addingTimeInterval(-3600)
             let inside = UsageEventInput(eventId: "inside", billingAccountId: account.uuidString, meterCode: "calls", timestamp: end.addingTimeInterval(-600))
