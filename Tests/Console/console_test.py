@@ -35,7 +35,7 @@ try:  # axe-core 4.x; axe-selenium-python (the older fork of the same library) b
 except ImportError:
     from axe_selenium_python import Axe
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -181,13 +181,19 @@ class Browser:
                     return element
             return False
         try:
-            return WebDriverWait(self.driver, timeout).until(found)
+            return WebDriverWait(self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(found)
         except TimeoutException:
             raise AssertionError(f"nothing visible matches {css!r} after {timeout} s; errors shown: {self.text('#errors')!r}")
 
     def text(self, css):
-        elements = self.driver.find_elements(By.CSS_SELECTOR, css)
-        return " ".join(element.text for element in elements).replace(NBSP, " ")
+        # A screen that re-renders (or a window that leaves about:blank) replaces the elements between finding and reading.
+        for _ in range(10):
+            try:
+                elements = self.driver.find_elements(By.CSS_SELECTOR, css)
+                return " ".join(element.text for element in elements).replace(NBSP, " ")
+            except StaleElementReferenceException:
+                time.sleep(0.1)
+        raise AssertionError(f"{css!r} keeps being replaced while read")
 
     def wait_text(self, css, expected, timeout=30):
         deadline = time.time() + timeout
@@ -212,7 +218,10 @@ class Browser:
     def wait_until(self, description, check, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            value = check()
+            try:
+                value = check()
+            except (StaleElementReferenceException, NoSuchElementException):
+                value = None  # the page was replaced while being read: look again
             if value:
                 return value
             time.sleep(0.5)
@@ -487,10 +496,10 @@ def run(args):
         browser.click(paid_row + ' [data-action="open-invoice"]')
         browser.wait_until("the printable invoice window", lambda: len(browser.driver.window_handles) > 1, 15)
         browser.driver.switch_to.window([h for h in browser.driver.window_handles if h != main_window][0])
-        browser.wait_until("the printable invoice", lambda: "Fatura" in browser.driver.find_element(By.TAG_NAME, "body").text, 20)
+        browser.wait_until("the printable invoice", lambda: "Fatura" in browser.text("body"), 20)
         collapse = browser.driver.execute_script("return getComputedStyle(document.querySelector('table')).borderCollapse")
         assert collapse == "collapse", "the invoice's own stylesheet applies"
-        assert "R$ 39,70" in browser.driver.find_element(By.TAG_NAME, "body").text.replace(NBSP, " ")
+        assert "R$ 39,70" in browser.text("body")
         browser.screenshot("11-printable-invoice")
         browser.driver.close()
         browser.driver.switch_to.window(main_window)
