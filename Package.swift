@@ -24,7 +24,7 @@ var targets: [Target] = [
         path: "Shared/BillingRPC"),
     .target(
         name: "BillingRPCHTTP2",
-        dependencies: ["BillingRPC", nioCore, nioPosix, nioHTTP2, logging, serviceLifecycle],
+        dependencies: ["BillingCore", "BillingRPC", nioCore, nioPosix, nioHTTP2, logging, serviceLifecycle],
         path: "Shared/BillingRPCHTTP2"),
     .target(
         name: "BillingPostgres",

@@ -1,3 +1,4 @@
+import BillingCore
 import BillingRPC
 import Logging
 import NIOCore
@@ -41,6 +42,7 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
     private var responseHeadSent = false
     private var startedAt = ContinuousClock.now
     private var methodName = "unknown"
+    private var requestID: String?
 
     init(environment: RPCServerEnvironment) {
         self.environment = environment
@@ -116,6 +118,7 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
             return
         }
         let metadata = headers.rpcMetadata
+        requestID = metadata.requestID
         var deadline: RPCDeadline?
         if let text = headers.first(name: RPCHeader.deadline) {
             guard let milliseconds = Int64(text), milliseconds >= 0 else {
@@ -233,8 +236,18 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
     }
 
     private func record(_ code: RPCCode) {
-        environment.observer?.callFinished(method: methodName, code: code, duration: ContinuousClock.now - startedAt)
+        let duration = ContinuousClock.now - startedAt
+        environment.observer?.callFinished(method: methodName, code: code, duration: duration)
+        if duration >= Self.slowCall {
+            environment.logger.warning("slow RPC call", metadata: [
+                "method": "\(methodName)", "code": "\(code)", "duration_ms": "\(duration.wholeMilliseconds)",
+                "request_id": "\(requestID ?? "-")",
+            ])
+        }
     }
+
+    /// A call that takes this long is logged with its request id, to find where a slow public request spent its time.
+    static let slowCall = Duration.seconds(2)
 }
 
 /// Hands streamed messages from the handler's task to the stream's event loop.

@@ -100,7 +100,7 @@ start_postgres() {
     fi
     rm -f "$PG_SOCKET/.s.PGSQL.$PG_PORT.lock"
     "${PG_RUN[@]}" "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t 60 start \
-      -o "-p $PG_PORT -k $PG_SOCKET -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB" >/dev/null \
+      -o "-p $PG_PORT -k $PG_SOCKET -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c log_lock_waits=on -c log_min_error_statement=log" >/dev/null \
       || { tail -20 "$LOG_DIR/postgres.log" >&2; die "PostgreSQL did not start"; }
     log "PostgreSQL started on 127.0.0.1:$PG_PORT"
   fi

@@ -36,7 +36,12 @@ struct APIPipeline: Sendable {
                                             detail: "internal error; the request id identifies it in the logs"))
         }
         response.headers[.xRequestID] = requestID
-        record(route: "\(route.method.rawValue) \(route.path)", status: response.status, since: started)
+        let elapsed = ContinuousClock.now - started
+        record(route: "\(route.method.rawValue) \(route.path)", status: response.status, elapsed: elapsed)
+        if elapsed >= Self.slowRequest {
+            logger.warning("slow request", metadata: ["request_id": "\(requestID)", "route": "\(route.operationID)", "status": "\(response.status.code)",
+                                                      "duration_ms": "\(elapsed.wholeMilliseconds)"])
+        }
         return response
     }
 
@@ -161,11 +166,18 @@ struct APIPipeline: Sendable {
         return response
     }
 
+    /// A request that takes this long is logged with its request id (the services log their slow RPC calls with the same id).
+    static let slowRequest = Duration.seconds(2)
+
     func record(route: String, status: HTTPResponse.Status, since started: ContinuousClock.Instant) {
+        record(route: route, status: status, elapsed: ContinuousClock.now - started)
+    }
+
+    func record(route: String, status: HTTPResponse.Status, elapsed: Duration) {
         metrics.counter("billing_gateway_requests_total", help: "Public API requests by route and status.",
                         labels: ["route": route, "status": String(status.code)]).increment()
         metrics.histogram("billing_gateway_request_duration_seconds", help: "Public API latency by route.", labels: ["route": route])
-            .observe(ContinuousClock.now - started)
+            .observe(elapsed)
     }
 }
 
