@@ -12,6 +12,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import SubscriptionsContract
+import Synchronization
 import Testing
 @testable import Ledger
 
@@ -132,6 +133,108 @@ struct CreditEventTests {
             #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400), "last period's 100 expired, the new 100 arrived")
             let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(400))
+        }
+    }
+}
+
+@Suite("Batching one wallet's concurrent operations")
+struct WalletBatchingTests {
+    struct Refused: Error {}
+
+    @Test("the first operation runs alone; those arriving meanwhile run in the next transactions, at most the batch size each, in order; each gets its own answer")
+    func grouping() async throws {
+        let queues = WalletQueues(maximumBatch: 8)
+        let key = WalletQueues.Key(tenant: "t", account: UUID())
+        let batches = Mutex<[[String]]>([])
+        let transaction: @Sendable ([WalletOperation]) async -> [WalletQueues.Outcome] = { operations in
+            let names = operations.map { $0.idempotencyKey! }
+            batches.withLock { $0.append(names) }
+            if names == ["op-0"] {
+                // The first transaction holds the wallet until the 20 others wait for it.
+                while queues.waiting(on: key) < 20 { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+            return names.map { $0 == "op-13" ? .failure(Refused()) : .success("answer to \($0)") }
+        }
+        func run(_ index: Int) async -> String {
+            let operation = WalletOperation(idempotencyKey: "op-\(index)") { _, _ in "unused" }
+            do {
+                return try await queues.run(operation, on: key, transaction: transaction) as! String
+            } catch {
+                return "refused"
+            }
+        }
+        let first = Task { await run(0) }
+        while batches.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+        var answers: [Int: String] = [:]
+        await withTaskGroup(of: (Int, String).self) { group in
+            for index in 1...20 {
+                group.addTask { (index, await run(index)) }
+                while queues.waiting(on: key) < index { try? await Task.sleep(for: .milliseconds(1)) }  // queued in index order
+            }
+            for await (index, answer) in group { answers[index] = answer }
+        }
+        answers[0] = await first.value
+        let sizes = batches.withLock { $0.map(\.count) }
+        #expect(sizes == [1, 8, 8, 4])
+        #expect(batches.withLock { $0.flatMap { $0 } } == (0...20).map { "op-\($0)" })
+        for index in 0...20 {
+            #expect(answers[index] == (index == 13 ? "refused" : "answer to op-\(index)"))
+        }
+        #expect(queues.waiting(on: key) == 0)
+        // Idle again: the next operation leads at once, alone.
+        #expect(await run(21) == "answer to op-21")
+        #expect(batches.withLock { $0.last } == ["op-21"])
+    }
+
+    @Test("operations sharing a transaction: each saved as it succeeds, a refused one changes nothing, a key used earlier in the batch replays")
+    func sharedTransaction() async throws {
+        try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
+            let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
+            let client = RPCClient(transport: NoPeersTransport())
+            let service = LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client))
+            let tenant = "wb-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
+            try await database.withTenant(tenant) { connection in
+                try await service.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
+            }
+            let options = RPCCallOptions(tenant: tenant)
+            let granted = try await service.walletTransaction([WalletOperation(idempotencyKey: nil) { wallet, session in
+                try await service.grant(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet, session: session,
+                                        traceparent: nil).id
+            }], account: account, tenant: tenant, options: options)
+            #expect(granted.count == 1)
+
+            /// Charges `credits` under `key`, or answers the execution the key already names.
+            func charge(_ credits: Int64, key: String) -> WalletOperation {
+                WalletOperation(idempotencyKey: key) { wallet, session in
+                    if let replay = wallet.replay { return "replay of \(replay)" }
+                    let now = wallet.book.now, id = UUIDv7.generate(at: now)
+                    guard wallet.book.debit(whole(credits), kind: .charge, partial: false, tag: MovementTag(executionId: id)) != nil else {
+                        throw LedgerError.insufficientCredits(available: wallet.book.available, required: whole(credits))
+                    }
+                    wallet.stage(.insert(ExecutionRecord(
+                        id: id, account: session.account, idempotencyKey: key, kind: "CHARGE", status: .charged, model: "m", modelVersion: 1,
+                        rate: ModelRate(inputRate: whole(1), outputRate: whole(1)), userId: nil, featureId: nil, estimate: nil, estimatedCredits: nil,
+                        tokens: TokenUsage(inputTokens: credits, outputTokens: 0), credits: whole(credits), uncovered: nil, expiresAt: nil,
+                        createdAt: now, resolvedAt: now)), counters: [])
+                    return "\(id)"
+                }
+            }
+            let results = try await service.walletTransaction([charge(10, key: "a"), charge(30, key: "b"), charge(10, key: "a"), charge(10, key: "d")],
+                                                              account: account, tenant: tenant, options: options)
+            let answers = results.map { try? $0.get() as? String }
+            let first = try #require(answers[0])
+            #expect(answers[1] == nil, "30 of the 15 left is refused")
+            if case .failure(let error) = results[1] { #expect(error == .insufficientCredits(available: whole(15), required: whole(30))) }
+            #expect(answers[2] == "replay of \(first)", "the key charged earlier in the same transaction")
+            #expect(answers[3] != nil)
+
+            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
+            let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            #expect(audit.consistent && audit.journalBalance == whole(5), "25 − 10 − 10: the refused charge and the replay moved nothing")
+            let executions = try await database.withTenant(tenant) { connection in
+                try await connection.firstRow("SELECT count(*) FROM credit_executions WHERE tenant_id = \(tenant)", logger: database.logger)!.decode(Int64.self)
+            }
+            #expect(executions == 2)
         }
     }
 }

@@ -82,8 +82,7 @@ extension LedgerService {
         guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
         for attempt in 0..<2 {
             switch try await inWallet(account, tenant: tenant, on: connection, body) {
-            case .done: return
-            case .refused(let error): throw error
+            case .done(let result): return try result.get()
             case .unknownAccount where attempt == 0:
                 try await references.learnAccounts([account], tenant: tenant, options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)),
                                                    on: connection)

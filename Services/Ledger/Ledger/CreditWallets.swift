@@ -226,7 +226,7 @@ extension LedgerService {
 
     /// Locks the hold's wallet, then resolves the hold if it is still HELD (the sweep under the same lock may just have expired it).
     private func resolveHold(_ text: String, context: RPCServerContext,
-                             _ body: (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution) async throws
+                             _ body: @escaping @Sendable (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution) async throws
         -> CreditExecution {
         guard let id = UUID(uuidString: text) else { throw LedgerError.executionNotFound(text) }
         let tenant = context.tenant

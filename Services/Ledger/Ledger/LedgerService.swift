@@ -30,8 +30,10 @@ public struct LedgerService: Sendable {
     let modelRates: ModelRateCache
     let catalog: CatalogClient
     let outbox = Outbox(context: LedgerAPI.contextName)
+    let walletQueues: WalletQueues
 
-    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient) {
+    /// `walletBatch`: at most this many operations on one wallet share a transaction (1: each its own).
+    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient, walletBatch: Int = 64) {
         self.database = database
         self.clock = clock
         self.directory = LedgerDirectory(logger: database.logger)
@@ -41,13 +43,15 @@ public struct LedgerService: Sendable {
         self.wallets = WalletStore(logger: database.logger)
         self.modelRates = ModelRateCache(catalog: catalog, clock: clock)
         self.catalog = catalog
+        self.walletQueues = WalletQueues(maximumBatch: walletBatch)
     }
 
     /// The RPC methods, the relay of the ledger's outbox and the consumer keeping its read model of accounts.
     public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
         let service = LedgerService(database: runtime.database, clock: runtime.clock,
                                     accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
-                                    catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")))
+                                    catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
+                                    walletBatch: try runtime.configuration.reader.int("BILLING_LEDGER_WALLET_BATCH", default: 64, range: 1...1000))
         return ServiceComponents(router: service.router(),
                                  background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.accountEvents)])
     }

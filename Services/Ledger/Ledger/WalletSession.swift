@@ -98,52 +98,119 @@ extension LedgerService {
     /// Runs `body` on the account's wallet, locked, in one transaction: holds whose time ran out are released and expired
     /// grants lose what no hold needs before `body` sees the wallet; everything staged is written in one statement after.
     /// The wallet is created on first use, for accounts the ledger knows (asking the accounts context on a miss).
+    ///
+    /// Operations on one wallet that arrive while a transaction holds it wait in ``WalletQueues`` and then run together in
+    /// the next one (up to `walletBatch` of them, each saved as it succeeds, a refused one leaving the wallet as it found it):
+    /// a hot wallet pays the lock, the read and the commit once per batch instead of once per operation.
     func withWallet<Result: Sendable>(_ accountText: String, tenant: String, idempotencyKey: String? = nil, options: RPCCallOptions,
-                                      _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
+                                      _ body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
         guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
+        let operation = WalletOperation(idempotencyKey: idempotencyKey) { wallet, session in try await body(&wallet, session) }
+        let result = try await walletQueues.run(operation, on: WalletQueues.Key(tenant: tenant, account: account)) { operations in
+            await walletTransactions(operations, account: account, tenant: tenant, options: options)
+        }
+        return result as! Result
+    }
+
+    /// The operations in one transaction; if that transaction fails as a whole (not one operation refused: an error of the
+    /// database or of the code), each runs again in a transaction of its own, so one operation's failure is its own.
+    private func walletTransactions(_ operations: [WalletOperation], account: UUID, tenant: String, options: RPCCallOptions) async
+        -> [Swift.Result<any Sendable, any Error>] {
+        if operations.count > 1 {
+            do {
+                return try await walletTransaction(operations, account: account, tenant: tenant, options: options).map { $0.mapError { $0 } }
+            } catch {
+                database.logger.warning("a batch of wallet operations failed; running them one at a time",
+                                        metadata: ["operations": "\(operations.count)", "error": "\(String(reflecting: error))"])
+            }
+        }
+        var results: [Swift.Result<any Sendable, any Error>] = []
+        for operation in operations {
+            do {
+                results.append(try await walletTransaction([operation], account: account, tenant: tenant, options: options)[0].mapError { $0 })
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    func walletTransaction(_ operations: [WalletOperation], account: UUID, tenant: String, options: RPCCallOptions) async throws
+        -> [Swift.Result<any Sendable, LedgerError>] {
         for attempt in 0..<2 {
-            let outcome: WalletOutcome<Result> = try await database.retryingConflicts {
+            let outcome = try await database.retryingConflicts {
                 try await database.withTenant(tenant) { connection in
-                    try await inWallet(account, tenant: tenant, idempotencyKey: idempotencyKey, on: connection, body)
+                    try await inWallet(account, tenant: tenant, operations, on: connection)
                 }
             }
             switch outcome {
-            case .done(let result): return result
-            case .refused(let error): throw error
+            case .done(let results): return results
             case .unknownAccount where attempt == 0: try await references.learnAccounts([account], tenant: tenant, options: options)
             case .unknownAccount: break
             }
         }
-        throw LedgerError.accountNotFound(accountText)
+        throw LedgerError.accountNotFound(account.uuidString.lowercased())
     }
 
-    /// The same on a transaction already open (event handlers, whose inbox row shares it).
-    func inWallet<Result: Sendable>(_ account: UUID, tenant: String, idempotencyKey: String? = nil, on connection: PostgresConnection,
-                                    _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws -> WalletOutcome<Result> {
-        let now = clock.now()
-        var locked = try await wallets.lock(account: account, tenant: tenant, idempotencyKey: idempotencyKey, now: now, on: connection)
-        if locked == nil {
-            guard try await directory.accounts([account], tenant: tenant, on: connection)[account] != nil else { return .unknownAccount }
-            try await wallets.create(account: account, tenant: tenant, at: now, on: connection)
-            locked = try await wallets.lock(account: account, tenant: tenant, idempotencyKey: idempotencyKey, now: now, on: connection)
-        }
-        guard var wallet = locked else { return .unknownAccount }
+    /// Several operations, in order, on the wallet locked once; each answers on its own.
+    private func inWallet(_ account: UUID, tenant: String, _ operations: [WalletOperation], on connection: PostgresConnection) async throws
+        -> WalletOutcome<[Swift.Result<any Sendable, LedgerError>]> {
+        guard var (wallet, replays) = try await lockWallet(account, tenant: tenant, idempotencyKeys: operations.compactMap(\.idempotencyKey),
+                                                           on: connection) else { return .unknownAccount }
         let session = WalletSession(tenant: tenant, account: account, connection: connection, service: self)
         try await sweep(&wallet, session: session)
+        var results: [Swift.Result<any Sendable, LedgerError>] = []
+        for operation in operations {
+            wallet.replay = operation.idempotencyKey.flatMap { replays[$0] }
+            results.append(try await apply(operation.body, to: &wallet, session: session, replays: &replays))
+        }
+        return .done(results)
+    }
+
+    /// One operation on a transaction already open (event handlers, whose inbox row shares it).
+    func inWallet<Result: Sendable>(_ account: UUID, tenant: String, on connection: PostgresConnection,
+                                    _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws
+        -> WalletOutcome<Swift.Result<Result, LedgerError>> {
+        guard var (wallet, replays) = try await lockWallet(account, tenant: tenant, idempotencyKeys: [], on: connection) else { return .unknownAccount }
+        let session = WalletSession(tenant: tenant, account: account, connection: connection, service: self)
+        try await sweep(&wallet, session: session)
+        return .done(try await apply(body, to: &wallet, session: session, replays: &replays))
+    }
+
+    /// The wallet locked, created first for an account the ledger knows; nil for an account it does not know.
+    private func lockWallet(_ account: UUID, tenant: String, idempotencyKeys: [String], on connection: PostgresConnection) async throws
+        -> (wallet: LockedWallet, replays: [String: UUID])? {
+        let now = clock.now()
+        if let locked = try await wallets.lock(account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, now: now, on: connection) {
+            return locked
+        }
+        guard try await directory.accounts([account], tenant: tenant, on: connection)[account] != nil else { return nil }
+        try await wallets.create(account: account, tenant: tenant, at: now, on: connection)
+        return try await wallets.lock(account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, now: now, on: connection)
+    }
+
+    /// Runs one operation and saves what it staged. Refused (a ``LedgerError``), the wallet goes back to what the operation
+    /// found, keeping only what a refusal commits (the exhausted notice) and what was staged before it (the sweep).
+    /// Any other error leaves the transaction unusable and is thrown.
+    private func apply<Result: Sendable>(_ body: (inout LockedWallet, WalletSession) async throws -> Result, to wallet: inout LockedWallet,
+                                         session: WalletSession, replays: inout [String: UUID]) async throws -> Swift.Result<Result, LedgerError> {
         let before = wallet
         do {
             let result = try await body(&wallet, session)
-            try await wallets.save(&wallet, account: account, tenant: tenant, on: connection)
-            return .done(result)
+            if case .insert(let record)? = wallet.execution { replays[record.idempotencyKey] = record.id }
+            try await wallets.save(&wallet, account: session.account, tenant: session.tenant, on: session.connection)
+            return .success(result)
         } catch let error as LedgerError {
-            guard wallet.commitRefusal || !before.book.journal.isEmpty else { throw error }
             var kept = before
             if wallet.commitRefusal {
                 kept.exhausted = wallet.exhausted
                 kept.events += wallet.events
             }
-            try await wallets.save(&kept, account: account, tenant: tenant, on: connection)
-            return .refused(error)
+            if wallet.commitRefusal || !before.book.journal.isEmpty {
+                try await wallets.save(&kept, account: session.account, tenant: session.tenant, on: session.connection)
+            }
+            wallet = kept
+            return .failure(error)
         }
     }
 
@@ -170,9 +237,14 @@ extension LedgerService {
 
 /// How a wallet transaction ended.
 enum WalletOutcome<Result: Sendable>: Sendable {
+    /// Each operation's answer (a refused one after committing what its refusal announced).
     case done(Result)
-    /// Refused, after committing what the refusal announced.
-    case refused(LedgerError)
     /// The ledger does not know the account (yet).
     case unknownAccount
+}
+
+/// One request's operation on a wallet: its idempotency key and what it does on the locked wallet.
+struct WalletOperation: Sendable {
+    let idempotencyKey: String?
+    let body: @Sendable (inout LockedWallet, WalletSession) async throws -> any Sendable
 }

@@ -21,8 +21,8 @@ struct LockedWallet: Sendable {
     var recharge: AutoRecharge?
     var rechargePending: UUID?
     var caps: [SpendingCap]
-    /// The execution already recorded under the request's idempotency key, if any.
-    let replay: UUID?
+    /// The execution already recorded under the current operation's idempotency key, if any.
+    var replay: UUID?
 
     // Staged by the operation, written by ``WalletStore/save(_:account:tenant:on:)``.
     var execution: ExecutionWrite?
@@ -88,10 +88,12 @@ struct WalletStore: Sendable {
             """, logger: logger)
     }
 
-    /// Locks the wallet (nil when it does not exist yet), then reads the rest of it. Two statements on purpose: under READ
-    /// COMMITTED a statement that waited for the row lock re-reads the locked row but evaluates its subqueries on the snapshot
-    /// taken before the wait, which would show grants and executions as they were before the previous holder committed.
-    func lock(account: UUID, tenant: String, idempotencyKey: String?, now: Date, on connection: PostgresConnection) async throws -> LockedWallet? {
+    /// Locks the wallet (nil when it does not exist yet), then reads the rest of it, with the executions already recorded under
+    /// `idempotencyKeys` (by key). Two statements on purpose: under READ COMMITTED a statement that waited for the row lock
+    /// re-reads the locked row but evaluates its subqueries on the snapshot taken before the wait, which would show grants and
+    /// executions as they were before the previous holder committed.
+    func lock(account: UUID, tenant: String, idempotencyKeys: [String], now: Date, on connection: PostgresConnection) async throws
+        -> (wallet: LockedWallet, replays: [String: UUID])? {
         guard try await connection.firstRow("""
             SELECT 1 FROM credit_wallets WHERE tenant_id = \(tenant) AND account_id = \(account) FOR UPDATE
             """, logger: logger) != nil else { return nil }
@@ -106,7 +108,8 @@ struct WalletStore: Sendable {
                       FROM credit_grants g WHERE g.tenant_id = w.tenant_id AND g.account_id = w.account_id AND g.remaining > 0),
                    (SELECT coalesce(json_agg(json_build_object('userId', c.user_id, 'period', c.period, 'credits', c.cap::text)), '[]')::text
                       FROM credit_spending_caps c WHERE c.tenant_id = w.tenant_id AND c.account_id = w.account_id),
-                   (SELECT e.id FROM credit_executions e WHERE e.tenant_id = w.tenant_id AND e.idempotency_key = \(idempotencyKey))
+                   (SELECT coalesce(json_object_agg(e.idempotency_key, e.id), '{}')::text FROM credit_executions e
+                      WHERE e.tenant_id = w.tenant_id AND e.idempotency_key = ANY(\(idempotencyKeys)))
             FROM credit_wallets w JOIN ledger_accounts a ON a.tenant_id = w.tenant_id AND a.id = w.account_id
             WHERE w.tenant_id = \(tenant) AND w.account_id = \(account)
             """, logger: logger) else { return nil }
@@ -118,7 +121,8 @@ struct WalletStore: Sendable {
         let book = WalletBook(now: now, balance: try credits(0), held: try credits(1), debt: try credits(2), overdraftLimit: try credits(3), grants: grants)
         let rechargePackage = try cells[12].decode(String?.self)
         let rechargeThreshold = try optionalCredits(13)
-        return LockedWallet(
+        let replays = try JSONDecoder().decode([String: UUID].self, from: Data(try cells[19].decode(String.self).utf8))
+        let wallet = LockedWallet(
             book: book, accountStatus: AccountStatus(rawValue: try cells[15].decode(String.self)) ?? .closed,
             timeZone: TimeZone(identifier: try cells[16].decode(String.self)) ?? TimeZone(identifier: "UTC")!,
             holdsExpireAt: try cells[4].decode(Date?.self), allowanceGrantId: try cells[5].decode(UUID?.self), allowance: try optionalCredits(6),
@@ -126,7 +130,8 @@ struct WalletStore: Sendable {
             rateLimits: ExecutionRateLimits(perMinute: try cells[9].decode(Int32?.self).map(Int.init), perHour: try cells[10].decode(Int32?.self).map(Int.init),
                                             perDay: try cells[11].decode(Int32?.self).map(Int.init)),
             recharge: rechargePackage.flatMap { package in rechargeThreshold.map { AutoRecharge(packageCode: package, threshold: $0) } },
-            rechargePending: try cells[14].decode(UUID?.self), caps: caps, replay: try cells[19].decode(UUID?.self))
+            rechargePending: try cells[14].decode(UUID?.self), caps: caps)
+        return (wallet, replays)
     }
 
     /// Marks the wallet's holds whose time ran out EXPIRED; returns them.
