@@ -20,4 +20,14 @@ final class FlushCoalescingHandler: ChannelOutboundHandler {
             context.flush()
         }
     }
+
+    /// A close in the same tick as the last responses (a draining server closes the connection as soon as its last stream
+    /// ends) must not drop them: what waits for the deferred flush leaves first.
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if flushScheduled {
+            flushScheduled = false
+            context.flush()
+        }
+        context.close(mode: mode, promise: promise)
+    }
 }
