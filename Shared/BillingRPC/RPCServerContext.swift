@@ -32,15 +32,12 @@ public struct RPCServerContext: Sendable {
 
     /// Options for a call this handler makes to another service: same tenant, actor, request id,
     /// trace and idempotency key, and a deadline no later than this call's (reduced hop by hop).
+    /// `timeout` is the hop's own budget, counted from when each call made with these options starts (not from now:
+    /// a handler that waited for a database connection first still gives the call its whole budget, within the caller's).
     public func outgoing(timeout: TimeAmount? = nil, idempotencyKey: String? = nil) -> RPCCallOptions {
         var metadata = self.metadata
         if let idempotencyKey { metadata.idempotencyKey = idempotencyKey }
-        var deadline = self.deadline
-        if let timeout {
-            let local = RPCDeadline.after(timeout)
-            deadline = deadline.map { min($0, local) } ?? local
-        }
-        return RPCCallOptions(metadata: metadata, deadline: deadline)
+        return RPCCallOptions(metadata: metadata, deadline: deadline, timeout: timeout)
     }
 }
 
