@@ -238,3 +238,43 @@ struct WalletBatchingTests {
         }
     }
 }
+
+@Suite("AI model rates kept by the ledger")
+struct ModelRateCacheTests {
+    /// A catalog that answers one model after a pause and counts what it is asked.
+    final class SlowCatalog: RPCClientTransport {
+        let asked = Mutex(0)
+        func unary(path: String, request: ByteBuffer, options: RPCCallOptions, retryable: Bool) async throws(RPCError) -> ByteBuffer {
+            asked.withLock { $0 += 1 }
+            try? await Task.sleep(for: .milliseconds(100))
+            var message = request
+            message.moveReaderIndex(forwardBy: RPCFraming.headerLength)
+            let code = try RPCSerialization.decode(GetItemByCodeRequest.self, from: message).code
+            guard code == "gpt-x" else { throw RPCError(.notFound, "no model \(code)") }
+            return try RPCSerialization.encode(CatalogItem(
+                id: CatalogItemID(rawValue: UUID()), version: 3, status: .active,
+                attributes: AIModelAttributes(modelId: code, name: "X", inputRate: whole(2), outputRate: whole(5)), createdAt: t0, versionCreatedAt: t0))
+        }
+        func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
+            throw RPCError(.unimplemented, path)
+        }
+    }
+
+    @Test("200 concurrent charges on a model not yet kept ask the catalog once; an unknown model is refused to each and asked again later")
+    func oneFetchPerModel() async throws {
+        let catalog = SlowCatalog()
+        let cache = ModelRateCache(catalog: CatalogClient(rpc: RPCClient(transport: catalog)), clock: ManualClock(t0))
+        let options = RPCCallOptions(tenant: "t", timeout: .seconds(5))
+        let rates = try await withThrowingTaskGroup(of: (ModelRate, Int).self) { group in
+            for _ in 0..<200 { group.addTask { try await cache.rate(model: "gpt-x", tenant: "t", options: options) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(rates.count == 200 && rates.allSatisfy { $0.0.inputRate == whole(2) && $0.0.outputRate == whole(5) && $0.1 == 3 })
+        #expect(catalog.asked.withLock { $0 } == 1)
+
+        for _ in 0..<2 {
+            await #expect(throws: LedgerError.modelNotFound("nope")) { try await cache.rate(model: "nope", tenant: "t", options: options) }
+        }
+        #expect(catalog.asked.withLock { $0 } == 3, "a refusal is not kept")
+    }
+}

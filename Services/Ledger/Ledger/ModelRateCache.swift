@@ -6,7 +6,8 @@ import Synchronization
 
 /// AI model rates from the catalog, kept a few seconds per process so a charge rarely waits on the catalog.
 /// A rate changed in the catalog applies to executions begun after the entry ages out (at most ``lifetime``);
-/// an authorization keeps the rate it began with until it settles.
+/// an authorization keeps the rate it began with until it settles. Concurrent misses of one model share one fetch
+/// (a burst of 1,000 charges on a new or aged-out model asks the catalog once, not 1,000 times).
 final class ModelRateCache: Sendable {
     static let lifetime: TimeInterval = 10
     private static let limit = 10_000
@@ -20,6 +21,7 @@ final class ModelRateCache: Sendable {
     private let catalog: CatalogClient
     private let clock: any BillingClock
     private let entries = Mutex<[String: Entry]>([:])
+    private let fetches = Mutex<[String: Task<Entry, any Error>]>([:])
 
     init(catalog: CatalogClient, clock: any BillingClock) {
         self.catalog = catalog
@@ -32,15 +34,25 @@ final class ModelRateCache: Sendable {
         if let entry = entries.withLock({ $0[key] }), now.timeIntervalSince(entry.fetchedAt) < Self.lifetime, now >= entry.fetchedAt {
             return (entry.rate, entry.version)
         }
-        guard let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-            try await catalog.aiModel(modelId: model, options: options)
-        }) else { throw LedgerError.modelNotFound(model) }
-        guard item.status != .archived else { throw LedgerError.modelArchived(model) }
-        let entry = Entry(rate: item.attributes.modelRate, version: item.version, fetchedAt: now)
-        entries.withLock { entries in
-            if entries.count >= Self.limit { entries.removeAll() }
-            entries[key] = entry
+        let fetch = fetches.withLock { fetches in
+            if let running = fetches[key] { return running }
+            let task = Task<Entry, any Error> { [self] in
+                defer { self.fetches.withLock { _ = $0.removeValue(forKey: key) } }
+                guard let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                    try await catalog.aiModel(modelId: model, options: options)
+                }) else { throw LedgerError.modelNotFound(model) }
+                guard item.status != .archived else { throw LedgerError.modelArchived(model) }
+                let entry = Entry(rate: item.attributes.modelRate, version: item.version, fetchedAt: now)
+                self.entries.withLock { entries in
+                    if entries.count >= Self.limit { entries.removeAll() }
+                    entries[key] = entry
+                }
+                return entry
+            }
+            fetches[key] = task
+            return task
         }
+        let entry = try await fetch.value
         return (entry.rate, entry.version)
     }
 }
