@@ -26,12 +26,17 @@ public final class Database: Service, Sendable {
         await client.run()
     }
 
-    /// Runs `body` in one transaction that sees only `tenant`'s rows.
+    /// Runs `body` in one transaction that sees only `tenant`'s rows. With `genericPlans`, PostgreSQL plans each
+    /// ``PreparedSQL`` statement once per connection instead of on every call (and plans the others without looking at
+    /// their values): for hot paths of simple keyed statements.
     public func withTenant<Result: Sendable>(
-        _ tenant: String, isolation: TransactionIsolation = .readCommitted,
+        _ tenant: String, isolation: TransactionIsolation = .readCommitted, genericPlans: Bool = false,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await transaction(isolation: isolation, scope: "SELECT set_config('billing.tenant_id', \(tenant), true)", body)
+        let logger = logger
+        return try await transaction(isolation: isolation, scope: { connection in
+            _ = try await connection.rows(TenantScope(tenant: tenant, genericPlans: genericPlans), logger: logger)
+        }, body)
     }
 
     /// Runs `body` in one transaction that may touch every tenant's rows (relays, schedulers).
@@ -39,7 +44,10 @@ public final class Database: Service, Sendable {
         isolation: TransactionIsolation = .readCommitted,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await transaction(isolation: isolation, scope: "SELECT set_config('billing.scope', 'system', true)", body)
+        let logger = logger
+        return try await transaction(isolation: isolation, scope: { connection in
+            try await connection.execute("SELECT set_config('billing.scope', 'system', true)", logger: logger)
+        }, body)
     }
 
     /// A leased connection outside any transaction (session-level locks, `LISTEN`).
@@ -52,14 +60,14 @@ public final class Database: Service, Sendable {
     }
 
     private func transaction<Result: Sendable>(
-        isolation: TransactionIsolation, scope: PostgresQuery, _ body: (PostgresConnection) async throws -> Result
+        isolation: TransactionIsolation, scope: (PostgresConnection) async throws -> Void, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = logger
         do {
             return try await client.withConnection { connection in
                 try await connection.execute(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"), logger: logger)
                 do {
-                    try await connection.execute(scope, logger: logger)
+                    try await scope(connection)
                     let result = try await body(connection)
                     try await connection.execute("COMMIT", logger: logger)
                     return result

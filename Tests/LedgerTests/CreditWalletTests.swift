@@ -237,6 +237,46 @@ struct WalletBatchingTests {
             #expect(executions == 2)
         }
     }
+
+    @Test("a hold is settled or released through the replica that authorized it (which knows its wallet) or through another (which looks it up), once")
+    func holdsAcrossReplicas() async throws {
+        try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
+            let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
+            func replica() -> LedgerService {
+                LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
+                              catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
+            }
+            let (first, second) = (replica(), replica())
+            let tenant = "wr-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
+            try await database.withTenant(tenant) { connection in
+                try await first.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
+            }
+            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
+            _ = try await first.grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(100)), context: context)
+            func authorize(_ key: String) async throws -> String {
+                try await first.authorizeCredits(AuthorizeCreditsRequest(billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
+                                                                         estimatedOutputTokens: 2, idempotencyKey: key), context: context).id
+            }
+            let (settled, released) = (try await authorize("h1"), try await authorize("h2"))
+            let tokens = TokenUsageAttributes(inputTokens: 3, outputTokens: 1, cachedInputTokens: nil)
+
+            let settlement = try await second.settleCredits(SettleCreditsRequest(authorizationId: settled, tokens: tokens), context: context)
+            #expect(settlement.status == .settled && settlement.credits == whole(11), "3 × 2 + 1 × 5, settled by the replica that did not authorize it")
+            await #expect(throws: LedgerError.holdResolved(id: settled, status: "SETTLED")) {
+                try await first.settleCredits(SettleCreditsRequest(authorizationId: settled, tokens: tokens), context: context)
+            }
+            #expect(try await first.releaseCredits(ExecutionRequest(id: released), context: context).status == .released)
+            await #expect(throws: LedgerError.holdResolved(id: released, status: "RELEASED")) {
+                try await second.releaseCredits(ExecutionRequest(id: released), context: context)
+            }
+            let unknown = UUID().uuidString.lowercased()
+            for replica in [first, second] {
+                await #expect(throws: LedgerError.executionNotFound(unknown)) { try await replica.releaseCredits(ExecutionRequest(id: unknown), context: context) }
+            }
+            let audit = try await second.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            #expect(audit.consistent && audit.journalBalance == whole(89) && audit.journalHeld == .zero)
+        }
+    }
 }
 
 @Suite("AI model rates kept by the ledger")

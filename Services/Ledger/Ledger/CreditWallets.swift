@@ -148,8 +148,8 @@ extension LedgerService {
         let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: Self.outgoing(context))
         let estimate = try price(rate, request.estimate)
         let traceparent = context.metadata.traceparent
-        return try await withWallet(request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
-                                    options: Self.outgoing(context)) { wallet, session in
+        let held = try await withWallet(request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
+                                        options: Self.outgoing(context)) { wallet, session in
             if let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) { return replay }
             try spendable(wallet, session: session)
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
@@ -170,6 +170,10 @@ extension LedgerService {
             wallet.stage(.insert(record), counters: counters)
             return execution(record, draws: [], wallet: wallet)
         }
+        if let hold = UUID(uuidString: held.id), let account = UUID(uuidString: held.billingAccountId) {
+            holdAccounts.remember(hold, account: account, tenant: context.tenant)
+        }
+        return held
     }
 
     /// Charges the real amount of a hold and releases the rest. Above the estimate, the extra is charged only as far as the
@@ -230,11 +234,19 @@ extension LedgerService {
         -> CreditExecution {
         guard let id = UUID(uuidString: text) else { throw LedgerError.executionNotFound(text) }
         let tenant = context.tenant
-        guard let found = try await database.withTenant(tenant, { try await wallets.execution(id: id, tenant: tenant, on: $0) }) else {
+        let account: UUID
+        if let known = holdAccounts.account(of: id, tenant: tenant) {
+            account = known
+        } else if let found = try await database.withTenant(tenant, genericPlans: true, { try await wallets.execution(id: id, tenant: tenant, on: $0) }) {
+            account = found.account
+        } else {
             throw LedgerError.executionNotFound(text)
         }
-        return try await withWallet(found.account.uuidString, tenant: tenant, options: Self.outgoing(context)) { wallet, session in
-            guard let hold = try await wallets.execution(id: id, tenant: tenant, on: session.connection) else { throw LedgerError.executionNotFound(text) }
+        defer { holdAccounts.forget(id, tenant: tenant) }
+        return try await withWallet(account.uuidString, tenant: tenant, options: Self.outgoing(context)) { wallet, session in
+            guard let hold = try await wallets.execution(id: id, tenant: tenant, on: session.connection), hold.account == session.account else {
+                throw LedgerError.executionNotFound(text)
+            }
             guard hold.status == .held else { throw LedgerError.holdResolved(id: text, status: hold.status.rawValue) }
             return try await body(&wallet, session, hold)
         }

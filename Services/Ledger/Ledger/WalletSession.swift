@@ -139,7 +139,7 @@ extension LedgerService {
         -> [Swift.Result<any Sendable, LedgerError>] {
         for attempt in 0..<2 {
             let outcome = try await database.retryingConflicts {
-                try await database.withTenant(tenant) { connection in
+                try await database.withTenant(tenant, genericPlans: true) { connection in
                     try await inWallet(account, tenant: tenant, operations, on: connection)
                 }
             }

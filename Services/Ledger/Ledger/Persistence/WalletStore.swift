@@ -94,25 +94,9 @@ struct WalletStore: Sendable {
     /// executions as they were before the previous holder committed.
     func lock(account: UUID, tenant: String, idempotencyKeys: [String], now: Date, on connection: PostgresConnection) async throws
         -> (wallet: LockedWallet, replays: [String: UUID])? {
-        guard try await connection.firstRow("""
-            SELECT 1 FROM credit_wallets WHERE tenant_id = \(tenant) AND account_id = \(account) FOR UPDATE
-            """, logger: logger) != nil else { return nil }
-        guard let row = try await connection.firstRow("""
-            SELECT w.balance::text, w.held::text, w.debt::text, w.overdraft_limit::text, w.holds_expire_at, w.allowance_grant_id, w.allowance::text,
-                   w.alerts_sent, w.exhausted, w.max_per_minute, w.max_per_hour, w.max_per_day, w.recharge_package, w.recharge_threshold::text,
-                   w.recharge_pending, a.status, a.timezone,
-                   (SELECT coalesce(json_agg(json_build_object('id', g.id, 'source', g.source, 'priority', g.priority, 'amount', g.amount::text,
-                                                                'remaining', g.remaining::text,
-                                                                'effectiveAt', (extract(epoch FROM g.effective_at) * 1000000)::int8,
-                                                                'expiresAt', (extract(epoch FROM g.expires_at) * 1000000)::int8)), '[]')::text
-                      FROM credit_grants g WHERE g.tenant_id = w.tenant_id AND g.account_id = w.account_id AND g.remaining > 0),
-                   (SELECT coalesce(json_agg(json_build_object('userId', c.user_id, 'period', c.period, 'credits', c.cap::text)), '[]')::text
-                      FROM credit_spending_caps c WHERE c.tenant_id = w.tenant_id AND c.account_id = w.account_id),
-                   (SELECT coalesce(json_object_agg(e.idempotency_key, e.id), '{}')::text FROM credit_executions e
-                      WHERE e.tenant_id = w.tenant_id AND e.idempotency_key = ANY(\(idempotencyKeys)))
-            FROM credit_wallets w JOIN ledger_accounts a ON a.tenant_id = w.tenant_id AND a.id = w.account_id
-            WHERE w.tenant_id = \(tenant) AND w.account_id = \(account)
-            """, logger: logger) else { return nil }
+        guard try await connection.firstRow(LockWalletRow(tenant: tenant, account: account), logger: logger) != nil else { return nil }
+        guard let row = try await connection.firstRow(ReadWallet(tenant: tenant, account: account, idempotencyKeys: idempotencyKeys),
+                                                     logger: logger) else { return nil }
         let cells = row.makeRandomAccess()
         func credits(_ index: Int) throws -> Credits { try Credits.parse(try cells[index].decode(String.self)) }
         func optionalCredits(_ index: Int) throws -> Credits? { try cells[index].decode(String?.self).map { try Credits.parse($0) } }
@@ -213,104 +197,18 @@ struct WalletStore: Sendable {
     }
 
     func execution(id: UUID, tenant: String, on connection: PostgresConnection) async throws -> ExecutionRecord? {
-        try await connection.firstRow("""
-            SELECT \(unescaped: Self.executionColumns) FROM credit_executions WHERE tenant_id = \(tenant) AND id = \(id)
-            """, logger: logger).map(Self.execution)
+        try await connection.firstRow(ExecutionByID(tenant: tenant, id: id), logger: logger).map(Self.execution)
     }
 
     /// Writes everything staged on the wallet in one statement (grants, the wallet row, journal rows, counters, the execution),
     /// then its events; afterwards nothing is staged.
     func save(_ wallet: inout LockedWallet, account: UUID, tenant: String, on connection: PostgresConnection) async throws {
-        try await write(wallet, account: account, execution: wallet.execution, counters: wallet.counters, tenant: tenant, on: connection)
+        _ = try await connection.rows(SaveWallet(wallet: wallet, account: account, tenant: tenant), logger: logger)
         for event in wallet.events { try await event.append(connection) }
         wallet.book.markSaved()
         wallet.execution = nil
         wallet.counters = []
         wallet.events = []
-    }
-
-    private func write(_ wallet: LockedWallet, account: UUID, execution: ExecutionWrite?, counters: [CounterDelta], tenant: String,
-                       on connection: PostgresConnection) async throws {
-        let book = wallet.book
-        var p = SQLParameters()
-        let t = try p.bind(tenant), a = try p.bind(account), now = try p.bind(book.now)
-        var parts: [String] = []
-        let changed = book.grants.filter { book.changedGrants.contains($0.id) }
-        if !changed.isEmpty {
-            parts.append("""
-                UPDATE credit_grants g SET remaining = u.remaining::numeric
-                FROM unnest(\(try p.bind(changed.map(\.id))), \(try p.bind(changed.map(\.remaining.fixedText)))) AS u(id, remaining)
-                WHERE g.tenant_id = \(t) AND g.id = u.id
-                """)
-        }
-        parts.append("""
-            UPDATE credit_wallets SET balance = \(try p.bind(book.balance.fixedText))::numeric, held = \(try p.bind(book.held.fixedText))::numeric,
-                debt = \(try p.bind(book.debt.fixedText))::numeric, holds_expire_at = \(try p.bind(wallet.holdsExpireAt)),
-                allowance_grant_id = \(try p.bind(wallet.allowanceGrantId)), allowance = \(try p.bind(wallet.allowance?.fixedText))::numeric,
-                alerts_sent = \(try p.bind(Int16(wallet.alertsSent))), exhausted = \(try p.bind(wallet.exhausted)),
-                recharge_pending = \(try p.bind(wallet.rechargePending)), updated_at = \(now)
-            WHERE tenant_id = \(t) AND account_id = \(a)
-            """)
-        let journal = book.journal
-        if !journal.isEmpty {
-            func column<Value: PostgresArrayEncodable & Sendable>(_ value: (JournalEntry) -> Value) throws -> String { try p.bind(journal.map(value)) }
-            parts.append("""
-                INSERT INTO credit_journal (tenant_id, account_id, kind, amount, held_delta, balance_after, held_after, grant_id, execution_id,
-                                            user_id, feature_id, model_id, input_tokens, output_tokens, cached_tokens, created_at)
-                SELECT \(t), \(a), j.kind, j.amount::numeric, j.held_delta::numeric, j.balance_after::numeric, j.held_after::numeric,
-                       NULLIF(j.grant_id, '')::uuid, NULLIF(j.execution_id, '')::uuid, NULLIF(j.user_id, ''), NULLIF(j.feature_id, ''),
-                       NULLIF(j.model_id, ''), NULLIF(j.input, -1), NULLIF(j.output, -1), NULLIF(j.cached, -1), \(now)
-                FROM unnest(\(try column { $0.kind.rawValue }), \(try column { $0.amount.fixedText }), \(try column { $0.heldDelta.fixedText }),
-                            \(try column { $0.balanceAfter.fixedText }), \(try column { $0.heldAfter.fixedText }),
-                            \(try column { $0.grantId?.uuidString ?? "" }), \(try column { $0.tag.executionId?.uuidString ?? "" }),
-                            \(try column { $0.tag.userId ?? "" }), \(try column { $0.tag.featureId ?? "" }), \(try column { $0.tag.model ?? "" }),
-                            \(try column { $0.tag.tokens?.inputTokens ?? -1 }), \(try column { $0.tag.tokens?.outputTokens ?? -1 }),
-                            \(try column { $0.tag.tokens?.cachedInputTokens ?? -1 }))
-                     WITH ORDINALITY AS j(kind, amount, held_delta, balance_after, held_after, grant_id, execution_id, user_id, feature_id, model_id,
-                                          input, output, cached, n)
-                ORDER BY j.n
-                """)
-        }
-        let deltas = counters.filter { !$0.value.isZero }
-        if !deltas.isEmpty {
-            parts.append("""
-                INSERT INTO credit_counters (tenant_id, account_id, counter, period, window_start, value)
-                SELECT \(t), \(a), c.counter, c.period, c.window_start, c.value::numeric
-                FROM unnest(\(try p.bind(deltas.map(\.counter))), \(try p.bind(deltas.map(\.period))), \(try p.bind(deltas.map(\.windowStart))),
-                            \(try p.bind(deltas.map(\.value.fixedText)))) AS c(counter, period, window_start, value)
-                ON CONFLICT (tenant_id, account_id, counter, period, window_start)
-                DO UPDATE SET value = greatest(credit_counters.value + EXCLUDED.value, 0)
-                """)
-        }
-        switch execution {
-        case .insert(let record)?:
-            let rate = String(decoding: try JSONEncoder().encode(record.rate), as: UTF8.self)
-            parts.append("""
-                INSERT INTO credit_executions (tenant_id, id, account_id, idempotency_key, kind, status, model_id, model_version, rate, user_id, feature_id,
-                    estimated_input_tokens, estimated_output_tokens, estimated_cached_tokens, estimated_credits, input_tokens, output_tokens, cached_tokens,
-                    credits, uncovered_credits, expires_at, created_at, resolved_at)
-                VALUES (\(t), \(try p.bind(record.id)), \(a), \(try p.bind(record.idempotencyKey)), \(try p.bind(record.kind)),
-                    \(try p.bind(record.status.rawValue)), \(try p.bind(record.model)), \(try p.bind(record.modelVersion)), \(try p.bind(rate))::jsonb,
-                    \(try p.bind(record.userId)), \(try p.bind(record.featureId)), \(try p.bind(record.estimate?.inputTokens)),
-                    \(try p.bind(record.estimate?.outputTokens)), \(try p.bind(record.estimate?.cachedInputTokens)),
-                    \(try p.bind(record.estimatedCredits?.fixedText))::numeric, \(try p.bind(record.tokens?.inputTokens)),
-                    \(try p.bind(record.tokens?.outputTokens)), \(try p.bind(record.tokens?.cachedInputTokens)), \(try p.bind(record.credits?.fixedText))::numeric,
-                    \(try p.bind(record.uncovered?.fixedText))::numeric, \(try p.bind(record.expiresAt)), \(now), \(try p.bind(record.resolvedAt)))
-                """)
-        case .resolve(let id, let status, let tokens, let credits, let uncovered)?:
-            parts.append("""
-                UPDATE credit_executions SET status = \(try p.bind(status.rawValue)), input_tokens = \(try p.bind(tokens?.inputTokens)),
-                    output_tokens = \(try p.bind(tokens?.outputTokens)), cached_tokens = \(try p.bind(tokens?.cachedInputTokens)),
-                    credits = \(try p.bind(credits?.fixedText))::numeric, uncovered_credits = \(try p.bind(uncovered?.fixedText))::numeric, resolved_at = \(now)
-                WHERE tenant_id = \(t) AND id = \(try p.bind(id)) AND status = 'HELD'
-                """)
-        case nil:
-            break
-        }
-        let last = parts.removeLast()
-        let sql = parts.isEmpty ? last
-            : "WITH " + parts.enumerated().map { "w\($0.offset) AS (\($0.element))" }.joined(separator: ",\n") + "\n" + last
-        try await connection.execute(p.query(sql), logger: logger)
     }
 
     // MARK: - Reads for reports

@@ -1,0 +1,206 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import LedgerContract
+import PostgresNIO
+
+// The statements every wallet operation runs, prepared once per connection and planned once (wallet transactions open
+// with `genericPlans`): parsing and planning them was about half of their time in PostgreSQL under `make bench-credits`.
+// Each declares its parameters' types, since a NULL carries none.
+
+/// Locks the wallet row.
+struct LockWalletRow: PreparedSQL {
+    static let sql = "SELECT 1 FROM credit_wallets WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
+
+    let tenant: String
+    let account: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(tenant)
+        bindings.append(account)
+        return bindings
+    }
+}
+
+/// The locked wallet with its account, open grants, spending caps and the executions recorded under some idempotency keys.
+struct ReadWallet: PreparedSQL {
+    static let sql = """
+        SELECT w.balance::text, w.held::text, w.debt::text, w.overdraft_limit::text, w.holds_expire_at, w.allowance_grant_id, w.allowance::text,
+               w.alerts_sent, w.exhausted, w.max_per_minute, w.max_per_hour, w.max_per_day, w.recharge_package, w.recharge_threshold::text,
+               w.recharge_pending, a.status, a.timezone,
+               (SELECT coalesce(json_agg(json_build_object('id', g.id, 'source', g.source, 'priority', g.priority, 'amount', g.amount::text,
+                                                            'remaining', g.remaining::text,
+                                                            'effectiveAt', (extract(epoch FROM g.effective_at) * 1000000)::int8,
+                                                            'expiresAt', (extract(epoch FROM g.expires_at) * 1000000)::int8)), '[]')::text
+                  FROM credit_grants g WHERE g.tenant_id = w.tenant_id AND g.account_id = w.account_id AND g.remaining > 0),
+               (SELECT coalesce(json_agg(json_build_object('userId', c.user_id, 'period', c.period, 'credits', c.cap::text)), '[]')::text
+                  FROM credit_spending_caps c WHERE c.tenant_id = w.tenant_id AND c.account_id = w.account_id),
+               (SELECT coalesce(json_object_agg(e.idempotency_key, e.id), '{}')::text FROM credit_executions e
+                  WHERE e.tenant_id = w.tenant_id AND e.idempotency_key = ANY($3))
+        FROM credit_wallets w JOIN ledger_accounts a ON a.tenant_id = w.tenant_id AND a.id = w.account_id
+        WHERE w.tenant_id = $1 AND w.account_id = $2
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .textArray]
+
+    let tenant: String
+    let account: UUID
+    let idempotencyKeys: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(tenant)
+        bindings.append(account)
+        bindings.append(idempotencyKeys)
+        return bindings
+    }
+}
+
+/// One execution by id.
+struct ExecutionByID: PreparedSQL {
+    static let sql = "SELECT \(WalletStore.executionColumns) FROM credit_executions WHERE tenant_id = $1 AND id = $2"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
+
+    let tenant: String
+    let id: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(tenant)
+        bindings.append(id)
+        return bindings
+    }
+}
+
+/// Everything an operation staged, in one statement: grants' remaining credits, the wallet row, journal rows, counters,
+/// and the execution inserted (`$32` not null) or resolved (`$52` not null). Empty arrays and NULL ids write nothing.
+/// The status a resolved execution must still have (HELD) is a parameter, not a literal: the plan, made once, then finds
+/// the execution by its key instead of scanning the tenant's open holds through their partial index.
+struct SaveWallet: PreparedSQL {
+    static let sql = """
+        WITH grants AS (
+            UPDATE credit_grants g SET remaining = u.remaining::numeric
+            FROM unnest($4::uuid[], $5::text[]) AS u(id, remaining)
+            WHERE g.tenant_id = $1 AND g.id = u.id
+        ), wallet AS (
+            UPDATE credit_wallets SET balance = $6::numeric, held = $7::numeric, debt = $8::numeric, holds_expire_at = $9,
+                allowance_grant_id = $10, allowance = $11::numeric, alerts_sent = $12, exhausted = $13, recharge_pending = $14, updated_at = $3
+            WHERE tenant_id = $1 AND account_id = $2
+        ), journal AS (
+            INSERT INTO credit_journal (tenant_id, account_id, kind, amount, held_delta, balance_after, held_after, grant_id, execution_id,
+                                        user_id, feature_id, model_id, input_tokens, output_tokens, cached_tokens, created_at)
+            SELECT $1, $2, j.kind, j.amount::numeric, j.held_delta::numeric, j.balance_after::numeric, j.held_after::numeric,
+                   NULLIF(j.grant_id, '')::uuid, NULLIF(j.execution_id, '')::uuid, NULLIF(j.user_id, ''), NULLIF(j.feature_id, ''),
+                   NULLIF(j.model_id, ''), NULLIF(j.input, -1), NULLIF(j.output, -1), NULLIF(j.cached, -1), $3
+            FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[],
+                        $24::text[], $25::int8[], $26::int8[], $27::int8[])
+                 WITH ORDINALITY AS j(kind, amount, held_delta, balance_after, held_after, grant_id, execution_id, user_id, feature_id, model_id,
+                                      input, output, cached, n)
+            ORDER BY j.n
+        ), counters AS (
+            INSERT INTO credit_counters (tenant_id, account_id, counter, period, window_start, value)
+            SELECT $1, $2, c.counter, c.period, c.window_start, c.value::numeric
+            FROM unnest($28::text[], $29::text[], $30::timestamptz[], $31::text[]) AS c(counter, period, window_start, value)
+            ON CONFLICT (tenant_id, account_id, counter, period, window_start)
+            DO UPDATE SET value = greatest(credit_counters.value + EXCLUDED.value, 0)
+        ), inserted AS (
+            INSERT INTO credit_executions (tenant_id, id, account_id, idempotency_key, kind, status, model_id, model_version, rate, user_id, feature_id,
+                estimated_input_tokens, estimated_output_tokens, estimated_cached_tokens, estimated_credits, input_tokens, output_tokens, cached_tokens,
+                credits, uncovered_credits, expires_at, created_at, resolved_at)
+            SELECT $1, $32, $2, $33, $34, $35, $36, $37, $38::jsonb, $39, $40, $41, $42, $43, $44::numeric, $45, $46, $47, $48::numeric,
+                   $49::numeric, $50, $3, $51
+            WHERE $32 IS NOT NULL
+        )
+        UPDATE credit_executions SET status = $53, input_tokens = $54, output_tokens = $55, cached_tokens = $56, credits = $57::numeric,
+            uncovered_credits = $58::numeric, resolved_at = $3
+        WHERE tenant_id = $1 AND id = $52 AND status = $59
+        """
+    static let bindingDataTypes: [PostgresDataType] = [
+        .text, .uuid, .timestamptz,                                                                 // $1-3 tenant, account, now
+        .uuidArray, .textArray,                                                                     // $4-5 grants
+        .text, .text, .text, .timestamptz, .uuid, .text, .int2, .bool, .uuid,                       // $6-14 wallet
+        .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray,
+        .int8Array, .int8Array, .int8Array,                                                         // $15-27 journal
+        .textArray, .textArray, .timestamptzArray, .textArray,                                      // $28-31 counters
+        .uuid, .text, .text, .text, .text, .int8, .text, .text, .text, .int8, .int8, .int8, .text, .int8, .int8, .int8, .text, .text,
+        .timestamptz, .timestamptz,                                                                 // $32-51 inserted execution
+        .uuid, .text, .int8, .int8, .int8, .text, .text, .text,                                     // $52-59 resolved execution
+    ]
+
+    let wallet: LockedWallet
+    let account: UUID
+    let tenant: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 59)
+        let book = wallet.book
+        b.append(tenant)
+        b.append(account)
+        b.append(book.now)
+        let changed = book.grants.filter { book.changedGrants.contains($0.id) }
+        b.append(changed.map(\.id))
+        b.append(changed.map(\.remaining.fixedText))
+        b.append(book.balance.fixedText)
+        b.append(book.held.fixedText)
+        b.append(book.debt.fixedText)
+        b.append(wallet.holdsExpireAt)
+        b.append(wallet.allowanceGrantId)
+        b.append(wallet.allowance?.fixedText)
+        b.append(Int16(wallet.alertsSent))
+        b.append(wallet.exhausted)
+        b.append(wallet.rechargePending)
+        let journal = book.journal
+        b.append(journal.map(\.kind.rawValue))
+        b.append(journal.map(\.amount.fixedText))
+        b.append(journal.map(\.heldDelta.fixedText))
+        b.append(journal.map(\.balanceAfter.fixedText))
+        b.append(journal.map(\.heldAfter.fixedText))
+        b.append(journal.map { $0.grantId?.uuidString ?? "" })
+        b.append(journal.map { $0.tag.executionId?.uuidString ?? "" })
+        b.append(journal.map { $0.tag.userId ?? "" })
+        b.append(journal.map { $0.tag.featureId ?? "" })
+        b.append(journal.map { $0.tag.model ?? "" })
+        b.append(journal.map { $0.tag.tokens?.inputTokens ?? -1 })
+        b.append(journal.map { $0.tag.tokens?.outputTokens ?? -1 })
+        b.append(journal.map { $0.tag.tokens?.cachedInputTokens ?? -1 })
+        let deltas = wallet.counters.filter { !$0.value.isZero }
+        b.append(deltas.map(\.counter))
+        b.append(deltas.map(\.period))
+        b.append(deltas.map(\.windowStart))
+        b.append(deltas.map(\.value.fixedText))
+        var inserted: ExecutionRecord?
+        if case .insert(let record)? = wallet.execution { inserted = record }
+        b.append(inserted?.id)
+        b.append(inserted?.idempotencyKey)
+        b.append(inserted?.kind)
+        b.append(inserted?.status.rawValue)
+        b.append(inserted?.model)
+        b.append(inserted.map { Int64($0.modelVersion) })
+        b.append(try inserted.map { String(decoding: try JSONEncoder().encode($0.rate), as: UTF8.self) })
+        b.append(inserted?.userId)
+        b.append(inserted?.featureId)
+        b.append(inserted?.estimate?.inputTokens)
+        b.append(inserted?.estimate?.outputTokens)
+        b.append(inserted?.estimate?.cachedInputTokens)
+        b.append(inserted?.estimatedCredits?.fixedText)
+        b.append(inserted?.tokens?.inputTokens)
+        b.append(inserted?.tokens?.outputTokens)
+        b.append(inserted?.tokens?.cachedInputTokens)
+        b.append(inserted?.credits?.fixedText)
+        b.append(inserted?.uncovered?.fixedText)
+        b.append(inserted?.expiresAt)
+        b.append(inserted?.resolvedAt)
+        var resolved: (id: UUID, status: ExecutionStatus, tokens: TokenUsage?, credits: Credits?, uncovered: Credits?)?
+        if case .resolve(let id, let status, let tokens, let credits, let uncovered)? = wallet.execution { resolved = (id, status, tokens, credits, uncovered) }
+        b.append(resolved?.id)
+        b.append(resolved?.status.rawValue)
+        b.append(resolved?.tokens?.inputTokens)
+        b.append(resolved?.tokens?.outputTokens)
+        b.append(resolved?.tokens?.cachedInputTokens)
+        b.append(resolved?.credits?.fixedText)
+        b.append(resolved?.uncovered?.fixedText)
+        b.append(ExecutionStatus.held.rawValue)
+        return b
+    }
+}
