@@ -70,4 +70,39 @@ struct PeriodInvoiceTests {
             #expect(invoices.first?.total == brl("250.00"))
         }
     }
+
+    @Test("June's renewal applied before May's (another replica): the upgrade's lines, taken by June's draft, go back to May's")
+    func renewalsOutOfOrder() async throws {
+        try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
+            let subscription = Self.subscription()
+            let rpc = RPCClient(transport: OneSubscription(subscription: subscription))
+            let clock = ManualClock(Self.june)
+            let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
+                                           catalog: CatalogClient(rpc: rpc), ledger: rpc)
+            let tenant = "period-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
+            let handlers = service.subscriptionEvents.handlers
+            let brl = { (text: String) in try! Money.parse(text, currency: .brl) }
+            var april = subscription.summary, june = subscription.summary
+            (april.currentPeriodStart, april.currentPeriodEnd) = (Self.april, Self.may)
+            (june.currentPeriodStart, june.currentPeriodEnd) = (Self.june, RFC3339.parse("2027-07-01T00:00:00Z")!)
+            let changed = SubscriptionPlanChanged(subscription: april, previousPlanId: "pro", previousPlanVersion: 1, prorationLines: [
+                ProrationLine(description: "Unused time on Pro", amount: brl("-50.00"), periodStart: RFC3339.parse("2027-04-16T00:00:00Z")!, periodEnd: Self.may),
+                ProrationLine(description: "Remaining time on Max", amount: brl("100.00"), periodStart: RFC3339.parse("2027-04-16T00:00:00Z")!, periodEnd: Self.may),
+            ])
+            let events: [any IntegrationEvent] = [changed, SubscriptionRenewed(subscription: june), SubscriptionRenewed(subscription: subscription.summary)]
+            for event in events {
+                let envelope = try EventEnvelope(event, source: "test", tenant: tenant, at: clock.now())
+                try await database.withTenant(tenant) { try await handlers[envelope.type]!(envelope, $0) }
+            }
+            let invoices = try await service.list(ListInvoicesRequest(billingAccountId: subscription.billingAccountId), tenant: tenant).items
+            let may = try #require(invoices.first { $0.periodStart == Self.may }), juneInvoice = try #require(invoices.first { $0.periodStart == Self.june })
+            #expect(may.lines.map(\.kind) == ["SUBSCRIPTION", "PRORATION", "PRORATION"] && may.total == brl("250.00"))
+            #expect(juneInvoice.lines.map(\.kind) == ["SUBSCRIPTION"] && juneInvoice.total == brl("200.00") && juneInvoice.amountDue == brl("200.00"))
+            let open = try await database.withTenant(tenant) { connection in
+                try await connection.firstRow("SELECT count(*) FILTER (WHERE invoice_id = \(may.id.rawValue)), count(*) FROM pending_lines WHERE tenant_id = \(tenant)",
+                                              logger: database.logger)!.decode((Int64, Int64).self)
+            }
+            #expect(open == (2, 2), "the pending lines record May's invoice as where they went")
+        }
+    }
 }

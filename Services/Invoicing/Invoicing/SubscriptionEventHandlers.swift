@@ -61,6 +61,8 @@ extension InvoicingService {
                                             options: RPCCallOptions(tenant: tenant, timeout: .seconds(10)))
             let pending = try await store.takePendingLines(subscription: subscriptionID, endingBy: summary.currentPeriodStart, invoice: id, tenant: tenant,
                                                            on: connection)
+                + (try await linesDueEarlier(subscription: subscriptionID, periodStart: summary.currentPeriodStart, invoice: id, at: now, tenant: tenant,
+                                             on: connection))
             let total = try InvoiceComposer.total(lines, currency: unit.currency)
             let settings = try await store.settings(tenant: tenant, on: connection)
             var invoice = Invoice(id: id, billingAccountId: summary.billingAccountId, number: nil, status: .draft, currency: unit.currency.code, lines: lines,
@@ -103,6 +105,29 @@ extension InvoicingService {
             invoice.updatedAt = now
             try await store.save(invoice, tenant: tenant, on: connection)
         }
+    }
+
+    /// Proration lines due on this period's invoice that a later period's draft took because its renewal was applied first
+    /// (replicas may apply one subscription's events in either order): taken back from it, so they are billed on the first
+    /// invoice after them. A later draft that took account credit, or carries a credit over, is left as it is (and keeps them).
+    private func linesDueEarlier(subscription: UUID, periodStart: Date, invoice: InvoiceID, at now: Date, tenant: String,
+                                 on connection: PostgresConnection) async throws -> [InvoiceLine] {
+        // The next period's draft, if any: a draft starting after this period's start.
+        guard var later = try await store.nextDraft(subscription: subscription.uuidString.lowercased(), startingAtOrAfter: periodStart.addingTimeInterval(1),
+                                                    tenant: tenant, on: connection) else { return [] }
+        let isDue = { (line: InvoiceLine) in line.kind == "PRORATION" && (line.periodEnd ?? .distantFuture) <= periodStart }
+        let balancing = later.lines.contains { $0.kind == "ACCOUNT_CREDIT" || ($0.kind == "PRORATION" && $0.periodEnd == later.periodEnd) }
+        let due = later.lines.filter(isDue)
+        guard !due.isEmpty, !balancing else { return [] }
+        let total = try later.total.subtracting(try InvoiceComposer.total(due, currency: later.total.currency))
+        guard !total.isNegative else { return [] }
+        later.lines.removeAll(where: isDue)
+        later.total = total
+        later.amountDue = total
+        later.updatedAt = now
+        try await store.save(later, tenant: tenant, on: connection)
+        try await store.moveTakenLines(subscription: subscription, endingBy: periodStart, from: later.id, to: invoice, tenant: tenant, on: connection)
+        return due
     }
 
     /// Adds lines to a DRAFT invoice. Credits for unused time larger than everything else on it stop the invoice at zero: a

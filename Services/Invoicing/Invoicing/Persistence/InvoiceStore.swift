@@ -93,6 +93,15 @@ struct InvoiceStore {
             .map { try Self.decoder.decode(InvoiceLine.self, from: Array($0.2.utf8)) }
     }
 
+    /// Records that the pending lines `from` took which ended by `periodStart` went on to `to`.
+    func moveTakenLines(subscription: UUID, endingBy periodStart: Date, from: InvoiceID, to: InvoiceID, tenant: String,
+                        on connection: PostgresConnection) async throws {
+        try await connection.execute(PostgresQuery(unsafeSQL: """
+            UPDATE pending_lines SET invoice_id = $4
+            WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id = $3 AND coalesce((line->>'periodEnd')::timestamptz, '-infinity') <= $5
+            """, binds: try .of(tenant, subscription, from.rawValue, to.rawValue, periodStart)), logger: logger)
+    }
+
     func save(_ invoice: Invoice, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(PostgresQuery(unsafeSQL: """
             UPDATE invoices SET number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, due_at = $7, document = $8::jsonb, updated_at = $9
