@@ -26,13 +26,14 @@ struct InvoiceStore {
                                 invoice.updatedAt, sourceKey)), logger: logger).isEmpty
     }
 
-    /// The subscription's first DRAFT period invoice starting at or after `start`, locked.
+    /// The subscription's first DRAFT period invoice starting at or after `start`, locked. `starts_with`, not `LIKE`: under
+    /// row-level security only leakproof functions reach the index, and `LIKE` is not, so it read every invoice of the tenant.
     func nextDraft(subscription: String, startingAtOrAfter start: Date, tenant: String, on connection: PostgresConnection) async throws -> Invoice? {
         let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
             SELECT document::text FROM invoices
-            WHERE tenant_id = $1 AND status = 'DRAFT' AND source_key LIKE $2 AND (document->>'periodStart')::timestamptz >= $3
+            WHERE tenant_id = $1 AND status = 'DRAFT' AND starts_with(source_key, $2) AND (document->>'periodStart')::timestamptz >= $3
             ORDER BY (document->>'periodStart')::timestamptz LIMIT 1 FOR UPDATE
-            """, binds: try .of(tenant, "subscription:\(subscription):%", start)), logger: logger)
+            """, binds: try .of(tenant, "subscription:\(subscription):", start)), logger: logger)
         return try rows.first.map { try Self.decoder.decode(Invoice.self, from: Array(try $0.decode(String.self).utf8)) }
     }
 
