@@ -231,7 +231,7 @@ struct InvoicingEndToEndTests {
         #expect(try await fixture.client.get(wallet + "/audit", token: fixture.token).attribute("consistent") == true)
     }
 
-    @Test("provider webhooks: the same signed notification 5 times in parallel pays once; stale, forged and unknown-provider ones are refused")
+    @Test("provider webhooks: the same signed notification 5 times in parallel pays once; stale, forged, altered, unsigned and unknown-provider ones are refused")
     func providerWebhooks() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
@@ -258,6 +258,14 @@ struct InvoicingEndToEndTests {
         #expect(stale.status == 401 && stale.firstError?["code"] == "SIGNATURE_EXPIRED")
         let forged = try await deliver(body, secret: "whsec_not_the_right_secret_000")
         #expect(forged.status == 401 && forged.firstError?["code"] == "SIGNATURE_MISMATCH")
+        // The body changed by one byte (a character of the event id, so it is still valid JSON) under the original signature.
+        var altered = body
+        let idStart = try #require((0..<(altered.count - 4)).first { Array(altered[$0..<($0 + 4)]) == Array("evt_".utf8) }) + 4
+        altered[idStart] = altered[idStart] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let signedOriginal = WebhookSignature.header(body: body, secrets: [secret], timestamp: Int64(Date().timeIntervalSince1970))
+        let tampered = try await fixture.client.send("POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(altered),
+                                                     headers: ["Billing-Signature": signedOriginal])
+        #expect(tampered.status == 401 && tampered.firstError?["code"] == "SIGNATURE_MISMATCH")
         #expect(try await deliver(body, provider: "nobody").status == 404)
         let unsigned = try await fixture.client.send("POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body))
         #expect(unsigned.status == 401 && unsigned.firstError?["code"] == "SIGNATURE_MISSING")
