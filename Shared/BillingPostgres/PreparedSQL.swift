@@ -35,10 +35,5 @@ struct TenantScope: PreparedSQL {
     let tenant: String
     let genericPlans: Bool
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
-        bindings.append(tenant)
-        bindings.append(genericPlans ? "force_generic_plan" : "auto")
-        return bindings
-    }
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, genericPlans ? "force_generic_plan" : "auto") }
 }

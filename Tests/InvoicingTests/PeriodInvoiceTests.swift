@@ -40,64 +40,82 @@ struct PeriodInvoiceTests {
                             pastDueSince: nil, scheduledChange: nil, addons: [], testClockId: nil, createdAt: april, updatedAt: may)
     }
 
+    /// One subscription (May's period current), invoicing on a fresh schema with its clock at `now`, and a tenant.
+    struct Setup {
+        let database: Database
+        let service: InvoicingService
+        let subscription: Subscription
+        let tenant: String
+        let now: Date
+
+        static func run(at now: Date, _ body: (Setup) async throws -> Void) async throws {
+            try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
+                let subscription = PeriodInvoiceTests.subscription()
+                let rpc = RPCClient(transport: OneSubscription(subscription: subscription))
+                let service = InvoicingService(database: database, clock: ManualClock(now), accounts: AccountsClient(rpc: rpc),
+                                               subscriptions: SubscriptionsClient(rpc: rpc), catalog: CatalogClient(rpc: rpc), ledger: rpc)
+                try await body(Setup(database: database, service: service, subscription: subscription,
+                                     tenant: "period-" + UUIDv7.generate().uuidString.suffix(8).lowercased(), now: now))
+            }
+        }
+
+        func envelope(_ event: any IntegrationEvent) throws -> EventEnvelope { try EventEnvelope(event, source: "test", tenant: tenant, at: now) }
+
+        /// Applies an event through invoicing's handler, in a transaction of its own.
+        func apply(_ envelope: EventEnvelope) async throws {
+            let handler = service.subscriptionEvents.handlers[envelope.type]!
+            try await database.withTenant(tenant) { try await handler(envelope, $0) }
+        }
+
+        /// April 16's upgrade from Pro to Max, announced with `summary`: 50.00 back for Pro's unused time, 100.00 for Max's, both ending May 1.
+        func upgrade(announcedWith summary: SubscriptionSummary) -> SubscriptionPlanChanged {
+            let upgradedAt = RFC3339.parse("2027-04-16T00:00:00Z")!
+            return SubscriptionPlanChanged(subscription: summary, previousPlanId: "pro", previousPlanVersion: 1, prorationLines: [
+                ProrationLine(description: "Unused time on Pro", amount: brl("-50.00"), periodStart: upgradedAt, periodEnd: may),
+                ProrationLine(description: "Remaining time on Max", amount: brl("100.00"), periodStart: upgradedAt, periodEnd: may),
+            ])
+        }
+
+        func invoices() async throws -> [Invoice] {
+            try await service.list(ListInvoicesRequest(billingAccountId: subscription.billingAccountId), tenant: tenant).items
+        }
+    }
+
+    static func brl(_ text: String) -> Money { try! Money.parse(text, currency: .brl) }
+
     @Test("an upgrade's proration lines land on the next period's invoice whichever event is applied first; each event once",
           arguments: [false, true])
     func prorationOrder(renewalFirst: Bool) async throws {
-        try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
-            let subscription = Self.subscription()
-            let rpc = RPCClient(transport: OneSubscription(subscription: subscription))
-            let clock = ManualClock(Self.may)
-            let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                                           catalog: CatalogClient(rpc: rpc), ledger: rpc)
-            let tenant = "period-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
-            let handlers = service.subscriptionEvents.handlers
-            let brl = { (text: String) in try! Money.parse(text, currency: .brl) }
-            let changed = SubscriptionPlanChanged(subscription: subscription.summary, previousPlanId: "pro", previousPlanVersion: 1, prorationLines: [
-                ProrationLine(description: "Unused time on Pro", amount: brl("-50.00"), periodStart: RFC3339.parse("2027-04-16T00:00:00Z")!, periodEnd: Self.may),
-                ProrationLine(description: "Remaining time on Max", amount: brl("100.00"), periodStart: RFC3339.parse("2027-04-16T00:00:00Z")!, periodEnd: Self.may),
-            ])
-            let renewed = SubscriptionRenewed(subscription: subscription.summary)
-            let changedEnvelope = try EventEnvelope(changed, source: "test", tenant: tenant, at: clock.now())
-            let renewedEnvelope = try EventEnvelope(renewed, source: "test", tenant: tenant, at: clock.now())
-            let order = renewalFirst ? [renewedEnvelope, changedEnvelope] : [changedEnvelope, renewedEnvelope]
+        try await Setup.run(at: Self.may) { setup in
+            let changed = try setup.envelope(setup.upgrade(announcedWith: setup.subscription.summary))
+            let renewed = try setup.envelope(SubscriptionRenewed(subscription: setup.subscription.summary))
+            let order = renewalFirst ? [renewed, changed] : [changed, renewed]
             for envelope in order + order {
                 // Each twice: the inbox makes a redelivery a no-op in production; the handlers add nothing the second time on their own too.
-                try await database.withTenant(tenant) { try await handlers[envelope.type]!(envelope, $0) }
+                try await setup.apply(envelope)
             }
-            let invoices = try await service.list(ListInvoicesRequest(billingAccountId: subscription.billingAccountId), tenant: tenant).items
+            let invoices = try await setup.invoices()
             #expect(invoices.count == 1)
             #expect(invoices.first?.lines.map(\.kind) == ["SUBSCRIPTION", "PRORATION", "PRORATION"])
-            #expect(invoices.first?.total == brl("250.00"))
+            #expect(invoices.first?.total == Self.brl("250.00"))
         }
     }
 
     @Test("June's renewal applied before May's (another replica): the upgrade's lines, taken by June's draft, go back to May's")
     func renewalsOutOfOrder() async throws {
-        try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
-            let subscription = Self.subscription()
-            let rpc = RPCClient(transport: OneSubscription(subscription: subscription))
-            let clock = ManualClock(Self.june)
-            let service = InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                                           catalog: CatalogClient(rpc: rpc), ledger: rpc)
-            let tenant = "period-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
-            let handlers = service.subscriptionEvents.handlers
-            let brl = { (text: String) in try! Money.parse(text, currency: .brl) }
-            var april = subscription.summary, june = subscription.summary
+        try await Setup.run(at: Self.june) { setup in
+            var april = setup.subscription.summary, june = setup.subscription.summary
             (april.currentPeriodStart, april.currentPeriodEnd) = (Self.april, Self.may)
             (june.currentPeriodStart, june.currentPeriodEnd) = (Self.june, RFC3339.parse("2027-07-01T00:00:00Z")!)
-            let changed = SubscriptionPlanChanged(subscription: april, previousPlanId: "pro", previousPlanVersion: 1, prorationLines: [
-                ProrationLine(description: "Unused time on Pro", amount: brl("-50.00"), periodStart: RFC3339.parse("2027-04-16T00:00:00Z")!, periodEnd: Self.may),
-                ProrationLine(description: "Remaining time on Max", amount: brl("100.00"), periodStart: RFC3339.parse("2027-04-16T00:00:00Z")!, periodEnd: Self.may),
-            ])
-            let events: [any IntegrationEvent] = [changed, SubscriptionRenewed(subscription: june), SubscriptionRenewed(subscription: subscription.summary)]
-            for event in events {
-                let envelope = try EventEnvelope(event, source: "test", tenant: tenant, at: clock.now())
-                try await database.withTenant(tenant) { try await handlers[envelope.type]!(envelope, $0) }
-            }
-            let invoices = try await service.list(ListInvoicesRequest(billingAccountId: subscription.billingAccountId), tenant: tenant).items
+            let events: [any IntegrationEvent] = [setup.upgrade(announcedWith: april), SubscriptionRenewed(subscription: june),
+                                                  SubscriptionRenewed(subscription: setup.subscription.summary)]
+            for event in events { try await setup.apply(try setup.envelope(event)) }
+            let invoices = try await setup.invoices()
             let may = try #require(invoices.first { $0.periodStart == Self.may }), juneInvoice = try #require(invoices.first { $0.periodStart == Self.june })
-            #expect(may.lines.map(\.kind) == ["SUBSCRIPTION", "PRORATION", "PRORATION"] && may.total == brl("250.00"))
-            #expect(juneInvoice.lines.map(\.kind) == ["SUBSCRIPTION"] && juneInvoice.total == brl("200.00") && juneInvoice.amountDue == brl("200.00"))
+            #expect(may.lines.map(\.kind) == ["SUBSCRIPTION", "PRORATION", "PRORATION"] && may.total == Self.brl("250.00"))
+            #expect(juneInvoice.lines.map(\.kind) == ["SUBSCRIPTION"] && juneInvoice.total == Self.brl("200.00")
+                    && juneInvoice.amountDue == Self.brl("200.00"))
+            let (database, tenant) = (setup.database, setup.tenant)
             let open = try await database.withTenant(tenant) { connection in
                 try await connection.firstRow("SELECT count(*) FILTER (WHERE invoice_id = \(may.id.rawValue)), count(*) FROM pending_lines WHERE tenant_id = \(tenant)",
                                               logger: database.logger)!.decode((Int64, Int64).self)

@@ -16,12 +16,7 @@ struct LockWalletRow: PreparedSQL {
     let tenant: String
     let account: UUID
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
-        bindings.append(tenant)
-        bindings.append(account)
-        return bindings
-    }
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, account) }
 }
 
 /// The locked wallet with its account, open grants, spending caps and the executions recorded under some idempotency keys.
@@ -48,13 +43,7 @@ struct ReadWallet: PreparedSQL {
     let account: UUID
     let idempotencyKeys: [String]
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(tenant)
-        bindings.append(account)
-        bindings.append(idempotencyKeys)
-        return bindings
-    }
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, account, idempotencyKeys) }
 }
 
 /// One execution by id.
@@ -65,12 +54,7 @@ struct ExecutionByID: PreparedSQL {
     let tenant: String
     let id: UUID
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
-        bindings.append(tenant)
-        bindings.append(id)
-        return bindings
-    }
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, id) }
 }
 
 /// Everything an operation staged, in one statement: grants' remaining credits, the wallet row, journal rows, counters,
