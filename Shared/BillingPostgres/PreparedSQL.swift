@@ -5,7 +5,8 @@ import PostgresNIO
 /// `genericPlans`, plans once too: for hot paths whose statements cost more to plan than to run (under
 /// `make bench-credits` planning was about half of the credit wallets' statement time).
 ///
-/// `sql` is fixed. `bindingDataTypes` must name every parameter's type: a NULL carries none, and a prepared statement's
+/// `sql` is fixed; `name` is declared (PostgresNIO's default, the type's reflected name, is computed at every execution).
+/// `bindingDataTypes` must name every parameter's type: a NULL carries none, and a prepared statement's
 /// parameter types are fixed by its first use on a connection.
 public protocol PreparedSQL: PostgresPreparedStatement where Row == PostgresRow {}
 
@@ -29,6 +30,7 @@ extension PostgresConnection {
 
 /// The tenant of a transaction (row-level security reads it) and its plan caching, set in one prepared statement.
 struct TenantScope: PreparedSQL {
+    static let name = "billing_tenant_scope"
     static let sql = "SELECT set_config('billing.tenant_id', $1, true), set_config('plan_cache_mode', $2, true)"
     static let bindingDataTypes: [PostgresDataType] = [.text, .text]
 

@@ -277,6 +277,123 @@ struct WalletBatchingTests {
             #expect(audit.consistent && audit.journalBalance == whole(89) && audit.journalHeld == .zero)
         }
     }
+    @Test("a hold settled and released at once in one batch of the replica that authorized it resolves once; one past its time expires, once")
+    func holdResolvedOnceInABatch() async throws {
+        try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
+            let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
+            let service = LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
+                                        catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
+            let tenant = "wo-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
+            try await database.withTenant(tenant) { connection in
+                try await service.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
+            }
+            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
+            _ = try await service.grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(100)), context: context)
+            func authorize(_ key: String, ttl: Int? = nil) async throws -> String {
+                try await service.authorizeCredits(AuthorizeCreditsRequest(billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
+                                                                           estimatedOutputTokens: 2, ttlSeconds: ttl, idempotencyKey: key), context: context).id
+            }
+            let hold = try await authorize("once")
+            let other = try await authorize("other")   // keeps credits held: a hold resolved twice would not make `held` negative
+            let tokens = TokenUsageAttributes(inputTokens: 3, outputTokens: 1, cachedInputTokens: nil)
+
+            // A leader keeps the wallet busy until the settles and releases wait behind it: they then share one transaction.
+            let (gate, open) = AsyncStream.makeStream(of: Void.self)
+            let leader = Task {
+                try await service.withWallet(account.uuidString, tenant: tenant, options: RPCCallOptions(tenant: tenant)) { _, _ in
+                    for await _ in gate { break }
+                    return 0
+                }
+            }
+            let key = WalletQueues.Key(tenant: tenant, account: account)
+            while !service.walletQueues.busy(key) { try await Task.sleep(for: .milliseconds(2)) }
+            let resolutions = (0..<2).map { index in
+                Task { () -> String in
+                    do {
+                        if index.isMultiple(of: 2) {
+                            return try await service.settleCredits(SettleCreditsRequest(authorizationId: hold, tokens: tokens), context: context).status.rawValue
+                        }
+                        return try await service.releaseCredits(ExecutionRequest(id: hold), context: context).status.rawValue
+                    } catch let error as LedgerError {
+                        guard error == .holdResolved(id: hold, status: "SETTLED") || error == .holdResolved(id: hold, status: "RELEASED") else { throw error }
+                        return "refused"
+                    }
+                }
+            }
+            while service.walletQueues.waiting(on: key) < 2 { try await Task.sleep(for: .milliseconds(2)) }
+            open.yield()
+            _ = try await leader.value
+            var answers: [String] = []
+            for resolution in resolutions { answers.append(try await resolution.value) }
+            #expect(answers.filter { $0 != "refused" }.count == 1, "one of \(answers) resolved the hold")
+
+            let late = try await authorize("late", ttl: 60)
+            clock.advance(by: 61)
+            await #expect(throws: LedgerError.holdResolved(id: late, status: "EXPIRED")) {
+                try await service.settleCredits(SettleCreditsRequest(authorizationId: late, tokens: tokens), context: context)
+            }
+            let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            #expect(audit.consistent && audit.held == audit.openHolds && audit.openHolds == whole(20), "only the other hold is open (5 × 2 + 2 × 5): \(audit)")
+            #expect(try await service.releaseCredits(ExecutionRequest(id: other), context: context).status == .released)
+        }
+    }
+
+    @Test("a wallet read while another replica's transaction holds it waits, then sees what that transaction committed (its grants too, not the snapshot's)")
+    func readAfterLockWait() async throws {
+        try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
+            let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
+            func replica() -> LedgerService {
+                LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
+                              catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
+            }
+            let (first, second) = (replica(), replica())
+            let tenant = "wl-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
+            try await database.withTenant(tenant) { connection in
+                try await first.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
+            }
+            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
+            _ = try await first.grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(10)), context: context)
+
+            // The second replica grants 25 and keeps its transaction open until the first replica's charge waits for the lock.
+            let (gate, open) = AsyncStream.makeStream(of: Void.self)
+            let holder = Mutex<String?>(nil)
+            let granting = Task {
+                try await second.walletTransaction([WalletOperation(idempotencyKey: nil) { wallet, session in
+                    _ = try await second.grant(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet,
+                                               session: session, traceparent: nil)
+                    try await session.flush(&wallet)
+                    let xid = try await session.connection.firstRow("""
+                        SELECT transactionid::text FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'transactionid'
+                        """, logger: database.logger)!.decode(String.self)
+                    holder.withLock { $0 = xid }
+                    for await _ in gate { break }
+                    return "granted"
+                }], account: account, tenant: tenant, options: RPCCallOptions(tenant: tenant))
+            }
+            while holder.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
+            let charging = Task {
+                try await first.chargeCredits(ChargeCreditsRequest(billingAccountId: account.uuidString, model: "gpt-x", inputTokens: 15, outputTokens: 0,
+                                                                   idempotencyKey: "after-wait"), context: context)
+            }
+            let xid = try #require(holder.withLock { $0 })
+            var waited = false
+            for _ in 0..<1000 where !waited {
+                waited = try await database.withConnection { connection in
+                    try await connection.firstRow("""
+                        SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND transactionid::text = \(xid) AND NOT granted
+                        """, logger: database.logger)!.decode(Int64.self) > 0
+                }
+                if !waited { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            #expect(waited, "the charge's read waited for the second replica's lock")
+            open.yield()
+            #expect(try await granting.value.count == 1)
+            let charge = try await charging.value
+            #expect(charge.credits == whole(30), "30 of the 35 the wallet holds once the grant committed")
+            let audit = try await first.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            #expect(audit.consistent && audit.balance == whole(5) && audit.grantsBalance == whole(5), "the charge drew on both grants")
+        }
+    }
 }
 
 @Suite("AI model rates kept by the ledger")

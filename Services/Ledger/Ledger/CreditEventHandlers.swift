@@ -53,7 +53,7 @@ extension LedgerService {
             let subscription = try envelope.decode(Event.self).subscription
             guard let account = UUID(uuidString: subscription.billingAccountId) else { return }
             let prefix = "subscription:\(subscription.id):"
-            try await wallets.endAllowances(account: account, referencePrefix: prefix, before: subscription.currentPeriodStart,
+            try await wallets.endAllowances(account: account, referencePrefix: prefix, before: subscription.currentPeriodStart, at: clock.now(),
                                             tenant: envelope.tenantid, on: connection)
             // Postpaid: what the overdraft owes is billed on the invoice of the period that starts (invoicing asks with the same
             // reference), not repaid from the new allowance — so it is billed first.

@@ -149,8 +149,8 @@ extension LedgerService {
         let estimate = try price(rate, request.estimate)
         let traceparent = context.metadata.traceparent
         let held = try await withWallet(request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
-                                        options: Self.outgoing(context)) { wallet, session in
-            if let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) { return replay }
+                                        options: Self.outgoing(context)) { wallet, session -> Authorized in
+            if let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) { return Authorized(execution: replay, hold: nil) }
             try spendable(wallet, session: session)
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
             let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.estimate)
@@ -168,12 +168,16 @@ extension LedgerService {
                                          expiresAt: expires, createdAt: now, resolvedAt: nil)
             session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.insert(record), counters: counters)
-            return execution(record, draws: [], wallet: wallet)
+            return Authorized(execution: execution(record, draws: [], wallet: wallet), hold: record)
         }
-        if let hold = UUID(uuidString: held.id), let account = UUID(uuidString: held.billingAccountId) {
-            holdAccounts.remember(hold, account: account, tenant: context.tenant)
-        }
-        return held
+        if let hold = held.hold { openHolds.remember(hold, tenant: context.tenant) }
+        return held.execution
+    }
+
+    /// An authorization's answer, with the hold as recorded when this call created it (not when it replayed an earlier one).
+    private struct Authorized: Sendable {
+        let execution: CreditExecution
+        let hold: ExecutionRecord?
     }
 
     /// Charges the real amount of a hold and releases the rest. Above the estimate, the extra is charged only as far as the
@@ -229,22 +233,30 @@ extension LedgerService {
     }
 
     /// Locks the hold's wallet, then resolves the hold if it is still HELD (the sweep under the same lock may just have expired it).
+    /// A hold this process authorized is known but for its status, which the lock's read brings; another is read under the lock.
     private func resolveHold(_ text: String, context: RPCServerContext,
                              _ body: @escaping @Sendable (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution) async throws
         -> CreditExecution {
         guard let id = UUID(uuidString: text) else { throw LedgerError.executionNotFound(text) }
         let tenant = context.tenant
+        let known = openHolds.record(of: id, tenant: tenant)
         let account: UUID
-        if let known = holdAccounts.account(of: id, tenant: tenant) {
-            account = known
+        if let known {
+            account = known.account
         } else if let found = try await database.withTenant(tenant, genericPlans: true, { try await wallets.execution(id: id, tenant: tenant, on: $0) }) {
             account = found.account
         } else {
             throw LedgerError.executionNotFound(text)
         }
-        defer { holdAccounts.forget(id, tenant: tenant) }
-        return try await withWallet(account.uuidString, tenant: tenant, options: Self.outgoing(context)) { wallet, session in
-            guard let hold = try await wallets.execution(id: id, tenant: tenant, on: session.connection), hold.account == session.account else {
+        defer { openHolds.forget(id, tenant: tenant) }
+        return try await withWallet(account.uuidString, tenant: tenant, hold: known?.id, options: Self.outgoing(context)) { wallet, session in
+            let hold: ExecutionRecord
+            if var known, let status = wallet.holdStatuses[id] {
+                known.status = status
+                hold = known
+            } else if let read = try await wallets.execution(id: id, tenant: tenant, on: session.connection), read.account == session.account {
+                hold = read
+            } else {
                 throw LedgerError.executionNotFound(text)
             }
             guard hold.status == .held else { throw LedgerError.holdResolved(id: text, status: hold.status.rawValue) }

@@ -31,7 +31,7 @@ public struct LedgerService: Sendable {
     let catalog: CatalogClient
     let outbox = Outbox(context: LedgerAPI.contextName)
     let walletQueues: WalletQueues
-    let holdAccounts = HoldAccounts()
+    let openHolds = OpenHolds()
 
     /// `walletBatch`: at most this many operations on one wallet share a transaction (1: each its own).
     public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient, walletBatch: Int = 64) {

@@ -37,6 +37,9 @@ final class WalletQueues: Sendable {
     /// How many operations wait for the wallet `key`'s current transaction.
     func waiting(on key: Key) -> Int { queues.withLock { $0[key]?.count ?? 0 } }
 
+    /// Whether a transaction runs on the wallet `key` now.
+    func busy(_ key: Key) -> Bool { queues.withLock { $0[key] != nil } }
+
     /// Runs `operation` on the wallet `key`, alone or in a batch; `transaction` runs a batch and answers per operation, in order.
     func run(_ operation: WalletOperation, on key: Key,
              transaction: @escaping @Sendable ([WalletOperation]) async -> [Outcome]) async throws -> any Sendable {

@@ -102,10 +102,11 @@ extension LedgerService {
     /// Operations on one wallet that arrive while a transaction holds it wait in ``WalletQueues`` and then run together in
     /// the next one (up to `walletBatch` of them, each saved as it succeeds, a refused one leaving the wallet as it found it):
     /// a hot wallet pays the lock, the read and the commit once per batch instead of once per operation.
-    func withWallet<Result: Sendable>(_ accountText: String, tenant: String, idempotencyKey: String? = nil, options: RPCCallOptions,
+    /// `hold`: a hold the operation resolves, whose status the lock's read returns (`LockedWallet.holdStatuses`).
+    func withWallet<Result: Sendable>(_ accountText: String, tenant: String, idempotencyKey: String? = nil, hold: UUID? = nil, options: RPCCallOptions,
                                       _ body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
         guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
-        let operation = WalletOperation(idempotencyKey: idempotencyKey) { wallet, session in try await body(&wallet, session) }
+        let operation = WalletOperation(idempotencyKey: idempotencyKey, hold: hold) { wallet, session in try await body(&wallet, session) }
         let result = try await walletQueues.run(operation, on: WalletQueues.Key(tenant: tenant, account: account)) { operations in
             await walletTransactions(operations, account: account, tenant: tenant, options: options)
         }
@@ -156,7 +157,7 @@ extension LedgerService {
     private func inWallet(_ account: UUID, tenant: String, _ operations: [WalletOperation], on connection: PostgresConnection) async throws
         -> WalletOutcome<[Swift.Result<any Sendable, LedgerError>]> {
         guard var (wallet, replays) = try await lockWallet(account, tenant: tenant, idempotencyKeys: operations.compactMap(\.idempotencyKey),
-                                                           on: connection) else { return .unknownAccount }
+                                                           holds: operations.compactMap(\.hold), on: connection) else { return .unknownAccount }
         let session = WalletSession(tenant: tenant, account: account, connection: connection, service: self)
         try await sweep(&wallet, session: session)
         var results: [Swift.Result<any Sendable, LedgerError>] = []
@@ -171,22 +172,24 @@ extension LedgerService {
     func inWallet<Result: Sendable>(_ account: UUID, tenant: String, on connection: PostgresConnection,
                                     _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws
         -> WalletOutcome<Swift.Result<Result, LedgerError>> {
-        guard var (wallet, replays) = try await lockWallet(account, tenant: tenant, idempotencyKeys: [], on: connection) else { return .unknownAccount }
+        guard var (wallet, replays) = try await lockWallet(account, tenant: tenant, idempotencyKeys: [], holds: [], on: connection) else {
+            return .unknownAccount
+        }
         let session = WalletSession(tenant: tenant, account: account, connection: connection, service: self)
         try await sweep(&wallet, session: session)
         return .done(try await apply(body, to: &wallet, session: session, replays: &replays))
     }
 
     /// The wallet locked, created first for an account the ledger knows; nil for an account it does not know.
-    private func lockWallet(_ account: UUID, tenant: String, idempotencyKeys: [String], on connection: PostgresConnection) async throws
+    private func lockWallet(_ account: UUID, tenant: String, idempotencyKeys: [String], holds: [UUID], on connection: PostgresConnection) async throws
         -> (wallet: LockedWallet, replays: [String: UUID])? {
         let now = clock.now()
-        if let locked = try await wallets.lock(account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, now: now, on: connection) {
+        if let locked = try await wallets.lock(account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, holds: holds, now: now, on: connection) {
             return locked
         }
         guard try await directory.accounts([account], tenant: tenant, on: connection)[account] != nil else { return nil }
         try await wallets.create(account: account, tenant: tenant, at: now, on: connection)
-        return try await wallets.lock(account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, now: now, on: connection)
+        return try await wallets.lock(account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, holds: holds, now: now, on: connection)
     }
 
     /// Runs one operation and saves what it staged. Refused (a ``LedgerError``), the wallet goes back to what the operation
@@ -197,7 +200,11 @@ extension LedgerService {
         let before = wallet
         do {
             let result = try await body(&wallet, session)
-            if case .insert(let record)? = wallet.execution { replays[record.idempotencyKey] = record.id }
+            switch wallet.execution {
+            case .insert(let record)?: replays[record.idempotencyKey] = record.id
+            case .resolve(let id, let status, _, _, _)?: wallet.holdStatuses[id] = status
+            case nil: break
+            }
             try await wallets.save(&wallet, account: session.account, tenant: session.tenant, on: session.connection)
             return .success(result)
         } catch let error as LedgerError {
@@ -219,6 +226,7 @@ extension LedgerService {
         let now = wallet.book.now
         if let due = wallet.holdsExpireAt, due <= now {
             for hold in try await wallets.expireHolds(account: session.account, tenant: session.tenant, now: now, on: session.connection) {
+                wallet.holdStatuses[hold.id] = .expired
                 let estimate = hold.estimatedCredits ?? .zero
                 wallet.book.unhold(estimate, kind: .holdExpiry, tag: MovementTag(executionId: hold.id, userId: hold.userId, featureId: hold.featureId,
                                                                                   model: hold.model, tokens: nil))
@@ -243,8 +251,15 @@ enum WalletOutcome<Result: Sendable>: Sendable {
     case unknownAccount
 }
 
-/// One request's operation on a wallet: its idempotency key and what it does on the locked wallet.
+/// One request's operation on a wallet: its idempotency key, the hold it resolves and what it does on the locked wallet.
 struct WalletOperation: Sendable {
     let idempotencyKey: String?
+    let hold: UUID?
     let body: @Sendable (inout LockedWallet, WalletSession) async throws -> any Sendable
+
+    init(idempotencyKey: String?, hold: UUID? = nil, body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> any Sendable) {
+        self.idempotencyKey = idempotencyKey
+        self.hold = hold
+        self.body = body
+    }
 }

@@ -1,6 +1,7 @@
 import BillingCore
 import Foundation
 import JWTKit
+import Synchronization
 
 /// Why a request is not authenticated (always HTTP 401; the detail says which check failed).
 struct AuthenticationError: Error, Sendable {
@@ -14,6 +15,8 @@ struct AuthenticationError: Error, Sendable {
 /// as an HMAC secret, and jwt-kit's fallback to a default key for unknown ids never applies), and a
 /// token without `kid` is accepted only for the HS256 development key. Then `exp`, `nbf`, `iss` and
 /// `aud` are checked (jwt-kit checks none of `iss`/`aud` by itself), and the tenant claim is required.
+/// A token whose signature was verified is kept (``VerifiedTokens``): the same token again skips the parsing and the
+/// signature, never the checks of time, issuer, audience and tenant.
 struct TokenVerifier: Sendable {
     private let keys: JWTKeyCollection
     /// Algorithm of each JWKS key, by key id.
@@ -23,6 +26,7 @@ struct TokenVerifier: Sendable {
     let audience: String
     let leeway: TimeInterval
     let clock: any BillingClock
+    private let verified = VerifiedTokens()
 
     static let supportedAlgorithms: Set<String> = ["HS256", "RS256", "ES256"]
 
@@ -61,6 +65,7 @@ struct TokenVerifier: Sendable {
     }
 
     func verify(_ token: String) async throws(AuthenticationError) -> Principal {
+        if let claims = verified.claims(of: token) { return try principal(from: claims) }
         let segments = token.split(separator: ".", omittingEmptySubsequences: false)
         guard segments.count == 3, let headerBytes = Self.base64URLDecode(segments[0]),
               case .object(let header)? = try? JSONParser.parse(headerBytes)
@@ -82,7 +87,9 @@ struct TokenVerifier: Sendable {
         } catch {
             throw AuthenticationError(detail: "token signature is not valid")
         }
-        return try principal(from: claims)
+        let principal = try principal(from: claims)
+        verified.remember(token, claims: claims)
+        return principal
     }
 
     private func principal(from claims: TenantClaims) throws(AuthenticationError) -> Principal {
@@ -109,6 +116,22 @@ struct TokenVerifier: Sendable {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64).map { Array($0) }
+    }
+}
+
+/// Claims of tokens whose header and signature were verified, by the token's exact text: clients send one token for
+/// many requests, and verifying it is most of the gateway's own work on a small request. Bounded; emptied when full.
+final class VerifiedTokens: Sendable {
+    private static let limit = 10_000
+    private let claims = Mutex<[String: TenantClaims]>([:])
+
+    func claims(of token: String) -> TenantClaims? { claims.withLock { $0[token] } }
+
+    func remember(_ token: String, claims verified: TenantClaims) {
+        claims.withLock { claims in
+            if claims.count >= Self.limit { claims.removeAll() }
+            claims[token] = verified
+        }
     }
 }
 

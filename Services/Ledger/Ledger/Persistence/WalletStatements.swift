@@ -8,19 +8,14 @@ import PostgresNIO
 // with `genericPlans`): parsing and planning them was about half of their time in PostgreSQL under `make bench-credits`.
 // Each declares its parameters' types, since a NULL carries none.
 
-/// Locks the wallet row.
-struct LockWalletRow: PreparedSQL {
-    static let sql = "SELECT 1 FROM credit_wallets WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE"
-    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
-
-    let tenant: String
-    let account: UUID
-
-    func makeBindings() throws -> PostgresBindings { try .of(tenant, account) }
-}
-
-/// The locked wallet with its account, open grants, spending caps and the executions recorded under some idempotency keys.
+/// Locks the wallet and reads it with its account, open grants, spending caps, the executions recorded under some
+/// idempotency keys and the status of some holds — in one statement, which is only right when nothing changed the wallet
+/// between the statement's snapshot and the lock: under READ COMMITTED a statement that waited for the row lock re-reads
+/// the locked row but evaluates its subqueries on the snapshot taken before the wait. Every change to a wallet's grants,
+/// executions or settings is made under its lock and updates its row, so the locked row's `xmin` (the next to last column)
+/// equals the snapshot's (the last) when the subqueries are current; when they differ, the caller reads again, under the lock.
 struct ReadWallet: PreparedSQL {
+    static let name = "ledger_read_wallet"
     static let sql = """
         SELECT w.balance::text, w.held::text, w.debt::text, w.overdraft_limit::text, w.holds_expire_at, w.allowance_grant_id, w.allowance::text,
                w.alerts_sent, w.exhausted, w.max_per_minute, w.max_per_hour, w.max_per_day, w.recharge_package, w.recharge_threshold::text,
@@ -33,21 +28,28 @@ struct ReadWallet: PreparedSQL {
                (SELECT coalesce(json_agg(json_build_object('userId', c.user_id, 'period', c.period, 'credits', c.cap::text)), '[]')::text
                   FROM credit_spending_caps c WHERE c.tenant_id = w.tenant_id AND c.account_id = w.account_id),
                (SELECT coalesce(json_object_agg(e.idempotency_key, e.id), '{}')::text FROM credit_executions e
-                  WHERE e.tenant_id = w.tenant_id AND e.idempotency_key = ANY($3))
+                  WHERE e.tenant_id = w.tenant_id AND e.idempotency_key = ANY($3)),
+               (SELECT coalesce(json_object_agg(e.id, e.status), '{}')::text FROM credit_executions e
+                  WHERE e.tenant_id = w.tenant_id AND e.id = ANY($4)),
+               w.xmin::text,
+               (SELECT s.xmin::text FROM credit_wallets s WHERE s.tenant_id = $1 AND s.account_id = $2)
         FROM credit_wallets w JOIN ledger_accounts a ON a.tenant_id = w.tenant_id AND a.id = w.account_id
         WHERE w.tenant_id = $1 AND w.account_id = $2
+        FOR UPDATE OF w
         """
-    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .textArray]
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .textArray, .uuidArray]
 
     let tenant: String
     let account: UUID
     let idempotencyKeys: [String]
+    let holds: [UUID]
 
-    func makeBindings() throws -> PostgresBindings { try .of(tenant, account, idempotencyKeys) }
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, account, idempotencyKeys, holds) }
 }
 
 /// One execution by id.
 struct ExecutionByID: PreparedSQL {
+    static let name = "ledger_execution_by_id"
     static let sql = "SELECT \(WalletStore.executionColumns) FROM credit_executions WHERE tenant_id = $1 AND id = $2"
     static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
 
@@ -59,9 +61,11 @@ struct ExecutionByID: PreparedSQL {
 
 /// Everything an operation staged, in one statement: grants' remaining credits, the wallet row, journal rows, counters,
 /// and the execution inserted (`$32` not null) or resolved (`$52` not null). Empty arrays and NULL ids write nothing.
+/// A resolved execution returns a row: none means it was no longer HELD, and the caller rolls back.
 /// The status a resolved execution must still have (HELD) is a parameter, not a literal: the plan, made once, then finds
 /// the execution by its key instead of scanning the tenant's open holds through their partial index.
 struct SaveWallet: PreparedSQL {
+    static let name = "ledger_save_wallet"
     static let sql = """
         WITH grants AS (
             UPDATE credit_grants g SET remaining = u.remaining::numeric
@@ -99,6 +103,7 @@ struct SaveWallet: PreparedSQL {
         UPDATE credit_executions SET status = $53, input_tokens = $54, output_tokens = $55, cached_tokens = $56, credits = $57::numeric,
             uncovered_credits = $58::numeric, resolved_at = $3
         WHERE tenant_id = $1 AND id = $52 AND status = $59
+        RETURNING 1
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .uuid, .timestamptz,                                                                 // $1-3 tenant, account, now

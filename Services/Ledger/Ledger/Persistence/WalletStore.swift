@@ -21,6 +21,9 @@ struct LockedWallet: Sendable {
     var recharge: AutoRecharge?
     var rechargePending: UUID?
     var caps: [SpendingCap]
+    /// The status, under the lock, of the holds the transaction's operations resolve (those whose record they already had),
+    /// kept current as the transaction expires or resolves them.
+    var holdStatuses: [UUID: ExecutionStatus]
     /// The execution already recorded under the current operation's idempotency key, if any.
     var replay: UUID?
 
@@ -35,6 +38,12 @@ struct LockedWallet: Sendable {
         execution = write
         self.counters += counters
     }
+}
+
+/// A broken rule of the wallet's writes (a write that did not take its lock, a hold resolved twice): the transaction rolls back.
+struct WalletWriteError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 /// An integration event to append to the outbox when the wallet is saved.
@@ -88,15 +97,20 @@ struct WalletStore: Sendable {
             """, logger: logger)
     }
 
-    /// Locks the wallet (nil when it does not exist yet), then reads the rest of it, with the executions already recorded under
-    /// `idempotencyKeys` (by key). Two statements on purpose: under READ COMMITTED a statement that waited for the row lock
-    /// re-reads the locked row but evaluates its subqueries on the snapshot taken before the wait, which would show grants and
-    /// executions as they were before the previous holder committed.
-    func lock(account: UUID, tenant: String, idempotencyKeys: [String], now: Date, on connection: PostgresConnection) async throws
+    /// Locks the wallet (nil when it does not exist yet) and reads it, with the executions already recorded under
+    /// `idempotencyKeys` (by key) and the status of `holds`: one statement, run a second time in the rare case that the
+    /// wallet changed between its snapshot and the lock (see ``ReadWallet``).
+    func lock(account: UUID, tenant: String, idempotencyKeys: [String], holds: [UUID], now: Date, on connection: PostgresConnection) async throws
         -> (wallet: LockedWallet, replays: [String: UUID])? {
-        guard try await connection.firstRow(LockWalletRow(tenant: tenant, account: account), logger: logger) != nil else { return nil }
-        guard let row = try await connection.firstRow(ReadWallet(tenant: tenant, account: account, idempotencyKeys: idempotencyKeys),
-                                                     logger: logger) else { return nil }
+        let read = ReadWallet(tenant: tenant, account: account, idempotencyKeys: idempotencyKeys, holds: holds)
+        guard var row = try await connection.firstRow(read, logger: logger) else { return nil }
+        if try !Self.current(row) {
+            // The first read waited for the lock, or raced a commit: now the lock is held, a new snapshot sees the last commit.
+            guard let again = try await connection.firstRow(read, logger: logger), try Self.current(again) else {
+                throw WalletWriteError(message: "the wallet of \(account) changed under its lock")
+            }
+            row = again
+        }
         let cells = row.makeRandomAccess()
         func credits(_ index: Int) throws -> Credits { try Credits.parse(try cells[index].decode(String.self)) }
         func optionalCredits(_ index: Int) throws -> Credits? { try cells[index].decode(String?.self).map { try Credits.parse($0) } }
@@ -106,6 +120,10 @@ struct WalletStore: Sendable {
         let rechargePackage = try cells[12].decode(String?.self)
         let rechargeThreshold = try optionalCredits(13)
         let replays = try JSONDecoder().decode([String: UUID].self, from: Data(try cells[19].decode(String.self).utf8))
+        var holdStatuses: [UUID: ExecutionStatus] = [:]
+        for (id, status) in try JSONDecoder().decode([String: String].self, from: Data(try cells[20].decode(String.self).utf8)) {
+            if let id = UUID(uuidString: id), let status = ExecutionStatus(rawValue: status) { holdStatuses[id] = status }
+        }
         let wallet = LockedWallet(
             book: book, accountStatus: AccountStatus(rawValue: try cells[15].decode(String.self)) ?? .closed,
             timeZone: TimeZone(identifier: try cells[16].decode(String.self)) ?? TimeZone(identifier: "UTC")!,
@@ -114,8 +132,15 @@ struct WalletStore: Sendable {
             rateLimits: ExecutionRateLimits(perMinute: try cells[9].decode(Int32?.self).map(Int.init), perHour: try cells[10].decode(Int32?.self).map(Int.init),
                                             perDay: try cells[11].decode(Int32?.self).map(Int.init)),
             recharge: rechargePackage.flatMap { package in rechargeThreshold.map { AutoRecharge(packageCode: package, threshold: $0) } },
-            rechargePending: try cells[14].decode(UUID?.self), caps: caps)
+            rechargePending: try cells[14].decode(UUID?.self), caps: caps,
+            holdStatuses: holdStatuses)
         return (wallet, replays)
+    }
+
+    /// Whether a ``ReadWallet`` row's subqueries saw the wallet as locked: the locked version's `xmin` is the snapshot's.
+    private static func current(_ row: PostgresRow) throws -> Bool {
+        let cells = row.makeRandomAccess()
+        return try cells[21].decode(String.self) == cells[22].decode(String?.self)
     }
 
     /// Marks the wallet's holds whose time ran out EXPIRED; returns them.
@@ -159,12 +184,21 @@ struct WalletStore: Sendable {
             """, logger: logger)
     }
 
-    /// Expires the monthly grants of earlier periods that reference `prefix` (a subscription) at `end` at the latest.
-    func endAllowances(account: UUID, referencePrefix: String, before end: Date, tenant: String, on connection: PostgresConnection) async throws {
+    /// Expires the monthly grants of earlier periods that reference `prefix` (a subscription) at `end` at the latest. Under the
+    /// wallet's lock, updating its row when a grant changed, as every change to a wallet's grants does (``ReadWallet`` relies on it).
+    func endAllowances(account: UUID, referencePrefix: String, before end: Date, at now: Date, tenant: String,
+                       on connection: PostgresConnection) async throws {
+        guard try await connection.firstRow("""
+            SELECT 1 FROM credit_wallets WHERE tenant_id = \(tenant) AND account_id = \(account) FOR UPDATE
+            """, logger: logger) != nil else { return }  // no wallet, no grants
         try await connection.execute("""
-            UPDATE credit_grants SET expires_at = \(end)
-            WHERE tenant_id = \(tenant) AND account_id = \(account) AND source = 'MONTHLY' AND starts_with(reference, \(referencePrefix))
-              AND effective_at < \(end) AND (expires_at IS NULL OR expires_at > \(end))
+            WITH ended AS (
+                UPDATE credit_grants SET expires_at = \(end)
+                WHERE tenant_id = \(tenant) AND account_id = \(account) AND source = 'MONTHLY' AND starts_with(reference, \(referencePrefix))
+                  AND effective_at < \(end) AND (expires_at IS NULL OR expires_at > \(end))
+                RETURNING 1
+            )
+            UPDATE credit_wallets SET updated_at = \(now) WHERE tenant_id = \(tenant) AND account_id = \(account) AND EXISTS (SELECT 1 FROM ended)
             """, logger: logger)
     }
 
@@ -203,7 +237,10 @@ struct WalletStore: Sendable {
     /// Writes everything staged on the wallet in one statement (grants, the wallet row, journal rows, counters, the execution),
     /// then its events; afterwards nothing is staged.
     func save(_ wallet: inout LockedWallet, account: UUID, tenant: String, on connection: PostgresConnection) async throws {
-        _ = try await connection.rows(SaveWallet(wallet: wallet, account: account, tenant: tenant), logger: logger)
+        let resolved = try await connection.rows(SaveWallet(wallet: wallet, account: account, tenant: tenant), logger: logger)
+        if case .resolve(let id, _, _, _, _)? = wallet.execution, resolved.isEmpty {
+            throw WalletWriteError(message: "hold \(id) was resolved already; nothing of this transaction is kept")
+        }
         for event in wallet.events { try await event.append(connection) }
         wallet.book.markSaved()
         wallet.execution = nil
