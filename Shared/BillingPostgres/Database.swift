@@ -65,11 +65,11 @@ public final class Database: Service, Sendable {
         let logger = logger
         do {
             return try await client.withConnection { connection in
-                try await connection.execute(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"), logger: logger)
+                try await connection.begin(isolation, logger: logger)
                 do {
                     try await scope(connection)
                     let result = try await body(connection)
-                    try await connection.execute("COMMIT", logger: logger)
+                    _ = try await connection.rows(Commit(), logger: logger)
                     return result
                 } catch {
                     // A broken connection fails this too; the pool then drops it.

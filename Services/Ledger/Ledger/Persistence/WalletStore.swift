@@ -114,14 +114,14 @@ struct WalletStore: Sendable {
         let cells = row.makeRandomAccess()
         func credits(_ index: Int) throws -> Credits { try Credits.parse(try cells[index].decode(String.self)) }
         func optionalCredits(_ index: Int) throws -> Credits? { try cells[index].decode(String?.self).map { try Credits.parse($0) } }
-        let grants = try JSONDecoder().decode([GrantJSON].self, from: Data(try cells[17].decode(String.self).utf8)).map { try $0.grant() }
-        let caps = try JSONDecoder().decode([CapJSON].self, from: Data(try cells[18].decode(String.self).utf8)).map { try $0.cap() }
+        let grants = try Self.decodeJSON([GrantJSON].self, cells[17], empty: []).map { try $0.grant() }
+        let caps = try Self.decodeJSON([CapJSON].self, cells[18], empty: []).map { try $0.cap() }
         let book = WalletBook(now: now, balance: try credits(0), held: try credits(1), debt: try credits(2), overdraftLimit: try credits(3), grants: grants)
         let rechargePackage = try cells[12].decode(String?.self)
         let rechargeThreshold = try optionalCredits(13)
-        let replays = try JSONDecoder().decode([String: UUID].self, from: Data(try cells[19].decode(String.self).utf8))
+        let replays = try Self.decodeJSON([String: UUID].self, cells[19], empty: [:])
         var holdStatuses: [UUID: ExecutionStatus] = [:]
-        for (id, status) in try JSONDecoder().decode([String: String].self, from: Data(try cells[20].decode(String.self).utf8)) {
+        for (id, status) in try Self.decodeJSON([String: String].self, cells[20], empty: [:]) {
             if let id = UUID(uuidString: id), let status = ExecutionStatus(rawValue: status) { holdStatuses[id] = status }
         }
         let wallet = LockedWallet(
@@ -135,6 +135,12 @@ struct WalletStore: Sendable {
             rechargePending: try cells[14].decode(UUID?.self), caps: caps,
             holdStatuses: holdStatuses)
         return (wallet, replays)
+    }
+
+    /// A JSON aggregate of ``ReadWallet``; most are empty, which needs no decoder.
+    private static func decodeJSON<Value: Decodable>(_ type: Value.Type, _ cell: PostgresCell, empty: Value) throws -> Value {
+        let text = try cell.decode(String.self)
+        return text == "[]" || text == "{}" ? empty : try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
     /// Whether a ``ReadWallet`` row's subqueries saw the wallet as locked: the locked version's `xmin` is the snapshot's.
