@@ -63,7 +63,7 @@ public actor TestCluster {
             self.running = running
             return running
         } catch {
-            startTask = nil
+            await stop()   // what did start (a service not ready, one that exited) does not outlive the failure
             throw error
         }
     }
