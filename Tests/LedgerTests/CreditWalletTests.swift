@@ -277,7 +277,7 @@ struct WalletBatchingTests {
             #expect(audit.consistent && audit.journalBalance == whole(89) && audit.journalHeld == .zero)
         }
     }
-    @Test("a hold settled and released at once in one batch of the replica that authorized it resolves once; one past its time expires, once")
+    @Test("in one batch a hold settled and released at once resolves once and a key sent twice holds once; a hold past its time expires, once")
     func holdResolvedOnceInABatch() async throws {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
             let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
@@ -321,11 +321,17 @@ struct WalletBatchingTests {
                 }
             }
             while service.walletQueues.waiting(on: key) < 2 { try await Task.sleep(for: .milliseconds(2)) }
+            // Two authorizations under one idempotency key in the same batch: the second answers the first, not yet saved.
+            let twins = (0..<2).map { _ in Task { try await authorize("twin") } }
+            while service.walletQueues.waiting(on: key) < 4 { try await Task.sleep(for: .milliseconds(2)) }
             open.yield()
             _ = try await leader.value
             var answers: [String] = []
             for resolution in resolutions { answers.append(try await resolution.value) }
             #expect(answers.filter { $0 != "refused" }.count == 1, "one of \(answers) resolved the hold")
+            let twinIds = [try await twins[0].value, try await twins[1].value]
+            #expect(twinIds[0] == twinIds[1], "one hold for the key, answered twice")
+            #expect(try await service.releaseCredits(ExecutionRequest(id: twinIds[0]), context: context).status == .released)
 
             let late = try await authorize("late", ttl: 60)
             clock.advance(by: 61)

@@ -254,7 +254,8 @@ extension LedgerService {
             if var known, let status = wallet.holdStatuses[id] {
                 known.status = status
                 hold = known
-            } else if let read = try await wallets.execution(id: id, tenant: tenant, on: session.connection), read.account == session.account {
+            } else if var read = try await wallets.execution(id: id, tenant: tenant, on: session.connection), read.account == session.account {
+                read.status = wallet.holdStatuses[id] ?? read.status   // resolved earlier in this batch, not saved yet
                 hold = read
             } else {
                 throw LedgerError.executionNotFound(text)

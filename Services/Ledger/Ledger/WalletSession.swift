@@ -16,7 +16,9 @@ struct WalletSession: Sendable {
     /// The execution recorded earlier under the request's idempotency key, answered again; the key on another execution is a conflict.
     func replay(_ wallet: LockedWallet, kind: String, model: String) async throws -> CreditExecution? {
         guard let id = wallet.replay else { return nil }
-        guard let record = try await service.wallets.execution(id: id, tenant: tenant, on: connection),
+        var found = wallet.staged(id)   // recorded earlier in this batch
+        if found == nil { found = try await service.wallets.execution(id: id, tenant: tenant, on: connection) }
+        guard let record = found,
               record.account == account, record.kind == kind, record.model == model else {
             throw LedgerError.keyReused(id.uuidString)
         }
@@ -30,7 +32,8 @@ struct WalletSession: Sendable {
         let caps = SpendingWindows.spendKeys(caps: wallet.caps, userId: userId, at: now, in: wallet.timeZone, delta: .zero)
         guard !rates.isEmpty || !caps.isEmpty else { return [] }
         let lookup = rates.map { zero($0.key) } + caps.map(\.key)
-        let current = try await service.wallets.counters(account: account, keys: lookup, tenant: tenant, on: connection)
+        var current = try await service.wallets.counters(account: account, keys: lookup, tenant: tenant, on: connection)
+        for delta in wallet.counters { current[zero(delta), default: .zero] += delta.value }   // counted earlier in this batch, not saved yet
         for (limit, key) in rates where (current[zero(key)] ?? .zero).units / Credits.unitsPerCredit >= Int64(limit) {
             throw LedgerError.rateLimited(period: key.period, limit: limit)
         }
@@ -100,7 +103,7 @@ extension LedgerService {
     /// The wallet is created on first use, for accounts the ledger knows (asking the accounts context on a miss).
     ///
     /// Operations on one wallet that arrive while a transaction holds it wait in ``WalletQueues`` and then run together in
-    /// the next one (up to `walletBatch` of them, each saved as it succeeds, a refused one leaving the wallet as it found it):
+    /// the next one (up to `walletBatch` of them, all saved in one statement at the end, a refused one leaving the wallet as it found it):
     /// a hot wallet pays the lock, the read and the commit once per batch instead of once per operation.
     /// `hold`: a hold the operation resolves, whose status the lock's read returns (`LockedWallet.holdStatuses`).
     func withWallet<Result: Sendable>(_ accountText: String, tenant: String, idempotencyKey: String? = nil, hold: UUID? = nil, options: RPCCallOptions,
@@ -165,6 +168,7 @@ extension LedgerService {
             wallet.replay = operation.idempotencyKey.flatMap { replays[$0] }
             results.append(try await apply(operation.body, to: &wallet, session: session, replays: &replays))
         }
+        try await saveIfChanged(&wallet, session: session)
         return .done(results)
     }
 
@@ -177,7 +181,15 @@ extension LedgerService {
         }
         let session = WalletSession(tenant: tenant, account: account, connection: connection, service: self)
         try await sweep(&wallet, session: session)
-        return .done(try await apply(body, to: &wallet, session: session, replays: &replays))
+        let result = try await apply(body, to: &wallet, session: session, replays: &replays)
+        try await saveIfChanged(&wallet, session: session)
+        return .done(result)
+    }
+
+    /// The transaction's one save: what its operations (and the sweep) staged, in one statement.
+    private func saveIfChanged(_ wallet: inout LockedWallet, session: WalletSession) async throws {
+        guard wallet.unsaved || !wallet.book.journal.isEmpty else { return }
+        try await wallets.save(&wallet, account: session.account, tenant: session.tenant, on: session.connection)
     }
 
     /// The wallet locked, created first for an account the ledger knows; nil for an account it does not know.
@@ -192,29 +204,30 @@ extension LedgerService {
         return try await wallets.lock(account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, holds: holds, now: now, on: connection)
     }
 
-    /// Runs one operation and saves what it staged. Refused (a ``LedgerError``), the wallet goes back to what the operation
-    /// found, keeping only what a refusal commits (the exhausted notice) and what was staged before it (the sweep).
-    /// Any other error leaves the transaction unusable and is thrown.
+    /// Runs one operation, leaving what it staged for the transaction's one save. Refused (a ``LedgerError``), the wallet goes
+    /// back to what the operation found, keeping only what a refusal commits (the exhausted notice) and what was staged before
+    /// it (the sweep, earlier operations). Any other error leaves the transaction unusable and is thrown.
     private func apply<Result: Sendable>(_ body: (inout LockedWallet, WalletSession) async throws -> Result, to wallet: inout LockedWallet,
                                          session: WalletSession, replays: inout [String: UUID]) async throws -> Swift.Result<Result, LedgerError> {
         let before = wallet
         do {
             let result = try await body(&wallet, session)
-            switch wallet.execution {
-            case .insert(let record)?: replays[record.idempotencyKey] = record.id
-            case .resolve(let id, let status, _, _, _)?: wallet.holdStatuses[id] = status
-            case nil: break
+            for write in wallet.executions.suffix(wallet.staged - before.staged) {
+                switch write {
+                case .insert(let record): replays[record.idempotencyKey] = record.id
+                case .resolve(let id, let status, _, _, _): wallet.holdStatuses[id] = status
+                }
             }
-            try await wallets.save(&wallet, account: session.account, tenant: session.tenant, on: session.connection)
+            wallet.unsaved = true
             return .success(result)
         } catch let error as LedgerError {
+            // Saved midway (a read of its own writes), the operation cannot be undone by forgetting what it staged.
+            guard wallet.saves == before.saves else { throw WalletWriteError(message: "an operation was refused after saving: \(error)") }
             var kept = before
             if wallet.commitRefusal {
                 kept.exhausted = wallet.exhausted
                 kept.events += wallet.events
-            }
-            if wallet.commitRefusal || !before.book.journal.isEmpty {
-                try await wallets.save(&kept, account: session.account, tenant: session.tenant, on: session.connection)
+                kept.unsaved = true
             }
             wallet = kept
             return .failure(error)

@@ -59,11 +59,12 @@ struct ExecutionByID: PreparedSQL {
     func makeBindings() throws -> PostgresBindings { try .of(tenant, id) }
 }
 
-/// Everything an operation staged, in one statement: grants' remaining credits, the wallet row, journal rows, counters,
-/// and the execution inserted (`$32` not null) or resolved (`$52` not null). Empty arrays and NULL ids write nothing.
-/// A resolved execution returns a row: none means it was no longer HELD, and the caller rolls back.
+/// Everything a transaction's operations staged, in one statement: grants' remaining credits, the wallet row, journal rows,
+/// counters (summed by window), executions recorded and executions resolved. Empty arrays write nothing. It returns one row
+/// per execution resolved: fewer than staged means a hold was no longer HELD, and the caller rolls back.
 /// The status a resolved execution must still have (HELD) is a parameter, not a literal: the plan, made once, then finds
 /// the execution by its key instead of scanning the tenant's open holds through their partial index.
+/// Optional numbers travel as -1, optional texts as '' and optional instants as -1 microseconds since 1970 (arrays carry no NULLs here).
 struct SaveWallet: PreparedSQL {
     static let name = "ledger_save_wallet"
     static let sql = """
@@ -96,13 +97,23 @@ struct SaveWallet: PreparedSQL {
             INSERT INTO credit_executions (tenant_id, id, account_id, idempotency_key, kind, status, model_id, model_version, rate, user_id, feature_id,
                 estimated_input_tokens, estimated_output_tokens, estimated_cached_tokens, estimated_credits, input_tokens, output_tokens, cached_tokens,
                 credits, uncovered_credits, expires_at, created_at, resolved_at)
-            SELECT $1, $32, $2, $33, $34, $35, $36, $37, $38::jsonb, $39, $40, $41, $42, $43, $44::numeric, $45, $46, $47, $48::numeric,
-                   $49::numeric, $50, $3, $51
-            WHERE $32 IS NOT NULL
+            SELECT $1, x.id, $2, x.key, x.kind, x.status, x.model, x.version, x.rate::jsonb, NULLIF(x.user_id, ''), NULLIF(x.feature_id, ''),
+                   NULLIF(x.estimated_input, -1), NULLIF(x.estimated_output, -1), NULLIF(x.estimated_cached, -1), NULLIF(x.estimated_credits, '')::numeric,
+                   NULLIF(x.input, -1), NULLIF(x.output, -1), NULLIF(x.cached, -1), NULLIF(x.credits, '')::numeric, NULLIF(x.uncovered, '')::numeric,
+                   CASE WHEN x.expires_at < 0 THEN NULL ELSE timestamptz 'epoch' + x.expires_at * interval '1 microsecond' END, $3,
+                   CASE WHEN x.resolved_at < 0 THEN NULL ELSE timestamptz 'epoch' + x.resolved_at * interval '1 microsecond' END
+            FROM unnest($32::uuid[], $33::text[], $34::text[], $35::text[], $36::text[], $37::int4[], $38::text[], $39::text[], $40::text[],
+                        $41::int8[], $42::int8[], $43::int8[], $44::text[], $45::int8[], $46::int8[], $47::int8[], $48::text[], $49::text[],
+                        $50::int8[], $51::int8[])
+                 AS x(id, key, kind, status, model, version, rate, user_id, feature_id, estimated_input, estimated_output, estimated_cached,
+                      estimated_credits, input, output, cached, credits, uncovered, expires_at, resolved_at)
         )
-        UPDATE credit_executions SET status = $53, input_tokens = $54, output_tokens = $55, cached_tokens = $56, credits = $57::numeric,
-            uncovered_credits = $58::numeric, resolved_at = $3
-        WHERE tenant_id = $1 AND id = $52 AND status = $59
+        UPDATE credit_executions e SET status = r.status, input_tokens = NULLIF(r.input, -1), output_tokens = NULLIF(r.output, -1),
+            cached_tokens = NULLIF(r.cached, -1), credits = NULLIF(r.credits, '')::numeric, uncovered_credits = NULLIF(r.uncovered, '')::numeric,
+            resolved_at = $3
+        FROM unnest($52::uuid[], $53::text[], $54::int8[], $55::int8[], $56::int8[], $57::text[], $58::text[])
+             AS r(id, status, input, output, cached, credits, uncovered)
+        WHERE e.tenant_id = $1 AND e.id = r.id AND e.status = $59
         RETURNING 1
         """
     static let bindingDataTypes: [PostgresDataType] = [
@@ -112,9 +123,9 @@ struct SaveWallet: PreparedSQL {
         .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray,
         .int8Array, .int8Array, .int8Array,                                                         // $15-27 journal
         .textArray, .textArray, .timestamptzArray, .textArray,                                      // $28-31 counters
-        .uuid, .text, .text, .text, .text, .int8, .text, .text, .text, .int8, .int8, .int8, .text, .int8, .int8, .int8, .text, .text,
-        .timestamptz, .timestamptz,                                                                 // $32-51 inserted execution
-        .uuid, .text, .int8, .int8, .int8, .text, .text, .text,                                     // $52-59 resolved execution
+        .uuidArray, .textArray, .textArray, .textArray, .textArray, .int4Array, .textArray, .textArray, .textArray, .int8Array, .int8Array,
+        .int8Array, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .int8Array, .int8Array, // $32-51 inserted executions
+        .uuidArray, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .text,  // $52-59 resolved executions
     ]
 
     let wallet: LockedWallet
@@ -153,42 +164,53 @@ struct SaveWallet: PreparedSQL {
         b.append(journal.map { $0.tag.tokens?.inputTokens ?? -1 })
         b.append(journal.map { $0.tag.tokens?.outputTokens ?? -1 })
         b.append(journal.map { $0.tag.tokens?.cachedInputTokens ?? -1 })
-        let deltas = wallet.counters.filter { !$0.value.isZero }
-        b.append(deltas.map(\.counter))
-        b.append(deltas.map(\.period))
-        b.append(deltas.map(\.windowStart))
-        b.append(deltas.map(\.value.fixedText))
-        var inserted: ExecutionRecord?
-        if case .insert(let record)? = wallet.execution { inserted = record }
-        b.append(inserted?.id)
-        b.append(inserted?.idempotencyKey)
-        b.append(inserted?.kind)
-        b.append(inserted?.status.rawValue)
-        b.append(inserted?.model)
-        b.append(inserted.map { Int64($0.modelVersion) })
+        // One row per counter window: the statement cannot update a row twice.
+        var sums: [CounterDelta: Credits] = [:], windows: [CounterDelta] = []
+        for delta in wallet.counters {
+            let window = CounterDelta(counter: delta.counter, period: delta.period, windowStart: delta.windowStart, value: .zero)
+            if sums[window] == nil { windows.append(window) }
+            sums[window, default: .zero] += delta.value
+        }
+        let deltas = windows.compactMap { window in sums[window].flatMap { $0.isZero ? nil : (window, $0) } }
+        b.append(deltas.map(\.0.counter))
+        b.append(deltas.map(\.0.period))
+        b.append(deltas.map(\.0.windowStart))
+        b.append(deltas.map(\.1.fixedText))
+        var inserted: [ExecutionRecord] = [], resolved: [(id: UUID, status: ExecutionStatus, tokens: TokenUsage?, credits: Credits?, uncovered: Credits?)] = []
+        for write in wallet.executions {
+            switch write {
+            case .insert(let record): inserted.append(record)
+            case .resolve(let id, let status, let tokens, let credits, let uncovered): resolved.append((id, status, tokens, credits, uncovered))
+            }
+        }
+        func micros(_ date: Date?) -> Int64 { date.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) } ?? -1 }
+        b.append(inserted.map(\.id))
+        b.append(inserted.map(\.idempotencyKey))
+        b.append(inserted.map(\.kind))
+        b.append(inserted.map(\.status.rawValue))
+        b.append(inserted.map(\.model))
+        b.append(inserted.map { Int32($0.modelVersion) })
         b.append(try inserted.map { String(decoding: try JSONEncoder().encode($0.rate), as: UTF8.self) })
-        b.append(inserted?.userId)
-        b.append(inserted?.featureId)
-        b.append(inserted?.estimate?.inputTokens)
-        b.append(inserted?.estimate?.outputTokens)
-        b.append(inserted?.estimate?.cachedInputTokens)
-        b.append(inserted?.estimatedCredits?.fixedText)
-        b.append(inserted?.tokens?.inputTokens)
-        b.append(inserted?.tokens?.outputTokens)
-        b.append(inserted?.tokens?.cachedInputTokens)
-        b.append(inserted?.credits?.fixedText)
-        b.append(inserted?.uncovered?.fixedText)
-        b.append(inserted?.expiresAt)
-        b.append(inserted?.resolvedAt)
-        var resolved: (id: UUID, status: ExecutionStatus, tokens: TokenUsage?, credits: Credits?, uncovered: Credits?)?
-        if case .resolve(let id, let status, let tokens, let credits, let uncovered)? = wallet.execution { resolved = (id, status, tokens, credits, uncovered) }
-        b.append(resolved?.id)
-        b.append(resolved?.status.rawValue)
-        b.append(resolved?.tokens?.inputTokens)
-        b.append(resolved?.tokens?.outputTokens)
-        b.append(resolved?.tokens?.cachedInputTokens)
-        b.append(resolved?.credits?.fixedText)
-        b.append(resolved?.uncovered?.fixedText)
+        b.append(inserted.map { $0.userId ?? "" })
+        b.append(inserted.map { $0.featureId ?? "" })
+        b.append(inserted.map { $0.estimate?.inputTokens ?? -1 })
+        b.append(inserted.map { $0.estimate?.outputTokens ?? -1 })
+        b.append(inserted.map { $0.estimate?.cachedInputTokens ?? -1 })
+        b.append(inserted.map { $0.estimatedCredits?.fixedText ?? "" })
+        b.append(inserted.map { $0.tokens?.inputTokens ?? -1 })
+        b.append(inserted.map { $0.tokens?.outputTokens ?? -1 })
+        b.append(inserted.map { $0.tokens?.cachedInputTokens ?? -1 })
+        b.append(inserted.map { $0.credits?.fixedText ?? "" })
+        b.append(inserted.map { $0.uncovered?.fixedText ?? "" })
+        b.append(inserted.map { micros($0.expiresAt) })
+        b.append(inserted.map { micros($0.resolvedAt) })
+        b.append(resolved.map(\.id))
+        b.append(resolved.map(\.status.rawValue))
+        b.append(resolved.map { $0.tokens?.inputTokens ?? -1 })
+        b.append(resolved.map { $0.tokens?.outputTokens ?? -1 })
+        b.append(resolved.map { $0.tokens?.cachedInputTokens ?? -1 })
+        b.append(resolved.map { $0.credits?.fixedText ?? "" })
+        b.append(resolved.map { $0.uncovered?.fixedText ?? "" })
         b.append(ExecutionStatus.held.rawValue)
         return b
     }

@@ -27,16 +27,28 @@ struct LockedWallet: Sendable {
     /// The execution already recorded under the current operation's idempotency key, if any.
     var replay: UUID?
 
-    // Staged by the operation, written by ``WalletStore/save(_:account:tenant:on:)``.
-    var execution: ExecutionWrite?
+    // Staged by the transaction's operations, written together by ``WalletStore/save(_:account:tenant:on:)``.
+    var executions: [ExecutionWrite] = []
     var counters: [CounterDelta] = []
     var events: [PendingEvent] = []
     /// Set when a refused operation must still commit what it announced (the exhausted notice).
     var commitRefusal = false
+    /// Whether an operation changed the wallet since it was last saved.
+    var unsaved = false
+    /// Executions staged and saves made so far in the transaction (an operation's own are the difference).
+    var staged = 0
+    var saves = 0
 
     mutating func stage(_ write: ExecutionWrite, counters: [CounterDelta]) {
-        execution = write
+        executions.append(write)
+        staged += 1
         self.counters += counters
+    }
+
+    /// An execution this transaction recorded and has not written yet.
+    func staged(_ id: UUID) -> ExecutionRecord? {
+        for case .insert(let record) in executions where record.id == id { return record }
+        return nil
     }
 }
 
@@ -240,18 +252,21 @@ struct WalletStore: Sendable {
         try await connection.firstRow(ExecutionByID(tenant: tenant, id: id), logger: logger).map(Self.execution)
     }
 
-    /// Writes everything staged on the wallet in one statement (grants, the wallet row, journal rows, counters, the execution),
-    /// then its events; afterwards nothing is staged.
+    /// Writes everything staged on the wallet in one statement (grants, the wallet row, journal rows, counters, executions
+    /// recorded and resolved), then its events; afterwards nothing is staged.
     func save(_ wallet: inout LockedWallet, account: UUID, tenant: String, on connection: PostgresConnection) async throws {
         let resolved = try await connection.rows(SaveWallet(wallet: wallet, account: account, tenant: tenant), logger: logger)
-        if case .resolve(let id, _, _, _, _)? = wallet.execution, resolved.isEmpty {
-            throw WalletWriteError(message: "hold \(id) was resolved already; nothing of this transaction is kept")
+        let resolving = wallet.executions.filter { if case .resolve = $0 { true } else { false } }.count
+        if resolved.count != resolving {
+            throw WalletWriteError(message: "\(resolving - resolved.count) of \(resolving) holds were resolved already; nothing of this transaction is kept")
         }
         for event in wallet.events { try await event.append(connection) }
         wallet.book.markSaved()
-        wallet.execution = nil
+        wallet.executions = []
         wallet.counters = []
         wallet.events = []
+        wallet.unsaved = false
+        wallet.saves += 1
     }
 
     // MARK: - Reads for reports
