@@ -43,28 +43,31 @@ struct TenantScope: PreparedSQL {
 // Transaction control, prepared once per connection too (as `pgbench -M prepared` does): sent unnamed, with their parse
 // and describe, BEGIN and COMMIT were about a tenth of the ledger's CPU under `make bench-credits`.
 
-struct BeginReadCommitted: PreparedSQL {
+/// A statement without parameters.
+protocol TransactionControl: PreparedSQL {}
+
+extension TransactionControl {
+    func makeBindings() -> PostgresBindings { PostgresBindings() }
+}
+
+struct BeginReadCommitted: TransactionControl {
     static let name = "billing_begin_read_committed"
     static let sql = "BEGIN ISOLATION LEVEL READ COMMITTED"
-    func makeBindings() -> PostgresBindings { PostgresBindings() }
 }
 
-struct BeginRepeatableRead: PreparedSQL {
+struct BeginRepeatableRead: TransactionControl {
     static let name = "billing_begin_repeatable_read"
     static let sql = "BEGIN ISOLATION LEVEL REPEATABLE READ"
-    func makeBindings() -> PostgresBindings { PostgresBindings() }
 }
 
-struct BeginSerializable: PreparedSQL {
+struct BeginSerializable: TransactionControl {
     static let name = "billing_begin_serializable"
     static let sql = "BEGIN ISOLATION LEVEL SERIALIZABLE"
-    func makeBindings() -> PostgresBindings { PostgresBindings() }
 }
 
-struct Commit: PreparedSQL {
+struct Commit: TransactionControl {
     static let name = "billing_commit"
     static let sql = "COMMIT"
-    func makeBindings() -> PostgresBindings { PostgresBindings() }
 }
 
 extension PostgresConnection {

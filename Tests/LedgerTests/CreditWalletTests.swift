@@ -241,18 +241,8 @@ struct WalletBatchingTests {
     @Test("a hold is settled or released through the replica that authorized it (which knows its wallet) or through another (which looks it up), once")
     func holdsAcrossReplicas() async throws {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
-            let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
-            func replica() -> LedgerService {
-                LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
-                              catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
-            }
-            let (first, second) = (replica(), replica())
-            let tenant = "wr-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
-            try await database.withTenant(tenant) { connection in
-                try await first.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
-            }
-            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
-            _ = try await first.grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(100)), context: context)
+            let wallet = try await ReplicaWallet.start(database, replicas: 2, credits: 100)
+            let (first, second, account, context) = (wallet.replicas[0], wallet.replicas[1], wallet.account, wallet.context)
             func authorize(_ key: String) async throws -> String {
                 try await first.authorizeCredits(AuthorizeCreditsRequest(billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
                                                                          estimatedOutputTokens: 2, idempotencyKey: key), context: context).id
@@ -280,15 +270,8 @@ struct WalletBatchingTests {
     @Test("in one batch a hold settled and released at once resolves once and a key sent twice holds once; a hold past its time expires, once")
     func holdResolvedOnceInABatch() async throws {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
-            let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
-            let service = LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
-                                        catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
-            let tenant = "wo-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
-            try await database.withTenant(tenant) { connection in
-                try await service.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
-            }
-            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
-            _ = try await service.grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(100)), context: context)
+            let wallet = try await ReplicaWallet.start(database, replicas: 1, credits: 100)
+            let (service, clock, tenant, account, context) = (wallet.replicas[0], wallet.clock, wallet.tenant, wallet.account, wallet.context)
             func authorize(_ key: String, ttl: Int? = nil) async throws -> String {
                 try await service.authorizeCredits(AuthorizeCreditsRequest(billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
                                                                            estimatedOutputTokens: 2, ttlSeconds: ttl, idempotencyKey: key), context: context).id
@@ -347,18 +330,8 @@ struct WalletBatchingTests {
     @Test("a wallet read while another replica's transaction holds it waits, then sees what that transaction committed (its grants too, not the snapshot's)")
     func readAfterLockWait() async throws {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
-            let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
-            func replica() -> LedgerService {
-                LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
-                              catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
-            }
-            let (first, second) = (replica(), replica())
-            let tenant = "wl-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
-            try await database.withTenant(tenant) { connection in
-                try await first.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
-            }
-            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
-            _ = try await first.grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(10)), context: context)
+            let wallet = try await ReplicaWallet.start(database, replicas: 2, credits: 10)
+            let (first, second, tenant, account, context) = (wallet.replicas[0], wallet.replicas[1], wallet.tenant, wallet.account, wallet.context)
 
             // The second replica grants 25 and keeps its transaction open until the first replica's charge waits for the lock.
             let (gate, open) = AsyncStream.makeStream(of: Void.self)
@@ -399,6 +372,32 @@ struct WalletBatchingTests {
             let audit = try await first.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(audit.consistent && audit.balance == whole(5) && audit.grantsBalance == whole(5), "the charge drew on both grants")
         }
+    }
+}
+
+/// Ledger replicas on one schema (the catalog knows model `gpt-x`: 2 credits per input token, 5 per output token) and an
+/// account whose wallet holds `credits`.
+private struct ReplicaWallet {
+    let replicas: [LedgerService]
+    let clock: ManualClock
+    let tenant: String
+    let account: UUID
+    let context: RPCServerContext
+
+    static func start(_ database: Database, replicas count: Int, credits: Int64) async throws -> ReplicaWallet {
+        let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
+        let replicas = (0..<count).map { _ in
+            LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
+                          catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
+        }
+        let tenant = "rw-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
+        try await database.withTenant(tenant) { connection in
+            try await replicas[0].directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant,
+                                                   on: connection)
+        }
+        let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
+        _ = try await replicas[0].grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(credits)), context: context)
+        return ReplicaWallet(replicas: replicas, clock: clock, tenant: tenant, account: account, context: context)
     }
 }
 

@@ -33,6 +33,9 @@ public enum RFC3339 {
         return next <= date ? next : instant(microsecondsSince1970: micros)
     }
 
+    /// `date` as whole microseconds since 1970, the nearest one (an instant built by ``instant(microsecondsSince1970:)`` gives its own back).
+    public static func microsecondsSince1970(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
     /// The one way instants are built: as PostgresNIO decodes a timestamp, so a value read back equals the one written.
     /// PostgresNIO encodes by truncating, and for a rare microsecond the nearest Double sits a hair below it and would be
     /// stored one microsecond early; such an instant moves to the next microsecond, which is stored exactly.

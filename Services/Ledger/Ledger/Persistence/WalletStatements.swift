@@ -183,7 +183,7 @@ struct SaveWallet: PreparedSQL {
             case .resolve(let id, let status, let tokens, let credits, let uncovered): resolved.append((id, status, tokens, credits, uncovered))
             }
         }
-        func micros(_ date: Date?) -> Int64 { date.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) } ?? -1 }
+        func micros(_ date: Date?) -> Int64 { date.map(RFC3339.microsecondsSince1970) ?? -1 }
         b.append(inserted.map(\.id))
         b.append(inserted.map(\.idempotencyKey))
         b.append(inserted.map(\.kind))
