@@ -48,7 +48,7 @@ test:
 	@set -o pipefail; status=0; \
 	  ( swift build --build-tests $(SWIFT_BUILD_FLAGS) && \
 	    set -a && source <($(CLUSTER) env test) && set +a && \
-	    swift test --skip-build $(SWIFT_BUILD_FLAGS) 2>&1 | tee .run-test/swift-test.log && \
+	    Tests/run-swift-tests.sh $(SWIFT_BUILD_FLAGS) && \
 	    Tests/Console/run.sh ) || status=$$?; \
 	  $(CLUSTER) services-down test >/dev/null 2>&1 || true; \
 	  $(CLUSTER) stray-redis-down test || true; \

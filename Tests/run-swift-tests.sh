@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the Swift test bundle (built already) as `make test` does: straight, not through `swift test`, which holds back the
+# last part of the output until the run ends — a run that hangs would show nothing of what it was doing. The run has a
+# time limit (BILLING_TEST_TIME_LIMIT_MINUTES, default 40; a whole run takes 4 to 12 minutes): past it, the run is
+# stopped and the tests that started and did not finish are named. Output: .run-test/swift-test.log (and stdout).
+# Arguments: swift build flags (the bundle's build folder).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bundle="$(swift build --show-bin-path "$@")/billingPackageTests.xctest"
+log=.run-test/swift-test.log
+limit=${BILLING_TEST_TIME_LIMIT_MINUTES:-40}
+NO_COLOR=1 timeout --kill-after=30s "${limit}m" "$bundle" --testing-library swift-testing 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+  echo "=== the test run passed its ${limit}-minute limit and was stopped; tests started and not finished:"
+  awk '
+    /^[^ ]+ Test ".*" started\./ { name = substr($0, index($0, "Test ") + 5); sub(/ started\..*$/, "", name); open[name] = 1 }
+    /^[^ ]+ Test ".*" (with [0-9]+ test cases? )?(passed|failed) after/ {
+      name = substr($0, index($0, "Test ") + 5); sub(/ (with [0-9]+ test cases? )?(passed|failed) after.*$/, "", name); delete open[name]
+    }
+    END { for (name in open) print "  " name }
+  ' "$log"
+fi
+exit "$status"
