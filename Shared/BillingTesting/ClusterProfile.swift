@@ -4,8 +4,8 @@ import Glibc
 import Foundation
 
 /// Where a benchmark's time went: every service instance's RPC time by method (`billing_rpc_server_duration_seconds` from its
-/// admin port) and the CPU seconds of every service process and of PostgreSQL's (`/proc/<pid>/stat`). Take one before and one
-/// after the measured span; `report(since:)` prints the difference as tables.
+/// admin port) and the CPU seconds of every service process, of PostgreSQL's and of the benchmark's own process, which shares
+/// the machine (`/proc/<pid>/stat`). Take one before and one after the measured span; `report(since:)` prints the difference as tables.
 public struct ClusterProfile: Sendable {
     public let rpc: [String: RPCTime]
     public let cpu: [String: Double]
@@ -40,7 +40,16 @@ public struct ClusterProfile: Sendable {
                   command.hasPrefix("postgres"), let seconds = cpuSeconds(pid) else { continue }
             cpu["postgresql", default: 0] += seconds
         }
+        if let seconds = cpuSeconds(getpid()) { cpu[Self.client] = seconds }
         return ClusterProfile(rpc: rpc, cpu: cpu)
+    }
+
+    /// The benchmark's own process (its HTTP clients), in ``cpu``.
+    public static let client = "benchmark client"
+
+    /// CPU seconds used by each process since `before`, most first.
+    public func cpuSpent(since before: ClusterProfile) -> [(process: String, seconds: Double)] {
+        cpu.map { ($0.key, $0.value - (before.cpu[$0.key] ?? 0)) }.sorted { $0.1 > $1.1 }
     }
 
     /// User + system CPU seconds a process has used.
@@ -60,7 +69,7 @@ public struct ClusterProfile: Sendable {
         for (key, seconds, calls) in spent.filter({ $0.2 > 0 }).sorted(by: { $0.1 > $1.1 }).prefix(10) {
             lines.append("| \(key) | \(Int(calls)) | \(String(format: "%.1f", 1000 * seconds / calls)) | \(String(format: "%.1f", seconds)) |")
         }
-        let used = cpu.map { ($0.key, $0.value - (before.cpu[$0.key] ?? 0)) }.sorted { $0.1 > $1.1 }
+        let used = cpuSpent(since: before)
         let total = used.reduce(0) { $0 + $1.1 }
         lines += ["", "| CPU used (user + system) | seconds |", "|---|---|"]
         lines += used.map { "| \($0.0) | \(String(format: "%.1f", $0.1)) |" }

@@ -4,7 +4,9 @@
 // default, BILLING_LEDGER_WALLET_BATCH=64) and on a second cluster with one transaction per operation (=1).
 // Baseline in the same run: pgbench with a custom script doing one debit directly (conditional UPDATE + journal INSERT
 // in a transaction) at 64 clients, spread and on one row (`pgbench-baseline.sh`, run by the make target just before).
-// Reports numbers and the overspend check; asserts nothing.
+// Also: the CPU each process spent per pair during (a), and the ceiling the services' CPU alone puts on (a).
+// Reports numbers and the overspend check; asserts nothing. BENCH_CREDITS_SECONDS (10 per measure), BENCH_CREDITS_WALLETS
+// (1,000) and BENCH_CREDITS_LEDGER_CONNECTIONS (the ledger's pool, 8) change the set-up.
 import BillingCore
 import BillingTesting
 import Foundation
@@ -12,6 +14,7 @@ import Foundation
 let environment = ProcessInfo.processInfo.environment
 let seconds = Double(environment["BENCH_CREDITS_SECONDS"] ?? "") ?? 10
 let walletCount = Int(environment["BENCH_CREDITS_WALLETS"] ?? "") ?? 1000
+let ledgerConnections = environment["BENCH_CREDITS_LEDGER_CONNECTIONS"] ?? "8"
 
 // The baseline ran just before, from the shell (`pgbench-baseline.sh`, called by `make bench-credits`).
 let baselineFigures = (environment["BENCH_CREDITS_BASELINE"] ?? "").split(separator: " ").compactMap { Double($0) }
@@ -30,7 +33,7 @@ struct Bench {
     let wallets: [String]
 
     static func start(walletCount: Int, environment: [String: String]) async throws -> Bench {
-        let cluster = TestCluster(environment: ["BILLING_LOG_LEVEL": "warning", "BILLING_LEDGER_DATABASE_MAX_CONNECTIONS": "32"].merging(environment) { $1 })
+        let cluster = TestCluster(environment: ["BILLING_LOG_LEVEL": "warning", "BILLING_LEDGER_DATABASE_MAX_CONNECTIONS": ledgerConnections].merging(environment) { $1 })
         let running = try await cluster.start()
         let run = UUIDv7.generate().uuidString.suffix(8).lowercased()
         let token = try running.tokens.token(tenant: "bench-\(run)", roles: ["owner"], expiresIn: 6 * 3600)
@@ -106,8 +109,9 @@ print("spread over \(walletCount) wallets…")
 let profileBefore = try await ClusterProfile.take(cluster, running)
 let spreadStarted = ContinuousClock.now
 let spread64 = try await bench.pairs(clients: 64) { wallets.randomElement()! }
-let spreadProfile = try await ClusterProfile.take(cluster, running).report(since: profileBefore,
-                                                                           wallSeconds: BenchmarkSamples.seconds(ContinuousClock.now - spreadStarted))
+let profileAfter = try await ClusterProfile.take(cluster, running)
+let spreadProfile = profileAfter.report(since: profileBefore, wallSeconds: BenchmarkSamples.seconds(ContinuousClock.now - spreadStarted))
+let spreadCPU = profileAfter.cpuSpent(since: profileBefore)
 let spread16 = try await bench.pairs(clients: 16) { wallets.randomElement()! }
 print("one hot wallet…")
 let hot64 = try await bench.pairs(clients: 64) { wallets[0] }
@@ -140,7 +144,18 @@ print("| (b) without batching (one transaction per operation): pairs/s, 64 clien
 print("| (b) without batching: one pair p50 / p99 at 16 clients | \(single16.latency.milliseconds(0.5)) / \(single16.latency.milliseconds(0.99)) |")
 print("| failed pairs (any status but 201/200) | \(spread64.failures + spread16.failures + hot64.failures + hot16.failures + single64.failures + single16.failures) |")
 print("| wallets whose audit disagrees (overspend or books out of step) | \(inconsistent) of \(walletCount), \(inconsistentUnbatched) of 1 unbatched |")
-print("(\(Int(seconds)) s per measure, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+print("(\(Int(seconds)) s per measure, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ledgerConnections) ledger connections to PostgreSQL)")
+// The ceiling the services alone put on (a): if PostgreSQL and the benchmark's clients cost nothing, the machine's cores
+// divided by the services' CPU per pair.
+let spreadPairs = Double(spread64.latency.count)
+let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+let servicesCPU = spreadCPU.filter { $0.process != "postgresql" && $0.process != ClusterProfile.client }.reduce(0) { $0 + $1.seconds }
+print("")
+print("CPU per pair during (a) at 64 clients: " + spreadCPU.map { "\($0.process) \(String(format: "%.2f", 1000 * $0.seconds / spreadPairs)) ms" }
+      .joined(separator: ", "))
+let ceiling = cores / (servicesCPU / spreadPairs)
+print("Ceiling of (a) with PostgreSQL and the clients free: \(Int(cores)) cores / \(String(format: "%.2f", 1000 * servicesCPU / spreadPairs)) ms of "
+      + "service CPU per pair = \(Int(ceiling)) pairs/s = \(ratio(ceiling, baselineSpread)) of the baseline")
 print("")
 print("Where the time went during (a) at 64 clients:")
 print(spreadProfile)
