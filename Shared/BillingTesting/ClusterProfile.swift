@@ -38,13 +38,14 @@ public struct ClusterProfile: Sendable {
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
                   command.hasPrefix("postgres"), let seconds = cpuSeconds(pid) else { continue }
-            cpu["postgresql", default: 0] += seconds
+            cpu[Self.database, default: 0] += seconds
         }
         if let seconds = cpuSeconds(getpid()) { cpu[Self.client] = seconds }
         return ClusterProfile(rpc: rpc, cpu: cpu)
     }
 
-    /// The benchmark's own process (its HTTP clients), in ``cpu``.
+    /// PostgreSQL's processes together, and the benchmark's own process (its HTTP clients), in ``cpu``.
+    public static let database = "postgresql"
     public static let client = "benchmark client"
 
     /// CPU seconds used by each process since `before`, most first.

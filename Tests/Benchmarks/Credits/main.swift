@@ -149,7 +149,7 @@ print("(\(Int(seconds)) s per measure, \(ProcessInfo.processInfo.activeProcessor
 // divided by the services' CPU per pair.
 let spreadPairs = Double(spread64.latency.count)
 let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
-let servicesCPU = spreadCPU.filter { $0.process != "postgresql" && $0.process != ClusterProfile.client }.reduce(0) { $0 + $1.seconds }
+let servicesCPU = spreadCPU.filter { $0.process != ClusterProfile.database && $0.process != ClusterProfile.client }.reduce(0) { $0 + $1.seconds }
 print("")
 print("CPU per pair during (a) at 64 clients: " + spreadCPU.map { "\($0.process) \(String(format: "%.2f", 1000 * $0.seconds / spreadPairs)) ms" }
       .joined(separator: ", "))
