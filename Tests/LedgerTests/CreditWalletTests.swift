@@ -146,14 +146,12 @@ struct WalletBatchingTests {
         let queues = WalletQueues(maximumBatch: 8)
         let key = WalletQueues.Key(tenant: "t", account: UUID())
         let batches = Mutex<[[String]]>([])
-        let firstDone = Mutex(false)
         let transaction: @Sendable ([WalletOperation]) async -> [WalletQueues.Outcome] = { operations in
             let names = operations.map { $0.idempotencyKey! }
             batches.withLock { $0.append(names) }
             if names == ["op-0"] {
                 // The first transaction holds the wallet until the 20 others wait for it.
                 while queues.waiting(on: key) < 20 { try? await Task.sleep(for: .milliseconds(5)) }
-                firstDone.withLock { $0 = true }
             }
             return names.map { $0 == "op-13" ? .failure(Refused()) : .success("answer to \($0)") }
         }
@@ -172,8 +170,10 @@ struct WalletBatchingTests {
             for index in 1...20 {
                 group.addTask { (index, await run(index)) }
                 // Queued in index order. Once the 20th waits, the first transaction may end and the next batch take the queue
-                // before this loop sees 20 waiting: the first transaction's end stops the wait too.
-                while queues.waiting(on: key) < index && !firstDone.withLock({ $0 }) && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(1)) }
+                // before this loop sees 20 waiting: the next batch's start ends the wait too.
+                while queues.waiting(on: key) < index && batches.withLock({ $0.count }) == 1 && !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(1))
+                }
             }
             for await (index, answer) in group { answers[index] = answer }
         }
