@@ -32,7 +32,7 @@ stop:
 	@$(CLUSTER) services-down run
 	@$(CLUSTER) infra-down run
 
-## token: print another development token (TENANT=..., PERMISSIONS=A,B, ROLES=owner)
+## token: print another development token (TENANT=..., PERMISSIONS=A,B, ROLES=owner, BILLING_ACCOUNT_ID=<uuid> for a customer token)
 token:
 	@set -a && source <($(CLUSTER) env run) && set +a && python3 deploy/local/dev-token.py
 

@@ -113,13 +113,16 @@ private final class AdminHTTPHandler: ChannelInboundHandler {
             let readiness = readiness
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let keepAlive = head.isKeepAlive
-            let promise = context.eventLoop.makePromise(of: [String]?.self)
-            promise.completeWithTask { await readiness.problems() }
-            promise.futureResult.whenSuccess { problems in
-                if let problems {
-                    handler.value.write(status: .serviceUnavailable, body: problems.joined(separator: "\n") + "\n", context: loopBound.value, keepAlive: keepAlive)
+            let promise = context.eventLoop.makePromise(of: ReadinessState.Report.self)
+            promise.completeWithTask { await readiness.report() }
+            promise.futureResult.whenSuccess { report in
+                // Degraded backends are named here, on the admin port only; they do not take the service out of rotation.
+                let degraded = report.degraded.map { "degraded: \($0)\n" }.joined()
+                if report.isReady {
+                    handler.value.write(status: .ok, body: "ready\n" + degraded, context: loopBound.value, keepAlive: keepAlive)
                 } else {
-                    handler.value.write(status: .ok, body: "ready\n", context: loopBound.value, keepAlive: keepAlive)
+                    handler.value.write(status: .serviceUnavailable, body: report.problems.joined(separator: "\n") + "\n" + degraded,
+                                        context: loopBound.value, keepAlive: keepAlive)
                 }
             }
         default:

@@ -30,6 +30,8 @@ public struct ServiceConfiguration: Sendable {
     public let shutdownDelayMilliseconds: Int
     /// Exit when the parent process does (test clusters; never leaves orphans behind).
     public let exitWithParent: Bool
+    /// `development` or `production` (the default): what may be faked.
+    public let environment: DeploymentEnvironment
     /// The reader, for the service's own further settings.
     public let reader: ConfigurationReader
 
@@ -41,6 +43,7 @@ public struct ServiceConfiguration: Sendable {
     public init(name: String, defaults: ServicePorts, reader: ConfigurationReader = ConfigurationReader()) throws {
         self.name = name
         self.reader = reader
+        environment = try DeploymentEnvironment.read(reader)
         let prefix = ServiceConfiguration.prefix(for: name)
         rpcHost = reader.string(prefix + "RPC_HOST", default: "127.0.0.1")
         rpcPort = try reader.int(prefix + "RPC_PORT", default: defaults.rpc, range: 0...65535)

@@ -85,6 +85,7 @@ public actor TestCluster {
         let httpPort = ports["gateway"]!.http!
         var environment: [String: String] = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "BILLING_ENVIRONMENT": "development",
             "BILLING_LOG_FORMAT": "json",
             "BILLING_LOG_LEVEL": "info",
             "BILLING_EXIT_WITH_PARENT": "true",
@@ -174,6 +175,18 @@ public actor TestCluster {
     private func logTail(_ name: String, logDirectory: URL) -> String {
         let text = (try? String(contentsOf: Self.logFile(of: name, in: logDirectory), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(20).joined(separator: "\n")
+    }
+
+    /// What one service needs to start outside development against the test PostgreSQL and Redis, on free ports (start-up refusal tests).
+    public static func productionEnvironment(for service: String) -> [String: String] {
+        let prefix = "BILLING_\(service.uppercased())_"
+        return [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "BILLING_ENVIRONMENT": "production", "BILLING_LOG_FORMAT": "text", "BILLING_EXIT_WITH_PARENT": "true",
+            "BILLING_REDIS_URL": "redis://127.0.0.1:\(TestEnvironment.redisPort)",
+            prefix + "RPC_PORT": String(FreePort.allocate()), prefix + "ADMIN_PORT": String(FreePort.allocate()),
+            prefix + "DATABASE_URL": TestEnvironment.databaseURL(schema: service),
+        ]
     }
 
     /// Kills an instance (`ledger`, `ledger#2`) at once (SIGKILL), as a crash would.

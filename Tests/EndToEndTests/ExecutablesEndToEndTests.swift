@@ -27,15 +27,20 @@ struct ExecutablesEndToEndTests {
         #expect(metrics.text.contains("billing_rpc_server_calls_total{code=\"ok\",method=\"billing.health.v1.Health/Check\"}"))
     }
 
-    @Test("the gateway counts requests by route and status")
+    @Test("the gateway counts requests by route and status on its admin port; the public port serves no /metrics and a bare /readyz")
     func gatewayMetrics() async throws {
         let cluster = try await TestCluster.shared.start()
         _ = try await cluster.client.get("/api/v1/billing-accounts", token: nil)
-        let metrics = try await cluster.client.get("/metrics", token: nil)
+        let admin = HTTPTestClient(baseURL: "http://127.0.0.1:\(try #require(cluster.ports["gateway"]).admin)")
+        defer { admin.close() }
+        let metrics = try await admin.get("/metrics", token: nil)
         #expect(metrics.text.contains("billing_gateway_requests_total{route=\"GET /api/v1/billing-accounts\",status=\"401\"}"))
         #expect(metrics.text.contains("billing_gateway_request_duration_seconds_bucket"))
-        // Readiness asks every service behind the gateway; on a machine loaded by the whole suite one may answer late for a moment.
-        #expect(try await waitFor(timeout: .seconds(30)) { try await cluster.client.get("/readyz", token: nil).status == 200 })
+        let publicMetrics = try await cluster.client.get("/metrics", token: nil)
+        #expect(publicMetrics.status == 404)
+        #expect(!publicMetrics.text.contains("billing_gateway_requests_total"))
+        // The public readiness is the kept verdict, refreshed in the background: only "ready", nothing about the backends.
+        #expect(try await waitFor(timeout: .seconds(30)) { try await cluster.client.get("/readyz", token: nil).text == "ready\n" })
         #expect(try await cluster.client.get("/healthz", token: nil).status == 200)
     }
 
@@ -84,5 +89,37 @@ struct ExecutablesEndToEndTests {
         let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("readiness is now false"))
         #expect(log.contains("billing-catalog stopped"))
+    }
+
+    @Test("outside development, the sandbox card provider (tok_visa) stops billing-invoicing at start-up with a message naming the setting")
+    func sandboxRefusedOutsideDevelopment() async throws {
+        _ = try await TestCluster.shared.start()
+        var environment = TestCluster.productionEnvironment(for: "invoicing")
+        environment["BILLING_INVOICING_CARD_PROVIDER"] = "sandbox"
+        environment["BILLING_INVOICING_PIX_KEY"] = "pix@example.com"
+        let (status, output) = try await runToExit("billing-invoicing", environment: environment)
+        #expect(status == 2, "configuration errors exit 2: \(output.suffix(400))")
+        #expect(output.contains("BILLING_INVOICING_CARD_PROVIDER") && output.contains("BILLING_ENVIRONMENT=development"), "\(output.suffix(400))")
+        // Without the setting it starts (no card provider: card payments are refused, nothing is faked).
+        environment["BILLING_INVOICING_CARD_PROVIDER"] = nil
+        environment.removeValue(forKey: "BILLING_INVOICING_PIX_KEY")
+        let (missingKey, keyOutput) = try await runToExit("billing-invoicing", environment: environment)
+        #expect(missingKey == 2 && keyOutput.contains("BILLING_INVOICING_PIX_KEY"), "\(keyOutput.suffix(400))")
+    }
+
+    /// Runs an executable until it exits (it must exit by itself: a configuration error), answering its status and output.
+    private func runToExit(_ name: String, environment: [String: String]) async throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = TestEnvironment.buildDirectory.appendingPathComponent(name)
+        process.environment = environment
+        let output = Pipe()
+        process.standardError = output
+        process.standardOutput = output
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { process.terminate() }
+        await TestCluster.waitForExit(process)
+        return (process.terminationStatus, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 }

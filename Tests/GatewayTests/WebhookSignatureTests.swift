@@ -46,14 +46,21 @@ struct WebhookSignatureTests {
         #expect(throws: (any Error).self) { _ = try GatewayConfiguration.webhookSecrets("no-equals-sign") }
     }
 
-    @Test("the sandbox's development secret stands in only with HS256 (development) tokens; with a JWKS alone the secrets must be set")
+    @Test("the sandbox's webhook secret exists only in development: a bare production gateway accepts no provider, and refuses the sandbox's")
     func developmentSecretOnlyInDevelopment() throws {
-        let development = try GatewayConfiguration(reader: ConfigurationReader(environment: ["BILLING_GATEWAY_JWT_HS256_SECRET": String(repeating: "k", count: 32)]))
+        let hs256 = ["BILLING_GATEWAY_JWT_HS256_SECRET": String(repeating: "k", count: 32)]
+        let development = try GatewayConfiguration(reader: ConfigurationReader(environment: hs256), environment: .development)
         #expect(development.webhookSecrets == ["sandbox": ["whsec_sandbox_development_only_0123456789"]])
+        // Production with the same HS256 secret (the old rule's trigger) gets no sandbox secret.
+        let bare = try GatewayConfiguration(reader: ConfigurationReader(environment: hs256), environment: .production)
+        #expect(bare.webhookSecrets.isEmpty)
         let production = ["BILLING_GATEWAY_JWKS_FILE": "/etc/billing/jwks.json"]
-        #expect(throws: ConfigurationError.self) { _ = try GatewayConfiguration(reader: ConfigurationReader(environment: production)) }
+        #expect(throws: ConfigurationError.self) {
+            _ = try GatewayConfiguration(reader: ConfigurationReader(environment: production.merging(
+                ["BILLING_GATEWAY_WEBHOOK_SECRETS": GatewayConfiguration.developmentWebhookSecrets]) { $1 }), environment: .production)
+        }
         let configured = try GatewayConfiguration(reader: ConfigurationReader(environment: production.merging(
-            ["BILLING_GATEWAY_WEBHOOK_SECRETS": "pagar-me=cccccccccccccccc"]) { $1 }))
+            ["BILLING_GATEWAY_WEBHOOK_SECRETS": "pagar-me=cccccccccccccccc"]) { $1 }), environment: .production)
         #expect(configured.webhookSecrets == ["pagar-me": ["cccccccccccccccc"]])
     }
 }

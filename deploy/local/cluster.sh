@@ -185,6 +185,8 @@ admin_port() { local i; for i in "${!CONTEXTS[@]}"; do [ "${CONTEXTS[$i]}" = "$1
 dev_jwt_secret() { echo "${BILLING_GATEWAY_JWT_HS256_SECRET:-local-development-secret-change-me-0123456789}"; }
 
 cmd_env() {
+  # Sandbox payment providers, their webhook secret and plain h2c exist only in development.
+  echo "BILLING_ENVIRONMENT=development"
   echo "BILLING_LOG_FORMAT=${BILLING_LOG_FORMAT:-json}"
   echo "BILLING_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
   echo "BILLING_GATEWAY_HTTP_PORT=$HTTP_PORT"

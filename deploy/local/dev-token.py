@@ -3,7 +3,8 @@
 
 Environment: BILLING_GATEWAY_JWT_HS256_SECRET (required), BILLING_GATEWAY_JWT_ISSUER, BILLING_GATEWAY_JWT_AUDIENCE,
 TENANT (default dev-tenant), SUBJECT (default dev-user), ROLES (comma list, default owner),
-PERMISSIONS (comma list, default: every permission), TTL_SECONDS (default 30 days).
+PERMISSIONS (comma list, default: every permission), TTL_SECONDS (default 30 days),
+BILLING_ACCOUNT_ID (a customer token: only that account's customer routes, e.g. `make token BILLING_ACCOUNT_ID=<uuid>`).
 """
 import base64, hashlib, hmac, json, os, sys, time
 
@@ -27,6 +28,8 @@ claims = {
     "nbf": now - 5,
     "exp": now + int(os.environ.get("TTL_SECONDS", str(30 * 24 * 3600))),
 }
+if os.environ.get("BILLING_ACCOUNT_ID"):
+    claims["billingAccountId"] = os.environ["BILLING_ACCOUNT_ID"]
 header = {"alg": "HS256", "typ": "JWT"}
 signing_input = b64(json.dumps(header, separators=(",", ":")).encode()) + "." + b64(json.dumps(claims, separators=(",", ":")).encode())
 signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()

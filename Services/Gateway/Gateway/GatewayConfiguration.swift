@@ -18,7 +18,7 @@ struct GatewayConfiguration: Sendable {
     /// Payment providers' webhook secrets by provider.
     var webhookSecrets: [String: [String]]
 
-    init(reader: ConfigurationReader) throws {
+    init(reader: ConfigurationReader, environment: DeploymentEnvironment) throws {
         httpHost = reader.string("BILLING_GATEWAY_HTTP_HOST", default: "127.0.0.1")
         httpPort = try reader.int("BILLING_GATEWAY_HTTP_PORT", default: 8080, range: 0...65535)
         let secret = reader.environment["BILLING_GATEWAY_JWT_HS256_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
@@ -38,13 +38,13 @@ struct GatewayConfiguration: Sendable {
         maximumBodyBytes = try reader.int("BILLING_GATEWAY_MAX_BODY_BYTES", default: 1_048_576, range: 1024...64_000_000)
         requestTimeoutMilliseconds = try reader.int("BILLING_GATEWAY_REQUEST_TIMEOUT_MS", default: 30_000, range: 100...600_000)
         idempotencyRetentionHours = try reader.int("BILLING_GATEWAY_IDEMPOTENCY_RETENTION_HOURS", default: 24, range: 1...720)
-        // The sandbox's well-known secret stands in only in development (HS256 tokens); with a JWKS alone the operator names them.
-        let webhookText = reader.secret("BILLING_GATEWAY_WEBHOOK_SECRETS", default: hs256Secret == nil ? "" : Self.developmentWebhookSecrets)
-        guard !webhookText.isEmpty else {
-            throw ConfigurationError(variable: "BILLING_GATEWAY_WEBHOOK_SECRETS",
-                                     message: "set it (provider=secret): the development sandbox secret is used only with BILLING_GATEWAY_JWT_HS256_SECRET")
-        }
+        // The sandbox's well-known secret stands in only in development; elsewhere no provider's webhook is accepted until its
+        // secret is set, and the sandbox's is refused (anyone could sign a payment with it).
+        let webhookText = reader.secret("BILLING_GATEWAY_WEBHOOK_SECRETS", default: environment.isDevelopment ? Self.developmentWebhookSecrets : "")
         webhookSecrets = try Self.webhookSecrets(webhookText)
+        if webhookSecrets["sandbox"] != nil {
+            try environment.requireDevelopment(for: "BILLING_GATEWAY_WEBHOOK_SECRETS", "the sandbox payment provider's webhook")
+        }
     }
 
     /// The sandbox provider's secret for development and tests (HS256 tokens); production sets its own.

@@ -29,12 +29,13 @@ public struct GatewayService: Sendable {
     }
 
     public func components() async throws -> ServiceComponents {
-        let configuration = try GatewayConfiguration(reader: runtime.configuration.reader)
+        let configuration = try GatewayConfiguration(reader: runtime.configuration.reader, environment: runtime.configuration.environment)
         var clients: [String: RPCClient] = [:]
         for service in Self.services {
             let client = try runtime.client(for: service.name, defaultEndpoint: service.endpoint)
             clients[service.name] = client
-            runtime.readiness.addCheck {
+            // A backend down degrades the gateway (reported on its admin port) but keeps it in rotation: other routes still work.
+            runtime.readiness.addCheck(gatesReadiness: false) {
                 do {
                     _ = try await client.call(RPCHealth.check, .init(), options: RPCCallOptions(timeout: .seconds(1)))
                     return nil
@@ -62,21 +63,26 @@ public struct GatewayService: Sendable {
         let webhooks = PaymentWebhookReceiver(secrets: configuration.webhookSecrets, clock: runtime.clock, invoicing: clients["invoicing"]!,
                                               maximumBodyBytes: configuration.maximumBodyBytes,
                                               requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
-        let router = GatewayRouter.build(routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: runtime.readiness, metrics: runtime.metrics)
+        let router = GatewayRouter.build(routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: runtime.readiness,
+                                         environment: runtime.configuration.environment)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "billing-gateway"),
             logger: runtime.logger)
         return ServiceComponents(router: RPCRouter(),
-                                 background: [IdempotencyPurger(store: idempotency, logger: runtime.logger), try runtime.eventConsumer(trail.subscription)],
+                                 background: [IdempotencyPurger(store: idempotency, logger: runtime.logger), try runtime.eventConsumer(trail.subscription),
+                                              ReadinessRefresher(readiness: runtime.readiness)],
                                  frontends: [application])
     }
 
-    /// Every public route.
+    /// Every public route, those open to customer tokens marked (``CustomerRoutes``).
     static func routes(clients: [String: RPCClient], trail: AuditTrail) -> [APIRoute] {
-        AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + CatalogRoutes.routes(client: clients["catalog"]!)
+        let subscriptions = SubscriptionsClient(rpc: clients["subscriptions"]!)
+        let routes = AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + CatalogRoutes.routes(client: clients["catalog"]!)
             + UsageRoutes.routes(client: clients["ledger"]!) + CreditRoutes.routes(client: clients["ledger"]!)
-            + SubscriptionRoutes.routes(client: SubscriptionsClient(rpc: clients["subscriptions"]!)) + InvoiceRoutes.routes(client: clients["invoicing"]!)
+            + SubscriptionRoutes.routes(client: subscriptions) + InvoiceRoutes.routes(client: clients["invoicing"]!)
             + AuditRoutes.routes(trail: trail)
+        let customers = CustomerRoutes.access(subscriptions: subscriptions, invoicing: clients["invoicing"]!)
+        return routes.map { route in customers[route.operationID].map(route.forCustomers) ?? route }
     }
 }

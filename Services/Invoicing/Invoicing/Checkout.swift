@@ -16,6 +16,8 @@ extension InvoicingService {
         if request.paymentMethod == .card, (request.cardToken ?? "").isEmpty {
             throw InvoicingError.invalid("cardToken", "a CARD checkout needs the provider's cardToken")
         }
+        // Refused before any invoice is drafted: without a provider the card could never be charged.
+        if request.paymentMethod == .card, cards is DisabledCardProvider { throw DisabledCardProvider.unavailable }
         let options = context.outgoing(timeout: .seconds(5))
         guard let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
             try await accounts.get(AccountID(rawValue: accountID), options: options)
@@ -31,7 +33,7 @@ extension InvoicingService {
             let field = "items[\(index)]"
             switch item.type {
             case "ADDON":
-                let (line, activation) = try await addonLine(item, field: field, currency: currency, options: options)
+                let (line, activation) = try await addonLine(item, field: field, currency: currency, account: account.id, options: options)
                 lines.append(line)
                 activations.append(activation)
             case "CREDIT_PACKAGE":
@@ -86,7 +88,7 @@ extension InvoicingService {
     }
 
     /// A paid add-on the subscription holds PENDING (activated first, seed 000), priced as the subscription keeps it.
-    private func addonLine(_ item: CheckoutItem, field: String, currency: Currency,
+    private func addonLine(_ item: CheckoutItem, field: String, currency: Currency, account: AccountID,
                            options: RPCCallOptions) async throws -> (InvoiceLine, InvoiceAddonActivation) {
         guard let subscriptionText = item.subscriptionId, let subscriptionID = UUID(uuidString: subscriptionText) else {
             throw InvoicingError.invalid("\(field).subscriptionId", "an ADDON item names its subscriptionId (a UUID)")
@@ -94,7 +96,8 @@ extension InvoicingService {
         guard let addonID = item.addonId?.lowercased() else { throw InvoicingError.invalid("\(field).addonId", "an ADDON item names its addonId") }
         guard let subscription = try await RPCError.unlessNotFound({ () async throws(RPCError) in
             try await subscriptions.call(SubscriptionsAPI.get, SubscriptionRequest(id: SubscriptionID(rawValue: subscriptionID)), options: options)
-        }) else {
+        }), subscription.billingAccountId == account.description else {
+            // Another account's subscription is not found from here: an account buys add-ons for its own subscriptions only.
             throw InvoicingError.invalid("\(field).subscriptionId", "subscription \(subscriptionText) not found", reason: "SUBSCRIPTION_NOT_FOUND")
         }
         guard let addon = subscription.addons.first(where: { $0.addonId == addonID && $0.status == .pending }) else {

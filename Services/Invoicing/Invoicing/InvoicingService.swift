@@ -56,6 +56,12 @@ public struct InvoicingService: Sendable {
         let merchant = PixMerchant(key: reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
                                    name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
                                    city: reader.string("BILLING_INVOICING_PIX_MERCHANT_CITY", default: "Sao Paulo"))
+        // Outside development a static BR Code to a made-up key would send customers' money nowhere: the key must be set.
+        if !runtime.configuration.environment.isDevelopment && reader.environment["BILLING_INVOICING_PIX_KEY"]?.isEmpty != false {
+            throw ConfigurationError(variable: "BILLING_INVOICING_PIX_KEY", message: "set the tenant-facing PIX key outside development")
+        }
+        let cards = try CardProviderSelection.provider(named: reader.optionalString("BILLING_INVOICING_CARD_PROVIDER"),
+                                                       environment: runtime.configuration.environment)
         let retries = reader.string("BILLING_INVOICING_CARD_RETRY_SCHEDULE", default: "1d,3d,5d")
         guard let schedule = CardRetrySchedule(retries) else {
             throw ConfigurationError(variable: "BILLING_INVOICING_CARD_RETRY_SCHEDULE", message: "'\(retries)' is not a list of delays like 1d,3d,5d (s, m, h, d)")
@@ -65,7 +71,7 @@ public struct InvoicingService: Sendable {
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
-            ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), merchant: merchant,
+            ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), cards: cards, merchant: merchant,
             sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule)
         let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)

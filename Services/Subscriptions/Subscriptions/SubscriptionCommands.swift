@@ -40,8 +40,16 @@ extension SubscriptionsService {
             guard start >= now.addingTimeInterval(-86_400), start <= now.addingTimeInterval(366 * 86_400) else {
                 throw SubscriptionsError.invalid("startDate", "startDate must be between one day ago and one year from now")
             }
-            var subscription = SubscriptionFactory.make(id: .generate(at: now), account: account, plan: plan, quantity: quantity,
-                                                        trialDays: request.trialDays ?? plan.trialDays, start: start, testClockId: request.testClockId?.lowercased(), now: now)
+            func make(trialDays: Int) -> Subscription {
+                SubscriptionFactory.make(id: .generate(at: now), account: account, plan: plan, quantity: quantity, trialDays: trialDays, start: start,
+                                         testClockId: request.testClockId?.lowercased(), now: now)
+            }
+            var subscription = make(trialDays: request.trialDays ?? plan.trialDays)
+            // The plan's own trial (and its included credits) once per account and plan; a trial an operator sets is always given.
+            if subscription.trialEnd != nil {
+                let first = try await store.recordTrial(of: subscription, tenant: tenant, on: connection)
+                if !first && request.trialDays == nil { subscription = make(trialDays: 0) }
+            }
             var events = [TimedEvent(at: now, event: SubscriptionCreated(subscription: subscription.summary))]
             if subscription.status == .active { events.append(TimedEvent(at: now, event: SubscriptionActivated(subscription: subscription.summary))) }
             events += timeline.advance(&subscription, until: now)

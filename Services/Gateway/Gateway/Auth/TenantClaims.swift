@@ -4,6 +4,8 @@ import JWTKit
 struct TenantClaims: JWTPayload {
     var sub: String?
     var organizationId: String?
+    /// Present on customer tokens: the one billing account they act for.
+    var billingAccountId: String?
     var permissions: [String]?
     var roles: [String]?
     var iss: String?

@@ -107,7 +107,13 @@ struct TokenVerifier: Sendable {
         guard let tenant = claims.organizationId, Self.isValidTenant(tenant) else {
             throw AuthenticationError(detail: "token has no valid organizationId")
         }
-        return Principal(tenant: tenant, subject: subject, roles: Set(claims.roles ?? []), permissions: Set(claims.permissions ?? []))
+        var customerAccount: String?
+        if let account = claims.billingAccountId {
+            guard let id = UUID(uuidString: account) else { throw AuthenticationError(detail: "token's billingAccountId is not a UUID") }
+            customerAccount = id.uuidString.lowercased()
+        }
+        return Principal(tenant: tenant, subject: subject, roles: Set(claims.roles ?? []), permissions: Set(claims.permissions ?? []),
+                         customerAccount: customerAccount)
     }
 
     /// Tenants are 1–128 characters of letters, digits, `-`, `_`, `.` and `:`.

@@ -31,9 +31,9 @@ enum ConsoleRoutes {
 
     /// Registers the console's routes. The files are read here, once; if they cannot be (a broken install), the routes answer 500
     /// naming the problem instead of serving a half console.
-    static func register(on router: Router<GatewayRequestContext>,
+    static func register(on router: Router<GatewayRequestContext>, environment: String,
                          directory: URL = Bundle.module.resourceURL!.appendingPathComponent("static")) {
-        let loaded = Result { () throws(ConsoleFilesMissing) in try load(from: directory) }
+        let loaded = Result { () throws(ConsoleFilesMissing) in try load(from: directory, environment: environment) }
         router.get(RouterPath(path)) { _, _ in try response(loaded, "index.html") }
         for file in files {
             router.get(RouterPath("\(path)/\(file.name)")) { _, _ in try response(loaded, file.name) }
@@ -45,15 +45,18 @@ enum ConsoleRoutes {
         let contentType: String
     }
 
-    /// `index.html` and every file of ``files`` from `directory`; throws naming the first one missing.
-    static func load(from directory: URL) throws(ConsoleFilesMissing) -> [String: Asset] {
+    /// `index.html` and every file of ``files`` from `directory`; throws naming the first one missing. `index.html` tells the
+    /// console its environment (`data-environment`): the sandbox's test cards are named in development only.
+    static func load(from directory: URL, environment: String) throws(ConsoleFilesMissing) -> [String: Asset] {
         var assets: [String: Asset] = [:]
         for (name, contentType) in [("index.html", "text/html; charset=utf-8")] + files {
             let url = directory.appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw ConsoleFilesMissing(detail: "the console file \(name) is missing from the gateway's resources")
             }
-            assets[name] = Asset(body: ByteBuffer(bytes: data), contentType: contentType)
+            let bytes = name == "index.html"
+                ? Array(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{{BILLING_ENVIRONMENT}}", with: environment).utf8) : Array(data)
+            assets[name] = Asset(body: ByteBuffer(bytes: bytes), contentType: contentType)
         }
         return assets
     }

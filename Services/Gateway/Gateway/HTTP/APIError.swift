@@ -30,6 +30,13 @@ struct APIError: Error, Sendable {
                  detail: "this operation needs the \(permission.name) permission (or the owner/admin role)", meta: ["permission": permission.name])
     }
 
+    /// A customer token on a route for the tenant's operators only.
+    static func operatorsOnly(_ permission: Permission) -> APIError {
+        APIError(.forbidden, code: "OPERATOR_ONLY", title: "Permission denied",
+                 detail: "this operation is for the tenant's operators; a customer token (billingAccountId) cannot use it",
+                 meta: ["permission": permission.name])
+    }
+
     static func notFound(_ detail: String) -> APIError { APIError(.notFound, code: "NOT_FOUND", title: "Not found", detail: detail) }
 
     static func badRequest(_ detail: String, parameter: String? = nil, pointer: String? = nil, code: String = "BAD_REQUEST") -> APIError {

@@ -52,6 +52,7 @@ struct APIPipeline: Sendable {
         } catch {
             throw APIError.unauthenticated(error.detail)
         }
+        if principal.isCustomer && route.customer == nil { throw APIError.operatorsOnly(route.permission) }
         guard principal.holds(route.permission) else { throw APIError.forbidden(route.permission) }
 
         let bodyBytes = try await readBody(request, route: route)
@@ -74,8 +75,11 @@ struct APIPipeline: Sendable {
                                   idempotencyKey: idempotencyKey.map { "\(route.operationID):\($0)" },
                                   traceparent: RPCMetadata.sanitized(request.headers[.traceparent])),
             timeout: requestTimeout)
-        let apiRequest = APIRequest(principal: principal, pathParameters: parameters, query: QueryParameters(query: request.uri.query),
+        var apiRequest = APIRequest(principal: principal, pathParameters: parameters, query: QueryParameters(query: request.uri.query),
                                     body: body, options: options, accept: request.headers[.accept])
+        if let account = principal.customerAccount, let access = route.customer {
+            apiRequest = try await access.authorize(apiRequest, account: account)
+        }
 
         guard route.method == .post, let idempotencyKey else {
             return try Self.render(await route.handler(apiRequest))

@@ -19,6 +19,12 @@ struct QueryParameters: Sendable {
 
     subscript(_ key: String) -> String? { values[key] }
 
+    /// Sets a parameter as if the client had sent it (a customer's lists are narrowed to its account).
+    mutating func set(_ key: String, to value: String) {
+        if values[key] == nil { order.append(key) }
+        values[key] = value
+    }
+
     /// Refuses parameters the route does not support (JSON:API asks for 400).
     func requireOnly(_ allowed: Set<String>) throws {
         for key in order where !allowed.contains(key) {

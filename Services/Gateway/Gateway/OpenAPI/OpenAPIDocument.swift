@@ -65,6 +65,13 @@ enum OpenAPIDocument {
                     `organizationId`. Each operation names the permission it needs (`x-permission`); the `owner` and `admin` roles hold \
                     them all. Every POST accepts an `Idempotency-Key` header: a replay returns the first response.
 
+                    Two kinds of callers: *operator* tokens (the tenant's back-end and staff) reach every operation their permissions \
+                    allow. *Customer* tokens carry a `billingAccountId` claim: they reach only the operations marked \
+                    `x-customer-access` (their `owner`/`admin` role holds just those), on that account only; another account's \
+                    resources answer 404, operator operations 403 `OPERATOR_ONLY`. `x-customer-access` says how the account is found: \
+                    `account-in-path`, `account-in-body`, `account-filter` (lists narrowed to it), `owned-resource`, or `tenant-wide` \
+                    (the catalog). A customer cannot choose `trialDays`, `startDate`, `testClockId` or a wallet's `overdraftLimit`.
+
                     | permission | allows |
                     |---|---|
                     \(permissionRows)
@@ -89,6 +96,7 @@ enum OpenAPIDocument {
         operation["summary"] = .string(route.summary)
         operation["description"] = .string("\(route.summary)\n\nRequires the `\(route.permission.name)` permission (or the owner/admin role).")
         operation["x-permission"] = .string(route.permission.name)
+        if let access = route.customer { operation["x-customer-access"] = .string(access.documentedScope) }
         var parameters: [JSONValue] = route.pathParameters.map { name in
             ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]]
         }

@@ -18,7 +18,16 @@ struct APIRoute: Sendable {
     let queryParameters: [QueryParameterSpec]
     /// Error statuses beyond the common ones, documented in OpenAPI (402 for plan limits).
     var additionalErrors: [Int: String] = [:]
+    /// Whether customer tokens reach it, and on which account; nil: operators only.
+    var customer: CustomerAccess? = nil
     let handler: @Sendable (APIRequest) async throws -> APIResponse
+
+    /// The same route, open to customer tokens on their own account.
+    func forCustomers(_ access: CustomerAccess) -> APIRoute {
+        var route = self
+        route.customer = access
+        return route
+    }
 
     struct BodySpec: Sendable {
         let resourceType: String
@@ -63,7 +72,7 @@ struct APIRoute: Sendable {
 struct APIRequest: Sendable {
     let principal: Principal
     let pathParameters: [String: String]
-    let query: QueryParameters
+    var query: QueryParameters
     /// The parsed JSON body, nil when there was none.
     let body: JSONValue?
     /// Tenant, actor, request id, idempotency key, trace context and deadline for downstream calls.

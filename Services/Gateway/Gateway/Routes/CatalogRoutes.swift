@@ -34,9 +34,11 @@ enum CatalogRoutes {
                                      tag: "Credit packages", noun: "credit package", create: .creditPackagesCreate, read: .creditPackagesRead,
                                      update: .creditPackagesUpdate, delete: .creditPackagesDelete, codeAttribute: "code")
 
+    /// The catalog's routes; its reads are open to customer tokens too (the tenant's price list, to choose plans and packages).
     static func routes(client: RPCClient) -> [APIRoute] {
-        routes(products, client: client) + routes(plans, client: client) + routes(addons, client: client) + routes(meters, client: client)
+        let all = routes(products, client: client) + routes(plans, client: client) + routes(addons, client: client) + routes(meters, client: client)
             + routes(aiModels, client: client) + routes(creditPackages, client: client) + previews(client: client)
+        return all.map { $0.method == .get ? $0.forCustomers(.tenantWide) : $0 }
     }
 
     static func routes<Attributes>(_ kind: Kind<Attributes>, client: RPCClient) -> [APIRoute] {

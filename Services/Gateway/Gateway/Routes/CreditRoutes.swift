@@ -92,7 +92,16 @@ enum CreditRoutes {
                      permission: .creditsManage,
                      requestBody: .init(resourceType: settingsType, attributes: .of(WalletSettings.self), optional: false),
                      response: walletResponse, queryParameters: []) { request in
-                let settings = try request.attributes(WalletSettings.self, resourceType: settingsType)
+                var settings = try request.attributes(WalletSettings.self, resourceType: settingsType)
+                if request.principal.isCustomer {
+                    // How far the balance may go below zero is credit the tenant extends: its operators set it, the customer keeps it.
+                    let current = try await client.call(LedgerAPI.wallet, WalletRequest(billingAccountId: try account(request)), options: request.options)
+                    if let asked = settings.overdraftLimit, asked != (current.settings.overdraftLimit ?? .zero) {
+                        throw APIError(.forbidden, code: "ATTRIBUTE_NOT_ALLOWED", title: "Permission denied",
+                                       detail: "overdraftLimit can be changed only by the tenant's operators", pointer: "/data/attributes/overdraftLimit")
+                    }
+                    settings.overdraftLimit = current.settings.overdraftLimit
+                }
                 return .ok(try walletDocument(try await client.call(LedgerAPI.setWalletSettings,
                                                                     SetWalletSettingsRequest(billingAccountId: try account(request), settings: settings),
                                                                     options: request.options)))

@@ -8,13 +8,12 @@ import NIOCore
 enum GatewayRouter {
     static let systemEndpoints: [OpenAPIDocument.SystemEndpoint] = [
         .init(path: "/healthz", summary: "The gateway process is alive", contentType: "text/plain"),
-        .init(path: "/readyz", summary: "The gateway and every service behind it are ready (503 otherwise)", contentType: "text/plain"),
-        .init(path: "/metrics", summary: "Prometheus metrics", contentType: "text/plain"),
+        .init(path: "/readyz", summary: "Whether this gateway takes traffic (`ready`, or 503 `not ready`), from a state refreshed in the background; details and metrics are on the admin port only", contentType: "text/plain"),
         .init(path: "/openapi.json", summary: "This document", contentType: "application/json"),
     ] + ConsoleRoutes.endpoints
 
     static func build(routes: [APIRoute], webhooks: PaymentWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
-                      metrics: MetricsRegistry) -> Router<GatewayRequestContext> {
+                      environment: DeploymentEnvironment) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: NotFoundMiddleware(pipeline: pipeline))
         for route in routes {
@@ -30,12 +29,9 @@ enum GatewayRouter {
         }
         let openAPI = ByteBuffer(bytes: JSONWriter.bytes(OpenAPIDocument.build(routes: routes, system: systemEndpoints)))
         router.get("/healthz") { _, _ in text("ok\n") }
-        router.get("/readyz") { _, _ in
-            if let problems = await readiness.problems() { return text(problems.joined(separator: "\n") + "\n", status: .serviceUnavailable) }
-            return text("ready\n")
-        }
-        router.get("/metrics") { _, _ in text(metrics.exposition(), contentType: "text/plain; version=0.0.4") }
-        ConsoleRoutes.register(on: router)
+        // The public answer says only ready or not, from the kept verdict: no check runs per request, nothing internal is shown.
+        router.get("/readyz") { _, _ in readiness.lastKnownReady ? text("ready\n") : text("not ready\n", status: .serviceUnavailable) }
+        ConsoleRoutes.register(on: router, environment: environment.rawValue)
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPI))
         }

@@ -24,6 +24,16 @@ struct SubscriptionStore {
                                 subscription.updatedAt)), logger: logger)
     }
 
+    /// Records that the subscription takes a trial of its plan; false when the account took one of that plan before.
+    func recordTrial(of subscription: Subscription, tenant: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
+            INSERT INTO plan_trials (tenant_id, billing_account_id, plan_id, subscription_id, taken_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT DO NOTHING RETURNING 1
+            """, binds: try .of(tenant, UUID(uuidString: subscription.billingAccountId), subscription.plan.planId, subscription.id.rawValue,
+                                subscription.createdAt)), logger: logger)
+        return !rows.isEmpty
+    }
+
     func save(_ subscription: Subscription, nextAction: Date?, tenant: String, on connection: PostgresConnection) async throws {
         try await save([(tenant, subscription, nextAction)], on: connection)
     }

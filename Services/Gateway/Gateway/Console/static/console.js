@@ -644,7 +644,9 @@
   function openCheckout({ itemText, amountText, items, onPaid }) {
     openDialog(t('checkout.title'), (handle) => {
       const tokenInput = h('input', { type: 'text', name: 'cardToken', autocomplete: 'off', spellcheck: 'false' });
-      const tokenField = field(t('checkout.cardToken'), tokenInput, t('checkout.cardTokenHint'));
+      // The sandbox's test cards are named only where the sandbox exists (BILLING_ENVIRONMENT=development).
+      const sandboxHint = document.body.dataset.environment === 'development' ? t('checkout.cardTokenHint') : null;
+      const tokenField = field(t('checkout.cardToken'), tokenInput, sandboxHint);
       tokenField.hidden = true;
       const methods = radioGroup(t('checkout.method'), 'paymentMethod', [
         { value: 'PIX', label: t('checkout.pix') },
