@@ -15,6 +15,8 @@ let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", packa
 let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
 
 var targets: [Target] = [
     .target(name: "BillingCore", path: "Shared/BillingCore"),
@@ -24,7 +26,8 @@ var targets: [Target] = [
         path: "Shared/BillingRPC"),
     .target(
         name: "BillingRPCHTTP2",
-        dependencies: ["BillingCore", "BillingRPC", nioCore, nioPosix, nioHTTP2, logging, serviceLifecycle],
+        dependencies: ["BillingCore", "BillingRPC", nioCore, nioPosix, nioHTTP2, nioSSL, x509, logging, serviceLifecycle,
+                       .product(name: "NIOTLS", package: "swift-nio")],
         path: "Shared/BillingRPCHTTP2"),
     .target(
         name: "BillingPostgres",
@@ -199,6 +202,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Both already come with postgres-nio and jwt-kit: mutual TLS between services adds no new build.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

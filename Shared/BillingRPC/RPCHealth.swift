@@ -22,7 +22,7 @@ public enum RPCHealth: RPCServiceDescription {
 
     public static let check = UnaryMethod<CheckRequest, CheckResponse>(
         service: "billing.health.v1.Health", method: "Check", idempotent: true, requiresTenant: false,
-        summary: "Whether the service is serving.")
+        callers: .anyService, summary: "Whether the service is serving.")
 
     public static var methods: [any RPCMethodDescriptor] { [check] }
 }

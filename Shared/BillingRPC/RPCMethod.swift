@@ -6,6 +6,35 @@ public enum RPCMethodKind: String, Sendable, Hashable {
     case serverStreaming = "server streaming"
 }
 
+/// Which services may call a method; the server checks it against the caller's certificate (mutual TLS) on every call.
+public enum RPCCallers: Sendable, Hashable {
+    /// Any service of the deployment (health checks).
+    case anyService
+    /// Only these services (`gateway`, `invoicing`, …).
+    case only(Set<String>)
+
+    /// The gateway alone: the public API's operations.
+    public static let gateway = RPCCallers.only(["gateway"])
+
+    /// The gateway and these services.
+    public static func gateway(and services: String...) -> RPCCallers { .only(Set(["gateway"] + services)) }
+
+    public func allows(_ service: String) -> Bool {
+        switch self {
+        case .anyService: true
+        case .only(let services): services.contains(service)
+        }
+    }
+
+    /// `gateway, invoicing` (sorted), or `any service`.
+    public var documented: String {
+        switch self {
+        case .anyService: "any service"
+        case .only(let services): services.sorted().joined(separator: ", ")
+        }
+    }
+}
+
 /// What every method declaration tells the router, the client and the docs generator.
 public protocol RPCMethodDescriptor: Sendable {
     /// `billing.<ctx>.v1.<Service>/<Method>`; never changes once published.
@@ -16,6 +45,8 @@ public protocol RPCMethodDescriptor: Sendable {
     var isIdempotent: Bool { get }
     /// Business calls need the `billing-tenant` header; health checks do not.
     var requiresTenant: Bool { get }
+    /// The services allowed to call it.
+    var callers: RPCCallers { get }
     var summary: String { get }
     var requestSchema: CodableSchema { get }
     var responseSchema: CodableSchema { get }
@@ -31,16 +62,19 @@ public struct UnaryMethod<Request: Codable & Sendable, Response: Codable & Senda
     public let name: String
     public let isIdempotent: Bool
     public let requiresTenant: Bool
+    public let callers: RPCCallers
     public let summary: String
     public var kind: RPCMethodKind { .unary }
 
     /// - Parameters:
     ///   - service: `billing.<ctx>.v1.<Service>`.
     ///   - method: the method name, UpperCamelCase.
-    public init(service: String, method: String, idempotent: Bool = false, requiresTenant: Bool = true, summary: String) {
+    ///   - callers: the services allowed to call it.
+    public init(service: String, method: String, idempotent: Bool = false, requiresTenant: Bool = true, callers: RPCCallers, summary: String) {
         self.name = service + "/" + method
         self.isIdempotent = idempotent
         self.requiresTenant = requiresTenant
+        self.callers = callers
         self.summary = summary
     }
 
@@ -53,13 +87,15 @@ public struct ServerStreamingMethod<Request: Codable & Sendable, Response: Codab
     public let name: String
     public let isIdempotent: Bool
     public let requiresTenant: Bool
+    public let callers: RPCCallers
     public let summary: String
     public var kind: RPCMethodKind { .serverStreaming }
 
-    public init(service: String, method: String, idempotent: Bool = true, requiresTenant: Bool = true, summary: String) {
+    public init(service: String, method: String, idempotent: Bool = true, requiresTenant: Bool = true, callers: RPCCallers, summary: String) {
         self.name = service + "/" + method
         self.isIdempotent = idempotent
         self.requiresTenant = requiresTenant
+        self.callers = callers
         self.summary = summary
     }
 

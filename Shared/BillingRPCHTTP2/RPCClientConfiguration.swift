@@ -44,10 +44,15 @@ public struct RPCClientConfiguration: Sendable {
     /// First wait before reconnecting to a replica that failed; doubles up to `maximumBackoff`.
     public var initialBackoff: TimeAmount
     public var maximumBackoff: TimeAmount
+    /// Mutual TLS: this service's credentials; every replica must present a certificate naming ``serviceName``.
+    /// Nil speaks plain h2c (development only).
+    public var tls: RPCTLSConfiguration?
 
     public init(serviceName: String, endpoints: [RPCEndpoint], defaultTimeout: TimeAmount = .seconds(10),
                 connectTimeout: TimeAmount = .seconds(2), maximumMessageSize: Int = RPCFraming.defaultMaximumMessageSize,
-                maximumAttempts: Int = 3, initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(5)) {
+                maximumAttempts: Int = 3, initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(5),
+                tls: RPCTLSConfiguration? = nil) {
+        self.tls = tls
         self.serviceName = serviceName
         self.endpoints = endpoints
         self.defaultTimeout = defaultTimeout

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHPACK
 import NIOHTTP2
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// One long-lived HTTP/2 connection to one endpoint, multiplexing every call to it.
@@ -30,9 +31,11 @@ final class RPCConnection: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let state = Mutex<(State, failures: Int)>((.idle, 0))
+    private let tlsContext: NIOSSLContext?
 
-    init(endpoint: RPCEndpoint, configuration: RPCClientConfiguration, group: any EventLoopGroup, logger: Logger) {
+    init(endpoint: RPCEndpoint, configuration: RPCClientConfiguration, tlsContext: NIOSSLContext?, group: any EventLoopGroup, logger: Logger) {
         self.endpoint = endpoint
+        self.tlsContext = tlsContext
         self.configuration = configuration
         self.group = group
         self.logger = logger
@@ -85,6 +88,11 @@ final class RPCConnection: Sendable {
     private func connect() -> EventLoopFuture<Established> {
         let eventLoop = group.next()
         let multiplexerPromise = eventLoop.makePromise(of: NIOHTTP2Handler.StreamMultiplexer.self)
+        // Calls use the connection only once the server proved to be the service meant (mutual TLS); plain h2c at once.
+        let verifiedPromise = eventLoop.makePromise(of: Void.self)
+        if tlsContext == nil { verifiedPromise.succeed() }
+        let tlsContext = tlsContext
+        let expected = configuration.serviceName
         let connectTimeout = configuration.connectTimeout
         let channelFuture = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -99,6 +107,10 @@ final class RPCConnection: Sendable {
                     connection.targetWindowSize = 8 << 20
                     var stream = NIOHTTP2Handler.StreamConfiguration()
                     stream.targetWindowSize = 1 << 20
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: nil))
+                        try channel.pipeline.syncOperations.addHandler(RPCPeerIdentityCheck(expected: expected, verified: verifiedPromise))
+                    }
                     try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
                     let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
                         mode: .client, connectionConfiguration: connection, streamConfiguration: stream
@@ -108,8 +120,9 @@ final class RPCConnection: Sendable {
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
-        channelFuture.whenFailure { multiplexerPromise.fail($0) }
-        return channelFuture.and(multiplexerPromise.futureResult).map { channel, multiplexer in
+        channelFuture.whenFailure { multiplexerPromise.fail($0); verifiedPromise.fail($0) }
+        return channelFuture.and(multiplexerPromise.futureResult).and(verifiedPromise.futureResult).map { connected, _ in
+            let (channel, multiplexer) = connected
             let established = Established(channel: channel, multiplexer: multiplexer)
             self.state.withLock { state in
                 if case .connecting = state.0 { state = (.ready(established), 0) }

@@ -23,7 +23,7 @@ public final class RPCHTTP2ClientTransport: RPCClientTransport, Sendable {
         self.configuration = configuration
         self.group = group
         self.logger = logger
-        self.connections = Mutex(configuration.endpoints.map { RPCConnection(endpoint: $0, configuration: configuration, group: group, logger: logger) })
+        self.connections = Mutex(configuration.endpoints.map { RPCConnection(endpoint: $0, configuration: configuration, tlsContext: configuration.tls?.clientContext, group: group, logger: logger) })
     }
 
     /// Replaces the replica list (endpoint discovery); connections to endpoints still listed are kept.
@@ -32,7 +32,7 @@ public final class RPCHTTP2ClientTransport: RPCClientTransport, Sendable {
         let removed: [RPCConnection] = connections.withLock { current in
             let kept = current.filter { endpoints.contains($0.endpoint) }
             let added = endpoints.filter { endpoint in !kept.contains { $0.endpoint == endpoint } }
-                .map { RPCConnection(endpoint: $0, configuration: configuration, group: group, logger: logger) }
+                .map { RPCConnection(endpoint: $0, configuration: configuration, tlsContext: configuration.tls?.clientContext, group: group, logger: logger) }
             let removed = current.filter { !endpoints.contains($0.endpoint) }
             current = kept + added
             return removed

@@ -3,10 +3,12 @@ import Logging
 import NIOCore
 import NIOHTTP2
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
-/// The HTTP/2 (h2c, prior knowledge) RPC server, run as a lifecycle service.
+/// The HTTP/2 RPC server, run as a lifecycle service: over mutual TLS (``RPCServerConfiguration/tls``), where each call's
+/// method must allow the calling service its certificate names, or plain h2c with prior knowledge (development only).
 ///
 /// On graceful shutdown it stops accepting connections, sends GOAWAY on every connection (two-phase,
 /// by `NIOHTTP2ServerConnectionManagementHandler`), lets in-flight calls finish within
@@ -53,7 +55,8 @@ public final class RPCServer: Service, Sendable {
         var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
         for eventLoop in group.makeIterator() { executors[ObjectIdentifier(eventLoop)] = EventLoopTaskExecutor(eventLoop: eventLoop) }
         let environment = RPCServerEnvironment(router: router, executors: executors, logger: logger, tracker: tracker, observer: observer,
-                                               maximumMessageSize: configuration.maximumMessageSize)
+                                               maximumMessageSize: configuration.maximumMessageSize, authenticatesCallers: configuration.tls != nil)
+        let tlsContext = configuration.tls?.serverContext
         let tracker = tracker
         let graceTime = configuration.drainTimeout
         let serverChannel: any Channel
@@ -69,6 +72,7 @@ public final class RPCServer: Service, Sendable {
                             return
                         }
                         channel.closeFuture.whenComplete { _ in tracker.connectionClosed(channel) }
+                        if let tlsContext { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext)) }
                         try RPCServer.configureConnection(channel, environment: environment, graceTime: graceTime)
                     }
                 }
@@ -130,6 +134,7 @@ public final class RPCServer: Service, Sendable {
         var stream = NIOHTTP2Handler.StreamConfiguration()
         stream.targetWindowSize = 1 << 20
         try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
+        let caller = RPCConnectionCaller()
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .server,
             connectionConfiguration: connection,
@@ -137,7 +142,8 @@ public final class RPCServer: Service, Sendable {
             streamDelegate: manager.http2StreamDelegate
         ) { streamChannel in
             streamChannel.eventLoop.makeCompletedFuture {
-                try streamChannel.pipeline.syncOperations.addHandler(RPCServerStreamHandler(environment: environment))
+                let service = environment.authenticatesCallers ? caller.service(of: channel) : nil
+                try streamChannel.pipeline.syncOperations.addHandler(RPCServerStreamHandler(environment: environment, caller: service))
             }
         }
         try channel.pipeline.syncOperations.addHandler(manager)

@@ -14,6 +14,8 @@ struct RPCServerEnvironment: Sendable {
     let tracker: RPCServerCallTracker
     let observer: (any RPCServerObserver)?
     let maximumMessageSize: Int
+    /// Under mutual TLS: every call names its calling service (from the certificate), and the method must allow it.
+    let authenticatesCallers: Bool
 }
 
 /// Serves one HTTP/2 stream: reads the request head and message, runs the handler, writes the response.
@@ -43,9 +45,12 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
     private var startedAt = ContinuousClock.now
     private var methodName = "unknown"
     private var requestID: String?
+    /// The calling service its client certificate names (nil without mutual TLS, or a certificate that names none).
+    private let caller: String?
 
-    init(environment: RPCServerEnvironment) {
+    init(environment: RPCServerEnvironment, caller: String?) {
         self.environment = environment
+        self.caller = caller
         self.deframer = RPCMessageDeframer(maximumMessageSize: environment.maximumMessageSize)
     }
 
@@ -116,6 +121,19 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
             methodName = "unknown"
             finish(.failure(RPCError(.unimplemented, "unknown method \(path.prefix(200))")))
             return
+        }
+        if environment.authenticatesCallers {
+            // Checked before anything of the call is read: the tenant header counts only from an authenticated, allowed peer.
+            guard let caller else {
+                finish(.failure(RPCError(.unauthenticated, "the client certificate names no billing service (spiffe://billing/<service>)",
+                                         reason: "UNKNOWN_CALLER")))
+                return
+            }
+            guard route.descriptor.callers.allows(caller) else {
+                finish(.failure(RPCError(.permissionDenied, "\(route.descriptor.name) may be called by \(route.descriptor.callers.documented), not by \(caller)",
+                                         reason: "CALLER_NOT_ALLOWED")))
+                return
+            }
         }
         let metadata = headers.rpcMetadata
         requestID = metadata.requestID

@@ -1,4 +1,5 @@
 import BillingPostgres
+import BillingRPCHTTP2
 import Foundation
 import Logging
 
@@ -32,6 +33,8 @@ public struct ServiceConfiguration: Sendable {
     public let exitWithParent: Bool
     /// `development` or `production` (the default): what may be faked.
     public let environment: DeploymentEnvironment
+    /// Mutual TLS for RPC, served and called (`BILLING_RPC_TLS_…`); nil only with `BILLING_RPC_INSECURE=true` in development.
+    public let rpcTLS: RPCTLSConfiguration?
     /// The reader, for the service's own further settings.
     public let reader: ConfigurationReader
 
@@ -40,7 +43,8 @@ public struct ServiceConfiguration: Sendable {
 
     public static func prefix(for service: String) -> String { "BILLING_\(service.uppercased())_" }
 
-    public init(name: String, defaults: ServicePorts, reader: ConfigurationReader = ConfigurationReader()) throws {
+    /// `servesRPC: false` (the `migrate` command) reads no TLS settings: a migration job talks to PostgreSQL only.
+    public init(name: String, defaults: ServicePorts, reader: ConfigurationReader = ConfigurationReader(), servesRPC: Bool = true) throws {
         self.name = name
         self.reader = reader
         environment = try DeploymentEnvironment.read(reader)
@@ -68,5 +72,27 @@ public struct ServiceConfiguration: Sendable {
         drainTimeoutSeconds = try reader.int("BILLING_DRAIN_TIMEOUT_SECONDS", default: 20, range: 0...600)
         shutdownDelayMilliseconds = try reader.int("BILLING_SHUTDOWN_DELAY_MS", default: 0, range: 0...120_000)
         exitWithParent = try reader.bool("BILLING_EXIT_WITH_PARENT", default: false)
+        rpcTLS = servesRPC ? try Self.readTLS(service: name, reader: reader, environment: environment) : nil
+    }
+
+    /// The CA, certificate and key files; plain h2c only when asked for explicitly, in development.
+    static func readTLS(service: String, reader: ConfigurationReader, environment: DeploymentEnvironment) throws -> RPCTLSConfiguration? {
+        if try reader.bool("BILLING_RPC_INSECURE", default: false) {
+            try environment.requireDevelopment(for: "BILLING_RPC_INSECURE", "plain h2c between services (any process could call any method)")
+            return nil
+        }
+        var files: [String] = []
+        for variable in ["BILLING_RPC_TLS_CA_FILE", "BILLING_RPC_TLS_CERT_FILE", "BILLING_RPC_TLS_KEY_FILE"] {
+            guard let file = reader.optionalString(variable) else {
+                throw ConfigurationError(variable: variable, message: "services speak mutual TLS: set the internal CA, this service's certificate "
+                                         + "(URI SAN spiffe://billing/\(service)) and its key (or, in development only, BILLING_RPC_INSECURE=true)")
+            }
+            files.append(file)
+        }
+        do {
+            return try RPCTLSConfiguration(service: service, caFile: files[0], certificateFile: files[1], keyFile: files[2])
+        } catch {
+            throw ConfigurationError(variable: "BILLING_RPC_TLS_CERT_FILE", message: "\(error)")
+        }
     }
 }

@@ -31,7 +31,8 @@ public enum ServiceHost {
 
     public static func run(name: String, defaults: ServicePorts, migrations: [Migration],
                            build: @escaping @Sendable (ServiceRuntime) async throws -> ServiceComponents) async throws {
-        let configuration = try ServiceConfiguration(name: name, defaults: defaults)
+        let migrateOnly = CommandLine.arguments.dropFirst().first == "migrate"
+        let configuration = try ServiceConfiguration(name: name, defaults: defaults, servesRPC: !migrateOnly)
         bootstrapLogging(configuration)
         let logger = {
             var logger = Logger(label: "billing.\(name)")
@@ -51,7 +52,7 @@ public enum ServiceHost {
             group.addTask { await database.run() }
             try await migrate(database: database, migrations: PlatformMigrations.all + migrations, logger: logger)
             // `billing-<service> migrate`: apply the migrations and exit (a release's migration job, before its rollout).
-            if CommandLine.arguments.dropFirst().first == "migrate" {
+            if migrateOnly {
                 logger.info("billing-\(name): migrations applied")
                 group.cancelAll()
                 return
@@ -68,7 +69,7 @@ public enum ServiceHost {
             // Printed once the service has read everything it uses (its own settings included).
             logger.info("billing-\(name) configuration:\n\(configuration.reader.summary)")
             let rpcServer = RPCServer(
-                configuration: RPCServerConfiguration(host: configuration.rpcHost, port: configuration.rpcPort, serviceName: name,
+                configuration: RPCServerConfiguration(host: configuration.rpcHost, port: configuration.rpcPort, serviceName: name, tls: configuration.rpcTLS,
                                                       drainTimeout: .seconds(Int64(configuration.drainTimeoutSeconds))),
                 router: components.router, logger: logger, observer: RPCServerMetrics(registry: metrics))
             let admin = AdminServer(host: configuration.adminHost, port: configuration.adminPort, readiness: readiness, metrics: metrics, logger: logger)

@@ -69,7 +69,8 @@ public final class ServiceRuntime: Sendable {
         let timeout = try reader.int(prefix + "TIMEOUT_MS", default: 10_000, range: 1...600_000)
         let refresh = try reader.int(prefix + "DNS_REFRESH_MS", default: 5_000, range: 0...3_600_000)
         let transport = RPCHTTP2ClientTransport(
-            configuration: RPCClientConfiguration(serviceName: service, endpoints: endpoints, defaultTimeout: .milliseconds(Int64(timeout))),
+            configuration: RPCClientConfiguration(serviceName: service, endpoints: endpoints, defaultTimeout: .milliseconds(Int64(timeout)),
+                                                  tls: configuration.rpcTLS),
             logger: logger)
         transports.withLock { $0.append(transport) }
         if refresh > 0 && EndpointRefresher.needed(for: endpoints) {

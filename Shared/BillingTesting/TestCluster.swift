@@ -97,6 +97,7 @@ public actor TestCluster {
             "BILLING_GATEWAY_JWT_ISSUER": tokens.issuer,
             "BILLING_GATEWAY_JWT_AUDIENCE": tokens.audience,
         ]
+        certificates = try TestCertificates.directory()
         for name in Self.serviceNames {
             let prefix = "BILLING_\(name.uppercased())_"
             environment[prefix + "ENDPOINTS"] = replicaPorts[name]!.map { "127.0.0.1:\($0.rpc)" }.joined(separator: ",")
@@ -115,6 +116,7 @@ public actor TestCluster {
     }
 
     private var replicaPorts: [String: [Ports]] = [:]
+    private var certificates = URL(fileURLWithPath: "/")
 
     /// A process's name: the service's for its first replica, `ledger#2` for the second, and so on.
     public static func instance(_ service: String, _ replica: Int) -> String { replica == 0 ? service : "\(service)#\(replica + 1)" }
@@ -143,6 +145,8 @@ public actor TestCluster {
         let ports = try portsOf(instance)
         var environment = self.environment
         let prefix = "BILLING_\(name.uppercased())_"
+        environment.merge(TestCertificates.environment(as: name, in: certificates)) { $1 }
+        environment.merge(extraEnvironment) { $1 }
         environment[prefix + "RPC_PORT"] = String(ports.rpc)
         environment[prefix + "ADMIN_PORT"] = String(ports.admin)
         if let http = ports.http { environment[prefix + "HTTP_PORT"] = String(http) }
@@ -186,7 +190,7 @@ public actor TestCluster {
             "BILLING_REDIS_URL": "redis://127.0.0.1:\(TestEnvironment.redisPort)",
             prefix + "RPC_PORT": String(FreePort.allocate()), prefix + "ADMIN_PORT": String(FreePort.allocate()),
             prefix + "DATABASE_URL": TestEnvironment.databaseURL(schema: service),
-        ]
+        ].merging((try? TestCertificates.directory()).map { TestCertificates.environment(as: service, in: $0) } ?? [:]) { $1 }
     }
 
     /// Kills an instance (`ledger`, `ledger#2`) at once (SIGKILL), as a crash would.

@@ -59,7 +59,7 @@ struct RPCRoundTripTests {
         } catch {
             #expect(error.code == .unauthenticated)
         }
-        let unknown = UnaryMethod<TestEcho.EchoRequest, TestEcho.EchoResponse>(service: TestEcho.service, method: "Nope", summary: "")
+        let unknown = UnaryMethod<TestEcho.EchoRequest, TestEcho.EchoResponse>(service: TestEcho.service, method: "Nope", callers: .anyService, summary: "")
         do {
             _ = try await client.call(unknown, .init(text: "x"), options: testOptions)
             Issue.record("expected unimplemented")

@@ -17,14 +17,14 @@ enum TestEcho {
     struct CountResponse: Codable, Sendable, Equatable { var value: Int }
     struct DeadlineReport: Codable, Sendable, Equatable { var remainingMilliseconds: Int64?; var downstreamRemainingMilliseconds: Int64? }
 
-    static let echo = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "Echo", idempotent: true, summary: "Echo")
-    static let echoOnce = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "EchoOnce", summary: "Not idempotent")
-    static let fail = UnaryMethod<FailRequest, EchoResponse>(service: service, method: "Fail", summary: "Fails")
-    static let sleep = UnaryMethod<SleepRequest, EchoResponse>(service: service, method: "Sleep", summary: "Sleeps")
-    static let count = ServerStreamingMethod<CountRequest, CountResponse>(service: service, method: "Count", summary: "Counts")
-    static let deadline = UnaryMethod<EchoRequest, DeadlineReport>(service: service, method: "Deadline", summary: "Reports deadlines")
-    static let relay = UnaryMethod<EchoRequest, DeadlineReport>(service: service, method: "Relay", summary: "Calls Deadline downstream")
-    static let crash = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "Crash", summary: "Throws an untyped error")
+    static let echo = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "Echo", idempotent: true, callers: .anyService, summary: "Echo")
+    static let echoOnce = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "EchoOnce", callers: .anyService, summary: "Not idempotent")
+    static let fail = UnaryMethod<FailRequest, EchoResponse>(service: service, method: "Fail", callers: .anyService, summary: "Fails")
+    static let sleep = UnaryMethod<SleepRequest, EchoResponse>(service: service, method: "Sleep", callers: .anyService, summary: "Sleeps")
+    static let count = ServerStreamingMethod<CountRequest, CountResponse>(service: service, method: "Count", callers: .anyService, summary: "Counts")
+    static let deadline = UnaryMethod<EchoRequest, DeadlineReport>(service: service, method: "Deadline", callers: .anyService, summary: "Reports deadlines")
+    static let relay = UnaryMethod<EchoRequest, DeadlineReport>(service: service, method: "Relay", callers: .anyService, summary: "Calls Deadline downstream")
+    static let crash = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "Crash", callers: .anyService, summary: "Throws an untyped error")
 }
 
 /// What the sleep handler observed, for cancellation assertions.

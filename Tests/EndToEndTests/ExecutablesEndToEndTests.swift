@@ -16,8 +16,10 @@ struct ExecutablesEndToEndTests {
         defer { admin.close() }
         #expect(try await admin.get("/healthz", token: nil).status == 200)
         #expect(try await admin.get("/readyz", token: nil).text == "ready\n")
+        // Any service of the deployment may check another's health; the test speaks as the gateway.
         let transport = RPCHTTP2ClientTransport(
-            configuration: RPCClientConfiguration(serviceName: service, endpoints: [RPCEndpoint(host: "127.0.0.1", port: ports.rpc)]),
+            configuration: RPCClientConfiguration(serviceName: service, endpoints: [RPCEndpoint(host: "127.0.0.1", port: ports.rpc)],
+                                                  tls: try TestCertificates.tls(as: "gateway")),
             logger: Logger(label: "test"))
         defer { transport.close() }
         let health = try await RPCClient(transport: transport).call(RPCHealth.check, .init(), options: RPCCallOptions(timeout: .seconds(5)))
@@ -49,19 +51,28 @@ struct ExecutablesEndToEndTests {
         _ = try await TestCluster.shared.start()
         let executable = TestEnvironment.buildDirectory.appendingPathComponent("billing-catalog")
         let rpcPort = FreePort.allocate(), adminPort = FreePort.allocate()
-        func launch(rpcPort: Int) throws -> (Process, Pipe) {
+        // Output goes to files, read at the end: a pipe nobody reads while the process runs could fill and block its logging.
+        func launch(rpcPort: Int) throws -> (Process, URL) {
             let process = Process()
             process.executableURL = executable
             process.environment = [
                 "BILLING_CATALOG_RPC_PORT": String(rpcPort), "BILLING_CATALOG_ADMIN_PORT": String(adminPort),
                 "BILLING_CATALOG_DATABASE_URL": TestEnvironment.databaseURL(schema: "catalog"), "BILLING_LOG_FORMAT": "text",
-                "BILLING_EXIT_WITH_PARENT": "true",
-            ]
-            let output = Pipe()
-            process.standardError = output
-            process.standardOutput = output
+                "BILLING_EXIT_WITH_PARENT": "true", "BILLING_REDIS_URL": "redis://127.0.0.1:\(TestEnvironment.redisPort)",
+            ].merging(TestCertificates.environment(as: "catalog", in: try TestCertificates.directory())) { $1 }
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: file)
+            process.standardError = handle
+            process.standardOutput = handle
             try process.run()
-            return (process, output)
+            return (process, file)
+        }
+        func exited(_ process: Process, within limit: Duration) async throws -> Bool {
+            let deadline = ContinuousClock.now + limit
+            while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            if process.isRunning { process.terminate() }
+            return !process.isRunning
         }
         let (process, output) = try launch(rpcPort: rpcPort)
         let admin = HTTPTestClient(baseURL: "http://127.0.0.1:\(adminPort)")
@@ -75,18 +86,20 @@ struct ExecutablesEndToEndTests {
 
         // A second copy on the same RPC port refuses to start and says why.
         let (duplicate, duplicateOutput) = try launch(rpcPort: rpcPort)
-        duplicate.waitUntilExit()
+        #expect(try await exited(duplicate, within: .seconds(90)))
+        await TestCluster.waitForExit(duplicate)
         #expect(duplicate.terminationStatus != 0)
-        let message = String(decoding: duplicateOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = try String(contentsOf: duplicateOutput, encoding: .utf8)
         #expect(message.contains("\(rpcPort)") || message.contains("\(adminPort)"))
-        #expect(message.contains("in use"))
+        #expect(message.contains("in use"), "\(message.suffix(600))")
 
         let started = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        #expect(try await exited(process, within: .seconds(30)))
+        await TestCluster.waitForExit(process)
         #expect(process.terminationStatus == 0)
         #expect(ContinuousClock.now - started < .seconds(10))
-        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = try String(contentsOf: output, encoding: .utf8)
         #expect(log.contains("readiness is now false"))
         #expect(log.contains("billing-catalog stopped"))
     }
@@ -105,21 +118,5 @@ struct ExecutablesEndToEndTests {
         environment.removeValue(forKey: "BILLING_INVOICING_PIX_KEY")
         let (missingKey, keyOutput) = try await runToExit("billing-invoicing", environment: environment)
         #expect(missingKey == 2 && keyOutput.contains("BILLING_INVOICING_PIX_KEY"), "\(keyOutput.suffix(400))")
-    }
-
-    /// Runs an executable until it exits (it must exit by itself: a configuration error), answering its status and output.
-    private func runToExit(_ name: String, environment: [String: String]) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = TestEnvironment.buildDirectory.appendingPathComponent(name)
-        process.environment = environment
-        let output = Pipe()
-        process.standardError = output
-        process.standardOutput = output
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { process.terminate() }
-        await TestCluster.waitForExit(process)
-        return (process.terminationStatus, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 }

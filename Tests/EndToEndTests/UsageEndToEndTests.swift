@@ -239,7 +239,8 @@ struct UsageEndToEndTests {
         // Invoicing closes the period before it finalizes the invoice.
         let ports = try #require(cluster.ports["ledger"])
         let transport = RPCHTTP2ClientTransport(
-            configuration: RPCClientConfiguration(serviceName: "ledger", endpoints: [RPCEndpoint(host: "127.0.0.1", port: ports.rpc)]),
+            configuration: RPCClientConfiguration(serviceName: "ledger", endpoints: [RPCEndpoint(host: "127.0.0.1", port: ports.rpc)],
+                                                  tls: try TestCertificates.tls(as: "invoicing")),
             logger: Logger(label: "test"))
         defer { transport.close() }
         _ = try await RPCClient(transport: transport).call(LedgerAPI.closePeriod,

@@ -26,7 +26,7 @@ profile_settings() {
       RUN_DIR="$ROOT/.run-test"; PG_PORT=55442; REDIS_PORT=56389; HTTP_PORT=18080; RPC_BASE=19100; ADMIN_BASE=19200 ;;
     *) die "unknown profile '$1' (run or test)" ;;
   esac
-  PG_DATA="$RUN_DIR/postgres"; PG_SOCKET="$RUN_DIR/pgsocket"; LOG_DIR="$RUN_DIR/logs"; PID_DIR="$RUN_DIR/pids"
+  PG_DATA="$RUN_DIR/postgres"; PG_SOCKET="$RUN_DIR/pgsocket"; LOG_DIR="$RUN_DIR/logs"; PID_DIR="$RUN_DIR/pids"; TLS_DIR="$RUN_DIR/tls"
   BUILD_DIR="${BILLING_BUILD_DIR:-$ROOT/.build/debug}"
 }
 
@@ -48,6 +48,7 @@ cmd_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # the local CA and the services' certificates (mutual TLS)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
   command -v qrencode >/dev/null 2>&1 || missing+=(qrencode)
@@ -177,6 +178,18 @@ stop_redis() {
   fi
 }
 
+# --- certificates -------------------------------------------------------------------------------
+
+# The local internal CA and one certificate per service (URI SAN spiffe://billing/<service>) for mutual TLS between the
+# services, made once per run folder by the same script compose uses.
+ensure_certificates() {
+  if [ ! -f "$TLS_DIR/ca-bundle.crt" ] || [ ! -f "$TLS_DIR/invoicing.key" ]; then
+    "$ROOT/deploy/docker/make-dev-certs.sh" "$TLS_DIR" 2>"$LOG_DIR/certificates.log" \
+      || { cat "$LOG_DIR/certificates.log" >&2; die "could not create the services' certificates in $TLS_DIR"; }
+    log "created the local CA and the services' certificates in $TLS_DIR"
+  fi
+}
+
 # --- services -----------------------------------------------------------------------------------
 
 rpc_port() { local i; for i in "${!CONTEXTS[@]}"; do [ "${CONTEXTS[$i]}" = "$1" ] && echo $((RPC_BASE + i)); done; }
@@ -188,6 +201,8 @@ cmd_env() {
   # Sandbox payment providers, their webhook secret and plain h2c exist only in development.
   echo "BILLING_ENVIRONMENT=development"
   echo "BILLING_LOG_FORMAT=${BILLING_LOG_FORMAT:-json}"
+  # Each service adds its own BILLING_RPC_TLS_CERT_FILE and _KEY_FILE ($TLS_DIR/<service>.crt, .key) when it starts.
+  echo "BILLING_RPC_TLS_CA_FILE=$TLS_DIR/ca-bundle.crt"
   echo "BILLING_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
   echo "BILLING_GATEWAY_HTTP_PORT=$HTTP_PORT"
   echo "BILLING_GATEWAY_JWT_HS256_SECRET=$(dev_jwt_secret)"
@@ -228,6 +243,7 @@ cmd_services_up() {
       # shellcheck disable=SC1090
       source <(cmd_env)
       set +a
+      export BILLING_RPC_TLS_CERT_FILE="$TLS_DIR/$ctx.crt" BILLING_RPC_TLS_KEY_FILE="$TLS_DIR/$ctx.key"
       exec "$BUILD_DIR/billing-$ctx" >>"$LOG_DIR/$ctx.log" 2>&1
     ) &
     echo $! >"$PID_DIR/$ctx.pid"
@@ -273,7 +289,7 @@ cmd_stray_redis_down() {
 cmd="${1:-}"; shift || true
 case "$cmd" in
   packages) cmd_packages ;;
-  infra-up) profile_settings "${1:-run}"; start_postgres; start_redis ;;
+  infra-up) profile_settings "${1:-run}"; start_postgres; start_redis; ensure_certificates ;;
   infra-down) profile_settings "${1:-run}"; stop_redis; stop_postgres ;;
   services-up) profile_settings "${1:-run}"; cmd_services_up ;;
   services-down) profile_settings "${1:-run}"; cmd_services_down ;;

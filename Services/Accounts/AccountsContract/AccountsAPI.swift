@@ -10,21 +10,21 @@ public enum AccountsAPI: RPCServiceDescription {
 
     public static let create = UnaryMethod<CreateAccountRequest, BillingAccount>(
         service: service, method: "Create",
-        summary: "Creates an ACTIVE account. CPF/CNPJ check digits are validated; a tax id already used by another open account of the tenant is `already_exists`. Emits `billing.account.created`. Replays with the same `idempotency-key` return the first result.")
+        callers: .gateway, summary: "Creates an ACTIVE account. CPF/CNPJ check digits are validated; a tax id already used by another open account of the tenant is `already_exists`. Emits `billing.account.created`. Replays with the same `idempotency-key` return the first result.")
     public static let get = UnaryMethod<GetAccountRequest, BillingAccount>(
-        service: service, method: "Get", idempotent: true, summary: "One account of the tenant; `not_found` otherwise.")
+        service: service, method: "Get", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"), summary: "One account of the tenant; `not_found` otherwise.")
     public static let list = UnaryMethod<ListAccountsRequest, AccountPage>(
         service: service, method: "List", idempotent: true,
-        summary: "A page of the tenant's accounts, oldest first (`pageSize` 1–100), filtered by status, email or tax id.")
+        callers: .gateway, summary: "A page of the tenant's accounts, oldest first (`pageSize` 1–100), filtered by status, email or tax id.")
     public static let update = UnaryMethod<UpdateAccountRequest, BillingAccount>(
         service: service, method: "Update",
-        summary: "Changes attributes of an account that is not CLOSED (`failed_precondition` otherwise). Emits `billing.account.updated`.")
+        callers: .gateway, summary: "Changes attributes of an account that is not CLOSED (`failed_precondition` otherwise). Emits `billing.account.updated`.")
     public static let suspend = UnaryMethod<ChangeAccountStatusRequest, BillingAccount>(
-        service: service, method: "Suspend", summary: "ACTIVE → SUSPENDED. Emits `billing.account.suspended`.")
+        service: service, method: "Suspend", callers: .gateway, summary: "ACTIVE → SUSPENDED. Emits `billing.account.suspended`.")
     public static let reactivate = UnaryMethod<ChangeAccountStatusRequest, BillingAccount>(
-        service: service, method: "Reactivate", summary: "SUSPENDED → ACTIVE. Emits `billing.account.reactivated`.")
+        service: service, method: "Reactivate", callers: .gateway, summary: "SUSPENDED → ACTIVE. Emits `billing.account.reactivated`.")
     public static let close = UnaryMethod<ChangeAccountStatusRequest, BillingAccount>(
-        service: service, method: "Close", summary: "ACTIVE or SUSPENDED → CLOSED, for good. Emits `billing.account.closed`.")
+        service: service, method: "Close", callers: .gateway, summary: "ACTIVE or SUSPENDED → CLOSED, for good. Emits `billing.account.closed`.")
 
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {

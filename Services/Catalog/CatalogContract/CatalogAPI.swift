@@ -16,13 +16,13 @@ public enum CatalogAPI: RPCServiceDescription {
 
     public static let pricePreview = UnaryMethod<PricePreviewRequest, PricePreview>(
         service: package + ".Products", method: "PricePreview", idempotent: true,
-        summary: "What `quantity` units of a product cost, with one line per tier touched.")
+        callers: .gateway, summary: "What `quantity` units of a product cost, with one line per tier touched.")
     public static let pricePreviews = UnaryMethod<PricePreviewsRequest, PricePreviews>(
         service: package + ".Products", method: "PricePreviews", idempotent: true,
-        summary: "Several price previews in one call (1 to 100, answered in the request's order): an invoice pricing each of its usage charges.")
+        callers: .only(["invoicing"]), summary: "Several price previews in one call (1 to 100, answered in the request's order): an invoice pricing each of its usage charges.")
     public static let costPreview = UnaryMethod<CostPreviewRequest, CostPreview>(
         service: package + ".AIModels", method: "CostPreview", idempotent: true,
-        summary: "The credits an AI call with these token counts costs under a model's rate.")
+        callers: .gateway, summary: "The credits an AI call with these token counts costs under a model's rate.")
 
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {

@@ -10,43 +10,43 @@ public enum SubscriptionsAPI: RPCServiceDescription {
 
     public static let create = UnaryMethod<CreateSubscriptionRequest, Subscription>(
         service: service, method: "Create",
-        summary: "Subscribes an ACTIVE account to a plan (its current version pinned), with quantity, the plan's trial (or trialDays), a start date and an optional test clock. Emits `created`, and `activated` when there is no trial.")
-    public static let get = UnaryMethod<SubscriptionRequest, Subscription>(service: service, method: "Get", idempotent: true, summary: "One subscription.")
+        callers: .gateway, summary: "Subscribes an ACTIVE account to a plan (its current version pinned), with quantity, the plan's trial (or trialDays), a start date and an optional test clock. Emits `created`, and `activated` when there is no trial.")
+    public static let get = UnaryMethod<SubscriptionRequest, Subscription>(service: service, method: "Get", idempotent: true, callers: .gateway(and: "invoicing"), summary: "One subscription.")
     public static let list = UnaryMethod<ListSubscriptionsRequest, SubscriptionPage>(
-        service: service, method: "List", idempotent: true, summary: "A page of subscriptions, oldest first, by account and status.")
+        service: service, method: "List", idempotent: true, callers: .gateway(and: "invoicing"), summary: "A page of subscriptions, oldest first, by account and status.")
     public static let cancel = UnaryMethod<CancelSubscriptionRequest, Subscription>(
         service: service, method: "Cancel",
-        summary: "Cancels at period end (it keeps working until then, then EXPIRED) or now (CANCELED), recording the reason. Emits `canceled`.")
+        callers: .gateway, summary: "Cancels at period end (it keeps working until then, then EXPIRED) or now (CANCELED), recording the reason. Emits `canceled`.")
     public static let reactivate = UnaryMethod<SubscriptionRequest, Subscription>(
         service: service, method: "Reactivate",
-        summary: "Undoes a cancellation before the period ends, add-ons included (seed 000). Emits `reactivated`.")
+        callers: .gateway, summary: "Undoes a cancellation before the period ends, add-ons included (seed 000). Emits `reactivated`.")
     public static let pause = UnaryMethod<SubscriptionRequest, Subscription>(
-        service: service, method: "Pause", summary: "TRIAL or ACTIVE → PAUSED: no renewals until resumed. Emits `paused`.")
+        service: service, method: "Pause", callers: .gateway, summary: "TRIAL or ACTIVE → PAUSED: no renewals until resumed. Emits `paused`.")
     public static let resume = UnaryMethod<SubscriptionRequest, Subscription>(
-        service: service, method: "Resume", summary: "PAUSED → ACTIVE; a new period starts now. Emits `resumed`.")
+        service: service, method: "Resume", callers: .gateway, summary: "PAUSED → ACTIVE; a new period starts now. Emits `resumed`.")
     public static let changeQuantity = UnaryMethod<ChangeQuantityRequest, SubscriptionChange>(
         service: service, method: "ChangeQuantity",
-        summary: "An increase is effective now with proration lines; a decrease at period end. Emits `quantity_changed` when it takes effect.")
+        callers: .gateway, summary: "An increase is effective now with proration lines; a decrease at period end. Emits `quantity_changed` when it takes effect.")
     public static let changePlan = UnaryMethod<ChangePlanRequest, SubscriptionChange>(
         service: service, method: "ChangePlan",
-        summary: "To a plan costing at least as much per period: now, with proration lines; to a cheaper one: at period end. Same interval, cycle type and currency. `preview` changes nothing. Emits `plan_changed` when it takes effect.")
+        callers: .gateway, summary: "To a plan costing at least as much per period: now, with proration lines; to a cheaper one: at period end. Same interval, cycle type and currency. `preview` changes nothing. Emits `plan_changed` when it takes effect.")
     public static let activateAddon = UnaryMethod<AddonRequest, Subscription>(
         service: service, method: "ActivateAddon",
-        summary: "A free add-on is ACTIVE at once (`addon.activated`); a paid one is PENDING until its invoice is paid.")
+        callers: .gateway, summary: "A free add-on is ACTIVE at once (`addon.activated`); a paid one is PENDING until its invoice is paid.")
     public static let cancelAddon = UnaryMethod<AddonRequest, Subscription>(
-        service: service, method: "CancelAddon", summary: "Turns an add-on off now or at period end (`addon.canceled` when its flag goes off).")
+        service: service, method: "CancelAddon", callers: .gateway, summary: "Turns an add-on off now or at period end (`addon.canceled` when its flag goes off).")
     public static let entitlements = UnaryMethod<EntitlementsRequest, Entitlements>(
         service: service, method: "Entitlements", idempotent: true,
-        summary: "What a subscription, or all live subscriptions of an account, grant now: feature flags (plan and active add-ons), limits, included credits.")
+        callers: .gateway, summary: "What a subscription, or all live subscriptions of an account, grant now: feature flags (plan and active add-ons), limits, included credits.")
     public static let runDue = UnaryMethod<RunDueRequest, RunDueResult>(
         service: service, method: "RunDue",
-        summary: "Runs the renewal scheduler once over due subscriptions of every tenant (the scheduler also runs by itself).")
+        callers: .only(["subscriptions"]), summary: "Runs the renewal scheduler once over due subscriptions of every tenant (the scheduler also runs by itself).")
     public static let createTestClock = UnaryMethod<CreateTestClockRequest, TestClock>(
-        service: clocks, method: "Create", summary: "A test clock frozen at `frozenTime` (now by default).")
-    public static let getTestClock = UnaryMethod<TestClockRequest, TestClock>(service: clocks, method: "Get", idempotent: true, summary: "One test clock.")
+        service: clocks, method: "Create", callers: .gateway, summary: "A test clock frozen at `frozenTime` (now by default).")
+    public static let getTestClock = UnaryMethod<TestClockRequest, TestClock>(service: clocks, method: "Get", idempotent: true, callers: .gateway, summary: "One test clock.")
     public static let advanceTestClock = UnaryMethod<AdvanceTestClockRequest, TestClock>(
         service: clocks, method: "Advance",
-        summary: "Moves the clock forward; its subscriptions' trial ends, renewals, expiries and grace ends happen on the way, each at its own instant.")
+        callers: .gateway, summary: "Moves the clock forward; its subscriptions' trial ends, renewals, expiries and grace ends happen on the way, each at its own instant.")
 
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {

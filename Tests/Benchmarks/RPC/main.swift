@@ -17,7 +17,7 @@ import Synchronization
 struct Item: Codable, Sendable { var sku: String; var quantity: Int; var unitAmount: String; var description: String }
 struct EchoMessage: Codable, Sendable { var tenant: String; var account: String; var items: [Item]; var note: String }
 
-let echoMethod = UnaryMethod<EchoMessage, EchoMessage>(service: "billing.bench.v1.Echo", method: "Echo", idempotent: true, summary: "echo")
+let echoMethod = UnaryMethod<EchoMessage, EchoMessage>(service: "billing.bench.v1.Echo", method: "Echo", idempotent: true, callers: .anyService, summary: "echo")
 
 let smallPayload = ProcessInfo.processInfo.environment["BENCH_PAYLOAD"] == "small"
 let sampleMessage = smallPayload ? EchoMessage(tenant: "t", account: "a", items: [], note: "") : EchoMessage(
