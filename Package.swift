@@ -175,8 +175,8 @@ targets += [
         path: "Tests/GatewayTests"),
     .testTarget(
         name: "EndToEndTests",
-        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEventsRedis", "AccountsContract", "LedgerContract", "Gateway",
-                       logging],
+        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEvents", "BillingEventsRedis", "AccountsContract",
+                       "LedgerContract", "InvoicingContract", "Gateway", logging],
         path: "Tests/EndToEndTests"),
     .testTarget(
         name: "BillingEventsTests",

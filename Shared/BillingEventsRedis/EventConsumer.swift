@@ -23,14 +23,34 @@ public struct EventSubscription: Sendable {
     public let fallback: EventHandler?
     /// Which events keep their relative order (the others are applied concurrently, each group in its own transaction).
     public let ordering: EventOrdering
+    /// The context that publishes each known event type (from the producers' contracts): an event of a known type read from
+    /// another context's stream is forged, whatever its `source` says.
+    public let producers: [String: String]
 
-    public init(group: String, contexts: [String], handlers: [String: EventHandler] = [:], fallback: EventHandler? = nil,
-                ordering: EventOrdering = .tenant) {
+    /// `events`: the descriptors of the read contexts' events (`AccountsAPI.events + …`), their producers checked on every entry.
+    public init(group: String, contexts: [String], events: [EventDescriptor] = [], handlers: [String: EventHandler] = [:],
+                fallback: EventHandler? = nil, ordering: EventOrdering = .tenant) {
         self.group = group
         self.contexts = contexts
         self.handlers = handlers
         self.fallback = fallback
         self.ordering = ordering
+        self.producers = Dictionary(events.map { ($0.type, $0.producer) }) { first, _ in first }
+    }
+
+    /// Throws unless the entry is what its stream's context publishes: its `source` names that context, and a known type is
+    /// one that context produces. Redis ACLs let each service write only its own stream; this keeps a service (or anyone
+    /// with its password) from publishing another context's facts, such as `billing.invoice.paid`, under its own name.
+    func checkProvenance(_ envelope: EventEnvelope, stream: String) throws(EventConsumerError) {
+        let prefix = EventStreams.stream(for: "")
+        guard stream.hasPrefix(prefix) else { return }
+        let context = String(stream.dropFirst(prefix.count))
+        guard envelope.source == Outbox(context: context).source else {
+            throw .foreign("the entry of \(stream) says it comes from \(envelope.source.prefix(80)), not /billing/\(context)")
+        }
+        if let producer = producers[envelope.type], producer != context {
+            throw .foreign("\(envelope.type) is published by \(producer), never on \(stream)")
+        }
     }
 }
 
@@ -169,6 +189,7 @@ public final class EventConsumer: Service, Sendable {
             let text = RedisFields(parts[1])["envelope"]?.string
             do {
                 let envelope = try Self.decodeEnvelope(text)
+                try subscription.checkProvenance(envelope, stream: stream)
                 let unit = subscription.ordering.key(of: envelope)
                 if byUnit[unit] == nil { unitOrder.append(unit) }
                 byUnit[unit, default: []].append((id, text, envelope))
@@ -272,7 +293,9 @@ public final class EventConsumer: Service, Sendable {
     private func handleFailure(stream: String, id: String, envelope: String?, error: any Error) async throws {
         let pending = try await redis.command(["XPENDING", stream, subscription.group, id, id, "1"])
         let deliveries = pending.array?.first?.array?[3].integer ?? 1
-        guard deliveries >= Int64(configuration.maximumDeliveries) else {
+        // A forged entry is set aside at once: delivering it again cannot make it genuine.
+        let forged = if case EventConsumerError.foreign = error { true } else { false }
+        guard deliveries >= Int64(configuration.maximumDeliveries) || forged else {
             logger.warning("event handling failed; it will be retried", metadata: [
                 "group": "\(subscription.group)", "entry": "\(id)", "deliveries": "\(deliveries)", "error": "\(error)"])
             return
@@ -291,7 +314,15 @@ public final class EventConsumer: Service, Sendable {
 
 enum EventConsumerError: Error, CustomStringConvertible {
     case malformedEnvelope
-    var description: String { "the entry holds no valid CloudEvents envelope" }
+    /// Not what the stream's context publishes (a forged or misrouted event): never applied.
+    case foreign(String)
+
+    var description: String {
+        switch self {
+        case .malformedEnvelope: "the entry holds no valid CloudEvents envelope"
+        case .foreign(let detail): "refused as not published by the stream's context: \(detail)"
+        }
+    }
 }
 
 extension RedisError {

@@ -63,6 +63,25 @@ public final class RedisConnection: @unchecked Sendable {
             redisFree(created)
             return .failure(.connection("\(configuration.host):\(configuration.port): \(message)"))
         }
+        if let credentials = configuration.credentials {
+            // A connection is used only once its ACL user is authenticated: every command after runs as that user.
+            redisSetTimeout(created, timeout)
+            let reply = Self.withArgv(["AUTH", credentials.username, credentials.password]) { argc, argv, lengths in
+                redisAppendCommandArgv(created, argc, argv, lengths)
+            }
+            var raw: UnsafeMutableRawPointer?
+            guard reply == REDIS_OK, redisGetReply(created, &raw) == REDIS_OK, let raw else {
+                let message = Self.errorString(created)
+                redisFree(created)
+                return .failure(.connection("\(configuration.host):\(configuration.port): AUTH: \(message)"))
+            }
+            let answer = Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+            freeReplyObject(raw)
+            if case .error(let message) = answer {
+                redisFree(created)
+                return .failure(.connection("\(configuration.host):\(configuration.port): AUTH as \(credentials.username) refused: \(message)"))
+            }
+        }
         context = created
         return .success(created)
     }

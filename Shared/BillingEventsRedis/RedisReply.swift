@@ -55,11 +55,27 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var port: Int
     /// Socket timeout for ordinary commands; blocking reads add their own block time to it.
     public var commandTimeoutMilliseconds: Int
+    /// The ACL user and password sent with `AUTH` on every new connection; nil: none (a Redis without ACL users).
+    public var credentials: Credentials?
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, commandTimeoutMilliseconds: Int = 2000) {
+    /// A Redis 7 ACL user: each service has its own, allowed only its commands and keys.
+    public struct Credentials: Sendable, Hashable, CustomStringConvertible {
+        public var username: String
+        public var password: String
+
+        public init(username: String, password: String) {
+            self.username = username
+            self.password = password
+        }
+
+        public var description: String { "\(username):***" }
+    }
+
+    public init(host: String = "127.0.0.1", port: Int = 6379, commandTimeoutMilliseconds: Int = 2000, credentials: Credentials? = nil) {
         self.host = host
         self.port = port
         self.commandTimeoutMilliseconds = commandTimeoutMilliseconds
+        self.credentials = credentials
     }
 
     /// Parses `redis://host:port`.

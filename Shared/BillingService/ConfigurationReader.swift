@@ -30,6 +30,13 @@ public final class ConfigurationReader: @unchecked Sendable {
         return value ?? defaultValue
     }
 
+    /// A secret that may be unset: printed as `***` or `(unset)`.
+    public func secretIfSet(_ name: String) -> String? {
+        let value = environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        entries.append((name, value == nil ? "(unset)" : "***", value == nil))
+        return value
+    }
+
     public func int(_ name: String, default defaultValue: Int, range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
         guard let text = environment[name], !text.isEmpty else {
             entries.append((name, String(defaultValue), true))

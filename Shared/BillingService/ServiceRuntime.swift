@@ -33,8 +33,15 @@ public final class ServiceRuntime: Sendable {
     public func eventBusConfiguration() throws -> EventBusConfiguration {
         let reader = configuration.reader
         let url = reader.string("BILLING_REDIS_URL", default: "redis://127.0.0.1:56379")
-        guard let redis = RedisConfiguration(url: url) else {
+        guard var redis = RedisConfiguration(url: url) else {
             throw ConfigurationError(variable: "BILLING_REDIS_URL", message: "'\(url)' is not redis://host:port")
+        }
+        // Each service is its own Redis ACL user (deploy/redis/billing-acl.sh): its own stream to publish, the streams it reads.
+        if let password = reader.secretIfSet("BILLING_REDIS_PASSWORD") {
+            redis.credentials = .init(username: reader.string("BILLING_REDIS_USERNAME", default: "billing-\(configuration.name)"), password: password)
+        } else if !configuration.environment.isDevelopment {
+            throw ConfigurationError(variable: "BILLING_REDIS_PASSWORD",
+                                     message: "set this service's Redis ACL password: without it anyone who reaches Redis could publish its events")
         }
         return EventBusConfiguration(
             redis: redis,

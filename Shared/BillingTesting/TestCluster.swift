@@ -146,6 +146,8 @@ public actor TestCluster {
         var environment = self.environment
         let prefix = "BILLING_\(name.uppercased())_"
         environment.merge(TestCertificates.environment(as: name, in: certificates)) { $1 }
+        // The shared test Redis has ACL users, each service its own; a Redis of the test's own (`redisPort`) has none.
+        if redisPort == nil, let password = TestEnvironment.redisPassword(of: name) { environment["BILLING_REDIS_PASSWORD"] = password }
         environment.merge(extraEnvironment) { $1 }
         environment[prefix + "RPC_PORT"] = String(ports.rpc)
         environment[prefix + "ADMIN_PORT"] = String(ports.admin)
@@ -190,6 +192,7 @@ public actor TestCluster {
             "BILLING_REDIS_URL": "redis://127.0.0.1:\(TestEnvironment.redisPort)",
             prefix + "RPC_PORT": String(FreePort.allocate()), prefix + "ADMIN_PORT": String(FreePort.allocate()),
             prefix + "DATABASE_URL": TestEnvironment.databaseURL(schema: service),
+            "BILLING_REDIS_PASSWORD": TestEnvironment.redisPassword(of: service) ?? "",
         ].merging((try? TestCertificates.directory()).map { TestCertificates.environment(as: service, in: $0) } ?? [:]) { $1 }
     }
 

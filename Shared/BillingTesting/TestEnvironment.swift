@@ -1,5 +1,6 @@
 import BillingCore
 import BillingPostgres
+import BillingEventsRedis
 import Foundation
 import Logging
 import PostgresNIO
@@ -11,6 +12,23 @@ public enum TestEnvironment {
     public static var postgresHost: String { environment["BILLING_TEST_PG_HOST"] ?? "127.0.0.1" }
     public static var postgresPort: Int { Int(environment["BILLING_TEST_PG_PORT"] ?? "") ?? 55442 }
     public static var redisPort: Int { Int(environment["BILLING_TEST_REDIS_PORT"] ?? "") ?? 56389 }
+
+    /// The test Redis's ACL password of a user (`ADMIN`, `LEDGER`, …): `BILLING_REDIS_PASSWORD_<USER>` as `make test` exports it,
+    /// or the test profile's password file.
+    public static func redisPassword(of user: String) -> String? {
+        let name = "BILLING_REDIS_PASSWORD_\(user.uppercased())"
+        if let password = environment[name], !password.isEmpty { return password }
+        let file = repositoryRoot.appendingPathComponent(".run-test/redis-passwords.env")
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(name + "=") { return String(line.dropFirst(name.count + 1)) }
+        return nil
+    }
+
+    /// The test Redis as its operator user (tests that use streams of their own).
+    public static var redisAdmin: RedisConfiguration {
+        RedisConfiguration(host: "127.0.0.1", port: redisPort,
+                           credentials: redisPassword(of: "ADMIN").map { .init(username: "billing-admin", password: $0) })
+    }
     public static var databaseName: String { environment["BILLING_TEST_PG_DATABASE"] ?? "billing" }
 
     /// The repository root (this file is Shared/BillingTesting/TestEnvironment.swift).

@@ -24,7 +24,9 @@ let appliedTable = Migration(track: "test", version: 1, name: "applied", sql: ""
 
 func busConfiguration(port: Int = TestEnvironment.redisPort, trimThreshold: Int = 100_000, maximumDeliveries: Int = 5,
                       retryIdleMilliseconds: Int = 200) -> EventBusConfiguration {
-    EventBusConfiguration(redis: RedisConfiguration(host: "127.0.0.1", port: port), trimThreshold: trimThreshold,
+    // The shared test Redis has ACL users (the tests' streams are their own: its operator user); a test's own Redis has none.
+    EventBusConfiguration(redis: port == TestEnvironment.redisPort ? TestEnvironment.redisAdmin : RedisConfiguration(host: "127.0.0.1", port: port),
+                          trimThreshold: trimThreshold,
                           maximumDeliveries: maximumDeliveries, retryIdleMilliseconds: retryIdleMilliseconds, blockMilliseconds: 200,
                           batchSize: 200, pollIntervalMilliseconds: 100)
 }

@@ -59,6 +59,7 @@ struct ExecutablesEndToEndTests {
                 "BILLING_CATALOG_RPC_PORT": String(rpcPort), "BILLING_CATALOG_ADMIN_PORT": String(adminPort),
                 "BILLING_CATALOG_DATABASE_URL": TestEnvironment.databaseURL(schema: "catalog"), "BILLING_LOG_FORMAT": "text",
                 "BILLING_EXIT_WITH_PARENT": "true", "BILLING_REDIS_URL": "redis://127.0.0.1:\(TestEnvironment.redisPort)",
+                "BILLING_REDIS_PASSWORD": TestEnvironment.redisPassword(of: "catalog") ?? "",
             ].merging(TestCertificates.environment(as: "catalog", in: try TestCertificates.directory())) { $1 }
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString).log")
             FileManager.default.createFile(atPath: file.path, contents: nil)

@@ -149,17 +149,37 @@ stop_postgres() {
 
 # --- Redis --------------------------------------------------------------------------------------
 
-redis_running() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; }
+# Redis runs with ACL users (deploy/redis/billing-acl.sh): each service its own, the default user off. The passwords are
+# made once per run folder; the operator's (billing-admin) is for this script and the tests' own streams.
+REDIS_USERS=(ADMIN GATEWAY ACCOUNTS CATALOG SUBSCRIPTIONS LEDGER INVOICING)
+
+ensure_redis_passwords() {
+  local file="$RUN_DIR/redis-passwords.env" name
+  mkdir -p "$RUN_DIR"
+  if [ ! -s "$file" ]; then
+    (umask 077; for name in "${REDIS_USERS[@]}"; do echo "BILLING_REDIS_PASSWORD_$name=$(openssl rand -hex 24)"; done >"$file")
+  fi
+  set -a
+  # shellcheck disable=SC1090
+  source "$file"
+  set +a
+}
+
+redis_admin() { REDISCLI_AUTH="$BILLING_REDIS_PASSWORD_ADMIN" redis-cli --no-auth-warning --user billing-admin -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+redis_running() { ensure_redis_passwords; [ "$(redis_admin ping 2>/dev/null)" = PONG ]; }
 
 start_redis() {
   mkdir -p "$RUN_DIR/redis" "$LOG_DIR"
+  ensure_redis_passwords
   if redis_running; then
     log "Redis already running on 127.0.0.1:$REDIS_PORT"
     return
   fi
   port_in_use "$REDIS_PORT" && die "port $REDIS_PORT (Redis) is already in use by another process"
   rm -f "$RUN_DIR/redis.pid"
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes --dir "$RUN_DIR/redis" \
+  "$ROOT/deploy/redis/billing-acl.sh" >"$RUN_DIR/redis/users.acl" || die "could not write the Redis ACL file"
+  chmod 600 "$RUN_DIR/redis/users.acl"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes --dir "$RUN_DIR/redis" --aclfile "$RUN_DIR/redis/users.acl" \
     --appendonly yes --appendfsync everysec --pidfile "$RUN_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" \
     --daemonize yes >/dev/null
   for _ in $(seq 1 50); do redis_running && break; sleep 0.1; done
@@ -169,7 +189,7 @@ start_redis() {
 
 stop_redis() {
   if redis_running; then
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+    redis_admin shutdown >/dev/null 2>&1 || true
     log "Redis stopped"
   fi
   if [ -f "$RUN_DIR/redis.pid" ]; then
@@ -203,6 +223,10 @@ cmd_env() {
   echo "BILLING_LOG_FORMAT=${BILLING_LOG_FORMAT:-json}"
   # Each service adds its own BILLING_RPC_TLS_CERT_FILE and _KEY_FILE ($TLS_DIR/<service>.crt, .key) when it starts.
   echo "BILLING_RPC_TLS_CA_FILE=$TLS_DIR/ca-bundle.crt"
+  # Every Redis ACL user's password; each service takes its own as BILLING_REDIS_PASSWORD when it starts.
+  ensure_redis_passwords
+  local name
+  for name in "${REDIS_USERS[@]}"; do echo "BILLING_REDIS_PASSWORD_$name=$(eval echo "\$BILLING_REDIS_PASSWORD_$name")"; done
   echo "BILLING_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
   echo "BILLING_GATEWAY_HTTP_PORT=$HTTP_PORT"
   echo "BILLING_GATEWAY_JWT_HS256_SECRET=$(dev_jwt_secret)"
@@ -244,6 +268,8 @@ cmd_services_up() {
       source <(cmd_env)
       set +a
       export BILLING_RPC_TLS_CERT_FILE="$TLS_DIR/$ctx.crt" BILLING_RPC_TLS_KEY_FILE="$TLS_DIR/$ctx.key"
+      password_variable="BILLING_REDIS_PASSWORD_$(echo "$ctx" | tr a-z A-Z)"
+      export BILLING_REDIS_PASSWORD="${!password_variable}"
       exec "$BUILD_DIR/billing-$ctx" >>"$LOG_DIR/$ctx.log" 2>&1
     ) &
     echo $! >"$PID_DIR/$ctx.pid"

@@ -140,7 +140,7 @@ public struct AccountsService: Sendable {
     /// `balance` follows the account's credit kept by invoicing.
     var invoicingEvents: EventSubscription {
         let store = store
-        return EventSubscription(group: AccountsAPI.contextName, contexts: ["invoicing"], handlers: [
+        return EventSubscription(group: AccountsAPI.contextName, contexts: [InvoicingAPI.contextName], events: InvoicingAPI.events, handlers: [
             AccountCreditChanged.eventType: { envelope, connection in
                 let event = try envelope.decode(AccountCreditChanged.self)
                 guard let id = UUID(uuidString: event.billingAccountId) else { return }

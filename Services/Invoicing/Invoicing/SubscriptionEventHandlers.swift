@@ -12,7 +12,8 @@ import SubscriptionsContract
 /// their proration lines for the next one. Each handler runs in the consumer's transaction with its inbox row.
 extension InvoicingService {
     var subscriptionEvents: EventSubscription {
-        EventSubscription(group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName, "ledger"], handlers: [
+        EventSubscription(group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName, LedgerAPI.contextName],
+                          events: SubscriptionsAPI.events + LedgerAPI.events, handlers: [
             CreditsRechargeRequested.eventType: rechargeHandler,
             SubscriptionCreated.eventType: periodStarted(SubscriptionCreated.self),
             SubscriptionTrialEnded.eventType: periodStarted(SubscriptionTrialEnded.self),

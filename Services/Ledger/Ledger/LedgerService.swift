@@ -7,9 +7,11 @@ import BillingRPC
 import BillingService
 import CatalogContract
 import Foundation
+import InvoicingContract
 import LedgerContract
 import Logging
 import PostgresNIO
+import SubscriptionsContract
 
 /// The ledger context: usage events and their aggregates, plan limits, AI credit wallets.
 public struct LedgerService: Sendable {
@@ -81,7 +83,8 @@ public struct LedgerService: Sendable {
 
     /// Keeps `ledger_accounts` current from the accounts context's events; grants purchased and monthly credits from invoicing and subscriptions.
     public var accountEvents: EventSubscription {
-        EventSubscription(group: LedgerAPI.contextName, contexts: ["accounts", "invoicing", "subscriptions"], handlers: [
+        EventSubscription(group: LedgerAPI.contextName, contexts: ["accounts", "invoicing", "subscriptions"],
+                          events: AccountsAPI.events + InvoicingAPI.events + SubscriptionsAPI.events, handlers: [
             AccountCreated.eventType: record(AccountCreated.self, \.account),
             AccountUpdated.eventType: record(AccountUpdated.self, \.account),
             AccountSuspended.eventType: record(AccountSuspended.self, \.account),

@@ -9,7 +9,7 @@ import SubscriptionsContract
 /// What invoicing's events do to subscriptions. Each handler runs in the consumer's transaction with its inbox row.
 extension SubscriptionsService {
     var invoiceEvents: EventSubscription {
-        EventSubscription(group: SubscriptionsAPI.contextName, contexts: ["invoicing"], handlers: [
+        EventSubscription(group: SubscriptionsAPI.contextName, contexts: [InvoicingAPI.contextName], events: InvoicingAPI.events, handlers: [
             InvoicePaid.eventType: { envelope, connection in
                 let event = try envelope.decode(InvoicePaid.self)
                 var touched = Set((event.addonActivations ?? []).map(\.subscriptionId))

@@ -23,7 +23,7 @@ let environment = ProcessInfo.processInfo.environment
 let total = Int(environment["BENCH_EVENTS"] ?? "") ?? 20_000
 let writers = Int(environment["BENCH_WRITERS"] ?? "") ?? 8
 let perTransaction = Int(environment["BENCH_EVENTS_PER_TRANSACTION"] ?? "") ?? 50
-let redisConfiguration = RedisConfiguration(host: "127.0.0.1", port: TestEnvironment.redisPort)
+let redisConfiguration = TestEnvironment.redisAdmin
 let note = String(repeating: "n", count: 200)
 
 // Baseline: raw pipelined XADD of the same envelope size.

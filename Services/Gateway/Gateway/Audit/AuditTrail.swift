@@ -1,10 +1,15 @@
+import AccountsContract
 import BillingCore
 import BillingEvents
 import BillingEventsRedis
 import BillingPostgres
+import CatalogContract
 import Foundation
+import InvoicingContract
+import LedgerContract
 import Logging
 import PostgresNIO
+import SubscriptionsContract
 
 /// One recorded billing event, as the audit API shows it.
 struct AuditedEvent: Codable, Sendable {
@@ -26,7 +31,9 @@ struct AuditTrail: Sendable {
     /// Stores every event (the consumer's inbox already drops redeliveries; the key drops anything else).
     var subscription: EventSubscription {
         let logger = database.logger
-        return EventSubscription(group: Self.group, contexts: Self.contexts, fallback: { envelope, connection in
+        return EventSubscription(group: Self.group, contexts: Self.contexts,
+                                 events: AccountsAPI.events + CatalogAPI.events + SubscriptionsAPI.events + LedgerAPI.events + InvoicingAPI.events,
+                                 fallback: { envelope, connection in
             let json = JSONWriter.string(try JSONValueEncoder().encode(envelope))
             try await connection.execute("""
                 INSERT INTO audit_events (tenant_id, event_id, type, source, subject, occurred_at, envelope)
