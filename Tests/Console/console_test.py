@@ -576,6 +576,24 @@ def run(args):
             browser.screenshot("16-permission-denied")
             browser.check_accessibility("permission-denied")
 
+    @step("a customer owner token (billingAccountId): its own account, no account picker, no audit trail, no 403 on the way")
+    def customer():
+        token = subprocess.run([sys.executable, os.path.join(ROOT, "deploy", "local", "dev-token.py")], capture_output=True, text=True, check=True,
+                               env={**os.environ, "TENANT": tenant, "ROLES": "owner", "BILLING_ACCOUNT_ID": account}).stdout.strip()
+        browser.driver.execute_script("sessionStorage.clear()")
+        browser.open("/console/#token=" + token)
+        browser.screen_ready("billing")
+        browser.wait_text("#plan-card h2", "Plano Pro")
+        assert not browser.find("#account-picker", visible=False).is_displayed(), "a customer has one account: no picker"
+        links = [link.get_attribute("href") for link in browser.driver.find_elements(By.CSS_SELECTOR, "#section-links a")]
+        assert not any(link.endswith("#/events") for link in links), links
+        assert any(link.endswith("#/credits") for link in links), links
+        browser.navigate("invoices")
+        browser.screenshot("17-customer")
+        browser.check_accessibility("customer")
+        # Every call the console made was one a customer may make: a 403 would be in the browser's log.
+        severe.extend(browser.console_errors())
+
     @step("sign out clears the token")
     def sign_out():
         browser.driver.execute_script("sessionStorage.clear()")

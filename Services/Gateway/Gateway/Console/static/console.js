@@ -263,9 +263,15 @@
     return Array.isArray(state.claims && state.claims.roles) ? state.claims.roles : [];
   }
 
+  /** A customer token (`billingAccountId`): one account, and the screens of the customer's own operations only. */
+  function customerAccount() {
+    return state.claims && typeof state.claims.billingAccountId === 'string' ? state.claims.billingAccountId : null;
+  }
+
   /** Seed 000: owner and admin see everything; others only what their BILLING_* style permissions allow. */
   function can(permission) {
     if (!state.claims) return false;
+    if (customerAccount() && OPERATOR_ONLY_SCREENS.includes(permission)) return false;
     if (roles().some((role) => PRIVILEGED_ROLES.includes(role))) return true;
     return Array.isArray(state.claims.permissions) && state.claims.permissions.includes(permission);
   }
@@ -1507,6 +1513,14 @@
   // ---------------------------------------------------------------- accounts
 
   async function loadAccounts() {
+    const own = customerAccount();
+    if (own) {
+      // A customer sees its own account only (listing accounts is the operators').
+      state.accounts = [(await api('GET', `/billing-accounts/${encodeURIComponent(own)}`)).data];
+      state.account = state.accounts[0];
+      drawAccountPicker();
+      return;
+    }
     const accounts = await listAll('/billing-accounts' + query({ 'page[size]': 100 }), 10);
     state.accounts = accounts;
     const saved = sessionStorage.getItem(STORAGE.account);
@@ -1518,7 +1532,7 @@
   function drawAccountPicker() {
     const picker = $('#account-picker');
     const select = $('#account-select');
-    if (!state.accounts || !state.accounts.length) {
+    if (!state.accounts || !state.accounts.length || customerAccount()) {
       picker.hidden = true;
       return;
     }
@@ -1539,6 +1553,9 @@
   }
 
   // ---------------------------------------------------------------- navigation
+
+  /** Screens whose permission customer tokens never hold (the audit trail is the tenant's operators'). */
+  const OPERATOR_ONLY_SCREENS = ['BILLING_EVENTS_READ'];
 
   const SCREENS = [
     { id: 'billing', titleKey: 'nav.billing', permission: 'SUBSCRIPTIONS_READ', load: loadBilling, draw: drawBilling },

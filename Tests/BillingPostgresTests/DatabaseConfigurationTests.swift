@@ -1,0 +1,37 @@
+import BillingPostgres
+import Foundation
+import Testing
+
+@Suite("Database URLs: TLS from sslmode")
+struct DatabaseConfigurationTests {
+    @Test("sslmode: disable (the default), require and verify-full are TLS settings; anything else names the setting")
+    func sslModes() throws {
+        let base = "postgres://billing_ledger:secret@db.internal:5432/billing"
+        #expect(try DatabaseConfiguration(url: base, schema: "ledger").usesTLS == false)
+        #expect(try DatabaseConfiguration(url: base + "?sslmode=disable", schema: "ledger").usesTLS == false)
+        #expect(try DatabaseConfiguration(url: base + "?sslmode=require", schema: "ledger").usesTLS)
+        #expect(try DatabaseConfiguration(url: base + "?sslmode=verify-full", schema: "ledger").usesTLS)
+        #expect { _ = try DatabaseConfiguration(url: base + "?sslmode=allow", schema: "ledger") } throws: { error in
+            "\(error)".contains("sslmode 'allow'")
+        }
+        #expect { _ = try DatabaseConfiguration(url: base + "?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", schema: "ledger") } throws: { error in
+            "\(error)".contains("sslrootcert /nonexistent/ca.pem")
+        }
+    }
+
+    @Test("verify-full with the test profile's CA file reads it as the trust roots")
+    func rootCertificate() throws {
+        let ca = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("deploy/docker/make-dev-certs.sh")
+        #expect(FileManager.default.fileExists(atPath: ca.path))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-ca-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = ca
+        process.arguments = [directory.path]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let url = "postgres://u:p@db.internal/billing?sslmode=verify-full&sslrootcert=\(directory.appendingPathComponent("ca.crt").path)"
+        #expect(try DatabaseConfiguration(url: url, schema: "ledger").usesTLS)
+    }
+}
