@@ -117,7 +117,7 @@ bench-scale:
 	swift build -c release
 	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-scale)
 
-## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo (release build)
+## bench-rpc: RPC throughput and latency vs a bare HTTP/2 echo, and the typed client over plain h2c vs mutual TLS (release build)
 bench-rpc:
 	swift build -c release --product bench-rpc
 	.build/release/bench-rpc

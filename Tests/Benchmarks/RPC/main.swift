@@ -2,7 +2,9 @@
 // 64 concurrent callers and a ~1 KiB JSON message, for (a) our RPC server and (b) a bare swift-nio-http2
 // handler echoing the same bytes with no framing, routing or JSON. Each server runs in its own process;
 // one raw HTTP/2 client drives both with identical bytes, so the ratio measures the server. The typed
-// client (JSON both ways) is measured too, for reference. Reports numbers; asserts nothing.
+// client (JSON both ways) is measured too, over plain h2c and over mutual TLS (our RPC server in a third process with
+// certificates of a throw-away CA from deploy/docker/make-dev-certs.sh), so the cost of TLS is the ratio of the two typed
+// columns, measured in the same run. Reports numbers; asserts nothing.
 import BillingRPC
 import BillingRPCHTTP2
 import Foundation
@@ -72,12 +74,12 @@ func serveBare(port: Int) throws -> Never {
     exit(0)
 }
 
-func serveRPC(port: Int) async throws -> Never {
+func serveRPC(port: Int, tls: RPCTLSConfiguration? = nil) async throws -> Never {
     var logger = Logger(label: "bench")
     logger.logLevel = .error
     var router = RPCRouter()
     router.register(echoMethod) { request, _ in request }
-    let server = RPCServer(configuration: RPCServerConfiguration(port: port, serviceName: "bench"), router: router, logger: logger)
+    let server = RPCServer(configuration: RPCServerConfiguration(port: port, serviceName: tls?.service ?? "bench", tls: tls), router: router, logger: logger)
     let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm], cancellationSignals: [], logger: logger)
     async let running: Void = group.run()
     FileHandle.standardOutput.write(Data("listening \(try await server.listeningAddress().port!)\n".utf8))
@@ -189,10 +191,10 @@ func measure(concurrency: Int, seconds: Double, call: @escaping @Sendable () asy
     return Result(callsPerSecond: Double(latencies.count) / total, p50: percentile(0.5), p99: percentile(0.99))
 }
 
-func startChild(_ mode: String) throws -> (Process, Int) {
+func startChild(_ mode: String, _ extra: [String] = []) throws -> (Process, Int) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    process.arguments = ["--serve", mode]
+    process.arguments = ["--serve", mode] + extra
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
@@ -213,9 +215,16 @@ func formatMs(_ value: Double) -> String { String(format: "%.2f", value) }
 
 // MARK: - main
 
+/// Credentials of `service` from a make-dev-certs.sh directory.
+func credentials(_ service: String, in directory: String) throws -> RPCTLSConfiguration {
+    try RPCTLSConfiguration(service: service, caFile: directory + "/ca-bundle.crt", certificateFile: directory + "/\(service).crt",
+                            keyFile: directory + "/\(service).key")
+}
+
 let arguments = CommandLine.arguments
-if arguments.count == 3 && arguments[1] == "--serve" {
+if arguments.count >= 3 && arguments[1] == "--serve" {
     if arguments[2] == "bare" { try serveBare(port: 0) }
+    if arguments[2] == "rpc-tls" { try await serveRPC(port: 0, tls: try credentials("ledger", in: arguments[3])) }
     try await serveRPC(port: 0)
 }
 
@@ -224,9 +233,20 @@ let payload = try RPCSerialization.encode(sampleMessage)
 let framed = RPCFraming.frame(payload)
 print("bench-rpc: request message \(payload.readableBytes) bytes of JSON (\(framed.readableBytes) framed); medians of alternating runs, \(seconds) s each; 2-core loopback")
 
+// A throw-away CA and service certificates (RSA 2048, as make run and compose use).
+let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("bench-rpc-tls-\(getpid())").path
+let issuer = Process()
+issuer.executableURL = URL(fileURLWithPath: "deploy/docker/make-dev-certs.sh")
+issuer.arguments = [certificates]
+issuer.standardError = FileHandle.nullDevice
+try issuer.run()
+issuer.waitUntilExit()
+guard issuer.terminationStatus == 0 else { fatalError("deploy/docker/make-dev-certs.sh failed (run from the repository root; needs openssl)") }
+
 let (bareProcess, barePort) = try startChild("bare")
 let (rpcProcess, rpcPort) = try startChild("rpc")
-defer { bareProcess.terminate(); rpcProcess.terminate() }
+let (tlsProcess, tlsPort) = try startChild("rpc-tls", [certificates])
+defer { bareProcess.terminate(); rpcProcess.terminate(); tlsProcess.terminate(); try? FileManager.default.removeItem(atPath: certificates) }
 
 let bareClient = try await RawClient.connect(port: barePort)
 let rpcRawClient = try await RawClient.connect(port: rpcPort)
@@ -238,23 +258,35 @@ logger.logLevel = .error
 let typedTransport = RPCHTTP2ClientTransport(
     configuration: RPCClientConfiguration(serviceName: "bench", endpoints: [RPCEndpoint(host: "127.0.0.1", port: rpcPort)]), logger: logger)
 let typedClient = RPCClient(transport: typedTransport)
+// The gateway calling the "ledger" over mutual TLS: the same typed client, one TLS connection.
+let tlsTransport = RPCHTTP2ClientTransport(
+    configuration: RPCClientConfiguration(serviceName: "ledger", endpoints: [RPCEndpoint(host: "127.0.0.1", port: tlsPort)],
+                                          tls: try credentials("gateway", in: certificates)), logger: logger)
+let tlsClient = RPCClient(transport: tlsTransport)
 let options = RPCCallOptions(tenant: "tenant-benchmark", timeout: .seconds(10))
 
 print("")
-print("| callers | bare h2 echo calls/s | RPC server calls/s | ratio | bare p50/p99 ms | RPC p50/p99 ms | typed client calls/s | typed p50/p99 ms |")
-print("|---|---|---|---|---|---|---|---|")
+print("| callers | bare h2 echo calls/s | RPC server calls/s | ratio | bare p50/p99 ms | RPC p50/p99 ms | typed h2c calls/s | typed h2c p50/p99 ms | typed mTLS calls/s | mTLS p50/p99 ms | TLS cost |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 let levels = (ProcessInfo.processInfo.environment["BENCH_CALLERS"] ?? "1,16,64").split(separator: ",").compactMap { Int($0) }
 let repetitions = Int(ProcessInfo.processInfo.environment["BENCH_REPETITIONS"] ?? "") ?? 3
 func median(_ results: [Result], _ key: (Result) -> Double) -> Double { results.map(key).sorted()[results.count / 2] }
 for concurrency in levels {
     // Alternate the servers so machine noise hits both alike; report medians.
-    var bare: [Result] = [], rpc: [Result] = [], typed: [Result] = []
+    var bare: [Result] = [], rpc: [Result] = [], typed: [Result] = [], secured: [Result] = []
     for _ in 0..<repetitions {
         bare.append(try await measure(concurrency: concurrency, seconds: seconds) { try await bareClient.call(head: bareHead, body: framed) })
         rpc.append(try await measure(concurrency: concurrency, seconds: seconds) { try await rpcRawClient.call(head: rpcHead, body: framed) })
         typed.append(try await measure(concurrency: concurrency, seconds: seconds) { _ = try await typedClient.call(echoMethod, sampleMessage, options: options) })
+        secured.append(try await measure(concurrency: concurrency, seconds: seconds) { _ = try await tlsClient.call(echoMethod, sampleMessage, options: options) })
     }
     let bareRate = median(bare, \.callsPerSecond), rpcRate = median(rpc, \.callsPerSecond)
-    print("| \(concurrency) | \(format(bareRate)) | \(format(rpcRate)) | \(String(format: "%.0f%%", 100 * rpcRate / bareRate)) | \(formatMs(median(bare, \.p50)))/\(formatMs(median(bare, \.p99))) | \(formatMs(median(rpc, \.p50)))/\(formatMs(median(rpc, \.p99))) | \(format(median(typed, \.callsPerSecond))) | \(formatMs(median(typed, \.p50)))/\(formatMs(median(typed, \.p99))) |")
+    let typedRate = median(typed, \.callsPerSecond), securedRate = median(secured, \.callsPerSecond)
+    print("| \(concurrency) | \(format(bareRate)) | \(format(rpcRate)) | \(String(format: "%.0f%%", 100 * rpcRate / bareRate)) | "
+          + "\(formatMs(median(bare, \.p50)))/\(formatMs(median(bare, \.p99))) | \(formatMs(median(rpc, \.p50)))/\(formatMs(median(rpc, \.p99))) | "
+          + "\(format(typedRate)) | \(formatMs(median(typed, \.p50)))/\(formatMs(median(typed, \.p99))) | "
+          + "\(format(securedRate)) | \(formatMs(median(secured, \.p50)))/\(formatMs(median(secured, \.p99))) | "
+          + "\(String(format: "%.1f%%", 100 * (1 - securedRate / typedRate))) |")
 }
 typedTransport.close()
+tlsTransport.close()
