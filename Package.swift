@@ -33,18 +33,22 @@ var targets: [Target] = [
         name: "BillingPostgres",
         dependencies: ["BillingCore", "BillingRPC", postgres, nioSSL, logging, crypto, serviceLifecycle],
         path: "Shared/BillingPostgres"),
+    // Events in three layers: the core (envelope, descriptors; what Contract targets use), the outbox, inbox and
+    // subscriptions on PostgreSQL (what services use), and the Redis Streams transport.
+    .target(name: "BillingEvents", dependencies: ["BillingCore"], path: "Shared/BillingEvents"),
     .target(
-        name: "BillingEvents",
-        dependencies: ["BillingCore", "BillingPostgres", postgres, logging],
-        path: "Shared/BillingEvents"),
+        name: "BillingEventsPostgres",
+        dependencies: ["BillingCore", "BillingEvents", "BillingPostgres", postgres, logging],
+        path: "Shared/BillingEventsPostgres"),
     .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
     .target(
         name: "BillingEventsRedis",
-        dependencies: ["CHiredis", "BillingCore", "BillingEvents", "BillingPostgres", logging, postgres, serviceLifecycle],
+        dependencies: ["CHiredis", "BillingCore", "BillingEvents", "BillingEventsPostgres", "BillingPostgres", logging, postgres, serviceLifecycle],
         path: "Shared/BillingEventsRedis"),
     .target(
         name: "BillingService",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsRedis", nioCore, nioPosix,
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis",
+                       nioCore, nioPosix,
                        nioHTTP1, logging, serviceLifecycle, unixSignals],
         path: "Shared/BillingService"),
     .target(
@@ -65,7 +69,8 @@ var products: [Product] = []
         path: "Services/\(name)/\(name)Contract"))
     targets.append(.target(
         name: name,
-        dependencies: [.target(name: "\(name)Contract"), "BillingCore", "BillingRPC", "BillingPostgres", "BillingEvents", "BillingService", logging, postgres]
+        dependencies: [.target(name: "\(name)Contract"), "BillingCore", "BillingRPC", "BillingPostgres", "BillingEvents", "BillingEventsPostgres",
+                       "BillingService", logging, postgres]
             + contracts.map { .target(name: "\($0)Contract") },
         path: "Services/\(name)/\(name)",
         resources: migrations ? [.copy("Migrations")] : nil))
@@ -87,7 +92,7 @@ let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", 
 targets += [
     .target(
         name: "Gateway",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsRedis", "BillingService",
+        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsPostgres", "BillingService",
                        hummingbird, jwtKit, logging, postgres, crypto, serviceLifecycle]
             + allContracts,
         path: "Services/Gateway/Gateway",
@@ -105,7 +110,8 @@ targets += [
 targets += [
     .executableTarget(
         name: "EventsBenchmark",
-        dependencies: ["BillingCore", "BillingEvents", "BillingEventsRedis", "BillingPostgres", "BillingTesting", logging, postgres],
+        dependencies: ["BillingCore", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis", "BillingPostgres", "BillingTesting", logging,
+                       postgres],
         path: "Tests/Benchmarks/Events"),
 ]
 targets += [
@@ -161,7 +167,8 @@ targets += [
         path: "Tests/LedgerTests"),
     .testTarget(
         name: "SubscriptionsTests",
-        dependencies: ["Subscriptions", "SubscriptionsContract", "AccountsContract", "CatalogContract", "InvoicingContract", "BillingEvents", "BillingTesting",
+        dependencies: ["Subscriptions", "SubscriptionsContract", "AccountsContract", "CatalogContract", "InvoicingContract", "BillingEvents",
+                       "BillingEventsPostgres", "BillingTesting",
                        "BillingCore", "BillingRPC", "BillingPostgres", logging],
         path: "Tests/SubscriptionsTests"),
     .testTarget(
@@ -175,12 +182,14 @@ targets += [
         path: "Tests/GatewayTests"),
     .testTarget(
         name: "EndToEndTests",
-        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEvents", "BillingEventsRedis", "AccountsContract",
+        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis",
+                       "AccountsContract",
                        "LedgerContract", "InvoicingContract", "Gateway", logging],
         path: "Tests/EndToEndTests"),
     .testTarget(
         name: "BillingEventsTests",
-        dependencies: ["BillingEvents", "BillingEventsRedis", "BillingPostgres", "BillingTesting", "BillingCore", logging, postgres],
+        dependencies: ["BillingEvents", "BillingEventsPostgres", "BillingEventsRedis", "BillingPostgres", "BillingTesting", "BillingCore", logging,
+                       postgres],
         path: "Tests/BillingEventsTests"),
     .testTarget(name: "ContractDocsTests", dependencies: ["ContractCatalog", "BillingRPC"], path: "Tests/ContractDocsTests"),
     .testTarget(

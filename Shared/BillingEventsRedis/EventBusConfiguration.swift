@@ -32,13 +32,3 @@ public struct EventBusConfiguration: Sendable {
         self.crashAfterApplying = crashAfterApplying
     }
 }
-
-/// Names of streams and keys.
-public enum EventStreams {
-    /// The stream a context publishes to: `billing.events.accounts`.
-    public static func stream(for context: String) -> String { "billing.events.\(context)" }
-    /// Where a group's poison entries go: `billing.events.accounts.dead-letter.gateway`.
-    public static func deadLetterStream(for stream: String, group: String) -> String { "\(stream).dead-letter.\(group)" }
-    /// How many entries relays have published into `stream` (compared with PostgreSQL's count).
-    public static func publishedCountKey(for stream: String) -> String { "\(stream).published-count" }
-}

@@ -1,5 +1,6 @@
 import BillingCore
 import BillingEvents
+import BillingEventsPostgres
 import BillingPostgres
 import Foundation
 import Logging
@@ -8,67 +9,6 @@ import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Applies an event inside the consumer's transaction (the inbox row is written in the same one).
-public typealias EventHandler = @Sendable (EventEnvelope, PostgresConnection) async throws -> Void
-
-/// What a consuming service subscribes to.
-public struct EventSubscription: Sendable {
-    /// The consumer group: the consuming service (`gateway`, `ledger`).
-    public let group: String
-    /// Contexts whose streams are read.
-    public let contexts: [String]
-    /// Handlers by event type; `fallback` receives every other type (nil: other types are acknowledged and ignored).
-    public let handlers: [String: EventHandler]
-    public let fallback: EventHandler?
-    /// Which events keep their relative order (the others are applied concurrently, each group in its own transaction).
-    public let ordering: EventOrdering
-    /// The context that publishes each known event type (from the producers' contracts): an event of a known type read from
-    /// another context's stream is forged, whatever its `source` says.
-    public let producers: [String: String]
-
-    /// `events`: the descriptors of the read contexts' events (`AccountsAPI.events + …`), their producers checked on every entry.
-    public init(group: String, contexts: [String], events: [EventDescriptor] = [], handlers: [String: EventHandler] = [:],
-                fallback: EventHandler? = nil, ordering: EventOrdering = .tenant) {
-        self.group = group
-        self.contexts = contexts
-        self.handlers = handlers
-        self.fallback = fallback
-        self.ordering = ordering
-        self.producers = Dictionary(events.map { ($0.type, $0.producer) }) { first, _ in first }
-    }
-
-    /// Throws unless the entry is what its stream's context publishes: its `source` names that context, and a known type is
-    /// one that context produces. Redis ACLs let each service write only its own stream; this keeps a service (or anyone
-    /// with its password) from publishing another context's facts, such as `billing.invoice.paid`, under its own name.
-    func checkProvenance(_ envelope: EventEnvelope, stream: String) throws(EventConsumerError) {
-        let prefix = EventStreams.stream(for: "")
-        guard stream.hasPrefix(prefix) else { return }
-        let context = String(stream.dropFirst(prefix.count))
-        guard envelope.source == Outbox(context: context).source else {
-            throw .foreign("the entry of \(stream) says it comes from \(envelope.source.prefix(80)), not /billing/\(context)")
-        }
-        if let producer = producers[envelope.type], producer != context {
-            throw .foreign("\(envelope.type) is published by \(producer), never on \(stream)")
-        }
-    }
-}
-
-/// The unit of order of a consumer: its events are applied in stream order within one unit, units concurrently.
-public enum EventOrdering: Sendable {
-    /// All of a tenant's events of a read batch, in one transaction (for handlers that read what earlier events of the tenant wrote).
-    case tenant
-    /// Each subject's (one subscription's, one account's) events of a read batch, in one transaction; a tenant's subjects
-    /// concurrently. For handlers whose effects on different subjects are independent.
-    case subject
-
-    func key(of envelope: EventEnvelope) -> String {
-        switch self {
-        case .tenant: envelope.tenantid
-        case .subject: envelope.tenantid + "\u{1}" + (envelope.subject ?? "")
-        }
-    }
-}
 
 /// Reads a consumer group's streams and applies each event exactly once in effect.
 ///
@@ -86,12 +26,15 @@ public final class EventConsumer: Service, Sendable {
     private let redis: RedisConnection
     private let logger: Logger
     private let metrics: EventBusMetrics?
+    private let inbox: EventInbox
+
     public init(subscription: EventSubscription, database: Database, configuration: EventBusConfiguration, logger: Logger,
                 metrics: EventBusMetrics? = nil, streams: [String]? = nil) {
         self.subscription = subscription
         self.streams = streams ?? subscription.contexts.map(EventStreams.stream(for:))
         self.consumerName = "\(subscription.group)-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUIDv7.generate().uuidString.suffix(6))"
         self.database = database
+        self.inbox = EventInbox(subscription: subscription, database: database, logger: logger)
         self.configuration = configuration
         self.redis = RedisConnection(configuration: configuration.redis, label: "consumer.\(subscription.group)")
         self.logger = logger
@@ -262,30 +205,9 @@ public final class EventConsumer: Service, Sendable {
         }
     }
 
-    /// Records the inbox rows of one tenant's events and runs the handlers of those not applied
-    /// before, all in one transaction. Returns the events applied now (not the redelivered ones).
+    /// Applies one tenant's events through the inbox (``EventInbox``), then the test-only fault injection.
     private func apply(_ envelopes: [EventEnvelope]) async throws -> [EventEnvelope] {
-        let ids = try envelopes.map { envelope -> UUID in
-            guard let id = UUID(uuidString: envelope.id) else { throw EventConsumerError.malformedEnvelope }
-            return id
-        }
-        let tenant = envelopes[0].tenantid
-        let group = subscription.group
-        let logger = logger
-        let subscription = subscription
-        let applied = try await database.withTenant(tenant) { connection -> Set<String> in
-            let inserted = try await connection.rows("""
-                INSERT INTO inbox (consumer, event_id, tenant_id, event_type)
-                SELECT \(group), event_id, \(tenant), event_type FROM unnest(\(ids)::uuid[], \(envelopes.map(\.type))::text[]) AS e(event_id, event_type)
-                ON CONFLICT DO NOTHING RETURNING event_id
-                """, logger: logger)
-            let fresh = Set(try inserted.map { try $0.decode(UUID.self).uuidString.lowercased() })
-            for envelope in envelopes where fresh.contains(envelope.id.lowercased()) {
-                try await (subscription.handlers[envelope.type] ?? subscription.fallback)?(envelope, connection)
-            }
-            return fresh
-        }
-        let appliedNow = envelopes.filter { applied.contains($0.id.lowercased()) }
+        let appliedNow = try await inbox.apply(envelopes)
         crashIfInjected(applied: appliedNow)
         return appliedNow
     }
@@ -294,7 +216,7 @@ public final class EventConsumer: Service, Sendable {
         let pending = try await redis.command(["XPENDING", stream, subscription.group, id, id, "1"])
         let deliveries = pending.array?.first?.array?[3].integer ?? 1
         // A forged entry is set aside at once: delivering it again cannot make it genuine.
-        let forged = if case EventConsumerError.foreign = error { true } else { false }
+        let forged = error is EventProvenanceError
         guard deliveries >= Int64(configuration.maximumDeliveries) || forged else {
             logger.warning("event handling failed; it will be retried", metadata: [
                 "group": "\(subscription.group)", "entry": "\(id)", "deliveries": "\(deliveries)", "error": "\(error)"])
@@ -314,15 +236,7 @@ public final class EventConsumer: Service, Sendable {
 
 enum EventConsumerError: Error, CustomStringConvertible {
     case malformedEnvelope
-    /// Not what the stream's context publishes (a forged or misrouted event): never applied.
-    case foreign(String)
-
-    var description: String {
-        switch self {
-        case .malformedEnvelope: "the entry holds no valid CloudEvents envelope"
-        case .foreign(let detail): "refused as not published by the stream's context: \(detail)"
-        }
-    }
+    var description: String { "the entry holds no valid CloudEvents envelope" }
 }
 
 extension RedisError {

@@ -1,5 +1,6 @@
 import BillingCore
 import BillingEvents
+import BillingEventsPostgres
 import BillingPostgres
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+import BillingEventsPostgres
 import BillingEventsRedis
 
 /// Event bus metrics: outbox backlog and age, consumer lag and pending, duplicates, dead letters.

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingEventsPostgres
 import BillingEventsRedis
 import BillingPostgres
 import BillingRPC

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingEventsPostgres
 import BillingEventsRedis
 import BillingTesting
 import Foundation

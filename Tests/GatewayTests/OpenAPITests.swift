@@ -19,10 +19,9 @@ struct UnusedTransport: RPCClientTransport {
 }
 
 func buildGateway() async throws -> (routes: [APIRoute], router: Hummingbird.Router<GatewayRequestContext>, document: JSONValue) {
-    let client = RPCClient(transport: UnusedTransport())
-    let clients = Dictionary(uniqueKeysWithValues: GatewayService.services.map { ($0.name, client) })
     let database = try TestEnvironment.database(schema: "gateway")
-    let routes = GatewayService.routes(clients: clients, trail: AuditTrail(database: database))
+    let client = RPCClient(transport: UnusedTransport())
+    let routes = GatewayService.routes(GatewayBackends(every: client), trail: AuditTrail(database: database))
     let verifier = try await TokenVerifier(hs256Secret: String(repeating: "s", count: 32), jwks: nil, issuer: "i", audience: "a", leeway: 0, clock: SystemClock())
     let pipeline = APIPipeline(verifier: verifier, idempotency: IdempotencyStore(database: database, retention: 60), metrics: MetricsRegistry(),
                                logger: Logger(label: "test"), maximumBodyBytes: 1024, requestTimeout: .seconds(1))

@@ -1,7 +1,7 @@
 import AccountsContract
 import BillingCore
 import BillingEvents
-import BillingEventsRedis
+import BillingEventsPostgres
 import InvoicingContract
 import BillingPostgres
 import BillingRPC

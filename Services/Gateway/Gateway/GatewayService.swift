@@ -1,5 +1,6 @@
 import AccountsContract
 import BillingEvents
+import BillingEventsPostgres
 import BillingPostgres
 import BillingRPC
 import BillingService
@@ -16,12 +17,6 @@ public struct GatewayService: Sendable {
         get throws { EventMigrations.all + (try Migration.load(directory: Bundle.module.resourceURL!.appendingPathComponent("Migrations"))) }
     }
 
-    /// The contexts behind the gateway, with their default endpoints (the `make run` layout).
-    static let services: [(name: String, endpoint: String)] = [
-        ("accounts", "127.0.0.1:9101"), ("catalog", "127.0.0.1:9102"), ("subscriptions", "127.0.0.1:9103"),
-        ("ledger", "127.0.0.1:9104"), ("invoicing", "127.0.0.1:9105"),
-    ]
-
     let runtime: ServiceRuntime
 
     public init(runtime: ServiceRuntime) {
@@ -30,17 +25,15 @@ public struct GatewayService: Sendable {
 
     public func components() async throws -> ServiceComponents {
         let configuration = try GatewayConfiguration(reader: runtime.configuration.reader, environment: runtime.configuration.environment)
-        var clients: [String: RPCClient] = [:]
-        for service in Self.services {
-            let client = try runtime.client(for: service.name, defaultEndpoint: service.endpoint)
-            clients[service.name] = client
+        let backends = try GatewayBackends(runtime: runtime)
+        for (name, client) in backends.all {
             // A backend down degrades the gateway (reported on its admin port) but keeps it in rotation: other routes still work.
             runtime.readiness.addCheck(gatesReadiness: false) {
                 do {
                     _ = try await client.call(RPCHealth.check, .init(), options: RPCCallOptions(timeout: .seconds(1)))
                     return nil
                 } catch {
-                    return "\(service.name): \(error)"
+                    return "\(name): \(error)"
                 }
             }
         }
@@ -59,8 +52,8 @@ public struct GatewayService: Sendable {
                                    maximumBodyBytes: configuration.maximumBodyBytes,
                                    requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let trail = AuditTrail(database: runtime.database)
-        let routes = Self.routes(clients: clients, trail: trail)
-        let webhooks = PaymentWebhookReceiver(secrets: configuration.webhookSecrets, clock: runtime.clock, invoicing: clients["invoicing"]!,
+        let routes = Self.routes(backends, trail: trail)
+        let webhooks = PaymentWebhookReceiver(secrets: configuration.webhookSecrets, clock: runtime.clock, invoicing: backends.invoicing,
                                               maximumBodyBytes: configuration.maximumBodyBytes,
                                               requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let router = GatewayRouter.build(routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: runtime.readiness,
@@ -76,13 +69,12 @@ public struct GatewayService: Sendable {
     }
 
     /// Every public route, those open to customer tokens marked (``CustomerRoutes``).
-    static func routes(clients: [String: RPCClient], trail: AuditTrail) -> [APIRoute] {
-        let subscriptions = SubscriptionsClient(rpc: clients["subscriptions"]!)
-        let routes = AccountRoutes.routes(client: AccountsClient(rpc: clients["accounts"]!)) + CatalogRoutes.routes(client: clients["catalog"]!)
-            + UsageRoutes.routes(client: clients["ledger"]!) + CreditRoutes.routes(client: clients["ledger"]!)
-            + SubscriptionRoutes.routes(client: subscriptions) + InvoiceRoutes.routes(client: clients["invoicing"]!)
+    static func routes(_ backends: GatewayBackends, trail: AuditTrail) -> [APIRoute] {
+        let routes = AccountRoutes.routes(client: backends.accounts) + CatalogRoutes.routes(client: backends.catalog)
+            + UsageRoutes.routes(client: backends.ledger) + CreditRoutes.routes(client: backends.ledger)
+            + SubscriptionRoutes.routes(client: backends.subscriptions) + InvoiceRoutes.routes(client: backends.invoicing)
             + AuditRoutes.routes(trail: trail)
-        let customers = CustomerRoutes.access(subscriptions: subscriptions, invoicing: clients["invoicing"]!)
+        let customers = CustomerRoutes.access(subscriptions: backends.subscriptions, invoicing: backends.invoicing)
         return routes.map { route in customers[route.operationID].map(route.forCustomers) ?? route }
     }
 }

@@ -78,7 +78,7 @@ extension InvoicingService {
         let leave = { try await connection.execute(PostgresQuery(unsafeSQL: "DELETE FROM card_collections WHERE tenant_id = $1 AND invoice_id = $2",
                                                                   binds: binds), logger: self.database.logger) }
         guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection),
-              [.pending, .overdue].contains(invoice.status), invoice.amountDue.isPositive, let account = UUID(uuidString: invoice.billingAccountId) else {
+              InvoiceLifecycle.isPayable(invoice.status), invoice.amountDue.isPositive, let account = UUID(uuidString: invoice.billingAccountId) else {
             return try await leave()
         }
         invoice.paymentAttempts = attempt

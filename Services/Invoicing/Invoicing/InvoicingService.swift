@@ -1,5 +1,6 @@
 import AccountsContract
 import BillingCore
+import BillingEventsPostgres
 import CatalogContract
 import BillingEvents
 import BillingPostgres
@@ -213,18 +214,17 @@ public struct InvoicingService: Sendable {
     /// total is PAID at once (nothing to collect).
     func finalizeDraft(_ invoice: inout Invoice, at now: Date, number: String? = nil, tenant: String,
                        on connection: PostgresConnection) async throws -> [any IntegrationEvent] {
-        guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .pending) }
+        try InvoiceLifecycle.move(&invoice, to: .pending)
         if let number {
             invoice.number = number
         } else {
             invoice.number = try await store.nextNumbers(1, year: Self.numberingYear(now), tenant: tenant, on: connection)[0]
         }
-        invoice.status = .pending
         invoice.finalizedAt = now
         invoice.dueDate = now.addingTimeInterval(TimeInterval(invoice.netTermsDays) * 86_400)
         var events: [any IntegrationEvent] = [InvoiceFinalized(invoice: invoice.summary)]
         if invoice.total.isZero {
-            invoice.status = .paid
+            try InvoiceLifecycle.move(&invoice, to: .paid)
             invoice.paidAt = now
             events.append(invoice.paidEvent(at: now))
         }
@@ -301,11 +301,10 @@ public struct InvoicingService: Sendable {
 
     func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
         try await change(id, context: context) { invoice, now, connection in
-            guard [.pending, .overdue].contains(invoice.status) else { throw InvoicingError.illegalTransition(from: invoice.status, to: .void) }
-            guard invoice.amountPaid.isZero else {
+            if InvoiceLifecycle.isPayable(invoice.status) && !invoice.amountPaid.isZero {
                 throw InvoicingError.conflict("invoice has payments (\(invoice.amountPaid)); refund them before voiding it", reason: "INVOICE_HAS_PAYMENTS")
             }
-            invoice.status = .void
+            try InvoiceLifecycle.move(&invoice, to: .void)
             invoice.voidedAt = now
             try await returnCredit(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
             return []
@@ -314,8 +313,7 @@ public struct InvoicingService: Sendable {
 
     func cancel(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
         try await change(id, context: context) { invoice, now, connection in
-            guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .canceled) }
-            invoice.status = .canceled
+            try InvoiceLifecycle.move(&invoice, to: .canceled)
             try await returnCredit(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
             return []
         }
@@ -342,13 +340,13 @@ public struct InvoicingService: Sendable {
         if let account = UUID(uuidString: invoice.billingAccountId) {
             buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: account), options: options) })
         }
-        let payable = [.pending, .overdue].contains(invoice.status) && invoice.currency == "BRL"
+        let payable = InvoiceLifecycle.isPayable(invoice.status) && invoice.currency == "BRL"
         return (invoice, buyer, payable ? try? await pix(for: invoice) : nil)
     }
 
     /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice.
     func pix(for invoice: Invoice) async throws -> PixCharge {
-        guard [.pending, .overdue].contains(invoice.status), let number = invoice.number else {
+        guard InvoiceLifecycle.isPayable(invoice.status), let number = invoice.number else {
             throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); only a PENDING or OVERDUE invoice is paid by PIX", reason: "INVOICE_NOT_PAYABLE")
         }
         guard invoice.currency == "BRL" else { throw InvoicingError.conflict("PIX charges BRL; the invoice is in \(invoice.currency)", reason: "PIX_NEEDS_BRL") }
@@ -373,7 +371,7 @@ public struct InvoicingService: Sendable {
             let due = try await store.claimOverdue(at: now, limit: limit, on: connection)
             var events: [PendingEvent] = []
             for (tenant, var invoice) in due {
-                invoice.status = .overdue
+                try InvoiceLifecycle.move(&invoice, to: .overdue)
                 invoice.updatedAt = now
                 try await store.save(invoice, tenant: tenant, on: connection)
                 events.append(PendingEvent(InvoiceOverdue(invoice: invoice.summary), tenant: tenant, at: now))

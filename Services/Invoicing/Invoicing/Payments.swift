@@ -1,5 +1,6 @@
 import BillingCore
 import BillingEvents
+import BillingEventsPostgres
 import BillingRPC
 import Foundation
 import InvoicingContract
@@ -40,7 +41,7 @@ extension InvoicingService {
             throw InvoicingError.invalid("amount", "amount must be exact in \(currency.code) (at most \(currency.minorUnitExponent) decimal places)")
         }
         let zeroSettlement = invoice.status == .paid && invoice.total.isZero && amount.isZero
-        guard [.pending, .overdue].contains(invoice.status) || zeroSettlement else {
+        guard InvoiceLifecycle.isPayable(invoice.status) || zeroSettlement else {
             throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); it accepts no payment", reason: invoice.status == .paid ? "INVOICE_ALREADY_PAID" : "INVOICE_NOT_PAYABLE",
                                           field: "invoiceId")
         }
@@ -66,7 +67,8 @@ extension InvoicingService {
             invoice.amountPaid = try invoice.amountPaid.adding(applied)
             invoice.amountDue = try invoice.amountDue.subtracting(applied)
             if invoice.amountDue.isZero {
-                invoice.status = .paid
+                // A 0.00 payment settling a 0.00 invoice finds it PAID already.
+                if invoice.status != .paid { try InvoiceLifecycle.move(&invoice, to: .paid) }
                 invoice.paidAt = now
                 events.append(PendingEvent(invoice.paidEvent(at: now), tenant: tenant, at: now, traceparent: traceparent))
             }

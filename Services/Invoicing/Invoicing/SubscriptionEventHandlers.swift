@@ -1,6 +1,6 @@
 import BillingCore
 import BillingEvents
-import BillingEventsRedis
+import BillingEventsPostgres
 import BillingRPC
 import Foundation
 import InvoicingContract

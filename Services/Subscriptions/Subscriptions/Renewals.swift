@@ -1,5 +1,6 @@
 import BillingCore
 import BillingEvents
+import BillingEventsPostgres
 import Foundation
 import SubscriptionsContract
 

@@ -1,6 +1,7 @@
 import AccountsContract
 import BillingCore
 import BillingEvents
+import BillingEventsPostgres
 import BillingPostgres
 import BillingRPC
 import BillingService

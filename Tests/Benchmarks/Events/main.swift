@@ -3,6 +3,7 @@
 // throughput from this process. Reports numbers; asserts nothing.
 import BillingCore
 import BillingEvents
+import BillingEventsPostgres
 import BillingEventsRedis
 import BillingPostgres
 import BillingTesting

@@ -1,5 +1,6 @@
 import AccountsContract
 import BillingCore
+import BillingEventsPostgres
 import BillingPostgres
 import CatalogContract
 import Foundation

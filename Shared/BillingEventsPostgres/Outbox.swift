@@ -1,4 +1,5 @@
 import BillingCore
+import BillingEvents
 import BillingPostgres
 import Foundation
 import Logging

@@ -1,0 +1,24 @@
+import InvoicingContract
+
+/// The one table of invoice status changes (seed 001): a DRAFT is finalized (PENDING, or PAID at once when it totals zero) or
+/// canceled; a finalized invoice is paid, falls OVERDUE past its due date, or is voided while nothing was paid. PAID,
+/// CANCELED and VOID are final.
+enum InvoiceLifecycle {
+    static let allowed: [InvoiceStatus: Set<InvoiceStatus>] = [
+        .draft: [.pending, .paid, .canceled],
+        .pending: [.paid, .overdue, .void],
+        .overdue: [.paid, .void],
+        .paid: [],
+        .canceled: [],
+        .void: [],
+    ]
+
+    /// Whether an invoice in `status` still waits for money (payments, PIX charges, collection).
+    static func isPayable(_ status: InvoiceStatus) -> Bool { status == .pending || status == .overdue }
+
+    /// Moves `invoice` to `target`, or refuses with 409 INVALID_STATUS_TRANSITION naming both statuses.
+    static func move(_ invoice: inout Invoice, to target: InvoiceStatus) throws(InvoicingError) {
+        guard allowed[invoice.status]?.contains(target) == true else { throw .illegalTransition(from: invoice.status, to: target) }
+        invoice.status = target
+    }
+}

@@ -1,0 +1,51 @@
+import BillingCore
+import BillingEvents
+import BillingPostgres
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A consuming context's `inbox`: each event applied once in effect, its handler and its inbox row in one transaction.
+public struct EventInbox: Sendable {
+    let subscription: EventSubscription
+    let database: Database
+    let logger: Logger
+
+    public init(subscription: EventSubscription, database: Database, logger: Logger) {
+        self.subscription = subscription
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Records the inbox rows of one tenant's events and runs the handlers of those not applied
+    /// before, all in one transaction. Returns the events applied now (not the redelivered ones).
+    public func apply(_ envelopes: [EventEnvelope]) async throws -> [EventEnvelope] {
+        let ids = try envelopes.map { envelope -> UUID in
+            guard let id = UUID(uuidString: envelope.id) else { throw EventInboxError(eventID: envelope.id) }
+            return id
+        }
+        let tenant = envelopes[0].tenantid
+        let group = subscription.group
+        let logger = logger
+        let subscription = subscription
+        let applied = try await database.withTenant(tenant) { connection -> Set<String> in
+            let inserted = try await connection.rows("""
+                INSERT INTO inbox (consumer, event_id, tenant_id, event_type)
+                SELECT \(group), event_id, \(tenant), event_type FROM unnest(\(ids)::uuid[], \(envelopes.map(\.type))::text[]) AS e(event_id, event_type)
+                ON CONFLICT DO NOTHING RETURNING event_id
+                """, logger: logger)
+            let fresh = Set(try inserted.map { try $0.decode(UUID.self).uuidString.lowercased() })
+            for envelope in envelopes where fresh.contains(envelope.id.lowercased()) {
+                try await (subscription.handlers[envelope.type] ?? subscription.fallback)?(envelope, connection)
+            }
+            return fresh
+        }
+        return envelopes.filter { applied.contains($0.id.lowercased()) }
+    }
+}
+
+/// An event whose id is not a UUID cannot have an inbox row.
+public struct EventInboxError: Error, CustomStringConvertible {
+    public let eventID: String
+    public var description: String { "event id '\(eventID.prefix(60))' is not a UUID" }
+}
