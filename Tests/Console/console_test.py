@@ -583,7 +583,7 @@ def run(args):
         browser.driver.execute_script("sessionStorage.clear()")
         browser.open("/console/#token=" + token)
         browser.screen_ready("billing")
-        browser.wait_text("#plan-card h2", "Plano Pro")
+        browser.wait_text("#plan-card h2", "Plano Business")   # the plan the English step changed to
         assert not browser.find("#account-picker", visible=False).is_displayed(), "a customer has one account: no picker"
         links = [link.get_attribute("href") for link in browser.driver.find_elements(By.CSS_SELECTOR, "#section-links a")]
         assert not any(link.endswith("#/events") for link in links), links
