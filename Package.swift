@@ -31,7 +31,7 @@ var targets: [Target] = [
         path: "Shared/BillingRPCHTTP2"),
     .target(
         name: "BillingPostgres",
-        dependencies: ["BillingCore", "BillingRPC", postgres, nioSSL, logging, crypto, serviceLifecycle],
+        dependencies: ["BillingCore", postgres, nioSSL, logging, crypto, serviceLifecycle],
         path: "Shared/BillingPostgres"),
     // Events in three layers: the core (envelope, descriptors; what Contract targets use), the outbox, inbox and
     // subscriptions on PostgreSQL (what services use), and the Redis Streams transport.

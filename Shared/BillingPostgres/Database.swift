@@ -1,4 +1,3 @@
-import BillingRPC
 import Logging
 import PostgresNIO
 import ServiceLifecycle

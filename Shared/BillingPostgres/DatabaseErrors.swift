@@ -1,18 +1,28 @@
-import BillingRPC
 import PostgresNIO
 
+// What these errors mean to a caller is decided at the service edge (BillingService maps them to RPC codes), not here.
+
 /// The database could not be reached or refused work for a transient reason.
-public struct DatabaseUnavailableError: Error, RPCErrorConvertible, CustomStringConvertible {
+public struct DatabaseUnavailableError: Error, CustomStringConvertible {
     public let underlying: String
-    public var rpcError: RPCError { RPCError(.unavailable, "database unavailable, try again", reason: "DATABASE_UNAVAILABLE") }
     public var description: String { "database unavailable: \(underlying)" }
 }
 
 /// A transaction lost a race (serialization failure, deadlock, lock timeout) and may be retried.
-public struct DatabaseConflictError: Error, RPCErrorConvertible, CustomStringConvertible {
+public struct DatabaseConflictError: Error, CustomStringConvertible {
     public let sqlState: String
-    public var rpcError: RPCError { RPCError(.aborted, "concurrent update, try again", reason: "CONCURRENT_UPDATE") }
     public var description: String { "transaction conflict (SQLSTATE \(sqlState))" }
+}
+
+/// A statement ran past its time limit (`statement_timeout`, or the caller's deadline cancelled it).
+public struct DatabaseTimeoutError: Error, CustomStringConvertible {
+    public var description: String { "statement timed out" }
+}
+
+/// An idempotency key came back with a different request than the one it was first used with.
+public struct IdempotencyKeyReusedError: Error, CustomStringConvertible {
+    public let operation: String
+    public var description: String { "this Idempotency-Key was already used with a different request (\(operation))" }
 }
 
 /// Sorts PostgreSQL failures into what callers can act on; domain errors pass through untouched.
@@ -25,7 +35,7 @@ public enum DatabaseErrors {
         }
         switch state {
         case "40001", "40P01", "55P03": return DatabaseConflictError(sqlState: state)
-        case "57014": return RPCError.deadlineExceeded("statement timed out")
+        case "57014": return DatabaseTimeoutError()
         case "57P01", "57P02", "57P03", "53300": return DatabaseUnavailableError(underlying: state)
         default:
             if state.hasPrefix("08") { return DatabaseUnavailableError(underlying: state) }

@@ -1,4 +1,4 @@
-import BillingRPC
+import BillingCore
 import Crypto
 import Foundation
 import Logging
@@ -11,7 +11,7 @@ extension Database {
     /// later calls with that key get the stored response without running `body` again, even if the
     /// first caller never heard back (a crash, a lost reply). Concurrent calls with one key wait on a
     /// transaction-scoped advisory lock. The same key with a different request is refused
-    /// (`invalid_argument`, `IDEMPOTENCY_KEY_REUSED`). Without a key, `body` simply runs.
+    /// (``IdempotencyKeyReusedError``). Without a key, `body` simply runs.
     public func idempotent<Request: Encodable, Response: Codable & Sendable>(
         tenant: String, operation: String, key: String?, request: Request,
         _ body: (PostgresConnection) async throws -> Response
@@ -28,7 +28,7 @@ extension Database {
                 """, logger: logger) {
                 let (storedHash, response) = try row.decode((String, ByteBuffer).self)
                 guard storedHash == requestHash else {
-                    throw RPCError.invalidArgument("this Idempotency-Key was already used with a different request", reason: "IDEMPOTENCY_KEY_REUSED")
+                    throw IdempotencyKeyReusedError(operation: operation)
                 }
                 return try WireJSONDecoder().decode(Response.self, from: Array(response.readableBytesView))
             }

@@ -25,6 +25,7 @@ struct DatabaseConfigurationTests {
             .appendingPathComponent("deploy/docker/make-dev-certs.sh")
         #expect(FileManager.default.fileExists(atPath: ca.path))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-ca-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let process = Process()
         process.executableURL = ca
         process.arguments = [directory.path]

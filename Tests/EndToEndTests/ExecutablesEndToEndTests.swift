@@ -76,6 +76,8 @@ struct ExecutablesEndToEndTests {
             return !process.isRunning
         }
         let (process, output) = try launch(rpcPort: rpcPort)
+        var logs = [output]
+        defer { for file in logs { try? FileManager.default.removeItem(at: file) } }
         let admin = HTTPTestClient(baseURL: "http://127.0.0.1:\(adminPort)")
         defer { admin.close() }
         var ready = false
@@ -87,6 +89,7 @@ struct ExecutablesEndToEndTests {
 
         // A second copy on the same RPC port refuses to start and says why.
         let (duplicate, duplicateOutput) = try launch(rpcPort: rpcPort)
+        logs.append(duplicateOutput)
         #expect(try await exited(duplicate, within: .seconds(90)))
         await TestCluster.waitForExit(duplicate)
         #expect(duplicate.terminationStatus != 0)

@@ -33,7 +33,9 @@ struct RPCTrustEndToEndTests {
         // Plain h2c, no certificate: the TLS server never gets an HTTP/2 request.
         await #expect(throws: RPCError.self) { _ = try await grant(cluster, tenant: tenant, account: account, tls: nil) }
         // A certificate of another CA, naming the gateway: the handshake fails.
-        let stranger = try TestCertificates.tls(as: "gateway", in: try TestCertificates.otherCA())
+        let otherCA = try TestCertificates.otherCA()
+        defer { try? FileManager.default.removeItem(at: otherCA) }
+        let stranger = try TestCertificates.tls(as: "gateway", in: otherCA)
         do {
             _ = try await grant(cluster, tenant: tenant, account: account, tls: stranger)
             Issue.record("a certificate from another CA was accepted")
