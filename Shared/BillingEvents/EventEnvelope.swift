@@ -33,7 +33,7 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
 
     /// Wraps a typed event.
     public init<Event: IntegrationEvent>(_ event: Event, source: String, tenant: String, at time: Date, traceparent: String? = nil) throws {
-        self.init(id: UUIDv7.generate(at: time).uuidString.lowercased(), source: source, type: Event.eventType, time: time,
+        self.init(id: UUIDv7.generate(at: time).text, source: source, type: Event.eventType, time: time,
                   subject: event.subject, tenantid: tenant, traceparent: traceparent, data: try JSONValueEncoder().encode(event))
     }
 

@@ -34,7 +34,7 @@ public struct EventInbox: Sendable {
                 SELECT \(group), event_id, \(tenant), event_type FROM unnest(\(ids)::uuid[], \(envelopes.map(\.type))::text[]) AS e(event_id, event_type)
                 ON CONFLICT DO NOTHING RETURNING event_id
                 """, logger: logger)
-            let fresh = Set(try inserted.map { try $0.decode(UUID.self).uuidString.lowercased() })
+            let fresh = Set(try inserted.map { try $0.decode(UUID.self).text })
             for envelope in envelopes where fresh.contains(envelope.id.lowercased()) {
                 try await (subscription.handlers[envelope.type] ?? subscription.fallback)?(envelope, connection)
             }

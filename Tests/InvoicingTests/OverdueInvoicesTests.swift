@@ -29,9 +29,9 @@ struct OverdueInvoicesTests {
             let tenant = "overdue-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func invoice(_ status: InvoiceStatus, due: String, number: String) -> Invoice {
                 let total = Money(minorUnits: 29_990, currency: .brl)
-                return Invoice(id: .generate(at: clock.now()), billingAccountId: UUID().uuidString.lowercased(), number: number, status: status, currency: "BRL",
+                return Invoice(id: .generate(at: clock.now()), billingAccountId: UUID().text, number: number, status: status, currency: "BRL",
                                lines: [], total: total, amountPaid: status == .paid ? total : .zero(.brl), amountDue: status == .paid ? .zero(.brl) : total,
-                               periodStart: nil, periodEnd: nil, subscriptionId: UUID().uuidString.lowercased(), netTermsDays: 7,
+                               periodStart: nil, periodEnd: nil, subscriptionId: UUID().text, netTermsDays: 7,
                                dueDate: RFC3339.parse(due)!, finalizedAt: clock.now(), paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now())
             }
             let late = invoice(.pending, due: "2027-03-09T00:00:00Z", number: "2027-000001")
@@ -59,7 +59,7 @@ struct OverdueInvoicesTests {
             let tenant = "finalize-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func draft() -> Invoice {
                 let total = Money(minorUnits: 10_000, currency: .brl)
-                return Invoice(id: .generate(at: clock.now()), billingAccountId: UUID().uuidString.lowercased(), number: nil, status: .draft, currency: "BRL",
+                return Invoice(id: .generate(at: clock.now()), billingAccountId: UUID().text, number: nil, status: .draft, currency: "BRL",
                                lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: nil, periodEnd: nil, subscriptionId: nil,
                                netTermsDays: 7, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now())
             }

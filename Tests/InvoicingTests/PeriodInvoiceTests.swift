@@ -32,9 +32,9 @@ struct PeriodInvoiceTests {
     static let april = RFC3339.parse("2027-04-01T00:00:00Z")!, may = RFC3339.parse("2027-05-01T00:00:00Z")!, june = RFC3339.parse("2027-06-01T00:00:00Z")!
 
     static func subscription() -> Subscription {
-        let plan = SubscribedPlan(planId: UUID().uuidString.lowercased(), planVersion: 1, name: "Max", billingInterval: .monthly, billingCycleType: .anniversary,
+        let plan = SubscribedPlan(planId: UUID().text, planVersion: 1, name: "Max", billingInterval: .monthly, billingCycleType: .anniversary,
                                   unitPrice: DecimalNumber("200.00")!, currency: "BRL", trialDays: 0, includedCredits: .zero, features: [], limits: [])
-        return Subscription(id: SubscriptionID(rawValue: UUID()), billingAccountId: UUID().uuidString.lowercased(), plan: plan, status: .active, quantity: 1,
+        return Subscription(id: SubscriptionID(rawValue: UUID()), billingAccountId: UUID().text, plan: plan, status: .active, quantity: 1,
                             timezone: "UTC", startDate: april, trialStart: nil, trialEnd: nil, billingAnchor: april, currentPeriodStart: may,
                             currentPeriodEnd: june, cancelAtPeriodEnd: false, canceledAt: nil, cancelReason: nil, endedAt: nil, pausedAt: nil,
                             pastDueSince: nil, scheduledChange: nil, addons: [], testClockId: nil, createdAt: april, updatedAt: may)

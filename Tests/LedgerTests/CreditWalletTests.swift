@@ -263,7 +263,7 @@ struct WalletBatchingTests {
             await #expect(throws: LedgerError.holdResolved(id: released, status: "RELEASED")) {
                 try await second.releaseCredits(ExecutionRequest(id: released), context: context)
             }
-            let unknown = UUID().uuidString.lowercased()
+            let unknown = UUID().text
             for replica in [first, second] {
                 await #expect(throws: LedgerError.executionNotFound(unknown)) { try await replica.releaseCredits(ExecutionRequest(id: unknown), context: context) }
             }

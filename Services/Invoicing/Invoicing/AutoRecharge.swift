@@ -28,7 +28,7 @@ extension InvoicingService {
                 INSERT INTO payment_methods (tenant_id, id, billing_account_id, provider, token, label, is_default, created_at)
                 VALUES ($1, $3, $2, $4, $5, $6, true, $7)
                 """, binds: try .of(tenant, account, id, cards.name, request.cardToken, request.label, now)), logger: database.logger)
-            return SavedPaymentMethod(id: id.uuidString.lowercased(), billingAccountId: account.uuidString.lowercased(), provider: cards.name,
+            return SavedPaymentMethod(id: id.text, billingAccountId: account.text, provider: cards.name,
                                       label: request.label, isDefault: true, createdAt: now)
         }
     }
@@ -42,7 +42,7 @@ extension InvoicingService {
                 """, binds: try .of(tenant, account)), logger: database.logger)
             return PaymentMethodList(items: try rows.map { row in
                 let (id, provider, label, isDefault, created) = try row.decode((UUID, String, String?, Bool, Date).self)
-                return SavedPaymentMethod(id: id.uuidString.lowercased(), billingAccountId: account.uuidString.lowercased(), provider: provider, label: label,
+                return SavedPaymentMethod(id: id.text, billingAccountId: account.text, provider: provider, label: label,
                                           isDefault: isDefault, createdAt: created)
             })
         }

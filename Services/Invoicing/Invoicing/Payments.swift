@@ -154,7 +154,7 @@ extension InvoicingService {
             try await outbox.append(PaymentRefunded(paymentId: payment.id, billingAccountId: payment.billingAccountId, amount: amount,
                                                     fullyRefunded: payment.status == .refunded),
                                     tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
-            return Refund(id: id.uuidString.lowercased(), paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now)
+            return Refund(id: id.text, paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now)
         }
     }
 

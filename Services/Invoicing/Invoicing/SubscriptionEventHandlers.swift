@@ -114,7 +114,7 @@ extension InvoicingService {
     private func linesDueEarlier(subscription: UUID, periodStart: Date, invoice: InvoiceID, at now: Date, tenant: String,
                                  on connection: PostgresConnection) async throws -> [InvoiceLine] {
         // The next period's draft, if any: a draft starting after this period's start.
-        guard var later = try await store.nextDraft(subscription: subscription.uuidString.lowercased(), startingAtOrAfter: periodStart.addingTimeInterval(1),
+        guard var later = try await store.nextDraft(subscription: subscription.text, startingAtOrAfter: periodStart.addingTimeInterval(1),
                                                     tenant: tenant, on: connection) else { return [] }
         let isDue = { (line: InvoiceLine) in line.kind == "PRORATION" && (line.periodEnd ?? .distantFuture) <= periodStart }
         let balancing = later.lines.contains { $0.kind == "ACCOUNT_CREDIT" || ($0.kind == "PRORATION" && $0.periodEnd == later.periodEnd) }

@@ -48,7 +48,7 @@ extension LedgerService {
     func grant(_ request: GrantCreditsRequest, into wallet: inout LockedWallet, session: WalletSession, traceparent: String?) async throws -> CreditGrant {
         let tenant = session.tenant, connection = session.connection, now = wallet.book.now
         if let reference = request.reference, let existing = try await wallets.grant(reference: reference, tenant: tenant, on: connection) {
-            guard existing.billingAccountId == session.account.uuidString.lowercased() else {
+            guard existing.billingAccountId == session.account.text else {
                 throw LedgerError.conflict("REFERENCE_IN_USE", "reference '\(reference.prefix(100))' already granted credits to another account")
             }
             return existing
@@ -73,7 +73,7 @@ extension LedgerService {
         }
         if source == .purchase { wallet.rechargePending = nil }
         if wallet.book.available > .zero { wallet.exhausted = false }
-        let stored = CreditGrant(id: grant.id.uuidString.lowercased(), billingAccountId: session.account.uuidString.lowercased(), source: source,
+        let stored = CreditGrant(id: grant.id.text, billingAccountId: session.account.text, source: source,
                                  priority: grant.priority, credits: grant.amount,
                                  remaining: wallet.book.grants.first { $0.id == grant.id }?.remaining ?? .zero, effectiveAt: grant.effectiveAt,
                                  expiresAt: grant.expiresAt, reference: request.reference, description: request.description, createdAt: now)
@@ -93,7 +93,7 @@ extension LedgerService {
     /// Writes off what the locked wallet's overdraft owes and records it under `reference`, once: a reference already billed
     /// answers what it billed then (for this account only).
     func billOverage(reference: String, wallet: inout LockedWallet, session: WalletSession) async throws -> BilledOverage {
-        let account = session.account.uuidString.lowercased()
+        let account = session.account.text
         if let billed = try await wallets.overage(reference: reference, tenant: session.tenant, on: session.connection) {
             guard billed.account == session.account else {
                 throw LedgerError.conflict("REFERENCE_IN_USE", "reference '\(reference.prefix(100))' already billed another account's overage")
@@ -321,7 +321,7 @@ extension LedgerService {
             let book = wallet.book
             let consistent = sums.journalBalance == book.balance && sums.grants - book.debt == book.balance && sums.journalHeld == book.held
                 && sums.openHolds == book.held && book.balance - book.held + book.overdraftLimit >= .zero
-            return WalletAudit(billingAccountId: session.account.uuidString.lowercased(), balance: book.balance, journalBalance: sums.journalBalance,
+            return WalletAudit(billingAccountId: session.account.text, balance: book.balance, journalBalance: sums.journalBalance,
                                grantsBalance: sums.grants - book.debt, held: book.held, journalHeld: sums.journalHeld, openHolds: sums.openHolds,
                                journalEntries: sums.entries, consistent: consistent)
         }
@@ -337,7 +337,7 @@ extension LedgerService {
             try await wallets.consumption(account: account.id, groupBy: request.groupBy, since: since, until: until, timezone: account.timezone,
                                           tenant: tenant, on: $0)
         }
-        return ConsumptionReport(billingAccountId: account.id.uuidString.lowercased(), groupBy: request.groupBy, since: since, until: until, rows: rows)
+        return ConsumptionReport(billingAccountId: account.id.text, groupBy: request.groupBy, since: since, until: until, rows: rows)
     }
 
     private func view(_ wallet: inout LockedWallet, session: WalletSession) async throws -> CreditWallet {
@@ -345,7 +345,7 @@ extension LedgerService {
         let book = wallet.book, now = book.now
         let grants = try await wallets.openGrants(account: session.account, tenant: session.tenant, on: session.connection)
         let order = ConsumptionOrder.spendable(book.grants, at: now).map(\.id) + book.grants.filter { $0.effectiveAt > now }.map(\.id)
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element.uuidString.lowercased(), $0.offset) })
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element.text, $0.offset) })
         var allowanceUsed: DecimalNumber?, allowanceExpires: Date?
         if let allowance = wallet.allowance, let id = wallet.allowanceGrantId {
             let left = book.grants.first { $0.id == id }
@@ -353,13 +353,13 @@ extension LedgerService {
             allowanceExpires = left?.expiresAt
         }
         return CreditWallet(
-            billingAccountId: session.account.uuidString.lowercased(), balance: book.balance, held: book.held, available: book.available, debt: book.debt,
+            billingAccountId: session.account.text, balance: book.balance, held: book.held, available: book.available, debt: book.debt,
             monthlyRemaining: book.remaining([.monthly]), purchasedRemaining: book.remaining([.purchase]),
             otherRemaining: book.remaining([.addon, .bonus, .manual]), allowance: wallet.allowance, allowanceUsedPercent: allowanceUsed,
             allowanceExpiresAt: allowanceExpires,
             settings: WalletSettings(overdraftLimit: book.overdraftLimit, spendingCaps: wallet.caps, rateLimits: wallet.rateLimits,
                                      autoRecharge: wallet.recharge.map { AutoRecharge(packageCode: $0.packageCode, threshold: $0.threshold,
-                                                                                      pendingRequestId: wallet.rechargePending?.uuidString.lowercased()) }),
+                                                                                      pendingRequestId: wallet.rechargePending?.text) }),
             grants: grants.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) })
     }
 
@@ -392,8 +392,8 @@ extension LedgerService {
 
     private func spendable(_ wallet: LockedWallet, session: WalletSession) throws {
         switch wallet.accountStatus {
-        case .closed: throw LedgerError.accountClosed(session.account.uuidString.lowercased())
-        case .suspended: throw LedgerError.accountSuspended(session.account.uuidString.lowercased())
+        case .closed: throw LedgerError.accountClosed(session.account.text)
+        case .suspended: throw LedgerError.accountSuspended(session.account.text)
         default: break
         }
     }
@@ -403,12 +403,12 @@ extension LedgerService {
             tokens.map { TokenUsageAttributes(inputTokens: $0.inputTokens, outputTokens: $0.outputTokens, cachedInputTokens: $0.cachedInputTokens) }
         }
         return CreditExecution(
-            id: record.id.uuidString.lowercased(), billingAccountId: record.account.uuidString.lowercased(), kind: record.kind, status: record.status,
+            id: record.id.text, billingAccountId: record.account.text, kind: record.kind, status: record.status,
             model: record.model, modelVersion: record.modelVersion, userId: record.userId, featureId: record.featureId,
             idempotencyKey: record.idempotencyKey, estimate: attributes(record.estimate), estimatedCredits: record.estimatedCredits,
             tokens: attributes(record.tokens), credits: record.credits, uncoveredCredits: record.uncovered, expiresAt: record.expiresAt,
             createdAt: record.createdAt, resolvedAt: record.resolvedAt,
-            draws: draws.map { GrantDraw(grantId: $0.0.id.uuidString.lowercased(), source: $0.0.source, credits: $0.1) },
+            draws: draws.map { GrantDraw(grantId: $0.0.id.text, source: $0.0.source, credits: $0.1) },
             wallet: wallet.map { WalletBalances(balance: $0.book.balance, held: $0.book.held, available: $0.book.available) }, replayed: replayed)
     }
 }

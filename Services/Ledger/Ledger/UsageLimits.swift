@@ -31,7 +31,7 @@ extension LedgerService {
         let period = CalendarMonth(containing: now, in: account.timeZone).span(in: account.timeZone)
         let defined = try await limits.limits(account: account.id, tenant: tenant, on: connection)
         let used = try await limits.used(account: account.id, periodStarts: [period.start, LimitStore.runningPeriodStart], tenant: tenant, on: connection)
-        return AccountUsageLimits(billingAccountId: account.id.uuidString.lowercased(), periodStart: period.start, periodEnd: period.end,
+        return AccountUsageLimits(billingAccountId: account.id.text, periodStart: period.start, periodEnd: period.end,
                                   timezone: account.timezone, limits: defined.map { limit in
             let reset = limit.reset ?? .period
             let count = used[limit.resource]?[reset == .never ? LimitStore.runningPeriodStart : period.start] ?? 0
@@ -88,7 +88,7 @@ extension LedgerService {
                           traceparent: String?, on connection: PostgresConnection) async throws {
         guard try await limits.announce(account: account, resource: limit.resource, periodStart: periodStart ?? LimitStore.runningPeriodStart,
                                         threshold: threshold, at: now, tenant: tenant, on: connection) else { return }
-        let id = account.uuidString.lowercased()
+        let id = account.text
         if threshold >= 100 {
             try await outbox.append(UsageLimitReached(billingAccountId: id, resource: limit.resource, limit: limit.limit, used: used,
                                                       enforcement: limit.enforcement, periodStart: periodStart),

@@ -63,7 +63,7 @@ struct WalletSession: Sendable {
             let due = AllowanceAlerts.due(allowance: allowance, used: used, alreadySent: wallet.alertsSent)
             for threshold in due {
                 publish(CreditsThresholdReached(billingAccountId: id, thresholdPercent: threshold, allowance: allowance, used: used,
-                                                allowanceGrantId: grantId.uuidString.lowercased()), on: &wallet, traceparent: traceparent)
+                                                allowanceGrantId: grantId.text), on: &wallet, traceparent: traceparent)
             }
             wallet.alertsSent = due.last ?? wallet.alertsSent
         }
@@ -74,14 +74,14 @@ struct WalletSession: Sendable {
         if let recharge = wallet.recharge, wallet.rechargePending == nil, book.available < recharge.threshold {
             let request = UUIDv7.generate(at: book.now)
             wallet.rechargePending = request
-            publish(CreditsRechargeRequested(requestId: request.uuidString.lowercased(), billingAccountId: id, packageCode: recharge.packageCode,
+            publish(CreditsRechargeRequested(requestId: request.text, billingAccountId: id, packageCode: recharge.packageCode,
                                              threshold: recharge.threshold, available: book.available), on: &wallet, traceparent: traceparent)
         }
     }
 
     func publish<Event: IntegrationEvent>(_ event: Event, on wallet: inout LockedWallet, traceparent: String?) {
         let outbox = service.outbox, tenant = tenant, now = wallet.book.now, logger = service.database.logger
-        wallet.events.append(PendingEvent { connection in
+        wallet.events.append(WalletEvent { connection in
             _ = try await outbox.append(event, tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
         })
     }
@@ -91,7 +91,7 @@ struct WalletSession: Sendable {
         try await service.wallets.save(&wallet, account: account, tenant: tenant, on: connection)
     }
 
-    private var id: String { account.uuidString.lowercased() }
+    private var id: String { account.text }
 
     private func zero(_ key: CounterDelta) -> CounterDelta {
         CounterDelta(counter: key.counter, period: key.period, windowStart: key.windowStart, value: .zero)
@@ -154,7 +154,7 @@ extension LedgerService {
             case .unknownAccount: break
             }
         }
-        throw LedgerError.accountNotFound(account.uuidString.lowercased())
+        throw LedgerError.accountNotFound(account.text)
     }
 
     /// Several operations, in order, on the wallet locked once; each answers on its own.

@@ -16,7 +16,7 @@ extension SubscriptionsService {
                                              request: request) { connection in
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
-            let testClock = TestClock(id: id.uuidString.lowercased(), name: name, frozenTime: request.frozenTime.map(RFC3339.truncatedToMicroseconds) ?? now,
+            let testClock = TestClock(id: id.text, name: name, frozenTime: request.frozenTime.map(RFC3339.truncatedToMicroseconds) ?? now,
                                       subscriptionCount: 0, createdAt: now)
             try await store.insertClock(testClock, tenant: tenant, on: connection)
             return testClock

@@ -63,7 +63,7 @@ final class WireJSONWriter {
         if T.self == Int64.self { writeInteger(value as! Int64); return }
         if T.self == Bool.self { writeBool(value as! Bool); return }
         if T.self == Date.self { writeString(RFC3339.format(value as! Date)); return }
-        if T.self == UUID.self { writeString((value as! UUID).uuidString.lowercased()); return }
+        if T.self == UUID.self { writeString((value as! UUID).text); return }
         if T.self == Double.self { writeDouble(value as! Double); return }
         if T.self == JSONValue.self { JSONWriter.write(value as! JSONValue, into: &bytes); return }
         let savedDepth = valueDepth

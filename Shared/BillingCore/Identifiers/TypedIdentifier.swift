@@ -18,7 +18,7 @@ extension TypedIdentifier {
         self.init(rawValue: uuid)
     }
 
-    public var description: String { rawValue.uuidString.lowercased() }
+    public var description: String { rawValue.text }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
 

@@ -71,7 +71,7 @@ struct JSONValueEncoderImplementation: Encoder {
         case let decimal as DecimalNumber: slot.value = .number(decimal.text)
         case let credits as Credits: slot.value = .number(credits.text)
         case let date as Date: slot.value = .string(RFC3339.format(date))
-        case let uuid as UUID: slot.value = .string(uuid.uuidString.lowercased())
+        case let uuid as UUID: slot.value = .string(uuid.text)
         case let json as JSONValue: slot.value = json
         case let money as Money where moneyEncoding == .amountNumber: slot.value = .number(money.amountText)
         default:

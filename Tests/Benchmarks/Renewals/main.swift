@@ -20,7 +20,7 @@ let batch = Int(environment["BENCH_RENEWALS_BATCH"] ?? "") ?? 500
 let tenants = 10
 
 let start = RFC3339.parse("2026-10-01T00:00:00Z")!
-let plan = SubscribedPlan(planId: UUID().uuidString.lowercased(), planVersion: 1, name: "Pro", billingInterval: .monthly, billingCycleType: .anniversary,
+let plan = SubscribedPlan(planId: UUID().text, planVersion: 1, name: "Pro", billingInterval: .monthly, billingCycleType: .anniversary,
                           unitPrice: DecimalNumber("299.90")!, currency: "BRL", trialDays: 0, includedCredits: try Credits(whole: 300), features: ["ai"],
                           limits: [])
 
@@ -28,7 +28,7 @@ let plan = SubscribedPlan(planId: UUID().uuidString.lowercased(), planVersion: 1
 func subscription(_ index: Int) -> Subscription {
     let anchor = start.addingTimeInterval(TimeInterval(index % 86_400))
     let period = SubscriptionPeriodCalculator(interval: .monthly, cycleType: .anniversary, anchor: anchor, timeZone: TimeZone(identifier: "UTC")!).period(0)
-    return Subscription(id: SubscriptionID(rawValue: UUIDv7.generate(at: anchor)), billingAccountId: UUID().uuidString.lowercased(), plan: plan, status: .active,
+    return Subscription(id: SubscriptionID(rawValue: UUIDv7.generate(at: anchor)), billingAccountId: UUID().text, plan: plan, status: .active,
                         quantity: 1, timezone: "UTC", startDate: anchor, trialStart: nil, trialEnd: nil, billingAnchor: anchor, currentPeriodStart: period.start,
                         currentPeriodEnd: period.end, cancelAtPeriodEnd: false, canceledAt: nil, cancelReason: nil, endedAt: nil, pausedAt: nil,
                         pastDueSince: nil, scheduledChange: nil, addons: [], testClockId: nil, createdAt: anchor, updatedAt: anchor)

@@ -110,7 +110,7 @@ struct TokenVerifier: Sendable {
         var customerAccount: String?
         if let account = claims.billingAccountId {
             guard let id = UUID(uuidString: account) else { throw AuthenticationError(detail: "token's billingAccountId is not a UUID") }
-            customerAccount = id.uuidString.lowercased()
+            customerAccount = id.text
         }
         return Principal(tenant: tenant, subject: subject, roles: Set(claims.roles ?? []), permissions: Set(claims.permissions ?? []),
                          customerAccount: customerAccount)

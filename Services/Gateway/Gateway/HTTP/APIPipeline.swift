@@ -21,7 +21,7 @@ struct APIPipeline: Sendable {
 
     func handle(_ route: APIRoute, request: Request, context: GatewayRequestContext) async -> Response {
         let started = ContinuousClock.now
-        let requestID = RPCMetadata.sanitized(request.headers[.xRequestID]) ?? UUIDv7.generate().uuidString.lowercased()
+        let requestID = RPCMetadata.sanitized(request.headers[.xRequestID]) ?? UUIDv7.generate().text
         var response: Response
         do {
             response = try await run(route, request: request, context: context, requestID: requestID)

@@ -43,7 +43,7 @@ enum AuditRoutes {
                 let (events, next) = try await trail.list(tenant: request.principal.tenant, filter: filter)
                 let items = try events.map { try JSONAPI.resource(type: type, from: $0, selfLink: "\(base)?filter%5Bsubject%5D=\($0.subject ?? "")") }
                 return .ok(JSONAPI.collection(items, base: base, filters: query.present(["filter[type]", "filter[subject]", "filter[since]", "filter[until]"]),
-                                              pageSize: size, after: after?.uuidString.lowercased(), next: next))
+                                              pageSize: size, after: after?.text, next: next))
             },
         ]
     }

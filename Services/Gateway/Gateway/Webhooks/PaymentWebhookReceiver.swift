@@ -70,7 +70,7 @@ struct PaymentWebhookReceiver: Sendable {
             failureReason: data?["failureReason"]?.stringValue)
         let tenant = try text(data?["tenantId"], "/data/tenantId")
         let options = RPCCallOptions(metadata: RPCMetadata(tenant: tenant, actor: "provider:\(provider)",
-                                                           requestID: UUIDv7.generate().uuidString.lowercased()), timeout: requestTimeout)
+                                                           requestID: UUIDv7.generate().text), timeout: requestTimeout)
         let result = try await invoicing.call(InvoicingAPI.providerNotification, notification, options: options)
         let document = JSONAPI.document(try JSONAPI.resource(type: "provider-notifications", id: notification.eventId, from: result))
         return Response(status: .ok, headers: [.contentType: JSONAPI.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(document))))

@@ -57,7 +57,7 @@ struct InvoiceStore {
     /// and a plan change's proration lines, applied at once by two replicas, would each miss the other's uncommitted rows.
     func lockSubscription(_ id: UUID, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                                                   binds: try .of("invoicing-subscription:\(tenant):\(id.uuidString.lowercased())")), logger: logger)
+                                                   binds: try .of("invoicing-subscription:\(tenant):\(id.text)")), logger: logger)
     }
 
     func hasInvoice(sourceKey: String, tenant: String, on connection: PostgresConnection) async throws -> Bool {
@@ -204,7 +204,7 @@ struct InvoiceStore {
             let (id, invoice, account, amount, currency, method, reference, status, refunded, created) =
                 try row.decode((UUID, UUID, UUID, Int64, String, String, String?, String, Int64, Date).self)
             let code = Currency(code: currency.trimmingCharacters(in: .whitespaces)) ?? .brl
-            return Payment(id: PaymentID(rawValue: id), billingAccountId: account.uuidString.lowercased(), invoiceId: invoice.uuidString.lowercased(),
+            return Payment(id: PaymentID(rawValue: id), billingAccountId: account.text, invoiceId: invoice.text,
                            amount: Money(minorUnits: amount, currency: code), paymentMethod: PaymentMethod(rawValue: method) ?? .pix,
                            externalRef: reference, status: PaymentStatus(rawValue: status) ?? .completed, refunded: Money(minorUnits: refunded, currency: code),
                            createdAt: created)

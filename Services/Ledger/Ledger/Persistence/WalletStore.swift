@@ -31,7 +31,7 @@ struct LockedWallet: Sendable {
     // Staged by the transaction's operations, written together by ``WalletStore/save(_:account:tenant:on:)``.
     var executions: [ExecutionWrite] = []
     var counters: [CounterDelta] = []
-    var events: [PendingEvent] = []
+    var events: [WalletEvent] = []
     /// Set when a refused operation must still commit what it announced (the exhausted notice).
     var commitRefusal = false
     /// Whether an operation changed the wallet since it was last saved.
@@ -59,8 +59,8 @@ struct WalletWriteError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// An integration event to append to the outbox when the wallet is saved.
-struct PendingEvent: Sendable {
+/// An integration event the wallet appends to the outbox when it is saved (the outbox's own `PendingEvent` is its row).
+struct WalletEvent: Sendable {
     let append: @Sendable (PostgresConnection) async throws -> Void
 }
 
@@ -347,7 +347,7 @@ struct WalletStore: Sendable {
     static func grant(_ row: PostgresRow) throws -> CreditGrant {
         let (id, account, source, priority, amount, remaining, effective, expires, reference, description, created)
             = try row.decode((UUID, UUID, String, Int32, String, String, Date, Date?, String?, String?, Date).self)
-        return CreditGrant(id: id.uuidString.lowercased(), billingAccountId: account.uuidString.lowercased(), source: CreditSource(rawValue: source) ?? .manual,
+        return CreditGrant(id: id.text, billingAccountId: account.text, source: CreditSource(rawValue: source) ?? .manual,
                            priority: Int(priority), credits: try Credits.parse(amount), remaining: try Credits.parse(remaining), effectiveAt: effective,
                            expiresAt: expires, reference: reference, description: description, createdAt: created)
     }

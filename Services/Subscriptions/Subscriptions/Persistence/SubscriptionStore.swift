@@ -130,7 +130,7 @@ struct SubscriptionStore {
             """, binds: try .of(tenant, id)), logger: logger)
         return try rows.first.map { row in
             let (id, name, time, created, count) = try row.decode((UUID, String, Date, Date, Int64).self)
-            return TestClock(id: id.uuidString.lowercased(), name: name, frozenTime: time, subscriptionCount: Int(count), createdAt: created)
+            return TestClock(id: id.text, name: name, frozenTime: time, subscriptionCount: Int(count), createdAt: created)
         }
     }
 
