@@ -20,14 +20,8 @@ extension InvoicingService {
         return try await database.withTenant(tenant) { connection in
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
-            // Two statements: in one, the INSERT may run before the CTE's UPDATE and meet the old default in the unique index.
-            try await connection.execute(PostgresQuery(unsafeSQL: """
-                UPDATE payment_methods SET is_default = false WHERE tenant_id = $1 AND billing_account_id = $2 AND is_default
-                """, binds: try .of(tenant, account)), logger: database.logger)
-            try await connection.execute(PostgresQuery(unsafeSQL: """
-                INSERT INTO payment_methods (tenant_id, id, billing_account_id, provider, token, label, is_default, created_at)
-                VALUES ($1, $3, $2, $4, $5, $6, true, $7)
-                """, binds: try .of(tenant, account, id, cards.name, request.cardToken, request.label, now)), logger: database.logger)
+            try await paymentMethods.saveDefault(id: id, account: account, provider: cards.name, token: request.cardToken, label: request.label,
+                                                 at: now, tenant: tenant, on: connection)
             return SavedPaymentMethod(id: id.text, billingAccountId: account.text, provider: cards.name,
                                       label: request.label, isDefault: true, createdAt: now)
         }
@@ -36,15 +30,7 @@ extension InvoicingService {
     func paymentMethods(_ request: ListPaymentMethodsRequest, tenant: String) async throws -> PaymentMethodList {
         guard let account = UUID(uuidString: request.billingAccountId) else { throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID") }
         return try await database.withTenant(tenant) { connection in
-            let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-                SELECT id, provider, label, is_default, created_at FROM payment_methods WHERE tenant_id = $1 AND billing_account_id = $2
-                ORDER BY created_at DESC LIMIT 100
-                """, binds: try .of(tenant, account)), logger: database.logger)
-            return PaymentMethodList(items: try rows.map { row in
-                let (id, provider, label, isDefault, created) = try row.decode((UUID, String, String?, Bool, Date).self)
-                return SavedPaymentMethod(id: id.text, billingAccountId: account.text, provider: provider, label: label,
-                                          isDefault: isDefault, createdAt: created)
-            })
+            PaymentMethodList(items: try await paymentMethods.list(account: account, tenant: tenant, on: connection))
         }
     }
 

@@ -43,40 +43,30 @@ extension InvoicingService {
         guard invoice.subscriptionId != nil, invoice.periodStart != nil, invoice.status == .pending, invoice.amountDue.isPositive,
               let account = UUID(uuidString: invoice.billingAccountId),
               try await defaultCard(of: account, tenant: tenant, on: connection) != nil else { return }
-        try await connection.execute(PostgresQuery(unsafeSQL: """
-            INSERT INTO card_collections (tenant_id, invoice_id, attempts, next_attempt_at) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING
-            """, binds: try .of(tenant, invoice.id.rawValue, now)), logger: database.logger)
+        try await collections.schedule(invoice.id, at: now, tenant: tenant, on: connection)
         invoice.paymentAttempts = 0
         invoice.nextPaymentAttempt = now
     }
 
     /// The token of the account's default saved card.
     func defaultCard(of account: UUID, tenant: String, on connection: PostgresConnection) async throws -> String? {
-        try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT token FROM payment_methods WHERE tenant_id = $1 AND billing_account_id = $2 AND is_default
-            """, binds: try .of(tenant, account)), logger: database.logger).first.map { try $0.decode(String.self) }
+        try await paymentMethods.defaultToken(of: account, tenant: tenant, on: connection)
     }
 
     /// One pass of the collection scheduler (every replica runs it; `SKIP LOCKED` gives each its own rows): the charges due now.
     public func collectCards(limit: Int) async throws -> Int {
         try await database.withSystemScope { connection in
             let now = clock.now()
-            let due = try await connection.rows(PostgresQuery(unsafeSQL: """
-                SELECT tenant_id, invoice_id, attempts FROM card_collections WHERE next_attempt_at <= $1
-                ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
-                """, binds: try .of(now, limit)), logger: database.logger)
-            for row in due {
-                let (tenant, invoice, attempts) = try row.decode((String, UUID, Int).self)
-                try await collect(InvoiceID(rawValue: invoice), attempt: attempts + 1, at: now, tenant: tenant, on: connection)
+            let due = try await collections.claimDue(at: now, limit: limit, on: connection)
+            for (tenant, invoice, attempts) in due {
+                try await collect(invoice, attempt: attempts + 1, at: now, tenant: tenant, on: connection)
             }
             return due.count
         }
     }
 
     private func collect(_ id: InvoiceID, attempt: Int, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
-        let binds = try PostgresBindings.of(tenant, id.rawValue)
-        let leave = { try await connection.execute(PostgresQuery(unsafeSQL: "DELETE FROM card_collections WHERE tenant_id = $1 AND invoice_id = $2",
-                                                                  binds: binds), logger: self.database.logger) }
+        let leave = { try await self.collections.remove(id, tenant: tenant, on: connection) }
         guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection),
               InvoiceLifecycle.isPayable(invoice.status), invoice.amountDue.isPositive, let account = UUID(uuidString: invoice.billingAccountId) else {
             return try await leave()
@@ -106,9 +96,7 @@ extension InvoicingService {
         let schedule = try await store.settings(tenant: tenant, on: connection).cardRetrySchedule.flatMap(CardRetrySchedule.init) ?? cardRetrySchedule
         let next = schedule.retry(after: attempt, at: now)
         if let next {
-            try await connection.execute(PostgresQuery(unsafeSQL: """
-                UPDATE card_collections SET attempts = $3, next_attempt_at = $4 WHERE tenant_id = $1 AND invoice_id = $2
-                """, binds: try .of(tenant, id.rawValue, attempt, next)), logger: database.logger)
+            try await collections.reschedule(id, attempts: attempt, at: next, tenant: tenant, on: connection)
         } else {
             try await leave()
         }

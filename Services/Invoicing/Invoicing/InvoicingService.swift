@@ -29,6 +29,10 @@ public struct InvoicingService: Sendable {
     let ledger: RPCClient
     let cards: any CardProvider
     let store: InvoiceStore
+    let credits: AccountCreditStore
+    let paymentMethods: PaymentMethodStore
+    let collections: CardCollectionStore
+    let providerEvents: ProviderEventStore
     let merchant: PixMerchant
     let sellerTaxID: String?
     let cardRetrySchedule: CardRetrySchedule
@@ -49,6 +53,10 @@ public struct InvoicingService: Sendable {
         self.accounts = accounts
         self.subscriptions = subscriptions
         self.store = InvoiceStore(logger: database.logger)
+        self.credits = AccountCreditStore(logger: database.logger)
+        self.paymentMethods = PaymentMethodStore(logger: database.logger)
+        self.collections = CardCollectionStore(logger: database.logger)
+        self.providerEvents = ProviderEventStore(logger: database.logger)
     }
 
     /// The RPC methods and the relay of the invoicing outbox.

@@ -87,11 +87,9 @@ extension InvoicingService {
         let tenant = context.tenant
         return try await database.withTenant(tenant) { connection in
             let now = clock.now()
-            let claimed = try await connection.rows(PostgresQuery(unsafeSQL: """
-                INSERT INTO provider_events (tenant_id, provider, event_id, type, outcome, received_at) VALUES ($1, $2, $3, $4, 'PENDING', $5)
-                ON CONFLICT DO NOTHING RETURNING event_id
-                """, binds: try .of(tenant, notification.provider, notification.eventId, notification.type, now)), logger: database.logger)
-            guard !claimed.isEmpty else { return ProviderNotificationResult(outcome: "DUPLICATE", detail: "event \(notification.eventId) was handled before", paymentId: nil) }
+            let claimed = try await providerEvents.claim(provider: notification.provider, eventID: notification.eventId, type: notification.type,
+                                                         at: now, tenant: tenant, on: connection)
+            guard claimed else { return ProviderNotificationResult(outcome: "DUPLICATE", detail: "event \(notification.eventId) was handled before", paymentId: nil) }
             let result: ProviderNotificationResult
             switch notification.type {
             case "payment.succeeded":
@@ -113,8 +111,8 @@ extension InvoicingService {
             default:
                 throw InvoicingError.invalid("type", "unknown notification type '\(notification.type.prefix(60))': payment.succeeded or payment.failed")
             }
-            try await connection.execute(PostgresQuery(unsafeSQL: "UPDATE provider_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3",
-                                                       binds: try .of(tenant, notification.provider, notification.eventId, result.outcome)), logger: database.logger)
+            try await providerEvents.record(outcome: result.outcome, provider: notification.provider, eventID: notification.eventId, tenant: tenant,
+                                            on: connection)
             return result
         }
     }
