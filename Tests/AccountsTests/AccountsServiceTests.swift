@@ -27,8 +27,12 @@ struct AccountsServiceTests {
             let first = try await service.create(request, context: context(tenant: tenant, key: "k1"))
             let again = try await service.create(request, context: context(tenant: tenant, key: "k1"))
             #expect(first == again)
-            await #expect(throws: RPCError.self) {
+            // What the caller gets is the error's mapping at the service edge (RPCRouter.wireError), as over the wire.
+            await #expect {
                 try await service.create(CreateAccountRequest(name: "B", email: "b@example.com", currency: "BRL"), context: context(tenant: tenant, key: "k1"))
+            } throws: { error in
+                let wire = RPCRouter.wireError(for: error, method: AccountsAPI.create.name, deadlinePassed: false, logger: Logger(label: "test"))
+                return wire.code == .invalidArgument && wire.reason == "IDEMPOTENCY_KEY_REUSED"
             }
             let page = try await service.list(ListAccountsRequest(), tenant: tenant)
             #expect(page.items.count == 1)
