@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 CLUSTER := deploy/local/cluster.sh
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: run stop test deploy-check build proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals bench-invoicing bench-scale token
+.PHONY: run stop test deploy-check build format format-check proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals bench-invoicing bench-scale token
 
 ## run: install what is missing, start PostgreSQL, Redis and every service on loopback, print URL and token
 run:
@@ -39,6 +39,7 @@ token:
 ## test: fresh PostgreSQL + Redis on test ports, build, run the whole suite and the console's browser test, stop them (also on failure)
 test:
 	@$(CLUSTER) packages
+	@$(MAKE) --no-print-directory format-check
 	@deploy/validate.sh
 	@$(CLUSTER) services-down test >/dev/null 2>&1 || true
 	@$(CLUSTER) infra-down test >/dev/null 2>&1 || true
@@ -65,6 +66,14 @@ deploy-check:
 
 build:
 	swift build $(SWIFT_BUILD_FLAGS)
+
+## format: format every Swift file per .swift-format (the toolchain's swift-format); format-check: fail on a file that differs
+SWIFT_SOURCES := Package.swift Services Shared Tests
+format:
+	swift format format -i -r -p $(SWIFT_SOURCES)
+
+format-check:
+	@swift format lint -r -p --strict $(SWIFT_SOURCES) || { echo "swift-format: run 'make format' (configuration: .swift-format)"; exit 1; }
 
 ## proto-docs: regenerate proto-docs/ from the Contract targets
 proto-docs:

@@ -26,8 +26,10 @@ var targets: [Target] = [
         path: "Shared/BillingRPC"),
     .target(
         name: "BillingRPCHTTP2",
-        dependencies: ["BillingCore", "BillingRPC", nioCore, nioPosix, nioHTTP2, nioSSL, x509, logging, serviceLifecycle,
-                       .product(name: "NIOTLS", package: "swift-nio")],
+        dependencies: [
+            "BillingCore", "BillingRPC", nioCore, nioPosix, nioHTTP2, nioSSL, x509, logging, serviceLifecycle,
+            .product(name: "NIOTLS", package: "swift-nio"),
+        ],
         path: "Shared/BillingRPCHTTP2"),
     .target(
         name: "BillingPostgres",
@@ -47,14 +49,18 @@ var targets: [Target] = [
         path: "Shared/BillingEventsRedis"),
     .target(
         name: "BillingService",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis",
-                       nioCore, nioPosix,
-                       nioHTTP1, logging, serviceLifecycle, unixSignals],
+        dependencies: [
+            "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis",
+            nioCore, nioPosix,
+            nioHTTP1, logging, serviceLifecycle, unixSignals,
+        ],
         path: "Shared/BillingService"),
     .target(
         name: "BillingTesting",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", "BillingEventsRedis", logging, postgres,
-                       crypto, .product(name: "_CryptoExtras", package: "swift-crypto"), nioCore, nioPosix, nioHTTP1],
+        dependencies: [
+            "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", "BillingEventsRedis", logging, postgres,
+            crypto, .product(name: "_CryptoExtras", package: "swift-crypto"), nioCore, nioPosix, nioHTTP1,
+        ],
         path: "Shared/BillingTesting"),
 ]
 
@@ -63,21 +69,26 @@ var products: [Product] = []
 /// One bounded context: `<name>Contract`, `<name>` (with its SQL migrations) and the `billing-<exe>` executable.
 /// `contracts`: the other contexts it calls or whose events it reads; `sharedTypes`: contexts whose contract types its own contract reuses.
 @MainActor func context(_ name: String, executable: String, contracts: [String] = [], sharedTypes: [String] = [], migrations: Bool = true) {
-    targets.append(.target(
-        name: "\(name)Contract",
-        dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + sharedTypes.map { .target(name: "\($0)Contract") },
-        path: "Services/\(name)/\(name)Contract"))
-    targets.append(.target(
-        name: name,
-        dependencies: [.target(name: "\(name)Contract"), "BillingCore", "BillingRPC", "BillingPostgres", "BillingEvents", "BillingEventsPostgres",
-                       "BillingService", logging, postgres]
-            + contracts.map { .target(name: "\($0)Contract") },
-        path: "Services/\(name)/\(name)",
-        resources: migrations ? [.copy("Migrations")] : nil))
-    targets.append(.executableTarget(
-        name: "\(name)Server",
-        dependencies: [.target(name: name), "BillingService"],
-        path: "Services/\(name)/\(name)Server"))
+    targets.append(
+        .target(
+            name: "\(name)Contract",
+            dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + sharedTypes.map { .target(name: "\($0)Contract") },
+            path: "Services/\(name)/\(name)Contract"))
+    targets.append(
+        .target(
+            name: name,
+            dependencies: [
+                .target(name: "\(name)Contract"), "BillingCore", "BillingRPC", "BillingPostgres", "BillingEvents", "BillingEventsPostgres",
+                "BillingService", logging, postgres,
+            ]
+                + contracts.map { .target(name: "\($0)Contract") },
+            path: "Services/\(name)/\(name)",
+            resources: migrations ? [.copy("Migrations")] : nil))
+    targets.append(
+        .executableTarget(
+            name: "\(name)Server",
+            dependencies: [.target(name: name), "BillingService"],
+            path: "Services/\(name)/\(name)Server"))
     products.append(.executable(name: "billing-\(executable)", targets: ["\(name)Server"]))
 }
 
@@ -92,27 +103,32 @@ let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", 
 targets += [
     .target(
         name: "Gateway",
-        dependencies: ["BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsPostgres", "BillingService",
-                       hummingbird, jwtKit, logging, postgres, crypto, serviceLifecycle]
+        dependencies: [
+            "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsPostgres", "BillingService",
+            hummingbird, jwtKit, logging, postgres, crypto, serviceLifecycle,
+        ]
             + allContracts,
         path: "Services/Gateway/Gateway",
         resources: [.copy("Migrations"), .copy("Console/static")]),
     .executableTarget(name: "GatewayServer", dependencies: ["Gateway", "BillingService"], path: "Services/Gateway/GatewayServer"),
-    .target(name: "ContractCatalog", dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + allContracts, path: "Services/Tools/ContractCatalog"),
+    .target(
+        name: "ContractCatalog", dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + allContracts, path: "Services/Tools/ContractCatalog"),
     .executableTarget(name: "BillingCtl", dependencies: ["ContractCatalog"], path: "Services/Tools/BillingCtl"),
 ]
 targets += [
     .executableTarget(
         name: "RPCBenchmark",
         dependencies: ["BillingRPC", "BillingRPCHTTP2", nioCore, nioPosix, nioHTTP2, serviceLifecycle, logging],
-        path: "Tests/Benchmarks/RPC"),
+        path: "Tests/Benchmarks/RPC")
 ]
 targets += [
     .executableTarget(
         name: "EventsBenchmark",
-        dependencies: ["BillingCore", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis", "BillingPostgres", "BillingTesting", logging,
-                       postgres],
-        path: "Tests/Benchmarks/Events"),
+        dependencies: [
+            "BillingCore", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis", "BillingPostgres", "BillingTesting", logging,
+            postgres,
+        ],
+        path: "Tests/Benchmarks/Events")
 ]
 targets += [
     .executableTarget(
@@ -126,8 +142,10 @@ targets += [
         exclude: ["pgbench-baseline.sh"]),
     .executableTarget(
         name: "RenewalsBenchmark",
-        dependencies: ["BillingCore", "BillingPostgres", "BillingRPC", "BillingTesting", "Subscriptions", "SubscriptionsContract", "AccountsContract",
-                       "CatalogContract", logging, postgres],
+        dependencies: [
+            "BillingCore", "BillingPostgres", "BillingRPC", "BillingTesting", "Subscriptions", "SubscriptionsContract", "AccountsContract",
+            "CatalogContract", logging, postgres,
+        ],
         path: "Tests/Benchmarks/Renewals"),
     .executableTarget(
         name: "ScaleBenchmark",
@@ -162,19 +180,27 @@ targets += [
         path: "Tests/AccountsTests"),
     .testTarget(
         name: "LedgerTests",
-        dependencies: ["Ledger", "LedgerContract", "AccountsContract", "CatalogContract", "InvoicingContract", "SubscriptionsContract", "BillingEvents", "BillingTesting", "BillingCore", "BillingRPC", "BillingPostgres",
-                       logging, nioCore],
+        dependencies: [
+            "Ledger", "LedgerContract", "AccountsContract", "CatalogContract", "InvoicingContract", "SubscriptionsContract", "BillingEvents",
+            "BillingTesting", "BillingCore", "BillingRPC", "BillingPostgres",
+            logging, nioCore,
+        ],
         path: "Tests/LedgerTests"),
     .testTarget(
         name: "SubscriptionsTests",
-        dependencies: ["Subscriptions", "SubscriptionsContract", "AccountsContract", "CatalogContract", "InvoicingContract", "BillingEvents",
-                       "BillingEventsPostgres", "BillingTesting",
-                       "BillingCore", "BillingRPC", "BillingPostgres", logging],
+        dependencies: [
+            "Subscriptions", "SubscriptionsContract", "AccountsContract", "CatalogContract", "InvoicingContract", "BillingEvents",
+            "BillingEventsPostgres", "BillingTesting",
+            "BillingCore", "BillingRPC", "BillingPostgres", logging,
+        ],
         path: "Tests/SubscriptionsTests"),
     .testTarget(
         name: "InvoicingTests",
-        dependencies: ["Invoicing", "InvoicingContract", "SubscriptionsContract", "AccountsContract", "CatalogContract", "LedgerContract", "BillingTesting", "BillingCore", "BillingRPC",
-                       "BillingPostgres", "BillingEvents", postgres, nioCore],
+        dependencies: [
+            "Invoicing", "InvoicingContract", "SubscriptionsContract", "AccountsContract", "CatalogContract", "LedgerContract", "BillingTesting",
+            "BillingCore", "BillingRPC",
+            "BillingPostgres", "BillingEvents", postgres, nioCore,
+        ],
         path: "Tests/InvoicingTests"),
     .testTarget(
         name: "GatewayTests",
@@ -182,14 +208,18 @@ targets += [
         path: "Tests/GatewayTests"),
     .testTarget(
         name: "EndToEndTests",
-        dependencies: ["BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis",
-                       "AccountsContract",
-                       "LedgerContract", "InvoicingContract", "Gateway", logging],
+        dependencies: [
+            "BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis",
+            "AccountsContract",
+            "LedgerContract", "InvoicingContract", "Gateway", logging,
+        ],
         path: "Tests/EndToEndTests"),
     .testTarget(
         name: "BillingEventsTests",
-        dependencies: ["BillingEvents", "BillingEventsPostgres", "BillingEventsRedis", "BillingPostgres", "BillingTesting", "BillingCore", logging,
-                       postgres],
+        dependencies: [
+            "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis", "BillingPostgres", "BillingTesting", "BillingCore", logging,
+            postgres,
+        ],
         path: "Tests/BillingEventsTests"),
     .testTarget(name: "ContractDocsTests", dependencies: ["ContractCatalog", "BillingRPC"], path: "Tests/ContractDocsTests"),
     .testTarget(

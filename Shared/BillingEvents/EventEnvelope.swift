@@ -17,8 +17,10 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
     public var traceparent: String?
     public var data: JSONValue
 
-    public init(id: String, source: String, type: String, time: Date, subject: String?, tenantid: String,
-                traceparent: String? = nil, data: JSONValue) {
+    public init(
+        id: String, source: String, type: String, time: Date, subject: String?, tenantid: String,
+        traceparent: String? = nil, data: JSONValue
+    ) {
         self.specversion = "1.0"
         self.id = id
         self.source = source
@@ -33,8 +35,9 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
 
     /// Wraps a typed event.
     public init<Event: IntegrationEvent>(_ event: Event, source: String, tenant: String, at time: Date, traceparent: String? = nil) throws {
-        self.init(id: UUIDv7.generate(at: time).text, source: source, type: Event.eventType, time: time,
-                  subject: event.subject, tenantid: tenant, traceparent: traceparent, data: try JSONValueEncoder().encode(event))
+        self.init(
+            id: UUIDv7.generate(at: time).text, source: source, type: Event.eventType, time: time,
+            subject: event.subject, tenantid: tenant, traceparent: traceparent, data: try JSONValueEncoder().encode(event))
     }
 
     /// Parses the JSON form written by ``Outbox`` (unknown members are ignored).

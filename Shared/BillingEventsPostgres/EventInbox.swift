@@ -29,7 +29,8 @@ public struct EventInbox: Sendable {
         let logger = logger
         let subscription = subscription
         let applied = try await database.withTenant(tenant) { connection -> Set<String> in
-            let inserted = try await connection.rows("""
+            let inserted = try await connection.rows(
+                """
                 INSERT INTO inbox (consumer, event_id, tenant_id, event_type)
                 SELECT \(group), event_id, \(tenant), event_type FROM unnest(\(ids)::uuid[], \(envelopes.map(\.type))::text[]) AS e(event_id, event_type)
                 ON CONFLICT DO NOTHING RETURNING event_id

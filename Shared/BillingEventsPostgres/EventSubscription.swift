@@ -21,8 +21,10 @@ public struct EventSubscription: Sendable {
     public let producers: [String: String]
 
     /// `events`: the descriptors of the read contexts' events (`AccountsAPI.events + …`), their producers checked on every entry.
-    public init(group: String, contexts: [String], events: [EventDescriptor] = [], handlers: [String: EventHandler] = [:],
-                fallback: EventHandler? = nil, ordering: EventOrdering = .tenant) {
+    public init(
+        group: String, contexts: [String], events: [EventDescriptor] = [], handlers: [String: EventHandler] = [:],
+        fallback: EventHandler? = nil, ordering: EventOrdering = .tenant
+    ) {
         self.group = group
         self.contexts = contexts
         self.handlers = handlers

@@ -15,8 +15,10 @@ public struct Outbox: Sendable {
 
     /// Appends `event` for `tenant`; call inside the transaction that made the change.
     @discardableResult
-    public func append<Event: IntegrationEvent>(_ event: Event, tenant: String, at time: Date, traceparent: String? = nil,
-                                                on connection: PostgresConnection, logger: Logger) async throws -> EventEnvelope {
+    public func append<Event: IntegrationEvent>(
+        _ event: Event, tenant: String, at time: Date, traceparent: String? = nil,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> EventEnvelope {
         try await append([PendingEvent(event, tenant: tenant, at: time, traceparent: traceparent)], on: connection, logger: logger)[0]
     }
 
@@ -28,11 +30,15 @@ public struct Outbox: Sendable {
             try EventEnvelope(pending.event, source: source, tenant: pending.tenant, at: pending.at, traceparent: pending.traceparent)
         }
         let encoder = JSONValueEncoder()
-        try await connection.execute(PostgresQuery(unsafeSQL: """
-            INSERT INTO outbox (id, tenant_id, type, subject, occurred_at, envelope)
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::jsonb[])
-            """, binds: try .of(envelopes.map { UUID(uuidString: $0.id)! }, events.map(\.tenant), envelopes.map(\.type), events.map(\.event.subject),
-                                events.map(\.at), try envelopes.map { JSONWriter.string(try encoder.encode($0)) })), logger: logger)
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO outbox (id, tenant_id, type, subject, occurred_at, envelope)
+                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]::jsonb[])
+                    """,
+                binds: try .of(
+                    envelopes.map { UUID(uuidString: $0.id)! }, events.map(\.tenant), envelopes.map(\.type), events.map(\.event.subject),
+                    events.map(\.at), try envelopes.map { JSONWriter.string(try encoder.encode($0)) })), logger: logger)
         return envelopes
     }
 }

@@ -18,9 +18,11 @@ public struct EventBusConfiguration: Sendable {
     /// Test-only fault injection, `group:type`: kill the process (SIGKILL) after the consumer group applies an event of the type, before `XACK`.
     public var crashAfterApplying: String?
 
-    public init(redis: RedisConfiguration, outboxRetentionSeconds: Int = 72 * 3600, trimThreshold: Int = 100_000, maximumDeliveries: Int = 5,
-                retryIdleMilliseconds: Int = 10_000, blockMilliseconds: Int = 2_000, batchSize: Int = 500, pollIntervalMilliseconds: Int = 1_000,
-                crashAfterApplying: String? = nil) {
+    public init(
+        redis: RedisConfiguration, outboxRetentionSeconds: Int = 72 * 3600, trimThreshold: Int = 100_000, maximumDeliveries: Int = 5,
+        retryIdleMilliseconds: Int = 10_000, blockMilliseconds: Int = 2_000, batchSize: Int = 500, pollIntervalMilliseconds: Int = 1_000,
+        crashAfterApplying: String? = nil
+    ) {
         self.redis = redis
         self.outboxRetentionSeconds = outboxRetentionSeconds
         self.trimThreshold = trimThreshold

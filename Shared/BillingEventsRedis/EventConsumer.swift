@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,8 +29,10 @@ public final class EventConsumer: Service, Sendable {
     private let metrics: EventBusMetrics?
     private let inbox: EventInbox
 
-    public init(subscription: EventSubscription, database: Database, configuration: EventBusConfiguration, logger: Logger,
-                metrics: EventBusMetrics? = nil, streams: [String]? = nil) {
+    public init(
+        subscription: EventSubscription, database: Database, configuration: EventBusConfiguration, logger: Logger,
+        metrics: EventBusMetrics? = nil, streams: [String]? = nil
+    ) {
         self.subscription = subscription
         self.streams = streams ?? subscription.contexts.map(EventStreams.stream(for:))
         self.consumerName = "\(subscription.group)-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUIDv7.generate().uuidString.suffix(6))"
@@ -66,7 +69,9 @@ public final class EventConsumer: Service, Sendable {
                 groupsReady = false
                 let delay = min(5_000, 100 * (1 << min(failures, 6)))
                 if failures == 1 || failures % 20 == 0 {
-                    logger.warning("event consumer cannot read; will retry", metadata: ["group": "\(subscription.group)", "error": "\(error)", "retry_ms": "\(delay)"])
+                    logger.warning(
+                        "event consumer cannot read; will retry",
+                        metadata: ["group": "\(subscription.group)", "error": "\(error)", "retry_ms": "\(delay)"])
                 }
                 try? await Task.sleep(for: .milliseconds(delay))
             }
@@ -84,15 +89,21 @@ public final class EventConsumer: Service, Sendable {
 
     /// Entries this consumer name already holds (none for a fresh name, kept for symmetry with restarts).
     private func processOwnPending() async throws {
-        let reply = try await redis.command(["XREADGROUP", "GROUP", subscription.group, consumerName, "COUNT", String(configuration.batchSize),
-                                             "STREAMS"] + streams + streams.map { _ in "0" })
+        let reply = try await redis.command(
+            [
+                "XREADGROUP", "GROUP", subscription.group, consumerName, "COUNT", String(configuration.batchSize),
+                "STREAMS",
+            ] + streams + streams.map { _ in "0" })
         try await process(reply)
     }
 
     private func readNewEntries() async throws {
         let reply = try await redis.command(
-            ["XREADGROUP", "GROUP", subscription.group, consumerName, "COUNT", String(configuration.batchSize), "BLOCK", String(configuration.blockMilliseconds),
-             "STREAMS"] + streams + streams.map { _ in ">" },
+            [
+                "XREADGROUP", "GROUP", subscription.group, consumerName, "COUNT", String(configuration.batchSize), "BLOCK",
+                String(configuration.blockMilliseconds),
+                "STREAMS",
+            ] + streams + streams.map { _ in ">" },
             timeoutMilliseconds: configuration.blockMilliseconds + configuration.redis.commandTimeoutMilliseconds)
         try await process(reply)
     }
@@ -103,12 +114,15 @@ public final class EventConsumer: Service, Sendable {
         for stream in streams {
             if let metrics, let groups = try? await redis.command(["XINFO", "GROUPS", stream]).array {
                 for group in groups.map(RedisFields.init) where group["name"]?.string == subscription.group {
-                    metrics.consumerSampled(group: subscription.group, stream: stream, lag: group["lag"]?.integer ?? 0,
-                                            pending: group["pending"]?.integer ?? 0)
+                    metrics.consumerSampled(
+                        group: subscription.group, stream: stream, lag: group["lag"]?.integer ?? 0,
+                        pending: group["pending"]?.integer ?? 0)
                 }
             }
-            let reply = try await redis.command(["XAUTOCLAIM", stream, subscription.group, consumerName,
-                                                 String(configuration.retryIdleMilliseconds), "0-0", "COUNT", String(configuration.batchSize)])
+            let reply = try await redis.command([
+                "XAUTOCLAIM", stream, subscription.group, consumerName,
+                String(configuration.retryIdleMilliseconds), "0-0", "COUNT", String(configuration.batchSize),
+            ])
             guard let parts = reply.array, parts.count >= 2, let entries = parts[1].array, !entries.isEmpty else { continue }
             try await process(stream: stream, entries: entries)
         }
@@ -218,18 +232,27 @@ public final class EventConsumer: Service, Sendable {
         // A forged entry is set aside at once: delivering it again cannot make it genuine.
         let forged = error is EventProvenanceError
         guard deliveries >= Int64(configuration.maximumDeliveries) || forged else {
-            logger.warning("event handling failed; it will be retried", metadata: [
-                "group": "\(subscription.group)", "entry": "\(id)", "deliveries": "\(deliveries)", "error": "\(error)"])
+            logger.warning(
+                "event handling failed; it will be retried",
+                metadata: [
+                    "group": "\(subscription.group)", "entry": "\(id)", "deliveries": "\(deliveries)", "error": "\(error)",
+                ])
             return
         }
         let deadLetter = EventStreams.deadLetterStream(for: stream, group: subscription.group)
         let replies = try await redis.pipeline([
-            ["XADD", deadLetter, "*", "envelope", envelope ?? "", "error", "\(error)", "stream", stream, "entry", id, "deliveries", String(deliveries)],
+            [
+                "XADD", deadLetter, "*", "envelope", envelope ?? "", "error", "\(error)", "stream", stream, "entry", id, "deliveries",
+                String(deliveries),
+            ],
             ["XACK", stream, subscription.group, id],
         ])
         if let failure = replies.compactMap(\.errorMessage).first { throw RedisError.reply(failure) }
-        logger.error("event moved to the dead-letter stream", metadata: [
-            "group": "\(subscription.group)", "entry": "\(id)", "dead_letter_stream": "\(deadLetter)", "error": "\(error)"])
+        logger.error(
+            "event moved to the dead-letter stream",
+            metadata: [
+                "group": "\(subscription.group)", "entry": "\(id)", "dead_letter_stream": "\(deadLetter)", "error": "\(error)",
+            ])
         metrics?.deadLettered(group: subscription.group)
     }
 }

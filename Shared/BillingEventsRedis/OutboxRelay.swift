@@ -27,8 +27,10 @@ public final class OutboxRelay: Service, Sendable {
     private let metrics: EventBusMetrics?
     private let wake = WakeSignal()
 
-    public init(context: String, database: Database, configuration: EventBusConfiguration, logger: Logger, metrics: EventBusMetrics? = nil,
-                stream: String? = nil) {
+    public init(
+        context: String, database: Database, configuration: EventBusConfiguration, logger: Logger, metrics: EventBusMetrics? = nil,
+        stream: String? = nil
+    ) {
         self.stream = stream ?? EventStreams.stream(for: context)
         self.database = database
         self.configuration = configuration
@@ -64,7 +66,8 @@ public final class OutboxRelay: Service, Sendable {
                 failures += 1
                 let delay = min(5_000, 100 * (1 << min(failures, 6)))
                 if failures == 1 || failures % 20 == 0 {
-                    logger.warning("outbox relay cannot publish; will retry", metadata: ["stream": "\(stream)", "error": "\(error)", "retry_ms": "\(delay)"])
+                    logger.warning(
+                        "outbox relay cannot publish; will retry", metadata: ["stream": "\(stream)", "error": "\(error)", "retry_ms": "\(delay)"])
                 }
                 try? await Task.sleep(for: .milliseconds(delay))
             }
@@ -78,7 +81,8 @@ public final class OutboxRelay: Service, Sendable {
         let batchSize = configuration.batchSize
         return try await database.withSystemScope { connection in
             try await self.recoverLostEntries(on: connection)
-            let rows = try await connection.rows("""
+            let rows = try await connection.rows(
+                """
                 SELECT position, envelope::text FROM outbox WHERE published_at IS NULL
                 ORDER BY position LIMIT \(batchSize) FOR UPDATE SKIP LOCKED
                 """, logger: logger)
@@ -95,12 +99,14 @@ public final class OutboxRelay: Service, Sendable {
             let replies = try await redis.pipeline(commands)
             if let failure = replies.compactMap(\.errorMessage).first { throw RedisError.reply(failure) }
             let entryIDs = replies.dropLast().map { $0.string ?? "" }
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 UPDATE outbox SET published_at = now(), stream_entry_id = ids.entry
                 FROM unnest(\(positions)::bigint[], \(entryIDs)::text[]) AS ids(position, entry)
                 WHERE outbox.position = ids.position
                 """, logger: logger)
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 INSERT INTO relay_state (stream, published_total) VALUES (\(stream), \(Int64(rows.count)))
                 ON CONFLICT (stream) DO UPDATE SET published_total = relay_state.published_total + EXCLUDED.published_total, updated_at = now()
                 """, logger: logger)
@@ -110,21 +116,26 @@ public final class OutboxRelay: Service, Sendable {
 
     /// Re-sends the retention window when Redis holds fewer entries than were published into it.
     private func recoverLostEntries(on connection: PostgresConnection) async throws {
-        let recorded = try await connection.firstRow("SELECT published_total FROM relay_state WHERE stream = \(stream) FOR UPDATE", logger: logger)
+        let recorded =
+            try await connection.firstRow("SELECT published_total FROM relay_state WHERE stream = \(stream) FOR UPDATE", logger: logger)
             .map { try $0.decode(Int64.self) } ?? 0
         guard recorded > 0 else { return }
         let countKey = EventStreams.publishedCountKey(for: stream)
         let inRedis = try await redis.command(["GET", countKey]).integer ?? 0
         guard inRedis < recorded else { return }
-        let resent = try await connection.rows("""
+        let resent = try await connection.rows(
+            """
             UPDATE outbox SET published_at = NULL, stream_entry_id = NULL
             WHERE published_at > now() - make_interval(secs => \(Double(configuration.outboxRetentionSeconds)))
             RETURNING 1
-            """, logger: logger).count
+            """, logger: logger
+        ).count
         // Both counts restart from what Redis still has; the re-sent rows add to both as they go out.
-        try await connection.execute("UPDATE relay_state SET published_total = \(inRedis), updated_at = now() WHERE stream = \(stream)", logger: logger)
-        logger.error("Redis lost published events; re-sending the retention window from the outbox",
-                     metadata: ["stream": "\(stream)", "published": "\(recorded)", "in_redis": "\(inRedis)", "resent": "\(resent)"])
+        try await connection.execute(
+            "UPDATE relay_state SET published_total = \(inRedis), updated_at = now() WHERE stream = \(stream)", logger: logger)
+        logger.error(
+            "Redis lost published events; re-sending the retention window from the outbox",
+            metadata: ["stream": "\(stream)", "published": "\(recorded)", "in_redis": "\(inRedis)", "resent": "\(resent)"])
         metrics?.redisLossDetected(stream: stream)
     }
 
@@ -134,11 +145,13 @@ public final class OutboxRelay: Service, Sendable {
         let logger = logger
         let retention = Double(configuration.outboxRetentionSeconds)
         let (backlog, oldest) = try await database.withSystemScope { connection in
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 DELETE FROM outbox WHERE position IN (
                     SELECT position FROM outbox WHERE published_at < now() - make_interval(secs => \(retention)) LIMIT 10000)
                 """, logger: logger)
-            return try await connection.firstRow("""
+            return try await connection.firstRow(
+                """
                 SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(occurred_at)), 0)::float8 FROM outbox WHERE published_at IS NULL
                 """, logger: logger)!.decode((Int64, Double).self)
         }
@@ -153,11 +166,14 @@ public final class OutboxRelay: Service, Sendable {
         var safePoint: StreamEntryID?
         for group in groups {
             let fields = RedisFields(group)
-            guard let name = fields["name"]?.string, let lastDelivered = fields["last-delivered-id"]?.string.flatMap(StreamEntryID.init) else { return }
+            guard let name = fields["name"]?.string, let lastDelivered = fields["last-delivered-id"]?.string.flatMap(StreamEntryID.init) else {
+                return
+            }
             var keepFrom = lastDelivered
             if (fields["pending"]?.integer ?? 0) > 0,
-               let summary = try await redis.command(["XPENDING", stream, name]).array, summary.count >= 2,
-               let oldestPending = summary[1].string.flatMap(StreamEntryID.init) {
+                let summary = try await redis.command(["XPENDING", stream, name]).array, summary.count >= 2,
+                let oldestPending = summary[1].string.flatMap(StreamEntryID.init)
+            {
                 keepFrom = min(keepFrom, oldestPending)
             }
             safePoint = safePoint.map { min($0, keepFrom) } ?? keepFrom

@@ -147,7 +147,9 @@ public final class RedisConnection: @unchecked Sendable {
 
     private static func string(_ pointer: UnsafeMutablePointer<CChar>?, _ length: Int) -> String {
         guard let pointer else { return "" }
-        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) }
+        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        }
     }
 
     private static func errorString(_ context: UnsafeMutablePointer<redisContext>) -> String {
@@ -161,7 +163,9 @@ public final class RedisConnection: @unchecked Sendable {
     }
 
     /// Calls `body` with C argument vectors for `arguments` (binary-safe lengths).
-    private static func withArgv(_ arguments: [String], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> Int32) -> Int32 {
+    private static func withArgv(
+        _ arguments: [String], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> Int32
+    ) -> Int32 {
         let utf8 = arguments.map { Array($0.utf8) }
         let lengths = utf8.map(\.count)
         let buffers = utf8.map { bytes -> UnsafeMutablePointer<CChar> in

@@ -33,9 +33,11 @@ public final class Database: Service, Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = logger
-        return try await transaction(isolation: isolation, scope: { connection in
-            _ = try await connection.rows(TenantScope(tenant: tenant, genericPlans: genericPlans), logger: logger)
-        }, body)
+        return try await transaction(
+            isolation: isolation,
+            scope: { connection in
+                _ = try await connection.rows(TenantScope(tenant: tenant, genericPlans: genericPlans), logger: logger)
+            }, body)
     }
 
     /// Runs `body` in one transaction that may touch every tenant's rows (relays, schedulers).
@@ -44,9 +46,11 @@ public final class Database: Service, Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = logger
-        return try await transaction(isolation: isolation, scope: { connection in
-            try await connection.execute("SELECT set_config('billing.scope', 'system', true)", logger: logger)
-        }, body)
+        return try await transaction(
+            isolation: isolation,
+            scope: { connection in
+                try await connection.execute("SELECT set_config('billing.scope', 'system', true)", logger: logger)
+            }, body)
     }
 
     /// A leased connection outside any transaction (session-level locks, `LISTEN`).

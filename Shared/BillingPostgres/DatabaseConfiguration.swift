@@ -29,15 +29,16 @@ public struct DatabaseConfiguration: Sendable {
     /// Parses `postgres://user:password@host:port/database`.
     public init(url: String, schema: String, maximumConnections: Int = 20) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, let user = components.user, !user.isEmpty
+            let host = components.host, let user = components.user, !user.isEmpty
         else { throw DatabaseConfigurationError(message: "expected postgres://user:password@host:port/database") }
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty else { throw DatabaseConfigurationError(message: "the URL names no database") }
         guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
             throw DatabaseConfigurationError(message: "schema '\(schema)' is not a plain lower-case identifier")
         }
-        self.init(host: host, port: components.port ?? 5432, username: user, password: components.password?.removingPercentEncoding,
-                  database: database, schema: schema, maximumConnections: maximumConnections)
+        self.init(
+            host: host, port: components.port ?? 5432, username: user, password: components.password?.removingPercentEncoding,
+            database: database, schema: schema, maximumConnections: maximumConnections)
         let options = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { _, last in last }
         tls = try Self.tls(mode: options["sslmode"] ?? "disable", rootCertificate: options["sslrootcert"])
     }
@@ -71,8 +72,9 @@ public struct DatabaseConfiguration: Sendable {
     public var redactedURL: String { "postgres://\(username):***@\(host):\(port)/\(database) (schema \(schema))" }
 
     func clientConfiguration() -> PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database,
-                                                         tls: tls.map { .require($0) } ?? .disable)
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: tls.map { .require($0) } ?? .disable)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)

@@ -22,10 +22,12 @@ extension Database {
         return try await withTenant(tenant) { connection in
             try await connection.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(\(tenant + "\u{1}" + operation + "\u{1}" + key), 0))", logger: logger)
-            if let row = try await connection.firstRow("""
+            if let row = try await connection.firstRow(
+                """
                 SELECT request_hash, response FROM idempotent_requests
                 WHERE tenant_id = \(tenant) AND operation = \(operation) AND idempotency_key = \(key)
-                """, logger: logger) {
+                """, logger: logger)
+            {
                 let (storedHash, response) = try row.decode((String, ByteBuffer).self)
                 guard storedHash == requestHash else {
                     throw IdempotencyKeyReusedError(operation: operation)
@@ -34,7 +36,8 @@ extension Database {
             }
             let response = try await body(connection)
             let bytes = ByteBuffer(bytes: try WireJSONEncoder().encode(response))
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 INSERT INTO idempotent_requests (tenant_id, operation, idempotency_key, request_hash, response)
                 VALUES (\(tenant), \(operation), \(key), \(requestHash), \(bytes))
                 """, logger: logger)

@@ -25,7 +25,8 @@ public enum MigrationRunner {
     }
 
     private static func apply(_ migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws -> [Migration] {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 track text NOT NULL,
                 version integer NOT NULL,
@@ -54,11 +55,13 @@ public enum MigrationRunner {
                     do {
                         try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
                     } catch {
-                        throw MigrationError.failed(track: migration.track, version: migration.version, name: migration.name,
-                                                    statement: statement, underlying: String(reflecting: error))
+                        throw MigrationError.failed(
+                            track: migration.track, version: migration.version, name: migration.name,
+                            statement: statement, underlying: String(reflecting: error))
                     }
                 }
-                try await connection.execute("""
+                try await connection.execute(
+                    """
                     INSERT INTO schema_migrations (track, version, name, checksum)
                     VALUES (\(migration.track), \(migration.version), \(migration.name), \(migration.checksum))
                     """, logger: logger)
@@ -67,7 +70,8 @@ public enum MigrationRunner {
                 try? await connection.execute("ROLLBACK", logger: logger)
                 throw error
             }
-            logger.info("applied migration", metadata: ["track": "\(migration.track)", "version": "\(migration.version)", "name": "\(migration.name)"])
+            logger.info(
+                "applied migration", metadata: ["track": "\(migration.track)", "version": "\(migration.version)", "name": "\(migration.name)"])
             appliedNow.append(migration)
         }
         return appliedNow

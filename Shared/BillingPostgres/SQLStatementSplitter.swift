@@ -24,7 +24,10 @@ public enum SQLStatementSplitter {
                 current.append(contentsOf: characters[index..<end])
                 index = end
             case "-" where index + 1 < characters.count && characters[index + 1] == "-":
-                while index < characters.count && characters[index] != "\n" { current.append(characters[index]); index += 1 }
+                while index < characters.count && characters[index] != "\n" {
+                    current.append(characters[index])
+                    index += 1
+                }
             case "/" where index + 1 < characters.count && characters[index + 1] == "*":
                 let end = closingBlockComment(characters, from: index)
                 current.append(contentsOf: characters[index..<end])
@@ -55,7 +58,10 @@ public enum SQLStatementSplitter {
         var index = start + 1
         while index < characters.count {
             if characters[index] == quote {
-                if index + 1 < characters.count && characters[index + 1] == quote { index += 2; continue }   // doubled quote
+                if index + 1 < characters.count && characters[index + 1] == quote {
+                    index += 2
+                    continue
+                }  // doubled quote
                 return index + 1
             }
             index += 1
@@ -67,7 +73,11 @@ public enum SQLStatementSplitter {
         var index = start + 2
         var depth = 1
         while index < characters.count {
-            if characters[index] == "/" && index + 1 < characters.count && characters[index + 1] == "*" { depth += 1; index += 2; continue }
+            if characters[index] == "/" && index + 1 < characters.count && characters[index + 1] == "*" {
+                depth += 1
+                index += 2
+                continue
+            }
             if characters[index] == "*" && index + 1 < characters.count && characters[index + 1] == "/" {
                 depth -= 1
                 index += 2
@@ -102,6 +112,8 @@ public enum SQLStatementSplitter {
     }
 
     private static func isOnlyComments(_ statement: String) -> Bool {
-        statement.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") || $0.trimmingCharacters(in: .whitespaces).isEmpty }
+        statement.split(separator: "\n").allSatisfy {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") || $0.trimmingCharacters(in: .whitespaces).isEmpty
+        }
     }
 }

@@ -9,7 +9,9 @@ public protocol RPCClientTransport: Sendable {
     func unary(path: String, request: ByteBuffer, options: RPCCallOptions, retryable: Bool) async throws(RPCError) -> ByteBuffer
 
     /// Sends one request message and yields each response message.
-    func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error>
+    func serverStreaming(
+        path: String, request: ByteBuffer, options: RPCCallOptions
+    ) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error>
 }
 
 /// A typed client over a transport; contexts wrap it in their own `…Client` struct.
@@ -19,7 +21,9 @@ public struct RPCClient: Sendable {
     public init(transport: any RPCClientTransport) { self.transport = transport }
 
     /// Calls a unary method. Throws ``RPCError`` (the server's, or `unavailable`/`deadline_exceeded`).
-    public func call<Request, Response>(_ method: UnaryMethod<Request, Response>, _ request: Request, options: RPCCallOptions) async throws(RPCError) -> Response {
+    public func call<Request, Response>(
+        _ method: UnaryMethod<Request, Response>, _ request: Request, options: RPCCallOptions
+    ) async throws(RPCError) -> Response {
         let body = try RPCSerialization.encodeFramed(request)
         let retryable = method.isIdempotent || options.metadata.idempotencyKey != nil
         let response = try await transport.unary(path: method.path, request: body, options: options, retryable: retryable)

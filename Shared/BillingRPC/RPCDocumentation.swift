@@ -13,14 +13,16 @@ public enum RPCDocumentation {
         }
         text += "| method | kind | idempotent | tenant | callers |\n|---|---|---|---|---|\n"
         for method in methods {
-            text += "| [`\(method.name)`](#\(anchor(method.name))) | \(method.kind.rawValue) | \(method.isIdempotent ? "yes" : "no") | "
+            text +=
+                "| [`\(method.name)`](#\(anchor(method.name))) | \(method.kind.rawValue) | \(method.isIdempotent ? "yes" : "no") | "
                 + "\(method.requiresTenant ? "required" : "—") | \(method.callers.documented) |\n"
         }
         var types: [String: [CodableSchema.Field]] = [:]
         for method in methods {
             text += "\n## `\(method.name)`\n\n\(method.summary)\n\n"
             text += "- Request: \(typeReference(method.requestSchema, collecting: &types))\n"
-            text += "- Response: \(typeReference(method.responseSchema, collecting: &types))\(method.kind == .serverStreaming ? " (a stream of them)" : "")\n"
+            text +=
+                "- Response: \(typeReference(method.responseSchema, collecting: &types))\(method.kind == .serverStreaming ? " (a stream of them)" : "")\n"
         }
         text += typeSection(types)
         return text

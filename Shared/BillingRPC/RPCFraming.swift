@@ -53,11 +53,12 @@ public struct RPCMessageDeframer: Sendable {
     public mutating func nextMessage() throws(RPCError) -> ByteBuffer? {
         guard var current = buffer, current.readableBytes >= RPCFraming.headerLength else { return nil }
         guard let flags = current.getInteger(at: current.readerIndex, as: UInt8.self),
-              let length = current.getInteger(at: current.readerIndex + 1, as: UInt32.self)
+            let length = current.getInteger(at: current.readerIndex + 1, as: UInt32.self)
         else { return nil }
         if flags & 0x01 != 0 { throw RPCError(.unimplemented, "compressed messages are not supported") }
         guard Int(length) <= maximumMessageSize else {
-            throw RPCError(.resourceExhausted, "message of \(length) bytes exceeds the limit of \(maximumMessageSize) bytes", reason: "MESSAGE_TOO_LARGE")
+            throw RPCError(
+                .resourceExhausted, "message of \(length) bytes exceeds the limit of \(maximumMessageSize) bytes", reason: "MESSAGE_TOO_LARGE")
         }
         guard current.readableBytes >= RPCFraming.headerLength + Int(length) else { return nil }
         current.moveReaderIndex(forwardBy: RPCFraming.headerLength)

@@ -37,7 +37,7 @@ public struct RPCMetadata: Sendable, Hashable {
     /// Header values are bounded and printable; anything else is dropped rather than trusted.
     public static func sanitized(_ value: String?) -> String? {
         guard let value, !value.isEmpty, value.utf8.count <= 256,
-              value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+            value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
         else { return nil }
         return value
     }

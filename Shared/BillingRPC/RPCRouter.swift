@@ -43,11 +43,13 @@ public struct RPCRouter: Sendable {
         _ implementation: @escaping @Sendable (Request, RPCServerContext) async throws -> Response
     ) {
         precondition(routes[method.path] == nil, "\(method.name) registered twice")
-        routes[method.path] = RPCRoute(descriptor: method, handler: .unary { buffer, context in
-            let request = try RPCSerialization.decode(Request.self, from: buffer)
-            let response = try await implementation(request, context)
-            return try RPCSerialization.encodeFramed(response)
-        })
+        routes[method.path] = RPCRoute(
+            descriptor: method,
+            handler: .unary { buffer, context in
+                let request = try RPCSerialization.decode(Request.self, from: buffer)
+                let response = try await implementation(request, context)
+                return try RPCSerialization.encodeFramed(response)
+            })
     }
 
     /// Registers a server-streaming method.
@@ -56,10 +58,12 @@ public struct RPCRouter: Sendable {
         _ implementation: @escaping @Sendable (Request, RPCServerContext, RPCStreamWriter<Response>) async throws -> Void
     ) {
         precondition(routes[method.path] == nil, "\(method.name) registered twice")
-        routes[method.path] = RPCRoute(descriptor: method, handler: .serverStreaming { buffer, context, writer in
-            let request = try RPCSerialization.decode(Request.self, from: buffer)
-            try await implementation(request, context, RPCStreamWriter(raw: writer))
-        })
+        routes[method.path] = RPCRoute(
+            descriptor: method,
+            handler: .serverStreaming { buffer, context, writer in
+                let request = try RPCSerialization.decode(Request.self, from: buffer)
+                try await implementation(request, context, RPCStreamWriter(raw: writer))
+            })
     }
 
     public func route(forPath path: String) -> RPCRoute? { routes[path] }

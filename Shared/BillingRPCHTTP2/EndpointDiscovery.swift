@@ -1,3 +1,8 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,10 +10,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
-import NIOCore
-import NIOPosix
-import ServiceLifecycle
 
 /// Turns configured endpoints into the replicas behind them: an IP literal is one replica; a name (`billing-ledger:9104`, a
 /// Kubernetes headless Service or a compose service) stands for every address it resolves to now.
@@ -74,8 +75,10 @@ public final class EndpointRefresher: Service, Sendable {
     private let resolve: Resolve
     private let logger: Logger
 
-    public init(transport: RPCHTTP2ClientTransport, configured: [RPCEndpoint], interval: Duration, logger: Logger,
-                resolve: @escaping Resolve = EndpointResolver.resolve) {
+    public init(
+        transport: RPCHTTP2ClientTransport, configured: [RPCEndpoint], interval: Duration, logger: Logger,
+        resolve: @escaping Resolve = EndpointResolver.resolve
+    ) {
         self.transport = transport
         self.configured = configured
         self.interval = interval
@@ -92,8 +95,11 @@ public final class EndpointRefresher: Service, Sendable {
     public func refresh() async {
         let replicas = await resolve(configured)
         guard !replicas.isEmpty, Set(replicas) != Set(transport.endpoints) else { return }
-        logger.info("replicas changed", metadata: [
-            "service": "\(transport.configuration.serviceName)", "endpoints": "\(replicas.map(\.description).joined(separator: ","))"])
+        logger.info(
+            "replicas changed",
+            metadata: [
+                "service": "\(transport.configuration.serviceName)", "endpoints": "\(replicas.map(\.description).joined(separator: ","))",
+            ])
         transport.updateEndpoints(replicas)
     }
 

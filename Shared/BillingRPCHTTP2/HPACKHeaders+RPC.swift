@@ -40,7 +40,8 @@ extension HPACKHeaders {
         var trailers: HPACKHeaders = [RPCHeader.status: code.rawValue]
         if let message, !message.isEmpty {
             // Header values must be printable ASCII; the full text travels in the error message body.
-            let printable = String(String.UnicodeScalarView(message.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? $0 : "?" }))
+            let printable = String(
+                String.UnicodeScalarView(message.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? $0 : "?" }))
             trailers.add(name: RPCHeader.message, value: String(printable.prefix(512)))
         }
         return trailers

@@ -48,10 +48,12 @@ public struct RPCClientConfiguration: Sendable {
     /// Nil speaks plain h2c (development only).
     public var tls: RPCTLSConfiguration?
 
-    public init(serviceName: String, endpoints: [RPCEndpoint], defaultTimeout: TimeAmount = .seconds(10),
-                connectTimeout: TimeAmount = .seconds(2), maximumMessageSize: Int = RPCFraming.defaultMaximumMessageSize,
-                maximumAttempts: Int = 3, initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(5),
-                tls: RPCTLSConfiguration? = nil) {
+    public init(
+        serviceName: String, endpoints: [RPCEndpoint], defaultTimeout: TimeAmount = .seconds(10),
+        connectTimeout: TimeAmount = .seconds(2), maximumMessageSize: Int = RPCFraming.defaultMaximumMessageSize,
+        maximumAttempts: Int = 3, initialBackoff: TimeAmount = .milliseconds(100), maximumBackoff: TimeAmount = .seconds(5),
+        tls: RPCTLSConfiguration? = nil
+    ) {
         self.tls = tls
         self.serviceName = serviceName
         self.endpoints = endpoints

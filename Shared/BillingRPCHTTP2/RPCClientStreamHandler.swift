@@ -57,7 +57,7 @@ final class RPCClientStreamHandler: ChannelInboundHandler {
         deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline.instant) {
             let (handler, context) = loopBound.value
             handler.fail(.deadlineExceeded("deadline exceeded waiting for \(handler.peer)"), context: context)
-            context.close(promise: nil)   // resets the stream, so the server stops the work
+            context.close(promise: nil)  // resets the stream, so the server stops the work
         }
         requestSent = true
         context.write(wrapOutboundOut(.headers(.init(headers: head))), promise: nil)

@@ -120,7 +120,10 @@ final class RPCConnection: Sendable {
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
-        channelFuture.whenFailure { multiplexerPromise.fail($0); verifiedPromise.fail($0) }
+        channelFuture.whenFailure {
+            multiplexerPromise.fail($0)
+            verifiedPromise.fail($0)
+        }
         return channelFuture.and(multiplexerPromise.futureResult).and(verifiedPromise.futureResult).map { connected, _ in
             let (channel, multiplexer) = connected
             let established = Established(channel: channel, multiplexer: multiplexer)
@@ -130,7 +133,8 @@ final class RPCConnection: Sendable {
             return established
         }.flatMapErrorThrowing { error in
             self.connectFailed(error)
-            throw RPCCallFailure(error: .unavailable("cannot connect to \(self.configuration.serviceName) at \(self.endpoint): \(error)"), requestSent: false)
+            throw RPCCallFailure(
+                error: .unavailable("cannot connect to \(self.configuration.serviceName) at \(self.endpoint): \(error)"), requestSent: false)
         }
     }
 
@@ -145,7 +149,8 @@ final class RPCConnection: Sendable {
             state = (.backoff(until: .now() + jittered, failures: failures), failures)
             return jittered
         }
-        logger.warning("RPC connect failed", metadata: ["endpoint": "\(endpoint)", "retry_in_ms": "\(wait.nanoseconds / 1_000_000)", "error": "\(error)"])
+        logger.warning(
+            "RPC connect failed", metadata: ["endpoint": "\(endpoint)", "retry_in_ms": "\(wait.nanoseconds / 1_000_000)", "error": "\(error)"])
     }
 
     /// The connection went away or sent GOAWAY: forget it so the next call reconnects.
@@ -159,7 +164,9 @@ final class RPCConnection: Sendable {
     }
 
     /// Runs one call on this connection.
-    func call(head: HPACKHeaders, body: ByteBuffer, deadline: RPCDeadline, sinkFor: (any EventLoop) -> RPCResponseSink) async throws(RPCCallFailure) -> (any Channel)? {
+    func call(
+        head: HPACKHeaders, body: ByteBuffer, deadline: RPCDeadline, sinkFor: (any EventLoop) -> RPCResponseSink
+    ) async throws(RPCCallFailure) -> (any Channel)? {
         let established = try await established()
         let sink = sinkFor(established.channel.eventLoop)
         let streamPromise = established.channel.eventLoop.makePromise(of: (any Channel).self)
@@ -168,8 +175,9 @@ final class RPCConnection: Sendable {
         established.multiplexer.createStreamChannel(promise: streamPromise) { streamChannel in
             streamChannel.eventLoop.makeCompletedFuture {
                 try streamChannel.pipeline.syncOperations.addHandler(
-                    RPCClientStreamHandler(head: head, body: body, deadline: deadline, maximumMessageSize: maximumMessageSize,
-                                           sink: sink, peer: peer))
+                    RPCClientStreamHandler(
+                        head: head, body: body, deadline: deadline, maximumMessageSize: maximumMessageSize,
+                        sink: sink, peer: peer))
             }
         }
         do {

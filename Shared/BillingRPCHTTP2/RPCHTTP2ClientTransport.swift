@@ -23,7 +23,10 @@ public final class RPCHTTP2ClientTransport: RPCClientTransport, Sendable {
         self.configuration = configuration
         self.group = group
         self.logger = logger
-        self.connections = Mutex(configuration.endpoints.map { RPCConnection(endpoint: $0, configuration: configuration, tlsContext: configuration.tls?.clientContext, group: group, logger: logger) })
+        self.connections = Mutex(
+            configuration.endpoints.map {
+                RPCConnection(endpoint: $0, configuration: configuration, tlsContext: configuration.tls?.clientContext, group: group, logger: logger)
+            })
     }
 
     /// Replaces the replica list (endpoint discovery); connections to endpoints still listed are kept.
@@ -32,7 +35,10 @@ public final class RPCHTTP2ClientTransport: RPCClientTransport, Sendable {
         let removed: [RPCConnection] = connections.withLock { current in
             let kept = current.filter { endpoints.contains($0.endpoint) }
             let added = endpoints.filter { endpoint in !kept.contains { $0.endpoint == endpoint } }
-                .map { RPCConnection(endpoint: $0, configuration: configuration, tlsContext: configuration.tls?.clientContext, group: group, logger: logger) }
+                .map {
+                    RPCConnection(
+                        endpoint: $0, configuration: configuration, tlsContext: configuration.tls?.clientContext, group: group, logger: logger)
+                }
             let removed = current.filter { !endpoints.contains($0.endpoint) }
             current = kept + added
             return removed
@@ -101,7 +107,9 @@ public final class RPCHTTP2ClientTransport: RPCClientTransport, Sendable {
         throw lastError ?? unavailableError()
     }
 
-    public func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
+    public func serverStreaming(
+        path: String, request: ByteBuffer, options: RPCCallOptions
+    ) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
         let deadline = options.resolvedDeadline(fallback: configuration.defaultTimeout)
         guard let connection = pick(excluding: []) else { throw unavailableError() }
         let head = HPACKHeaders.rpcRequest(path: path, authority: connection.endpoint.description, options: options, deadline: deadline)

@@ -22,8 +22,10 @@ public final class RPCServer: Service, Sendable {
     private let tracker = RPCServerCallTracker()
     private let listening = Mutex<(address: SocketAddress?, waiters: [CheckedContinuation<SocketAddress, any Error>])>((nil, []))
 
-    public init(configuration: RPCServerConfiguration, router: RPCRouter, logger: Logger,
-                observer: (any RPCServerObserver)? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(
+        configuration: RPCServerConfiguration, router: RPCRouter, logger: Logger,
+        observer: (any RPCServerObserver)? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         self.configuration = configuration
         var router = router
         if router.route(forPath: RPCHealth.check.path) == nil {
@@ -54,8 +56,9 @@ public final class RPCServer: Service, Sendable {
     public func run() async throws {
         var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
         for eventLoop in group.makeIterator() { executors[ObjectIdentifier(eventLoop)] = EventLoopTaskExecutor(eventLoop: eventLoop) }
-        let environment = RPCServerEnvironment(router: router, executors: executors, logger: logger, tracker: tracker, observer: observer,
-                                               maximumMessageSize: configuration.maximumMessageSize, authenticatesCallers: configuration.tls != nil)
+        let environment = RPCServerEnvironment(
+            router: router, executors: executors, logger: logger, tracker: tracker, observer: observer,
+            maximumMessageSize: configuration.maximumMessageSize, authenticatesCallers: configuration.tls != nil)
         let tlsContext = configuration.tls?.serverContext
         let tracker = tracker
         let graceTime = configuration.drainTimeout

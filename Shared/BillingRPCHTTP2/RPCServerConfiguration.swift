@@ -15,8 +15,10 @@ public struct RPCServerConfiguration: Sendable {
     /// Nil serves plain h2c and trusts every caller (development only, `BILLING_RPC_INSECURE=true`).
     public var tls: RPCTLSConfiguration?
 
-    public init(host: String = "127.0.0.1", port: Int, serviceName: String, tls: RPCTLSConfiguration? = nil,
-                maximumMessageSize: Int = RPCFraming.defaultMaximumMessageSize, drainTimeout: TimeAmount = .seconds(20)) {
+    public init(
+        host: String = "127.0.0.1", port: Int, serviceName: String, tls: RPCTLSConfiguration? = nil,
+        maximumMessageSize: Int = RPCFraming.defaultMaximumMessageSize, drainTimeout: TimeAmount = .seconds(20)
+    ) {
         self.tls = tls
         self.host = host
         self.port = port

@@ -125,13 +125,19 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
         if environment.authenticatesCallers {
             // Checked before anything of the call is read: the tenant header counts only from an authenticated, allowed peer.
             guard let caller else {
-                finish(.failure(RPCError(.unauthenticated, "the client certificate names no billing service (spiffe://billing/<service>)",
-                                         reason: "UNKNOWN_CALLER")))
+                finish(
+                    .failure(
+                        RPCError(
+                            .unauthenticated, "the client certificate names no billing service (spiffe://billing/<service>)",
+                            reason: "UNKNOWN_CALLER")))
                 return
             }
             guard route.descriptor.callers.allows(caller) else {
-                finish(.failure(RPCError(.permissionDenied, "\(route.descriptor.name) may be called by \(route.descriptor.callers.documented), not by \(caller)",
-                                         reason: "CALLER_NOT_ALLOWED")))
+                finish(
+                    .failure(
+                        RPCError(
+                            .permissionDenied, "\(route.descriptor.name) may be called by \(route.descriptor.callers.documented), not by \(caller)",
+                            reason: "CALLER_NOT_ALLOWED")))
                 return
             }
         }
@@ -188,7 +194,8 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
                     result = .success(try await body(message, callContext))
                 } catch {
                     let deadlinePassed = callContext.deadline?.hasPassed ?? false
-                    result = .failure(RPCRouter.wireError(for: error, method: callContext.method, deadlinePassed: deadlinePassed, logger: callContext.logger))
+                    result = .failure(
+                        RPCRouter.wireError(for: error, method: callContext.method, deadlinePassed: deadlinePassed, logger: callContext.logger))
                 }
                 if eventLoop.inEventLoop { loopBound.value.finish(result) } else { eventLoop.execute { loopBound.value.finish(result) } }
             }
@@ -202,7 +209,8 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
                     result = .success(nil)
                 } catch {
                     let deadlinePassed = callContext.deadline?.hasPassed ?? false
-                    result = .failure(RPCRouter.wireError(for: error, method: callContext.method, deadlinePassed: deadlinePassed, logger: callContext.logger))
+                    result = .failure(
+                        RPCRouter.wireError(for: error, method: callContext.method, deadlinePassed: deadlinePassed, logger: callContext.logger))
                 }
                 eventLoop.execute { loopBound.value.finish(result) }
             }
@@ -228,7 +236,8 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
             record(.ok)
         case .failure(let error):
             if let body = try? RPCSerialization.encodeFramed(error) { writeFramed(body, context: context, promise: nil) }
-            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: .rpcTrailers(error.code, message: error.message), endStream: true))), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(.headers(.init(headers: .rpcTrailers(error.code, message: error.message), endStream: true))), promise: nil)
             record(error.code)
         }
     }
@@ -257,10 +266,12 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
         let duration = ContinuousClock.now - startedAt
         environment.observer?.callFinished(method: methodName, code: code, duration: duration)
         if duration >= Self.slowCall {
-            environment.logger.warning("slow RPC call", metadata: [
-                "method": "\(methodName)", "code": "\(code)", "duration_ms": "\(duration.wholeMilliseconds)",
-                "request_id": "\(requestID ?? "-")",
-            ])
+            environment.logger.warning(
+                "slow RPC call",
+                metadata: [
+                    "method": "\(methodName)", "code": "\(code)", "duration_ms": "\(duration.wholeMilliseconds)",
+                    "request_id": "\(requestID ?? "-")",
+                ])
         }
     }
 

@@ -1,6 +1,6 @@
 import NIOCore
-import NIOTLS
 import NIOSSL
+import NIOTLS
 import X509
 
 /// Mutual TLS between services: the deployment's internal CA, and this service's certificate and key. Servers require a client
@@ -26,9 +26,10 @@ public struct RPCTLSConfiguration: Sendable {
     /// From PEM text (tests).
     public init(service: String, caPEM: String, certificatePEM: String, keyPEM: String) throws(RPCTLSSetupError) {
         do {
-            try self.init(service: service, trustRoots: try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)),
-                          certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)),
-                          privateKey: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem), source: "PEM")
+            try self.init(
+                service: service, trustRoots: try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)),
+                certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)),
+                privateKey: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem), source: "PEM")
         } catch let error as RPCTLSSetupError {
             throw error
         } catch {
@@ -36,14 +37,18 @@ public struct RPCTLSConfiguration: Sendable {
         }
     }
 
-    private init(service: String, trustRoots: [NIOSSLCertificate], certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey,
-                 source: String) throws(RPCTLSSetupError) {
+    private init(
+        service: String, trustRoots: [NIOSSLCertificate], certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey,
+        source: String
+    ) throws(RPCTLSSetupError) {
         guard !trustRoots.isEmpty else { throw RPCTLSSetupError(file: source, message: "no CA certificate") }
         guard let leaf = certificateChain.first else { throw RPCTLSSetupError(file: source, message: "no certificate") }
         let named = ServiceIdentity.service(of: leaf)
         guard named == service else {
-            throw RPCTLSSetupError(file: source, message: "the certificate names \(named.map { "spiffe://billing/\($0)" } ?? "no billing service"), "
-                                   + "not \(ServiceIdentity.uri(for: service))")
+            throw RPCTLSSetupError(
+                file: source,
+                message: "the certificate names \(named.map { "spiffe://billing/\($0)" } ?? "no billing service"), "
+                    + "not \(ServiceIdentity.uri(for: service))")
         }
         self.service = service
         do {
@@ -55,10 +60,13 @@ public struct RPCTLSConfiguration: Sendable {
     }
 
     /// A server's context: a client certificate from the CA is required (its chain checked, its name read per connection).
-    private static func serverContext(trustRoots: [NIOSSLCertificate], certificateChain: [NIOSSLCertificate],
-                                      privateKey: NIOSSLPrivateKey) throws -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificateChain.map { .certificate($0) },
-                                                                     privateKey: .privateKey(privateKey))
+    private static func serverContext(
+        trustRoots: [NIOSSLCertificate], certificateChain: [NIOSSLCertificate],
+        privateKey: NIOSSLPrivateKey
+    ) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificateChain.map { .certificate($0) },
+            privateKey: .privateKey(privateKey))
         configuration.trustRoots = .certificates(trustRoots)
         configuration.certificateVerification = .noHostnameVerification
         configuration.minimumTLSVersion = .tlsv12
@@ -68,8 +76,10 @@ public struct RPCTLSConfiguration: Sendable {
 
     /// A client's context: presents this service's certificate; the server's chain is checked against the CA, its name by
     /// ``RPCPeerIdentityCheck`` (the same certificate serves every address a replica has, so host names are not the identity).
-    private static func clientContext(trustRoots: [NIOSSLCertificate], certificateChain: [NIOSSLCertificate],
-                                      privateKey: NIOSSLPrivateKey) throws -> NIOSSLContext {
+    private static func clientContext(
+        trustRoots: [NIOSSLCertificate], certificateChain: [NIOSSLCertificate],
+        privateKey: NIOSSLPrivateKey
+    ) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateChain = certificateChain.map { .certificate($0) }
         configuration.privateKey = .privateKey(privateKey)
@@ -97,7 +107,8 @@ public enum ServiceIdentity {
     /// The service a certificate names, if any.
     public static func service(of certificate: NIOSSLCertificate) -> String? {
         guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der),
-              let names = try? parsed.extensions.subjectAlternativeNames else { return nil }
+            let names = try? parsed.extensions.subjectAlternativeNames
+        else { return nil }
         for name in names {
             if case .uniformResourceIdentifier(let uri) = name, uri.hasPrefix(prefix) {
                 let service = uri.dropFirst(prefix.count)
@@ -127,8 +138,11 @@ final class RPCPeerIdentityCheck: ChannelInboundHandler, RemovableChannelHandler
             if peer == expected {
                 verified.succeed()
             } else {
-                verified.fail(RPCTLSSetupError(file: "peer", message: "the server is \(peer.map(ServiceIdentity.uri(for:)) ?? "no billing service"), "
-                                               + "not \(ServiceIdentity.uri(for: expected))"))
+                verified.fail(
+                    RPCTLSSetupError(
+                        file: "peer",
+                        message: "the server is \(peer.map(ServiceIdentity.uri(for:)) ?? "no billing service"), "
+                            + "not \(ServiceIdentity.uri(for: expected))"))
                 context.close(promise: nil)
             }
         }

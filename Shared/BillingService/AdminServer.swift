@@ -121,8 +121,9 @@ private final class AdminHTTPHandler: ChannelInboundHandler {
                 if report.isReady {
                     handler.value.write(status: .ok, body: "ready\n" + degraded, context: loopBound.value, keepAlive: keepAlive)
                 } else {
-                    handler.value.write(status: .serviceUnavailable, body: report.problems.joined(separator: "\n") + "\n" + degraded,
-                                        context: loopBound.value, keepAlive: keepAlive)
+                    handler.value.write(
+                        status: .serviceUnavailable, body: report.problems.joined(separator: "\n") + "\n" + degraded,
+                        context: loopBound.value, keepAlive: keepAlive)
                 }
             }
         default:
@@ -130,8 +131,10 @@ private final class AdminHTTPHandler: ChannelInboundHandler {
         }
     }
 
-    private func write(status: HTTPResponseStatus, body: String, contentType: String = "text/plain; charset=utf-8",
-                       context: ChannelHandlerContext, keepAlive: Bool) {
+    private func write(
+        status: HTTPResponseStatus, body: String, contentType: String = "text/plain; charset=utf-8",
+        context: ChannelHandlerContext, keepAlive: Bool
+    ) {
         var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
         buffer.writeString(body)
         var headers = HTTPHeaders([("content-type", contentType), ("content-length", String(buffer.readableBytes))])

@@ -55,8 +55,12 @@ public final class ConfigurationReader: @unchecked Sendable {
             return defaultValue
         }
         switch text.lowercased() {
-        case "1", "true", "yes", "on": entries.append((name, "true", false)); return true
-        case "0", "false", "no", "off": entries.append((name, "false", false)); return false
+        case "1", "true", "yes", "on":
+            entries.append((name, "true", false))
+            return true
+        case "0", "false", "no", "off":
+            entries.append((name, "false", false))
+            return false
         default: throw ConfigurationError(variable: name, message: "'\(text)' is not a boolean (true/false)")
         }
     }

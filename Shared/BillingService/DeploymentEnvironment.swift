@@ -17,8 +17,9 @@ public enum DeploymentEnvironment: String, Sendable {
     /// Refuses to start when a development-only setting is asked for outside development.
     public func requireDevelopment(for variable: String, _ what: String) throws {
         guard isDevelopment else {
-            throw ConfigurationError(variable: variable,
-                                     message: "\(what) exists only with BILLING_ENVIRONMENT=development (this process runs as \(rawValue))")
+            throw ConfigurationError(
+                variable: variable,
+                message: "\(what) exists only with BILLING_ENVIRONMENT=development (this process runs as \(rawValue))")
         }
     }
 }

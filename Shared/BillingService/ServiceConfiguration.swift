@@ -62,7 +62,8 @@ public struct ServiceConfiguration: Sendable {
         }
         let level = reader.string("BILLING_LOG_LEVEL", default: "info")
         guard let parsedLevel = Logger.Level(rawValue: level) else {
-            throw ConfigurationError(variable: "BILLING_LOG_LEVEL", message: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")
+            throw ConfigurationError(
+                variable: "BILLING_LOG_LEVEL", message: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         logLevel = parsedLevel
         logFormat = reader.string("BILLING_LOG_FORMAT", default: "json")
@@ -84,8 +85,10 @@ public struct ServiceConfiguration: Sendable {
         var files: [String] = []
         for variable in ["BILLING_RPC_TLS_CA_FILE", "BILLING_RPC_TLS_CERT_FILE", "BILLING_RPC_TLS_KEY_FILE"] {
             guard let file = reader.optionalString(variable) else {
-                throw ConfigurationError(variable: variable, message: "services speak mutual TLS: set the internal CA, this service's certificate "
-                                         + "(URI SAN spiffe://billing/\(service)) and its key (or, in development only, BILLING_RPC_INSECURE=true)")
+                throw ConfigurationError(
+                    variable: variable,
+                    message: "services speak mutual TLS: set the internal CA, this service's certificate "
+                        + "(URI SAN spiffe://billing/\(service)) and its key (or, in development only, BILLING_RPC_INSECURE=true)")
             }
             files.append(file)
         }

@@ -15,8 +15,10 @@ import UnixSignals
 /// calls, then background work finishes its batch, then the admin server and the pool stop.
 public enum ServiceHost {
     /// Runs the service and exits the process: 0 after a clean shutdown, 2 for bad configuration, 1 otherwise.
-    public static func main(name: String, defaults: ServicePorts, migrations: [Migration],
-                            build: @escaping @Sendable (ServiceRuntime) async throws -> ServiceComponents) async -> Never {
+    public static func main(
+        name: String, defaults: ServicePorts, migrations: [Migration],
+        build: @escaping @Sendable (ServiceRuntime) async throws -> ServiceComponents
+    ) async -> Never {
         do {
             try await run(name: name, defaults: defaults, migrations: migrations, build: build)
             exit(0)
@@ -29,8 +31,10 @@ public enum ServiceHost {
         }
     }
 
-    public static func run(name: String, defaults: ServicePorts, migrations: [Migration],
-                           build: @escaping @Sendable (ServiceRuntime) async throws -> ServiceComponents) async throws {
+    public static func run(
+        name: String, defaults: ServicePorts, migrations: [Migration],
+        build: @escaping @Sendable (ServiceRuntime) async throws -> ServiceComponents
+    ) async throws {
         let migrateOnly = CommandLine.arguments.dropFirst().first == "migrate"
         let configuration = try ServiceConfiguration(name: name, defaults: defaults, servesRPC: !migrateOnly)
         bootstrapLogging(configuration)
@@ -44,8 +48,9 @@ public enum ServiceHost {
         let database = Database(configuration: configuration.database, logger: logger)
         let metrics = MetricsRegistry()
         let readiness = ReadinessState()
-        let runtime = ServiceRuntime(configuration: configuration, database: database, logger: logger, metrics: metrics,
-                                     clock: SystemClock(), readiness: readiness)
+        let runtime = ServiceRuntime(
+            configuration: configuration, database: database, logger: logger, metrics: metrics,
+            clock: SystemClock(), readiness: readiness)
         defer { runtime.closeClients() }
 
         try await withThrowingDiscardingTaskGroup { group in
@@ -69,12 +74,15 @@ public enum ServiceHost {
             // Printed once the service has read everything it uses (its own settings included).
             logger.info("billing-\(name) configuration:\n\(configuration.reader.summary)")
             let rpcServer = RPCServer(
-                configuration: RPCServerConfiguration(host: configuration.rpcHost, port: configuration.rpcPort, serviceName: name, tls: configuration.rpcTLS,
-                                                      drainTimeout: .seconds(Int64(configuration.drainTimeoutSeconds))),
+                configuration: RPCServerConfiguration(
+                    host: configuration.rpcHost, port: configuration.rpcPort, serviceName: name, tls: configuration.rpcTLS,
+                    drainTimeout: .seconds(Int64(configuration.drainTimeoutSeconds))),
                 router: components.router, logger: logger, observer: RPCServerMetrics(registry: metrics))
-            let admin = AdminServer(host: configuration.adminHost, port: configuration.adminPort, readiness: readiness, metrics: metrics, logger: logger)
-            let gate = ReadinessGate(readiness: readiness, rpcServer: rpcServer, admin: admin,
-                                     shutdownDelay: .milliseconds(configuration.shutdownDelayMilliseconds), logger: logger)
+            let admin = AdminServer(
+                host: configuration.adminHost, port: configuration.adminPort, readiness: readiness, metrics: metrics, logger: logger)
+            let gate = ReadinessGate(
+                readiness: readiness, rpcServer: rpcServer, admin: admin,
+                shutdownDelay: .milliseconds(configuration.shutdownDelayMilliseconds), logger: logger)
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: admin)]
             services += components.background.map { .init(service: $0) }
             services += runtime.endpointRefreshers.map { .init(service: $0) }

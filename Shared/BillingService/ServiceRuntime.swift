@@ -20,8 +20,10 @@ public final class ServiceRuntime: Sendable {
     private let transports = Mutex<[RPCHTTP2ClientTransport]>([])
     private let refreshers = Mutex<[EndpointRefresher]>([])
 
-    init(configuration: ServiceConfiguration, database: Database, logger: Logger, metrics: MetricsRegistry,
-         clock: any BillingClock, readiness: ReadinessState) {
+    init(
+        configuration: ServiceConfiguration, database: Database, logger: Logger, metrics: MetricsRegistry,
+        clock: any BillingClock, readiness: ReadinessState
+    ) {
         self.configuration = configuration
         self.database = database
         self.logger = logger
@@ -41,8 +43,9 @@ public final class ServiceRuntime: Sendable {
         if let password = reader.secretIfSet("BILLING_REDIS_PASSWORD") {
             redis.credentials = .init(username: reader.string("BILLING_REDIS_USERNAME", default: "billing-\(configuration.name)"), password: password)
         } else if !configuration.environment.isDevelopment {
-            throw ConfigurationError(variable: "BILLING_REDIS_PASSWORD",
-                                     message: "set this service's Redis ACL password: without it anyone who reaches Redis could publish its events")
+            throw ConfigurationError(
+                variable: "BILLING_REDIS_PASSWORD",
+                message: "set this service's Redis ACL password: without it anyone who reaches Redis could publish its events")
         }
         return EventBusConfiguration(
             redis: redis,
@@ -58,14 +61,16 @@ public final class ServiceRuntime: Sendable {
 
     /// The relay publishing this service's outbox to its stream.
     public func outboxRelay() throws -> OutboxRelay {
-        OutboxRelay(context: configuration.name, database: database, configuration: try eventBusConfiguration(), logger: logger,
-                    metrics: EventBusPrometheusMetrics(registry: metrics))
+        OutboxRelay(
+            context: configuration.name, database: database, configuration: try eventBusConfiguration(), logger: logger,
+            metrics: EventBusPrometheusMetrics(registry: metrics))
     }
 
     /// A consumer applying other contexts' events through this service's inbox.
     public func eventConsumer(_ subscription: EventSubscription) throws -> EventConsumer {
-        EventConsumer(subscription: subscription, database: database, configuration: try eventBusConfiguration(), logger: logger,
-                      metrics: EventBusPrometheusMetrics(registry: metrics))
+        EventConsumer(
+            subscription: subscription, database: database, configuration: try eventBusConfiguration(), logger: logger,
+            metrics: EventBusPrometheusMetrics(registry: metrics))
     }
 
     /// A client of another service, its replicas from `BILLING_<SERVICE>_ENDPOINTS`: addresses, or names standing for every
@@ -77,8 +82,9 @@ public final class ServiceRuntime: Sendable {
         let timeout = try reader.int(prefix + "TIMEOUT_MS", default: 10_000, range: 1...600_000)
         let refresh = try reader.int(prefix + "DNS_REFRESH_MS", default: 5_000, range: 0...3_600_000)
         let transport = RPCHTTP2ClientTransport(
-            configuration: RPCClientConfiguration(serviceName: service, endpoints: endpoints, defaultTimeout: .milliseconds(Int64(timeout)),
-                                                  tls: configuration.rpcTLS),
+            configuration: RPCClientConfiguration(
+                serviceName: service, endpoints: endpoints, defaultTimeout: .milliseconds(Int64(timeout)),
+                tls: configuration.rpcTLS),
             logger: logger)
         transports.withLock { $0.append(transport) }
         if refresh > 0 && EndpointRefresher.needed(for: endpoints) {

@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// Where a benchmark's time went: every service instance's RPC time by method (`billing_rpc_server_duration_seconds` from its
 /// admin port) and the CPU seconds of every service process, of PostgreSQL's and of the benchmark's own process, which shares
@@ -24,9 +25,10 @@ public struct ClusterProfile: Sendable {
                 let admin = HTTPTestClient(baseURL: "http://127.0.0.1:\(ports.admin)")
                 defer { admin.close() }
                 for line in try await admin.get("/metrics", token: nil).text.split(separator: "\n")
-                    where line.hasPrefix("billing_rpc_server_duration_seconds_") {
+                where line.hasPrefix("billing_rpc_server_duration_seconds_") {
                     guard let open = line.firstIndex(of: "\""), let close = line[line.index(after: open)...].firstIndex(of: "\""),
-                          let value = Double(line.split(separator: " ").last ?? "") else { continue }
+                        let value = Double(line.split(separator: " ").last ?? "")
+                    else { continue }
                     let key = "\(instance) \(line[line.index(after: open)..<close])"
                     if line.hasPrefix("billing_rpc_server_duration_seconds_sum") { rpc[key, default: RPCTime()].seconds = value }
                     if line.hasPrefix("billing_rpc_server_duration_seconds_count") { rpc[key, default: RPCTime()].calls = value }
@@ -37,7 +39,8 @@ public struct ClusterProfile: Sendable {
         // PostgreSQL: every process whose command is postgres (backends come and go; the sum is what matters).
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-                  command.hasPrefix("postgres"), let seconds = cpuSeconds(pid) else { continue }
+                command.hasPrefix("postgres"), let seconds = cpuSeconds(pid)
+            else { continue }
             cpu[Self.database, default: 0] += seconds
         }
         if let seconds = cpuSeconds(getpid()) { cpu[Self.client] = seconds }
@@ -74,8 +77,10 @@ public struct ClusterProfile: Sendable {
         let total = used.reduce(0) { $0 + $1.1 }
         lines += ["", "| CPU used (user + system) | seconds |", "|---|---|"]
         lines += used.map { "| \($0.0) | \(String(format: "%.1f", $0.1)) |" }
-        lines.append("| all, over \(String(format: "%.1f", wallSeconds)) s of wall time on \(ProcessInfo.processInfo.activeProcessorCount) cores | "
-                     + "\(String(format: "%.1f", total)) (\(String(format: "%.0f", 100 * total / max(wallSeconds, 0.001) / Double(ProcessInfo.processInfo.activeProcessorCount)))% of the machine) |")
+        lines.append(
+            "| all, over \(String(format: "%.1f", wallSeconds)) s of wall time on \(ProcessInfo.processInfo.activeProcessorCount) cores | "
+                + "\(String(format: "%.1f", total)) (\(String(format: "%.0f", 100 * total / max(wallSeconds, 0.001) / Double(ProcessInfo.processInfo.activeProcessorCount)))% of the machine) |"
+        )
         return lines.joined(separator: "\n")
     }
 }

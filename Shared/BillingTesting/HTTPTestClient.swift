@@ -43,8 +43,10 @@ public final class HTTPTestClient: Sendable {
         self.port = url.port ?? 80
     }
 
-    public func send(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil, rawBody: Data? = nil,
-                     headers: [String: String] = [:]) async throws -> HTTPTestResponse {
+    public func send(
+        _ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil, rawBody: Data? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> HTTPTestResponse {
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
         head.headers.add(name: "Host", value: "\(host):\(port)")
         if let token { head.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -114,20 +116,25 @@ public final class HTTPTestClient: Sendable {
         while let channel = idle.withLock({ $0.popLast() }) {
             if channel.isActive { return (channel, true) }
         }
-        return (try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(HTTPTestResponseHandler())
+        return (
+            try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(HTTPTestResponseHandler())
+                    }
                 }
-            }
-            .connect(host: host, port: port).get(), false)
+                .connect(host: host, port: port).get(), false
+        )
     }
 
     /// Closes idle connections.
     public func close() {
-        for channel in idle.withLock({ channels in defer { channels = [] }; return channels }) { channel.close(promise: nil) }
+        for channel in idle.withLock({ channels in
+            defer { channels = [] }
+            return channels
+        }) { channel.close(promise: nil) }
     }
 }
 

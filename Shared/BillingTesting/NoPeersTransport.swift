@@ -9,7 +9,9 @@ public struct NoPeersTransport: RPCClientTransport {
         throw RPCError(.unavailable, "no other service runs in this test (\(path))")
     }
 
-    public func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
+    public func serverStreaming(
+        path: String, request: ByteBuffer, options: RPCCallOptions
+    ) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
         throw RPCError(.unavailable, "no other service runs in this test (\(path))")
     }
 }

@@ -20,17 +20,20 @@ public enum TestCertificates {
 
     /// What a service process needs to speak mutual TLS as `service`.
     public static func environment(as service: String, in directory: URL) -> [String: String] {
-        ["BILLING_RPC_TLS_CA_FILE": directory.appendingPathComponent("ca-bundle.crt").path,
-         "BILLING_RPC_TLS_CERT_FILE": directory.appendingPathComponent("\(service).crt").path,
-         "BILLING_RPC_TLS_KEY_FILE": directory.appendingPathComponent("\(service).key").path]
+        [
+            "BILLING_RPC_TLS_CA_FILE": directory.appendingPathComponent("ca-bundle.crt").path,
+            "BILLING_RPC_TLS_CERT_FILE": directory.appendingPathComponent("\(service).crt").path,
+            "BILLING_RPC_TLS_KEY_FILE": directory.appendingPathComponent("\(service).key").path,
+        ]
     }
 
     /// Client or server credentials of `service` from a directory's CA (the test profile's by default).
     public static func tls(as service: String, in directory: URL? = nil) throws -> RPCTLSConfiguration {
         let directory = try directory ?? self.directory()
-        return try RPCTLSConfiguration(service: service, caFile: directory.appendingPathComponent("ca-bundle.crt").path,
-                                       certificateFile: directory.appendingPathComponent("\(service).crt").path,
-                                       keyFile: directory.appendingPathComponent("\(service).key").path)
+        return try RPCTLSConfiguration(
+            service: service, caFile: directory.appendingPathComponent("ca-bundle.crt").path,
+            certificateFile: directory.appendingPathComponent("\(service).crt").path,
+            keyFile: directory.appendingPathComponent("\(service).key").path)
     }
 
     private static func issue(into directory: URL) throws {

@@ -1,8 +1,9 @@
 import BillingCore
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// The real executables, started on free loopback ports against the test PostgreSQL and Redis, for
 /// end-to-end tests. One cluster per test process (``shared``); every service exits with the test
@@ -63,14 +64,15 @@ public actor TestCluster {
             self.running = running
             return running
         } catch {
-            await stop()   // what did start (a service not ready, one that exited) does not outlive the failure
+            await stop()  // what did start (a service not ready, one that exited) does not outlive the failure
             throw error
         }
     }
 
     private func launch() async throws -> Running {
         let tokens = try TestTokens()
-        let logDirectory = TestEnvironment.repositoryRoot.appendingPathComponent(".run-test/e2e-\(getpid())-\(UUIDv7.generate().uuidString.suffix(6))")
+        let logDirectory = TestEnvironment.repositoryRoot.appendingPathComponent(
+            ".run-test/e2e-\(getpid())-\(UUIDv7.generate().uuidString.suffix(6))")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         let jwksFile = logDirectory.appendingPathComponent("jwks.json")
         try tokens.jwksJSON().write(to: jwksFile, atomically: true, encoding: .utf8)
@@ -111,8 +113,9 @@ public actor TestCluster {
         for instance in instances { try spawn(instance, logDirectory: logDirectory) }
         for instance in instances { try await waitUntilReady(instance, adminPort: try portsOf(instance).admin, logDirectory: logDirectory) }
         let gatewayURL = "http://127.0.0.1:\(httpPort)"
-        return Running(gatewayURL: gatewayURL, tokens: tokens, client: HTTPTestClient(baseURL: gatewayURL), ports: ports, logDirectory: logDirectory,
-                       replicaPorts: replicaPorts)
+        return Running(
+            gatewayURL: gatewayURL, tokens: tokens, client: HTTPTestClient(baseURL: gatewayURL), ports: ports, logDirectory: logDirectory,
+            replicaPorts: replicaPorts)
     }
 
     private var replicaPorts: [String: [Ports]] = [:]

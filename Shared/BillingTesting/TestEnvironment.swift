@@ -1,6 +1,6 @@
 import BillingCore
-import BillingPostgres
 import BillingEventsRedis
+import BillingPostgres
 import Foundation
 import Logging
 import PostgresNIO
@@ -26,8 +26,9 @@ public enum TestEnvironment {
 
     /// The test Redis as its operator user (tests that use streams of their own).
     public static var redisAdmin: RedisConfiguration {
-        RedisConfiguration(host: "127.0.0.1", port: redisPort,
-                           credentials: redisPassword(of: "ADMIN").map { .init(username: "billing-admin", password: $0) })
+        RedisConfiguration(
+            host: "127.0.0.1", port: redisPort,
+            credentials: redisPassword(of: "ADMIN").map { .init(username: "billing-admin", password: $0) })
     }
     public static var databaseName: String { environment["BILLING_TEST_PG_DATABASE"] ?? "billing" }
 
@@ -53,7 +54,9 @@ public enum TestEnvironment {
     public static func database(schema: String, maximumConnections: Int = 10) throws -> Database {
         var logger = Logger(label: "test.db.\(schema)")
         logger.logLevel = .warning
-        return Database(configuration: try DatabaseConfiguration(url: databaseURL(schema: schema), schema: schema, maximumConnections: maximumConnections), logger: logger)
+        return Database(
+            configuration: try DatabaseConfiguration(url: databaseURL(schema: schema), schema: schema, maximumConnections: maximumConnections),
+            logger: logger)
     }
 
     /// Runs `body` with a pool on `schema` (as its role), the platform and given migrations applied.
@@ -68,14 +71,17 @@ public enum TestEnvironment {
     }
 
     /// Runs `body` in a throwaway schema of the test role (created, migrated, then dropped).
-    public static func withFreshSchema(_ prefix: String = "t", migrations: [Migration] = [], maximumConnections: Int = 20,
-                                       _ body: (Database) async throws -> Void) async throws {
+    public static func withFreshSchema(
+        _ prefix: String = "t", migrations: [Migration] = [], maximumConnections: Int = 20,
+        _ body: (Database) async throws -> Void
+    ) async throws {
         let schema = "\(prefix)_" + UUIDv7.generate().uuidString.suffix(12).lowercased()
         var logger = Logger(label: "test.db.\(schema)")
         logger.logLevel = .warning
         let admin = try database(schema: "testing")
-        let database = Database(configuration: try DatabaseConfiguration(
-            url: databaseURL(schema: "testing"), schema: schema, maximumConnections: maximumConnections), logger: logger)
+        let database = Database(
+            configuration: try DatabaseConfiguration(
+                url: databaseURL(schema: "testing"), schema: schema, maximumConnections: maximumConnections), logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await admin.run() }
             group.addTask { await database.run() }

@@ -2,6 +2,7 @@ import BillingCore
 import BillingEventsRedis
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,15 +25,20 @@ public final class TestRedis: Sendable {
     /// own log file: an inherited stdout would keep `swift test`'s pipe open after the tests end.
     public func start() async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let arguments = ["--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--appendonly", "yes", "--save", "''",
-                         "--logfile", directory.appendingPathComponent("redis.log").path].joined(separator: " ")
+        let arguments = [
+            "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--appendonly", "yes", "--save", "''",
+            "--logfile", directory.appendingPathComponent("redis.log").path,
+        ].joined(separator: " ")
         let watchdog = Process()
         watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
-        watchdog.arguments = ["-c", """
+        watchdog.arguments = [
+            "-c",
+            """
             /usr/bin/redis-server \(arguments) & server=$!
             while [ "$(cut -d' ' -f4 /proc/$$/stat)" = "\(getpid())" ] && kill -0 $server 2>/dev/null; do sleep 0.3; done
             kill $server 2>/dev/null; wait $server
-            """]
+            """,
+        ]
         watchdog.standardInput = FileHandle.nullDevice
         watchdog.standardOutput = FileHandle.nullDevice
         watchdog.standardError = FileHandle.nullDevice
@@ -50,7 +56,10 @@ public final class TestRedis: Sendable {
         let connection = RedisConnection(configuration: RedisConfiguration(host: "127.0.0.1", port: port, commandTimeoutMilliseconds: 2000))
         _ = try? await connection.command(["SHUTDOWN"])
         await connection.close()
-        if let watchdog = process.withLock({ watchdog in defer { watchdog = nil }; return watchdog }) {
+        if let watchdog = process.withLock({ watchdog in
+            defer { watchdog = nil }
+            return watchdog
+        }) {
             await TestCluster.waitForExit(watchdog)
         }
     }

@@ -27,13 +27,19 @@ public final class TestTokens: Sendable {
     /// The public keys, as the gateway's `BILLING_GATEWAY_JWKS_FILE` expects.
     public func jwksJSON() throws -> String {
         let primitives = try rsaKey.publicKey.getKeyPrimitives()
-        let point = ecKey.publicKey.x963Representation   // 0x04 || X || Y
-        let keys: JSONValue = ["keys": [
-            ["kty": "RSA", "kid": .string(Self.rsaKeyID), "alg": "RS256", "use": "sig",
-             "n": .string(Self.base64URL(primitives.modulus)), "e": .string(Self.base64URL(primitives.publicExponent))],
-            ["kty": "EC", "kid": .string(Self.ecKeyID), "alg": "ES256", "use": "sig", "crv": "P-256",
-             "x": .string(Self.base64URL(point[1..<33])), "y": .string(Self.base64URL(point[33..<65]))],
-        ]]
+        let point = ecKey.publicKey.x963Representation  // 0x04 || X || Y
+        let keys: JSONValue = [
+            "keys": [
+                [
+                    "kty": "RSA", "kid": .string(Self.rsaKeyID), "alg": "RS256", "use": "sig",
+                    "n": .string(Self.base64URL(primitives.modulus)), "e": .string(Self.base64URL(primitives.publicExponent)),
+                ],
+                [
+                    "kty": "EC", "kid": .string(Self.ecKeyID), "alg": "ES256", "use": "sig", "crv": "P-256",
+                    "x": .string(Self.base64URL(point[1..<33])), "y": .string(Self.base64URL(point[33..<65])),
+                ],
+            ]
+        ]
         return JSONWriter.string(keys)
     }
 
@@ -41,9 +47,11 @@ public final class TestTokens: Sendable {
     public var rsaPublicKeyPEM: String { rsaKey.publicKey.pemRepresentation }
 
     /// A signed token; every claim can be overridden or removed (`.null` removes it).
-    public func token(tenant: String, subject: String = "user-1", permissions: [String] = [], roles: [String] = [],
-                      algorithm: Algorithm = .hs256, keyID: String? = nil, expiresIn: TimeInterval = 3600, notBefore: TimeInterval? = nil,
-                      issuer: String? = nil, audience: JSONValue? = nil, extraClaims: [String: JSONValue] = [:]) throws -> String {
+    public func token(
+        tenant: String, subject: String = "user-1", permissions: [String] = [], roles: [String] = [],
+        algorithm: Algorithm = .hs256, keyID: String? = nil, expiresIn: TimeInterval = 3600, notBefore: TimeInterval? = nil,
+        issuer: String? = nil, audience: JSONValue? = nil, extraClaims: [String: JSONValue] = [:]
+    ) throws -> String {
         let now = Date().timeIntervalSince1970
         var claims = JSONObject()
         claims["sub"] = .string(subject)
@@ -84,8 +92,10 @@ public final class TestTokens: Sendable {
     /// An unsigned token (`alg: none`).
     public func unsignedToken(tenant: String) -> String {
         let now = Int64(Date().timeIntervalSince1970)
-        let claims: JSONValue = ["sub": "user-1", "organizationId": .string(tenant), "roles": ["owner"], "iss": .string(issuer),
-                                 "aud": .string(audience), "exp": .number(now + 3600)]
+        let claims: JSONValue = [
+            "sub": "user-1", "organizationId": .string(tenant), "roles": ["owner"], "iss": .string(issuer),
+            "aud": .string(audience), "exp": .number(now + 3600),
+        ]
         return Self.base64URL(JSONWriter.bytes(["alg": "none", "typ": "JWT"])) + "." + Self.base64URL(JSONWriter.bytes(claims)) + "."
     }
 

@@ -1,32 +1,40 @@
 import AccountsContract
 import Testing
+
 @testable import Accounts
 
 @Suite("Account validation (pure)")
 struct AccountValidationTests {
     @Test("normalises valid attributes")
     func valid() throws {
-        let validated = try AccountValidation.validate(CreateAccountRequest(
-            name: "  Empresa ABC Ltda ", email: "Financeiro@Empresa-ABC.COM.br", currency: "BRL", taxId: "12.345.678/0001-95", taxIdType: .cnpj,
-            timezone: "America/Sao_Paulo", metadata: ["crm": "42"]))
+        let validated = try AccountValidation.validate(
+            CreateAccountRequest(
+                name: "  Empresa ABC Ltda ", email: "Financeiro@Empresa-ABC.COM.br", currency: "BRL", taxId: "12.345.678/0001-95", taxIdType: .cnpj,
+                timezone: "America/Sao_Paulo", metadata: ["crm": "42"]))
         #expect(validated.name == "Empresa ABC Ltda")
         #expect(validated.email == "Financeiro@empresa-abc.com.br")
         #expect(validated.taxID == "12345678000195")
         #expect(validated.timezone == "America/Sao_Paulo")
     }
 
-    @Test("refuses bad attributes, naming the field", arguments: [
-        (CreateAccountRequest(name: " ", email: "a@b.co", currency: "BRL"), "name"),
-        (CreateAccountRequest(name: "x", email: "a@b", currency: "BRL"), "email"),
-        (CreateAccountRequest(name: "x", email: "a b@c.com", currency: "BRL"), "email"),
-        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "brl"), "currency"),
-        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxId: "529.982.247-24", taxIdType: .cpf), "taxId"),
-        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxId: "123"), "taxIdType"),
-        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxIdType: .cpf), "taxId"),
-        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", timezone: "Nowhere/Place"), "timezone"),
-        (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", metadata: Dictionary(uniqueKeysWithValues: (0..<51).map { ("k\($0)", "v") })), "metadata"),
-        (CreateAccountRequest(name: String(repeating: "n", count: 201), email: "a@b.co", currency: "BRL"), "name"),
-    ])
+    @Test(
+        "refuses bad attributes, naming the field",
+        arguments: [
+            (CreateAccountRequest(name: " ", email: "a@b.co", currency: "BRL"), "name"),
+            (CreateAccountRequest(name: "x", email: "a@b", currency: "BRL"), "email"),
+            (CreateAccountRequest(name: "x", email: "a b@c.com", currency: "BRL"), "email"),
+            (CreateAccountRequest(name: "x", email: "a@b.co", currency: "brl"), "currency"),
+            (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxId: "529.982.247-24", taxIdType: .cpf), "taxId"),
+            (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxId: "123"), "taxIdType"),
+            (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxIdType: .cpf), "taxId"),
+            (CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", timezone: "Nowhere/Place"), "timezone"),
+            (
+                CreateAccountRequest(
+                    name: "x", email: "a@b.co", currency: "BRL", metadata: Dictionary(uniqueKeysWithValues: (0..<51).map { ("k\($0)", "v") })),
+                "metadata"
+            ),
+            (CreateAccountRequest(name: String(repeating: "n", count: 201), email: "a@b.co", currency: "BRL"), "name"),
+        ])
     func invalid(request: CreateAccountRequest, field: String) {
         do {
             _ = try AccountValidation.validate(request)
@@ -51,19 +59,21 @@ struct AccountValidationTests {
 struct AccountLifecycleTests {
     static let id = AccountID.generate()
 
-    @Test("every transition, legal and illegal", arguments: [
-        (AccountStatus.active, AccountLifecycle.Operation.suspend, AccountStatus?.some(.suspended)),
-        (.active, .reactivate, nil),
-        (.active, .close, .closed),
-        (.suspended, .reactivate, .active),
-        (.suspended, .suspend, nil),
-        (.suspended, .close, .closed),
-        (.closed, .suspend, nil),
-        (.closed, .reactivate, nil),
-        (.closed, .close, nil),
-        (.closed, .update, nil),
-        (.active, .update, .active),
-    ])
+    @Test(
+        "every transition, legal and illegal",
+        arguments: [
+            (AccountStatus.active, AccountLifecycle.Operation.suspend, AccountStatus?.some(.suspended)),
+            (.active, .reactivate, nil),
+            (.active, .close, .closed),
+            (.suspended, .reactivate, .active),
+            (.suspended, .suspend, nil),
+            (.suspended, .close, .closed),
+            (.closed, .suspend, nil),
+            (.closed, .reactivate, nil),
+            (.closed, .close, nil),
+            (.closed, .update, nil),
+            (.active, .update, .active),
+        ])
     func transitions(from: AccountStatus, operation: AccountLifecycle.Operation, to expected: AccountStatus?) {
         do {
             let next = try AccountLifecycle.next(from: from, operation, id: AccountLifecycleTests.id)

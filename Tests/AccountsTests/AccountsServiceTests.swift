@@ -5,6 +5,7 @@ import BillingRPC
 import BillingTesting
 import Logging
 import Testing
+
 @testable import Accounts
 
 func withAccountsService(_ body: (AccountsService) async throws -> Void) async throws {
@@ -29,7 +30,8 @@ struct AccountsServiceTests {
             #expect(first == again)
             // What the caller gets is the error's mapping at the service edge (RPCRouter.wireError), as over the wire.
             await #expect {
-                try await service.create(CreateAccountRequest(name: "B", email: "b@example.com", currency: "BRL"), context: context(tenant: tenant, key: "k1"))
+                try await service.create(
+                    CreateAccountRequest(name: "B", email: "b@example.com", currency: "BRL"), context: context(tenant: tenant, key: "k1"))
             } throws: { error in
                 let wire = RPCRouter.wireError(for: error, method: AccountsAPI.create.name, deadlinePassed: false, logger: Logger(label: "test"))
                 return wire.code == .invalidArgument && wire.reason == "IDEMPOTENCY_KEY_REUSED"
@@ -43,7 +45,8 @@ struct AccountsServiceTests {
     func outboxEvents() async throws {
         try await withAccountsService { service in
             let tenant = "svc-\(UUIDv7.generate().uuidString.suffix(12))"
-            let account = try await service.create(CreateAccountRequest(name: "A", email: "a@example.com", currency: "BRL"), context: context(tenant: tenant))
+            let account = try await service.create(
+                CreateAccountRequest(name: "A", email: "a@example.com", currency: "BRL"), context: context(tenant: tenant))
             _ = try await service.changeStatus(ChangeAccountStatusRequest(id: account.id, reason: "late"), .suspend, context: context(tenant: tenant))
             _ = try await service.changeStatus(ChangeAccountStatusRequest(id: account.id), .reactivate, context: context(tenant: tenant))
             _ = try await service.update(UpdateAccountRequest(id: account.id, changes: AccountChanges(name: "B")), context: context(tenant: tenant))
@@ -56,7 +59,11 @@ struct AccountsServiceTests {
                 try await connection.rows("SELECT type FROM outbox WHERE tenant_id = \(tenant) ORDER BY position", logger: service.database.logger)
                     .map { try $0.decode(String.self) }
             }
-            #expect(types == ["billing.account.created", "billing.account.suspended", "billing.account.reactivated", "billing.account.updated", "billing.account.closed"])
+            #expect(
+                types == [
+                    "billing.account.created", "billing.account.suspended", "billing.account.reactivated", "billing.account.updated",
+                    "billing.account.closed",
+                ])
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BillingCore
 
 @Suite("JSON parsing and exact decoding")
@@ -12,10 +13,12 @@ struct JSONTests {
         #expect(value["big"]?.decimalValue == DecimalNumber(9_007_199_254_740_993))
     }
 
-    @Test("refuses malformed documents with the offset", arguments: [
-        "", "{", #"{"a":1,}"#, #"{"a" 1}"#, "[1 2]", #"{"a":01}"#, #""\x""#, "nul", #"{"a":1}x"#,
-        #"{"a":1,"a":2}"#, #""\uD800""#, "[\"\u{01}\"]",
-    ])
+    @Test(
+        "refuses malformed documents with the offset",
+        arguments: [
+            "", "{", #"{"a":1,}"#, #"{"a" 1}"#, "[1 2]", #"{"a":01}"#, #""\x""#, "nul", #"{"a":1}x"#,
+            #"{"a":1,"a":2}"#, #""\uD800""#, "[\"\u{01}\"]",
+        ])
     func refusesMalformed(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
     }
@@ -93,18 +96,23 @@ struct JSONTests {
 
     @Test("encodes decimals as exact number literals and absent optionals as null")
     func encodes() throws {
-        let value = Attributes(name: "n", basePrice: try DecimalNumber(parsing: "299.90"), trialDays: nil, credits: try Credits.parse("0.084"),
-                               startsAt: RFC3339.parse("2026-02-28T00:00:00.5Z"), tags: ["a"])
+        let value = Attributes(
+            name: "n", basePrice: try DecimalNumber(parsing: "299.90"), trialDays: nil, credits: try Credits.parse("0.084"),
+            startsAt: RFC3339.parse("2026-02-28T00:00:00.5Z"), tags: ["a"])
         let json = try JSONValueEncoder().encode(value)
-        #expect(JSONWriter.string(json) == #"{"name":"n","basePrice":299.9,"trialDays":null,"credits":0.084,"startsAt":"2026-02-28T00:00:00.5Z","tags":["a"]}"#)
+        #expect(
+            JSONWriter.string(json)
+                == #"{"name":"n","basePrice":299.9,"trialDays":null,"credits":0.084,"startsAt":"2026-02-28T00:00:00.5Z","tags":["a"]}"#)
     }
 }
 
 @Suite("RFC 3339")
 struct RFC3339Tests {
-    @Test("round-trips with microseconds", arguments: [
-        "2026-11-21T15:34:00Z", "2024-02-29T23:59:59.999999Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59.5Z", "2200-02-28T12:00:00.000001Z",
-    ])
+    @Test(
+        "round-trips with microseconds",
+        arguments: [
+            "2026-11-21T15:34:00Z", "2024-02-29T23:59:59.999999Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59.5Z", "2200-02-28T12:00:00.000001Z",
+        ])
     func roundTrips(text: String) throws {
         let date = try #require(RFC3339.parse(text))
         #expect(RFC3339.format(date) == text)

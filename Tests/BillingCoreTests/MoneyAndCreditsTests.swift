@@ -1,29 +1,34 @@
 import Foundation
 import Testing
+
 @testable import BillingCore
 
 @Suite("Money")
 struct MoneyTests {
-    @Test("parses exactly in the currency's minor units", arguments: [
-        ("0.1", "BRL", Int64(10)),
-        ("299.90", "BRL", Int64(29_990)),
-        ("299.9", "BRL", Int64(29_990)),
-        ("-0", "BRL", Int64(0)),
-        ("1000", "JPY", Int64(1000)),
-        ("1.234", "KWD", Int64(1234)),
-        ("1.2345", "CLF", Int64(12345)),
-        ("90071992547409.93", "BRL", Int64(9_007_199_254_740_993)),   // beyond 2^53 minor units
-        ("92233720368547758.07", "USD", Int64.max),
-        ("299.900", "BRL", Int64(29_990)),                              // trailing zeros are not precision
-    ])
+    @Test(
+        "parses exactly in the currency's minor units",
+        arguments: [
+            ("0.1", "BRL", Int64(10)),
+            ("299.90", "BRL", Int64(29_990)),
+            ("299.9", "BRL", Int64(29_990)),
+            ("-0", "BRL", Int64(0)),
+            ("1000", "JPY", Int64(1000)),
+            ("1.234", "KWD", Int64(1234)),
+            ("1.2345", "CLF", Int64(12345)),
+            ("90071992547409.93", "BRL", Int64(9_007_199_254_740_993)),  // beyond 2^53 minor units
+            ("92233720368547758.07", "USD", Int64.max),
+            ("299.900", "BRL", Int64(29_990)),  // trailing zeros are not precision
+        ])
     func parses(text: String, code: String, minorUnits: Int64) throws {
         let currency = try #require(Currency(code: code))
         #expect(try Money.parse(text, currency: currency).minorUnits == minorUnits)
     }
 
-    @Test("refuses more decimals than the currency has", arguments: [
-        ("0.001", "BRL"), ("299.901", "BRL"), ("1.5", "JPY"), ("1.2345", "KWD"), ("1e-8", "USD"),
-    ])
+    @Test(
+        "refuses more decimals than the currency has",
+        arguments: [
+            ("0.001", "BRL"), ("299.901", "BRL"), ("1.5", "JPY"), ("1.2345", "KWD"), ("1e-8", "USD"),
+        ])
     func refusesTooManyDecimals(text: String, code: String) throws {
         let currency = try #require(Currency(code: code))
         #expect(throws: MoneyError.self) { try Money.parse(text, currency: currency) }
@@ -80,10 +85,12 @@ struct MoneyTests {
 
 @Suite("Credits")
 struct CreditsTests {
-    @Test("parses up to eight decimals exactly", arguments: [
-        ("0.1", Int64(10_000_000)), ("1e-8", Int64(1)), ("-0", Int64(0)), ("0.084", Int64(8_400_000)),
-        ("300", Int64(30_000_000_000)), ("92233720368.54775807", Int64.max),
-    ])
+    @Test(
+        "parses up to eight decimals exactly",
+        arguments: [
+            ("0.1", Int64(10_000_000)), ("1e-8", Int64(1)), ("-0", Int64(0)), ("0.084", Int64(8_400_000)),
+            ("300", Int64(30_000_000_000)), ("92233720368.54775807", Int64.max),
+        ])
     func parses(text: String, units: Int64) throws {
         #expect(try Credits.parse(text).units == units)
     }
@@ -100,13 +107,15 @@ struct CreditsTests {
         #expect(credits.fixedText == "0.08400000")
     }
 
-    @Test("rounds explicitly", arguments: [
-        ("0.000000015", RoundingRule.halfEven, Int64(2)),
-        ("0.000000025", RoundingRule.halfEven, Int64(2)),
-        ("0.000000025", RoundingRule.halfUp, Int64(3)),
-        ("0.000000021", RoundingRule.ceiling, Int64(3)),
-        ("-0.000000021", RoundingRule.floor, Int64(-3)),
-    ])
+    @Test(
+        "rounds explicitly",
+        arguments: [
+            ("0.000000015", RoundingRule.halfEven, Int64(2)),
+            ("0.000000025", RoundingRule.halfEven, Int64(2)),
+            ("0.000000025", RoundingRule.halfUp, Int64(3)),
+            ("0.000000021", RoundingRule.ceiling, Int64(3)),
+            ("-0.000000021", RoundingRule.floor, Int64(-3)),
+        ])
     func rounds(text: String, rule: RoundingRule, units: Int64) throws {
         #expect(try Credits(DecimalNumber(parsing: text), rounding: rule).units == units)
     }
@@ -114,10 +123,12 @@ struct CreditsTests {
 
 @Suite("Money as people read it")
 struct MoneyDisplayTests {
-    @Test("BRL in Brazilian style, others with the code", arguments: [
-        ("1234.56", "BRL", "R$ 1.234,56"), ("0.07", "BRL", "R$ 0,07"), ("1234567.00", "BRL", "R$ 1.234.567,00"), ("-299.90", "BRL", "-R$ 299,90"),
-        ("1234.5", "USD", "USD 1,234.50"), ("500", "JPY", "JPY 500"), ("999", "BRL", "R$ 999,00"),
-    ])
+    @Test(
+        "BRL in Brazilian style, others with the code",
+        arguments: [
+            ("1234.56", "BRL", "R$ 1.234,56"), ("0.07", "BRL", "R$ 0,07"), ("1234567.00", "BRL", "R$ 1.234.567,00"), ("-299.90", "BRL", "-R$ 299,90"),
+            ("1234.5", "USD", "USD 1,234.50"), ("500", "JPY", "JPY 500"), ("999", "BRL", "R$ 999,00"),
+        ])
     func display(_ row: (String, String, String)) throws {
         #expect(try Money.parse(row.0, currency: Currency(code: row.1)!).displayText == row.2)
     }

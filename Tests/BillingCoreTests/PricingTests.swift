@@ -1,13 +1,16 @@
 import Testing
+
 @testable import BillingCore
 
 func d(_ text: String) -> DecimalNumber { try! DecimalNumber(parsing: text) }
 
 /// Stripe's tiers: 1–5 at $7, 6–10 at $6.50, 11+ at $6.
 func stripeTiers(_ model: PricingModel, currency: Currency = .usd) -> PriceSpecification {
-    PriceSpecification(model: model, currency: currency, tiers: [
-        PriceTier(upTo: d("5"), unitAmount: d("7")), PriceTier(upTo: d("10"), unitAmount: d("6.50")), PriceTier(upTo: nil, unitAmount: d("6")),
-    ])
+    PriceSpecification(
+        model: model, currency: currency,
+        tiers: [
+            PriceTier(upTo: d("5"), unitAmount: d("7")), PriceTier(upTo: d("10"), unitAmount: d("6.50")), PriceTier(upTo: nil, unitAmount: d("6")),
+        ])
 }
 
 @Suite("Pricing engine")
@@ -17,7 +20,7 @@ struct PricingTests {
         #expect(try PriceCalculator.price(stripeTiers(.volume), quantity: d("6")).total == Money(minorUnits: 3900, currency: .usd))
         let graduated = try PriceCalculator.price(stripeTiers(.tiered), quantity: d("6"))
         #expect(graduated.total == Money(minorUnits: 4150, currency: .usd))
-        #expect(graduated.lines.map(\.tier) == [1, 2])                      // a line per tier touched
+        #expect(graduated.lines.map(\.tier) == [1, 2])  // a line per tier touched
         #expect(graduated.lines.map(\.amount.minorUnits) == [3500, 650])
     }
 
@@ -28,42 +31,49 @@ struct PricingTests {
     }
 
     // (model, quantity, expected minor units) for Stripe's tiers in USD.
-    @Test("tier boundaries: exactly at upTo and one above", arguments: [
-        (PricingModel.tiered, "5", Int64(3500)), (.tiered, "6", 4150), (.tiered, "10", 6750), (.tiered, "11", 7350),
-        (.volume, "5", 3500), (.volume, "6", 3900), (.volume, "10", 6500), (.volume, "11", 6600),
-        (.tiered, "0", 0), (.volume, "0", 0),
-        (.tiered, "5.5", 3825), (.volume, "5.5", 3575),   // fractional quantities
-    ] as [(PricingModel, String, Int64)])
+    @Test(
+        "tier boundaries: exactly at upTo and one above",
+        arguments: [
+            (PricingModel.tiered, "5", Int64(3500)), (.tiered, "6", 4150), (.tiered, "10", 6750), (.tiered, "11", 7350),
+            (.volume, "5", 3500), (.volume, "6", 3900), (.volume, "10", 6500), (.volume, "11", 6600),
+            (.tiered, "0", 0), (.volume, "0", 0),
+            (.tiered, "5.5", 3825), (.volume, "5.5", 3575),  // fractional quantities
+        ] as [(PricingModel, String, Int64)])
     func boundaries(model: PricingModel, quantity: String, expected: Int64) throws {
         #expect(try PriceCalculator.price(stripeTiers(model), quantity: d(quantity)).total.minorUnits == expected)
     }
 
     @Test("tier flat fees are added once when the tier is used")
     func tierFlatFees() throws {
-        let spec = PriceSpecification(model: .tiered, currency: .brl, tiers: [
-            PriceTier(upTo: d("100"), unitAmount: d("0"), flatAmount: d("49.90")), PriceTier(upTo: nil, unitAmount: d("0.10"), flatAmount: d("10")),
-        ])
+        let spec = PriceSpecification(
+            model: .tiered, currency: .brl,
+            tiers: [
+                PriceTier(upTo: d("100"), unitAmount: d("0"), flatAmount: d("49.90")),
+                PriceTier(upTo: nil, unitAmount: d("0.10"), flatAmount: d("10")),
+            ])
         #expect(try PriceCalculator.price(spec, quantity: d("50")).total.minorUnits == 4990)
         #expect(try PriceCalculator.price(spec, quantity: d("150")).total.minorUnits == 4990 + 500 + 1000)
         let volume = PriceSpecification(model: .volume, currency: .brl, tiers: spec.tiers)
         #expect(try PriceCalculator.price(volume, quantity: d("150")).total.minorUnits == 1500 + 1000)
     }
 
-    @Test("flat fee, per unit and packages without free units", arguments: [
-        (PriceSpecification(model: .flatFee, currency: .brl, flatAmount: d("299.90")), "0", Int64(29990)),
-        (PriceSpecification(model: .flatFee, currency: .brl, flatAmount: d("299.90")), "1000", 29990),
-        (PriceSpecification(model: .perUnit, currency: .brl, unitAmount: d("0.0025")), "1000", 250),
-        (PriceSpecification(model: .perUnit, currency: .brl, unitAmount: d("0.0025")), "1", 0),      // half-even rounds 0.0025 to 0.00
-        (PriceSpecification(model: .perUnit, currency: .brl, unitAmount: d("0.0025"), rounding: .ceiling), "1", 1),
-        (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100")), "0", 0),
-        (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100")), "100", 500),
-        (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100")), "101", 1000),
-        (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100"), freeUnits: d("100")), "100", 0),
-        (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100"), freeUnits: d("100")), "100.5", 500),
-        (PriceSpecification(model: .perUnit, currency: .jpy, unitAmount: d("12.5")), "3", 38),        // 0-decimal currency: 37.5 → 38 (half-even)
-        (PriceSpecification(model: .perUnit, currency: Currency(code: "KWD")!, unitAmount: d("0.1235")), "2", 247), // 3 decimals: 0.247
-        (PriceSpecification(model: .perUnit, currency: .brl, flatAmount: d("10"), unitAmount: d("1")), "5", 1500),   // with a fixed fee
-    ])
+    @Test(
+        "flat fee, per unit and packages without free units",
+        arguments: [
+            (PriceSpecification(model: .flatFee, currency: .brl, flatAmount: d("299.90")), "0", Int64(29990)),
+            (PriceSpecification(model: .flatFee, currency: .brl, flatAmount: d("299.90")), "1000", 29990),
+            (PriceSpecification(model: .perUnit, currency: .brl, unitAmount: d("0.0025")), "1000", 250),
+            (PriceSpecification(model: .perUnit, currency: .brl, unitAmount: d("0.0025")), "1", 0),  // half-even rounds 0.0025 to 0.00
+            (PriceSpecification(model: .perUnit, currency: .brl, unitAmount: d("0.0025"), rounding: .ceiling), "1", 1),
+            (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100")), "0", 0),
+            (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100")), "100", 500),
+            (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100")), "101", 1000),
+            (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100"), freeUnits: d("100")), "100", 0),
+            (PriceSpecification(model: .package, currency: .usd, unitAmount: d("5"), packageSize: d("100"), freeUnits: d("100")), "100.5", 500),
+            (PriceSpecification(model: .perUnit, currency: .jpy, unitAmount: d("12.5")), "3", 38),  // 0-decimal currency: 37.5 → 38 (half-even)
+            (PriceSpecification(model: .perUnit, currency: Currency(code: "KWD")!, unitAmount: d("0.1235")), "2", 247),  // 3 decimals: 0.247
+            (PriceSpecification(model: .perUnit, currency: .brl, flatAmount: d("10"), unitAmount: d("1")), "5", 1500),  // with a fixed fee
+        ])
     func otherModels(spec: PriceSpecification, quantity: String, expected: Int64) throws {
         #expect(try PriceCalculator.price(spec, quantity: d(quantity)).total.minorUnits == expected)
     }
@@ -76,14 +86,21 @@ struct PricingTests {
         #expect(throws: PricingError.self) { try PriceCalculator.price(perUnit, quantity: d("-1")) }
     }
 
-    @Test("bad tier tables are refused, naming the tier", arguments: [
-        ([PriceTier(upTo: d("10"), unitAmount: d("1")), PriceTier(upTo: d("5"), unitAmount: d("1")), PriceTier(upTo: nil, unitAmount: d("1"))], "tiers[1].upTo"),
-        ([PriceTier(upTo: d("10"), unitAmount: d("1")), PriceTier(upTo: d("20"), unitAmount: d("1"))], "tiers[1].upTo"),
-        ([PriceTier(upTo: nil, unitAmount: d("1")), PriceTier(upTo: nil, unitAmount: d("1"))], "tiers[0].upTo"),
-        ([PriceTier(upTo: d("0"), unitAmount: d("1")), PriceTier(upTo: nil, unitAmount: d("1"))], "tiers[0].upTo"),
-        ([PriceTier(upTo: d("10"), unitAmount: d("-1")), PriceTier(upTo: nil, unitAmount: d("1"))], "tiers[0].unitAmount"),
-        ([], "tiers"),
-    ])
+    @Test(
+        "bad tier tables are refused, naming the tier",
+        arguments: [
+            (
+                [
+                    PriceTier(upTo: d("10"), unitAmount: d("1")), PriceTier(upTo: d("5"), unitAmount: d("1")),
+                    PriceTier(upTo: nil, unitAmount: d("1")),
+                ], "tiers[1].upTo"
+            ),
+            ([PriceTier(upTo: d("10"), unitAmount: d("1")), PriceTier(upTo: d("20"), unitAmount: d("1"))], "tiers[1].upTo"),
+            ([PriceTier(upTo: nil, unitAmount: d("1")), PriceTier(upTo: nil, unitAmount: d("1"))], "tiers[0].upTo"),
+            ([PriceTier(upTo: d("0"), unitAmount: d("1")), PriceTier(upTo: nil, unitAmount: d("1"))], "tiers[0].upTo"),
+            ([PriceTier(upTo: d("10"), unitAmount: d("-1")), PriceTier(upTo: nil, unitAmount: d("1"))], "tiers[0].unitAmount"),
+            ([], "tiers"),
+        ])
     func badTiers(tiers: [PriceTier], field: String) {
         do {
             try PriceCalculator.validate(PriceSpecification(model: .tiered, currency: .brl, tiers: tiers))
@@ -114,7 +131,8 @@ struct PricingTests {
             let spec = randomTiers(.volume, using: &random)
             let quantity = DecimalNumber(Int64(random.next() % 300) + 1)
             let tier = spec.tiers.first { $0.upTo.map { quantity <= $0 } ?? true }!
-            let expected = try Money(quantity.multiplied(by: tier.unitAmount)!, currency: .brl, rounding: .halfEven).minorUnits
+            let expected =
+                try Money(quantity.multiplied(by: tier.unitAmount)!, currency: .brl, rounding: .halfEven).minorUnits
                 + (try Money(tier.flatAmount ?? .zero, currency: .brl, rounding: .halfEven).minorUnits)
             #expect(try PriceCalculator.price(spec, quantity: quantity).total.minorUnits == expected)
         }
@@ -138,8 +156,10 @@ struct PricingTests {
         var bound: Int64 = 0
         for _ in 0..<Int(random.next() % 4) {
             bound += Int64(random.next() % 50) + 1
-            tiers.append(PriceTier(upTo: DecimalNumber(bound), unitAmount: DecimalNumber(significand: Int128(random.next() % 1000), scale: 2),
-                                   flatAmount: random.next() % 3 == 0 ? DecimalNumber(significand: Int128(random.next() % 5000), scale: 2) : nil))
+            tiers.append(
+                PriceTier(
+                    upTo: DecimalNumber(bound), unitAmount: DecimalNumber(significand: Int128(random.next() % 1000), scale: 2),
+                    flatAmount: random.next() % 3 == 0 ? DecimalNumber(significand: Int128(random.next() % 5000), scale: 2) : nil))
         }
         tiers.append(PriceTier(upTo: nil, unitAmount: DecimalNumber(significand: Int128(random.next() % 1000), scale: 2)))
         return PriceSpecification(model: model, currency: .brl, tiers: tiers)
@@ -178,13 +198,14 @@ struct TokenCostTests {
 
     @Test("cached input, markup and rounding up at the 8th decimal")
     func cachedAndMarkup() throws {
-        let rate = ModelRate(inputRate: try Credits.parse("0.000003"), outputRate: try Credits.parse("0.000015"),
-                             cachedInputRate: try Credits.parse("0.0000003"), markup: d("1.5"))
+        let rate = ModelRate(
+            inputRate: try Credits.parse("0.000003"), outputRate: try Credits.parse("0.000015"),
+            cachedInputRate: try Credits.parse("0.0000003"), markup: d("1.5"))
         let cost = try TokenCostCalculator.cost(rate, usage: TokenUsage(inputTokens: 1, outputTokens: 1, cachedInputTokens: 1))
         // (0.000003 + 0.000015 + 0.0000003) × 1.5 = 0.00002745
         #expect(cost.credits == (try Credits.parse("0.00002745")))
         let tiny = ModelRate(inputRate: try Credits.parse("0.00000001"), outputRate: .zero, markup: d("1.1"))
-        #expect(try TokenCostCalculator.cost(tiny, usage: TokenUsage(inputTokens: 1, outputTokens: 0)).credits.units == 2)   // 1.1e-8 rounds up
+        #expect(try TokenCostCalculator.cost(tiny, usage: TokenUsage(inputTokens: 1, outputTokens: 0)).credits.units == 2)  // 1.1e-8 rounds up
         #expect(throws: PricingError.self) { try TokenCostCalculator.cost(rate, usage: TokenUsage(inputTokens: -1, outputTokens: 0)) }
     }
 }

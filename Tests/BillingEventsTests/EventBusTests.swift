@@ -17,19 +17,24 @@ struct NumberedEvent: IntegrationEvent {
 }
 
 /// Records applied events in the test schema, so tests can count what consumers did.
-let appliedTable = Migration(track: "test", version: 1, name: "applied", sql: """
-    CREATE TABLE applied (tenant_id text NOT NULL, event_id uuid NOT NULL, number int NOT NULL, applied_by text NOT NULL,
-                          PRIMARY KEY (tenant_id, event_id, applied_by));
-    SELECT enable_tenant_isolation('applied');
-    """)
+let appliedTable = Migration(
+    track: "test", version: 1, name: "applied",
+    sql: """
+        CREATE TABLE applied (tenant_id text NOT NULL, event_id uuid NOT NULL, number int NOT NULL, applied_by text NOT NULL,
+                              PRIMARY KEY (tenant_id, event_id, applied_by));
+        SELECT enable_tenant_isolation('applied');
+        """)
 
-func busConfiguration(port: Int = TestEnvironment.redisPort, trimThreshold: Int = 100_000, maximumDeliveries: Int = 5,
-                      retryIdleMilliseconds: Int = 200) -> EventBusConfiguration {
+func busConfiguration(
+    port: Int = TestEnvironment.redisPort, trimThreshold: Int = 100_000, maximumDeliveries: Int = 5,
+    retryIdleMilliseconds: Int = 200
+) -> EventBusConfiguration {
     // The shared test Redis has ACL users (the tests' streams are their own: its operator user); a test's own Redis has none.
-    EventBusConfiguration(redis: port == TestEnvironment.redisPort ? TestEnvironment.redisAdmin : RedisConfiguration(host: "127.0.0.1", port: port),
-                          trimThreshold: trimThreshold,
-                          maximumDeliveries: maximumDeliveries, retryIdleMilliseconds: retryIdleMilliseconds, blockMilliseconds: 200,
-                          batchSize: 200, pollIntervalMilliseconds: 100)
+    EventBusConfiguration(
+        redis: port == TestEnvironment.redisPort ? TestEnvironment.redisAdmin : RedisConfiguration(host: "127.0.0.1", port: port),
+        trimThreshold: trimThreshold,
+        maximumDeliveries: maximumDeliveries, retryIdleMilliseconds: retryIdleMilliseconds, blockMilliseconds: 200,
+        batchSize: 200, pollIntervalMilliseconds: 100)
 }
 
 let quietLogger: Logger = {
@@ -40,13 +45,18 @@ let quietLogger: Logger = {
 
 /// A consumer subscription recording every numbered event in `applied`; `failing` numbers throw.
 func recordingSubscription(group: String, failing: Set<Int> = []) -> EventSubscription {
-    EventSubscription(group: group, contexts: [], handlers: [NumberedEvent.eventType: { envelope, connection in
-        let event = try envelope.decode(NumberedEvent.self)
-        if failing.contains(event.number) { throw PoisonError(number: event.number) }
-        try await connection.execute("""
-            INSERT INTO applied (tenant_id, event_id, number, applied_by) VALUES (\(envelope.tenantid), \(UUID(uuidString: envelope.id)!), \(event.number), \(group))
-            """, logger: quietLogger)
-    }])
+    EventSubscription(
+        group: group, contexts: [],
+        handlers: [
+            NumberedEvent.eventType: { envelope, connection in
+                let event = try envelope.decode(NumberedEvent.self)
+                if failing.contains(event.number) { throw PoisonError(number: event.number) }
+                try await connection.execute(
+                    """
+                    INSERT INTO applied (tenant_id, event_id, number, applied_by) VALUES (\(envelope.tenantid), \(UUID(uuidString: envelope.id)!), \(event.number), \(group))
+                    """, logger: quietLogger)
+            }
+        ])
 }
 
 struct PoisonError: Error { let number: Int }
@@ -100,8 +110,9 @@ struct EventBusTests {
         try await TestEnvironment.withFreshSchema("bus", migrations: EventMigrations.all + [appliedTable], maximumConnections: 60) { database in
             let stream = uniqueStream()
             let relay = OutboxRelay(context: "test", database: database, configuration: busConfiguration(), logger: quietLogger, stream: stream)
-            let consumer = EventConsumer(subscription: recordingSubscription(group: "counter"), database: database, configuration: busConfiguration(),
-                                         logger: quietLogger, streams: [stream])
+            let consumer = EventConsumer(
+                subscription: recordingSubscription(group: "counter"), database: database, configuration: busConfiguration(),
+                logger: quietLogger, streams: [stream])
             try await whileRunning([relay, consumer]) {
                 try await withThrowingTaskGroup(of: Void.self) { writers in
                     for writer in 0..<100 {
@@ -109,8 +120,9 @@ struct EventBusTests {
                             // Each writer commits 10 transactions of 10 events, holding each open for a random time.
                             for batch in 0..<10 {
                                 let first = writer * 100 + batch * 10
-                                try await appendEvents(first..<(first + 10), tenant: "tenant-\(writer % 7)", database: database,
-                                                       commitDelay: Double.random(in: 0...0.05))
+                                try await appendEvents(
+                                    first..<(first + 10), tenant: "tenant-\(writer % 7)", database: database,
+                                    commitDelay: Double.random(in: 0...0.05))
                             }
                         }
                     }
@@ -137,7 +149,9 @@ struct EventBusTests {
             let redis = RedisConnection(configuration: busConfiguration().redis)
             try await whileRunning([first, second]) {
                 try await withThrowingTaskGroup(of: Void.self) { writers in
-                    for writer in 0..<20 { writers.addTask { try await appendEvents((writer * 100)..<(writer * 100 + 100), tenant: "t", database: database) } }
+                    for writer in 0..<20 {
+                        writers.addTask { try await appendEvents((writer * 100)..<(writer * 100 + 100), tenant: "t", database: database) }
+                    }
                     try await writers.waitForAll()
                 }
                 #expect(try await eventually { try await redis.command(["XLEN", stream]).integer ?? 0 >= 2000 })
@@ -160,8 +174,9 @@ struct EventBusTests {
             let stream = uniqueStream()
             let configuration = busConfiguration(maximumDeliveries: 3, retryIdleMilliseconds: 100)
             let relay = OutboxRelay(context: "test", database: database, configuration: configuration, logger: quietLogger, stream: stream)
-            let consumer = EventConsumer(subscription: recordingSubscription(group: "picky", failing: [13]), database: database,
-                                         configuration: configuration, logger: quietLogger, streams: [stream])
+            let consumer = EventConsumer(
+                subscription: recordingSubscription(group: "picky", failing: [13]), database: database,
+                configuration: configuration, logger: quietLogger, streams: [stream])
             let redis = RedisConnection(configuration: configuration.redis)
             let deadLetters = EventStreams.deadLetterStream(for: stream, group: "picky")
             try await whileRunning([relay, consumer]) {
@@ -188,8 +203,9 @@ struct EventBusTests {
             let stream = uniqueStream()
             let configuration = busConfiguration(trimThreshold: 100)
             let relay = OutboxRelay(context: "test", database: database, configuration: configuration, logger: quietLogger, stream: stream)
-            let fast = EventConsumer(subscription: recordingSubscription(group: "fast"), database: database, configuration: configuration,
-                                     logger: quietLogger, streams: [stream])
+            let fast = EventConsumer(
+                subscription: recordingSubscription(group: "fast"), database: database, configuration: configuration,
+                logger: quietLogger, streams: [stream])
             let redis = RedisConnection(configuration: configuration.redis)
             try await redis.command(["XGROUP", "CREATE", stream, "laggard", "0", "MKSTREAM"])
             try await whileRunning([relay, fast]) {
@@ -197,15 +213,16 @@ struct EventBusTests {
                 #expect(try await eventually { try await appliedCount(database, group: "fast").rows == 1000 })
             }
             try await relay.trimStream()
-            #expect(try await redis.command(["XLEN", stream]).integer == 1000)   // the laggard has read nothing: nothing trimmed
-            let laggard = EventConsumer(subscription: recordingSubscription(group: "laggard"), database: database, configuration: configuration,
-                                        logger: quietLogger, streams: [stream])
+            #expect(try await redis.command(["XLEN", stream]).integer == 1000)  // the laggard has read nothing: nothing trimmed
+            let laggard = EventConsumer(
+                subscription: recordingSubscription(group: "laggard"), database: database, configuration: configuration,
+                logger: quietLogger, streams: [stream])
             try await whileRunning([laggard]) {
                 #expect(try await eventually { try await appliedCount(database, group: "laggard").rows == 1000 })
                 try await Task.sleep(for: .milliseconds(300))
             }
             try await relay.trimStream()
-            #expect((try await redis.command(["XLEN", stream]).integer ?? 0) <= 1)   // both acknowledged everything: trimmed
+            #expect((try await redis.command(["XLEN", stream]).integer ?? 0) <= 1)  // both acknowledged everything: trimmed
             await redis.close()
         }
     }
@@ -214,8 +231,9 @@ struct EventBusTests {
     func redisDown() async throws {
         try await TestEnvironment.withFreshSchema("bus", migrations: EventMigrations.all + [appliedTable]) { database in
             let stream = uniqueStream()
-            let dead = OutboxRelay(context: "test", database: database, configuration: busConfiguration(port: FreePort.allocate()),
-                                   logger: quietLogger, stream: stream)
+            let dead = OutboxRelay(
+                context: "test", database: database, configuration: busConfiguration(port: FreePort.allocate()),
+                logger: quietLogger, stream: stream)
             try await whileRunning([dead]) {
                 try await appendEvents(0..<300, tenant: "t", database: database)
                 try await Task.sleep(for: .milliseconds(500))
@@ -225,8 +243,9 @@ struct EventBusTests {
             }
             #expect(backlog == 300)
             let live = OutboxRelay(context: "test", database: database, configuration: busConfiguration(), logger: quietLogger, stream: stream)
-            let consumer = EventConsumer(subscription: recordingSubscription(group: "late"), database: database, configuration: busConfiguration(),
-                                         logger: quietLogger, streams: [stream])
+            let consumer = EventConsumer(
+                subscription: recordingSubscription(group: "late"), database: database, configuration: busConfiguration(),
+                logger: quietLogger, streams: [stream])
             try await whileRunning([live, consumer]) { () async throws in
                 #expect(try await eventually { try await appliedCount(database, group: "late").rows == 300 })
             }
@@ -238,8 +257,9 @@ struct EventBusTests {
         try await TestEnvironment.withFreshSchema("bus", migrations: EventMigrations.all + [appliedTable]) { database in
             let stream = uniqueStream()
             let relay = OutboxRelay(context: "test", database: database, configuration: busConfiguration(), logger: quietLogger, stream: stream)
-            let consumer = EventConsumer(subscription: recordingSubscription(group: "keeper"), database: database, configuration: busConfiguration(),
-                                         logger: quietLogger, streams: [stream])
+            let consumer = EventConsumer(
+                subscription: recordingSubscription(group: "keeper"), database: database, configuration: busConfiguration(),
+                logger: quietLogger, streams: [stream])
             let redis = RedisConnection(configuration: busConfiguration().redis)
             try await whileRunning([relay, consumer]) {
                 try await appendEvents(0..<50, tenant: "t", database: database)

@@ -14,7 +14,8 @@ struct DatabaseConfigurationTests {
         #expect { _ = try DatabaseConfiguration(url: base + "?sslmode=allow", schema: "ledger") } throws: { error in
             "\(error)".contains("sslmode 'allow'")
         }
-        #expect { _ = try DatabaseConfiguration(url: base + "?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", schema: "ledger") } throws: { error in
+        #expect { _ = try DatabaseConfiguration(url: base + "?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", schema: "ledger") } throws: {
+            error in
             "\(error)".contains("sslrootcert /nonexistent/ca.pem")
         }
     }

@@ -19,13 +19,16 @@ struct DatabaseTests {
             let track = "test_\(UUIDv7.generate().uuidString.suffix(12).lowercased())"
             let table = "twice_\(track)"
             let migrations = [
-                Migration(track: track, version: 1, name: "create", sql: "CREATE TABLE \(table) (tenant_id text NOT NULL, value int); SELECT enable_tenant_isolation('\(table)');"),
+                Migration(
+                    track: track, version: 1, name: "create",
+                    sql: "CREATE TABLE \(table) (tenant_id text NOT NULL, value int); SELECT enable_tenant_isolation('\(table)');"),
                 Migration(track: track, version: 2, name: "alter", sql: "ALTER TABLE \(table) ADD COLUMN note text;"),
             ]
             #expect(try await MigrationRunner.apply(migrations, to: database).count == 2)
             #expect(try await MigrationRunner.apply(migrations, to: database).isEmpty)
             let recorded = try await database.withConnection { connection in
-                try await connection.rows("SELECT count(*) FROM schema_migrations WHERE track = \(track)", logger: database.logger).first!.decode(Int.self)
+                try await connection.rows("SELECT count(*) FROM schema_migrations WHERE track = \(track)", logger: database.logger).first!.decode(
+                    Int.self)
             }
             #expect(recorded == 2)
         }
@@ -60,20 +63,27 @@ struct DatabaseTests {
         try await withTestingDatabase { database in
             let track = "test_\(UUIDv7.generate().uuidString.suffix(12).lowercased())"
             let table = "rls_\(track)"
-            try await MigrationRunner.apply([Migration(track: track, version: 1, name: "create", sql: """
-                CREATE TABLE \(table) (tenant_id text NOT NULL, value int NOT NULL);
-                SELECT enable_tenant_isolation('\(table)');
-                """)], to: database)
+            try await MigrationRunner.apply(
+                [
+                    Migration(
+                        track: track, version: 1, name: "create",
+                        sql: """
+                            CREATE TABLE \(table) (tenant_id text NOT NULL, value int NOT NULL);
+                            SELECT enable_tenant_isolation('\(table)');
+                            """)
+                ], to: database)
             let logger = database.logger
             for (tenant, value) in [("tenant-a", 1), ("tenant-a", 2), ("tenant-b", 3)] {
                 try await database.withTenant(tenant) { connection in
-                    try await connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1, $2)", binds: try binds(tenant, value)), logger: logger)
+                    try await connection.execute(
+                        PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1, $2)", binds: try binds(tenant, value)), logger: logger)
                 }
             }
             // Writing another tenant's row is refused by the policy's WITH CHECK.
             await #expect(throws: (any Error).self) {
                 try await database.withTenant("tenant-a") { connection in
-                    try await connection.execute(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1, $2)", binds: try binds("tenant-b", 9)), logger: logger)
+                    try await connection.execute(
+                        PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1, $2)", binds: try binds("tenant-b", 9)), logger: logger)
                 }
             }
             let unscoped = try await database.withConnection { connection in
@@ -116,10 +126,15 @@ struct DatabaseTests {
         try await withTestingDatabase { database in
             let track = "test_\(UUIDv7.generate().uuidString.suffix(12).lowercased())"
             let table = "check_\(track)"
-            try await MigrationRunner.apply([Migration(track: track, version: 1, name: "create", sql: """
-                CREATE TABLE \(table) (tenant_id text NOT NULL, value int NOT NULL CHECK (value >= 0));
-                SELECT enable_tenant_isolation('\(table)');
-                """)], to: database)
+            try await MigrationRunner.apply(
+                [
+                    Migration(
+                        track: track, version: 1, name: "create",
+                        sql: """
+                            CREATE TABLE \(table) (tenant_id text NOT NULL, value int NOT NULL CHECK (value >= 0));
+                            SELECT enable_tenant_isolation('\(table)');
+                            """)
+                ], to: database)
             let logger = database.logger
             await #expect(throws: (any Error).self) {
                 try await database.withTenant("t") { connection in

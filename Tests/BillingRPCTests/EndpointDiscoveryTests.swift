@@ -13,8 +13,11 @@ struct EndpointDiscoveryTests {
             RPCEndpoint(host: "no-such-replica.invalid", port: 9107), RPCEndpoint(host: "127.0.0.1", port: 9104),
         ])
         #expect(resolved.filter { $0 == RPCEndpoint(host: "127.0.0.1", port: 9104) }.count == 1, "localhost, once: \(resolved)")
-        #expect(resolved.filter { $0.port != 9104 } == [RPCEndpoint(host: "127.0.0.1", port: 9105), RPCEndpoint(host: "::1", port: 9106),
-                                                       RPCEndpoint(host: "no-such-replica.invalid", port: 9107)])
+        #expect(
+            resolved.filter { $0.port != 9104 } == [
+                RPCEndpoint(host: "127.0.0.1", port: 9105), RPCEndpoint(host: "::1", port: 9106),
+                RPCEndpoint(host: "no-such-replica.invalid", port: 9107),
+            ])
         #expect(EndpointRefresher.needed(for: [RPCEndpoint(host: "billing-ledger", port: 9104)]))
         #expect(!EndpointRefresher.needed(for: [RPCEndpoint(host: "127.0.0.1", port: 9104), RPCEndpoint(host: "::1", port: 9104)]))
     }
@@ -25,7 +28,8 @@ struct EndpointDiscoveryTests {
         let configured = [RPCEndpoint(host: "localhost", port: server.endpoint.port)]
         let (client, transport) = makeClient(configured)
         defer { transport.close() }
-        let refresher = EndpointRefresher(transport: transport, configured: configured, interval: .seconds(5), logger: Logger(label: "test.discovery"))
+        let refresher = EndpointRefresher(
+            transport: transport, configured: configured, interval: .seconds(5), logger: Logger(label: "test.discovery"))
         await refresher.refresh()
         #expect(transport.endpoints == [server.endpoint])
         #expect(try await client.call(TestEcho.echo, .init(text: "hi"), options: testOptions).server == "named")
@@ -41,13 +45,16 @@ struct EndpointDiscoveryTests {
         let answer = Mutex([first.endpoint])
         let (client, transport) = makeClient(name)
         defer { transport.close() }
-        let refresher = EndpointRefresher(transport: transport, configured: name, interval: .seconds(5), logger: Logger(label: "test.discovery")) { asked in
+        let refresher = EndpointRefresher(transport: transport, configured: name, interval: .seconds(5), logger: Logger(label: "test.discovery")) {
+            asked in
             #expect(asked == name)
             return answer.withLock { $0 }
         }
         func servers(_ calls: Int) async throws -> [String: Int] {
             var seen: [String: Int] = [:]
-            for index in 0..<calls { seen[try await client.call(TestEcho.echo, .init(text: "\(index)"), options: testOptions).server, default: 0] += 1 }
+            for index in 0..<calls {
+                seen[try await client.call(TestEcho.echo, .init(text: "\(index)"), options: testOptions).server, default: 0] += 1
+            }
             return seen
         }
         await refresher.refresh()

@@ -38,7 +38,7 @@ struct RPCFramingTests {
             count += 1
         }
         #expect(count == 100)
-        #expect(deframer.bufferedBytes == 7)   // the partial frame is not lost
+        #expect(deframer.bufferedBytes == 7)  // the partial frame is not lost
         deframer.append(ByteBuffer(bytes: partial.readableBytesView.dropFirst(7)))
         #expect(try deframer.nextMessage().map { String(buffer: $0) } == "{\"i\":100}")
     }

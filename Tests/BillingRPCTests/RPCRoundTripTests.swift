@@ -59,7 +59,8 @@ struct RPCRoundTripTests {
         } catch {
             #expect(error.code == .unauthenticated)
         }
-        let unknown = UnaryMethod<TestEcho.EchoRequest, TestEcho.EchoResponse>(service: TestEcho.service, method: "Nope", callers: .anyService, summary: "")
+        let unknown = UnaryMethod<TestEcho.EchoRequest, TestEcho.EchoResponse>(
+            service: TestEcho.service, method: "Nope", callers: .anyService, summary: "")
         do {
             _ = try await client.call(unknown, .init(text: "x"), options: testOptions)
             Issue.record("expected unimplemented")
@@ -77,8 +78,9 @@ struct RPCRoundTripTests {
         defer { transport.close() }
         let started = ContinuousClock.now
         do {
-            _ = try await client.call(TestEcho.sleep, .init(milliseconds: 5_000, token: "d1"),
-                                      options: RPCCallOptions(tenant: "t", timeout: .milliseconds(200)))
+            _ = try await client.call(
+                TestEcho.sleep, .init(milliseconds: 5_000, token: "d1"),
+                options: RPCCallOptions(tenant: "t", timeout: .milliseconds(200)))
             Issue.record("expected deadline_exceeded")
         } catch {
             #expect(error.code == .deadlineExceeded)
@@ -98,17 +100,20 @@ struct RPCRoundTripTests {
         let (downstreamClient, downstreamTransport) = makeClient([downstream.endpoint])
         let upstream = try await TestRPCServer.start(name: "up", router: makeEchoRouter(name: "up", downstream: downstreamClient))
         let (client, transport) = makeClient([upstream.endpoint])
-        defer { transport.close(); downstreamTransport.close() }
+        defer {
+            transport.close()
+            downstreamTransport.close()
+        }
 
         let long = try await client.call(TestEcho.relay, .init(text: "x"), options: RPCCallOptions(tenant: "t", timeout: .seconds(3)))
         let mine = try #require(long.remainingMilliseconds)
         let theirs = try #require(long.downstreamRemainingMilliseconds)
         #expect(mine > 2_000 && mine <= 3_000)
-        #expect(theirs <= 1_500)        // the hop's own, shorter timeout wins
+        #expect(theirs <= 1_500)  // the hop's own, shorter timeout wins
 
         // Below the hop's own 1,500 ms, with room for a machine loaded by the rest of the suite.
         let short = try await client.call(TestEcho.relay, .init(text: "x"), options: RPCCallOptions(tenant: "t", timeout: .milliseconds(1_400)))
-        #expect(try #require(short.downstreamRemainingMilliseconds) <= 1_400)   // the caller's budget wins
+        #expect(try #require(short.downstreamRemainingMilliseconds) <= 1_400)  // the caller's budget wins
         await upstream.shutdownGracefully()
         await downstream.shutdownGracefully()
     }
@@ -137,7 +142,8 @@ struct RPCRoundTripTests {
         let started = ContinuousClock.now
         async let outcome: RPCCode = {
             do {
-                _ = try await client.call(TestEcho.sleep, .init(milliseconds: 10_000, token: "k"), options: RPCCallOptions(tenant: "t", timeout: .seconds(8)))
+                _ = try await client.call(
+                    TestEcho.sleep, .init(milliseconds: 10_000, token: "k"), options: RPCCallOptions(tenant: "t", timeout: .seconds(8)))
                 return .ok
             } catch let error as RPCError {
                 return error.code

@@ -9,22 +9,42 @@ import Synchronization
 enum TestEcho {
     static let service = "billing.test.v1.Echo"
 
-    struct EchoRequest: Codable, Sendable, Equatable { var text: String; var padding: String? }
-    struct EchoResponse: Codable, Sendable, Equatable { var text: String; var server: String }
-    struct FailRequest: Codable, Sendable { var code: RPCCode; var reason: String? }
-    struct SleepRequest: Codable, Sendable { var milliseconds: Int; var token: String }
+    struct EchoRequest: Codable, Sendable, Equatable {
+        var text: String
+        var padding: String?
+    }
+    struct EchoResponse: Codable, Sendable, Equatable {
+        var text: String
+        var server: String
+    }
+    struct FailRequest: Codable, Sendable {
+        var code: RPCCode
+        var reason: String?
+    }
+    struct SleepRequest: Codable, Sendable {
+        var milliseconds: Int
+        var token: String
+    }
     struct CountRequest: Codable, Sendable { var upTo: Int }
     struct CountResponse: Codable, Sendable, Equatable { var value: Int }
-    struct DeadlineReport: Codable, Sendable, Equatable { var remainingMilliseconds: Int64?; var downstreamRemainingMilliseconds: Int64? }
+    struct DeadlineReport: Codable, Sendable, Equatable {
+        var remainingMilliseconds: Int64?
+        var downstreamRemainingMilliseconds: Int64?
+    }
 
-    static let echo = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "Echo", idempotent: true, callers: .anyService, summary: "Echo")
-    static let echoOnce = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "EchoOnce", callers: .anyService, summary: "Not idempotent")
+    static let echo = UnaryMethod<EchoRequest, EchoResponse>(
+        service: service, method: "Echo", idempotent: true, callers: .anyService, summary: "Echo")
+    static let echoOnce = UnaryMethod<EchoRequest, EchoResponse>(
+        service: service, method: "EchoOnce", callers: .anyService, summary: "Not idempotent")
     static let fail = UnaryMethod<FailRequest, EchoResponse>(service: service, method: "Fail", callers: .anyService, summary: "Fails")
     static let sleep = UnaryMethod<SleepRequest, EchoResponse>(service: service, method: "Sleep", callers: .anyService, summary: "Sleeps")
     static let count = ServerStreamingMethod<CountRequest, CountResponse>(service: service, method: "Count", callers: .anyService, summary: "Counts")
-    static let deadline = UnaryMethod<EchoRequest, DeadlineReport>(service: service, method: "Deadline", callers: .anyService, summary: "Reports deadlines")
-    static let relay = UnaryMethod<EchoRequest, DeadlineReport>(service: service, method: "Relay", callers: .anyService, summary: "Calls Deadline downstream")
-    static let crash = UnaryMethod<EchoRequest, EchoResponse>(service: service, method: "Crash", callers: .anyService, summary: "Throws an untyped error")
+    static let deadline = UnaryMethod<EchoRequest, DeadlineReport>(
+        service: service, method: "Deadline", callers: .anyService, summary: "Reports deadlines")
+    static let relay = UnaryMethod<EchoRequest, DeadlineReport>(
+        service: service, method: "Relay", callers: .anyService, summary: "Calls Deadline downstream")
+    static let crash = UnaryMethod<EchoRequest, EchoResponse>(
+        service: service, method: "Crash", callers: .anyService, summary: "Throws an untyped error")
 }
 
 /// What the sleep handler observed, for cancellation assertions.
@@ -76,12 +96,15 @@ final class TestRPCServer: Sendable {
     let task: Task<Void, any Error>
     let endpoint: RPCEndpoint
 
-    static func start(name: String, router: RPCRouter, port: Int = 0, maximumMessageSize: Int = RPCFraming.defaultMaximumMessageSize,
-                      drainTimeout: TimeAmount = .seconds(5)) async throws -> TestRPCServer {
+    static func start(
+        name: String, router: RPCRouter, port: Int = 0, maximumMessageSize: Int = RPCFraming.defaultMaximumMessageSize,
+        drainTimeout: TimeAmount = .seconds(5)
+    ) async throws -> TestRPCServer {
         let logger = Logger(label: "test.\(name)")
         let server = RPCServer(
-            configuration: RPCServerConfiguration(host: "127.0.0.1", port: port, serviceName: name,
-                                                  maximumMessageSize: maximumMessageSize, drainTimeout: drainTimeout),
+            configuration: RPCServerConfiguration(
+                host: "127.0.0.1", port: port, serviceName: name,
+                maximumMessageSize: maximumMessageSize, drainTimeout: drainTimeout),
             router: router, logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
         let task = Task { try await group.run() }
@@ -108,10 +131,13 @@ final class TestRPCServer: Sendable {
     }
 }
 
-func makeClient(_ endpoints: [RPCEndpoint], name: String = "echo", timeout: TimeAmount = .seconds(5), maximumAttempts: Int = 3) -> (RPCClient, RPCHTTP2ClientTransport) {
+func makeClient(
+    _ endpoints: [RPCEndpoint], name: String = "echo", timeout: TimeAmount = .seconds(5), maximumAttempts: Int = 3
+) -> (RPCClient, RPCHTTP2ClientTransport) {
     let transport = RPCHTTP2ClientTransport(
-        configuration: RPCClientConfiguration(serviceName: name, endpoints: endpoints, defaultTimeout: timeout,
-                                              maximumAttempts: maximumAttempts, initialBackoff: .milliseconds(200)),
+        configuration: RPCClientConfiguration(
+            serviceName: name, endpoints: endpoints, defaultTimeout: timeout,
+            maximumAttempts: maximumAttempts, initialBackoff: .milliseconds(200)),
         logger: Logger(label: "test.client"))
     return (RPCClient(transport: transport), transport)
 }

@@ -44,8 +44,10 @@ struct WireCodecTests {
         at: RFC3339.parse("2026-11-21T15:34:00.123456Z")!,
         credits: try! Credits.parse("0.084"), decimal: try! DecimalNumber(parsing: "-12.5e-3"),
         optionalPresent: "x", optionalAbsent: nil,
-        lines: [Line(description: "Plano Pro", quantity: 1, amount: Money(minorUnits: 29_990, currency: .brl), tags: ["a", "b"]),
-                Line(description: "", quantity: 0, amount: Money(minorUnits: -5, currency: .jpy), tags: [])],
+        lines: [
+            Line(description: "Plano Pro", quantity: 1, amount: Money(minorUnits: 29_990, currency: .brl), tags: ["a", "b"]),
+            Line(description: "", quantity: 0, amount: Money(minorUnits: -5, currency: .jpy), tags: []),
+        ],
         metadata: ["k": "v", "ç": "ü"], nested: [[1, 2], [], [3]], empty: [], currency: .usd, json: nil)
 
     @Test("round-trips every shape the contracts use")
@@ -64,7 +66,10 @@ struct WireCodecTests {
         #expect(try WireJSONDecoder().decode(Everything.self, from: Array(foundationBytes)) == WireCodecTests.sample)
     }
 
-    struct Small: Codable, Equatable { var a: Int; var b: String? }
+    struct Small: Codable, Equatable {
+        var a: Int
+        var b: String?
+    }
 
     @Test("ignores unknown keys, accepts keys in any order and escaped keys")
     func keys() throws {
@@ -85,7 +90,8 @@ struct WireCodecTests {
             #expect(!error.path.isEmpty)
         }
         do {
-            _ = try WireJSONDecoder().decode([Line].self, from: Array(#"[{"description":"x","quantity":1,"amount":{"amount":"1.001","currency":"BRL"},"tags":[]}]"#.utf8))
+            _ = try WireJSONDecoder().decode(
+                [Line].self, from: Array(#"[{"description":"x","quantity":1,"amount":{"amount":"1.001","currency":"BRL"},"tags":[]}]"#.utf8))
             Issue.record("expected an error")
         } catch let error as WireDecodingError {
             #expect(error.path == ["0", "amount", "amount"] || error.path.starts(with: ["0", "amount"]))

@@ -6,8 +6,10 @@ import Testing
 /// A fresh tenant per test keeps tests independent on the shared cluster.
 func newTenant(_ label: String = "t") -> String { "\(label)-\(UUIDv7.generate().uuidString.suffix(12).lowercased())" }
 
-func accountDocument(name: String = "Empresa ABC Ltda", email: String = "financeiro@empresa-abc.com.br", currency: String = "BRL",
-                     taxId: String? = nil, taxIdType: String? = nil, extra: [(String, JSONValue)] = []) -> JSONValue {
+func accountDocument(
+    name: String = "Empresa ABC Ltda", email: String = "financeiro@empresa-abc.com.br", currency: String = "BRL",
+    taxId: String? = nil, taxIdType: String? = nil, extra: [(String, JSONValue)] = []
+) -> JSONValue {
     var attributes = JSONObject([("name", .string(name)), ("email", .string(email)), ("currency", .string(currency))])
     if let taxId { attributes["taxId"] = .string(taxId) }
     if let taxIdType { attributes["taxIdType"] = .string(taxIdType) }
@@ -21,14 +23,16 @@ struct AccountsEndToEndTests {
     func seedStepOne() async throws {
         let cluster = try await TestCluster.shared.start()
         let token = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
-        let printed = try await cluster.client.post("/api/v1/billing-accounts", token: token,
-                                                    json: accountDocument(taxId: "12.345.678/0001-90", taxIdType: "CNPJ"))
+        let printed = try await cluster.client.post(
+            "/api/v1/billing-accounts", token: token,
+            json: accountDocument(taxId: "12.345.678/0001-90", taxIdType: "CNPJ"))
         #expect(printed.status == 422)
         #expect(printed.firstError?["source"]?["pointer"] == "/data/attributes/taxId")
         #expect(printed.firstError?["detail"]?.stringValue?.contains("check digits are wrong") == true)
 
-        let corrected = try await cluster.client.post("/api/v1/billing-accounts", token: token,
-                                                      json: accountDocument(taxId: "12.345.678/0001-95", taxIdType: "CNPJ"))
+        let corrected = try await cluster.client.post(
+            "/api/v1/billing-accounts", token: token,
+            json: accountDocument(taxId: "12.345.678/0001-95", taxIdType: "CNPJ"))
         #expect(corrected.status == 201)
         #expect(corrected.data?["type"] == "billing-accounts")
         #expect(corrected.attribute("status") == "ACTIVE")
@@ -48,16 +52,19 @@ struct AccountsEndToEndTests {
         let token = try cluster.tokens.token(tenant: newTenant(), roles: ["admin"])
         var created: [String] = []
         for index in 0..<7 {
-            let response = try await cluster.client.post("/api/v1/billing-accounts", token: token,
-                                                         json: accountDocument(name: "Cliente \(index)", email: "c\(index)@example.com"))
+            let response = try await cluster.client.post(
+                "/api/v1/billing-accounts", token: token,
+                json: accountDocument(name: "Cliente \(index)", email: "c\(index)@example.com"))
             #expect(response.status == 201)
             created.append(try #require(response.data?["id"]?.stringValue))
         }
-        let cpf = try await cluster.client.post("/api/v1/billing-accounts", token: token,
-                                                json: accountDocument(name: "Pessoa", email: "p@example.com", taxId: "529.982.247-25", taxIdType: "CPF"))
+        let cpf = try await cluster.client.post(
+            "/api/v1/billing-accounts", token: token,
+            json: accountDocument(name: "Pessoa", email: "p@example.com", taxId: "529.982.247-25", taxIdType: "CPF"))
         created.append(try #require(cpf.data?["id"]?.stringValue))
-        let suspended = try await cluster.client.post("/api/v1/billing-accounts/\(created[0])/suspend", token: token,
-                                                      json: ["data": ["type": "billing-accounts", "attributes": ["reason": "inadimplência"]]])
+        let suspended = try await cluster.client.post(
+            "/api/v1/billing-accounts/\(created[0])/suspend", token: token,
+            json: ["data": ["type": "billing-accounts", "attributes": ["reason": "inadimplência"]]])
         #expect(suspended.attribute("status") == "SUSPENDED")
 
         var seen: [String] = []
@@ -91,16 +98,25 @@ struct AccountsEndToEndTests {
         let created = try await cluster.client.post("/api/v1/billing-accounts", token: token, json: accountDocument())
         let id = try #require(created.data?["id"]?.stringValue)
         let path = "/api/v1/billing-accounts/\(id)"
-        let updated = try await cluster.client.send("PATCH", path, token: token, json: ["data": ["type": "billing-accounts", "attributes": [
-            "name": "Empresa ABC S.A.", "timezone": "America/Sao_Paulo", "metadata": ["crm": "123"]]]])
+        let updated = try await cluster.client.send(
+            "PATCH", path, token: token,
+            json: [
+                "data": [
+                    "type": "billing-accounts",
+                    "attributes": [
+                        "name": "Empresa ABC S.A.", "timezone": "America/Sao_Paulo", "metadata": ["crm": "123"],
+                    ],
+                ]
+            ])
         #expect(updated.status == 200)
         #expect(updated.attribute("name") == "Empresa ABC S.A.")
         #expect(updated.attribute("timezone") == "America/Sao_Paulo")
-        let currencyChange = try await cluster.client.send("PATCH", path, token: token, json: ["data": ["type": "billing-accounts", "attributes": ["currency": "USD"]]])
+        let currencyChange = try await cluster.client.send(
+            "PATCH", path, token: token, json: ["data": ["type": "billing-accounts", "attributes": ["currency": "USD"]]])
         #expect(currencyChange.status == 422)
         #expect(currencyChange.firstError?["source"]?["pointer"] == "/data/attributes/currency")
 
-        #expect(try await cluster.client.post(path + "/reactivate", token: token).status == 409)   // ACTIVE cannot be reactivated
+        #expect(try await cluster.client.post(path + "/reactivate", token: token).status == 409)  // ACTIVE cannot be reactivated
         #expect(try await cluster.client.post(path + "/suspend", token: token).attribute("status") == "SUSPENDED")
         #expect(try await cluster.client.post(path + "/reactivate", token: token).attribute("status") == "ACTIVE")
         let closed = try await cluster.client.send("DELETE", path, token: token)
@@ -120,16 +136,22 @@ struct AccountsEndToEndTests {
     func taxIDUniqueness() async throws {
         let cluster = try await TestCluster.shared.start()
         let token = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
-        let first = try await cluster.client.post("/api/v1/billing-accounts", token: token, json: accountDocument(taxId: "11.222.333/0001-81", taxIdType: "CNPJ"))
+        let first = try await cluster.client.post(
+            "/api/v1/billing-accounts", token: token, json: accountDocument(taxId: "11.222.333/0001-81", taxIdType: "CNPJ"))
         #expect(first.status == 201)
-        let duplicate = try await cluster.client.post("/api/v1/billing-accounts", token: token, json: accountDocument(taxId: "11222333000181", taxIdType: "CNPJ"))
+        let duplicate = try await cluster.client.post(
+            "/api/v1/billing-accounts", token: token, json: accountDocument(taxId: "11222333000181", taxIdType: "CNPJ"))
         #expect(duplicate.status == 409)
         #expect(duplicate.firstError?["code"] == "TAX_ID_IN_USE")
         let other = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
-        #expect(try await cluster.client.post("/api/v1/billing-accounts", token: other, json: accountDocument(taxId: "11222333000181", taxIdType: "CNPJ")).status == 201)
+        #expect(
+            try await cluster.client.post("/api/v1/billing-accounts", token: other, json: accountDocument(taxId: "11222333000181", taxIdType: "CNPJ"))
+                .status == 201)
         let id = try #require(first.data?["id"]?.stringValue)
         #expect(try await cluster.client.post("/api/v1/billing-accounts/\(id)/close", token: token).status == 200)
-        #expect(try await cluster.client.post("/api/v1/billing-accounts", token: token, json: accountDocument(taxId: "11222333000181", taxIdType: "CNPJ")).status == 201)
+        #expect(
+            try await cluster.client.post("/api/v1/billing-accounts", token: token, json: accountDocument(taxId: "11222333000181", taxIdType: "CNPJ"))
+                .status == 201)
     }
 
     static let permissionCases: [(String, String, String)] = [
@@ -148,12 +170,18 @@ struct AccountsEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let tenant = newTenant()
         let owner = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
-        let id = try #require(try await cluster.client.post("/api/v1/billing-accounts", token: owner, json: accountDocument()).data?["id"]?.stringValue)
+        let id = try #require(
+            try await cluster.client.post("/api/v1/billing-accounts", token: owner, json: accountDocument()).data?["id"]?.stringValue)
         let path = "/api/v1/billing-accounts" + suffix.replacingOccurrences(of: "{id}", with: id)
-        let body: JSONValue? = method == "POST" && suffix.isEmpty ? accountDocument(email: "other@example.com")
+        let body: JSONValue? =
+            method == "POST" && suffix.isEmpty
+            ? accountDocument(email: "other@example.com")
             : method == "PATCH" ? ["data": ["type": "billing-accounts", "attributes": ["name": "Renamed"]]] : nil
         let everythingElse = try cluster.tokens.token(
-            tenant: tenant, permissions: ["BILLING_ACCOUNTS_CREATE", "BILLING_ACCOUNTS_READ", "BILLING_ACCOUNTS_UPDATE", "BILLING_ACCOUNTS_DELETE"].filter { $0 != permission },
+            tenant: tenant,
+            permissions: ["BILLING_ACCOUNTS_CREATE", "BILLING_ACCOUNTS_READ", "BILLING_ACCOUNTS_UPDATE", "BILLING_ACCOUNTS_DELETE"].filter {
+                $0 != permission
+            },
             roles: ["viewer"])
         let denied = try await cluster.client.send(method, path, token: everythingElse, json: body)
         #expect(denied.status == 403)
@@ -169,8 +197,10 @@ struct AccountsEndToEndTests {
         let tenant = newTenant()
         let header = JSONObject([("alg", "HS256"), ("typ", "JWT")])
         let now = Int64(Date().timeIntervalSince1970)
-        let goodClaims = JSONObject([("sub", "u"), ("organizationId", .string(tenant)), ("roles", ["owner"]), ("iss", .string(tokens.issuer)),
-                                     ("aud", .string(tokens.audience)), ("exp", .number(now + 600))])
+        let goodClaims = JSONObject([
+            ("sub", "u"), ("organizationId", .string(tenant)), ("roles", ["owner"]), ("iss", .string(tokens.issuer)),
+            ("aud", .string(tokens.audience)), ("exp", .number(now + 600)),
+        ])
         var noExpiry = goodClaims
         noExpiry["exp"] = nil
         var noTenant = goodClaims
@@ -181,11 +211,21 @@ struct AccountsEndToEndTests {
             ("wrong audience", try tokens.token(tenant: tenant, roles: ["owner"], audience: "someone-else")),
             ("wrong issuer", try tokens.token(tenant: tenant, roles: ["owner"], issuer: "evil-issuer")),
             ("bad signature", try tokens.token(tenant: tenant, roles: ["owner"]).dropLast(3) + "abc"),
-            ("other HMAC secret", try tokens.sign(header: header, claims: goodClaims, algorithm: .hs256, hmacSecret: "another-secret-0123456789-0123456789")),
+            (
+                "other HMAC secret",
+                try tokens.sign(header: header, claims: goodClaims, algorithm: .hs256, hmacSecret: "another-secret-0123456789-0123456789")
+            ),
             ("alg none", tokens.unsignedToken(tenant: tenant)),
-            ("RSA public key used as HMAC secret", try tokens.sign(header: JSONObject([("alg", "HS256"), ("kid", .string(TestTokens.rsaKeyID))]),
-                                                                     claims: goodClaims, algorithm: .hs256, hmacSecret: tokens.rsaPublicKeyPEM)),
-            ("RSA key id with an HS256 token and no kid claim to the default", try tokens.sign(header: header, claims: goodClaims, algorithm: .hs256, hmacSecret: tokens.rsaPublicKeyPEM)),
+            (
+                "RSA public key used as HMAC secret",
+                try tokens.sign(
+                    header: JSONObject([("alg", "HS256"), ("kid", .string(TestTokens.rsaKeyID))]),
+                    claims: goodClaims, algorithm: .hs256, hmacSecret: tokens.rsaPublicKeyPEM)
+            ),
+            (
+                "RSA key id with an HS256 token and no kid claim to the default",
+                try tokens.sign(header: header, claims: goodClaims, algorithm: .hs256, hmacSecret: tokens.rsaPublicKeyPEM)
+            ),
             ("unknown kid", try tokens.token(tenant: tenant, roles: ["owner"], algorithm: .rs256, keyID: "who-knows")),
             ("EC token claiming the RSA kid", try tokens.token(tenant: tenant, roles: ["owner"], algorithm: .es256, keyID: TestTokens.rsaKeyID)),
             ("no expiry", try tokens.sign(header: header, claims: noExpiry, algorithm: .hs256)),
@@ -199,8 +239,12 @@ struct AccountsEndToEndTests {
         }
         #expect(try await cluster.client.get("/api/v1/billing-accounts", token: nil).status == 401)
         // The same tenant with valid RS256 and ES256 tokens from the JWKS is accepted.
-        #expect(try await cluster.client.get("/api/v1/billing-accounts", token: try tokens.token(tenant: tenant, roles: ["owner"], algorithm: .rs256)).status == 200)
-        #expect(try await cluster.client.get("/api/v1/billing-accounts", token: try tokens.token(tenant: tenant, roles: ["owner"], algorithm: .es256)).status == 200)
+        #expect(
+            try await cluster.client.get("/api/v1/billing-accounts", token: try tokens.token(tenant: tenant, roles: ["owner"], algorithm: .rs256))
+                .status == 200)
+        #expect(
+            try await cluster.client.get("/api/v1/billing-accounts", token: try tokens.token(tenant: tenant, roles: ["owner"], algorithm: .es256))
+                .status == 200)
     }
 
     @Test("tenant isolation: another tenant's ids are 404 and never listed")
@@ -208,11 +252,14 @@ struct AccountsEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let tenantA = try cluster.tokens.token(tenant: newTenant("a"), roles: ["owner"])
         let tenantB = try cluster.tokens.token(tenant: newTenant("b"), roles: ["owner"])
-        let bAccount = try #require(try await cluster.client.post("/api/v1/billing-accounts", token: tenantB, json: accountDocument()).data?["id"]?.stringValue)
+        let bAccount = try #require(
+            try await cluster.client.post("/api/v1/billing-accounts", token: tenantB, json: accountDocument()).data?["id"]?.stringValue)
         _ = try await cluster.client.post("/api/v1/billing-accounts", token: tenantA, json: accountDocument(email: "a@example.com"))
         let path = "/api/v1/billing-accounts/\(bAccount)"
         #expect(try await cluster.client.get(path, token: tenantA).status == 404)
-        #expect(try await cluster.client.send("PATCH", path, token: tenantA, json: ["data": ["type": "billing-accounts", "attributes": ["name": "x"]]]).status == 404)
+        #expect(
+            try await cluster.client.send("PATCH", path, token: tenantA, json: ["data": ["type": "billing-accounts", "attributes": ["name": "x"]]])
+                .status == 404)
         #expect(try await cluster.client.post(path + "/close", token: tenantA).status == 404)
         #expect(try await cluster.client.send("DELETE", path, token: tenantA).status == 404)
         let listed = try await cluster.client.get("/api/v1/billing-accounts?page%5Bsize%5D=100", token: tenantA)
@@ -240,7 +287,10 @@ struct AccountsEndToEndTests {
             ("bad time zone", Data(JSONWriter.bytes(accountDocument(extra: [("timezone", "Mars/Olympus")]))), 422, "/data/attributes/timezone"),
             ("unknown tax id type", Data(JSONWriter.bytes(accountDocument(taxId: "1", taxIdType: "RG"))), 422, "/data/attributes/taxIdType"),
             ("wrong resource type", Data(#"{"data":{"type":"invoices","attributes":{}}}"#.utf8), 409, "/data/type"),
-            ("missing name", Data(#"{"data":{"type":"billing-accounts","attributes":{"email":"a@b.co","currency":"BRL"}}}"#.utf8), 422, "/data/attributes/name"),
+            (
+                "missing name", Data(#"{"data":{"type":"billing-accounts","attributes":{"email":"a@b.co","currency":"BRL"}}}"#.utf8), 422,
+                "/data/attributes/name"
+            ),
             ("huge number", Data(JSONWriter.bytes(accountDocument(extra: [("name", .number("1e999999"))]))), 422, "/data/attributes/name"),
             ("10 MiB body", Data(repeating: 0x61, count: 10 * 1024 * 1024), 413, nil),
         ]
@@ -260,7 +310,11 @@ struct AccountsEndToEndTests {
         let key = "create-" + UUIDv7.generate().uuidString
         let document = accountDocument(name: "Idempotente", email: "idem@example.com")
         let responses = try await withThrowingTaskGroup(of: HTTPTestResponse.self) { group in
-            for _ in 0..<50 { group.addTask { try await cluster.client.post("/api/v1/billing-accounts", token: token, json: document, headers: ["Idempotency-Key": key]) } }
+            for _ in 0..<50 {
+                group.addTask {
+                    try await cluster.client.post("/api/v1/billing-accounts", token: token, json: document, headers: ["Idempotency-Key": key])
+                }
+            }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         let created = responses.filter { $0.status == 201 }
@@ -274,8 +328,9 @@ struct AccountsEndToEndTests {
         #expect(replay.status == 201)
         #expect(replay.headers["idempotent-replayed"] == "true")
         #expect(replay.data?["id"] == created.first?.data?["id"])
-        let different = try await cluster.client.post("/api/v1/billing-accounts", token: token,
-                                                      json: accountDocument(name: "Outro", email: "o@example.com"), headers: ["Idempotency-Key": key])
+        let different = try await cluster.client.post(
+            "/api/v1/billing-accounts", token: token,
+            json: accountDocument(name: "Outro", email: "o@example.com"), headers: ["Idempotency-Key": key])
         #expect(different.status == 422)
         // Keys are per tenant: another tenant's same key runs its own request.
         let other = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])

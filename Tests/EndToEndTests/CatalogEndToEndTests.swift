@@ -20,10 +20,14 @@ struct CatalogEndToEndTests {
     func seedPlan() async throws {
         let cluster = try await TestCluster.shared.start()
         let token = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
-        let response = try await cluster.client.post("/api/v1/subscription-plans", token: token, json: resource("subscription-plans", [
-            "name": "Plano Pro", "description": "Acesso completo a todos os recursos", "billingInterval": "MONTHLY",
-            "billingCycleType": "ANNIVERSARY", "basePrice": .number("299.90"), "currency": "BRL", "trialDays": 14,
-        ]))
+        let response = try await cluster.client.post(
+            "/api/v1/subscription-plans", token: token,
+            json: resource(
+                "subscription-plans",
+                [
+                    "name": "Plano Pro", "description": "Acesso completo a todos os recursos", "billingInterval": "MONTHLY",
+                    "billingCycleType": "ANNIVERSARY", "basePrice": .number("299.90"), "currency": "BRL", "trialDays": 14,
+                ]))
         #expect(response.status == 201)
         #expect(response.attribute("basePrice")?.decimalValue == DecimalNumber(significand: 29990, scale: 2))
         #expect(response.attribute("trialDays") == 14)
@@ -36,24 +40,31 @@ struct CatalogEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let token = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
         let tiers: JSONValue = [["upTo": 5, "unitAmount": 7], ["upTo": 10, "unitAmount": .number("6.50")], ["upTo": nil, "unitAmount": 6]]
-        let volume = try await create(cluster.client, "/api/v1/billing-products", "billing-products",
-                                      ["code": .string(uniqueCode("vol")), "name": "Seats (volume)", "pricingModel": "VOLUME", "currency": "USD", "tiers": tiers], token: token)
-        let graduated = try await create(cluster.client, "/api/v1/billing-products", "billing-products",
-                                         ["code": .string(uniqueCode("grad")), "name": "Seats", "pricingModel": "TIERED", "currency": "USD", "tiers": tiers], token: token)
-        let package = try await create(cluster.client, "/api/v1/billing-products", "billing-products",
-                                       ["code": .string(uniqueCode("pkg")), "name": "API calls", "pricingModel": "PACKAGE", "currency": "USD",
-                                        "unitAmount": 5, "packageSize": 100, "freeUnits": 100], token: token)
+        let volume = try await create(
+            cluster.client, "/api/v1/billing-products", "billing-products",
+            ["code": .string(uniqueCode("vol")), "name": "Seats (volume)", "pricingModel": "VOLUME", "currency": "USD", "tiers": tiers], token: token)
+        let graduated = try await create(
+            cluster.client, "/api/v1/billing-products", "billing-products",
+            ["code": .string(uniqueCode("grad")), "name": "Seats", "pricingModel": "TIERED", "currency": "USD", "tiers": tiers], token: token)
+        let package = try await create(
+            cluster.client, "/api/v1/billing-products", "billing-products",
+            [
+                "code": .string(uniqueCode("pkg")), "name": "API calls", "pricingModel": "PACKAGE", "currency": "USD",
+                "unitAmount": 5, "packageSize": 100, "freeUnits": 100,
+            ], token: token)
         func preview(_ id: String, _ quantity: Int) async throws -> HTTPTestResponse {
-            try await cluster.client.post("/api/v1/billing-products/\(id)/price-preview", token: token,
-                                          json: resource("price-previews", ["quantity": .number(Int64(quantity))]))
+            try await cluster.client.post(
+                "/api/v1/billing-products/\(id)/price-preview", token: token,
+                json: resource("price-previews", ["quantity": .number(Int64(quantity))]))
         }
         #expect(try await preview(volume, 6).attribute("total")?.decimalValue == DecimalNumber(39))
         let graduatedPreview = try await preview(graduated, 6)
         #expect(graduatedPreview.attribute("total")?.decimalValue == DecimalNumber(significand: 4150, scale: 2))
         #expect(graduatedPreview.attribute("lines")?.arrayValue?.count == 2)
         #expect(try await preview(package, 201).attribute("total")?.decimalValue == DecimalNumber(10))
-        let negative = try await cluster.client.post("/api/v1/billing-products/\(volume)/price-preview", token: token,
-                                                     json: resource("price-previews", ["quantity": -1]))
+        let negative = try await cluster.client.post(
+            "/api/v1/billing-products/\(volume)/price-preview", token: token,
+            json: resource("price-previews", ["quantity": -1]))
         #expect(negative.status == 422)
     }
 
@@ -61,19 +72,25 @@ struct CatalogEndToEndTests {
     func costPreviews() async throws {
         let cluster = try await TestCluster.shared.start()
         let token = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
-        let blocks = try await create(cluster.client, "/api/v1/ai-models", "ai-models", [
-            "modelId": .string(uniqueCode("copilot")), "name": "Copilot", "inputRate": 0, "outputRate": 0,
-            "rounding": ["mode": "PER_BLOCK", "blockSize": 1000],
-        ], token: token)
-        let exact = try await create(cluster.client, "/api/v1/ai-models", "ai-models", [
-            "modelId": .string(uniqueCode("sonnet")), "name": "Claude Sonnet", "provider": "anthropic",
-            "inputRate": .number("0.000003"), "outputRate": .number("0.000015"),
-        ], token: token)
-        let two = try await cluster.client.post("/api/v1/ai-models/\(blocks)/cost-preview", token: token,
-                                                json: resource("cost-previews", ["inputTokens": 500, "outputTokens": 800]))
+        let blocks = try await create(
+            cluster.client, "/api/v1/ai-models", "ai-models",
+            [
+                "modelId": .string(uniqueCode("copilot")), "name": "Copilot", "inputRate": 0, "outputRate": 0,
+                "rounding": ["mode": "PER_BLOCK", "blockSize": 1000],
+            ], token: token)
+        let exact = try await create(
+            cluster.client, "/api/v1/ai-models", "ai-models",
+            [
+                "modelId": .string(uniqueCode("sonnet")), "name": "Claude Sonnet", "provider": "anthropic",
+                "inputRate": .number("0.000003"), "outputRate": .number("0.000015"),
+            ], token: token)
+        let two = try await cluster.client.post(
+            "/api/v1/ai-models/\(blocks)/cost-preview", token: token,
+            json: resource("cost-previews", ["inputTokens": 500, "outputTokens": 800]))
         #expect(two.attribute("credits")?.decimalValue == DecimalNumber(2))
-        let small = try await cluster.client.post("/api/v1/ai-models/\(exact)/cost-preview", token: token,
-                                                  json: resource("cost-previews", ["inputTokens": 3000, "outputTokens": 5000]))
+        let small = try await cluster.client.post(
+            "/api/v1/ai-models/\(exact)/cost-preview", token: token,
+            json: resource("cost-previews", ["inputTokens": 3000, "outputTokens": 5000]))
         #expect(small.attribute("credits")?.decimalValue == DecimalNumber(significand: 84, scale: 3))
     }
 
@@ -82,38 +99,55 @@ struct CatalogEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let token = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
         let client = cluster.client
-        let product = try await create(client, "/api/v1/billing-products", "billing-products",
-                                       ["code": .string(uniqueCode("msg")), "name": "Messages", "pricingModel": "PER_UNIT", "currency": "BRL",
-                                        "unitAmount": .number("0.05")], token: token)
-        let meter = try await create(client, "/api/v1/usage-meters", "usage-meters",
-                                     ["code": .string(uniqueCode("messages")), "name": "Messages", "aggregation": "COUNT"], token: token)
-        let plan = try await create(client, "/api/v1/subscription-plans", "subscription-plans", [
-            "name": "Growth", "billingInterval": "MONTHLY", "billingCycleType": "CALENDAR_ALIGNED", "basePrice": 99, "currency": "BRL",
-            "includedCredits": 300, "limits": [["resource": "messages", "limit": 10000, "enforcement": "HARD"]], "features": ["ai.copilot"],
-            "usageCharges": [["meterId": .string(meter), "productId": .string(product)]],
-        ], token: token)
+        let product = try await create(
+            client, "/api/v1/billing-products", "billing-products",
+            [
+                "code": .string(uniqueCode("msg")), "name": "Messages", "pricingModel": "PER_UNIT", "currency": "BRL",
+                "unitAmount": .number("0.05"),
+            ], token: token)
+        let meter = try await create(
+            client, "/api/v1/usage-meters", "usage-meters",
+            ["code": .string(uniqueCode("messages")), "name": "Messages", "aggregation": "COUNT"], token: token)
+        let plan = try await create(
+            client, "/api/v1/subscription-plans", "subscription-plans",
+            [
+                "name": "Growth", "billingInterval": "MONTHLY", "billingCycleType": "CALENDAR_ALIGNED", "basePrice": 99, "currency": "BRL",
+                "includedCredits": 300, "limits": [["resource": "messages", "limit": 10000, "enforcement": "HARD"]], "features": ["ai.copilot"],
+                "usageCharges": [["meterId": .string(meter), "productId": .string(product)]],
+            ], token: token)
         let planV1 = try await client.get("/api/v1/subscription-plans/\(plan)", token: token)
         #expect(planV1.attribute("usageCharges")?.arrayValue?.first?["productVersion"] == 1)
 
-        let renamed = try await client.send("PATCH", "/api/v1/billing-products/\(product)", token: token,
-                                            json: resource("billing-products", ["unitAmount": .number("0.04")]))
+        let renamed = try await client.send(
+            "PATCH", "/api/v1/billing-products/\(product)", token: token,
+            json: resource("billing-products", ["unitAmount": .number("0.04")]))
         #expect(renamed.attribute("version") == 2)
-        #expect(try await client.get("/api/v1/billing-products/\(product)?version=1", token: token).attribute("unitAmount")?.decimalValue
+        #expect(
+            try await client.get("/api/v1/billing-products/\(product)?version=1", token: token).attribute("unitAmount")?.decimalValue
                 == DecimalNumber(significand: 5, scale: 2))
         // The plan's version 1 still prices with the product version it pinned.
-        #expect(try await client.get("/api/v1/subscription-plans/\(plan)", token: token).attribute("usageCharges")?.arrayValue?.first?["productVersion"] == 1)
+        #expect(
+            try await client.get("/api/v1/subscription-plans/\(plan)", token: token).attribute("usageCharges")?.arrayValue?.first?["productVersion"]
+                == 1)
         let versions = try await client.get("/api/v1/billing-products/\(product)/versions", token: token)
         #expect(versions.data?.arrayValue?.compactMap { $0["attributes"]?["version"] } == [2, 1])
-        #expect(try await client.send("PATCH", "/api/v1/billing-products/\(product)", token: token,
-                                      json: resource("billing-products", ["code": "changed"])).status == 422)
+        #expect(
+            try await client.send(
+                "PATCH", "/api/v1/billing-products/\(product)", token: token,
+                json: resource("billing-products", ["code": "changed"])
+            ).status == 422)
 
         let archived = try await client.send("DELETE", "/api/v1/billing-products/\(product)", token: token)
         #expect(archived.attribute("status") == "ARCHIVED")
-        #expect(try await client.get("/api/v1/billing-products/\(product)", token: token).status == 200)   // still readable
-        let referencing = try await client.post("/api/v1/subscription-plans", token: token, json: resource("subscription-plans", [
-            "name": "New", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": 10, "currency": "BRL",
-            "usageCharges": [["meterId": .string(meter), "productId": .string(product)]],
-        ]))
+        #expect(try await client.get("/api/v1/billing-products/\(product)", token: token).status == 200)  // still readable
+        let referencing = try await client.post(
+            "/api/v1/subscription-plans", token: token,
+            json: resource(
+                "subscription-plans",
+                [
+                    "name": "New", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": 10, "currency": "BRL",
+                    "usageCharges": [["meterId": .string(meter), "productId": .string(product)]],
+                ]))
         #expect(referencing.status == 409)
         #expect(referencing.firstError?["code"] == "ITEM_ARCHIVED")
         let archivedList = try await client.get("/api/v1/billing-products?filter%5Bstatus%5D=ARCHIVED", token: token)
@@ -126,21 +160,44 @@ struct CatalogEndToEndTests {
         let token = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
         let client = cluster.client
         let cases: [(String, String, JSONValue, Int, String?)] = [
-            ("/api/v1/billing-products", "billing-products", ["code": "t", "name": "T", "pricingModel": "TIERED", "currency": "USD",
-              "tiers": [["upTo": 10, "unitAmount": 1], ["upTo": 5, "unitAmount": 1], ["upTo": nil, "unitAmount": 1]]], 422, "/data/attributes/tiers/1/upTo"),
-            ("/api/v1/billing-products", "billing-products", ["code": "t", "name": "T", "pricingModel": "PER_UNIT", "currency": "USD"], 422,
-             "/data/attributes/unitAmount"),
-            ("/api/v1/subscription-plans", "subscription-plans", ["name": "P", "billingInterval": "FORTNIGHTLY", "billingCycleType": "ANNIVERSARY",
-              "basePrice": 1, "currency": "BRL"], 422, "/data/attributes/billingInterval"),
-            ("/api/v1/subscription-plans", "subscription-plans", ["name": "P", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY",
-              "basePrice": .number("1.005"), "currency": "BRL"], 422, "/data/attributes/basePrice"),
+            (
+                "/api/v1/billing-products", "billing-products",
+                [
+                    "code": "t", "name": "T", "pricingModel": "TIERED", "currency": "USD",
+                    "tiers": [["upTo": 10, "unitAmount": 1], ["upTo": 5, "unitAmount": 1], ["upTo": nil, "unitAmount": 1]],
+                ], 422, "/data/attributes/tiers/1/upTo"
+            ),
+            (
+                "/api/v1/billing-products", "billing-products", ["code": "t", "name": "T", "pricingModel": "PER_UNIT", "currency": "USD"], 422,
+                "/data/attributes/unitAmount"
+            ),
+            (
+                "/api/v1/subscription-plans", "subscription-plans",
+                [
+                    "name": "P", "billingInterval": "FORTNIGHTLY", "billingCycleType": "ANNIVERSARY",
+                    "basePrice": 1, "currency": "BRL",
+                ], 422, "/data/attributes/billingInterval"
+            ),
+            (
+                "/api/v1/subscription-plans", "subscription-plans",
+                [
+                    "name": "P", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY",
+                    "basePrice": .number("1.005"), "currency": "BRL",
+                ], 422, "/data/attributes/basePrice"
+            ),
             ("/api/v1/usage-meters", "usage-meters", ["code": "m", "name": "M", "aggregation": "SUM"], 422, "/data/attributes/property"),
-            ("/api/v1/credit-packages", "credit-packages", ["code": "c", "name": "C", "credits": 0, "price": 1, "currency": "BRL"], 422,
-             "/data/attributes/credits"),
-            ("/api/v1/addons", "addons", ["code": "a", "name": "A", "price": 1, "currency": "BRL", "featureFlag": "Not A Flag"], 422,
-             "/data/attributes/featureFlag"),
-            ("/api/v1/ai-models", "ai-models", ["modelId": "x", "name": "X", "inputRate": .number("0.000000001"), "outputRate": 0], 422,
-             "/data/attributes/inputRate"),
+            (
+                "/api/v1/credit-packages", "credit-packages", ["code": "c", "name": "C", "credits": 0, "price": 1, "currency": "BRL"], 422,
+                "/data/attributes/credits"
+            ),
+            (
+                "/api/v1/addons", "addons", ["code": "a", "name": "A", "price": 1, "currency": "BRL", "featureFlag": "Not A Flag"], 422,
+                "/data/attributes/featureFlag"
+            ),
+            (
+                "/api/v1/ai-models", "ai-models", ["modelId": "x", "name": "X", "inputRate": .number("0.000000001"), "outputRate": 0], 422,
+                "/data/attributes/inputRate"
+            ),
         ]
         for (path, type, attributes, status, pointer) in cases {
             let response = try await client.post(path, token: token, json: resource(type, attributes))
@@ -162,14 +219,20 @@ struct CatalogEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let tenantA = try cluster.tokens.token(tenant: newTenant("a"), roles: ["owner"])
         let tenantB = try cluster.tokens.token(tenant: newTenant("b"), roles: ["owner"])
-        let addon = try await create(cluster.client, "/api/v1/addons", "addons", ["code": "whatsapp", "name": "WhatsApp", "price": 49,
-                                                                                  "currency": "BRL", "featureFlag": "whatsapp"], token: tenantB)
+        let addon = try await create(
+            cluster.client, "/api/v1/addons", "addons",
+            [
+                "code": "whatsapp", "name": "WhatsApp", "price": 49,
+                "currency": "BRL", "featureFlag": "whatsapp",
+            ], token: tenantB)
         #expect(try await cluster.client.get("/api/v1/addons/\(addon)", token: tenantA).status == 404)
         #expect(try await cluster.client.get("/api/v1/addons", token: tenantA).data?.arrayValue?.isEmpty == true)
-        let readOnly = try cluster.tokens.token(tenant: newTenant(), permissions: ["ADDONS_READ", "AI_MODELS_READ", "CREDIT_PACKAGES_READ"], roles: ["viewer"])
+        let readOnly = try cluster.tokens.token(
+            tenant: newTenant(), permissions: ["ADDONS_READ", "AI_MODELS_READ", "CREDIT_PACKAGES_READ"], roles: ["viewer"])
         #expect(try await cluster.client.get("/api/v1/addons", token: readOnly).status == 200)
-        let denied = try await cluster.client.post("/api/v1/addons", token: readOnly,
-                                                   json: resource("addons", ["code": "x", "name": "X", "price": 0, "currency": "BRL", "featureFlag": "x"]))
+        let denied = try await cluster.client.post(
+            "/api/v1/addons", token: readOnly,
+            json: resource("addons", ["code": "x", "name": "X", "price": 0, "currency": "BRL", "featureFlag": "x"]))
         #expect(denied.status == 403)
         #expect(denied.firstError?["meta"]?["permission"] == "ADDONS_CREATE")
         #expect(try await cluster.client.get("/api/v1/subscription-plans", token: readOnly).status == 403)

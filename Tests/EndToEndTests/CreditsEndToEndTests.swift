@@ -11,16 +11,19 @@ struct CreditFixture {
     /// `unit`: 1 credit per token, so a charge of N credits is N input tokens.
     let model: String
 
-    static func make(_ cluster: TestCluster.Running, tenant: String? = nil, token: String? = nil, model: String? = nil) async throws -> CreditFixture {
+    static func make(_ cluster: TestCluster.Running, tenant: String? = nil, token: String? = nil, model: String? = nil) async throws -> CreditFixture
+    {
         let tenant = tenant ?? newTenant("credits")
         let token = try token ?? cluster.tokens.token(tenant: tenant, roles: ["owner"])
-        let account = try await create(cluster.client, "/api/v1/billing-accounts", "billing-accounts",
-                                       ["name": "Créditos Ltda", "email": "ia@example.com", "currency": "BRL"], token: token)
+        let account = try await create(
+            cluster.client, "/api/v1/billing-accounts", "billing-accounts",
+            ["name": "Créditos Ltda", "email": "ia@example.com", "currency": "BRL"], token: token)
         var modelId = model
         if modelId == nil {
             let code = uniqueCode("unit")
-            _ = try await create(cluster.client, "/api/v1/ai-models", "ai-models",
-                                 ["modelId": .string(code), "name": "Unit", "inputRate": 1, "outputRate": 1], token: token)
+            _ = try await create(
+                cluster.client, "/api/v1/ai-models", "ai-models",
+                ["modelId": .string(code), "name": "Unit", "inputRate": 1, "outputRate": 1], token: token)
             modelId = code
         }
         return CreditFixture(client: cluster.client, token: token, account: account, model: modelId!)
@@ -32,25 +35,34 @@ struct CreditFixture {
         return try await client.post("/api/v1/credit-grants", token: token, json: resource("credit-grants", .object(attributes)))
     }
 
-    func charge(_ tokens: Int64, key: String = UUID().uuidString, model: String? = nil, output: Int64 = 0,
-                extra: [(String, JSONValue)] = []) async throws -> HTTPTestResponse {
-        var attributes = JSONObject([("billingAccountId", .string(account)), ("model", .string(model ?? self.model)), ("inputTokens", .number(tokens)),
-                                     ("outputTokens", .number(output)), ("idempotencyKey", .string(key))])
+    func charge(
+        _ tokens: Int64, key: String = UUID().uuidString, model: String? = nil, output: Int64 = 0,
+        extra: [(String, JSONValue)] = []
+    ) async throws -> HTTPTestResponse {
+        var attributes = JSONObject([
+            ("billingAccountId", .string(account)), ("model", .string(model ?? self.model)), ("inputTokens", .number(tokens)),
+            ("outputTokens", .number(output)), ("idempotencyKey", .string(key)),
+        ])
         for (key, value) in extra { attributes[key] = value }
         return try await client.post("/api/v1/credit-charges", token: token, json: resource("credit-charges", .object(attributes)))
     }
 
-    func authorize(_ tokens: Int64, ttl: Int? = nil, key: String = UUID().uuidString, extra: [(String, JSONValue)] = []) async throws -> HTTPTestResponse {
-        var attributes = JSONObject([("billingAccountId", .string(account)), ("model", .string(model)), ("estimatedInputTokens", .number(tokens)),
-                                     ("estimatedOutputTokens", 0), ("idempotencyKey", .string(key))])
+    func authorize(
+        _ tokens: Int64, ttl: Int? = nil, key: String = UUID().uuidString, extra: [(String, JSONValue)] = []
+    ) async throws -> HTTPTestResponse {
+        var attributes = JSONObject([
+            ("billingAccountId", .string(account)), ("model", .string(model)), ("estimatedInputTokens", .number(tokens)),
+            ("estimatedOutputTokens", 0), ("idempotencyKey", .string(key)),
+        ])
         if let ttl { attributes["ttlSeconds"] = .number(Int64(ttl)) }
         for (key, value) in extra { attributes[key] = value }
         return try await client.post("/api/v1/credit-authorizations", token: token, json: resource("credit-authorizations", .object(attributes)))
     }
 
     func settle(_ id: String, tokens: Int64) async throws -> HTTPTestResponse {
-        try await client.post("/api/v1/credit-authorizations/\(id)/settle", token: token,
-                              json: resource("credit-settlements", ["inputTokens": .number(tokens), "outputTokens": 0]))
+        try await client.post(
+            "/api/v1/credit-authorizations/\(id)/settle", token: token,
+            json: resource("credit-settlements", ["inputTokens": .number(tokens), "outputTokens": 0]))
     }
 
     func release(_ id: String) async throws -> HTTPTestResponse {
@@ -125,7 +137,12 @@ struct CreditsEndToEndTests {
         for run in 0..<Self.repetitions {
             let key = "exec-\(run)-\(UUID().uuidString)"
             let answers = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                for _ in 0..<20 { group.addTask { let r = try await fixture.charge(25, key: key); return (r.status, r.data?["id"]?.stringValue) } }
+                for _ in 0..<20 {
+                    group.addTask {
+                        let r = try await fixture.charge(25, key: key)
+                        return (r.status, r.data?["id"]?.stringValue)
+                    }
+                }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(answers.allSatisfy { $0.0 == 200 || $0.0 == 201 }, "\(answers)")
@@ -147,11 +164,17 @@ struct CreditsEndToEndTests {
         let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         let blocks = uniqueCode("copilot"), sonnet = uniqueCode("sonnet")
-        _ = try await create(cluster.client, "/api/v1/ai-models", "ai-models", [
-            "modelId": .string(blocks), "name": "Copilot", "inputRate": 0, "outputRate": 0,
-            "rounding": ["mode": "PER_BLOCK", "blockSize": 1000, "creditsPerBlock": 1]], token: fixture.token)
-        _ = try await create(cluster.client, "/api/v1/ai-models", "ai-models", [
-            "modelId": .string(sonnet), "name": "Sonnet", "inputRate": .number("0.000003"), "outputRate": .number("0.000015")], token: fixture.token)
+        _ = try await create(
+            cluster.client, "/api/v1/ai-models", "ai-models",
+            [
+                "modelId": .string(blocks), "name": "Copilot", "inputRate": 0, "outputRate": 0,
+                "rounding": ["mode": "PER_BLOCK", "blockSize": 1000, "creditsPerBlock": 1],
+            ], token: fixture.token)
+        _ = try await create(
+            cluster.client, "/api/v1/ai-models", "ai-models",
+            [
+                "modelId": .string(sonnet), "name": "Sonnet", "inputRate": .number("0.000003"), "outputRate": .number("0.000015"),
+            ], token: fixture.token)
         #expect(try await fixture.grant(100).status == 201)
         let copilot = try await fixture.charge(800, model: blocks, output: 500)
         #expect(copilot.status == 201, "\(copilot.text.prefix(300))")
@@ -162,7 +185,8 @@ struct CreditsEndToEndTests {
         let unknown = try await fixture.charge(10, model: "no-such-model")
         #expect(unknown.status == 404 && unknown.firstError?["code"] == "MODEL_NOT_FOUND")
         #expect(unknown.firstError?["source"]?["pointer"] == "/data/attributes/model")
-        let report = try await cluster.client.get("/api/v1/credit-wallets/\(fixture.account)/consumption?filter%5BgroupBy%5D=user", token: fixture.token)
+        let report = try await cluster.client.get(
+            "/api/v1/credit-wallets/\(fixture.account)/consumption?filter%5BgroupBy%5D=user", token: fixture.token)
         #expect(report.status == 200, "\(report.text.prefix(300))")
         let ana = report.data?.arrayValue?.first { $0["id"] == "ana" }?["attributes"]
         #expect(ana?["inputTokens"] == 3000 && ana?["outputTokens"] == 5000)
@@ -184,16 +208,18 @@ struct CreditsEndToEndTests {
         let short = try await fixture.charge(3)
         #expect(short.status == 402 && short.firstError?["meta"]?["available"] == "2", "holds count against what is available")
         let wallet = try await fixture.wallet()
-        #expect(credits(wallet?["balance"]) == DecimalNumber(10) && credits(wallet?["held"]) == DecimalNumber(8)
+        #expect(
+            credits(wallet?["balance"]) == DecimalNumber(10) && credits(wallet?["held"]) == DecimalNumber(8)
                 && credits(wallet?["available"]) == DecimalNumber(2))
         try await fixture.audited()
         // Exhausted once: when the empty wallet refused, not when 2 credits were still available. (Consumers may record
         // events out of stream order, so the wait is for both.)
-        #expect(try await waitFor(timeout: .seconds(30)) {
-            let granted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.granted").count
-            let exhausted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count
-            return granted == 1 && exhausted >= 1
-        })
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                let granted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.granted").count
+                let exhausted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count
+                return granted == 1 && exhausted >= 1
+            })
         #expect(try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count == 1)
     }
 
@@ -202,14 +228,19 @@ struct CreditsEndToEndTests {
         let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         let package = uniqueCode("growth")
-        _ = try await create(cluster.client, "/api/v1/credit-packages", "credit-packages",
-                             ["code": .string(package), "name": "Growth", "credits": 300, "price": .number("99.70"), "currency": "BRL"], token: fixture.token)
-        #expect(try await fixture.grant(100, [("source", "MONTHLY"), ("expiresAt", .string(RFC3339.format(Date().addingTimeInterval(30 * 86_400))))]).status == 201)
-        let settings = try await fixture.client.send("PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
-                                                     json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": .string(package), "threshold": 30]]))
+        _ = try await create(
+            cluster.client, "/api/v1/credit-packages", "credit-packages",
+            ["code": .string(package), "name": "Growth", "credits": 300, "price": .number("99.70"), "currency": "BRL"], token: fixture.token)
+        #expect(
+            try await fixture.grant(100, [("source", "MONTHLY"), ("expiresAt", .string(RFC3339.format(Date().addingTimeInterval(30 * 86_400))))])
+                .status == 201)
+        let settings = try await fixture.client.send(
+            "PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
+            json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": .string(package), "threshold": 30]]))
         #expect(settings.status == 200, "\(settings.text.prefix(300))")
-        let unknownPackage = try await fixture.client.send("PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
-                                                           json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": "no-such-package", "threshold": 30]]))
+        let unknownPackage = try await fixture.client.send(
+            "PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
+            json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": "no-such-package", "threshold": 30]]))
         #expect(unknownPackage.status == 404 && unknownPackage.firstError?["code"] == "PACKAGE_NOT_FOUND")
         for (tokens, status) in [(85, 201), (10, 201), (5, 201), (1, 402)] as [(Int64, Int)] {
             #expect(try await fixture.charge(tokens).status == status)
@@ -218,14 +249,17 @@ struct CreditsEndToEndTests {
         #expect(pending?["settings"]?["autoRecharge"]?["pendingRequestId"]?.stringValue != nil)
         #expect(credits(pending?["allowanceUsedPercent"]) == DecimalNumber(100))
         #expect(try await fixture.grant(50, [("source", "PURCHASE")]).status == 201)
-        #expect(try await fixture.wallet()?["settings"]?["autoRecharge"]?["pendingRequestId"]?.stringValue == nil, "the purchase ends the pending request")
+        #expect(
+            try await fixture.wallet()?["settings"]?["autoRecharge"]?["pendingRequestId"]?.stringValue == nil, "the purchase ends the pending request"
+        )
         #expect(try await fixture.charge(25).status == 201, "25 left, below the threshold again")
-        #expect(try await waitFor(timeout: .seconds(30)) {
-            let requested = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.recharge_requested").count
-            let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.threshold_reached").count
-            let exhausted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count
-            return requested == 2 && thresholds >= 4 && exhausted >= 1
-        })
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                let requested = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.recharge_requested").count
+                let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.threshold_reached").count
+                let exhausted = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.exhausted").count
+                return requested == 2 && thresholds >= 4 && exhausted >= 1
+            })
         let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.credits.threshold_reached")
             .compactMap { $0["attributes"]?["data"]?["thresholdPercent"]?.decimalValue }
         #expect(thresholds.sorted() == [80, 90, 95, 100].map { DecimalNumber(Int64($0)) })
@@ -244,7 +278,9 @@ struct CreditsEndToEndTests {
         let settled = try await fixture.settle(id, tokens: 22)
         #expect(settled.status == 200 && settled.attribute("status") == "SETTLED", "\(settled.text.prefix(300))")
         #expect(credits(settled.attribute("credits")) == DecimalNumber(22) && credits(settled.attribute("estimatedCredits")) == DecimalNumber(30))
-        #expect(credits(settled.attribute("wallet")?["balance"]) == DecimalNumber(78) && credits(settled.attribute("wallet")?["held"]) == DecimalNumber(0))
+        #expect(
+            credits(settled.attribute("wallet")?["balance"]) == DecimalNumber(78) && credits(settled.attribute("wallet")?["held"]) == DecimalNumber(0)
+        )
         let again = try await fixture.release(id)
         #expect(again.status == 409 && again.firstError?["code"] == "HOLD_ALREADY_SETTLED")
 
@@ -253,7 +289,9 @@ struct CreditsEndToEndTests {
             let race = try await fixture.authorize(1)
             let raceID = race.data!["id"]!.stringValue!
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for index in 0..<6 { group.addTask { index % 2 == 0 ? try await fixture.settle(raceID, tokens: 1).status : try await fixture.release(raceID).status } }
+                for index in 0..<6 {
+                    group.addTask { index % 2 == 0 ? try await fixture.settle(raceID, tokens: 1).status : try await fixture.release(raceID).status }
+                }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.count { $0 == 200 } == 1 && statuses.count { $0 == 409 } == 5, "\(statuses)")
@@ -306,7 +344,8 @@ struct CreditsEndToEndTests {
         let wallet = try await fixture.wallet()
         #expect(credits(wallet?["purchasedRemaining"]) == DecimalNumber(0) && credits(wallet?["monthlyRemaining"]) == DecimalNumber(100))
         // A grant that expires loses its rest (bonusSoon is spent; make another one expire).
-        let expiring = try await fixture.grant(7, [("source", "MANUAL"), ("priority", 500), ("expiresAt", .string(RFC3339.format(Date().addingTimeInterval(3))))])
+        let expiring = try await fixture.grant(
+            7, [("source", "MANUAL"), ("priority", 500), ("expiresAt", .string(RFC3339.format(Date().addingTimeInterval(3))))])
         #expect(expiring.status == 201, "\(expiring.text.prefix(300))")
         try await Task.sleep(for: .milliseconds(3300))
         let after = try await fixture.wallet()
@@ -320,8 +359,9 @@ struct CreditsEndToEndTests {
         let fixture = try await CreditFixture.make(cluster)
         #expect(try await fixture.grant(10).status == 201)
         #expect(try await fixture.charge(15).status == 402)
-        let settings = try await fixture.client.send("PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
-                                                     json: resource("credit-wallet-settings", ["overdraftLimit": 20]))
+        let settings = try await fixture.client.send(
+            "PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
+            json: resource("credit-wallet-settings", ["overdraftLimit": 20]))
         #expect(settings.status == 200, "\(settings.text.prefix(300))")
         #expect(try await fixture.charge(25).status == 201)
         #expect(try await fixture.charge(6).status == 402, "10 + 20 overdraft = 30; 25 spent")
@@ -338,10 +378,14 @@ struct CreditsEndToEndTests {
         let cluster = try await Self.cluster.start()
         let fixture = try await CreditFixture.make(cluster)
         #expect(try await fixture.grant(1000).status == 201)
-        let settings = try await fixture.client.send("PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
-                                                     json: resource("credit-wallet-settings", [
-                                                        "spendingCaps": [["userId": "bia", "period": "DAY", "credits": 30]],
-                                                        "rateLimits": ["perMinute": 8]]))
+        let settings = try await fixture.client.send(
+            "PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
+            json: resource(
+                "credit-wallet-settings",
+                [
+                    "spendingCaps": [["userId": "bia", "period": "DAY", "credits": 30]],
+                    "rateLimits": ["perMinute": 8],
+                ]))
         #expect(settings.status == 200, "\(settings.text.prefix(300))")
         #expect(try await fixture.charge(20, extra: [("userId", "bia")]).status == 201)
         let capped = try await fixture.charge(11, extra: [("userId", "bia")])
@@ -358,8 +402,11 @@ struct CreditsEndToEndTests {
 }
 
 /// Fires `count` charges of `tokens` at once; counts outcomes and watches every balance reported.
-private func race(_ fixture: CreditFixture, count: Int, tokens: Int64)
-    async throws -> (succeeded: Int, refused: Int, other: Int, negativeSeen: Bool, otherStatuses: [Int: Int]) {
+private func race(
+    _ fixture: CreditFixture, count: Int, tokens: Int64
+)
+    async throws -> (succeeded: Int, refused: Int, other: Int, negativeSeen: Bool, otherStatuses: [Int: Int])
+{
     try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
         for _ in 0..<count {
             group.addTask {
@@ -404,7 +451,9 @@ private actor HoldBook {
 }
 
 extension CreditsEndToEndTests {
-    @Test("10,000 random grants, charges, holds, settles, releases and expiries over 50 wallets with 32 workers: never negative, every hold resolved once, journal = balance")
+    @Test(
+        "10,000 random grants, charges, holds, settles, releases and expiries over 50 wallets with 32 workers: never negative, every hold resolved once, journal = balance"
+    )
     func randomWorkload() async throws {
         let cluster = try await Self.cluster.start()
         let tenant = newTenant("random")
@@ -427,8 +476,10 @@ extension CreditsEndToEndTests {
                         case 0..<12:
                             let expiring = Bool.random()
                             if expiring { allowed.insert(422) }  // under load "1 s from now" may already be past: refused, never a 500
-                            response = try await fixture.grant(.number(Int64.random(in: 1...60)), expiring
-                                ? [("expiresAt", .string(RFC3339.format(Date().addingTimeInterval(Double.random(in: 1...4)))))] : [])
+                            response = try await fixture.grant(
+                                .number(Int64.random(in: 1...60)),
+                                expiring
+                                    ? [("expiresAt", .string(RFC3339.format(Date().addingTimeInterval(Double.random(in: 1...4)))))] : [])
                         case 12..<40:
                             response = try await fixture.charge(Int64.random(in: 1...30))
                         case 40..<65:

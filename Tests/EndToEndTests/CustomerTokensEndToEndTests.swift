@@ -21,30 +21,39 @@ struct CustomerTokensEndToEndTests {
 
         static func make(_ cluster: TestCluster.Running) async throws -> Fixture {
             let operators = try await SubscriptionFixture.make(cluster)
-            let accountB = try await create(cluster.client, "/api/v1/billing-accounts", "billing-accounts",
-                                            accountDocument(name: "Outra Empresa", email: "b@example.com")["data"]!["attributes"]!, token: operators.token)
-            let subscribedB = try await operators.post("/api/v1/subscriptions", "subscriptions",
-                                                       ["billingAccountId": .string(accountB), "planId": .string(operators.plan), "trialDays": 0])
+            let accountB = try await create(
+                cluster.client, "/api/v1/billing-accounts", "billing-accounts",
+                accountDocument(name: "Outra Empresa", email: "b@example.com")["data"]!["attributes"]!, token: operators.token)
+            let subscribedB = try await operators.post(
+                "/api/v1/subscriptions", "subscriptions",
+                ["billingAccountId": .string(accountB), "planId": .string(operators.plan), "trialDays": 0])
             let subscriptionB = try #require(subscribedB.data?["id"]?.stringValue, "\(subscribedB.text.prefix(300))")
             func paidInvoice(_ account: String) async throws -> (invoice: String, payment: String) {
-                let invoice = try #require(try await operators.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(account)])
-                    .data?["id"]?.stringValue)
+                let invoice = try #require(
+                    try await operators.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(account)])
+                        .data?["id"]?.stringValue)
                 let finalized = try await operators.post("/api/v1/invoices/\(invoice)/finalize")
-                let payment = try await operators.post("/api/v1/payments", "payments", [
-                    "billingAccountId": .string(account), "invoiceId": .string(invoice), "amount": finalized.attribute("amountDue") ?? .null,
-                    "paymentMethod": "PIX", "externalRef": .string(UUID().uuidString)])
+                let payment = try await operators.post(
+                    "/api/v1/payments", "payments",
+                    [
+                        "billingAccountId": .string(account), "invoiceId": .string(invoice), "amount": finalized.attribute("amountDue") ?? .null,
+                        "paymentMethod": "PIX", "externalRef": .string(UUID().uuidString),
+                    ])
                 return (invoice, try #require(payment.data?["id"]?.stringValue, "\(payment.text.prefix(300))"))
             }
             let (invoiceB, paymentB) = try await paidInvoice(accountB)
             // A's own subscription, without a trial (an operator's explicit choice): the plan's trial is still A's to take once.
             #expect(try await operators.subscribe([("trialDays", 0)]).status == 201)
-            let invoiceA = try #require(try await operators.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(operators.account)])
-                .data?["id"]?.stringValue)
+            let invoiceA = try #require(
+                try await operators.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(operators.account)])
+                    .data?["id"]?.stringValue)
             _ = try await operators.post("/api/v1/invoices/\(invoiceA)/finalize")
-            let customer = try cluster.tokens.token(tenant: operators.tenant, subject: "cliente-a", roles: ["owner"],
-                                                    extraClaims: ["billingAccountId": .string(operators.account)])
-            return Fixture(operators: operators, customer: customer, accountB: accountB, subscriptionB: subscriptionB, invoiceA: invoiceA,
-                           invoiceB: invoiceB, paymentB: paymentB)
+            let customer = try cluster.tokens.token(
+                tenant: operators.tenant, subject: "cliente-a", roles: ["owner"],
+                extraClaims: ["billingAccountId": .string(operators.account)])
+            return Fixture(
+                operators: operators, customer: customer, accountB: accountB, subscriptionB: subscriptionB, invoiceA: invoiceA,
+                invoiceB: invoiceB, paymentB: paymentB)
         }
 
         func send(_ method: String, _ path: String, _ type: String? = nil, _ attributes: JSONValue? = nil) async throws -> HTTPTestResponse {
@@ -65,10 +74,15 @@ struct CustomerTokensEndToEndTests {
                 guard let operation = item[method], operation["x-customer-access"] == nil, operation["x-permission"] != nil else { continue }
                 // Placeholders stand for ids: refused before anything is looked up or parsed.
                 let concrete = path.replacingOccurrences(of: "{id}", with: fixture.accountA).replacingOccurrences(of: "{addonId}", with: "x")
-                let response = try await fixture.send(method.uppercased(), concrete, "anything", ["billingAccountId": .string(fixture.accountA),
-                                                                                                 "amount": 1000, "credits": 1000])
-                #expect(response.status == 403 && response.firstError?["code"] == "OPERATOR_ONLY",
-                        "\(method.uppercased()) \(path): \(response.status) \(response.text.prefix(200))")
+                let response = try await fixture.send(
+                    method.uppercased(), concrete, "anything",
+                    [
+                        "billingAccountId": .string(fixture.accountA),
+                        "amount": 1000, "credits": 1000,
+                    ])
+                #expect(
+                    response.status == 403 && response.firstError?["code"] == "OPERATOR_ONLY",
+                    "\(method.uppercased()) \(path): \(response.status) \(response.text.prefix(200))")
                 operatorOperations += 1
             }
         }
@@ -100,8 +114,13 @@ struct CustomerTokensEndToEndTests {
             ("GET", "/api/v1/invoices/\(fixture.invoiceB)", nil, nil),
             ("GET", "/api/v1/invoices/\(fixture.invoiceB)/pix", nil, nil),
             ("GET", "/api/v1/payments/\(fixture.paymentB)", nil, nil),
-            ("POST", "/api/v1/checkouts", "checkouts", ["billingAccountId": .string(b), "paymentMethod": "PIX",
-                                                       "items": [["type": "CREDIT_PACKAGE", "packageCode": "start"]]]),
+            (
+                "POST", "/api/v1/checkouts", "checkouts",
+                [
+                    "billingAccountId": .string(b), "paymentMethod": "PIX",
+                    "items": [["type": "CREDIT_PACKAGE", "packageCode": "start"]],
+                ]
+            ),
             ("POST", "/api/v1/billing-accounts/\(b)/payment-methods", "payment-methods", ["cardToken": "tok_visa"]),
             ("GET", "/api/v1/billing-accounts/\(b)/payment-methods", nil, nil),
             ("GET", "/api/v1/credit-wallets/\(b)", nil, nil),
@@ -128,47 +147,58 @@ struct CustomerTokensEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await Fixture.make(cluster)
         let a = fixture.accountA
-        for path in ["/api/v1/billing-accounts/\(a)", "/api/v1/billing-accounts/\(a)/entitlements", "/api/v1/invoices/\(fixture.invoiceA)",
-                     "/api/v1/invoices/\(fixture.invoiceA)/pix", "/api/v1/credit-wallets/\(a)", "/api/v1/credit-wallets/\(a)/consumption",
-                     "/api/v1/usage-limits", "/api/v1/subscription-plans", "/api/v1/subscription-plans/\(fixture.operators.plan)",
-                     "/api/v1/billing-accounts/\(a)/payment-methods"] {
+        for path in [
+            "/api/v1/billing-accounts/\(a)", "/api/v1/billing-accounts/\(a)/entitlements", "/api/v1/invoices/\(fixture.invoiceA)",
+            "/api/v1/invoices/\(fixture.invoiceA)/pix", "/api/v1/credit-wallets/\(a)", "/api/v1/credit-wallets/\(a)/consumption",
+            "/api/v1/usage-limits", "/api/v1/subscription-plans", "/api/v1/subscription-plans/\(fixture.operators.plan)",
+            "/api/v1/billing-accounts/\(a)/payment-methods",
+        ] {
             let response = try await fixture.send("GET", path)
             #expect(response.status == 200, "GET \(path): \(response.status) \(response.text.prefix(200))")
         }
         // The customer cannot pick its own trial, start date or test clock.
-        for (name, value) in [("trialDays", JSONValue.number("730")), ("startDate", .string(RFC3339.format(Date()))),
-                              ("testClockId", .string(UUID().uuidString))] {
+        for (name, value) in [
+            ("trialDays", JSONValue.number("730")), ("startDate", .string(RFC3339.format(Date()))),
+            ("testClockId", .string(UUID().uuidString)),
+        ] {
             var attributes = JSONObject([("billingAccountId", .string(a)), ("planId", .string(fixture.operators.plan))])
             attributes[name] = value
             let response = try await fixture.send("POST", "/api/v1/subscriptions", "subscriptions", .object(attributes))
-            #expect(response.status == 403 && response.firstError?["source"]?["pointer"] == .string("/data/attributes/\(name)"),
-                    "\(name): \(response.text.prefix(300))")
+            #expect(
+                response.status == 403 && response.firstError?["source"]?["pointer"] == .string("/data/attributes/\(name)"),
+                "\(name): \(response.text.prefix(300))")
         }
         // The plan's 14-day trial, once per account and plan.
-        let first = try await fixture.send("POST", "/api/v1/subscriptions", "subscriptions",
-                                           ["billingAccountId": .string(a), "planId": .string(fixture.operators.plan)])
+        let first = try await fixture.send(
+            "POST", "/api/v1/subscriptions", "subscriptions",
+            ["billingAccountId": .string(a), "planId": .string(fixture.operators.plan)])
         #expect(first.status == 201 && first.attribute("status") == "TRIAL", "\(first.text.prefix(300))")
         let id = try #require(first.data?["id"]?.stringValue)
-        #expect(try await fixture.send("POST", "/api/v1/subscriptions/\(id)/cancel", "subscriptions", ["atPeriodEnd": false])
-            .attribute("status") == "CANCELED")
-        let second = try await fixture.send("POST", "/api/v1/subscriptions", "subscriptions",
-                                            ["billingAccountId": .string(a), "planId": .string(fixture.operators.plan)])
-        #expect(second.status == 201 && second.attribute("status") == "ACTIVE" && second.attribute("trialEnd") == .null,
-                "a second subscription to the same plan gets no second trial: \(second.text.prefix(300))")
+        #expect(
+            try await fixture.send("POST", "/api/v1/subscriptions/\(id)/cancel", "subscriptions", ["atPeriodEnd": false])
+                .attribute("status") == "CANCELED")
+        let second = try await fixture.send(
+            "POST", "/api/v1/subscriptions", "subscriptions",
+            ["billingAccountId": .string(a), "planId": .string(fixture.operators.plan)])
+        #expect(
+            second.status == 201 && second.attribute("status") == "ACTIVE" && second.attribute("trialEnd") == .null,
+            "a second subscription to the same plan gets no second trial: \(second.text.prefix(300))")
         let mine = try await fixture.send("GET", "/api/v1/subscriptions")
         let mineIDs = Set(mine.data?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? [])
         #expect(mineIDs.contains(id))
         // Spending caps are the customer's to set; the overdraft is not.
-        let caps = try await fixture.send("PUT", "/api/v1/credit-wallets/\(a)/settings", "credit-wallet-settings",
-                                          ["spendingCaps": [["period": "DAY", "credits": 100]]])
+        let caps = try await fixture.send(
+            "PUT", "/api/v1/credit-wallets/\(a)/settings", "credit-wallet-settings",
+            ["spendingCaps": [["period": "DAY", "credits": 100]]])
         #expect(caps.status == 200, "\(caps.text.prefix(300))")
         let overdraft = try await fixture.send("PUT", "/api/v1/credit-wallets/\(a)/settings", "credit-wallet-settings", ["overdraftLimit": 1_000_000])
         #expect(overdraft.status == 403 && overdraft.firstError?["source"]?["pointer"] == "/data/attributes/overdraftLimit")
         let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(a)", token: fixture.operators.token)
         #expect(credits(wallet.attribute("settings")?["overdraftLimit"]) ?? DecimalNumber(0) == DecimalNumber(0), "\(wallet.text.prefix(300))")
         // A customer token naming only some permissions holds only those.
-        let reader = try cluster.tokens.token(tenant: fixture.operators.tenant, permissions: ["INVOICES_READ"],
-                                              extraClaims: ["billingAccountId": .string(a)])
+        let reader = try cluster.tokens.token(
+            tenant: fixture.operators.tenant, permissions: ["INVOICES_READ"],
+            extraClaims: ["billingAccountId": .string(a)])
         #expect(try await fixture.client.get("/api/v1/invoices/\(fixture.invoiceA)", token: reader).status == 200)
         #expect(try await fixture.client.get("/api/v1/credit-wallets/\(a)", token: reader).status == 403)
     }

@@ -14,12 +14,14 @@ actor IsolatedEventCluster {
         if let started { return started }
         let redis = TestRedis()
         try await redis.start()
-        let cluster = TestCluster(database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port, environment: [
-            // Kill the gateway between applying an account suspension to the audit trail and XACK (once: the redelivery is a duplicate).
-            "BILLING_FAULT_CRASH_AFTER_APPLYING": "gateway-audit:billing.account.suspended",
-            "BILLING_EVENTS_RETRY_IDLE_MS": "500",
-            "BILLING_EVENTS_POLL_MS": "200",
-        ])
+        let cluster = TestCluster(
+            database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port,
+            environment: [
+                // Kill the gateway between applying an account suspension to the audit trail and XACK (once: the redelivery is a duplicate).
+                "BILLING_FAULT_CRASH_AFTER_APPLYING": "gateway-audit:billing.account.suspended",
+                "BILLING_EVENTS_RETRY_IDLE_MS": "500",
+                "BILLING_EVENTS_POLL_MS": "200",
+            ])
         let running = try await cluster.start()
         started = (redis, cluster, running)
         return (redis, cluster, running)
@@ -62,9 +64,10 @@ struct EventBusEndToEndTests {
         try await cluster.restart("gateway")
         // The restarted consumer claims the entry left pending by the dead one; the inbox makes it a no-op.
         let bus = RedisConnection(configuration: RedisConfiguration(host: "127.0.0.1", port: redis.port))
-        #expect(try await waitFor {
-            try await bus.command(["XPENDING", EventStreams.stream(for: "accounts"), "gateway-audit"]).array?.first?.integer == 0
-        })
+        #expect(
+            try await waitFor {
+                try await bus.command(["XPENDING", EventStreams.stream(for: "accounts"), "gateway-audit"]).array?.first?.integer == 0
+            })
         await bus.close()
         let suspensions = try await auditEvents(running.client, token: token, type: "billing.account.suspended")
         #expect(suspensions.count == 1)
@@ -83,8 +86,10 @@ struct EventBusEndToEndTests {
             for index in 0..<1000 {
                 if index >= 16, let status = try await group.next() { statuses.append(status) }
                 group.addTask {
-                    try await running.client.post("/api/v1/billing-accounts", token: token,
-                                                  json: accountDocument(name: "Cliente \(index)", email: "c\(index)@outage.example.com")).status
+                    try await running.client.post(
+                        "/api/v1/billing-accounts", token: token,
+                        json: accountDocument(name: "Cliente \(index)", email: "c\(index)@outage.example.com")
+                    ).status
                 }
             }
             for try await status in group { statuses.append(status) }
@@ -94,7 +99,7 @@ struct EventBusEndToEndTests {
         #expect(statuses.allSatisfy { $0 == 201 })
         let remaining = .seconds(30) - (ContinuousClock.now - stoppedAt)
         if remaining > .zero { try await Task.sleep(for: remaining) }
-        #expect(try await auditEvents(running.client, token: token).isEmpty)   // nothing could be delivered yet
+        #expect(try await auditEvents(running.client, token: token).isEmpty)  // nothing could be delivered yet
         try await redis.start()
         #expect(try await waitFor { try await auditEvents(running.client, token: token, type: "billing.account.created").count >= 1000 })
         let created = try await auditEvents(running.client, token: token, type: "billing.account.created")
@@ -107,13 +112,19 @@ struct EventBusEndToEndTests {
         let (redis, _, running) = try await IsolatedEventCluster.shared.start()
         let token = try running.tokens.token(tenant: newTenant("empty"), roles: ["owner"])
         for index in 0..<20 {
-            #expect(try await running.client.post("/api/v1/billing-accounts", token: token,
-                                                  json: accountDocument(name: "Empty \(index)", email: "e\(index)@empty.example.com")).status == 201)
+            #expect(
+                try await running.client.post(
+                    "/api/v1/billing-accounts", token: token,
+                    json: accountDocument(name: "Empty \(index)", email: "e\(index)@empty.example.com")
+                ).status == 201)
         }
         #expect(try await waitFor { try await auditEvents(running.client, token: token).count == 20 })
         let gatewayAdmin = HTTPTestClient(baseURL: "http://127.0.0.1:\(running.ports["gateway"]!.admin)")
         let accountsAdmin = HTTPTestClient(baseURL: "http://127.0.0.1:\(running.ports["accounts"]!.admin)")
-        defer { gatewayAdmin.close(); accountsAdmin.close() }
+        defer {
+            gatewayAdmin.close()
+            accountsAdmin.close()
+        }
         let duplicatesBefore = try await metric(gatewayAdmin, "billing_events_consumed_total{duplicate=\"true\",group=\"gateway-audit\"}")
 
         await redis.stop()
@@ -121,11 +132,18 @@ struct EventBusEndToEndTests {
         try await redis.start()
         // The relay notices Redis lost what it had published and sends the retention window again; the
         // audit consumer recreates its group, reads it all, and its inbox recognises every event.
-        #expect(try await waitFor { try await metric(accountsAdmin, "billing_events_redis_loss_detected_total{stream=\"billing.events.accounts\"}") >= 1 })
-        #expect(try await waitFor { try await metric(gatewayAdmin, "billing_events_consumed_total{duplicate=\"true\",group=\"gateway-audit\"}") >= duplicatesBefore + 20 })
+        #expect(
+            try await waitFor { try await metric(accountsAdmin, "billing_events_redis_loss_detected_total{stream=\"billing.events.accounts\"}") >= 1 }
+        )
+        #expect(
+            try await waitFor {
+                try await metric(gatewayAdmin, "billing_events_consumed_total{duplicate=\"true\",group=\"gateway-audit\"}") >= duplicatesBefore + 20
+            })
         #expect(try await auditEvents(running.client, token: token).count == 20)
         // New events still flow after the repair.
-        #expect(try await running.client.post("/api/v1/billing-accounts", token: token, json: accountDocument(email: "after@empty.example.com")).status == 201)
+        #expect(
+            try await running.client.post("/api/v1/billing-accounts", token: token, json: accountDocument(email: "after@empty.example.com")).status
+                == 201)
         #expect(try await waitFor { try await auditEvents(running.client, token: token).count == 21 })
     }
 }

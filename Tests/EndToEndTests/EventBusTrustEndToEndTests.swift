@@ -30,7 +30,10 @@ struct EventBusTrustEndToEndTests {
             try await connection.command(command)
             Issue.record("\(command.prefix(2)) was accepted")
         } catch {
-            guard case .reply(let message) = error else { Issue.record("\(error)"); return }
+            guard case .reply(let message) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(message.hasPrefix(prefix), "\(message)")
         }
     }
@@ -41,10 +44,12 @@ struct EventBusTrustEndToEndTests {
         let tenant = newTenant("forge")
         let fixture = try await CreditFixture.make(cluster, tenant: tenant)
         func forged(source: String = "/billing/invoicing") throws -> String {
-            let invoice = InvoiceSummary(id: .generate(), billingAccountId: fixture.account, number: "2026-999999", status: "PAID",
-                                         total: .zero(.brl), amountDue: .zero(.brl), periodStart: nil, periodEnd: nil, dueDate: nil)
-            let paid = InvoicePaid(invoice: invoice, paidAt: Date(),
-                                   creditPurchases: [InvoiceCreditPurchase(packageCode: "forged", credits: Credits(units: 1_000 * 100_000_000))])
+            let invoice = InvoiceSummary(
+                id: .generate(), billingAccountId: fixture.account, number: "2026-999999", status: "PAID",
+                total: .zero(.brl), amountDue: .zero(.brl), periodStart: nil, periodEnd: nil, dueDate: nil)
+            let paid = InvoicePaid(
+                invoice: invoice, paidAt: Date(),
+                creditPurchases: [InvoiceCreditPurchase(packageCode: "forged", credits: Credits(units: 1_000 * 100_000_000))])
             return JSONWriter.string(try JSONValueEncoder().encode(try EventEnvelope(paid, source: source, tenant: tenant, at: Date())))
         }
         let anonymous = try connection(as: nil)
@@ -58,22 +63,26 @@ struct EventBusTrustEndToEndTests {
         try await subscriptions.command(["XADD", "billing.events.subscriptions", "*", "envelope", claimingInvoicing])
         try await subscriptions.command(["XADD", "billing.events.subscriptions", "*", "envelope", claimingItself])
         let admin = RedisConnection(configuration: TestEnvironment.redisAdmin)
-        let expected = [(try EventEnvelope.parse(claimingInvoicing).id, "comes from /billing/invoicing, not /billing/subscriptions"),
-                        (try EventEnvelope.parse(claimingItself).id, "billing.invoice.paid is published by invoicing")]
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            let entries = try await admin.command(["XRANGE", "billing.events.subscriptions.dead-letter.ledger", "-", "+"]).array ?? []
-            return expected.allSatisfy { id, reason in
-                entries.contains { field("envelope", of: $0)?.contains(id) == true && field("error", of: $0)?.contains(reason) == true }
-            }
-        }, "both forged events are in the ledger's dead-letter stream with the reason")
+        let expected = [
+            (try EventEnvelope.parse(claimingInvoicing).id, "comes from /billing/invoicing, not /billing/subscriptions"),
+            (try EventEnvelope.parse(claimingItself).id, "billing.invoice.paid is published by invoicing"),
+        ]
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                let entries = try await admin.command(["XRANGE", "billing.events.subscriptions.dead-letter.ledger", "-", "+"]).array ?? []
+                return expected.allSatisfy { id, reason in
+                    entries.contains { field("envelope", of: $0)?.contains(id) == true && field("error", of: $0)?.contains(reason) == true }
+                }
+            }, "both forged events are in the ledger's dead-letter stream with the reason")
         let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token)
         #expect(credits(wallet.attribute("balance")) == DecimalNumber(0), "nothing granted: \(wallet.text.prefix(300))")
 
         // The same fact where invoicing publishes it (written here by the operator) is applied: the refusal above was the check.
         try await admin.command(["XADD", "billing.events.invoicing", "*", "envelope", try forged()])
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            credits(try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token).attribute("balance"))
-                == DecimalNumber(1_000)
-        })
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                credits(try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token).attribute("balance"))
+                    == DecimalNumber(1_000)
+            })
     }
 }

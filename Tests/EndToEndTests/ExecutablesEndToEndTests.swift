@@ -18,8 +18,9 @@ struct ExecutablesEndToEndTests {
         #expect(try await admin.get("/readyz", token: nil).text == "ready\n")
         // Any service of the deployment may check another's health; the test speaks as the gateway.
         let transport = RPCHTTP2ClientTransport(
-            configuration: RPCClientConfiguration(serviceName: service, endpoints: [RPCEndpoint(host: "127.0.0.1", port: ports.rpc)],
-                                                  tls: try TestCertificates.tls(as: "gateway")),
+            configuration: RPCClientConfiguration(
+                serviceName: service, endpoints: [RPCEndpoint(host: "127.0.0.1", port: ports.rpc)],
+                tls: try TestCertificates.tls(as: "gateway")),
             logger: Logger(label: "test"))
         defer { transport.close() }
         let health = try await RPCClient(transport: transport).call(RPCHealth.check, .init(), options: RPCCallOptions(timeout: .seconds(5)))

@@ -12,9 +12,12 @@ struct InvoicingEndToEndTests {
         let fixture = try await SubscriptionFixture.make(cluster)
         let subscription = try await fixture.subscribe()
         #expect(subscription.status == 201)
-        let invoiceResponse = try await fixture.post("/api/v1/invoices", "invoices", [
-            "billingAccountId": .string(fixture.account), "periodStart": subscription.attribute("currentPeriodStart") ?? .null,
-            "periodEnd": subscription.attribute("currentPeriodEnd") ?? .null])
+        let invoiceResponse = try await fixture.post(
+            "/api/v1/invoices", "invoices",
+            [
+                "billingAccountId": .string(fixture.account), "periodStart": subscription.attribute("currentPeriodStart") ?? .null,
+                "periodEnd": subscription.attribute("currentPeriodEnd") ?? .null,
+            ])
         #expect(invoiceResponse.status == 201, "\(invoiceResponse.text.prefix(400))")
         let invoice = try #require(invoiceResponse.data?["id"]?.stringValue)
         #expect(invoiceResponse.attribute("status") == "DRAFT" && invoiceResponse.attribute("lines")?.arrayValue?.first?["kind"] == "TRIAL")
@@ -22,14 +25,19 @@ struct InvoicingEndToEndTests {
         #expect(total.decimalValue == DecimalNumber(0), "a trial period is billed at zero")
         let finalized = try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token)
         #expect(finalized.status == 200 && finalized.attribute("number")?.stringValue?.count == 11, "\(finalized.text.prefix(300))")
-        let payment = try await fixture.post("/api/v1/payments", "payments", [
-            "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": total, "paymentMethod": "PIX",
-            "externalRef": "E12345678901234567890123456789012"])
+        let payment = try await fixture.post(
+            "/api/v1/payments", "payments",
+            [
+                "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": total, "paymentMethod": "PIX",
+                "externalRef": "E12345678901234567890123456789012",
+            ])
         #expect(payment.status == 201 && payment.attribute("status") == "COMPLETED", "\(payment.text.prefix(300))")
         #expect(try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token).attribute("status") == "PAID")
     }
 
-    @Test("a paid plan: partial payments add up to PAID; an overpayment becomes the account's credit, applied to the next invoice and given back when it is canceled; a paid invoice takes no more; externalRef replays answer the first")
+    @Test(
+        "a paid plan: partial payments add up to PAID; an overpayment becomes the account's credit, applied to the next invoice and given back when it is canceled; a paid invoice takes no more; externalRef replays answer the first"
+    )
     func partialPayments() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
@@ -39,8 +47,12 @@ struct InvoicingEndToEndTests {
         #expect(created.attribute("total")?.decimalValue == DecimalNumber("599.80"), "299.90 × 2: \(created.text.prefix(300))")
         #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).attribute("status") == "PENDING")
         func pay(_ amount: String, _ reference: String = UUID().uuidString) async throws -> HTTPTestResponse {
-            try await fixture.post("/api/v1/payments", "payments", ["billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
-                                                                    "amount": .number(amount), "paymentMethod": "CARD", "externalRef": .string(reference)])
+            try await fixture.post(
+                "/api/v1/payments", "payments",
+                [
+                    "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
+                    "amount": .number(amount), "paymentMethod": "CARD", "externalRef": .string(reference),
+                ])
         }
         let pix = try await fixture.client.get("/api/v1/invoices/\(invoice)/pix", token: fixture.token)
         let copyPaste = try #require(pix.attribute("copyPaste")?.stringValue, "\(pix.text.prefix(300))")
@@ -49,19 +61,23 @@ struct InvoicingEndToEndTests {
         #expect(pix.attribute("qrCodeSvg")?.stringValue?.hasPrefix("<svg") == true, "drawn by qrencode")
         let page = try await fixture.client.send("GET", "/api/v1/invoices/\(invoice)", token: fixture.token, headers: ["Accept": "text/html"])
         #expect(page.status == 200 && page.headers["content-type"]?.hasPrefix("text/html") == true)
-        #expect(page.text.contains("R$ 599,80") && page.text.contains("11.222.333/0001-81") && page.text.contains(copyPaste) && page.text.contains("Plano Pro")
+        #expect(
+            page.text.contains("R$ 599,80") && page.text.contains("11.222.333/0001-81") && page.text.contains(copyPaste)
+                && page.text.contains("Plano Pro")
                 && page.text.contains("<svg"),
-                "\(page.text.prefix(600))")
+            "\(page.text.prefix(600))")
         let pdf = try await fixture.client.send("GET", "/api/v1/invoices/\(invoice)", token: fixture.token, headers: ["Accept": "application/pdf"])
         #expect(pdf.status == 200 && pdf.headers["content-type"] == "application/pdf" && pdf.body.starts(with: Array("%PDF-1.4".utf8)))
         // Read back by an independent reader (poppler's pdftotext): the same amounts, buyer tax id, plan and PIX code.
         let printed = try pdfText(pdf.body)
-        try? FileManager.default.createDirectory(at: TestEnvironment.repositoryRoot.appendingPathComponent("artifacts/invoices"), withIntermediateDirectories: true)
-        try? pdf.body.write(to: TestEnvironment.repositoryRoot.appendingPathComponent("artifacts/invoices/pending-invoice.pdf"))   // to look at
+        try? FileManager.default.createDirectory(
+            at: TestEnvironment.repositoryRoot.appendingPathComponent("artifacts/invoices"), withIntermediateDirectories: true)
+        try? pdf.body.write(to: TestEnvironment.repositoryRoot.appendingPathComponent("artifacts/invoices/pending-invoice.pdf"))  // to look at
         let number = try #require(try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token).attribute("number")?.stringValue)
-        #expect(printed.contains("R$ 599,80") && printed.contains("11.222.333/0001-81") && printed.contains("Plano Pro")
+        #expect(
+            printed.contains("R$ 599,80") && printed.contains("11.222.333/0001-81") && printed.contains("Plano Pro")
                 && printed.contains(String(copyPaste.prefix(60))) && printed.contains("Fatura " + number),
-                "\(printed.prefix(800))")
+            "\(printed.prefix(800))")
         let first = try await pay("100.00", "ch_1")
         #expect(first.status == 201)
         #expect(try await pay("100.00", "ch_1").data?["id"] == first.data?["id"], "the same externalRef answers the first payment")
@@ -76,13 +92,16 @@ struct InvoicingEndToEndTests {
         let again = try await pay("1.00")
         #expect(again.status == 409 && again.firstError?["code"] == "INVOICE_ALREADY_PAID")
 
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            try await fixture.client.get("/api/v1/billing-accounts/\(fixture.account)", token: fixture.token).attribute("balance")?.decimalValue
-                == DecimalNumber("0.20")
-        }, "the overpayment shows as the account's balance")
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                try await fixture.client.get("/api/v1/billing-accounts/\(fixture.account)", token: fixture.token).attribute("balance")?.decimalValue
+                    == DecimalNumber("0.20")
+            }, "the overpayment shows as the account's balance")
         let next = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
-        #expect(next.attribute("lines")?.arrayValue?.last?["kind"] == "ACCOUNT_CREDIT" && next.attribute("total")?.decimalValue == DecimalNumber("599.60"),
-                "\(next.text.prefix(400))")
+        #expect(
+            next.attribute("lines")?.arrayValue?.last?["kind"] == "ACCOUNT_CREDIT"
+                && next.attribute("total")?.decimalValue == DecimalNumber("599.60"),
+            "\(next.text.prefix(400))")
         let nextID = try #require(next.data?["id"]?.stringValue)
         #expect(try await fixture.client.post("/api/v1/invoices/\(nextID)/cancel", token: fixture.token).attribute("status") == "CANCELED")
         let redo = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
@@ -94,14 +113,20 @@ struct InvoicingEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
         #expect(try await fixture.subscribe().status == 201)
-        let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+        let invoice = try #require(
+            try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
         #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).status == 200)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 {
                 group.addTask {
-                    try await fixture.post("/api/v1/payments", "payments", ["billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
-                                                                            "amount": .number("299.90"), "paymentMethod": "PIX",
-                                                                            "externalRef": .string(UUID().uuidString)]).status
+                    try await fixture.post(
+                        "/api/v1/payments", "payments",
+                        [
+                            "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
+                            "amount": .number("299.90"), "paymentMethod": "PIX",
+                            "externalRef": .string(UUID().uuidString),
+                        ]
+                    ).status
                 }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -118,7 +143,8 @@ struct InvoicingEndToEndTests {
         #expect(try await fixture.subscribe().status == 201)
         var numbers: [String] = []
         for _ in 0..<4 {
-            let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+            let invoice = try #require(
+                try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
             async let finalize = fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token)
             async let cancel = fixture.client.post("/api/v1/invoices/\(invoice)/cancel", token: fixture.token)
             let (finalized, canceled) = try await (finalize, cancel)
@@ -135,15 +161,23 @@ struct InvoicingEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("500.00"))])
         #expect(try await fixture.subscribe().status == 201)
-        let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+        let invoice = try #require(
+            try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
         #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).status == 200)
-        let payment = try #require(try await fixture.post("/api/v1/payments", "payments", [
-            "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": .number("500.00"), "paymentMethod": "PIX",
-            "externalRef": .string(UUID().uuidString)]).data?["id"]?.stringValue)
+        let payment = try #require(
+            try await fixture.post(
+                "/api/v1/payments", "payments",
+                [
+                    "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": .number("500.00"), "paymentMethod": "PIX",
+                    "externalRef": .string(UUID().uuidString),
+                ]
+            ).data?["id"]?.stringValue)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<100 {
                 group.addTask {
-                    try await fixture.post("/api/v1/payments/\(payment)/refunds", "refunds", ["amount": .number("10.00"), "reason": "duplicate charge"]).status
+                    try await fixture.post(
+                        "/api/v1/payments/\(payment)/refunds", "refunds", ["amount": .number("10.00"), "reason": "duplicate charge"]
+                    ).status
                 }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -155,96 +189,152 @@ struct InvoicingEndToEndTests {
         #expect(more.status == 409)
     }
 
-    @Test("periods invoice themselves from subscription events, once each: a test clock across 3 renewals drafts 4 invoices; an upgrade's proration lines land on the next one")
+    @Test(
+        "periods invoice themselves from subscription events, once each: a test clock across 3 renewals drafts 4 invoices; an upgrade's proration lines land on the next one"
+    )
     func invoicesFromSubscriptionEvents() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("100.00"))])
-        let clock = try #require(try await fixture.post("/api/v1/test-clocks", "test-clocks", ["frozenTime": "2027-04-01T00:00:00Z"]).data?["id"]?.stringValue)
+        let clock = try #require(
+            try await fixture.post("/api/v1/test-clocks", "test-clocks", ["frozenTime": "2027-04-01T00:00:00Z"]).data?["id"]?.stringValue)
         let subscription = try #require(try await fixture.subscribe([("testClockId", .string(clock))]).data?["id"]?.stringValue)
         #expect(try await fixture.post("/api/v1/test-clocks/\(clock)/advance", "test-clocks", ["frozenTime": "2027-04-16T00:00:00Z"]).status == 200)
-        let max = try await SubscriptionFixture.createPlan(fixture.client, token: fixture.token, [("name", "Plano Max"), ("basePrice", .number("200.00")), ("trialDays", 0)])
+        let max = try await SubscriptionFixture.createPlan(
+            fixture.client, token: fixture.token, [("name", "Plano Max"), ("basePrice", .number("200.00")), ("trialDays", 0)])
         let upgraded = try await fixture.post("/api/v1/subscriptions/\(subscription)/change-plan", "subscription-changes", ["planId": .string(max)])
         #expect(upgraded.attribute("prorationTotal")?.decimalValue == DecimalNumber("50.00"), "Stripe's example: \(upgraded.text.prefix(300))")
         #expect(try await fixture.post("/api/v1/test-clocks/\(clock)/advance", "test-clocks", ["frozenTime": "2027-07-01T00:00:00Z"]).status == 200)
 
         // Events are applied eventually and, after a redelivery, possibly out of order: wait for the state they all lead to.
         var invoices: [JSONValue] = []
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            invoices = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?.arrayValue ?? []
-            return invoices.count >= 4 && invoices.contains { invoice in
-                invoice["attributes"]?["lines"]?.arrayValue?.contains { $0["kind"] == "PRORATION" } == true
-            }
-        })
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                invoices =
+                    try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?
+                    .arrayValue ?? []
+                return invoices.count >= 4
+                    && invoices.contains { invoice in
+                        invoice["attributes"]?["lines"]?.arrayValue?.contains { $0["kind"] == "PRORATION" } == true
+                    }
+            })
         // Events of one tenant may be applied out of order after a redelivery, so invoices are compared by period, not creation.
         let periods = invoices.compactMap { $0["attributes"]?["periodStart"]?.stringValue }.sorted()
-        #expect(periods == ["2027-04-01T00:00:00Z", "2027-05-01T00:00:00Z", "2027-06-01T00:00:00Z", "2027-07-01T00:00:00Z"], "one invoice per period: \(periods)")
+        #expect(
+            periods == ["2027-04-01T00:00:00Z", "2027-05-01T00:00:00Z", "2027-06-01T00:00:00Z", "2027-07-01T00:00:00Z"],
+            "one invoice per period: \(periods)")
         let may = try #require(invoices.first { $0["attributes"]?["periodStart"] == "2027-05-01T00:00:00Z" }?["attributes"])
         #expect(may["lines"]?.arrayValue?.map { $0["kind"]?.stringValue ?? "" } == ["SUBSCRIPTION", "PRORATION", "PRORATION"])
         #expect(may["total"]?.decimalValue == DecimalNumber("250.00"), "200.00 for May + 50.00 of April's upgrade")
         #expect(invoices.allSatisfy { $0["attributes"]?["status"] == "DRAFT" })
     }
 
-    @Test("postpaid credit overage: the overdraft owed when a period ends is billed once on the next invoice at the plan's price and written off the wallet, not repaid from the new allowance")
+    @Test(
+        "postpaid credit overage: the overdraft owed when a period ends is billed once on the next invoice at the plan's price and written off the wallet, not repaid from the new allowance"
+    )
     func creditOverage() async throws {
         let cluster = try await TestCluster.shared.start()
-        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("100.00")), ("includedCredits", 10),
-                                                                         ("creditOveragePrice", .number("0.25"))])
-        let refused = try await fixture.client.post("/api/v1/subscription-plans", token: fixture.token, json: resource("subscription-plans", [
-            "name": "Bad", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": 10, "currency": "BRL", "creditOveragePrice": -1]))
-        #expect(refused.status == 422 && refused.firstError?["source"]?["pointer"] == "/data/attributes/creditOveragePrice", "\(refused.text.prefix(300))")
+        let fixture = try await SubscriptionFixture.make(
+            cluster,
+            plan: [
+                ("trialDays", 0), ("basePrice", .number("100.00")), ("includedCredits", 10),
+                ("creditOveragePrice", .number("0.25")),
+            ])
+        let refused = try await fixture.client.post(
+            "/api/v1/subscription-plans", token: fixture.token,
+            json: resource(
+                "subscription-plans",
+                [
+                    "name": "Bad", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": 10, "currency": "BRL",
+                    "creditOveragePrice": -1,
+                ]))
+        #expect(
+            refused.status == 422 && refused.firstError?["source"]?["pointer"] == "/data/attributes/creditOveragePrice", "\(refused.text.prefix(300))"
+        )
         let model = uniqueCode("unit")
-        _ = try await create(fixture.client, "/api/v1/ai-models", "ai-models", ["modelId": .string(model), "name": "Unit", "inputRate": 1, "outputRate": 1],
-                             token: fixture.token)
+        _ = try await create(
+            fixture.client, "/api/v1/ai-models", "ai-models", ["modelId": .string(model), "name": "Unit", "inputRate": 1, "outputRate": 1],
+            token: fixture.token)
         let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        let clock = try #require(try await fixture.post("/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(RFC3339.format(start))]).data?["id"]?.stringValue)
+        let clock = try #require(
+            try await fixture.post("/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(RFC3339.format(start))]).data?["id"]?.stringValue)
         let subscription = try #require(try await fixture.subscribe([("testClockId", .string(clock))]).data?["id"]?.stringValue)
         let wallet = "/api/v1/credit-wallets/\(fixture.account)"
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            try await fixture.client.get(wallet, token: fixture.token).attribute("monthlyRemaining")?.decimalValue == DecimalNumber(10)
-        }, "the first period's allowance")
-        let settings = try await fixture.client.send("PUT", wallet + "/settings", token: fixture.token,
-                                                     json: resource("credit-wallet-settings", ["overdraftLimit": 20]))
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                try await fixture.client.get(wallet, token: fixture.token).attribute("monthlyRemaining")?.decimalValue == DecimalNumber(10)
+            }, "the first period's allowance")
+        let settings = try await fixture.client.send(
+            "PUT", wallet + "/settings", token: fixture.token,
+            json: resource("credit-wallet-settings", ["overdraftLimit": 20]))
         #expect(settings.status == 200, "\(settings.text.prefix(300))")
-        let charged = try await fixture.client.post("/api/v1/credit-charges", token: fixture.token, json: resource("credit-charges", [
-            "billingAccountId": .string(fixture.account), "model": .string(model), "inputTokens": 15, "outputTokens": 0, "idempotencyKey": .string(UUID().uuidString)]))
+        let charged = try await fixture.client.post(
+            "/api/v1/credit-charges", token: fixture.token,
+            json: resource(
+                "credit-charges",
+                [
+                    "billingAccountId": .string(fixture.account), "model": .string(model), "inputTokens": 15, "outputTokens": 0,
+                    "idempotencyKey": .string(UUID().uuidString),
+                ]))
         #expect(charged.status == 201, "\(charged.text.prefix(300))")
-        #expect(try await fixture.client.get(wallet, token: fixture.token).attribute("debt")?.decimalValue == DecimalNumber(5), "10 allowance + 5 overdraft")
+        #expect(
+            try await fixture.client.get(wallet, token: fixture.token).attribute("debt")?.decimalValue == DecimalNumber(5),
+            "10 allowance + 5 overdraft")
 
-        #expect(try await fixture.post("/api/v1/test-clocks/\(clock)/advance", "test-clocks",
-                                       ["frozenTime": .string(RFC3339.format(start.addingTimeInterval(32 * 86_400)))]).status == 200)
+        #expect(
+            try await fixture.post(
+                "/api/v1/test-clocks/\(clock)/advance", "test-clocks",
+                ["frozenTime": .string(RFC3339.format(start.addingTimeInterval(32 * 86_400)))]
+            ).status == 200)
         var invoices: [JSONValue] = []
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            invoices = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?.arrayValue ?? []
-            return invoices.count >= 2
-        })
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                invoices =
+                    try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?
+                    .arrayValue ?? []
+                return invoices.count >= 2
+            })
         let overage = invoices.flatMap { $0["attributes"]?["lines"]?.arrayValue ?? [] }.filter { $0["kind"] == "CREDIT_OVERAGE" }
         #expect(overage.count == 1, "billed once: \(overage)")
-        #expect(overage.first?["quantity"]?.decimalValue == DecimalNumber(5) && overage.first?["unitAmount"]?.decimalValue == DecimalNumber("0.25")
+        #expect(
+            overage.first?["quantity"]?.decimalValue == DecimalNumber(5) && overage.first?["unitAmount"]?.decimalValue == DecimalNumber("0.25")
                 && overage.first?["amount"]?.decimalValue == DecimalNumber("1.25"), "\(overage)")
-        let renewal = try #require(invoices.first { $0["attributes"]?["lines"]?.arrayValue?.contains { $0["kind"] == "CREDIT_OVERAGE" } == true }?["attributes"])
+        let renewal = try #require(
+            invoices.first { $0["attributes"]?["lines"]?.arrayValue?.contains { $0["kind"] == "CREDIT_OVERAGE" } == true }?["attributes"])
         #expect(renewal["total"]?.decimalValue == DecimalNumber("101.25") && renewal["subscriptionId"]?.stringValue == subscription)
-        #expect(try await waitFor(timeout: .seconds(30)) {
-            let after = try await fixture.client.get(wallet, token: fixture.token)
-            let allowance = after.attribute("grants")?.arrayValue?.first { $0["reference"]?.stringValue?.hasPrefix("subscription:\(subscription):") == true }
-            return after.attribute("debt")?.decimalValue == .zero && allowance?["remaining"]?.decimalValue == DecimalNumber(10)
-        }, "the debt is written off, and the new period's allowance granted in full")
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                let after = try await fixture.client.get(wallet, token: fixture.token)
+                let allowance = after.attribute("grants")?.arrayValue?.first {
+                    $0["reference"]?.stringValue?.hasPrefix("subscription:\(subscription):") == true
+                }
+                return after.attribute("debt")?.decimalValue == .zero && allowance?["remaining"]?.decimalValue == DecimalNumber(10)
+            }, "the debt is written off, and the new period's allowance granted in full")
         #expect(try await fixture.client.get(wallet + "/audit", token: fixture.token).attribute("consistent") == true)
     }
 
-    @Test("provider webhooks: the same signed notification 5 times in parallel pays once; stale, forged, altered, unsigned and unknown-provider ones are refused")
+    @Test(
+        "provider webhooks: the same signed notification 5 times in parallel pays once; stale, forged, altered, unsigned and unknown-provider ones are refused"
+    )
     func providerWebhooks() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
         #expect(try await fixture.subscribe().status == 201)
-        let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+        let invoice = try #require(
+            try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
         #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).status == 200)
         let secret = "whsec_sandbox_development_only_0123456789"
-        let body = JSONWriter.bytes(["id": .string("evt_" + UUID().uuidString), "type": "payment.succeeded", "data": [
-            "tenantId": .string(fixture.tenant), "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": .number("299.90"),
-            "paymentMethod": "PIX", "externalRef": .string("E" + UUID().uuidString.replacingOccurrences(of: "-", with: ""))]])
+        let body = JSONWriter.bytes([
+            "id": .string("evt_" + UUID().uuidString), "type": "payment.succeeded",
+            "data": [
+                "tenantId": .string(fixture.tenant), "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
+                "amount": .number("299.90"),
+                "paymentMethod": "PIX", "externalRef": .string("E" + UUID().uuidString.replacingOccurrences(of: "-", with: "")),
+            ],
+        ])
         func deliver(_ body: [UInt8], secret: String = secret, age: TimeInterval = 0, provider: String = "sandbox") async throws -> HTTPTestResponse {
             let header = WebhookSignature.header(body: body, secrets: [secret], timestamp: Int64(Date().timeIntervalSince1970 - age))
-            return try await fixture.client.send("POST", "/api/v1/webhooks/payments/\(provider)", rawBody: Data(body), headers: ["Billing-Signature": header])
+            return try await fixture.client.send(
+                "POST", "/api/v1/webhooks/payments/\(provider)", rawBody: Data(body), headers: ["Billing-Signature": header])
         }
         let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<5 { group.addTask { try await deliver(body).attribute("outcome")?.stringValue ?? "error" } }
@@ -263,55 +353,91 @@ struct InvoicingEndToEndTests {
         let idStart = try #require((0..<(altered.count - 4)).first { Array(altered[$0..<($0 + 4)]) == Array("evt_".utf8) }) + 4
         altered[idStart] = altered[idStart] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         let signedOriginal = WebhookSignature.header(body: body, secrets: [secret], timestamp: Int64(Date().timeIntervalSince1970))
-        let tampered = try await fixture.client.send("POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(altered),
-                                                     headers: ["Billing-Signature": signedOriginal])
+        let tampered = try await fixture.client.send(
+            "POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(altered),
+            headers: ["Billing-Signature": signedOriginal])
         #expect(tampered.status == 401 && tampered.firstError?["code"] == "SIGNATURE_MISMATCH")
         #expect(try await deliver(body, provider: "nobody").status == 404)
         let unsigned = try await fixture.client.send("POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body))
         #expect(unsigned.status == 401 && unsigned.firstError?["code"] == "SIGNATURE_MISSING")
     }
 
-    @Test("checkout: a credit package bought by PIX and paid through the sandbox webhook grants its credits; a paid add-on bought by card turns its feature on; a declined card leaves the invoice PENDING")
+    @Test(
+        "checkout: a credit package bought by PIX and paid through the sandbox webhook grants its credits; a paid add-on bought by card turns its feature on; a declined card leaves the invoice PENDING"
+    )
     func checkouts() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
         let subscription = try #require(try await fixture.subscribe().data?["id"]?.stringValue)
         let code = uniqueCode("growth")
-        _ = try await create(fixture.client, "/api/v1/credit-packages", "credit-packages",
-                             ["code": .string(code), "name": "Growth", "credits": 300, "price": .number("99.70"), "currency": "BRL"], token: fixture.token)
-        let pixCheckout = try await fixture.post("/api/v1/checkouts", "checkouts", [
-            "billingAccountId": .string(fixture.account), "paymentMethod": "PIX", "items": [["type": "CREDIT_PACKAGE", "packageCode": .string(code)]]])
+        _ = try await create(
+            fixture.client, "/api/v1/credit-packages", "credit-packages",
+            ["code": .string(code), "name": "Growth", "credits": 300, "price": .number("99.70"), "currency": "BRL"], token: fixture.token)
+        let pixCheckout = try await fixture.post(
+            "/api/v1/checkouts", "checkouts",
+            [
+                "billingAccountId": .string(fixture.account), "paymentMethod": "PIX",
+                "items": [["type": "CREDIT_PACKAGE", "packageCode": .string(code)]],
+            ])
         #expect(pixCheckout.status == 201, "\(pixCheckout.text.prefix(400))")
         let invoice = try #require(pixCheckout.attribute("invoice")?["id"]?.stringValue)
-        #expect(pixCheckout.attribute("invoice")?["status"] == "PENDING" && pixCheckout.attribute("pix")?["copyPaste"]?.stringValue?.contains("540599.70") == true)
-        let body = JSONWriter.bytes(["id": .string("evt_" + UUID().uuidString), "type": "payment.succeeded", "data": [
-            "tenantId": .string(fixture.tenant), "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": .number("99.70"),
-            "paymentMethod": "PIX", "externalRef": .string("E" + UUID().uuidString.replacingOccurrences(of: "-", with: ""))]])
-        let header = WebhookSignature.header(body: body, secrets: ["whsec_sandbox_development_only_0123456789"], timestamp: Int64(Date().timeIntervalSince1970))
-        let delivered = try await fixture.client.send("POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body), headers: ["Billing-Signature": header])
+        #expect(
+            pixCheckout.attribute("invoice")?["status"] == "PENDING"
+                && pixCheckout.attribute("pix")?["copyPaste"]?.stringValue?.contains("540599.70") == true)
+        let body = JSONWriter.bytes([
+            "id": .string("evt_" + UUID().uuidString), "type": "payment.succeeded",
+            "data": [
+                "tenantId": .string(fixture.tenant), "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice),
+                "amount": .number("99.70"),
+                "paymentMethod": "PIX", "externalRef": .string("E" + UUID().uuidString.replacingOccurrences(of: "-", with: "")),
+            ],
+        ])
+        let header = WebhookSignature.header(
+            body: body, secrets: ["whsec_sandbox_development_only_0123456789"], timestamp: Int64(Date().timeIntervalSince1970))
+        let delivered = try await fixture.client.send(
+            "POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body), headers: ["Billing-Signature": header])
         #expect(delivered.attribute("outcome") == "PAYMENT_RECORDED", "\(delivered.text.prefix(300))")
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token)
-            return wallet.attribute("purchasedRemaining")?.decimalValue == DecimalNumber(300)
-        }, "the ledger granted the package once the invoice was paid")
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token)
+                return wallet.attribute("purchasedRemaining")?.decimalValue == DecimalNumber(300)
+            }, "the ledger granted the package once the invoice was paid")
 
-        let addon = try await create(fixture.client, "/api/v1/addons", "addons", ["code": .string(uniqueCode("wa")), "name": "WhatsApp", "price": .number("49.90"),
-                                                                                  "currency": "BRL", "featureFlag": "whatsapp"], token: fixture.token)
+        let addon = try await create(
+            fixture.client, "/api/v1/addons", "addons",
+            [
+                "code": .string(uniqueCode("wa")), "name": "WhatsApp", "price": .number("49.90"),
+                "currency": "BRL", "featureFlag": "whatsapp",
+            ], token: fixture.token)
         let pending = try await fixture.post("/api/v1/subscriptions/\(subscription)/addons", "subscription-addons", ["addonId": .string(addon)])
         #expect(pending.attribute("addons")?.arrayValue?.first?["status"] == "PENDING")
         let item: JSONValue = ["type": "ADDON", "subscriptionId": .string(subscription), "addonId": .string(addon)]
-        let declined = try await fixture.post("/api/v1/checkouts", "checkouts", [
-            "billingAccountId": .string(fixture.account), "paymentMethod": "CARD", "cardToken": "tok_declined", "items": [item]])
+        let declined = try await fixture.post(
+            "/api/v1/checkouts", "checkouts",
+            [
+                "billingAccountId": .string(fixture.account), "paymentMethod": "CARD", "cardToken": "tok_declined", "items": [item],
+            ])
         #expect(declined.status == 201 && declined.attribute("cardStatus") == "DECLINED" && declined.attribute("invoice")?["status"] == "PENDING")
-        let approved = try await fixture.post("/api/v1/checkouts", "checkouts", [
-            "billingAccountId": .string(fixture.account), "paymentMethod": "CARD", "cardToken": "tok_visa", "items": [item]])
+        let approved = try await fixture.post(
+            "/api/v1/checkouts", "checkouts",
+            [
+                "billingAccountId": .string(fixture.account), "paymentMethod": "CARD", "cardToken": "tok_visa", "items": [item],
+            ])
         #expect(approved.attribute("cardStatus") == "APPROVED" && approved.attribute("invoice")?["status"] == "PAID", "\(approved.text.prefix(400))")
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            try await fixture.client.get("/api/v1/subscriptions/\(subscription)/entitlements", token: fixture.token).attribute("features")?.arrayValue?
-                .contains("whatsapp") == true
-        }, "the paid invoice turned the add-on on")
-        let bad = try await fixture.post("/api/v1/checkouts", "checkouts", ["billingAccountId": .string(fixture.account), "paymentMethod": "PIX", "items": [
-            ["type": "CREDIT_PACKAGE", "packageCode": "no-such-package"]]])
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                try await fixture.client.get("/api/v1/subscriptions/\(subscription)/entitlements", token: fixture.token).attribute("features")?
+                    .arrayValue?
+                    .contains("whatsapp") == true
+            }, "the paid invoice turned the add-on on")
+        let bad = try await fixture.post(
+            "/api/v1/checkouts", "checkouts",
+            [
+                "billingAccountId": .string(fixture.account), "paymentMethod": "PIX",
+                "items": [
+                    ["type": "CREDIT_PACKAGE", "packageCode": "no-such-package"]
+                ],
+            ])
         #expect(bad.status == 422 && bad.firstError?["source"]?["pointer"] == "/data/attributes/items/0/packageCode", "\(bad.text.prefix(300))")
     }
 
@@ -321,19 +447,33 @@ struct InvoicingEndToEndTests {
         let token = try cluster.tokens.token(tenant: newTenant("usage-bill"), roles: ["owner"])
         let client = cluster.client
         let meterCode = uniqueCode("messages")
-        let meter = try await create(client, "/api/v1/usage-meters", "usage-meters", ["code": .string(meterCode), "name": "Messages", "aggregation": "COUNT"],
-                                     token: token)
-        let product = try await create(client, "/api/v1/billing-products", "billing-products", [
-            "code": .string(uniqueCode("msg")), "name": "Messages", "pricingModel": "TIERED", "currency": "BRL",
-            "tiers": [["upTo": 5, "unitAmount": .number("1.00")], ["upTo": nil, "unitAmount": .number("0.50")]]], token: token)
-        let plan = try await SubscriptionFixture.createPlan(client, token: token, [
-            ("trialDays", 0), ("basePrice", .number("100.00")), ("usageCharges", [["meterId": .string(meter), "productId": .string(product)]])])
-        let account = try await create(client, "/api/v1/billing-accounts", "billing-accounts",
-                                       accountDocument()["data"]!["attributes"]!, token: token)
-        let subscription = try await client.post("/api/v1/subscriptions", token: token, json: resource("subscriptions", [
-            "billingAccountId": .string(account), "planId": .string(plan)]))
-        #expect(subscription.status == 201 && subscription.attribute("plan")?["usageCharges"]?.arrayValue?.first?["meterCode"] == .string(meterCode),
-                "\(subscription.text.prefix(400))")
+        let meter = try await create(
+            client, "/api/v1/usage-meters", "usage-meters", ["code": .string(meterCode), "name": "Messages", "aggregation": "COUNT"],
+            token: token)
+        let product = try await create(
+            client, "/api/v1/billing-products", "billing-products",
+            [
+                "code": .string(uniqueCode("msg")), "name": "Messages", "pricingModel": "TIERED", "currency": "BRL",
+                "tiers": [["upTo": 5, "unitAmount": .number("1.00")], ["upTo": nil, "unitAmount": .number("0.50")]],
+            ], token: token)
+        let plan = try await SubscriptionFixture.createPlan(
+            client, token: token,
+            [
+                ("trialDays", 0), ("basePrice", .number("100.00")), ("usageCharges", [["meterId": .string(meter), "productId": .string(product)]]),
+            ])
+        let account = try await create(
+            client, "/api/v1/billing-accounts", "billing-accounts",
+            accountDocument()["data"]!["attributes"]!, token: token)
+        let subscription = try await client.post(
+            "/api/v1/subscriptions", token: token,
+            json: resource(
+                "subscriptions",
+                [
+                    "billingAccountId": .string(account), "planId": .string(plan),
+                ]))
+        #expect(
+            subscription.status == 201 && subscription.attribute("plan")?["usageCharges"]?.arrayValue?.first?["meterCode"] == .string(meterCode),
+            "\(subscription.text.prefix(400))")
         let events: [JSONValue] = (0..<8).map { index in usageEvent("m-\(index)", account: account, meter: meterCode) }
         let sent = try await client.post("/api/v1/usage-events", token: token, json: ["data": .array(events)])
         #expect(sent.status == 200 || sent.status == 201 || sent.status == 207, "\(sent.text.prefix(300))")
@@ -349,99 +489,133 @@ struct InvoicingEndToEndTests {
     func autoFinalize() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
-        let settings = try await fixture.client.send("PUT", "/api/v1/invoice-settings", token: fixture.token,
-                                                     json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 10]))
+        let settings = try await fixture.client.send(
+            "PUT", "/api/v1/invoice-settings", token: fixture.token,
+            json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 10]))
         #expect(settings.status == 200 && settings.attribute("autoFinalize") == true, "\(settings.text.prefix(300))")
         #expect(try await fixture.client.get("/api/v1/invoice-settings", token: fixture.token).attribute("netTermsDays") == 10)
-        let bad = try await fixture.client.send("PUT", "/api/v1/invoice-settings", token: fixture.token,
-                                                json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 400]))
+        let bad = try await fixture.client.send(
+            "PUT", "/api/v1/invoice-settings", token: fixture.token,
+            json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 400]))
         #expect(bad.status == 422 && bad.firstError?["source"]?["pointer"] == "/data/attributes/netTermsDays")
         #expect(try await fixture.subscribe().status == 201)
         var invoice: JSONValue?
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            invoice = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?.arrayValue?.first
-            return invoice?["attributes"]?["status"] != "DRAFT" && invoice != nil   // drafted, then numbered by the finalization job
-        })
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                invoice = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token).data?
+                    .arrayValue?.first
+                return invoice?["attributes"]?["status"] != "DRAFT" && invoice != nil  // drafted, then numbered by the finalization job
+            })
         #expect(invoice?["attributes"]?["status"] == "PENDING" && invoice?["attributes"]?["number"]?.stringValue?.count == 11)
         #expect(invoice?["attributes"]?["netTermsDays"] == 10)
     }
 
-    @Test("auto-recharge (seed 003): falling below the threshold sells the package on an invoice charged to the saved card, once; the ledger grants it")
+    @Test(
+        "auto-recharge (seed 003): falling below the threshold sells the package on an invoice charged to the saved card, once; the ledger grants it")
     func autoRecharge() async throws {
         let cluster = try await TestCluster.shared.start()
         let credits = try await CreditFixture.make(cluster)
         let code = uniqueCode("recharge")
-        _ = try await create(credits.client, "/api/v1/credit-packages", "credit-packages",
-                             ["code": .string(code), "name": "Recarga", "credits": 500, "price": .number("150.00"), "currency": "BRL"], token: credits.token)
-        let card = try await credits.client.post("/api/v1/billing-accounts/\(credits.account)/payment-methods", token: credits.token,
-                                                 json: resource("payment-methods", ["cardToken": "tok_visa", "label": "Visa •••• 4242"]))
+        _ = try await create(
+            credits.client, "/api/v1/credit-packages", "credit-packages",
+            ["code": .string(code), "name": "Recarga", "credits": 500, "price": .number("150.00"), "currency": "BRL"], token: credits.token)
+        let card = try await credits.client.post(
+            "/api/v1/billing-accounts/\(credits.account)/payment-methods", token: credits.token,
+            json: resource("payment-methods", ["cardToken": "tok_visa", "label": "Visa •••• 4242"]))
         #expect(card.status == 201 && card.attribute("isDefault") == true && card.attribute("cardToken") == nil, "\(card.text.prefix(300))")
-        let unknown = try await credits.client.post("/api/v1/billing-accounts/\(credits.account)/payment-methods", token: credits.token,
-                                                    json: resource("payment-methods", ["cardToken": "tok_nonsense"]))
+        let unknown = try await credits.client.post(
+            "/api/v1/billing-accounts/\(credits.account)/payment-methods", token: credits.token,
+            json: resource("payment-methods", ["cardToken": "tok_nonsense"]))
         #expect(unknown.status == 422 && unknown.firstError?["source"]?["pointer"] == "/data/attributes/cardToken")
         #expect(try await credits.grant(100).status == 201)
-        let settings = try await credits.client.send("PUT", "/api/v1/credit-wallets/\(credits.account)/settings", token: credits.token,
-                                                     json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": .string(code), "threshold": 50]]))
+        let settings = try await credits.client.send(
+            "PUT", "/api/v1/credit-wallets/\(credits.account)/settings", token: credits.token,
+            json: resource("credit-wallet-settings", ["autoRecharge": ["packageCode": .string(code), "threshold": 50]]))
         #expect(settings.status == 200, "\(settings.text.prefix(300))")
         #expect(try await credits.charge(60).status == 201, "40 left, below the threshold of 50")
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            try await credits.wallet()?["purchasedRemaining"]?.decimalValue == DecimalNumber(500)
-        }, "the package was invoiced, charged to the saved card and granted")
-        let invoices = try await credits.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(credits.account)", token: credits.token).data?.arrayValue ?? []
-        #expect(invoices.count == 1 && invoices.first?["attributes"]?["status"] == "PAID" && invoices.first?["attributes"]?["total"]?.decimalValue == DecimalNumber("150.00"))
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                try await credits.wallet()?["purchasedRemaining"]?.decimalValue == DecimalNumber(500)
+            }, "the package was invoiced, charged to the saved card and granted")
+        let invoices =
+            try await credits.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(credits.account)", token: credits.token).data?.arrayValue
+            ?? []
+        #expect(
+            invoices.count == 1 && invoices.first?["attributes"]?["status"] == "PAID"
+                && invoices.first?["attributes"]?["total"]?.decimalValue == DecimalNumber("150.00"))
         try await credits.audited("after the recharge")
     }
 
-    @Test("automatic collection: a period invoice is charged to the saved card; a decline is retried per the tenant's schedule with the card that is then the default, and stops after the last attempt")
+    @Test(
+        "automatic collection: a period invoice is charged to the saved card; a decline is retried per the tenant's schedule with the card that is then the default, and stops after the last attempt"
+    )
     func cardRetries() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("100.00"))])
-        let bad = try await fixture.client.send("PUT", "/api/v1/invoice-settings", token: fixture.token,
-                                                json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 7, "cardRetrySchedule": "2x"]))
+        let bad = try await fixture.client.send(
+            "PUT", "/api/v1/invoice-settings", token: fixture.token,
+            json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 7, "cardRetrySchedule": "2x"]))
         #expect(bad.status == 422 && bad.firstError?["source"]?["pointer"] == "/data/attributes/cardRetrySchedule", "\(bad.text.prefix(300))")
-        let settings = try await fixture.client.send("PUT", "/api/v1/invoice-settings", token: fixture.token,
-                                                     json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 7, "cardRetrySchedule": "8s,2s"]))
+        let settings = try await fixture.client.send(
+            "PUT", "/api/v1/invoice-settings", token: fixture.token,
+            json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 7, "cardRetrySchedule": "8s,2s"]))
         #expect(settings.status == 200 && settings.attribute("cardRetrySchedule") == "8s,2s", "\(settings.text.prefix(300))")
         func saveCard(_ account: String, _ token: String) async throws {
-            let saved = try await fixture.post("/api/v1/billing-accounts/\(account)/payment-methods", "payment-methods", ["cardToken": .string(token)])
+            let saved = try await fixture.post(
+                "/api/v1/billing-accounts/\(account)/payment-methods", "payment-methods", ["cardToken": .string(token)])
             #expect(saved.status == 201, "\(saved.text.prefix(300))")
         }
         func invoice(of account: String) async throws -> JSONValue? {
-            try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(account)", token: fixture.token).data?.arrayValue?.first?["attributes"]
+            try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(account)", token: fixture.token).data?.arrayValue?.first?[
+                "attributes"]
         }
 
         // Declined first; the customer then saves a good card (well within the 8 s before the retry), and the retry pays with it.
         try await saveCard(fixture.account, "tok_declined")
         #expect(try await fixture.subscribe().status == 201)
         var current: JSONValue?
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            current = try await invoice(of: fixture.account)
-            return current?["paymentAttempts"] == 1 && current?["nextPaymentAttempt"]?.stringValue != nil
-        }, "the first charge was declined and a retry is scheduled: \(String(describing: current))")
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                current = try await invoice(of: fixture.account)
+                return current?["paymentAttempts"] == 1 && current?["nextPaymentAttempt"]?.stringValue != nil
+            }, "the first charge was declined and a retry is scheduled: \(String(describing: current))")
         #expect(current?["status"] == "PENDING")
         try await saveCard(fixture.account, "tok_visa")
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            current = try await invoice(of: fixture.account)
-            return current?["status"] == "PAID"
-        }, "\(String(describing: current))")
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                current = try await invoice(of: fixture.account)
+                return current?["status"] == "PAID"
+            }, "\(String(describing: current))")
         #expect(current?["paymentAttempts"] == 2 && current?["nextPaymentAttempt"]?.stringValue == nil)
 
         // Declined every time: the first charge and two retries, then nothing more is scheduled and the invoice waits for PIX.
-        let other = try await create(fixture.client, "/api/v1/billing-accounts", "billing-accounts", accountDocument()["data"]!["attributes"]!, token: fixture.token)
+        let other = try await create(
+            fixture.client, "/api/v1/billing-accounts", "billing-accounts", accountDocument()["data"]!["attributes"]!, token: fixture.token)
         try await saveCard(other, "tok_insufficient_funds")
-        #expect(try await fixture.client.post("/api/v1/subscriptions", token: fixture.token, json: resource("subscriptions", [
-            "billingAccountId": .string(other), "planId": .string(fixture.plan)])).status == 201)
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            current = try await invoice(of: other)
-            return current?["paymentAttempts"] == 3
-        }, "\(String(describing: current))")
-        #expect(current?["status"] == "PENDING" && current?["nextPaymentAttempt"]?.stringValue == nil && current?["amountPaid"]?.decimalValue == DecimalNumber("0.00"))
+        #expect(
+            try await fixture.client.post(
+                "/api/v1/subscriptions", token: fixture.token,
+                json: resource(
+                    "subscriptions",
+                    [
+                        "billingAccountId": .string(other), "planId": .string(fixture.plan),
+                    ])
+            ).status == 201)
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                current = try await invoice(of: other)
+                return current?["paymentAttempts"] == 3
+            }, "\(String(describing: current))")
+        #expect(
+            current?["status"] == "PENDING" && current?["nextPaymentAttempt"]?.stringValue == nil
+                && current?["amountPaid"]?.decimalValue == DecimalNumber("0.00"))
         var failures: [JSONValue] = []
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            failures = try await auditEvents(fixture.client, token: fixture.token, type: "billing.payment.failed")
-                .filter { $0["attributes"]?["data"]?["billingAccountId"] == .string(other) }
-            return failures.count == 3
-        }, "one payment.failed per attempt: \(failures.count)")
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                failures = try await auditEvents(fixture.client, token: fixture.token, type: "billing.payment.failed")
+                    .filter { $0["attributes"]?["data"]?["billingAccountId"] == .string(other) }
+                return failures.count == 3
+            }, "one payment.failed per attempt: \(failures.count)")
         let attempts = failures.compactMap { $0["attributes"]?["data"]?["attempt"]?.decimalValue?.description }.sorted()
         #expect(attempts == ["1", "2", "3"])
         #expect(failures.allSatisfy { $0["attributes"]?["data"]?["reason"] == "insufficient_funds" })
@@ -452,7 +626,8 @@ struct InvoicingEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
         #expect(try await fixture.subscribe().status == 201)
-        let invoice = try #require(try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+        let invoice = try #require(
+            try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
         let draftVoid = try await fixture.client.post("/api/v1/invoices/\(invoice)/void", token: fixture.token)
         #expect(draftVoid.status == 409 && draftVoid.firstError?["code"] == "INVALID_STATUS_TRANSITION")
         let number = try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).attribute("number")
@@ -477,6 +652,8 @@ func pdfText(_ body: Data) throws -> String {
     try process.run()
     let text = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw TestClusterError(message: "pdftotext could not read the PDF (status \(process.terminationStatus))") }
+    guard process.terminationStatus == 0 else {
+        throw TestClusterError(message: "pdftotext could not read the PDF (status \(process.terminationStatus))")
+    }
     return String(decoding: text, as: UTF8.self)
 }

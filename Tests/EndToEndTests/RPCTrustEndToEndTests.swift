@@ -11,16 +11,20 @@ import Testing
 @Suite("Mutual TLS between services (real processes)", .timeLimit(.minutes(5)))
 struct RPCTrustEndToEndTests {
     /// Calls `Ledger.GrantCredits` on the cluster's ledger as whoever `tls` says (nil: plain h2c), for account `account`.
-    private func grant(_ cluster: TestCluster.Running, tenant: String, account: String, tls: RPCTLSConfiguration?,
-                       service: String = "ledger", port: Int? = nil) async throws(RPCError) -> CreditGrant {
+    private func grant(
+        _ cluster: TestCluster.Running, tenant: String, account: String, tls: RPCTLSConfiguration?,
+        service: String = "ledger", port: Int? = nil
+    ) async throws(RPCError) -> CreditGrant {
         let transport = RPCHTTP2ClientTransport(
-            configuration: RPCClientConfiguration(serviceName: service, endpoints: [RPCEndpoint(host: "127.0.0.1", port: port ?? cluster.ports["ledger"]!.rpc)],
-                                                  maximumAttempts: 1, tls: tls),
+            configuration: RPCClientConfiguration(
+                serviceName: service, endpoints: [RPCEndpoint(host: "127.0.0.1", port: port ?? cluster.ports["ledger"]!.rpc)],
+                maximumAttempts: 1, tls: tls),
             logger: Logger(label: "test"))
         defer { transport.close() }
         let request = GrantCreditsRequest(billingAccountId: account, credits: Credits(units: 100 * 100_000_000), reference: UUID().uuidString)
-        return try await RPCClient(transport: transport).call(LedgerAPI.grantCredits, request,
-                                                              options: RPCCallOptions(tenant: tenant, timeout: .seconds(10)))
+        return try await RPCClient(transport: transport).call(
+            LedgerAPI.grantCredits, request,
+            options: RPCCallOptions(tenant: tenant, timeout: .seconds(10)))
     }
 
     @Test("Ledger.GrantCredits refuses a caller without a certificate, with another CA's, or a service it does not name; nothing is granted")
@@ -66,8 +70,9 @@ struct RPCTrustEndToEndTests {
         let cluster = try await TestCluster.shared.start()
         let gateway = try TestCertificates.tls(as: "gateway")
         do {
-            _ = try await grant(cluster, tenant: "t", account: UUID().text, tls: gateway,
-                                port: cluster.ports["catalog"]!.rpc)
+            _ = try await grant(
+                cluster, tenant: "t", account: UUID().text, tls: gateway,
+                port: cluster.ports["catalog"]!.rpc)
             Issue.record("a connection to catalog was used as the ledger")
         } catch {
             #expect(error.code == .unavailable && error.message.contains("spiffe://billing/catalog"), "\(error)")
@@ -82,7 +87,9 @@ struct RPCTrustEndToEndTests {
         #expect(status == 2 && output.contains("BILLING_RPC_TLS_KEY_FILE"), "\(output.suffix(400))")
         environment["BILLING_RPC_INSECURE"] = "true"
         let (insecure, insecureOutput) = try await runToExit("billing-catalog", environment: environment)
-        #expect(insecure == 2 && insecureOutput.contains("BILLING_RPC_INSECURE") && insecureOutput.contains("development"), "\(insecureOutput.suffix(400))")
+        #expect(
+            insecure == 2 && insecureOutput.contains("BILLING_RPC_INSECURE") && insecureOutput.contains("development"),
+            "\(insecureOutput.suffix(400))")
         // Another service's certificate is not this service's identity.
         var wrong = TestCluster.productionEnvironment(for: "catalog")
         wrong.merge(TestCertificates.environment(as: "ledger", in: try TestCertificates.directory())) { $1 }

@@ -11,19 +11,26 @@ struct SubscriptionFixture {
     let account: String
     let plan: String
 
-    static func make(_ cluster: TestCluster.Running, plan attributes: [(String, JSONValue)] = [], timezone: String? = nil) async throws -> SubscriptionFixture {
+    static func make(
+        _ cluster: TestCluster.Running, plan attributes: [(String, JSONValue)] = [], timezone: String? = nil
+    ) async throws -> SubscriptionFixture {
         let tenant = newTenant("subs")
         let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
-        let account = try await create(cluster.client, "/api/v1/billing-accounts", "billing-accounts", accountDocument(
-            taxId: "11.222.333/0001-81", taxIdType: "CNPJ", extra: timezone.map { [("timezone", .string($0))] } ?? [])["data"]!["attributes"]!, token: token)
+        let account = try await create(
+            cluster.client, "/api/v1/billing-accounts", "billing-accounts",
+            accountDocument(
+                taxId: "11.222.333/0001-81", taxIdType: "CNPJ", extra: timezone.map { [("timezone", .string($0))] } ?? [])["data"]!["attributes"]!,
+            token: token)
         let plan = try await createPlan(cluster.client, token: token, attributes)
         return SubscriptionFixture(client: cluster.client, tenant: tenant, token: token, account: account, plan: plan)
     }
 
     /// Seed 001 step 2's body, with `extra` attributes replacing or adding to it.
     static func createPlan(_ client: HTTPTestClient, token: String, _ extra: [(String, JSONValue)] = []) async throws -> String {
-        var attributes = JSONObject([("name", "Plano Pro"), ("description", "Acesso completo a todos os recursos"), ("billingInterval", "MONTHLY"),
-                                     ("billingCycleType", "ANNIVERSARY"), ("basePrice", .number("299.90")), ("currency", "BRL"), ("trialDays", 14)])
+        var attributes = JSONObject([
+            ("name", "Plano Pro"), ("description", "Acesso completo a todos os recursos"), ("billingInterval", "MONTHLY"),
+            ("billingCycleType", "ANNIVERSARY"), ("basePrice", .number("299.90")), ("currency", "BRL"), ("trialDays", 14),
+        ])
         for (key, value) in extra { attributes[key] = value }
         return try await create(client, "/api/v1/subscription-plans", "subscription-plans", .object(attributes), token: token)
     }
@@ -69,12 +76,15 @@ struct SubscriptionsEndToEndTests {
         #expect(try await fixture.client.get("/api/v1/subscriptions/\(UUID().uuidString)", token: fixture.token).status == 404)
 
         let id = try #require(try await fixture.subscribe([("trialDays", 0)]).data?["id"]?.stringValue)
-        let canceled = try await fixture.post("/api/v1/subscriptions/\(id)/cancel", "subscriptions", ["atPeriodEnd": false, "reason": "too expensive"])
+        let canceled = try await fixture.post(
+            "/api/v1/subscriptions/\(id)/cancel", "subscriptions", ["atPeriodEnd": false, "reason": "too expensive"])
         #expect(canceled.status == 200 && canceled.attribute("status") == "CANCELED" && canceled.attribute("cancelReason") == "too expensive")
         let pause = try await fixture.post("/api/v1/subscriptions/\(id)/pause")
         #expect(pause.status == 409 && pause.firstError?["code"] == "INVALID_STATUS_TRANSITION")
-        #expect(pause.firstError?["detail"]?.stringValue?.contains("CANCELED") == true && pause.firstError?["detail"]?.stringValue?.contains("PAUSED") == true,
-                "\(pause.text.prefix(400))")
+        #expect(
+            pause.firstError?["detail"]?.stringValue?.contains("CANCELED") == true
+                && pause.firstError?["detail"]?.stringValue?.contains("PAUSED") == true,
+            "\(pause.text.prefix(400))")
         // Another tenant sees nothing of it.
         let stranger = try cluster.tokens.token(tenant: newTenant("other"), roles: ["owner"])
         #expect(try await fixture.client.get("/api/v1/subscriptions/\(id)", token: stranger).status == 404)
@@ -89,27 +99,43 @@ struct SubscriptionsEndToEndTests {
         let atEnd = try await fixture.post(base + "/cancel", "subscriptions", ["reason": "switching vendor"])
         #expect(atEnd.status == 200 && atEnd.attribute("status") == "ACTIVE" && atEnd.attribute("cancelAtPeriodEnd") == true)
         let back = try await fixture.post(base + "/reactivate")
-        #expect(back.status == 200 && back.attribute("status") == "ACTIVE" && back.attribute("cancelAtPeriodEnd") == false && back.attribute("cancelReason")?.stringValue == nil)
+        #expect(
+            back.status == 200 && back.attribute("status") == "ACTIVE" && back.attribute("cancelAtPeriodEnd") == false
+                && back.attribute("cancelReason")?.stringValue == nil)
         #expect(try await fixture.post(base + "/reactivate").status == 409, "nothing left to reactivate")
         #expect(try await fixture.post(base + "/cancel", "subscriptions", ["atPeriodEnd": false]).attribute("status") == "CANCELED")
         let again = try await fixture.post(base + "/reactivate")
-        #expect(again.status == 200 && again.attribute("status") == "ACTIVE" && again.attribute("currentPeriodEnd") == atEnd.attribute("currentPeriodEnd"))
+        #expect(
+            again.status == 200 && again.attribute("status") == "ACTIVE" && again.attribute("currentPeriodEnd") == atEnd.attribute("currentPeriodEnd")
+        )
         #expect(try await fixture.post(base + "/pause").attribute("status") == "PAUSED")
         let resumed = try await fixture.post(base + "/resume")
         #expect(resumed.status == 200 && resumed.attribute("status") == "ACTIVE")
-        let events = try await auditTypes(fixture, subject: id, until: ["billing.subscription.canceled": 2, "billing.subscription.reactivated": 2,
-                                                                          "billing.subscription.resumed": 1])
-        #expect(events.filter { $0 == "billing.subscription.canceled" }.count == 2 && events.filter { $0 == "billing.subscription.reactivated" }.count == 2)
+        let events = try await auditTypes(
+            fixture, subject: id,
+            until: [
+                "billing.subscription.canceled": 2, "billing.subscription.reactivated": 2,
+                "billing.subscription.resumed": 1,
+            ])
+        #expect(
+            events.filter { $0 == "billing.subscription.canceled" }.count == 2
+                && events.filter { $0 == "billing.subscription.reactivated" }.count == 2)
     }
 
-    @Test("a free add-on turns its feature on at once and off when canceled; quantity and plan changes: increases and upgrades prorated now, decreases and downgrades at period end")
+    @Test(
+        "a free add-on turns its feature on at once and off when canceled; quantity and plan changes: increases and upgrades prorated now, decreases and downgrades at period end"
+    )
     func addonsAndPlanChanges() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("features", ["ai"])])
         let id = try #require(try await fixture.subscribe().data?["id"]?.stringValue)
         let base = "/api/v1/subscriptions/\(id)"
-        let addon = try await create(fixture.client, "/api/v1/addons", "addons", ["code": .string(uniqueCode("wa")), "name": "WhatsApp", "price": 0,
-                                                                                  "currency": "BRL", "featureFlag": "whatsapp"], token: fixture.token)
+        let addon = try await create(
+            fixture.client, "/api/v1/addons", "addons",
+            [
+                "code": .string(uniqueCode("wa")), "name": "WhatsApp", "price": 0,
+                "currency": "BRL", "featureFlag": "whatsapp",
+            ], token: fixture.token)
         let activated = try await fixture.post(base + "/addons", "subscription-addons", ["addonId": .string(addon)])
         #expect(activated.status == 200 && activated.attribute("addons")?.arrayValue?.first?["status"] == "ACTIVE", "\(activated.text.prefix(300))")
         #expect(try await fixture.post(base + "/addons", "subscription-addons", ["addonId": .string(addon)]).status == 409)
@@ -122,23 +148,31 @@ struct SubscriptionsEndToEndTests {
         #expect(try await fixture.client.get(base + "/entitlements", token: fixture.token).attribute("features") == ["ai"], "the flag is off")
 
         let more = try await fixture.post(base + "/change-quantity", "subscription-changes", ["quantity": 3])
-        #expect(more.status == 200 && more.attribute("effective") == "NOW" && more.attribute("prorationLines")?.arrayValue?.count == 2
+        #expect(
+            more.status == 200 && more.attribute("effective") == "NOW" && more.attribute("prorationLines")?.arrayValue?.count == 2
                 && more.attribute("subscription")?["quantity"] == 3, "\(more.text.prefix(300))")
         let fewer = try await fixture.post(base + "/change-quantity", "subscription-changes", ["quantity": 1])
-        #expect(fewer.attribute("effective") == "PERIOD_END" && fewer.attribute("subscription")?["quantity"] == 3
+        #expect(
+            fewer.attribute("effective") == "PERIOD_END" && fewer.attribute("subscription")?["quantity"] == 3
                 && fewer.attribute("subscription")?["scheduledChange"]?["quantity"] == 1)
-        #expect(try await fixture.post(base + "/change-quantity", "subscription-changes", ["quantity": 0]).firstError?["source"]?["pointer"]
+        #expect(
+            try await fixture.post(base + "/change-quantity", "subscription-changes", ["quantity": 0]).firstError?["source"]?["pointer"]
                 == "/data/attributes/quantity")
 
-        let max = try await SubscriptionFixture.createPlan(fixture.client, token: fixture.token, [("name", "Plano Max"), ("basePrice", .number("599.90")), ("trialDays", 0)])
+        let max = try await SubscriptionFixture.createPlan(
+            fixture.client, token: fixture.token, [("name", "Plano Max"), ("basePrice", .number("599.90")), ("trialDays", 0)])
         let preview = try await fixture.post(base + "/change-plan", "subscription-changes", ["planId": .string(max), "preview": true])
-        #expect(preview.status == 200 && preview.attribute("effective") == "NOW" && preview.attribute("prorationLines")?.arrayValue?.count == 2, "\(preview.text.prefix(400))")
+        #expect(
+            preview.status == 200 && preview.attribute("effective") == "NOW" && preview.attribute("prorationLines")?.arrayValue?.count == 2,
+            "\(preview.text.prefix(400))")
         #expect(try await fixture.client.get(base, token: fixture.token).attribute("planId") == .string(fixture.plan), "a preview changes nothing")
         let upgraded = try await fixture.post(base + "/change-plan", "subscription-changes", ["planId": .string(max)])
         let lines = try #require(upgraded.attribute("prorationLines")?.arrayValue)
         #expect(upgraded.attribute("subscription")?["planId"] == .string(max))
         // Almost the whole month is left: the credit is about -299.90 and the charge about +599.90.
-        #expect(lines.count == 2 && (lines[0]["amount"]?.decimalValue ?? .init(0)) < DecimalNumber(0) && (lines[1]["amount"]?.decimalValue ?? .init(0)) > DecimalNumber(0))
+        #expect(
+            lines.count == 2 && (lines[0]["amount"]?.decimalValue ?? .init(0)) < DecimalNumber(0)
+                && (lines[1]["amount"]?.decimalValue ?? .init(0)) > DecimalNumber(0))
         let downgraded = try await fixture.post(base + "/change-plan", "subscription-changes", ["planId": .string(fixture.plan)])
         #expect(downgraded.attribute("effective") == "PERIOD_END" && downgraded.attribute("subscription")?["planId"] == .string(max))
         #expect(downgraded.attribute("subscription")?["scheduledChange"]?["plan"]?["planId"] == .string(fixture.plan))
@@ -163,10 +197,12 @@ struct SubscriptionsEndToEndTests {
         #expect(events.filter { $0 == "billing.subscription.renewed" }.count == 12)
         #expect(events.filter { $0 == "billing.subscription.trial_ended" }.count == 1)
         // The ledger grants the allowance of the current period (from its renewal event) and let the earlier ones end.
-        #expect(try await waitFor(timeout: .seconds(60)) {
-            let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token)
-            return wallet.attribute("grants")?.arrayValue?.contains { $0["reference"]?.stringValue == "subscription:\(id):2028-02-14T10:00:00Z" } == true
-        })
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token)
+                return wallet.attribute("grants")?.arrayValue?.contains { $0["reference"]?.stringValue == "subscription:\(id):2028-02-14T10:00:00Z" }
+                    == true
+            })
     }
 
     /// Event types the audit trail holds for `subject`, once it holds `count` of each type in `until`.

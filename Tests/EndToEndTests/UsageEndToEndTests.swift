@@ -8,8 +8,10 @@ import Logging
 import Testing
 
 /// A usage event resource for `POST /usage-events`.
-func usageEvent(_ id: String, account: String, meter: String, value: JSONValue? = nil, timestamp: Date? = nil,
-                properties: JSONValue? = nil) -> JSONValue {
+func usageEvent(
+    _ id: String, account: String, meter: String, value: JSONValue? = nil, timestamp: Date? = nil,
+    properties: JSONValue? = nil
+) -> JSONValue {
     var attributes = JSONObject([("billingAccountId", .string(account)), ("meterCode", .string(meter))])
     if let value { attributes["value"] = value }
     if let timestamp { attributes["timestamp"] = .string(RFC3339.format(timestamp)) }
@@ -29,8 +31,9 @@ struct UsageFixture {
     static func make(_ cluster: TestCluster.Running, timezone: String = "UTC", meters: [(String, JSONValue)] = []) async throws -> UsageFixture {
         let tenant = newTenant("usage")
         let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
-        let account = try await create(cluster.client, "/api/v1/billing-accounts", "billing-accounts",
-                                       ["name": "Usage Ltda", "email": "usage@example.com", "currency": "BRL", "timezone": .string(timezone)], token: token)
+        let account = try await create(
+            cluster.client, "/api/v1/billing-accounts", "billing-accounts",
+            ["name": "Usage Ltda", "email": "usage@example.com", "currency": "BRL", "timezone": .string(timezone)], token: token)
         var codes: [String: String] = [:]
         for (role, definition) in meters {
             let code = uniqueCode(role)
@@ -65,8 +68,9 @@ struct UsageFixture {
     }
 
     func setLimits(_ limits: JSONValue) async throws -> HTTPTestResponse {
-        try await client.send("PUT", "/api/v1/billing-accounts/\(account)/usage-limits", token: token,
-                              json: resource("usage-limits", ["limits": limits]))
+        try await client.send(
+            "PUT", "/api/v1/billing-accounts/\(account)/usage-limits", token: token,
+            json: resource("usage-limits", ["limits": limits]))
     }
 }
 
@@ -79,17 +83,22 @@ struct UsageEndToEndTests {
     @Test("Lago's example: {u1, 10} and {u1, 20} give COUNT 2, SUM 30, MAX 20, COUNT_DISTINCT(user) 1, LAST 20, AVERAGE 15")
     func lagoAggregations() async throws {
         let cluster = try await TestCluster.shared.start()
-        let fixture = try await UsageFixture.make(cluster, meters: [
-            ("count", ["aggregation": "COUNT"]), ("sum", ["aggregation": "SUM", "property": "pageviews"]),
-            ("max", ["aggregation": "MAX", "property": "pageviews"]), ("distinct", ["aggregation": "COUNT_DISTINCT", "property": "user"]),
-            ("last", ["aggregation": "LAST", "property": "pageviews"]), ("average", ["aggregation": "AVERAGE", "property": "pageviews"]),
-        ])
+        let fixture = try await UsageFixture.make(
+            cluster,
+            meters: [
+                ("count", ["aggregation": "COUNT"]), ("sum", ["aggregation": "SUM", "property": "pageviews"]),
+                ("max", ["aggregation": "MAX", "property": "pageviews"]), ("distinct", ["aggregation": "COUNT_DISTINCT", "property": "user"]),
+                ("last", ["aggregation": "LAST", "property": "pageviews"]), ("average", ["aggregation": "AVERAGE", "property": "pageviews"]),
+            ])
         let first = Date().addingTimeInterval(-120)
         var events: [JSONValue] = []
         for (role, code) in fixture.meters {
-            events.append(usageEvent("\(role)-1", account: fixture.account, meter: code, timestamp: first, properties: ["user": "u1", "pageviews": 10]))
-            events.append(usageEvent("\(role)-2", account: fixture.account, meter: code, timestamp: first.addingTimeInterval(60),
-                                     properties: ["user": "u1", "pageviews": 20]))
+            events.append(
+                usageEvent("\(role)-1", account: fixture.account, meter: code, timestamp: first, properties: ["user": "u1", "pageviews": 10]))
+            events.append(
+                usageEvent(
+                    "\(role)-2", account: fixture.account, meter: code, timestamp: first.addingTimeInterval(60),
+                    properties: ["user": "u1", "pageviews": 20]))
         }
         let sent = try await fixture.send(events)
         #expect(sent.status == 200, "\(sent.text.prefix(500))")
@@ -125,11 +134,15 @@ struct UsageEndToEndTests {
         ]
         let first = try await fixture.send(events)
         #expect(first.status == 200, "\(first.text.prefix(500))")
-        #expect(statuses(first) == ["ACCEPTED", "DUPLICATE", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "ACCEPTED"])
+        #expect(
+            statuses(first) == ["ACCEPTED", "DUPLICATE", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "ACCEPTED"])
         let items = first.data?.arrayValue ?? []
         let reasons = items.map { $0["attributes"]?["reason"]?.stringValue }
-        #expect(reasons == [nil, nil, "UNKNOWN_METER", "FUTURE_TIMESTAMP", "NON_NUMERIC_VALUE", "PROPERTIES_TOO_LARGE", "INVALID_EVENT_ID",
-                            "UNKNOWN_ACCOUNT", "INVALID_EVENT", nil])
+        #expect(
+            reasons == [
+                nil, nil, "UNKNOWN_METER", "FUTURE_TIMESTAMP", "NON_NUMERIC_VALUE", "PROPERTIES_TOO_LARGE", "INVALID_EVENT_ID",
+                "UNKNOWN_ACCOUNT", "INVALID_EVENT", nil,
+            ])
         let pointers = items.map { $0["attributes"]?["pointer"]?.stringValue }
         #expect(pointers[2] == "/data/2/attributes/meterCode")
         #expect(pointers[3] == "/data/3/attributes/timestamp")
@@ -140,15 +153,18 @@ struct UsageEndToEndTests {
         #expect(first.json?["meta"] == ["accepted": 2, "duplicates": 1, "refused": 7])
         // The whole batch again: the stored ones are duplicates, the rest refused as before; nothing counted twice.
         let again = try await fixture.send(events)
-        #expect(statuses(again) == ["DUPLICATE", "DUPLICATE", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "DUPLICATE"])
+        #expect(
+            statuses(again) == ["DUPLICATE", "DUPLICATE", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "REFUSED", "DUPLICATE"])
         #expect(try await fixture.summaryValue("sum") == DecimalNumber(significand: 1025, scale: 1))
 
         // One event alone: accepted is 200 with the resource, refused is a 422 naming the attribute.
-        let single = try await fixture.client.post("/api/v1/usage-events", token: fixture.token,
-                                                   json: ["data": usageEvent("single", account: account, meter: sum, value: 1)])
+        let single = try await fixture.client.post(
+            "/api/v1/usage-events", token: fixture.token,
+            json: ["data": usageEvent("single", account: account, meter: sum, value: 1)])
         #expect(single.status == 200 && single.attribute("status") == "ACCEPTED" && single.data?["id"] == "single")
-        let refused = try await fixture.client.post("/api/v1/usage-events", token: fixture.token,
-                                                    json: ["data": usageEvent("single-bad", account: account, meter: sum)])
+        let refused = try await fixture.client.post(
+            "/api/v1/usage-events", token: fixture.token,
+            json: ["data": usageEvent("single-bad", account: account, meter: sum)])
         #expect(refused.status == 422)
         #expect(refused.firstError?["code"] == "MISSING_PROPERTY")
         #expect(refused.firstError?["source"]?["pointer"] == "/data/attributes/properties/tokens")
@@ -175,15 +191,19 @@ struct UsageEndToEndTests {
         #expect(try await fixture.summaryValue("sum") == DecimalNumber(7))
     }
 
-    @Test("the first usage of new meters and accounts from 8 parallel batches, each naming them in another order: all accepted, none refused as a conflict")
+    @Test(
+        "the first usage of new meters and accounts from 8 parallel batches, each naming them in another order: all accepted, none refused as a conflict"
+    )
     func parallelFirstUse() async throws {
         let cluster = try await TestCluster.shared.start()
         let roles = (0..<6).map { "count\($0)" }
         let fixture = try await UsageFixture.make(cluster, meters: roles.map { ($0, ["aggregation": "COUNT"]) })
         var accounts = [fixture.account]
         for index in 0..<3 {
-            accounts.append(try await create(cluster.client, "/api/v1/billing-accounts", "billing-accounts",
-                                             ["name": .string("Usage \(index)"), "email": "usage@example.com", "currency": "BRL"], token: fixture.token))
+            accounts.append(
+                try await create(
+                    cluster.client, "/api/v1/billing-accounts", "billing-accounts",
+                    ["name": .string("Usage \(index)"), "email": "usage@example.com", "currency": "BRL"], token: fixture.token))
         }
         let results = try await withThrowingTaskGroup(of: [String].self) { group in
             for batch in 0..<8 {
@@ -209,7 +229,8 @@ struct UsageEndToEndTests {
         let timeZone = try #require(TimeZone(identifier: zone))
         let month = CalendarMonth(containing: Date(), in: timeZone)
         let boundary = month.span(in: timeZone).start
-        let previous = try #require(CalendarMonth(year: month.month == 1 ? month.year - 1 : month.year, month: month.month == 1 ? 12 : month.month - 1))
+        let previous = try #require(
+            CalendarMonth(year: month.month == 1 ? month.year - 1 : month.year, month: month.month == 1 ? 12 : month.month - 1))
         let code = fixture.meters["count"]!
         let sent = try await fixture.send([
             usageEvent("before", account: fixture.account, meter: code, timestamp: boundary.addingTimeInterval(-0.001)),
@@ -224,7 +245,8 @@ struct UsageEndToEndTests {
         #expect(current.json?["meta"]?["periodStart"]?.stringValue.flatMap(RFC3339.parse) == boundary)
         #expect(current.json?["meta"]?["timezone"] == .string(zone))
         // Explicit instants: the half hour after the boundary.
-        let explicit = "&filter%5BperiodStart%5D=\(RFC3339.format(boundary))&filter%5BperiodEnd%5D=\(RFC3339.format(boundary.addingTimeInterval(1800)))"
+        let explicit =
+            "&filter%5BperiodStart%5D=\(RFC3339.format(boundary))&filter%5BperiodEnd%5D=\(RFC3339.format(boundary.addingTimeInterval(1800)))"
         #expect(try await fixture.summaryValue("count", explicit) == DecimalNumber(1))
     }
 
@@ -234,35 +256,44 @@ struct UsageEndToEndTests {
         let fixture = try await UsageFixture.make(cluster, meters: [("count", ["aggregation": "COUNT"])])
         let code = fixture.meters["count"]!
         let now = Date()
-        #expect(statuses(try await fixture.send([usageEvent("late-1", account: fixture.account, meter: code, timestamp: now.addingTimeInterval(-3 * 86_400))]))
+        #expect(
+            statuses(
+                try await fixture.send([usageEvent("late-1", account: fixture.account, meter: code, timestamp: now.addingTimeInterval(-3 * 86_400))]))
                 == ["ACCEPTED"])
         // Invoicing closes the period before it finalizes the invoice.
         let ports = try #require(cluster.ports["ledger"])
         let transport = RPCHTTP2ClientTransport(
-            configuration: RPCClientConfiguration(serviceName: "ledger", endpoints: [RPCEndpoint(host: "127.0.0.1", port: ports.rpc)],
-                                                  tls: try TestCertificates.tls(as: "invoicing")),
+            configuration: RPCClientConfiguration(
+                serviceName: "ledger", endpoints: [RPCEndpoint(host: "127.0.0.1", port: ports.rpc)],
+                tls: try TestCertificates.tls(as: "invoicing")),
             logger: Logger(label: "test"))
         defer { transport.close() }
-        _ = try await RPCClient(transport: transport).call(LedgerAPI.closePeriod,
-                                                          ClosePeriodRequest(billingAccountId: fixture.account, closedUntil: now.addingTimeInterval(-86_400)),
-                                                          options: RPCCallOptions(tenant: fixture.tenant, timeout: .seconds(30)))
-        let late = try await fixture.client.post("/api/v1/usage-events", token: fixture.token,
-                                                 json: ["data": usageEvent("late-2", account: fixture.account, meter: code, timestamp: now.addingTimeInterval(-2 * 86_400))])
+        _ = try await RPCClient(transport: transport).call(
+            LedgerAPI.closePeriod,
+            ClosePeriodRequest(billingAccountId: fixture.account, closedUntil: now.addingTimeInterval(-86_400)),
+            options: RPCCallOptions(tenant: fixture.tenant, timeout: .seconds(30)))
+        let late = try await fixture.client.post(
+            "/api/v1/usage-events", token: fixture.token,
+            json: ["data": usageEvent("late-2", account: fixture.account, meter: code, timestamp: now.addingTimeInterval(-2 * 86_400))])
         #expect(late.status == 409)
         #expect(late.firstError?["code"] == "PERIOD_CLOSED")
         #expect(late.firstError?["source"]?["pointer"] == "/data/attributes/timestamp")
-        #expect(statuses(try await fixture.send([
-            usageEvent("late-1", account: fixture.account, meter: code, timestamp: now.addingTimeInterval(-3 * 86_400)),
-            usageEvent("fresh", account: fixture.account, meter: code),
-        ])) == ["DUPLICATE", "ACCEPTED"])
+        #expect(
+            statuses(
+                try await fixture.send([
+                    usageEvent("late-1", account: fixture.account, meter: code, timestamp: now.addingTimeInterval(-3 * 86_400)),
+                    usageEvent("fresh", account: fixture.account, meter: code),
+                ])) == ["DUPLICATE", "ACCEPTED"])
     }
 
     @Test("200 concurrent checks of 1 against a remaining limit of 100: exactly 100 allowed, the rest 402 in seed 004's words")
     func concurrentLimitChecks() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await UsageFixture.make(cluster, timezone: "America/Sao_Paulo")
-        let set = try await fixture.setLimits([["resource": "messages", "limit": 150, "enforcement": "HARD"],
-                                               ["resource": "storage", "limit": 10, "enforcement": "SOFT"]])
+        let set = try await fixture.setLimits([
+            ["resource": "messages", "limit": 150, "enforcement": "HARD"],
+            ["resource": "storage", "limit": 10, "enforcement": "SOFT"],
+        ])
         #expect(set.status == 200, "\(set.text.prefix(300))")
         #expect(try await fixture.check("messages", quantity: 50).attribute("remaining") == 100)
         let answers = try await withThrowingTaskGroup(of: HTTPTestResponse.self) { group in
@@ -287,11 +318,12 @@ struct UsageEndToEndTests {
         #expect(rows.first { $0["attributes"]?["resource"] == "storage" }?["attributes"]?["percentUsed"]?.decimalValue == DecimalNumber(120))
 
         // 80 % and 90 % announced once each, the limit once, on the event bus (seen in the audit trail).
-        #expect(try await waitFor(timeout: .seconds(30)) {
-            let limits = try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.limit_reached").count
-            let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.threshold_reached").count
-            return limits == 2 && thresholds >= 4
-        })
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                let limits = try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.limit_reached").count
+                let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.threshold_reached").count
+                return limits == 2 && thresholds >= 4
+            })
         let thresholds = try await auditEvents(fixture.client, token: fixture.token, type: "billing.usage.threshold_reached")
         for resource in ["messages", "storage"] {
             let percents = thresholds.filter { $0["attributes"]?["data"]?["resource"] == .string(resource) }
@@ -306,26 +338,37 @@ struct UsageEndToEndTests {
         let fixture = try await UsageFixture.make(cluster, meters: [("sum", ["aggregation": "SUM", "property": "tokens"])])
         let negative = try await fixture.setLimits([["resource": "messages", "limit": -1, "enforcement": "HARD"]])
         #expect(negative.status == 422 && negative.firstError?["source"]?["pointer"] == "/data/attributes/limits/0/limit")
-        let twice = try await fixture.setLimits([["resource": "users", "limit": 1, "enforcement": "HARD"], ["resource": "users", "limit": 2, "enforcement": "SOFT"]])
+        let twice = try await fixture.setLimits([
+            ["resource": "users", "limit": 1, "enforcement": "HARD"], ["resource": "users", "limit": 2, "enforcement": "SOFT"],
+        ])
         #expect(twice.status == 422 && twice.firstError?["source"]?["pointer"] == "/data/attributes/limits/1/resource")
-        let unknown = try await fixture.client.send("PUT", "/api/v1/billing-accounts/0196a1b2-0000-7000-8000-000000000000/usage-limits", token: fixture.token,
-                                                    json: resource("usage-limits", ["limits": []]))
+        let unknown = try await fixture.client.send(
+            "PUT", "/api/v1/billing-accounts/0196a1b2-0000-7000-8000-000000000000/usage-limits", token: fixture.token,
+            json: resource("usage-limits", ["limits": []]))
         #expect(unknown.status == 404)
         let operator_ = try cluster.tokens.token(tenant: newTenant(), permissions: ["USAGE_EVENTS_CREATE", "USAGE_EVENTS_READ"])
-        #expect(try await fixture.client.send("PUT", "/api/v1/billing-accounts/\(fixture.account)/usage-limits", token: operator_,
-                                              json: resource("usage-limits", ["limits": []])).status == 403)
+        #expect(
+            try await fixture.client.send(
+                "PUT", "/api/v1/billing-accounts/\(fixture.account)/usage-limits", token: operator_,
+                json: resource("usage-limits", ["limits": []])
+            ).status == 403)
         #expect(try await fixture.client.get("/api/v1/usage-summaries", token: fixture.token).status == 400)
         let badMonth = try await fixture.summaries("&filter%5Bmonth%5D=2026-13")
         #expect(badMonth.status == 422 && badMonth.firstError?["source"]?["parameter"] == "filter[month]")
         let otherTenant = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
-        #expect(try await fixture.client.get("/api/v1/usage-summaries?filter%5BbillingAccountId%5D=\(fixture.account)", token: otherTenant).status == 404)
+        #expect(
+            try await fixture.client.get("/api/v1/usage-summaries?filter%5BbillingAccountId%5D=\(fixture.account)", token: otherTenant).status == 404)
 
         let meters = try await fixture.client.get("/api/v1/usage-meters?filter%5Bcode%5D=\(fixture.meters["sum"]!)", token: fixture.token)
         let meterID = try #require(meters.data?.arrayValue?.first?["id"]?.stringValue)
-        let change = try await fixture.client.send("PATCH", "/api/v1/usage-meters/\(meterID)", token: fixture.token,
-                                                   json: resource("usage-meters", ["aggregation": "MAX"]))
+        let change = try await fixture.client.send(
+            "PATCH", "/api/v1/usage-meters/\(meterID)", token: fixture.token,
+            json: resource("usage-meters", ["aggregation": "MAX"]))
         #expect(change.status == 422 && change.firstError?["code"] == "METER_DEFINITION_IMMUTABLE")
-        #expect(try await fixture.client.send("PATCH", "/api/v1/usage-meters/\(meterID)", token: fixture.token,
-                                              json: resource("usage-meters", ["name": "Tokens"])).status == 200)
+        #expect(
+            try await fixture.client.send(
+                "PATCH", "/api/v1/usage-meters/\(meterID)", token: fixture.token,
+                json: resource("usage-meters", ["name": "Tokens"])
+            ).status == 200)
     }
 }

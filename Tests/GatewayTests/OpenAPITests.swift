@@ -3,9 +3,11 @@ import BillingRPC
 import BillingService
 import BillingTesting
 import Foundation
+import Hummingbird
 import Logging
 import NIOCore
 import Testing
+
 @testable import Gateway
 
 /// A transport that is never called: these tests only build routes.
@@ -13,7 +15,9 @@ struct UnusedTransport: RPCClientTransport {
     func unary(path: String, request: ByteBuffer, options: RPCCallOptions, retryable: Bool) async throws(RPCError) -> ByteBuffer {
         throw RPCError.unavailable("not in this test")
     }
-    func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
+    func serverStreaming(
+        path: String, request: ByteBuffer, options: RPCCallOptions
+    ) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
         throw RPCError.unavailable("not in this test")
     }
 }
@@ -22,30 +26,34 @@ func buildGateway() async throws -> (routes: [APIRoute], router: Hummingbird.Rou
     let database = try TestEnvironment.database(schema: "gateway")
     let client = RPCClient(transport: UnusedTransport())
     let routes = GatewayService.routes(GatewayBackends(every: client), trail: AuditTrail(database: database))
-    let verifier = try await TokenVerifier(hs256Secret: String(repeating: "s", count: 32), jwks: nil, issuer: "i", audience: "a", leeway: 0, clock: SystemClock())
-    let pipeline = APIPipeline(verifier: verifier, idempotency: IdempotencyStore(database: database, retention: 60), metrics: MetricsRegistry(),
-                               logger: Logger(label: "test"), maximumBodyBytes: 1024, requestTimeout: .seconds(1))
+    let verifier = try await TokenVerifier(
+        hs256Secret: String(repeating: "s", count: 32), jwks: nil, issuer: "i", audience: "a", leeway: 0, clock: SystemClock())
+    let pipeline = APIPipeline(
+        verifier: verifier, idempotency: IdempotencyStore(database: database, retention: 60), metrics: MetricsRegistry(),
+        logger: Logger(label: "test"), maximumBodyBytes: 1024, requestTimeout: .seconds(1))
     let webhooks = PaymentWebhookReceiver(secrets: [:], clock: SystemClock(), invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
     let router = GatewayRouter.build(routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: ReadinessState(), environment: .development)
     return (routes, router, OpenAPIDocument.build(routes: routes, system: GatewayRouter.systemEndpoints))
 }
-
-import Hummingbird
 
 @Suite("OpenAPI document")
 struct OpenAPITests {
     @Test("every served route is documented and every documented route is served")
     func routesMatch() async throws {
         let (_, router, document) = try await buildGateway()
-        let served = Set(router.routes.map { route in
-            "\(route.method.rawValue) " + route.path.description.split(separator: "/", omittingEmptySubsequences: false)
-                .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-        })
+        let served = Set(
+            router.routes.map { route in
+                "\(route.method.rawValue) "
+                    + route.path.description.split(separator: "/", omittingEmptySubsequences: false)
+                    .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            })
         var documented = Set<String>()
         for (path, item) in try #require(document["paths"]?.objectValue).pairs {
             for (method, _) in try #require(item.objectValue).pairs { documented.insert("\(method.uppercased()) \(path)") }
         }
-        #expect(served == documented, "served but undocumented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
+        #expect(
+            served == documented,
+            "served but undocumented: \(served.subtracting(documented)); documented but not served: \(documented.subtracting(served))")
         #expect(served.count >= 12)
     }
 
@@ -69,7 +77,11 @@ struct OpenAPITests {
         defer { try? FileManager.default.removeItem(at: file) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys; from openapi_spec_validator import validate; from openapi_spec_validator.readers import read_from_filename; validate(read_from_filename(sys.argv[1])[0]); print('valid')", file.path]
+        process.arguments = [
+            "python3", "-c",
+            "import sys; from openapi_spec_validator import validate; from openapi_spec_validator.readers import read_from_filename; validate(read_from_filename(sys.argv[1])[0]); print('valid')",
+            file.path,
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -82,7 +94,9 @@ struct OpenAPITests {
     @Test("deploy/local/permissions.txt lists exactly the gateway's permissions")
     func permissionsFileInSync() throws {
         let file = TestEnvironment.repositoryRoot.appendingPathComponent("deploy/local/permissions.txt")
-        let listed = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init).filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let listed = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init).filter {
+            !$0.isEmpty && !$0.hasPrefix("#")
+        }
         #expect(listed == Permission.all.map(\.name))
     }
 }

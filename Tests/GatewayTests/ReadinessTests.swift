@@ -11,7 +11,7 @@ struct ReadinessTests {
         readiness.markReady()
         let report = await readiness.report()
         #expect(report.problems.isEmpty && report.degraded == ["ledger: unavailable"])
-        #expect(!readiness.lastKnownReady)   // nothing refreshed yet: the public answer is not ready
+        #expect(!readiness.lastKnownReady)  // nothing refreshed yet: the public answer is not ready
         await readiness.refresh()
         #expect(readiness.lastKnownReady)
         readiness.addCheck { "database: connection refused" }

@@ -2,6 +2,7 @@ import BillingCore
 import BillingTesting
 import Foundation
 import Testing
+
 @testable import Gateway
 
 @Suite("Bearer tokens verified once")
@@ -10,8 +11,9 @@ struct TokenVerifierTests {
     func keptTokensAreCheckedAgain() async throws {
         let tokens = try TestTokens()
         let clock = ManualClock(Date())
-        let verifier = try await TokenVerifier(hs256Secret: tokens.hs256Secret, jwks: nil, issuer: tokens.issuer, audience: tokens.audience,
-                                               leeway: 0, clock: clock)
+        let verifier = try await TokenVerifier(
+            hs256Secret: tokens.hs256Secret, jwks: nil, issuer: tokens.issuer, audience: tokens.audience,
+            leeway: 0, clock: clock)
         let token = try tokens.token(tenant: "tv-1", roles: ["owner"], expiresIn: 60)
         #expect(try await verifier.verify(token).tenant == "tv-1")
         #expect(try await verifier.verify(token).tenant == "tv-1", "kept, verified again")

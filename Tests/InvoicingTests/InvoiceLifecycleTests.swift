@@ -1,13 +1,16 @@
-@testable import Invoicing
 import InvoicingContract
 import Testing
+
+@testable import Invoicing
 
 @Suite("Invoice lifecycle: the one transition table")
 struct InvoiceLifecycleTests {
     /// Every (from, to) pair and whether it is allowed, written out: DRAFT → PENDING/PAID/CANCELED, PENDING → PAID/OVERDUE/VOID,
     /// OVERDUE → PAID/VOID; PAID, CANCELED and VOID are final.
-    static let allowed: Set<String> = ["DRAFT>PENDING", "DRAFT>PAID", "DRAFT>CANCELED", "PENDING>PAID", "PENDING>OVERDUE", "PENDING>VOID",
-                                       "OVERDUE>PAID", "OVERDUE>VOID"]
+    static let allowed: Set<String> = [
+        "DRAFT>PENDING", "DRAFT>PAID", "DRAFT>CANCELED", "PENDING>PAID", "PENDING>OVERDUE", "PENDING>VOID",
+        "OVERDUE>PAID", "OVERDUE>VOID",
+    ]
 
     @Test("every pair of statuses", arguments: InvoiceStatus.allCases)
     func transitions(from: InvoiceStatus) {

@@ -9,6 +9,7 @@ import InvoicingContract
 import PostgresNIO
 import SubscriptionsContract
 import Testing
+
 @testable import Invoicing
 
 /// A fresh invoicing schema and service at 2027-03-10 on a manual clock, with no peers to call.
@@ -16,8 +17,10 @@ private func withInvoicing(_ body: (InvoicingService, Database, ManualClock) asy
     try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
         let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
         let rpc = RPCClient(transport: NoPeersTransport())
-        try await body(InvoicingService(database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                                        catalog: CatalogClient(rpc: rpc), ledger: rpc), database, clock)
+        try await body(
+            InvoicingService(
+                database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
+                catalog: CatalogClient(rpc: rpc), ledger: rpc), database, clock)
     }
 }
 
@@ -29,10 +32,12 @@ struct OverdueInvoicesTests {
             let tenant = "overdue-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func invoice(_ status: InvoiceStatus, due: String, number: String) -> Invoice {
                 let total = Money(minorUnits: 29_990, currency: .brl)
-                return Invoice(id: .generate(at: clock.now()), billingAccountId: UUID().text, number: number, status: status, currency: "BRL",
-                               lines: [], total: total, amountPaid: status == .paid ? total : .zero(.brl), amountDue: status == .paid ? .zero(.brl) : total,
-                               periodStart: nil, periodEnd: nil, subscriptionId: UUID().text, netTermsDays: 7,
-                               dueDate: RFC3339.parse(due)!, finalizedAt: clock.now(), paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now())
+                return Invoice(
+                    id: .generate(at: clock.now()), billingAccountId: UUID().text, number: number, status: status, currency: "BRL",
+                    lines: [], total: total, amountPaid: status == .paid ? total : .zero(.brl), amountDue: status == .paid ? .zero(.brl) : total,
+                    periodStart: nil, periodEnd: nil, subscriptionId: UUID().text, netTermsDays: 7,
+                    dueDate: RFC3339.parse(due)!, finalizedAt: clock.now(), paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now()
+                )
             }
             let late = invoice(.pending, due: "2027-03-09T00:00:00Z", number: "2027-000001")
             let notYet = invoice(.pending, due: "2027-03-11T00:00:00Z", number: "2027-000002")
@@ -46,36 +51,44 @@ struct OverdueInvoicesTests {
             #expect(try await service.get(notYet.id, tenant: tenant).status == .pending)
             #expect(try await service.get(paid.id, tenant: tenant).status == .paid)
             let events = try await database.withSystemScope { connection in
-                try await connection.rows(PostgresQuery(unsafeSQL: "SELECT subject FROM outbox WHERE type = 'billing.invoice.overdue'"), logger: database.logger)
-                    .map { try $0.decode(String.self) }
+                try await connection.rows(
+                    PostgresQuery(unsafeSQL: "SELECT subject FROM outbox WHERE type = 'billing.invoice.overdue'"), logger: database.logger
+                )
+                .map { try $0.decode(String.self) }
             }
             #expect(events == [late.id.description])
         }
     }
 
-    @Test("automatic finalization: queued drafts numbered in queue order, gapless, in one pass; a draft finalized by hand is left alone; one that cannot be finalized waits and holds no other back")
+    @Test(
+        "automatic finalization: queued drafts numbered in queue order, gapless, in one pass; a draft finalized by hand is left alone; one that cannot be finalized waits and holds no other back"
+    )
     func queuedFinalization() async throws {
         try await withInvoicing { service, database, clock in
             let tenant = "finalize-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func draft() -> Invoice {
                 let total = Money(minorUnits: 10_000, currency: .brl)
-                return Invoice(id: .generate(at: clock.now()), billingAccountId: UUID().text, number: nil, status: .draft, currency: "BRL",
-                               lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: nil, periodEnd: nil, subscriptionId: nil,
-                               netTermsDays: 7, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now())
+                return Invoice(
+                    id: .generate(at: clock.now()), billingAccountId: UUID().text, number: nil, status: .draft, currency: "BRL",
+                    lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: nil, periodEnd: nil, subscriptionId: nil,
+                    netTermsDays: 7, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now())
             }
             let drafts = (0..<5).map { _ in draft() }
             try await database.withTenant(tenant) { connection in
                 for (index, item) in drafts.enumerated() {
                     _ = try await service.store.insert(item, tenant: tenant, on: connection)
-                    try await service.store.queueFinalization(item.id, traceparent: nil, at: clock.now().addingTimeInterval(Double(index)), tenant: tenant,
-                                                              on: connection)
+                    try await service.store.queueFinalization(
+                        item.id, traceparent: nil, at: clock.now().addingTimeInterval(Double(index)), tenant: tenant,
+                        on: connection)
                 }
                 // Draft 1 is finalized by hand first; draft 3's document is unreadable (a poison entry).
                 var manual = drafts[1]
                 _ = try await service.finalizeDraft(&manual, at: clock.now(), tenant: tenant, on: connection)
                 try await service.store.save(manual, tenant: tenant, on: connection)
-                try await connection.execute(PostgresQuery(unsafeSQL: "UPDATE invoices SET document = '{\"broken\": true}' WHERE id = $1",
-                                                           binds: try .of(drafts[3].id.rawValue)), logger: database.logger)
+                try await connection.execute(
+                    PostgresQuery(
+                        unsafeSQL: "UPDATE invoices SET document = '{\"broken\": true}' WHERE id = $1",
+                        binds: try .of(drafts[3].id.rawValue)), logger: database.logger)
             }
             clock.advance(by: 10)
             _ = try await service.finalizeQueued(limit: 100)
@@ -86,7 +99,8 @@ struct OverdueInvoicesTests {
             }
             #expect(numbers == ["2027-000002", "2027-000003", "2027-000004"], "after the hand-finalized 2027-000001, in queue order, no gap")
             #expect(try await service.get(drafts[1].id, tenant: tenant).number == "2027-000001")
-            let waiting = try await database.count("SELECT count(*) FROM finalize_queue WHERE tenant_id = '\(tenant)' AND queued_at > '2027-03-10T00:00:30Z'")
+            let waiting = try await database.count(
+                "SELECT count(*) FROM finalize_queue WHERE tenant_id = '\(tenant)' AND queued_at > '2027-03-10T00:00:30Z'")
             #expect(waiting == 1, "the unreadable draft is put back to be tried in a minute; the others are gone from the queue")
             #expect(try await database.count("SELECT count(*) FROM finalize_queue WHERE tenant_id = '\(tenant)'") == 1)
         }

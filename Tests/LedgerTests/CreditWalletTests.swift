@@ -14,14 +14,18 @@ import PostgresNIO
 import SubscriptionsContract
 import Synchronization
 import Testing
+
 @testable import Ledger
 
 private let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-private func grant(_ source: CreditSource, _ credits: Int64, priority: Int? = nil, effective: TimeInterval = -10, expires: TimeInterval? = nil) -> WalletGrant {
-    WalletGrant(id: UUIDv7.generate(at: t0.addingTimeInterval(effective)), source: source, priority: priority ?? source.defaultPriority,
-                amount: try! Credits(whole: credits), remaining: try! Credits(whole: credits), effectiveAt: t0.addingTimeInterval(effective),
-                expiresAt: expires.map { t0.addingTimeInterval($0) })
+private func grant(
+    _ source: CreditSource, _ credits: Int64, priority: Int? = nil, effective: TimeInterval = -10, expires: TimeInterval? = nil
+) -> WalletGrant {
+    WalletGrant(
+        id: UUIDv7.generate(at: t0.addingTimeInterval(effective)), source: source, priority: priority ?? source.defaultPriority,
+        amount: try! Credits(whole: credits), remaining: try! Credits(whole: credits), effectiveAt: t0.addingTimeInterval(effective),
+        expiresAt: expires.map { t0.addingTimeInterval($0) })
 }
 
 private func whole(_ value: Int64) -> Credits { try! Credits(whole: value) }
@@ -43,8 +47,9 @@ struct CreditWalletRuleTests {
 
     @Test("a debit spends grants in order and refuses without overdraft; with one it runs into debt, repaid by the next grant")
     func debitAndOverdraft() {
-        var book = WalletBook(now: t0, balance: whole(30), held: .zero, debt: .zero, overdraftLimit: .zero,
-                              grants: [grant(.monthly, 20, expires: 3600), grant(.purchase, 10)])
+        var book = WalletBook(
+            now: t0, balance: whole(30), held: .zero, debt: .zero, overdraftLimit: .zero,
+            grants: [grant(.monthly, 20, expires: 3600), grant(.purchase, 10)])
         #expect(book.debit(whole(31), kind: .charge, partial: false, tag: .none) == nil)
         #expect(book.journal.isEmpty)
         let debit = book.debit(whole(15), kind: .charge, partial: false, tag: .none)!
@@ -60,8 +65,9 @@ struct CreditWalletRuleTests {
 
     @Test("an expired grant loses only what no hold needs; a partial settle charges what is available and reports the rest")
     func expiryAndPartialSettle() {
-        var book = WalletBook(now: t0, balance: whole(15), held: whole(12), debt: .zero, overdraftLimit: .zero,
-                              grants: [grant(.monthly, 10, expires: -1), grant(.purchase, 5)])
+        var book = WalletBook(
+            now: t0, balance: whole(15), held: whole(12), debt: .zero, overdraftLimit: .zero,
+            grants: [grant(.monthly, 10, expires: -1), grant(.purchase, 5)])
         _ = book.settleTime()
         #expect(book.balance == whole(12) && book.available == .zero, "3 of the expired 10 were free; 7 stay behind the hold")
         book.unhold(whole(12), kind: .settle, tag: .none)
@@ -89,7 +95,6 @@ struct CreditWalletRuleTests {
     }
 }
 
-
 @Suite("Credit wallets and the events they consume, on PostgreSQL", .serialized)
 struct CreditEventTests {
     @Test("a paid invoice grants its credit packages once, however often the event arrives; a renewal grants the allowance and ends the last one")
@@ -100,25 +105,29 @@ struct CreditEventTests {
             let service = LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client))
             let tenant = "cw-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
             try await database.withTenant(tenant) { connection in
-                try await service.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
+                try await service.directory.upsert(
+                    LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
             }
             let handlers = service.accountEvents.handlers
             func deliver<Event: IntegrationEvent>(_ event: Event) async throws {
                 let envelope = try EventEnvelope(event, source: "test", tenant: tenant, at: clock.now())
                 try await database.withTenant(tenant) { try await handlers[Event.eventType]!(envelope, $0) }
             }
-            let invoice = InvoiceSummary(id: InvoiceID(rawValue: UUID()), billingAccountId: account.uuidString, number: "2026-000001", status: "PAID",
-                                         total: try Money.parse("99.70", currency: .brl), amountDue: try Money.parse("0", currency: .brl),
-                                         periodStart: nil, periodEnd: nil, dueDate: nil)
-            let paid = InvoicePaid(invoice: invoice, paidAt: clock.now(), creditPurchases: [InvoiceCreditPurchase(packageCode: "growth", credits: whole(300))])
+            let invoice = InvoiceSummary(
+                id: InvoiceID(rawValue: UUID()), billingAccountId: account.uuidString, number: "2026-000001", status: "PAID",
+                total: try Money.parse("99.70", currency: .brl), amountDue: try Money.parse("0", currency: .brl),
+                periodStart: nil, periodEnd: nil, dueDate: nil)
+            let paid = InvoicePaid(
+                invoice: invoice, paidAt: clock.now(), creditPurchases: [InvoiceCreditPurchase(packageCode: "growth", credits: whole(300))])
             for _ in 0..<3 { try await deliver(paid) }
             let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
             var wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(wallet.purchasedRemaining == whole(300) && wallet.grants.count == 1)
 
-            let period1 = SubscriptionSummary(id: SubscriptionID(rawValue: UUID()), billingAccountId: account.uuidString, planId: "pro", planVersion: 1,
-                                              status: "ACTIVE", quantity: 1, currentPeriodStart: RFC3339.parse("2026-11-01T00:00:00Z")!,
-                                              currentPeriodEnd: RFC3339.parse("2026-12-01T00:00:00Z")!, includedCredits: whole(100))
+            let period1 = SubscriptionSummary(
+                id: SubscriptionID(rawValue: UUID()), billingAccountId: account.uuidString, planId: "pro", planVersion: 1,
+                status: "ACTIVE", quantity: 1, currentPeriodStart: RFC3339.parse("2026-11-01T00:00:00Z")!,
+                currentPeriodEnd: RFC3339.parse("2026-12-01T00:00:00Z")!, includedCredits: whole(100))
             try await deliver(SubscriptionCreated(subscription: period1))
             try await deliver(SubscriptionCreated(subscription: period1))
             wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
@@ -141,7 +150,9 @@ struct CreditEventTests {
 struct WalletBatchingTests {
     struct Refused: Error {}
 
-    @Test("the first operation runs alone; those arriving meanwhile run in the next transactions, at most the batch size each, in order; each gets its own answer")
+    @Test(
+        "the first operation runs alone; those arriving meanwhile run in the next transactions, at most the batch size each, in order; each gets its own answer"
+    )
     func grouping() async throws {
         let queues = WalletQueues(maximumBatch: 8)
         let key = WalletQueues.Key(tenant: "t", account: UUID())
@@ -198,13 +209,19 @@ struct WalletBatchingTests {
             let service = LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client))
             let tenant = "wb-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
             try await database.withTenant(tenant) { connection in
-                try await service.directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
+                try await service.directory.upsert(
+                    LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
             }
             let options = RPCCallOptions(tenant: tenant)
-            let granted = try await service.walletTransaction([WalletOperation(idempotencyKey: nil) { wallet, session in
-                try await service.grant(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet, session: session,
-                                        traceparent: nil).id
-            }], account: account, tenant: tenant, options: options)
+            let granted = try await service.walletTransaction(
+                [
+                    WalletOperation(idempotencyKey: nil) { wallet, session in
+                        try await service.grant(
+                            GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet, session: session,
+                            traceparent: nil
+                        ).id
+                    }
+                ], account: account, tenant: tenant, options: options)
             #expect(granted.count == 1)
 
             /// Charges `credits` under `key`, or answers the execution the key already names.
@@ -215,16 +232,20 @@ struct WalletBatchingTests {
                     guard wallet.book.debit(whole(credits), kind: .charge, partial: false, tag: MovementTag(executionId: id)) != nil else {
                         throw LedgerError.insufficientCredits(available: wallet.book.available, required: whole(credits))
                     }
-                    wallet.stage(.insert(ExecutionRecord(
-                        id: id, account: session.account, idempotencyKey: key, kind: "CHARGE", status: .charged, model: "m", modelVersion: 1,
-                        rate: ModelRate(inputRate: whole(1), outputRate: whole(1)), userId: nil, featureId: nil, estimate: nil, estimatedCredits: nil,
-                        tokens: TokenUsage(inputTokens: credits, outputTokens: 0), credits: whole(credits), uncovered: nil, expiresAt: nil,
-                        createdAt: now, resolvedAt: now)), counters: [])
+                    wallet.stage(
+                        .insert(
+                            ExecutionRecord(
+                                id: id, account: session.account, idempotencyKey: key, kind: "CHARGE", status: .charged, model: "m", modelVersion: 1,
+                                rate: ModelRate(inputRate: whole(1), outputRate: whole(1)), userId: nil, featureId: nil, estimate: nil,
+                                estimatedCredits: nil,
+                                tokens: TokenUsage(inputTokens: credits, outputTokens: 0), credits: whole(credits), uncovered: nil, expiresAt: nil,
+                                createdAt: now, resolvedAt: now)), counters: [])
                     return "\(id)"
                 }
             }
-            let results = try await service.walletTransaction([charge(10, key: "a"), charge(30, key: "b"), charge(10, key: "a"), charge(10, key: "d")],
-                                                              account: account, tenant: tenant, options: options)
+            let results = try await service.walletTransaction(
+                [charge(10, key: "a"), charge(30, key: "b"), charge(10, key: "a"), charge(10, key: "d")],
+                account: account, tenant: tenant, options: options)
             let answers = results.map { try? $0.get() as? String }
             let first = try #require(answers[0])
             #expect(answers[1] == nil, "30 of the 15 left is refused")
@@ -236,26 +257,32 @@ struct WalletBatchingTests {
             let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(5), "25 − 10 − 10: the refused charge and the replay moved nothing")
             let executions = try await database.withTenant(tenant) { connection in
-                try await connection.firstRow("SELECT count(*) FROM credit_executions WHERE tenant_id = \(tenant)", logger: database.logger)!.decode(Int64.self)
+                try await connection.firstRow("SELECT count(*) FROM credit_executions WHERE tenant_id = \(tenant)", logger: database.logger)!.decode(
+                    Int64.self)
             }
             #expect(executions == 2)
         }
     }
 
-    @Test("a hold is settled or released through the replica that authorized it (which knows its wallet) or through another (which looks it up), once")
+    @Test(
+        "a hold is settled or released through the replica that authorized it (which knows its wallet) or through another (which looks it up), once")
     func holdsAcrossReplicas() async throws {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
             let wallet = try await ReplicaWallet.start(database, replicas: 2, credits: 100)
             let (first, second, account, context) = (wallet.replicas[0], wallet.replicas[1], wallet.account, wallet.context)
             func authorize(_ key: String) async throws -> String {
-                try await first.authorizeCredits(AuthorizeCreditsRequest(billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
-                                                                         estimatedOutputTokens: 2, idempotencyKey: key), context: context).id
+                try await first.authorizeCredits(
+                    AuthorizeCreditsRequest(
+                        billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
+                        estimatedOutputTokens: 2, idempotencyKey: key), context: context
+                ).id
             }
             let (settled, released) = (try await authorize("h1"), try await authorize("h2"))
             let tokens = TokenUsageAttributes(inputTokens: 3, outputTokens: 1, cachedInputTokens: nil)
 
             let settlement = try await second.settleCredits(SettleCreditsRequest(authorizationId: settled, tokens: tokens), context: context)
-            #expect(settlement.status == .settled && settlement.credits == whole(11), "3 × 2 + 1 × 5, settled by the replica that did not authorize it")
+            #expect(
+                settlement.status == .settled && settlement.credits == whole(11), "3 × 2 + 1 × 5, settled by the replica that did not authorize it")
             await #expect(throws: LedgerError.holdResolved(id: settled, status: "SETTLED")) {
                 try await first.settleCredits(SettleCreditsRequest(authorizationId: settled, tokens: tokens), context: context)
             }
@@ -265,7 +292,9 @@ struct WalletBatchingTests {
             }
             let unknown = UUID().text
             for replica in [first, second] {
-                await #expect(throws: LedgerError.executionNotFound(unknown)) { try await replica.releaseCredits(ExecutionRequest(id: unknown), context: context) }
+                await #expect(throws: LedgerError.executionNotFound(unknown)) {
+                    try await replica.releaseCredits(ExecutionRequest(id: unknown), context: context)
+                }
             }
             let audit = try await second.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(89) && audit.journalHeld == .zero)
@@ -277,11 +306,14 @@ struct WalletBatchingTests {
             let wallet = try await ReplicaWallet.start(database, replicas: 1, credits: 100)
             let (service, clock, tenant, account, context) = (wallet.replicas[0], wallet.clock, wallet.tenant, wallet.account, wallet.context)
             func authorize(_ key: String, ttl: Int? = nil) async throws -> String {
-                try await service.authorizeCredits(AuthorizeCreditsRequest(billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
-                                                                           estimatedOutputTokens: 2, ttlSeconds: ttl, idempotencyKey: key), context: context).id
+                try await service.authorizeCredits(
+                    AuthorizeCreditsRequest(
+                        billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
+                        estimatedOutputTokens: 2, ttlSeconds: ttl, idempotencyKey: key), context: context
+                ).id
             }
             let hold = try await authorize("once")
-            let other = try await authorize("other")   // keeps credits held: a hold resolved twice would not make `held` negative
+            let other = try await authorize("other")  // keeps credits held: a hold resolved twice would not make `held` negative
             let tokens = TokenUsageAttributes(inputTokens: 3, outputTokens: 1, cachedInputTokens: nil)
 
             // A leader keeps the wallet busy until the settles and releases wait behind it: they then share one transaction.
@@ -298,11 +330,14 @@ struct WalletBatchingTests {
                 Task { () -> String in
                     do {
                         if index.isMultiple(of: 2) {
-                            return try await service.settleCredits(SettleCreditsRequest(authorizationId: hold, tokens: tokens), context: context).status.rawValue
+                            return try await service.settleCredits(SettleCreditsRequest(authorizationId: hold, tokens: tokens), context: context)
+                                .status.rawValue
                         }
                         return try await service.releaseCredits(ExecutionRequest(id: hold), context: context).status.rawValue
                     } catch let error as LedgerError {
-                        guard error == .holdResolved(id: hold, status: "SETTLED") || error == .holdResolved(id: hold, status: "RELEASED") else { throw error }
+                        guard error == .holdResolved(id: hold, status: "SETTLED") || error == .holdResolved(id: hold, status: "RELEASED") else {
+                            throw error
+                        }
                         return "refused"
                     }
                 }
@@ -326,12 +361,16 @@ struct WalletBatchingTests {
                 try await service.settleCredits(SettleCreditsRequest(authorizationId: late, tokens: tokens), context: context)
             }
             let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
-            #expect(audit.consistent && audit.held == audit.openHolds && audit.openHolds == whole(20), "only the other hold is open (5 × 2 + 2 × 5): \(audit)")
+            #expect(
+                audit.consistent && audit.held == audit.openHolds && audit.openHolds == whole(20),
+                "only the other hold is open (5 × 2 + 2 × 5): \(audit)")
             #expect(try await service.releaseCredits(ExecutionRequest(id: other), context: context).status == .released)
         }
     }
 
-    @Test("a wallet read while another replica's transaction holds it waits, then sees what that transaction committed (its grants too, not the snapshot's)")
+    @Test(
+        "a wallet read while another replica's transaction holds it waits, then sees what that transaction committed (its grants too, not the snapshot's)"
+    )
     func readAfterLockWait() async throws {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
             let wallet = try await ReplicaWallet.start(database, replicas: 2, credits: 10)
@@ -341,28 +380,36 @@ struct WalletBatchingTests {
             let (gate, open) = AsyncStream.makeStream(of: Void.self)
             let holder = Mutex<String?>(nil)
             let granting = Task {
-                try await second.walletTransaction([WalletOperation(idempotencyKey: nil) { wallet, session in
-                    _ = try await second.grant(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet,
-                                               session: session, traceparent: nil)
-                    try await session.flush(&wallet)
-                    let xid = try await session.connection.firstRow("""
-                        SELECT transactionid::text FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'transactionid'
-                        """, logger: database.logger)!.decode(String.self)
-                    holder.withLock { $0 = xid }
-                    for await _ in gate { break }
-                    return "granted"
-                }], account: account, tenant: tenant, options: RPCCallOptions(tenant: tenant))
+                try await second.walletTransaction(
+                    [
+                        WalletOperation(idempotencyKey: nil) { wallet, session in
+                            _ = try await second.grant(
+                                GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet,
+                                session: session, traceparent: nil)
+                            try await session.flush(&wallet)
+                            let xid = try await session.connection.firstRow(
+                                """
+                                SELECT transactionid::text FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'transactionid'
+                                """, logger: database.logger)!.decode(String.self)
+                            holder.withLock { $0 = xid }
+                            for await _ in gate { break }
+                            return "granted"
+                        }
+                    ], account: account, tenant: tenant, options: RPCCallOptions(tenant: tenant))
             }
             while holder.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
             let charging = Task {
-                try await first.chargeCredits(ChargeCreditsRequest(billingAccountId: account.uuidString, model: "gpt-x", inputTokens: 15, outputTokens: 0,
-                                                                   idempotencyKey: "after-wait"), context: context)
+                try await first.chargeCredits(
+                    ChargeCreditsRequest(
+                        billingAccountId: account.uuidString, model: "gpt-x", inputTokens: 15, outputTokens: 0,
+                        idempotencyKey: "after-wait"), context: context)
             }
             let xid = try #require(holder.withLock { $0 })
             var waited = false
             for _ in 0..<1000 where !waited {
                 waited = try await database.withConnection { connection in
-                    try await connection.firstRow("""
+                    try await connection.firstRow(
+                        """
                         SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND transactionid::text = \(xid) AND NOT granted
                         """, logger: database.logger)!.decode(Int64.self) > 0
                 }
@@ -391,13 +438,15 @@ private struct ReplicaWallet {
     static func start(_ database: Database, replicas count: Int, credits: Int64) async throws -> ReplicaWallet {
         let clock = ManualClock(RFC3339.parse("2026-11-10T12:00:00Z")!)
         let replicas = (0..<count).map { _ in
-            LedgerService(database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
-                          catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
+            LedgerService(
+                database: database, clock: clock, accounts: AccountsClient(rpc: RPCClient(transport: NoPeersTransport())),
+                catalog: CatalogClient(rpc: RPCClient(transport: ModelRateCacheTests.SlowCatalog())))
         }
         let tenant = "rw-" + UUIDv7.generate().uuidString.suffix(12).lowercased(), account = UUID()
         try await database.withTenant(tenant) { connection in
-            try await replicas[0].directory.upsert(LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant,
-                                                   on: connection)
+            try await replicas[0].directory.upsert(
+                LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant,
+                on: connection)
         }
         let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
         _ = try await replicas[0].grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(credits)), context: context)
@@ -417,11 +466,15 @@ struct ModelRateCacheTests {
             message.moveReaderIndex(forwardBy: RPCFraming.headerLength)
             let code = try RPCSerialization.decode(GetItemByCodeRequest.self, from: message).code
             guard code == "gpt-x" else { throw RPCError(.notFound, "no model \(code)") }
-            return try RPCSerialization.encode(CatalogItem(
-                id: CatalogItemID(rawValue: UUID()), version: 3, status: .active,
-                attributes: AIModelAttributes(modelId: code, name: "X", inputRate: whole(2), outputRate: whole(5)), createdAt: t0, versionCreatedAt: t0))
+            return try RPCSerialization.encode(
+                CatalogItem(
+                    id: CatalogItemID(rawValue: UUID()), version: 3, status: .active,
+                    attributes: AIModelAttributes(modelId: code, name: "X", inputRate: whole(2), outputRate: whole(5)), createdAt: t0,
+                    versionCreatedAt: t0))
         }
-        func serverStreaming(path: String, request: ByteBuffer, options: RPCCallOptions) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
+        func serverStreaming(
+            path: String, request: ByteBuffer, options: RPCCallOptions
+        ) async throws(RPCError) -> AsyncThrowingStream<ByteBuffer, any Error> {
             throw RPCError(.unimplemented, path)
         }
     }

@@ -3,6 +3,7 @@ import CatalogContract
 import Foundation
 import LedgerContract
 import Testing
+
 @testable import Ledger
 
 private let meterID = UUID()
@@ -17,17 +18,20 @@ private func event(_ id: String, properties: JSONValue? = nil, value: DecimalNum
 
 struct MeterEvaluatorTests {
     /// Lago's example: {user: u1, pageviews: 10} then {u1, 20}.
-    @Test("Lago's aggregation example", arguments: [
-        (MeterAggregation.count, "2"), (.sum, "30"), (.max, "20"), (.countDistinct, "1"), (.last, "20"), (.average, "15"),
-    ])
+    @Test(
+        "Lago's aggregation example",
+        arguments: [
+            (MeterAggregation.count, "2"), (.sum, "30"), (.max, "20"), (.countDistinct, "1"), (.last, "20"), (.average, "15"),
+        ])
     func lagoExample(aggregation: MeterAggregation, expected: String) throws {
         let definition = meter(aggregation, property: aggregation == .countDistinct ? "user" : (aggregation == .count ? nil : "pageviews"))
         var aggregate = UsageAggregate()
         var keys = Set<String>()
         let start = Date(timeIntervalSince1970: 1_790_000_000)
         for (offset, pageviews) in [10, 20].enumerated() {
-            let contribution = try MeterEvaluator.contribution(of: event("e\(offset)", properties: ["user": "u1", "pageviews": .number(Int64(pageviews))]),
-                                                               to: definition)
+            let contribution = try MeterEvaluator.contribution(
+                of: event("e\(offset)", properties: ["user": "u1", "pageviews": .number(Int64(pageviews))]),
+                to: definition)
             try aggregate.add(contribution, at: start.addingTimeInterval(Double(offset)), eventId: "e\(offset)")
             if let key = contribution.distinctKey { keys.insert(key) }
         }
@@ -47,7 +51,9 @@ struct MeterEvaluatorTests {
         let sum = meter(.sum)
         #expect(try MeterEvaluator.contribution(of: event("e", properties: ["pageviews": "12.5"]), to: sum).value == DecimalNumber("12.5"))
         #expect(try MeterEvaluator.contribution(of: event("e", properties: ["pageviews": .number("3")]), to: sum).value == DecimalNumber(3))
-        #expect(try MeterEvaluator.contribution(of: event("e", properties: ["pageviews": "x"], value: DecimalNumber(7)), to: sum).value == DecimalNumber(7))
+        #expect(
+            try MeterEvaluator.contribution(of: event("e", properties: ["pageviews": "x"], value: DecimalNumber(7)), to: sum).value
+                == DecimalNumber(7))
     }
 
     static let refusalCases: [(MeterAggregation, JSONValue, UsageRefusalReason, String)] = [
@@ -81,9 +87,13 @@ struct MeterEvaluatorTests {
 }
 
 struct UsageEventRulesTests {
-    @Test("event ids: 1 to 200 printable bytes without spaces", arguments: [("", false), ("a", true), ("evt 1", false), ("évt-1", true),
-                                                                          (String(repeating: "x", count: 200), true), (String(repeating: "x", count: 201), false),
-                                                                          ("tab\there", false)])
+    @Test(
+        "event ids: 1 to 200 printable bytes without spaces",
+        arguments: [
+            ("", false), ("a", true), ("evt 1", false), ("évt-1", true),
+            (String(repeating: "x", count: 200), true), (String(repeating: "x", count: 201), false),
+            ("tab\there", false),
+        ])
     func eventIds(id: String, valid: Bool) {
         #expect(((try? UsageEventRules.eventId(id)) != nil) == valid)
     }
@@ -113,7 +123,9 @@ struct UsageAggregateTests {
     func mergeEqualsSequential() throws {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<50 {
-            let values = (0..<Int.random(in: 1...40, using: &generator)).map { _ in DecimalNumber(significand: Int128(Int.random(in: -5000...5000)), scale: 2) }
+            let values = (0..<Int.random(in: 1...40, using: &generator)).map { _ in
+                DecimalNumber(significand: Int128(Int.random(in: -5000...5000)), scale: 2)
+            }
             let start = Date(timeIntervalSince1970: 1_790_000_000)
             var whole = UsageAggregate()
             var parts = [UsageAggregate(), UsageAggregate(), UsageAggregate()]
@@ -129,8 +141,12 @@ struct UsageAggregateTests {
         }
     }
 
-    @Test("average is half-even at 8 places", arguments: [("30", 2, "15"), ("1", 3, "0.33333333"), ("2", 3, "0.66666667"),
-                                                          ("0.000000025", 1, "0.00000002"), ("-1", 3, "-0.33333333"), ("0", 0, "0")])
+    @Test(
+        "average is half-even at 8 places",
+        arguments: [
+            ("30", 2, "15"), ("1", 3, "0.33333333"), ("2", 3, "0.66666667"),
+            ("0.000000025", 1, "0.00000002"), ("-1", 3, "-0.33333333"), ("0", 0, "0"),
+        ])
     func average(sum: String, count: Int64, expected: String) throws {
         #expect(UsageAggregate.average(sum: try #require(DecimalNumber(sum)), count: count) == DecimalNumber(expected))
     }
@@ -145,10 +161,12 @@ struct UsageAggregateTests {
 }
 
 struct LimitPolicyTests {
-    @Test("thresholds crossed", arguments: [
-        (Int64(100), Int64(79), Int64(80), [80]), (100, 80, 81, []), (100, 0, 100, [80, 90, 100]), (100, 89, 95, [90]),
-        (100, 99, 100, [100]), (100, 100, 101, []), (10, 7, 9, [80, 90]), (0, 0, 1, [80, 90, 100]), (100, 50, 40, []),
-    ])
+    @Test(
+        "thresholds crossed",
+        arguments: [
+            (Int64(100), Int64(79), Int64(80), [80]), (100, 80, 81, []), (100, 0, 100, [80, 90, 100]), (100, 89, 95, [90]),
+            (100, 99, 100, [100]), (100, 100, 101, []), (10, 7, 9, [80, 90]), (0, 0, 1, [80, 90, 100]), (100, 50, 40, []),
+        ])
     func crossed(limit: Int64, before: Int64, after: Int64, expected: [Int]) {
         #expect(LimitPolicy.crossed(limit: limit, before: before, after: after) == expected)
     }
@@ -162,10 +180,12 @@ struct LimitPolicyTests {
 struct UsageSpanTests {
     private func date(_ text: String) -> Date { RFC3339.parse(text)! }
 
-    @Test("a span splits into whole hours and partial edges", arguments: [
-        ("2026-11-01T03:00:00Z", "2026-12-01T03:00:00Z", "2026-11-01T03:00:00Z", "2026-12-01T03:00:00Z"),
-        ("2026-11-01T03:30:00Z", "2026-11-01T06:15:00Z", "2026-11-01T04:00:00Z", "2026-11-01T06:00:00Z"),
-    ])
+    @Test(
+        "a span splits into whole hours and partial edges",
+        arguments: [
+            ("2026-11-01T03:00:00Z", "2026-12-01T03:00:00Z", "2026-11-01T03:00:00Z", "2026-12-01T03:00:00Z"),
+            ("2026-11-01T03:30:00Z", "2026-11-01T06:15:00Z", "2026-11-01T04:00:00Z", "2026-11-01T06:00:00Z"),
+        ])
     func split(start: String, end: String, hoursStart: String, hoursEnd: String) {
         let parts = UsageStore.split(TimeSpan(start: date(start), end: date(end)))
         #expect(parts.head == TimeSpan(start: date(start), end: date(hoursStart)))

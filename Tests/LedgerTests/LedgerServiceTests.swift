@@ -9,13 +9,14 @@ import LedgerContract
 import Logging
 import NIOCore
 import Testing
-@testable import Ledger
 
+@testable import Ledger
 
 private func withLedger(_ body: (LedgerService) async throws -> Void) async throws {
     try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
         let client = RPCClient(transport: NoPeersTransport())
-        try await body(LedgerService(database: database, clock: SystemClock(), accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client)))
+        try await body(
+            LedgerService(database: database, clock: SystemClock(), accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client)))
     }
 }
 
@@ -36,7 +37,8 @@ private func context(_ tenant: String) -> RPCServerContext {
 /// Seeds the read models the way the account events and catalog lookups would.
 private func seed(_ service: LedgerService, tenant: String, account: UUID, timezone: String = "UTC", meters: [MeterDefinition]) async throws {
     try await service.database.withTenant(tenant) { connection in
-        try await service.directory.upsert(LedgerAccount(id: account, status: .active, timezone: timezone, updatedAt: Date()), tenant: tenant, on: connection)
+        try await service.directory.upsert(
+            LedgerAccount(id: account, status: .active, timezone: timezone, updatedAt: Date()), tenant: tenant, on: connection)
         for meter in meters { try await service.directory.insert(meter, tenant: tenant, on: connection) }
     }
 }
@@ -68,10 +70,15 @@ struct LedgerServiceTests {
                 // Millisecond instants over 6 hours; a few share an instant, to exercise LAST's tie-break.
                 let at = base.addingTimeInterval(index % 50 == 0 ? 7200 : Double(Int.random(in: 0..<(6 * 3_600_000))) / 1000)
                 let tokens = DecimalNumber(significand: Int128(Int.random(in: -2_000...2_000_000)), scale: Int.random(in: 0...3))
-                let properties: JSONValue = ["tokens": .number(tokens), "user": .string("u\(Int.random(in: 1...9))"),
-                                             "model": .string(["gpt-4o", "o1", "claude"].randomElement()!)]
-                events.append(GeneratedEvent(input: UsageEventInput(eventId: "e-\(index)", billingAccountId: account.uuidString, meterCode: meter.code,
-                                                                    timestamp: at, properties: properties), at: at))
+                let properties: JSONValue = [
+                    "tokens": .number(tokens), "user": .string("u\(Int.random(in: 1...9))"),
+                    "model": .string(["gpt-4o", "o1", "claude"].randomElement()!),
+                ]
+                events.append(
+                    GeneratedEvent(
+                        input: UsageEventInput(
+                            eventId: "e-\(index)", billingAccountId: account.uuidString, meterCode: meter.code,
+                            timestamp: at, properties: properties), at: at))
             }
             for batch in stride(from: 0, to: events.count, by: 250).map({ Array(events[$0..<min($0 + 250, events.count)]) }) {
                 let response = try await service.ingest(IngestUsageRequest(events: batch.map(\.input)), context: context(tenant))
@@ -81,14 +88,18 @@ struct LedgerServiceTests {
             let replay = try await service.ingest(IngestUsageRequest(events: events.prefix(300).map(\.input)), context: context(tenant))
             #expect(replay.duplicates == 300)
 
-            var spans = [TimeSpan(start: base, end: base.addingTimeInterval(6 * 3600)), TimeSpan(start: base.addingTimeInterval(7200), end: base.addingTimeInterval(7201))]
+            var spans = [
+                TimeSpan(start: base, end: base.addingTimeInterval(6 * 3600)),
+                TimeSpan(start: base.addingTimeInterval(7200), end: base.addingTimeInterval(7201)),
+            ]
             for _ in 0..<25 {
                 let start = base.addingTimeInterval(Double(Int.random(in: -600...(6 * 3600))))
                 spans.append(TimeSpan(start: start, end: start.addingTimeInterval(Double(Int.random(in: 1...(5 * 3600))))))
             }
             for span in spans {
-                let summaries = try await service.summary(UsageSummaryRequest(billingAccountId: account.uuidString, periodStart: span.start, periodEnd: span.end),
-                                                          context: context(tenant))
+                let summaries = try await service.summary(
+                    UsageSummaryRequest(billingAccountId: account.uuidString, periodStart: span.start, periodEnd: span.end),
+                    context: context(tenant))
                 for meter in Self.meters {
                     let expected = try Self.recompute(meter, events.filter { $0.input.meterCode == meter.code && span.contains($0.at) })
                     let summary = summaries.summaries.first { $0.meterCode == meter.code }
@@ -130,7 +141,8 @@ struct LedgerServiceTests {
             }
             #expect(statuses.count { $0 == .accepted } == 1)
             #expect(statuses.count { $0 == .duplicate } == 19)
-            let summary = try await service.summary(UsageSummaryRequest(billingAccountId: account.uuidString, meterCode: "tokens"), context: context(tenant))
+            let summary = try await service.summary(
+                UsageSummaryRequest(billingAccountId: account.uuidString, meterCode: "tokens"), context: context(tenant))
             #expect(summary.summaries.first?.value == DecimalNumber(5))
         }
     }
@@ -139,21 +151,25 @@ struct LedgerServiceTests {
     func closedPeriod() async throws {
         try await withSeededLedger { service, tenant, account in
             let now = Date()
-            let early = UsageEventInput(eventId: "early", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-7200))
+            let early = UsageEventInput(
+                eventId: "early", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-7200))
             #expect(try await service.ingest(IngestUsageRequest(events: [early]), context: context(tenant)).accepted == 1)
-            let closed = try await service.closePeriod(ClosePeriodRequest(billingAccountId: account.uuidString, closedUntil: now.addingTimeInterval(-3600)),
-                                                       context: context(tenant))
+            let closed = try await service.closePeriod(
+                ClosePeriodRequest(billingAccountId: account.uuidString, closedUntil: now.addingTimeInterval(-3600)),
+                context: context(tenant))
             #expect(RFC3339.format(closed.closedUntil) == RFC3339.format(RFC3339.truncatedToMicroseconds(now.addingTimeInterval(-3600))))
             // Closing never moves back.
-            let again = try await service.closePeriod(ClosePeriodRequest(billingAccountId: account.uuidString, closedUntil: now.addingTimeInterval(-86_400)),
-                                                      context: context(tenant))
+            let again = try await service.closePeriod(
+                ClosePeriodRequest(billingAccountId: account.uuidString, closedUntil: now.addingTimeInterval(-86_400)),
+                context: context(tenant))
             #expect(again.closedUntil == closed.closedUntil)
             var late = early
             late.eventId = "late"
             let lateResult = try await service.ingest(IngestUsageRequest(events: [late, early]), context: context(tenant)).results
             #expect(lateResult[0].status == .refused && lateResult[0].reason == .periodClosed && lateResult[0].field == "timestamp")
             #expect(lateResult[1].status == .duplicate)
-            let current = UsageEventInput(eventId: "current", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-60))
+            let current = UsageEventInput(
+                eventId: "current", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-60))
             #expect(try await service.ingest(IngestUsageRequest(events: [current]), context: context(tenant)).accepted == 1)
         }
     }
@@ -163,18 +179,23 @@ struct LedgerServiceTests {
         try await withSeededLedger { service, tenant, account in
             let now = Date()
             let end = now.addingTimeInterval(-3600)
-            let inside = UsageEventInput(eventId: "inside", billingAccountId: account.uuidString, meterCode: "calls", timestamp: end.addingTimeInterval(-600))
+            let inside = UsageEventInput(
+                eventId: "inside", billingAccountId: account.uuidString, meterCode: "calls", timestamp: end.addingTimeInterval(-600))
             #expect(try await service.ingest(IngestUsageRequest(events: [inside]), context: context(tenant)).accepted == 1)
-            let read = try await service.summary(UsageSummaryRequest(billingAccountId: account.uuidString, meterCode: "calls",
-                                                                     periodStart: end.addingTimeInterval(-86_400), periodEnd: end, closeUntil: end),
-                                                 context: context(tenant))
+            let read = try await service.summary(
+                UsageSummaryRequest(
+                    billingAccountId: account.uuidString, meterCode: "calls",
+                    periodStart: end.addingTimeInterval(-86_400), periodEnd: end, closeUntil: end),
+                context: context(tenant))
             #expect(read.summaries.first?.value == DecimalNumber(1))
             var late = inside
             late.eventId = "late"
             let refused = try await service.ingest(IngestUsageRequest(events: [late]), context: context(tenant)).results
             #expect(refused[0].status == .refused && refused[0].reason == .periodClosed)
-            let open = try await service.summary(UsageSummaryRequest(billingAccountId: account.uuidString, meterCode: "calls",
-                                                                     periodStart: end.addingTimeInterval(-86_400), periodEnd: end), context: context(tenant))
+            let open = try await service.summary(
+                UsageSummaryRequest(
+                    billingAccountId: account.uuidString, meterCode: "calls",
+                    periodStart: end.addingTimeInterval(-86_400), periodEnd: end), context: context(tenant))
             #expect(open.summaries.first?.value == DecimalNumber(1), "the closed period's figure did not change")
         }
     }
@@ -185,17 +206,22 @@ struct LedgerServiceTests {
             let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
             let account = UUID()
             try await seed(service, tenant: tenant, account: account, timezone: "America/Sao_Paulo", meters: [])
-            _ = try await service.setLimits(SetUsageLimitsRequest(billingAccountId: account.uuidString,
-                                                                  limits: [PlanLimit(resource: "messages", limit: 150, enforcement: .hard)]),
-                                            context: context(tenant))
-            _ = try await service.checkLimit(UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: 50),
-                                             context: context(tenant))
+            _ = try await service.setLimits(
+                SetUsageLimitsRequest(
+                    billingAccountId: account.uuidString,
+                    limits: [PlanLimit(resource: "messages", limit: 150, enforcement: .hard)]),
+                context: context(tenant))
+            _ = try await service.checkLimit(
+                UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: 50),
+                context: context(tenant))
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<200 {
                     group.addTask {
                         do {
-                            return try await service.checkLimit(UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages"),
-                                                                context: context(tenant)).allowed
+                            return try await service.checkLimit(
+                                UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages"),
+                                context: context(tenant)
+                            ).allowed
                         } catch let error as LedgerError where error.rpcError.reason == "LIMIT_REACHED" {
                             return false
                         }
@@ -208,8 +234,10 @@ struct LedgerServiceTests {
             #expect(usage.limits.first?.used == 150)
             #expect(usage.limits.first?.percentUsed == DecimalNumber(100))
             let types = try await service.database.withTenant(tenant) { connection in
-                try await connection.rows("SELECT type, envelope->'data'->>'thresholdPercent' FROM outbox WHERE tenant_id = \(tenant) ORDER BY position",
-                                          logger: service.database.logger).map { try $0.decode((String, String?).self) }
+                try await connection.rows(
+                    "SELECT type, envelope->'data'->>'thresholdPercent' FROM outbox WHERE tenant_id = \(tenant) ORDER BY position",
+                    logger: service.database.logger
+                ).map { try $0.decode((String, String?).self) }
             }
             #expect(types.map(\.0) == ["billing.usage.threshold_reached", "billing.usage.threshold_reached", "billing.usage.limit_reached"])
             #expect(types.map(\.1) == ["80", "90", nil])
@@ -222,13 +250,17 @@ struct LedgerServiceTests {
             let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
             let account = UUID()
             try await seed(service, tenant: tenant, account: account, meters: [])
-            _ = try await service.setLimits(SetUsageLimitsRequest(billingAccountId: account.uuidString, limits: [
-                PlanLimit(resource: "users", limit: 2, enforcement: .hard, reset: .never),
-                PlanLimit(resource: "storage", limit: 10, enforcement: .soft),
-            ]), context: context(tenant))
+            _ = try await service.setLimits(
+                SetUsageLimitsRequest(
+                    billingAccountId: account.uuidString,
+                    limits: [
+                        PlanLimit(resource: "users", limit: 2, enforcement: .hard, reset: .never),
+                        PlanLimit(resource: "storage", limit: 10, enforcement: .soft),
+                    ]), context: context(tenant))
             func check(_ resource: String, _ quantity: Int64 = 1) async throws -> UsageLimitCheck {
-                try await service.checkLimit(UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: resource, quantity: quantity),
-                                             context: context(tenant))
+                try await service.checkLimit(
+                    UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: resource, quantity: quantity),
+                    context: context(tenant))
             }
             _ = try await check("users")
             let second = try await check("users")

@@ -4,23 +4,29 @@ import BillingEvents
 import Foundation
 import SubscriptionsContract
 import Testing
+
 @testable import Subscriptions
 
 func instant(_ text: String) -> Date { RFC3339.parse(text)! }
 
-func plan(_ price: String = "100.00", interval: BillingInterval = .monthly, cycle: BillingCycleType = .anniversary, trialDays: Int = 0,
-          id: String = "0190f0c0-0000-7000-8000-000000000001", version: Int = 1, name: String = "Pro", credits: Int64 = 100) -> SubscribedPlan {
-    SubscribedPlan(planId: id, planVersion: version, name: name, billingInterval: interval, billingCycleType: cycle,
-                   unitPrice: DecimalNumber(price)!, currency: "BRL", trialDays: trialDays, includedCredits: try! Credits(whole: credits),
-                   features: ["ai"], limits: [SubscriptionLimit(resource: "users", limit: 5, enforcement: "HARD")])
+func plan(
+    _ price: String = "100.00", interval: BillingInterval = .monthly, cycle: BillingCycleType = .anniversary, trialDays: Int = 0,
+    id: String = "0190f0c0-0000-7000-8000-000000000001", version: Int = 1, name: String = "Pro", credits: Int64 = 100
+) -> SubscribedPlan {
+    SubscribedPlan(
+        planId: id, planVersion: version, name: name, billingInterval: interval, billingCycleType: cycle,
+        unitPrice: DecimalNumber(price)!, currency: "BRL", trialDays: trialDays, includedCredits: try! Credits(whole: credits),
+        features: ["ai"], limits: [SubscriptionLimit(resource: "users", limit: 5, enforcement: "HARD")])
 }
 
 func subscription(_ plan: SubscribedPlan, start: Date, trialDays: Int? = nil, timezone: String = "UTC", clock: String? = nil) -> Subscription {
-    let account = BillingAccount(id: AccountID(rawValue: UUID()), name: "Empresa", email: "a@b.co", currency: "BRL", taxId: nil, taxIdType: nil,
-                                 timezone: timezone, metadata: [:], status: .active, statusReason: nil, balance: .zero(.brl), createdAt: start,
-                                 updatedAt: start, closedAt: nil)
-    return SubscriptionFactory.make(id: .generate(at: start), account: account, plan: plan, quantity: 1, trialDays: trialDays ?? plan.trialDays,
-                                    start: start, testClockId: clock, now: start)
+    let account = BillingAccount(
+        id: AccountID(rawValue: UUID()), name: "Empresa", email: "a@b.co", currency: "BRL", taxId: nil, taxIdType: nil,
+        timezone: timezone, metadata: [:], status: .active, statusReason: nil, balance: .zero(.brl), createdAt: start,
+        updatedAt: start, closedAt: nil)
+    return SubscriptionFactory.make(
+        id: .generate(at: start), account: account, plan: plan, quantity: 1, trialDays: trialDays ?? plan.trialDays,
+        start: start, testClockId: clock, now: start)
 }
 
 func types(_ events: [TimedEvent]) -> [String] { events.map { type(of: $0.event).eventType } }
@@ -37,8 +43,10 @@ struct SubscriptionDomainTests {
         (.canceled, ["-", "-", "-", "-", "-", "-", "ACTIVE", "-", "CANCELED", "-", "-", "-"]),
         (.expired, ["-", "-", "-", "-", "-", "-", "-", "-", "EXPIRED", "-", "-", "-"]),
     ]
-    static let operations: [SubscriptionLifecycle.Operation] = [.endTrial, .renew, .pause, .resume, .cancelNow, .scheduleCancel, .reactivate, .markPastDue,
-                                                                .paymentReceived, .graceExpired, .expire, .change]
+    static let operations: [SubscriptionLifecycle.Operation] = [
+        .endTrial, .renew, .pause, .resume, .cancelNow, .scheduleCancel, .reactivate, .markPastDue,
+        .paymentReceived, .graceExpired, .expire, .change,
+    ]
 
     @Test("every transition, legal and illegal: illegal ones are a 409 naming the current and the requested status", arguments: expected)
     func transitions(_ row: (SubscriptionStatus, [String])) throws {
@@ -52,7 +60,9 @@ struct SubscriptionDomainTests {
                     let rpc = error.rpcError
                     #expect(rpc.code == .failedPrecondition && rpc.reason == "INVALID_STATUS_TRANSITION" && rpc.details["status"] == status.rawValue)
                     #expect(rpc.message.contains(status.rawValue))
-                    if let requested = operation.requested { #expect(rpc.details["requestedStatus"] == requested.rawValue && rpc.message.contains(requested.rawValue)) }
+                    if let requested = operation.requested {
+                        #expect(rpc.details["requestedStatus"] == requested.rawValue && rpc.message.contains(requested.rawValue))
+                    }
                 }
             } else {
                 #expect(try SubscriptionLifecycle.next(from: status, operation).rawValue == outcome, "\(status) \(operation)")
@@ -69,7 +79,9 @@ struct SubscriptionDomainTests {
         let events = timeline.advance(&sub, until: instant("2028-02-29T10:00:00Z"))
         #expect(types(events).filter { $0 == SubscriptionTrialEnded.eventType }.count == 1)
         #expect(types(events).filter { $0 == SubscriptionRenewed.eventType }.count == 12)
-        #expect(sub.status == .active && sub.currentPeriodStart == instant("2028-02-14T10:00:00Z") && sub.currentPeriodEnd == instant("2028-03-14T10:00:00Z"))
+        #expect(
+            sub.status == .active && sub.currentPeriodStart == instant("2028-02-14T10:00:00Z")
+                && sub.currentPeriodEnd == instant("2028-03-14T10:00:00Z"))
         #expect(events.first?.at == instant("2027-02-14T10:00:00Z"), "each event carries the instant it happened at")
         #expect(events.last?.at == instant("2028-02-14T10:00:00Z"))
     }
@@ -82,17 +94,23 @@ struct SubscriptionDomainTests {
         for event in timeline.advance(&sub, until: instant("2028-04-01T00:00:00Z")) {
             if let renewed = event.event as? SubscriptionRenewed { starts.append(RFC3339.format(renewed.subscription.currentPeriodStart)) }
         }
-        #expect(starts.map { String($0.prefix(10)) } == ["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30", "2027-07-31",
-                                                       "2027-08-31", "2027-09-30", "2027-10-31", "2027-11-30", "2027-12-31", "2028-01-31", "2028-02-29",
-                                                       "2028-03-31"])
+        #expect(
+            starts.map { String($0.prefix(10)) } == [
+                "2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30", "2027-07-31",
+                "2027-08-31", "2027-09-30", "2027-10-31", "2027-11-30", "2027-12-31", "2028-01-31", "2028-02-29",
+                "2028-03-31",
+            ])
     }
 
     @Test("canceled at period end: it keeps working until the renewal date, then EXPIRED with its add-ons off; no renewal")
     func cancelAtPeriodEnd() {
         let timeline = SubscriptionTimeline(grace: 0)
         var sub = subscription(plan(), start: instant("2027-03-01T00:00:00Z"))
-        sub.addons = [SubscriptionAddon(addonId: "a1", addonVersion: 1, code: "extra", name: "Extra", featureFlag: "extra", price: .init(0), status: .active,
-                                        cancelAtPeriodEnd: false, activatedAt: sub.startDate, canceledAt: nil, createdAt: sub.startDate)]
+        sub.addons = [
+            SubscriptionAddon(
+                addonId: "a1", addonVersion: 1, code: "extra", name: "Extra", featureFlag: "extra", price: .init(0), status: .active,
+                cancelAtPeriodEnd: false, activatedAt: sub.startDate, canceledAt: nil, createdAt: sub.startDate)
+        ]
         sub.cancelAtPeriodEnd = true
         #expect(timeline.advance(&sub, until: instant("2027-03-31T23:59:59Z")).isEmpty && sub.status == .active)
         let events = timeline.advance(&sub, until: instant("2027-06-01T00:00:00Z"))
@@ -134,17 +152,19 @@ struct SubscriptionDomainTests {
 
     @Test("proration (Stripe's example): 100/month switched to 200 half-way → −50.00 and +100.00, so the next invoice is 250.00")
     func proration() throws {
-        let lines = try Proration.lines(from: .init(description: "Pro", unitPrice: DecimalNumber("100")!, quantity: 1),
-                                        to: .init(description: "Max", unitPrice: DecimalNumber("200")!, quantity: 1), currency: "BRL",
-                                        period: TimeSpan(start: instant("2027-04-01T00:00:00Z"), end: instant("2027-05-01T00:00:00Z")),
-                                        at: instant("2027-04-16T00:00:00Z"))
+        let lines = try Proration.lines(
+            from: .init(description: "Pro", unitPrice: DecimalNumber("100")!, quantity: 1),
+            to: .init(description: "Max", unitPrice: DecimalNumber("200")!, quantity: 1), currency: "BRL",
+            period: TimeSpan(start: instant("2027-04-01T00:00:00Z"), end: instant("2027-05-01T00:00:00Z")),
+            at: instant("2027-04-16T00:00:00Z"))
         #expect(lines.map { $0.amount.minorUnits } == [-5000, 10000])
         #expect(Proration.total(lines, currency: "BRL")?.minorUnits == 5000)
         // A third of a 30-day period left on 3 seats of 99.99: each line rounded half-even on its own.
-        let thirds = try Proration.lines(from: .init(description: "3 seats", unitPrice: DecimalNumber("99.99")!, quantity: 3),
-                                         to: .init(description: "4 seats", unitPrice: DecimalNumber("99.99")!, quantity: 4), currency: "BRL",
-                                         period: TimeSpan(start: instant("2027-04-01T00:00:00Z"), end: instant("2027-05-01T00:00:00Z")),
-                                         at: instant("2027-04-21T00:00:00Z"))
+        let thirds = try Proration.lines(
+            from: .init(description: "3 seats", unitPrice: DecimalNumber("99.99")!, quantity: 3),
+            to: .init(description: "4 seats", unitPrice: DecimalNumber("99.99")!, quantity: 4), currency: "BRL",
+            period: TimeSpan(start: instant("2027-04-01T00:00:00Z"), end: instant("2027-05-01T00:00:00Z")),
+            at: instant("2027-04-21T00:00:00Z"))
         #expect(thirds.map { $0.amount.minorUnits } == [-9999, 13332])
     }
 }

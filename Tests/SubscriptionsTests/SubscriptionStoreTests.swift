@@ -12,13 +12,17 @@ import Logging
 import PostgresNIO
 import SubscriptionsContract
 import Testing
+
 @testable import Subscriptions
 
 /// A subscriptions service on a fresh schema, with no peers (these tests store subscriptions directly).
-private func withService(clock: ManualClock, grace: TimeInterval = 14 * 86_400, _ body: (SubscriptionsService, Database) async throws -> Void) async throws {
+private func withService(
+    clock: ManualClock, grace: TimeInterval = 14 * 86_400, _ body: (SubscriptionsService, Database) async throws -> Void
+) async throws {
     try await TestEnvironment.withFreshSchema("subs", migrations: try SubscriptionsService.migrations, maximumConnections: 24) { database in
         let client = RPCClient(transport: NoPeersTransport())
-        let service = SubscriptionsService(database: database, clock: clock, accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client), grace: grace)
+        let service = SubscriptionsService(
+            database: database, clock: clock, accounts: AccountsClient(rpc: client), catalog: CatalogClient(rpc: client), grace: grace)
         try await body(service, database)
     }
 }
@@ -34,12 +38,15 @@ private func insert(_ subscriptions: [Subscription], tenant: String, service: Su
 /// Outbox rows of one event type per subject.
 private func published(_ type: String, database: Database) async throws -> [String: Int] {
     try await database.withSystemScope { connection in
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT subject, count(*) FROM outbox WHERE type = $1 GROUP BY subject",
-                                                           binds: try .of(type)), logger: database.logger)
-        return Dictionary(uniqueKeysWithValues: try rows.map { row in
-            let (subject, count) = try row.decode((String, Int64).self)
-            return (subject, Int(count))
-        })
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT subject, count(*) FROM outbox WHERE type = $1 GROUP BY subject",
+                binds: try .of(type)), logger: database.logger)
+        return Dictionary(
+            uniqueKeysWithValues: try rows.map { row in
+                let (subject, count) = try row.decode((String, Int64).self)
+                return (subject, Int(count))
+            })
     }
 }
 
@@ -54,7 +61,8 @@ struct SubscriptionStoreTests {
         let start = instant("2027-03-01T00:00:00Z")
         let clock = ManualClock(start)
         try await withService(clock: clock) { service, database in
-            let replica = SubscriptionsService(database: database, clock: clock, accounts: service.accounts, catalog: service.catalog, grace: 14 * 86_400)
+            let replica = SubscriptionsService(
+                database: database, clock: clock, accounts: service.accounts, catalog: service.catalog, grace: 14 * 86_400)
             for tenant in ["race-a", "race-b"] {
                 try await insert((0..<500).map { _ in subscription(plan(), start: start) }, tenant: tenant, service: service)
             }
@@ -81,22 +89,28 @@ struct SubscriptionStoreTests {
         let clock = ManualClock(instant("2027-01-01T00:00:00Z"))
         try await withService(clock: clock) { service, database in
             let tenant = "clock-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
-            let testClock = try await service.createTestClock(CreateTestClockRequest(name: "demo", frozenTime: instant("2027-01-31T10:00:00Z")), context: context(tenant))
+            let testClock = try await service.createTestClock(
+                CreateTestClockRequest(name: "demo", frozenTime: instant("2027-01-31T10:00:00Z")), context: context(tenant))
             let onClock = subscription(plan(trialDays: 14), start: testClock.frozenTime, clock: testClock.id)
             let onRealTime = subscription(plan(), start: clock.now())
             try await insert([onClock, onRealTime], tenant: tenant, service: service)
-            let advanced = try await service.advanceTestClock(AdvanceTestClockRequest(id: testClock.id, frozenTime: instant("2028-02-29T10:00:00Z")), context: context(tenant))
+            let advanced = try await service.advanceTestClock(
+                AdvanceTestClockRequest(id: testClock.id, frozenTime: instant("2028-02-29T10:00:00Z")), context: context(tenant))
             #expect(advanced.frozenTime == instant("2028-02-29T10:00:00Z") && advanced.subscriptionCount == 1)
             #expect(try await published(SubscriptionRenewed.eventType, database: database)[onClock.id.description] == 12)
             #expect(try await published(SubscriptionTrialEnded.eventType, database: database)[onClock.id.description] == 1)
-            #expect(try await published(SubscriptionRenewed.eventType, database: database)[onRealTime.id.description] == nil, "real-time subscriptions wait for real time")
+            #expect(
+                try await published(SubscriptionRenewed.eventType, database: database)[onRealTime.id.description] == nil,
+                "real-time subscriptions wait for real time")
             let stored = try await service.get(onClock.id, tenant: tenant)
             #expect(stored.status == .active && stored.currentPeriodStart == instant("2028-02-14T10:00:00Z"))
             await #expect(throws: SubscriptionsError.self) {
-                _ = try await service.advanceTestClock(AdvanceTestClockRequest(id: testClock.id, frozenTime: instant("2028-01-01T00:00:00Z")), context: context(tenant))
+                _ = try await service.advanceTestClock(
+                    AdvanceTestClockRequest(id: testClock.id, frozenTime: instant("2028-01-01T00:00:00Z")), context: context(tenant))
             }
             // Commands on a clocked subscription use the clock's time: canceling now ends it at the clock's instant.
-            let canceled = try await service.cancel(CancelSubscriptionRequest(id: onClock.id, atPeriodEnd: false, reason: "demo over"), context: context(tenant))
+            let canceled = try await service.cancel(
+                CancelSubscriptionRequest(id: onClock.id, atPeriodEnd: false, reason: "demo over"), context: context(tenant))
             #expect(canceled.status == .canceled && canceled.endedAt == instant("2028-02-29T10:00:00Z") && canceled.cancelReason == "demo over")
         }
     }
@@ -107,18 +121,22 @@ struct SubscriptionStoreTests {
         try await withService(clock: clock) { service, database in
             let tenant = "inv-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             var sub = subscription(plan(), start: instant("2027-03-01T00:00:00Z"))
-            sub.addons = [SubscriptionAddon(addonId: "0190f0c0-0000-7000-8000-0000000000aa", addonVersion: 1, code: "whatsapp", name: "WhatsApp",
-                                            featureFlag: "whatsapp", price: DecimalNumber("49.90")!, status: .pending, cancelAtPeriodEnd: false,
-                                            activatedAt: nil, canceledAt: nil, createdAt: sub.startDate)]
+            sub.addons = [
+                SubscriptionAddon(
+                    addonId: "0190f0c0-0000-7000-8000-0000000000aa", addonVersion: 1, code: "whatsapp", name: "WhatsApp",
+                    featureFlag: "whatsapp", price: DecimalNumber("49.90")!, status: .pending, cancelAtPeriodEnd: false,
+                    activatedAt: nil, canceledAt: nil, createdAt: sub.startDate)
+            ]
             try await insert([sub], tenant: tenant, service: service)
             let handlers = service.invoiceEvents.handlers
             func deliver<Event: IntegrationEvent>(_ event: Event) async throws {
                 let envelope = try EventEnvelope(event, source: "test", tenant: tenant, at: clock.now())
                 try await database.withTenant(tenant) { try await handlers[Event.eventType]!(envelope, $0) }
             }
-            let invoice = InvoiceSummary(id: InvoiceID(rawValue: UUID()), billingAccountId: sub.billingAccountId, number: "2027-000001", status: "OVERDUE",
-                                         total: try Money.parse("100.00", currency: .brl), amountDue: try Money.parse("100.00", currency: .brl),
-                                         periodStart: sub.currentPeriodStart, periodEnd: sub.currentPeriodEnd, dueDate: nil, subscriptionId: sub.id.description)
+            let invoice = InvoiceSummary(
+                id: InvoiceID(rawValue: UUID()), billingAccountId: sub.billingAccountId, number: "2027-000001", status: "OVERDUE",
+                total: try Money.parse("100.00", currency: .brl), amountDue: try Money.parse("100.00", currency: .brl),
+                periodStart: sub.currentPeriodStart, periodEnd: sub.currentPeriodEnd, dueDate: nil, subscriptionId: sub.id.description)
             try await deliver(InvoiceOverdue(invoice: invoice))
             try await deliver(InvoiceOverdue(invoice: invoice))
             var stored = try await service.get(sub.id, tenant: tenant)
@@ -127,13 +145,21 @@ struct SubscriptionStoreTests {
             #expect(entitlements.restricted && entitlements.active && entitlements.features == ["ai"], "the pending add-on grants nothing yet")
 
             clock.set(instant("2027-03-06T00:00:00Z"))
-            let paid = InvoicePaid(invoice: invoice, paidAt: clock.now(), addonActivations: [InvoiceAddonActivation(subscriptionId: sub.id.description,
-                                                                                                                   addonId: sub.addons[0].addonId)])
+            let paid = InvoicePaid(
+                invoice: invoice, paidAt: clock.now(),
+                addonActivations: [
+                    InvoiceAddonActivation(
+                        subscriptionId: sub.id.description,
+                        addonId: sub.addons[0].addonId)
+                ])
             try await deliver(paid)
             try await deliver(paid)
             stored = try await service.get(sub.id, tenant: tenant)
             #expect(stored.status == .active && stored.pastDueSince == nil && stored.addons[0].status == .active)
-            #expect(try await service.entitlements(EntitlementsRequest(billingAccountId: sub.billingAccountId), tenant: tenant).features == ["ai", "whatsapp"])
+            #expect(
+                try await service.entitlements(EntitlementsRequest(billingAccountId: sub.billingAccountId), tenant: tenant).features == [
+                    "ai", "whatsapp",
+                ])
             #expect(try await published(SubscriptionPastDue.eventType, database: database)[sub.id.description] == 1)
             #expect(try await published(AddonActivated.eventType, database: database)[sub.id.description] == 1)
             #expect(try await published(SubscriptionActivated.eventType, database: database)[sub.id.description] == 1)

@@ -32,14 +32,17 @@ public struct AccountsError: Error, RPCErrorConvertible, Equatable, CustomString
         case .notFound(let id):
             return RPCError(.notFound, "billing account \(id) not found", reason: "ACCOUNT_NOT_FOUND")
         case .closed(let id):
-            return RPCError(.failedPrecondition, "billing account \(id) is CLOSED and accepts no new operation", reason: "ACCOUNT_CLOSED",
-                            details: ["status": AccountStatus.closed.rawValue])
+            return RPCError(
+                .failedPrecondition, "billing account \(id) is CLOSED and accepts no new operation", reason: "ACCOUNT_CLOSED",
+                details: ["status": AccountStatus.closed.rawValue])
         case .illegalTransition(let current, let requested):
-            return RPCError(.failedPrecondition, "billing account is \(current.rawValue); it cannot become \(requested.rawValue)",
-                            reason: "INVALID_STATUS_TRANSITION", details: ["status": current.rawValue, "requestedStatus": requested.rawValue])
+            return RPCError(
+                .failedPrecondition, "billing account is \(current.rawValue); it cannot become \(requested.rawValue)",
+                reason: "INVALID_STATUS_TRANSITION", details: ["status": current.rawValue, "requestedStatus": requested.rawValue])
         case .taxIDInUse(let type, let taxID):
-            return RPCError(.alreadyExists, "\(type.rawValue) \(taxID) is already used by another open billing account",
-                            reason: "TAX_ID_IN_USE", details: ["field": "taxId"])
+            return RPCError(
+                .alreadyExists, "\(type.rawValue) \(taxID) is already used by another open billing account",
+                reason: "TAX_ID_IN_USE", details: ["field": "taxId"])
         }
     }
 

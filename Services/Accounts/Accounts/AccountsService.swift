@@ -2,11 +2,11 @@ import AccountsContract
 import BillingCore
 import BillingEvents
 import BillingEventsPostgres
-import InvoicingContract
 import BillingPostgres
 import BillingRPC
 import BillingService
 import Foundation
+import InvoicingContract
 import Logging
 import PostgresNIO
 
@@ -33,7 +33,8 @@ public struct AccountsService: Sendable {
     /// Everything this process runs for the context: its RPC methods and the relay of its outbox.
     public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
         let service = AccountsService(database: runtime.database, clock: runtime.clock)
-        return ServiceComponents(router: service.router(), background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.invoicingEvents)])
+        return ServiceComponents(
+            router: service.router(), background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.invoicingEvents)])
     }
 
     public func router() -> RPCRouter {
@@ -52,16 +53,19 @@ public struct AccountsService: Sendable {
         let attributes = try AccountValidation.validate(request)
         let tenant = context.tenant
         let logger = database.logger
-        return try await database.idempotent(tenant: tenant, operation: AccountsAPI.create.name, key: context.metadata.idempotencyKey,
-                                             request: request) { connection in
+        return try await database.idempotent(
+            tenant: tenant, operation: AccountsAPI.create.name, key: context.metadata.idempotencyKey,
+            request: request
+        ) { connection in
             let now = clock.now()
             let account = BillingAccount(
                 id: .generate(at: now), name: attributes.name, email: attributes.email, currency: attributes.currency.code,
                 taxId: attributes.taxID, taxIdType: attributes.taxIDType, timezone: attributes.timezone, metadata: attributes.metadata,
                 status: .active, statusReason: nil, balance: .zero(attributes.currency), createdAt: now, updatedAt: now, closedAt: nil)
             try await store.insert(account, tenant: tenant, on: connection)
-            try await outbox.append(AccountCreated(account: account), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
-                                    on: connection, logger: logger)
+            try await outbox.append(
+                AccountCreated(account: account), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
+                on: connection, logger: logger)
             return account
         }
     }
@@ -86,8 +90,10 @@ public struct AccountsService: Sendable {
     func update(_ request: UpdateAccountRequest, context: RPCServerContext) async throws -> BillingAccount {
         let tenant = context.tenant
         let logger = database.logger
-        return try await database.idempotent(tenant: tenant, operation: AccountsAPI.update.name, key: context.metadata.idempotencyKey,
-                                             request: request) { connection in
+        return try await database.idempotent(
+            tenant: tenant, operation: AccountsAPI.update.name, key: context.metadata.idempotencyKey,
+            request: request
+        ) { connection in
             guard var account = try await store.find(request.id, tenant: tenant, forUpdate: true, on: connection) else {
                 throw AccountsError.notFound(request.id)
             }
@@ -103,13 +109,16 @@ public struct AccountsService: Sendable {
             account.metadata = attributes.metadata
             account.updatedAt = now
             try await store.update(account, tenant: tenant, on: connection)
-            try await outbox.append(AccountUpdated(account: account, changedAttributes: changed), tenant: tenant, at: now,
-                                    traceparent: context.metadata.traceparent, on: connection, logger: logger)
+            try await outbox.append(
+                AccountUpdated(account: account, changedAttributes: changed), tenant: tenant, at: now,
+                traceparent: context.metadata.traceparent, on: connection, logger: logger)
             return account
         }
     }
 
-    func changeStatus(_ request: ChangeAccountStatusRequest, _ operation: AccountLifecycle.Operation, context: RPCServerContext) async throws -> BillingAccount {
+    func changeStatus(
+        _ request: ChangeAccountStatusRequest, _ operation: AccountLifecycle.Operation, context: RPCServerContext
+    ) async throws -> BillingAccount {
         let tenant = context.tenant
         let logger = database.logger
         if let reason = request.reason, reason.count > 500 {
@@ -128,9 +137,15 @@ public struct AccountsService: Sendable {
             try await store.update(account, tenant: tenant, on: connection)
             let traceparent = context.metadata.traceparent
             switch operation {
-            case .suspend: try await outbox.append(AccountSuspended(account: account), tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
-            case .reactivate: try await outbox.append(AccountReactivated(account: account), tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
-            case .close: try await outbox.append(AccountClosed(account: account), tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
+            case .suspend:
+                try await outbox.append(
+                    AccountSuspended(account: account), tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
+            case .reactivate:
+                try await outbox.append(
+                    AccountReactivated(account: account), tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
+            case .close:
+                try await outbox.append(
+                    AccountClosed(account: account), tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
             case .update: break
             }
             return account
@@ -140,17 +155,21 @@ public struct AccountsService: Sendable {
     /// `balance` follows the account's credit kept by invoicing.
     var invoicingEvents: EventSubscription {
         let store = store
-        return EventSubscription(group: AccountsAPI.contextName, contexts: [InvoicingAPI.contextName], events: InvoicingAPI.events, handlers: [
-            AccountCreditChanged.eventType: { envelope, connection in
-                let event = try envelope.decode(AccountCreditChanged.self)
-                guard let id = UUID(uuidString: event.billingAccountId) else { return }
-                try await store.updateBalance(AccountID(rawValue: id), balance: event.balance, asOf: envelope.time, tenant: envelope.tenantid, on: connection)
-            },
-        ])
+        return EventSubscription(
+            group: AccountsAPI.contextName, contexts: [InvoicingAPI.contextName], events: InvoicingAPI.events,
+            handlers: [
+                AccountCreditChanged.eventType: { envelope, connection in
+                    let event = try envelope.decode(AccountCreditChanged.self)
+                    guard let id = UUID(uuidString: event.billingAccountId) else { return }
+                    try await store.updateBalance(
+                        AccountID(rawValue: id), balance: event.balance, asOf: envelope.time, tenant: envelope.tenantid, on: connection)
+                }
+            ])
     }
 
     static func attributes(of account: BillingAccount) -> ValidatedAccountAttributes {
-        ValidatedAccountAttributes(name: account.name, email: account.email, currency: Currency(code: account.currency) ?? .brl,
-                                   taxID: account.taxId, taxIDType: account.taxIdType, timezone: account.timezone, metadata: account.metadata)
+        ValidatedAccountAttributes(
+            name: account.name, email: account.email, currency: Currency(code: account.currency) ?? .brl,
+            taxID: account.taxId, taxIDType: account.taxIdType, timezone: account.timezone, metadata: account.metadata)
     }
 }

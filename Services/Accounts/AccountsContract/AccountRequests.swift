@@ -10,8 +10,10 @@ public struct CreateAccountRequest: Codable, Sendable, Equatable {
     /// Up to 50 string pairs (keys ≤ 40 characters, values ≤ 500).
     public var metadata: [String: String]?
 
-    public init(name: String, email: String, currency: String, taxId: String? = nil, taxIdType: TaxIDType? = nil,
-                timezone: String? = nil, metadata: [String: String]? = nil) {
+    public init(
+        name: String, email: String, currency: String, taxId: String? = nil, taxIdType: TaxIDType? = nil,
+        timezone: String? = nil, metadata: [String: String]? = nil
+    ) {
         self.name = name
         self.email = email
         self.currency = currency
@@ -70,8 +72,10 @@ public struct AccountChanges: Codable, Sendable, Equatable {
     /// Replaces the whole map.
     public var metadata: [String: String]?
 
-    public init(name: String? = nil, email: String? = nil, currency: String? = nil, taxId: String? = nil, taxIdType: TaxIDType? = nil,
-                timezone: String? = nil, metadata: [String: String]? = nil) {
+    public init(
+        name: String? = nil, email: String? = nil, currency: String? = nil, taxId: String? = nil, taxIdType: TaxIDType? = nil,
+        timezone: String? = nil, metadata: [String: String]? = nil
+    ) {
         self.name = name
         self.email = email
         self.currency = currency

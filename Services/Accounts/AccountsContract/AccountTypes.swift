@@ -44,9 +44,11 @@ public struct BillingAccount: Codable, Sendable, Equatable {
     public var updatedAt: Date
     public var closedAt: Date?
 
-    public init(id: AccountID, name: String, email: String, currency: String, taxId: String?, taxIdType: TaxIDType?, timezone: String,
-                metadata: [String: String], status: AccountStatus, statusReason: String?, balance: Money, createdAt: Date, updatedAt: Date,
-                closedAt: Date?) {
+    public init(
+        id: AccountID, name: String, email: String, currency: String, taxId: String?, taxIdType: TaxIDType?, timezone: String,
+        metadata: [String: String], status: AccountStatus, statusReason: String?, balance: Money, createdAt: Date, updatedAt: Date,
+        closedAt: Date?
+    ) {
         self.id = id
         self.name = name
         self.email = email

@@ -10,15 +10,20 @@ public enum AccountsAPI: RPCServiceDescription {
 
     public static let create = UnaryMethod<CreateAccountRequest, BillingAccount>(
         service: service, method: "Create",
-        callers: .gateway, summary: "Creates an ACTIVE account. CPF/CNPJ check digits are validated; a tax id already used by another open account of the tenant is `already_exists`. Emits `billing.account.created`. Replays with the same `idempotency-key` return the first result.")
+        callers: .gateway,
+        summary:
+            "Creates an ACTIVE account. CPF/CNPJ check digits are validated; a tax id already used by another open account of the tenant is `already_exists`. Emits `billing.account.created`. Replays with the same `idempotency-key` return the first result."
+    )
     public static let get = UnaryMethod<GetAccountRequest, BillingAccount>(
-        service: service, method: "Get", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"), summary: "One account of the tenant; `not_found` otherwise.")
+        service: service, method: "Get", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+        summary: "One account of the tenant; `not_found` otherwise.")
     public static let list = UnaryMethod<ListAccountsRequest, AccountPage>(
         service: service, method: "List", idempotent: true,
         callers: .gateway, summary: "A page of the tenant's accounts, oldest first (`pageSize` 1–100), filtered by status, email or tax id.")
     public static let update = UnaryMethod<UpdateAccountRequest, BillingAccount>(
         service: service, method: "Update",
-        callers: .gateway, summary: "Changes attributes of an account that is not CLOSED (`failed_precondition` otherwise). Emits `billing.account.updated`.")
+        callers: .gateway,
+        summary: "Changes attributes of an account that is not CLOSED (`failed_precondition` otherwise). Emits `billing.account.updated`.")
     public static let suspend = UnaryMethod<ChangeAccountStatusRequest, BillingAccount>(
         service: service, method: "Suspend", callers: .gateway, summary: "ACTIVE → SUSPENDED. Emits `billing.account.suspended`.")
     public static let reactivate = UnaryMethod<ChangeAccountStatusRequest, BillingAccount>(
@@ -31,7 +36,8 @@ public enum AccountsAPI: RPCServiceDescription {
         [
             EventDescriptor(AccountCreated.self, producer: contextName, summary: "An account was created (seed 001)."),
             EventDescriptor(AccountUpdated.self, producer: contextName, summary: "Attributes of an account changed."),
-            EventDescriptor(AccountSuspended.self, producer: contextName, summary: "An account was suspended; its subscriptions should pause (seed 001)."),
+            EventDescriptor(
+                AccountSuspended.self, producer: contextName, summary: "An account was suspended; its subscriptions should pause (seed 001)."),
             EventDescriptor(AccountReactivated.self, producer: contextName, summary: "A suspended account is ACTIVE again."),
             EventDescriptor(AccountClosed.self, producer: contextName, summary: "An account was closed and accepts no new operation."),
         ]

@@ -16,9 +16,13 @@ public struct CatalogError: Error, RPCErrorConvertible, Equatable, CustomStringC
         CatalogError(kind: .invalid(field: field, message: message, reason: reason))
     }
 
-    public static func notFound(_ kind: String, _ reference: String) -> CatalogError { CatalogError(kind: .notFound(kind: kind, reference: reference)) }
+    public static func notFound(_ kind: String, _ reference: String) -> CatalogError {
+        CatalogError(kind: .notFound(kind: kind, reference: reference))
+    }
     public static func codeTaken(_ kind: String, _ code: String) -> CatalogError { CatalogError(kind: .codeTaken(kind: kind, code: code)) }
-    public static func archivedReference(_ kind: String, _ id: CatalogItemID) -> CatalogError { CatalogError(kind: .archivedReference(kind: kind, id: id)) }
+    public static func archivedReference(_ kind: String, _ id: CatalogItemID) -> CatalogError {
+        CatalogError(kind: .archivedReference(kind: kind, id: id))
+    }
 
     public var rpcError: RPCError {
         switch kind {
@@ -27,8 +31,9 @@ public struct CatalogError: Error, RPCErrorConvertible, Equatable, CustomStringC
         case .notFound(let kind, let reference):
             return RPCError(.notFound, "\(CatalogError.noun(kind)) \(reference) not found", reason: "\(kind.uppercased())_NOT_FOUND")
         case .codeTaken(let kind, let code):
-            return RPCError(.alreadyExists, "a \(CatalogError.noun(kind)) with code '\(code)' already exists", reason: "CODE_IN_USE",
-                            details: ["field": kind == "ai_model" ? "modelId" : "code"])
+            return RPCError(
+                .alreadyExists, "a \(CatalogError.noun(kind)) with code '\(code)' already exists", reason: "CODE_IN_USE",
+                details: ["field": kind == "ai_model" ? "modelId" : "code"])
         case .archivedReference(let kind, let id):
             return RPCError(.failedPrecondition, "\(CatalogError.noun(kind)) \(id) is ARCHIVED and cannot be used anew", reason: "ITEM_ARCHIVED")
         }

@@ -55,7 +55,9 @@ public struct CatalogService: Sendable {
     }
 
     private func register<Kind: CatalogKind>(_ kind: Kind.Type, _ resource: CatalogResource<Kind.Attributes>, into router: inout RPCRouter) {
-        router.register(resource.create) { request, context in try await create(kind, request.attributes, context: context, method: resource.create.name) }
+        router.register(resource.create) { request, context in
+            try await create(kind, request.attributes, context: context, method: resource.create.name)
+        }
         router.register(resource.get) { request, context in try await get(kind, request.id, version: request.version, tenant: context.tenant) }
         router.register(resource.getByCode) { request, context in try await get(kind, code: request.code, tenant: context.tenant) }
         router.register(resource.list) { request, context in try await list(kind, request, tenant: context.tenant) }
@@ -64,17 +66,22 @@ public struct CatalogService: Sendable {
         router.register(resource.versions) { request, context in try await versions(kind, request.id, tenant: context.tenant) }
     }
 
-    func create<Kind: CatalogKind>(_ kind: Kind.Type, _ attributes: Kind.Attributes, context: RPCServerContext, method: String) async throws -> CatalogItem<Kind.Attributes> {
+    func create<Kind: CatalogKind>(
+        _ kind: Kind.Type, _ attributes: Kind.Attributes, context: RPCServerContext, method: String
+    ) async throws -> CatalogItem<Kind.Attributes> {
         let tenant = context.tenant
         let logger = database.logger
-        return try await database.idempotent(tenant: tenant, operation: method, key: context.metadata.idempotencyKey, request: attributes) { connection in
+        return try await database.idempotent(tenant: tenant, operation: method, key: context.metadata.idempotencyKey, request: attributes) {
+            connection in
             let validated = try await Kind.validate(attributes, references: References(store: store, tenant: tenant, connection: connection))
             let now = clock.now()
             let id = CatalogItemID.generate(at: now)
-            try await store.insert(kind: Kind.kind, id: id, code: Kind.code(of: validated), definition: try Self.json(validated), at: now,
-                                   tenant: tenant, on: connection)
-            try await outbox.append(CatalogItemPublished(kind: Kind.kind, id: id, code: Kind.code(of: validated), version: 1), tenant: tenant, at: now,
-                                    traceparent: context.metadata.traceparent, on: connection, logger: logger)
+            try await store.insert(
+                kind: Kind.kind, id: id, code: Kind.code(of: validated), definition: try Self.json(validated), at: now,
+                tenant: tenant, on: connection)
+            try await outbox.append(
+                CatalogItemPublished(kind: Kind.kind, id: id, code: Kind.code(of: validated), version: 1), tenant: tenant, at: now,
+                traceparent: context.metadata.traceparent, on: connection, logger: logger)
             return CatalogItem(id: id, version: 1, status: .active, attributes: validated, createdAt: now, versionCreatedAt: now)
         }
     }
@@ -98,7 +105,9 @@ public struct CatalogService: Sendable {
     }
 
     func list<Kind: CatalogKind>(_ kind: Kind.Type, _ request: ListItemsRequest, tenant: String) async throws -> ItemPage<Kind.Attributes> {
-        guard (1...100).contains(request.pageSize) else { throw CatalogError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE") }
+        guard (1...100).contains(request.pageSize) else {
+            throw CatalogError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
+        }
         return try await database.withTenant(tenant) { connection in
             var rows = try await store.list(kind: Kind.kind, request, tenant: tenant, on: connection)
             var next: CatalogItemID?
@@ -111,39 +120,49 @@ public struct CatalogService: Sendable {
     }
 
     /// A new version: current attributes with `changes` laid over them, validated again.
-    func update<Kind: CatalogKind>(_ kind: Kind.Type, _ request: UpdateItemRequest, context: RPCServerContext, method: String) async throws -> CatalogItem<Kind.Attributes> {
+    func update<Kind: CatalogKind>(
+        _ kind: Kind.Type, _ request: UpdateItemRequest, context: RPCServerContext, method: String
+    ) async throws -> CatalogItem<Kind.Attributes> {
         let tenant = context.tenant
         let logger = database.logger
         guard case .object(let changes) = request.changes else { throw CatalogError.invalid("attributes", "attributes must be an object") }
-        return try await database.idempotent(tenant: tenant, operation: method, key: context.metadata.idempotencyKey, request: request) { connection in
+        return try await database.idempotent(tenant: tenant, operation: method, key: context.metadata.idempotencyKey, request: request) {
+            connection in
             guard let current = try await store.find(kind: Kind.kind, id: request.id, tenant: tenant, forUpdate: true, on: connection) else {
                 throw CatalogError.notFound(Kind.kind, request.id.description)
             }
             guard current.status == .active else { throw CatalogError.archivedReference(Kind.kind, request.id) }
-            guard case .object(var merged) = current.definition else { throw CatalogError.invalid("attributes", "stored definition is not an object") }
+            guard case .object(var merged) = current.definition else {
+                throw CatalogError.invalid("attributes", "stored definition is not an object")
+            }
             for (key, value) in changes.pairs { merged[key] = value }
             let attributes: Kind.Attributes
             do {
                 attributes = try JSONValueDecoder().decode(Kind.Attributes.self, from: .object(merged))
             } catch let error as JSONDecodingFailure {
                 let field = error.pointer.split(separator: "/").first.map(String.init) ?? "attributes"
-                throw CatalogError.invalid(field, error.unknownKeys.isEmpty ? "\(field): \(error.message)" : error.message,
-                                           reason: error.unknownKeys.isEmpty ? "INVALID_ATTRIBUTE" : "UNKNOWN_ATTRIBUTE")
+                throw CatalogError.invalid(
+                    field, error.unknownKeys.isEmpty ? "\(field): \(error.message)" : error.message,
+                    reason: error.unknownKeys.isEmpty ? "INVALID_ATTRIBUTE" : "UNKNOWN_ATTRIBUTE")
             }
             let validated = try await Kind.validate(attributes, references: References(store: store, tenant: tenant, connection: connection))
             let previous = try Self.item(kind, current)
             if Kind.code(of: validated) != Kind.code(of: previous.attributes) {
-                throw CatalogError.invalid(Kind.kind == AIModelKind.kind ? "modelId" : "code", "the code of an item cannot change once created",
-                                           reason: "CODE_IMMUTABLE")
+                throw CatalogError.invalid(
+                    Kind.kind == AIModelKind.kind ? "modelId" : "code", "the code of an item cannot change once created",
+                    reason: "CODE_IMMUTABLE")
             }
             try Kind.checkChange(from: previous.attributes, to: validated)
             guard validated != previous.attributes else { return previous }
             let now = clock.now()
             let version = current.currentVersion + 1
-            try await store.addVersion(id: request.id, version: version, definition: try Self.json(validated), at: now, tenant: tenant, on: connection)
-            try await outbox.append(CatalogItemPublished(kind: Kind.kind, id: request.id, code: Kind.code(of: validated), version: version),
-                                    tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: logger)
-            return CatalogItem(id: request.id, version: version, status: .active, attributes: validated, createdAt: current.createdAt, versionCreatedAt: now)
+            try await store.addVersion(
+                id: request.id, version: version, definition: try Self.json(validated), at: now, tenant: tenant, on: connection)
+            try await outbox.append(
+                CatalogItemPublished(kind: Kind.kind, id: request.id, code: Kind.code(of: validated), version: version),
+                tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: logger)
+            return CatalogItem(
+                id: request.id, version: version, status: .active, attributes: validated, createdAt: current.createdAt, versionCreatedAt: now)
         }
     }
 
@@ -158,8 +177,9 @@ public struct CatalogService: Sendable {
             guard current.status == .active else { return item }
             let now = clock.now()
             try await store.archive(id: id, at: now, tenant: tenant, on: connection)
-            try await outbox.append(CatalogItemArchived(kind: Kind.kind, id: id, code: current.code), tenant: tenant, at: now,
-                                    traceparent: context.metadata.traceparent, on: connection, logger: logger)
+            try await outbox.append(
+                CatalogItemArchived(kind: Kind.kind, id: id, code: current.code), tenant: tenant, at: now,
+                traceparent: context.metadata.traceparent, on: connection, logger: logger)
             item.status = .archived
             return item
         }
@@ -178,8 +198,9 @@ public struct CatalogService: Sendable {
         guard let specification = product.attributes.priceSpecification else { throw CatalogError.invalid("currency", "unknown currency") }
         do {
             let breakdown = try PriceCalculator.price(specification, quantity: request.quantity)
-            return PricePreview(productId: product.id, version: product.version, pricingModel: product.attributes.pricingModel, breakdown: breakdown,
-                                quantity: request.quantity)
+            return PricePreview(
+                productId: product.id, version: product.version, pricingModel: product.attributes.pricingModel, breakdown: breakdown,
+                quantity: request.quantity)
         } catch {
             throw CatalogError.invalid(error.field, error.message, reason: "INVALID_QUANTITY")
         }
@@ -189,8 +210,9 @@ public struct CatalogService: Sendable {
         let model = try await get(AIModelKind.self, request.modelId, version: request.version, tenant: tenant)
         do {
             let rate = model.attributes.modelRate
-            return CostPreview(modelId: model.id, version: model.version, cost: try TokenCostCalculator.cost(rate, usage: request.usage.usage),
-                               markup: rate.markup)
+            return CostPreview(
+                modelId: model.id, version: model.version, cost: try TokenCostCalculator.cost(rate, usage: request.usage.usage),
+                markup: rate.markup)
         } catch {
             throw CatalogError.invalid(error.field, error.message, reason: "INVALID_USAGE")
         }
@@ -201,9 +223,10 @@ public struct CatalogService: Sendable {
     }
 
     static func item<Kind: CatalogKind>(_ kind: Kind.Type, _ stored: StoredItem) throws -> CatalogItem<Kind.Attributes> {
-        CatalogItem(id: stored.id, version: stored.version, status: stored.status,
-                    attributes: try JSONValueDecoder(rejectUnknownKeys: false).decode(Kind.Attributes.self, from: stored.definition),
-                    createdAt: stored.createdAt, versionCreatedAt: stored.versionCreatedAt)
+        CatalogItem(
+            id: stored.id, version: stored.version, status: stored.status,
+            attributes: try JSONValueDecoder(rejectUnknownKeys: false).decode(Kind.Attributes.self, from: stored.definition),
+            createdAt: stored.createdAt, versionCreatedAt: stored.versionCreatedAt)
     }
 }
 

@@ -37,8 +37,10 @@ public struct AIModelAttributes: Codable, Sendable, Equatable {
     /// Default EXACT.
     public var rounding: TokenRoundingAttributes?
 
-    public init(modelId: String, name: String, provider: String? = nil, inputRate: Credits, outputRate: Credits, cachedInputRate: Credits? = nil,
-                markup: DecimalNumber? = nil, rounding: TokenRoundingAttributes? = nil) {
+    public init(
+        modelId: String, name: String, provider: String? = nil, inputRate: Credits, outputRate: Credits, cachedInputRate: Credits? = nil,
+        markup: DecimalNumber? = nil, rounding: TokenRoundingAttributes? = nil
+    ) {
         self.modelId = modelId
         self.name = name
         self.provider = provider
@@ -57,7 +59,8 @@ public struct AIModelAttributes: Codable, Sendable, Equatable {
         case .perBlock:
             tokenRounding = .perBlock(blockSize: rounding?.blockSize ?? 1000, creditsPerBlock: rounding?.creditsPerBlock ?? (try! Credits(whole: 1)))
         }
-        return ModelRate(inputRate: inputRate, outputRate: outputRate, cachedInputRate: cachedInputRate, markup: markup ?? DecimalNumber(1),
-                         rounding: tokenRounding)
+        return ModelRate(
+            inputRate: inputRate, outputRate: outputRate, cachedInputRate: cachedInputRate, markup: markup ?? DecimalNumber(1),
+            rounding: tokenRounding)
     }
 }

@@ -13,8 +13,10 @@ public struct AddonAttributes: Codable, Sendable, Equatable {
     /// The feature flag the add-on turns on.
     public var featureFlag: String
 
-    public init(code: String, name: String, description: String? = nil, price: DecimalNumber, currency: String,
-                billingInterval: BillingInterval? = nil, featureFlag: String) {
+    public init(
+        code: String, name: String, description: String? = nil, price: DecimalNumber, currency: String,
+        billingInterval: BillingInterval? = nil, featureFlag: String
+    ) {
         self.code = code
         self.name = name
         self.description = description

@@ -11,15 +11,17 @@ public enum CatalogAPI: RPCServiceDescription {
     public static let addons = CatalogResource<AddonAttributes>(kind: "addon", serviceName: "Addons", noun: "an add-on")
     public static let meters = CatalogResource<MeterAttributes>(kind: "meter", serviceName: "Meters", noun: "a usage meter")
     public static let aiModels = CatalogResource<AIModelAttributes>(kind: "ai_model", serviceName: "AIModels", noun: "an AI model rate")
-    public static let creditPackages = CatalogResource<CreditPackageAttributes>(kind: "credit_package", serviceName: "CreditPackages",
-                                                                                noun: "a credit package")
+    public static let creditPackages = CatalogResource<CreditPackageAttributes>(
+        kind: "credit_package", serviceName: "CreditPackages",
+        noun: "a credit package")
 
     public static let pricePreview = UnaryMethod<PricePreviewRequest, PricePreview>(
         service: package + ".Products", method: "PricePreview", idempotent: true,
         callers: .gateway, summary: "What `quantity` units of a product cost, with one line per tier touched.")
     public static let pricePreviews = UnaryMethod<PricePreviewsRequest, PricePreviews>(
         service: package + ".Products", method: "PricePreviews", idempotent: true,
-        callers: .only(["invoicing"]), summary: "Several price previews in one call (1 to 100, answered in the request's order): an invoice pricing each of its usage charges.")
+        callers: .only(["invoicing"]),
+        summary: "Several price previews in one call (1 to 100, answered in the request's order): an invoice pricing each of its usage charges.")
     public static let costPreview = UnaryMethod<CostPreviewRequest, CostPreview>(
         service: package + ".AIModels", method: "CostPreview", idempotent: true,
         callers: .gateway, summary: "The credits an AI call with these token counts costs under a model's rate.")
@@ -27,7 +29,8 @@ public enum CatalogAPI: RPCServiceDescription {
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {
         [
-            EventDescriptor(CatalogItemPublished.self, producer: contextName, summary: "A catalog item was created, or a new version of it was made."),
+            EventDescriptor(
+                CatalogItemPublished.self, producer: contextName, summary: "A catalog item was created, or a new version of it was made."),
             EventDescriptor(CatalogItemArchived.self, producer: contextName, summary: "A catalog item was archived."),
         ]
     }
@@ -36,6 +39,8 @@ public enum CatalogAPI: RPCServiceDescription {
     public static var consumedEvents: [(type: String, purpose: String)] { [] }
 
     public static var methods: [any RPCMethodDescriptor] {
-        products.methods + plans.methods + addons.methods + meters.methods + aiModels.methods + creditPackages.methods + [pricePreview, pricePreviews, costPreview]
+        products.methods + plans.methods + addons.methods + meters.methods + aiModels.methods + creditPackages.methods + [
+            pricePreview, pricePreviews, costPreview,
+        ]
     }
 }

@@ -7,7 +7,9 @@ public struct CatalogClient: Sendable {
 
     public init(rpc: RPCClient) { self.rpc = rpc }
 
-    public func call<Request, Response>(_ method: UnaryMethod<Request, Response>, _ request: Request, options: RPCCallOptions) async throws(RPCError) -> Response {
+    public func call<Request, Response>(
+        _ method: UnaryMethod<Request, Response>, _ request: Request, options: RPCCallOptions
+    ) async throws(RPCError) -> Response {
         try await rpc.call(method, request, options: options)
     }
 

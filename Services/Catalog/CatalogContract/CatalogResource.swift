@@ -19,16 +19,31 @@ public struct CatalogResource<Attributes: Codable & Sendable & Equatable>: Senda
         self.kind = kind
         self.serviceName = serviceName
         let service = CatalogAPI.package + "." + serviceName
-        create = UnaryMethod(service: service, method: "Create",
-                             callers: .gateway, summary: "Creates \(noun) (version 1). Emits `billing.catalog_item.published`.")
-        get = UnaryMethod(service: service, method: "Get", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"), summary: "\(noun.capitalized) at its current version, or at `version`.")
-        getByCode = UnaryMethod(service: service, method: "GetByCode", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"), summary: "The current version of the \(kind) with this code.")
-        list = UnaryMethod(service: service, method: "List", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"), summary: "A page of the tenant's \(kind)s, oldest first.")
-        update = UnaryMethod(service: service, method: "Update",
-                             callers: .gateway, summary: "Creates the next version with the given attributes replaced; earlier versions stay as they were. Emits `billing.catalog_item.published`.")
-        archive = UnaryMethod(service: service, method: "Archive",
-                              callers: .gateway, summary: "Archives \(noun): it keeps working where referenced and cannot be referenced anew. Emits `billing.catalog_item.archived`.")
-        versions = UnaryMethod(service: service, method: "Versions", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"), summary: "Every version of \(noun), newest first.")
+        create = UnaryMethod(
+            service: service, method: "Create",
+            callers: .gateway, summary: "Creates \(noun) (version 1). Emits `billing.catalog_item.published`.")
+        get = UnaryMethod(
+            service: service, method: "Get", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+            summary: "\(noun.capitalized) at its current version, or at `version`.")
+        getByCode = UnaryMethod(
+            service: service, method: "GetByCode", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+            summary: "The current version of the \(kind) with this code.")
+        list = UnaryMethod(
+            service: service, method: "List", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+            summary: "A page of the tenant's \(kind)s, oldest first.")
+        update = UnaryMethod(
+            service: service, method: "Update",
+            callers: .gateway,
+            summary:
+                "Creates the next version with the given attributes replaced; earlier versions stay as they were. Emits `billing.catalog_item.published`."
+        )
+        archive = UnaryMethod(
+            service: service, method: "Archive",
+            callers: .gateway,
+            summary: "Archives \(noun): it keeps working where referenced and cannot be referenced anew. Emits `billing.catalog_item.archived`.")
+        versions = UnaryMethod(
+            service: service, method: "Versions", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+            summary: "Every version of \(noun), newest first.")
     }
 
     public var methods: [any RPCMethodDescriptor] { [create, get, getByCode, list, update, archive, versions] }

@@ -25,8 +25,10 @@ public struct MeterAttributes: Codable, Sendable, Equatable {
     /// Only events whose properties hold one of the listed values count (property → allowed values).
     public var filters: [String: [String]]?
 
-    public init(code: String, name: String, description: String? = nil, aggregation: MeterAggregation, property: String? = nil,
-                filters: [String: [String]]? = nil) {
+    public init(
+        code: String, name: String, description: String? = nil, aggregation: MeterAggregation, property: String? = nil,
+        filters: [String: [String]]? = nil
+    ) {
         self.code = code
         self.name = name
         self.description = description

@@ -49,10 +49,13 @@ extension PlanLimit {
         for (index, limit) in limits.enumerated() {
             let resource = limit.resource
             guard isIdentifier(resource) else {
-                throw PlanLimitProblem(field: "\(field)[\(index)].resource",
-                                       message: "resource must be 1 to 64 lower-case letters, digits, '_', '.' or '-' ('\(resource.prefix(70))')")
+                throw PlanLimitProblem(
+                    field: "\(field)[\(index)].resource",
+                    message: "resource must be 1 to 64 lower-case letters, digits, '_', '.' or '-' ('\(resource.prefix(70))')")
             }
-            guard resources.insert(resource).inserted else { throw PlanLimitProblem(field: "\(field)[\(index)].resource", message: "'\(resource)' has two limits") }
+            guard resources.insert(resource).inserted else {
+                throw PlanLimitProblem(field: "\(field)[\(index)].resource", message: "'\(resource)' has two limits")
+            }
             guard limit.limit >= 0 else { throw PlanLimitProblem(field: "\(field)[\(index)].limit", message: "a limit must not be negative") }
         }
     }
@@ -95,9 +98,11 @@ public struct PlanAttributes: Codable, Sendable, Equatable {
     /// period's invoice at this price, instead of being repaid from the next grant. Up to 8 decimal places; absent: not billed.
     public var creditOveragePrice: DecimalNumber?
 
-    public init(code: String? = nil, name: String, description: String? = nil, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
-                basePrice: DecimalNumber, currency: String, trialDays: Int? = nil, includedCredits: Credits? = nil, limits: [PlanLimit]? = nil,
-                features: [String]? = nil, usageCharges: [UsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil) {
+    public init(
+        code: String? = nil, name: String, description: String? = nil, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
+        basePrice: DecimalNumber, currency: String, trialDays: Int? = nil, includedCredits: Credits? = nil, limits: [PlanLimit]? = nil,
+        features: [String]? = nil, usageCharges: [UsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil
+    ) {
         self.creditOveragePrice = creditOveragePrice
         self.code = code
         self.name = name

@@ -21,9 +21,11 @@ public struct ProductAttributes: Codable, Sendable, Equatable {
     /// How line amounts are rounded to the minor unit (default HALF_EVEN).
     public var rounding: RoundingRule?
 
-    public init(code: String, name: String, description: String? = nil, pricingModel: PricingModel, currency: String,
-                unitAmount: DecimalNumber? = nil, flatAmount: DecimalNumber? = nil, tiers: [PriceTier]? = nil, packageSize: DecimalNumber? = nil,
-                freeUnits: DecimalNumber? = nil, rounding: RoundingRule? = nil) {
+    public init(
+        code: String, name: String, description: String? = nil, pricingModel: PricingModel, currency: String,
+        unitAmount: DecimalNumber? = nil, flatAmount: DecimalNumber? = nil, tiers: [PriceTier]? = nil, packageSize: DecimalNumber? = nil,
+        freeUnits: DecimalNumber? = nil, rounding: RoundingRule? = nil
+    ) {
         self.code = code
         self.name = name
         self.description = description
@@ -40,8 +42,9 @@ public struct ProductAttributes: Codable, Sendable, Equatable {
     /// The pricing engine's view of this product (nil when the currency is unknown).
     public var priceSpecification: PriceSpecification? {
         Currency(code: currency).map {
-            PriceSpecification(model: pricingModel, currency: $0, flatAmount: flatAmount, unitAmount: unitAmount, tiers: tiers ?? [],
-                               packageSize: packageSize, freeUnits: freeUnits, rounding: rounding ?? .halfEven)
+            PriceSpecification(
+                model: pricingModel, currency: $0, flatAmount: flatAmount, unitAmount: unitAmount, tiers: tiers ?? [],
+                packageSize: packageSize, freeUnits: freeUnits, rounding: rounding ?? .halfEven)
         }
     }
 }

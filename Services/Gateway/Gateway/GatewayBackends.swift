@@ -18,8 +18,9 @@ struct GatewayBackends: Sendable {
 
     /// One client for every backend (tests that never call them).
     init(every client: RPCClient) {
-        self.init(accounts: AccountsClient(rpc: client), catalog: client, subscriptions: SubscriptionsClient(rpc: client), ledger: client,
-                  invoicing: client)
+        self.init(
+            accounts: AccountsClient(rpc: client), catalog: client, subscriptions: SubscriptionsClient(rpc: client), ledger: client,
+            invoicing: client)
     }
 
     init(accounts: AccountsClient, catalog: RPCClient, subscriptions: SubscriptionsClient, ledger: RPCClient, invoicing: RPCClient) {
@@ -32,10 +33,11 @@ struct GatewayBackends: Sendable {
 
     /// The clients from `BILLING_<SERVICE>_ENDPOINTS` (defaults: the `make run` layout).
     init(runtime: ServiceRuntime) throws {
-        self.init(accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
-                  catalog: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102"),
-                  subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
-                  ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"),
-                  invoicing: try runtime.client(for: "invoicing", defaultEndpoint: "127.0.0.1:9105"))
+        self.init(
+            accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
+            catalog: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102"),
+            subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
+            ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"),
+            invoicing: try runtime.client(for: "invoicing", defaultEndpoint: "127.0.0.1:9105"))
     }
 }

@@ -29,8 +29,9 @@ struct GatewayConfiguration: Sendable {
         hs256Secret = secret
         jwksFile = reader.optionalString("BILLING_GATEWAY_JWKS_FILE")
         guard hs256Secret != nil || jwksFile != nil else {
-            throw ConfigurationError(variable: "BILLING_GATEWAY_JWKS_FILE",
-                                     message: "set it (production) or BILLING_GATEWAY_JWT_HS256_SECRET (development): tokens cannot be checked otherwise")
+            throw ConfigurationError(
+                variable: "BILLING_GATEWAY_JWKS_FILE",
+                message: "set it (production) or BILLING_GATEWAY_JWT_HS256_SECRET (development): tokens cannot be checked otherwise")
         }
         issuer = reader.string("BILLING_GATEWAY_JWT_ISSUER", default: "billing-local")
         audience = reader.string("BILLING_GATEWAY_JWT_AUDIENCE", default: "billing-api")

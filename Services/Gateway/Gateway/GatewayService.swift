@@ -8,8 +8,8 @@ import Foundation
 import Hummingbird
 import JWTKit
 import Logging
-import SubscriptionsContract
 import NIOCore
+import SubscriptionsContract
 
 /// The public gateway: REST ↔ RPC, tenant JWT, permissions, idempotency keys. No domain logic.
 public struct GatewayService: Sendable {
@@ -45,32 +45,40 @@ public struct GatewayService: Sendable {
                 throw ConfigurationError(variable: "BILLING_GATEWAY_JWKS_FILE", message: "cannot read a JWKS from \(path): \(error)")
             }
         }
-        let verifier = try await TokenVerifier(hs256Secret: configuration.hs256Secret, jwks: jwks, issuer: configuration.issuer,
-                                               audience: configuration.audience, leeway: TimeInterval(configuration.leewaySeconds), clock: runtime.clock)
+        let verifier = try await TokenVerifier(
+            hs256Secret: configuration.hs256Secret, jwks: jwks, issuer: configuration.issuer,
+            audience: configuration.audience, leeway: TimeInterval(configuration.leewaySeconds), clock: runtime.clock)
         let idempotency = IdempotencyStore(database: runtime.database, retention: TimeInterval(configuration.idempotencyRetentionHours * 3600))
-        let pipeline = APIPipeline(verifier: verifier, idempotency: idempotency, metrics: runtime.metrics, logger: runtime.logger,
-                                   maximumBodyBytes: configuration.maximumBodyBytes,
-                                   requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
+        let pipeline = APIPipeline(
+            verifier: verifier, idempotency: idempotency, metrics: runtime.metrics, logger: runtime.logger,
+            maximumBodyBytes: configuration.maximumBodyBytes,
+            requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let trail = AuditTrail(database: runtime.database)
         let routes = Self.routes(backends, trail: trail)
-        let webhooks = PaymentWebhookReceiver(secrets: configuration.webhookSecrets, clock: runtime.clock, invoicing: backends.invoicing,
-                                              maximumBodyBytes: configuration.maximumBodyBytes,
-                                              requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
-        let router = GatewayRouter.build(routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: runtime.readiness,
-                                         environment: runtime.configuration.environment)
+        let webhooks = PaymentWebhookReceiver(
+            secrets: configuration.webhookSecrets, clock: runtime.clock, invoicing: backends.invoicing,
+            maximumBodyBytes: configuration.maximumBodyBytes,
+            requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
+        let router = GatewayRouter.build(
+            routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: runtime.readiness,
+            environment: runtime.configuration.environment)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "billing-gateway"),
             logger: runtime.logger)
-        return ServiceComponents(router: RPCRouter(),
-                                 background: [IdempotencyPurger(store: idempotency, logger: runtime.logger), try runtime.eventConsumer(trail.subscription),
-                                              ReadinessRefresher(readiness: runtime.readiness)],
-                                 frontends: [application])
+        return ServiceComponents(
+            router: RPCRouter(),
+            background: [
+                IdempotencyPurger(store: idempotency, logger: runtime.logger), try runtime.eventConsumer(trail.subscription),
+                ReadinessRefresher(readiness: runtime.readiness),
+            ],
+            frontends: [application])
     }
 
     /// Every public route, those open to customer tokens marked (``CustomerRoutes``).
     static func routes(_ backends: GatewayBackends, trail: AuditTrail) -> [APIRoute] {
-        let routes = AccountRoutes.routes(client: backends.accounts) + CatalogRoutes.routes(client: backends.catalog)
+        let routes =
+            AccountRoutes.routes(client: backends.accounts) + CatalogRoutes.routes(client: backends.catalog)
             + UsageRoutes.routes(client: backends.ledger) + CreditRoutes.routes(client: backends.ledger)
             + SubscriptionRoutes.routes(client: backends.subscriptions) + InvoiceRoutes.routes(client: backends.invoicing)
             + AuditRoutes.routes(trail: trail)

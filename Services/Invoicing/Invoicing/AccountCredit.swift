@@ -10,15 +10,21 @@ import PostgresNIO
 extension InvoicingService {
     /// Moves `change` (positive: credit arrives; negative: it is used) and answers the balance after.
     @discardableResult
-    func moveCredit(_ change: Money, account: String, reason: String, invoice: InvoiceID?, payment: PaymentID?, at time: Date, tenant: String,
-                    traceparent: String?, on connection: PostgresConnection) async throws -> Money {
+    func moveCredit(
+        _ change: Money, account: String, reason: String, invoice: InvoiceID?, payment: PaymentID?, at time: Date, tenant: String,
+        traceparent: String?, on connection: PostgresConnection
+    ) async throws -> Money {
         guard !change.isZero, let accountID = UUID(uuidString: account) else { return .zero(change.currency) }
-        guard let balance = try await credits.move(change, account: accountID, reason: reason, invoice: invoice, payment: payment, at: time,
-                                                   tenant: tenant, on: connection) else {
+        guard
+            let balance = try await credits.move(
+                change, account: accountID, reason: reason, invoice: invoice, payment: payment, at: time,
+                tenant: tenant, on: connection)
+        else {
             throw InvoicingError.conflict("the account has no credit to use", reason: "NO_ACCOUNT_CREDIT")
         }
-        try await outbox.append(AccountCreditChanged(billingAccountId: account, balance: balance, change: change, reason: reason, invoiceId: invoice),
-                                tenant: tenant, at: time, traceparent: traceparent, on: connection, logger: database.logger)
+        try await outbox.append(
+            AccountCreditChanged(billingAccountId: account, balance: balance, change: change, reason: reason, invoiceId: invoice),
+            tenant: tenant, at: time, traceparent: traceparent, on: connection, logger: database.logger)
         return balance
     }
 
@@ -34,19 +40,23 @@ extension InvoicingService {
         let available = try await creditBalance(account: invoice.billingAccountId, currency: invoice.total.currency, tenant: tenant, on: connection)
         let applied = Money(minorUnits: min(available.minorUnits, invoice.total.minorUnits), currency: invoice.total.currency)
         guard applied.minorUnits > 0 else { return }
-        invoice.lines.append(InvoiceLine(kind: "ACCOUNT_CREDIT", description: "Account credit applied", quantity: 1, unitAmount: applied.negated,
-                                         amount: applied.negated, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, subscriptionId: invoice.subscriptionId))
+        invoice.lines.append(
+            InvoiceLine(
+                kind: "ACCOUNT_CREDIT", description: "Account credit applied", quantity: 1, unitAmount: applied.negated,
+                amount: applied.negated, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, subscriptionId: invoice.subscriptionId))
         invoice.total = try invoice.total.subtracting(applied)
         invoice.amountDue = try invoice.amountDue.subtracting(applied)
-        try await moveCredit(applied.negated, account: invoice.billingAccountId, reason: "APPLIED_TO_INVOICE", invoice: invoice.id, payment: nil, at: time,
-                             tenant: tenant, traceparent: traceparent, on: connection)
+        try await moveCredit(
+            applied.negated, account: invoice.billingAccountId, reason: "APPLIED_TO_INVOICE", invoice: invoice.id, payment: nil, at: time,
+            tenant: tenant, traceparent: traceparent, on: connection)
     }
 
     /// An invoice that will not be paid (canceled or voided) gives back the credit it took.
     func returnCredit(of invoice: Invoice, at time: Date, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
         let taken = invoice.lines.filter { $0.kind == "ACCOUNT_CREDIT" }.reduce(0) { $0 - $1.amount.minorUnits }
         guard taken > 0 else { return }
-        try await moveCredit(Money(minorUnits: taken, currency: invoice.total.currency), account: invoice.billingAccountId, reason: "RETURNED_FROM_INVOICE",
-                             invoice: invoice.id, payment: nil, at: time, tenant: tenant, traceparent: traceparent, on: connection)
+        try await moveCredit(
+            Money(minorUnits: taken, currency: invoice.total.currency), account: invoice.billingAccountId, reason: "RETURNED_FROM_INVOICE",
+            invoice: invoice.id, payment: nil, at: time, tenant: tenant, traceparent: traceparent, on: connection)
     }
 }

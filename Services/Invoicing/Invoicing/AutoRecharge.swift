@@ -11,8 +11,12 @@ import PostgresNIO
 /// Saved cards and the auto-recharge they pay (seed 003: "recarga automática").
 extension InvoicingService {
     func savePaymentMethod(_ request: SavePaymentMethodRequest, context: RPCServerContext) async throws -> SavedPaymentMethod {
-        guard let account = UUID(uuidString: request.billingAccountId) else { throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID") }
-        guard (1...200).contains(request.cardToken.count) else { throw InvoicingError.invalid("cardToken", "cardToken must have 1 to 200 characters") }
+        guard let account = UUID(uuidString: request.billingAccountId) else {
+            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
+        }
+        guard (1...200).contains(request.cardToken.count) else {
+            throw InvoicingError.invalid("cardToken", "cardToken must have 1 to 200 characters")
+        }
         if let label = request.label, label.count > 100 { throw InvoicingError.invalid("label", "label must have at most 100 characters") }
         // A zero-amount check with the provider: a token it does not know is refused now, not at the first recharge.
         _ = try await cards.charge(token: request.cardToken, amount: .zero(.brl), reference: "verify-" + UUID().uuidString)
@@ -20,15 +24,19 @@ extension InvoicingService {
         return try await database.withTenant(tenant) { connection in
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
-            try await paymentMethods.saveDefault(id: id, account: account, provider: cards.name, token: request.cardToken, label: request.label,
-                                                 at: now, tenant: tenant, on: connection)
-            return SavedPaymentMethod(id: id.text, billingAccountId: account.text, provider: cards.name,
-                                      label: request.label, isDefault: true, createdAt: now)
+            try await paymentMethods.saveDefault(
+                id: id, account: account, provider: cards.name, token: request.cardToken, label: request.label,
+                at: now, tenant: tenant, on: connection)
+            return SavedPaymentMethod(
+                id: id.text, billingAccountId: account.text, provider: cards.name,
+                label: request.label, isDefault: true, createdAt: now)
         }
     }
 
     func paymentMethods(_ request: ListPaymentMethodsRequest, tenant: String) async throws -> PaymentMethodList {
-        guard let account = UUID(uuidString: request.billingAccountId) else { throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID") }
+        guard let account = UUID(uuidString: request.billingAccountId) else {
+            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
+        }
         return try await database.withTenant(tenant) { connection in
             PaymentMethodList(items: try await paymentMethods.list(account: account, tenant: tenant, on: connection))
         }
@@ -47,34 +55,43 @@ extension InvoicingService {
             guard let accountID = UUID(uuidString: event.billingAccountId) else { return }
             let account = try await accounts.get(AccountID(rawValue: accountID), options: options)
             let currency = Currency(code: account.currency) ?? .brl
-            let (line, purchase) = try await packageLine(CheckoutItem(type: "CREDIT_PACKAGE", packageCode: event.packageCode), field: "packageCode",
-                                                         currency: currency, options: options)
+            let (line, purchase) = try await packageLine(
+                CheckoutItem(type: "CREDIT_PACKAGE", packageCode: event.packageCode), field: "packageCode",
+                currency: currency, options: options)
             var recharge = purchase
             recharge.rechargeRequestId = event.requestId
             let now = clock.now()
-            var invoice = Invoice(id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code,
-                                  lines: [line], total: line.amount, amountPaid: .zero(currency), amountDue: line.amount, periodStart: nil, periodEnd: nil,
-                                  subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
-                                  creditPurchases: [recharge], createdAt: now, updatedAt: now)
+            var invoice = Invoice(
+                id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code,
+                lines: [line], total: line.amount, amountPaid: .zero(currency), amountDue: line.amount, periodStart: nil, periodEnd: nil,
+                subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
+                creditPurchases: [recharge], createdAt: now, updatedAt: now)
             guard try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) else { throw AlreadyInvoiced() }
             let finalized = try await finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
             try await store.save(invoice, tenant: tenant, on: connection)
-            try await outbox.append(([InvoiceCreated(invoice: invoice.summary)] + finalized).map { PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent) },
-                                    on: connection, logger: database.logger)
+            try await outbox.append(
+                ([InvoiceCreated(invoice: invoice.summary)] + finalized).map {
+                    PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent)
+                },
+                on: connection, logger: database.logger)
             let card = try await defaultCard(of: accountID, tenant: tenant, on: connection)
             // Without a saved card the purchase waits for a PIX payment of the invoice (the request stays pending until it is paid).
             guard let card, invoice.status != .paid else { return }
             let charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: invoice.id.description)
             if charge.approved {
-                _ = try await recordPayment(CreatePaymentRequest(billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
-                                                                 amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
-                                            tenant: tenant, traceparent: envelope.traceparent, on: connection)
+                _ = try await recordPayment(
+                    CreatePaymentRequest(
+                        billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
+                        amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
+                    tenant: tenant, traceparent: envelope.traceparent, on: connection)
                 return
             }
             let declined = charge.declineReason ?? "declined"
-            try await outbox.append(PaymentFailed(paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: invoice.id,
-                                                  billingAccountId: invoice.billingAccountId, reason: declined, rechargeRequestIds: [event.requestId]),
-                                    tenant: tenant, at: now, traceparent: envelope.traceparent, on: connection, logger: database.logger)
+            try await outbox.append(
+                PaymentFailed(
+                    paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: invoice.id,
+                    billingAccountId: invoice.billingAccountId, reason: declined, rechargeRequestIds: [event.requestId]),
+                tenant: tenant, at: now, traceparent: envelope.traceparent, on: connection, logger: database.logger)
         }
     }
 }

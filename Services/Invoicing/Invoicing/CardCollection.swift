@@ -41,8 +41,9 @@ extension InvoicingService {
     /// At finalize: a period invoice with something to pay, of an account with a default card, is queued for its first charge now.
     func scheduleCollection(of invoice: inout Invoice, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
         guard invoice.subscriptionId != nil, invoice.periodStart != nil, invoice.status == .pending, invoice.amountDue.isPositive,
-              let account = UUID(uuidString: invoice.billingAccountId),
-              try await defaultCard(of: account, tenant: tenant, on: connection) != nil else { return }
+            let account = UUID(uuidString: invoice.billingAccountId),
+            try await defaultCard(of: account, tenant: tenant, on: connection) != nil
+        else { return }
         try await collections.schedule(invoice.id, at: now, tenant: tenant, on: connection)
         invoice.paymentAttempts = 0
         invoice.nextPaymentAttempt = now
@@ -68,7 +69,8 @@ extension InvoicingService {
     private func collect(_ id: InvoiceID, attempt: Int, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
         let leave = { try await self.collections.remove(id, tenant: tenant, on: connection) }
         guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection),
-              InvoiceLifecycle.isPayable(invoice.status), invoice.amountDue.isPositive, let account = UUID(uuidString: invoice.billingAccountId) else {
+            InvoiceLifecycle.isPayable(invoice.status), invoice.amountDue.isPositive, let account = UUID(uuidString: invoice.billingAccountId)
+        else {
             return try await leave()
         }
         invoice.paymentAttempts = attempt
@@ -88,9 +90,11 @@ extension InvoicingService {
         if charge.approved {
             try await store.save(invoice, tenant: tenant, on: connection)
             try await leave()
-            _ = try await recordPayment(CreatePaymentRequest(billingAccountId: invoice.billingAccountId, invoiceId: id.description,
-                                                             amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
-                                        tenant: tenant, traceparent: nil, on: connection)
+            _ = try await recordPayment(
+                CreatePaymentRequest(
+                    billingAccountId: invoice.billingAccountId, invoiceId: id.description,
+                    amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
+                tenant: tenant, traceparent: nil, on: connection)
             return
         }
         let schedule = try await store.settings(tenant: tenant, on: connection).cardRetrySchedule.flatMap(CardRetrySchedule.init) ?? cardRetrySchedule
@@ -102,8 +106,10 @@ extension InvoicingService {
         }
         invoice.nextPaymentAttempt = next
         try await store.save(invoice, tenant: tenant, on: connection)
-        try await outbox.append(PaymentFailed(paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: id, billingAccountId: invoice.billingAccountId,
-                                              reason: charge.declineReason ?? "declined", attempt: attempt, nextPaymentAttempt: next),
-                                tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
+        try await outbox.append(
+            PaymentFailed(
+                paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: id, billingAccountId: invoice.billingAccountId,
+                reason: charge.declineReason ?? "declined", attempt: attempt, nextPaymentAttempt: next),
+            tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
     }
 }

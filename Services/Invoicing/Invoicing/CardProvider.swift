@@ -24,8 +24,9 @@ public struct DisabledCardProvider: CardProvider {
 
     public func charge(token: String, amount: Money, reference: String) async throws(InvoicingError) -> CardCharge { throw Self.unavailable }
 
-    static let unavailable = InvoicingError.conflict("card payments are not available: no card provider is configured (BILLING_INVOICING_CARD_PROVIDER)",
-                                                     reason: "CARD_PAYMENTS_UNAVAILABLE", field: "paymentMethod")
+    static let unavailable = InvoicingError.conflict(
+        "card payments are not available: no card provider is configured (BILLING_INVOICING_CARD_PROVIDER)",
+        reason: "CARD_PAYMENTS_UNAVAILABLE", field: "paymentMethod")
 }
 
 /// Chooses the card provider from `BILLING_INVOICING_CARD_PROVIDER`: `sandbox` (development only, its default there) or `none`
@@ -59,7 +60,9 @@ public struct SandboxCardProvider: CardProvider {
         case "tok_visa", "tok_mastercard": return CardCharge(approved: true, chargeId: chargeId, declineReason: nil)
         case "tok_declined": return CardCharge(approved: false, chargeId: chargeId, declineReason: "card_declined")
         case "tok_insufficient_funds": return CardCharge(approved: false, chargeId: chargeId, declineReason: "insufficient_funds")
-        default: throw .invalid("cardToken", "unknown card token for the sandbox provider (tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds)")
+        default:
+            throw .invalid(
+                "cardToken", "unknown card token for the sandbox provider (tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds)")
         }
     }
 }

@@ -13,20 +13,26 @@ import SubscriptionsContract
 extension InvoicingService {
     func checkout(_ request: CheckoutRequest, context: RPCServerContext) async throws -> Checkout {
         guard (1...20).contains(request.items.count) else { throw InvoicingError.invalid("items", "a checkout has 1 to 20 items") }
-        guard let accountID = UUID(uuidString: request.billingAccountId) else { throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID") }
+        guard let accountID = UUID(uuidString: request.billingAccountId) else {
+            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
+        }
         if request.paymentMethod == .card, (request.cardToken ?? "").isEmpty {
             throw InvoicingError.invalid("cardToken", "a CARD checkout needs the provider's cardToken")
         }
         // Refused before any invoice is drafted: without a provider the card could never be charged.
         if request.paymentMethod == .card, cards is DisabledCardProvider { throw DisabledCardProvider.unavailable }
         let options = context.outgoing(timeout: .seconds(5))
-        guard let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-            try await accounts.get(AccountID(rawValue: accountID), options: options)
-        }) else {
+        guard
+            let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await accounts.get(AccountID(rawValue: accountID), options: options)
+            })
+        else {
             throw InvoicingError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")
         }
         guard account.status == .active else {
-            throw InvoicingError.conflict("billing account is \(account.status.rawValue); only an ACTIVE account can buy", reason: "ACCOUNT_NOT_ACTIVE", field: "billingAccountId")
+            throw InvoicingError.conflict(
+                "billing account is \(account.status.rawValue); only an ACTIVE account can buy", reason: "ACCOUNT_NOT_ACTIVE",
+                field: "billingAccountId")
         }
         let currency = Currency(code: account.currency) ?? .brl
         var lines: [InvoiceLine] = [], purchases: [InvoiceCreditPurchase] = [], activations: [InvoiceAddonActivation] = []
@@ -47,19 +53,24 @@ extension InvoicingService {
         }
         let total = try InvoiceComposer.total(lines, currency: currency)
         let tenant = context.tenant
-        var invoice = try await database.idempotent(tenant: tenant, operation: InvoicingAPI.checkout.name, key: context.metadata.idempotencyKey,
-                                                    request: request) { connection in
+        var invoice = try await database.idempotent(
+            tenant: tenant, operation: InvoicingAPI.checkout.name, key: context.metadata.idempotencyKey,
+            request: request
+        ) { connection in
             let now = clock.now()
-            var invoice = Invoice(id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code,
-                                  lines: lines, total: total, amountPaid: .zero(currency), amountDue: total, periodStart: nil, periodEnd: nil,
-                                  subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
-                                  creditPurchases: purchases.isEmpty ? nil : purchases, addonActivations: activations.isEmpty ? nil : activations,
-                                  createdAt: now, updatedAt: now)
+            var invoice = Invoice(
+                id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code,
+                lines: lines, total: total, amountPaid: .zero(currency), amountDue: total, periodStart: nil, periodEnd: nil,
+                subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
+                creditPurchases: purchases.isEmpty ? nil : purchases, addonActivations: activations.isEmpty ? nil : activations,
+                createdAt: now, updatedAt: now)
             try await store.insert(invoice, tenant: tenant, on: connection)
-            let events: [any IntegrationEvent] = [InvoiceCreated(invoice: invoice.summary)] + (try await finalizeDraft(&invoice, at: now, tenant: tenant, on: connection))
+            let events: [any IntegrationEvent] =
+                [InvoiceCreated(invoice: invoice.summary)] + (try await finalizeDraft(&invoice, at: now, tenant: tenant, on: connection))
             try await store.save(invoice, tenant: tenant, on: connection)
-            try await outbox.append(events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent) }, on: connection,
-                                    logger: database.logger)
+            try await outbox.append(
+                events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent) }, on: connection,
+                logger: database.logger)
             return invoice
         }
         let checkoutID = invoice.id.description
@@ -73,65 +84,88 @@ extension InvoicingService {
         let charge = try await cards.charge(token: token, amount: invoice.amountDue, reference: invoice.id.description)
         guard charge.approved else {
             try await database.withTenant(tenant) { connection in
-                try await outbox.append(PaymentFailed(paymentId: PaymentID(rawValue: UUIDv7.generate(at: clock.now())), invoiceId: invoice.id,
-                                                      billingAccountId: invoice.billingAccountId, reason: charge.declineReason),
-                                        tenant: tenant, at: clock.now(), traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
+                try await outbox.append(
+                    PaymentFailed(
+                        paymentId: PaymentID(rawValue: UUIDv7.generate(at: clock.now())), invoiceId: invoice.id,
+                        billingAccountId: invoice.billingAccountId, reason: charge.declineReason),
+                    tenant: tenant, at: clock.now(), traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
             }
             return Checkout(id: checkoutID, invoice: invoice, pix: nil, cardStatus: "DECLINED", payment: nil, declineReason: charge.declineReason)
         }
         let payment = try await database.withTenant(tenant) { connection in
-            try await recordPayment(CreatePaymentRequest(billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
-                                                         amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
-                                    tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
+            try await recordPayment(
+                CreatePaymentRequest(
+                    billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
+                    amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
+                tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
         }
         invoice = try await get(invoice.id, tenant: tenant)
         return Checkout(id: checkoutID, invoice: invoice, pix: nil, cardStatus: "APPROVED", payment: payment, declineReason: nil)
     }
 
     /// A paid add-on the subscription holds PENDING (activated first, seed 000), priced as the subscription keeps it.
-    private func addonLine(_ item: CheckoutItem, field: String, currency: Currency, account: AccountID,
-                           options: RPCCallOptions) async throws -> (InvoiceLine, InvoiceAddonActivation) {
+    private func addonLine(
+        _ item: CheckoutItem, field: String, currency: Currency, account: AccountID,
+        options: RPCCallOptions
+    ) async throws -> (InvoiceLine, InvoiceAddonActivation) {
         guard let subscriptionText = item.subscriptionId, let subscriptionID = UUID(uuidString: subscriptionText) else {
             throw InvoicingError.invalid("\(field).subscriptionId", "an ADDON item names its subscriptionId (a UUID)")
         }
         guard let addonID = item.addonId?.lowercased() else { throw InvoicingError.invalid("\(field).addonId", "an ADDON item names its addonId") }
-        guard let subscription = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-            try await subscriptions.call(SubscriptionsAPI.get, SubscriptionRequest(id: SubscriptionID(rawValue: subscriptionID)), options: options)
-        }), subscription.billingAccountId == account.description else {
+        guard
+            let subscription = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await subscriptions.call(
+                    SubscriptionsAPI.get, SubscriptionRequest(id: SubscriptionID(rawValue: subscriptionID)), options: options)
+            }), subscription.billingAccountId == account.description
+        else {
             // Another account's subscription is not found from here: an account buys add-ons for its own subscriptions only.
             throw InvoicingError.invalid("\(field).subscriptionId", "subscription \(subscriptionText) not found", reason: "SUBSCRIPTION_NOT_FOUND")
         }
         guard let addon = subscription.addons.first(where: { $0.addonId == addonID && $0.status == .pending }) else {
-            throw InvoicingError.conflict("the subscription has no PENDING add-on \(addonID): activate it first (POST /subscriptions/{id}/addons)",
-                                          reason: "ADDON_NOT_PENDING", field: "\(field).addonId")
+            throw InvoicingError.conflict(
+                "the subscription has no PENDING add-on \(addonID): activate it first (POST /subscriptions/{id}/addons)",
+                reason: "ADDON_NOT_PENDING", field: "\(field).addonId")
         }
         guard subscription.plan.currency == currency.code, let price = try? Money(exactly: addon.price, currency: currency) else {
             throw InvoicingError.invalid("\(field).addonId", "the add-on is not priced in \(currency.code)")
         }
-        return (InvoiceLine(kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: subscription.currentPeriodStart,
-                            periodEnd: subscription.currentPeriodEnd, subscriptionId: subscription.id.description),
-                InvoiceAddonActivation(subscriptionId: subscription.id.description, addonId: addonID))
+        return (
+            InvoiceLine(
+                kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: subscription.currentPeriodStart,
+                periodEnd: subscription.currentPeriodEnd, subscriptionId: subscription.id.description),
+            InvoiceAddonActivation(subscriptionId: subscription.id.description, addonId: addonID)
+        )
     }
 
     /// A credit package from the catalog, `quantity` times.
-    func packageLine(_ item: CheckoutItem, field: String, currency: Currency,
-                             options: RPCCallOptions) async throws -> (InvoiceLine, InvoiceCreditPurchase) {
-        guard let code = item.packageCode, !code.isEmpty else { throw InvoicingError.invalid("\(field).packageCode", "a CREDIT_PACKAGE item names its packageCode") }
+    func packageLine(
+        _ item: CheckoutItem, field: String, currency: Currency,
+        options: RPCCallOptions
+    ) async throws -> (InvoiceLine, InvoiceCreditPurchase) {
+        guard let code = item.packageCode, !code.isEmpty else {
+            throw InvoicingError.invalid("\(field).packageCode", "a CREDIT_PACKAGE item names its packageCode")
+        }
         let quantity = item.quantity ?? 1
         guard (1...100).contains(quantity) else { throw InvoicingError.invalid("\(field).quantity", "quantity must be between 1 and 100") }
-        guard let package = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-            try await catalog.call(CatalogAPI.creditPackages.getByCode, GetItemByCodeRequest(code: code), options: options)
-        }), package.status == .active else {
+        guard
+            let package = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await catalog.call(CatalogAPI.creditPackages.getByCode, GetItemByCodeRequest(code: code), options: options)
+            }), package.status == .active
+        else {
             throw InvoicingError.invalid("\(field).packageCode", "no credit package '\(code.prefix(60))' is on sale", reason: "PACKAGE_NOT_FOUND")
         }
         let attributes = package.attributes
         guard attributes.currency == currency.code, let price = try? Money(exactly: attributes.price, currency: currency),
-              let amount = try? price.multiplied(by: Int64(quantity)), let credits = try? attributes.credits.multiplied(by: Int64(quantity)) else {
-            throw InvoicingError.invalid("\(field).packageCode", "package \(code) is priced in \(attributes.currency), the account pays in \(currency.code)")
+            let amount = try? price.multiplied(by: Int64(quantity)), let credits = try? attributes.credits.multiplied(by: Int64(quantity))
+        else {
+            throw InvoicingError.invalid(
+                "\(field).packageCode", "package \(code) is priced in \(attributes.currency), the account pays in \(currency.code)")
         }
-        return (InvoiceLine(kind: "CREDIT_PACKAGE", description: "\(attributes.name) — \(credits.text) AI credits", quantity: quantity, unitAmount: price,
-                            amount: amount, periodStart: nil, periodEnd: nil, subscriptionId: nil),
-                InvoiceCreditPurchase(packageCode: attributes.code, credits: credits, validityDays: attributes.validityDays))
+        return (
+            InvoiceLine(
+                kind: "CREDIT_PACKAGE", description: "\(attributes.name) — \(credits.text) AI credits", quantity: quantity, unitAmount: price,
+                amount: amount, periodStart: nil, periodEnd: nil, subscriptionId: nil),
+            InvoiceCreditPurchase(packageCode: attributes.code, credits: credits, validityDays: attributes.validityDays)
+        )
     }
 }
-

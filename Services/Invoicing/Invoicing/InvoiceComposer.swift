@@ -15,31 +15,42 @@ enum InvoiceComposer {
             let start = subscription.currentPeriodStart, end = subscription.currentPeriodEnd
             if let period, !(start < period.end && period.start < end) { continue }
             guard subscription.plan.currency == currency.code else {
-                throw .invalid("billingAccountId", "subscription \(subscription.id) is in \(subscription.plan.currency), the account in \(currency.code)")
+                throw .invalid(
+                    "billingAccountId", "subscription \(subscription.id) is in \(subscription.plan.currency), the account in \(currency.code)")
             }
             let unit = try money(subscription.plan.unitPrice, currency)
             let id = subscription.id.description
             if subscription.status == .trial {
-                lines.append(InvoiceLine(kind: "TRIAL", description: "\(subscription.plan.name) — trial until \(RFC3339.format(end).prefix(10))",
-                                         quantity: subscription.quantity, unitAmount: .zero(currency), amount: .zero(currency), periodStart: start,
-                                         periodEnd: end, subscriptionId: id))
+                lines.append(
+                    InvoiceLine(
+                        kind: "TRIAL", description: "\(subscription.plan.name) — trial until \(RFC3339.format(end).prefix(10))",
+                        quantity: subscription.quantity, unitAmount: .zero(currency), amount: .zero(currency), periodStart: start,
+                        periodEnd: end, subscriptionId: id))
                 continue
             }
-            lines += try periodLines(plan: subscription.plan.name, unit: unit, quantity: subscription.quantity, addons: subscription.addons,
-                                     period: TimeSpan(start: start, end: end), subscriptionId: id)
+            lines += try periodLines(
+                plan: subscription.plan.name, unit: unit, quantity: subscription.quantity, addons: subscription.addons,
+                period: TimeSpan(start: start, end: end), subscriptionId: id)
         }
         return lines
     }
 
     /// A paid period's lines: the plan at `unit` × `quantity`, then each ACTIVE paid add-on.
-    static func periodLines(plan name: String, unit: Money, quantity: Int, addons: [SubscriptionAddon], period: TimeSpan,
-                            subscriptionId: String) throws(InvoicingError) -> [InvoiceLine] {
-        var lines = [InvoiceLine(kind: "SUBSCRIPTION", description: name, quantity: quantity, unitAmount: unit, amount: try times(unit, quantity),
-                                 periodStart: period.start, periodEnd: period.end, subscriptionId: subscriptionId)]
+    static func periodLines(
+        plan name: String, unit: Money, quantity: Int, addons: [SubscriptionAddon], period: TimeSpan,
+        subscriptionId: String
+    ) throws(InvoicingError) -> [InvoiceLine] {
+        var lines = [
+            InvoiceLine(
+                kind: "SUBSCRIPTION", description: name, quantity: quantity, unitAmount: unit, amount: try times(unit, quantity),
+                periodStart: period.start, periodEnd: period.end, subscriptionId: subscriptionId)
+        ]
         for addon in addons where addon.status == .active && !addon.price.isZero {
             let price = try money(addon.price, unit.currency)
-            lines.append(InvoiceLine(kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: period.start,
-                                     periodEnd: period.end, subscriptionId: subscriptionId))
+            lines.append(
+                InvoiceLine(
+                    kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: period.start,
+                    periodEnd: period.end, subscriptionId: subscriptionId))
         }
         return lines
     }
@@ -53,7 +64,9 @@ enum InvoiceComposer {
     }
 
     private static func money(_ amount: DecimalNumber, _ currency: Currency) throws(InvoicingError) -> Money {
-        do { return try Money(exactly: amount, currency: currency) } catch { throw .invalid("billingAccountId", "a price is not exact in \(currency.code)") }
+        do { return try Money(exactly: amount, currency: currency) } catch {
+            throw .invalid("billingAccountId", "a price is not exact in \(currency.code)")
+        }
     }
 
     private static func times(_ unit: Money, _ quantity: Int) throws(InvoicingError) -> Money {

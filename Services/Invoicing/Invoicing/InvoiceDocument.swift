@@ -9,21 +9,25 @@ enum InvoiceDocument {
     static func html(_ invoice: Invoice, buyer: BillingAccount?, seller: PixMerchant, sellerTaxID: String?, pix: PixCharge?) -> String {
         let rows = invoice.lines.map { line in
             let period = [line.periodStart, line.periodEnd].compactMap { $0 }.map { RFC3339.format($0).prefix(10) }.joined(separator: " – ")
-            return "<tr><td>\(escape(line.description))<div class=\"muted\">\(escape(period))</div></td><td class=\"num\">\(escape(line.quantity.text))</td>"
+            return
+                "<tr><td>\(escape(line.description))<div class=\"muted\">\(escape(period))</div></td><td class=\"num\">\(escape(line.quantity.text))</td>"
                 + "<td class=\"num\">\(escape(unitText(line.unitAmount, invoice.total.currency)))</td><td class=\"num\">\(escape(line.amount.displayText))</td></tr>"
         }.joined(separator: "\n")
         let date = { (value: Date?) in value.map { String(RFC3339.format($0).prefix(10)) } ?? "—" }
-        let buyerBlock = buyer.map { account in
-            "<p><strong>\(escape(account.name))</strong><br>\(escape(account.email))"
-                + (account.taxId.map { "<br>\(escape(account.taxIdType?.rawValue ?? "Tax id")): \(escape(BrazilianTaxID.formatted($0)))" } ?? "") + "</p>"
-        } ?? "<p>\(escape(invoice.billingAccountId))</p>"
-        let pixBlock = pix.map { charge in
-            """
-            <section class="pix"><h2>PIX copia e cola</h2><p>Pay \(escape(charge.amount.displayText)) with your bank app:</p>
-            \(charge.qrCodeSvg.map { "<figure class=\"qr\" role=\"img\" aria-label=\"PIX QR code\">\($0)</figure>" } ?? "")
-            <pre>\(escape(charge.copyPaste))</pre></section>
-            """
-        } ?? ""
+        let buyerBlock =
+            buyer.map { account in
+                "<p><strong>\(escape(account.name))</strong><br>\(escape(account.email))"
+                    + (account.taxId.map { "<br>\(escape(account.taxIdType?.rawValue ?? "Tax id")): \(escape(BrazilianTaxID.formatted($0)))" } ?? "")
+                    + "</p>"
+            } ?? "<p>\(escape(invoice.billingAccountId))</p>"
+        let pixBlock =
+            pix.map { charge in
+                """
+                <section class="pix"><h2>PIX copia e cola</h2><p>Pay \(escape(charge.amount.displayText)) with your bank app:</p>
+                \(charge.qrCodeSvg.map { "<figure class=\"qr\" role=\"img\" aria-label=\"PIX QR code\">\($0)</figure>" } ?? "")
+                <pre>\(escape(charge.copyPaste))</pre></section>
+                """
+            } ?? ""
         return """
             <!DOCTYPE html>
             <html lang="pt-BR"><head><meta charset="utf-8"><title>Fatura \(escape(invoice.number ?? "rascunho"))</title>
@@ -60,7 +64,8 @@ enum InvoiceDocument {
     /// A unit price as money when it is exact in the currency, with all its digits otherwise (usage tiers: `R$ 0.0025`).
     static func unitText(_ amount: DecimalNumber, _ currency: Currency) -> String {
         if let money = try? Money(exactly: amount, currency: currency) { return money.displayText }
-        return (currency.code == "BRL" ? "R$ " : currency.code + " ") + (currency.code == "BRL" ? amount.text.replacingOccurrences(of: ".", with: ",") : amount.text)
+        return (currency.code == "BRL" ? "R$ " : currency.code + " ")
+            + (currency.code == "BRL" ? amount.text.replacingOccurrences(of: ".", with: ",") : amount.text)
     }
 
     static func escape(_ text: some StringProtocol) -> String {

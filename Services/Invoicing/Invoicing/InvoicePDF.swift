@@ -13,13 +13,16 @@ enum InvoicePDF {
         let date = { (value: Date?) in value.map { String(RFC3339.format($0).prefix(10)) } ?? "—" }
         page.text("Fatura \(invoice.number ?? "(rascunho)")", font: .bold, size: 18)
         page.space(6)
-        page.text("Status: \(invoice.status.rawValue) · Emitida: \(date(invoice.finalizedAt)) · Vencimento: \(date(invoice.dueDate))"
-                  + (invoice.paidAt.map { " · Paga: \(date($0))" } ?? ""), size: 10)
+        page.text(
+            "Status: \(invoice.status.rawValue) · Emitida: \(date(invoice.finalizedAt)) · Vencimento: \(date(invoice.dueDate))"
+                + (invoice.paidAt.map { " · Paga: \(date($0))" } ?? ""), size: 10)
         page.space(10)
         let sellerLines = [seller.name] + (sellerTaxID.map { ["CNPJ: \(BrazilianTaxID.formatted($0))"] } ?? []) + [seller.city]
-        let buyerLines = buyer.map { account in
-            [account.name, account.email] + (account.taxId.map { ["\(account.taxIdType?.rawValue ?? "Tax id"): \(BrazilianTaxID.formatted($0))"] } ?? [])
-        } ?? [invoice.billingAccountId]
+        let buyerLines =
+            buyer.map { account in
+                [account.name, account.email]
+                    + (account.taxId.map { ["\(account.taxIdType?.rawValue ?? "Tax id"): \(BrazilianTaxID.formatted($0))"] } ?? [])
+            } ?? [invoice.billingAccountId]
         page.columns([("Vendedor", sellerLines, PageWriter.margin), ("Cliente", buyerLines, 310)])
         page.space(8)
         page.text("Período: \(date(invoice.periodStart)) – \(date(invoice.periodEnd))", size: 10)
@@ -29,8 +32,12 @@ enum InvoicePDF {
         for line in invoice.lines {
             let period = [line.periodStart, line.periodEnd].compactMap { $0 }.map { String(RFC3339.format($0).prefix(10)) }.joined(separator: " – ")
             let description = PageWriter.wrap(line.description, width: 52) + (period.isEmpty ? [] : [period])
-            page.row([description.first ?? "", line.quantity.text, InvoiceDocument.unitText(line.unitAmount, invoice.total.currency), line.amount.displayText],
-                     continuation: Array(description.dropFirst()))
+            page.row(
+                [
+                    description.first ?? "", line.quantity.text, InvoiceDocument.unitText(line.unitAmount, invoice.total.currency),
+                    line.amount.displayText,
+                ],
+                continuation: Array(description.dropFirst()))
         }
         page.rule()
         for (label, amount) in [("Total", invoice.total), ("Pago", invoice.amountPaid), ("A pagar", invoice.amountDue)] {
@@ -99,7 +106,8 @@ enum InvoicePDF {
         mutating func rule() {
             ensure(6)
             y -= 4
-            current += Array("0.6 w \(Self.number(Self.margin)) \(Self.number(y)) m \(Self.number(Self.width - Self.margin)) \(Self.number(y)) l S\n".utf8)
+            current += Array(
+                "0.6 w \(Self.number(Self.margin)) \(Self.number(y)) m \(Self.number(Self.width - Self.margin)) \(Self.number(y)) l S\n".utf8)
         }
 
         private mutating func ensure(_ points: Double) {
@@ -129,10 +137,12 @@ enum InvoicePDF {
             }
             for (index, content) in pages.enumerated() {
                 let fonts = "/F1 \(fontBase) 0 R /F2 \(fontBase + 1) 0 R /F3 \(fontBase + 2) 0 R"
-                objects.append(Array("""
-                    << /Type /Page /Parent 2 0 R /MediaBox [0 0 \(Int(Self.width)) \(Int(Self.height))] /Resources << /Font << \(fonts) >> >> \
-                    /Contents \(pageBase + 2 * index + 1) 0 R >>
-                    """.utf8))
+                objects.append(
+                    Array(
+                        """
+                        << /Type /Page /Parent 2 0 R /MediaBox [0 0 \(Int(Self.width)) \(Int(Self.height))] /Resources << /Font << \(fonts) >> >> \
+                        /Contents \(pageBase + 2 * index + 1) 0 R >>
+                        """.utf8))
                 objects.append(Array("<< /Length \(content.count) >>\nstream\n".utf8) + content + Array("endstream".utf8))
             }
             objects.append(Array("<< /Title (".utf8) + Self.winAnsi(title) + Array(") /Producer (billing-invoicing) >>".utf8))
@@ -158,10 +168,10 @@ enum InvoicePDF {
                 switch value {
                 case 0x5C, 0x28, 0x29: bytes += [0x5C, UInt8(value)]
                 case 0x20..<0x7F, 0xA0...0xFF: bytes.append(UInt8(value))
-                case 0x2013: bytes.append(0x96)   // en dash
-                case 0x2014: bytes.append(0x97)   // em dash
-                case 0x2022: bytes.append(0x95)   // bullet
-                case 0x20AC: bytes.append(0x80)   // euro
+                case 0x2013: bytes.append(0x96)  // en dash
+                case 0x2014: bytes.append(0x97)  // em dash
+                case 0x2022: bytes.append(0x95)  // bullet
+                case 0x20AC: bytes.append(0x80)  // euro
                 case 0x2019: bytes.append(0x92)
                 default: bytes.append(0x3F)
                 }
@@ -181,11 +191,18 @@ enum InvoicePDF {
             for word in text.split(separator: " ", omittingEmptySubsequences: true) {
                 var word = Substring(word)
                 while word.count > width {
-                    if !line.isEmpty { lines.append(line); line = "" }
+                    if !line.isEmpty {
+                        lines.append(line)
+                        line = ""
+                    }
                     lines.append(String(word.prefix(width)))
                     word = word.dropFirst(width)
                 }
-                if line.isEmpty { line = String(word) } else if line.count + 1 + word.count <= width { line += " " + word } else {
+                if line.isEmpty {
+                    line = String(word)
+                } else if line.count + 1 + word.count <= width {
+                    line += " " + word
+                } else {
                     lines.append(line)
                     line = String(word)
                 }

@@ -13,8 +13,10 @@ public struct InvoicingError: Error, RPCErrorConvertible, CustomStringConvertibl
     }
     /// The invoice's status does not allow the operation: 409 naming the current and the requested status.
     static func illegalTransition(from current: InvoiceStatus, to requested: InvoiceStatus) -> InvoicingError {
-        InvoicingError(rpcError: RPCError(.failedPrecondition, "invoice is \(current.rawValue); it cannot become \(requested.rawValue)",
-                                          reason: "INVALID_STATUS_TRANSITION", details: ["status": current.rawValue, "requestedStatus": requested.rawValue]))
+        InvoicingError(
+            rpcError: RPCError(
+                .failedPrecondition, "invoice is \(current.rawValue); it cannot become \(requested.rawValue)",
+                reason: "INVALID_STATUS_TRANSITION", details: ["status": current.rawValue, "requestedStatus": requested.rawValue]))
     }
     static func conflict(_ message: String, reason: String, field: String? = nil) -> InvoicingError {
         InvoicingError(rpcError: RPCError(.failedPrecondition, message, reason: reason, details: field.map { ["field": $0] } ?? [:]))

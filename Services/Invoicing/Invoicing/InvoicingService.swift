@@ -1,11 +1,11 @@
 import AccountsContract
 import BillingCore
-import BillingEventsPostgres
-import CatalogContract
 import BillingEvents
+import BillingEventsPostgres
 import BillingPostgres
 import BillingRPC
 import BillingService
+import CatalogContract
 import Foundation
 import InvoicingContract
 import Logging
@@ -38,10 +38,12 @@ public struct InvoicingService: Sendable {
     let cardRetrySchedule: CardRetrySchedule
     let outbox = Outbox(context: InvoicingAPI.contextName)
 
-    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
-                ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
-                merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil,
-                cardRetrySchedule: CardRetrySchedule = .default) {
+    public init(
+        database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
+        ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
+        merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil,
+        cardRetrySchedule: CardRetrySchedule = .default
+    ) {
         self.sellerTaxID = sellerTaxID
         self.cardRetrySchedule = cardRetrySchedule
         self.catalog = catalog
@@ -62,18 +64,21 @@ public struct InvoicingService: Sendable {
     /// The RPC methods and the relay of the invoicing outbox.
     public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
         let reader = runtime.configuration.reader
-        let merchant = PixMerchant(key: reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
-                                   name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
-                                   city: reader.string("BILLING_INVOICING_PIX_MERCHANT_CITY", default: "Sao Paulo"))
+        let merchant = PixMerchant(
+            key: reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
+            name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
+            city: reader.string("BILLING_INVOICING_PIX_MERCHANT_CITY", default: "Sao Paulo"))
         // Outside development a static BR Code to a made-up key would send customers' money nowhere: the key must be set.
         if !runtime.configuration.environment.isDevelopment && reader.environment["BILLING_INVOICING_PIX_KEY"]?.isEmpty != false {
             throw ConfigurationError(variable: "BILLING_INVOICING_PIX_KEY", message: "set the tenant-facing PIX key outside development")
         }
-        let cards = try CardProviderSelection.provider(named: reader.optionalString("BILLING_INVOICING_CARD_PROVIDER"),
-                                                       environment: runtime.configuration.environment)
+        let cards = try CardProviderSelection.provider(
+            named: reader.optionalString("BILLING_INVOICING_CARD_PROVIDER"),
+            environment: runtime.configuration.environment)
         let retries = reader.string("BILLING_INVOICING_CARD_RETRY_SCHEDULE", default: "1d,3d,5d")
         guard let schedule = CardRetrySchedule(retries) else {
-            throw ConfigurationError(variable: "BILLING_INVOICING_CARD_RETRY_SCHEDULE", message: "'\(retries)' is not a list of delays like 1d,3d,5d (s, m, h, d)")
+            throw ConfigurationError(
+                variable: "BILLING_INVOICING_CARD_RETRY_SCHEDULE", message: "'\(retries)' is not a list of delays like 1d,3d,5d (s, m, h, d)")
         }
         let service = InvoicingService(
             database: runtime.database, clock: runtime.clock,
@@ -85,18 +90,21 @@ public struct InvoicingService: Sendable {
         let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
         let finalizeTick = try reader.int("BILLING_INVOICING_FINALIZE_INTERVAL_MS", default: 250, range: 10...86_400_000)
-        return ServiceComponents(router: service.router(), background: [
-            try runtime.outboxRelay(), try runtime.eventConsumer(service.subscriptionEvents),
-            PeriodicBatchJob(name: "overdue invoices", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
-                try await service.markOverdue(limit: limit)
-            },
-            PeriodicBatchJob(name: "automatic finalization", interval: .milliseconds(finalizeTick), batchSize: 500, logger: runtime.logger) { limit in
-                try await service.finalizeQueued(limit: limit)
-            },
-            PeriodicBatchJob(name: "card collection", interval: .milliseconds(collectionTick), batchSize: 50, logger: runtime.logger) { limit in
-                try await service.collectCards(limit: limit)
-            },
-        ])
+        return ServiceComponents(
+            router: service.router(),
+            background: [
+                try runtime.outboxRelay(), try runtime.eventConsumer(service.subscriptionEvents),
+                PeriodicBatchJob(name: "overdue invoices", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
+                    try await service.markOverdue(limit: limit)
+                },
+                PeriodicBatchJob(name: "automatic finalization", interval: .milliseconds(finalizeTick), batchSize: 500, logger: runtime.logger) {
+                    limit in
+                    try await service.finalizeQueued(limit: limit)
+                },
+                PeriodicBatchJob(name: "card collection", interval: .milliseconds(collectionTick), batchSize: 50, logger: runtime.logger) { limit in
+                    try await service.collectCards(limit: limit)
+                },
+            ])
     }
 
     public func router() -> RPCRouter {
@@ -117,10 +125,13 @@ public struct InvoicingService: Sendable {
             try await database.withTenant(context.tenant) { try await store.settings(tenant: context.tenant, on: $0) }
         }
         router.register(InvoicingAPI.setSettings) { request, context in
-            guard (0...365).contains(request.netTermsDays) else { throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365") }
+            guard (0...365).contains(request.netTermsDays) else {
+                throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365")
+            }
             if let text = request.cardRetrySchedule {
                 guard let schedule = CardRetrySchedule(text), schedule.delays.count <= 10, schedule.delays.allSatisfy({ $0 <= 60 * 86_400 }) else {
-                    throw InvoicingError.invalid("cardRetrySchedule", "cardRetrySchedule must be up to 10 delays of at most 60 days, like 1d,3d,5d (s, m, h, d)")
+                    throw InvoicingError.invalid(
+                        "cardRetrySchedule", "cardRetrySchedule must be up to 10 delays of at most 60 days, like 1d,3d,5d (s, m, h, d)")
                 }
             }
             return try await database.withTenant(context.tenant) { connection in
@@ -153,29 +164,39 @@ public struct InvoicingService: Sendable {
             throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365")
         }
         let options = context.outgoing(timeout: .seconds(5))
-        guard let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-            try await accounts.get(AccountID(rawValue: accountID), options: options)
-        }) else {
+        guard
+            let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await accounts.get(AccountID(rawValue: accountID), options: options)
+            })
+        else {
             throw InvoicingError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")
         }
-        guard account.status != .closed else { throw InvoicingError.conflict("billing account is CLOSED", reason: "ACCOUNT_CLOSED", field: "billingAccountId") }
+        guard account.status != .closed else {
+            throw InvoicingError.conflict("billing account is CLOSED", reason: "ACCOUNT_CLOSED", field: "billingAccountId")
+        }
         let currency = Currency(code: account.currency) ?? .brl
-        let page = try await subscriptions.call(SubscriptionsAPI.list, ListSubscriptionsRequest(billingAccountId: request.billingAccountId, pageSize: 100),
-                                                options: options)
+        let page = try await subscriptions.call(
+            SubscriptionsAPI.list, ListSubscriptionsRequest(billingAccountId: request.billingAccountId, pageSize: 100),
+            options: options)
         var lines = try InvoiceComposer.lines(for: page.items, period: period, currency: currency)
         // Usage of each billed (non-trial) subscription's current period so far; the period is closed when its own invoice is drafted.
-        for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id.description }) {
-            lines += try await usageLines(subscription, period: TimeSpan(start: subscription.currentPeriodStart, end: min(subscription.currentPeriodEnd, clock.now())),
-                                          currency: currency, closing: false, options: options)
+        for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id.description })
+        {
+            lines += try await usageLines(
+                subscription, period: TimeSpan(start: subscription.currentPeriodStart, end: min(subscription.currentPeriodEnd, clock.now())),
+                currency: currency, closing: false, options: options)
         }
         guard !lines.isEmpty else {
-            throw InvoicingError.invalid("billingAccountId", "the account has no live subscription in that period: nothing to bill", reason: "NOTHING_TO_BILL")
+            throw InvoicingError.invalid(
+                "billingAccountId", "the account has no live subscription in that period: nothing to bill", reason: "NOTHING_TO_BILL")
         }
         let total = try InvoiceComposer.total(lines, currency: currency)
         let billed = Set(lines.compactMap(\.subscriptionId))
         let tenant = context.tenant
-        return try await database.idempotent(tenant: tenant, operation: InvoicingAPI.create.name, key: context.metadata.idempotencyKey,
-                                             request: request) { connection in
+        return try await database.idempotent(
+            tenant: tenant, operation: InvoicingAPI.create.name, key: context.metadata.idempotencyKey,
+            request: request
+        ) { connection in
             let now = clock.now()
             var terms = request.netTermsDays ?? 0
             if request.netTermsDays == nil { terms = try await store.settings(tenant: tenant, on: connection).netTermsDays }
@@ -186,15 +207,18 @@ public struct InvoicingService: Sendable {
                 netTermsDays: terms, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             try await applyCredit(to: &invoice, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
             try await store.insert(invoice, tenant: tenant, on: connection)
-            try await outbox.append(InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
-                                    on: connection, logger: database.logger)
+            try await outbox.append(
+                InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
+                on: connection, logger: database.logger)
             return invoice
         }
     }
 
     func get(_ id: InvoiceID, tenant: String) async throws -> Invoice {
         try await database.withTenant(tenant) { connection in
-            guard let invoice = try await store.find(id, tenant: tenant, on: connection) else { throw InvoicingError.notFound("invoice", id.description, reason: "INVOICE_NOT_FOUND") }
+            guard let invoice = try await store.find(id, tenant: tenant, on: connection) else {
+                throw InvoicingError.notFound("invoice", id.description, reason: "INVOICE_NOT_FOUND")
+            }
             return invoice
         }
     }
@@ -220,8 +244,10 @@ public struct InvoicingService: Sendable {
 
     /// DRAFT → PENDING in the caller's transaction: the next number (or `number`, reserved by the caller), the due date; a zero
     /// total is PAID at once (nothing to collect).
-    func finalizeDraft(_ invoice: inout Invoice, at now: Date, number: String? = nil, tenant: String,
-                       on connection: PostgresConnection) async throws -> [any IntegrationEvent] {
+    func finalizeDraft(
+        _ invoice: inout Invoice, at now: Date, number: String? = nil, tenant: String,
+        on connection: PostgresConnection
+    ) async throws -> [any IntegrationEvent] {
         try InvoiceLifecycle.move(&invoice, to: .pending)
         if let number {
             invoice.number = number
@@ -262,22 +288,27 @@ public struct InvoicingService: Sendable {
             for entry in queued {
                 do {
                     _ = try await database.withSystemScope { connection in
-                        try await finalize(try await store.claimQueuedFinalizations(limit: 1, only: entry, at: clock.now(), on: connection), on: connection)
+                        try await finalize(
+                            try await store.claimQueuedFinalizations(limit: 1, only: entry, at: clock.now(), on: connection), on: connection)
                     }
                 } catch {
-                    database.logger.error("automatic finalization failed; retried in a minute",
-                                          metadata: ["tenant": "\(entry.tenant)", "invoice": "\(entry.invoice)", "error": "\(error)"])
+                    database.logger.error(
+                        "automatic finalization failed; retried in a minute",
+                        metadata: ["tenant": "\(entry.tenant)", "invoice": "\(entry.invoice)", "error": "\(error)"])
                     try await database.withSystemScope { connection in
-                        try await store.postponeFinalization(entry.invoice, until: clock.now().addingTimeInterval(60), tenant: entry.tenant, on: connection)
+                        try await store.postponeFinalization(
+                            entry.invoice, until: clock.now().addingTimeInterval(60), tenant: entry.tenant, on: connection)
                     }
                 }
             }
-            return 0   // the next pass waits for the job's interval
+            return 0  // the next pass waits for the job's interval
         }
     }
 
     /// Finalizes claimed drafts in the caller's transaction, a tenant at a time.
-    private func finalize(_ claimed: [(tenant: String, invoice: InvoiceID, traceparent: String?)], on connection: PostgresConnection) async throws -> Int {
+    private func finalize(
+        _ claimed: [(tenant: String, invoice: InvoiceID, traceparent: String?)], on connection: PostgresConnection
+    ) async throws -> Int {
         let now = clock.now()
         var tenants: [String] = []
         var byTenant: [String: [(invoice: InvoiceID, traceparent: String?)]] = [:]
@@ -310,7 +341,8 @@ public struct InvoicingService: Sendable {
     func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
         try await change(id, context: context) { invoice, now, connection in
             if InvoiceLifecycle.isPayable(invoice.status) && !invoice.amountPaid.isZero {
-                throw InvoicingError.conflict("invoice has payments (\(invoice.amountPaid)); refund them before voiding it", reason: "INVOICE_HAS_PAYMENTS")
+                throw InvoicingError.conflict(
+                    "invoice has payments (\(invoice.amountPaid)); refund them before voiding it", reason: "INVOICE_HAS_PAYMENTS")
             }
             try InvoiceLifecycle.move(&invoice, to: .void)
             invoice.voidedAt = now
@@ -346,7 +378,9 @@ public struct InvoicingService: Sendable {
         let options = context.outgoing(timeout: .seconds(5))
         var buyer: BillingAccount?
         if let account = UUID(uuidString: invoice.billingAccountId) {
-            buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: account), options: options) })
+            buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await accounts.get(AccountID(rawValue: account), options: options)
+            })
         }
         let payable = InvoiceLifecycle.isPayable(invoice.status) && invoice.currency == "BRL"
         return (invoice, buyer, payable ? try? await pix(for: invoice) : nil)
@@ -355,16 +389,21 @@ public struct InvoicingService: Sendable {
     /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice.
     func pix(for invoice: Invoice) async throws -> PixCharge {
         guard InvoiceLifecycle.isPayable(invoice.status), let number = invoice.number else {
-            throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); only a PENDING or OVERDUE invoice is paid by PIX", reason: "INVOICE_NOT_PAYABLE")
+            throw InvoicingError.conflict(
+                "invoice is \(invoice.status.rawValue); only a PENDING or OVERDUE invoice is paid by PIX", reason: "INVOICE_NOT_PAYABLE")
         }
-        guard invoice.currency == "BRL" else { throw InvoicingError.conflict("PIX charges BRL; the invoice is in \(invoice.currency)", reason: "PIX_NEEDS_BRL") }
+        guard invoice.currency == "BRL" else {
+            throw InvoicingError.conflict("PIX charges BRL; the invoice is in \(invoice.currency)", reason: "PIX_NEEDS_BRL")
+        }
         let txid = number.replacingOccurrences(of: "-", with: "")
         do {
-            let code = try PixBRCode(key: merchant.key, merchantName: merchant.name, merchantCity: merchant.city, amount: invoice.amountDue, txid: txid,
-                                     description: "Fatura \(number)")
+            let code = try PixBRCode(
+                key: merchant.key, merchantName: merchant.name, merchantCity: merchant.city, amount: invoice.amountDue, txid: txid,
+                description: "Fatura \(number)")
             let payload = code.payload
-            return PixCharge(invoiceId: invoice.id, copyPaste: payload, txid: txid, amount: invoice.amountDue, key: code.key, merchantName: code.merchantName,
-                             merchantCity: code.merchantCity, qrCodeSvg: await QRCodeRenderer().svg(payload))
+            return PixCharge(
+                invoiceId: invoice.id, copyPaste: payload, txid: txid, amount: invoice.amountDue, key: code.key, merchantName: code.merchantName,
+                merchantCity: code.merchantCity, qrCodeSvg: await QRCodeRenderer().svg(payload))
         } catch {
             throw InvoicingError.conflict("the PIX merchant configuration is unusable: \(error.field) \(error.message)", reason: "PIX_NOT_CONFIGURED")
         }
@@ -390,8 +429,10 @@ public struct InvoicingService: Sendable {
     }
 
     /// Locks the invoice, applies `body`, stores it and appends the events it returns, in one transaction.
-    private func change(_ id: InvoiceID, context: RPCServerContext,
-                        _ body: (inout Invoice, Date, PostgresConnection) async throws -> [any IntegrationEvent]) async throws -> Invoice {
+    private func change(
+        _ id: InvoiceID, context: RPCServerContext,
+        _ body: (inout Invoice, Date, PostgresConnection) async throws -> [any IntegrationEvent]
+    ) async throws -> Invoice {
         let tenant = context.tenant
         return try await database.withTenant(tenant) { connection in
             guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection) else {
@@ -401,8 +442,9 @@ public struct InvoicingService: Sendable {
             let events = try await body(&invoice, now, connection)
             invoice.updatedAt = now
             try await store.save(invoice, tenant: tenant, on: connection)
-            try await outbox.append(events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent) }, on: connection,
-                                    logger: database.logger)
+            try await outbox.append(
+                events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent) }, on: connection,
+                logger: database.logger)
             return invoice
         }
     }
@@ -419,4 +461,3 @@ public struct PixMerchant: Sendable {
         self.city = city
     }
 }
-

@@ -17,7 +17,9 @@ extension InvoicingService {
     }
 
     /// `pay` inside a transaction the caller holds.
-    func recordPayment(_ request: CreatePaymentRequest, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws -> Payment {
+    func recordPayment(
+        _ request: CreatePaymentRequest, tenant: String, traceparent: String?, on connection: PostgresConnection
+    ) async throws -> Payment {
         guard let invoiceID = UUID(uuidString: request.invoiceId) else { throw InvoicingError.invalid("invoiceId", "invoiceId must be a UUID") }
         if let reference = request.externalRef, !(1...200).contains(reference.count) {
             throw InvoicingError.invalid("externalRef", "externalRef must have 1 to 200 characters")
@@ -31,7 +33,8 @@ extension InvoicingService {
         }
         if let reference = request.externalRef, let earlier = try await store.payment(externalRef: reference, tenant: tenant, on: connection) {
             guard earlier.invoiceId == invoice.id.description, earlier.amount.amount == request.amount else {
-                throw InvoicingError.conflict("externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
+                throw InvoicingError.conflict(
+                    "externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
             }
             return earlier
         }
@@ -42,27 +45,36 @@ extension InvoicingService {
         }
         let zeroSettlement = invoice.status == .paid && invoice.total.isZero && amount.isZero
         guard InvoiceLifecycle.isPayable(invoice.status) || zeroSettlement else {
-            throw InvoicingError.conflict("invoice is \(invoice.status.rawValue); it accepts no payment", reason: invoice.status == .paid ? "INVOICE_ALREADY_PAID" : "INVOICE_NOT_PAYABLE",
-                                          field: "invoiceId")
+            throw InvoicingError.conflict(
+                "invoice is \(invoice.status.rawValue); it accepts no payment",
+                reason: invoice.status == .paid ? "INVOICE_ALREADY_PAID" : "INVOICE_NOT_PAYABLE",
+                field: "invoiceId")
         }
         guard !amount.isZero || invoice.amountDue.isZero else { throw InvoicingError.invalid("amount", "amount must be positive") }
         let now = clock.now()
-        let payment = Payment(id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
-                              paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, refunded: .zero(currency),
-                              createdAt: now)
+        let payment = Payment(
+            id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
+            paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, refunded: .zero(currency),
+            createdAt: now)
         guard try await store.insert(payment, tenant: tenant, on: connection) else {
-            throw InvoicingError.conflict("externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
+            throw InvoicingError.conflict(
+                "externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
         }
-        var events: [PendingEvent] = [PendingEvent(PaymentCompleted(paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId,
-                                                                    amount: amount, paymentMethod: request.paymentMethod.rawValue,
-                                                                    externalRef: request.externalRef), tenant: tenant, at: now, traceparent: traceparent)]
+        var events: [PendingEvent] = [
+            PendingEvent(
+                PaymentCompleted(
+                    paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId,
+                    amount: amount, paymentMethod: request.paymentMethod.rawValue,
+                    externalRef: request.externalRef), tenant: tenant, at: now, traceparent: traceparent)
+        ]
         if !zeroSettlement {
             // More than is due: the invoice takes what it needs and the rest is the account's credit for its next invoices.
             let applied = min(amount, invoice.amountDue)
             let excess = try amount.subtracting(applied)
             if !excess.isZero {
-                try await moveCredit(excess, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,
-                                     tenant: tenant, traceparent: traceparent, on: connection)
+                try await moveCredit(
+                    excess, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,
+                    tenant: tenant, traceparent: traceparent, on: connection)
             }
             invoice.amountPaid = try invoice.amountPaid.adding(applied)
             invoice.amountDue = try invoice.amountDue.subtracting(applied)
@@ -87,14 +99,18 @@ extension InvoicingService {
         let tenant = context.tenant
         return try await database.withTenant(tenant) { connection in
             let now = clock.now()
-            let claimed = try await providerEvents.claim(provider: notification.provider, eventID: notification.eventId, type: notification.type,
-                                                         at: now, tenant: tenant, on: connection)
-            guard claimed else { return ProviderNotificationResult(outcome: "DUPLICATE", detail: "event \(notification.eventId) was handled before", paymentId: nil) }
+            let claimed = try await providerEvents.claim(
+                provider: notification.provider, eventID: notification.eventId, type: notification.type,
+                at: now, tenant: tenant, on: connection)
+            guard claimed else {
+                return ProviderNotificationResult(outcome: "DUPLICATE", detail: "event \(notification.eventId) was handled before", paymentId: nil)
+            }
             let result: ProviderNotificationResult
             switch notification.type {
             case "payment.succeeded":
-                let request = CreatePaymentRequest(billingAccountId: notification.billingAccountId, invoiceId: notification.invoiceId, amount: notification.amount,
-                                                   paymentMethod: notification.paymentMethod, externalRef: notification.externalRef)
+                let request = CreatePaymentRequest(
+                    billingAccountId: notification.billingAccountId, invoiceId: notification.invoiceId, amount: notification.amount,
+                    paymentMethod: notification.paymentMethod, externalRef: notification.externalRef)
                 do {
                     let payment = try await recordPayment(request, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
                     result = ProviderNotificationResult(outcome: "PAYMENT_RECORDED", detail: nil, paymentId: payment.id)
@@ -103,16 +119,22 @@ extension InvoicingService {
                     result = ProviderNotificationResult(outcome: "IGNORED", detail: error.rpcError.message, paymentId: nil)
                 }
             case "payment.failed":
-                guard let invoice = UUID(uuidString: notification.invoiceId) else { throw InvoicingError.invalid("invoiceId", "invoiceId must be a UUID") }
-                try await outbox.append(PaymentFailed(paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: InvoiceID(rawValue: invoice),
-                                                      billingAccountId: notification.billingAccountId, reason: notification.failureReason),
-                                        tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
+                guard let invoice = UUID(uuidString: notification.invoiceId) else {
+                    throw InvoicingError.invalid("invoiceId", "invoiceId must be a UUID")
+                }
+                try await outbox.append(
+                    PaymentFailed(
+                        paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: InvoiceID(rawValue: invoice),
+                        billingAccountId: notification.billingAccountId, reason: notification.failureReason),
+                    tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
                 result = ProviderNotificationResult(outcome: "PAYMENT_FAILED", detail: notification.failureReason, paymentId: nil)
             default:
-                throw InvoicingError.invalid("type", "unknown notification type '\(notification.type.prefix(60))': payment.succeeded or payment.failed")
+                throw InvoicingError.invalid(
+                    "type", "unknown notification type '\(notification.type.prefix(60))': payment.succeeded or payment.failed")
             }
-            try await providerEvents.record(outcome: result.outcome, provider: notification.provider, eventID: notification.eventId, tenant: tenant,
-                                            on: connection)
+            try await providerEvents.record(
+                outcome: result.outcome, provider: notification.provider, eventID: notification.eventId, tenant: tenant,
+                on: connection)
             return result
         }
     }
@@ -128,7 +150,8 @@ extension InvoicingService {
                 throw InvoicingError.notFound("payment", request.paymentId.description, reason: "PAYMENT_NOT_FOUND")
             }
             guard payment.status == .completed else {
-                throw InvoicingError.conflict("payment is \(payment.status.rawValue); only a COMPLETED payment can be refunded", reason: "PAYMENT_NOT_REFUNDABLE")
+                throw InvoicingError.conflict(
+                    "payment is \(payment.status.rawValue); only a COMPLETED payment can be refunded", reason: "PAYMENT_NOT_REFUNDABLE")
             }
             let left = try payment.amount.subtracting(payment.refunded)
             let amount: Money
@@ -139,19 +162,24 @@ extension InvoicingService {
             } else {
                 amount = left
             }
-            guard !amount.isZero else { throw InvoicingError.invalid("amount", "nothing is left to refund of this payment", reason: "NOTHING_TO_REFUND") }
+            guard !amount.isZero else {
+                throw InvoicingError.invalid("amount", "nothing is left to refund of this payment", reason: "NOTHING_TO_REFUND")
+            }
             guard amount <= left else {
-                throw InvoicingError.conflict("only \(left.amountText) of this payment is left to refund; \(amount.amountText) asked", reason: "REFUND_EXCEEDS_PAYMENT",
-                                              field: "amount")
+                throw InvoicingError.conflict(
+                    "only \(left.amountText) of this payment is left to refund; \(amount.amountText) asked", reason: "REFUND_EXCEEDS_PAYMENT",
+                    field: "amount")
             }
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
             try await store.refund(id: id, of: payment, amount: amount, reason: request.reason, at: now, tenant: tenant, on: connection)
             payment.refunded = try payment.refunded.adding(amount)
             if payment.refunded == payment.amount { payment.status = .refunded }
-            try await outbox.append(PaymentRefunded(paymentId: payment.id, billingAccountId: payment.billingAccountId, amount: amount,
-                                                    fullyRefunded: payment.status == .refunded),
-                                    tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
+            try await outbox.append(
+                PaymentRefunded(
+                    paymentId: payment.id, billingAccountId: payment.billingAccountId, amount: amount,
+                    fullyRefunded: payment.status == .refunded),
+                tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
             return Refund(id: id.text, paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now)
         }
     }

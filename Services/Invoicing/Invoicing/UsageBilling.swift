@@ -11,14 +11,20 @@ import SubscriptionsContract
 extension InvoicingService {
     /// `closing`: the period is over and billed for good, so the ledger closes it first (late events are refused from then on and
     /// the aggregate read after is final); a draft of the running period (`POST /invoices`) reads usage so far without closing.
-    func usageLines(_ subscription: Subscription, period: TimeSpan, currency: Currency, closing: Bool,
-                    options: RPCCallOptions) async throws -> [InvoiceLine] {
+    func usageLines(
+        _ subscription: Subscription, period: TimeSpan, currency: Currency, closing: Bool,
+        options: RPCCallOptions
+    ) async throws -> [InvoiceLine] {
         let charges = subscription.plan.usageCharges ?? []
         guard !charges.isEmpty else { return [] }
         // One read for every meter (closing the period first when it is over): a summary per meter with usage in the period.
-        let summaries = try await ledger.call(LedgerAPI.summary, UsageSummaryRequest(
-            billingAccountId: subscription.billingAccountId, meterCode: charges.count == 1 ? charges[0].meterCode : nil, periodStart: period.start,
-            periodEnd: period.end, closeUntil: closing ? period.end : nil), options: options).summaries
+        let summaries = try await ledger.call(
+            LedgerAPI.summary,
+            UsageSummaryRequest(
+                billingAccountId: subscription.billingAccountId, meterCode: charges.count == 1 ? charges[0].meterCode : nil,
+                periodStart: period.start,
+                periodEnd: period.end, closeUntil: closing ? period.end : nil), options: options
+        ).summaries
         // One catalog call prices every charge with usage.
         let used = charges.compactMap { charge -> (SubscribedUsageCharge, PricePreviewRequest)? in
             let quantity = summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
@@ -30,15 +36,18 @@ extension InvoicingService {
         var lines: [InvoiceLine] = []
         for ((charge, _), preview) in zip(used, previews) {
             guard preview.currency == currency.code else {
-                throw InvoicingError.invalid("billingAccountId", "usage of \(charge.meterCode) is priced in \(preview.currency), the account pays in \(currency.code)")
+                throw InvoicingError.invalid(
+                    "billingAccountId", "usage of \(charge.meterCode) is priced in \(preview.currency), the account pays in \(currency.code)")
             }
             for line in preview.lines {
                 guard let amount = try? Money(exactly: line.amount, currency: currency) else {
                     throw InvoicingError.invalid("billingAccountId", "a usage line of \(charge.meterCode) is not exact in \(currency.code)")
                 }
-                lines.append(InvoiceLine(kind: "USAGE", description: "\(charge.meterCode): \(line.description)", quantity: line.quantity,
-                                         unitAmount: line.unitAmount, amount: amount, periodStart: period.start, periodEnd: period.end,
-                                         subscriptionId: subscription.id.description, meterCode: charge.meterCode, tier: line.tier))
+                lines.append(
+                    InvoiceLine(
+                        kind: "USAGE", description: "\(charge.meterCode): \(line.description)", quantity: line.quantity,
+                        unitAmount: line.unitAmount, amount: amount, periodStart: period.start, periodEnd: period.end,
+                        subscriptionId: subscription.id.description, meterCode: charge.meterCode, tier: line.tier))
             }
         }
         return lines
@@ -47,17 +56,26 @@ extension InvoicingService {
     /// Postpaid credit overage (seed 003 "Cliente B"): the overdraft the account owes as the period starts, billed by the ledger
     /// under the period's reference (once, whether its renewal handler or this asks first), priced at the plan's
     /// `creditOveragePrice` and rounded half-even to the currency's minor unit once.
-    func overageLines(_ subscription: Subscription, periodStart: Date, previousPeriodStart: Date?, currency: Currency,
-                      options: RPCCallOptions) async throws -> [InvoiceLine] {
+    func overageLines(
+        _ subscription: Subscription, periodStart: Date, previousPeriodStart: Date?, currency: Currency,
+        options: RPCCallOptions
+    ) async throws -> [InvoiceLine] {
         guard let price = subscription.plan.creditOveragePrice else { return [] }
-        let billed = try await ledger.call(LedgerAPI.billOverage, BillOverageRequest(
-            billingAccountId: subscription.billingAccountId, subscription: subscription.id.description, periodStart: periodStart), options: options)
+        let billed = try await ledger.call(
+            LedgerAPI.billOverage,
+            BillOverageRequest(
+                billingAccountId: subscription.billingAccountId, subscription: subscription.id.description, periodStart: periodStart),
+            options: options)
         guard billed.credits > .zero else { return [] }
         guard let exact = billed.credits.decimal.multiplied(by: price), let amount = try? Money(exact, currency: currency, rounding: .halfEven) else {
-            throw InvoicingError.invalid("creditOveragePrice", "\(billed.credits.text) credits at \(price.text) do not fit an amount in \(currency.code)")
+            throw InvoicingError.invalid(
+                "creditOveragePrice", "\(billed.credits.text) credits at \(price.text) do not fit an amount in \(currency.code)")
         }
-        return [InvoiceLine(kind: "CREDIT_OVERAGE", description: "AI credits used beyond the wallet (overdraft): \(billed.credits.text) × \(price.text)",
-                            quantity: billed.credits.decimal, unitAmount: price, amount: amount, periodStart: previousPeriodStart, periodEnd: periodStart,
-                            subscriptionId: subscription.id.description)]
+        return [
+            InvoiceLine(
+                kind: "CREDIT_OVERAGE", description: "AI credits used beyond the wallet (overdraft): \(billed.credits.text) × \(price.text)",
+                quantity: billed.credits.decimal, unitAmount: price, amount: amount, periodStart: previousPeriodStart, periodEnd: periodStart,
+                subscriptionId: subscription.id.description)
+        ]
     }
 }

@@ -33,8 +33,10 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
     public var meterCode: String?
     public var tier: Int?
 
-    public init(kind: String, description: String, quantity: DecimalNumber, unitAmount: DecimalNumber, amount: Money, periodStart: Date?, periodEnd: Date?,
-                subscriptionId: String?, meterCode: String? = nil, tier: Int? = nil) {
+    public init(
+        kind: String, description: String, quantity: DecimalNumber, unitAmount: DecimalNumber, amount: Money, periodStart: Date?, periodEnd: Date?,
+        subscriptionId: String?, meterCode: String? = nil, tier: Int? = nil
+    ) {
         self.kind = kind
         self.description = description
         self.quantity = quantity
@@ -48,10 +50,13 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
     }
 
     /// A line of whole units at a price exact in the currency.
-    public init(kind: String, description: String, quantity: Int, unitAmount: Money, amount: Money, periodStart: Date?, periodEnd: Date?,
-                subscriptionId: String?) {
-        self.init(kind: kind, description: description, quantity: DecimalNumber(Int64(quantity)), unitAmount: unitAmount.amount, amount: amount,
-                  periodStart: periodStart, periodEnd: periodEnd, subscriptionId: subscriptionId)
+    public init(
+        kind: String, description: String, quantity: Int, unitAmount: Money, amount: Money, periodStart: Date?, periodEnd: Date?,
+        subscriptionId: String?
+    ) {
+        self.init(
+            kind: kind, description: description, quantity: DecimalNumber(Int64(quantity)), unitAmount: unitAmount.amount, amount: amount,
+            periodStart: periodStart, periodEnd: periodEnd, subscriptionId: subscriptionId)
     }
 }
 
@@ -87,10 +92,12 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: InvoiceID, billingAccountId: String, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
-                amountPaid: Money, amountDue: Money, periodStart: Date?, periodEnd: Date?, subscriptionId: String?, netTermsDays: Int, dueDate: Date?,
-                finalizedAt: Date?, paidAt: Date?, voidedAt: Date?, creditPurchases: [InvoiceCreditPurchase]? = nil,
-                addonActivations: [InvoiceAddonActivation]? = nil, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: InvoiceID, billingAccountId: String, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
+        amountPaid: Money, amountDue: Money, periodStart: Date?, periodEnd: Date?, subscriptionId: String?, netTermsDays: Int, dueDate: Date?,
+        finalizedAt: Date?, paidAt: Date?, voidedAt: Date?, creditPurchases: [InvoiceCreditPurchase]? = nil,
+        addonActivations: [InvoiceAddonActivation]? = nil, createdAt: Date, updatedAt: Date
+    ) {
         self.creditPurchases = creditPurchases
         self.addonActivations = addonActivations
         self.id = id
@@ -121,8 +128,9 @@ public struct Invoice: Codable, Sendable, Equatable {
 
     /// What events say about it.
     public var summary: InvoiceSummary {
-        InvoiceSummary(id: id, billingAccountId: billingAccountId, number: number, status: status.rawValue, total: total, amountDue: amountDue,
-                       periodStart: periodStart, periodEnd: periodEnd, dueDate: dueDate, subscriptionId: subscriptionId)
+        InvoiceSummary(
+            id: id, billingAccountId: billingAccountId, number: number, status: status.rawValue, total: total, amountDue: amountDue,
+            periodStart: periodStart, periodEnd: periodEnd, dueDate: dueDate, subscriptionId: subscriptionId)
     }
 }
 
@@ -212,8 +220,10 @@ public struct Payment: Codable, Sendable, Equatable {
     public var refunded: Money
     public var createdAt: Date
 
-    public init(id: PaymentID, billingAccountId: String, invoiceId: String, amount: Money, paymentMethod: PaymentMethod, externalRef: String?,
-                status: PaymentStatus, refunded: Money, createdAt: Date) {
+    public init(
+        id: PaymentID, billingAccountId: String, invoiceId: String, amount: Money, paymentMethod: PaymentMethod, externalRef: String?,
+        status: PaymentStatus, refunded: Money, createdAt: Date
+    ) {
         self.refunded = refunded
         self.id = id
         self.billingAccountId = billingAccountId
@@ -295,8 +305,10 @@ public struct PixCharge: Codable, Sendable, Equatable {
     /// The BR Code drawn as a QR code (SVG), when the service can draw it.
     public var qrCodeSvg: String?
 
-    public init(invoiceId: InvoiceID, copyPaste: String, txid: String, amount: Money, key: String, merchantName: String, merchantCity: String,
-                qrCodeSvg: String? = nil) {
+    public init(
+        invoiceId: InvoiceID, copyPaste: String, txid: String, amount: Money, key: String, merchantName: String, merchantCity: String,
+        qrCodeSvg: String? = nil
+    ) {
         self.qrCodeSvg = qrCodeSvg
         self.invoiceId = invoiceId
         self.copyPaste = copyPaste
@@ -323,8 +335,10 @@ public struct ProviderNotification: Codable, Sendable, Equatable {
     public var externalRef: String
     public var failureReason: String?
 
-    public init(provider: String, eventId: String, type: String, billingAccountId: String, invoiceId: String, amount: DecimalNumber,
-                paymentMethod: PaymentMethod, externalRef: String, failureReason: String? = nil) {
+    public init(
+        provider: String, eventId: String, type: String, billingAccountId: String, invoiceId: String, amount: DecimalNumber,
+        paymentMethod: PaymentMethod, externalRef: String, failureReason: String? = nil
+    ) {
         self.provider = provider
         self.eventId = eventId
         self.type = type

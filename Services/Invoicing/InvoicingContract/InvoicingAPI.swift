@@ -10,61 +10,95 @@ public enum InvoicingAPI: RPCServiceDescription {
 
     public static let create = UnaryMethod<CreateInvoiceRequest, Invoice>(
         service: invoices, method: "Create",
-        callers: .gateway, summary: "Drafts an invoice of the account's subscriptions for a period (each live subscription's current period by default): base fee × quantity, add-ons, a zero TRIAL line for a trial period. Emits `invoice.created`.")
-    public static let get = UnaryMethod<InvoiceRequest, Invoice>(service: invoices, method: "Get", idempotent: true, callers: .gateway, summary: "One invoice.")
+        callers: .gateway,
+        summary:
+            "Drafts an invoice of the account's subscriptions for a period (each live subscription's current period by default): base fee × quantity, add-ons, a zero TRIAL line for a trial period. Emits `invoice.created`."
+    )
+    public static let get = UnaryMethod<InvoiceRequest, Invoice>(
+        service: invoices, method: "Get", idempotent: true, callers: .gateway, summary: "One invoice.")
     public static let list = UnaryMethod<ListInvoicesRequest, InvoicePage>(
         service: invoices, method: "List", idempotent: true, callers: .gateway, summary: "A page of invoices, oldest first, by account and status.")
     public static let finalize = UnaryMethod<InvoiceRequest, Invoice>(
         service: invoices, method: "Finalize",
-        callers: .gateway, summary: "DRAFT → PENDING: lines frozen, the next gapless number of the tenant and year, due date from net terms; a zero total is PAID at once. Emits `invoice.finalized` (and `invoice.paid`).")
+        callers: .gateway,
+        summary:
+            "DRAFT → PENDING: lines frozen, the next gapless number of the tenant and year, due date from net terms; a zero total is PAID at once. Emits `invoice.finalized` (and `invoice.paid`)."
+    )
     public static let void = UnaryMethod<InvoiceRequest, Invoice>(
         service: invoices, method: "Void", callers: .gateway, summary: "PENDING or OVERDUE with nothing paid → VOID (the number stays used).")
-    public static let cancel = UnaryMethod<InvoiceRequest, Invoice>(service: invoices, method: "Cancel", callers: .gateway, summary: "DRAFT → CANCELED.")
+    public static let cancel = UnaryMethod<InvoiceRequest, Invoice>(
+        service: invoices, method: "Cancel", callers: .gateway, summary: "DRAFT → CANCELED.")
     public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
         service: payments, method: "Create",
-        callers: .gateway, summary: "Records a COMPLETED payment against a PENDING or OVERDUE invoice, up to its amount due; paid in full → PAID (`invoice.paid`). Emits `payment.completed`. A repeated externalRef answers the first payment.")
+        callers: .gateway,
+        summary:
+            "Records a COMPLETED payment against a PENDING or OVERDUE invoice, up to its amount due; paid in full → PAID (`invoice.paid`). Emits `payment.completed`. A repeated externalRef answers the first payment."
+    )
     public static let refund = UnaryMethod<RefundRequest, Refund>(
         service: payments, method: "Refund",
-        callers: .gateway, summary: "Refunds part or all of what is left of a COMPLETED payment (never more than was paid, however many refunds race); all of it → REFUNDED. Emits `payment.refunded`.")
+        callers: .gateway,
+        summary:
+            "Refunds part or all of what is left of a COMPLETED payment (never more than was paid, however many refunds race); all of it → REFUNDED. Emits `payment.refunded`."
+    )
     public static let pix = UnaryMethod<InvoiceRequest, PixCharge>(
         service: invoices, method: "Pix", idempotent: true,
-        callers: .gateway, summary: "The PIX BR Code (copia e cola) of a PENDING or OVERDUE BRL invoice's amount due, with the merchant key, name and city from configuration.")
+        callers: .gateway,
+        summary:
+            "The PIX BR Code (copia e cola) of a PENDING or OVERDUE BRL invoice's amount due, with the merchant key, name and city from configuration."
+    )
     public static let document = UnaryMethod<InvoiceRequest, InvoiceHTML>(
         service: invoices, method: "Document", idempotent: true,
-        callers: .gateway, summary: "The printable invoice as HTML: seller and buyer with tax ids, lines, totals, dates, and the PIX code while it can be paid.")
+        callers: .gateway,
+        summary: "The printable invoice as HTML: seller and buyer with tax ids, lines, totals, dates, and the PIX code while it can be paid.")
     public static let pdf = UnaryMethod<InvoiceRequest, InvoicePDFFile>(
         service: invoices, method: "Pdf", idempotent: true,
         callers: .gateway, summary: "The printable invoice as a PDF (A4, the same content as Document), base64 in the JSON wire format.")
     public static let checkout = UnaryMethod<CheckoutRequest, Checkout>(
         service: invoices, method: "Checkout",
-        callers: .gateway, summary: "Sells paid add-ons and credit packages: a finalized PENDING invoice and its PIX BR Code, or a card charged through the provider (approved → PAID). Paid, the ledger grants the credits and subscriptions turns the add-ons on.")
+        callers: .gateway,
+        summary:
+            "Sells paid add-ons and credit packages: a finalized PENDING invoice and its PIX BR Code, or a card charged through the provider (approved → PAID). Paid, the ledger grants the credits and subscriptions turns the add-ons on."
+    )
     public static let settings = UnaryMethod<GetInvoiceSettingsRequest, InvoiceSettings>(
-        service: invoices, method: "GetSettings", idempotent: true, callers: .gateway, summary: "The tenant's invoicing settings (defaults when never set).")
+        service: invoices, method: "GetSettings", idempotent: true, callers: .gateway,
+        summary: "The tenant's invoicing settings (defaults when never set).")
     public static let setSettings = UnaryMethod<InvoiceSettings, InvoiceSettings>(
         service: invoices, method: "SetSettings", idempotent: true,
         callers: .gateway, summary: "Replaces the tenant's invoicing settings: auto-finalize of period invoices, default net terms.")
     public static let markOverdue = UnaryMethod<RunOverdueRequest, RunOverdueResult>(
         service: invoices, method: "MarkOverdue",
-        callers: .only(["invoicing"]), summary: "Runs the overdue scheduler once: PENDING invoices past their due date become OVERDUE (`invoice.overdue`), every tenant.")
+        callers: .only(["invoicing"]),
+        summary: "Runs the overdue scheduler once: PENDING invoices past their due date become OVERDUE (`invoice.overdue`), every tenant.")
     public static let providerNotification = UnaryMethod<ProviderNotification, ProviderNotificationResult>(
         service: payments, method: "ProviderNotification", idempotent: true,
-        callers: .gateway, summary: "Applies a payment provider's notification once per provider event id: `payment.succeeded` records the payment (as Create), `payment.failed` emits `payment.failed`; one that no longer applies (the invoice was paid) is recorded as IGNORED.")
+        callers: .gateway,
+        summary:
+            "Applies a payment provider's notification once per provider event id: `payment.succeeded` records the payment (as Create), `payment.failed` emits `payment.failed`; one that no longer applies (the invoice was paid) is recorded as IGNORED."
+    )
     public static let savePaymentMethod = UnaryMethod<SavePaymentMethodRequest, SavedPaymentMethod>(
         service: payments, method: "SavePaymentMethod",
         callers: .gateway, summary: "Saves a card (the provider's token) for an account; it becomes the default that auto-recharge charges.")
     public static let paymentMethods = UnaryMethod<ListPaymentMethodsRequest, PaymentMethodList>(
         service: payments, method: "ListPaymentMethods", idempotent: true, callers: .gateway, summary: "An account's saved cards, newest first.")
-    public static let getPayment = UnaryMethod<PaymentRequest, Payment>(service: payments, method: "Get", idempotent: true, callers: .gateway, summary: "One payment.")
+    public static let getPayment = UnaryMethod<PaymentRequest, Payment>(
+        service: payments, method: "Get", idempotent: true, callers: .gateway, summary: "One payment.")
 
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {
         [
             EventDescriptor(InvoiceCreated.self, producer: contextName, summary: "An invoice was created (seed 001)."),
-            EventDescriptor(InvoiceFinalized.self, producer: contextName, summary: "An invoice was finalized: lines frozen, number assigned (seed 001)."),
+            EventDescriptor(
+                InvoiceFinalized.self, producer: contextName, summary: "An invoice was finalized: lines frozen, number assigned (seed 001)."),
             EventDescriptor(InvoicePaid.self, producer: contextName, summary: "An invoice was paid in full (seed 001)."),
-            EventDescriptor(InvoiceOverdue.self, producer: contextName, summary: "A PENDING invoice passed its due date unpaid; its subscription becomes PAST_DUE."),
-            EventDescriptor(AccountCreditChanged.self, producer: contextName, summary: "An account's credit with the platform moved: an overpayment arrived, or credit was applied to (or returned from) an invoice."),
-            EventDescriptor(PaymentCompleted.self, producer: contextName, summary: "A payment completed (seed 001; seed 000 'Pagamento confirmado')."),
+            EventDescriptor(
+                InvoiceOverdue.self, producer: contextName,
+                summary: "A PENDING invoice passed its due date unpaid; its subscription becomes PAST_DUE."),
+            EventDescriptor(
+                AccountCreditChanged.self, producer: contextName,
+                summary:
+                    "An account's credit with the platform moved: an overpayment arrived, or credit was applied to (or returned from) an invoice."),
+            EventDescriptor(
+                PaymentCompleted.self, producer: contextName, summary: "A payment completed (seed 001; seed 000 'Pagamento confirmado')."),
             EventDescriptor(PaymentFailed.self, producer: contextName, summary: "A payment attempt failed (seed 000)."),
             EventDescriptor(PaymentRefunded.self, producer: contextName, summary: "A payment was refunded, fully or in part (seed 001)."),
         ]
@@ -83,5 +117,10 @@ public enum InvoicingAPI: RPCServiceDescription {
         ]
     }
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay, getPayment, refund, providerNotification, savePaymentMethod, paymentMethods] }
+    public static var methods: [any RPCMethodDescriptor] {
+        [
+            create, get, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay, getPayment, refund,
+            providerNotification, savePaymentMethod, paymentMethods,
+        ]
+    }
 }

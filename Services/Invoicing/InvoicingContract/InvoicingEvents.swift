@@ -30,8 +30,10 @@ public struct InvoiceSummary: Codable, Sendable, Equatable {
     /// The subscription the invoice bills, when it bills one.
     public var subscriptionId: String?
 
-    public init(id: InvoiceID, billingAccountId: String, number: String?, status: String, total: Money, amountDue: Money, periodStart: Date?,
-                periodEnd: Date?, dueDate: Date?, subscriptionId: String? = nil) {
+    public init(
+        id: InvoiceID, billingAccountId: String, number: String?, status: String, total: Money, amountDue: Money, periodStart: Date?,
+        periodEnd: Date?, dueDate: Date?, subscriptionId: String? = nil
+    ) {
         self.subscriptionId = subscriptionId
         self.id = id
         self.billingAccountId = billingAccountId
@@ -89,7 +91,9 @@ public struct InvoicePaid: IntegrationEvent {
     public var addonActivations: [InvoiceAddonActivation]?
     public var subject: String { invoice.id.description }
 
-    public init(invoice: InvoiceSummary, paidAt: Date, creditPurchases: [InvoiceCreditPurchase]? = nil, addonActivations: [InvoiceAddonActivation]? = nil) {
+    public init(
+        invoice: InvoiceSummary, paidAt: Date, creditPurchases: [InvoiceCreditPurchase]? = nil, addonActivations: [InvoiceAddonActivation]? = nil
+    ) {
         self.addonActivations = addonActivations
         self.invoice = invoice
         self.paidAt = paidAt
@@ -154,8 +158,10 @@ public struct PaymentFailed: IntegrationEvent {
     public var nextPaymentAttempt: Date?
     public var subject: String { paymentId.description }
 
-    public init(paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: String, reason: String?, rechargeRequestIds: [String]? = nil,
-                attempt: Int? = nil, nextPaymentAttempt: Date? = nil) {
+    public init(
+        paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: String, reason: String?, rechargeRequestIds: [String]? = nil,
+        attempt: Int? = nil, nextPaymentAttempt: Date? = nil
+    ) {
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.billingAccountId = billingAccountId

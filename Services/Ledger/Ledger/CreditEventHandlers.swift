@@ -17,9 +17,10 @@ extension LedgerService {
                 let event = try envelope.decode(InvoicePaid.self)
                 for (index, purchase) in (event.creditPurchases ?? []).enumerated() {
                     let expires = purchase.validityDays.map { event.paidAt.addingTimeInterval(TimeInterval($0) * 86_400) }
-                    let request = GrantCreditsRequest(billingAccountId: event.invoice.billingAccountId, credits: purchase.credits, source: .purchase,
-                                                      expiresAt: expires, reference: "invoice:\(event.invoice.id):\(index)",
-                                                      description: "credit package \(purchase.packageCode), invoice \(event.invoice.number ?? event.invoice.id.description)")
+                    let request = GrantCreditsRequest(
+                        billingAccountId: event.invoice.billingAccountId, credits: purchase.credits, source: .purchase,
+                        expiresAt: expires, reference: "invoice:\(event.invoice.id):\(index)",
+                        description: "credit package \(purchase.packageCode), invoice \(event.invoice.number ?? event.invoice.id.description)")
                     try validate(request)
                     try await handle(event.invoice.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
                         _ = try await grant(request, into: &wallet, session: session, traceparent: envelope.traceparent)
@@ -41,7 +42,9 @@ extension LedgerService {
     /// A period beginning (at creation, at the trial end, at each renewal, at a resume) grants the plan's included credits for it, and the
     /// previous period's allowance ends. The grant's reference is the period start, so a redelivered event grants once.
     private var allowanceHandlers: [String: EventHandler] {
-        let periodStarts: [any SubscriptionEvent.Type] = [SubscriptionCreated.self, SubscriptionTrialEnded.self, SubscriptionRenewed.self, SubscriptionResumed.self]
+        let periodStarts: [any SubscriptionEvent.Type] = [
+            SubscriptionCreated.self, SubscriptionTrialEnded.self, SubscriptionRenewed.self, SubscriptionResumed.self,
+        ]
         return Dictionary(uniqueKeysWithValues: periodStarts.map { type in (type.eventType, allowanceHandler(type)) })
     }
 
@@ -53,22 +56,26 @@ extension LedgerService {
             let subscription = try envelope.decode(Event.self).subscription
             guard let account = UUID(uuidString: subscription.billingAccountId) else { return }
             let prefix = "subscription:\(subscription.id):"
-            try await wallets.endAllowances(account: account, referencePrefix: prefix, before: subscription.currentPeriodStart, at: clock.now(),
-                                            tenant: envelope.tenantid, on: connection)
+            try await wallets.endAllowances(
+                account: account, referencePrefix: prefix, before: subscription.currentPeriodStart, at: clock.now(),
+                tenant: envelope.tenantid, on: connection)
             // Postpaid: what the overdraft owes is billed on the invoice of the period that starts (invoicing asks with the same
             // reference), not repaid from the new allowance — so it is billed first.
             if subscription.creditOveragePrice != nil, Self.invoicedStatuses.contains(subscription.status) {
-                let reference = BillOverageRequest(billingAccountId: subscription.billingAccountId, subscription: subscription.id.description,
-                                                   periodStart: subscription.currentPeriodStart).reference
+                let reference = BillOverageRequest(
+                    billingAccountId: subscription.billingAccountId, subscription: subscription.id.description,
+                    periodStart: subscription.currentPeriodStart
+                ).reference
                 try await handle(subscription.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
                     _ = try await billOverage(reference: reference, wallet: &wallet, session: session)
                 }
             }
             guard subscription.includedCredits > .zero, ["TRIAL", "ACTIVE", "PAST_DUE"].contains(subscription.status) else { return }
-            let request = GrantCreditsRequest(billingAccountId: subscription.billingAccountId, credits: subscription.includedCredits, source: .monthly,
-                                              effectiveAt: subscription.currentPeriodStart, expiresAt: subscription.currentPeriodEnd,
-                                              reference: prefix + RFC3339.format(subscription.currentPeriodStart),
-                                              description: "plan allowance for the period from \(RFC3339.format(subscription.currentPeriodStart))")
+            let request = GrantCreditsRequest(
+                billingAccountId: subscription.billingAccountId, credits: subscription.includedCredits, source: .monthly,
+                effectiveAt: subscription.currentPeriodStart, expiresAt: subscription.currentPeriodEnd,
+                reference: prefix + RFC3339.format(subscription.currentPeriodStart),
+                description: "plan allowance for the period from \(RFC3339.format(subscription.currentPeriodStart))")
             try validate(request)
             try await handle(subscription.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
                 _ = try await grant(request, into: &wallet, session: session, traceparent: envelope.traceparent)
@@ -77,15 +84,18 @@ extension LedgerService {
     }
 
     /// Runs `body` on a wallet inside the consumer's transaction; an account the ledger does not know yet is learned first.
-    private func handle(_ accountText: String, tenant: String, on connection: PostgresConnection,
-                        _ body: (inout LockedWallet, WalletSession) async throws -> Void) async throws {
+    private func handle(
+        _ accountText: String, tenant: String, on connection: PostgresConnection,
+        _ body: (inout LockedWallet, WalletSession) async throws -> Void
+    ) async throws {
         guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
         for attempt in 0..<2 {
             switch try await inWallet(account, tenant: tenant, on: connection, body) {
             case .done(let result): return try result.get()
             case .unknownAccount where attempt == 0:
-                try await references.learnAccounts([account], tenant: tenant, options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)),
-                                                   on: connection)
+                try await references.learnAccounts(
+                    [account], tenant: tenant, options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)),
+                    on: connection)
             case .unknownAccount: break
             }
         }

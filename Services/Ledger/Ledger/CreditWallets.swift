@@ -45,7 +45,9 @@ extension LedgerService {
     }
 
     /// Adds a grant to a locked wallet; a grant whose reference exists answers that grant instead.
-    func grant(_ request: GrantCreditsRequest, into wallet: inout LockedWallet, session: WalletSession, traceparent: String?) async throws -> CreditGrant {
+    func grant(
+        _ request: GrantCreditsRequest, into wallet: inout LockedWallet, session: WalletSession, traceparent: String?
+    ) async throws -> CreditGrant {
         let tenant = session.tenant, connection = session.connection, now = wallet.book.now
         if let reference = request.reference, let existing = try await wallets.grant(reference: reference, tenant: tenant, on: connection) {
             guard existing.billingAccountId == session.account.text else {
@@ -60,12 +62,16 @@ extension LedgerService {
             throw LedgerError.invalid("expiresAt", "expiresAt must be after effectiveAt (default now)")
         }
         let source = request.source ?? .manual
-        let grant = WalletGrant(id: UUIDv7.generate(at: now), source: source, priority: request.priority ?? source.defaultPriority, amount: request.credits,
-                                remaining: .zero, effectiveAt: request.effectiveAt ?? now, expiresAt: request.expiresAt)
-        try await wallets.insertGrant(grant, account: session.account, reference: request.reference, description: request.description, at: now,
-                                      tenant: tenant, on: connection)
-        wallet.book.add(WalletGrant(id: grant.id, source: source, priority: grant.priority, amount: grant.amount, remaining: grant.amount,
-                                    effectiveAt: grant.effectiveAt, expiresAt: grant.expiresAt))
+        let grant = WalletGrant(
+            id: UUIDv7.generate(at: now), source: source, priority: request.priority ?? source.defaultPriority, amount: request.credits,
+            remaining: .zero, effectiveAt: request.effectiveAt ?? now, expiresAt: request.expiresAt)
+        try await wallets.insertGrant(
+            grant, account: session.account, reference: request.reference, description: request.description, at: now,
+            tenant: tenant, on: connection)
+        wallet.book.add(
+            WalletGrant(
+                id: grant.id, source: source, priority: grant.priority, amount: grant.amount, remaining: grant.amount,
+                effectiveAt: grant.effectiveAt, expiresAt: grant.expiresAt))
         if source == .monthly {
             wallet.allowanceGrantId = grant.id
             wallet.allowance = grant.amount
@@ -73,10 +79,11 @@ extension LedgerService {
         }
         if source == .purchase { wallet.rechargePending = nil }
         if wallet.book.available > .zero { wallet.exhausted = false }
-        let stored = CreditGrant(id: grant.id.text, billingAccountId: session.account.text, source: source,
-                                 priority: grant.priority, credits: grant.amount,
-                                 remaining: wallet.book.grants.first { $0.id == grant.id }?.remaining ?? .zero, effectiveAt: grant.effectiveAt,
-                                 expiresAt: grant.expiresAt, reference: request.reference, description: request.description, createdAt: now)
+        let stored = CreditGrant(
+            id: grant.id.text, billingAccountId: session.account.text, source: source,
+            priority: grant.priority, credits: grant.amount,
+            remaining: wallet.book.grants.first { $0.id == grant.id }?.remaining ?? .zero, effectiveAt: grant.effectiveAt,
+            expiresAt: grant.expiresAt, reference: request.reference, description: request.description, createdAt: now)
         session.publish(CreditsGranted(grant: stored), on: &wallet, traceparent: traceparent)
         return stored
     }
@@ -102,8 +109,9 @@ extension LedgerService {
         }
         let now = wallet.book.now
         let credits = wallet.book.billDebt()
-        try await wallets.insertOverage(reference: reference, account: session.account, credits: credits, at: now, tenant: session.tenant,
-                                        on: session.connection)
+        try await wallets.insertOverage(
+            reference: reference, account: session.account, credits: credits, at: now, tenant: session.tenant,
+            on: session.connection)
         if wallet.book.available > .zero { wallet.exhausted = false }
         return BilledOverage(billingAccountId: account, reference: reference, credits: credits, billedAt: now)
     }
@@ -116,8 +124,10 @@ extension LedgerService {
         let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: Self.outgoing(context))
         let cost = try price(rate, request.tokens)
         let traceparent = context.metadata.traceparent
-        return try await withWallet(request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
-                                    options: Self.outgoing(context)) { wallet, session in
+        return try await withWallet(
+            request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
+            options: Self.outgoing(context)
+        ) { wallet, session in
             if let replay = try await session.replay(wallet, kind: "CHARGE", model: request.model) { return replay }
             try spendable(wallet, session: session)
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
@@ -128,10 +138,11 @@ extension LedgerService {
                 throw LedgerError.insufficientCredits(available: wallet.book.available, required: cost)
             }
             counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: request.userId, at: now, in: wallet.timeZone, delta: cost).map(\.key)
-            let record = ExecutionRecord(id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "CHARGE", status: .charged,
-                                         model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
-                                         estimate: nil, estimatedCredits: nil, tokens: request.tokens, credits: cost, uncovered: nil, expiresAt: nil,
-                                         createdAt: now, resolvedAt: now)
+            let record = ExecutionRecord(
+                id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "CHARGE", status: .charged,
+                model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
+                estimate: nil, estimatedCredits: nil, tokens: request.tokens, credits: cost, uncovered: nil, expiresAt: nil,
+                createdAt: now, resolvedAt: now)
             session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.insert(record), counters: counters)
             return execution(record, draws: debit.draws, wallet: wallet)
@@ -148,12 +159,17 @@ extension LedgerService {
         let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: Self.outgoing(context))
         let estimate = try price(rate, request.estimate)
         let traceparent = context.metadata.traceparent
-        let held = try await withWallet(request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
-                                        options: Self.outgoing(context)) { wallet, session -> Authorized in
-            if let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) { return Authorized(execution: replay, hold: nil) }
+        let held = try await withWallet(
+            request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
+            options: Self.outgoing(context)
+        ) { wallet, session -> Authorized in
+            if let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) {
+                return Authorized(execution: replay, hold: nil)
+            }
             try spendable(wallet, session: session)
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
-            let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.estimate)
+            let tag = MovementTag(
+                executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.estimate)
             var counters = try await session.admit(wallet, userId: request.userId, amount: estimate)
             guard wallet.book.hold(estimate, tag: tag) else {
                 session.refuse(&wallet, traceparent: traceparent)
@@ -162,10 +178,11 @@ extension LedgerService {
             counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: request.userId, at: now, in: wallet.timeZone, delta: estimate).map(\.key)
             let expires = now.addingTimeInterval(TimeInterval(ttl))
             wallet.holdsExpireAt = min(wallet.holdsExpireAt ?? expires, expires)
-            let record = ExecutionRecord(id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "AUTHORIZATION", status: .held,
-                                         model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
-                                         estimate: request.estimate, estimatedCredits: estimate, tokens: nil, credits: nil, uncovered: nil,
-                                         expiresAt: expires, createdAt: now, resolvedAt: nil)
+            let record = ExecutionRecord(
+                id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "AUTHORIZATION", status: .held,
+                model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
+                estimate: request.estimate, estimatedCredits: estimate, tokens: nil, credits: nil, uncovered: nil,
+                expiresAt: expires, createdAt: now, resolvedAt: nil)
             session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.insert(record), counters: counters)
             return Authorized(execution: execution(record, draws: [], wallet: wallet), hold: record)
@@ -193,11 +210,14 @@ extension LedgerService {
             wallet.book.unhold(estimate, kind: .settle, tag: tag)
             let debit = wallet.book.debit(actual, kind: .settle, partial: true, tag: tag)!
             let charged = actual - debit.uncovered
-            let counters = SpendingWindows.spendKeys(caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
-                                                     delta: charged - estimate).map(\.key)
+            let counters = SpendingWindows.spendKeys(
+                caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                delta: charged - estimate
+            ).map(\.key)
             session.spent(&wallet, traceparent: traceparent)
-            wallet.stage(.resolve(id: hold.id, status: .settled, tokens: tokens, credits: charged, uncovered: debit.uncovered.isZero ? nil : debit.uncovered),
-                          counters: counters)
+            wallet.stage(
+                .resolve(id: hold.id, status: .settled, tokens: tokens, credits: charged, uncovered: debit.uncovered.isZero ? nil : debit.uncovered),
+                counters: counters)
             var settled = hold
             settled.status = .settled
             settled.tokens = tokens
@@ -213,8 +233,10 @@ extension LedgerService {
             let tag = MovementTag(executionId: hold.id, userId: hold.userId, featureId: hold.featureId, model: hold.model, tokens: nil)
             let estimate = hold.estimatedCredits ?? .zero
             wallet.book.unhold(estimate, kind: .release, tag: tag)
-            let counters = SpendingWindows.spendKeys(caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
-                                                     delta: .zero - estimate).map(\.key)
+            let counters = SpendingWindows.spendKeys(
+                caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                delta: .zero - estimate
+            ).map(\.key)
             wallet.stage(.resolve(id: hold.id, status: .released, tokens: nil, credits: nil, uncovered: nil), counters: counters)
             var released = hold
             released.status = .released
@@ -234,16 +256,21 @@ extension LedgerService {
 
     /// Locks the hold's wallet, then resolves the hold if it is still HELD (the sweep under the same lock may just have expired it).
     /// A hold this process authorized is known but for its status, which the lock's read brings; another is read under the lock.
-    private func resolveHold(_ text: String, context: RPCServerContext,
-                             _ body: @escaping @Sendable (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution) async throws
-        -> CreditExecution {
+    private func resolveHold(
+        _ text: String, context: RPCServerContext,
+        _ body: @escaping @Sendable (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution
+    ) async throws
+        -> CreditExecution
+    {
         guard let id = UUID(uuidString: text) else { throw LedgerError.executionNotFound(text) }
         let tenant = context.tenant
         let known = openHolds.record(of: id, tenant: tenant)
         let account: UUID
         if let known {
             account = known.account
-        } else if let found = try await database.withTenant(tenant, genericPlans: true, { try await wallets.execution(id: id, tenant: tenant, on: $0) }) {
+        } else if let found = try await database.withTenant(
+            tenant, genericPlans: true, { try await wallets.execution(id: id, tenant: tenant, on: $0) })
+        {
             account = found.account
         } else {
             throw LedgerError.executionNotFound(text)
@@ -255,7 +282,7 @@ extension LedgerService {
                 known.status = status
                 hold = known
             } else if var read = try await wallets.execution(id: id, tenant: tenant, on: session.connection), read.account == session.account {
-                read.status = wallet.holdStatuses[id] ?? read.status   // resolved earlier in this batch, not saved yet
+                read.status = wallet.holdStatuses[id] ?? read.status  // resolved earlier in this batch, not saved yet
                 hold = read
             } else {
                 throw LedgerError.executionNotFound(text)
@@ -288,13 +315,18 @@ extension LedgerService {
         guard Set(caps.map { "\($0.userId ?? "")|\($0.period.rawValue)" }).count == caps.count else {
             throw LedgerError.invalid("spendingCaps", "one cap per user (or account) and period")
         }
-        for (name, value) in [("perMinute", settings.rateLimits?.perMinute), ("perHour", settings.rateLimits?.perHour), ("perDay", settings.rateLimits?.perDay)] {
-            if let value, !(1...1_000_000_000).contains(value) { throw LedgerError.invalid("rateLimits/\(name)", "\(name) must be from 1 to 1000000000") }
+        for (name, value) in [
+            ("perMinute", settings.rateLimits?.perMinute), ("perHour", settings.rateLimits?.perHour), ("perDay", settings.rateLimits?.perDay),
+        ] {
+            if let value, !(1...1_000_000_000).contains(value) {
+                throw LedgerError.invalid("rateLimits/\(name)", "\(name) must be from 1 to 1000000000")
+            }
         }
         if let recharge = settings.autoRecharge {
             if recharge.threshold.isNegative { throw LedgerError.invalid("autoRecharge/threshold", "threshold must not be negative") }
             let package = try await RPCError.unlessNotFound { () async throws(RPCError) in
-                try await catalog.call(CatalogAPI.creditPackages.getByCode, GetItemByCodeRequest(code: recharge.packageCode), options: Self.outgoing(context))
+                try await catalog.call(
+                    CatalogAPI.creditPackages.getByCode, GetItemByCodeRequest(code: recharge.packageCode), options: Self.outgoing(context))
             }
             guard package != nil else { throw LedgerError.packageNotFound(recharge.packageCode) }
         }
@@ -302,9 +334,12 @@ extension LedgerService {
         return try await withWallet(request.billingAccountId, tenant: tenant, options: Self.outgoing(context)) { wallet, session in
             let overdraft = settings.overdraftLimit ?? .zero
             guard wallet.book.balance - wallet.book.held + overdraft >= .zero else {
-                throw LedgerError.conflict("OVERDRAFT_IN_USE", "the wallet uses \((wallet.book.held - wallet.book.balance).text) credits of overdraft now; the limit cannot go below that")
+                throw LedgerError.conflict(
+                    "OVERDRAFT_IN_USE",
+                    "the wallet uses \((wallet.book.held - wallet.book.balance).text) credits of overdraft now; the limit cannot go below that")
             }
-            try await wallets.replaceSettings(account: session.account, settings: settings, at: wallet.book.now, tenant: tenant, on: session.connection)
+            try await wallets.replaceSettings(
+                account: session.account, settings: settings, at: wallet.book.now, tenant: tenant, on: session.connection)
             wallet.book.overdraftLimit = overdraft
             wallet.caps = settings.spendingCaps ?? []
             wallet.rateLimits = settings.rateLimits ?? ExecutionRateLimits()
@@ -319,11 +354,13 @@ extension LedgerService {
             try await session.flush(&wallet)
             let sums = try await wallets.audit(account: session.account, tenant: session.tenant, on: session.connection)
             let book = wallet.book
-            let consistent = sums.journalBalance == book.balance && sums.grants - book.debt == book.balance && sums.journalHeld == book.held
+            let consistent =
+                sums.journalBalance == book.balance && sums.grants - book.debt == book.balance && sums.journalHeld == book.held
                 && sums.openHolds == book.held && book.balance - book.held + book.overdraftLimit >= .zero
-            return WalletAudit(billingAccountId: session.account.text, balance: book.balance, journalBalance: sums.journalBalance,
-                               grantsBalance: sums.grants - book.debt, held: book.held, journalHeld: sums.journalHeld, openHolds: sums.openHolds,
-                               journalEntries: sums.entries, consistent: consistent)
+            return WalletAudit(
+                billingAccountId: session.account.text, balance: book.balance, journalBalance: sums.journalBalance,
+                grantsBalance: sums.grants - book.debt, held: book.held, journalHeld: sums.journalHeld, openHolds: sums.openHolds,
+                journalEntries: sums.entries, consistent: consistent)
         }
     }
 
@@ -334,8 +371,9 @@ extension LedgerService {
         let since = request.since ?? month.start, until = request.until ?? month.end
         guard since < until else { throw LedgerError.invalid("until", "until must be after since") }
         let rows = try await database.withTenant(tenant) {
-            try await wallets.consumption(account: account.id, groupBy: request.groupBy, since: since, until: until, timezone: account.timezone,
-                                          tenant: tenant, on: $0)
+            try await wallets.consumption(
+                account: account.id, groupBy: request.groupBy, since: since, until: until, timezone: account.timezone,
+                tenant: tenant, on: $0)
         }
         return ConsumptionReport(billingAccountId: account.id.text, groupBy: request.groupBy, since: since, until: until, rows: rows)
     }
@@ -357,9 +395,13 @@ extension LedgerService {
             monthlyRemaining: book.remaining([.monthly]), purchasedRemaining: book.remaining([.purchase]),
             otherRemaining: book.remaining([.addon, .bonus, .manual]), allowance: wallet.allowance, allowanceUsedPercent: allowanceUsed,
             allowanceExpiresAt: allowanceExpires,
-            settings: WalletSettings(overdraftLimit: book.overdraftLimit, spendingCaps: wallet.caps, rateLimits: wallet.rateLimits,
-                                     autoRecharge: wallet.recharge.map { AutoRecharge(packageCode: $0.packageCode, threshold: $0.threshold,
-                                                                                      pendingRequestId: wallet.rechargePending?.text) }),
+            settings: WalletSettings(
+                overdraftLimit: book.overdraftLimit, spendingCaps: wallet.caps, rateLimits: wallet.rateLimits,
+                autoRecharge: wallet.recharge.map {
+                    AutoRecharge(
+                        packageCode: $0.packageCode, threshold: $0.threshold,
+                        pendingRequestId: wallet.rechargePending?.text)
+                }),
             grants: grants.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) })
     }
 
@@ -373,7 +415,9 @@ extension LedgerService {
     }
 
     private func validate(_ tokens: TokenUsage, prefix: String) throws {
-        for (name, count) in [("inputTokens", tokens.inputTokens), ("outputTokens", tokens.outputTokens), ("cachedInputTokens", tokens.cachedInputTokens)] {
+        for (name, count) in [
+            ("inputTokens", tokens.inputTokens), ("outputTokens", tokens.outputTokens), ("cachedInputTokens", tokens.cachedInputTokens),
+        ] {
             let field = prefix.isEmpty ? name : prefix + name.prefix(1).uppercased() + name.dropFirst()
             guard (0...Self.maximumTokens).contains(count) else {
                 throw LedgerError.invalid(field, "\(field) must be a whole number from 0 to \(Self.maximumTokens)")

@@ -60,46 +60,62 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
         case .invalid(let field, let message, let reason):
             return RPCError(.invalidArgument, message, reason: reason, details: ["field": field])
         case .accountNotFound(let id):
-            return RPCError(.notFound, "billing account \(id.prefix(60)) not found", reason: "ACCOUNT_NOT_FOUND", details: ["field": "billingAccountId"])
+            return RPCError(
+                .notFound, "billing account \(id.prefix(60)) not found", reason: "ACCOUNT_NOT_FOUND", details: ["field": "billingAccountId"])
         case .accountClosed(let id):
             return RPCError(.failedPrecondition, "billing account \(id) is CLOSED and accepts no new operation", reason: "ACCOUNT_CLOSED")
         case .meterNotFound(let code):
             return RPCError(.notFound, "usage meter '\(code.prefix(64))' not found", reason: "METER_NOT_FOUND", details: ["field": "meterCode"])
         case .limitReached(let resource, let limit, let used, let quantity):
-            return RPCError(.resourceExhausted, "Limite de \(resource) atingido - faça upgrade", reason: "LIMIT_REACHED",
-                            details: ["resource": resource, "limit": String(limit), "used": String(used), "requested": String(quantity)])
+            return RPCError(
+                .resourceExhausted, "Limite de \(resource) atingido - faça upgrade", reason: "LIMIT_REACHED",
+                details: ["resource": resource, "limit": String(limit), "used": String(used), "requested": String(quantity)])
         case .accountSuspended(let id):
-            return RPCError(.failedPrecondition, "billing account \(id) is SUSPENDED: its AI credits cannot be spent until it is reactivated",
-                            reason: "ACCOUNT_SUSPENDED")
+            return RPCError(
+                .failedPrecondition, "billing account \(id) is SUSPENDED: its AI credits cannot be spent until it is reactivated",
+                reason: "ACCOUNT_SUSPENDED")
         case .modelNotFound(let model):
-            return RPCError(.notFound, "AI model '\(model.prefix(100))' has no rate in the catalog", reason: "MODEL_NOT_FOUND", details: ["field": "model"])
+            return RPCError(
+                .notFound, "AI model '\(model.prefix(100))' has no rate in the catalog", reason: "MODEL_NOT_FOUND", details: ["field": "model"])
         case .modelArchived(let model):
-            return RPCError(.failedPrecondition, "AI model '\(model.prefix(100))' is archived in the catalog and takes no new executions",
-                            reason: "MODEL_ARCHIVED", details: ["field": "model"])
+            return RPCError(
+                .failedPrecondition, "AI model '\(model.prefix(100))' is archived in the catalog and takes no new executions",
+                reason: "MODEL_ARCHIVED", details: ["field": "model"])
         case .packageNotFound(let code):
-            return RPCError(.notFound, "credit package '\(code.prefix(64))' not found", reason: "PACKAGE_NOT_FOUND",
-                            details: ["field": "autoRecharge.packageCode"])
+            return RPCError(
+                .notFound, "credit package '\(code.prefix(64))' not found", reason: "PACKAGE_NOT_FOUND",
+                details: ["field": "autoRecharge.packageCode"])
         case .executionNotFound(let id):
             return RPCError(.notFound, "credit authorization or charge \(id.prefix(60)) not found", reason: "EXECUTION_NOT_FOUND")
         case .holdResolved(let id, let status):
-            let reason = status == "SETTLED" ? "HOLD_ALREADY_SETTLED" : status == "RELEASED" ? "HOLD_ALREADY_RELEASED"
-                : status == "EXPIRED" ? "HOLD_EXPIRED" : "NOT_A_HOLD"
-            return RPCError(.failedPrecondition, "authorization \(id) is \(status), not HELD: it was resolved already", reason: reason,
-                            details: ["status": status])
+            let reason =
+                status == "SETTLED"
+                ? "HOLD_ALREADY_SETTLED"
+                : status == "RELEASED"
+                    ? "HOLD_ALREADY_RELEASED"
+                    : status == "EXPIRED" ? "HOLD_EXPIRED" : "NOT_A_HOLD"
+            return RPCError(
+                .failedPrecondition, "authorization \(id) is \(status), not HELD: it was resolved already", reason: reason,
+                details: ["status": status])
         case .keyReused(let key):
-            return RPCError(.alreadyExists, "idempotency key '\(key.prefix(100))' was used for a different execution", reason: "IDEMPOTENCY_KEY_REUSED",
-                            details: ["field": "idempotencyKey"])
+            return RPCError(
+                .alreadyExists, "idempotency key '\(key.prefix(100))' was used for a different execution", reason: "IDEMPOTENCY_KEY_REUSED",
+                details: ["field": "idempotencyKey"])
         case .insufficientCredits(let available, let required):
-            return RPCError(.resourceExhausted, "Você precisa recarregar créditos: \(required) credits required, \(available) available",
-                            reason: "INSUFFICIENT_CREDITS", details: ["available": available, "required": required])
+            return RPCError(
+                .resourceExhausted, "Você precisa recarregar créditos: \(required) credits required, \(available) available",
+                reason: "INSUFFICIENT_CREDITS", details: ["available": available, "required": required])
         case .spendingCapReached(let period, let userId, let cap, let spent, let required):
             var details = ["period": period, "cap": cap, "spent": spent, "required": required]
             if let userId { details["userId"] = userId }
-            return RPCError(.resourceExhausted, "spending cap of \(cap) credits per \(period.lowercased())\(userId.map { " for user \($0.prefix(100))" } ?? "") reached (\(spent) spent, \(required) required)",
-                            reason: "SPENDING_CAP_REACHED", details: details)
+            return RPCError(
+                .resourceExhausted,
+                "spending cap of \(cap) credits per \(period.lowercased())\(userId.map { " for user \($0.prefix(100))" } ?? "") reached (\(spent) spent, \(required) required)",
+                reason: "SPENDING_CAP_REACHED", details: details)
         case .rateLimited(let period, let limit):
-            return RPCError(.resourceExhausted, "at most \(limit) AI executions per \(period.lowercased()); try again later", reason: "RATE_LIMITED",
-                            details: ["period": period, "limit": String(limit)])
+            return RPCError(
+                .resourceExhausted, "at most \(limit) AI executions per \(period.lowercased()); try again later", reason: "RATE_LIMITED",
+                details: ["period": period, "limit": String(limit)])
         case .conflict(let reason, let message):
             return RPCError(.failedPrecondition, message, reason: reason)
         }

@@ -51,12 +51,14 @@ public struct LedgerService: Sendable {
 
     /// The RPC methods, the relay of the ledger's outbox and the consumer keeping its read model of accounts.
     public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
-        let service = LedgerService(database: runtime.database, clock: runtime.clock,
-                                    accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
-                                    catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
-                                    walletBatch: try runtime.configuration.reader.int("BILLING_LEDGER_WALLET_BATCH", default: 64, range: 1...1000))
-        return ServiceComponents(router: service.router(),
-                                 background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.accountEvents)])
+        let service = LedgerService(
+            database: runtime.database, clock: runtime.clock,
+            accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
+            catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
+            walletBatch: try runtime.configuration.reader.int("BILLING_LEDGER_WALLET_BATCH", default: 64, range: 1...1000))
+        return ServiceComponents(
+            router: service.router(),
+            background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.accountEvents)])
     }
 
     public func router() -> RPCRouter {
@@ -83,14 +85,16 @@ public struct LedgerService: Sendable {
 
     /// Keeps `ledger_accounts` current from the accounts context's events; grants purchased and monthly credits from invoicing and subscriptions.
     public var accountEvents: EventSubscription {
-        EventSubscription(group: LedgerAPI.contextName, contexts: ["accounts", "invoicing", "subscriptions"],
-                          events: AccountsAPI.events + InvoicingAPI.events + SubscriptionsAPI.events, handlers: [
-            AccountCreated.eventType: record(AccountCreated.self, \.account),
-            AccountUpdated.eventType: record(AccountUpdated.self, \.account),
-            AccountSuspended.eventType: record(AccountSuspended.self, \.account),
-            AccountReactivated.eventType: record(AccountReactivated.self, \.account),
-            AccountClosed.eventType: record(AccountClosed.self, \.account),
-        ].merging(creditHandlers) { first, _ in first })
+        EventSubscription(
+            group: LedgerAPI.contextName, contexts: ["accounts", "invoicing", "subscriptions"],
+            events: AccountsAPI.events + InvoicingAPI.events + SubscriptionsAPI.events,
+            handlers: [
+                AccountCreated.eventType: record(AccountCreated.self, \.account),
+                AccountUpdated.eventType: record(AccountUpdated.self, \.account),
+                AccountSuspended.eventType: record(AccountSuspended.self, \.account),
+                AccountReactivated.eventType: record(AccountReactivated.self, \.account),
+                AccountClosed.eventType: record(AccountClosed.self, \.account),
+            ].merging(creditHandlers) { first, _ in first })
     }
 
     private func record<Event: IntegrationEvent>(_ type: Event.Type, _ account: KeyPath<Event, BillingAccount> & Sendable) -> EventHandler {

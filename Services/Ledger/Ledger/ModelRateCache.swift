@@ -38,9 +38,11 @@ final class ModelRateCache: Sendable {
             if let running = fetches[key] { return running }
             let task = Task<Entry, any Error> { [self] in
                 defer { self.fetches.withLock { _ = $0.removeValue(forKey: key) } }
-                guard let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-                    try await catalog.aiModel(modelId: model, options: options)
-                }) else { throw LedgerError.modelNotFound(model) }
+                guard
+                    let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                        try await catalog.aiModel(modelId: model, options: options)
+                    })
+                else { throw LedgerError.modelNotFound(model) }
                 guard item.status != .archived else { throw LedgerError.modelArchived(model) }
                 let entry = Entry(rate: item.attributes.modelRate, version: item.version, fetchedAt: now)
                 self.entries.withLock { entries in

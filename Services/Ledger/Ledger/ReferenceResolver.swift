@@ -69,7 +69,9 @@ final class ReferenceResolver: Sendable {
     func learnAccounts(_ ids: Set<UUID>, tenant: String, options: RPCCallOptions, on connection: PostgresConnection? = nil) async throws {
         var fetched: [LedgerAccount] = []
         for id in ids {
-            if let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: id), options: options) }) {
+            if let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await accounts.get(AccountID(rawValue: id), options: options)
+            }) {
                 fetched.append(LedgerAccount(account))
             }
         }

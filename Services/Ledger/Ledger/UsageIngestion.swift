@@ -10,14 +10,16 @@ extension LedgerService {
     func ingest(_ request: IngestUsageRequest, context: RPCServerContext) async throws -> IngestUsageResponse {
         let events = request.events
         guard (1...UsageEventRules.maximumBatch).contains(events.count) else {
-            throw LedgerError.invalid("events", "a batch holds 1 to \(UsageEventRules.maximumBatch) events, not \(events.count)", reason: "INVALID_BATCH_SIZE")
+            throw LedgerError.invalid(
+                "events", "a batch holds 1 to \(UsageEventRules.maximumBatch) events, not \(events.count)", reason: "INVALID_BATCH_SIZE")
         }
         let tenant = context.tenant
         let now = clock.now()
         var batch = IngestionBatch(events: events)
         batch.checkRules(now: now)
-        let meters = try await references.meters(codes: Set(batch.pending.map { events[$0.index].meterCode }), tenant: tenant,
-                                                 options: Self.outgoing(context))
+        let meters = try await references.meters(
+            codes: Set(batch.pending.map { events[$0.index].meterCode }), tenant: tenant,
+            options: Self.outgoing(context))
         batch.applyMeters(meters)
 
         var learned = false
@@ -43,7 +45,9 @@ extension LedgerService {
         case stored([UsageEventResult])
     }
 
-    private func store(_ batch: IngestionBatch, learned: Bool, now: Date, tenant: String, on connection: PostgresConnection) async throws -> StoreOutcome {
+    private func store(
+        _ batch: IngestionBatch, learned: Bool, now: Date, tenant: String, on connection: PostgresConnection
+    ) async throws -> StoreOutcome {
         var batch = batch
         let accountIds = Set(batch.prepared.map(\.event.accountId))
         let accounts = try await directory.accounts(Array(accountIds), tenant: tenant, lockShared: true, on: connection)
@@ -59,8 +63,11 @@ extension LedgerService {
     }
 
     /// The accepted events folded per account, meter and hour, and the COUNT_DISTINCT keys per hour.
-    static func aggregate(_ events: [RecordedUsageEvent]) throws
-        -> ([HourlyAggregate], [(accountId: UUID, meterId: UUID, bucketStart: Date, key: String)]) {
+    static func aggregate(
+        _ events: [RecordedUsageEvent]
+    ) throws
+        -> ([HourlyAggregate], [(accountId: UUID, meterId: UUID, bucketStart: Date, key: String)])
+    {
         struct Key: Hashable { let account: UUID, meter: UUID, bucket: Date }
         var hours: [Key: UsageAggregate] = [:]
         var keys = Set<[String]>()
@@ -69,11 +76,14 @@ extension LedgerService {
             let key = Key(account: event.accountId, meter: event.meterId, bucket: UsageStore.bucket(of: event.occurredAt))
             try hours[key, default: UsageAggregate()].add(event.contribution, at: event.occurredAt, eventId: event.eventId)
             if let distinctKey = event.contribution.distinctKey,
-               keys.insert([key.account.uuidString, key.meter.uuidString, "\(key.bucket.timeIntervalSince1970)", distinctKey]).inserted {
+                keys.insert([key.account.uuidString, key.meter.uuidString, "\(key.bucket.timeIntervalSince1970)", distinctKey]).inserted
+            {
                 distinct.append((key.account, key.meter, key.bucket, distinctKey))
             }
         }
-        return (hours.map { HourlyAggregate(accountId: $0.key.account, meterId: $0.key.meter, bucketStart: $0.key.bucket, aggregate: $0.value) }, distinct)
+        return (
+            hours.map { HourlyAggregate(accountId: $0.key.account, meterId: $0.key.meter, bucketStart: $0.key.bucket, aggregate: $0.value) }, distinct
+        )
     }
 }
 
@@ -111,8 +121,10 @@ struct IngestionBatch: Sendable {
                     continue
                 }
                 first[event.eventId] = index
-                pending.append(Pending(index: index, occurredAt: try UsageEventRules.occurredAt(event.timestamp, now: now),
-                                       properties: try UsageEventRules.properties(event.properties)))
+                pending.append(
+                    Pending(
+                        index: index, occurredAt: try UsageEventRules.occurredAt(event.timestamp, now: now),
+                        properties: try UsageEventRules.properties(event.properties)))
             } catch {
                 decided[index] = error.result(eventId: event.eventId)
             }
@@ -131,9 +143,12 @@ struct IngestionBatch: Sendable {
                     throw UsageRefusal(.unknownMeter, field: "meterCode", "usage meter '\(event.meterCode.prefix(64))' not found")
                 }
                 let contribution = try MeterEvaluator.contribution(of: event, to: meter)
-                prepared.append(Prepared(index: item.index, event: RecordedUsageEvent(
-                    eventId: event.eventId, accountId: accountId, meterId: meter.id, occurredAt: item.occurredAt, contribution: contribution,
-                    properties: item.properties)))
+                prepared.append(
+                    Prepared(
+                        index: item.index,
+                        event: RecordedUsageEvent(
+                            eventId: event.eventId, accountId: accountId, meterId: meter.id, occurredAt: item.occurredAt, contribution: contribution,
+                            properties: item.properties)))
             } catch {
                 decided[item.index] = error.result(eventId: event.eventId)
             }
@@ -152,12 +167,16 @@ struct IngestionBatch: Sendable {
                 continue
             }
             if account.status == .closed {
-                decided[item.index] = UsageRefusal(.accountClosed, field: "billingAccountId",
-                                                   "billing account \(event.accountId) is CLOSED and accepts no new usage").result(eventId: event.eventId)
+                decided[item.index] = UsageRefusal(
+                    .accountClosed, field: "billingAccountId",
+                    "billing account \(event.accountId) is CLOSED and accepts no new usage"
+                ).result(eventId: event.eventId)
             } else if let closedUntil = account.closedUntil, event.occurredAt < closedUntil {
-                decided[item.index] = UsageRefusal(.periodClosed, field: "timestamp",
-                                                   "the period of \(RFC3339.format(event.occurredAt)) is closed: usage before \(RFC3339.format(closedUntil)) was already invoiced")
-                    .result(eventId: event.eventId)
+                decided[item.index] = UsageRefusal(
+                    .periodClosed, field: "timestamp",
+                    "the period of \(RFC3339.format(event.occurredAt)) is closed: usage before \(RFC3339.format(closedUntil)) was already invoiced"
+                )
+                .result(eventId: event.eventId)
             } else {
                 storable.append(event)
             }

@@ -27,17 +27,22 @@ extension LedgerService {
         return try await database.withTenant(tenant) { try await usageView(account, now: now, tenant: tenant, on: $0) }
     }
 
-    private func usageView(_ account: LedgerAccount, now: Date, tenant: String, on connection: PostgresConnection) async throws -> AccountUsageLimits {
+    private func usageView(_ account: LedgerAccount, now: Date, tenant: String, on connection: PostgresConnection) async throws -> AccountUsageLimits
+    {
         let period = CalendarMonth(containing: now, in: account.timeZone).span(in: account.timeZone)
         let defined = try await limits.limits(account: account.id, tenant: tenant, on: connection)
-        let used = try await limits.used(account: account.id, periodStarts: [period.start, LimitStore.runningPeriodStart], tenant: tenant, on: connection)
-        return AccountUsageLimits(billingAccountId: account.id.text, periodStart: period.start, periodEnd: period.end,
-                                  timezone: account.timezone, limits: defined.map { limit in
-            let reset = limit.reset ?? .period
-            let count = used[limit.resource]?[reset == .never ? LimitStore.runningPeriodStart : period.start] ?? 0
-            return ResourceUsage(resource: limit.resource, limit: limit.limit, used: count, enforcement: limit.enforcement, reset: reset,
-                                 percentUsed: LimitPolicy.percentUsed(limit: limit.limit, used: count))
-        })
+        let used = try await limits.used(
+            account: account.id, periodStarts: [period.start, LimitStore.runningPeriodStart], tenant: tenant, on: connection)
+        return AccountUsageLimits(
+            billingAccountId: account.id.text, periodStart: period.start, periodEnd: period.end,
+            timezone: account.timezone,
+            limits: defined.map { limit in
+                let reset = limit.reset ?? .period
+                let count = used[limit.resource]?[reset == .never ? LimitStore.runningPeriodStart : period.start] ?? 0
+                return ResourceUsage(
+                    resource: limit.resource, limit: limit.limit, used: count, enforcement: limit.enforcement, reset: reset,
+                    percentUsed: LimitPolicy.percentUsed(limit: limit.limit, used: count))
+            })
     }
 
     /// Check and consume in one transaction; a HARD refusal commits only its `limit_reached` notice, then fails the call.
@@ -56,26 +61,34 @@ extension LedgerService {
         let traceparent = context.metadata.traceparent
         let check = try await database.withTenant(tenant) { connection in
             let limit = try await limits.limit(account: account.id, resource: request.resource, tenant: tenant, on: connection)
-            let period: TimeSpan? = (limit?.reset ?? .period) == .never ? nil
+            let period: TimeSpan? =
+                (limit?.reset ?? .period) == .never
+                ? nil
                 : CalendarMonth(containing: now, in: account.timeZone).span(in: account.timeZone)
             let periodStart = period?.start ?? LimitStore.runningPeriodStart
             let hardLimit = limit?.enforcement == .hard ? limit?.limit : nil
-            let consumed = try await limits.consume(account: account.id, resource: request.resource, periodStart: periodStart, quantity: quantity,
-                                                    hardLimit: hardLimit, at: now, tenant: tenant, on: connection)
+            let consumed = try await limits.consume(
+                account: account.id, resource: request.resource, periodStart: periodStart, quantity: quantity,
+                hardLimit: hardLimit, at: now, tenant: tenant, on: connection)
             let used: Int64
-            if let consumed { used = consumed } else {
-                used = try await limits.used(account: account.id, resource: request.resource, periodStart: periodStart, tenant: tenant, on: connection)
+            if let consumed {
+                used = consumed
+            } else {
+                used = try await limits.used(
+                    account: account.id, resource: request.resource, periodStart: periodStart, tenant: tenant, on: connection)
             }
             if let limit {
                 let crossed = consumed == nil ? [100] : LimitPolicy.crossed(limit: limit.limit, before: max(used - quantity, 0), after: used)
                 for threshold in crossed {
-                    try await announce(threshold, limit: limit, used: used, account: account.id, periodStart: period?.start, now: now, tenant: tenant,
-                                       traceparent: traceparent, on: connection)
+                    try await announce(
+                        threshold, limit: limit, used: used, account: account.id, periodStart: period?.start, now: now, tenant: tenant,
+                        traceparent: traceparent, on: connection)
                 }
             }
-            return UsageLimitCheck(billingAccountId: request.billingAccountId, resource: request.resource, allowed: consumed != nil,
-                                   limit: limit?.limit, used: used, remaining: limit.map { max($0.limit - used, 0) }, enforcement: limit?.enforcement,
-                                   overLimit: limit.map { used > $0.limit } ?? false, periodStart: period?.start, periodEnd: period?.end)
+            return UsageLimitCheck(
+                billingAccountId: request.billingAccountId, resource: request.resource, allowed: consumed != nil,
+                limit: limit?.limit, used: used, remaining: limit.map { max($0.limit - used, 0) }, enforcement: limit?.enforcement,
+                overLimit: limit.map { used > $0.limit } ?? false, periodStart: period?.start, periodEnd: period?.end)
         }
         guard check.allowed else {
             throw LedgerError.limitReached(resource: request.resource, limit: check.limit ?? 0, used: check.used, quantity: quantity)
@@ -84,19 +97,28 @@ extension LedgerService {
     }
 
     /// Publishes a threshold once per account, resource and period.
-    private func announce(_ threshold: Int, limit: PlanLimit, used: Int64, account: UUID, periodStart: Date?, now: Date, tenant: String,
-                          traceparent: String?, on connection: PostgresConnection) async throws {
-        guard try await limits.announce(account: account, resource: limit.resource, periodStart: periodStart ?? LimitStore.runningPeriodStart,
-                                        threshold: threshold, at: now, tenant: tenant, on: connection) else { return }
+    private func announce(
+        _ threshold: Int, limit: PlanLimit, used: Int64, account: UUID, periodStart: Date?, now: Date, tenant: String,
+        traceparent: String?, on connection: PostgresConnection
+    ) async throws {
+        guard
+            try await limits.announce(
+                account: account, resource: limit.resource, periodStart: periodStart ?? LimitStore.runningPeriodStart,
+                threshold: threshold, at: now, tenant: tenant, on: connection)
+        else { return }
         let id = account.text
         if threshold >= 100 {
-            try await outbox.append(UsageLimitReached(billingAccountId: id, resource: limit.resource, limit: limit.limit, used: used,
-                                                      enforcement: limit.enforcement, periodStart: periodStart),
-                                    tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
+            try await outbox.append(
+                UsageLimitReached(
+                    billingAccountId: id, resource: limit.resource, limit: limit.limit, used: used,
+                    enforcement: limit.enforcement, periodStart: periodStart),
+                tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
         } else {
-            try await outbox.append(UsageThresholdReached(billingAccountId: id, resource: limit.resource, thresholdPercent: threshold, limit: limit.limit,
-                                                          used: used, enforcement: limit.enforcement, periodStart: periodStart),
-                                    tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
+            try await outbox.append(
+                UsageThresholdReached(
+                    billingAccountId: id, resource: limit.resource, thresholdPercent: threshold, limit: limit.limit,
+                    used: used, enforcement: limit.enforcement, periodStart: periodStart),
+                tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
         }
     }
 }

@@ -30,16 +30,19 @@ extension LedgerService {
                 }
                 let ids = definitions.map(\.id)
                 let aggregates = try await usage.aggregates(account: accountId, meters: ids, span: span, tenant: tenant, on: connection)
-                let distinct = try await usage.distinctCounts(account: accountId, meters: definitions.filter { $0.aggregation == .countDistinct }.map(\.id),
-                                                              span: span, tenant: tenant, on: connection)
-                return UsageSummaries(billingAccountId: request.billingAccountId, periodStart: span.start, periodEnd: span.end, timezone: account.timezone,
-                                      summaries: try definitions.sorted { $0.code < $1.code }.map { meter in
-                    let aggregate = aggregates[meter.id] ?? UsageAggregate()
-                    return UsageSummary(billingAccountId: request.billingAccountId, meterCode: meter.code, aggregation: meter.aggregation.rawValue,
-                                        periodStart: span.start, periodEnd: span.end,
-                                        value: try aggregate.value(for: meter.aggregation, distinctCount: distinct[meter.id] ?? 0),
-                                        eventCount: aggregate.count)
-                })
+                let distinct = try await usage.distinctCounts(
+                    account: accountId, meters: definitions.filter { $0.aggregation == .countDistinct }.map(\.id),
+                    span: span, tenant: tenant, on: connection)
+                return UsageSummaries(
+                    billingAccountId: request.billingAccountId, periodStart: span.start, periodEnd: span.end, timezone: account.timezone,
+                    summaries: try definitions.sorted { $0.code < $1.code }.map { meter in
+                        let aggregate = aggregates[meter.id] ?? UsageAggregate()
+                        return UsageSummary(
+                            billingAccountId: request.billingAccountId, meterCode: meter.code, aggregation: meter.aggregation.rawValue,
+                            periodStart: span.start, periodEnd: span.end,
+                            value: try aggregate.value(for: meter.aggregation, distinctCount: distinct[meter.id] ?? 0),
+                            eventCount: aggregate.count)
+                    })
             }
             if let summaries { return summaries }
             guard !learned else { throw LedgerError.accountNotFound(request.billingAccountId) }

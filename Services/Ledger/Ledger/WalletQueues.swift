@@ -41,8 +41,10 @@ final class WalletQueues: Sendable {
     func busy(_ key: Key) -> Bool { queues.withLock { $0[key] != nil } }
 
     /// Runs `operation` on the wallet `key`, alone or in a batch; `transaction` runs a batch and answers per operation, in order.
-    func run(_ operation: WalletOperation, on key: Key,
-             transaction: @escaping @Sendable ([WalletOperation]) async -> [Outcome]) async throws -> any Sendable {
+    func run(
+        _ operation: WalletOperation, on key: Key,
+        transaction: @escaping @Sendable ([WalletOperation]) async -> [Outcome]
+    ) async throws -> any Sendable {
         let signal: Signal = await withCheckedContinuation { continuation in
             let leads = queues.withLock { queues in
                 guard queues[key] != nil else {

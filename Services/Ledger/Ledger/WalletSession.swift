@@ -17,10 +17,11 @@ struct WalletSession: Sendable {
     /// The execution recorded earlier under the request's idempotency key, answered again; the key on another execution is a conflict.
     func replay(_ wallet: LockedWallet, kind: String, model: String) async throws -> CreditExecution? {
         guard let id = wallet.replay else { return nil }
-        var found = wallet.staged(id)   // recorded earlier in this batch
+        var found = wallet.staged(id)  // recorded earlier in this batch
         if found == nil { found = try await service.wallets.execution(id: id, tenant: tenant, on: connection) }
         guard let record = found,
-              record.account == account, record.kind == kind, record.model == model else {
+            record.account == account, record.kind == kind, record.model == model
+        else {
             throw LedgerError.keyReused(id.uuidString)
         }
         return service.execution(record, draws: [], wallet: wallet, replayed: true)
@@ -34,14 +35,15 @@ struct WalletSession: Sendable {
         guard !rates.isEmpty || !caps.isEmpty else { return [] }
         let lookup = rates.map { zero($0.key) } + caps.map(\.key)
         var current = try await service.wallets.counters(account: account, keys: lookup, tenant: tenant, on: connection)
-        for delta in wallet.counters { current[zero(delta), default: .zero] += delta.value }   // counted earlier in this batch, not saved yet
+        for delta in wallet.counters { current[zero(delta), default: .zero] += delta.value }  // counted earlier in this batch, not saved yet
         for (limit, key) in rates where (current[zero(key)] ?? .zero).units / Credits.unitsPerCredit >= Int64(limit) {
             throw LedgerError.rateLimited(period: key.period, limit: limit)
         }
         for (cap, key) in caps {
             let spent = current[key] ?? .zero
             if spent + amount > cap.credits {
-                throw LedgerError.spendingCapReached(period: cap.period.rawValue, userId: cap.userId, cap: cap.credits, spent: spent, required: amount)
+                throw LedgerError.spendingCapReached(
+                    period: cap.period.rawValue, userId: cap.userId, cap: cap.credits, spent: spent, required: amount)
             }
         }
         return rates.map(\.key)
@@ -62,8 +64,10 @@ struct WalletSession: Sendable {
             let used = allowance - (book.grants.first { $0.id == grantId }?.remaining ?? .zero)
             let due = AllowanceAlerts.due(allowance: allowance, used: used, alreadySent: wallet.alertsSent)
             for threshold in due {
-                publish(CreditsThresholdReached(billingAccountId: id, thresholdPercent: threshold, allowance: allowance, used: used,
-                                                allowanceGrantId: grantId.text), on: &wallet, traceparent: traceparent)
+                publish(
+                    CreditsThresholdReached(
+                        billingAccountId: id, thresholdPercent: threshold, allowance: allowance, used: used,
+                        allowanceGrantId: grantId.text), on: &wallet, traceparent: traceparent)
             }
             wallet.alertsSent = due.last ?? wallet.alertsSent
         }
@@ -74,16 +78,19 @@ struct WalletSession: Sendable {
         if let recharge = wallet.recharge, wallet.rechargePending == nil, book.available < recharge.threshold {
             let request = UUIDv7.generate(at: book.now)
             wallet.rechargePending = request
-            publish(CreditsRechargeRequested(requestId: request.text, billingAccountId: id, packageCode: recharge.packageCode,
-                                             threshold: recharge.threshold, available: book.available), on: &wallet, traceparent: traceparent)
+            publish(
+                CreditsRechargeRequested(
+                    requestId: request.text, billingAccountId: id, packageCode: recharge.packageCode,
+                    threshold: recharge.threshold, available: book.available), on: &wallet, traceparent: traceparent)
         }
     }
 
     func publish<Event: IntegrationEvent>(_ event: Event, on wallet: inout LockedWallet, traceparent: String?) {
         let outbox = service.outbox, tenant = tenant, now = wallet.book.now, logger = service.database.logger
-        wallet.events.append(WalletEvent { connection in
-            _ = try await outbox.append(event, tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
-        })
+        wallet.events.append(
+            WalletEvent { connection in
+                _ = try await outbox.append(event, tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
+            })
     }
 
     /// Writes what is staged so far (reads that must see the transaction's own changes).
@@ -107,8 +114,10 @@ extension LedgerService {
     /// the next one (up to `walletBatch` of them, all saved in one statement at the end, a refused one leaving the wallet as it found it):
     /// a hot wallet pays the lock, the read and the commit once per batch instead of once per operation.
     /// `hold`: a hold the operation resolves, whose status the lock's read returns (`LockedWallet.holdStatuses`).
-    func withWallet<Result: Sendable>(_ accountText: String, tenant: String, idempotencyKey: String? = nil, hold: UUID? = nil, options: RPCCallOptions,
-                                      _ body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> Result) async throws -> Result {
+    func withWallet<Result: Sendable>(
+        _ accountText: String, tenant: String, idempotencyKey: String? = nil, hold: UUID? = nil, options: RPCCallOptions,
+        _ body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> Result
+    ) async throws -> Result {
         guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
         let operation = WalletOperation(idempotencyKey: idempotencyKey, hold: hold) { wallet, session in try await body(&wallet, session) }
         let result = try await walletQueues.run(operation, on: WalletQueues.Key(tenant: tenant, account: account)) { operations in
@@ -119,14 +128,18 @@ extension LedgerService {
 
     /// The operations in one transaction; if that transaction fails as a whole (not one operation refused: an error of the
     /// database or of the code), each runs again in a transaction of its own, so one operation's failure is its own.
-    private func walletTransactions(_ operations: [WalletOperation], account: UUID, tenant: String, options: RPCCallOptions) async
-        -> [Swift.Result<any Sendable, any Error>] {
+    private func walletTransactions(
+        _ operations: [WalletOperation], account: UUID, tenant: String, options: RPCCallOptions
+    ) async
+        -> [Swift.Result<any Sendable, any Error>]
+    {
         if operations.count > 1 {
             do {
                 return try await walletTransaction(operations, account: account, tenant: tenant, options: options).map { $0.mapError { $0 } }
             } catch {
-                database.logger.warning("a batch of wallet operations failed; running them one at a time",
-                                        metadata: ["operations": "\(operations.count)", "error": "\(String(reflecting: error))"])
+                database.logger.warning(
+                    "a batch of wallet operations failed; running them one at a time",
+                    metadata: ["operations": "\(operations.count)", "error": "\(String(reflecting: error))"])
             }
         }
         var results: [Swift.Result<any Sendable, any Error>] = []
@@ -140,8 +153,11 @@ extension LedgerService {
         return results
     }
 
-    func walletTransaction(_ operations: [WalletOperation], account: UUID, tenant: String, options: RPCCallOptions) async throws
-        -> [Swift.Result<any Sendable, LedgerError>] {
+    func walletTransaction(
+        _ operations: [WalletOperation], account: UUID, tenant: String, options: RPCCallOptions
+    ) async throws
+        -> [Swift.Result<any Sendable, LedgerError>]
+    {
         for attempt in 0..<2 {
             let outcome = try await database.retryingConflicts {
                 try await database.withTenant(tenant, genericPlans: true) { connection in
@@ -158,10 +174,16 @@ extension LedgerService {
     }
 
     /// Several operations, in order, on the wallet locked once; each answers on its own.
-    private func inWallet(_ account: UUID, tenant: String, _ operations: [WalletOperation], on connection: PostgresConnection) async throws
-        -> WalletOutcome<[Swift.Result<any Sendable, LedgerError>]> {
-        guard var (wallet, replays) = try await lockWallet(account, tenant: tenant, idempotencyKeys: operations.compactMap(\.idempotencyKey),
-                                                           holds: operations.compactMap(\.hold), on: connection) else { return .unknownAccount }
+    private func inWallet(
+        _ account: UUID, tenant: String, _ operations: [WalletOperation], on connection: PostgresConnection
+    ) async throws
+        -> WalletOutcome<[Swift.Result<any Sendable, LedgerError>]>
+    {
+        guard
+            var (wallet, replays) = try await lockWallet(
+                account, tenant: tenant, idempotencyKeys: operations.compactMap(\.idempotencyKey),
+                holds: operations.compactMap(\.hold), on: connection)
+        else { return .unknownAccount }
         let session = WalletSession(tenant: tenant, account: account, connection: connection, service: self)
         try await sweep(&wallet, session: session)
         var results: [Swift.Result<any Sendable, LedgerError>] = []
@@ -174,9 +196,12 @@ extension LedgerService {
     }
 
     /// One operation on a transaction already open (event handlers, whose inbox row shares it).
-    func inWallet<Result: Sendable>(_ account: UUID, tenant: String, on connection: PostgresConnection,
-                                    _ body: (inout LockedWallet, WalletSession) async throws -> Result) async throws
-        -> WalletOutcome<Swift.Result<Result, LedgerError>> {
+    func inWallet<Result: Sendable>(
+        _ account: UUID, tenant: String, on connection: PostgresConnection,
+        _ body: (inout LockedWallet, WalletSession) async throws -> Result
+    ) async throws
+        -> WalletOutcome<Swift.Result<Result, LedgerError>>
+    {
         guard var (wallet, replays) = try await lockWallet(account, tenant: tenant, idempotencyKeys: [], holds: [], on: connection) else {
             return .unknownAccount
         }
@@ -194,10 +219,15 @@ extension LedgerService {
     }
 
     /// The wallet locked, created first for an account the ledger knows; nil for an account it does not know.
-    private func lockWallet(_ account: UUID, tenant: String, idempotencyKeys: [String], holds: [UUID], on connection: PostgresConnection) async throws
-        -> (wallet: LockedWallet, replays: [String: UUID])? {
+    private func lockWallet(
+        _ account: UUID, tenant: String, idempotencyKeys: [String], holds: [UUID], on connection: PostgresConnection
+    ) async throws
+        -> (wallet: LockedWallet, replays: [String: UUID])?
+    {
         let now = clock.now()
-        if let locked = try await wallets.lock(account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, holds: holds, now: now, on: connection) {
+        if let locked = try await wallets.lock(
+            account: account, tenant: tenant, idempotencyKeys: idempotencyKeys, holds: holds, now: now, on: connection)
+        {
             return locked
         }
         guard try await directory.accounts([account], tenant: tenant, on: connection)[account] != nil else { return nil }
@@ -208,8 +238,10 @@ extension LedgerService {
     /// Runs one operation, leaving what it staged for the transaction's one save. Refused (a ``LedgerError``), the wallet goes
     /// back to what the operation found, keeping only what a refusal commits (the exhausted notice) and what was staged before
     /// it (the sweep, earlier operations). Any other error leaves the transaction unusable and is thrown.
-    private func apply<Result: Sendable>(_ body: (inout LockedWallet, WalletSession) async throws -> Result, to wallet: inout LockedWallet,
-                                         session: WalletSession, replays: inout [String: UUID]) async throws -> Swift.Result<Result, LedgerError> {
+    private func apply<Result: Sendable>(
+        _ body: (inout LockedWallet, WalletSession) async throws -> Result, to wallet: inout LockedWallet,
+        session: WalletSession, replays: inout [String: UUID]
+    ) async throws -> Swift.Result<Result, LedgerError> {
         let before = wallet
         do {
             let result = try await body(&wallet, session)
@@ -242,10 +274,15 @@ extension LedgerService {
             for hold in try await wallets.expireHolds(account: session.account, tenant: session.tenant, now: now, on: session.connection) {
                 wallet.holdStatuses[hold.id] = .expired
                 let estimate = hold.estimatedCredits ?? .zero
-                wallet.book.unhold(estimate, kind: .holdExpiry, tag: MovementTag(executionId: hold.id, userId: hold.userId, featureId: hold.featureId,
-                                                                                  model: hold.model, tokens: nil))
-                wallet.counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
-                                                             delta: .zero - estimate).map(\.key)
+                wallet.book.unhold(
+                    estimate, kind: .holdExpiry,
+                    tag: MovementTag(
+                        executionId: hold.id, userId: hold.userId, featureId: hold.featureId,
+                        model: hold.model, tokens: nil))
+                wallet.counters += SpendingWindows.spendKeys(
+                    caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                    delta: .zero - estimate
+                ).map(\.key)
             }
             wallet.holdsExpireAt = try await wallets.nextHoldExpiry(account: session.account, tenant: session.tenant, on: session.connection)
         }

@@ -38,8 +38,10 @@ public struct GrantCreditsRequest: Codable, Sendable, Equatable {
     public var reference: String?
     public var description: String?
 
-    public init(billingAccountId: String, credits: Credits, source: CreditSource? = nil, priority: Int? = nil, effectiveAt: Date? = nil,
-                expiresAt: Date? = nil, reference: String? = nil, description: String? = nil) {
+    public init(
+        billingAccountId: String, credits: Credits, source: CreditSource? = nil, priority: Int? = nil, effectiveAt: Date? = nil,
+        expiresAt: Date? = nil, reference: String? = nil, description: String? = nil
+    ) {
         self.billingAccountId = billingAccountId
         self.credits = credits
         self.source = source
@@ -65,8 +67,10 @@ public struct CreditGrant: Codable, Sendable, Equatable {
     public var description: String?
     public var createdAt: Date
 
-    public init(id: String, billingAccountId: String, source: CreditSource, priority: Int, credits: Credits, remaining: Credits, effectiveAt: Date,
-                expiresAt: Date?, reference: String?, description: String?, createdAt: Date) {
+    public init(
+        id: String, billingAccountId: String, source: CreditSource, priority: Int, credits: Credits, remaining: Credits, effectiveAt: Date,
+        expiresAt: Date?, reference: String?, description: String?, createdAt: Date
+    ) {
         self.id = id
         self.billingAccountId = billingAccountId
         self.source = source
@@ -95,8 +99,10 @@ public struct ChargeCreditsRequest: Codable, Sendable, Equatable {
     /// Unique per tenant: a repeat answers the first execution and never charges twice.
     public var idempotencyKey: String
 
-    public init(billingAccountId: String, model: String, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64? = nil,
-                userId: String? = nil, featureId: String? = nil, idempotencyKey: String) {
+    public init(
+        billingAccountId: String, model: String, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64? = nil,
+        userId: String? = nil, featureId: String? = nil, idempotencyKey: String
+    ) {
         self.billingAccountId = billingAccountId
         self.model = model
         self.inputTokens = inputTokens
@@ -124,9 +130,11 @@ public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
     public var featureId: String?
     public var idempotencyKey: String
 
-    public init(billingAccountId: String, model: String, estimatedInputTokens: Int64, estimatedOutputTokens: Int64,
-                estimatedCachedInputTokens: Int64? = nil, ttlSeconds: Int? = nil, userId: String? = nil, featureId: String? = nil,
-                idempotencyKey: String) {
+    public init(
+        billingAccountId: String, model: String, estimatedInputTokens: Int64, estimatedOutputTokens: Int64,
+        estimatedCachedInputTokens: Int64? = nil, ttlSeconds: Int? = nil, userId: String? = nil, featureId: String? = nil,
+        idempotencyKey: String
+    ) {
         self.billingAccountId = billingAccountId
         self.model = model
         self.estimatedInputTokens = estimatedInputTokens
@@ -228,10 +236,13 @@ public struct CreditExecution: Codable, Sendable, Equatable {
     /// True when this answers an earlier request with the same idempotency key.
     public var replayed: Bool
 
-    public init(id: String, billingAccountId: String, kind: String, status: ExecutionStatus, model: String, modelVersion: Int, userId: String?,
-                featureId: String?, idempotencyKey: String, estimate: TokenUsageAttributes?, estimatedCredits: Credits?, tokens: TokenUsageAttributes?, credits: Credits?,
-                uncoveredCredits: Credits?, expiresAt: Date?, createdAt: Date, resolvedAt: Date?, draws: [GrantDraw], wallet: WalletBalances?,
-                replayed: Bool) {
+    public init(
+        id: String, billingAccountId: String, kind: String, status: ExecutionStatus, model: String, modelVersion: Int, userId: String?,
+        featureId: String?, idempotencyKey: String, estimate: TokenUsageAttributes?, estimatedCredits: Credits?, tokens: TokenUsageAttributes?,
+        credits: Credits?,
+        uncoveredCredits: Credits?, expiresAt: Date?, createdAt: Date, resolvedAt: Date?, draws: [GrantDraw], wallet: WalletBalances?,
+        replayed: Bool
+    ) {
         self.id = id
         self.billingAccountId = billingAccountId
         self.kind = kind
@@ -311,9 +322,11 @@ public struct CreditWallet: Codable, Sendable, Equatable {
     /// Grants with credits left or not yet effective, in consumption order.
     public var grants: [CreditGrant]
 
-    public init(billingAccountId: String, balance: Credits, held: Credits, available: Credits, debt: Credits, monthlyRemaining: Credits,
-                purchasedRemaining: Credits, otherRemaining: Credits, allowance: Credits?, allowanceUsedPercent: DecimalNumber?,
-                allowanceExpiresAt: Date?, settings: WalletSettings, grants: [CreditGrant]) {
+    public init(
+        billingAccountId: String, balance: Credits, held: Credits, available: Credits, debt: Credits, monthlyRemaining: Credits,
+        purchasedRemaining: Credits, otherRemaining: Credits, allowance: Credits?, allowanceUsedPercent: DecimalNumber?,
+        allowanceExpiresAt: Date?, settings: WalletSettings, grants: [CreditGrant]
+    ) {
         self.billingAccountId = billingAccountId
         self.balance = balance
         self.held = held
@@ -387,8 +400,10 @@ public struct WalletSettings: Codable, Sendable, Equatable {
     public var rateLimits: ExecutionRateLimits?
     public var autoRecharge: AutoRecharge?
 
-    public init(overdraftLimit: Credits? = nil, spendingCaps: [SpendingCap]? = nil, rateLimits: ExecutionRateLimits? = nil,
-                autoRecharge: AutoRecharge? = nil) {
+    public init(
+        overdraftLimit: Credits? = nil, spendingCaps: [SpendingCap]? = nil, rateLimits: ExecutionRateLimits? = nil,
+        autoRecharge: AutoRecharge? = nil
+    ) {
         self.overdraftLimit = overdraftLimit
         self.spendingCaps = spendingCaps
         self.rateLimits = rateLimits
@@ -422,8 +437,10 @@ public struct WalletAudit: Codable, Sendable, Equatable {
     /// Every figure agrees (balance = journal = grants, held = journal = open holds) and available is not negative.
     public var consistent: Bool
 
-    public init(billingAccountId: String, balance: Credits, journalBalance: Credits, grantsBalance: Credits, held: Credits, journalHeld: Credits,
-                openHolds: Credits, journalEntries: Int64, consistent: Bool) {
+    public init(
+        billingAccountId: String, balance: Credits, journalBalance: Credits, grantsBalance: Credits, held: Credits, journalHeld: Credits,
+        openHolds: Credits, journalEntries: Int64, consistent: Bool
+    ) {
         self.billingAccountId = billingAccountId
         self.balance = balance
         self.journalBalance = journalBalance
@@ -473,8 +490,10 @@ public struct ConsumptionRow: Codable, Sendable, Equatable {
     public var estimatedCredits: Credits
     public var estimateAccuracyPercent: DecimalNumber?
 
-    public init(key: String, executions: Int64, credits: Credits, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64,
-                estimatedCredits: Credits, estimateAccuracyPercent: DecimalNumber?) {
+    public init(
+        key: String, executions: Int64, credits: Credits, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64,
+        estimatedCredits: Credits, estimateAccuracyPercent: DecimalNumber?
+    ) {
         self.key = key
         self.executions = executions
         self.credits = credits

@@ -11,63 +11,106 @@ public enum LedgerAPI: RPCServiceDescription {
 
     public static let ingest = UnaryMethod<IngestUsageRequest, IngestUsageResponse>(
         service: usage, method: "Ingest", idempotent: true,
-        callers: .gateway, summary: "Records 1 to 1,000 usage events; each is ACCEPTED, a DUPLICATE (its id was recorded before, so it is not counted again) or REFUSED with a reason. Valid events are stored even when others are refused.")
+        callers: .gateway,
+        summary:
+            "Records 1 to 1,000 usage events; each is ACCEPTED, a DUPLICATE (its id was recorded before, so it is not counted again) or REFUSED with a reason. Valid events are stored even when others are refused."
+    )
     public static let summary = UnaryMethod<UsageSummaryRequest, UsageSummaries>(
         service: usage, method: "Summary", idempotent: true,
-        callers: .gateway(and: "invoicing"), summary: "Each meter's aggregate for an account over a period, from hourly pre-aggregates (raw events are read only for the partial hours at its edges).")
+        callers: .gateway(and: "invoicing"),
+        summary:
+            "Each meter's aggregate for an account over a period, from hourly pre-aggregates (raw events are read only for the partial hours at its edges)."
+    )
     public static let closePeriod = UnaryMethod<ClosePeriodRequest, ClosedPeriod>(
         service: usage, method: "ClosePeriod", idempotent: true,
-        callers: .only(["invoicing"]), summary: "From now on refuses the account's events before closedUntil (PERIOD_CLOSED). Waits for ingestions in flight, so a summary read afterwards is final.")
+        callers: .only(["invoicing"]),
+        summary:
+            "From now on refuses the account's events before closedUntil (PERIOD_CLOSED). Waits for ingestions in flight, so a summary read afterwards is final."
+    )
     public static let setLimits = UnaryMethod<SetUsageLimitsRequest, AccountUsageLimits>(
-        service: limits, method: "Set", idempotent: true, callers: .gateway, summary: "Replaces an account's usage limits (the admin path until subscriptions provide them).")
+        service: limits, method: "Set", idempotent: true, callers: .gateway,
+        summary: "Replaces an account's usage limits (the admin path until subscriptions provide them).")
     public static let checkLimit = UnaryMethod<UsageLimitCheckRequest, UsageLimitCheck>(
         service: limits, method: "Check",
-        callers: .gateway, summary: "Checks and consumes a resource against the account's limit atomically. Over a HARD limit it fails with resource_exhausted, reason LIMIT_REACHED, and consumes nothing.")
+        callers: .gateway,
+        summary:
+            "Checks and consumes a resource against the account's limit atomically. Over a HARD limit it fails with resource_exhausted, reason LIMIT_REACHED, and consumes nothing."
+    )
     public static let accountLimits = UnaryMethod<AccountUsageLimitsRequest, AccountUsageLimits>(
         service: limits, method: "Get", idempotent: true, callers: .gateway, summary: "Usage against each of the account's limits.")
 
     public static let grantCredits = UnaryMethod<GrantCreditsRequest, CreditGrant>(
         service: credits, method: "Grant", idempotent: true,
-        callers: .gateway, summary: "Adds a grant to an account's wallet (a grant with a reference already used answers that grant). Debt from an overdraft is repaid from it first.")
+        callers: .gateway,
+        summary:
+            "Adds a grant to an account's wallet (a grant with a reference already used answers that grant). Debt from an overdraft is repaid from it first."
+    )
     public static let chargeCredits = UnaryMethod<ChargeCreditsRequest, CreditExecution>(
         service: credits, method: "Charge", idempotent: true,
-        callers: .gateway, summary: "Charges an AI call's token counts at the model's catalog rate, across grants in consumption order, atomically. Short of available credits: resource_exhausted INSUFFICIENT_CREDITS and nothing charged. A repeated idempotencyKey answers the first charge.")
+        callers: .gateway,
+        summary:
+            "Charges an AI call's token counts at the model's catalog rate, across grants in consumption order, atomically. Short of available credits: resource_exhausted INSUFFICIENT_CREDITS and nothing charged. A repeated idempotencyKey answers the first charge."
+    )
     public static let authorizeCredits = UnaryMethod<AuthorizeCreditsRequest, CreditExecution>(
         service: credits, method: "Authorize", idempotent: true,
         callers: .gateway, summary: "Holds an estimate before the AI runs; the hold releases itself after ttlSeconds. Same refusals as Charge.")
     public static let settleCredits = UnaryMethod<SettleCreditsRequest, CreditExecution>(
         service: credits, method: "Settle",
-        callers: .gateway, summary: "Charges a hold's real token counts and releases the rest; above the estimate only as far as the wallet can pay (the rest is uncoveredCredits). A hold resolves once: failed_precondition HOLD_ALREADY_SETTLED, HOLD_ALREADY_RELEASED or HOLD_EXPIRED otherwise.")
+        callers: .gateway,
+        summary:
+            "Charges a hold's real token counts and releases the rest; above the estimate only as far as the wallet can pay (the rest is uncoveredCredits). A hold resolves once: failed_precondition HOLD_ALREADY_SETTLED, HOLD_ALREADY_RELEASED or HOLD_EXPIRED otherwise."
+    )
     public static let releaseCredits = UnaryMethod<ExecutionRequest, CreditExecution>(
         service: credits, method: "Release", callers: .gateway, summary: "Cancels a hold; the same conflicts as Settle.")
     public static let getExecution = UnaryMethod<ExecutionRequest, CreditExecution>(
-        service: credits, method: "GetExecution", idempotent: true, callers: .gateway, summary: "One charge or authorization, with its estimate and actual figures.")
+        service: credits, method: "GetExecution", idempotent: true, callers: .gateway,
+        summary: "One charge or authorization, with its estimate and actual figures.")
     public static let wallet = UnaryMethod<WalletRequest, CreditWallet>(
         service: credits, method: "Wallet", idempotent: true,
-        callers: .gateway, summary: "An account's wallet: balance, held, available, remaining by source, the allowance used, settings and open grants in consumption order.")
+        callers: .gateway,
+        summary:
+            "An account's wallet: balance, held, available, remaining by source, the allowance used, settings and open grants in consumption order.")
     public static let setWalletSettings = UnaryMethod<SetWalletSettingsRequest, CreditWallet>(
         service: credits, method: "SetSettings", idempotent: true,
         callers: .gateway, summary: "Replaces a wallet's overdraft limit, spending caps, execution rate limits and auto-recharge.")
     public static let auditWallet = UnaryMethod<WalletRequest, WalletAudit>(
         service: credits, method: "Audit", idempotent: true,
-        callers: .gateway, summary: "Checks the wallet's books: balance = journal sum = grants' remaining - debt, held = journal = open holds, available not negative.")
+        callers: .gateway,
+        summary: "Checks the wallet's books: balance = journal sum = grants' remaining - debt, held = journal = open holds, available not negative.")
     public static let consumption = UnaryMethod<ConsumptionReportRequest, ConsumptionReport>(
         service: credits, method: "Consumption", idempotent: true,
         callers: .gateway, summary: "Credits and tokens charged by user, feature, model or day, with the accuracy of estimates.")
 
     public static let billOverage = UnaryMethod<BillOverageRequest, BilledOverage>(
         service: credits, method: "BillOverage", idempotent: true,
-        callers: .only(["invoicing"]), summary: "Bills what the account's overdraft owes now (postpaid overage): the debt is written off the wallet and recorded under reference, once; a repeated reference answers the first. Invoicing prices it; the ledger calls it itself before a new period's allowance.")
+        callers: .only(["invoicing"]),
+        summary:
+            "Bills what the account's overdraft owes now (postpaid overage): the debt is written off the wallet and recorded under reference, once; a repeated reference answers the first. Invoicing prices it; the ledger calls it itself before a new period's allowance."
+    )
 
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {
         [
-            EventDescriptor(UsageThresholdReached.self, producer: contextName, summary: "An account used 80 % or 90 % of a limit (seed 004), once per account, resource and period."),
-            EventDescriptor(UsageLimitReached.self, producer: contextName, summary: "An account reached a limit or was blocked by a HARD one, once per account, resource and period."),
-            EventDescriptor(CreditsGranted.self, producer: contextName, summary: "Credits arrived in a wallet (plan allowance, purchase, add-on, bonus or manual grant)."),
-            EventDescriptor(CreditsThresholdReached.self, producer: contextName, summary: "80, 90, 95 or 100 % of the period's credit allowance used (seed 003), each once per allowance."),
-            EventDescriptor(CreditsExhausted.self, producer: contextName, summary: "A wallet has nothing left to spend (seed 000: AI access pauses); once until credits arrive."),
-            EventDescriptor(CreditsRechargeRequested.self, producer: contextName, summary: "Available credits fell below the auto-recharge threshold: sell the package (seed 003); once until that purchase completes or fails."),
+            EventDescriptor(
+                UsageThresholdReached.self, producer: contextName,
+                summary: "An account used 80 % or 90 % of a limit (seed 004), once per account, resource and period."),
+            EventDescriptor(
+                UsageLimitReached.self, producer: contextName,
+                summary: "An account reached a limit or was blocked by a HARD one, once per account, resource and period."),
+            EventDescriptor(
+                CreditsGranted.self, producer: contextName,
+                summary: "Credits arrived in a wallet (plan allowance, purchase, add-on, bonus or manual grant)."),
+            EventDescriptor(
+                CreditsThresholdReached.self, producer: contextName,
+                summary: "80, 90, 95 or 100 % of the period's credit allowance used (seed 003), each once per allowance."),
+            EventDescriptor(
+                CreditsExhausted.self, producer: contextName,
+                summary: "A wallet has nothing left to spend (seed 000: AI access pauses); once until credits arrive."),
+            EventDescriptor(
+                CreditsRechargeRequested.self, producer: contextName,
+                summary:
+                    "Available credits fell below the auto-recharge threshold: sell the package (seed 003); once until that purchase completes or fails."
+            ),
         ]
     }
 
@@ -88,6 +131,10 @@ public enum LedgerAPI: RPCServiceDescription {
         ]
     }
 
-    public static var methods: [any RPCMethodDescriptor] { [ingest, summary, closePeriod, setLimits, checkLimit, accountLimits, grantCredits, chargeCredits, authorizeCredits, settleCredits,
-         releaseCredits, getExecution, wallet, setWalletSettings, auditWallet, consumption, billOverage] }
+    public static var methods: [any RPCMethodDescriptor] {
+        [
+            ingest, summary, closePeriod, setLimits, checkLimit, accountLimits, grantCredits, chargeCredits, authorizeCredits, settleCredits,
+            releaseCredits, getExecution, wallet, setWalletSettings, auditWallet, consumption, billOverage,
+        ]
+    }
 }

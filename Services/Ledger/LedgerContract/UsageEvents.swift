@@ -17,8 +17,10 @@ public struct UsageThresholdReached: IntegrationEvent {
     public var periodStart: Date?
     public var subject: String { billingAccountId }
 
-    public init(billingAccountId: String, resource: String, thresholdPercent: Int, limit: Int64, used: Int64, enforcement: LimitEnforcement,
-                periodStart: Date?) {
+    public init(
+        billingAccountId: String, resource: String, thresholdPercent: Int, limit: Int64, used: Int64, enforcement: LimitEnforcement,
+        periodStart: Date?
+    ) {
         self.billingAccountId = billingAccountId
         self.resource = resource
         self.thresholdPercent = thresholdPercent

@@ -49,8 +49,10 @@ public struct UsageLimitCheck: Codable, Sendable, Equatable {
     public var periodStart: Date?
     public var periodEnd: Date?
 
-    public init(billingAccountId: String, resource: String, allowed: Bool, limit: Int64?, used: Int64, remaining: Int64?,
-                enforcement: LimitEnforcement?, overLimit: Bool, periodStart: Date?, periodEnd: Date?) {
+    public init(
+        billingAccountId: String, resource: String, allowed: Bool, limit: Int64?, used: Int64, remaining: Int64?,
+        enforcement: LimitEnforcement?, overLimit: Bool, periodStart: Date?, periodEnd: Date?
+    ) {
         self.billingAccountId = billingAccountId
         self.resource = resource
         self.allowed = allowed

@@ -14,8 +14,10 @@ public struct UsageEventInput: Codable, Sendable, Equatable {
     /// Free-form attributes (an object of at most 50 keys and 4 KiB), read by meter filters, COUNT_DISTINCT and meters with a property.
     public var properties: JSONValue?
 
-    public init(eventId: String, billingAccountId: String, meterCode: String, value: DecimalNumber? = nil, timestamp: Date? = nil,
-                properties: JSONValue? = nil) {
+    public init(
+        eventId: String, billingAccountId: String, meterCode: String, value: DecimalNumber? = nil, timestamp: Date? = nil,
+        properties: JSONValue? = nil
+    ) {
         self.eventId = eventId
         self.billingAccountId = billingAccountId
         self.meterCode = meterCode
@@ -101,8 +103,10 @@ public struct UsageSummaryRequest: Codable, Sendable, Equatable {
     /// the figures read are final.
     public var closeUntil: Date?
 
-    public init(billingAccountId: String, meterCode: String? = nil, periodStart: Date? = nil, periodEnd: Date? = nil, month: String? = nil,
-                closeUntil: Date? = nil) {
+    public init(
+        billingAccountId: String, meterCode: String? = nil, periodStart: Date? = nil, periodEnd: Date? = nil, month: String? = nil,
+        closeUntil: Date? = nil
+    ) {
         self.closeUntil = closeUntil
         self.billingAccountId = billingAccountId
         self.meterCode = meterCode
@@ -125,8 +129,10 @@ public struct UsageSummary: Codable, Sendable, Equatable {
     /// Events counted (after the meter's filters).
     public var eventCount: Int64
 
-    public init(billingAccountId: String, meterCode: String, aggregation: String, periodStart: Date, periodEnd: Date, value: DecimalNumber,
-                eventCount: Int64) {
+    public init(
+        billingAccountId: String, meterCode: String, aggregation: String, periodStart: Date, periodEnd: Date, value: DecimalNumber,
+        eventCount: Int64
+    ) {
         self.billingAccountId = billingAccountId
         self.meterCode = meterCode
         self.aggregation = aggregation

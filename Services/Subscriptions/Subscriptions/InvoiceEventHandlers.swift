@@ -9,47 +9,61 @@ import SubscriptionsContract
 /// What invoicing's events do to subscriptions. Each handler runs in the consumer's transaction with its inbox row.
 extension SubscriptionsService {
     var invoiceEvents: EventSubscription {
-        EventSubscription(group: SubscriptionsAPI.contextName, contexts: [InvoicingAPI.contextName], events: InvoicingAPI.events, handlers: [
-            InvoicePaid.eventType: { envelope, connection in
-                let event = try envelope.decode(InvoicePaid.self)
-                var touched = Set((event.addonActivations ?? []).map(\.subscriptionId))
-                if let id = event.invoice.subscriptionId { touched.insert(id) }
-                for id in touched {
-                    try await change(id, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
-                        var events: [TimedEvent] = []
-                        for activation in (event.addonActivations ?? []) where activation.subscriptionId == id {
-                            guard let index = subscription.addons.firstIndex(where: { $0.addonId == activation.addonId.lowercased() && $0.status == .pending }) else { continue }
-                            subscription.addons[index].status = .active
-                            subscription.addons[index].activatedAt = event.paidAt
-                            let addon = subscription.addons[index]
-                            events.append(TimedEvent(at: now, event: AddonActivated(subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                                                                                     addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag)))
+        EventSubscription(
+            group: SubscriptionsAPI.contextName, contexts: [InvoicingAPI.contextName], events: InvoicingAPI.events,
+            handlers: [
+                InvoicePaid.eventType: { envelope, connection in
+                    let event = try envelope.decode(InvoicePaid.self)
+                    var touched = Set((event.addonActivations ?? []).map(\.subscriptionId))
+                    if let id = event.invoice.subscriptionId { touched.insert(id) }
+                    for id in touched {
+                        try await change(id, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
+                            var events: [TimedEvent] = []
+                            for activation in (event.addonActivations ?? []) where activation.subscriptionId == id {
+                                guard
+                                    let index = subscription.addons.firstIndex(where: {
+                                        $0.addonId == activation.addonId.lowercased() && $0.status == .pending
+                                    })
+                                else { continue }
+                                subscription.addons[index].status = .active
+                                subscription.addons[index].activatedAt = event.paidAt
+                                let addon = subscription.addons[index]
+                                events.append(
+                                    TimedEvent(
+                                        at: now,
+                                        event: AddonActivated(
+                                            subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
+                                            addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag)))
+                            }
+                            if id == event.invoice.subscriptionId, subscription.status == .pastDue {
+                                subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .paymentReceived)
+                                subscription.pastDueSince = nil
+                                events.append(TimedEvent(at: now, event: SubscriptionActivated(subscription: subscription.summary)))
+                            }
+                            return events
                         }
-                        if id == event.invoice.subscriptionId, subscription.status == .pastDue {
-                            subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .paymentReceived)
-                            subscription.pastDueSince = nil
-                            events.append(TimedEvent(at: now, event: SubscriptionActivated(subscription: subscription.summary)))
-                        }
-                        return events
                     }
-                }
-            },
-            InvoiceOverdue.eventType: { envelope, connection in
-                let event = try envelope.decode(InvoiceOverdue.self)
-                guard let id = event.invoice.subscriptionId else { return }
-                try await change(id, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
-                    guard SubscriptionLifecycle.allows(.markPastDue, from: subscription.status), subscription.status != .pastDue else { return [] }
-                    subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .markPastDue)
-                    subscription.pastDueSince = now
-                    return [TimedEvent(at: now, event: SubscriptionPastDue(subscription: subscription.summary))]
-                }
-            },
-        ])
+                },
+                InvoiceOverdue.eventType: { envelope, connection in
+                    let event = try envelope.decode(InvoiceOverdue.self)
+                    guard let id = event.invoice.subscriptionId else { return }
+                    try await change(id, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
+                        guard SubscriptionLifecycle.allows(.markPastDue, from: subscription.status), subscription.status != .pastDue else {
+                            return []
+                        }
+                        subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .markPastDue)
+                        subscription.pastDueSince = now
+                        return [TimedEvent(at: now, event: SubscriptionPastDue(subscription: subscription.summary))]
+                    }
+                },
+            ])
     }
 
     /// Applies `body` to a subscription named by an event; unknown ids are ignored (the invoice was not for a subscription of this tenant).
-    private func change(_ text: String, tenant: String, traceparent: String?, on connection: PostgresConnection,
-                        _ body: (inout Subscription, Date) throws -> [TimedEvent]) async throws {
+    private func change(
+        _ text: String, tenant: String, traceparent: String?, on connection: PostgresConnection,
+        _ body: (inout Subscription, Date) throws -> [TimedEvent]
+    ) async throws {
         guard let uuid = UUID(uuidString: text) else { return }
         _ = try await update(SubscriptionID(rawValue: uuid), tenant: tenant, traceparent: traceparent, on: connection) { subscription, now, _ in
             ((), try body(&subscription, now))

@@ -15,34 +15,47 @@ extension SubscriptionsService {
             throw SubscriptionsError.invalid("billingAccountId", "billingAccountId must be a UUID")
         }
         let quantity = request.quantity ?? 1
-        guard (1...Self.maximumQuantity).contains(quantity) else { throw SubscriptionsError.invalid("quantity", "quantity must be between 1 and 100000") }
-        if let days = request.trialDays, !(0...730).contains(days) { throw SubscriptionsError.invalid("trialDays", "trialDays must be between 0 and 730") }
-        if let clockID = request.testClockId, UUID(uuidString: clockID) == nil { throw SubscriptionsError.invalid("testClockId", "testClockId must be a UUID") }
+        guard (1...Self.maximumQuantity).contains(quantity) else {
+            throw SubscriptionsError.invalid("quantity", "quantity must be between 1 and 100000")
+        }
+        if let days = request.trialDays, !(0...730).contains(days) {
+            throw SubscriptionsError.invalid("trialDays", "trialDays must be between 0 and 730")
+        }
+        if let clockID = request.testClockId, UUID(uuidString: clockID) == nil {
+            throw SubscriptionsError.invalid("testClockId", "testClockId must be a UUID")
+        }
         let plan = try await subscribedPlan(request.planId, context: context)
         let options = Self.outgoing(context)
-        guard let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-            try await accounts.get(AccountID(rawValue: accountID), options: options)
-        }) else {
+        guard
+            let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await accounts.get(AccountID(rawValue: accountID), options: options)
+            })
+        else {
             throw SubscriptionsError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")
         }
         guard account.status == .active else {
-            throw SubscriptionsError.conflict("billing account is \(account.status.rawValue); only an ACTIVE account can subscribe", reason: "ACCOUNT_NOT_ACTIVE",
-                                              field: "billingAccountId")
+            throw SubscriptionsError.conflict(
+                "billing account is \(account.status.rawValue); only an ACTIVE account can subscribe", reason: "ACCOUNT_NOT_ACTIVE",
+                field: "billingAccountId")
         }
         guard account.currency == plan.currency else {
-            throw SubscriptionsError.invalid("planId", "the plan is priced in \(plan.currency) and the account pays in \(account.currency)", reason: "CURRENCY_MISMATCH")
+            throw SubscriptionsError.invalid(
+                "planId", "the plan is priced in \(plan.currency) and the account pays in \(account.currency)", reason: "CURRENCY_MISMATCH")
         }
         let tenant = context.tenant
-        return try await database.idempotent(tenant: tenant, operation: SubscriptionsAPI.create.name, key: context.metadata.idempotencyKey,
-                                             request: request) { connection in
+        return try await database.idempotent(
+            tenant: tenant, operation: SubscriptionsAPI.create.name, key: context.metadata.idempotencyKey,
+            request: request
+        ) { connection in
             let now = try await now(clockID: request.testClockId, tenant: tenant, on: connection)
             let start = request.startDate.map(RFC3339.truncatedToMicroseconds) ?? now
             guard start >= now.addingTimeInterval(-86_400), start <= now.addingTimeInterval(366 * 86_400) else {
                 throw SubscriptionsError.invalid("startDate", "startDate must be between one day ago and one year from now")
             }
             func make(trialDays: Int) -> Subscription {
-                SubscriptionFactory.make(id: .generate(at: now), account: account, plan: plan, quantity: quantity, trialDays: trialDays, start: start,
-                                         testClockId: request.testClockId?.lowercased(), now: now)
+                SubscriptionFactory.make(
+                    id: .generate(at: now), account: account, plan: plan, quantity: quantity, trialDays: trialDays, start: start,
+                    testClockId: request.testClockId?.lowercased(), now: now)
             }
             var subscription = make(trialDays: request.trialDays ?? plan.trialDays)
             // The plan's own trial (and its included credits) once per account and plan; a trial an operator sets is always given.
@@ -72,7 +85,9 @@ extension SubscriptionsService {
         }
         var account: UUID?
         if let text = request.billingAccountId {
-            guard let id = UUID(uuidString: text) else { throw SubscriptionsError.invalid("filter[billingAccountId]", "billingAccountId must be a UUID") }
+            guard let id = UUID(uuidString: text) else {
+                throw SubscriptionsError.invalid("filter[billingAccountId]", "billingAccountId must be a UUID")
+            }
             account = id
         }
         return try await database.withTenant(tenant) { connection in
@@ -90,7 +105,10 @@ extension SubscriptionsService {
                 subscription.canceledAt = now
                 subscription.cancelReason = request.reason
                 subscription.updatedAt = now
-                return (subscription, [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: true, reason: request.reason))])
+                return (
+                    subscription,
+                    [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: true, reason: request.reason))]
+                )
             }
             subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .cancelNow)
             subscription.cancelAtPeriodEnd = false
@@ -99,8 +117,11 @@ extension SubscriptionsService {
             subscription.cancelReason = request.reason
             subscription.updatedAt = now
             let addons = timeline.endAddons(&subscription, at: now)
-            return (subscription, [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: false, reason: request.reason))]
-                        + addons)
+            return (
+                subscription,
+                [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: false, reason: request.reason))]
+                    + addons
+            )
         }
     }
 
@@ -111,19 +132,26 @@ extension SubscriptionsService {
             if subscription.status == .canceled {
                 // Only a cancellation asked for, inside the period it was made in; one for non-payment needs the payment.
                 guard subscription.pastDueSince == nil, now < subscription.currentPeriodEnd, let ended = subscription.endedAt else {
-                    throw SubscriptionsError.conflict("the period this subscription was canceled in is over (or it was canceled for non-payment); create a new subscription",
-                                                      reason: "REACTIVATION_WINDOW_CLOSED")
+                    throw SubscriptionsError.conflict(
+                        "the period this subscription was canceled in is over (or it was canceled for non-payment); create a new subscription",
+                        reason: "REACTIVATION_WINDOW_CLOSED")
                 }
-                for index in subscription.addons.indices where subscription.addons[index].canceledAt == ended && subscription.addons[index].activatedAt != nil {
+                for index in subscription.addons.indices
+                where subscription.addons[index].canceledAt == ended && subscription.addons[index].activatedAt != nil {
                     subscription.addons[index].status = .active
                     subscription.addons[index].canceledAt = nil
                     let addon = subscription.addons[index]
-                    events.append(TimedEvent(at: now, event: AddonActivated(subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                                                                             addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag)))
+                    events.append(
+                        TimedEvent(
+                            at: now,
+                            event: AddonActivated(
+                                subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
+                                addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag)))
                 }
                 subscription.endedAt = nil
             } else if !subscription.cancelAtPeriodEnd {
-                throw SubscriptionsError.conflict("subscription is \(subscription.status.rawValue) and not canceled; nothing to reactivate", reason: "NOT_CANCELED")
+                throw SubscriptionsError.conflict(
+                    "subscription is \(subscription.status.rawValue) and not canceled; nothing to reactivate", reason: "NOT_CANCELED")
             }
             subscription.status = next
             subscription.cancelAtPeriodEnd = false
@@ -158,34 +186,55 @@ extension SubscriptionsService {
     }
 
     func changeQuantity(_ request: ChangeQuantityRequest, context: RPCServerContext) async throws -> SubscriptionChange {
-        guard (1...Self.maximumQuantity).contains(request.quantity) else { throw SubscriptionsError.invalid("quantity", "quantity must be between 1 and 100000") }
+        guard (1...Self.maximumQuantity).contains(request.quantity) else {
+            throw SubscriptionsError.invalid("quantity", "quantity must be between 1 and 100000")
+        }
         return try await mutate(request.id, context: context) { subscription, now, _ in
             _ = try SubscriptionLifecycle.next(from: subscription.status, .change)
             let previous = subscription.quantity
             let plan = subscription.plan
-            let terms = { (quantity: Int) in Proration.Terms(description: "\(quantity) × \(plan.name)", unitPrice: plan.unitPrice, quantity: quantity) }
+            let terms = { (quantity: Int) in Proration.Terms(description: "\(quantity) × \(plan.name)", unitPrice: plan.unitPrice, quantity: quantity)
+            }
             if request.quantity < previous && subscription.status != .trial {
-                subscription.scheduledChange = ScheduledChange(plan: subscription.scheduledChange?.plan, quantity: request.quantity,
-                                                               effectiveAt: subscription.currentPeriodEnd)
+                subscription.scheduledChange = ScheduledChange(
+                    plan: subscription.scheduledChange?.plan, quantity: request.quantity,
+                    effectiveAt: subscription.currentPeriodEnd)
                 subscription.updatedAt = now
-                return (SubscriptionChange(subscription: subscription, effective: "PERIOD_END", effectiveAt: subscription.currentPeriodEnd, prorationLines: [],
-                                           prorationTotal: nil, preview: false), [])
+                return (
+                    SubscriptionChange(
+                        subscription: subscription, effective: "PERIOD_END", effectiveAt: subscription.currentPeriodEnd, prorationLines: [],
+                        prorationTotal: nil, preview: false), []
+                )
             }
             if var scheduled = subscription.scheduledChange {
                 scheduled.quantity = nil
                 subscription.scheduledChange = scheduled.plan == nil ? nil : scheduled
             }
             guard request.quantity != previous else {
-                return (SubscriptionChange(subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: [], prorationTotal: nil, preview: false), [])
+                return (
+                    SubscriptionChange(
+                        subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: [], prorationTotal: nil, preview: false), []
+                )
             }
-            let lines = subscription.status == .trial ? [] : try Proration.lines(
-                from: terms(previous), to: terms(request.quantity), currency: subscription.plan.currency,
-                period: TimeSpan(start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd), at: now)
+            let lines =
+                subscription.status == .trial
+                ? []
+                : try Proration.lines(
+                    from: terms(previous), to: terms(request.quantity), currency: subscription.plan.currency,
+                    period: TimeSpan(start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd), at: now)
             subscription.quantity = request.quantity
             subscription.updatedAt = now
-            let change = SubscriptionChange(subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: lines,
-                                            prorationTotal: Proration.total(lines, currency: subscription.plan.currency), preview: false)
-            return (change, [TimedEvent(at: now, event: SubscriptionQuantityChanged(subscription: subscription.summary, previousQuantity: previous, prorationLines: lines))])
+            let change = SubscriptionChange(
+                subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: lines,
+                prorationTotal: Proration.total(lines, currency: subscription.plan.currency), preview: false)
+            return (
+                change,
+                [
+                    TimedEvent(
+                        at: now,
+                        event: SubscriptionQuantityChanged(subscription: subscription.summary, previousQuantity: previous, prorationLines: lines))
+                ]
+            )
         }
     }
 
@@ -198,21 +247,32 @@ extension SubscriptionsService {
             guard plan.planId != current.planId || plan.planVersion != current.planVersion else {
                 throw .invalid("planId", "the subscription is already on this plan version", reason: "SAME_PLAN")
             }
-            guard plan.currency == current.currency, plan.billingInterval == current.billingInterval, plan.billingCycleType == current.billingCycleType else {
-                throw .invalid("planId", "a plan change keeps the currency (\(current.currency)), billing interval (\(current.billingInterval.rawValue)) and cycle type (\(current.billingCycleType.rawValue)); cancel and subscribe again to change them",
-                               reason: "INCOMPATIBLE_PLAN")
+            guard plan.currency == current.currency, plan.billingInterval == current.billingInterval,
+                plan.billingCycleType == current.billingCycleType
+            else {
+                throw .invalid(
+                    "planId",
+                    "a plan change keeps the currency (\(current.currency)), billing interval (\(current.billingInterval.rawValue)) and cycle type (\(current.billingCycleType.rawValue)); cancel and subscribe again to change them",
+                    reason: "INCOMPATIBLE_PLAN")
             }
             let upgrade = plan.unitPrice >= current.unitPrice
             if !upgrade && subscription.status != .trial {
-                subscription.scheduledChange = ScheduledChange(plan: plan, quantity: subscription.scheduledChange?.quantity, effectiveAt: subscription.currentPeriodEnd)
+                subscription.scheduledChange = ScheduledChange(
+                    plan: plan, quantity: subscription.scheduledChange?.quantity, effectiveAt: subscription.currentPeriodEnd)
                 subscription.updatedAt = now
-                return (SubscriptionChange(subscription: subscription, effective: "PERIOD_END", effectiveAt: subscription.currentPeriodEnd, prorationLines: [],
-                                           prorationTotal: nil, preview: request.preview), [])
+                return (
+                    SubscriptionChange(
+                        subscription: subscription, effective: "PERIOD_END", effectiveAt: subscription.currentPeriodEnd, prorationLines: [],
+                        prorationTotal: nil, preview: request.preview), []
+                )
             }
-            let lines = subscription.status == .trial ? [] : try Proration.lines(
-                from: .init(description: current.name, unitPrice: current.unitPrice, quantity: subscription.quantity),
-                to: .init(description: plan.name, unitPrice: plan.unitPrice, quantity: subscription.quantity), currency: plan.currency,
-                period: TimeSpan(start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd), at: now)
+            let lines =
+                subscription.status == .trial
+                ? []
+                : try Proration.lines(
+                    from: .init(description: current.name, unitPrice: current.unitPrice, quantity: subscription.quantity),
+                    to: .init(description: plan.name, unitPrice: plan.unitPrice, quantity: subscription.quantity), currency: plan.currency,
+                    period: TimeSpan(start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd), at: now)
             subscription.plan = plan
             subscription.planId = plan.planId
             subscription.planVersion = plan.planVersion
@@ -221,14 +281,25 @@ extension SubscriptionsService {
                 subscription.scheduledChange = scheduled.quantity == nil ? nil : scheduled
             }
             subscription.updatedAt = now
-            let change = SubscriptionChange(subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: lines,
-                                            prorationTotal: Proration.total(lines, currency: plan.currency), preview: request.preview)
-            return (change, [TimedEvent(at: now, event: SubscriptionPlanChanged(subscription: subscription.summary, previousPlanId: current.planId,
-                                                                                 previousPlanVersion: current.planVersion, prorationLines: lines))])
+            let change = SubscriptionChange(
+                subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: lines,
+                prorationTotal: Proration.total(lines, currency: plan.currency), preview: request.preview)
+            return (
+                change,
+                [
+                    TimedEvent(
+                        at: now,
+                        event: SubscriptionPlanChanged(
+                            subscription: subscription.summary, previousPlanId: current.planId,
+                            previousPlanVersion: current.planVersion, prorationLines: lines))
+                ]
+            )
         }
         guard request.preview else { return try await mutate(request.id, context: context) { subscription, now, _ in try apply(&subscription, now) } }
         return try await database.withTenant(tenant) { connection in
-            guard var subscription = try await store.find(request.id, tenant: tenant, on: connection) else { throw SubscriptionsError.notFound(request.id) }
+            guard var subscription = try await store.find(request.id, tenant: tenant, on: connection) else {
+                throw SubscriptionsError.notFound(request.id)
+            }
             let now = try await now(clockID: subscription.testClockId, tenant: tenant, on: connection)
             _ = timeline.advance(&subscription, until: now)
             return try apply(&subscription, now).0
@@ -238,33 +309,48 @@ extension SubscriptionsService {
     func activateAddon(_ request: AddonRequest, context: RPCServerContext) async throws -> Subscription {
         guard let addonID = UUID(uuidString: request.addonId) else { throw SubscriptionsError.invalid("addonId", "addonId must be a UUID") }
         let options = Self.outgoing(context)
-        guard let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-            try await catalog.call(CatalogAPI.addons.get, GetItemRequest(id: CatalogItemID(rawValue: addonID)), options: options)
-        }) else {
+        guard
+            let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await catalog.call(CatalogAPI.addons.get, GetItemRequest(id: CatalogItemID(rawValue: addonID)), options: options)
+            })
+        else {
             throw SubscriptionsError.invalid("addonId", "add-on \(request.addonId) not found", reason: "ADDON_NOT_FOUND")
         }
-        guard item.status == .active else { throw SubscriptionsError.conflict("add-on \(request.addonId) is archived", reason: "ADDON_ARCHIVED", field: "addonId") }
+        guard item.status == .active else {
+            throw SubscriptionsError.conflict("add-on \(request.addonId) is archived", reason: "ADDON_ARCHIVED", field: "addonId")
+        }
         return try await mutate(request.id, context: context) { subscription, now, _ in
             _ = try SubscriptionLifecycle.next(from: subscription.status, .change)
             guard item.attributes.currency == subscription.plan.currency else {
-                throw SubscriptionsError.invalid("addonId", "the add-on is priced in \(item.attributes.currency), the subscription in \(subscription.plan.currency)",
-                                                 reason: "CURRENCY_MISMATCH")
+                throw SubscriptionsError.invalid(
+                    "addonId", "the add-on is priced in \(item.attributes.currency), the subscription in \(subscription.plan.currency)",
+                    reason: "CURRENCY_MISMATCH")
             }
             let id = item.id.description
             if let existing = subscription.addons.first(where: { $0.addonId == id && $0.status != .canceled }) {
-                throw SubscriptionsError.conflict("add-on \(existing.code) is already \(existing.status.rawValue) on this subscription", reason: "ADDON_ALREADY_ACTIVE",
-                                                  field: "addonId")
+                throw SubscriptionsError.conflict(
+                    "add-on \(existing.code) is already \(existing.status.rawValue) on this subscription", reason: "ADDON_ALREADY_ACTIVE",
+                    field: "addonId")
             }
             let free = item.attributes.price.isZero
-            let addon = SubscriptionAddon(addonId: id, addonVersion: item.version, code: item.attributes.code, name: item.attributes.name,
-                                          featureFlag: item.attributes.featureFlag, price: item.attributes.price, status: free ? .active : .pending,
-                                          cancelAtPeriodEnd: false, activatedAt: free ? now : nil, canceledAt: nil, createdAt: now)
+            let addon = SubscriptionAddon(
+                addonId: id, addonVersion: item.version, code: item.attributes.code, name: item.attributes.name,
+                featureFlag: item.attributes.featureFlag, price: item.attributes.price, status: free ? .active : .pending,
+                cancelAtPeriodEnd: false, activatedAt: free ? now : nil, canceledAt: nil, createdAt: now)
             subscription.addons.removeAll { $0.addonId == id }
             subscription.addons.append(addon)
             subscription.updatedAt = now
             guard free else { return (subscription, []) }
-            return (subscription, [TimedEvent(at: now, event: AddonActivated(subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                                                                              addonId: id, addonCode: addon.code, featureFlag: addon.featureFlag))])
+            return (
+                subscription,
+                [
+                    TimedEvent(
+                        at: now,
+                        event: AddonActivated(
+                            subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
+                            addonId: id, addonCode: addon.code, featureFlag: addon.featureFlag))
+                ]
+            )
         }
     }
 
@@ -283,9 +369,17 @@ extension SubscriptionsService {
             subscription.addons[index].canceledAt = now
             subscription.updatedAt = now
             guard addon.status == .active else { return (subscription, []) }
-            return (subscription, [TimedEvent(at: now, event: AddonCanceled(subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                                                                             addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
-                                                                             atPeriodEnd: false))])
+            return (
+                subscription,
+                [
+                    TimedEvent(
+                        at: now,
+                        event: AddonCanceled(
+                            subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
+                            addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
+                            atPeriodEnd: false))
+                ]
+            )
         }
     }
 
@@ -293,33 +387,42 @@ extension SubscriptionsService {
     func subscribedPlan(_ planId: String, context: RPCServerContext) async throws -> SubscribedPlan {
         guard let id = UUID(uuidString: planId) else { throw SubscriptionsError.invalid("planId", "planId must be a UUID") }
         let options = Self.outgoing(context)
-        guard let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-            try await catalog.plan(CatalogItemID(rawValue: id), options: options)
-        }) else {
+        guard
+            let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await catalog.plan(CatalogItemID(rawValue: id), options: options)
+            })
+        else {
             throw SubscriptionsError.invalid("planId", "plan \(planId) not found", reason: "PLAN_NOT_FOUND")
         }
-        guard item.status == .active else { throw SubscriptionsError.conflict("plan \(planId) is archived", reason: "PLAN_ARCHIVED", field: "planId") }
+        guard item.status == .active else {
+            throw SubscriptionsError.conflict("plan \(planId) is archived", reason: "PLAN_ARCHIVED", field: "planId")
+        }
         let attributes = item.attributes
         var usageCharges: [SubscribedUsageCharge] = []
         for charge in attributes.usageCharges ?? [] {
             // The ledger summarises usage by meter code: resolved once here, kept with the subscription.
             let meter = try await catalog.call(CatalogAPI.meters.get, GetItemRequest(id: charge.meterId), options: options)
-            usageCharges.append(SubscribedUsageCharge(meterId: charge.meterId.description, meterCode: meter.attributes.code,
-                                                      productId: charge.productId.description, productVersion: charge.productVersion))
+            usageCharges.append(
+                SubscribedUsageCharge(
+                    meterId: charge.meterId.description, meterCode: meter.attributes.code,
+                    productId: charge.productId.description, productVersion: charge.productVersion))
         }
-        return SubscribedPlan(planId: item.id.description, planVersion: item.version, name: attributes.name, billingInterval: attributes.billingInterval,
-                              billingCycleType: attributes.billingCycleType, unitPrice: attributes.basePrice, currency: attributes.currency,
-                              trialDays: attributes.trialDays ?? 0,
-                              includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
-                              limits: (attributes.limits ?? []).map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement.rawValue) },
-                              usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice)
+        return SubscribedPlan(
+            planId: item.id.description, planVersion: item.version, name: attributes.name, billingInterval: attributes.billingInterval,
+            billingCycleType: attributes.billingCycleType, unitPrice: attributes.basePrice, currency: attributes.currency,
+            trialDays: attributes.trialDays ?? 0,
+            includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
+            limits: (attributes.limits ?? []).map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement.rawValue) },
+            usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice)
     }
 }
 
 /// A new subscription's first state.
 enum SubscriptionFactory {
-    static func make(id: SubscriptionID, account: BillingAccount, plan: SubscribedPlan, quantity: Int, trialDays: Int, start: Date,
-                     testClockId: String?, now: Date) -> Subscription {
+    static func make(
+        id: SubscriptionID, account: BillingAccount, plan: SubscribedPlan, quantity: Int, trialDays: Int, start: Date,
+        testClockId: String?, now: Date
+    ) -> Subscription {
         let zone = PeriodMath.timeZone(account.timezone)
         var subscription = Subscription(
             id: id, billingAccountId: account.id.description, plan: plan, status: trialDays > 0 ? .trial : .active, quantity: quantity,

@@ -38,8 +38,9 @@ extension SubscriptionsService {
             for limit in subscription.plan.limits where (limits[limit.resource]?.limit ?? -1) < limit.limit { limits[limit.resource] = limit }
             credits = (try? credits.adding(subscription.plan.includedCredits)) ?? credits
         }
-        return Entitlements(billingAccountId: account, subscriptionIds: live.map(\.id.description), active: !live.isEmpty,
-                            restricted: live.contains { $0.status == .pastDue }, features: features.sorted(),
-                            limits: limits.values.sorted { $0.resource < $1.resource }, includedCredits: credits)
+        return Entitlements(
+            billingAccountId: account, subscriptionIds: live.map(\.id.description), active: !live.isEmpty,
+            restricted: live.contains { $0.status == .pastDue }, features: features.sorted(),
+            limits: limits.values.sorted { $0.resource < $1.resource }, includedCredits: credits)
     }
 }

@@ -41,8 +41,9 @@ public struct SubscriptionsError: Error, RPCErrorConvertible, CustomStringConver
             let requested = operation.requested.map { " (\($0.rawValue))" } ?? ""
             var details = ["status": current.rawValue, "operation": operation.rawValue]
             if let status = operation.requested { details["requestedStatus"] = status.rawValue }
-            return RPCError(.failedPrecondition, "subscription is \(current.rawValue); \(operation.rawValue)\(requested) is not allowed from it",
-                            reason: "INVALID_STATUS_TRANSITION", details: details)
+            return RPCError(
+                .failedPrecondition, "subscription is \(current.rawValue); \(operation.rawValue)\(requested) is not allowed from it",
+                reason: "INVALID_STATUS_TRANSITION", details: details)
         case .conflict(let message, let reason, let field):
             return RPCError(.failedPrecondition, message, reason: reason, details: field.map { ["field": $0] } ?? [:])
         }

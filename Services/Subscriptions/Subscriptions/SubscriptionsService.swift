@@ -48,12 +48,14 @@ public struct SubscriptionsService: Sendable {
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
             grace: TimeInterval(graceDays) * 86_400)
-        return ServiceComponents(router: service.router(), background: [
-            try runtime.outboxRelay(), try runtime.eventConsumer(service.invoiceEvents),
-            PeriodicBatchJob(name: "renewals", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
-                try await service.runDue(limit: limit)
-            },
-        ])
+        return ServiceComponents(
+            router: service.router(),
+            background: [
+                try runtime.outboxRelay(), try runtime.eventConsumer(service.invoiceEvents),
+                PeriodicBatchJob(name: "renewals", interval: .milliseconds(tick), batchSize: 200, logger: runtime.logger) { limit in
+                    try await service.runDue(limit: limit)
+                },
+            ])
     }
 
     public func router() -> RPCRouter {
@@ -125,6 +127,7 @@ public struct SubscriptionsService: Sendable {
     }
 
     func publish(_ events: [TimedEvent], tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
-        try await outbox.append(events.map { PendingEvent($0.event, tenant: tenant, at: $0.at, traceparent: traceparent) }, on: connection, logger: database.logger)
+        try await outbox.append(
+            events.map { PendingEvent($0.event, tenant: tenant, at: $0.at, traceparent: traceparent) }, on: connection, logger: database.logger)
     }
 }

@@ -12,12 +12,15 @@ extension SubscriptionsService {
         let name = request.name ?? "test clock"
         guard (1...200).contains(name.count) else { throw SubscriptionsError.invalid("name", "name must have 1 to 200 characters") }
         let tenant = context.tenant
-        return try await database.idempotent(tenant: tenant, operation: SubscriptionsAPI.createTestClock.name, key: context.metadata.idempotencyKey,
-                                             request: request) { connection in
+        return try await database.idempotent(
+            tenant: tenant, operation: SubscriptionsAPI.createTestClock.name, key: context.metadata.idempotencyKey,
+            request: request
+        ) { connection in
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
-            let testClock = TestClock(id: id.text, name: name, frozenTime: request.frozenTime.map(RFC3339.truncatedToMicroseconds) ?? now,
-                                      subscriptionCount: 0, createdAt: now)
+            let testClock = TestClock(
+                id: id.text, name: name, frozenTime: request.frozenTime.map(RFC3339.truncatedToMicroseconds) ?? now,
+                subscriptionCount: 0, createdAt: now)
             try await store.insertClock(testClock, tenant: tenant, on: connection)
             return testClock
         }
@@ -26,7 +29,9 @@ extension SubscriptionsService {
     func getTestClock(_ id: String, tenant: String) async throws -> TestClock {
         guard let uuid = UUID(uuidString: id) else { throw SubscriptionsError.testClockNotFound(id) }
         return try await database.withTenant(tenant) { connection in
-            guard let testClock = try await store.findClock(uuid, tenant: tenant, on: connection) else { throw SubscriptionsError.testClockNotFound(id) }
+            guard let testClock = try await store.findClock(uuid, tenant: tenant, on: connection) else {
+                throw SubscriptionsError.testClockNotFound(id)
+            }
             return testClock
         }
     }
@@ -41,7 +46,8 @@ extension SubscriptionsService {
                 throw SubscriptionsError.testClockNotFound(request.id)
             }
             guard target > testClock.frozenTime else {
-                throw SubscriptionsError.invalid("frozenTime", "frozenTime must be later than the clock's time (\(RFC3339.format(testClock.frozenTime)))")
+                throw SubscriptionsError.invalid(
+                    "frozenTime", "frozenTime must be later than the clock's time (\(RFC3339.format(testClock.frozenTime)))")
             }
             guard target.timeIntervalSince(testClock.frozenTime) <= Self.maximumAdvance else {
                 throw SubscriptionsError.invalid("frozenTime", "a clock moves at most five years at a time")

@@ -31,9 +31,11 @@ public struct SubscriptionSummary: Codable, Sendable, Equatable {
     /// invoicing agree on it through `Credits/BillOverage`) before the new allowance is granted.
     public var creditOveragePrice: DecimalNumber?
 
-    public init(id: SubscriptionID, billingAccountId: String, planId: String, planVersion: Int, status: String, quantity: Int,
-                currentPeriodStart: Date, currentPeriodEnd: Date, includedCredits: Credits = .zero, unitPrice: Money? = nil, trialEnd: Date? = nil,
-                cancelAtPeriodEnd: Bool = false, testClockId: String? = nil, creditOveragePrice: DecimalNumber? = nil) {
+    public init(
+        id: SubscriptionID, billingAccountId: String, planId: String, planVersion: Int, status: String, quantity: Int,
+        currentPeriodStart: Date, currentPeriodEnd: Date, includedCredits: Credits = .zero, unitPrice: Money? = nil, trialEnd: Date? = nil,
+        cancelAtPeriodEnd: Bool = false, testClockId: String? = nil, creditOveragePrice: DecimalNumber? = nil
+    ) {
         self.creditOveragePrice = creditOveragePrice
         self.id = id
         self.billingAccountId = billingAccountId
@@ -203,7 +205,8 @@ public struct AddonCanceled: IntegrationEvent {
     public var atPeriodEnd: Bool
     public var subject: String { subscriptionId.description }
 
-    public init(subscriptionId: SubscriptionID, billingAccountId: String, addonId: String, addonCode: String, featureFlag: String, atPeriodEnd: Bool) {
+    public init(subscriptionId: SubscriptionID, billingAccountId: String, addonId: String, addonCode: String, featureFlag: String, atPeriodEnd: Bool)
+    {
         self.subscriptionId = subscriptionId
         self.billingAccountId = billingAccountId
         self.addonId = addonId

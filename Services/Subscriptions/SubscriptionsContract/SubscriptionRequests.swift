@@ -14,7 +14,9 @@ public struct CreateSubscriptionRequest: Codable, Sendable, Equatable {
     /// Puts the subscription on a test clock: its time is the clock's.
     public var testClockId: String?
 
-    public init(billingAccountId: String, planId: String, quantity: Int? = nil, trialDays: Int? = nil, startDate: Date? = nil, testClockId: String? = nil) {
+    public init(
+        billingAccountId: String, planId: String, quantity: Int? = nil, trialDays: Int? = nil, startDate: Date? = nil, testClockId: String? = nil
+    ) {
         self.billingAccountId = billingAccountId
         self.planId = planId
         self.quantity = quantity
@@ -123,7 +125,9 @@ public struct SubscriptionChange: Codable, Sendable, Equatable {
     public var prorationTotal: Money?
     public var preview: Bool
 
-    public init(subscription: Subscription, effective: String, effectiveAt: Date, prorationLines: [ProrationLine], prorationTotal: Money?, preview: Bool) {
+    public init(
+        subscription: Subscription, effective: String, effectiveAt: Date, prorationLines: [ProrationLine], prorationTotal: Money?, preview: Bool
+    ) {
         self.subscription = subscription
         self.effective = effective
         self.effectiveAt = effectiveAt

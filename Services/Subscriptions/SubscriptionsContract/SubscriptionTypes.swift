@@ -37,8 +37,10 @@ public struct SubscriptionAddon: Codable, Sendable, Equatable {
     public var canceledAt: Date?
     public var createdAt: Date
 
-    public init(addonId: String, addonVersion: Int, code: String, name: String, featureFlag: String, price: DecimalNumber, status: AddonStatus,
-                cancelAtPeriodEnd: Bool, activatedAt: Date?, canceledAt: Date?, createdAt: Date) {
+    public init(
+        addonId: String, addonVersion: Int, code: String, name: String, featureFlag: String, price: DecimalNumber, status: AddonStatus,
+        cancelAtPeriodEnd: Bool, activatedAt: Date?, canceledAt: Date?, createdAt: Date
+    ) {
         self.addonId = addonId
         self.addonVersion = addonVersion
         self.code = code
@@ -73,9 +75,12 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
     /// The plan's price of one credit of overdraft, billed when a period ends (absent: overdraft is repaid by the next grant).
     public var creditOveragePrice: DecimalNumber?
 
-    public init(planId: String, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType, unitPrice: DecimalNumber,
-                currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
-                usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil) {
+    public init(
+        planId: String, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
+        unitPrice: DecimalNumber,
+        currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
+        usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil
+    ) {
         self.creditOveragePrice = creditOveragePrice
         self.usageCharges = usageCharges
         self.trialDays = trialDays
@@ -181,10 +186,12 @@ public struct Subscription: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: SubscriptionID, billingAccountId: String, plan: SubscribedPlan, status: SubscriptionStatus, quantity: Int, timezone: String,
-                startDate: Date, trialStart: Date?, trialEnd: Date?, billingAnchor: Date, currentPeriodStart: Date, currentPeriodEnd: Date,
-                cancelAtPeriodEnd: Bool, canceledAt: Date?, cancelReason: String?, endedAt: Date?, pausedAt: Date?, pastDueSince: Date?,
-                scheduledChange: ScheduledChange?, addons: [SubscriptionAddon], testClockId: String?, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: SubscriptionID, billingAccountId: String, plan: SubscribedPlan, status: SubscriptionStatus, quantity: Int, timezone: String,
+        startDate: Date, trialStart: Date?, trialEnd: Date?, billingAnchor: Date, currentPeriodStart: Date, currentPeriodEnd: Date,
+        cancelAtPeriodEnd: Bool, canceledAt: Date?, cancelReason: String?, endedAt: Date?, pausedAt: Date?, pastDueSince: Date?,
+        scheduledChange: ScheduledChange?, addons: [SubscriptionAddon], testClockId: String?, createdAt: Date, updatedAt: Date
+    ) {
         self.id = id
         self.billingAccountId = billingAccountId
         self.planId = plan.planId
@@ -214,11 +221,12 @@ public struct Subscription: Codable, Sendable, Equatable {
 
     /// What events say about it.
     public var summary: SubscriptionSummary {
-        SubscriptionSummary(id: id, billingAccountId: billingAccountId, planId: plan.planId, planVersion: plan.planVersion, status: status.rawValue,
-                            quantity: quantity, currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
-                            includedCredits: plan.includedCredits, unitPrice: Money.exactly(plan.unitPrice, currency: plan.currency),
-                            trialEnd: trialEnd, cancelAtPeriodEnd: cancelAtPeriodEnd, testClockId: testClockId,
-                            creditOveragePrice: plan.creditOveragePrice)
+        SubscriptionSummary(
+            id: id, billingAccountId: billingAccountId, planId: plan.planId, planVersion: plan.planVersion, status: status.rawValue,
+            quantity: quantity, currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
+            includedCredits: plan.includedCredits, unitPrice: Money.exactly(plan.unitPrice, currency: plan.currency),
+            trialEnd: trialEnd, cancelAtPeriodEnd: cancelAtPeriodEnd, testClockId: testClockId,
+            creditOveragePrice: plan.creditOveragePrice)
     }
 }
 
@@ -242,8 +250,10 @@ public struct Entitlements: Codable, Sendable, Equatable {
     public var limits: [SubscriptionLimit]
     public var includedCredits: Credits
 
-    public init(billingAccountId: String, subscriptionIds: [String], active: Bool, restricted: Bool, features: [String], limits: [SubscriptionLimit],
-                includedCredits: Credits) {
+    public init(
+        billingAccountId: String, subscriptionIds: [String], active: Bool, restricted: Bool, features: [String], limits: [SubscriptionLimit],
+        includedCredits: Credits
+    ) {
         self.billingAccountId = billingAccountId
         self.subscriptionIds = subscriptionIds
         self.active = active

@@ -22,23 +22,29 @@ public enum ContractCatalog {
 
     public static let entries: [Entry] = [
         Entry(service: RPCHealth.self, package: "billing.health.v1", module: "BillingRPC"),
-        Entry(service: AccountsAPI.self, package: AccountsAPI.package, module: "AccountsContract", events: AccountsAPI.events,
-              consumedEvents: AccountsAPI.consumedEvents),
-        Entry(service: CatalogAPI.self, package: CatalogAPI.package, module: "CatalogContract", events: CatalogAPI.events,
-              consumedEvents: CatalogAPI.consumedEvents),
-        Entry(service: SubscriptionsAPI.self, package: SubscriptionsAPI.package, module: "SubscriptionsContract", events: SubscriptionsAPI.events,
-              consumedEvents: SubscriptionsAPI.consumedEvents),
-        Entry(service: LedgerAPI.self, package: LedgerAPI.package, module: "LedgerContract", events: LedgerAPI.events,
-              consumedEvents: LedgerAPI.consumedEvents),
-        Entry(service: InvoicingAPI.self, package: InvoicingAPI.package, module: "InvoicingContract", events: InvoicingAPI.events,
-              consumedEvents: InvoicingAPI.consumedEvents),
+        Entry(
+            service: AccountsAPI.self, package: AccountsAPI.package, module: "AccountsContract", events: AccountsAPI.events,
+            consumedEvents: AccountsAPI.consumedEvents),
+        Entry(
+            service: CatalogAPI.self, package: CatalogAPI.package, module: "CatalogContract", events: CatalogAPI.events,
+            consumedEvents: CatalogAPI.consumedEvents),
+        Entry(
+            service: SubscriptionsAPI.self, package: SubscriptionsAPI.package, module: "SubscriptionsContract", events: SubscriptionsAPI.events,
+            consumedEvents: SubscriptionsAPI.consumedEvents),
+        Entry(
+            service: LedgerAPI.self, package: LedgerAPI.package, module: "LedgerContract", events: LedgerAPI.events,
+            consumedEvents: LedgerAPI.consumedEvents),
+        Entry(
+            service: InvoicingAPI.self, package: InvoicingAPI.package, module: "InvoicingContract", events: InvoicingAPI.events,
+            consumedEvents: InvoicingAPI.consumedEvents),
     ]
 
     /// The generated pages: file name → Markdown.
     public static func protoDocs() -> [String: String] {
         var pages: [String: String] = [:]
         for entry in entries {
-            pages["\(entry.service.contextName).md"] = RPCDocumentation.markdown(for: entry.service, package: entry.package, contractModule: entry.module)
+            pages["\(entry.service.contextName).md"] = RPCDocumentation.markdown(
+                for: entry.service, package: entry.package, contractModule: entry.module)
         }
         pages["events.md"] = eventsMarkdown()
         return pages
@@ -66,7 +72,8 @@ public enum ContractCatalog {
             var consumers = entries.filter { $0.consumedEvents.contains { $0.type == event.type } }.map { "\($0.service.contextName)" }
             consumers += everyEventConsumers
             let payload = RPCDocumentation.typeReference(event.payload, collecting: &types)
-            text += "| `\(event.type)` | \(entry.service.contextName) | \(consumers.joined(separator: ", ")) | \(event.summary) Payload: \(payload) |\n"
+            text +=
+                "| `\(event.type)` | \(entry.service.contextName) | \(consumers.joined(separator: ", ")) | \(event.summary) Payload: \(payload) |\n"
         }
         text += RPCDocumentation.typeSection(types)
         return text

@@ -108,7 +108,10 @@ struct WireJSONDocument {
                     try parseValue(&index, depth: depth + 1)
                     skipWhitespace(&index)
                     guard index < bytes.count else { throw failure("unexpected end", index) }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
                     guard bytes[index] == UInt8(ascii: "}") else { throw failure("expected ',' or '}'", index) }
                     index += 1
                     break
@@ -126,7 +129,10 @@ struct WireJSONDocument {
                     try parseValue(&index, depth: depth + 1)
                     skipWhitespace(&index)
                     guard index < bytes.count else { throw failure("unexpected end", index) }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
                     guard bytes[index] == UInt8(ascii: "]") else { throw failure("expected ',' or ']'", index) }
                     index += 1
                     break
@@ -151,8 +157,10 @@ struct WireJSONDocument {
             let start = index
             while index < bytes.count {
                 let byte = bytes[index]
-                guard (byte >= 48 && byte <= 57) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
-                        || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") else { break }
+                guard
+                    (byte >= 48 && byte <= 57) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
+                        || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
+                else { break }
                 index += 1
             }
             guard index > start else { throw failure("unexpected character", index) }
@@ -182,7 +190,11 @@ struct WireJSONDocument {
                 index += 1
                 return
             }
-            if byte == UInt8(ascii: "\\") { escaped = true; index += 2; continue }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                index += 2
+                continue
+            }
             guard byte >= 0x20 else { throw failure("control character in string", index) }
             index += 1
         }
@@ -262,7 +274,9 @@ struct WireValueDecoder: Decoder {
         if T.self == Bool.self { return try decodeBool() as! T }
         if T.self == Date.self {
             let text = try decodeString()
-            guard let date = RFC3339.parse(text) else { throw WireDecodingError(path: [], message: "'\(text.prefix(40))' is not an RFC 3339 timestamp") }
+            guard let date = RFC3339.parse(text) else {
+                throw WireDecodingError(path: [], message: "'\(text.prefix(40))' is not an RFC 3339 timestamp")
+            }
             return date as! T
         }
         if T.self == UUID.self {
@@ -307,7 +321,10 @@ struct WireValueDecoder: Decoder {
         var index = Int(node.start)
         let end = Int(node.end)
         var negative = false
-        if bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+        if bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
         guard index < end else { throw mismatch("an integer") }
         var value: I = 0
         while index < end {
@@ -456,7 +473,10 @@ private struct WireUnkeyedDecoder: UnkeyedDecodingContainer {
         var count = 0
         var index = array + 1
         let end = Int(box.document.nodes[array].next)
-        while index < end { count += 1; index = Int(box.document.nodes[index].next) }
+        while index < end {
+            count += 1
+            index = Int(box.document.nodes[index].next)
+        }
         return count
     }
     var isAtEnd: Bool { nextNode >= Int(box.document.nodes[array].next) }

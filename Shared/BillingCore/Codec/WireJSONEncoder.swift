@@ -58,14 +58,38 @@ final class WireJSONWriter {
     }
 
     func encodeValue<T: Encodable>(_ value: T) throws {
-        if T.self == String.self { writeString(value as! String); return }
-        if T.self == Int.self { writeInteger(value as! Int); return }
-        if T.self == Int64.self { writeInteger(value as! Int64); return }
-        if T.self == Bool.self { writeBool(value as! Bool); return }
-        if T.self == Date.self { writeString(RFC3339.format(value as! Date)); return }
-        if T.self == UUID.self { writeString((value as! UUID).text); return }
-        if T.self == Double.self { writeDouble(value as! Double); return }
-        if T.self == JSONValue.self { JSONWriter.write(value as! JSONValue, into: &bytes); return }
+        if T.self == String.self {
+            writeString(value as! String)
+            return
+        }
+        if T.self == Int.self {
+            writeInteger(value as! Int)
+            return
+        }
+        if T.self == Int64.self {
+            writeInteger(value as! Int64)
+            return
+        }
+        if T.self == Bool.self {
+            writeBool(value as! Bool)
+            return
+        }
+        if T.self == Date.self {
+            writeString(RFC3339.format(value as! Date))
+            return
+        }
+        if T.self == UUID.self {
+            writeString((value as! UUID).text)
+            return
+        }
+        if T.self == Double.self {
+            writeDouble(value as! Double)
+            return
+        }
+        if T.self == JSONValue.self {
+            JSONWriter.write(value as! JSONValue, into: &bytes)
+            return
+        }
         let savedDepth = valueDepth
         let savedStarted = valueStarted
         valueDepth = open.count
@@ -92,7 +116,10 @@ final class WireJSONWriter {
 
     /// Digits are appended least significant first, then reversed in place: no temporary array.
     func writeInteger<I: BinaryInteger>(_ value: I) {
-        if value == 0 { bytes.append(48); return }
+        if value == 0 {
+            bytes.append(48)
+            return
+        }
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         let start = bytes.count
@@ -104,8 +131,14 @@ final class WireJSONWriter {
     }
 
     func writeDouble(_ value: Double) {
-        guard value.isFinite else { writeNull(); return }
-        if value == value.rounded(), abs(value) < 1e15 { writeInteger(Int64(value)); return }
+        guard value.isFinite else {
+            writeNull()
+            return
+        }
+        if value == value.rounded(), abs(value) < 1e15 {
+            writeInteger(Int64(value))
+            return
+        }
         bytes.append(contentsOf: Array(value.description.utf8))
     }
 
@@ -167,22 +200,70 @@ private struct WireKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol 
         writer.bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func encodeNil(forKey key: Key) throws { self.key(key); writer.writeNull() }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { self.key(key); try writer.encodeValue(value) }
-    mutating func encode(_ value: String, forKey key: Key) throws { self.key(key); writer.writeString(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { self.key(key); writer.writeDouble(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { self.key(key); writer.writeDouble(Double(value)) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { self.key(key); writer.writeInteger(value) }
-    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { self.key(key); try writer.encodeValue(value) }
+    mutating func encodeNil(forKey key: Key) throws {
+        self.key(key)
+        writer.writeNull()
+    }
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        self.key(key)
+        try writer.encodeValue(value)
+    }
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        self.key(key)
+        writer.writeString(value)
+    }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        self.key(key)
+        writer.writeDouble(value)
+    }
+    mutating func encode(_ value: Float, forKey key: Key) throws {
+        self.key(key)
+        writer.writeDouble(Double(value))
+    }
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int8, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int16, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int32, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int64, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws {
+        self.key(key)
+        writer.writeInteger(value)
+    }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        self.key(key)
+        try writer.encodeValue(value)
+    }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         self.key(key)
@@ -195,7 +276,10 @@ private struct WireKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol 
     }
 
     mutating func superEncoder() -> any Encoder { WireEncoderFacade(writer: writer) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { self.key(key); return WireEncoderFacade(writer: writer) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        self.key(key)
+        return WireEncoderFacade(writer: writer)
+    }
 }
 
 private struct WireUnkeyedEncoder: UnkeyedEncodingContainer {
@@ -209,13 +293,34 @@ private struct WireUnkeyedEncoder: UnkeyedEncodingContainer {
         count += 1
     }
 
-    mutating func encodeNil() throws { element(); writer.writeNull() }
-    mutating func encode(_ value: String) throws { element(); writer.writeString(value) }
-    mutating func encode(_ value: Int) throws { element(); writer.writeInteger(value) }
-    mutating func encode(_ value: Int64) throws { element(); writer.writeInteger(value) }
-    mutating func encode(_ value: Double) throws { element(); writer.writeDouble(value) }
-    mutating func encode(_ value: Bool) throws { element(); try writer.encodeValue(value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { element(); try writer.encodeValue(value) }
+    mutating func encodeNil() throws {
+        element()
+        writer.writeNull()
+    }
+    mutating func encode(_ value: String) throws {
+        element()
+        writer.writeString(value)
+    }
+    mutating func encode(_ value: Int) throws {
+        element()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int64) throws {
+        element()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Double) throws {
+        element()
+        writer.writeDouble(value)
+    }
+    mutating func encode(_ value: Bool) throws {
+        element()
+        try writer.encodeValue(value)
+    }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        element()
+        try writer.encodeValue(value)
+    }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         element()
@@ -227,7 +332,10 @@ private struct WireUnkeyedEncoder: UnkeyedEncodingContainer {
         return WireUnkeyedEncoder(writer: writer, index: writer.openContainer(isObject: false))
     }
 
-    mutating func superEncoder() -> any Encoder { element(); return WireEncoderFacade(writer: writer) }
+    mutating func superEncoder() -> any Encoder {
+        element()
+        return WireEncoderFacade(writer: writer)
+    }
 }
 
 private struct WireSingleEncoder: SingleValueEncodingContainer {
@@ -236,21 +344,66 @@ private struct WireSingleEncoder: SingleValueEncodingContainer {
 
     private func mark() { writer.valueStarted = true }
 
-    mutating func encodeNil() throws { mark(); writer.writeNull() }
-    mutating func encode(_ value: Bool) throws { mark(); try writer.encodeValue(value) }
-    mutating func encode(_ value: String) throws { mark(); writer.writeString(value) }
-    mutating func encode(_ value: Double) throws { mark(); writer.writeDouble(value) }
-    mutating func encode(_ value: Float) throws { mark(); writer.writeDouble(Double(value)) }
-    mutating func encode(_ value: Int) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: Int8) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: Int16) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: Int32) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: Int64) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt8) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt16) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt32) throws { mark(); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt64) throws { mark(); writer.writeInteger(value) }
+    mutating func encodeNil() throws {
+        mark()
+        writer.writeNull()
+    }
+    mutating func encode(_ value: Bool) throws {
+        mark()
+        try writer.encodeValue(value)
+    }
+    mutating func encode(_ value: String) throws {
+        mark()
+        writer.writeString(value)
+    }
+    mutating func encode(_ value: Double) throws {
+        mark()
+        writer.writeDouble(value)
+    }
+    mutating func encode(_ value: Float) throws {
+        mark()
+        writer.writeDouble(Double(value))
+    }
+    mutating func encode(_ value: Int) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int8) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int16) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int32) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: Int64) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt8) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt16) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt32) throws {
+        mark()
+        writer.writeInteger(value)
+    }
+    mutating func encode(_ value: UInt64) throws {
+        mark()
+        writer.writeInteger(value)
+    }
     mutating func encode<T: Encodable>(_ value: T) throws {
         mark()
         try writer.encodeValue(value)

@@ -35,7 +35,7 @@ extension DecimalNumber {
 
         func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
         func accumulate(_ byte: UInt8) throws(DecimalParseError) {
-            if digits == 0 && byte == 48 { return }   // leading zeros carry no information
+            if digits == 0 && byte == 48 { return }  // leading zeros carry no information
             significantDigits += 1
             guard significantDigits <= 38 else { throw .outOfRange(original) }
             digits = digits * 10 + Int128(byte - 48)
@@ -123,7 +123,7 @@ extension DecimalNumber {
         if let widened = exactSignificand(atScale: digitsScale) {
             (padded, shownScale) = (widened, digitsScale)
         } else {
-            (padded, shownScale) = (significand, scale)   // too many digits to pad: show as is
+            (padded, shownScale) = (significand, scale)  // too many digits to pad: show as is
         }
         var magnitude = String(padded.magnitude)
         if shownScale > 0 {

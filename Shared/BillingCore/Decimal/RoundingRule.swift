@@ -18,8 +18,8 @@ public enum RoundingRule: String, Sendable, Hashable, Codable, CaseIterable {
     /// Exact for every `Int128` input; the caller checks that the quotient fits its target type.
     public func divide(_ dividend: Int128, by divisor: Int128) -> Int128 {
         precondition(divisor != 0, "division by zero")
-        let quotient = dividend / divisor          // truncates toward zero
-        let remainder = dividend % divisor         // same sign as dividend
+        let quotient = dividend / divisor  // truncates toward zero
+        let remainder = dividend % divisor  // same sign as dividend
         if remainder == 0 { return quotient }
         let negative = (dividend < 0) != (divisor < 0)
         let awayFromZero: Int128 = negative ? quotient - 1 : quotient + 1

@@ -48,9 +48,15 @@ public struct JSONParser {
             case UInt8(ascii: "{"): return try readObject(depth: depth + 1)
             case UInt8(ascii: "["): return try readArray(depth: depth + 1)
             case UInt8(ascii: "\""): return .string(try readString())
-            case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-            case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-            case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+            case UInt8(ascii: "t"):
+                try expectLiteral("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expectLiteral("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expectLiteral("null")
+                return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try readNumber())
             default: throw error("unexpected character '\(Unicode.Scalar(bytes[index]))'")
             }
@@ -90,8 +96,14 @@ public struct JSONParser {
                 }
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(object)
+                }
                 throw error("expected ',' or '}'")
             }
         }
@@ -110,8 +122,14 @@ public struct JSONParser {
                 elements.append(try readValue(depth: depth))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return .array(elements)
+                }
                 throw error("expected ',' or ']'")
             }
         }
@@ -141,7 +159,7 @@ public struct JSONParser {
         }
 
         mutating func readString() throws(JSONParseError) -> String {
-            index += 1   // opening quote
+            index += 1  // opening quote
             let start = index
             // Fast path: no escapes.
             while index < bytes.count {

@@ -110,8 +110,14 @@ final class KeyUsageTracker: @unchecked Sendable {
 struct AnyCodingKey: CodingKey {
     let stringValue: String
     let intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue; self.intValue = nil }
-    init(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+    init(stringValue: String) {
+        self.stringValue = stringValue
+        self.intValue = nil
+    }
+    init(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
 }
 
 struct JSONValueDecoderImplementation: Decoder {
@@ -155,7 +161,8 @@ struct JSONValueDecoderImplementation: Decoder {
         if T.self == Date.self {
             let text = try decodeString()
             guard let date = RFC3339.parse(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "'\(text.prefix(40))' is not an RFC 3339 timestamp"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: codingPath, debugDescription: "'\(text.prefix(40))' is not an RFC 3339 timestamp"))
             }
             return date as! T
         }
@@ -171,9 +178,12 @@ struct JSONValueDecoderImplementation: Decoder {
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.count == codingPath.count {
             // A raw-value enum refused the value: say which values it takes.
             if let described = T.self as? any SchemaDescribing.Type, case .enumeration(let values) = described.schemaDescription,
-               case .string(let given) = value {
-                throw DecodingError.dataCorrupted(.init(codingPath: codingPath,
-                    debugDescription: "'\(given.prefix(40))' is not one of \(values.joined(separator: ", "))"))
+                case .string(let given) = value
+            {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: codingPath,
+                        debugDescription: "'\(given.prefix(40))' is not one of \(values.joined(separator: ", "))"))
             }
             throw DecodingError.dataCorrupted(context)
         }
@@ -290,7 +300,10 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func decodeNil() throws -> Bool {
         guard !isAtEnd else { return true }
-        if elements[currentIndex] == .null { currentIndex += 1; return true }
+        if elements[currentIndex] == .null {
+            currentIndex += 1
+            return true
+        }
         return false
     }
 

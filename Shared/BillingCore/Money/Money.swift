@@ -16,7 +16,7 @@ public struct Money: Sendable, Hashable {
             throw .tooManyDecimals(amount.text, currency)
         }
         guard let units = amount.exactSignificand(atScale: currency.minorUnitExponent),
-              let minor = Int64(exactly: units)
+            let minor = Int64(exactly: units)
         else { throw .outOfRange(amount.text) }
         self.init(minorUnits: minor, currency: currency)
     }
@@ -24,7 +24,7 @@ public struct Money: Sendable, Hashable {
     /// The value rounded to the minor unit by `rule`.
     public init(_ amount: DecimalNumber, currency: Currency, rounding rule: RoundingRule) throws(MoneyError) {
         guard let units = amount.significand(atScale: currency.minorUnitExponent, rounding: rule),
-              let minor = Int64(exactly: units)
+            let minor = Int64(exactly: units)
         else { throw .outOfRange(amount.text) }
         self.init(minorUnits: minor, currency: currency)
     }

@@ -17,7 +17,9 @@ public struct PixBRCode: Sendable, Equatable {
     public let txid: String?
     public let description: String?
 
-    public init(key: String, merchantName: String, merchantCity: String, amount: Money?, txid: String?, description: String? = nil) throws(PixBRCodeError) {
+    public init(
+        key: String, merchantName: String, merchantCity: String, amount: Money?, txid: String?, description: String? = nil
+    ) throws(PixBRCodeError) {
         let key = key.trimmingCharacters(in: .whitespaces)
         guard (1...77).contains(key.count) else { throw .invalid("key", "a PIX key has 1 to 77 characters") }
         let name = Self.ascii(merchantName), city = Self.ascii(merchantCity)
@@ -28,7 +30,9 @@ public struct PixBRCode: Sendable, Equatable {
             guard amount.minorUnits > 0 else { throw .invalid("amount", "a PIX amount must be positive") }
         }
         if let txid {
-            guard (1...25).contains(txid.count), txid.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }) else {
+            guard (1...25).contains(txid.count),
+                txid.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) })
+            else {
                 throw .invalid("txid", "a txid has 1 to 25 letters and digits")
             }
         }

@@ -38,7 +38,9 @@ public enum PriceCalculator {
         case .perUnit:
             guard specification.unitAmount != nil else { throw PricingError(field: "unitAmount", "a PER_UNIT price needs unitAmount") }
         case .package:
-            guard specification.unitAmount != nil else { throw PricingError(field: "unitAmount", "a PACKAGE price needs unitAmount (the price of one package)") }
+            guard specification.unitAmount != nil else {
+                throw PricingError(field: "unitAmount", "a PACKAGE price needs unitAmount (the price of one package)")
+            }
             guard let size = specification.packageSize, size > .zero else { throw PricingError(field: "packageSize", "must be greater than 0") }
             try nonNegative(specification.freeUnits, "freeUnits")
         case .tiered, .volume:
@@ -55,7 +57,8 @@ public enum PriceCalculator {
                 }
                 guard !isLast else { throw PricingError(field: "tiers[\(index)].upTo", "the last tier must be open-ended (upTo null)") }
                 guard upTo > previous else {
-                    throw PricingError(field: "tiers[\(index)].upTo", "tier bounds must be strictly ascending and positive (\(upTo) after \(previous))")
+                    throw PricingError(
+                        field: "tiers[\(index)].upTo", "tier bounds must be strictly ascending and positive (\(upTo) after \(previous))")
                 }
                 previous = upTo
             }
@@ -71,8 +74,10 @@ public enum PriceCalculator {
 
         func line(_ description: String, _ units: DecimalNumber, _ unitAmount: DecimalNumber, tier: Int? = nil) throws(PricingError) {
             guard let exact = units.multiplied(by: unitAmount) else { throw PricingError(field: "quantity", "the amount is too large") }
-            lines.append(PriceLine(description: description, quantity: units, unitAmount: unitAmount,
-                                   amount: try money(exact, currency, specification.rounding), tier: tier))
+            lines.append(
+                PriceLine(
+                    description: description, quantity: units, unitAmount: unitAmount,
+                    amount: try money(exact, currency, specification.rounding), tier: tier))
         }
 
         switch specification.model {
@@ -128,7 +133,8 @@ public enum PriceCalculator {
     /// ⌈value / divisor⌉ as a whole number.
     static func ceilingDivision(_ value: DecimalNumber, by divisor: DecimalNumber) throws(PricingError) -> DecimalNumber {
         let scale = max(value.scale, divisor.scale)
-        guard let numerator = value.exactSignificand(atScale: scale), let denominator = divisor.exactSignificand(atScale: scale), denominator != 0 else {
+        guard let numerator = value.exactSignificand(atScale: scale), let denominator = divisor.exactSignificand(atScale: scale), denominator != 0
+        else {
             throw PricingError(field: "quantity", "the quantity is too large")
         }
         return DecimalNumber(significand: RoundingRule.ceiling.divide(numerator, by: denominator), scale: 0)

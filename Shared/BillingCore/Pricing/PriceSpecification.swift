@@ -43,8 +43,10 @@ public struct PriceSpecification: Sendable, Hashable {
     /// How each line is rounded to the currency's minor unit.
     public var rounding: RoundingRule
 
-    public init(model: PricingModel, currency: Currency, flatAmount: DecimalNumber? = nil, unitAmount: DecimalNumber? = nil, tiers: [PriceTier] = [],
-                packageSize: DecimalNumber? = nil, freeUnits: DecimalNumber? = nil, rounding: RoundingRule = .halfEven) {
+    public init(
+        model: PricingModel, currency: Currency, flatAmount: DecimalNumber? = nil, unitAmount: DecimalNumber? = nil, tiers: [PriceTier] = [],
+        packageSize: DecimalNumber? = nil, freeUnits: DecimalNumber? = nil, rounding: RoundingRule = .halfEven
+    ) {
         self.model = model
         self.currency = currency
         self.flatAmount = flatAmount

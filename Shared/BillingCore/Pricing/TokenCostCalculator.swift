@@ -9,8 +9,10 @@ public struct ModelRate: Sendable, Hashable, Codable {
     public var markup: DecimalNumber
     public var rounding: TokenRounding
 
-    public init(inputRate: Credits, outputRate: Credits, cachedInputRate: Credits? = nil, markup: DecimalNumber = DecimalNumber(1),
-                rounding: TokenRounding = .exact) {
+    public init(
+        inputRate: Credits, outputRate: Credits, cachedInputRate: Credits? = nil, markup: DecimalNumber = DecimalNumber(1),
+        rounding: TokenRounding = .exact
+    ) {
         self.inputRate = inputRate
         self.outputRate = outputRate
         self.cachedInputRate = cachedInputRate
@@ -71,8 +73,10 @@ public enum TokenCostCalculator {
 
     public static func cost(_ rate: ModelRate, usage: TokenUsage) throws(PricingError) -> TokenCost {
         try validate(rate)
-        for (field, count) in [("inputTokens", usage.inputTokens), ("outputTokens", usage.outputTokens), ("cachedInputTokens", usage.cachedInputTokens)]
-            where count < 0 {
+        for (field, count) in [
+            ("inputTokens", usage.inputTokens), ("outputTokens", usage.outputTokens), ("cachedInputTokens", usage.cachedInputTokens),
+        ]
+        where count < 0 {
             throw PricingError(field: field, "must not be negative")
         }
         let input = try times(rate.inputRate, usage.inputTokens)
@@ -82,7 +86,9 @@ public enum TokenCostCalculator {
         var blocks: Int64?
         switch rate.rounding {
         case .exact:
-            guard let sum = input.decimal.adding(output.decimal)?.adding(cached.decimal) else { throw PricingError(field: "tokens", "too many tokens") }
+            guard let sum = input.decimal.adding(output.decimal)?.adding(cached.decimal) else {
+                throw PricingError(field: "tokens", "too many tokens")
+            }
             base = sum
         case .perBlock(let size, let perBlock):
             let (total, overflow) = usage.inputTokens.addingReportingOverflow(usage.outputTokens)

@@ -80,10 +80,12 @@ extension JSONValue: SchemaDescribing {
 
 extension Money: SchemaDescribing {
     public static var schemaDescription: CodableSchema {
-        .object(name: "Money", fields: [
-            .init(name: "amount", schema: .string(format: "decimal"), isOptional: false),
-            .init(name: "currency", schema: .string(format: "ISO 4217 code"), isOptional: false),
-        ])
+        .object(
+            name: "Money",
+            fields: [
+                .init(name: "amount", schema: .string(format: "decimal"), isOptional: false),
+                .init(name: "currency", schema: .string(format: "ISO 4217 code"), isOptional: false),
+            ])
     }
 }
 
@@ -102,7 +104,10 @@ private final class SchemaRecorder: Decoder, @unchecked Sendable {
 
     func schema<T: Decodable>(of type: T.Type) -> CodableSchema {
         if let described = type as? any SchemaDescribing.Type { return described.schemaDescription }
-        if let typed = type as? any TypedIdentifier.Type { _ = typed; return .string(format: "uuid") }
+        if let typed = type as? any TypedIdentifier.Type {
+            _ = typed
+            return .string(format: "uuid")
+        }
         if type == String.self { return .string(format: nil) }
         if type == Bool.self { return .boolean }
         if type == Double.self || type == Float.self { return .number(format: nil) }

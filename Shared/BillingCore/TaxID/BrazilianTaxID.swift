@@ -86,7 +86,8 @@ public enum TaxIDError: Error, Sendable, Hashable, CustomStringConvertible {
         case .wrongLength(let kind, let expected, let actual):
             return "\(kind) must have \(expected) characters without punctuation (got \(actual))"
         case .invalidCharacters(let kind):
-            return kind == "CPF" ? "CPF may only contain digits, '.' and '-'" : "CNPJ may only contain letters, digits, '.', '/' and '-' (check digits numeric)"
+            return kind == "CPF"
+                ? "CPF may only contain digits, '.' and '-'" : "CNPJ may only contain letters, digits, '.', '/' and '-' (check digits numeric)"
         case .repeatedDigits(let kind): return "\(kind) cannot be one repeated digit"
         case .checkDigitsMismatch(let kind): return "\(kind) check digits are wrong"
         }

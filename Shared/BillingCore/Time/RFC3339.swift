@@ -9,10 +9,16 @@ public enum RFC3339 {
         let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.toNearestOrEven))
         var seconds = totalMicros / 1_000_000
         var micros = totalMicros % 1_000_000
-        if micros < 0 { micros += 1_000_000; seconds -= 1 }
+        if micros < 0 {
+            micros += 1_000_000
+            seconds -= 1
+        }
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
         let (year, month, day) = civilDate(fromDaysSinceEpoch: days)
         var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
         text += "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
@@ -73,11 +79,11 @@ public enum RFC3339 {
             return true
         }
         guard let year = number(4), expect([45]), let month = number(2), expect([45]), let day = number(2),
-              expect([84, 116, 32]), let hour = number(2), expect([58]), let minute = number(2), expect([58]),
-              let second = number(2)
+            expect([84, 116, 32]), let hour = number(2), expect([58]), let minute = number(2), expect([58]),
+            let second = number(2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
-              hour < 24, minute < 60, second < 61
+            hour < 24, minute < 60, second < 61
         else { return nil }
         var micros: Int64 = 0
         if index < bytes.count, bytes[index] == 46 {

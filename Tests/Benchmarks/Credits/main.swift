@@ -33,7 +33,8 @@ struct Bench {
     let wallets: [String]
 
     static func start(walletCount: Int, environment: [String: String]) async throws -> Bench {
-        let cluster = TestCluster(environment: ["BILLING_LOG_LEVEL": "warning", "BILLING_LEDGER_DATABASE_MAX_CONNECTIONS": ledgerConnections].merging(environment) { $1 })
+        let cluster = TestCluster(
+            environment: ["BILLING_LOG_LEVEL": "warning", "BILLING_LEDGER_DATABASE_MAX_CONNECTIONS": ledgerConnections].merging(environment) { $1 })
         let running = try await cluster.start()
         let run = UUIDv7.generate().uuidString.suffix(8).lowercased()
         let token = try running.tokens.token(tenant: "bench-\(run)", roles: ["owner"], expiresIn: 6 * 3600)
@@ -41,17 +42,27 @@ struct Bench {
         defer { setup.close() }
         func created(_ path: String, _ type: String, _ attributes: JSONValue) async throws -> String {
             let response = try await setup.post(path, token: token, json: ["data": ["type": .string(type), "attributes": attributes]])
-            guard response.status == 201, let id = response.data?["id"]?.stringValue else { throw TestClusterError(message: "\(path): \(response.text)") }
+            guard response.status == 201, let id = response.data?["id"]?.stringValue else {
+                throw TestClusterError(message: "\(path): \(response.text)")
+            }
             return id
         }
         let model = "bench-\(run)"
-        _ = try await created("/api/v1/ai-models", "ai-models", ["modelId": .string(model), "name": "Bench", "inputRate": .number("0.001"),
-                                                                 "outputRate": .number("0.001")])
+        _ = try await created(
+            "/api/v1/ai-models", "ai-models",
+            [
+                "modelId": .string(model), "name": "Bench", "inputRate": .number("0.001"),
+                "outputRate": .number("0.001"),
+            ])
         print("creating \(walletCount) wallets…")
         var wallets: [String] = []
         for index in 0..<walletCount {
-            let account = try await created("/api/v1/billing-accounts", "billing-accounts", ["name": .string("Bench \(index)"), "email": "bench@example.com",
-                                                                                              "currency": "USD"])
+            let account = try await created(
+                "/api/v1/billing-accounts", "billing-accounts",
+                [
+                    "name": .string("Bench \(index)"), "email": "bench@example.com",
+                    "currency": "USD",
+                ])
             _ = try await created("/api/v1/credit-grants", "credit-grants", ["billingAccountId": .string(account), "credits": 1_000_000])
             wallets.append(account)
         }
@@ -71,13 +82,31 @@ struct Bench {
                     while ContinuousClock.now < deadline {
                         let begun = ContinuousClock.now
                         let account = pick()
-                        let hold = try await worker.post("/api/v1/credit-authorizations", token: token, json: ["data": ["type": "credit-authorizations", "attributes": [
-                            "billingAccountId": .string(account), "model": .string(model), "estimatedInputTokens": 5, "estimatedOutputTokens": 5,
-                            "idempotencyKey": .string(UUID().uuidString)]]])
-                        guard hold.status == 201, let id = hold.data?["id"]?.stringValue else { failures.record(0); continue }
-                        let settled = try await worker.post("/api/v1/credit-authorizations/\(id)/settle", token: token, json: [
-                            "data": ["type": "credit-settlements", "attributes": ["inputTokens": 5, "outputTokens": 2]]])
-                        guard settled.status == 200 else { failures.record(0); continue }
+                        let hold = try await worker.post(
+                            "/api/v1/credit-authorizations", token: token,
+                            json: [
+                                "data": [
+                                    "type": "credit-authorizations",
+                                    "attributes": [
+                                        "billingAccountId": .string(account), "model": .string(model), "estimatedInputTokens": 5,
+                                        "estimatedOutputTokens": 5,
+                                        "idempotencyKey": .string(UUID().uuidString),
+                                    ],
+                                ]
+                            ])
+                        guard hold.status == 201, let id = hold.data?["id"]?.stringValue else {
+                            failures.record(0)
+                            continue
+                        }
+                        let settled = try await worker.post(
+                            "/api/v1/credit-authorizations/\(id)/settle", token: token,
+                            json: [
+                                "data": ["type": "credit-settlements", "attributes": ["inputTokens": 5, "outputTokens": 2]]
+                            ])
+                        guard settled.status == 200 else {
+                            failures.record(0)
+                            continue
+                        }
                         latency.record(ContinuousClock.now - begun)
                     }
                 }
@@ -132,18 +161,27 @@ func ratio(_ value: Double, _ base: Double) -> String { String(format: "%.1f%%",
 print("")
 print("| measure | value |")
 print("|---|---|")
-print("| baseline: pgbench debit (conditional UPDATE + journal INSERT), 64 clients, spread over \(walletCount) rows, debits/s | \(Int(baselineSpread)) |")
+print(
+    "| baseline: pgbench debit (conditional UPDATE + journal INSERT), 64 clients, spread over \(walletCount) rows, debits/s | \(Int(baselineSpread)) |"
+)
 print("| baseline: the same on one row, debits/s | \(Int(baselineHot)) |")
 print("| (a) authorize + settle pairs/s through the gateway, 64 clients, \(walletCount) wallets | \(Int(spread64.rate)) |")
-print("| (a) ratio pairs / baseline debits (a pair is two wallet transactions) | \(ratio(spread64.rate, baselineSpread)) (transactions \(ratio(2 * spread64.rate, baselineSpread))) |")
+print(
+    "| (a) ratio pairs / baseline debits (a pair is two wallet transactions) | \(ratio(spread64.rate, baselineSpread)) (transactions \(ratio(2 * spread64.rate, baselineSpread))) |"
+)
 print("| (a) one pair p50 / p99 at 16 clients | \(spread16.latency.milliseconds(0.5)) / \(spread16.latency.milliseconds(0.99)) |")
 print("| (b) pairs/s on one hot wallet, 64 clients | \(Int(hot64.rate)) |")
 print("| (b) ratio pairs / baseline one-row debits | \(ratio(hot64.rate, baselineHot)) (transactions \(ratio(2 * hot64.rate, baselineHot))) |")
 print("| (b) one pair p50 / p99 at 16 clients, hot wallet | \(hot16.latency.milliseconds(0.5)) / \(hot16.latency.milliseconds(0.99)) |")
-print("| (b) without batching (one transaction per operation): pairs/s, 64 clients | \(Int(single64.rate)) (\(ratio(single64.rate, baselineHot)) of baseline; batching gains \(String(format: "%.2f×", hot64.rate / single64.rate))) |")
+print(
+    "| (b) without batching (one transaction per operation): pairs/s, 64 clients | \(Int(single64.rate)) (\(ratio(single64.rate, baselineHot)) of baseline; batching gains \(String(format: "%.2f×", hot64.rate / single64.rate))) |"
+)
 print("| (b) without batching: one pair p50 / p99 at 16 clients | \(single16.latency.milliseconds(0.5)) / \(single16.latency.milliseconds(0.99)) |")
-print("| failed pairs (any status but 201/200) | \(spread64.failures + spread16.failures + hot64.failures + hot16.failures + single64.failures + single16.failures) |")
-print("| wallets whose audit disagrees (overspend or books out of step) | \(inconsistent) of \(walletCount), \(inconsistentUnbatched) of 1 unbatched |")
+print(
+    "| failed pairs (any status but 201/200) | \(spread64.failures + spread16.failures + hot64.failures + hot16.failures + single64.failures + single16.failures) |"
+)
+print(
+    "| wallets whose audit disagrees (overspend or books out of step) | \(inconsistent) of \(walletCount), \(inconsistentUnbatched) of 1 unbatched |")
 print("(\(Int(seconds)) s per measure, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ledgerConnections) ledger connections to PostgreSQL)")
 // The ceiling the services alone put on (a): if PostgreSQL and the benchmark's clients cost nothing, the machine's cores
 // divided by the services' CPU per pair.
@@ -151,11 +189,14 @@ let spreadPairs = Double(spread64.latency.count)
 let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
 let servicesCPU = spreadCPU.filter { $0.process != ClusterProfile.database && $0.process != ClusterProfile.client }.reduce(0) { $0 + $1.seconds }
 print("")
-print("CPU per pair during (a) at 64 clients: " + spreadCPU.map { "\($0.process) \(String(format: "%.2f", 1000 * $0.seconds / spreadPairs)) ms" }
-      .joined(separator: ", "))
+print(
+    "CPU per pair during (a) at 64 clients: "
+        + spreadCPU.map { "\($0.process) \(String(format: "%.2f", 1000 * $0.seconds / spreadPairs)) ms" }
+        .joined(separator: ", "))
 let ceiling = cores / (servicesCPU / spreadPairs)
-print("Ceiling of (a) with PostgreSQL and the clients free: \(Int(cores)) cores / \(String(format: "%.2f", 1000 * servicesCPU / spreadPairs)) ms of "
-      + "service CPU per pair = \(Int(ceiling)) pairs/s = \(ratio(ceiling, baselineSpread)) of the baseline")
+print(
+    "Ceiling of (a) with PostgreSQL and the clients free: \(Int(cores)) cores / \(String(format: "%.2f", 1000 * servicesCPU / spreadPairs)) ms of "
+        + "service CPU per pair = \(Int(ceiling)) pairs/s = \(ratio(ceiling, baselineSpread)) of the baseline")
 print("")
 print("Where the time went during (a) at 64 clients:")
 print(spreadProfile)

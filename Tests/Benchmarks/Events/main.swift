@@ -28,8 +28,9 @@ let redisConfiguration = TestEnvironment.redisAdmin
 let note = String(repeating: "n", count: 200)
 
 // Baseline: raw pipelined XADD of the same envelope size.
-let sampleEnvelope = JSONWriter.string(try JSONValueEncoder().encode(
-    try EventEnvelope(BenchEvent(number: 1, note: note), source: "/billing/bench", tenant: "tenant-bench", at: Date())))
+let sampleEnvelope = JSONWriter.string(
+    try JSONValueEncoder().encode(
+        try EventEnvelope(BenchEvent(number: 1, note: note), source: "/billing/bench", tenant: "tenant-bench", at: Date())))
 let redis = RedisConnection(configuration: redisConfiguration, label: "bench")
 let rawStream = "bench.raw." + UUIDv7.generate().uuidString.suffix(8)
 let rawStarted = ContinuousClock.now
@@ -50,9 +51,13 @@ try await TestEnvironment.withFreshSchema("bench", migrations: EventMigrations.a
     let stream = "bench.events." + UUIDv7.generate().uuidString.suffix(8)
     let configuration = EventBusConfiguration(redis: redisConfiguration, blockMilliseconds: 500, batchSize: 500, pollIntervalMilliseconds: 200)
     let relay = OutboxRelay(context: "bench", database: database, configuration: configuration, logger: logger, stream: stream)
-    let subscription = EventSubscription(group: "bench", contexts: [], handlers: [BenchEvent.eventType: { envelope, _ in
-        delays.record(Date().timeIntervalSince(envelope.time))
-    }])
+    let subscription = EventSubscription(
+        group: "bench", contexts: [],
+        handlers: [
+            BenchEvent.eventType: { envelope, _ in
+                delays.record(Date().timeIntervalSince(envelope.time))
+            }
+        ])
     let consumer = EventConsumer(subscription: subscription, database: database, configuration: configuration, logger: logger, streams: [stream])
     let outbox = Outbox(context: "bench")
     try await withThrowingDiscardingTaskGroup { group in
@@ -67,7 +72,8 @@ try await TestEnvironment.withFreshSchema("bench", migrations: EventMigrations.a
                     while number < total {
                         try await database.withTenant("tenant-\(writer)") { connection in
                             for _ in 0..<perTransaction where number < total {
-                                try await outbox.append(BenchEvent(number: number, note: note), tenant: "tenant-\(writer)", at: Date(), on: connection, logger: logger)
+                                try await outbox.append(
+                                    BenchEvent(number: number, note: note), tenant: "tenant-\(writer)", at: Date(), on: connection, logger: logger)
                                 number += writers
                             }
                         }

@@ -23,8 +23,9 @@ let total = tenants * perTenant
 let redis = TestRedis()
 try await redis.start()
 // A pool of 32 lets invoicing's consumer keep 8 drafting transactions open (a quarter of its pool).
-let cluster = TestCluster(database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port,
-                          environment: ["BILLING_LOG_LEVEL": "warning", "BILLING_INVOICING_DATABASE_MAX_CONNECTIONS": "32"])
+let cluster = TestCluster(
+    database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port,
+    environment: ["BILLING_LOG_LEVEL": "warning", "BILLING_INVOICING_DATABASE_MAX_CONNECTIONS": "32"])
 let running = try await cluster.start()
 let run = UUIDv7.generate().uuidString.suffix(8).lowercased()
 let clientPool = (0..<clients).map { _ in HTTPTestClient(baseURL: running.gatewayURL, timeoutSeconds: 120) }
@@ -33,7 +34,9 @@ func resource(_ type: String, _ attributes: JSONValue) -> JSONValue { ["data": [
 
 func created(_ client: HTTPTestClient, _ token: String, _ path: String, _ type: String, _ attributes: JSONValue) async throws -> String {
     let response = try await client.post(path, token: token, json: resource(type, attributes))
-    guard response.status == 201, let id = response.data?["id"]?.stringValue else { throw TestClusterError(message: "\(path): \(response.status) \(response.text.prefix(400))") }
+    guard response.status == 201, let id = response.data?["id"]?.stringValue else {
+        throw TestClusterError(message: "\(path): \(response.status) \(response.text.prefix(400))")
+    }
     return id
 }
 
@@ -67,41 +70,61 @@ func prepare(_ index: Int, clockTime: String) async throws -> Tenant {
     var meters: [String] = [], charges: [JSONValue] = []
     for (number, model) in pricing.enumerated() {
         let code = "m\(number)-\(run)"
-        let meter = try await created(client, token, "/api/v1/usage-meters", "usage-meters", ["code": .string(code), "name": .string("Meter \(number)"),
-                                                                                              "aggregation": "COUNT"])
+        let meter = try await created(
+            client, token, "/api/v1/usage-meters", "usage-meters",
+            [
+                "code": .string(code), "name": .string("Meter \(number)"),
+                "aggregation": "COUNT",
+            ])
         var product = model.objectValue!
-        for (key, value) in [("code", JSONValue.string("p\(number)-\(run)")), ("name", .string("Usage \(number)")), ("currency", "BRL")] { product[key] = value }
+        for (key, value) in [("code", JSONValue.string("p\(number)-\(run)")), ("name", .string("Usage \(number)")), ("currency", "BRL")] {
+            product[key] = value
+        }
         let productId = try await created(client, token, "/api/v1/billing-products", "billing-products", .object(product))
         meters.append(code)
         charges.append(["meterId": .string(meter), "productId": .string(productId)])
     }
-    let plan = try await created(client, token, "/api/v1/subscription-plans", "subscription-plans", [
-        "name": "Plano Pro", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": .number("299.90"), "currency": "BRL",
-        "trialDays": 0, "usageCharges": .array(charges)])
-    let settings = try await client.send("PUT", "/api/v1/invoice-settings", token: token, json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 10]))
+    let plan = try await created(
+        client, token, "/api/v1/subscription-plans", "subscription-plans",
+        [
+            "name": "Plano Pro", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": .number("299.90"), "currency": "BRL",
+            "trialDays": 0, "usageCharges": .array(charges),
+        ])
+    let settings = try await client.send(
+        "PUT", "/api/v1/invoice-settings", token: token, json: resource("invoice-settings", ["autoFinalize": true, "netTermsDays": 10]))
     guard settings.status == 200 else { throw TestClusterError(message: "invoice-settings: \(settings.text.prefix(300))") }
     let clock = try await created(client, token, "/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(clockTime)])
     let accounts = Mutex<[Int: String]>([:])
     try await concurrently(perTenant) { client, number in
-        let account = try await created(client, token, "/api/v1/billing-accounts", "billing-accounts", [
-            "name": .string("Cliente \(number)"), "email": "financeiro@example.com", "currency": "BRL"])
-        _ = try await created(client, token, "/api/v1/subscriptions", "subscriptions", [
-            "billingAccountId": .string(account), "planId": .string(plan), "quantity": 1, "testClockId": .string(clock)])
+        let account = try await created(
+            client, token, "/api/v1/billing-accounts", "billing-accounts",
+            [
+                "name": .string("Cliente \(number)"), "email": "financeiro@example.com", "currency": "BRL",
+            ])
+        _ = try await created(
+            client, token, "/api/v1/subscriptions", "subscriptions",
+            [
+                "billingAccountId": .string(account), "planId": .string(plan), "quantity": 1, "testClockId": .string(clock),
+            ])
         accounts.withLock { $0[number] = account }
     }
     let list = accounts.withLock { found in (0..<perTenant).map { found[$0]! } }
     let events = list.flatMap { account in
         meters.flatMap { meter in
             (0..<2).map { copy -> JSONValue in
-                ["type": "usage-events", "id": .string("\(account)-\(meter)-\(copy)"),
-                 "attributes": ["billingAccountId": .string(account), "meterCode": .string(meter)]]
+                [
+                    "type": "usage-events", "id": .string("\(account)-\(meter)-\(copy)"),
+                    "attributes": ["billingAccountId": .string(account), "meterCode": .string(meter)],
+                ]
             }
         }
     }
     let batches = stride(from: 0, to: events.count, by: 500).map { Array(events[$0..<min($0 + 500, events.count)]) }
     try await concurrently(batches.count) { client, batch in
         let sent = try await client.post("/api/v1/usage-events", token: token, json: ["data": .array(batches[batch])])
-        guard sent.status == 200 || sent.status == 201 else { throw TestClusterError(message: "usage-events: \(sent.status) \(sent.text.prefix(300))") }
+        guard sent.status == 200 || sent.status == 201 else {
+            throw TestClusterError(message: "usage-events: \(sent.status) \(sent.text.prefix(300))")
+        }
     }
     return Tenant(token: token, clock: clock, meters: meters, accounts: list)
 }
@@ -125,10 +148,13 @@ final class WaitSamples: Sendable {
 nonisolated func sampleWaits(_ database: Database, into samples: WaitSamples) async {
     while !Task.isCancelled {
         if let rows = try? await database.withSystemScope({ connection in
-            try await connection.rows(PostgresQuery(unsafeSQL: """
-                SELECT coalesce(wait_event_type || ':' || wait_event, 'running') FROM pg_stat_activity
-                WHERE usename = current_user AND pid <> pg_backend_pid() AND state <> 'idle'
-                """), logger: database.logger).map { try $0.decode(String.self) }
+            try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT coalesce(wait_event_type || ':' || wait_event, 'running') FROM pg_stat_activity
+                        WHERE usename = current_user AND pid <> pg_backend_pid() AND state <> 'idle'
+                        """), logger: database.logger
+            ).map { try $0.decode(String.self) }
         }) {
             samples.counts.withLock { for wait in rows { $0[wait, default: 0] += 1 } }
         }
@@ -138,11 +164,17 @@ nonisolated func sampleWaits(_ database: Database, into samples: WaitSamples) as
 
 nonisolated func measure() async throws {
     // Every service's schema: invoicing's for the figures, all of them for the outbox backlog.
-    let schemas = try Dictionary(uniqueKeysWithValues: TestCluster.serviceNames.map { schema in
-        (schema, Database(configuration: try DatabaseConfiguration(
-            url: TestEnvironment.databaseURL(schema: schema, database: TestEnvironment.isolatedDatabaseName), schema: schema, maximumConnections: 2),
-            logger: Logger(label: "bench.\(schema)")))
-    })
+    let schemas = try Dictionary(
+        uniqueKeysWithValues: TestCluster.serviceNames.map { schema in
+            (
+                schema,
+                Database(
+                    configuration: try DatabaseConfiguration(
+                        url: TestEnvironment.databaseURL(schema: schema, database: TestEnvironment.isolatedDatabaseName), schema: schema,
+                        maximumConnections: 2),
+                    logger: Logger(label: "bench.\(schema)"))
+            )
+        })
     let invoicing = schemas["invoicing"]!
     /// Events committed and not yet published, over every service (a run cut short leaves some; the next one would relay
     /// them while it measures).
@@ -158,7 +190,8 @@ nonisolated func measure() async throws {
             try await Task.sleep(for: .milliseconds(500))
             left = try await backlog()
         }
-        print("\(label): outbox backlog drained in \(String(format: "%.0f", BenchmarkSamples.seconds(ContinuousClock.now - started))) s (\(left) left)")
+        print(
+            "\(label): outbox backlog drained in \(String(format: "%.0f", BenchmarkSamples.seconds(ContinuousClock.now - started))) s (\(left) left)")
     }
     try await withThrowingDiscardingTaskGroup { group in
         for database in schemas.values { group.addTask { await database.run() } }
@@ -187,8 +220,9 @@ nonisolated func measure() async throws {
         try await withThrowingTaskGroup(of: Void.self) { moves in
             for (index, tenant) in prepared.enumerated() {
                 moves.addTask {
-                    let moved = try await clientPool[index % clients].post("/api/v1/test-clocks/\(tenant.clock)/advance", token: tenant.token,
-                                                                           json: resource("test-clocks", ["frozenTime": .string(target)]))
+                    let moved = try await clientPool[index % clients].post(
+                        "/api/v1/test-clocks/\(tenant.clock)/advance", token: tenant.token,
+                        json: resource("test-clocks", ["frozenTime": .string(target)]))
                     guard moved.status == 200 else { throw TestClusterError(message: "advance: \(moved.status) \(moved.text.prefix(300))") }
                 }
             }
@@ -201,15 +235,17 @@ nonisolated func measure() async throws {
         sampler.cancel()
         let profile = try await ClusterProfile.take(cluster, running)
         let seconds = BenchmarkSamples.seconds(elapsed)
-        let usageInvoices = "SELECT count(*) FROM invoices WHERE \(ours) AND status = 'PENDING' AND document @> '{\"lines\": [{\"kind\": \"USAGE\"}]}'"
+        let usageInvoices =
+            "SELECT count(*) FROM invoices WHERE \(ours) AND status = 'PENDING' AND document @> '{\"lines\": [{\"kind\": \"USAGE\"}]}'"
         let finalized = min(try await invoicing.count(usageInvoices), pending - total)
-        let perSubscription = try await invoicing.count("""
+        let perSubscription = try await invoicing.count(
+            """
             SELECT count(*) FROM (SELECT document->>'subscriptionId' FROM invoices WHERE \(ours) GROUP BY 1 HAVING count(*) = 2) AS s
             """)
         // 2 events per meter: PER_UNIT 2 × 0.05, TIERED 1 × 1.00 + 1 × 0.50, PACKAGE 1 free + 1 → one package of 5.00.
         let exact = try await invoicing.count("\(usageInvoices) AND total_minor = 29990 + 10 + 150 + 500")
         for client in clientPool { client.close() }
-        try await drain("after the run")   // leaves nothing behind for the next run
+        try await drain("after the run")  // leaves nothing behind for the next run
         print("")
         print("| measure | value |")
         print("|---|---|")

@@ -16,16 +16,32 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-struct Item: Codable, Sendable { var sku: String; var quantity: Int; var unitAmount: String; var description: String }
-struct EchoMessage: Codable, Sendable { var tenant: String; var account: String; var items: [Item]; var note: String }
+struct Item: Codable, Sendable {
+    var sku: String
+    var quantity: Int
+    var unitAmount: String
+    var description: String
+}
+struct EchoMessage: Codable, Sendable {
+    var tenant: String
+    var account: String
+    var items: [Item]
+    var note: String
+}
 
-let echoMethod = UnaryMethod<EchoMessage, EchoMessage>(service: "billing.bench.v1.Echo", method: "Echo", idempotent: true, callers: .anyService, summary: "echo")
+let echoMethod = UnaryMethod<EchoMessage, EchoMessage>(
+    service: "billing.bench.v1.Echo", method: "Echo", idempotent: true, callers: .anyService, summary: "echo")
 
 let smallPayload = ProcessInfo.processInfo.environment["BENCH_PAYLOAD"] == "small"
-let sampleMessage = smallPayload ? EchoMessage(tenant: "t", account: "a", items: [], note: "") : EchoMessage(
-    tenant: "tenant-benchmark", account: "01936f5e-8a4c-7c3e-9f1a-2b3c4d5e6f70",
-    items: (0..<8).map { Item(sku: "sku-\($0)-abcdefgh", quantity: $0 + 1, unitAmount: "\($0 + 1)9.90", description: "Line item number \($0) with some text") },
-    note: String(repeating: "x", count: 200))
+let sampleMessage =
+    smallPayload
+    ? EchoMessage(tenant: "t", account: "a", items: [], note: "")
+    : EchoMessage(
+        tenant: "tenant-benchmark", account: "01936f5e-8a4c-7c3e-9f1a-2b3c4d5e6f70",
+        items: (0..<8).map {
+            Item(sku: "sku-\($0)-abcdefgh", quantity: $0 + 1, unitAmount: "\($0 + 1)9.90", description: "Line item number \($0) with some text")
+        },
+        note: String(repeating: "x", count: 200))
 
 // MARK: - servers (child process)
 
@@ -79,7 +95,8 @@ func serveRPC(port: Int, tls: RPCTLSConfiguration? = nil) async throws -> Never 
     logger.logLevel = .error
     var router = RPCRouter()
     router.register(echoMethod) { request, _ in request }
-    let server = RPCServer(configuration: RPCServerConfiguration(port: port, serviceName: tls?.service ?? "bench", tls: tls), router: router, logger: logger)
+    let server = RPCServer(
+        configuration: RPCServerConfiguration(port: port, serviceName: tls?.service ?? "bench", tls: tls), router: router, logger: logger)
     let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm], cancellationSignals: [], logger: logger)
     async let running: Void = group.run()
     FileHandle.standardOutput.write(Data("listening \(try await server.listeningAddress().port!)\n".utf8))
@@ -132,7 +149,8 @@ struct RawClient: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
-                        mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()) { $0.close() }
+                        mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
+                    ) { $0.close() }
                     promise.succeed(multiplexer)
                 }
             }
@@ -217,8 +235,9 @@ func formatMs(_ value: Double) -> String { String(format: "%.2f", value) }
 
 /// Credentials of `service` from a make-dev-certs.sh directory.
 func credentials(_ service: String, in directory: String) throws -> RPCTLSConfiguration {
-    try RPCTLSConfiguration(service: service, caFile: directory + "/ca-bundle.crt", certificateFile: directory + "/\(service).crt",
-                            keyFile: directory + "/\(service).key")
+    try RPCTLSConfiguration(
+        service: service, caFile: directory + "/ca-bundle.crt", certificateFile: directory + "/\(service).crt",
+        keyFile: directory + "/\(service).key")
 }
 
 let arguments = CommandLine.arguments
@@ -231,7 +250,9 @@ if arguments.count >= 3 && arguments[1] == "--serve" {
 let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? 3
 let payload = try RPCSerialization.encode(sampleMessage)
 let framed = RPCFraming.frame(payload)
-print("bench-rpc: request message \(payload.readableBytes) bytes of JSON (\(framed.readableBytes) framed); medians of alternating runs, \(seconds) s each; 2-core loopback")
+print(
+    "bench-rpc: request message \(payload.readableBytes) bytes of JSON (\(framed.readableBytes) framed); medians of alternating runs, \(seconds) s each; 2-core loopback"
+)
 
 // A throw-away CA and service certificates (RSA 2048, as make run and compose use).
 let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("bench-rpc-tls-\(getpid())").path
@@ -246,13 +267,22 @@ guard issuer.terminationStatus == 0 else { fatalError("deploy/docker/make-dev-ce
 let (bareProcess, barePort) = try startChild("bare")
 let (rpcProcess, rpcPort) = try startChild("rpc")
 let (tlsProcess, tlsPort) = try startChild("rpc-tls", [certificates])
-defer { bareProcess.terminate(); rpcProcess.terminate(); tlsProcess.terminate(); try? FileManager.default.removeItem(atPath: certificates) }
+defer {
+    bareProcess.terminate()
+    rpcProcess.terminate()
+    tlsProcess.terminate()
+    try? FileManager.default.removeItem(atPath: certificates)
+}
 
 let bareClient = try await RawClient.connect(port: barePort)
 let rpcRawClient = try await RawClient.connect(port: rpcPort)
-let bareHead: HPACKHeaders = [":method": "POST", ":scheme": "http", ":path": "/echo", ":authority": "127.0.0.1", "content-type": "application/octet-stream"]
-let rpcHead: HPACKHeaders = [":method": "POST", ":scheme": "http", ":path": echoMethod.path, ":authority": "127.0.0.1",
-                             "content-type": RPCHeader.contentTypeValue, "rpc-deadline-ms": "10000", "billing-tenant": "tenant-benchmark"]
+let bareHead: HPACKHeaders = [
+    ":method": "POST", ":scheme": "http", ":path": "/echo", ":authority": "127.0.0.1", "content-type": "application/octet-stream",
+]
+let rpcHead: HPACKHeaders = [
+    ":method": "POST", ":scheme": "http", ":path": echoMethod.path, ":authority": "127.0.0.1",
+    "content-type": RPCHeader.contentTypeValue, "rpc-deadline-ms": "10000", "billing-tenant": "tenant-benchmark",
+]
 var logger = Logger(label: "bench")
 logger.logLevel = .error
 let typedTransport = RPCHTTP2ClientTransport(
@@ -260,13 +290,16 @@ let typedTransport = RPCHTTP2ClientTransport(
 let typedClient = RPCClient(transport: typedTransport)
 // The gateway calling the "ledger" over mutual TLS: the same typed client, one TLS connection.
 let tlsTransport = RPCHTTP2ClientTransport(
-    configuration: RPCClientConfiguration(serviceName: "ledger", endpoints: [RPCEndpoint(host: "127.0.0.1", port: tlsPort)],
-                                          tls: try credentials("gateway", in: certificates)), logger: logger)
+    configuration: RPCClientConfiguration(
+        serviceName: "ledger", endpoints: [RPCEndpoint(host: "127.0.0.1", port: tlsPort)],
+        tls: try credentials("gateway", in: certificates)), logger: logger)
 let tlsClient = RPCClient(transport: tlsTransport)
 let options = RPCCallOptions(tenant: "tenant-benchmark", timeout: .seconds(10))
 
 print("")
-print("| callers | bare h2 echo calls/s | RPC server calls/s | ratio | bare p50/p99 ms | RPC p50/p99 ms | typed h2c calls/s | typed h2c p50/p99 ms | typed mTLS calls/s | mTLS p50/p99 ms | TLS cost |")
+print(
+    "| callers | bare h2 echo calls/s | RPC server calls/s | ratio | bare p50/p99 ms | RPC p50/p99 ms | typed h2c calls/s | typed h2c p50/p99 ms | typed mTLS calls/s | mTLS p50/p99 ms | TLS cost |"
+)
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 let levels = (ProcessInfo.processInfo.environment["BENCH_CALLERS"] ?? "1,16,64").split(separator: ",").compactMap { Int($0) }
 let repetitions = Int(ProcessInfo.processInfo.environment["BENCH_REPETITIONS"] ?? "") ?? 3
@@ -277,16 +310,23 @@ for concurrency in levels {
     for _ in 0..<repetitions {
         bare.append(try await measure(concurrency: concurrency, seconds: seconds) { try await bareClient.call(head: bareHead, body: framed) })
         rpc.append(try await measure(concurrency: concurrency, seconds: seconds) { try await rpcRawClient.call(head: rpcHead, body: framed) })
-        typed.append(try await measure(concurrency: concurrency, seconds: seconds) { _ = try await typedClient.call(echoMethod, sampleMessage, options: options) })
-        secured.append(try await measure(concurrency: concurrency, seconds: seconds) { _ = try await tlsClient.call(echoMethod, sampleMessage, options: options) })
+        typed.append(
+            try await measure(concurrency: concurrency, seconds: seconds) {
+                _ = try await typedClient.call(echoMethod, sampleMessage, options: options)
+            })
+        secured.append(
+            try await measure(concurrency: concurrency, seconds: seconds) {
+                _ = try await tlsClient.call(echoMethod, sampleMessage, options: options)
+            })
     }
     let bareRate = median(bare, \.callsPerSecond), rpcRate = median(rpc, \.callsPerSecond)
     let typedRate = median(typed, \.callsPerSecond), securedRate = median(secured, \.callsPerSecond)
-    print("| \(concurrency) | \(format(bareRate)) | \(format(rpcRate)) | \(String(format: "%.0f%%", 100 * rpcRate / bareRate)) | "
-          + "\(formatMs(median(bare, \.p50)))/\(formatMs(median(bare, \.p99))) | \(formatMs(median(rpc, \.p50)))/\(formatMs(median(rpc, \.p99))) | "
-          + "\(format(typedRate)) | \(formatMs(median(typed, \.p50)))/\(formatMs(median(typed, \.p99))) | "
-          + "\(format(securedRate)) | \(formatMs(median(secured, \.p50)))/\(formatMs(median(secured, \.p99))) | "
-          + "\(String(format: "%.1f%%", 100 * (1 - securedRate / typedRate))) |")
+    print(
+        "| \(concurrency) | \(format(bareRate)) | \(format(rpcRate)) | \(String(format: "%.0f%%", 100 * rpcRate / bareRate)) | "
+            + "\(formatMs(median(bare, \.p50)))/\(formatMs(median(bare, \.p99))) | \(formatMs(median(rpc, \.p50)))/\(formatMs(median(rpc, \.p99))) | "
+            + "\(format(typedRate)) | \(formatMs(median(typed, \.p50)))/\(formatMs(median(typed, \.p99))) | "
+            + "\(format(securedRate)) | \(formatMs(median(secured, \.p50)))/\(formatMs(median(secured, \.p99))) | "
+            + "\(String(format: "%.1f%%", 100 * (1 - securedRate / typedRate))) |")
 }
 typedTransport.close()
 tlsTransport.close()

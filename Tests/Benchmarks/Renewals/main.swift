@@ -20,18 +20,21 @@ let batch = Int(environment["BENCH_RENEWALS_BATCH"] ?? "") ?? 500
 let tenants = 10
 
 let start = RFC3339.parse("2026-10-01T00:00:00Z")!
-let plan = SubscribedPlan(planId: UUID().text, planVersion: 1, name: "Pro", billingInterval: .monthly, billingCycleType: .anniversary,
-                          unitPrice: DecimalNumber("299.90")!, currency: "BRL", trialDays: 0, includedCredits: try Credits(whole: 300), features: ["ai"],
-                          limits: [])
+let plan = SubscribedPlan(
+    planId: UUID().text, planVersion: 1, name: "Pro", billingInterval: .monthly, billingCycleType: .anniversary,
+    unitPrice: DecimalNumber("299.90")!, currency: "BRL", trialDays: 0, includedCredits: try Credits(whole: 300), features: ["ai"],
+    limits: [])
 
 /// One subscription started up to a day after `start`, so its first period ends between Nov 1 and Nov 2.
 func subscription(_ index: Int) -> Subscription {
     let anchor = start.addingTimeInterval(TimeInterval(index % 86_400))
-    let period = SubscriptionPeriodCalculator(interval: .monthly, cycleType: .anniversary, anchor: anchor, timeZone: TimeZone(identifier: "UTC")!).period(0)
-    return Subscription(id: SubscriptionID(rawValue: UUIDv7.generate(at: anchor)), billingAccountId: UUID().text, plan: plan, status: .active,
-                        quantity: 1, timezone: "UTC", startDate: anchor, trialStart: nil, trialEnd: nil, billingAnchor: anchor, currentPeriodStart: period.start,
-                        currentPeriodEnd: period.end, cancelAtPeriodEnd: false, canceledAt: nil, cancelReason: nil, endedAt: nil, pausedAt: nil,
-                        pastDueSince: nil, scheduledChange: nil, addons: [], testClockId: nil, createdAt: anchor, updatedAt: anchor)
+    let period = SubscriptionPeriodCalculator(interval: .monthly, cycleType: .anniversary, anchor: anchor, timeZone: TimeZone(identifier: "UTC")!)
+        .period(0)
+    return Subscription(
+        id: SubscriptionID(rawValue: UUIDv7.generate(at: anchor)), billingAccountId: UUID().text, plan: plan, status: .active,
+        quantity: 1, timezone: "UTC", startDate: anchor, trialStart: nil, trialEnd: nil, billingAnchor: anchor, currentPeriodStart: period.start,
+        currentPeriodEnd: period.end, cancelAtPeriodEnd: false, canceledAt: nil, cancelReason: nil, endedAt: nil, pausedAt: nil,
+        pastDueSince: nil, scheduledChange: nil, addons: [], testClockId: nil, createdAt: anchor, updatedAt: anchor)
 }
 
 nonisolated func insertAll(_ database: Database) async throws {
@@ -40,14 +43,18 @@ nonisolated func insertAll(_ database: Database) async throws {
         let rows = (first..<min(first + 2_000, total)).map(subscription)
         let tenantOf = { (index: Int) in "bench-renewals-\(index % tenants)" }
         try await database.withSystemScope { connection in
-            try await connection.execute(PostgresQuery(unsafeSQL: """
-                INSERT INTO subscriptions (tenant_id, id, billing_account_id, status, quantity, current_period_start, current_period_end, next_action_at,
-                                           document, created_at, updated_at)
-                SELECT t, i, a, 'ACTIVE', 1, s, e, e, d::jsonb, c, c
-                FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::timestamptz[]) AS u(t, i, a, s, e, d, c)
-                """, binds: try .of(rows.indices.map { tenantOf(first + $0) }, rows.map(\.id.rawValue), rows.map { UUID(uuidString: $0.billingAccountId)! },
-                                    rows.map(\.currentPeriodStart), rows.map(\.currentPeriodEnd),
-                                    try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }, rows.map(\.createdAt))),
+            try await connection.execute(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO subscriptions (tenant_id, id, billing_account_id, status, quantity, current_period_start, current_period_end, next_action_at,
+                                                   document, created_at, updated_at)
+                        SELECT t, i, a, 'ACTIVE', 1, s, e, e, d::jsonb, c, c
+                        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::timestamptz[]) AS u(t, i, a, s, e, d, c)
+                        """,
+                    binds: try .of(
+                        rows.indices.map { tenantOf(first + $0) }, rows.map(\.id.rawValue), rows.map { UUID(uuidString: $0.billingAccountId)! },
+                        rows.map(\.currentPeriodStart), rows.map(\.currentPeriodEnd),
+                        try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }, rows.map(\.createdAt))),
                 logger: database.logger)
         }
     }
@@ -60,15 +67,26 @@ nonisolated func measure() async throws {
         // Every first period ends by 2026-11-02; at this instant all of them are due at once.
         let clock = ManualClock(RFC3339.parse("2026-11-03T00:00:00Z")!)
         let pools = try (0..<replicas).map { _ in
-            Database(configuration: try DatabaseConfiguration(url: TestEnvironment.databaseURL(schema: "testing"), schema: database.schema,
-                                                              maximumConnections: 4), logger: database.logger)
+            Database(
+                configuration: try DatabaseConfiguration(
+                    url: TestEnvironment.databaseURL(schema: "testing"), schema: database.schema,
+                    maximumConnections: 4), logger: database.logger)
         }
         let rpc = RPCClient(transport: NoPeersTransport())
-        let schedulers = pools.map { SubscriptionsService(database: $0, clock: clock, accounts: AccountsClient(rpc: rpc), catalog: CatalogClient(rpc: rpc), grace: 0) }
-        print("due now: \(try await database.count("SELECT count(*) FROM subscriptions WHERE next_action_at <= '2026-11-03T00:00:00Z'")); \(replicas) scheduler replicas, batches of \(batch)…")
+        let schedulers = pools.map {
+            SubscriptionsService(database: $0, clock: clock, accounts: AccountsClient(rpc: rpc), catalog: CatalogClient(rpc: rpc), grace: 0)
+        }
+        print(
+            "due now: \(try await database.count("SELECT count(*) FROM subscriptions WHERE next_action_at <= '2026-11-03T00:00:00Z'")); \(replicas) scheduler replicas, batches of \(batch)…"
+        )
         let began = ContinuousClock.now
         let claimed = try await withThrowingTaskGroup(of: Int.self) { group in
-            for pool in pools { group.addTask { await pool.run(); return 0 } }
+            for pool in pools {
+                group.addTask {
+                    await pool.run()
+                    return 0
+                }
+            }
             for scheduler in schedulers {
                 group.addTask {
                     var done = 0

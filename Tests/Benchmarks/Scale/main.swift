@@ -36,14 +36,19 @@ struct Load: Sendable {
         defer { setup.close() }
         func created(_ path: String, _ type: String, _ attributes: JSONValue) async throws -> String {
             let response = try await setup.post(path, token: token, json: resource(type, attributes))
-            guard response.status == 201, let id = response.data?["id"]?.stringValue else { throw TestClusterError(message: "\(path): \(response.text.prefix(300))") }
+            guard response.status == 201, let id = response.data?["id"]?.stringValue else {
+                throw TestClusterError(message: "\(path): \(response.text.prefix(300))")
+            }
             return id
         }
         let model = "scale-\(run)"
-        _ = try await created("/api/v1/ai-models", "ai-models", ["modelId": .string(model), "name": "Scale", "inputRate": .number("0.001"), "outputRate": .number("0.001")])
+        _ = try await created(
+            "/api/v1/ai-models", "ai-models",
+            ["modelId": .string(model), "name": "Scale", "inputRate": .number("0.001"), "outputRate": .number("0.001")])
         var wallets: [String] = []
         for index in 0..<walletCount {
-            let account = try await created("/api/v1/billing-accounts", "billing-accounts", ["name": .string("Scale \(index)"), "email": "scale@example.com", "currency": "USD"])
+            let account = try await created(
+                "/api/v1/billing-accounts", "billing-accounts", ["name": .string("Scale \(index)"), "email": "scale@example.com", "currency": "USD"])
             _ = try await created("/api/v1/credit-grants", "credit-grants", ["billingAccountId": .string(account), "credits": 1_000_000])
             wallets.append(account)
         }
@@ -77,11 +82,26 @@ func load(_ load: Load, grantEvery: Int = 0, during: (@Sendable () async -> Void
                     operation += 1
                     let account = load.wallets.randomElement()!
                     let isGrant = grantEvery > 0 && operation % grantEvery == 0
-                    let (path, body) = isGrant
-                        ? ("/api/v1/credit-grants", resource("credit-grants", ["billingAccountId": .string(account), "credits": 1, "source": "BONUS",
-                                                                               "reference": .string("scale:\(UUID().uuidString)")]))
-                        : ("/api/v1/credit-charges", resource("credit-charges", ["billingAccountId": .string(account), "model": .string(load.model),
-                                                                                 "inputTokens": 5, "outputTokens": 0, "idempotencyKey": .string(UUID().uuidString)]))
+                    let (path, body) =
+                        isGrant
+                        ? (
+                            "/api/v1/credit-grants",
+                            resource(
+                                "credit-grants",
+                                [
+                                    "billingAccountId": .string(account), "credits": 1, "source": "BONUS",
+                                    "reference": .string("scale:\(UUID().uuidString)"),
+                                ])
+                        )
+                        : (
+                            "/api/v1/credit-charges",
+                            resource(
+                                "credit-charges",
+                                [
+                                    "billingAccountId": .string(account), "model": .string(load.model),
+                                    "inputTokens": 5, "outputTokens": 0, "idempotencyKey": .string(UUID().uuidString),
+                                ])
+                        )
                     var done = false
                     for attempt in 0..<50 where !done {
                         let status = (try? await worker.post(path, token: load.token, json: body))?.status ?? 0
@@ -156,8 +176,9 @@ try await withThrowingDiscardingTaskGroup { group in
     let charged = try await ledger.count("SELECT count(*) FROM credit_executions WHERE \(tenant) AND kind = 'CHARGE'")
     let grantRows = try await ledger.count("SELECT count(*) FROM credit_grants WHERE \(tenant) AND reference LIKE 'scale:%'")
     let expectedEvents = walletCount + tally["grants"]
-    let announced = try await count("SELECT count(*) FROM audit_events WHERE \(tenant) AND type = 'billing.credits.granted'", in: gateway,
-                                    reaching: expectedEvents, timeout: .seconds(60))
+    let announced = try await count(
+        "SELECT count(*) FROM audit_events WHERE \(tenant) AND type = 'billing.credits.granted'", in: gateway,
+        reaching: expectedEvents, timeout: .seconds(60))
     var inconsistent = 0
     let checker = HTTPTestClient(baseURL: running.gatewayURL, timeoutSeconds: 60)
     for account in prepared.wallets {
@@ -179,9 +200,13 @@ try await withThrowingDiscardingTaskGroup { group in
     let statuses = ["status 0", "status 500", "status 502", "status 503", "status 504"].map { "\($0): \(tally[$0])" }.joined(separator: ", ")
     print("| failed attempts by status (0 = connection error), retries included | \(statuses) |")
     print("| operations never completed after 50 attempts | \(tally["gaveUp"]) |")
-    print("| charges answered 201/200 by the callers / executions in PostgreSQL (double charge or loss if different) | \(tally["charges"]) / \(charged) |")
+    print(
+        "| charges answered 201/200 by the callers / executions in PostgreSQL (double charge or loss if different) | \(tally["charges"]) / \(charged) |"
+    )
     print("| retried charges answered as replays (200) | \(tally["replayed"]) |")
-    print("| grants answered / grant rows / billing.credits.granted events in the audit trail (incl. \(walletCount) setup grants) | \(tally["grants"]) / \(grantRows) / \(announced - walletCount) |")
+    print(
+        "| grants answered / grant rows / billing.credits.granted events in the audit trail (incl. \(walletCount) setup grants) | \(tally["grants"]) / \(grantRows) / \(announced - walletCount) |"
+    )
     print("| wallets whose audit disagrees (journal ≠ balance) | \(inconsistent) of \(walletCount) |")
     print("(\(Int(seconds)) s per load, \(ProcessInfo.processInfo.activeProcessorCount) cores, every process on this machine)")
     group.cancelAll()

@@ -62,14 +62,18 @@ nonisolated func baseline() async throws -> (insert: Double, copy: Double) {
         let inserted = try await concurrently { batch in
             let indexes = Array(batch * batchSize..<(batch + 1) * batchSize)
             try await database.withTenant(tenant) { connection in
-                try await connection.execute(PostgresQuery(unsafeSQL: """
-                    INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key, properties)
-                    SELECT $1, e.event_id, $3, $4, e.occurred_at, $2, true, e.value::numeric, NULL, e.properties::jsonb
-                    FROM unnest($5::text[], $6::timestamptz[], $7::text[], $8::text[]) AS e(event_id, occurred_at, value, properties)
-                    ON CONFLICT (tenant_id, event_id) DO NOTHING
-                    RETURNING event_id
-                    """, binds: try .of(tenant, Date(), account, meter, indexes.map(eventId), indexes.map(timestamp), indexes.map { String(tokens($0)) },
-                                        indexes.map { #"{"tokens":\#(tokens($0)),"model":"gpt-4o"}"# })), logger: logger)
+                try await connection.execute(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key, properties)
+                            SELECT $1, e.event_id, $3, $4, e.occurred_at, $2, true, e.value::numeric, NULL, e.properties::jsonb
+                            FROM unnest($5::text[], $6::timestamptz[], $7::text[], $8::text[]) AS e(event_id, occurred_at, value, properties)
+                            ON CONFLICT (tenant_id, event_id) DO NOTHING
+                            RETURNING event_id
+                            """,
+                        binds: try .of(
+                            tenant, Date(), account, meter, indexes.map(eventId), indexes.map(timestamp), indexes.map { String(tokens($0)) },
+                            indexes.map { #"{"tokens":\#(tokens($0)),"model":"gpt-4o"}"# })), logger: logger)
             }
         }
         insertRate = rate(batches * batchSize, inserted)
@@ -80,7 +84,8 @@ nonisolated func baseline() async throws -> (insert: Double, copy: Double) {
         let copied = try await concurrently { batch in
             var rows = ""
             for index in batch * batchSize..<(batch + 1) * batchSize {
-                rows += "\(tenant)\t\(eventId(index))\t\(account)\t\(meter)\t\(RFC3339.format(timestamp(index)))\t\(received)\tt\t\(tokens(index))\t\\N\t"
+                rows +=
+                    "\(tenant)\t\(eventId(index))\t\(account)\t\(meter)\t\(RFC3339.format(timestamp(index)))\t\(received)\tt\t\(tokens(index))\t\\N\t"
                     + #"{"tokens":\#(tokens(index)),"model":"gpt-4o"}"# + "\n"
             }
             let buffer = ByteBuffer(string: rows)
@@ -106,14 +111,16 @@ func created(_ path: String, _ type: String, _ attributes: JSONValue) async thro
 }
 let account = try await created("/api/v1/billing-accounts", "billing-accounts", ["name": "Bench", "email": "bench@example.com", "currency": "USD"])
 let meterCode = "bench-tokens-\(run)"
-_ = try await created("/api/v1/usage-meters", "usage-meters", ["code": .string(meterCode), "name": "Tokens", "aggregation": "SUM", "property": "tokens"])
+_ = try await created(
+    "/api/v1/usage-meters", "usage-meters", ["code": .string(meterCode), "name": "Tokens", "aggregation": "SUM", "property": "tokens"])
 
 // Request bodies are built before the clock starts, so the client's own JSON work is not measured.
 let bodies: [Data] = (0..<batches).map { batch in
     var body = #"{"data":["#
     for index in batch * batchSize..<(batch + 1) * batchSize {
         if index > batch * batchSize { body += "," }
-        body += #"{"type":"usage-events","id":"\#(eventId(index))","attributes":{"billingAccountId":"\#(account)","meterCode":"\#(meterCode)","#
+        body +=
+            #"{"type":"usage-events","id":"\#(eventId(index))","attributes":{"billingAccountId":"\#(account)","meterCode":"\#(meterCode)","#
             + #""timestamp":"\#(RFC3339.format(timestamp(index)))","properties":{"tokens":\#(tokens(index)),"model":"gpt-4o"}}}"#
     }
     return Data((body + "]}").utf8)
@@ -154,6 +161,10 @@ print("| ratio gateway / INSERT baseline | \(String(format: "%.1f%%", 100 * gate
 print("| ratio gateway / COPY | \(String(format: "%.1f%%", 100 * gatewayRate / copyRate)) |")
 print("| batch latency p50 / p99 | \(latencies.milliseconds(0.5)) / \(latencies.milliseconds(0.99)) |")
 print("| failed batches | \(failures.count) |")
-print("| summary query through the gateway p50 / p99 (\(summaryQueries) queries, one account, meter and month) | \(summaries.milliseconds(0.5)) / \(summaries.milliseconds(0.99)) |")
-print("| summary equals the sum sent | \(summaryValue == DecimalNumber(Int64(expectedSum)) ? "yes" : "NO: \(summaryValue?.text ?? "none") vs \(expectedSum)") |")
+print(
+    "| summary query through the gateway p50 / p99 (\(summaryQueries) queries, one account, meter and month) | \(summaries.milliseconds(0.5)) / \(summaries.milliseconds(0.99)) |"
+)
+print(
+    "| summary equals the sum sent | \(summaryValue == DecimalNumber(Int64(expectedSum)) ? "yes" : "NO: \(summaryValue?.text ?? "none") vs \(expectedSum)") |"
+)
 print("(\(batches * batchSize) events, \(clients) clients, batches of \(batchSize), \(ProcessInfo.processInfo.activeProcessorCount) cores)")

@@ -29,12 +29,15 @@ enum AccountValidation {
     }
 
     /// Applies changes to current attributes; returns the new attributes and the names of those that changed.
-    static func apply(_ changes: AccountChanges, to current: ValidatedAccountAttributes) throws(AccountsError) -> (ValidatedAccountAttributes, [String]) {
+    static func apply(
+        _ changes: AccountChanges, to current: ValidatedAccountAttributes
+    ) throws(AccountsError) -> (ValidatedAccountAttributes, [String]) {
         var updated = current
         if let value = changes.name { updated.name = try name(value) }
         if let value = changes.email { updated.email = try email(value) }
         if let value = changes.currency, value != current.currency.code {
-            throw .invalid("currency", "currency cannot be changed after the account is created (it is \(current.currency.code))", reason: "CURRENCY_IMMUTABLE")
+            throw .invalid(
+                "currency", "currency cannot be changed after the account is created (it is \(current.currency.code))", reason: "CURRENCY_IMMUTABLE")
         }
         if changes.taxId != nil || changes.taxIdType != nil {
             let (taxID, taxIDType) = try taxIdentity(changes.taxId ?? current.taxID, changes.taxIdType ?? current.taxIDType)
@@ -69,13 +72,15 @@ enum AccountValidation {
         guard trimmed.utf8.count <= 254, parts.count == 2 else { throw invalid }
         let local = parts[0], domain = parts[1].lowercased()
         guard !local.isEmpty, local.utf8.count <= 64,
-              local.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !"()<>[]:;,\\\"".unicodeScalars.contains($0) })
+            local.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !"()<>[]:;,\\\"".unicodeScalars.contains($0) })
         else { throw invalid }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2,
-              labels.allSatisfy({ label in !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                  && label.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" } }),
-              let tld = labels.last, tld.count >= 2, tld.unicodeScalars.allSatisfy({ CharacterSet.letters.contains($0) })
+            labels.allSatisfy({ label in
+                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" }
+            }),
+            let tld = labels.last, tld.count >= 2, tld.unicodeScalars.allSatisfy({ CharacterSet.letters.contains($0) })
         else { throw invalid }
         return "\(local)@\(domain)"
     }

@@ -17,14 +17,15 @@ struct AccountStore {
 
     func insert(_ account: BillingAccount, tenant: String, on connection: PostgresConnection) async throws {
         do {
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 INSERT INTO billing_accounts (tenant_id, id, name, email, currency, tax_id, tax_id_type, timezone, metadata, status,
                                               balance_minor, created_at, updated_at)
                 VALUES (\(tenant), \(account.id.rawValue), \(account.name), \(account.email), \(account.currency), \(account.taxId),
                         \(account.taxIdType?.rawValue), \(account.timezone), \(try Self.json(account.metadata))::jsonb, \(account.status.rawValue),
                         \(account.balance.minorUnits), \(account.createdAt), \(account.updatedAt))
                 """, logger: logger)
-        } catch where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
+        } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
         }
     }
@@ -32,46 +33,53 @@ struct AccountStore {
     /// The account, locked for update when `forUpdate`.
     func find(_ id: AccountID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> BillingAccount? {
         let lock = forUpdate ? " FOR UPDATE" : ""
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT \(Self.columns) FROM billing_accounts WHERE tenant_id = $1 AND id = $2\(lock)
-            """, binds: try .of(tenant, id.rawValue)), logger: logger)
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.columns) FROM billing_accounts WHERE tenant_id = $1 AND id = $2\(lock)
+                    """, binds: try .of(tenant, id.rawValue)), logger: logger)
         return try rows.first.map(Self.account)
     }
 
     func update(_ account: BillingAccount, tenant: String, on connection: PostgresConnection) async throws {
         do {
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 UPDATE billing_accounts SET name = \(account.name), email = \(account.email), tax_id = \(account.taxId),
                     tax_id_type = \(account.taxIdType?.rawValue), timezone = \(account.timezone), metadata = \(try Self.json(account.metadata))::jsonb,
                     status = \(account.status.rawValue), status_reason = \(account.statusReason), updated_at = \(account.updatedAt),
                     closed_at = \(account.closedAt)
                 WHERE tenant_id = \(tenant) AND id = \(account.id.rawValue)
                 """, logger: logger)
-        } catch where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
+        } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
         }
     }
 
     /// Sets the balance learned from invoicing, unless a newer one was learned already.
     func updateBalance(_ id: AccountID, balance: Money, asOf time: Date, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(PostgresQuery(unsafeSQL: """
-            UPDATE billing_accounts SET balance_minor = $3, balance_as_of = $4
-            WHERE tenant_id = $1 AND id = $2 AND (balance_as_of IS NULL OR balance_as_of <= $4)
-            """, binds: try .of(tenant, id.rawValue, balance.minorUnits, time)), logger: logger)
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE billing_accounts SET balance_minor = $3, balance_as_of = $4
+                    WHERE tenant_id = $1 AND id = $2 AND (balance_as_of IS NULL OR balance_as_of <= $4)
+                    """, binds: try .of(tenant, id.rawValue, balance.minorUnits, time)), logger: logger)
     }
 
     /// One page, oldest first; asks for one row more than the page to know whether another follows.
     func list(_ request: ListAccountsRequest, taxID: String?, tenant: String, on connection: PostgresConnection) async throws -> AccountPage {
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT \(Self.columns) FROM billing_accounts
-            WHERE tenant_id = $1
-              AND ($2::text IS NULL OR status = $2)
-              AND ($3::text IS NULL OR lower(email) = lower($3))
-              AND ($4::text IS NULL OR tax_id = $4)
-              AND ($5::uuid IS NULL OR id > $5)
-            ORDER BY id
-            LIMIT $6
-            """, binds: try .of(tenant, request.status?.rawValue, request.email, taxID, request.after?.rawValue, request.pageSize + 1)),
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.columns) FROM billing_accounts
+                    WHERE tenant_id = $1
+                      AND ($2::text IS NULL OR status = $2)
+                      AND ($3::text IS NULL OR lower(email) = lower($3))
+                      AND ($4::text IS NULL OR tax_id = $4)
+                      AND ($5::uuid IS NULL OR id > $5)
+                    ORDER BY id
+                    LIMIT $6
+                    """, binds: try .of(tenant, request.status?.rawValue, request.email, taxID, request.after?.rawValue, request.pageSize + 1)),
             logger: logger)
         var items = try rows.map(Self.account)
         var next: AccountID?
@@ -87,7 +95,8 @@ struct AccountStore {
             try row.decode((UUID, String, String, String, String?, String?, String, String, String, String?, Int64, Date, Date, Date?).self)
         let code = currency.trimmingCharacters(in: .whitespaces)
         return BillingAccount(
-            id: AccountID(rawValue: id), name: name, email: email, currency: code, taxId: taxID, taxIdType: taxIDType.flatMap(TaxIDType.init(rawValue:)),
+            id: AccountID(rawValue: id), name: name, email: email, currency: code, taxId: taxID,
+            taxIdType: taxIDType.flatMap(TaxIDType.init(rawValue:)),
             timezone: timezone, metadata: (try? JSONDecoder().decode([String: String].self, from: Data(metadata.utf8))) ?? [:],
             status: AccountStatus(rawValue: status) ?? .closed, statusReason: statusReason,
             balance: Money(minorUnits: balance, currency: Currency(code: code) ?? .brl), createdAt: created, updatedAt: updated, closedAt: closed)

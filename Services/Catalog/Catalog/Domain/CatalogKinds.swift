@@ -28,9 +28,10 @@ enum CatalogRules {
     static func code(_ value: String, field: String = "code", allowSlash: Bool = false) throws(CatalogError) -> String {
         let allowed = allowSlash ? "-_.:/" : "-_.:"
         guard (1...64).contains(value.count),
-              value.unicodeScalars.allSatisfy({ ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || allowed.unicodeScalars.contains($0) })
+            value.unicodeScalars.allSatisfy({ ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || allowed.unicodeScalars.contains($0) })
         else {
-            throw .invalid(field, "\(field) must be 1 to 64 letters, digits or \(allowed.map { "'\($0)'" }.joined(separator: " "))", reason: "INVALID_CODE")
+            throw .invalid(
+                field, "\(field) must be 1 to 64 letters, digits or \(allowed.map { "'\($0)'" }.joined(separator: " "))", reason: "INVALID_CODE")
         }
         return value
     }
@@ -63,14 +64,17 @@ enum CatalogRules {
     static func price(_ value: DecimalNumber, field: String, currency: Currency) throws(CatalogError) {
         guard !value.isNegative else { throw .invalid(field, "\(field) must not be negative") }
         do { _ = try Money(exactly: value, currency: currency) } catch {
-            throw .invalid(field, "\(field) \(value) has more decimal places than \(currency.code) allows (\(currency.minorUnitExponent))",
-                           reason: "INVALID_AMOUNT")
+            throw .invalid(
+                field, "\(field) \(value) has more decimal places than \(currency.code) allows (\(currency.minorUnitExponent))",
+                reason: "INVALID_AMOUNT")
         }
     }
 
     /// Lower-case identifiers: feature flags and resource codes.
     static func identifier(_ value: String, field: String) throws(CatalogError) -> String {
-        guard isIdentifier(value) else { throw .invalid(field, "\(field) must be 1 to 64 lower-case letters, digits, '_', '.' or '-' ('\(value.prefix(70))')") }
+        guard isIdentifier(value) else {
+            throw .invalid(field, "\(field) must be 1 to 64 lower-case letters, digits, '_', '.' or '-' ('\(value.prefix(70))')")
+        }
         return value
     }
 }
@@ -82,28 +86,35 @@ enum ProductKind: CatalogKind {
 
     static func validate(_ attributes: ProductAttributes, references: any CatalogReferences) async throws -> ProductAttributes {
         var result = attributes
-        (result.code, result.name, result.description) = try CatalogRules.common(code: attributes.code, name: attributes.name,
-                                                                                 description: attributes.description)
+        (result.code, result.name, result.description) = try CatalogRules.common(
+            code: attributes.code, name: attributes.name,
+            description: attributes.description)
         let currency = try CatalogRules.currency(attributes.currency)
         let model = attributes.pricingModel
         if attributes.tiers != nil && model != .tiered && model != .volume {
             throw CatalogError.invalid("tiers", "tiers apply to TIERED and VOLUME prices only, not \(model.rawValue)")
         }
         if (attributes.packageSize != nil || attributes.freeUnits != nil) && model != .package {
-            throw CatalogError.invalid(attributes.packageSize != nil ? "packageSize" : "freeUnits", "packageSize and freeUnits apply to PACKAGE prices only")
+            throw CatalogError.invalid(
+                attributes.packageSize != nil ? "packageSize" : "freeUnits", "packageSize and freeUnits apply to PACKAGE prices only")
         }
         if attributes.unitAmount != nil && (model == .tiered || model == .volume || model == .flatFee) {
-            throw CatalogError.invalid("unitAmount", "\(model.rawValue) prices take no unitAmount (use \(model == .flatFee ? "flatAmount" : "tiers"))")
+            throw CatalogError.invalid(
+                "unitAmount", "\(model.rawValue) prices take no unitAmount (use \(model == .flatFee ? "flatAmount" : "tiers"))")
         }
-        for (field, value) in [("unitAmount", attributes.unitAmount), ("flatAmount", attributes.flatAmount), ("packageSize", attributes.packageSize),
-                               ("freeUnits", attributes.freeUnits)] {
+        for (field, value) in [
+            ("unitAmount", attributes.unitAmount), ("flatAmount", attributes.flatAmount), ("packageSize", attributes.packageSize),
+            ("freeUnits", attributes.freeUnits),
+        ] {
             if let value, value.scale > 12 { throw CatalogError.invalid(field, "\(field) has more than 12 decimal places") }
         }
         if let flat = attributes.flatAmount { try CatalogRules.price(flat, field: "flatAmount", currency: currency) }
         do {
-            try PriceCalculator.validate(PriceSpecification(model: model, currency: currency, flatAmount: attributes.flatAmount,
-                                                            unitAmount: attributes.unitAmount, tiers: attributes.tiers ?? [],
-                                                            packageSize: attributes.packageSize, freeUnits: attributes.freeUnits))
+            try PriceCalculator.validate(
+                PriceSpecification(
+                    model: model, currency: currency, flatAmount: attributes.flatAmount,
+                    unitAmount: attributes.unitAmount, tiers: attributes.tiers ?? [],
+                    packageSize: attributes.packageSize, freeUnits: attributes.freeUnits))
         } catch {
             throw CatalogError.invalid(error.field, error.message, reason: "INVALID_PRICE")
         }
@@ -123,8 +134,12 @@ enum PlanKind: CatalogKind {
         result.description = try CatalogRules.description(attributes.description)
         let currency = try CatalogRules.currency(attributes.currency)
         try CatalogRules.price(attributes.basePrice, field: "basePrice", currency: currency)
-        if let days = attributes.trialDays, !(0...730).contains(days) { throw CatalogError.invalid("trialDays", "trialDays must be between 0 and 730") }
-        if let credits = attributes.includedCredits, credits.isNegative { throw CatalogError.invalid("includedCredits", "includedCredits must not be negative") }
+        if let days = attributes.trialDays, !(0...730).contains(days) {
+            throw CatalogError.invalid("trialDays", "trialDays must be between 0 and 730")
+        }
+        if let credits = attributes.includedCredits, credits.isNegative {
+            throw CatalogError.invalid("includedCredits", "includedCredits must not be negative")
+        }
         if let price = attributes.creditOveragePrice {
             guard !price.isNegative, !(DecimalNumber(1000) < price), price.exactSignificand(atScale: 8) != nil else {
                 throw CatalogError.invalid("creditOveragePrice", "creditOveragePrice must be from 0 to 1000 with at most 8 decimal places")
@@ -144,16 +159,19 @@ enum PlanKind: CatalogKind {
                 throw CatalogError.invalid("usageCharges[\(index)].meterId", "a meter is charged only once per plan")
             }
             guard let meter = try await references.item(kind: MeterKind.kind, id: charge.meterId, version: nil) else {
-                throw CatalogError.invalid("usageCharges[\(index)].meterId", "usage meter \(charge.meterId) does not exist", reason: "METER_NOT_FOUND")
+                throw CatalogError.invalid(
+                    "usageCharges[\(index)].meterId", "usage meter \(charge.meterId) does not exist", reason: "METER_NOT_FOUND")
             }
             guard meter.status == .active else { throw CatalogError.archivedReference(MeterKind.kind, charge.meterId) }
             guard let product = try await references.item(kind: ProductKind.kind, id: charge.productId, version: charge.productVersion) else {
-                throw CatalogError.invalid("usageCharges[\(index)].productId", "billing product \(charge.productId) does not exist", reason: "PRODUCT_NOT_FOUND")
+                throw CatalogError.invalid(
+                    "usageCharges[\(index)].productId", "billing product \(charge.productId) does not exist", reason: "PRODUCT_NOT_FOUND")
             }
             guard product.status == .active else { throw CatalogError.archivedReference(ProductKind.kind, charge.productId) }
             if case .string(let productCurrency)? = product.definition["currency"], productCurrency != currency.code {
-                throw CatalogError.invalid("usageCharges[\(index)].productId", "the product is priced in \(productCurrency), the plan in \(currency.code)",
-                                           reason: "CURRENCY_MISMATCH")
+                throw CatalogError.invalid(
+                    "usageCharges[\(index)].productId", "the product is priced in \(productCurrency), the plan in \(currency.code)",
+                    reason: "CURRENCY_MISMATCH")
             }
             charges.append(UsageCharge(meterId: charge.meterId, productId: charge.productId, productVersion: product.version))
         }
@@ -169,8 +187,9 @@ enum AddonKind: CatalogKind {
 
     static func validate(_ attributes: AddonAttributes, references: any CatalogReferences) async throws -> AddonAttributes {
         var result = attributes
-        (result.code, result.name, result.description) = try CatalogRules.common(code: attributes.code, name: attributes.name,
-                                                                                 description: attributes.description)
+        (result.code, result.name, result.description) = try CatalogRules.common(
+            code: attributes.code, name: attributes.name,
+            description: attributes.description)
         try CatalogRules.price(attributes.price, field: "price", currency: try CatalogRules.currency(attributes.currency))
         result.featureFlag = try CatalogRules.identifier(attributes.featureFlag, field: "featureFlag")
         result.billingInterval = attributes.billingInterval ?? .monthly
@@ -185,8 +204,9 @@ enum MeterKind: CatalogKind {
 
     static func validate(_ attributes: MeterAttributes, references: any CatalogReferences) async throws -> MeterAttributes {
         var result = attributes
-        (result.code, result.name, result.description) = try CatalogRules.common(code: attributes.code, name: attributes.name,
-                                                                                 description: attributes.description)
+        (result.code, result.name, result.description) = try CatalogRules.common(
+            code: attributes.code, name: attributes.name,
+            description: attributes.description)
         if let property = attributes.property {
             guard (1...64).contains(property.count) else { throw CatalogError.invalid("property", "property must have 1 to 64 characters") }
         } else if attributes.aggregation != .count {
@@ -195,7 +215,8 @@ enum MeterKind: CatalogKind {
         if let filters = attributes.filters {
             guard filters.count <= 20 else { throw CatalogError.invalid("filters", "at most 20 filtered properties") }
             for (property, values) in filters {
-                guard (1...64).contains(property.count), !values.isEmpty, values.count <= 100, values.allSatisfy({ (1...200).contains($0.count) }) else {
+                guard (1...64).contains(property.count), !values.isEmpty, values.count <= 100, values.allSatisfy({ (1...200).contains($0.count) })
+                else {
                     throw CatalogError.invalid("filters", "filter '\(property.prefix(64))' needs 1 to 100 values of 1 to 200 characters")
                 }
             }
@@ -206,10 +227,13 @@ enum MeterKind: CatalogKind {
     /// Usage already recorded was aggregated the way the meter counts; changing that would silently re-price it
     /// (create a new meter instead, as Stripe asks).
     static func checkChange(from previous: MeterAttributes, to next: MeterAttributes) throws {
-        for (field, changed) in [("aggregation", previous.aggregation != next.aggregation), ("property", previous.property != next.property),
-                                 ("filters", previous.filters != next.filters)] where changed {
-            throw CatalogError.invalid(field, "how a meter counts (aggregation, property, filters) is fixed once created; create a new meter instead",
-                                       reason: "METER_DEFINITION_IMMUTABLE")
+        for (field, changed) in [
+            ("aggregation", previous.aggregation != next.aggregation), ("property", previous.property != next.property),
+            ("filters", previous.filters != next.filters),
+        ] where changed {
+            throw CatalogError.invalid(
+                field, "how a meter counts (aggregation, property, filters) is fixed once created; create a new meter instead",
+                reason: "METER_DEFINITION_IMMUTABLE")
         }
     }
 }
@@ -226,7 +250,9 @@ enum AIModelKind: CatalogKind {
         if let rounding = attributes.rounding {
             switch rounding.mode {
             case .perBlock:
-                guard let size = rounding.blockSize, size > 0 else { throw CatalogError.invalid("rounding.blockSize", "PER_BLOCK rounding needs a blockSize above 0") }
+                guard let size = rounding.blockSize, size > 0 else {
+                    throw CatalogError.invalid("rounding.blockSize", "PER_BLOCK rounding needs a blockSize above 0")
+                }
             case .exact:
                 if rounding.blockSize != nil || rounding.creditsPerBlock != nil {
                     throw CatalogError.invalid("rounding.mode", "blockSize and creditsPerBlock apply to PER_BLOCK rounding only")

@@ -26,73 +26,95 @@ struct CatalogStore: Sendable {
         FROM catalog_items i JOIN catalog_item_versions v ON v.tenant_id = i.tenant_id AND v.item_id = i.id
         """
 
-    func insert(kind: String, id: CatalogItemID, code: String?, definition: JSONValue, at now: Date, tenant: String,
-                on connection: PostgresConnection) async throws {
+    func insert(
+        kind: String, id: CatalogItemID, code: String?, definition: JSONValue, at now: Date, tenant: String,
+        on connection: PostgresConnection
+    ) async throws {
         do {
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 INSERT INTO catalog_items (tenant_id, id, kind, code, status, current_version, created_at, updated_at)
                 VALUES (\(tenant), \(id.rawValue), \(kind), \(code), 'ACTIVE', 1, \(now), \(now))
                 """, logger: logger)
-        } catch where DatabaseErrors.isUniqueViolation(error, constraint: "catalog_items_code") {
+        } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "catalog_items_code") {
             throw CatalogError.codeTaken(kind, code ?? "")
         }
         try await insertVersion(id: id, version: 1, definition: definition, at: now, tenant: tenant, on: connection)
     }
 
-    func addVersion(id: CatalogItemID, version: Int, definition: JSONValue, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
+    func addVersion(
+        id: CatalogItemID, version: Int, definition: JSONValue, at now: Date, tenant: String, on connection: PostgresConnection
+    ) async throws {
         try await insertVersion(id: id, version: version, definition: definition, at: now, tenant: tenant, on: connection)
-        try await connection.execute("""
+        try await connection.execute(
+            """
             UPDATE catalog_items SET current_version = \(version), updated_at = \(now) WHERE tenant_id = \(tenant) AND id = \(id.rawValue)
             """, logger: logger)
     }
 
-    private func insertVersion(id: CatalogItemID, version: Int, definition: JSONValue, at now: Date, tenant: String,
-                               on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+    private func insertVersion(
+        id: CatalogItemID, version: Int, definition: JSONValue, at now: Date, tenant: String,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
             INSERT INTO catalog_item_versions (tenant_id, item_id, version, definition, created_at)
             VALUES (\(tenant), \(id.rawValue), \(version), \(JSONWriter.string(definition))::jsonb, \(now))
             """, logger: logger)
     }
 
     /// The item at `version` (current when nil); `forUpdate` locks the item row.
-    func find(kind: String, id: CatalogItemID, version: Int? = nil, tenant: String, forUpdate: Bool = false,
-              on connection: PostgresConnection) async throws -> StoredItem? {
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: Self.selectColumns + """
+    func find(
+        kind: String, id: CatalogItemID, version: Int? = nil, tenant: String, forUpdate: Bool = false,
+        on connection: PostgresConnection
+    ) async throws -> StoredItem? {
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: Self.selectColumns + """
 
-            WHERE i.tenant_id = $1 AND i.kind = $2 AND i.id = $3 AND v.version = COALESCE($4, i.current_version)
-            \(forUpdate ? "FOR UPDATE OF i" : "")
-            """, binds: try .of(tenant, kind, id.rawValue, version)), logger: logger)
+                    WHERE i.tenant_id = $1 AND i.kind = $2 AND i.id = $3 AND v.version = COALESCE($4, i.current_version)
+                    \(forUpdate ? "FOR UPDATE OF i" : "")
+                    """, binds: try .of(tenant, kind, id.rawValue, version)), logger: logger)
         return try rows.first.map(Self.item)
     }
 
     func find(kind: String, code: String, tenant: String, on connection: PostgresConnection) async throws -> StoredItem? {
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: Self.selectColumns + """
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: Self.selectColumns + """
 
-            WHERE i.tenant_id = $1 AND i.kind = $2 AND i.code = $3 AND v.version = i.current_version
-            """, binds: try .of(tenant, kind, code)), logger: logger)
+                    WHERE i.tenant_id = $1 AND i.kind = $2 AND i.code = $3 AND v.version = i.current_version
+                    """, binds: try .of(tenant, kind, code)), logger: logger)
         return try rows.first.map(Self.item)
     }
 
     /// A page at current versions, oldest first, one extra row telling whether another page follows.
     func list(kind: String, _ request: ListItemsRequest, tenant: String, on connection: PostgresConnection) async throws -> [StoredItem] {
-        try await connection.rows(PostgresQuery(unsafeSQL: Self.selectColumns + """
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: Self.selectColumns + """
 
-            WHERE i.tenant_id = $1 AND i.kind = $2 AND v.version = i.current_version
-              AND ($3::text IS NULL OR i.status = $3) AND ($4::text IS NULL OR i.code = $4) AND ($5::uuid IS NULL OR i.id > $5)
-            ORDER BY i.id LIMIT $6
-            """, binds: try .of(tenant, kind, request.status?.rawValue, request.code, request.after?.rawValue, request.pageSize + 1)),
-            logger: logger).map(Self.item)
+                    WHERE i.tenant_id = $1 AND i.kind = $2 AND v.version = i.current_version
+                      AND ($3::text IS NULL OR i.status = $3) AND ($4::text IS NULL OR i.code = $4) AND ($5::uuid IS NULL OR i.id > $5)
+                    ORDER BY i.id LIMIT $6
+                    """, binds: try .of(tenant, kind, request.status?.rawValue, request.code, request.after?.rawValue, request.pageSize + 1)),
+            logger: logger
+        ).map(Self.item)
     }
 
     func versions(kind: String, id: CatalogItemID, tenant: String, on connection: PostgresConnection) async throws -> [StoredItem] {
-        try await connection.rows(PostgresQuery(unsafeSQL: Self.selectColumns + """
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: Self.selectColumns + """
 
-            WHERE i.tenant_id = $1 AND i.kind = $2 AND i.id = $3 ORDER BY v.version DESC
-            """, binds: try .of(tenant, kind, id.rawValue)), logger: logger).map(Self.item)
+                    WHERE i.tenant_id = $1 AND i.kind = $2 AND i.id = $3 ORDER BY v.version DESC
+                    """, binds: try .of(tenant, kind, id.rawValue)), logger: logger
+        ).map(Self.item)
     }
 
     func archive(id: CatalogItemID, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             UPDATE catalog_items SET status = 'ARCHIVED', archived_at = \(now), updated_at = \(now)
             WHERE tenant_id = \(tenant) AND id = \(id.rawValue) AND status = 'ACTIVE'
             """, logger: logger)
@@ -101,8 +123,9 @@ struct CatalogStore: Sendable {
     private static func item(_ row: PostgresRow) throws -> StoredItem {
         let (id, code, status, current, created, version, versionCreated, definition) =
             try row.decode((UUID, String?, String, Int, Date, Int, Date, String).self)
-        return StoredItem(id: CatalogItemID(rawValue: id), code: code, status: CatalogItemStatus(rawValue: status) ?? .archived,
-                          currentVersion: current, createdAt: created, version: version, versionCreatedAt: versionCreated,
-                          definition: try JSONParser.parse(definition))
+        return StoredItem(
+            id: CatalogItemID(rawValue: id), code: code, status: CatalogItemStatus(rawValue: status) ?? .archived,
+            currentVersion: current, createdAt: created, version: version, versionCreatedAt: versionCreated,
+            definition: try JSONParser.parse(definition))
     }
 }

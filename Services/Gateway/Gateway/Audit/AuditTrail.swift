@@ -31,17 +31,19 @@ struct AuditTrail: Sendable {
     /// Stores every event (the consumer's inbox already drops redeliveries; the key drops anything else).
     var subscription: EventSubscription {
         let logger = database.logger
-        return EventSubscription(group: Self.group, contexts: Self.contexts,
-                                 events: AccountsAPI.events + CatalogAPI.events + SubscriptionsAPI.events + LedgerAPI.events + InvoicingAPI.events,
-                                 fallback: { envelope, connection in
-            let json = JSONWriter.string(try JSONValueEncoder().encode(envelope))
-            try await connection.execute("""
-                INSERT INTO audit_events (tenant_id, event_id, type, source, subject, occurred_at, envelope)
-                VALUES (\(envelope.tenantid), \(UUID(uuidString: envelope.id)), \(envelope.type), \(envelope.source), \(envelope.subject),
-                        \(envelope.time), \(json)::jsonb)
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-        })
+        return EventSubscription(
+            group: Self.group, contexts: Self.contexts,
+            events: AccountsAPI.events + CatalogAPI.events + SubscriptionsAPI.events + LedgerAPI.events + InvoicingAPI.events,
+            fallback: { envelope, connection in
+                let json = JSONWriter.string(try JSONValueEncoder().encode(envelope))
+                try await connection.execute(
+                    """
+                    INSERT INTO audit_events (tenant_id, event_id, type, source, subject, occurred_at, envelope)
+                    VALUES (\(envelope.tenantid), \(UUID(uuidString: envelope.id)), \(envelope.type), \(envelope.source), \(envelope.subject),
+                            \(envelope.time), \(json)::jsonb)
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            })
     }
 
     struct Filter: Sendable {
@@ -57,21 +59,25 @@ struct AuditTrail: Sendable {
     func list(tenant: String, filter: Filter) async throws -> (events: [AuditedEvent], next: String?) {
         let logger = database.logger
         return try await database.withTenant(tenant) { connection in
-            let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-                SELECT envelope::text FROM audit_events
-                WHERE tenant_id = $1
-                  AND ($2::text IS NULL OR type = $2)
-                  AND ($3::text IS NULL OR subject = $3)
-                  AND ($4::timestamptz IS NULL OR occurred_at >= $4)
-                  AND ($5::timestamptz IS NULL OR occurred_at < $5)
-                  AND ($6::uuid IS NULL OR event_id < $6)
-                ORDER BY event_id DESC
-                LIMIT $7
-                """, binds: try .of(tenant, filter.type, filter.subject, filter.since, filter.until, filter.after, filter.pageSize + 1)), logger: logger)
+            let rows = try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT envelope::text FROM audit_events
+                        WHERE tenant_id = $1
+                          AND ($2::text IS NULL OR type = $2)
+                          AND ($3::text IS NULL OR subject = $3)
+                          AND ($4::timestamptz IS NULL OR occurred_at >= $4)
+                          AND ($5::timestamptz IS NULL OR occurred_at < $5)
+                          AND ($6::uuid IS NULL OR event_id < $6)
+                        ORDER BY event_id DESC
+                        LIMIT $7
+                        """, binds: try .of(tenant, filter.type, filter.subject, filter.since, filter.until, filter.after, filter.pageSize + 1)),
+                logger: logger)
             var events = try rows.map { row -> AuditedEvent in
                 let envelope = try EventEnvelope.parse(try row.decode(String.self))
-                return AuditedEvent(id: envelope.id, type: envelope.type, source: envelope.source, subject: envelope.subject,
-                                    time: envelope.time, data: envelope.data)
+                return AuditedEvent(
+                    id: envelope.id, type: envelope.type, source: envelope.source, subject: envelope.subject,
+                    time: envelope.time, data: envelope.data)
             }
             var next: String?
             if events.count > filter.pageSize {

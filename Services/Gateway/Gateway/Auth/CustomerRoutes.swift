@@ -43,8 +43,10 @@ enum CustomerRoutes {
             "listUsageSummaries": .queryAccount,
             "listUsageLimits": .queryAccount,
         ]
-        for operation in ["getSubscription", "getSubscriptionEntitlements", "cancelSubscription", "reactivateSubscription", "pauseSubscription",
-                          "resumeSubscription", "changeSubscriptionPlan", "activateSubscriptionAddon", "cancelSubscriptionAddon"] {
+        for operation in [
+            "getSubscription", "getSubscriptionEntitlements", "cancelSubscription", "reactivateSubscription", "pauseSubscription",
+            "resumeSubscription", "changeSubscriptionPlan", "activateSubscriptionAddon", "cancelSubscriptionAddon",
+        ] {
             access[operation] = subscription
         }
         return access

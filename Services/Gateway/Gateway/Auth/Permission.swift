@@ -52,10 +52,12 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let creditPackagesUpdate = Permission(name: "CREDIT_PACKAGES_UPDATE", summary: "Update credit packages (new versions)")
     public static let creditPackagesDelete = Permission(name: "CREDIT_PACKAGES_DELETE", summary: "Archive credit packages")
     public static let usageLimitsUpdate = Permission(name: "USAGE_LIMITS_UPDATE", summary: "Set an account's usage limits (admin)")
-    public static let creditsGrant = Permission(name: "CREDITS_GRANT", summary: "Grant AI credits to a wallet (manual, bonus, add-on, monthly, purchase)")
+    public static let creditsGrant = Permission(
+        name: "CREDITS_GRANT", summary: "Grant AI credits to a wallet (manual, bonus, add-on, monthly, purchase)")
     public static let creditsCharge = Permission(name: "CREDITS_CHARGE", summary: "Charge, authorize, settle and release AI credits")
     public static let creditsRead = Permission(name: "CREDITS_READ", summary: "View credit wallets, executions, consumption reports and audits")
-    public static let creditsManage = Permission(name: "CREDITS_MANAGE", summary: "Set a wallet's overdraft, spending caps, rate limits and auto-recharge")
+    public static let creditsManage = Permission(
+        name: "CREDITS_MANAGE", summary: "Set a wallet's overdraft, spending caps, rate limits and auto-recharge")
 
     /// Every permission the gateway knows, in documentation order.
     public static let all: [Permission] = [

@@ -72,7 +72,7 @@ struct TokenVerifier: Sendable {
         if let claims = verified.claims(of: token) { return try principal(from: claims) }
         let segments = token.split(separator: ".", omittingEmptySubsequences: false)
         guard segments.count == 3, let headerBytes = Self.base64URLDecode(segments[0]),
-              case .object(let header)? = try? JSONParser.parse(headerBytes)
+            case .object(let header)? = try? JSONParser.parse(headerBytes)
         else { throw AuthenticationError(detail: "malformed token") }
         guard case .string(let algorithm)? = header["alg"], Self.supportedAlgorithms.contains(algorithm) else {
             throw AuthenticationError(detail: "token algorithm is not accepted (allowed: HS256, RS256, ES256)")
@@ -103,7 +103,9 @@ struct TokenVerifier: Sendable {
         if let notBefore = claims.nbf, notBefore - leeway > now { throw AuthenticationError(detail: "token is not valid yet (nbf)") }
         guard claims.iss == issuer else { throw AuthenticationError(detail: "token issuer is not accepted") }
         guard claims.aud?.values.contains(audience) == true else { throw AuthenticationError(detail: "token audience is not accepted") }
-        guard let subject = claims.sub, !subject.isEmpty, subject.count <= 256 else { throw AuthenticationError(detail: "token has no subject (sub)") }
+        guard let subject = claims.sub, !subject.isEmpty, subject.count <= 256 else {
+            throw AuthenticationError(detail: "token has no subject (sub)")
+        }
         guard let tenant = claims.organizationId, Self.isValidTenant(tenant) else {
             throw AuthenticationError(detail: "token has no valid organizationId")
         }
@@ -112,8 +114,9 @@ struct TokenVerifier: Sendable {
             guard let id = UUID(uuidString: account) else { throw AuthenticationError(detail: "token's billingAccountId is not a UUID") }
             customerAccount = id.text
         }
-        return Principal(tenant: tenant, subject: subject, roles: Set(claims.roles ?? []), permissions: Set(claims.permissions ?? []),
-                         customerAccount: customerAccount)
+        return Principal(
+            tenant: tenant, subject: subject, roles: Set(claims.roles ?? []), permissions: Set(claims.permissions ?? []),
+            customerAccount: customerAccount)
     }
 
     /// Tenants are 1–128 characters of letters, digits, `-`, `_`, `.` and `:`.

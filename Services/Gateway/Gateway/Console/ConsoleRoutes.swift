@@ -21,18 +21,25 @@ enum ConsoleRoutes {
     ]
 
     /// Same origin only: scripts and styles from files, pictures from files or `data:` (the PIX QR code), API calls to the gateway.
-    static let contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     /// The OpenAPI entries of the console's paths (`GatewayRouter.systemEndpoints`).
     static let endpoints: [OpenAPIDocument.SystemEndpoint] =
-        [.init(path: path, summary: "The admin billing console (sign in with a tenant token; `#token=` in the URL is accepted)", contentType: "text/html")]
+        [
+            .init(
+                path: path, summary: "The admin billing console (sign in with a tenant token; `#token=` in the URL is accepted)",
+                contentType: "text/html")
+        ]
         + files.map { .init(path: "\(path)/\($0.name)", summary: "A file of the admin billing console", contentType: $0.contentType) }
 
     /// Registers the console's routes. The files are read here, once; if they cannot be (a broken install), the routes answer 500
     /// naming the problem instead of serving a half console.
-    static func register(on router: Router<GatewayRequestContext>, environment: String,
-                         directory: URL = Bundle.module.resourceURL!.appendingPathComponent("static")) {
+    static func register(
+        on router: Router<GatewayRequestContext>, environment: String,
+        directory: URL = Bundle.module.resourceURL!.appendingPathComponent("static")
+    ) {
         let loaded = Result { () throws(ConsoleFilesMissing) in try load(from: directory, environment: environment) }
         router.get(RouterPath(path)) { _, _ in try response(loaded, "index.html") }
         for file in files {
@@ -54,8 +61,10 @@ enum ConsoleRoutes {
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw ConsoleFilesMissing(detail: "the console file \(name) is missing from the gateway's resources")
             }
-            let bytes = name == "index.html"
-                ? Array(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{{BILLING_ENVIRONMENT}}", with: environment).utf8) : Array(data)
+            let bytes =
+                name == "index.html"
+                ? Array(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{{BILLING_ENVIRONMENT}}", with: environment).utf8)
+                : Array(data)
             assets[name] = Asset(body: ByteBuffer(bytes: bytes), contentType: contentType)
         }
         return assets

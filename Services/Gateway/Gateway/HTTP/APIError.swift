@@ -19,22 +19,29 @@ struct APIError: Error, Sendable {
     var entries: [Entry]
     var status: HTTPResponse.Status { entries.first?.status ?? .internalServerError }
 
-    init(_ status: HTTPResponse.Status, code: String, title: String, detail: String, pointer: String? = nil, parameter: String? = nil, meta: [String: String] = [:]) {
+    init(
+        _ status: HTTPResponse.Status, code: String, title: String, detail: String, pointer: String? = nil, parameter: String? = nil,
+        meta: [String: String] = [:]
+    ) {
         entries = [Entry(status: status, code: code, title: title, detail: detail, pointer: pointer, parameter: parameter, meta: meta)]
     }
 
-    static func unauthenticated(_ detail: String) -> APIError { APIError(.unauthorized, code: "UNAUTHENTICATED", title: "Not authenticated", detail: detail) }
+    static func unauthenticated(_ detail: String) -> APIError {
+        APIError(.unauthorized, code: "UNAUTHENTICATED", title: "Not authenticated", detail: detail)
+    }
 
     static func forbidden(_ permission: Permission) -> APIError {
-        APIError(.forbidden, code: "PERMISSION_DENIED", title: "Permission denied",
-                 detail: "this operation needs the \(permission.name) permission (or the owner/admin role)", meta: ["permission": permission.name])
+        APIError(
+            .forbidden, code: "PERMISSION_DENIED", title: "Permission denied",
+            detail: "this operation needs the \(permission.name) permission (or the owner/admin role)", meta: ["permission": permission.name])
     }
 
     /// A customer token on a route for the tenant's operators only.
     static func operatorsOnly(_ permission: Permission) -> APIError {
-        APIError(.forbidden, code: "OPERATOR_ONLY", title: "Permission denied",
-                 detail: "this operation is for the tenant's operators; a customer token (billingAccountId) cannot use it",
-                 meta: ["permission": permission.name])
+        APIError(
+            .forbidden, code: "OPERATOR_ONLY", title: "Permission denied",
+            detail: "this operation is for the tenant's operators; a customer token (billingAccountId) cannot use it",
+            meta: ["permission": permission.name])
     }
 
     static func notFound(_ detail: String) -> APIError { APIError(.notFound, code: "NOT_FOUND", title: "Not found", detail: detail) }
@@ -76,8 +83,9 @@ struct APIError: Error, Sendable {
         var meta = error.details
         meta.removeValue(forKey: "field")
         let message = error.code == .internal ? "internal error; the request id identifies it in the logs" : error.message
-        return APIError(status, code: error.reason ?? error.code.rawValue.uppercased(), title: title(for: status), detail: message,
-                        pointer: pointer, parameter: parameter, meta: meta)
+        return APIError(
+            status, code: error.reason ?? error.code.rawValue.uppercased(), title: title(for: status), detail: message,
+            pointer: pointer, parameter: parameter, meta: meta)
     }
 
     /// `tiers[1].upTo` → `/data/attributes/tiers/1/upTo` (`resource`: where the resource object is, `/data/3` in a batch).
@@ -107,16 +115,25 @@ struct APIError: Error, Sendable {
 
     /// `{"errors":[{"status","code","title","detail","source":{…},"meta":{…}}]}`.
     var document: JSONValue {
-        .object(JSONObject([("errors", .array(entries.map { entry in
-            var object = JSONObject()
-            object["status"] = .string(String(entry.status.code))
-            object["code"] = .string(entry.code)
-            object["title"] = .string(entry.title)
-            object["detail"] = .string(entry.detail)
-            if let pointer = entry.pointer { object["source"] = .object(JSONObject([("pointer", .string(pointer))])) }
-            if let parameter = entry.parameter { object["source"] = .object(JSONObject([("parameter", .string(parameter))])) }
-            if !entry.meta.isEmpty { object["meta"] = .object(JSONObject(entry.meta.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })) }
-            return .object(object)
-        }))]))
+        .object(
+            JSONObject([
+                (
+                    "errors",
+                    .array(
+                        entries.map { entry in
+                            var object = JSONObject()
+                            object["status"] = .string(String(entry.status.code))
+                            object["code"] = .string(entry.code)
+                            object["title"] = .string(entry.title)
+                            object["detail"] = .string(entry.detail)
+                            if let pointer = entry.pointer { object["source"] = .object(JSONObject([("pointer", .string(pointer))])) }
+                            if let parameter = entry.parameter { object["source"] = .object(JSONObject([("parameter", .string(parameter))])) }
+                            if !entry.meta.isEmpty {
+                                object["meta"] = .object(JSONObject(entry.meta.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+                            }
+                            return .object(object)
+                        })
+                )
+            ]))
     }
 }

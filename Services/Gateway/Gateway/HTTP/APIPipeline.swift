@@ -31,16 +31,24 @@ struct APIPipeline: Sendable {
             if error.code == .internal { logger.error("downstream internal error", metadata: ["request_id": "\(requestID)", "error": "\(error)"]) }
             response = Self.render(.from(error))
         } catch {
-            logger.error("unexpected gateway error", metadata: ["request_id": "\(requestID)", "route": "\(route.operationID)", "error": "\(String(reflecting: error))"])
-            response = Self.render(APIError(.internalServerError, code: "INTERNAL", title: "Internal error",
-                                            detail: "internal error; the request id identifies it in the logs"))
+            logger.error(
+                "unexpected gateway error",
+                metadata: ["request_id": "\(requestID)", "route": "\(route.operationID)", "error": "\(String(reflecting: error))"])
+            response = Self.render(
+                APIError(
+                    .internalServerError, code: "INTERNAL", title: "Internal error",
+                    detail: "internal error; the request id identifies it in the logs"))
         }
         response.headers[.xRequestID] = requestID
         let elapsed = ContinuousClock.now - started
         record(route: "\(route.method.rawValue) \(route.path)", status: response.status, elapsed: elapsed)
         if elapsed >= Self.slowRequest {
-            logger.warning("slow request", metadata: ["request_id": "\(requestID)", "route": "\(route.operationID)", "status": "\(response.status.code)",
-                                                      "duration_ms": "\(elapsed.wholeMilliseconds)"])
+            logger.warning(
+                "slow request",
+                metadata: [
+                    "request_id": "\(requestID)", "route": "\(route.operationID)", "status": "\(response.status.code)",
+                    "duration_ms": "\(elapsed.wholeMilliseconds)",
+                ])
         }
         return response
     }
@@ -71,12 +79,14 @@ struct APIPipeline: Sendable {
         var parameters: [String: String] = [:]
         for name in route.pathParameters { parameters[name] = context.parameters.get(name) }
         let options = RPCCallOptions(
-            metadata: RPCMetadata(tenant: principal.tenant, actor: principal.subject, requestID: requestID,
-                                  idempotencyKey: idempotencyKey.map { "\(route.operationID):\($0)" },
-                                  traceparent: RPCMetadata.sanitized(request.headers[.traceparent])),
+            metadata: RPCMetadata(
+                tenant: principal.tenant, actor: principal.subject, requestID: requestID,
+                idempotencyKey: idempotencyKey.map { "\(route.operationID):\($0)" },
+                traceparent: RPCMetadata.sanitized(request.headers[.traceparent])),
             timeout: requestTimeout)
-        var apiRequest = APIRequest(principal: principal, pathParameters: parameters, query: QueryParameters(query: request.uri.query),
-                                    body: body, options: options, accept: request.headers[.accept])
+        var apiRequest = APIRequest(
+            principal: principal, pathParameters: parameters, query: QueryParameters(query: request.uri.query),
+            body: body, options: options, accept: request.headers[.accept])
         if let account = principal.customerAccount, let access = route.customer {
             apiRequest = try await access.authorize(apiRequest, account: account)
         }
@@ -91,15 +101,18 @@ struct APIPipeline: Sendable {
 
         switch try await idempotency.claim(tenant: principal.tenant, key: idempotencyKey, fingerprint: fingerprint) {
         case .replay(let status, let body):
-            var response = Response(status: HTTPResponse.Status(code: status), headers: [.contentType: JSONAPI.mediaType], body: .init(byteBuffer: body))
+            var response = Response(
+                status: HTTPResponse.Status(code: status), headers: [.contentType: JSONAPI.mediaType], body: .init(byteBuffer: body))
             response.headers[.idempotentReplayed] = "true"
             return response
         case .inProgress:
-            throw APIError(.conflict, code: "IDEMPOTENCY_KEY_IN_USE", title: "Conflict",
-                           detail: "a request with this Idempotency-Key is still being processed; retry later")
+            throw APIError(
+                .conflict, code: "IDEMPOTENCY_KEY_IN_USE", title: "Conflict",
+                detail: "a request with this Idempotency-Key is still being processed; retry later")
         case .mismatch:
-            throw APIError(.unprocessableContent, code: "IDEMPOTENCY_KEY_REUSED", title: "Idempotency-Key reused",
-                           detail: "this Idempotency-Key was already used with a different request")
+            throw APIError(
+                .unprocessableContent, code: "IDEMPOTENCY_KEY_REUSED", title: "Idempotency-Key reused",
+                detail: "this Idempotency-Key was already used with a different request")
         case .proceed:
             let (status, document, location): (HTTPResponse.Status, JSONValue, String?)
             do {
@@ -134,9 +147,11 @@ struct APIPipeline: Sendable {
             throw Self.bodyTooLarge(maximumBodyBytes)
         }
         if bytes.readableBytes > 0, let contentType = request.headers[.contentType]?.lowercased(),
-           !(contentType.hasPrefix("application/json") || contentType.hasPrefix(JSONAPI.mediaType)) {
-            throw APIError(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", title: "Unsupported media type",
-                           detail: "send the body as application/vnd.api+json or application/json")
+            !(contentType.hasPrefix("application/json") || contentType.hasPrefix(JSONAPI.mediaType))
+        {
+            throw APIError(
+                .unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", title: "Unsupported media type",
+                detail: "send the body as application/vnd.api+json or application/json")
         }
         return bytes
     }
@@ -155,17 +170,20 @@ struct APIPipeline: Sendable {
 
     static func render(_ response: APIResponse) -> Response {
         if let file = response.file {
-            return Response(status: response.status, headers: [.contentType: file.contentType], body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+            return Response(
+                status: response.status, headers: [.contentType: file.contentType], body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
         }
-        var rendered = Response(status: response.status, headers: [.contentType: JSONAPI.mediaType],
-                                body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(response.document))))
+        var rendered = Response(
+            status: response.status, headers: [.contentType: JSONAPI.mediaType],
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(response.document))))
         if let location = response.location { rendered.headers[.location] = location }
         return rendered
     }
 
     static func render(_ error: APIError) -> Response {
-        var response = Response(status: error.status, headers: [.contentType: JSONAPI.mediaType],
-                                body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(error.document))))
+        var response = Response(
+            status: error.status, headers: [.contentType: JSONAPI.mediaType],
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(error.document))))
         if error.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         return response
     }
@@ -178,8 +196,10 @@ struct APIPipeline: Sendable {
     }
 
     func record(route: String, status: HTTPResponse.Status, elapsed: Duration) {
-        metrics.counter("billing_gateway_requests_total", help: "Public API requests by route and status.",
-                        labels: ["route": route, "status": String(status.code)]).increment()
+        metrics.counter(
+            "billing_gateway_requests_total", help: "Public API requests by route and status.",
+            labels: ["route": route, "status": String(status.code)]
+        ).increment()
         metrics.histogram("billing_gateway_request_duration_seconds", help: "Public API latency by route.", labels: ["route": route])
             .observe(elapsed)
     }

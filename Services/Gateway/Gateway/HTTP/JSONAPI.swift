@@ -13,10 +13,11 @@ enum JSONAPI {
         guard case .object(var attributes) = try encoder.encode(view) else { throw APIError.internalRendering }
         guard case .string(let id)? = attributes["id"] else { throw APIError.internalRendering }
         attributes["id"] = nil
-        return .object(JSONObject([
-            ("type", .string(type)), ("id", .string(id)), ("attributes", .object(attributes)),
-            ("links", .object(JSONObject([("self", .string(selfLink))]))),
-        ]))
+        return .object(
+            JSONObject([
+                ("type", .string(type)), ("id", .string(id)), ("attributes", .object(attributes)),
+                ("links", .object(JSONObject([("self", .string(selfLink))]))),
+            ]))
     }
 
     /// A resource object whose id is given (previews, versions).
@@ -29,12 +30,16 @@ enum JSONAPI {
     }
 
     /// A collection document with `self` and `next` links that repeat the filters.
-    static func collection(_ items: [JSONValue], base: String, filters: [(String, String)], pageSize: Int, after: String?, next: String?) -> JSONValue {
+    static func collection(_ items: [JSONValue], base: String, filters: [(String, String)], pageSize: Int, after: String?, next: String?) -> JSONValue
+    {
         var selfQuery = filters + [("page[size]", String(pageSize))]
         if let after { selfQuery.append(("page[after]", after)) }
         let links: [(String, JSONValue)] = [
             ("self", .string(base + "?" + QueryParameters.encode(selfQuery))),
-            ("next", next.map { .string(base + "?" + QueryParameters.encode(filters + [("page[size]", String(pageSize)), ("page[after]", $0)])) } ?? .null),
+            (
+                "next",
+                next.map { .string(base + "?" + QueryParameters.encode(filters + [("page[size]", String(pageSize)), ("page[after]", $0)])) } ?? .null
+            ),
         ]
         return document(.array(items), links: links, meta: [("pageSize", .number(pageSize))])
     }
@@ -65,12 +70,15 @@ enum JSONAPI {
             throw APIError.unprocessable("'data.type' is required and must be \"\(resourceType)\"", pointer: "/data/type")
         }
         guard givenType == resourceType else {
-            throw APIError(.conflict, code: "TYPE_MISMATCH", title: "Conflict", detail: "'data.type' must be \"\(resourceType)\", not \"\(givenType.prefix(60))\"",
-                           pointer: "/data/type")
+            throw APIError(
+                .conflict, code: "TYPE_MISMATCH", title: "Conflict",
+                detail: "'data.type' must be \"\(resourceType)\", not \"\(givenType.prefix(60))\"",
+                pointer: "/data/type")
         }
         if data["id"] != nil {
-            throw APIError(.forbidden, code: "CLIENT_ID_UNSUPPORTED", title: "Client-generated id", detail: "ids are assigned by the server; remove 'data.id'",
-                           pointer: "/data/id")
+            throw APIError(
+                .forbidden, code: "CLIENT_ID_UNSUPPORTED", title: "Client-generated id", detail: "ids are assigned by the server; remove 'data.id'",
+                pointer: "/data/id")
         }
         for key in data.keys where !["type", "attributes", "meta"].contains(key) {
             throw APIError.unprocessable("unknown member '\(key)' in data", pointer: "/data/" + JSONPointer.escape(key))

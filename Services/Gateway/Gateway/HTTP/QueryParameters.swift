@@ -29,8 +29,9 @@ struct QueryParameters: Sendable {
     func requireOnly(_ allowed: Set<String>) throws {
         for key in order where !allowed.contains(key) {
             let supported = allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ", ")
-            throw APIError.badRequest("unsupported query parameter '\(key.prefix(60))' (supported: \(supported))", parameter: key,
-                                      code: "UNSUPPORTED_PARAMETER")
+            throw APIError.badRequest(
+                "unsupported query parameter '\(key.prefix(60))' (supported: \(supported))", parameter: key,
+                code: "UNSUPPORTED_PARAMETER")
         }
     }
 
@@ -47,8 +48,9 @@ struct QueryParameters: Sendable {
     func filter<Value: RawRepresentable & CaseIterable>(_ name: String, as type: Value.Type) throws -> Value? where Value.RawValue == String {
         guard let text = values[name] else { return nil }
         guard let value = Value(rawValue: text) else {
-            throw APIError.badRequest("\(name) must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))", parameter: name,
-                                      code: "INVALID_FILTER")
+            throw APIError.badRequest(
+                "\(name) must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))", parameter: name,
+                code: "INVALID_FILTER")
         }
         return value
     }

@@ -27,7 +27,8 @@ struct IdempotencyStore: Sendable {
         let retention = retention, lease = lease
         return try await database.withTenant(tenant) { connection in
             // Insert, or reclaim a row whose retention has passed.
-            let claimed = try await connection.rows("""
+            let claimed = try await connection.rows(
+                """
                 INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_fingerprint, state, locked_until, expires_at)
                 VALUES (\(tenant), \(key), \(fingerprint), 'IN_PROGRESS', now() + make_interval(secs => \(lease)),
                         now() + make_interval(secs => \(retention)))
@@ -38,15 +39,19 @@ struct IdempotencyStore: Sendable {
                 RETURNING 1
                 """, logger: logger)
             if !claimed.isEmpty { return .proceed }
-            guard let row = try await connection.firstRow("""
-                SELECT request_fingerprint, state, response_status, response_body, locked_until < now()
-                FROM idempotency_keys WHERE tenant_id = \(tenant) AND idempotency_key = \(key) FOR UPDATE
-                """, logger: logger) else { return .inProgress }
+            guard
+                let row = try await connection.firstRow(
+                    """
+                    SELECT request_fingerprint, state, response_status, response_body, locked_until < now()
+                    FROM idempotency_keys WHERE tenant_id = \(tenant) AND idempotency_key = \(key) FOR UPDATE
+                    """, logger: logger)
+            else { return .inProgress }
             let (storedFingerprint, state, status, body, leaseExpired) = try row.decode((String, String, Int?, ByteBuffer?, Bool).self)
             guard storedFingerprint == fingerprint else { return .mismatch }
             if state == "COMPLETED", let status, let body { return .replay(status: status, body: body) }
             guard leaseExpired else { return .inProgress }
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => \(lease))
                 WHERE tenant_id = \(tenant) AND idempotency_key = \(key)
                 """, logger: logger)
@@ -57,7 +62,8 @@ struct IdempotencyStore: Sendable {
     func complete(tenant: String, key: String, status: Int, body: ByteBuffer) async throws {
         let logger = database.logger
         try await database.withTenant(tenant) { connection in
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 UPDATE idempotency_keys SET state = 'COMPLETED', response_status = \(status), response_body = \(body)
                 WHERE tenant_id = \(tenant) AND idempotency_key = \(key)
                 """, logger: logger)

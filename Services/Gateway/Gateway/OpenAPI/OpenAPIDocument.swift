@@ -24,69 +24,150 @@ enum OpenAPIDocument {
             paths[path] = .object(item)
         }
         for endpoint in system {
-            paths[endpoint.path] = ["get": .object(JSONObject([
-                ("operationId", .string("system" + endpoint.path.split(separator: "/").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-                    .replacingOccurrences(of: ".", with: ""))),
-                ("tags", ["System"]),
-                ("summary", .string(endpoint.summary)),
-                ("security", .array([])),
-                ("responses", .object(JSONObject([("200", .object(JSONObject([
-                    ("description", .string(endpoint.summary)),
-                    ("content", .object(JSONObject([(endpoint.contentType, .object(JSONObject()))]))),
-                ])))]))),
-            ]))]
+            paths[endpoint.path] = [
+                "get": .object(
+                    JSONObject([
+                        (
+                            "operationId",
+                            .string(
+                                "system"
+                                    + endpoint.path.split(separator: "/").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+                                    .replacingOccurrences(of: ".", with: ""))
+                        ),
+                        ("tags", ["System"]),
+                        ("summary", .string(endpoint.summary)),
+                        ("security", .array([])),
+                        (
+                            "responses",
+                            .object(
+                                JSONObject([
+                                    (
+                                        "200",
+                                        .object(
+                                            JSONObject([
+                                                ("description", .string(endpoint.summary)),
+                                                ("content", .object(JSONObject([(endpoint.contentType, .object(JSONObject()))]))),
+                                            ]))
+                                    )
+                                ]))
+                        ),
+                    ]))
+            ]
         }
-        paths[PaymentWebhookReceiver.path] = ["post": .object(JSONObject([
-            ("operationId", "receivePaymentWebhook"),
-            ("tags", ["Invoices and payments"]),
-            ("summary", "A payment provider's notification, signed instead of authenticated: `Billing-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.\" + raw body>` (several v1 accepted while keys rotate; 300 s tolerance). Applied once per provider event id."),
-            ("security", .array([])),
-            ("parameters", [["name": "provider", "in": "path", "required": true, "schema": ["type": "string"]]]),
-            ("requestBody", ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["id", "type", "data"], "properties": [
-                "id": ["type": "string"], "type": ["type": "string", "enum": ["payment.succeeded", "payment.failed"]],
-                "data": ["type": "object", "required": ["tenantId", "billingAccountId", "invoiceId", "amount", "paymentMethod", "externalRef"]],
-            ]]]]]),
-            ("responses", .object(JSONObject([
-                ("200", ["description": "Applied: PAYMENT_RECORDED, PAYMENT_FAILED, DUPLICATE or IGNORED", "content": ["application/vnd.api+json": [:]]]),
-                ("401", ["description": "Missing, wrong or stale signature", "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]),
-                ("404", ["description": "Unknown provider", "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]),
-                ("422", ["description": "A field of the notification is missing", "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]),
-            ]))),
-        ]))]
+        paths[PaymentWebhookReceiver.path] = [
+            "post": .object(
+                JSONObject([
+                    ("operationId", "receivePaymentWebhook"),
+                    ("tags", ["Invoices and payments"]),
+                    (
+                        "summary",
+                        "A payment provider's notification, signed instead of authenticated: `Billing-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.\" + raw body>` (several v1 accepted while keys rotate; 300 s tolerance). Applied once per provider event id."
+                    ),
+                    ("security", .array([])),
+                    ("parameters", [["name": "provider", "in": "path", "required": true, "schema": ["type": "string"]]]),
+                    (
+                        "requestBody",
+                        [
+                            "required": true,
+                            "content": [
+                                "application/json": [
+                                    "schema": [
+                                        "type": "object", "required": ["id", "type", "data"],
+                                        "properties": [
+                                            "id": ["type": "string"], "type": ["type": "string", "enum": ["payment.succeeded", "payment.failed"]],
+                                            "data": [
+                                                "type": "object",
+                                                "required": ["tenantId", "billingAccountId", "invoiceId", "amount", "paymentMethod", "externalRef"],
+                                            ],
+                                        ],
+                                    ]
+                                ]
+                            ],
+                        ]
+                    ),
+                    (
+                        "responses",
+                        .object(
+                            JSONObject([
+                                (
+                                    "200",
+                                    [
+                                        "description": "Applied: PAYMENT_RECORDED, PAYMENT_FAILED, DUPLICATE or IGNORED",
+                                        "content": ["application/vnd.api+json": [:]],
+                                    ]
+                                ),
+                                (
+                                    "401",
+                                    [
+                                        "description": "Missing, wrong or stale signature",
+                                        "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+                                    ]
+                                ),
+                                (
+                                    "404",
+                                    [
+                                        "description": "Unknown provider",
+                                        "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+                                    ]
+                                ),
+                                (
+                                    "422",
+                                    [
+                                        "description": "A field of the notification is missing",
+                                        "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+                                    ]
+                                ),
+                            ]))
+                    ),
+                ]))
+        ]
         let permissionRows = Permission.all.map { "| `\($0.name)` | \($0.summary) |" }.joined(separator: "\n")
-        return .object(JSONObject([
-            ("openapi", "3.1.0"),
-            ("info", .object(JSONObject([
-                ("title", "Billing API"),
-                ("version", "1.0.0"),
-                ("description", .string("""
-                    Multi-tenant billing: accounts, catalog, subscriptions, usage, AI credits, invoices and payments. JSON:API documents \
-                    (`application/vnd.api+json`). Authenticate with `Authorization: Bearer <JWT>`; the tenant is the token's \
-                    `organizationId`. Each operation names the permission it needs (`x-permission`); the `owner` and `admin` roles hold \
-                    them all. Every POST accepts an `Idempotency-Key` header: a replay returns the first response.
+        return .object(
+            JSONObject([
+                ("openapi", "3.1.0"),
+                (
+                    "info",
+                    .object(
+                        JSONObject([
+                            ("title", "Billing API"),
+                            ("version", "1.0.0"),
+                            (
+                                "description",
+                                .string(
+                                    """
+                                    Multi-tenant billing: accounts, catalog, subscriptions, usage, AI credits, invoices and payments. JSON:API documents \
+                                    (`application/vnd.api+json`). Authenticate with `Authorization: Bearer <JWT>`; the tenant is the token's \
+                                    `organizationId`. Each operation names the permission it needs (`x-permission`); the `owner` and `admin` roles hold \
+                                    them all. Every POST accepts an `Idempotency-Key` header: a replay returns the first response.
 
-                    Two kinds of callers: *operator* tokens (the tenant's back-end and staff) reach every operation their permissions \
-                    allow. *Customer* tokens carry a `billingAccountId` claim: they reach only the operations marked \
-                    `x-customer-access` (their `owner`/`admin` role holds just those), on that account only; another account's \
-                    resources answer 404, operator operations 403 `OPERATOR_ONLY`. `x-customer-access` says how the account is found: \
-                    `account-in-path`, `account-in-body`, `account-filter` (lists narrowed to it), `owned-resource`, or `tenant-wide` \
-                    (the catalog). A customer cannot choose `trialDays`, `startDate`, `testClockId` or a wallet's `overdraftLimit`.
+                                    Two kinds of callers: *operator* tokens (the tenant's back-end and staff) reach every operation their permissions \
+                                    allow. *Customer* tokens carry a `billingAccountId` claim: they reach only the operations marked \
+                                    `x-customer-access` (their `owner`/`admin` role holds just those), on that account only; another account's \
+                                    resources answer 404, operator operations 403 `OPERATOR_ONLY`. `x-customer-access` says how the account is found: \
+                                    `account-in-path`, `account-in-body`, `account-filter` (lists narrowed to it), `owned-resource`, or `tenant-wide` \
+                                    (the catalog). A customer cannot choose `trialDays`, `startDate`, `testClockId` or a wallet's `overdraftLimit`.
 
-                    | permission | allows |
-                    |---|---|
-                    \(permissionRows)
-                    """)),
-            ]))),
-            ("servers", [["url": "/"]]),
-            ("tags", .array(Array(Set(routes.map(\.tag))).sorted().map { ["name": .string($0)] } + [["name": "System"]])),
-            ("security", [["bearerAuth": []]]),
-            ("paths", .object(paths)),
-            ("components", .object(JSONObject([
-                ("securitySchemes", ["bearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]),
-                ("schemas", .object(schemas)),
-            ]))),
-            ("x-permissions", .array(Permission.all.map { ["name": .string($0.name), "summary": .string($0.summary)] })),
-        ]))
+                                    | permission | allows |
+                                    |---|---|
+                                    \(permissionRows)
+                                    """)
+                            ),
+                        ]))
+                ),
+                ("servers", [["url": "/"]]),
+                ("tags", .array(Array(Set(routes.map(\.tag))).sorted().map { ["name": .string($0)] } + [["name": "System"]])),
+                ("security", [["bearerAuth": []]]),
+                ("paths", .object(paths)),
+                (
+                    "components",
+                    .object(
+                        JSONObject([
+                            ("securitySchemes", ["bearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]]),
+                            ("schemas", .object(schemas)),
+                        ]))
+                ),
+                ("x-permissions", .array(Permission.all.map { ["name": .string($0.name), "summary": .string($0.summary)] })),
+            ]))
     }
 
     private static func operation(_ route: APIRoute, schemas: inout JSONObject) -> JSONValue {
@@ -101,22 +182,33 @@ enum OpenAPIDocument {
             ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]]
         }
         parameters += route.queryParameters.map { parameter in
-            ["name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.summary),
-             "schema": jsonSchema(parameter.schema, schemas: &schemas, forResponse: false)]
+            [
+                "name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.summary),
+                "schema": jsonSchema(parameter.schema, schemas: &schemas, forResponse: false),
+            ]
         }
         if route.method == .post {
-            parameters.append(["name": "Idempotency-Key", "in": "header", "required": false,
-                               "description": "Replays of the same request with this key return the first response for 24 h; a different request with it is a 422.",
-                               "schema": ["type": "string", "maxLength": 255]])
+            parameters.append([
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "Replays of the same request with this key return the first response for 24 h; a different request with it is a 422.",
+                "schema": ["type": "string", "maxLength": 255],
+            ])
         }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         if let body = route.requestBody {
             let attributes = jsonSchema(body.attributes, schemas: &schemas, forResponse: false)
-            operation["requestBody"] = .object(JSONObject([
-                ("required", .bool(!body.optional)),
-                ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": requestEnvelope(body, attributes: attributes)]),
-                                                ("application/json", ["schema": requestEnvelope(body, attributes: attributes)])]))),
-            ]))
+            operation["requestBody"] = .object(
+                JSONObject([
+                    ("required", .bool(!body.optional)),
+                    (
+                        "content",
+                        .object(
+                            JSONObject([
+                                (JSONAPI.mediaType, ["schema": requestEnvelope(body, attributes: attributes)]),
+                                ("application/json", ["schema": requestEnvelope(body, attributes: attributes)]),
+                            ]))
+                    ),
+                ]))
         }
         let resource = resourceSchema(route.response, schemas: &schemas)
         let data: JSONValue = route.response.isCollection ? ["type": "array", "items": resource] : resource
@@ -126,22 +218,29 @@ enum OpenAPIDocument {
             success["meta"] = ["type": "object"]
         }
         var responses = JSONObject()
-        responses[String(route.response.status.code)] = .object(JSONObject([
-            ("description", .string(route.response.status.reasonPhrase)),
-            ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": ["type": "object", "required": ["data"], "properties": .object(success)]])]))),
-        ]))
-        var errors: [(Int, String)] = [(400, "Malformed request or unsupported parameter"), (401, "Missing or invalid token"),
-                                       (403, "The token lacks the permission"), (409, "Conflicts with the current state"),
-                                       (503, "A service is unavailable"), (504, "Timed out")]
+        responses[String(route.response.status.code)] = .object(
+            JSONObject([
+                ("description", .string(route.response.status.reasonPhrase)),
+                (
+                    "content",
+                    .object(JSONObject([(JSONAPI.mediaType, ["schema": ["type": "object", "required": ["data"], "properties": .object(success)]])]))
+                ),
+            ]))
+        var errors: [(Int, String)] = [
+            (400, "Malformed request or unsupported parameter"), (401, "Missing or invalid token"),
+            (403, "The token lacks the permission"), (409, "Conflicts with the current state"),
+            (503, "A service is unavailable"), (504, "Timed out"),
+        ]
         if !route.pathParameters.isEmpty { errors.append((404, "Not found for this tenant")) }
         if route.requestBody != nil || !route.queryParameters.isEmpty { errors.append((422, "Invalid attribute")) }
         if route.requestBody != nil { errors += [(413, "Body larger than the limit"), (415, "Unsupported media type")] }
         errors += route.additionalErrors.map { ($0.key, $0.value) }
         for (code, description) in errors.sorted(by: { $0.0 < $1.0 }) {
-            responses[String(code)] = .object(JSONObject([
-                ("description", .string(description)),
-                ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": ["$ref": "#/components/schemas/Error"]])]))),
-            ]))
+            responses[String(code)] = .object(
+                JSONObject([
+                    ("description", .string(description)),
+                    ("content", .object(JSONObject([(JSONAPI.mediaType, ["schema": ["$ref": "#/components/schemas/Error"]])]))),
+                ]))
         }
         operation["responses"] = .object(responses)
         return .object(operation)
@@ -149,16 +248,28 @@ enum OpenAPIDocument {
 
     private static func requestEnvelope(_ body: APIRoute.BodySpec, attributes: JSONValue) -> JSONValue {
         guard let maximum = body.batchWithClientIDs else {
-            return ["type": "object", "required": ["data"], "properties": [
-                "data": ["type": "object", "required": ["type"], "properties": ["type": ["const": .string(body.resourceType)], "attributes": attributes]],
-            ]]
+            return [
+                "type": "object", "required": ["data"],
+                "properties": [
+                    "data": [
+                        "type": "object", "required": ["type"],
+                        "properties": ["type": ["const": .string(body.resourceType)], "attributes": attributes],
+                    ]
+                ],
+            ]
         }
-        let resource: JSONValue = ["type": "object", "required": ["type", "id", "attributes"], "properties": [
-            "type": ["const": .string(body.resourceType)], "id": ["type": "string", "minLength": 1, "maxLength": 200], "attributes": attributes,
-        ]]
-        return ["type": "object", "required": ["data"], "properties": [
-            "data": ["oneOf": [resource, ["type": "array", "minItems": 1, "maxItems": .number(maximum), "items": resource]]],
-        ]]
+        let resource: JSONValue = [
+            "type": "object", "required": ["type", "id", "attributes"],
+            "properties": [
+                "type": ["const": .string(body.resourceType)], "id": ["type": "string", "minLength": 1, "maxLength": 200], "attributes": attributes,
+            ],
+        ]
+        return [
+            "type": "object", "required": ["data"],
+            "properties": [
+                "data": ["oneOf": [resource, ["type": "array", "minItems": 1, "maxItems": .number(maximum), "items": resource]]]
+            ],
+        ]
     }
 
     private static func resourceSchema(_ response: APIRoute.ResponseSpec, schemas: inout JSONObject) -> JSONValue {
@@ -166,12 +277,15 @@ enum OpenAPIDocument {
         if case .object(let name, let fields) = attributes {
             attributes = .object(name: name + "Attributes", fields: fields.filter { $0.name != "id" })
         }
-        return ["type": "object", "required": ["type", "id", "attributes"], "properties": [
-            "type": ["const": .string(response.resourceType)],
-            "id": response.idFormat.map { ["type": "string", "format": .string($0)] } ?? ["type": "string"],
-            "attributes": jsonSchema(attributes, schemas: &schemas, forResponse: true),
-            "links": ["type": "object", "properties": ["self": ["type": "string"]]],
-        ]]
+        return [
+            "type": "object", "required": ["type", "id", "attributes"],
+            "properties": [
+                "type": ["const": .string(response.resourceType)],
+                "id": response.idFormat.map { ["type": "string", "format": .string($0)] } ?? ["type": "string"],
+                "attributes": jsonSchema(attributes, schemas: &schemas, forResponse: true),
+                "links": ["type": "object", "properties": ["self": ["type": "string"]]],
+            ],
+        ]
     }
 
     /// JSON Schema (2020-12, as OpenAPI 3.1 uses) of a discovered Codable shape.
@@ -201,7 +315,7 @@ enum OpenAPIDocument {
                 return ["type": "number", "description": "amount in the currency's major units (e.g. 299.90), exact"]
             }
             if schemas[name] == nil {
-                schemas[name] = [:]   // placeholder against recursion
+                schemas[name] = [:]  // placeholder against recursion
                 var properties = JSONObject()
                 for field in fields {
                     var property = jsonSchema(field.schema, schemas: &schemas, forResponse: forResponse)
@@ -218,11 +332,20 @@ enum OpenAPIDocument {
         }
     }
 
-    private static let errorSchema: JSONValue = ["type": "object", "required": ["errors"], "properties": [
-        "errors": ["type": "array", "items": ["type": "object", "properties": [
-            "status": ["type": "string"], "code": ["type": "string"], "title": ["type": "string"], "detail": ["type": "string"],
-            "source": ["type": "object", "properties": ["pointer": ["type": "string"], "parameter": ["type": "string"]]],
-            "meta": ["type": "object"],
-        ]]],
-    ]]
+    private static let errorSchema: JSONValue = [
+        "type": "object", "required": ["errors"],
+        "properties": [
+            "errors": [
+                "type": "array",
+                "items": [
+                    "type": "object",
+                    "properties": [
+                        "status": ["type": "string"], "code": ["type": "string"], "title": ["type": "string"], "detail": ["type": "string"],
+                        "source": ["type": "object", "properties": ["pointer": ["type": "string"], "parameter": ["type": "string"]]],
+                        "meta": ["type": "object"],
+                    ],
+                ],
+            ]
+        ],
+    ]
 }

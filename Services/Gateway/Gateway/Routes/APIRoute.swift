@@ -110,9 +110,13 @@ struct APIResponse: Sendable {
     var file: (contentType: String, bytes: [UInt8])? = nil
 
     static func ok(_ document: JSONValue) -> APIResponse { APIResponse(status: .ok, document: document) }
-    static func page(_ html: String) -> APIResponse { APIResponse(status: .ok, document: .null, file: ("text/html; charset=utf-8", Array(html.utf8))) }
+    static func page(_ html: String) -> APIResponse {
+        APIResponse(status: .ok, document: .null, file: ("text/html; charset=utf-8", Array(html.utf8)))
+    }
     static func pdf(_ bytes: [UInt8]) -> APIResponse { APIResponse(status: .ok, document: .null, file: ("application/pdf", bytes)) }
-    static func created(_ document: JSONValue, location: String) -> APIResponse { APIResponse(status: .created, document: document, location: location) }
+    static func created(_ document: JSONValue, location: String) -> APIResponse {
+        APIResponse(status: .created, document: document, location: location)
+    }
 }
 
 extension APIRoute {
@@ -123,8 +127,10 @@ extension APIRoute {
         conflict: String, resource: String, client: RPCClient, method: UnaryMethod<Request, Response>,
         request makeRequest: @escaping @Sendable (ID) -> Request, document: @escaping @Sendable (Response) throws -> JSONValue
     ) -> APIRoute {
-        APIRoute(method: .post, path: base + "/{id}/" + action, operationID: operationID, tag: tag, summary: summary, permission: permission,
-                 requestBody: nil, response: response, queryParameters: [], additionalErrors: [409: conflict]) { request in
+        APIRoute(
+            method: .post, path: base + "/{id}/" + action, operationID: operationID, tag: tag, summary: summary, permission: permission,
+            requestBody: nil, response: response, queryParameters: [], additionalErrors: [409: conflict]
+        ) { request in
             let id = try request.id(ID.self, resource: resource)
             return .ok(try document(try await client.call(method, makeRequest(id), options: request.options)))
         }

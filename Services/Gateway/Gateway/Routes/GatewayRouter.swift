@@ -6,14 +6,21 @@ import NIOCore
 
 /// Builds the Hummingbird router: every API route through the pipeline, plus the system endpoints.
 enum GatewayRouter {
-    static let systemEndpoints: [OpenAPIDocument.SystemEndpoint] = [
-        .init(path: "/healthz", summary: "The gateway process is alive", contentType: "text/plain"),
-        .init(path: "/readyz", summary: "Whether this gateway takes traffic (`ready`, or 503 `not ready`), from a state refreshed in the background; details and metrics are on the admin port only", contentType: "text/plain"),
-        .init(path: "/openapi.json", summary: "This document", contentType: "application/json"),
-    ] + ConsoleRoutes.endpoints
+    static let systemEndpoints: [OpenAPIDocument.SystemEndpoint] =
+        [
+            .init(path: "/healthz", summary: "The gateway process is alive", contentType: "text/plain"),
+            .init(
+                path: "/readyz",
+                summary:
+                    "Whether this gateway takes traffic (`ready`, or 503 `not ready`), from a state refreshed in the background; details and metrics are on the admin port only",
+                contentType: "text/plain"),
+            .init(path: "/openapi.json", summary: "This document", contentType: "application/json"),
+        ] + ConsoleRoutes.endpoints
 
-    static func build(routes: [APIRoute], webhooks: PaymentWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
-                      environment: DeploymentEnvironment) -> Router<GatewayRequestContext> {
+    static func build(
+        routes: [APIRoute], webhooks: PaymentWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
+        environment: DeploymentEnvironment
+    ) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: NotFoundMiddleware(pipeline: pipeline))
         for route in routes {
@@ -53,9 +60,11 @@ struct NotFoundMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            let response = APIPipeline.render(APIError(error.status, code: error.status == .notFound ? "ROUTE_NOT_FOUND" : "METHOD_NOT_ALLOWED",
-                                                       title: APIError.title(for: error.status),
-                                                       detail: "no \(request.method.rawValue) \(request.uri.path.prefix(200)) in this API (see /openapi.json)"))
+            let response = APIPipeline.render(
+                APIError(
+                    error.status, code: error.status == .notFound ? "ROUTE_NOT_FOUND" : "METHOD_NOT_ALLOWED",
+                    title: APIError.title(for: error.status),
+                    detail: "no \(request.method.rawValue) \(request.uri.path.prefix(200)) in this API (see /openapi.json)"))
             pipeline.record(route: "unmatched", status: response.status, since: started)
             return response
         }

@@ -15,46 +15,62 @@ enum InvoiceRoutes {
     static func routes(client: RPCClient) -> [APIRoute] {
         let invoice = CodableSchema.of(Invoice.self)
         let single = APIRoute.ResponseSpec(status: .ok, resourceType: invoiceType, attributes: invoice, isCollection: false)
-        func action(_ path: String, _ operationID: String, _ summary: String, _ permission: Permission,
-                    _ method: UnaryMethod<InvoiceRequest, Invoice>) -> APIRoute {
-            .idAction(base: invoices, action: path, operationID: operationID, tag: tag, summary: summary, permission: permission, response: single,
-                      conflict: "The invoice's status does not allow it (INVALID_STATUS_TRANSITION, meta: status, requestedStatus)", resource: "invoice",
-                      client: client, method: method, request: { (id: InvoiceID) in InvoiceRequest(id: id) }, document: document)
+        func action(
+            _ path: String, _ operationID: String, _ summary: String, _ permission: Permission,
+            _ method: UnaryMethod<InvoiceRequest, Invoice>
+        ) -> APIRoute {
+            .idAction(
+                base: invoices, action: path, operationID: operationID, tag: tag, summary: summary, permission: permission, response: single,
+                conflict: "The invoice's status does not allow it (INVALID_STATUS_TRANSITION, meta: status, requestedStatus)", resource: "invoice",
+                client: client, method: method, request: { (id: InvoiceID) in InvoiceRequest(id: id) }, document: document)
         }
         return [
-            APIRoute(method: .post, path: invoices, operationID: "createInvoice", tag: tag,
-                     summary: "Draft the invoice of an account's subscriptions for a period (seed 001 step 4): plan price × quantity, paid add-ons; a trial period is billed at 0.00 (one TRIAL line).",
-                     permission: .invoicesCreate,
-                     requestBody: .init(resourceType: invoiceType, attributes: .of(CreateInvoiceRequest.self), optional: false),
-                     response: .init(status: .created, resourceType: invoiceType, attributes: invoice, isCollection: false), queryParameters: []) { request in
+            APIRoute(
+                method: .post, path: invoices, operationID: "createInvoice", tag: tag,
+                summary:
+                    "Draft the invoice of an account's subscriptions for a period (seed 001 step 4): plan price × quantity, paid add-ons; a trial period is billed at 0.00 (one TRIAL line).",
+                permission: .invoicesCreate,
+                requestBody: .init(resourceType: invoiceType, attributes: .of(CreateInvoiceRequest.self), optional: false),
+                response: .init(status: .created, resourceType: invoiceType, attributes: invoice, isCollection: false), queryParameters: []
+            ) { request in
                 let attributes = try request.attributes(CreateInvoiceRequest.self, resourceType: invoiceType)
                 let created = try await client.call(InvoicingAPI.create, attributes, options: request.options)
                 return .created(try document(created), location: "\(invoices)/\(created.id)")
             },
-            APIRoute(method: .get, path: invoices, operationID: "listInvoices", tag: tag, summary: "List invoices, oldest first, with cursor pagination.",
-                     permission: .invoicesRead, requestBody: nil,
-                     response: .init(status: .ok, resourceType: invoiceType, attributes: invoice, isCollection: true),
-                     queryParameters: [
-                        .init(name: "filter[billingAccountId]", summary: "one account's invoices", schema: .string(format: "uuid")),
-                        .init(name: "filter[status]", summary: "DRAFT, PENDING, PAID, OVERDUE, CANCELED or VOID", schema: .of(InvoiceStatus.self)),
-                        .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
-                        .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
-                     ]) { request in
+            APIRoute(
+                method: .get, path: invoices, operationID: "listInvoices", tag: tag, summary: "List invoices, oldest first, with cursor pagination.",
+                permission: .invoicesRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: invoiceType, attributes: invoice, isCollection: true),
+                queryParameters: [
+                    .init(name: "filter[billingAccountId]", summary: "one account's invoices", schema: .string(format: "uuid")),
+                    .init(name: "filter[status]", summary: "DRAFT, PENDING, PAID, OVERDUE, CANCELED or VOID", schema: .of(InvoiceStatus.self)),
+                    .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
+                    .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
+                ]
+            ) { request in
                 let query = request.query
                 let filters = ["filter[billingAccountId]", "filter[status]"]
                 try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
                 let after = try query.cursor(InvoiceID.self)
                 let size = try query.pageSize()
-                let page = try await client.call(InvoicingAPI.list, ListInvoicesRequest(
-                    billingAccountId: query["filter[billingAccountId]"], status: try query.filter("filter[status]", as: InvoiceStatus.self), pageSize: size,
-                    after: after), options: request.options)
+                let page = try await client.call(
+                    InvoicingAPI.list,
+                    ListInvoicesRequest(
+                        billingAccountId: query["filter[billingAccountId]"], status: try query.filter("filter[status]", as: InvoiceStatus.self),
+                        pageSize: size,
+                        after: after), options: request.options)
                 let items = try page.items.map { try JSONAPI.resource(type: invoiceType, from: $0, selfLink: "\(invoices)/\($0.id)") }
-                return .ok(JSONAPI.collection(items, base: invoices, filters: query.present(filters), pageSize: size, after: after?.description,
-                                              next: page.nextCursor?.description))
+                return .ok(
+                    JSONAPI.collection(
+                        items, base: invoices, filters: query.present(filters), pageSize: size, after: after?.description,
+                        next: page.nextCursor?.description))
             },
-            APIRoute(method: .get, path: invoices + "/{id}", operationID: "getInvoice", tag: tag,
-                     summary: "One invoice with its lines. With `Accept: text/html`, the printable invoice (seller, buyer and tax id, lines, totals, dates, and the PIX code while it can be paid); with `Accept: application/pdf`, the same as an A4 PDF.",
-                     permission: .invoicesRead, requestBody: nil, response: single, queryParameters: []) { request in
+            APIRoute(
+                method: .get, path: invoices + "/{id}", operationID: "getInvoice", tag: tag,
+                summary:
+                    "One invoice with its lines. With `Accept: text/html`, the printable invoice (seller, buyer and tax id, lines, totals, dates, and the PIX code while it can be paid); with `Accept: application/pdf`, the same as an A4 PDF.",
+                permission: .invoicesRead, requestBody: nil, response: single, queryParameters: []
+            ) { request in
                 try request.query.requireOnly([])
                 let id = try request.id(InvoiceID.self, resource: "invoice")
                 if request.wantsPDF {
@@ -67,13 +83,17 @@ enum InvoiceRoutes {
                 }
                 return .ok(try document(try await client.call(InvoicingAPI.get, InvoiceRequest(id: id), options: request.options)))
             },
-            action("finalize", "finalizeInvoice",
-                   "DRAFT → PENDING (seed 001 step 5): lines frozen, the tenant's next gapless number (`2026-000123`), due date from net terms; a 0.00 invoice is PAID at once.",
-                   .invoicesFinalize, InvoicingAPI.finalize),
-            APIRoute(method: .get, path: invoices + "/{id}/pix", operationID: "getInvoicePix", tag: tag,
-                     summary: "The PIX BR Code (\"copia e cola\", EMV per the Banco Central manual, CRC16) for what is due on a PENDING or OVERDUE BRL invoice; txid = the invoice number without its dash.",
-                     permission: .invoicesRead, requestBody: nil,
-                     response: .init(status: .ok, resourceType: "pix-charges", attributes: .of(PixCharge.self), isCollection: false), queryParameters: []) { request in
+            action(
+                "finalize", "finalizeInvoice",
+                "DRAFT → PENDING (seed 001 step 5): lines frozen, the tenant's next gapless number (`2026-000123`), due date from net terms; a 0.00 invoice is PAID at once.",
+                .invoicesFinalize, InvoicingAPI.finalize),
+            APIRoute(
+                method: .get, path: invoices + "/{id}/pix", operationID: "getInvoicePix", tag: tag,
+                summary:
+                    "The PIX BR Code (\"copia e cola\", EMV per the Banco Central manual, CRC16) for what is due on a PENDING or OVERDUE BRL invoice; txid = the invoice number without its dash.",
+                permission: .invoicesRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: "pix-charges", attributes: .of(PixCharge.self), isCollection: false), queryParameters: []
+            ) { request in
                 try request.query.requireOnly([])
                 let id = try request.id(InvoiceID.self, resource: "invoice")
                 let charge = try await client.call(InvoicingAPI.pix, InvoiceRequest(id: id), options: request.options)
@@ -81,87 +101,118 @@ enum InvoiceRoutes {
             },
             action("void", "voidInvoice", "PENDING or OVERDUE with nothing paid → VOID; its number stays used.", .invoicesVoid, InvoicingAPI.void),
             action("cancel", "cancelInvoice", "DRAFT → CANCELED.", .invoicesUpdate, InvoicingAPI.cancel),
-            APIRoute(method: .post, path: payments, operationID: "createPayment", tag: tag,
-                     summary: "Record a payment (seed 001 step 6): PIX or CARD, up to the amount due (partial payments add up); paid in full → the invoice is PAID. A repeated `externalRef` answers the first payment. A 0.00 invoice accepts a 0.00 payment.",
-                     permission: .paymentsCreate,
-                     requestBody: .init(resourceType: paymentType, attributes: .of(CreatePaymentRequest.self), optional: false),
-                     response: .init(status: .created, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: [],
-                     additionalErrors: [409: "The invoice accepts no payment (INVOICE_ALREADY_PAID, INVOICE_NOT_PAYABLE) or the externalRef is another payment's"]) { request in
+            APIRoute(
+                method: .post, path: payments, operationID: "createPayment", tag: tag,
+                summary:
+                    "Record a payment (seed 001 step 6): PIX or CARD, up to the amount due (partial payments add up); paid in full → the invoice is PAID. A repeated `externalRef` answers the first payment. A 0.00 invoice accepts a 0.00 payment.",
+                permission: .paymentsCreate,
+                requestBody: .init(resourceType: paymentType, attributes: .of(CreatePaymentRequest.self), optional: false),
+                response: .init(status: .created, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: [],
+                additionalErrors: [
+                    409: "The invoice accepts no payment (INVOICE_ALREADY_PAID, INVOICE_NOT_PAYABLE) or the externalRef is another payment's"
+                ]
+            ) { request in
                 let attributes = try request.attributes(CreatePaymentRequest.self, resourceType: paymentType)
                 let payment = try await client.call(InvoicingAPI.pay, attributes, options: request.options)
                 return .created(try paymentDocument(payment), location: "\(payments)/\(payment.id)")
             },
-            APIRoute(method: .post, path: "/api/v1/checkouts", operationID: "createCheckout", tag: tag,
-                     summary: "Buy paid add-ons (activated first, so PENDING on the subscription) and credit packages (seed 000, seed 002): a finalized invoice and, for PIX, its BR Code to show; for CARD, the card charged through the provider (approved → the invoice is PAID). Once paid, the ledger grants the credits and the add-ons' feature flags turn on.",
-                     permission: .paymentsCreate,
-                     requestBody: .init(resourceType: "checkouts", attributes: .of(CheckoutRequest.self), optional: false),
-                     response: .init(status: .created, resourceType: "checkouts", attributes: .of(Checkout.self), isCollection: false), queryParameters: [],
-                     additionalErrors: [409: "An add-on that is not PENDING on its subscription (ADDON_NOT_PENDING), or an account that is not ACTIVE"]) { request in
+            APIRoute(
+                method: .post, path: "/api/v1/checkouts", operationID: "createCheckout", tag: tag,
+                summary:
+                    "Buy paid add-ons (activated first, so PENDING on the subscription) and credit packages (seed 000, seed 002): a finalized invoice and, for PIX, its BR Code to show; for CARD, the card charged through the provider (approved → the invoice is PAID). Once paid, the ledger grants the credits and the add-ons' feature flags turn on.",
+                permission: .paymentsCreate,
+                requestBody: .init(resourceType: "checkouts", attributes: .of(CheckoutRequest.self), optional: false),
+                response: .init(status: .created, resourceType: "checkouts", attributes: .of(Checkout.self), isCollection: false),
+                queryParameters: [],
+                additionalErrors: [409: "An add-on that is not PENDING on its subscription (ADDON_NOT_PENDING), or an account that is not ACTIVE"]
+            ) { request in
                 let attributes = try request.attributes(CheckoutRequest.self, resourceType: "checkouts")
                 let checkout = try await client.call(InvoicingAPI.checkout, attributes, options: request.options)
-                return .created(JSONAPI.document(try JSONAPI.resource(type: "checkouts", from: checkout, selfLink: "\(invoices)/\(checkout.invoice.id)")),
-                                location: "\(invoices)/\(checkout.invoice.id)")
+                return .created(
+                    JSONAPI.document(try JSONAPI.resource(type: "checkouts", from: checkout, selfLink: "\(invoices)/\(checkout.invoice.id)")),
+                    location: "\(invoices)/\(checkout.invoice.id)")
             },
-            APIRoute(method: .get, path: "/api/v1/invoice-settings", operationID: "getInvoiceSettings", tag: tag,
-                     summary: "The tenant's invoicing settings: auto-finalize of period invoices (default false), default net terms (7 days), card retry schedule (absent: the platform's).",
-                     permission: .invoicesRead, requestBody: nil,
-                     response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
-                     queryParameters: []) { request in
+            APIRoute(
+                method: .get, path: "/api/v1/invoice-settings", operationID: "getInvoiceSettings", tag: tag,
+                summary:
+                    "The tenant's invoicing settings: auto-finalize of period invoices (default false), default net terms (7 days), card retry schedule (absent: the platform's).",
+                permission: .invoicesRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
+                queryParameters: []
+            ) { request in
                 try request.query.requireOnly([])
                 let settings = try await client.call(InvoicingAPI.settings, GetInvoiceSettingsRequest(), options: request.options)
                 return .ok(JSONAPI.document(try JSONAPI.resource(type: "invoice-settings", id: request.principal.tenant, from: settings)))
             },
-            APIRoute(method: .put, path: "/api/v1/invoice-settings", operationID: "setInvoiceSettings", tag: tag,
-                     summary: "Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are finalized (numbered, PENDING) at once; `cardRetrySchedule` sets the delays between automatic card charges after a decline (`1d,3d,5d`).",
-                     permission: .invoicesUpdate,
-                     requestBody: .init(resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), optional: false),
-                     response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
-                     queryParameters: []) { request in
+            APIRoute(
+                method: .put, path: "/api/v1/invoice-settings", operationID: "setInvoiceSettings", tag: tag,
+                summary:
+                    "Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are finalized (numbered, PENDING) at once; `cardRetrySchedule` sets the delays between automatic card charges after a decline (`1d,3d,5d`).",
+                permission: .invoicesUpdate,
+                requestBody: .init(resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), optional: false),
+                response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
+                queryParameters: []
+            ) { request in
                 let attributes = try request.attributes(InvoiceSettings.self, resourceType: "invoice-settings")
                 let settings = try await client.call(InvoicingAPI.setSettings, attributes, options: request.options)
                 return .ok(JSONAPI.document(try JSONAPI.resource(type: "invoice-settings", id: request.principal.tenant, from: settings)))
             },
-            APIRoute(method: .post, path: "/api/v1/billing-accounts/{id}/payment-methods", operationID: "savePaymentMethod", tag: tag,
-                     summary: "Save a card by the provider's token (sandbox: tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds); the newest is the default, which auto-recharge (seed 003) and the automatic collection of subscription period invoices (retried per the card retry schedule) charge.",
-                     permission: .paymentsCreate,
-                     requestBody: .init(resourceType: "payment-methods", attributes: .of(SavePaymentMethodAttributes.self), optional: false),
-                     response: .init(status: .created, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: false),
-                     queryParameters: []) { request in
+            APIRoute(
+                method: .post, path: "/api/v1/billing-accounts/{id}/payment-methods", operationID: "savePaymentMethod", tag: tag,
+                summary:
+                    "Save a card by the provider's token (sandbox: tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds); the newest is the default, which auto-recharge (seed 003) and the automatic collection of subscription period invoices (retried per the card retry schedule) charge.",
+                permission: .paymentsCreate,
+                requestBody: .init(resourceType: "payment-methods", attributes: .of(SavePaymentMethodAttributes.self), optional: false),
+                response: .init(status: .created, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: false),
+                queryParameters: []
+            ) { request in
                 let account = request.pathParameters["id"] ?? ""
                 let attributes = try request.attributes(SavePaymentMethodAttributes.self, resourceType: "payment-methods")
-                let saved = try await client.call(InvoicingAPI.savePaymentMethod, SavePaymentMethodRequest(
-                    billingAccountId: account, cardToken: attributes.cardToken, label: attributes.label), options: request.options)
+                let saved = try await client.call(
+                    InvoicingAPI.savePaymentMethod,
+                    SavePaymentMethodRequest(
+                        billingAccountId: account, cardToken: attributes.cardToken, label: attributes.label), options: request.options)
                 let base = "/api/v1/billing-accounts/\(saved.billingAccountId)/payment-methods"
                 return .created(JSONAPI.document(try JSONAPI.resource(type: "payment-methods", from: saved, selfLink: base)), location: base)
             },
-            APIRoute(method: .get, path: "/api/v1/billing-accounts/{id}/payment-methods", operationID: "listPaymentMethods", tag: tag,
-                     summary: "An account's saved cards, newest first (tokens are never shown).", permission: .paymentsRead, requestBody: nil,
-                     response: .init(status: .ok, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: true),
-                     queryParameters: []) { request in
+            APIRoute(
+                method: .get, path: "/api/v1/billing-accounts/{id}/payment-methods", operationID: "listPaymentMethods", tag: tag,
+                summary: "An account's saved cards, newest first (tokens are never shown).", permission: .paymentsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: true),
+                queryParameters: []
+            ) { request in
                 try request.query.requireOnly([])
-                let list = try await client.call(InvoicingAPI.paymentMethods, ListPaymentMethodsRequest(billingAccountId: request.pathParameters["id"] ?? ""),
-                                                 options: request.options)
+                let list = try await client.call(
+                    InvoicingAPI.paymentMethods, ListPaymentMethodsRequest(billingAccountId: request.pathParameters["id"] ?? ""),
+                    options: request.options)
                 return .ok(JSONAPI.document(.array(try list.items.map { try JSONAPI.resource(type: "payment-methods", id: $0.id, from: $0) })))
             },
-            APIRoute(method: .get, path: payments + "/{id}", operationID: "getPayment", tag: tag, summary: "One payment.",
-                     permission: .paymentsRead, requestBody: nil,
-                     response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: []) { request in
+            APIRoute(
+                method: .get, path: payments + "/{id}", operationID: "getPayment", tag: tag, summary: "One payment.",
+                permission: .paymentsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: []
+            ) { request in
                 try request.query.requireOnly([])
                 let id = try request.id(PaymentID.self, resource: "payment")
                 return .ok(try paymentDocument(try await client.call(InvoicingAPI.getPayment, PaymentRequest(id: id), options: request.options)))
             },
-            APIRoute(method: .post, path: payments + "/{id}/refunds", operationID: "refundPayment", tag: tag,
-                     summary: "Refund part (`amount`) or all of what is left of a COMPLETED payment, with an optional reason; never more than was paid, however many refunds race (409 REFUND_EXCEEDS_PAYMENT).",
-                     permission: .paymentsRefund,
-                     requestBody: .init(resourceType: "refunds", attributes: .of(RefundAttributes.self), optional: true),
-                     response: .init(status: .created, resourceType: "refunds", attributes: .of(Refund.self), isCollection: false), queryParameters: [],
-                     additionalErrors: [409: "More than is left of the payment (REFUND_EXCEEDS_PAYMENT), or the payment is not COMPLETED"]) { request in
+            APIRoute(
+                method: .post, path: payments + "/{id}/refunds", operationID: "refundPayment", tag: tag,
+                summary:
+                    "Refund part (`amount`) or all of what is left of a COMPLETED payment, with an optional reason; never more than was paid, however many refunds race (409 REFUND_EXCEEDS_PAYMENT).",
+                permission: .paymentsRefund,
+                requestBody: .init(resourceType: "refunds", attributes: .of(RefundAttributes.self), optional: true),
+                response: .init(status: .created, resourceType: "refunds", attributes: .of(Refund.self), isCollection: false), queryParameters: [],
+                additionalErrors: [409: "More than is left of the payment (REFUND_EXCEEDS_PAYMENT), or the payment is not COMPLETED"]
+            ) { request in
                 let id = try request.id(PaymentID.self, resource: "payment")
                 let attributes = try request.attributes(RefundAttributes.self, resourceType: "refunds", optional: true)
-                let refund = try await client.call(InvoicingAPI.refund, RefundRequest(paymentId: id, amount: attributes.amount, reason: attributes.reason),
-                                                   options: request.options)
-                return .created(JSONAPI.document(try JSONAPI.resource(type: "refunds", from: refund, selfLink: "\(payments)/\(id)")),
-                                location: "\(payments)/\(id)")
+                let refund = try await client.call(
+                    InvoicingAPI.refund, RefundRequest(paymentId: id, amount: attributes.amount, reason: attributes.reason),
+                    options: request.options)
+                return .created(
+                    JSONAPI.document(try JSONAPI.resource(type: "refunds", from: refund, selfLink: "\(payments)/\(id)")),
+                    location: "\(payments)/\(id)")
             },
         ]
     }

@@ -15,35 +15,47 @@ enum UsageRoutes {
     static let tag = "Usage"
 
     static func routes(client: RPCClient) -> [APIRoute] {
-        let limitsResponse = APIRoute.ResponseSpec(status: .ok, resourceType: limitType, attributes: .of(ResourceUsage.self), isCollection: true,
-                                                   idFormat: nil)
+        let limitsResponse = APIRoute.ResponseSpec(
+            status: .ok, resourceType: limitType, attributes: .of(ResourceUsage.self), isCollection: true,
+            idFormat: nil)
         return [
-            APIRoute(method: .post, path: "/api/v1/usage-events", operationID: "recordUsageEvents", tag: tag,
-                     summary: "Record one usage event or a batch of up to 1,000; `id` is your event id. A replayed id is acknowledged (DUPLICATE) and never counted twice. Each event is ACCEPTED, DUPLICATE or REFUSED with a reason and a pointer; valid events of a batch are stored even when others are refused. A single refused event is a 422 (409 when its period or account is closed).",
-                     permission: .usageEventsCreate,
-                     requestBody: .init(resourceType: eventType, attributes: .of(UsageEventAttributes.self), optional: false,
-                                        batchWithClientIDs: UsageEventBatch.maximum),
-                     response: .init(status: .ok, resourceType: eventType, attributes: .of(UsageEventOutcome.self), isCollection: true, idFormat: nil),
-                     queryParameters: []) { request in
+            APIRoute(
+                method: .post, path: "/api/v1/usage-events", operationID: "recordUsageEvents", tag: tag,
+                summary:
+                    "Record one usage event or a batch of up to 1,000; `id` is your event id. A replayed id is acknowledged (DUPLICATE) and never counted twice. Each event is ACCEPTED, DUPLICATE or REFUSED with a reason and a pointer; valid events of a batch are stored even when others are refused. A single refused event is a 422 (409 when its period or account is closed).",
+                permission: .usageEventsCreate,
+                requestBody: .init(
+                    resourceType: eventType, attributes: .of(UsageEventAttributes.self), optional: false,
+                    batchWithClientIDs: UsageEventBatch.maximum),
+                response: .init(status: .ok, resourceType: eventType, attributes: .of(UsageEventOutcome.self), isCollection: true, idFormat: nil),
+                queryParameters: []
+            ) { request in
                 try request.query.requireOnly([])
                 return try await UsageEventBatch(body: request.body).record(client: client, options: request.options)
             },
-            APIRoute(method: .get, path: "/api/v1/usage-summaries", operationID: "listUsageSummaries", tag: tag,
-                     summary: "Each meter's aggregate (COUNT, SUM, MAX, LAST, AVERAGE, COUNT_DISTINCT) for an account over a period: the calendar month `filter[month]` (default: the current one) in the account's time zone, or `filter[periodStart]`/`filter[periodEnd]`.",
-                     permission: .usageEventsRead, requestBody: nil,
-                     response: .init(status: .ok, resourceType: summaryType, attributes: .of(UsageSummary.self), isCollection: true, idFormat: nil),
-                     queryParameters: [
-                        .init(name: "filter[billingAccountId]", summary: "the account (required)", schema: .string(format: "uuid")),
-                        .init(name: "filter[meterCode]", summary: "one meter (default: every meter with usage in the period)", schema: .string(format: nil)),
-                        .init(name: "filter[month]", summary: "YYYY-MM, in the account's time zone", schema: .string(format: nil)),
-                        .init(name: "filter[periodStart]", summary: "RFC 3339 instant, with filter[periodEnd]", schema: .string(format: "RFC 3339 date-time")),
-                        .init(name: "filter[periodEnd]", summary: "RFC 3339 instant (exclusive)", schema: .string(format: "RFC 3339 date-time")),
-                     ]) { request in
+            APIRoute(
+                method: .get, path: "/api/v1/usage-summaries", operationID: "listUsageSummaries", tag: tag,
+                summary:
+                    "Each meter's aggregate (COUNT, SUM, MAX, LAST, AVERAGE, COUNT_DISTINCT) for an account over a period: the calendar month `filter[month]` (default: the current one) in the account's time zone, or `filter[periodStart]`/`filter[periodEnd]`.",
+                permission: .usageEventsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: summaryType, attributes: .of(UsageSummary.self), isCollection: true, idFormat: nil),
+                queryParameters: [
+                    .init(name: "filter[billingAccountId]", summary: "the account (required)", schema: .string(format: "uuid")),
+                    .init(
+                        name: "filter[meterCode]", summary: "one meter (default: every meter with usage in the period)", schema: .string(format: nil)),
+                    .init(name: "filter[month]", summary: "YYYY-MM, in the account's time zone", schema: .string(format: nil)),
+                    .init(
+                        name: "filter[periodStart]", summary: "RFC 3339 instant, with filter[periodEnd]",
+                        schema: .string(format: "RFC 3339 date-time")),
+                    .init(name: "filter[periodEnd]", summary: "RFC 3339 instant (exclusive)", schema: .string(format: "RFC 3339 date-time")),
+                ]
+            ) { request in
                 let query = request.query
                 let filters = ["filter[billingAccountId]", "filter[meterCode]", "filter[month]", "filter[periodStart]", "filter[periodEnd]"]
                 try query.requireOnly(Set(filters))
                 let summaryRequest = UsageSummaryRequest(
-                    billingAccountId: try requiredAccount(query), meterCode: query["filter[meterCode]"], periodStart: try query.instant("filter[periodStart]"),
+                    billingAccountId: try requiredAccount(query), meterCode: query["filter[meterCode]"],
+                    periodStart: try query.instant("filter[periodStart]"),
                     periodEnd: try query.instant("filter[periodEnd]"), month: query["filter[month]"])
                 let summaries = try await QueryParameters.naming { () async throws(RPCError) in
                     try await client.call(LedgerAPI.summary, summaryRequest, options: request.options)
@@ -51,23 +63,32 @@ enum UsageRoutes {
                 let items = try summaries.summaries.map {
                     try JSONAPI.resource(type: summaryType, id: "\($0.billingAccountId):\($0.meterCode):\(RFC3339.format($0.periodStart))", from: $0)
                 }
-                return .ok(JSONAPI.document(.array(items), links: [("self", .string("/api/v1/usage-summaries?" + QueryParameters.encode(query.present(filters))))],
-                                            meta: period(summaries.periodStart, summaries.periodEnd, timezone: summaries.timezone)))
+                return .ok(
+                    JSONAPI.document(
+                        .array(items), links: [("self", .string("/api/v1/usage-summaries?" + QueryParameters.encode(query.present(filters))))],
+                        meta: period(summaries.periodStart, summaries.periodEnd, timezone: summaries.timezone)))
             },
-            APIRoute(method: .post, path: "/api/v1/usage-limits/check", operationID: "checkUsageLimit", tag: tag,
-                     summary: "Check a resource (`messages`, `storage`, `users`, `whatsapp_sessions`, …) against the account's limit and consume `quantity` (default 1) in one atomic step. Over a HARD limit: 402 LIMIT_REACHED, \"Limite de <resource> atingido - faça upgrade\", nothing consumed and the action must not run. Over a SOFT limit: allowed, with overLimit true.",
-                     permission: .usageEventsCreate,
-                     requestBody: .init(resourceType: checkType, attributes: .of(UsageLimitCheckRequest.self), optional: false),
-                     response: .init(status: .ok, resourceType: checkType, attributes: .of(UsageLimitCheck.self), isCollection: false, idFormat: nil),
-                     queryParameters: [], additionalErrors: [402: "A HARD limit is reached (LIMIT_REACHED); meta holds resource, limit, used and requested"]) { request in
+            APIRoute(
+                method: .post, path: "/api/v1/usage-limits/check", operationID: "checkUsageLimit", tag: tag,
+                summary:
+                    "Check a resource (`messages`, `storage`, `users`, `whatsapp_sessions`, …) against the account's limit and consume `quantity` (default 1) in one atomic step. Over a HARD limit: 402 LIMIT_REACHED, \"Limite de <resource> atingido - faça upgrade\", nothing consumed and the action must not run. Over a SOFT limit: allowed, with overLimit true.",
+                permission: .usageEventsCreate,
+                requestBody: .init(resourceType: checkType, attributes: .of(UsageLimitCheckRequest.self), optional: false),
+                response: .init(status: .ok, resourceType: checkType, attributes: .of(UsageLimitCheck.self), isCollection: false, idFormat: nil),
+                queryParameters: [],
+                additionalErrors: [402: "A HARD limit is reached (LIMIT_REACHED); meta holds resource, limit, used and requested"]
+            ) { request in
                 let attributes = try request.attributes(UsageLimitCheckRequest.self, resourceType: checkType)
                 let check = try await client.call(LedgerAPI.checkLimit, attributes, options: request.options)
                 return .ok(JSONAPI.document(try JSONAPI.resource(type: checkType, id: "\(check.billingAccountId):\(check.resource)", from: check)))
             },
-            APIRoute(method: .get, path: "/api/v1/usage-limits", operationID: "listUsageLimits", tag: tag,
-                     summary: "Usage against each of an account's limits (seed 004's UsageMetrics): PERIOD limits in the current calendar month of the account's time zone, NEVER limits as running counts.",
-                     permission: .usageEventsRead, requestBody: nil, response: limitsResponse,
-                     queryParameters: [.init(name: "filter[billingAccountId]", summary: "the account (required)", schema: .string(format: "uuid"))]) { request in
+            APIRoute(
+                method: .get, path: "/api/v1/usage-limits", operationID: "listUsageLimits", tag: tag,
+                summary:
+                    "Usage against each of an account's limits (seed 004's UsageMetrics): PERIOD limits in the current calendar month of the account's time zone, NEVER limits as running counts.",
+                permission: .usageEventsRead, requestBody: nil, response: limitsResponse,
+                queryParameters: [.init(name: "filter[billingAccountId]", summary: "the account (required)", schema: .string(format: "uuid"))]
+            ) { request in
                 try request.query.requireOnly(["filter[billingAccountId]"])
                 let account = try requiredAccount(request.query)
                 let limits = try await QueryParameters.naming { () async throws(RPCError) in
@@ -75,24 +96,33 @@ enum UsageRoutes {
                 }
                 return .ok(limitsDocument(limits))
             },
-            APIRoute(method: .put, path: AccountRoutes.base + "/{id}/usage-limits", operationID: "setUsageLimits", tag: tag,
-                     summary: "Replace an account's usage limits (admin; until subscriptions provide the plan's limits). Usage already counted is kept.",
-                     permission: .usageLimitsUpdate,
-                     requestBody: .init(resourceType: limitType, attributes: .of(UsageLimitsAttributes.self), optional: false),
-                     response: limitsResponse, queryParameters: []) { request in
+            APIRoute(
+                method: .put, path: AccountRoutes.base + "/{id}/usage-limits", operationID: "setUsageLimits", tag: tag,
+                summary: "Replace an account's usage limits (admin; until subscriptions provide the plan's limits). Usage already counted is kept.",
+                permission: .usageLimitsUpdate,
+                requestBody: .init(resourceType: limitType, attributes: .of(UsageLimitsAttributes.self), optional: false),
+                response: limitsResponse, queryParameters: []
+            ) { request in
                 let id = try request.id(AccountID.self, resource: "billing account")
                 let attributes = try request.attributes(UsageLimitsAttributes.self, resourceType: limitType)
-                return .ok(limitsDocument(try await client.call(LedgerAPI.setLimits, SetUsageLimitsRequest(billingAccountId: id.description,
-                                                                                                           limits: attributes.limits),
-                                                                options: request.options)))
+                return .ok(
+                    limitsDocument(
+                        try await client.call(
+                            LedgerAPI.setLimits,
+                            SetUsageLimitsRequest(
+                                billingAccountId: id.description,
+                                limits: attributes.limits),
+                            options: request.options)))
             },
         ]
     }
 
     static func limitsDocument(_ limits: AccountUsageLimits) -> JSONValue {
         let items = limits.limits.compactMap { try? JSONAPI.resource(type: limitType, id: "\(limits.billingAccountId):\($0.resource)", from: $0) }
-        return JSONAPI.document(.array(items), meta: [("billingAccountId", .string(limits.billingAccountId))]
-                                    + period(limits.periodStart, limits.periodEnd, timezone: limits.timezone))
+        return JSONAPI.document(
+            .array(items),
+            meta: [("billingAccountId", .string(limits.billingAccountId))]
+                + period(limits.periodStart, limits.periodEnd, timezone: limits.timezone))
     }
 
     private static func period(_ start: Date, _ end: Date, timezone: String) -> [(String, JSONValue)] {
@@ -105,7 +135,6 @@ enum UsageRoutes {
         }
         return account
     }
-
 
 }
 
@@ -158,7 +187,8 @@ struct UsageEventBatch {
             throw APIError.unprocessable("'data' must be a usage event or an array of them", pointer: "/data")
         }
         guard (1...Self.maximum).contains(items.count) else {
-            throw APIError.unprocessable("a batch holds 1 to \(Self.maximum) events, not \(items.count)", pointer: "/data", code: "INVALID_BATCH_SIZE")
+            throw APIError.unprocessable(
+                "a batch holds 1 to \(Self.maximum) events, not \(items.count)", pointer: "/data", code: "INVALID_BATCH_SIZE")
         }
         count = items.count
         for (position, item) in items.enumerated() {
@@ -166,8 +196,12 @@ struct UsageEventBatch {
             do {
                 inputs.append((position, try Self.event(item, base: base)))
             } catch let refusal as EventRefusal {
-                outcomes[position] = (refusal.eventId, UsageEventOutcome(status: .refused, reason: refusal.reason, message: refusal.message,
-                                                                         pointer: refusal.pointer))
+                outcomes[position] = (
+                    refusal.eventId,
+                    UsageEventOutcome(
+                        status: .refused, reason: refusal.reason, message: refusal.message,
+                        pointer: refusal.pointer)
+                )
             }
         }
     }
@@ -179,22 +213,28 @@ struct UsageEventBatch {
             let response = try await client.call(LedgerAPI.ingest, IngestUsageRequest(events: inputs.map(\.event)), options: options)
             for (input, result) in zip(inputs, response.results) {
                 let base = single ? "/data" : "/data/\(input.position)"
-                outcomes[input.position] = (result.eventId, UsageEventOutcome(
-                    status: result.status, reason: result.reason, message: result.message,
-                    pointer: result.field.map { $0 == "eventId" ? base + "/id" : APIError.attributePointer($0, resource: base) }))
+                outcomes[input.position] = (
+                    result.eventId,
+                    UsageEventOutcome(
+                        status: result.status, reason: result.reason, message: result.message,
+                        pointer: result.field.map { $0 == "eventId" ? base + "/id" : APIError.attributePointer($0, resource: base) })
+                )
             }
         }
         let ordered = (0..<count).map { outcomes[$0]! }
         if single, let (eventId, outcome) = ordered.first, outcome.status == .refused {
             let conflict = outcome.reason == .periodClosed || outcome.reason == .accountClosed
-            throw APIError(conflict ? .conflict : .unprocessableContent, code: outcome.reason?.rawValue ?? "INVALID_EVENT",
-                           title: conflict ? "Conflict" : "Invalid attribute", detail: outcome.message ?? "the event was refused",
-                           pointer: outcome.pointer, meta: ["eventId": eventId])
+            throw APIError(
+                conflict ? .conflict : .unprocessableContent, code: outcome.reason?.rawValue ?? "INVALID_EVENT",
+                title: conflict ? "Conflict" : "Invalid attribute", detail: outcome.message ?? "the event was refused",
+                pointer: outcome.pointer, meta: ["eventId": eventId])
         }
         let resources = try ordered.map { try JSONAPI.resource(type: UsageRoutes.eventType, id: $0.eventId, from: $0.outcome) }
         let counts = [UsageEventStatus.accepted, .duplicate, .refused].map { status in ordered.count { $0.outcome.status == status } }
-        return .ok(JSONAPI.document(single ? resources[0] : .array(resources),
-                                    meta: [("accepted", .number(counts[0])), ("duplicates", .number(counts[1])), ("refused", .number(counts[2]))]))
+        return .ok(
+            JSONAPI.document(
+                single ? resources[0] : .array(resources),
+                meta: [("accepted", .number(counts[0])), ("duplicates", .number(counts[1])), ("refused", .number(counts[2]))]))
     }
 
     private struct EventRefusal: Error {
@@ -206,26 +246,32 @@ struct UsageEventBatch {
 
     private static func event(_ item: JSONValue, base: String) throws -> UsageEventInput {
         guard case .object(let resource) = item else {
-            throw EventRefusal(eventId: "", reason: .invalidEvent, message: "each event must be a resource object, not \(item.typeDescription)", pointer: base)
+            throw EventRefusal(
+                eventId: "", reason: .invalidEvent, message: "each event must be a resource object, not \(item.typeDescription)", pointer: base)
         }
         guard case .string(let id)? = resource["id"] else {
-            throw EventRefusal(eventId: "", reason: .invalidEventID, message: "'id' (your event id) is required and must be a string", pointer: base + "/id")
+            throw EventRefusal(
+                eventId: "", reason: .invalidEventID, message: "'id' (your event id) is required and must be a string", pointer: base + "/id")
         }
         guard resource["type"] == .string(UsageRoutes.eventType) else {
             throw EventRefusal(eventId: id, reason: .invalidEvent, message: "'type' must be \"\(UsageRoutes.eventType)\"", pointer: base + "/type")
         }
         for key in resource.keys where !["type", "id", "attributes", "meta"].contains(key) {
-            throw EventRefusal(eventId: id, reason: .invalidEvent, message: "unknown member '\(key.prefix(60))'", pointer: base + "/" + JSONPointer.escape(key))
+            throw EventRefusal(
+                eventId: id, reason: .invalidEvent, message: "unknown member '\(key.prefix(60))'", pointer: base + "/" + JSONPointer.escape(key))
         }
         do {
-            let attributes = try JSONValueDecoder().decode(UsageEventAttributes.self, from: resource["attributes"] ?? .object(JSONObject()),
-                                                           pointerPrefix: base + "/attributes")
-            return UsageEventInput(eventId: id, billingAccountId: attributes.billingAccountId, meterCode: attributes.meterCode, value: attributes.value,
-                                   timestamp: attributes.timestamp, properties: attributes.properties)
+            let attributes = try JSONValueDecoder().decode(
+                UsageEventAttributes.self, from: resource["attributes"] ?? .object(JSONObject()),
+                pointerPrefix: base + "/attributes")
+            return UsageEventInput(
+                eventId: id, billingAccountId: attributes.billingAccountId, meterCode: attributes.meterCode, value: attributes.value,
+                timestamp: attributes.timestamp, properties: attributes.properties)
         } catch {
             let field = error.pointer.split(separator: "/").last.map(String.init) ?? ""
-            throw EventRefusal(eventId: id, reason: .invalidEvent, message: error.unknownKeys.isEmpty ? "\(field): \(error.message)" : error.message,
-                               pointer: error.pointer)
+            throw EventRefusal(
+                eventId: id, reason: .invalidEvent, message: error.unknownKeys.isEmpty ? "\(field): \(error.message)" : error.message,
+                pointer: error.pointer)
         }
     }
 }

@@ -31,27 +31,35 @@ struct PaymentWebhookReceiver: Sendable {
         } catch let error as RPCError {
             return APIPipeline.render(.from(error))
         } catch {
-            return APIPipeline.render(APIError(.internalServerError, code: "INTERNAL", title: "Internal error", detail: "the notification could not be applied"))
+            return APIPipeline.render(
+                APIError(.internalServerError, code: "INTERNAL", title: "Internal error", detail: "the notification could not be applied"))
         }
     }
 
     private func receive(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let provider = context.parameters.get("provider") ?? ""
-        guard let secrets = secrets[provider], !secrets.isEmpty else { throw APIError.notFound("no payment provider '\(provider.prefix(40))' is configured") }
+        guard let secrets = secrets[provider], !secrets.isEmpty else {
+            throw APIError.notFound("no payment provider '\(provider.prefix(40))' is configured")
+        }
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: maximumBodyBytes) } catch { throw APIPipeline.bodyTooLarge(maximumBodyBytes) }
         do {
-            try WebhookSignature.verify(header: request.headers[Self.signatureHeader], body: body.readableBytesView, secrets: secrets, now: clock.now())
+            try WebhookSignature.verify(
+                header: request.headers[Self.signatureHeader], body: body.readableBytesView, secrets: secrets, now: clock.now())
         } catch {
             switch error {
             case .malformed(let detail): throw APIError(.unauthorized, code: "SIGNATURE_MISSING", title: "Not authenticated", detail: detail)
-            case .expired: throw APIError(.unauthorized, code: "SIGNATURE_EXPIRED", title: "Not authenticated",
-                                          detail: "the signature's timestamp is more than 300 s from now: a replay, or a clock out of step")
+            case .expired:
+                throw APIError(
+                    .unauthorized, code: "SIGNATURE_EXPIRED", title: "Not authenticated",
+                    detail: "the signature's timestamp is more than 300 s from now: a replay, or a clock out of step")
             case .mismatch: throw APIError(.unauthorized, code: "SIGNATURE_MISMATCH", title: "Not authenticated", detail: "no v1 signature matches")
             }
         }
         let json: JSONValue
-        do { json = try JSONParser.parse(body.readableBytesView) } catch { throw APIError.badRequest("the body is not valid JSON", code: "MALFORMED_JSON") }
+        do { json = try JSONParser.parse(body.readableBytesView) } catch {
+            throw APIError.badRequest("the body is not valid JSON", code: "MALFORMED_JSON")
+        }
         func text(_ value: JSONValue?, _ pointer: String) throws -> String {
             guard let string = value?.stringValue, !string.isEmpty else { throw APIError.unprocessable("\(pointer) is required", pointer: pointer) }
             return string
@@ -65,14 +73,18 @@ struct PaymentWebhookReceiver: Sendable {
         }
         let notification = ProviderNotification(
             provider: provider, eventId: try text(json["id"], "/id"), type: try text(json["type"], "/type"),
-            billingAccountId: try text(data?["billingAccountId"], "/data/billingAccountId"), invoiceId: try text(data?["invoiceId"], "/data/invoiceId"),
+            billingAccountId: try text(data?["billingAccountId"], "/data/billingAccountId"),
+            invoiceId: try text(data?["invoiceId"], "/data/invoiceId"),
             amount: amount, paymentMethod: method, externalRef: try text(data?["externalRef"], "/data/externalRef"),
             failureReason: data?["failureReason"]?.stringValue)
         let tenant = try text(data?["tenantId"], "/data/tenantId")
-        let options = RPCCallOptions(metadata: RPCMetadata(tenant: tenant, actor: "provider:\(provider)",
-                                                           requestID: UUIDv7.generate().text), timeout: requestTimeout)
+        let options = RPCCallOptions(
+            metadata: RPCMetadata(
+                tenant: tenant, actor: "provider:\(provider)",
+                requestID: UUIDv7.generate().text), timeout: requestTimeout)
         let result = try await invoicing.call(InvoicingAPI.providerNotification, notification, options: options)
         let document = JSONAPI.document(try JSONAPI.resource(type: "provider-notifications", id: notification.eventId, from: result))
-        return Response(status: .ok, headers: [.contentType: JSONAPI.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(document))))
+        return Response(
+            status: .ok, headers: [.contentType: JSONAPI.mediaType], body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(document))))
     }
 }

@@ -13,7 +13,9 @@ public enum WebhookSignature {
         case mismatch
     }
 
-    public static func verify(header: String?, body: some Collection<UInt8>, secrets: [String], now: Date, tolerance: TimeInterval = 300) throws(Failure) {
+    public static func verify(
+        header: String?, body: some Collection<UInt8>, secrets: [String], now: Date, tolerance: TimeInterval = 300
+    ) throws(Failure) {
         guard let header, !header.isEmpty else { throw .malformed("the Billing-Signature header is missing") }
         var timestamp: Int64?
         var signatures: [[UInt8]] = []

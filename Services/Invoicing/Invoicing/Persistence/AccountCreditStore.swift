@@ -11,35 +11,44 @@ struct AccountCreditStore {
 
     /// Moves the balance by `change` and journals it, in one statement; the balance after, or nil when credit was to be used and
     /// the account has no balance row. Credit arriving may open the row; the CHECK on it is the last wall against overuse.
-    func move(_ change: Money, account: UUID, reason: String, invoice: InvoiceID?, payment: PaymentID?, at time: Date, tenant: String,
-              on connection: PostgresConnection) async throws -> Money? {
-        let moveBalance = change.minorUnits > 0
+    func move(
+        _ change: Money, account: UUID, reason: String, invoice: InvoiceID?, payment: PaymentID?, at time: Date, tenant: String,
+        on connection: PostgresConnection
+    ) async throws -> Money? {
+        let moveBalance =
+            change.minorUnits > 0
             ? """
-              INSERT INTO account_credit_balances (tenant_id, billing_account_id, currency, balance_minor, updated_at) VALUES ($1, $2, $3, $4, $5)
-              ON CONFLICT (tenant_id, billing_account_id) DO UPDATE
-                  SET balance_minor = account_credit_balances.balance_minor + EXCLUDED.balance_minor, updated_at = EXCLUDED.updated_at
-              RETURNING balance_minor
-              """
+            INSERT INTO account_credit_balances (tenant_id, billing_account_id, currency, balance_minor, updated_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (tenant_id, billing_account_id) DO UPDATE
+                SET balance_minor = account_credit_balances.balance_minor + EXCLUDED.balance_minor, updated_at = EXCLUDED.updated_at
+            RETURNING balance_minor
+            """
             : """
-              UPDATE account_credit_balances SET balance_minor = balance_minor + $4, updated_at = $5
-              WHERE tenant_id = $1 AND billing_account_id = $2 AND currency = $3
-              RETURNING balance_minor
-              """
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            WITH balance AS (\(moveBalance))
-            INSERT INTO account_credit_entries (tenant_id, id, billing_account_id, amount_minor, balance_after_minor, reason, invoice_id, payment_id, created_at)
-            SELECT $1, $6, $2, $4, balance_minor, $7, $8, $9, $5 FROM balance
-            RETURNING balance_after_minor
-            """, binds: try .of(tenant, account, change.currency.code, change.minorUnits, time, UUIDv7.generate(at: time), reason, invoice?.rawValue,
-                                payment?.rawValue)), logger: logger)
+            UPDATE account_credit_balances SET balance_minor = balance_minor + $4, updated_at = $5
+            WHERE tenant_id = $1 AND billing_account_id = $2 AND currency = $3
+            RETURNING balance_minor
+            """
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH balance AS (\(moveBalance))
+                    INSERT INTO account_credit_entries (tenant_id, id, billing_account_id, amount_minor, balance_after_minor, reason, invoice_id, payment_id, created_at)
+                    SELECT $1, $6, $2, $4, balance_minor, $7, $8, $9, $5 FROM balance
+                    RETURNING balance_after_minor
+                    """,
+                binds: try .of(
+                    tenant, account, change.currency.code, change.minorUnits, time, UUIDv7.generate(at: time), reason, invoice?.rawValue,
+                    payment?.rawValue)), logger: logger)
         return try rows.first.map { Money(minorUnits: try $0.decode(Int64.self), currency: change.currency) }
     }
 
     /// The account's credit, its row locked until the caller's transaction ends.
     func balance(of account: UUID, currency: Currency, tenant: String, on connection: PostgresConnection) async throws -> Money {
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT balance_minor FROM account_credit_balances WHERE tenant_id = $1 AND billing_account_id = $2 FOR UPDATE
-            """, binds: try .of(tenant, account)), logger: logger)
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT balance_minor FROM account_credit_balances WHERE tenant_id = $1 AND billing_account_id = $2 FOR UPDATE
+                    """, binds: try .of(tenant, account)), logger: logger)
         return Money(minorUnits: try rows.first?.decode(Int64.self) ?? 0, currency: currency)
     }
 }

@@ -11,17 +11,23 @@ struct CardCollectionStore {
 
     /// Queues the invoice for its first charge at `time` (once).
     func schedule(_ invoice: InvoiceID, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(PostgresQuery(unsafeSQL: """
-            INSERT INTO card_collections (tenant_id, invoice_id, attempts, next_attempt_at) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING
-            """, binds: try .of(tenant, invoice.rawValue, time)), logger: logger)
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO card_collections (tenant_id, invoice_id, attempts, next_attempt_at) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING
+                    """, binds: try .of(tenant, invoice.rawValue, time)), logger: logger)
     }
 
     /// The charges due at `time`, every tenant's, locked and skipped by other replicas (`SKIP LOCKED`).
-    func claimDue(at time: Date, limit: Int, on connection: PostgresConnection) async throws -> [(tenant: String, invoice: InvoiceID, attempts: Int)] {
-        try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT tenant_id, invoice_id, attempts FROM card_collections WHERE next_attempt_at <= $1
-            ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
-            """, binds: try .of(time, limit)), logger: logger).map { row in
+    func claimDue(at time: Date, limit: Int, on connection: PostgresConnection) async throws -> [(tenant: String, invoice: InvoiceID, attempts: Int)]
+    {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT tenant_id, invoice_id, attempts FROM card_collections WHERE next_attempt_at <= $1
+                    ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+                    """, binds: try .of(time, limit)), logger: logger
+        ).map { row in
             let (tenant, invoice, attempts) = try row.decode((String, UUID, Int).self)
             return (tenant, InvoiceID(rawValue: invoice), attempts)
         }
@@ -29,14 +35,18 @@ struct CardCollectionStore {
 
     /// The next attempt after `attempts` declined ones.
     func reschedule(_ invoice: InvoiceID, attempts: Int, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(PostgresQuery(unsafeSQL: """
-            UPDATE card_collections SET attempts = $3, next_attempt_at = $4 WHERE tenant_id = $1 AND invoice_id = $2
-            """, binds: try .of(tenant, invoice.rawValue, attempts, time)), logger: logger)
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE card_collections SET attempts = $3, next_attempt_at = $4 WHERE tenant_id = $1 AND invoice_id = $2
+                    """, binds: try .of(tenant, invoice.rawValue, attempts, time)), logger: logger)
     }
 
     /// The invoice leaves the schedule (paid, not payable any more, no card, or its last attempt declined).
     func remove(_ invoice: InvoiceID, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(PostgresQuery(unsafeSQL: "DELETE FROM card_collections WHERE tenant_id = $1 AND invoice_id = $2",
-                                                   binds: try .of(tenant, invoice.rawValue)), logger: logger)
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: "DELETE FROM card_collections WHERE tenant_id = $1 AND invoice_id = $2",
+                binds: try .of(tenant, invoice.rawValue)), logger: logger)
     }
 }

@@ -9,16 +9,22 @@ struct ProviderEventStore {
     let logger: Logger
 
     /// Claims the event (PENDING) in the caller's transaction; false when it was handled before.
-    func claim(provider: String, eventID: String, type: String, at time: Date, tenant: String, on connection: PostgresConnection) async throws -> Bool {
-        try await !connection.rows(PostgresQuery(unsafeSQL: """
-            INSERT INTO provider_events (tenant_id, provider, event_id, type, outcome, received_at) VALUES ($1, $2, $3, $4, 'PENDING', $5)
-            ON CONFLICT DO NOTHING RETURNING event_id
-            """, binds: try .of(tenant, provider, eventID, type, time)), logger: logger).isEmpty
+    func claim(provider: String, eventID: String, type: String, at time: Date, tenant: String, on connection: PostgresConnection) async throws -> Bool
+    {
+        try await !connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO provider_events (tenant_id, provider, event_id, type, outcome, received_at) VALUES ($1, $2, $3, $4, 'PENDING', $5)
+                    ON CONFLICT DO NOTHING RETURNING event_id
+                    """, binds: try .of(tenant, provider, eventID, type, time)), logger: logger
+        ).isEmpty
     }
 
     /// What applying it did.
     func record(outcome: String, provider: String, eventID: String, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(PostgresQuery(unsafeSQL: "UPDATE provider_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3",
-                                                   binds: try .of(tenant, provider, eventID, outcome)), logger: logger)
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: "UPDATE provider_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3",
+                binds: try .of(tenant, provider, eventID, outcome)), logger: logger)
     }
 }

@@ -19,7 +19,8 @@ struct MeterDefinition: Sendable, Equatable {
     }
 
     init(_ item: CatalogItem<MeterAttributes>) {
-        self.init(id: item.id.rawValue, code: item.attributes.code, aggregation: item.attributes.aggregation, property: item.attributes.property,
-                  filters: item.attributes.filters ?? [:])
+        self.init(
+            id: item.id.rawValue, code: item.attributes.code, aggregation: item.attributes.aggregation, property: item.attributes.property,
+            filters: item.attributes.filters ?? [:])
     }
 }

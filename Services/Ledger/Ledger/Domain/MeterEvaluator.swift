@@ -27,12 +27,14 @@ enum MeterEvaluator {
         case .countDistinct:
             let property = meter.property ?? ""
             guard let raw = properties?[property], raw != .null else {
-                throw UsageRefusal(.missingProperty, field: "properties.\(property)",
-                                   "meter '\(meter.code)' counts distinct values of property '\(property)', which the event does not have")
+                throw UsageRefusal(
+                    .missingProperty, field: "properties.\(property)",
+                    "meter '\(meter.code)' counts distinct values of property '\(property)', which the event does not have")
             }
             guard let key = scalarText(raw) else {
-                throw UsageRefusal(.invalidProperties, field: "properties.\(property)",
-                                   "property '\(property)' must be a string, number or boolean to be counted, not \(raw.typeDescription)")
+                throw UsageRefusal(
+                    .invalidProperties, field: "properties.\(property)",
+                    "property '\(property)' must be a string, number or boolean to be counted, not \(raw.typeDescription)")
             }
             return MeterContribution(counted: true, value: nil, distinctKey: key)
         case .sum, .max, .last, .average:
@@ -42,12 +44,14 @@ enum MeterEvaluator {
             let property = meter.property ?? ""
             let field = "properties.\(property)"
             guard let raw = properties?[property], raw != .null else {
-                throw UsageRefusal(.missingProperty, field: field,
-                                   "meter '\(meter.code)' (\(meter.aggregation.rawValue)) needs a value: give 'value' or property '\(property)'")
+                throw UsageRefusal(
+                    .missingProperty, field: field,
+                    "meter '\(meter.code)' (\(meter.aggregation.rawValue)) needs a value: give 'value' or property '\(property)'")
             }
             guard let number = raw.decimalValue else {
-                throw UsageRefusal(.nonNumericValue, field: field,
-                                   "meter '\(meter.code)' (\(meter.aggregation.rawValue)) needs a number in property '\(property)', not \(raw.typeDescription)")
+                throw UsageRefusal(
+                    .nonNumericValue, field: field,
+                    "meter '\(meter.code)' (\(meter.aggregation.rawValue)) needs a number in property '\(property)', not \(raw.typeDescription)")
             }
             return MeterContribution(counted: true, value: try UsageEventRules.value(number, field: field), distinctKey: nil)
         }

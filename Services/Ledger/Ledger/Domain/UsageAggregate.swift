@@ -35,8 +35,10 @@ struct UsageAggregate: Sendable, Equatable {
 
     mutating func add(_ contribution: MeterContribution, at instant: Date, eventId: String) throws {
         guard contribution.counted else { return }
-        try merge(UsageAggregate(count: 1, sum: contribution.value ?? .zero, max: contribution.value,
-                                 last: LastValue(at: instant, eventId: eventId, value: contribution.value)))
+        try merge(
+            UsageAggregate(
+                count: 1, sum: contribution.value ?? .zero, max: contribution.value,
+                last: LastValue(at: instant, eventId: eventId, value: contribution.value)))
     }
 
     mutating func merge(_ other: UsageAggregate) throws {
@@ -64,7 +66,9 @@ struct UsageAggregate: Sendable, Equatable {
     /// `sum / count`, half-even at 8 decimal places (0 without events); nil if it leaves the exact range.
     static func average(sum: DecimalNumber, count: Int64) -> DecimalNumber? {
         guard count > 0 else { return .zero }
-        guard let dividend = sum.exactSignificand(atScale: sum.scale + averageScale), let scale = DecimalNumber.powerOfTen(sum.scale) else { return nil }
+        guard let dividend = sum.exactSignificand(atScale: sum.scale + averageScale), let scale = DecimalNumber.powerOfTen(sum.scale) else {
+            return nil
+        }
         let (divisor, overflow) = Int128(count).multipliedReportingOverflow(by: scale)
         guard !overflow else { return nil }
         return DecimalNumber(significand: RoundingRule.halfEven.divide(dividend, by: divisor), scale: averageScale)

@@ -22,8 +22,9 @@ enum UsageEventRules {
     static func occurredAt(_ timestamp: Date?, now: Date) throws(UsageRefusal) -> Date {
         guard let timestamp else { return now }
         guard timestamp.timeIntervalSince(now) <= maximumFutureSkew else {
-            throw UsageRefusal(.futureTimestamp, field: "timestamp",
-                               "timestamp \(RFC3339.format(timestamp)) is more than 5 minutes in the future (server time \(RFC3339.format(now)))")
+            throw UsageRefusal(
+                .futureTimestamp, field: "timestamp",
+                "timestamp \(RFC3339.format(timestamp)) is more than 5 minutes in the future (server time \(RFC3339.format(now)))")
         }
         return RFC3339.truncatedToMicroseconds(timestamp)
     }
@@ -36,8 +37,10 @@ enum UsageEventRules {
         }
         let text = JSONWriter.string(properties)
         guard object.keys.count <= maximumPropertyKeys, text.utf8.count <= maximumPropertyBytes else {
-            throw UsageRefusal(.propertiesTooLarge, field: "properties",
-                               "properties hold \(object.keys.count) keys and \(text.utf8.count) bytes; at most \(maximumPropertyKeys) keys and \(maximumPropertyBytes) bytes")
+            throw UsageRefusal(
+                .propertiesTooLarge, field: "properties",
+                "properties hold \(object.keys.count) keys and \(text.utf8.count) bytes; at most \(maximumPropertyKeys) keys and \(maximumPropertyBytes) bytes"
+            )
         }
         return text
     }

@@ -36,22 +36,26 @@ struct LedgerDirectory: Sendable {
 
     /// The accounts among `ids` the ledger knows; `lockShared` holds them against a concurrent period close.
     func accounts(_ ids: [UUID], tenant: String, lockShared: Bool = false, on connection: PostgresConnection) async throws -> [UUID: LedgerAccount] {
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT id, status, timezone, source_updated_at, closed_until FROM ledger_accounts
-            WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id \(lockShared ? "FOR SHARE" : "")
-            """, binds: try .of(tenant, ids)), logger: logger)
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT id, status, timezone, source_updated_at, closed_until FROM ledger_accounts
+                    WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id \(lockShared ? "FOR SHARE" : "")
+                    """, binds: try .of(tenant, ids)), logger: logger)
         var accounts: [UUID: LedgerAccount] = [:]
         for row in rows {
             let (id, status, timezone, updatedAt, closedUntil) = try row.decode((UUID, String, String, Date, Date?).self)
-            accounts[id] = LedgerAccount(id: id, status: AccountStatus(rawValue: status) ?? .closed, timezone: timezone, updatedAt: updatedAt,
-                                         closedUntil: closedUntil)
+            accounts[id] = LedgerAccount(
+                id: id, status: AccountStatus(rawValue: status) ?? .closed, timezone: timezone, updatedAt: updatedAt,
+                closedUntil: closedUntil)
         }
         return accounts
     }
 
     /// Records what the accounts context said, unless newer news is already here.
     func upsert(_ account: LedgerAccount, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             INSERT INTO ledger_accounts (tenant_id, id, status, timezone, source_updated_at)
             VALUES (\(tenant), \(account.id), \(account.status.rawValue), \(account.timezone), \(account.updatedAt))
             ON CONFLICT (tenant_id, id) DO UPDATE
@@ -62,7 +66,8 @@ struct LedgerDirectory: Sendable {
 
     /// Moves the account's closing instant forward (never back); waits for ingestions holding the account.
     func close(_ id: UUID, until instant: Date, tenant: String, on connection: PostgresConnection) async throws -> Date? {
-        try await connection.firstRow("""
+        try await connection.firstRow(
+            """
             UPDATE ledger_accounts SET closed_until = GREATEST(COALESCE(closed_until, \(instant)), \(instant))
             WHERE tenant_id = \(tenant) AND id = \(id) RETURNING closed_until
             """, logger: logger)?.decode(Date.self)
@@ -77,17 +82,22 @@ struct LedgerDirectory: Sendable {
     }
 
     private func meters(where condition: String, _ binds: PostgresBindings, on connection: PostgresConnection) async throws -> [MeterDefinition] {
-        try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT id, code, aggregation, property, filters::text FROM ledger_meters WHERE tenant_id = $1 AND \(condition)
-            """, binds: binds), logger: logger).map { row in
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT id, code, aggregation, property, filters::text FROM ledger_meters WHERE tenant_id = $1 AND \(condition)
+                    """, binds: binds), logger: logger
+        ).map { row in
             let (id, code, aggregation, property, filters) = try row.decode((UUID, String, String, String?, String).self)
-            return MeterDefinition(id: id, code: code, aggregation: MeterAggregation(rawValue: aggregation) ?? .count, property: property,
-                                   filters: try JSONValueDecoder(rejectUnknownKeys: false).decode([String: [String]].self, from: JSONParser.parse(filters)))
+            return MeterDefinition(
+                id: id, code: code, aggregation: MeterAggregation(rawValue: aggregation) ?? .count, property: property,
+                filters: try JSONValueDecoder(rejectUnknownKeys: false).decode([String: [String]].self, from: JSONParser.parse(filters)))
         }
     }
 
     func insert(_ meter: MeterDefinition, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             INSERT INTO ledger_meters (tenant_id, id, code, aggregation, property, filters)
             VALUES (\(tenant), \(meter.id), \(meter.code), \(meter.aggregation.rawValue), \(meter.property),
                     \(JSONWriter.string(try JSONValueEncoder().encode(meter.filters)))::jsonb)

@@ -39,63 +39,83 @@ struct UsageStore: Sendable {
     /// Stores the events whose id is new; returns those ids (the others were recorded before).
     func insert(_ events: [RecordedUsageEvent], receivedAt: Date, tenant: String, on connection: PostgresConnection) async throws -> Set<String> {
         guard !events.isEmpty else { return [] }
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key, properties)
-            SELECT $1, e.event_id, e.account_id, e.meter_id, e.occurred_at, $2, e.counted, NULLIF(e.value, '')::numeric,
-                   CASE WHEN e.has_key THEN e.distinct_key END, NULLIF(e.properties, '')::jsonb
-            FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::bool[], $8::text[], $9::bool[], $10::text[], $11::text[])
-                AS e(event_id, account_id, meter_id, occurred_at, counted, value, has_key, distinct_key, properties)
-            ON CONFLICT (tenant_id, event_id) DO NOTHING
-            RETURNING event_id
-            """, binds: try .of(
-                tenant, receivedAt, events.map(\.eventId), events.map(\.accountId), events.map(\.meterId), events.map(\.occurredAt),
-                events.map(\.contribution.counted), events.map { $0.contribution.value?.text ?? "" }, events.map { $0.contribution.distinctKey != nil },
-                events.map { $0.contribution.distinctKey ?? "" }, events.map { $0.properties ?? "" })), logger: logger)
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key, properties)
+                    SELECT $1, e.event_id, e.account_id, e.meter_id, e.occurred_at, $2, e.counted, NULLIF(e.value, '')::numeric,
+                           CASE WHEN e.has_key THEN e.distinct_key END, NULLIF(e.properties, '')::jsonb
+                    FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::bool[], $8::text[], $9::bool[], $10::text[], $11::text[])
+                        AS e(event_id, account_id, meter_id, occurred_at, counted, value, has_key, distinct_key, properties)
+                    ON CONFLICT (tenant_id, event_id) DO NOTHING
+                    RETURNING event_id
+                    """,
+                binds: try .of(
+                    tenant, receivedAt, events.map(\.eventId), events.map(\.accountId), events.map(\.meterId), events.map(\.occurredAt),
+                    events.map(\.contribution.counted), events.map { $0.contribution.value?.text ?? "" },
+                    events.map { $0.contribution.distinctKey != nil },
+                    events.map { $0.contribution.distinctKey ?? "" }, events.map { $0.properties ?? "" })), logger: logger)
         return Set(try rows.map { try $0.decode(String.self) })
     }
 
     /// The ids among `ids` already recorded.
     func recorded(_ ids: [String], tenant: String, on connection: PostgresConnection) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        return Set(try await connection.rows("""
-            SELECT event_id FROM usage_events WHERE tenant_id = \(tenant) AND event_id = ANY(\(ids))
-            """, logger: logger).map { try $0.decode(String.self) })
+        return Set(
+            try await connection.rows(
+                """
+                SELECT event_id FROM usage_events WHERE tenant_id = \(tenant) AND event_id = ANY(\(ids))
+                """, logger: logger
+            ).map { try $0.decode(String.self) })
     }
 
     /// Adds the hours to their slot. Rows are sorted so two batches lock them in the same order (no deadlock).
     func add(_ hours: [HourlyAggregate], slot: Int, tenant: String, on connection: PostgresConnection) async throws {
         guard !hours.isEmpty else { return }
-        let sorted = hours.sorted { ($0.accountId.uuidString, $0.meterId.uuidString, $0.bucketStart) < ($1.accountId.uuidString, $1.meterId.uuidString, $1.bucketStart) }
+        let sorted = hours.sorted {
+            ($0.accountId.uuidString, $0.meterId.uuidString, $0.bucketStart) < ($1.accountId.uuidString, $1.meterId.uuidString, $1.bucketStart)
+        }
         let lasts = sorted.map { $0.aggregate.last }
-        try await connection.execute(PostgresQuery(unsafeSQL: """
-            INSERT INTO usage_aggregates AS a (tenant_id, account_id, meter_id, bucket_start, slot, event_count, value_sum, value_max,
-                                               last_at, last_event_id, last_value)
-            SELECT $1, h.account_id, h.meter_id, h.bucket_start, $2, h.event_count, h.value_sum::numeric, NULLIF(h.value_max, '')::numeric,
-                   h.last_at, h.last_event_id, NULLIF(h.last_value, '')::numeric
-            FROM unnest($3::uuid[], $4::uuid[], $5::timestamptz[], $6::int8[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
-                AS h(account_id, meter_id, bucket_start, event_count, value_sum, value_max, last_at, last_event_id, last_value)
-            ON CONFLICT (tenant_id, account_id, meter_id, bucket_start, slot) DO UPDATE SET
-                event_count = a.event_count + EXCLUDED.event_count,
-                value_sum = a.value_sum + EXCLUDED.value_sum,
-                value_max = GREATEST(a.value_max, EXCLUDED.value_max),
-                last_at = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_at ELSE a.last_at END,
-                last_event_id = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_event_id ELSE a.last_event_id END,
-                last_value = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_value ELSE a.last_value END
-            """, binds: try .of(
-                tenant, Int16(slot), sorted.map(\.accountId), sorted.map(\.meterId), sorted.map(\.bucketStart), sorted.map(\.aggregate.count),
-                sorted.map(\.aggregate.sum.text), sorted.map { $0.aggregate.max?.text ?? "" }, lasts.map { $0?.at ?? Date(timeIntervalSince1970: 0) },
-                lasts.map { $0?.eventId ?? "" }, lasts.map { $0?.value?.text ?? "" })), logger: logger)
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO usage_aggregates AS a (tenant_id, account_id, meter_id, bucket_start, slot, event_count, value_sum, value_max,
+                                                       last_at, last_event_id, last_value)
+                    SELECT $1, h.account_id, h.meter_id, h.bucket_start, $2, h.event_count, h.value_sum::numeric, NULLIF(h.value_max, '')::numeric,
+                           h.last_at, h.last_event_id, NULLIF(h.last_value, '')::numeric
+                    FROM unnest($3::uuid[], $4::uuid[], $5::timestamptz[], $6::int8[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
+                        AS h(account_id, meter_id, bucket_start, event_count, value_sum, value_max, last_at, last_event_id, last_value)
+                    ON CONFLICT (tenant_id, account_id, meter_id, bucket_start, slot) DO UPDATE SET
+                        event_count = a.event_count + EXCLUDED.event_count,
+                        value_sum = a.value_sum + EXCLUDED.value_sum,
+                        value_max = GREATEST(a.value_max, EXCLUDED.value_max),
+                        last_at = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_at ELSE a.last_at END,
+                        last_event_id = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_event_id ELSE a.last_event_id END,
+                        last_value = CASE WHEN \(Self.newerLast) THEN EXCLUDED.last_value ELSE a.last_value END
+                    """,
+                binds: try .of(
+                    tenant, Int16(slot), sorted.map(\.accountId), sorted.map(\.meterId), sorted.map(\.bucketStart), sorted.map(\.aggregate.count),
+                    sorted.map(\.aggregate.sum.text), sorted.map { $0.aggregate.max?.text ?? "" },
+                    lasts.map { $0?.at ?? Date(timeIntervalSince1970: 0) },
+                    lasts.map { $0?.eventId ?? "" }, lasts.map { $0?.value?.text ?? "" })), logger: logger)
     }
 
     /// Whether the incoming row's last event is later than the stored one (same order as `LastValue.isAfter`).
     private static let newerLast = #"(EXCLUDED.last_at, EXCLUDED.last_event_id COLLATE "C") > (a.last_at, a.last_event_id COLLATE "C")"#
 
     /// Records COUNT_DISTINCT keys per hour (sorted, for the same reason as aggregates).
-    func addDistinctKeys(_ keys: [(accountId: UUID, meterId: UUID, bucketStart: Date, key: String)], tenant: String,
-                         on connection: PostgresConnection) async throws {
+    func addDistinctKeys(
+        _ keys: [(accountId: UUID, meterId: UUID, bucketStart: Date, key: String)], tenant: String,
+        on connection: PostgresConnection
+    ) async throws {
         guard !keys.isEmpty else { return }
-        let sorted = keys.sorted { ($0.accountId.uuidString, $0.meterId.uuidString, $0.bucketStart, $0.key) < ($1.accountId.uuidString, $1.meterId.uuidString, $1.bucketStart, $1.key) }
-        try await connection.execute("""
+        let sorted = keys.sorted {
+            ($0.accountId.uuidString, $0.meterId.uuidString, $0.bucketStart, $0.key) < (
+                $1.accountId.uuidString, $1.meterId.uuidString, $1.bucketStart, $1.key
+            )
+        }
+        try await connection.execute(
+            """
             INSERT INTO usage_distinct_keys (tenant_id, account_id, meter_id, bucket_start, distinct_key)
             SELECT \(tenant), k.account_id, k.meter_id, k.bucket_start, k.distinct_key
             FROM unnest(\(sorted.map(\.accountId))::uuid[], \(sorted.map(\.meterId))::uuid[], \(sorted.map(\.bucketStart))::timestamptz[],
@@ -106,51 +126,67 @@ struct UsageStore: Sendable {
 
     /// The meters with counted usage in the hours `span` touches.
     func meters(withUsageIn span: TimeSpan, account: UUID, tenant: String, on connection: PostgresConnection) async throws -> [UUID] {
-        try await connection.rows("""
+        try await connection.rows(
+            """
             SELECT DISTINCT meter_id FROM usage_aggregates
             WHERE tenant_id = \(tenant) AND account_id = \(account) AND bucket_start >= \(Self.bucket(of: span.start)) AND bucket_start < \(span.end)
-            """, logger: logger).map { try $0.decode(UUID.self) }
+            """, logger: logger
+        ).map { try $0.decode(UUID.self) }
     }
 
     /// Each meter's aggregate over `span`: whole hours from the pre-aggregates, partial edge hours from raw events
     /// (each part a range scan of its own index, so a period of millions of events reads a few hundred rows).
-    func aggregates(account: UUID, meters: [UUID], span: TimeSpan, tenant: String, on connection: PostgresConnection) async throws -> [UUID: UsageAggregate] {
+    func aggregates(
+        account: UUID, meters: [UUID], span: TimeSpan, tenant: String, on connection: PostgresConnection
+    ) async throws -> [UUID: UsageAggregate] {
         guard !meters.isEmpty else { return [:] }
         var query = SpanQuery(tenant: tenant, account: account, meters: meters, span: span)
-        let rows = try await connection.rows(try query.build(
-            hours: { range in """
-                SELECT meter_id, sum(event_count)::int8, sum(value_sum)::text, max(value_max)::text,
-                       (array_agg(last_at ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
-                       (array_agg(last_event_id ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
-                       (array_agg(last_value::text ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1]
-                FROM usage_aggregates WHERE \(range("bucket_start")) GROUP BY meter_id
-                """ },
-            edge: { range in """
-                SELECT meter_id, count(*)::int8, COALESCE(sum(value), 0)::text, max(value)::text,
-                       (array_agg(occurred_at ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
-                       (array_agg(event_id ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
-                       (array_agg(value::text ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1]
-                FROM usage_events WHERE \(range("occurred_at")) AND counted GROUP BY meter_id
-                """ }), logger: logger)
+        let rows = try await connection.rows(
+            try query.build(
+                hours: { range in
+                    """
+                    SELECT meter_id, sum(event_count)::int8, sum(value_sum)::text, max(value_max)::text,
+                           (array_agg(last_at ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
+                           (array_agg(last_event_id ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1],
+                           (array_agg(last_value::text ORDER BY last_at DESC, last_event_id COLLATE "C" DESC))[1]
+                    FROM usage_aggregates WHERE \(range("bucket_start")) GROUP BY meter_id
+                    """
+                },
+                edge: { range in
+                    """
+                    SELECT meter_id, count(*)::int8, COALESCE(sum(value), 0)::text, max(value)::text,
+                           (array_agg(occurred_at ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
+                           (array_agg(event_id ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1],
+                           (array_agg(value::text ORDER BY occurred_at DESC, event_id COLLATE "C" DESC))[1]
+                    FROM usage_events WHERE \(range("occurred_at")) AND counted GROUP BY meter_id
+                    """
+                }), logger: logger)
         var result: [UUID: UsageAggregate] = [:]
         for row in rows {
-            let (meter, count, sum, max, lastAt, lastEventId, lastValue) = try row.decode((UUID, Int64, String, String?, Date?, String?, String?).self)
-            let part = UsageAggregate(count: count, sum: try DecimalNumber(parsing: sum), max: try max.map { try DecimalNumber(parsing: $0) },
-                                      last: try lastAt.map { LastValue(at: $0, eventId: lastEventId ?? "", value: try lastValue.map { try DecimalNumber(parsing: $0) }) })
+            let (meter, count, sum, max, lastAt, lastEventId, lastValue) = try row.decode(
+                (UUID, Int64, String, String?, Date?, String?, String?).self)
+            let part = UsageAggregate(
+                count: count, sum: try DecimalNumber(parsing: sum), max: try max.map { try DecimalNumber(parsing: $0) },
+                last: try lastAt.map { LastValue(at: $0, eventId: lastEventId ?? "", value: try lastValue.map { try DecimalNumber(parsing: $0) }) })
             try result[meter, default: UsageAggregate()].merge(part)
         }
         return result
     }
 
     /// COUNT_DISTINCT's figure per meter over `span`.
-    func distinctCounts(account: UUID, meters: [UUID], span: TimeSpan, tenant: String, on connection: PostgresConnection) async throws -> [UUID: Int64] {
+    func distinctCounts(
+        account: UUID, meters: [UUID], span: TimeSpan, tenant: String, on connection: PostgresConnection
+    ) async throws -> [UUID: Int64] {
         guard !meters.isEmpty else { return [:] }
         var query = SpanQuery(tenant: tenant, account: account, meters: meters, span: span)
         let keys = try query.build(
             hours: { range in "SELECT meter_id, distinct_key FROM usage_distinct_keys WHERE \(range("bucket_start"))" },
-            edge: { range in "SELECT meter_id, distinct_key FROM usage_events WHERE \(range("occurred_at")) AND counted AND distinct_key IS NOT NULL" })
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT meter_id, count(DISTINCT distinct_key)::int8 FROM (\(keys.sql)) keys GROUP BY meter_id",
-                                                           binds: keys.binds), logger: logger)
+            edge: { range in "SELECT meter_id, distinct_key FROM usage_events WHERE \(range("occurred_at")) AND counted AND distinct_key IS NOT NULL"
+            })
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT meter_id, count(DISTINCT distinct_key)::int8 FROM (\(keys.sql)) keys GROUP BY meter_id",
+                binds: keys.binds), logger: logger)
         return Dictionary(uniqueKeysWithValues: try rows.map { try $0.decode((UUID, Int64).self) })
     }
 
@@ -184,7 +220,8 @@ private struct SpanQuery {
     /// `hours` and `edge` get a function giving the WHERE conditions for a time column.
     mutating func build(hours: ((String) -> String) -> String, edge: ((String) -> String) -> String) throws -> PostgresQuery {
         let split = UsageStore.split(span)
-        let common = "tenant_id = \(try parameters.bind(tenant)) AND account_id = \(try parameters.bind(account)) AND meter_id = ANY(\(try parameters.bind(meters)))"
+        let common =
+            "tenant_id = \(try parameters.bind(tenant)) AND account_id = \(try parameters.bind(account)) AND meter_id = ANY(\(try parameters.bind(meters)))"
         var parts: [String] = []
         for (range, isHours) in [(split.head, false), (split.hours, true), (split.tail, false)] where range.start < range.end {
             let start = try parameters.bind(range.start)

@@ -117,14 +117,14 @@ struct SaveWallet: PreparedSQL {
         RETURNING 1
         """
     static let bindingDataTypes: [PostgresDataType] = [
-        .text, .uuid, .timestamptz,                                                                 // $1-3 tenant, account, now
-        .uuidArray, .textArray,                                                                     // $4-5 grants
-        .text, .text, .text, .timestamptz, .uuid, .text, .int2, .bool, .uuid,                       // $6-14 wallet
+        .text, .uuid, .timestamptz,  // $1-3 tenant, account, now
+        .uuidArray, .textArray,  // $4-5 grants
+        .text, .text, .text, .timestamptz, .uuid, .text, .int2, .bool, .uuid,  // $6-14 wallet
         .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray,
-        .int8Array, .int8Array, .int8Array,                                                         // $15-27 journal
-        .textArray, .textArray, .timestamptzArray, .textArray,                                      // $28-31 counters
+        .int8Array, .int8Array, .int8Array,  // $15-27 journal
+        .textArray, .textArray, .timestamptzArray, .textArray,  // $28-31 counters
         .uuidArray, .textArray, .textArray, .textArray, .textArray, .int4Array, .textArray, .textArray, .textArray, .int8Array, .int8Array,
-        .int8Array, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .int8Array, .int8Array, // $32-51 inserted executions
+        .int8Array, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .int8Array, .int8Array,  // $32-51 inserted executions
         .uuidArray, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .text,  // $52-59 resolved executions
     ]
 
@@ -176,7 +176,8 @@ struct SaveWallet: PreparedSQL {
         b.append(deltas.map(\.0.period))
         b.append(deltas.map(\.0.windowStart))
         b.append(deltas.map(\.1.fixedText))
-        var inserted: [ExecutionRecord] = [], resolved: [(id: UUID, status: ExecutionStatus, tokens: TokenUsage?, credits: Credits?, uncovered: Credits?)] = []
+        var inserted: [ExecutionRecord] = [],
+            resolved: [(id: UUID, status: ExecutionStatus, tokens: TokenUsage?, credits: Credits?, uncovered: Credits?)] = []
         for write in wallet.executions {
             switch write {
             case .insert(let record): inserted.append(record)

@@ -105,7 +105,8 @@ struct WalletStore: Sendable {
     let logger: Logger
 
     func create(account: UUID, tenant: String, at now: Date, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+        try await connection.execute(
+            """
             INSERT INTO credit_wallets (tenant_id, account_id, updated_at) VALUES (\(tenant), \(account), \(now)) ON CONFLICT DO NOTHING
             """, logger: logger)
     }
@@ -113,8 +114,11 @@ struct WalletStore: Sendable {
     /// Locks the wallet (nil when it does not exist yet) and reads it, with the executions already recorded under
     /// `idempotencyKeys` (by key) and the status of `holds`: one statement, run a second time in the rare case that the
     /// wallet changed between its snapshot and the lock (see ``ReadWallet``).
-    func lock(account: UUID, tenant: String, idempotencyKeys: [String], holds: [UUID], now: Date, on connection: PostgresConnection) async throws
-        -> (wallet: LockedWallet, replays: [String: UUID])? {
+    func lock(
+        account: UUID, tenant: String, idempotencyKeys: [String], holds: [UUID], now: Date, on connection: PostgresConnection
+    ) async throws
+        -> (wallet: LockedWallet, replays: [String: UUID])?
+    {
         let read = ReadWallet(tenant: tenant, account: account, idempotencyKeys: idempotencyKeys, holds: holds)
         guard var row = try await connection.firstRow(read, logger: logger) else { return nil }
         if try !Self.current(row) {
@@ -129,7 +133,8 @@ struct WalletStore: Sendable {
         func optionalCredits(_ index: Int) throws -> Credits? { try cells[index].decode(String?.self).map { try Credits.parse($0) } }
         let grants = try Self.decodeJSON([GrantJSON].self, cells[17], empty: []).map { try $0.grant() }
         let caps = try Self.decodeJSON([CapJSON].self, cells[18], empty: []).map { try $0.cap() }
-        let book = WalletBook(now: now, balance: try credits(0), held: try credits(1), debt: try credits(2), overdraftLimit: try credits(3), grants: grants)
+        let book = WalletBook(
+            now: now, balance: try credits(0), held: try credits(1), debt: try credits(2), overdraftLimit: try credits(3), grants: grants)
         let rechargePackage = try cells[12].decode(String?.self)
         let rechargeThreshold = try optionalCredits(13)
         let replays = try Self.decodeJSON([String: UUID].self, cells[19], empty: [:])
@@ -142,8 +147,9 @@ struct WalletStore: Sendable {
             timeZone: TimeZone(identifier: try cells[16].decode(String.self)) ?? TimeZone(identifier: "UTC")!,
             holdsExpireAt: try cells[4].decode(Date?.self), allowanceGrantId: try cells[5].decode(UUID?.self), allowance: try optionalCredits(6),
             alertsSent: Int(try cells[7].decode(Int16.self)), exhausted: try cells[8].decode(Bool.self),
-            rateLimits: ExecutionRateLimits(perMinute: try cells[9].decode(Int32?.self).map(Int.init), perHour: try cells[10].decode(Int32?.self).map(Int.init),
-                                            perDay: try cells[11].decode(Int32?.self).map(Int.init)),
+            rateLimits: ExecutionRateLimits(
+                perMinute: try cells[9].decode(Int32?.self).map(Int.init), perHour: try cells[10].decode(Int32?.self).map(Int.init),
+                perDay: try cells[11].decode(Int32?.self).map(Int.init)),
             recharge: rechargePackage.flatMap { package in rechargeThreshold.map { AutoRecharge(packageCode: package, threshold: $0) } },
             rechargePending: try cells[14].decode(UUID?.self), caps: caps,
             holdStatuses: holdStatuses)
@@ -164,15 +170,18 @@ struct WalletStore: Sendable {
 
     /// Marks the wallet's holds whose time ran out EXPIRED; returns them.
     func expireHolds(account: UUID, tenant: String, now: Date, on connection: PostgresConnection) async throws -> [ExecutionRecord] {
-        try await connection.rows("""
+        try await connection.rows(
+            """
             UPDATE credit_executions SET status = 'EXPIRED', resolved_at = \(now)
             WHERE tenant_id = \(tenant) AND account_id = \(account) AND status = 'HELD' AND expires_at <= \(now)
             RETURNING \(unescaped: Self.executionColumns)
-            """, logger: logger).map(Self.execution)
+            """, logger: logger
+        ).map(Self.execution)
     }
 
     func nextHoldExpiry(account: UUID, tenant: String, on connection: PostgresConnection) async throws -> Date? {
-        try await connection.firstRow("""
+        try await connection.firstRow(
+            """
             SELECT min(expires_at) FROM credit_executions WHERE tenant_id = \(tenant) AND account_id = \(account) AND status = 'HELD'
             """, logger: logger)?.decode(Date?.self)
     }
@@ -181,7 +190,8 @@ struct WalletStore: Sendable {
     func counters(account: UUID, keys: [CounterDelta], tenant: String, on connection: PostgresConnection) async throws -> [CounterDelta: Credits] {
         guard !keys.isEmpty else { return [:] }
         var found: [CounterDelta: Credits] = [:]
-        let rows = try await connection.rows("""
+        let rows = try await connection.rows(
+            """
             SELECT c.counter, c.period, c.window_start, c.value::text FROM credit_counters c
             JOIN unnest(\(keys.map(\.counter)), \(keys.map(\.period)), \(keys.map(\.windowStart))) AS k(counter, period, window_start)
               ON c.counter = k.counter AND c.period = k.period AND c.window_start = k.window_start
@@ -194,9 +204,12 @@ struct WalletStore: Sendable {
         return found
     }
 
-    func insertGrant(_ grant: WalletGrant, account: UUID, reference: String?, description: String?, at now: Date, tenant: String,
-                     on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+    func insertGrant(
+        _ grant: WalletGrant, account: UUID, reference: String?, description: String?, at now: Date, tenant: String,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
             INSERT INTO credit_grants (tenant_id, id, account_id, source, priority, amount, remaining, effective_at, expires_at, reference, description, created_at)
             VALUES (\(tenant), \(grant.id), \(account), \(grant.source.rawValue), \(grant.priority), \(grant.amount.fixedText)::numeric, 0,
                     \(grant.effectiveAt), \(grant.expiresAt), \(reference), \(description), \(now))
@@ -205,12 +218,18 @@ struct WalletStore: Sendable {
 
     /// Expires the monthly grants of earlier periods that reference `prefix` (a subscription) at `end` at the latest. Under the
     /// wallet's lock, updating its row when a grant changed, as every change to a wallet's grants does (``ReadWallet`` relies on it).
-    func endAllowances(account: UUID, referencePrefix: String, before end: Date, at now: Date, tenant: String,
-                       on connection: PostgresConnection) async throws {
-        guard try await connection.firstRow("""
-            SELECT 1 FROM credit_wallets WHERE tenant_id = \(tenant) AND account_id = \(account) FOR UPDATE
-            """, logger: logger) != nil else { return }  // no wallet, no grants
-        try await connection.execute("""
+    func endAllowances(
+        account: UUID, referencePrefix: String, before end: Date, at now: Date, tenant: String,
+        on connection: PostgresConnection
+    ) async throws {
+        guard
+            try await connection.firstRow(
+                """
+                SELECT 1 FROM credit_wallets WHERE tenant_id = \(tenant) AND account_id = \(account) FOR UPDATE
+                """, logger: logger) != nil
+        else { return }  // no wallet, no grants
+        try await connection.execute(
+            """
             WITH ended AS (
                 UPDATE credit_grants SET expires_at = \(end)
                 WHERE tenant_id = \(tenant) AND account_id = \(account) AND source = 'MONTHLY' AND starts_with(reference, \(referencePrefix))
@@ -222,31 +241,43 @@ struct WalletStore: Sendable {
     }
 
     /// The overage billed under `reference`: its account, credits and time.
-    func overage(reference: String, tenant: String, on connection: PostgresConnection) async throws -> (account: UUID, credits: Credits, billedAt: Date)? {
-        guard let row = try await connection.firstRow("""
-            SELECT account_id, credits::text, billed_at FROM credit_overages WHERE tenant_id = \(tenant) AND reference = \(reference)
-            """, logger: logger) else { return nil }
+    func overage(
+        reference: String, tenant: String, on connection: PostgresConnection
+    ) async throws -> (account: UUID, credits: Credits, billedAt: Date)? {
+        guard
+            let row = try await connection.firstRow(
+                """
+                SELECT account_id, credits::text, billed_at FROM credit_overages WHERE tenant_id = \(tenant) AND reference = \(reference)
+                """, logger: logger)
+        else { return nil }
         let (account, credits, billedAt) = try row.decode((UUID, String, Date).self)
         return (account, try Credits.parse(credits), billedAt)
     }
 
-    func insertOverage(reference: String, account: UUID, credits: Credits, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("""
+    func insertOverage(
+        reference: String, account: UUID, credits: Credits, at now: Date, tenant: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
             INSERT INTO credit_overages (tenant_id, reference, account_id, credits, billed_at)
             VALUES (\(tenant), \(reference), \(account), \(credits.fixedText)::numeric, \(now))
             """, logger: logger)
     }
 
     func grant(reference: String, tenant: String, on connection: PostgresConnection) async throws -> CreditGrant? {
-        try await connection.firstRow("""
+        try await connection.firstRow(
+            """
             SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND reference = \(reference)
-            """, logger: logger).map(Self.grant)
+            """, logger: logger
+        ).map(Self.grant)
     }
 
     func grants(account: UUID, ids: [UUID], tenant: String, on connection: PostgresConnection) async throws -> [CreditGrant] {
-        try await connection.rows("""
+        try await connection.rows(
+            """
             SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND account_id = \(account) AND id = ANY(\(ids))
-            """, logger: logger).map(Self.grant)
+            """, logger: logger
+        ).map(Self.grant)
     }
 
     func execution(id: UUID, tenant: String, on connection: PostgresConnection) async throws -> ExecutionRecord? {
@@ -259,7 +290,8 @@ struct WalletStore: Sendable {
         let resolved = try await connection.rows(SaveWallet(wallet: wallet, account: account, tenant: tenant), logger: logger)
         let resolving = wallet.executions.filter { if case .resolve = $0 { true } else { false } }.count
         if resolved.count != resolving {
-            throw WalletWriteError(message: "\(resolving - resolved.count) of \(resolving) holds were resolved already; nothing of this transaction is kept")
+            throw WalletWriteError(
+                message: "\(resolving - resolved.count) of \(resolving) holds were resolved already; nothing of this transaction is kept")
         }
         for event in wallet.events { try await event.append(connection) }
         wallet.book.markSaved()
@@ -273,15 +305,21 @@ struct WalletStore: Sendable {
     // MARK: - Reads for reports
 
     func openGrants(account: UUID, tenant: String, on connection: PostgresConnection) async throws -> [CreditGrant] {
-        try await connection.rows("""
+        try await connection.rows(
+            """
             SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND account_id = \(account) AND remaining > 0
-            """, logger: logger).map(Self.grant)
+            """, logger: logger
+        ).map(Self.grant)
     }
 
     /// Journal sums, open holds and grants, for the audit.
-    func audit(account: UUID, tenant: String, on connection: PostgresConnection) async throws
-        -> (journalBalance: Credits, journalHeld: Credits, entries: Int64, grants: Credits, openHolds: Credits) {
-        let row = try await connection.firstRow("""
+    func audit(
+        account: UUID, tenant: String, on connection: PostgresConnection
+    ) async throws
+        -> (journalBalance: Credits, journalHeld: Credits, entries: Int64, grants: Credits, openHolds: Credits)
+    {
+        let row = try await connection.firstRow(
+            """
             SELECT coalesce((SELECT sum(amount) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)), 0)::text,
                    coalesce((SELECT sum(held_delta) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)), 0)::text,
                    (SELECT count(*) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)),
@@ -294,8 +332,10 @@ struct WalletStore: Sendable {
     }
 
     /// Executions charged or settled in [since, until), grouped.
-    func consumption(account: UUID, groupBy: ConsumptionGrouping, since: Date, until: Date, timezone: String, tenant: String,
-                     on connection: PostgresConnection) async throws -> [ConsumptionRow] {
+    func consumption(
+        account: UUID, groupBy: ConsumptionGrouping, since: Date, until: Date, timezone: String, tenant: String,
+        on connection: PostgresConnection
+    ) async throws -> [ConsumptionRow] {
         let key: String
         switch groupBy {
         case .user: key = "coalesce(user_id, '')"
@@ -303,27 +343,32 @@ struct WalletStore: Sendable {
         case .model: key = "model_id"
         case .day: key = "to_char(resolved_at AT TIME ZONE $5, 'YYYY-MM-DD')"
         }
-        let rows = try await connection.rows(PostgresQuery(unsafeSQL: """
-            SELECT \(key) AS k, count(*), coalesce(sum(credits), 0)::text, coalesce(sum(input_tokens), 0)::int8, coalesce(sum(output_tokens), 0)::int8,
-                   coalesce(sum(cached_tokens), 0)::int8,
-                   coalesce(sum(estimated_credits) FILTER (WHERE status = 'SETTLED'), 0)::text,
-                   coalesce(sum(credits) FILTER (WHERE status = 'SETTLED'), 0)::text
-            FROM credit_executions
-            WHERE tenant_id = $1 AND account_id = $2 AND status IN ('CHARGED', 'SETTLED') AND resolved_at >= $3 AND resolved_at < $4
-            GROUP BY k ORDER BY k
-            """, binds: try .of(tenant, account, since, until, timezone)), logger: logger)
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(key) AS k, count(*), coalesce(sum(credits), 0)::text, coalesce(sum(input_tokens), 0)::int8, coalesce(sum(output_tokens), 0)::int8,
+                           coalesce(sum(cached_tokens), 0)::int8,
+                           coalesce(sum(estimated_credits) FILTER (WHERE status = 'SETTLED'), 0)::text,
+                           coalesce(sum(credits) FILTER (WHERE status = 'SETTLED'), 0)::text
+                    FROM credit_executions
+                    WHERE tenant_id = $1 AND account_id = $2 AND status IN ('CHARGED', 'SETTLED') AND resolved_at >= $3 AND resolved_at < $4
+                    GROUP BY k ORDER BY k
+                    """, binds: try .of(tenant, account, since, until, timezone)), logger: logger)
         return try rows.map { row in
-            let (key, count, credits, input, output, cached, estimated, settled) = try row.decode((String, Int64, String, Int64, Int64, Int64, String, String).self)
+            let (key, count, credits, input, output, cached, estimated, settled) = try row.decode(
+                (String, Int64, String, Int64, Int64, Int64, String, String).self)
             let estimate = try Credits.parse(estimated), actual = try Credits.parse(settled)
-            return ConsumptionRow(key: key, executions: count, credits: try Credits.parse(credits), inputTokens: input, outputTokens: output,
-                                  cachedInputTokens: cached, estimatedCredits: estimate,
-                                  estimateAccuracyPercent: estimate.isZero ? nil : AllowanceAlerts.percent(allowance: estimate, used: actual))
+            return ConsumptionRow(
+                key: key, executions: count, credits: try Credits.parse(credits), inputTokens: input, outputTokens: output,
+                cachedInputTokens: cached, estimatedCredits: estimate,
+                estimateAccuracyPercent: estimate.isZero ? nil : AllowanceAlerts.percent(allowance: estimate, used: actual))
         }
     }
 
     func replaceSettings(account: UUID, settings: WalletSettings, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
         let rates = settings.rateLimits
-        try await connection.execute("""
+        try await connection.execute(
+            """
             UPDATE credit_wallets SET overdraft_limit = \((settings.overdraftLimit ?? .zero).fixedText)::numeric,
                 max_per_minute = \(rates?.perMinute), max_per_hour = \(rates?.perHour), max_per_day = \(rates?.perDay),
                 recharge_package = \(settings.autoRecharge?.packageCode), recharge_threshold = \(settings.autoRecharge?.threshold.fixedText)::numeric,
@@ -333,7 +378,8 @@ struct WalletStore: Sendable {
         try await connection.execute("DELETE FROM credit_spending_caps WHERE tenant_id = \(tenant) AND account_id = \(account)", logger: logger)
         let caps = settings.spendingCaps ?? []
         guard !caps.isEmpty else { return }
-        try await connection.execute("""
+        try await connection.execute(
+            """
             INSERT INTO credit_spending_caps (tenant_id, account_id, user_id, period, cap)
             SELECT \(tenant), \(account), c.user_id, c.period, c.cap::numeric
             FROM unnest(\(caps.map { $0.userId ?? "" }), \(caps.map(\.period.rawValue)), \(caps.map(\.credits.fixedText))) AS c(user_id, period, cap)
@@ -342,14 +388,16 @@ struct WalletStore: Sendable {
 
     // MARK: - Row mapping
 
-    static let grantColumns = "id, account_id, source, priority, amount::text, remaining::text, effective_at, expires_at, reference, description, created_at"
+    static let grantColumns =
+        "id, account_id, source, priority, amount::text, remaining::text, effective_at, expires_at, reference, description, created_at"
 
     static func grant(_ row: PostgresRow) throws -> CreditGrant {
-        let (id, account, source, priority, amount, remaining, effective, expires, reference, description, created)
-            = try row.decode((UUID, UUID, String, Int32, String, String, Date, Date?, String?, String?, Date).self)
-        return CreditGrant(id: id.text, billingAccountId: account.text, source: CreditSource(rawValue: source) ?? .manual,
-                           priority: Int(priority), credits: try Credits.parse(amount), remaining: try Credits.parse(remaining), effectiveAt: effective,
-                           expiresAt: expires, reference: reference, description: description, createdAt: created)
+        let (id, account, source, priority, amount, remaining, effective, expires, reference, description, created) = try row.decode(
+            (UUID, UUID, String, Int32, String, String, Date, Date?, String?, String?, Date).self)
+        return CreditGrant(
+            id: id.text, billingAccountId: account.text, source: CreditSource(rawValue: source) ?? .manual,
+            priority: Int(priority), credits: try Credits.parse(amount), remaining: try Credits.parse(remaining), effectiveAt: effective,
+            expiresAt: expires, reference: reference, description: description, createdAt: created)
     }
 
     static let executionColumns = """
@@ -362,8 +410,9 @@ struct WalletStore: Sendable {
         let cells = row.makeRandomAccess()
         func tokens(_ index: Int) throws -> TokenUsage? {
             guard let input = try cells[index].decode(Int64?.self) else { return nil }
-            return TokenUsage(inputTokens: input, outputTokens: try cells[index + 1].decode(Int64?.self) ?? 0,
-                              cachedInputTokens: try cells[index + 2].decode(Int64?.self) ?? 0)
+            return TokenUsage(
+                inputTokens: input, outputTokens: try cells[index + 1].decode(Int64?.self) ?? 0,
+                cachedInputTokens: try cells[index + 2].decode(Int64?.self) ?? 0)
         }
         func credits(_ index: Int) throws -> Credits? { try cells[index].decode(String?.self).map { try Credits.parse($0) } }
         return ExecutionRecord(
@@ -387,9 +436,10 @@ private struct GrantJSON: Decodable {
     let expiresAt: Int64?
 
     func grant() throws -> WalletGrant {
-        WalletGrant(id: id, source: CreditSource(rawValue: source) ?? .manual, priority: priority, amount: try Credits.parse(amount),
-                    remaining: try Credits.parse(remaining), effectiveAt: RFC3339.instant(microsecondsSince1970: effectiveAt),
-                    expiresAt: expiresAt.map(RFC3339.instant(microsecondsSince1970:)))
+        WalletGrant(
+            id: id, source: CreditSource(rawValue: source) ?? .manual, priority: priority, amount: try Credits.parse(amount),
+            remaining: try Credits.parse(remaining), effectiveAt: RFC3339.instant(microsecondsSince1970: effectiveAt),
+            expiresAt: expiresAt.map(RFC3339.instant(microsecondsSince1970:)))
     }
 }
 

@@ -14,7 +14,9 @@ enum Proration {
         let quantity: Int
     }
 
-    static func lines(from old: Terms, to new: Terms, currency code: String, period: TimeSpan, at instant: Date) throws(SubscriptionsError) -> [ProrationLine] {
+    static func lines(
+        from old: Terms, to new: Terms, currency code: String, period: TimeSpan, at instant: Date
+    ) throws(SubscriptionsError) -> [ProrationLine] {
         guard let currency = Currency(code: code) else { throw .invalid("currency", "unknown currency \(code)") }
         let total = microseconds(period.end) - microseconds(period.start)
         let remaining = microseconds(period.end) - microseconds(max(instant, period.start))
@@ -28,8 +30,10 @@ enum Proration {
             }
         }
         return [
-            ProrationLine(description: "Unused time on \(old.description)", amount: try prorated(old).negated, periodStart: instant, periodEnd: period.end),
-            ProrationLine(description: "Remaining time on \(new.description)", amount: try prorated(new), periodStart: instant, periodEnd: period.end),
+            ProrationLine(
+                description: "Unused time on \(old.description)", amount: try prorated(old).negated, periodStart: instant, periodEnd: period.end),
+            ProrationLine(
+                description: "Remaining time on \(new.description)", amount: try prorated(new), periodStart: instant, periodEnd: period.end),
         ]
     }
 

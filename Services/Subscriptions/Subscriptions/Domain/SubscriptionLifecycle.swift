@@ -32,12 +32,18 @@ enum SubscriptionLifecycle {
     }
 
     static let table: [SubscriptionStatus: [Operation: SubscriptionStatus]] = [
-        .trial: [.endTrial: .active, .pause: .paused, .cancelNow: .canceled, .scheduleCancel: .trial, .reactivate: .trial, .expire: .expired,
-                 .change: .trial],
-        .active: [.renew: .active, .pause: .paused, .cancelNow: .canceled, .scheduleCancel: .active, .reactivate: .active, .markPastDue: .pastDue,
-                  .paymentReceived: .active, .expire: .expired, .change: .active],
-        .pastDue: [.renew: .pastDue, .cancelNow: .canceled, .scheduleCancel: .pastDue, .reactivate: .pastDue, .markPastDue: .pastDue,
-                   .paymentReceived: .active, .graceExpired: .canceled, .expire: .expired, .change: .pastDue],
+        .trial: [
+            .endTrial: .active, .pause: .paused, .cancelNow: .canceled, .scheduleCancel: .trial, .reactivate: .trial, .expire: .expired,
+            .change: .trial,
+        ],
+        .active: [
+            .renew: .active, .pause: .paused, .cancelNow: .canceled, .scheduleCancel: .active, .reactivate: .active, .markPastDue: .pastDue,
+            .paymentReceived: .active, .expire: .expired, .change: .active,
+        ],
+        .pastDue: [
+            .renew: .pastDue, .cancelNow: .canceled, .scheduleCancel: .pastDue, .reactivate: .pastDue, .markPastDue: .pastDue,
+            .paymentReceived: .active, .graceExpired: .canceled, .expire: .expired, .change: .pastDue,
+        ],
         .paused: [.resume: .active, .cancelNow: .canceled, .paymentReceived: .paused],
         .canceled: [.reactivate: .active, .paymentReceived: .canceled],
         .expired: [.paymentReceived: .expired],

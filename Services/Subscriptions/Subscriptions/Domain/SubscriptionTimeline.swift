@@ -19,7 +19,8 @@ struct SubscriptionTimeline: Sendable {
     func nextAction(_ subscription: Subscription) -> Date? {
         switch subscription.status {
         case .trial, .active: return subscription.currentPeriodEnd
-        case .pastDue: return min(subscription.currentPeriodEnd, (subscription.pastDueSince ?? subscription.currentPeriodEnd).addingTimeInterval(grace))
+        case .pastDue:
+            return min(subscription.currentPeriodEnd, (subscription.pastDueSince ?? subscription.currentPeriodEnd).addingTimeInterval(grace))
         case .paused, .canceled, .expired: return nil
         }
     }
@@ -38,14 +39,20 @@ struct SubscriptionTimeline: Sendable {
     private func step(_ subscription: inout Subscription, at instant: Date) -> [TimedEvent] {
         subscription.updatedAt = instant
         if subscription.status == .pastDue, let since = subscription.pastDueSince, since.addingTimeInterval(grace) <= instant,
-           instant < subscription.currentPeriodEnd {
+            instant < subscription.currentPeriodEnd
+        {
             subscription.status = SubscriptionLifecycle.step(from: subscription.status, .graceExpired)
             subscription.canceledAt = instant
             subscription.endedAt = instant
             subscription.cancelReason = "unpaid after the grace period"
             subscription.cancelAtPeriodEnd = false
-            return [TimedEvent(at: instant, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: false,
-                                                                         reason: subscription.cancelReason))]
+            return [
+                TimedEvent(
+                    at: instant,
+                    event: SubscriptionCanceled(
+                        subscription: subscription.summary, atPeriodEnd: false,
+                        reason: subscription.cancelReason))
+            ]
                 + endAddons(&subscription, at: instant)
         }
         if subscription.cancelAtPeriodEnd {
@@ -82,14 +89,22 @@ struct SubscriptionTimeline: Sendable {
             subscription.plan = plan
             subscription.planId = plan.planId
             subscription.planVersion = plan.planVersion
-            events.append(TimedEvent(at: instant, event: SubscriptionPlanChanged(subscription: subscription.summary, previousPlanId: previous.planId,
-                                                                                  previousPlanVersion: previous.planVersion, prorationLines: [])))
+            events.append(
+                TimedEvent(
+                    at: instant,
+                    event: SubscriptionPlanChanged(
+                        subscription: subscription.summary, previousPlanId: previous.planId,
+                        previousPlanVersion: previous.planVersion, prorationLines: [])))
         }
         if let quantity = change.quantity {
             let previous = subscription.quantity
             subscription.quantity = quantity
-            events.append(TimedEvent(at: instant, event: SubscriptionQuantityChanged(subscription: subscription.summary, previousQuantity: previous,
-                                                                                      prorationLines: [])))
+            events.append(
+                TimedEvent(
+                    at: instant,
+                    event: SubscriptionQuantityChanged(
+                        subscription: subscription.summary, previousQuantity: previous,
+                        prorationLines: [])))
         }
         return events
     }
@@ -97,16 +112,22 @@ struct SubscriptionTimeline: Sendable {
     /// Turns add-ons off: those canceled at period end, or all of them when the subscription ends.
     func endAddons(_ subscription: inout Subscription, at instant: Date, onlyScheduled: Bool = false) -> [TimedEvent] {
         var events: [TimedEvent] = []
-        for index in subscription.addons.indices where subscription.addons[index].status != .canceled
-            && (!onlyScheduled || subscription.addons[index].cancelAtPeriodEnd) {
+        for index in subscription.addons.indices
+        where subscription.addons[index].status != .canceled
+            && (!onlyScheduled || subscription.addons[index].cancelAtPeriodEnd)
+        {
             let wasOn = subscription.addons[index].status == .active
             subscription.addons[index].status = .canceled
             subscription.addons[index].canceledAt = instant
             let addon = subscription.addons[index]
             if wasOn {
-                events.append(TimedEvent(at: instant, event: AddonCanceled(subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                                                                            addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
-                                                                            atPeriodEnd: addon.cancelAtPeriodEnd)))
+                events.append(
+                    TimedEvent(
+                        at: instant,
+                        event: AddonCanceled(
+                            subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
+                            addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
+                            atPeriodEnd: addon.cancelAtPeriodEnd)))
             }
         }
         return events
@@ -118,8 +139,9 @@ enum PeriodMath {
     static func timeZone(_ identifier: String) -> TimeZone { TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")! }
 
     static func calculator(for subscription: Subscription) -> SubscriptionPeriodCalculator {
-        SubscriptionPeriodCalculator(interval: subscription.plan.billingInterval, cycleType: subscription.plan.billingCycleType,
-                                     anchor: subscription.billingAnchor, timeZone: timeZone(subscription.timezone))
+        SubscriptionPeriodCalculator(
+            interval: subscription.plan.billingInterval, cycleType: subscription.plan.billingCycleType,
+            anchor: subscription.billingAnchor, timeZone: timeZone(subscription.timezone))
     }
 
     /// The period after the current one.

@@ -22,19 +22,31 @@ enum SpendingWindows {
     }
 
     /// The counters an execution by `userId` touches under these caps and rate limits, each with `delta`.
-    static func spendKeys(caps: [SpendingCap], userId: String?, at instant: Date, in zone: TimeZone, delta: Credits) -> [(cap: SpendingCap, key: CounterDelta)] {
+    static func spendKeys(
+        caps: [SpendingCap], userId: String?, at instant: Date, in zone: TimeZone, delta: Credits
+    ) -> [(cap: SpendingCap, key: CounterDelta)] {
         caps.compactMap { cap in
             guard cap.userId == nil || cap.userId == userId else { return nil }
-            return (cap, CounterDelta(counter: "spend:" + (cap.userId ?? ""), period: cap.period.rawValue,
-                                      windowStart: start(of: cap.period.rawValue, containing: instant, in: zone), value: delta))
+            return (
+                cap,
+                CounterDelta(
+                    counter: "spend:" + (cap.userId ?? ""), period: cap.period.rawValue,
+                    windowStart: start(of: cap.period.rawValue, containing: instant, in: zone), value: delta)
+            )
         }
     }
 
     /// Execution counters share the numeric counter table: one execution counts as one whole unit.
     static func rateKeys(_ limits: ExecutionRateLimits, at instant: Date, in zone: TimeZone) -> [(limit: Int, key: CounterDelta)] {
         [("MINUTE", limits.perMinute), ("HOUR", limits.perHour), ("DAY", limits.perDay)].compactMap { period, limit in
-            limit.map { ($0, CounterDelta(counter: "executions", period: period, windowStart: start(of: period, containing: instant, in: zone),
-                                          value: Credits(units: Credits.unitsPerCredit))) }
+            limit.map {
+                (
+                    $0,
+                    CounterDelta(
+                        counter: "executions", period: period, windowStart: start(of: period, containing: instant, in: zone),
+                        value: Credits(units: Credits.unitsPerCredit))
+                )
+            }
         }
     }
 }

@@ -91,7 +91,7 @@ struct WalletBook: Sendable {
     mutating func settleTime() -> [WalletGrant] {
         var expired: [WalletGrant] = []
         for index in grants.indices.sorted(by: { (grants[$0].expiresAt ?? .distantFuture) < (grants[$1].expiresAt ?? .distantFuture) })
-            where grants[index].isExpired(at: now) && grants[index].remaining > .zero {
+        where grants[index].isExpired(at: now) && grants[index].remaining > .zero {
             let lost = Credits.min(grants[index].remaining, .max(covered, .zero))
             guard lost > .zero else { continue }
             grants[index].remaining -= lost
@@ -125,7 +125,9 @@ struct WalletBook: Sendable {
 
     /// Spends `amount` across grants in consumption order, then overdraft. With `partial`, spends what is available
     /// and reports the rest as uncovered; without it, a shortfall spends nothing and returns nil.
-    mutating func debit(_ amount: Credits, kind: JournalKind, partial: Bool, tag: MovementTag) -> (draws: [(WalletGrant, Credits)], uncovered: Credits)? {
+    mutating func debit(
+        _ amount: Credits, kind: JournalKind, partial: Bool, tag: MovementTag
+    ) -> (draws: [(WalletGrant, Credits)], uncovered: Credits)? {
         let payable = Credits.min(amount, .max(available, .zero))
         guard partial || payable == amount else { return nil }
         var left = payable
@@ -183,7 +185,8 @@ struct WalletBook: Sendable {
     private mutating func record(_ kind: JournalKind, amount: Credits, held heldDelta: Credits = .zero, grant: UUID?, tag: MovementTag) {
         balance += amount
         held += heldDelta
-        journal.append(JournalEntry(kind: kind, amount: amount, heldDelta: heldDelta, balanceAfter: balance, heldAfter: held, grantId: grant, tag: tag))
+        journal.append(
+            JournalEntry(kind: kind, amount: amount, heldDelta: heldDelta, balanceAfter: balance, heldAfter: held, grantId: grant, tag: tag))
     }
 }
 
