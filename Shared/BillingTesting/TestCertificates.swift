@@ -11,7 +11,8 @@ public enum TestCertificates {
         return directory
     }
 
-    /// A CA of its own with every service's certificate (a deployment's CA this one does not trust).
+    /// A CA of its own with every service's certificate, in a temporary directory the caller removes (a deployment's CA this
+    /// one does not trust, or any CA file a test needs).
     public static func otherCA() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-other-ca-\(UUID().uuidString)")
         try issue(into: directory)

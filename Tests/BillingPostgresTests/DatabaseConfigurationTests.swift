@@ -1,4 +1,5 @@
 import BillingPostgres
+import BillingTesting
 import Foundation
 import Testing
 
@@ -20,19 +21,10 @@ struct DatabaseConfigurationTests {
         }
     }
 
-    @Test("verify-full with the test profile's CA file reads it as the trust roots")
+    @Test("verify-full with a CA file reads it as the trust roots")
     func rootCertificate() throws {
-        let ca = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("deploy/docker/make-dev-certs.sh")
-        #expect(FileManager.default.fileExists(atPath: ca.path))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-ca-\(UUID().uuidString)")
+        let directory = try TestCertificates.otherCA()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.executableURL = ca
-        process.arguments = [directory.path]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
         let url = "postgres://u:p@db.internal/billing?sslmode=verify-full&sslrootcert=\(directory.appendingPathComponent("ca.crt").path)"
         #expect(try DatabaseConfiguration(url: url, schema: "ledger").usesTLS)
     }
