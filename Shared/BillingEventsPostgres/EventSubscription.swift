@@ -46,6 +46,10 @@ public struct EventSubscription: Sendable {
         if let producer = producers[envelope.type], producer != context {
             throw EventProvenanceError(detail: "\(envelope.type) is published by \(producer), never on \(stream)")
         }
+        // A type this subscription acts on must have a known producer: a descriptor left out must not open a way round the check.
+        if !producers.isEmpty && handlers[envelope.type] != nil && producers[envelope.type] == nil {
+            throw EventProvenanceError(detail: "no producer is known for \(envelope.type), which this consumer acts on")
+        }
     }
 }
 
