@@ -121,7 +121,7 @@ struct CreditEventTests {
                 invoice: invoice, paidAt: clock.now(), creditPurchases: [InvoiceCreditPurchase(packageCode: "growth", credits: whole(300))])
             for _ in 0..<3 { try await deliver(paid) }
             let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
-            var wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            var wallet = try await service.credits.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(wallet.purchasedRemaining == whole(300) && wallet.grants.count == 1)
 
             let period1 = SubscriptionSummary(
@@ -130,7 +130,7 @@ struct CreditEventTests {
                 currentPeriodEnd: RFC3339.parse("2026-12-01T00:00:00Z")!, includedCredits: whole(100))
             try await deliver(SubscriptionCreated(subscription: period1))
             try await deliver(SubscriptionCreated(subscription: period1))
-            wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            wallet = try await service.credits.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400) && wallet.allowance == whole(100))
 
             var period2 = period1
@@ -138,9 +138,9 @@ struct CreditEventTests {
             period2.currentPeriodEnd = RFC3339.parse("2027-01-01T00:00:00Z")!
             clock.set(RFC3339.parse("2026-12-01T00:00:01Z")!)
             try await deliver(SubscriptionRenewed(subscription: period2))
-            wallet = try await service.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            wallet = try await service.credits.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400), "last period's 100 expired, the new 100 arrived")
-            let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(400))
         }
     }
@@ -213,10 +213,10 @@ struct WalletBatchingTests {
                     LedgerAccount(id: account, status: .active, timezone: "UTC", updatedAt: Date()), tenant: tenant, on: connection)
             }
             let options = RPCCallOptions(tenant: tenant)
-            let granted = try await service.walletTransaction(
+            let granted = try await service.credits.walletTransaction(
                 [
                     WalletOperation(idempotencyKey: nil) { wallet, session in
-                        try await service.grant(
+                        try await service.credits.grant(
                             GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet, session: session,
                             traceparent: nil
                         ).id
@@ -243,7 +243,7 @@ struct WalletBatchingTests {
                     return "\(id)"
                 }
             }
-            let results = try await service.walletTransaction(
+            let results = try await service.credits.walletTransaction(
                 [charge(10, key: "a"), charge(30, key: "b"), charge(10, key: "a"), charge(10, key: "d")],
                 account: account, tenant: tenant, options: options)
             let answers = results.map { try? $0.get() as? String }
@@ -254,7 +254,7 @@ struct WalletBatchingTests {
             #expect(answers[3] != nil)
 
             let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
-            let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(5), "25 − 10 − 10: the refused charge and the replay moved nothing")
             let executions = try await database.withTenant(tenant) { connection in
                 try await connection.firstRow("SELECT count(*) FROM credit_executions WHERE tenant_id = \(tenant)", logger: database.logger)!.decode(
@@ -271,7 +271,7 @@ struct WalletBatchingTests {
             let wallet = try await ReplicaWallet.start(database, replicas: 2, credits: 100)
             let (first, second, account, context) = (wallet.replicas[0], wallet.replicas[1], wallet.account, wallet.context)
             func authorize(_ key: String) async throws -> String {
-                try await first.authorizeCredits(
+                try await first.credits.authorizeCredits(
                     AuthorizeCreditsRequest(
                         billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
                         estimatedOutputTokens: 2, idempotencyKey: key), context: context
@@ -280,23 +280,23 @@ struct WalletBatchingTests {
             let (settled, released) = (try await authorize("h1"), try await authorize("h2"))
             let tokens = TokenUsageAttributes(inputTokens: 3, outputTokens: 1, cachedInputTokens: nil)
 
-            let settlement = try await second.settleCredits(SettleCreditsRequest(authorizationId: settled, tokens: tokens), context: context)
+            let settlement = try await second.credits.settleCredits(SettleCreditsRequest(authorizationId: settled, tokens: tokens), context: context)
             #expect(
                 settlement.status == .settled && settlement.credits == whole(11), "3 × 2 + 1 × 5, settled by the replica that did not authorize it")
             await #expect(throws: LedgerError.holdResolved(id: settled, status: "SETTLED")) {
-                try await first.settleCredits(SettleCreditsRequest(authorizationId: settled, tokens: tokens), context: context)
+                try await first.credits.settleCredits(SettleCreditsRequest(authorizationId: settled, tokens: tokens), context: context)
             }
-            #expect(try await first.releaseCredits(ExecutionRequest(id: released), context: context).status == .released)
+            #expect(try await first.credits.releaseCredits(ExecutionRequest(id: released), context: context).status == .released)
             await #expect(throws: LedgerError.holdResolved(id: released, status: "RELEASED")) {
-                try await second.releaseCredits(ExecutionRequest(id: released), context: context)
+                try await second.credits.releaseCredits(ExecutionRequest(id: released), context: context)
             }
             let unknown = UUID().text
             for replica in [first, second] {
                 await #expect(throws: LedgerError.executionNotFound(unknown)) {
-                    try await replica.releaseCredits(ExecutionRequest(id: unknown), context: context)
+                    try await replica.credits.releaseCredits(ExecutionRequest(id: unknown), context: context)
                 }
             }
-            let audit = try await second.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await second.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(89) && audit.journalHeld == .zero)
         }
     }
@@ -306,7 +306,7 @@ struct WalletBatchingTests {
             let wallet = try await ReplicaWallet.start(database, replicas: 1, credits: 100)
             let (service, clock, tenant, account, context) = (wallet.replicas[0], wallet.clock, wallet.tenant, wallet.account, wallet.context)
             func authorize(_ key: String, ttl: Int? = nil) async throws -> String {
-                try await service.authorizeCredits(
+                try await service.credits.authorizeCredits(
                     AuthorizeCreditsRequest(
                         billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
                         estimatedOutputTokens: 2, ttlSeconds: ttl, idempotencyKey: key), context: context
@@ -319,21 +319,23 @@ struct WalletBatchingTests {
             // A leader keeps the wallet busy until the settles and releases wait behind it: they then share one transaction.
             let (gate, open) = AsyncStream.makeStream(of: Void.self)
             let leader = Task {
-                try await service.withWallet(account.uuidString, tenant: tenant, options: RPCCallOptions(tenant: tenant)) { _, _ in
+                try await service.credits.withWallet(account.uuidString, tenant: tenant, options: RPCCallOptions(tenant: tenant)) { _, _ in
                     for await _ in gate { break }
                     return 0
                 }
             }
             let key = WalletQueues.Key(tenant: tenant, account: account)
-            while !service.walletQueues.busy(key) { try await Task.sleep(for: .milliseconds(2)) }
+            while !service.credits.walletQueues.busy(key) { try await Task.sleep(for: .milliseconds(2)) }
             let resolutions = (0..<2).map { index in
                 Task { () -> String in
                     do {
                         if index.isMultiple(of: 2) {
-                            return try await service.settleCredits(SettleCreditsRequest(authorizationId: hold, tokens: tokens), context: context)
-                                .status.rawValue
+                            return try await service.credits.settleCredits(
+                                SettleCreditsRequest(authorizationId: hold, tokens: tokens), context: context
+                            )
+                            .status.rawValue
                         }
-                        return try await service.releaseCredits(ExecutionRequest(id: hold), context: context).status.rawValue
+                        return try await service.credits.releaseCredits(ExecutionRequest(id: hold), context: context).status.rawValue
                     } catch let error as LedgerError {
                         guard error == .holdResolved(id: hold, status: "SETTLED") || error == .holdResolved(id: hold, status: "RELEASED") else {
                             throw error
@@ -342,10 +344,10 @@ struct WalletBatchingTests {
                     }
                 }
             }
-            while service.walletQueues.waiting(on: key) < 2 { try await Task.sleep(for: .milliseconds(2)) }
+            while service.credits.walletQueues.waiting(on: key) < 2 { try await Task.sleep(for: .milliseconds(2)) }
             // Two authorizations under one idempotency key in the same batch: the second answers the first, not yet saved.
             let twins = (0..<2).map { _ in Task { try await authorize("twin") } }
-            while service.walletQueues.waiting(on: key) < 4 { try await Task.sleep(for: .milliseconds(2)) }
+            while service.credits.walletQueues.waiting(on: key) < 4 { try await Task.sleep(for: .milliseconds(2)) }
             open.yield()
             _ = try await leader.value
             var answers: [String] = []
@@ -353,18 +355,18 @@ struct WalletBatchingTests {
             #expect(answers.filter { $0 != "refused" }.count == 1, "one of \(answers) resolved the hold")
             let twinIds = [try await twins[0].value, try await twins[1].value]
             #expect(twinIds[0] == twinIds[1], "one hold for the key, answered twice")
-            #expect(try await service.releaseCredits(ExecutionRequest(id: twinIds[0]), context: context).status == .released)
+            #expect(try await service.credits.releaseCredits(ExecutionRequest(id: twinIds[0]), context: context).status == .released)
 
             let late = try await authorize("late", ttl: 60)
             clock.advance(by: 61)
             await #expect(throws: LedgerError.holdResolved(id: late, status: "EXPIRED")) {
-                try await service.settleCredits(SettleCreditsRequest(authorizationId: late, tokens: tokens), context: context)
+                try await service.credits.settleCredits(SettleCreditsRequest(authorizationId: late, tokens: tokens), context: context)
             }
-            let audit = try await service.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(
                 audit.consistent && audit.held == audit.openHolds && audit.openHolds == whole(20),
                 "only the other hold is open (5 × 2 + 2 × 5): \(audit)")
-            #expect(try await service.releaseCredits(ExecutionRequest(id: other), context: context).status == .released)
+            #expect(try await service.credits.releaseCredits(ExecutionRequest(id: other), context: context).status == .released)
         }
     }
 
@@ -380,10 +382,10 @@ struct WalletBatchingTests {
             let (gate, open) = AsyncStream.makeStream(of: Void.self)
             let holder = Mutex<String?>(nil)
             let granting = Task {
-                try await second.walletTransaction(
+                try await second.credits.walletTransaction(
                     [
                         WalletOperation(idempotencyKey: nil) { wallet, session in
-                            _ = try await second.grant(
+                            _ = try await second.credits.grant(
                                 GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet,
                                 session: session, traceparent: nil)
                             try await session.flush(&wallet)
@@ -399,7 +401,7 @@ struct WalletBatchingTests {
             }
             while holder.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
             let charging = Task {
-                try await first.chargeCredits(
+                try await first.credits.chargeCredits(
                     ChargeCreditsRequest(
                         billingAccountId: account.uuidString, model: "gpt-x", inputTokens: 15, outputTokens: 0,
                         idempotencyKey: "after-wait"), context: context)
@@ -420,7 +422,7 @@ struct WalletBatchingTests {
             #expect(try await granting.value.count == 1)
             let charge = try await charging.value
             #expect(charge.credits == whole(30), "30 of the 35 the wallet holds once the grant committed")
-            let audit = try await first.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await first.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
             #expect(audit.consistent && audit.balance == whole(5) && audit.grantsBalance == whole(5), "the charge drew on both grants")
         }
     }
@@ -449,7 +451,8 @@ private struct ReplicaWallet {
                 on: connection)
         }
         let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
-        _ = try await replicas[0].grantCredits(GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(credits)), context: context)
+        _ = try await replicas[0].credits.grantCredits(
+            GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(credits)), context: context)
         return ReplicaWallet(replicas: replicas, clock: clock, tenant: tenant, account: account, context: context)
     }
 }

@@ -81,11 +81,11 @@ struct LedgerServiceTests {
                             timestamp: at, properties: properties), at: at))
             }
             for batch in stride(from: 0, to: events.count, by: 250).map({ Array(events[$0..<min($0 + 250, events.count)]) }) {
-                let response = try await service.ingest(IngestUsageRequest(events: batch.map(\.input)), context: context(tenant))
+                let response = try await service.usage.ingest(IngestUsageRequest(events: batch.map(\.input)), context: context(tenant))
                 #expect(response.accepted == batch.count, "\(response.results.filter { $0.status != .accepted }.prefix(3))")
             }
             // Replays change nothing.
-            let replay = try await service.ingest(IngestUsageRequest(events: events.prefix(300).map(\.input)), context: context(tenant))
+            let replay = try await service.usage.ingest(IngestUsageRequest(events: events.prefix(300).map(\.input)), context: context(tenant))
             #expect(replay.duplicates == 300)
 
             var spans = [
@@ -97,7 +97,7 @@ struct LedgerServiceTests {
                 spans.append(TimeSpan(start: start, end: start.addingTimeInterval(Double(Int.random(in: 1...(5 * 3600))))))
             }
             for span in spans {
-                let summaries = try await service.summary(
+                let summaries = try await service.usage.summary(
                     UsageSummaryRequest(billingAccountId: account.uuidString, periodStart: span.start, periodEnd: span.end),
                     context: context(tenant))
                 for meter in Self.meters {
@@ -135,13 +135,13 @@ struct LedgerServiceTests {
             let event = UsageEventInput(eventId: "same", billingAccountId: account.uuidString, meterCode: "tokens", value: DecimalNumber(5))
             let statuses = try await withThrowingTaskGroup(of: UsageEventStatus.self) { group in
                 for _ in 0..<20 {
-                    group.addTask { try await service.ingest(IngestUsageRequest(events: [event]), context: context(tenant)).results[0].status }
+                    group.addTask { try await service.usage.ingest(IngestUsageRequest(events: [event]), context: context(tenant)).results[0].status }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.count { $0 == .accepted } == 1)
             #expect(statuses.count { $0 == .duplicate } == 19)
-            let summary = try await service.summary(
+            let summary = try await service.usage.summary(
                 UsageSummaryRequest(billingAccountId: account.uuidString, meterCode: "tokens"), context: context(tenant))
             #expect(summary.summaries.first?.value == DecimalNumber(5))
         }
@@ -153,24 +153,24 @@ struct LedgerServiceTests {
             let now = Date()
             let early = UsageEventInput(
                 eventId: "early", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-7200))
-            #expect(try await service.ingest(IngestUsageRequest(events: [early]), context: context(tenant)).accepted == 1)
-            let closed = try await service.closePeriod(
+            #expect(try await service.usage.ingest(IngestUsageRequest(events: [early]), context: context(tenant)).accepted == 1)
+            let closed = try await service.usage.closePeriod(
                 ClosePeriodRequest(billingAccountId: account.uuidString, closedUntil: now.addingTimeInterval(-3600)),
                 context: context(tenant))
             #expect(RFC3339.format(closed.closedUntil) == RFC3339.format(RFC3339.truncatedToMicroseconds(now.addingTimeInterval(-3600))))
             // Closing never moves back.
-            let again = try await service.closePeriod(
+            let again = try await service.usage.closePeriod(
                 ClosePeriodRequest(billingAccountId: account.uuidString, closedUntil: now.addingTimeInterval(-86_400)),
                 context: context(tenant))
             #expect(again.closedUntil == closed.closedUntil)
             var late = early
             late.eventId = "late"
-            let lateResult = try await service.ingest(IngestUsageRequest(events: [late, early]), context: context(tenant)).results
+            let lateResult = try await service.usage.ingest(IngestUsageRequest(events: [late, early]), context: context(tenant)).results
             #expect(lateResult[0].status == .refused && lateResult[0].reason == .periodClosed && lateResult[0].field == "timestamp")
             #expect(lateResult[1].status == .duplicate)
             let current = UsageEventInput(
                 eventId: "current", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-60))
-            #expect(try await service.ingest(IngestUsageRequest(events: [current]), context: context(tenant)).accepted == 1)
+            #expect(try await service.usage.ingest(IngestUsageRequest(events: [current]), context: context(tenant)).accepted == 1)
         }
     }
 
@@ -181,8 +181,8 @@ struct LedgerServiceTests {
             let end = now.addingTimeInterval(-3600)
             let inside = UsageEventInput(
                 eventId: "inside", billingAccountId: account.uuidString, meterCode: "calls", timestamp: end.addingTimeInterval(-600))
-            #expect(try await service.ingest(IngestUsageRequest(events: [inside]), context: context(tenant)).accepted == 1)
-            let read = try await service.summary(
+            #expect(try await service.usage.ingest(IngestUsageRequest(events: [inside]), context: context(tenant)).accepted == 1)
+            let read = try await service.usage.summary(
                 UsageSummaryRequest(
                     billingAccountId: account.uuidString, meterCode: "calls",
                     periodStart: end.addingTimeInterval(-86_400), periodEnd: end, closeUntil: end),
@@ -190,9 +190,9 @@ struct LedgerServiceTests {
             #expect(read.summaries.first?.value == DecimalNumber(1))
             var late = inside
             late.eventId = "late"
-            let refused = try await service.ingest(IngestUsageRequest(events: [late]), context: context(tenant)).results
+            let refused = try await service.usage.ingest(IngestUsageRequest(events: [late]), context: context(tenant)).results
             #expect(refused[0].status == .refused && refused[0].reason == .periodClosed)
-            let open = try await service.summary(
+            let open = try await service.usage.summary(
                 UsageSummaryRequest(
                     billingAccountId: account.uuidString, meterCode: "calls",
                     periodStart: end.addingTimeInterval(-86_400), periodEnd: end), context: context(tenant))
@@ -206,19 +206,19 @@ struct LedgerServiceTests {
             let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
             let account = UUID()
             try await seed(service, tenant: tenant, account: account, timezone: "America/Sao_Paulo", meters: [])
-            _ = try await service.setLimits(
+            _ = try await service.limits.setLimits(
                 SetUsageLimitsRequest(
                     billingAccountId: account.uuidString,
                     limits: [PlanLimit(resource: "messages", limit: 150, enforcement: .hard)]),
                 context: context(tenant))
-            _ = try await service.checkLimit(
+            _ = try await service.limits.checkLimit(
                 UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: 50),
                 context: context(tenant))
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<200 {
                     group.addTask {
                         do {
-                            return try await service.checkLimit(
+                            return try await service.limits.checkLimit(
                                 UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages"),
                                 context: context(tenant)
                             ).allowed
@@ -230,7 +230,8 @@ struct LedgerServiceTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(outcomes.count { $0 } == 100)
-            let usage = try await service.accountLimits(AccountUsageLimitsRequest(billingAccountId: account.uuidString), context: context(tenant))
+            let usage = try await service.limits.accountLimits(
+                AccountUsageLimitsRequest(billingAccountId: account.uuidString), context: context(tenant))
             #expect(usage.limits.first?.used == 150)
             #expect(usage.limits.first?.percentUsed == DecimalNumber(100))
             let types = try await service.database.withTenant(tenant) { connection in
@@ -250,7 +251,7 @@ struct LedgerServiceTests {
             let tenant = "lg-" + UUIDv7.generate().uuidString.suffix(12).lowercased()
             let account = UUID()
             try await seed(service, tenant: tenant, account: account, meters: [])
-            _ = try await service.setLimits(
+            _ = try await service.limits.setLimits(
                 SetUsageLimitsRequest(
                     billingAccountId: account.uuidString,
                     limits: [
@@ -258,7 +259,7 @@ struct LedgerServiceTests {
                         PlanLimit(resource: "storage", limit: 10, enforcement: .soft),
                     ]), context: context(tenant))
             func check(_ resource: String, _ quantity: Int64 = 1) async throws -> UsageLimitCheck {
-                try await service.checkLimit(
+                try await service.limits.checkLimit(
                     UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: resource, quantity: quantity),
                     context: context(tenant))
             }

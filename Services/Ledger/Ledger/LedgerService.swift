@@ -23,30 +23,28 @@ public struct LedgerService: Sendable {
     }
 
     let database: Database
-    let clock: any BillingClock
+    /// The ledger's read model of accounts (kept from the accounts context's events), shared by the three services.
     let directory: LedgerDirectory
-    let usage: UsageStore
-    let limits: LimitStore
-    let references: ReferenceResolver
-    let wallets: WalletStore
-    let modelRates: ModelRateCache
-    let catalog: CatalogClient
-    let outbox = Outbox(context: LedgerAPI.contextName)
-    let walletQueues: WalletQueues
-    let openHolds = OpenHolds()
+    let credits: CreditsService
+    let usage: UsageService
+    let limits: LimitsService
 
     /// `walletBatch`: at most this many operations on one wallet share a transaction (1: each its own).
     public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient, walletBatch: Int = 64) {
+        let directory = LedgerDirectory(logger: database.logger)
+        let references = ReferenceResolver(database: database, directory: directory, accounts: accounts, catalog: catalog)
+        let outbox = Outbox(context: LedgerAPI.contextName)
         self.database = database
-        self.clock = clock
-        self.directory = LedgerDirectory(logger: database.logger)
-        self.usage = UsageStore(logger: database.logger)
-        self.limits = LimitStore(logger: database.logger)
-        self.references = ReferenceResolver(database: database, directory: directory, accounts: accounts, catalog: catalog)
-        self.wallets = WalletStore(logger: database.logger)
-        self.modelRates = ModelRateCache(catalog: catalog, clock: clock)
-        self.catalog = catalog
-        self.walletQueues = WalletQueues(maximumBatch: walletBatch)
+        self.directory = directory
+        self.credits = CreditsService(
+            database: database, clock: clock, directory: directory, references: references, catalog: catalog,
+            outbox: outbox, walletBatch: walletBatch)
+        self.usage = UsageService(
+            database: database, clock: clock, directory: directory, references: references,
+            usage: UsageStore(logger: database.logger))
+        self.limits = LimitsService(
+            database: database, clock: clock, limits: LimitStore(logger: database.logger), references: references,
+            outbox: outbox)
     }
 
     /// The RPC methods, the relay of the ledger's outbox and the consumer keeping its read model of accounts.
@@ -61,25 +59,12 @@ public struct LedgerService: Sendable {
             background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.accountEvents)])
     }
 
+    /// Every method of the three services: `Usage`, `Limits`, `Credits`.
     public func router() -> RPCRouter {
         var router = RPCRouter()
-        router.register(LedgerAPI.ingest) { request, context in try await ingest(request, context: context) }
-        router.register(LedgerAPI.summary) { request, context in try await summary(request, context: context) }
-        router.register(LedgerAPI.closePeriod) { request, context in try await closePeriod(request, context: context) }
-        router.register(LedgerAPI.setLimits) { request, context in try await setLimits(request, context: context) }
-        router.register(LedgerAPI.checkLimit) { request, context in try await checkLimit(request, context: context) }
-        router.register(LedgerAPI.accountLimits) { request, context in try await accountLimits(request, context: context) }
-        router.register(LedgerAPI.grantCredits) { request, context in try await grantCredits(request, context: context) }
-        router.register(LedgerAPI.chargeCredits) { request, context in try await chargeCredits(request, context: context) }
-        router.register(LedgerAPI.authorizeCredits) { request, context in try await authorizeCredits(request, context: context) }
-        router.register(LedgerAPI.settleCredits) { request, context in try await settleCredits(request, context: context) }
-        router.register(LedgerAPI.releaseCredits) { request, context in try await releaseCredits(request, context: context) }
-        router.register(LedgerAPI.getExecution) { request, context in try await getExecution(request, context: context) }
-        router.register(LedgerAPI.wallet) { request, context in try await wallet(request, context: context) }
-        router.register(LedgerAPI.setWalletSettings) { request, context in try await setWalletSettings(request, context: context) }
-        router.register(LedgerAPI.auditWallet) { request, context in try await auditWallet(request, context: context) }
-        router.register(LedgerAPI.consumption) { request, context in try await consumption(request, context: context) }
-        router.register(LedgerAPI.billOverage) { request, context in try await billOverage(request, context: context) }
+        usage.register(on: &router)
+        limits.register(on: &router)
+        credits.register(on: &router)
         return router
     }
 
@@ -94,7 +79,7 @@ public struct LedgerService: Sendable {
                 AccountSuspended.eventType: record(AccountSuspended.self, \.account),
                 AccountReactivated.eventType: record(AccountReactivated.self, \.account),
                 AccountClosed.eventType: record(AccountClosed.self, \.account),
-            ].merging(creditHandlers) { first, _ in first })
+            ].merging(credits.creditHandlers) { first, _ in first })
     }
 
     private func record<Event: IntegrationEvent>(_ type: Event.Type, _ account: KeyPath<Event, BillingAccount> & Sendable) -> EventHandler {
@@ -104,7 +89,4 @@ public struct LedgerService: Sendable {
             try await directory.upsert(LedgerAccount(event[keyPath: account]), tenant: envelope.tenantid, on: connection)
         }
     }
-
-    /// Options for asking other contexts on behalf of a call.
-    static func outgoing(_ context: RPCServerContext) -> RPCCallOptions { context.outgoing(timeout: .seconds(5)) }
 }

@@ -5,7 +5,7 @@ import Foundation
 import LedgerContract
 import PostgresNIO
 
-extension LedgerService {
+extension UsageService {
     /// Validates each event, stores the new ones with their hourly aggregates in one transaction, and answers per event.
     func ingest(_ request: IngestUsageRequest, context: RPCServerContext) async throws -> IngestUsageResponse {
         let events = request.events
@@ -19,7 +19,7 @@ extension LedgerService {
         batch.checkRules(now: now)
         let meters = try await references.meters(
             codes: Set(batch.pending.map { events[$0.index].meterCode }), tenant: tenant,
-            options: Self.outgoing(context))
+            options: context.peerCallOptions)
         batch.applyMeters(meters)
 
         var learned = false
@@ -31,7 +31,7 @@ extension LedgerService {
             }
             switch outcome {
             case .unknownAccounts(let ids):
-                try await references.learnAccounts(ids, tenant: tenant, options: Self.outgoing(context))
+                try await references.learnAccounts(ids, tenant: tenant, options: context.peerCallOptions)
                 learned = true
             case .stored(let results):
                 return IngestUsageResponse(results: results)

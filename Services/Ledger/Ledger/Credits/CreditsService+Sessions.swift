@@ -7,105 +7,7 @@ import Foundation
 import LedgerContract
 import PostgresNIO
 
-/// One wallet's transaction: the locked row's account, tenant and connection, and the rules that run around every operation.
-struct WalletSession: Sendable {
-    let tenant: String
-    let account: UUID
-    let connection: PostgresConnection
-    let service: LedgerService
-
-    /// The execution recorded earlier under the request's idempotency key, answered again; the key on another execution is a conflict.
-    func replay(_ wallet: LockedWallet, kind: String, model: String) async throws -> CreditExecution? {
-        guard let id = wallet.replay else { return nil }
-        var found = wallet.staged(id)  // recorded earlier in this batch
-        if found == nil { found = try await service.wallets.execution(id: id, tenant: tenant, on: connection) }
-        guard let record = found,
-            record.account == account, record.kind == kind, record.model == model
-        else {
-            throw LedgerError.keyReused(id.uuidString)
-        }
-        return service.execution(record, draws: [], wallet: wallet, replayed: true)
-    }
-
-    /// Checks execution rate limits and spending caps for spending `amount`; returns the execution counters to add.
-    func admit(_ wallet: LockedWallet, userId: String?, amount: Credits) async throws -> [CounterDelta] {
-        let now = wallet.book.now
-        let rates = SpendingWindows.rateKeys(wallet.rateLimits, at: now, in: wallet.timeZone)
-        let caps = SpendingWindows.spendKeys(caps: wallet.caps, userId: userId, at: now, in: wallet.timeZone, delta: .zero)
-        guard !rates.isEmpty || !caps.isEmpty else { return [] }
-        let lookup = rates.map { zero($0.key) } + caps.map(\.key)
-        var current = try await service.wallets.counters(account: account, keys: lookup, tenant: tenant, on: connection)
-        for delta in wallet.counters { current[zero(delta), default: .zero] += delta.value }  // counted earlier in this batch, not saved yet
-        for (limit, key) in rates where (current[zero(key)] ?? .zero).units / Credits.unitsPerCredit >= Int64(limit) {
-            throw LedgerError.rateLimited(period: key.period, limit: limit)
-        }
-        for (cap, key) in caps {
-            let spent = current[key] ?? .zero
-            if spent + amount > cap.credits {
-                throw LedgerError.spendingCapReached(
-                    period: cap.period.rawValue, userId: cap.userId, cap: cap.credits, spent: spent, required: amount)
-            }
-        }
-        return rates.map(\.key)
-    }
-
-    /// A charge or hold refused for want of credits: when nothing is left, the exhausted notice (once) commits although the call fails.
-    func refuse(_ wallet: inout LockedWallet, traceparent: String?) {
-        guard !wallet.exhausted, wallet.book.available <= .zero else { return }
-        wallet.exhausted = true
-        wallet.commitRefusal = true
-        publish(CreditsExhausted(billingAccountId: id, available: wallet.book.available), on: &wallet, traceparent: traceparent)
-    }
-
-    /// After credits were spent or held: allowance alerts, exhaustion and auto-recharge, each announced once.
-    func spent(_ wallet: inout LockedWallet, traceparent: String?) {
-        let book = wallet.book
-        if let allowance = wallet.allowance, let grantId = wallet.allowanceGrantId {
-            let used = allowance - (book.grants.first { $0.id == grantId }?.remaining ?? .zero)
-            let due = AllowanceAlerts.due(allowance: allowance, used: used, alreadySent: wallet.alertsSent)
-            for threshold in due {
-                publish(
-                    CreditsThresholdReached(
-                        billingAccountId: id, thresholdPercent: threshold, allowance: allowance, used: used,
-                        allowanceGrantId: grantId.text), on: &wallet, traceparent: traceparent)
-            }
-            wallet.alertsSent = due.last ?? wallet.alertsSent
-        }
-        if book.available <= .zero, !wallet.exhausted {
-            wallet.exhausted = true
-            publish(CreditsExhausted(billingAccountId: id, available: book.available), on: &wallet, traceparent: traceparent)
-        }
-        if let recharge = wallet.recharge, wallet.rechargePending == nil, book.available < recharge.threshold {
-            let request = UUIDv7.generate(at: book.now)
-            wallet.rechargePending = request
-            publish(
-                CreditsRechargeRequested(
-                    requestId: request.text, billingAccountId: id, packageCode: recharge.packageCode,
-                    threshold: recharge.threshold, available: book.available), on: &wallet, traceparent: traceparent)
-        }
-    }
-
-    func publish<Event: IntegrationEvent>(_ event: Event, on wallet: inout LockedWallet, traceparent: String?) {
-        let outbox = service.outbox, tenant = tenant, now = wallet.book.now, logger = service.database.logger
-        wallet.events.append(
-            WalletEvent { connection in
-                _ = try await outbox.append(event, tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
-            })
-    }
-
-    /// Writes what is staged so far (reads that must see the transaction's own changes).
-    func flush(_ wallet: inout LockedWallet) async throws {
-        try await service.wallets.save(&wallet, account: account, tenant: tenant, on: connection)
-    }
-
-    private var id: String { account.text }
-
-    private func zero(_ key: CounterDelta) -> CounterDelta {
-        CounterDelta(counter: key.counter, period: key.period, windowStart: key.windowStart, value: .zero)
-    }
-}
-
-extension LedgerService {
+extension CreditsService {
     /// Runs `body` on the account's wallet, locked, in one transaction: holds whose time ran out are released and expired
     /// grants lose what no hold needs before `body` sees the wallet; everything staged is written in one statement after.
     /// The wallet is created on first use, for accounts the ledger knows (asking the accounts context on a miss).
@@ -300,17 +202,4 @@ enum WalletOutcome<Result: Sendable>: Sendable {
     case done(Result)
     /// The ledger does not know the account (yet).
     case unknownAccount
-}
-
-/// One request's operation on a wallet: its idempotency key, the hold it resolves and what it does on the locked wallet.
-struct WalletOperation: Sendable {
-    let idempotencyKey: String?
-    let hold: UUID?
-    let body: @Sendable (inout LockedWallet, WalletSession) async throws -> any Sendable
-
-    init(idempotencyKey: String?, hold: UUID? = nil, body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> any Sendable) {
-        self.idempotencyKey = idempotencyKey
-        self.hold = hold
-        self.body = body
-    }
 }

@@ -4,7 +4,7 @@ import CatalogContract
 import Foundation
 import LedgerContract
 
-extension LedgerService {
+extension UsageService {
     /// The longest period a summary covers (a yearly plan's, with room for a leap year and a shifted start).
     static let maximumSummaryDays: TimeInterval = 400
 
@@ -12,7 +12,7 @@ extension LedgerService {
         let tenant = context.tenant
         guard let accountId = UUID(uuidString: request.billingAccountId) else { throw LedgerError.accountNotFound(request.billingAccountId) }
         var meter: MeterDefinition?
-        if let code = request.meterCode { meter = try await references.meter(code: code, tenant: tenant, options: Self.outgoing(context)) }
+        if let code = request.meterCode { meter = try await references.meter(code: code, tenant: tenant, options: context.peerCallOptions) }
         var learned = false
         while true {
             // One transaction: the account, then every figure, all from one connection.
@@ -46,7 +46,7 @@ extension LedgerService {
             }
             if let summaries { return summaries }
             guard !learned else { throw LedgerError.accountNotFound(request.billingAccountId) }
-            try await references.learnAccounts([accountId], tenant: tenant, options: Self.outgoing(context))
+            try await references.learnAccounts([accountId], tenant: tenant, options: context.peerCallOptions)
             learned = true
         }
     }
@@ -77,7 +77,7 @@ extension LedgerService {
     /// Moves the account's closing instant forward; in-flight ingestions holding the account finish first.
     func closePeriod(_ request: ClosePeriodRequest, context: RPCServerContext) async throws -> ClosedPeriod {
         let tenant = context.tenant
-        let account = try await references.account(request.billingAccountId, tenant: tenant, options: Self.outgoing(context))
+        let account = try await references.account(request.billingAccountId, tenant: tenant, options: context.peerCallOptions)
         let closedUntil = try await database.withTenant(tenant) { connection in
             try await directory.close(account.id, until: RFC3339.truncatedToMicroseconds(request.closedUntil), tenant: tenant, on: connection)
         }

@@ -11,7 +11,7 @@ import PostgresNIO
 /// AI credit wallets (seeds 000, 002, 003): grants, direct charges, authorize-then-settle, overdraft, caps, rate limits,
 /// alerts and auto-recharge. Every operation locks the account's wallet row, so one wallet changes one transaction at a time
 /// and can never be overspent, whatever the concurrency.
-extension LedgerService {
+extension CreditsService {
     static let defaultHoldSeconds = 300
     static let maximumHoldSeconds = 86_400
     static let maximumTokens: Int64 = 1_000_000_000_000
@@ -21,7 +21,7 @@ extension LedgerService {
     func grantCredits(_ request: GrantCreditsRequest, context: RPCServerContext) async throws -> CreditGrant {
         try validate(request)
         let traceparent = context.metadata.traceparent
-        return try await withWallet(request.billingAccountId, tenant: context.tenant, options: Self.outgoing(context)) { wallet, session in
+        return try await withWallet(request.billingAccountId, tenant: context.tenant, options: context.peerCallOptions) { wallet, session in
             try await grant(request, into: &wallet, session: session, traceparent: traceparent)
         }
     }
@@ -92,7 +92,7 @@ extension LedgerService {
 
     func billOverage(_ request: BillOverageRequest, context: RPCServerContext) async throws -> BilledOverage {
         guard (1...200).contains(request.reference.utf8.count) else { throw LedgerError.invalid("reference", "reference must be 1 to 200 bytes") }
-        return try await withWallet(request.billingAccountId, tenant: context.tenant, options: Self.outgoing(context)) { wallet, session in
+        return try await withWallet(request.billingAccountId, tenant: context.tenant, options: context.peerCallOptions) { wallet, session in
             try await billOverage(reference: request.reference, wallet: &wallet, session: session)
         }
     }
@@ -121,12 +121,12 @@ extension LedgerService {
     func chargeCredits(_ request: ChargeCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {
         try validateExecution(key: request.idempotencyKey, model: request.model, userId: request.userId, featureId: request.featureId)
         try validate(request.tokens, prefix: "")
-        let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: Self.outgoing(context))
+        let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: context.peerCallOptions)
         let cost = try price(rate, request.tokens)
         let traceparent = context.metadata.traceparent
         return try await withWallet(
             request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
-            options: Self.outgoing(context)
+            options: context.peerCallOptions
         ) { wallet, session in
             if let replay = try await session.replay(wallet, kind: "CHARGE", model: request.model) { return replay }
             try spendable(wallet, session: session)
@@ -156,12 +156,12 @@ extension LedgerService {
         guard (1...Self.maximumHoldSeconds).contains(ttl) else {
             throw LedgerError.invalid("ttlSeconds", "ttlSeconds must be from 1 to \(Self.maximumHoldSeconds)")
         }
-        let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: Self.outgoing(context))
+        let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: context.peerCallOptions)
         let estimate = try price(rate, request.estimate)
         let traceparent = context.metadata.traceparent
         let held = try await withWallet(
             request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
-            options: Self.outgoing(context)
+            options: context.peerCallOptions
         ) { wallet, session -> Authorized in
             if let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) {
                 return Authorized(execution: replay, hold: nil)
@@ -276,7 +276,7 @@ extension LedgerService {
             throw LedgerError.executionNotFound(text)
         }
         defer { openHolds.forget(id, tenant: tenant) }
-        return try await withWallet(account.uuidString, tenant: tenant, hold: known?.id, options: Self.outgoing(context)) { wallet, session in
+        return try await withWallet(account.uuidString, tenant: tenant, hold: known?.id, options: context.peerCallOptions) { wallet, session in
             let hold: ExecutionRecord
             if var known, let status = wallet.holdStatuses[id] {
                 known.status = status
@@ -295,7 +295,7 @@ extension LedgerService {
     // MARK: - Reading and settings
 
     func wallet(_ request: WalletRequest, context: RPCServerContext) async throws -> CreditWallet {
-        try await withWallet(request.billingAccountId, tenant: context.tenant, options: Self.outgoing(context)) { wallet, session in
+        try await withWallet(request.billingAccountId, tenant: context.tenant, options: context.peerCallOptions) { wallet, session in
             try await view(&wallet, session: session)
         }
     }
@@ -326,12 +326,12 @@ extension LedgerService {
             if recharge.threshold.isNegative { throw LedgerError.invalid("autoRecharge/threshold", "threshold must not be negative") }
             let package = try await RPCError.unlessNotFound { () async throws(RPCError) in
                 try await catalog.call(
-                    CatalogAPI.creditPackages.getByCode, GetItemByCodeRequest(code: recharge.packageCode), options: Self.outgoing(context))
+                    CatalogAPI.creditPackages.getByCode, GetItemByCodeRequest(code: recharge.packageCode), options: context.peerCallOptions)
             }
             guard package != nil else { throw LedgerError.packageNotFound(recharge.packageCode) }
         }
         let tenant = context.tenant
-        return try await withWallet(request.billingAccountId, tenant: tenant, options: Self.outgoing(context)) { wallet, session in
+        return try await withWallet(request.billingAccountId, tenant: tenant, options: context.peerCallOptions) { wallet, session in
             let overdraft = settings.overdraftLimit ?? .zero
             guard wallet.book.balance - wallet.book.held + overdraft >= .zero else {
                 throw LedgerError.conflict(
@@ -350,7 +350,7 @@ extension LedgerService {
     }
 
     func auditWallet(_ request: WalletRequest, context: RPCServerContext) async throws -> WalletAudit {
-        try await withWallet(request.billingAccountId, tenant: context.tenant, options: Self.outgoing(context)) { wallet, session in
+        try await withWallet(request.billingAccountId, tenant: context.tenant, options: context.peerCallOptions) { wallet, session in
             try await session.flush(&wallet)
             let sums = try await wallets.audit(account: session.account, tenant: session.tenant, on: session.connection)
             let book = wallet.book
@@ -366,7 +366,7 @@ extension LedgerService {
 
     func consumption(_ request: ConsumptionReportRequest, context: RPCServerContext) async throws -> ConsumptionReport {
         let tenant = context.tenant
-        let account = try await references.account(request.billingAccountId, tenant: tenant, options: Self.outgoing(context))
+        let account = try await references.account(request.billingAccountId, tenant: tenant, options: context.peerCallOptions)
         let month = CalendarMonth(containing: clock.now(), in: account.timeZone).span(in: account.timeZone)
         let since = request.since ?? month.start, until = request.until ?? month.end
         guard since < until else { throw LedgerError.invalid("until", "until must be after since") }

@@ -10,7 +10,7 @@ import SubscriptionsContract
 
 /// What other contexts' events do to wallets. Each handler runs in the consumer's transaction with its inbox row, and grants
 /// carry a reference (invoice line, subscription period), so an event applied twice grants once.
-extension LedgerService {
+extension CreditsService {
     var creditHandlers: [String: EventHandler] {
         let handlers: [String: EventHandler] = [
             InvoicePaid.eventType: { envelope, connection in

@@ -1,17 +1,33 @@
 import BillingCore
+import BillingEventsPostgres
+import BillingPostgres
 import BillingRPC
 import CatalogContract
 import Foundation
 import LedgerContract
 import PostgresNIO
 
-extension LedgerService {
+/// The ledger's `Limits` service (`billing.ledger.v1.Limits`): an account's usage limits, checked and consumed atomically,
+/// with the 80/90/100 % events once per period.
+struct LimitsService: Sendable {
+    let database: Database
+    let clock: any BillingClock
+    let limits: LimitStore
+    let references: ReferenceResolver
+    let outbox: Outbox
+
+    func register(on router: inout RPCRouter) {
+        router.register(LedgerAPI.setLimits) { request, context in try await setLimits(request, context: context) }
+        router.register(LedgerAPI.checkLimit) { request, context in try await checkLimit(request, context: context) }
+        router.register(LedgerAPI.accountLimits) { request, context in try await accountLimits(request, context: context) }
+    }
+
     static let maximumCheckQuantity: Int64 = 1_000_000_000
 
     func setLimits(_ request: SetUsageLimitsRequest, context: RPCServerContext) async throws -> AccountUsageLimits {
         do { try PlanLimit.validate(request.limits) } catch { throw LedgerError.invalid(error.field, error.message) }
         let tenant = context.tenant
-        let account = try await references.account(request.billingAccountId, tenant: tenant, options: Self.outgoing(context))
+        let account = try await references.account(request.billingAccountId, tenant: tenant, options: context.peerCallOptions)
         guard account.status != .closed else { throw LedgerError.accountClosed(request.billingAccountId) }
         let now = clock.now()
         return try await database.withTenant(tenant) { connection in
@@ -22,7 +38,7 @@ extension LedgerService {
 
     func accountLimits(_ request: AccountUsageLimitsRequest, context: RPCServerContext) async throws -> AccountUsageLimits {
         let tenant = context.tenant
-        let account = try await references.account(request.billingAccountId, tenant: tenant, options: Self.outgoing(context))
+        let account = try await references.account(request.billingAccountId, tenant: tenant, options: context.peerCallOptions)
         let now = clock.now()
         return try await database.withTenant(tenant) { try await usageView(account, now: now, tenant: tenant, on: $0) }
     }
@@ -55,7 +71,7 @@ extension LedgerService {
             throw LedgerError.invalid("resource", "resource must be 1 to 64 lower-case letters, digits, '_', '.' or '-'")
         }
         let tenant = context.tenant
-        let account = try await references.account(request.billingAccountId, tenant: tenant, options: Self.outgoing(context))
+        let account = try await references.account(request.billingAccountId, tenant: tenant, options: context.peerCallOptions)
         guard account.status != .closed else { throw LedgerError.accountClosed(request.billingAccountId) }
         let now = clock.now()
         let traceparent = context.metadata.traceparent
