@@ -15,7 +15,9 @@ struct ExecutablesEndToEndTests {
         let admin = HTTPTestClient(baseURL: "http://127.0.0.1:\(ports.admin)")
         defer { admin.close() }
         #expect(try await admin.get("/healthz", token: nil).status == 200)
-        #expect(try await admin.get("/readyz", token: nil).text == "ready\n")
+        // Ready; the gateway's admin port may add "degraded: …" lines for a backend slow to answer its health check under load.
+        let readiness = try await admin.get("/readyz", token: nil)
+        #expect(readiness.status == 200 && readiness.text.hasPrefix("ready\n"), "\(readiness.text)")
         // Any service of the deployment may check another's health; the test speaks as the gateway.
         let transport = RPCHTTP2ClientTransport(
             configuration: RPCClientConfiguration(
