@@ -187,7 +187,7 @@ public actor TestCluster {
     }
 
     /// What one service needs to start outside development against the test PostgreSQL and Redis, on free ports (start-up refusal tests).
-    public static func productionEnvironment(for service: String) -> [String: String] {
+    public static func productionEnvironment(for service: String) throws -> [String: String] {
         let prefix = "BILLING_\(service.uppercased())_"
         return [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
@@ -196,7 +196,7 @@ public actor TestCluster {
             prefix + "RPC_PORT": String(FreePort.allocate()), prefix + "ADMIN_PORT": String(FreePort.allocate()),
             prefix + "DATABASE_URL": TestEnvironment.databaseURL(schema: service),
             "BILLING_REDIS_PASSWORD": TestEnvironment.redisPassword(of: service) ?? "",
-        ].merging((try? TestCertificates.directory()).map { TestCertificates.environment(as: service, in: $0) } ?? [:]) { $1 }
+        ].merging(TestCertificates.environment(as: service, in: try TestCertificates.directory())) { $1 }
     }
 
     /// Kills an instance (`ledger`, `ledger#2`) at once (SIGKILL), as a crash would.

@@ -114,7 +114,7 @@ struct ExecutablesEndToEndTests {
     @Test("outside development, the sandbox card provider (tok_visa) stops billing-invoicing at start-up with a message naming the setting")
     func sandboxRefusedOutsideDevelopment() async throws {
         _ = try await TestCluster.shared.start()
-        var environment = TestCluster.productionEnvironment(for: "invoicing")
+        var environment = try TestCluster.productionEnvironment(for: "invoicing")
         environment["BILLING_INVOICING_CARD_PROVIDER"] = "sandbox"
         environment["BILLING_INVOICING_PIX_KEY"] = "pix@example.com"
         let (status, output) = try await runToExit("billing-invoicing", environment: environment)

@@ -81,7 +81,7 @@ struct RPCTrustEndToEndTests {
 
     @Test("outside development a service without its TLS files, or asking for plain h2c, refuses to start naming the setting")
     func tlsRequiredOutsideDevelopment() async throws {
-        var environment = TestCluster.productionEnvironment(for: "catalog")
+        var environment = try TestCluster.productionEnvironment(for: "catalog")
         environment.removeValue(forKey: "BILLING_RPC_TLS_KEY_FILE")
         let (status, output) = try await runToExit("billing-catalog", environment: environment)
         #expect(status == 2 && output.contains("BILLING_RPC_TLS_KEY_FILE"), "\(output.suffix(400))")
@@ -91,7 +91,7 @@ struct RPCTrustEndToEndTests {
             insecure == 2 && insecureOutput.contains("BILLING_RPC_INSECURE") && insecureOutput.contains("development"),
             "\(insecureOutput.suffix(400))")
         // Another service's certificate is not this service's identity.
-        var wrong = TestCluster.productionEnvironment(for: "catalog")
+        var wrong = try TestCluster.productionEnvironment(for: "catalog")
         wrong.merge(TestCertificates.environment(as: "ledger", in: try TestCertificates.directory())) { $1 }
         let (mismatch, mismatchOutput) = try await runToExit("billing-catalog", environment: wrong)
         #expect(mismatch == 2 && mismatchOutput.contains("spiffe://billing/catalog"), "\(mismatchOutput.suffix(400))")

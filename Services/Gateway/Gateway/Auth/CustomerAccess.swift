@@ -43,14 +43,9 @@ struct CustomerAccess: Sendable {
 
     /// Checks a customer's request against its account, answering the request the route runs (queries narrowed to the account).
     func authorize(_ request: APIRequest, account: String) async throws -> APIRequest {
-        if case .object(let document)? = request.body, case .object(let data)? = document["data"],
-            case .object(let attributes)? = data["attributes"]
-        {
-            for name in operatorOnlyAttributes where attributes[name] != nil && attributes[name] != .null {
-                throw APIError(
-                    .forbidden, code: "ATTRIBUTE_NOT_ALLOWED", title: "Permission denied",
-                    detail: "\(name) can be chosen only by the tenant's operators", pointer: "/data/attributes/\(name)")
-            }
+        let attributes = request.body?["data"]?["attributes"]?.objectValue
+        for name in operatorOnlyAttributes where attributes?[name] != nil && attributes?[name] != .null {
+            throw APIError.operatorOnlyAttribute(name)
         }
         var request = request
         switch scope {
@@ -59,11 +54,8 @@ struct CustomerAccess: Sendable {
         case .pathAccount:
             try Self.require(request.pathParameters["id"], is: account, resource: "billing account")
         case .bodyAccount:
-            guard case .object(let document)? = request.body, case .object(let data)? = document["data"],
-                case .object(let attributes)? = data["attributes"], case .string(let named)? = attributes["billingAccountId"]
-            else {
-                return request  // the route's own validation names the missing attribute
-            }
+            // Without it the route's own validation names the missing attribute.
+            guard let named = attributes?["billingAccountId"]?.stringValue else { return request }
             try Self.require(named, is: account, resource: "billing account")
         case .queryAccount:
             if let named = request.query["filter[billingAccountId]"] {

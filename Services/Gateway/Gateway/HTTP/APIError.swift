@@ -44,6 +44,13 @@ struct APIError: Error, Sendable {
             meta: ["permission": permission.name])
     }
 
+    /// A customer token sending an attribute only the tenant's operators choose (a trial, an overdraft): 403 pointing at it.
+    static func operatorOnlyAttribute(_ name: String) -> APIError {
+        APIError(
+            .forbidden, code: "ATTRIBUTE_NOT_ALLOWED", title: "Permission denied",
+            detail: "\(name) can be chosen only by the tenant's operators", pointer: "/data/attributes/\(name)")
+    }
+
     static func notFound(_ detail: String) -> APIError { APIError(.notFound, code: "NOT_FOUND", title: "Not found", detail: detail) }
 
     static func badRequest(_ detail: String, parameter: String? = nil, pointer: String? = nil, code: String = "BAD_REQUEST") -> APIError {

@@ -128,9 +128,7 @@ enum CreditRoutes {
                     let current = try await client.call(
                         LedgerAPI.wallet, WalletRequest(billingAccountId: try account(request)), options: request.options)
                     if let asked = settings.overdraftLimit, asked != (current.settings.overdraftLimit ?? .zero) {
-                        throw APIError(
-                            .forbidden, code: "ATTRIBUTE_NOT_ALLOWED", title: "Permission denied",
-                            detail: "overdraftLimit can be changed only by the tenant's operators", pointer: "/data/attributes/overdraftLimit")
+                        throw APIError.operatorOnlyAttribute("overdraftLimit")
                     }
                     settings.overdraftLimit = current.settings.overdraftLimit
                 }
