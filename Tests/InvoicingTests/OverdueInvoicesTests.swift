@@ -43,13 +43,13 @@ struct OverdueInvoicesTests {
             let notYet = invoice(.pending, due: "2027-03-11T00:00:00Z", number: "2027-000002")
             let paid = invoice(.paid, due: "2027-03-01T00:00:00Z", number: "2027-000003")
             try await database.withTenant(tenant) { connection in
-                for item in [late, notYet, paid] { try await service.store.insert(item, tenant: tenant, on: connection) }
+                for item in [late, notYet, paid] { try await service.invoices.store.insert(item, tenant: tenant, on: connection) }
             }
-            #expect(try await service.markOverdue(limit: 100) == 1)
-            #expect(try await service.markOverdue(limit: 100) == 0, "marked once")
-            #expect(try await service.get(late.id, tenant: tenant).status == .overdue)
-            #expect(try await service.get(notYet.id, tenant: tenant).status == .pending)
-            #expect(try await service.get(paid.id, tenant: tenant).status == .paid)
+            #expect(try await service.invoices.markOverdue(limit: 100) == 1)
+            #expect(try await service.invoices.markOverdue(limit: 100) == 0, "marked once")
+            #expect(try await service.invoices.get(late.id, tenant: tenant).status == .overdue)
+            #expect(try await service.invoices.get(notYet.id, tenant: tenant).status == .pending)
+            #expect(try await service.invoices.get(paid.id, tenant: tenant).status == .paid)
             let events = try await database.withSystemScope { connection in
                 try await connection.rows(
                     PostgresQuery(unsafeSQL: "SELECT subject FROM outbox WHERE type = 'billing.invoice.overdue'"), logger: database.logger
@@ -76,29 +76,29 @@ struct OverdueInvoicesTests {
             let drafts = (0..<5).map { _ in draft() }
             try await database.withTenant(tenant) { connection in
                 for (index, item) in drafts.enumerated() {
-                    _ = try await service.store.insert(item, tenant: tenant, on: connection)
-                    try await service.store.queueFinalization(
+                    _ = try await service.invoices.store.insert(item, tenant: tenant, on: connection)
+                    try await service.invoices.store.queueFinalization(
                         item.id, traceparent: nil, at: clock.now().addingTimeInterval(Double(index)), tenant: tenant,
                         on: connection)
                 }
                 // Draft 1 is finalized by hand first; draft 3's document is unreadable (a poison entry).
                 var manual = drafts[1]
-                _ = try await service.finalizeDraft(&manual, at: clock.now(), tenant: tenant, on: connection)
-                try await service.store.save(manual, tenant: tenant, on: connection)
+                _ = try await service.invoices.finalizeDraft(&manual, at: clock.now(), tenant: tenant, on: connection)
+                try await service.invoices.store.save(manual, tenant: tenant, on: connection)
                 try await connection.execute(
                     PostgresQuery(
                         unsafeSQL: "UPDATE invoices SET document = '{\"broken\": true}' WHERE id = $1",
                         binds: try .of(drafts[3].id.rawValue)), logger: database.logger)
             }
             clock.advance(by: 10)
-            _ = try await service.finalizeQueued(limit: 100)
+            _ = try await service.invoices.finalizeQueued(limit: 100)
             var numbers: [String?] = []
             for index in [0, 2, 4] {
-                let invoice = try await service.get(drafts[index].id, tenant: tenant)
+                let invoice = try await service.invoices.get(drafts[index].id, tenant: tenant)
                 numbers.append(invoice.status == .pending ? invoice.number : nil)
             }
             #expect(numbers == ["2027-000002", "2027-000003", "2027-000004"], "after the hand-finalized 2027-000001, in queue order, no gap")
-            #expect(try await service.get(drafts[1].id, tenant: tenant).number == "2027-000001")
+            #expect(try await service.invoices.get(drafts[1].id, tenant: tenant).number == "2027-000001")
             let waiting = try await database.count(
                 "SELECT count(*) FROM finalize_queue WHERE tenant_id = '\(tenant)' AND queued_at > '2027-03-10T00:00:30Z'")
             #expect(waiting == 1, "the unreadable draft is put back to be tried in a minute; the others are gone from the queue")

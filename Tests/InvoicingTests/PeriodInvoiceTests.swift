@@ -72,7 +72,7 @@ struct PeriodInvoiceTests {
 
         /// Applies an event through invoicing's handler, in a transaction of its own.
         func apply(_ envelope: EventEnvelope) async throws {
-            let handler = service.subscriptionEvents.handlers[envelope.type]!
+            let handler = service.events.handlers[envelope.type]!
             try await database.withTenant(tenant) { try await handler(envelope, $0) }
         }
 
@@ -88,7 +88,7 @@ struct PeriodInvoiceTests {
         }
 
         func invoices() async throws -> [Invoice] {
-            try await service.list(ListInvoicesRequest(billingAccountId: subscription.billingAccountId), tenant: tenant).items
+            try await service.invoices.list(ListInvoicesRequest(billingAccountId: subscription.billingAccountId), tenant: tenant).items
         }
     }
 

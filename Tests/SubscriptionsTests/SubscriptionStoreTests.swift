@@ -28,9 +28,10 @@ private func withService(
 }
 
 private func insert(_ subscriptions: [Subscription], tenant: String, service: SubscriptionsService) async throws {
-    try await service.database.withTenant(tenant) { connection in
+    try await service.lifecycle.database.withTenant(tenant) { connection in
         for subscription in subscriptions {
-            try await service.store.insert(subscription, nextAction: service.timeline.nextAction(subscription), tenant: tenant, on: connection)
+            try await service.lifecycle.store.insert(
+                subscription, nextAction: service.lifecycle.timeline.nextAction(subscription), tenant: tenant, on: connection)
         }
     }
 }
@@ -62,7 +63,7 @@ struct SubscriptionStoreTests {
         let clock = ManualClock(start)
         try await withService(clock: clock) { service, database in
             let replica = SubscriptionsService(
-                database: database, clock: clock, accounts: service.accounts, catalog: service.catalog, grace: 14 * 86_400)
+                database: database, clock: clock, accounts: service.lifecycle.accounts, catalog: service.lifecycle.catalog, grace: 14 * 86_400)
             for tenant in ["race-a", "race-b"] {
                 try await insert((0..<500).map { _ in subscription(plan(), start: start) }, tenant: tenant, service: service)
             }
@@ -71,7 +72,7 @@ struct SubscriptionStoreTests {
                 for scheduler in [service, replica, service, replica] {
                     group.addTask {
                         var total = 0
-                        while case let advanced = try await scheduler.runDue(limit: 37), advanced > 0 { total += advanced }
+                        while case let advanced = try await scheduler.renewals.runDue(limit: 37), advanced > 0 { total += advanced }
                         return total
                     }
                 }
@@ -80,7 +81,7 @@ struct SubscriptionStoreTests {
             #expect(counts.reduce(0, +) == 1000, "every due subscription claimed once: \(counts)")
             let renewed = try await published(SubscriptionRenewed.eventType, database: database)
             #expect(renewed.count == 1000 && renewed.values.allSatisfy { $0 == 1 })
-            #expect(try await service.runDue(limit: 100) == 0, "nothing is due any more")
+            #expect(try await service.renewals.runDue(limit: 100) == 0, "nothing is due any more")
         }
     }
 
@@ -89,12 +90,12 @@ struct SubscriptionStoreTests {
         let clock = ManualClock(instant("2027-01-01T00:00:00Z"))
         try await withService(clock: clock) { service, database in
             let tenant = "clock-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
-            let testClock = try await service.createTestClock(
+            let testClock = try await service.testClocks.createTestClock(
                 CreateTestClockRequest(name: "demo", frozenTime: instant("2027-01-31T10:00:00Z")), context: context(tenant))
             let onClock = subscription(plan(trialDays: 14), start: testClock.frozenTime, clock: testClock.id)
             let onRealTime = subscription(plan(), start: clock.now())
             try await insert([onClock, onRealTime], tenant: tenant, service: service)
-            let advanced = try await service.advanceTestClock(
+            let advanced = try await service.testClocks.advanceTestClock(
                 AdvanceTestClockRequest(id: testClock.id, frozenTime: instant("2028-02-29T10:00:00Z")), context: context(tenant))
             #expect(advanced.frozenTime == instant("2028-02-29T10:00:00Z") && advanced.subscriptionCount == 1)
             #expect(try await published(SubscriptionRenewed.eventType, database: database)[onClock.id.description] == 12)
@@ -102,14 +103,14 @@ struct SubscriptionStoreTests {
             #expect(
                 try await published(SubscriptionRenewed.eventType, database: database)[onRealTime.id.description] == nil,
                 "real-time subscriptions wait for real time")
-            let stored = try await service.get(onClock.id, tenant: tenant)
+            let stored = try await service.lifecycle.get(onClock.id, tenant: tenant)
             #expect(stored.status == .active && stored.currentPeriodStart == instant("2028-02-14T10:00:00Z"))
             await #expect(throws: SubscriptionsError.self) {
-                _ = try await service.advanceTestClock(
+                _ = try await service.testClocks.advanceTestClock(
                     AdvanceTestClockRequest(id: testClock.id, frozenTime: instant("2028-01-01T00:00:00Z")), context: context(tenant))
             }
             // Commands on a clocked subscription use the clock's time: canceling now ends it at the clock's instant.
-            let canceled = try await service.cancel(
+            let canceled = try await service.lifecycle.cancel(
                 CancelSubscriptionRequest(id: onClock.id, atPeriodEnd: false, reason: "demo over"), context: context(tenant))
             #expect(canceled.status == .canceled && canceled.endedAt == instant("2028-02-29T10:00:00Z") && canceled.cancelReason == "demo over")
         }
@@ -128,7 +129,7 @@ struct SubscriptionStoreTests {
                     activatedAt: nil, canceledAt: nil, createdAt: sub.startDate)
             ]
             try await insert([sub], tenant: tenant, service: service)
-            let handlers = service.invoiceEvents.handlers
+            let handlers = service.lifecycle.invoiceEvents.handlers
             func deliver<Event: IntegrationEvent>(_ event: Event) async throws {
                 let envelope = try EventEnvelope(event, source: "test", tenant: tenant, at: clock.now())
                 try await database.withTenant(tenant) { try await handlers[Event.eventType]!(envelope, $0) }
@@ -139,9 +140,9 @@ struct SubscriptionStoreTests {
                 periodStart: sub.currentPeriodStart, periodEnd: sub.currentPeriodEnd, dueDate: nil, subscriptionId: sub.id.description)
             try await deliver(InvoiceOverdue(invoice: invoice))
             try await deliver(InvoiceOverdue(invoice: invoice))
-            var stored = try await service.get(sub.id, tenant: tenant)
+            var stored = try await service.lifecycle.get(sub.id, tenant: tenant)
             #expect(stored.status == .pastDue && stored.pastDueSince == clock.now())
-            let entitlements = try await service.entitlements(EntitlementsRequest(subscriptionId: sub.id), tenant: tenant)
+            let entitlements = try await service.lifecycle.entitlements(EntitlementsRequest(subscriptionId: sub.id), tenant: tenant)
             #expect(entitlements.restricted && entitlements.active && entitlements.features == ["ai"], "the pending add-on grants nothing yet")
 
             clock.set(instant("2027-03-06T00:00:00Z"))
@@ -154,10 +155,10 @@ struct SubscriptionStoreTests {
                 ])
             try await deliver(paid)
             try await deliver(paid)
-            stored = try await service.get(sub.id, tenant: tenant)
+            stored = try await service.lifecycle.get(sub.id, tenant: tenant)
             #expect(stored.status == .active && stored.pastDueSince == nil && stored.addons[0].status == .active)
             #expect(
-                try await service.entitlements(EntitlementsRequest(billingAccountId: sub.billingAccountId), tenant: tenant).features == [
+                try await service.lifecycle.entitlements(EntitlementsRequest(billingAccountId: sub.billingAccountId), tenant: tenant).features == [
                     "ai", "whatsapp",
                 ])
             #expect(try await published(SubscriptionPastDue.eventType, database: database)[sub.id.description] == 1)

@@ -90,7 +90,7 @@ nonisolated func measure() async throws {
             for scheduler in schedulers {
                 group.addTask {
                     var done = 0
-                    while case let advanced = try await scheduler.runDue(limit: batch), advanced > 0 { done += advanced }
+                    while case let advanced = try await scheduler.renewals.runDue(limit: batch), advanced > 0 { done += advanced }
                     return done
                 }
             }

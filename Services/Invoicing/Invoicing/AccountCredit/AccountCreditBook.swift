@@ -1,22 +1,28 @@
 import BillingCore
 import BillingEvents
+import BillingEventsPostgres
 import Foundation
 import InvoicingContract
+import Logging
 import PostgresNIO
 
 /// An account's credit with the platform (seed 001's account `balance`): overpayments go in, the next invoices take from it, and
 /// an invoice canceled or voided gives back what it took. Every movement is in the caller's transaction, on the locked balance row,
 /// with an entry and a `billing.account_credit.changed` event.
-extension InvoicingService {
+struct AccountCreditBook: Sendable {
+    let store: AccountCreditStore
+    let outbox: Outbox
+    let logger: Logger
+
     /// Moves `change` (positive: credit arrives; negative: it is used) and answers the balance after.
     @discardableResult
-    func moveCredit(
+    func move(
         _ change: Money, account: String, reason: String, invoice: InvoiceID?, payment: PaymentID?, at time: Date, tenant: String,
         traceparent: String?, on connection: PostgresConnection
     ) async throws -> Money {
         guard !change.isZero, let accountID = UUID(uuidString: account) else { return .zero(change.currency) }
         guard
-            let balance = try await credits.move(
+            let balance = try await store.move(
                 change, account: accountID, reason: reason, invoice: invoice, payment: payment, at: time,
                 tenant: tenant, on: connection)
         else {
@@ -24,20 +30,20 @@ extension InvoicingService {
         }
         try await outbox.append(
             AccountCreditChanged(billingAccountId: account, balance: balance, change: change, reason: reason, invoiceId: invoice),
-            tenant: tenant, at: time, traceparent: traceparent, on: connection, logger: database.logger)
+            tenant: tenant, at: time, traceparent: traceparent, on: connection, logger: logger)
         return balance
     }
 
     /// The account's credit, its row locked until the caller's transaction ends.
-    func creditBalance(account: String, currency: Currency, tenant: String, on connection: PostgresConnection) async throws -> Money {
+    func balance(account: String, currency: Currency, tenant: String, on connection: PostgresConnection) async throws -> Money {
         guard let accountID = UUID(uuidString: account) else { return .zero(currency) }
-        return try await credits.balance(of: accountID, currency: currency, tenant: tenant, on: connection)
+        return try await store.balance(of: accountID, currency: currency, tenant: tenant, on: connection)
     }
 
     /// Takes what the account has in credit (up to the total) as an ACCOUNT_CREDIT line of a new DRAFT invoice.
-    func applyCredit(to invoice: inout Invoice, at time: Date, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
+    func apply(to invoice: inout Invoice, at time: Date, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
         guard invoice.total.minorUnits > 0 else { return }
-        let available = try await creditBalance(account: invoice.billingAccountId, currency: invoice.total.currency, tenant: tenant, on: connection)
+        let available = try await balance(account: invoice.billingAccountId, currency: invoice.total.currency, tenant: tenant, on: connection)
         let applied = Money(minorUnits: min(available.minorUnits, invoice.total.minorUnits), currency: invoice.total.currency)
         guard applied.minorUnits > 0 else { return }
         invoice.lines.append(
@@ -46,16 +52,16 @@ extension InvoicingService {
                 amount: applied.negated, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, subscriptionId: invoice.subscriptionId))
         invoice.total = try invoice.total.subtracting(applied)
         invoice.amountDue = try invoice.amountDue.subtracting(applied)
-        try await moveCredit(
+        try await move(
             applied.negated, account: invoice.billingAccountId, reason: "APPLIED_TO_INVOICE", invoice: invoice.id, payment: nil, at: time,
             tenant: tenant, traceparent: traceparent, on: connection)
     }
 
     /// An invoice that will not be paid (canceled or voided) gives back the credit it took.
-    func returnCredit(of invoice: Invoice, at time: Date, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
+    func giveBack(of invoice: Invoice, at time: Date, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
         let taken = invoice.lines.filter { $0.kind == "ACCOUNT_CREDIT" }.reduce(0) { $0 - $1.amount.minorUnits }
         guard taken > 0 else { return }
-        try await moveCredit(
+        try await move(
             Money(minorUnits: taken, currency: invoice.total.currency), account: invoice.billingAccountId, reason: "RETURNED_FROM_INVOICE",
             invoice: invoice.id, payment: nil, at: time, tenant: tenant, traceparent: traceparent, on: connection)
     }

@@ -1,13 +1,43 @@
 import AccountsContract
 import BillingCore
+import BillingEventsPostgres
+import BillingPostgres
 import BillingRPC
 import CatalogContract
 import Foundation
 import PostgresNIO
 import SubscriptionsContract
 
-/// The requests that create and change subscriptions.
-extension SubscriptionsService {
+/// The lifecycle of a subscription: create, cancel, reactivate, pause, resume, quantity and plan changes, add-ons (seeds 000, 001).
+struct SubscriptionLifecycleService: SubscriptionTransactions {
+    let database: Database
+    let clock: any BillingClock
+    let store: SubscriptionStore
+    let timeline: SubscriptionTimeline
+    let outbox: Outbox
+    let accounts: AccountsClient
+    let catalog: CatalogClient
+
+    func register(on router: inout RPCRouter) {
+        router.register(SubscriptionsAPI.create) { request, context in try await create(request, context: context) }
+        router.register(SubscriptionsAPI.get) { request, context in try await get(request.id, tenant: context.tenant) }
+        router.register(SubscriptionsAPI.list) { request, context in try await list(request, tenant: context.tenant) }
+        router.register(SubscriptionsAPI.cancel) { request, context in try await cancel(request, context: context) }
+        router.register(SubscriptionsAPI.reactivate) { request, context in try await reactivate(request.id, context: context) }
+        router.register(SubscriptionsAPI.pause) { request, context in try await pause(request.id, context: context) }
+        router.register(SubscriptionsAPI.resume) { request, context in try await resume(request.id, context: context) }
+        router.register(SubscriptionsAPI.changeQuantity) { request, context in try await changeQuantity(request, context: context) }
+        router.register(SubscriptionsAPI.changePlan) { request, context in try await changePlan(request, context: context) }
+        router.register(SubscriptionsAPI.activateAddon) { request, context in try await activateAddon(request, context: context) }
+        router.register(SubscriptionsAPI.cancelAddon) { request, context in try await cancelAddon(request, context: context) }
+        router.register(SubscriptionsAPI.entitlements) { request, context in try await entitlements(request, tenant: context.tenant) }
+    }
+
+    /// Options for asking other contexts on behalf of a call.
+    static func outgoing(_ context: RPCServerContext) -> RPCCallOptions { context.outgoing(timeout: .seconds(5)) }
+}
+
+extension SubscriptionLifecycleService {
     static let maximumQuantity = 100_000
 
     func create(_ request: CreateSubscriptionRequest, context: RPCServerContext) async throws -> Subscription {

@@ -8,7 +8,7 @@ import SubscriptionsContract
 
 /// Usage charges (seed 001 "Medidores de uso"): each of a plan's usage charges bills its meter's aggregate for a period, priced
 /// by its product version with the catalog's pricing model, one USAGE line per tier touched.
-extension InvoicingService {
+extension InvoicesService {
     /// `closing`: the period is over and billed for good, so the ledger closes it first (late events are refused from then on and
     /// the aggregate read after is final); a draft of the running period (`POST /invoices`) reads usage so far without closing.
     func usageLines(

@@ -10,7 +10,7 @@ import PostgresNIO
 import SubscriptionsContract
 
 /// Checkout of paid add-ons and credit packages (seed 000 "você será redirecionado ao checkout", seed 002's packages).
-extension InvoicingService {
+extension PaymentsService {
     func checkout(_ request: CheckoutRequest, context: RPCServerContext) async throws -> Checkout {
         guard (1...20).contains(request.items.count) else { throw InvoicingError.invalid("items", "a checkout has 1 to 20 items") }
         guard let accountID = UUID(uuidString: request.billingAccountId) else {
@@ -66,7 +66,7 @@ extension InvoicingService {
                 createdAt: now, updatedAt: now)
             try await store.insert(invoice, tenant: tenant, on: connection)
             let events: [any IntegrationEvent] =
-                [InvoiceCreated(invoice: invoice.summary)] + (try await finalizeDraft(&invoice, at: now, tenant: tenant, on: connection))
+                [InvoiceCreated(invoice: invoice.summary)] + (try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection))
             try await store.save(invoice, tenant: tenant, on: connection)
             try await outbox.append(
                 events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent) }, on: connection,
@@ -75,7 +75,7 @@ extension InvoicingService {
         }
         let checkoutID = invoice.id.description
         guard request.paymentMethod == .card, let token = request.cardToken else {
-            let pix = invoice.status == .paid ? nil : try await pix(for: invoice)
+            let pix = invoice.status == .paid ? nil : try await invoices.pix(for: invoice)
             return Checkout(id: checkoutID, invoice: invoice, pix: pix, cardStatus: nil, payment: nil, declineReason: nil)
         }
         guard invoice.status != .paid else {
@@ -99,7 +99,7 @@ extension InvoicingService {
                     amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
                 tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
         }
-        invoice = try await get(invoice.id, tenant: tenant)
+        invoice = try await invoices.get(invoice.id, tenant: tenant)
         return Checkout(id: checkoutID, invoice: invoice, pix: nil, cardStatus: "APPROVED", payment: payment, declineReason: nil)
     }
 

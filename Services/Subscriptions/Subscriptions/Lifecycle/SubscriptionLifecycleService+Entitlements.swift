@@ -4,7 +4,7 @@ import Foundation
 import SubscriptionsContract
 
 /// Entitlements: what subscriptions grant now.
-extension SubscriptionsService {
+extension SubscriptionLifecycleService {
     func entitlements(_ request: EntitlementsRequest, tenant: String) async throws -> Entitlements {
         try await database.withTenant(tenant) { connection in
             if let id = request.subscriptionId {

@@ -10,26 +10,23 @@ import SubscriptionsContract
 
 /// What subscription events do to invoicing: a paid period starting drafts its invoice (once), plan and quantity changes leave
 /// their proration lines for the next one. Each handler runs in the consumer's transaction with its inbox row.
-extension InvoicingService {
-    var subscriptionEvents: EventSubscription {
-        EventSubscription(
-            group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName, LedgerAPI.contextName],
-            events: SubscriptionsAPI.events + LedgerAPI.events,
-            handlers: [
-                CreditsRechargeRequested.eventType: rechargeHandler,
-                SubscriptionCreated.eventType: periodStarted(SubscriptionCreated.self),
-                SubscriptionTrialEnded.eventType: periodStarted(SubscriptionTrialEnded.self),
-                SubscriptionRenewed.eventType: periodStarted(SubscriptionRenewed.self),
-                SubscriptionResumed.eventType: periodStarted(SubscriptionResumed.self),
-                SubscriptionPlanChanged.eventType: { envelope, connection in
-                    let event = try envelope.decode(SubscriptionPlanChanged.self)
-                    try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
-                },
-                SubscriptionQuantityChanged.eventType: { envelope, connection in
-                    let event = try envelope.decode(SubscriptionQuantityChanged.self)
-                    try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
-                },
-            ], ordering: .subject)  // each subscription's (or account's) events in order, different ones concurrently
+extension InvoicesService {
+    /// The handlers of subscription events, for the service's event subscription.
+    var subscriptionHandlers: [String: EventHandler] {
+        [
+            SubscriptionCreated.eventType: periodStarted(SubscriptionCreated.self),
+            SubscriptionTrialEnded.eventType: periodStarted(SubscriptionTrialEnded.self),
+            SubscriptionRenewed.eventType: periodStarted(SubscriptionRenewed.self),
+            SubscriptionResumed.eventType: periodStarted(SubscriptionResumed.self),
+            SubscriptionPlanChanged.eventType: { envelope, connection in
+                let event = try envelope.decode(SubscriptionPlanChanged.self)
+                try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
+            },
+            SubscriptionQuantityChanged.eventType: { envelope, connection in
+                let event = try envelope.decode(SubscriptionQuantityChanged.self)
+                try await keep(event.prorationLines, of: event.subscription, envelope: envelope, on: connection)
+            },
+        ]
     }
 
     /// Drafts the invoice of the period the event starts: the plan at the event's price and quantity, the subscription's paid add-ons
@@ -84,7 +81,7 @@ extension InvoicingService {
                 periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description, netTermsDays: settings.netTermsDays, dueDate: nil,
                 finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
-            try await applyCredit(to: &invoice, at: now, tenant: tenant, traceparent: envelope.traceparent, on: connection)
+            try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: envelope.traceparent, on: connection)
             if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
                 if settings.autoFinalize {
                     // Numbered by the finalization job in batches (`finalizeQueued`), not here one at a time.

@@ -1,13 +1,68 @@
+import AccountsContract
 import BillingCore
 import BillingEvents
 import BillingEventsPostgres
+import BillingPostgres
 import BillingRPC
+import CatalogContract
 import Foundation
 import InvoicingContract
 import PostgresNIO
+import SubscriptionsContract
 
-/// Payments against invoices (seed 001 step 6).
-extension InvoicingService {
+/// Payments against invoices (seed 001 step 6), refunds and provider notifications; checkout, card collection and saved cards
+/// with the auto-recharge they pay are in the files next to this one.
+struct PaymentsService: Sendable {
+    let database: Database
+    let clock: any BillingClock
+    let accounts: AccountsClient
+    let subscriptions: SubscriptionsClient
+    let catalog: CatalogClient
+    let cards: any CardProvider
+    /// Checkout and auto-recharge draft and finalize invoices as the invoices service does.
+    let invoices: InvoicesService
+    let store: InvoiceStore
+    let paymentStore: PaymentStore
+    let credit: AccountCreditBook
+    let paymentMethods: PaymentMethodStore
+    let collections: CardCollectionStore
+    let providerEvents: ProviderEventStore
+    let outbox: Outbox
+    let cardRetrySchedule: CardRetrySchedule
+
+    init(
+        database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
+        cards: any CardProvider, invoices: InvoicesService, store: InvoiceStore, payments: PaymentStore, credit: AccountCreditBook,
+        paymentMethods: PaymentMethodStore, collections: CardCollectionStore, providerEvents: ProviderEventStore, outbox: Outbox,
+        cardRetrySchedule: CardRetrySchedule
+    ) {
+        self.database = database
+        self.clock = clock
+        self.accounts = accounts
+        self.subscriptions = subscriptions
+        self.catalog = catalog
+        self.cards = cards
+        self.invoices = invoices
+        self.store = store
+        self.paymentStore = payments
+        self.credit = credit
+        self.paymentMethods = paymentMethods
+        self.collections = collections
+        self.providerEvents = providerEvents
+        self.outbox = outbox
+        self.cardRetrySchedule = cardRetrySchedule
+    }
+
+    func register(on router: inout RPCRouter) {
+        router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
+        router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
+        router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
+        router.register(InvoicingAPI.checkout) { request, context in try await checkout(request, context: context) }
+        router.register(InvoicingAPI.savePaymentMethod) { request, context in try await savePaymentMethod(request, context: context) }
+        router.register(InvoicingAPI.paymentMethods) { request, context in try await paymentMethods(request, tenant: context.tenant) }
+    }
+
     /// Records a COMPLETED payment. The invoice row is locked first, so two payments racing for the last amount due are applied one
     /// after the other: the second sees what the first left and is refused if it asks for more.
     func pay(_ request: CreatePaymentRequest, context: RPCServerContext) async throws -> Payment {
@@ -31,7 +86,7 @@ extension InvoicingService {
         guard request.billingAccountId.lowercased() == invoice.billingAccountId else {
             throw InvoicingError.invalid("billingAccountId", "the invoice belongs to another billing account")
         }
-        if let reference = request.externalRef, let earlier = try await store.payment(externalRef: reference, tenant: tenant, on: connection) {
+        if let reference = request.externalRef, let earlier = try await paymentStore.payment(externalRef: reference, tenant: tenant, on: connection) {
             guard earlier.invoiceId == invoice.id.description, earlier.amount.amount == request.amount else {
                 throw InvoicingError.conflict(
                     "externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
@@ -56,7 +111,7 @@ extension InvoicingService {
             id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
             paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, refunded: .zero(currency),
             createdAt: now)
-        guard try await store.insert(payment, tenant: tenant, on: connection) else {
+        guard try await paymentStore.insert(payment, tenant: tenant, on: connection) else {
             throw InvoicingError.conflict(
                 "externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
         }
@@ -72,7 +127,7 @@ extension InvoicingService {
             let applied = min(amount, invoice.amountDue)
             let excess = try amount.subtracting(applied)
             if !excess.isZero {
-                try await moveCredit(
+                try await credit.move(
                     excess, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,
                     tenant: tenant, traceparent: traceparent, on: connection)
             }
@@ -146,7 +201,7 @@ extension InvoicingService {
         if let amount = request.amount, amount.isNegative || amount.isZero { throw InvoicingError.invalid("amount", "amount must be positive") }
         let tenant = context.tenant
         return try await database.withTenant(tenant) { connection in
-            guard var payment = try await store.payment(request.paymentId, tenant: tenant, forUpdate: true, on: connection) else {
+            guard var payment = try await paymentStore.payment(request.paymentId, tenant: tenant, forUpdate: true, on: connection) else {
                 throw InvoicingError.notFound("payment", request.paymentId.description, reason: "PAYMENT_NOT_FOUND")
             }
             guard payment.status == .completed else {
@@ -172,7 +227,7 @@ extension InvoicingService {
             }
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
-            try await store.refund(id: id, of: payment, amount: amount, reason: request.reason, at: now, tenant: tenant, on: connection)
+            try await paymentStore.refund(id: id, of: payment, amount: amount, reason: request.reason, at: now, tenant: tenant, on: connection)
             payment.refunded = try payment.refunded.adding(amount)
             if payment.refunded == payment.amount { payment.status = .refunded }
             try await outbox.append(
@@ -186,7 +241,7 @@ extension InvoicingService {
 
     func payment(_ id: PaymentID, tenant: String) async throws -> Payment {
         try await database.withTenant(tenant) { connection in
-            guard let payment = try await store.payment(id, tenant: tenant, on: connection) else {
+            guard let payment = try await paymentStore.payment(id, tenant: tenant, on: connection) else {
                 throw InvoicingError.notFound("payment", id.description, reason: "PAYMENT_NOT_FOUND")
             }
             return payment

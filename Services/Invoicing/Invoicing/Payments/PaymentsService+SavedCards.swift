@@ -9,7 +9,7 @@ import LedgerContract
 import PostgresNIO
 
 /// Saved cards and the auto-recharge they pay (seed 003: "recarga automática").
-extension InvoicingService {
+extension PaymentsService {
     func savePaymentMethod(_ request: SavePaymentMethodRequest, context: RPCServerContext) async throws -> SavedPaymentMethod {
         guard let account = UUID(uuidString: request.billingAccountId) else {
             throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
@@ -67,14 +67,14 @@ extension InvoicingService {
                 subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
                 creditPurchases: [recharge], createdAt: now, updatedAt: now)
             guard try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) else { throw AlreadyInvoiced() }
-            let finalized = try await finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
+            let finalized = try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
             try await store.save(invoice, tenant: tenant, on: connection)
             try await outbox.append(
                 ([InvoiceCreated(invoice: invoice.summary)] + finalized).map {
                     PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent)
                 },
                 on: connection, logger: database.logger)
-            let card = try await defaultCard(of: accountID, tenant: tenant, on: connection)
+            let card = try await paymentMethods.defaultToken(of: accountID, tenant: tenant, on: connection)
             // Without a saved card the purchase waits for a PIX payment of the invoice (the request stays pending until it is paid).
             guard let card, invoice.status != .paid else { return }
             let charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: invoice.id.description)

@@ -1,10 +1,24 @@
 import BillingCore
 import BillingEvents
 import BillingEventsPostgres
+import BillingPostgres
+import BillingRPC
 import Foundation
 import SubscriptionsContract
 
-extension SubscriptionsService {
+/// The scheduler's side: subscriptions of every tenant whose next action (renewal, trial end, grace end, scheduled cancel or
+/// plan change) is due, moved along their timeline in batches.
+public struct RenewalsService: SubscriptionTransactions {
+    let database: Database
+    let clock: any BillingClock
+    let store: SubscriptionStore
+    let timeline: SubscriptionTimeline
+    let outbox: Outbox
+
+    func register(on router: inout RPCRouter) {
+        router.register(SubscriptionsAPI.runDue) { request, _ in RunDueResult(advanced: try await runDue(limit: request.limit ?? 500)) }
+    }
+
     /// Advances up to `limit` due subscriptions (real time, every tenant) in one transaction; answers how many it took.
     ///
     /// Exactly once with any number of replicas: rows are claimed with `FOR UPDATE SKIP LOCKED`, and a subscription's next action

@@ -1,10 +1,24 @@
 import BillingCore
+import BillingEventsPostgres
+import BillingPostgres
 import BillingRPC
 import Foundation
 import SubscriptionsContract
 
 /// Test clocks (as Stripe's): a tenant's frozen time that its subscriptions live on, moved only by `advance`.
-extension SubscriptionsService {
+struct TestClocksService: SubscriptionTransactions {
+    let database: Database
+    let clock: any BillingClock
+    let store: SubscriptionStore
+    let timeline: SubscriptionTimeline
+    let outbox: Outbox
+
+    func register(on router: inout RPCRouter) {
+        router.register(SubscriptionsAPI.createTestClock) { request, context in try await createTestClock(request, context: context) }
+        router.register(SubscriptionsAPI.getTestClock) { request, context in try await getTestClock(request.id, tenant: context.tenant) }
+        router.register(SubscriptionsAPI.advanceTestClock) { request, context in try await advanceTestClock(request, context: context) }
+    }
+
     /// How far one advance may move a clock.
     static let maximumAdvance: TimeInterval = 5 * 366 * 86_400
 

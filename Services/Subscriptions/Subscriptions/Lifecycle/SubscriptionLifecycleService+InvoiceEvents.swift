@@ -7,7 +7,7 @@ import PostgresNIO
 import SubscriptionsContract
 
 /// What invoicing's events do to subscriptions. Each handler runs in the consumer's transaction with its inbox row.
-extension SubscriptionsService {
+extension SubscriptionLifecycleService {
     var invoiceEvents: EventSubscription {
         EventSubscription(
             group: SubscriptionsAPI.contextName, contexts: [InvoicingAPI.contextName], events: InvoicingAPI.events,

@@ -1,0 +1,66 @@
+import AccountsContract
+import BillingCore
+import BillingEvents
+import BillingEventsPostgres
+import BillingPostgres
+import BillingRPC
+import BillingService
+import CatalogContract
+import Foundation
+import InvoicingContract
+import Logging
+import PostgresNIO
+import SubscriptionsContract
+
+/// The printable invoice (HTML and PDF) and the PIX BR Code of what is due.
+extension InvoicesService {
+    /// The printable invoice; the buyer is read from the accounts context (its current name and tax id).
+    func document(_ id: InvoiceID, context: RPCServerContext) async throws -> InvoiceHTML {
+        let (invoice, buyer, pix) = try await printable(id, context: context)
+        return InvoiceHTML(html: InvoiceDocument.html(invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix))
+    }
+
+    /// The printable invoice as a PDF: the same content as `document`.
+    func pdf(_ id: InvoiceID, context: RPCServerContext) async throws -> InvoicePDFFile {
+        let (invoice, buyer, pix) = try await printable(id, context: context)
+        return InvoicePDFFile(bytes: InvoicePDF.render(invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix))
+    }
+
+    /// What a printed invoice shows besides itself: the buyer as the accounts context knows them now, and the PIX code while it
+    /// can be paid.
+    private func printable(_ id: InvoiceID, context: RPCServerContext) async throws -> (Invoice, BillingAccount?, PixCharge?) {
+        let invoice = try await get(id, tenant: context.tenant)
+        let options = context.outgoing(timeout: .seconds(5))
+        var buyer: BillingAccount?
+        if let account = UUID(uuidString: invoice.billingAccountId) {
+            buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await accounts.get(AccountID(rawValue: account), options: options)
+            })
+        }
+        let payable = InvoiceLifecycle.isPayable(invoice.status) && invoice.currency == "BRL"
+        return (invoice, buyer, payable ? try? await pix(for: invoice) : nil)
+    }
+
+    /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice.
+    func pix(for invoice: Invoice) async throws -> PixCharge {
+        guard InvoiceLifecycle.isPayable(invoice.status), let number = invoice.number else {
+            throw InvoicingError.conflict(
+                "invoice is \(invoice.status.rawValue); only a PENDING or OVERDUE invoice is paid by PIX", reason: "INVOICE_NOT_PAYABLE")
+        }
+        guard invoice.currency == "BRL" else {
+            throw InvoicingError.conflict("PIX charges BRL; the invoice is in \(invoice.currency)", reason: "PIX_NEEDS_BRL")
+        }
+        let txid = number.replacingOccurrences(of: "-", with: "")
+        do {
+            let code = try PixBRCode(
+                key: merchant.key, merchantName: merchant.name, merchantCity: merchant.city, amount: invoice.amountDue, txid: txid,
+                description: "Fatura \(number)")
+            let payload = code.payload
+            return PixCharge(
+                invoiceId: invoice.id, copyPaste: payload, txid: txid, amount: invoice.amountDue, key: code.key, merchantName: code.merchantName,
+                merchantCity: code.merchantCity, qrCodeSvg: await QRCodeRenderer().svg(payload))
+        } catch {
+            throw InvoicingError.conflict("the PIX merchant configuration is unusable: \(error.field) \(error.message)", reason: "PIX_NOT_CONFIGURED")
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import AccountsContract
+import BillingCore
+import BillingEvents
+import BillingEventsPostgres
+import BillingPostgres
+import BillingRPC
+import BillingService
+import CatalogContract
+import Foundation
+import InvoicingContract
+import Logging
+import PostgresNIO
+import SubscriptionsContract
+
+/// Invoices: drafts by request or from subscription events, finalization with gapless numbers (one at a time or by the
+/// batch job), void and cancel, overdue marking, the printable invoice and its PIX code.
+struct InvoicesService: Sendable {
+    let database: Database
+    let clock: any BillingClock
+    let accounts: AccountsClient
+    let subscriptions: SubscriptionsClient
+    let catalog: CatalogClient
+    let ledger: RPCClient
+    let store: InvoiceStore
+    let credit: AccountCreditBook
+    /// Finalizing queues a period invoice for collection when its account has a default saved card.
+    let collections: CardCollectionStore
+    let paymentMethods: PaymentMethodStore
+    let outbox: Outbox
+    let merchant: PixMerchant
+    let sellerTaxID: String?
+
+    func register(on router: inout RPCRouter) {
+        router.register(InvoicingAPI.create) { request, context in try await create(request, context: context) }
+        router.register(InvoicingAPI.get) { request, context in try await get(request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.list) { request, context in try await list(request, tenant: context.tenant) }
+        router.register(InvoicingAPI.finalize) { request, context in try await finalize(request.id, context: context) }
+        router.register(InvoicingAPI.void) { request, context in try await void(request.id, context: context) }
+        router.register(InvoicingAPI.cancel) { request, context in try await cancel(request.id, context: context) }
+        router.register(InvoicingAPI.pix) { request, context in try await pix(for: get(request.id, tenant: context.tenant)) }
+        router.register(InvoicingAPI.document) { request, context in try await document(request.id, context: context) }
+        router.register(InvoicingAPI.pdf) { request, context in try await pdf(request.id, context: context) }
+        router.register(InvoicingAPI.settings) { _, context in try await settings(tenant: context.tenant) }
+        router.register(InvoicingAPI.setSettings) { request, context in try await setSettings(request, tenant: context.tenant) }
+        router.register(InvoicingAPI.markOverdue) { request, _ in RunOverdueResult(marked: try await markOverdue(limit: request.limit ?? 500)) }
+    }
+
+    func create(_ request: CreateInvoiceRequest, context: RPCServerContext) async throws -> Invoice {
+        guard let accountID = UUID(uuidString: request.billingAccountId) else {
+            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
+        }
+        var period: TimeSpan?
+        switch (request.periodStart, request.periodEnd) {
+        case (nil, nil): break
+        case (let start?, let end?):
+            guard start < end else { throw InvoicingError.invalid("periodEnd", "periodEnd must be after periodStart") }
+            period = TimeSpan(start: start, end: end)
+        case (nil, _): throw InvoicingError.invalid("periodStart", "periodStart and periodEnd go together")
+        case (_, nil): throw InvoicingError.invalid("periodEnd", "periodStart and periodEnd go together")
+        }
+        if let terms = request.netTermsDays, !(0...365).contains(terms) {
+            throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365")
+        }
+        let options = context.outgoing(timeout: .seconds(5))
+        guard
+            let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+                try await accounts.get(AccountID(rawValue: accountID), options: options)
+            })
+        else {
+            throw InvoicingError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")
+        }
+        guard account.status != .closed else {
+            throw InvoicingError.conflict("billing account is CLOSED", reason: "ACCOUNT_CLOSED", field: "billingAccountId")
+        }
+        let currency = Currency(code: account.currency) ?? .brl
+        let page = try await subscriptions.call(
+            SubscriptionsAPI.list, ListSubscriptionsRequest(billingAccountId: request.billingAccountId, pageSize: 100),
+            options: options)
+        var lines = try InvoiceComposer.lines(for: page.items, period: period, currency: currency)
+        // Usage of each billed (non-trial) subscription's current period so far; the period is closed when its own invoice is drafted.
+        for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id.description })
+        {
+            lines += try await usageLines(
+                subscription, period: TimeSpan(start: subscription.currentPeriodStart, end: min(subscription.currentPeriodEnd, clock.now())),
+                currency: currency, closing: false, options: options)
+        }
+        guard !lines.isEmpty else {
+            throw InvoicingError.invalid(
+                "billingAccountId", "the account has no live subscription in that period: nothing to bill", reason: "NOTHING_TO_BILL")
+        }
+        let total = try InvoiceComposer.total(lines, currency: currency)
+        let billed = Set(lines.compactMap(\.subscriptionId))
+        let tenant = context.tenant
+        return try await database.idempotent(
+            tenant: tenant, operation: InvoicingAPI.create.name, key: context.metadata.idempotencyKey,
+            request: request
+        ) { connection in
+            let now = clock.now()
+            var terms = request.netTermsDays ?? 0
+            if request.netTermsDays == nil { terms = try await store.settings(tenant: tenant, on: connection).netTermsDays }
+            var invoice = Invoice(
+                id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code, lines: lines,
+                total: total, amountPaid: .zero(currency), amountDue: total, periodStart: period?.start ?? lines.compactMap(\.periodStart).min(),
+                periodEnd: period?.end ?? lines.compactMap(\.periodEnd).max(), subscriptionId: billed.count == 1 ? billed.first : nil,
+                netTermsDays: terms, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
+            try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
+            try await store.insert(invoice, tenant: tenant, on: connection)
+            try await outbox.append(
+                InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
+                on: connection, logger: database.logger)
+            return invoice
+        }
+    }
+
+    func get(_ id: InvoiceID, tenant: String) async throws -> Invoice {
+        try await database.withTenant(tenant) { connection in
+            guard let invoice = try await store.find(id, tenant: tenant, on: connection) else {
+                throw InvoicingError.notFound("invoice", id.description, reason: "INVOICE_NOT_FOUND")
+            }
+            return invoice
+        }
+    }
+
+    func list(_ request: ListInvoicesRequest, tenant: String) async throws -> InvoicePage {
+        guard (1...100).contains(request.pageSize) else {
+            throw InvoicingError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
+        }
+        var account: UUID?
+        if let text = request.billingAccountId {
+            guard let id = UUID(uuidString: text) else { throw InvoicingError.invalid("filter[billingAccountId]", "billingAccountId must be a UUID") }
+            account = id
+        }
+        return try await database.withTenant(tenant) { connection in try await store.list(request, account: account, tenant: tenant, on: connection) }
+    }
+
+    func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
+        try await change(id, context: context) { invoice, now, connection in
+            if InvoiceLifecycle.isPayable(invoice.status) && !invoice.amountPaid.isZero {
+                throw InvoicingError.conflict(
+                    "invoice has payments (\(invoice.amountPaid)); refund them before voiding it", reason: "INVOICE_HAS_PAYMENTS")
+            }
+            try InvoiceLifecycle.move(&invoice, to: .void)
+            invoice.voidedAt = now
+            try await credit.giveBack(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
+            return []
+        }
+    }
+
+    func cancel(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
+        try await change(id, context: context) { invoice, now, connection in
+            try InvoiceLifecycle.move(&invoice, to: .canceled)
+            try await credit.giveBack(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
+            return []
+        }
+    }
+
+    /// Locks the invoice, applies `body`, stores it and appends the events it returns, in one transaction.
+    func change(
+        _ id: InvoiceID, context: RPCServerContext,
+        _ body: (inout Invoice, Date, PostgresConnection) async throws -> [any IntegrationEvent]
+    ) async throws -> Invoice {
+        let tenant = context.tenant
+        return try await database.withTenant(tenant) { connection in
+            guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection) else {
+                throw InvoicingError.notFound("invoice", id.description, reason: "INVOICE_NOT_FOUND")
+            }
+            let now = clock.now()
+            let events = try await body(&invoice, now, connection)
+            invoice.updatedAt = now
+            try await store.save(invoice, tenant: tenant, on: connection)
+            try await outbox.append(
+                events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent) }, on: connection,
+                logger: database.logger)
+            return invoice
+        }
+    }
+
+    func settings(tenant: String) async throws -> InvoiceSettings {
+        try await database.withTenant(tenant) { try await store.settings(tenant: tenant, on: $0) }
+    }
+
+    func setSettings(_ request: InvoiceSettings, tenant: String) async throws -> InvoiceSettings {
+        guard (0...365).contains(request.netTermsDays) else {
+            throw InvoicingError.invalid("netTermsDays", "netTermsDays must be between 0 and 365")
+        }
+        if let text = request.cardRetrySchedule {
+            guard let schedule = CardRetrySchedule(text), schedule.delays.count <= 10, schedule.delays.allSatisfy({ $0 <= 60 * 86_400 }) else {
+                throw InvoicingError.invalid(
+                    "cardRetrySchedule", "cardRetrySchedule must be up to 10 delays of at most 60 days, like 1d,3d,5d (s, m, h, d)")
+            }
+        }
+        return try await database.withTenant(tenant) { connection in
+            try await store.setSettings(request, at: clock.now(), tenant: tenant, on: connection)
+            return request
+        }
+    }
+}
