@@ -193,7 +193,7 @@ targets += [
             "BillingEventsPostgres", "BillingTesting",
             "BillingCore", "BillingRPC", "BillingPostgres", logging,
         ],
-        path: "Tests/SubscriptionsTests"),
+        path: "Tests/SubscriptionsTests", resources: [.copy("Fixtures")]),
     .testTarget(
         name: "InvoicingTests",
         dependencies: [
@@ -201,7 +201,7 @@ targets += [
             "BillingCore", "BillingRPC",
             "BillingPostgres", "BillingEvents", postgres, nioCore,
         ],
-        path: "Tests/InvoicingTests"),
+        path: "Tests/InvoicingTests", resources: [.copy("Fixtures")]),
     .testTarget(
         name: "GatewayTests",
         dependencies: ["Gateway", "BillingTesting", "BillingCore", "BillingRPC", "BillingService", logging, hummingbird, nioCore],

@@ -61,7 +61,10 @@ struct OverdueInvoicesTests {
     }
 
     @Test(
-        "automatic finalization: queued drafts numbered in queue order, gapless, in one pass; a draft finalized by hand is left alone; one that cannot be finalized waits and holds no other back"
+        """
+        automatic finalization: queued drafts numbered in queue order, gapless, in one pass; a draft finalized by hand is left alone; one that \
+        cannot be finalized waits and holds no other back
+        """
     )
     func queuedFinalization() async throws {
         try await withInvoicing { service, database, clock in
@@ -81,13 +84,13 @@ struct OverdueInvoicesTests {
                         item.id, traceparent: nil, at: clock.now().addingTimeInterval(Double(index)), tenant: tenant,
                         on: connection)
                 }
-                // Draft 1 is finalized by hand first; draft 3's document is unreadable (a poison entry).
+                // Draft 1 is finalized by hand first; draft 3's row is unreadable (a poison entry: a currency no code knows).
                 var manual = drafts[1]
                 _ = try await service.invoices.finalizeDraft(&manual, at: clock.now(), tenant: tenant, on: connection)
                 try await service.invoices.store.save(manual, tenant: tenant, on: connection)
                 try await connection.execute(
                     PostgresQuery(
-                        unsafeSQL: "UPDATE invoices SET document = '{\"broken\": true}' WHERE id = $1",
+                        unsafeSQL: "UPDATE invoices SET currency = 'ZZZ' WHERE id = $1",
                         binds: try .of(drafts[3].id.rawValue)), logger: database.logger)
             }
             clock.advance(by: 10)

@@ -236,11 +236,14 @@ nonisolated func measure() async throws {
         let profile = try await ClusterProfile.take(cluster, running)
         let seconds = BenchmarkSamples.seconds(elapsed)
         let usageInvoices =
-            "SELECT count(*) FROM invoices WHERE \(ours) AND status = 'PENDING' AND document @> '{\"lines\": [{\"kind\": \"USAGE\"}]}'"
+            """
+            SELECT count(*) FROM invoices WHERE \(ours) AND status = 'PENDING'
+              AND EXISTS (SELECT 1 FROM invoice_lines l WHERE l.tenant_id = invoices.tenant_id AND l.invoice_id = invoices.id AND l.kind = 'USAGE')
+            """
         let finalized = min(try await invoicing.count(usageInvoices), pending - total)
         let perSubscription = try await invoicing.count(
             """
-            SELECT count(*) FROM (SELECT document->>'subscriptionId' FROM invoices WHERE \(ours) GROUP BY 1 HAVING count(*) = 2) AS s
+            SELECT count(*) FROM (SELECT subscription_id FROM invoices WHERE \(ours) GROUP BY 1 HAVING count(*) = 2) AS s
             """)
         // 2 events per meter: PER_UNIT 2 × 0.05, TIERED 1 × 1.00 + 1 × 0.50, PACKAGE 1 free + 1 → one package of 5.00.
         let exact = try await invoicing.count("\(usageInvoices) AND total_minor = 29990 + 10 + 150 + 500")

@@ -46,15 +46,17 @@ nonisolated func insertAll(_ database: Database) async throws {
             try await connection.execute(
                 PostgresQuery(
                     unsafeSQL: """
-                        INSERT INTO subscriptions (tenant_id, id, billing_account_id, status, quantity, current_period_start, current_period_end, next_action_at,
-                                                   document, created_at, updated_at)
-                        SELECT t, i, a, 'ACTIVE', 1, s, e, e, d::jsonb, c, c
-                        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::timestamptz[]) AS u(t, i, a, s, e, d, c)
+                        INSERT INTO subscriptions (tenant_id, id, billing_account_id, plan_id, plan_version, plan_snapshot, status, quantity,
+                                                   timezone, start_date, billing_anchor, current_period_start, current_period_end,
+                                                   cancel_at_period_end, next_action_at, created_at, updated_at)
+                        SELECT t, i, a, $6, 1, $7::jsonb, 'ACTIVE', 1, 'UTC', c, c, s, e, false, e, c, c
+                        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $8::timestamptz[])
+                             AS u(t, i, a, s, e, c)
                         """,
                     binds: try .of(
                         rows.indices.map { tenantOf(first + $0) }, rows.map(\.id.rawValue), rows.map { UUID(uuidString: $0.billingAccountId)! },
-                        rows.map(\.currentPeriodStart), rows.map(\.currentPeriodEnd),
-                        try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }, rows.map(\.createdAt))),
+                        rows.map(\.currentPeriodStart), rows.map(\.currentPeriodEnd), plan.planId,
+                        String(decoding: try encoder.encode(plan), as: UTF8.self), rows.map(\.createdAt))),
                 logger: database.logger)
         }
     }

@@ -6,42 +6,49 @@ import InvoicingContract
 import Logging
 import PostgresNIO
 
-/// SQL for `invoices`, `invoice_counters`, the finalization queue and pending proration lines; every statement filters by tenant (row-level security is the second wall).
+/// SQL for `invoices` and their lines, `invoice_counters`, the finalization queue and pending proration lines; every statement
+/// filters by tenant (row-level security is the second wall). Rows map to and from the contract's types in `InvoiceRows`.
 struct InvoiceStore {
     let logger: Logger
-    private static let encoder = WireJSONEncoder()
-    private static let decoder = WireJSONDecoder()
 
-    /// Inserts the invoice; false when `sourceKey` was invoiced before (nothing is written then).
+    /// Inserts the invoice and its lines in one statement; false when `sourceKey` was invoiced before (nothing is written then).
     @discardableResult
     func insert(_ invoice: Invoice, sourceKey: String? = nil, tenant: String, on connection: PostgresConnection) async throws -> Bool {
-        try await !connection.rows(
+        let row = try InvoiceRow(invoice)
+        return try await !connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO invoices (tenant_id, id, billing_account_id, number, status, total_minor, amount_paid_minor, due_at, document, created_at, updated_at,
-                                          source_key)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)
-                    ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
-                    RETURNING id
+                    WITH invoice AS (
+                        INSERT INTO invoices (tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor,
+                            amount_due_minor,
+                                              period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
+                                              payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at,
+                                                  updated_at, source_key)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
+                            $22, $23, $24)
+                        ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
+                        RETURNING id
+                    ), lines AS (
+                        INSERT INTO invoice_lines (tenant_id, invoice_id, \(InvoiceLineRow.names))
+                        SELECT $1, invoice.id, l.* FROM invoice, jsonb_to_recordset($25::jsonb) AS \(InvoiceLineRow.recordset)
+                    )
+                    SELECT id FROM invoice
                     """,
                 binds: try .of(
-                    tenant, invoice.id.rawValue, UUID(uuidString: invoice.billingAccountId), invoice.number, invoice.status.rawValue,
-                    invoice.total.minorUnits, invoice.amountPaid.minorUnits, invoice.dueDate, try Self.json(invoice), invoice.createdAt,
-                    invoice.updatedAt, sourceKey)), logger: logger
+                    tenant, row.id, row.accountID, row.number, row.status, row.currency, row.totalMinor, row.amountPaidMinor, row.amountDueMinor,
+                    row.periodStart, row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
+                    row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.createdAt, row.updatedAt, sourceKey,
+                    try StoredJSON.text(row.lines))), logger: logger
         ).isEmpty
     }
 
     /// The subscription's first DRAFT period invoice starting at or after `start`, locked. `starts_with`, not `LIKE`: under
     /// row-level security only leakproof functions reach the index, and `LIKE` is not, so it read every invoice of the tenant.
     func nextDraft(subscription: String, startingAtOrAfter start: Date, tenant: String, on connection: PostgresConnection) async throws -> Invoice? {
-        let rows = try await connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT document::text FROM invoices
-                    WHERE tenant_id = $1 AND status = 'DRAFT' AND starts_with(source_key, $2) AND (document->>'periodStart')::timestamptz >= $3
-                    ORDER BY (document->>'periodStart')::timestamptz LIMIT 1 FOR UPDATE
-                    """, binds: try .of(tenant, "subscription:\(subscription):", start)), logger: logger)
-        return try rows.first.map { try Self.decoder.decode(Invoice.self, from: Array(try $0.decode(String.self).utf8)) }
+        try await invoices(
+            where: "status = 'DRAFT' AND starts_with(source_key, $2) AND period_start >= $3 ORDER BY period_start LIMIT 1 FOR UPDATE",
+            binds: try .of(tenant, "subscription:\(subscription):", start), tenant: tenant, on: connection
+        ).first
     }
 
     func settings(tenant: String, on connection: PostgresConnection) async throws -> InvoiceSettings {
@@ -58,7 +65,8 @@ struct InvoiceStore {
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, card_retry_schedule, updated_at) VALUES ($1, $2, $3, $4, $5)
+                    INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, card_retry_schedule, updated_at) VALUES ($1, $2, $3,
+                        $4, $5)
                     ON CONFLICT (tenant_id) DO UPDATE SET auto_finalize = EXCLUDED.auto_finalize, net_terms_days = EXCLUDED.net_terms_days,
                                                          card_retry_schedule = EXCLUDED.card_retry_schedule, updated_at = EXCLUDED.updated_at
                     """, binds: try .of(tenant, settings.autoFinalize, settings.netTermsDays, settings.cardRetrySchedule, time)), logger: logger)
@@ -87,23 +95,20 @@ struct InvoiceStore {
         _ lines: [InvoiceLine], subscription: UUID, event: UUID, at time: Date, tenant: String,
         on connection: PostgresConnection
     ) async throws -> Bool {
-        var added = false
-        for (position, line) in lines.enumerated() {
-            added =
-                try await !connection.rows(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            INSERT INTO pending_lines (tenant_id, id, subscription_id, source_event, position, line, created_at)
-                            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
-                            ON CONFLICT (tenant_id, source_event, position) DO NOTHING RETURNING id
-                            """,
-                        binds: try .of(
-                            tenant, UUIDv7.generate(at: time), subscription, event, position,
-                            String(decoding: try Self.encoder.encode(line), as: UTF8.self),
-                            time)), logger: logger
-                ).isEmpty || added
-        }
-        return added
+        guard let currency = lines.first?.amount.currency.code else { return false }
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO pending_lines (tenant_id, id, subscription_id, source_event, created_at, currency, position, kind, description,
+                        quantity,
+                                               unit_amount, amount_minor, period_start, period_end, line_subscription_id, meter_code, tier)
+                    SELECT $1, gen_random_uuid(), $2, $3, $4, $5, l.* FROM jsonb_to_recordset($6::jsonb) AS \(InvoiceLineRow.recordset)
+                    ON CONFLICT (tenant_id, source_event, position) DO NOTHING RETURNING id
+                    """,
+                binds: try .of(
+                    tenant, subscription, event, time, currency,
+                    try StoredJSON.text(try lines.enumerated().map { try InvoiceLineRow($0.element, position: $0.offset) }))), logger: logger)
+        return !rows.isEmpty
     }
 
     /// Takes the subscription's waiting lines that end by `periodStart` for `invoice` (they are then no longer waiting), oldest first.
@@ -115,12 +120,20 @@ struct InvoiceStore {
             PostgresQuery(
                 unsafeSQL: """
                     UPDATE pending_lines SET invoice_id = $3
-                    WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id IS NULL
-                      AND coalesce((line->>'periodEnd')::timestamptz, '-infinity') <= $4
-                    RETURNING created_at, position, line::text
+                    WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id IS NULL AND coalesce(period_end, '-infinity') <= $4
+                    RETURNING created_at, currency, position, kind, description, quantity::text, unit_amount::text, amount_minor, period_start,
+                              period_end, line_subscription_id, meter_code, tier
                     """, binds: try .of(tenant, subscription, invoice.rawValue, periodStart)), logger: logger)
-        return try rows.map { try $0.decode((Date, Int, String).self) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-            .map { try Self.decoder.decode(InvoiceLine.self, from: Array($0.2.utf8)) }
+        return try rows.map { row in
+            var columns = ColumnReader(row)
+            let created: Date = try columns.next()
+            let currency = try columns.next(String.self).trimmingCharacters(in: .whitespaces)
+            let line = try InvoiceLineRow(row, offset: 2)
+            guard let code = Currency(code: currency) else {
+                throw InvoiceRowError.unreadable(invoice.rawValue, "pending line currency \(currency)")
+            }
+            return (created, line.position, try line.line(currency: code))
+        }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
     }
 
     /// Records that the pending lines `from` took which ended by `periodStart` went on to `to`.
@@ -132,46 +145,98 @@ struct InvoiceStore {
             PostgresQuery(
                 unsafeSQL: """
                     UPDATE pending_lines SET invoice_id = $4
-                    WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id = $3 AND coalesce((line->>'periodEnd')::timestamptz, '-infinity') <= $5
+                    WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id = $3 AND coalesce(period_end, '-infinity') <= $5
                     """, binds: try .of(tenant, subscription, from.rawValue, to.rawValue, periodStart)), logger: logger)
     }
 
+    /// Writes the invoice's columns and its lines in one statement: changed lines are rewritten, lines past the new last one removed.
     func save(_ invoice: Invoice, tenant: String, on connection: PostgresConnection) async throws {
+        let row = try InvoiceRow(invoice)
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    UPDATE invoices SET number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, due_at = $7, document = $8::jsonb, updated_at = $9
-                    WHERE tenant_id = $1 AND id = $2
+                    WITH invoice AS (
+                        UPDATE invoices SET number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, amount_due_minor = $7,
+                            period_start = $8,
+                            period_end = $9, subscription_id = $10, net_terms_days = $11, due_at = $12, finalized_at = $13, paid_at = $14,
+                                voided_at = $15,
+                            payment_attempts = $16, next_payment_attempt_at = $17, credit_purchases = $18::jsonb, addon_activations = $19::jsonb,
+                            updated_at = $20
+                        WHERE tenant_id = $1 AND id = $2
+                    ), written AS (
+                        INSERT INTO invoice_lines AS o (tenant_id, invoice_id, \(InvoiceLineRow.names))
+                        SELECT $1, $2, l.* FROM jsonb_to_recordset($21::jsonb) AS \(InvoiceLineRow.recordset)
+                        ON CONFLICT (tenant_id, invoice_id, position) DO UPDATE SET
+                            kind = EXCLUDED.kind, description = EXCLUDED.description, quantity = EXCLUDED.quantity,
+                                unit_amount = EXCLUDED.unit_amount,
+                            amount_minor = EXCLUDED.amount_minor, period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,
+                            subscription_id = EXCLUDED.subscription_id, meter_code = EXCLUDED.meter_code, tier = EXCLUDED.tier
+                        WHERE (o.kind, o.description, o.quantity, o.unit_amount, o.amount_minor, o.period_start, o.period_end, o.subscription_id,
+                               o.meter_code, o.tier)
+                              IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.description, EXCLUDED.quantity, EXCLUDED.unit_amount, EXCLUDED.amount_minor,
+                               EXCLUDED.period_start, EXCLUDED.period_end, EXCLUDED.subscription_id, EXCLUDED.meter_code, EXCLUDED.tier)
+                    )
+                    DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 AND position >= $22
                     """,
                 binds: try .of(
-                    tenant, invoice.id.rawValue, invoice.number, invoice.status.rawValue, invoice.total.minorUnits, invoice.amountPaid.minorUnits,
-                    invoice.dueDate, try Self.json(invoice), invoice.updatedAt)), logger: logger)
+                    tenant, row.id, row.number, row.status, row.totalMinor, row.amountPaidMinor, row.amountDueMinor, row.periodStart,
+                    row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
+                    row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.updatedAt,
+                    try StoredJSON.text(row.lines), row.lines.count)), logger: logger)
     }
 
     func find(_ id: InvoiceID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Invoice? {
-        let rows = try await connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT document::text FROM invoices WHERE tenant_id = $1 AND id = $2\(forUpdate ? " FOR UPDATE" : "")
-                    """, binds: try .of(tenant, id.rawValue)), logger: logger)
-        return try rows.first.map { try Self.decoder.decode(Invoice.self, from: Array(try $0.decode(String.self).utf8)) }
+        try await invoices(
+            where: "id = $2\(forUpdate ? " FOR UPDATE" : "")", binds: try .of(tenant, id.rawValue), tenant: tenant, on: connection
+        ).first
     }
 
     func list(_ request: ListInvoicesRequest, account: UUID?, tenant: String, on connection: PostgresConnection) async throws -> InvoicePage {
-        let rows = try await connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT document::text FROM invoices
-                    WHERE tenant_id = $1 AND ($2::uuid IS NULL OR billing_account_id = $2) AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR id > $4)
-                    ORDER BY id LIMIT $5
-                    """, binds: try .of(tenant, account, request.status?.rawValue, request.after?.rawValue, request.pageSize + 1)), logger: logger)
-        var items = try rows.map { try Self.decoder.decode(Invoice.self, from: Array(try $0.decode(String.self).utf8)) }
+        var items = try await invoices(
+            where: """
+                ($2::uuid IS NULL OR billing_account_id = $2) AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR id > $4)
+                ORDER BY id LIMIT $5
+                """,
+            binds: try .of(tenant, account, request.status?.rawValue, request.after?.rawValue, request.pageSize + 1), tenant: tenant,
+            on: connection)
         var next: InvoiceID?
         if items.count > request.pageSize {
             items.removeLast()
             next = items.last?.id
         }
         return InvoicePage(items: items, nextCursor: next)
+    }
+
+    /// The tenant's invoices that `condition` selects (`$1` is the tenant; it may end with ORDER BY, LIMIT and a lock), in its
+    /// order, each with its lines (read in one more statement for all of them).
+    private func invoices(
+        where condition: String, binds: PostgresBindings, tenant: String, on connection: PostgresConnection
+    ) async throws -> [Invoice] {
+        let rows = try await connection.rows(
+            PostgresQuery(unsafeSQL: "SELECT \(InvoiceRow.columns) FROM invoices WHERE tenant_id = $1 AND \(condition)", binds: binds),
+            logger: logger)
+        return try await withLines(try rows.map { try InvoiceRow($0) }, tenant: tenant, on: connection)
+    }
+
+    /// The rows as invoices, with their lines from `invoice_lines`.
+    private func withLines(_ rows: [InvoiceRow], tenant: String, on connection: PostgresConnection) async throws -> [Invoice] {
+        guard !rows.isEmpty else { return [] }
+        let lines = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT invoice_id, \(InvoiceLineRow.columns) FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = ANY($2)
+                        ORDER BY invoice_id, position
+                    """, binds: try .of(tenant, rows.map(\.id))), logger: logger)
+        var byInvoice: [UUID: [InvoiceLineRow]] = [:]
+        for line in lines {
+            var columns = ColumnReader(line)
+            byInvoice[try columns.next(UUID.self), default: []].append(try InvoiceLineRow(line, offset: 1))
+        }
+        return try rows.map { row in
+            var row = row
+            row.lines = byInvoice[row.id] ?? []
+            return try row.invoice
+        }
     }
 
     /// The next `count` numbers of the tenant's year, in order; the counter row stays locked until the caller's transaction
@@ -241,14 +306,16 @@ struct InvoiceStore {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT tenant_id, document::text FROM invoices WHERE status = 'PENDING' AND due_at <= $1
+                    SELECT tenant_id, \(InvoiceRow.columns) FROM invoices WHERE status = 'PENDING' AND due_at <= $1
                     ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
                     """, binds: try .of(time, limit)), logger: logger)
-        return try rows.map { row in
-            let (tenant, document) = try row.decode((String, String).self)
-            return (tenant, try Self.decoder.decode(Invoice.self, from: Array(document.utf8)))
+        var claimed: [(tenant: String, invoice: Invoice)] = []
+        var byTenant: [String: [InvoiceRow]] = [:]
+        for row in rows {
+            var columns = ColumnReader(row)
+            byTenant[try columns.next(String.self), default: []].append(try InvoiceRow(row, offset: 1))
         }
+        for (tenant, group) in byTenant { claimed += try await withLines(group, tenant: tenant, on: connection).map { (tenant, $0) } }
+        return claimed
     }
-
-    private static func json(_ invoice: Invoice) throws -> String { String(decoding: try encoder.encode(invoice), as: UTF8.self) }
 }

@@ -1,0 +1,233 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import InvoicingContract
+import PostgresNIO
+
+/// An invoice as the `invoices` table holds it, apart from the contract's `Invoice`; its lines are `invoice_lines`. The
+/// mapping between the two is here and nowhere else.
+struct InvoiceRow {
+    /// The columns `init(_ row:)` reads, in its order.
+    static let columns = """
+        id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor, period_start, period_end,
+        subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at, payment_attempts, next_payment_attempt_at,
+        credit_purchases::text, addon_activations::text, created_at, updated_at
+        """
+
+    var id: UUID
+    var accountID: UUID
+    var number: String?
+    var status: String
+    var currency: String
+    var totalMinor: Int64
+    var amountPaidMinor: Int64
+    var amountDueMinor: Int64
+    var periodStart: Date?
+    var periodEnd: Date?
+    var subscriptionID: UUID?
+    var netTermsDays: Int
+    var dueAt: Date?
+    var finalizedAt: Date?
+    var paidAt: Date?
+    var voidedAt: Date?
+    var paymentAttempts: Int?
+    var nextPaymentAttemptAt: Date?
+    /// jsonb of `[CreditPurchaseRow]`; nil when the invoice sells no credit package.
+    var creditPurchases: String?
+    /// jsonb of `[AddonActivationRow]`; nil when it activates no add-on.
+    var addonActivations: String?
+    var createdAt: Date
+    var updatedAt: Date
+    var lines: [InvoiceLineRow]
+
+    init(_ invoice: Invoice) throws {
+        guard let account = UUID(uuidString: invoice.billingAccountId) else { throw InvoiceRowError.notUUID("billingAccountId") }
+        id = invoice.id.rawValue
+        accountID = account
+        number = invoice.number
+        status = invoice.status.rawValue
+        currency = invoice.currency
+        totalMinor = invoice.total.minorUnits
+        amountPaidMinor = invoice.amountPaid.minorUnits
+        amountDueMinor = invoice.amountDue.minorUnits
+        periodStart = invoice.periodStart
+        periodEnd = invoice.periodEnd
+        subscriptionID = try invoice.subscriptionId.map { try Self.uuid($0, "subscriptionId") }
+        netTermsDays = invoice.netTermsDays
+        dueAt = invoice.dueDate
+        finalizedAt = invoice.finalizedAt
+        paidAt = invoice.paidAt
+        voidedAt = invoice.voidedAt
+        paymentAttempts = invoice.paymentAttempts
+        nextPaymentAttemptAt = invoice.nextPaymentAttempt
+        creditPurchases = try invoice.creditPurchases.map {
+            try StoredJSON.text(
+                $0.map {
+                    CreditPurchaseRow(
+                        packageCode: $0.packageCode, credits: $0.credits, validityDays: $0.validityDays, rechargeRequestId: $0.rechargeRequestId)
+                })
+        }
+        addonActivations = try invoice.addonActivations.map {
+            try StoredJSON.text($0.map { AddonActivationRow(subscriptionId: $0.subscriptionId, addonId: $0.addonId) })
+        }
+        createdAt = invoice.createdAt
+        updatedAt = invoice.updatedAt
+        lines = try invoice.lines.enumerated().map { try InvoiceLineRow($0.element, position: $0.offset) }
+    }
+
+    /// Reads `columns` from column `offset`; the lines come after, from `invoice_lines`.
+    init(_ row: PostgresRow, offset: Int = 0) throws {
+        var columns = ColumnReader(row, from: offset)
+        id = try columns.next()
+        accountID = try columns.next()
+        number = try columns.next()
+        status = try columns.next()
+        currency = try columns.next(String.self).trimmingCharacters(in: .whitespaces)
+        totalMinor = try columns.next()
+        amountPaidMinor = try columns.next()
+        amountDueMinor = try columns.next()
+        periodStart = try columns.next()
+        periodEnd = try columns.next()
+        subscriptionID = try columns.next()
+        netTermsDays = try columns.next()
+        dueAt = try columns.next()
+        finalizedAt = try columns.next()
+        paidAt = try columns.next()
+        voidedAt = try columns.next()
+        paymentAttempts = try columns.next()
+        nextPaymentAttemptAt = try columns.next()
+        creditPurchases = try columns.next()
+        addonActivations = try columns.next()
+        createdAt = try columns.next()
+        updatedAt = try columns.next()
+        lines = []
+    }
+
+    var invoice: Invoice {
+        get throws {
+            guard let code = Currency(code: currency), let status = InvoiceStatus(rawValue: status) else {
+                throw InvoiceRowError.unreadable(id, "currency \(currency) or status \(status)")
+            }
+            var invoice = Invoice(
+                id: InvoiceID(rawValue: id), billingAccountId: accountID.text, number: number, status: status, currency: currency,
+                lines: try lines.map { try $0.line(currency: code) }, total: Money(minorUnits: totalMinor, currency: code),
+                amountPaid: Money(minorUnits: amountPaidMinor, currency: code), amountDue: Money(minorUnits: amountDueMinor, currency: code),
+                periodStart: periodStart, periodEnd: periodEnd, subscriptionId: subscriptionID?.text, netTermsDays: netTermsDays, dueDate: dueAt,
+                finalizedAt: finalizedAt, paidAt: paidAt, voidedAt: voidedAt,
+                creditPurchases: try creditPurchases.map { try StoredJSON.decode([CreditPurchaseRow].self, $0) }?.map {
+                    InvoiceCreditPurchase(
+                        packageCode: $0.packageCode, credits: $0.credits, validityDays: $0.validityDays, rechargeRequestId: $0.rechargeRequestId)
+                },
+                addonActivations: try addonActivations.map { try StoredJSON.decode([AddonActivationRow].self, $0) }?.map {
+                    InvoiceAddonActivation(subscriptionId: $0.subscriptionId, addonId: $0.addonId)
+                },
+                createdAt: createdAt, updatedAt: updatedAt)
+            invoice.paymentAttempts = paymentAttempts
+            invoice.nextPaymentAttempt = nextPaymentAttemptAt
+            return invoice
+        }
+    }
+
+    static func uuid(_ text: String, _ field: String) throws -> UUID {
+        guard let id = UUID(uuidString: text) else { throw InvoiceRowError.notUUID(field) }
+        return id
+    }
+}
+
+/// A line of `invoice_lines` (or of `pending_lines`, with its currency): written as a jsonb recordset, read as columns.
+struct InvoiceLineRow: Codable, Equatable {
+    /// The column names, as `INSERT` lists them.
+    static let names = "position, kind, description, quantity, unit_amount, amount_minor, period_start, period_end, subscription_id, meter_code, tier"
+    /// The columns `init(_ row:offset:)` reads, in its order.
+    static let columns = names.replacingOccurrences(of: "quantity, unit_amount", with: "quantity::text, unit_amount::text")
+    /// The recordset that `jsonb_to_recordset` reads a `[InvoiceLineRow]` as.
+    static let recordset = """
+        l(position integer, kind text, description text, quantity numeric, unit_amount numeric, amount_minor bigint,
+          period_start timestamptz, period_end timestamptz, subscription_id uuid, meter_code text, tier integer)
+        """
+
+    var position: Int
+    var kind: String
+    var description: String
+    var quantity: DecimalNumber
+    var unitAmount: DecimalNumber
+    var amountMinor: Int64
+    var periodStart: Date?
+    var periodEnd: Date?
+    var subscriptionID: UUID?
+    var meterCode: String?
+    var tier: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case position, kind, description, quantity, tier
+        case unitAmount = "unit_amount"
+        case amountMinor = "amount_minor"
+        case periodStart = "period_start"
+        case periodEnd = "period_end"
+        case subscriptionID = "subscription_id"
+        case meterCode = "meter_code"
+    }
+
+    init(_ line: InvoiceLine, position: Int) throws {
+        self.position = position
+        kind = line.kind
+        description = line.description
+        quantity = line.quantity
+        unitAmount = line.unitAmount
+        amountMinor = line.amount.minorUnits
+        periodStart = line.periodStart
+        periodEnd = line.periodEnd
+        subscriptionID = try line.subscriptionId.map { try InvoiceRow.uuid($0, "lines.subscriptionId") }
+        meterCode = line.meterCode
+        tier = line.tier
+    }
+
+    /// Reads `columns` from column `offset`.
+    init(_ row: PostgresRow, offset: Int) throws {
+        var columns = ColumnReader(row, from: offset)
+        position = try columns.next()
+        kind = try columns.next()
+        description = try columns.next()
+        quantity = try DecimalNumber(parsing: try columns.next(String.self))
+        unitAmount = try DecimalNumber(parsing: try columns.next(String.self))
+        amountMinor = try columns.next()
+        periodStart = try columns.next()
+        periodEnd = try columns.next()
+        subscriptionID = try columns.next()
+        meterCode = try columns.next()
+        tier = try columns.next()
+    }
+
+    func line(currency: Currency) throws -> InvoiceLine {
+        InvoiceLine(
+            kind: kind, description: description, quantity: quantity, unitAmount: unitAmount,
+            amount: Money(minorUnits: amountMinor, currency: currency), periodStart: periodStart, periodEnd: periodEnd,
+            subscriptionId: subscriptionID?.text, meterCode: meterCode, tier: tier)
+    }
+}
+
+/// A credit package an invoice sells, as `invoices.credit_purchases` holds it.
+struct CreditPurchaseRow: Codable {
+    var packageCode: String
+    var credits: Credits
+    var validityDays: Int?
+    var rechargeRequestId: String?
+}
+
+/// An add-on an invoice activates once paid, as `invoices.addon_activations` holds it.
+struct AddonActivationRow: Codable {
+    var subscriptionId: String
+    var addonId: String
+}
+
+enum InvoiceRowError: Error, CustomStringConvertible {
+    case notUUID(String)
+    case unreadable(UUID, String)
+
+    var description: String {
+        switch self {
+        case .notUUID(let field): "an invoice's \(field) must be a UUID to be stored"
+        case .unreadable(let id, let what): "invoice \(id.text) has an unknown \(what)"
+        }
+    }
+}

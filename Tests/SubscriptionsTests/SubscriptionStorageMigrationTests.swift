@@ -1,0 +1,58 @@
+import BillingCore
+import BillingPostgres
+import BillingTesting
+import Foundation
+import PostgresNIO
+import SubscriptionsContract
+import Testing
+
+@testable import Subscriptions
+
+@Suite("Subscriptions move from whole documents to columns and a child table of add-ons")
+struct SubscriptionStorageMigrationTests {
+    /// Rows the e2e cluster wrote with the code before migration 0003 (subscriptions stored as `document`).
+    private static let fixture = Bundle.module.url(forResource: "subscriptions-0002", withExtension: "jsonl", subdirectory: "Fixtures")!
+
+    @Test("every subscription written before the migration reads back after it exactly as it was stored, and saves again")
+    func documentsToColumns() async throws {
+        let fixture = try TableFixture(contentsOf: Self.fixture)
+        let migrations = try SubscriptionsService.migrations
+        let before = migrations.filter { $0.track != "context" || $0.version <= 2 }
+        try await TestEnvironment.withFreshSchema("submig", migrations: before) { database in
+            let decoder = WireJSONDecoder()
+            let stored = try await database.withSystemScope { connection in
+                try await fixture.insert(on: connection, logger: database.logger)
+                return try await connection.rows("SELECT tenant_id, document::text FROM subscriptions", logger: database.logger).map { row in
+                    let (tenant, document) = try row.decode((String, String).self)
+                    return (tenant: tenant, subscription: try decoder.decode(Subscription.self, from: Array(document.utf8)))
+                }
+            }
+            #expect(stored.count == fixture.count(of: "subscriptions") && stored.count > 40)
+            #expect(stored.contains { !$0.subscription.addons.isEmpty } && stored.contains { $0.subscription.scheduledChange != nil })
+            #expect(stored.contains { $0.subscription.testClockId != nil } && stored.contains { $0.subscription.plan.usageCharges != nil })
+
+            #expect(try await MigrationRunner.apply(migrations, to: database).map(\.version) == [3])
+
+            let store = SubscriptionStore(logger: database.logger)
+            for (tenant, expected) in stored {
+                var read = try await database.withTenant(tenant) { try await store.find(expected.id, tenant: tenant, on: $0) }
+                #expect(read == expected, "subscription \(expected.id)")
+                // Written back through the new columns (one add-on fewer, a scheduled change gone), it reads as written.
+                guard var changed = read else { continue }
+                if !changed.addons.isEmpty { changed.addons.removeLast() }
+                changed.scheduledChange = nil
+                changed.quantity += 1
+                try await database.withTenant(tenant) { try await store.save(changed, nextAction: nil, tenant: tenant, on: $0) }
+                read = try await database.withTenant(tenant) { try await store.find(expected.id, tenant: tenant, on: $0) }
+                #expect(read == changed, "subscription \(expected.id) saved again")
+            }
+            let columns = try await database.withSystemScope { connection in
+                try await connection.rows(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'subscriptions'",
+                    logger: database.logger
+                ).map { try $0.decode(String.self) }
+            }
+            #expect(!columns.contains("document"), "the document is gone once its fields are columns")
+        }
+    }
+}
