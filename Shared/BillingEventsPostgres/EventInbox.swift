@@ -30,11 +30,12 @@ public struct EventInbox: Sendable {
         let subscription = subscription
         let applied = try await database.withTenant(tenant) { connection -> Set<String> in
             let inserted = try await connection.rows(
-                """
-                INSERT INTO inbox (consumer, event_id, tenant_id, event_type)
-                SELECT \(group), event_id, \(tenant), event_type FROM unnest(\(ids)::uuid[], \(envelopes.map(\.type))::text[]) AS e(event_id, event_type)
-                ON CONFLICT DO NOTHING RETURNING event_id
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO inbox (consumer, event_id, tenant_id, event_type)
+                        SELECT $1, event_id, $2, event_type FROM unnest($3::uuid[], $4::text[]) AS e(event_id, event_type)
+                        ON CONFLICT DO NOTHING RETURNING event_id
+                        """, binds: try .of(group, tenant, ids, envelopes.map(\.type))), logger: logger)
             let fresh = Set(try inserted.map { try $0.decode(UUID.self).text })
             for envelope in envelopes where fresh.contains(envelope.id.lowercased()) {
                 try await (subscription.handlers[envelope.type] ?? subscription.fallback)?(envelope, connection)

@@ -82,10 +82,11 @@ public final class OutboxRelay: Service, Sendable {
         return try await database.withSystemScope { connection in
             try await self.recoverLostEntries(on: connection)
             let rows = try await connection.rows(
-                """
-                SELECT position, envelope::text FROM outbox WHERE published_at IS NULL
-                ORDER BY position LIMIT \(batchSize) FOR UPDATE SKIP LOCKED
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT position, envelope::text FROM outbox WHERE published_at IS NULL
+                        ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED
+                        """, binds: try .of(batchSize)), logger: logger)
             guard !rows.isEmpty else { return 0 }
             var positions: [Int64] = []
             var commands: [[String]] = []
@@ -100,16 +101,19 @@ public final class OutboxRelay: Service, Sendable {
             if let failure = replies.compactMap(\.errorMessage).first { throw RedisError.reply(failure) }
             let entryIDs = replies.dropLast().map { $0.string ?? "" }
             try await connection.execute(
-                """
-                UPDATE outbox SET published_at = now(), stream_entry_id = ids.entry
-                FROM unnest(\(positions)::bigint[], \(entryIDs)::text[]) AS ids(position, entry)
-                WHERE outbox.position = ids.position
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE outbox SET published_at = now(), stream_entry_id = ids.entry
+                        FROM unnest($1::bigint[], $2::text[]) AS ids(position, entry)
+                        WHERE outbox.position = ids.position
+                        """, binds: try .of(positions, entryIDs)), logger: logger)
             try await connection.execute(
-                """
-                INSERT INTO relay_state (stream, published_total) VALUES (\(stream), \(Int64(rows.count)))
-                ON CONFLICT (stream) DO UPDATE SET published_total = relay_state.published_total + EXCLUDED.published_total, updated_at = now()
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO relay_state (stream, published_total) VALUES ($1, $2)
+                        ON CONFLICT (stream) DO UPDATE SET published_total = relay_state.published_total + EXCLUDED.published_total,
+                            updated_at = now()
+                        """, binds: try .of(stream, Int64(rows.count))), logger: logger)
             return rows.count
         }
     }
@@ -117,18 +121,22 @@ public final class OutboxRelay: Service, Sendable {
     /// Re-sends the retention window when Redis holds fewer entries than were published into it.
     private func recoverLostEntries(on connection: PostgresConnection) async throws {
         let recorded =
-            try await connection.firstRow("SELECT published_total FROM relay_state WHERE stream = \(stream) FOR UPDATE", logger: logger)
+            try await connection.firstRow(
+                PostgresQuery(unsafeSQL: "SELECT published_total FROM relay_state WHERE stream = $1 FOR UPDATE", binds: try .of(stream)),
+                logger: logger
+            )
             .map { try $0.decode(Int64.self) } ?? 0
         guard recorded > 0 else { return }
         let countKey = EventStreams.publishedCountKey(for: stream)
         let inRedis = try await redis.command(["GET", countKey]).integer ?? 0
         guard inRedis < recorded else { return }
         let resent = try await connection.rows(
-            """
-            UPDATE outbox SET published_at = NULL, stream_entry_id = NULL
-            WHERE published_at > now() - make_interval(secs => \(Double(configuration.outboxRetentionSeconds)))
-            RETURNING 1
-            """, logger: logger
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE outbox SET published_at = NULL, stream_entry_id = NULL
+                    WHERE published_at > now() - make_interval(secs => $1)
+                    RETURNING 1
+                    """, binds: try .of(Double(configuration.outboxRetentionSeconds))), logger: logger
         ).count
         // Both counts restart from what Redis still has; the re-sent rows add to both as they go out.
         try await connection.execute(
@@ -146,14 +154,16 @@ public final class OutboxRelay: Service, Sendable {
         let retention = Double(configuration.outboxRetentionSeconds)
         let (backlog, oldest) = try await database.withSystemScope { connection in
             try await connection.execute(
-                """
-                DELETE FROM outbox WHERE position IN (
-                    SELECT position FROM outbox WHERE published_at < now() - make_interval(secs => \(retention)) LIMIT 10000)
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        DELETE FROM outbox WHERE position IN (
+                            SELECT position FROM outbox WHERE published_at < now() - make_interval(secs => $1) LIMIT 10000)
+                        """, binds: try .of(retention)), logger: logger)
             return try await connection.firstRow(
-                """
-                SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(occurred_at)), 0)::float8 FROM outbox WHERE published_at IS NULL
-                """, logger: logger)!.decode((Int64, Double).self)
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(occurred_at)), 0)::float8 FROM outbox WHERE published_at IS NULL
+                        """), logger: logger)!.decode((Int64, Double).self)
         }
         metrics?.outboxSampled(stream: stream, backlog: backlog, oldestAgeSeconds: oldest)
     }

@@ -23,10 +23,11 @@ extension Database {
             try await connection.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(\(tenant + "\u{1}" + operation + "\u{1}" + key), 0))", logger: logger)
             if let row = try await connection.firstRow(
-                """
-                SELECT request_hash, response FROM idempotent_requests
-                WHERE tenant_id = \(tenant) AND operation = \(operation) AND idempotency_key = \(key)
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT request_hash, response FROM idempotent_requests
+                        WHERE tenant_id = $1 AND operation = $2 AND idempotency_key = $3
+                        """, binds: try .of(tenant, operation, key)), logger: logger)
             {
                 let (storedHash, response) = try row.decode((String, ByteBuffer).self)
                 guard storedHash == requestHash else {
@@ -37,10 +38,11 @@ extension Database {
             let response = try await body(connection)
             let bytes = ByteBuffer(bytes: try WireJSONEncoder().encode(response))
             try await connection.execute(
-                """
-                INSERT INTO idempotent_requests (tenant_id, operation, idempotency_key, request_hash, response)
-                VALUES (\(tenant), \(operation), \(key), \(requestHash), \(bytes))
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO idempotent_requests (tenant_id, operation, idempotency_key, request_hash, response)
+                        VALUES ($1, $2, $3, $4, $5)
+                        """, binds: try .of(tenant, operation, key, requestHash, bytes)), logger: logger)
             return response
         }
     }

@@ -6,31 +6,8 @@ import NIOFoundationCompat
 /// JSON on the internal wire: RFC 3339 dates (microseconds), the digit-string forms of `Money`,
 /// `Credits` and `DecimalNumber`; unknown keys are ignored.
 ///
-/// Messages go through ``WireJSONEncoder``/``WireJSONDecoder`` (streaming, no intermediate tree);
-/// `makeEncoder()`/`makeDecoder()` give equivalent Foundation coders for code off the hot path.
+/// Messages go through ``WireJSONEncoder``/``WireJSONDecoder`` (streaming, no intermediate tree).
 public enum RPCSerialization {
-    public static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(RFC3339.format(date))
-        }
-        return encoder
-    }
-
-    public static func makeDecoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = RFC3339.parse(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 timestamp")
-            }
-            return date
-        }
-        return decoder
-    }
-
     public static func encode<T: Encodable>(_ value: T, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(RPCError) -> ByteBuffer {
         do {
             let bytes = try WireJSONEncoder().encode(value)

@@ -53,7 +53,8 @@ func recordingSubscription(group: String, failing: Set<Int> = []) -> EventSubscr
                 if failing.contains(event.number) { throw PoisonError(number: event.number) }
                 try await connection.execute(
                     """
-                    INSERT INTO applied (tenant_id, event_id, number, applied_by) VALUES (\(envelope.tenantid), \(UUID(uuidString: envelope.id)!), \(event.number), \(group))
+                    INSERT INTO applied (tenant_id, event_id, number, applied_by) VALUES (\(envelope.tenantid),
+                        \(UUID(uuidString: envelope.id)!), \(event.number), \(group))
                     """, logger: quietLogger)
             }
         ])

@@ -452,7 +452,10 @@ private actor HoldBook {
 
 extension CreditsEndToEndTests {
     @Test(
-        "10,000 random grants, charges, holds, settles, releases and expiries over 50 wallets with 32 workers: never negative, every hold resolved once, journal = balance"
+        """
+        10,000 random grants, charges, holds, settles, releases and expiries over 50 wallets with 32 workers: never negative, every hold \
+        resolved once, journal = balance
+        """
     )
     func randomWorkload() async throws {
         let cluster = try await Self.cluster.start()

@@ -36,7 +36,10 @@ struct InvoicingEndToEndTests {
     }
 
     @Test(
-        "a paid plan: partial payments add up to PAID; an overpayment becomes the account's credit, applied to the next invoice and given back when it is canceled; a paid invoice takes no more; externalRef replays answer the first"
+        """
+        a paid plan: partial payments add up to PAID; an overpayment becomes the account's credit, applied to the next invoice and given back \
+        when it is canceled; a paid invoice takes no more; externalRef replays answer the first
+        """
     )
     func partialPayments() async throws {
         let cluster = try await TestCluster.shared.start()
@@ -190,7 +193,10 @@ struct InvoicingEndToEndTests {
     }
 
     @Test(
-        "periods invoice themselves from subscription events, once each: a test clock across 3 renewals drafts 4 invoices; an upgrade's proration lines land on the next one"
+        """
+        periods invoice themselves from subscription events, once each: a test clock across 3 renewals drafts 4 invoices; an upgrade's proration \
+        lines land on the next one
+        """
     )
     func invoicesFromSubscriptionEvents() async throws {
         let cluster = try await TestCluster.shared.start()
@@ -229,7 +235,10 @@ struct InvoicingEndToEndTests {
     }
 
     @Test(
-        "postpaid credit overage: the overdraft owed when a period ends is billed once on the next invoice at the plan's price and written off the wallet, not repaid from the new allowance"
+        """
+        postpaid credit overage: the overdraft owed when a period ends is billed once on the next invoice at the plan's price and written off \
+        the wallet, not repaid from the new allowance
+        """
     )
     func creditOverage() async throws {
         let cluster = try await TestCluster.shared.start()
@@ -313,7 +322,10 @@ struct InvoicingEndToEndTests {
     }
 
     @Test(
-        "provider webhooks: the same signed notification 5 times in parallel pays once; stale, forged, altered, unsigned and unknown-provider ones are refused"
+        """
+        provider webhooks: the same signed notification 5 times in parallel pays once; stale, forged, altered, unsigned and unknown-provider \
+        ones are refused
+        """
     )
     func providerWebhooks() async throws {
         let cluster = try await TestCluster.shared.start()
@@ -363,7 +375,10 @@ struct InvoicingEndToEndTests {
     }
 
     @Test(
-        "checkout: a credit package bought by PIX and paid through the sandbox webhook grants its credits; a paid add-on bought by card turns its feature on; a declined card leaves the invoice PENDING"
+        """
+        checkout: a credit package bought by PIX and paid through the sandbox webhook grants its credits; a paid add-on bought by card turns its \
+        feature on; a declined card leaves the invoice PENDING
+        """
     )
     func checkouts() async throws {
         let cluster = try await TestCluster.shared.start()
@@ -547,7 +562,10 @@ struct InvoicingEndToEndTests {
     }
 
     @Test(
-        "automatic collection: a period invoice is charged to the saved card; a decline is retried per the tenant's schedule with the card that is then the default, and stops after the last attempt"
+        """
+        automatic collection: a period invoice is charged to the saved card; a decline is retried per the tenant's schedule with the card that \
+        is then the default, and stops after the last attempt
+        """
     )
     func cardRetries() async throws {
         let cluster = try await TestCluster.shared.start()

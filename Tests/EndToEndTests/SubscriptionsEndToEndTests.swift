@@ -123,7 +123,10 @@ struct SubscriptionsEndToEndTests {
     }
 
     @Test(
-        "a free add-on turns its feature on at once and off when canceled; quantity and plan changes: increases and upgrades prorated now, decreases and downgrades at period end"
+        """
+        a free add-on turns its feature on at once and off when canceled; quantity and plan changes: increases and upgrades prorated now, \
+        decreases and downgrades at period end
+        """
     )
     func addonsAndPlanChanges() async throws {
         let cluster = try await TestCluster.shared.start()

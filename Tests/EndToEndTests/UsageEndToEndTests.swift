@@ -192,7 +192,10 @@ struct UsageEndToEndTests {
     }
 
     @Test(
-        "the first usage of new meters and accounts from 8 parallel batches, each naming them in another order: all accepted, none refused as a conflict"
+        """
+        the first usage of new meters and accounts from 8 parallel batches, each naming them in another order: all accepted, none refused as a \
+        conflict
+        """
     )
     func parallelFirstUse() async throws {
         let cluster = try await TestCluster.shared.start()

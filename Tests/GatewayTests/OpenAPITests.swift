@@ -79,7 +79,10 @@ struct OpenAPITests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", "-c",
-            "import sys; from openapi_spec_validator import validate; from openapi_spec_validator.readers import read_from_filename; validate(read_from_filename(sys.argv[1])[0]); print('valid')",
+            """
+            import sys; from openapi_spec_validator import validate; from openapi_spec_validator.readers import read_from_filename; \
+            validate(read_from_filename(sys.argv[1])[0]); print('valid')
+            """,
             file.path,
         ]
         let output = Pipe()

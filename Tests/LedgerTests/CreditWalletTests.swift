@@ -151,7 +151,10 @@ struct WalletBatchingTests {
     struct Refused: Error {}
 
     @Test(
-        "the first operation runs alone; those arriving meanwhile run in the next transactions, at most the batch size each, in order; each gets its own answer"
+        """
+        the first operation runs alone; those arriving meanwhile run in the next transactions, at most the batch size each, in order; each gets \
+        its own answer
+        """
     )
     func grouping() async throws {
         let queues = WalletQueues(maximumBatch: 8)
@@ -371,7 +374,10 @@ struct WalletBatchingTests {
     }
 
     @Test(
-        "a wallet read while another replica's transaction holds it waits, then sees what that transaction committed (its grants too, not the snapshot's)"
+        """
+        a wallet read while another replica's transaction holds it waits, then sees what that transaction committed (its grants too, not the \
+        snapshot's)
+        """
     )
     func readAfterLockWait() async throws {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in

@@ -12,7 +12,10 @@ public enum AccountsAPI: RPCServiceDescription {
         service: service, method: "Create",
         callers: .gateway,
         summary:
-            "Creates an ACTIVE account. CPF/CNPJ check digits are validated; a tax id already used by another open account of the tenant is `already_exists`. Emits `billing.account.created`. Replays with the same `idempotency-key` return the first result."
+            """
+            Creates an ACTIVE account. CPF/CNPJ check digits are validated; a tax id already used by another open account of the tenant is \
+            `already_exists`. Emits `billing.account.created`. Replays with the same `idempotency-key` return the first result.
+            """
     )
     public static let get = UnaryMethod<GetAccountRequest, BillingAccount>(
         service: service, method: "Get", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),

@@ -35,7 +35,10 @@ public struct CatalogResource<Attributes: Codable & Sendable & Equatable>: Senda
             service: service, method: "Update",
             callers: .gateway,
             summary:
-                "Creates the next version with the given attributes replaced; earlier versions stay as they were. Emits `billing.catalog_item.published`."
+                """
+                Creates the next version with the given attributes replaced; earlier versions stay as they were. Emits \
+                `billing.catalog_item.published`.
+                """
         )
         archive = UnaryMethod(
             service: service, method: "Archive",

@@ -1,4 +1,5 @@
 import AccountsContract
+import BillingCore
 import BillingEvents
 import BillingEventsPostgres
 import BillingPostgres
@@ -40,7 +41,7 @@ public struct GatewayService: Sendable {
         var jwks: JWKS?
         if let path = configuration.jwksFile {
             do {
-                jwks = try JSONDecoder().decode(JWKS.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+                jwks = try WireJSONDecoder().decode(JWKS.self, from: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
             } catch {
                 throw ConfigurationError(variable: "BILLING_GATEWAY_JWKS_FILE", message: "cannot read a JWKS from \(path): \(error)")
             }

@@ -12,7 +12,10 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: invoices, method: "Create",
         callers: .gateway,
         summary:
-            "Drafts an invoice of the account's subscriptions for a period (each live subscription's current period by default): base fee × quantity, add-ons, a zero TRIAL line for a trial period. Emits `invoice.created`."
+            """
+            Drafts an invoice of the account's subscriptions for a period (each live subscription's current period by default): base fee × \
+            quantity, add-ons, a zero TRIAL line for a trial period. Emits `invoice.created`.
+            """
     )
     public static let get = UnaryMethod<InvoiceRequest, Invoice>(
         service: invoices, method: "Get", idempotent: true, callers: .gateway, summary: "One invoice.")
@@ -22,7 +25,10 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: invoices, method: "Finalize",
         callers: .gateway,
         summary:
-            "DRAFT → PENDING: lines frozen, the next gapless number of the tenant and year, due date from net terms; a zero total is PAID at once. Emits `invoice.finalized` (and `invoice.paid`)."
+            """
+            DRAFT → PENDING: lines frozen, the next gapless number of the tenant and year, due date from net terms; a zero total is PAID at \
+            once. Emits `invoice.finalized` (and `invoice.paid`).
+            """
     )
     public static let void = UnaryMethod<InvoiceRequest, Invoice>(
         service: invoices, method: "Void", callers: .gateway, summary: "PENDING or OVERDUE with nothing paid → VOID (the number stays used).")
@@ -32,19 +38,28 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: payments, method: "Create",
         callers: .gateway,
         summary:
-            "Records a COMPLETED payment against a PENDING or OVERDUE invoice, up to its amount due; paid in full → PAID (`invoice.paid`). Emits `payment.completed`. A repeated externalRef answers the first payment."
+            """
+            Records a COMPLETED payment against a PENDING or OVERDUE invoice, up to its amount due; paid in full → PAID (`invoice.paid`). Emits \
+            `payment.completed`. A repeated externalRef answers the first payment.
+            """
     )
     public static let refund = UnaryMethod<RefundRequest, Refund>(
         service: payments, method: "Refund",
         callers: .gateway,
         summary:
-            "Refunds part or all of what is left of a COMPLETED payment (never more than was paid, however many refunds race); all of it → REFUNDED. Emits `payment.refunded`."
+            """
+            Refunds part or all of what is left of a COMPLETED payment (never more than was paid, however many refunds race); all of it → \
+            REFUNDED. Emits `payment.refunded`.
+            """
     )
     public static let pix = UnaryMethod<InvoiceRequest, PixCharge>(
         service: invoices, method: "Pix", idempotent: true,
         callers: .gateway,
         summary:
-            "The PIX BR Code (copia e cola) of a PENDING or OVERDUE BRL invoice's amount due, with the merchant key, name and city from configuration."
+            """
+            The PIX BR Code (copia e cola) of a PENDING or OVERDUE BRL invoice's amount due, with the merchant key, name and city from \
+            configuration.
+            """
     )
     public static let document = UnaryMethod<InvoiceRequest, InvoiceHTML>(
         service: invoices, method: "Document", idempotent: true,
@@ -57,7 +72,10 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: invoices, method: "Checkout",
         callers: .gateway,
         summary:
-            "Sells paid add-ons and credit packages: a finalized PENDING invoice and its PIX BR Code, or a card charged through the provider (approved → PAID). Paid, the ledger grants the credits and subscriptions turns the add-ons on."
+            """
+            Sells paid add-ons and credit packages: a finalized PENDING invoice and its PIX BR Code, or a card charged through the provider \
+            (approved → PAID). Paid, the ledger grants the credits and subscriptions turns the add-ons on.
+            """
     )
     public static let settings = UnaryMethod<GetInvoiceSettingsRequest, InvoiceSettings>(
         service: invoices, method: "GetSettings", idempotent: true, callers: .gateway,
@@ -73,7 +91,10 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: payments, method: "ProviderNotification", idempotent: true,
         callers: .gateway,
         summary:
-            "Applies a payment provider's notification once per provider event id: `payment.succeeded` records the payment (as Create), `payment.failed` emits `payment.failed`; one that no longer applies (the invoice was paid) is recorded as IGNORED."
+            """
+            Applies a payment provider's notification once per provider event id: `payment.succeeded` records the payment (as Create), \
+            `payment.failed` emits `payment.failed`; one that no longer applies (the invoice was paid) is recorded as IGNORED.
+            """
     )
     public static let savePaymentMethod = UnaryMethod<SavePaymentMethodRequest, SavedPaymentMethod>(
         service: payments, method: "SavePaymentMethod",

@@ -13,19 +13,28 @@ public enum LedgerAPI: RPCServiceDescription {
         service: usage, method: "Ingest", idempotent: true,
         callers: .gateway,
         summary:
-            "Records 1 to 1,000 usage events; each is ACCEPTED, a DUPLICATE (its id was recorded before, so it is not counted again) or REFUSED with a reason. Valid events are stored even when others are refused."
+            """
+            Records 1 to 1,000 usage events; each is ACCEPTED, a DUPLICATE (its id was recorded before, so it is not counted again) or REFUSED \
+            with a reason. Valid events are stored even when others are refused.
+            """
     )
     public static let summary = UnaryMethod<UsageSummaryRequest, UsageSummaries>(
         service: usage, method: "Summary", idempotent: true,
         callers: .gateway(and: "invoicing"),
         summary:
-            "Each meter's aggregate for an account over a period, from hourly pre-aggregates (raw events are read only for the partial hours at its edges)."
+            """
+            Each meter's aggregate for an account over a period, from hourly pre-aggregates (raw events are read only for the partial hours at \
+            its edges).
+            """
     )
     public static let closePeriod = UnaryMethod<ClosePeriodRequest, ClosedPeriod>(
         service: usage, method: "ClosePeriod", idempotent: true,
         callers: .only(["invoicing"]),
         summary:
-            "From now on refuses the account's events before closedUntil (PERIOD_CLOSED). Waits for ingestions in flight, so a summary read afterwards is final."
+            """
+            From now on refuses the account's events before closedUntil (PERIOD_CLOSED). Waits for ingestions in flight, so a summary read \
+            afterwards is final.
+            """
     )
     public static let setLimits = UnaryMethod<SetUsageLimitsRequest, AccountUsageLimits>(
         service: limits, method: "Set", idempotent: true, callers: .gateway,
@@ -34,7 +43,10 @@ public enum LedgerAPI: RPCServiceDescription {
         service: limits, method: "Check",
         callers: .gateway,
         summary:
-            "Checks and consumes a resource against the account's limit atomically. Over a HARD limit it fails with resource_exhausted, reason LIMIT_REACHED, and consumes nothing."
+            """
+            Checks and consumes a resource against the account's limit atomically. Over a HARD limit it fails with resource_exhausted, reason \
+            LIMIT_REACHED, and consumes nothing.
+            """
     )
     public static let accountLimits = UnaryMethod<AccountUsageLimitsRequest, AccountUsageLimits>(
         service: limits, method: "Get", idempotent: true, callers: .gateway, summary: "Usage against each of the account's limits.")
@@ -43,13 +55,19 @@ public enum LedgerAPI: RPCServiceDescription {
         service: credits, method: "Grant", idempotent: true,
         callers: .gateway,
         summary:
-            "Adds a grant to an account's wallet (a grant with a reference already used answers that grant). Debt from an overdraft is repaid from it first."
+            """
+            Adds a grant to an account's wallet (a grant with a reference already used answers that grant). Debt from an overdraft is repaid \
+            from it first.
+            """
     )
     public static let chargeCredits = UnaryMethod<ChargeCreditsRequest, CreditExecution>(
         service: credits, method: "Charge", idempotent: true,
         callers: .gateway,
         summary:
-            "Charges an AI call's token counts at the model's catalog rate, across grants in consumption order, atomically. Short of available credits: resource_exhausted INSUFFICIENT_CREDITS and nothing charged. A repeated idempotencyKey answers the first charge."
+            """
+            Charges an AI call's token counts at the model's catalog rate, across grants in consumption order, atomically. Short of available \
+            credits: resource_exhausted INSUFFICIENT_CREDITS and nothing charged. A repeated idempotencyKey answers the first charge.
+            """
     )
     public static let authorizeCredits = UnaryMethod<AuthorizeCreditsRequest, CreditExecution>(
         service: credits, method: "Authorize", idempotent: true,
@@ -58,7 +76,10 @@ public enum LedgerAPI: RPCServiceDescription {
         service: credits, method: "Settle",
         callers: .gateway,
         summary:
-            "Charges a hold's real token counts and releases the rest; above the estimate only as far as the wallet can pay (the rest is uncoveredCredits). A hold resolves once: failed_precondition HOLD_ALREADY_SETTLED, HOLD_ALREADY_RELEASED or HOLD_EXPIRED otherwise."
+            """
+            Charges a hold's real token counts and releases the rest; above the estimate only as far as the wallet can pay (the rest is \
+            uncoveredCredits). A hold resolves once: failed_precondition HOLD_ALREADY_SETTLED, HOLD_ALREADY_RELEASED or HOLD_EXPIRED otherwise.
+            """
     )
     public static let releaseCredits = UnaryMethod<ExecutionRequest, CreditExecution>(
         service: credits, method: "Release", callers: .gateway, summary: "Cancels a hold; the same conflicts as Settle.")
@@ -85,7 +106,10 @@ public enum LedgerAPI: RPCServiceDescription {
         service: credits, method: "BillOverage", idempotent: true,
         callers: .only(["invoicing"]),
         summary:
-            "Bills what the account's overdraft owes now (postpaid overage): the debt is written off the wallet and recorded under reference, once; a repeated reference answers the first. Invoicing prices it; the ledger calls it itself before a new period's allowance."
+            """
+            Bills what the account's overdraft owes now (postpaid overage): the debt is written off the wallet and recorded under reference, \
+            once; a repeated reference answers the first. Invoicing prices it; the ledger calls it itself before a new period's allowance.
+            """
     )
 
     /// Events this context publishes (`proto-docs/events.md`).
@@ -109,7 +133,10 @@ public enum LedgerAPI: RPCServiceDescription {
             EventDescriptor(
                 CreditsRechargeRequested.self, producer: contextName,
                 summary:
-                    "Available credits fell below the auto-recharge threshold: sell the package (seed 003); once until that purchase completes or fails."
+                    """
+                    Available credits fell below the auto-recharge threshold: sell the package (seed 003); once until that purchase completes or \
+                    fails.
+                    """
             ),
         ]
     }

@@ -12,7 +12,10 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         service: service, method: "Create",
         callers: .gateway,
         summary:
-            "Subscribes an ACTIVE account to a plan (its current version pinned), with quantity, the plan's trial (or trialDays), a start date and an optional test clock. Emits `created`, and `activated` when there is no trial."
+            """
+            Subscribes an ACTIVE account to a plan (its current version pinned), with quantity, the plan's trial (or trialDays), a start date \
+            and an optional test clock. Emits `created`, and `activated` when there is no trial.
+            """
     )
     public static let get = UnaryMethod<SubscriptionRequest, Subscription>(
         service: service, method: "Get", idempotent: true, callers: .gateway(and: "invoicing"), summary: "One subscription.")
@@ -38,7 +41,10 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         service: service, method: "ChangePlan",
         callers: .gateway,
         summary:
-            "To a plan costing at least as much per period: now, with proration lines; to a cheaper one: at period end. Same interval, cycle type and currency. `preview` changes nothing. Emits `plan_changed` when it takes effect."
+            """
+            To a plan costing at least as much per period: now, with proration lines; to a cheaper one: at period end. Same interval, cycle type \
+            and currency. `preview` changes nothing. Emits `plan_changed` when it takes effect.
+            """
     )
     public static let activateAddon = UnaryMethod<AddonRequest, Subscription>(
         service: service, method: "ActivateAddon",
@@ -50,7 +56,10 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         service: service, method: "Entitlements", idempotent: true,
         callers: .gateway,
         summary:
-            "What a subscription, or all live subscriptions of an account, grant now: feature flags (plan and active add-ons), limits, included credits."
+            """
+            What a subscription, or all live subscriptions of an account, grant now: feature flags (plan and active add-ons), limits, included \
+            credits.
+            """
     )
     public static let runDue = UnaryMethod<RunDueRequest, RunDueResult>(
         service: service, method: "RunDue",

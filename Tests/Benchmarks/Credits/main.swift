@@ -162,12 +162,17 @@ print("")
 print("| measure | value |")
 print("|---|---|")
 print(
-    "| baseline: pgbench debit (conditional UPDATE + journal INSERT), 64 clients, spread over \(walletCount) rows, debits/s | \(Int(baselineSpread)) |"
+    """
+    | baseline: pgbench debit (conditional UPDATE + journal INSERT), 64 clients, spread over \(walletCount) rows, debits/s | \
+    \(Int(baselineSpread)) |
+    """
 )
 print("| baseline: the same on one row, debits/s | \(Int(baselineHot)) |")
 print("| (a) authorize + settle pairs/s through the gateway, 64 clients, \(walletCount) wallets | \(Int(spread64.rate)) |")
 print(
-    "| (a) ratio pairs / baseline debits (a pair is two wallet transactions) | \(ratio(spread64.rate, baselineSpread)) (transactions \(ratio(2 * spread64.rate, baselineSpread))) |"
+    """
+    | (a) ratio pairs / baseline debits (a pair is two wallet transactions) | \(ratio(spread64.rate, baselineSpread)) (transactions \(ratio(2 * spread64.rate, baselineSpread))) |
+    """
 )
 print("| (a) one pair p50 / p99 at 16 clients | \(spread16.latency.milliseconds(0.5)) / \(spread16.latency.milliseconds(0.99)) |")
 print("| (b) pairs/s on one hot wallet, 64 clients | \(Int(hot64.rate)) |")
@@ -178,7 +183,9 @@ print(
 )
 print("| (b) without batching: one pair p50 / p99 at 16 clients | \(single16.latency.milliseconds(0.5)) / \(single16.latency.milliseconds(0.99)) |")
 print(
-    "| failed pairs (any status but 201/200) | \(spread64.failures + spread16.failures + hot64.failures + hot16.failures + single64.failures + single16.failures) |"
+    """
+    | failed pairs (any status but 201/200) | \(spread64.failures + spread16.failures + hot64.failures + hot16.failures + single64.failures + single16.failures) |
+    """
 )
 print(
     "| wallets whose audit disagrees (overspend or books out of step) | \(inconsistent) of \(walletCount), \(inconsistentUnbatched) of 1 unbatched |")

@@ -251,7 +251,10 @@ let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "")
 let payload = try RPCSerialization.encode(sampleMessage)
 let framed = RPCFraming.frame(payload)
 print(
-    "bench-rpc: request message \(payload.readableBytes) bytes of JSON (\(framed.readableBytes) framed); medians of alternating runs, \(seconds) s each; 2-core loopback"
+    """
+    bench-rpc: request message \(payload.readableBytes) bytes of JSON (\(framed.readableBytes) framed); medians of alternating runs, \(seconds) \
+    s each; 2-core loopback
+    """
 )
 
 // A throw-away CA and service certificates (RSA 2048, as make run and compose use).
@@ -298,7 +301,10 @@ let options = RPCCallOptions(tenant: "tenant-benchmark", timeout: .seconds(10))
 
 print("")
 print(
-    "| callers | bare h2 echo calls/s | RPC server calls/s | ratio | bare p50/p99 ms | RPC p50/p99 ms | typed h2c calls/s | typed h2c p50/p99 ms | typed mTLS calls/s | mTLS p50/p99 ms | TLS cost |"
+    """
+    | callers | bare h2 echo calls/s | RPC server calls/s | ratio | bare p50/p99 ms | RPC p50/p99 ms | typed h2c calls/s | typed h2c p50/p99 ms \
+    | typed mTLS calls/s | mTLS p50/p99 ms | TLS cost |
+    """
 )
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 let levels = (ProcessInfo.processInfo.environment["BENCH_CALLERS"] ?? "1,16,64").split(separator: ",").compactMap { Int($0) }

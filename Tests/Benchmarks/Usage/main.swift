@@ -65,7 +65,8 @@ nonisolated func baseline() async throws -> (insert: Double, copy: Double) {
                 try await connection.execute(
                     PostgresQuery(
                         unsafeSQL: """
-                            INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key, properties)
+                            INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value,
+                                distinct_key, properties)
                             SELECT $1, e.event_id, $3, $4, e.occurred_at, $2, true, e.value::numeric, NULL, e.properties::jsonb
                             FROM unnest($5::text[], $6::timestamptz[], $7::text[], $8::text[]) AS e(event_id, occurred_at, value, properties)
                             ON CONFLICT (tenant_id, event_id) DO NOTHING
@@ -162,7 +163,10 @@ print("| ratio gateway / COPY | \(String(format: "%.1f%%", 100 * gatewayRate / c
 print("| batch latency p50 / p99 | \(latencies.milliseconds(0.5)) / \(latencies.milliseconds(0.99)) |")
 print("| failed batches | \(failures.count) |")
 print(
-    "| summary query through the gateway p50 / p99 (\(summaryQueries) queries, one account, meter and month) | \(summaries.milliseconds(0.5)) / \(summaries.milliseconds(0.99)) |"
+    """
+    | summary query through the gateway p50 / p99 (\(summaryQueries) queries, one account, meter and month) | \(summaries.milliseconds(0.5)) / \
+    \(summaries.milliseconds(0.99)) |
+    """
 )
 print(
     "| summary equals the sum sent | \(summaryValue == DecimalNumber(Int64(expectedSum)) ? "yes" : "NO: \(summaryValue?.text ?? "none") vs \(expectedSum)") |"

@@ -18,13 +18,18 @@ struct AccountStore {
     func insert(_ account: BillingAccount, tenant: String, on connection: PostgresConnection) async throws {
         do {
             try await connection.execute(
-                """
-                INSERT INTO billing_accounts (tenant_id, id, name, email, currency, tax_id, tax_id_type, timezone, metadata, status,
-                                              balance_minor, created_at, updated_at)
-                VALUES (\(tenant), \(account.id.rawValue), \(account.name), \(account.email), \(account.currency), \(account.taxId),
-                        \(account.taxIdType?.rawValue), \(account.timezone), \(try Self.json(account.metadata))::jsonb, \(account.status.rawValue),
-                        \(account.balance.minorUnits), \(account.createdAt), \(account.updatedAt))
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO billing_accounts (tenant_id, id, name, email, currency, tax_id, tax_id_type, timezone, metadata, status,
+                                                      balance_minor, created_at, updated_at)
+                        VALUES ($1, $2, $3, $4, $5, $6,
+                                $7, $8, $9::jsonb, $10,
+                                $11, $12, $13)
+                        """,
+                    binds: try .of(
+                        tenant, account.id.rawValue, account.name, account.email, account.currency, account.taxId, account.taxIdType?.rawValue,
+                        account.timezone, try Self.json(account.metadata), account.status.rawValue, account.balance.minorUnits, account.createdAt,
+                        account.updatedAt)), logger: logger)
         } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
         }
@@ -44,13 +49,18 @@ struct AccountStore {
     func update(_ account: BillingAccount, tenant: String, on connection: PostgresConnection) async throws {
         do {
             try await connection.execute(
-                """
-                UPDATE billing_accounts SET name = \(account.name), email = \(account.email), tax_id = \(account.taxId),
-                    tax_id_type = \(account.taxIdType?.rawValue), timezone = \(account.timezone), metadata = \(try Self.json(account.metadata))::jsonb,
-                    status = \(account.status.rawValue), status_reason = \(account.statusReason), updated_at = \(account.updatedAt),
-                    closed_at = \(account.closedAt)
-                WHERE tenant_id = \(tenant) AND id = \(account.id.rawValue)
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE billing_accounts SET name = $1, email = $2, tax_id = $3,
+                            tax_id_type = $4, timezone = $5, metadata = $6::jsonb,
+                            status = $7, status_reason = $8, updated_at = $9,
+                            closed_at = $10
+                        WHERE tenant_id = $11 AND id = $12
+                        """,
+                    binds: try .of(
+                        account.name, account.email, account.taxId, account.taxIdType?.rawValue, account.timezone, try Self.json(account.metadata),
+                        account.status.rawValue, account.statusReason, account.updatedAt, account.closedAt, tenant, account.id.rawValue)),
+                logger: logger)
         } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
         }
@@ -97,14 +107,10 @@ struct AccountStore {
         return BillingAccount(
             id: AccountID(rawValue: id), name: name, email: email, currency: code, taxId: taxID,
             taxIdType: taxIDType.flatMap(TaxIDType.init(rawValue:)),
-            timezone: timezone, metadata: (try? JSONDecoder().decode([String: String].self, from: Data(metadata.utf8))) ?? [:],
+            timezone: timezone, metadata: (try? StoredJSON.decode([String: String].self, metadata)) ?? [:],
             status: AccountStatus(rawValue: status) ?? .closed, statusReason: statusReason,
             balance: Money(minorUnits: balance, currency: Currency(code: code) ?? .brl), createdAt: created, updatedAt: updated, closedAt: closed)
     }
 
-    private static func json(_ metadata: [String: String]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
-    }
+    private static func json(_ metadata: [String: String]) throws -> String { try StoredJSON.text(metadata) }
 }

@@ -32,10 +32,11 @@ struct CatalogStore: Sendable {
     ) async throws {
         do {
             try await connection.execute(
-                """
-                INSERT INTO catalog_items (tenant_id, id, kind, code, status, current_version, created_at, updated_at)
-                VALUES (\(tenant), \(id.rawValue), \(kind), \(code), 'ACTIVE', 1, \(now), \(now))
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO catalog_items (tenant_id, id, kind, code, status, current_version, created_at, updated_at)
+                        VALUES ($1, $2, $3, $4, 'ACTIVE', 1, $5, $5)
+                        """, binds: try .of(tenant, id.rawValue, kind, code, now)), logger: logger)
         } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "catalog_items_code") {
             throw CatalogError.codeTaken(kind, code ?? "")
         }
@@ -47,9 +48,10 @@ struct CatalogStore: Sendable {
     ) async throws {
         try await insertVersion(id: id, version: version, definition: definition, at: now, tenant: tenant, on: connection)
         try await connection.execute(
-            """
-            UPDATE catalog_items SET current_version = \(version), updated_at = \(now) WHERE tenant_id = \(tenant) AND id = \(id.rawValue)
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE catalog_items SET current_version = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4
+                    """, binds: try .of(version, now, tenant, id.rawValue)), logger: logger)
     }
 
     private func insertVersion(
@@ -57,10 +59,11 @@ struct CatalogStore: Sendable {
         on connection: PostgresConnection
     ) async throws {
         try await connection.execute(
-            """
-            INSERT INTO catalog_item_versions (tenant_id, item_id, version, definition, created_at)
-            VALUES (\(tenant), \(id.rawValue), \(version), \(JSONWriter.string(definition))::jsonb, \(now))
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO catalog_item_versions (tenant_id, item_id, version, definition, created_at)
+                    VALUES ($1, $2, $3, $4::jsonb, $5)
+                    """, binds: try .of(tenant, id.rawValue, version, JSONWriter.string(definition), now)), logger: logger)
     }
 
     /// The item at `version` (current when nil); `forUpdate` locks the item row.
@@ -114,10 +117,11 @@ struct CatalogStore: Sendable {
 
     func archive(id: CatalogItemID, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(
-            """
-            UPDATE catalog_items SET status = 'ARCHIVED', archived_at = \(now), updated_at = \(now)
-            WHERE tenant_id = \(tenant) AND id = \(id.rawValue) AND status = 'ACTIVE'
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE catalog_items SET status = 'ARCHIVED', archived_at = $1, updated_at = $1
+                    WHERE tenant_id = $2 AND id = $3 AND status = 'ACTIVE'
+                    """, binds: try .of(now, tenant, id.rawValue)), logger: logger)
     }
 
     private static func item(_ row: PostgresRow) throws -> StoredItem {

@@ -37,12 +37,16 @@ struct AuditTrail: Sendable {
             fallback: { envelope, connection in
                 let json = JSONWriter.string(try JSONValueEncoder().encode(envelope))
                 try await connection.execute(
-                    """
-                    INSERT INTO audit_events (tenant_id, event_id, type, source, subject, occurred_at, envelope)
-                    VALUES (\(envelope.tenantid), \(UUID(uuidString: envelope.id)), \(envelope.type), \(envelope.source), \(envelope.subject),
-                            \(envelope.time), \(json)::jsonb)
-                    ON CONFLICT DO NOTHING
-                    """, logger: logger)
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO audit_events (tenant_id, event_id, type, source, subject, occurred_at, envelope)
+                            VALUES ($1, $2, $3, $4, $5,
+                                    $6, $7::jsonb)
+                            ON CONFLICT DO NOTHING
+                            """,
+                        binds: try .of(
+                            envelope.tenantid, UUID(uuidString: envelope.id), envelope.type, envelope.source, envelope.subject, envelope.time, json)),
+                    logger: logger)
             })
     }
 

@@ -28,33 +28,36 @@ struct IdempotencyStore: Sendable {
         return try await database.withTenant(tenant) { connection in
             // Insert, or reclaim a row whose retention has passed.
             let claimed = try await connection.rows(
-                """
-                INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_fingerprint, state, locked_until, expires_at)
-                VALUES (\(tenant), \(key), \(fingerprint), 'IN_PROGRESS', now() + make_interval(secs => \(lease)),
-                        now() + make_interval(secs => \(retention)))
-                ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
-                    SET request_fingerprint = EXCLUDED.request_fingerprint, state = 'IN_PROGRESS', response_status = NULL,
-                        response_body = NULL, locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
-                    WHERE idempotency_keys.expires_at < now()
-                RETURNING 1
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_fingerprint, state, locked_until, expires_at)
+                        VALUES ($1, $2, $3, 'IN_PROGRESS', now() + make_interval(secs => $4),
+                                now() + make_interval(secs => $5))
+                        ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
+                            SET request_fingerprint = EXCLUDED.request_fingerprint, state = 'IN_PROGRESS', response_status = NULL,
+                                response_body = NULL, locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
+                            WHERE idempotency_keys.expires_at < now()
+                        RETURNING 1
+                        """, binds: try .of(tenant, key, fingerprint, lease, retention)), logger: logger)
             if !claimed.isEmpty { return .proceed }
             guard
                 let row = try await connection.firstRow(
-                    """
-                    SELECT request_fingerprint, state, response_status, response_body, locked_until < now()
-                    FROM idempotency_keys WHERE tenant_id = \(tenant) AND idempotency_key = \(key) FOR UPDATE
-                    """, logger: logger)
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT request_fingerprint, state, response_status, response_body, locked_until < now()
+                            FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2 FOR UPDATE
+                            """, binds: try .of(tenant, key)), logger: logger)
             else { return .inProgress }
             let (storedFingerprint, state, status, body, leaseExpired) = try row.decode((String, String, Int?, ByteBuffer?, Bool).self)
             guard storedFingerprint == fingerprint else { return .mismatch }
             if state == "COMPLETED", let status, let body { return .replay(status: status, body: body) }
             guard leaseExpired else { return .inProgress }
             try await connection.execute(
-                """
-                UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => \(lease))
-                WHERE tenant_id = \(tenant) AND idempotency_key = \(key)
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $1)
+                        WHERE tenant_id = $2 AND idempotency_key = $3
+                        """, binds: try .of(lease, tenant, key)), logger: logger)
             return .proceed
         }
     }
@@ -63,10 +66,11 @@ struct IdempotencyStore: Sendable {
         let logger = database.logger
         try await database.withTenant(tenant) { connection in
             try await connection.execute(
-                """
-                UPDATE idempotency_keys SET state = 'COMPLETED', response_status = \(status), response_body = \(body)
-                WHERE tenant_id = \(tenant) AND idempotency_key = \(key)
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE idempotency_keys SET state = 'COMPLETED', response_status = $1, response_body = $2
+                        WHERE tenant_id = $3 AND idempotency_key = $4
+                        """, binds: try .of(status, body, tenant, key)), logger: logger)
         }
     }
 
@@ -74,7 +78,9 @@ struct IdempotencyStore: Sendable {
     func release(tenant: String, key: String) async throws {
         let logger = database.logger
         try await database.withTenant(tenant) { connection in
-            try await connection.execute("DELETE FROM idempotency_keys WHERE tenant_id = \(tenant) AND idempotency_key = \(key)", logger: logger)
+            try await connection.execute(
+                PostgresQuery(unsafeSQL: "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2", binds: try .of(tenant, key)),
+                logger: logger)
         }
     }
 

@@ -61,7 +61,11 @@ enum OpenAPIDocument {
                     ("tags", ["Invoices and payments"]),
                     (
                         "summary",
-                        "A payment provider's notification, signed instead of authenticated: `Billing-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.\" + raw body>` (several v1 accepted while keys rotate; 300 s tolerance). Applied once per provider event id."
+                        """
+                        A payment provider's notification, signed instead of authenticated: `Billing-Signature: t=<unix seconds>,v1=<hex \
+                        HMAC-SHA256 of \"<t>.\" + raw body>` (several v1 accepted while keys rotate; 300 s tolerance). Applied once per provider \
+                        event id.
+                        """
                     ),
                     ("security", .array([])),
                     ("parameters", [["name": "provider", "in": "path", "required": true, "schema": ["type": "string"]]]),
@@ -135,7 +139,8 @@ enum OpenAPIDocument {
                                 "description",
                                 .string(
                                     """
-                                    Multi-tenant billing: accounts, catalog, subscriptions, usage, AI credits, invoices and payments. JSON:API documents \
+                                    Multi-tenant billing: accounts, catalog, subscriptions, usage, AI credits, invoices and payments. \
+                                    JSON:API documents \
                                     (`application/vnd.api+json`). Authenticate with `Authorization: Bearer <JWT>`; the tenant is the token's \
                                     `organizationId`. Each operation names the permission it needs (`x-permission`); the `owner` and `admin` roles hold \
                                     them all. Every POST accepts an `Idempotency-Key` header: a replay returns the first response.
@@ -143,8 +148,10 @@ enum OpenAPIDocument {
                                     Two kinds of callers: *operator* tokens (the tenant's back-end and staff) reach every operation their permissions \
                                     allow. *Customer* tokens carry a `billingAccountId` claim: they reach only the operations marked \
                                     `x-customer-access` (their `owner`/`admin` role holds just those), on that account only; another account's \
-                                    resources answer 404, operator operations 403 `OPERATOR_ONLY`. `x-customer-access` says how the account is found: \
-                                    `account-in-path`, `account-in-body`, `account-filter` (lists narrowed to it), `owned-resource`, or `tenant-wide` \
+                                    resources answer 404, \
+                                    operator operations 403 `OPERATOR_ONLY`. `x-customer-access` says how the account is found: \
+                                    `account-in-path`, `account-in-body`, `account-filter` (lists narrowed to it), `owned-resource`, \
+                                    or `tenant-wide` \
                                     (the catalog). A customer cannot choose `trialDays`, `startDate`, `testClockId` or a wallet's `overdraftLimit`.
 
                                     | permission | allows |

@@ -18,7 +18,10 @@ enum AccountRoutes {
             APIRoute(
                 method: .post, path: base, operationID: "createBillingAccount", tag: "Billing accounts",
                 summary:
-                    "Create a billing account. CPF/CNPJ are validated by their check digits; a tax id already used by another open account of the tenant is a 409.",
+                    """
+                    Create a billing account. CPF/CNPJ are validated by their check digits; a tax id already used by another open account of the \
+                    tenant is a 409.
+                    """,
                 permission: .accountsCreate,
                 requestBody: .init(resourceType: type, attributes: .of(CreateAccountRequest.self), optional: false),
                 response: single(.created), queryParameters: []

@@ -33,7 +33,10 @@ enum CreditRoutes {
             APIRoute(
                 method: .post, path: "/api/v1/credit-grants", operationID: "grantCredits", tag: tag,
                 summary:
-                    "Add credits to an account's wallet: MANUAL (default), BONUS, ADDON, MONTHLY or PURCHASE, with priority (lower is spent first; default purchases 10, add-on/bonus/manual 20, monthly 30), effectiveAt and expiresAt. A `reference` grants once.",
+                    """
+                    Add credits to an account's wallet: MANUAL (default), BONUS, ADDON, MONTHLY or PURCHASE, with priority (lower is spent \
+                    first; default purchases 10, add-on/bonus/manual 20, monthly 30), effectiveAt and expiresAt. A `reference` grants once.
+                    """,
                 permission: .creditsGrant,
                 requestBody: .init(resourceType: grantType, attributes: .of(GrantCreditsRequest.self), optional: false),
                 response: .init(status: .created, resourceType: grantType, attributes: .of(CreditGrant.self), isCollection: false),
@@ -48,7 +51,12 @@ enum CreditRoutes {
             APIRoute(
                 method: .post, path: "/api/v1/credit-charges", operationID: "chargeCredits", tag: tag,
                 summary:
-                    "Charge an AI call's token counts now, at the catalog rate of `model` (input, output and cached rates, markup, block rounding), across grants in consumption order. Refused with 402 before anything is charged when available credits (balance minus holds, plus any overdraft) fall short. `idempotencyKey` makes retries safe: a repeat answers the first charge (200, replayed true).",
+                    """
+                    Charge an AI call's token counts now, at the catalog rate of `model` (input, output and cached rates, markup, block \
+                    rounding), across grants in consumption order. Refused with 402 before anything is charged when available credits (balance \
+                    minus holds, plus any overdraft) fall short. `idempotencyKey` makes retries safe: a repeat answers the first charge (200, \
+                    replayed true).
+                    """,
                 permission: .creditsCharge,
                 requestBody: .init(resourceType: chargeType, attributes: .of(ChargeCreditsRequest.self), optional: false),
                 response: execution(chargeType, .created), queryParameters: [], additionalErrors: refusals
@@ -59,7 +67,10 @@ enum CreditRoutes {
             APIRoute(
                 method: .post, path: "/api/v1/credit-authorizations", operationID: "authorizeCredits", tag: tag,
                 summary:
-                    "Hold the estimated credits of an AI call before it runs (seed 003 \"estimativa vs real\"). The hold releases itself after `ttlSeconds` (default 300). Same refusals as a charge.",
+                    """
+                    Hold the estimated credits of an AI call before it runs (seed 003 \"estimativa vs real\"). The hold releases itself after \
+                    `ttlSeconds` (default 300). Same refusals as a charge.
+                    """,
                 permission: .creditsCharge,
                 requestBody: .init(resourceType: authorizationType, attributes: .of(AuthorizeCreditsRequest.self), optional: false),
                 response: execution(authorizationType, .created), queryParameters: [], additionalErrors: refusals
@@ -84,7 +95,11 @@ enum CreditRoutes {
             APIRoute(
                 method: .post, path: "/api/v1/credit-authorizations/{id}/settle", operationID: "settleCreditAuthorization", tag: tag,
                 summary:
-                    "Charge the real token counts and release the rest of the hold. Above the estimate the extra is charged only as far as the wallet can pay; the rest is reported as `uncoveredCredits` and never overspent. A hold resolves once: settle, release and expiry racing have one winner, the others get 409.",
+                    """
+                    Charge the real token counts and release the rest of the hold. Above the estimate the extra is charged only as far as the \
+                    wallet can pay; the rest is reported as `uncoveredCredits` and never overspent. A hold resolves once: settle, release and \
+                    expiry racing have one winner, the others get 409.
+                    """,
                 permission: .creditsCharge,
                 requestBody: .init(resourceType: settlementType, attributes: .of(TokenUsageAttributes.self), optional: false),
                 response: execution(authorizationType, .ok), queryParameters: [], additionalErrors: holdConflicts
@@ -106,7 +121,10 @@ enum CreditRoutes {
             APIRoute(
                 method: .get, path: walletBase, operationID: "getCreditWallet", tag: tag,
                 summary:
-                    "The account's wallet (seed 000 \"Créditos de IA\"): balance, held, available, monthly/purchased/other remaining, allowance used, settings and open grants in consumption order.",
+                    """
+                    The account's wallet (seed 000 \"Créditos de IA\"): balance, held, available, monthly/purchased/other remaining, allowance \
+                    used, settings and open grants in consumption order.
+                    """,
                 permission: .creditsRead, requestBody: nil, response: walletResponse, queryParameters: []
             ) { request in
                 try request.query.requireOnly([])
@@ -117,7 +135,10 @@ enum CreditRoutes {
             APIRoute(
                 method: .put, path: walletBase + "/settings", operationID: "setCreditWalletSettings", tag: tag,
                 summary:
-                    "Replace the wallet's policies: `overdraftLimit` (postpaid, seed 003 \"Cliente B\"; default 0), `spendingCaps` per account or user per DAY/WEEK/MONTH, `rateLimits` (executions per minute/hour/day) and `autoRecharge` (package and threshold).",
+                    """
+                    Replace the wallet's policies: `overdraftLimit` (postpaid, seed 003 \"Cliente B\"; default 0), `spendingCaps` per account or \
+                    user per DAY/WEEK/MONTH, `rateLimits` (executions per minute/hour/day) and `autoRecharge` (package and threshold).
+                    """,
                 permission: .creditsManage,
                 requestBody: .init(resourceType: settingsType, attributes: .of(WalletSettings.self), optional: false),
                 response: walletResponse, queryParameters: []
@@ -142,7 +163,10 @@ enum CreditRoutes {
             APIRoute(
                 method: .get, path: walletBase + "/audit", operationID: "auditCreditWallet", tag: tag,
                 summary:
-                    "Verify the wallet's books: balance = sum of the journal = grants' remaining minus debt; held = journal = open holds; `consistent` says whether all agree.",
+                    """
+                    Verify the wallet's books: balance = sum of the journal = grants' remaining minus debt; held = journal = open holds; \
+                    `consistent` says whether all agree.
+                    """,
                 permission: .creditsRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: auditType, attributes: .of(WalletAudit.self), isCollection: false),
                 queryParameters: []
@@ -155,7 +179,10 @@ enum CreditRoutes {
             APIRoute(
                 method: .get, path: walletBase + "/consumption", operationID: "getCreditConsumption", tag: tag,
                 summary:
-                    "Credits and tokens charged, grouped by user, feature, model or day (seed 003's dashboards), with input vs output tokens and the accuracy of estimates (charged / estimated, in percent).",
+                    """
+                    Credits and tokens charged, grouped by user, feature, model or day (seed 003's dashboards), with input vs output tokens and \
+                    the accuracy of estimates (charged / estimated, in percent).
+                    """,
                 permission: .creditsRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: consumptionType, attributes: .of(ConsumptionRow.self), isCollection: true, idFormat: nil),
                 queryParameters: [

@@ -12,7 +12,10 @@ enum GatewayRouter {
             .init(
                 path: "/readyz",
                 summary:
-                    "Whether this gateway takes traffic (`ready`, or 503 `not ready`), from a state refreshed in the background; details and metrics are on the admin port only",
+                    """
+                    Whether this gateway takes traffic (`ready`, or 503 `not ready`), from a state refreshed in the background; details and \
+                    metrics are on the admin port only
+                    """,
                 contentType: "text/plain"),
             .init(path: "/openapi.json", summary: "This document", contentType: "application/json"),
         ] + ConsoleRoutes.endpoints

@@ -28,7 +28,10 @@ enum InvoiceRoutes {
             APIRoute(
                 method: .post, path: invoices, operationID: "createInvoice", tag: tag,
                 summary:
-                    "Draft the invoice of an account's subscriptions for a period (seed 001 step 4): plan price × quantity, paid add-ons; a trial period is billed at 0.00 (one TRIAL line).",
+                    """
+                    Draft the invoice of an account's subscriptions for a period (seed 001 step 4): plan price × quantity, paid add-ons; a trial \
+                    period is billed at 0.00 (one TRIAL line).
+                    """,
                 permission: .invoicesCreate,
                 requestBody: .init(resourceType: invoiceType, attributes: .of(CreateInvoiceRequest.self), optional: false),
                 response: .init(status: .created, resourceType: invoiceType, attributes: invoice, isCollection: false), queryParameters: []
@@ -68,7 +71,10 @@ enum InvoiceRoutes {
             APIRoute(
                 method: .get, path: invoices + "/{id}", operationID: "getInvoice", tag: tag,
                 summary:
-                    "One invoice with its lines. With `Accept: text/html`, the printable invoice (seller, buyer and tax id, lines, totals, dates, and the PIX code while it can be paid); with `Accept: application/pdf`, the same as an A4 PDF.",
+                    """
+                    One invoice with its lines. With `Accept: text/html`, the printable invoice (seller, buyer and tax id, lines, totals, dates, \
+                    and the PIX code while it can be paid); with `Accept: application/pdf`, the same as an A4 PDF.
+                    """,
                 permission: .invoicesRead, requestBody: nil, response: single, queryParameters: []
             ) { request in
                 try request.query.requireOnly([])
@@ -85,12 +91,18 @@ enum InvoiceRoutes {
             },
             action(
                 "finalize", "finalizeInvoice",
-                "DRAFT → PENDING (seed 001 step 5): lines frozen, the tenant's next gapless number (`2026-000123`), due date from net terms; a 0.00 invoice is PAID at once.",
+                """
+                DRAFT → PENDING (seed 001 step 5): lines frozen, the tenant's next gapless number (`2026-000123`), due date from net terms; a \
+                0.00 invoice is PAID at once.
+                """,
                 .invoicesFinalize, InvoicingAPI.finalize),
             APIRoute(
                 method: .get, path: invoices + "/{id}/pix", operationID: "getInvoicePix", tag: tag,
                 summary:
-                    "The PIX BR Code (\"copia e cola\", EMV per the Banco Central manual, CRC16) for what is due on a PENDING or OVERDUE BRL invoice; txid = the invoice number without its dash.",
+                    """
+                    The PIX BR Code (\"copia e cola\", EMV per the Banco Central manual, CRC16) for what is due on a PENDING or OVERDUE BRL \
+                    invoice; txid = the invoice number without its dash.
+                    """,
                 permission: .invoicesRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: "pix-charges", attributes: .of(PixCharge.self), isCollection: false), queryParameters: []
             ) { request in
@@ -104,7 +116,10 @@ enum InvoiceRoutes {
             APIRoute(
                 method: .post, path: payments, operationID: "createPayment", tag: tag,
                 summary:
-                    "Record a payment (seed 001 step 6): PIX or CARD, up to the amount due (partial payments add up); paid in full → the invoice is PAID. A repeated `externalRef` answers the first payment. A 0.00 invoice accepts a 0.00 payment.",
+                    """
+                    Record a payment (seed 001 step 6): PIX or CARD, up to the amount due (partial payments add up); paid in full → the invoice \
+                    is PAID. A repeated `externalRef` answers the first payment. A 0.00 invoice accepts a 0.00 payment.
+                    """,
                 permission: .paymentsCreate,
                 requestBody: .init(resourceType: paymentType, attributes: .of(CreatePaymentRequest.self), optional: false),
                 response: .init(status: .created, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: [],
@@ -119,7 +134,11 @@ enum InvoiceRoutes {
             APIRoute(
                 method: .post, path: "/api/v1/checkouts", operationID: "createCheckout", tag: tag,
                 summary:
-                    "Buy paid add-ons (activated first, so PENDING on the subscription) and credit packages (seed 000, seed 002): a finalized invoice and, for PIX, its BR Code to show; for CARD, the card charged through the provider (approved → the invoice is PAID). Once paid, the ledger grants the credits and the add-ons' feature flags turn on.",
+                    """
+                    Buy paid add-ons (activated first, so PENDING on the subscription) and credit packages (seed 000, seed 002): a finalized \
+                    invoice and, for PIX, its BR Code to show; for CARD, the card charged through the provider (approved → the invoice is PAID). \
+                    Once paid, the ledger grants the credits and the add-ons' feature flags turn on.
+                    """,
                 permission: .paymentsCreate,
                 requestBody: .init(resourceType: "checkouts", attributes: .of(CheckoutRequest.self), optional: false),
                 response: .init(status: .created, resourceType: "checkouts", attributes: .of(Checkout.self), isCollection: false),
@@ -135,7 +154,10 @@ enum InvoiceRoutes {
             APIRoute(
                 method: .get, path: "/api/v1/invoice-settings", operationID: "getInvoiceSettings", tag: tag,
                 summary:
-                    "The tenant's invoicing settings: auto-finalize of period invoices (default false), default net terms (7 days), card retry schedule (absent: the platform's).",
+                    """
+                    The tenant's invoicing settings: auto-finalize of period invoices (default false), default net terms (7 days), card retry \
+                    schedule (absent: the platform's).
+                    """,
                 permission: .invoicesRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
                 queryParameters: []
@@ -147,7 +169,11 @@ enum InvoiceRoutes {
             APIRoute(
                 method: .put, path: "/api/v1/invoice-settings", operationID: "setInvoiceSettings", tag: tag,
                 summary:
-                    "Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are finalized (numbered, PENDING) at once; `cardRetrySchedule` sets the delays between automatic card charges after a decline (`1d,3d,5d`).",
+                    """
+                    Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are \
+                    finalized (numbered, PENDING) at once; `cardRetrySchedule` sets the delays between automatic card charges after a decline \
+                    (`1d,3d,5d`).
+                    """,
                 permission: .invoicesUpdate,
                 requestBody: .init(resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), optional: false),
                 response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
@@ -160,7 +186,11 @@ enum InvoiceRoutes {
             APIRoute(
                 method: .post, path: "/api/v1/billing-accounts/{id}/payment-methods", operationID: "savePaymentMethod", tag: tag,
                 summary:
-                    "Save a card by the provider's token (sandbox: tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds); the newest is the default, which auto-recharge (seed 003) and the automatic collection of subscription period invoices (retried per the card retry schedule) charge.",
+                    """
+                    Save a card by the provider's token (sandbox: tok_visa, tok_mastercard, tok_declined, tok_insufficient_funds); the newest is \
+                    the default, which auto-recharge (seed 003) and the automatic collection of subscription period invoices (retried per the \
+                    card retry schedule) charge.
+                    """,
                 permission: .paymentsCreate,
                 requestBody: .init(resourceType: "payment-methods", attributes: .of(SavePaymentMethodAttributes.self), optional: false),
                 response: .init(status: .created, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: false),
@@ -199,7 +229,10 @@ enum InvoiceRoutes {
             APIRoute(
                 method: .post, path: payments + "/{id}/refunds", operationID: "refundPayment", tag: tag,
                 summary:
-                    "Refund part (`amount`) or all of what is left of a COMPLETED payment, with an optional reason; never more than was paid, however many refunds race (409 REFUND_EXCEEDS_PAYMENT).",
+                    """
+                    Refund part (`amount`) or all of what is left of a COMPLETED payment, with an optional reason; never more than was paid, \
+                    however many refunds race (409 REFUND_EXCEEDS_PAYMENT).
+                    """,
                 permission: .paymentsRefund,
                 requestBody: .init(resourceType: "refunds", attributes: .of(RefundAttributes.self), optional: true),
                 response: .init(status: .created, resourceType: "refunds", attributes: .of(Refund.self), isCollection: false), queryParameters: [],

@@ -34,7 +34,10 @@ enum SubscriptionRoutes {
             APIRoute(
                 method: .post, path: base, operationID: "createSubscription", tag: tag,
                 summary:
-                    "Subscribe an ACTIVE billing account to a plan (seed 001 step 3), its current version pinned: quantity (default 1), the plan's trial or `trialDays`, `startDate` (now or future) and an optional `testClockId`.",
+                    """
+                    Subscribe an ACTIVE billing account to a plan (seed 001 step 3), its current version pinned: quantity (default 1), the \
+                    plan's trial or `trialDays`, `startDate` (now or future) and an optional `testClockId`.
+                    """,
                 permission: .subscriptionsCreate,
                 requestBody: .init(resourceType: type, attributes: .of(CreateSubscriptionRequest.self), optional: false),
                 response: .init(status: .created, resourceType: type, attributes: subscription, isCollection: false), queryParameters: [],
@@ -83,7 +86,10 @@ enum SubscriptionRoutes {
             APIRoute(
                 method: .post, path: base + "/{id}/cancel", operationID: "cancelSubscription", tag: tag,
                 summary:
-                    "Cancel at the end of the period (default: it keeps working until the renewal date, then EXPIRED) or now (`atPeriodEnd: false`, CANCELED), recording the reason (seed 000).",
+                    """
+                    Cancel at the end of the period (default: it keeps working until the renewal date, then EXPIRED) or now (`atPeriodEnd: \
+                    false`, CANCELED), recording the reason (seed 000).
+                    """,
                 permission: .subscriptionsCancel,
                 requestBody: .init(resourceType: type, attributes: .of(CancelSubscriptionAttributes.self), optional: true),
                 response: single, queryParameters: [], additionalErrors: transitions
@@ -121,7 +127,11 @@ enum SubscriptionRoutes {
             APIRoute(
                 method: .post, path: base + "/{id}/change-plan", operationID: "changeSubscriptionPlan", tag: tag,
                 summary:
-                    "Move to a plan of the same currency, interval and cycle type: one costing at least as much per period takes effect now, with proration lines (credit for the unused time, charge for the rest under the new plan, each rounded half-even); a cheaper one at period end. `preview: true` answers the same without changing anything.",
+                    """
+                    Move to a plan of the same currency, interval and cycle type: one costing at least as much per period takes effect now, with \
+                    proration lines (credit for the unused time, charge for the rest under the new plan, each rounded half-even); a cheaper one \
+                    at period end. `preview: true` answers the same without changing anything.
+                    """,
                 permission: .subscriptionsUpdate,
                 requestBody: .init(resourceType: changeType, attributes: .of(ChangePlanAttributes.self), optional: false),
                 response: change, queryParameters: [], additionalErrors: transitions
@@ -138,7 +148,10 @@ enum SubscriptionRoutes {
             APIRoute(
                 method: .post, path: base + "/{id}/addons", operationID: "activateSubscriptionAddon", tag: tag,
                 summary:
-                    "Activate an add-on (seed 000): a free one is ACTIVE at once and its feature flag on; a paid one is PENDING until its invoice is paid.",
+                    """
+                    Activate an add-on (seed 000): a free one is ACTIVE at once and its feature flag on; a paid one is PENDING until its invoice \
+                    is paid.
+                    """,
                 permission: .subscriptionsUpdate,
                 requestBody: .init(resourceType: "subscription-addons", attributes: .of(ActivateAddonAttributes.self), optional: false),
                 response: single, queryParameters: [], additionalErrors: [409: "The add-on is already on the subscription (ADDON_ALREADY_ACTIVE)"]
@@ -215,7 +228,10 @@ enum SubscriptionRoutes {
             APIRoute(
                 method: .post, path: clocks + "/{id}/advance", operationID: "advanceTestClock", tag: tag,
                 summary:
-                    "Move the clock forward (at most five years); its subscriptions' trial ends, renewals, expiries at period end and grace ends happen on the way, each at its own instant, before this answers.",
+                    """
+                    Move the clock forward (at most five years); its subscriptions' trial ends, renewals, expiries at period end and grace ends \
+                    happen on the way, each at its own instant, before this answers.
+                    """,
                 permission: .subscriptionsUpdate,
                 requestBody: .init(resourceType: clockType, attributes: .of(AdvanceTestClockAttributes.self), optional: false),
                 response: clock, queryParameters: []

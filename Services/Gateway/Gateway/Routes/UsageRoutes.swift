@@ -22,7 +22,11 @@ enum UsageRoutes {
             APIRoute(
                 method: .post, path: "/api/v1/usage-events", operationID: "recordUsageEvents", tag: tag,
                 summary:
-                    "Record one usage event or a batch of up to 1,000; `id` is your event id. A replayed id is acknowledged (DUPLICATE) and never counted twice. Each event is ACCEPTED, DUPLICATE or REFUSED with a reason and a pointer; valid events of a batch are stored even when others are refused. A single refused event is a 422 (409 when its period or account is closed).",
+                    """
+                    Record one usage event or a batch of up to 1,000; `id` is your event id. A replayed id is acknowledged (DUPLICATE) and never \
+                    counted twice. Each event is ACCEPTED, DUPLICATE or REFUSED with a reason and a pointer; valid events of a batch are stored \
+                    even when others are refused. A single refused event is a 422 (409 when its period or account is closed).
+                    """,
                 permission: .usageEventsCreate,
                 requestBody: .init(
                     resourceType: eventType, attributes: .of(UsageEventAttributes.self), optional: false,
@@ -36,7 +40,10 @@ enum UsageRoutes {
             APIRoute(
                 method: .get, path: "/api/v1/usage-summaries", operationID: "listUsageSummaries", tag: tag,
                 summary:
-                    "Each meter's aggregate (COUNT, SUM, MAX, LAST, AVERAGE, COUNT_DISTINCT) for an account over a period: the calendar month `filter[month]` (default: the current one) in the account's time zone, or `filter[periodStart]`/`filter[periodEnd]`.",
+                    """
+                    Each meter's aggregate (COUNT, SUM, MAX, LAST, AVERAGE, COUNT_DISTINCT) for an account over a period: the calendar month \
+                    `filter[month]` (default: the current one) in the account's time zone, or `filter[periodStart]`/`filter[periodEnd]`.
+                    """,
                 permission: .usageEventsRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: summaryType, attributes: .of(UsageSummary.self), isCollection: true, idFormat: nil),
                 queryParameters: [
@@ -71,7 +78,11 @@ enum UsageRoutes {
             APIRoute(
                 method: .post, path: "/api/v1/usage-limits/check", operationID: "checkUsageLimit", tag: tag,
                 summary:
-                    "Check a resource (`messages`, `storage`, `users`, `whatsapp_sessions`, …) against the account's limit and consume `quantity` (default 1) in one atomic step. Over a HARD limit: 402 LIMIT_REACHED, \"Limite de <resource> atingido - faça upgrade\", nothing consumed and the action must not run. Over a SOFT limit: allowed, with overLimit true.",
+                    """
+                    Check a resource (`messages`, `storage`, `users`, `whatsapp_sessions`, …) against the account's limit and consume `quantity` \
+                    (default 1) in one atomic step. Over a HARD limit: 402 LIMIT_REACHED, \"Limite de <resource> atingido - faça upgrade\", \
+                    nothing consumed and the action must not run. Over a SOFT limit: allowed, with overLimit true.
+                    """,
                 permission: .usageEventsCreate,
                 requestBody: .init(resourceType: checkType, attributes: .of(UsageLimitCheckRequest.self), optional: false),
                 response: .init(status: .ok, resourceType: checkType, attributes: .of(UsageLimitCheck.self), isCollection: false, idFormat: nil),
@@ -85,7 +96,10 @@ enum UsageRoutes {
             APIRoute(
                 method: .get, path: "/api/v1/usage-limits", operationID: "listUsageLimits", tag: tag,
                 summary:
-                    "Usage against each of an account's limits (seed 004's UsageMetrics): PERIOD limits in the current calendar month of the account's time zone, NEVER limits as running counts.",
+                    """
+                    Usage against each of an account's limits (seed 004's UsageMetrics): PERIOD limits in the current calendar month of the \
+                    account's time zone, NEVER limits as running counts.
+                    """,
                 permission: .usageEventsRead, requestBody: nil, response: limitsResponse,
                 queryParameters: [.init(name: "filter[billingAccountId]", summary: "the account (required)", schema: .string(format: "uuid"))]
             ) { request in

@@ -10,8 +10,11 @@ enum InvoiceDocument {
         let rows = invoice.lines.map { line in
             let period = [line.periodStart, line.periodEnd].compactMap { $0 }.map { RFC3339.format($0).prefix(10) }.joined(separator: " – ")
             return
-                "<tr><td>\(escape(line.description))<div class=\"muted\">\(escape(period))</div></td><td class=\"num\">\(escape(line.quantity.text))</td>"
-                + "<td class=\"num\">\(escape(unitText(line.unitAmount, invoice.total.currency)))</td><td class=\"num\">\(escape(line.amount.displayText))</td></tr>"
+                """
+                <tr><td>\(escape(line.description))<div class=\"muted\">\(escape(period))</div></td><td \
+                class=\"num\">\(escape(line.quantity.text))</td>
+                """
+                    + "<td class=\"num\">\(escape(unitText(line.unitAmount, invoice.total.currency)))</td><td class=\"num\">\(escape(line.amount.displayText))</td></tr>"
         }.joined(separator: "\n")
         let date = { (value: Date?) in value.map { String(RFC3339.format($0).prefix(10)) } ?? "—" }
         let buyerBlock =

@@ -32,7 +32,8 @@ struct AccountCreditStore {
             PostgresQuery(
                 unsafeSQL: """
                     WITH balance AS (\(moveBalance))
-                    INSERT INTO account_credit_entries (tenant_id, id, billing_account_id, amount_minor, balance_after_minor, reason, invoice_id, payment_id, created_at)
+                    INSERT INTO account_credit_entries (tenant_id, id, billing_account_id, amount_minor, balance_after_minor, reason,
+                        invoice_id, payment_id, created_at)
                     SELECT $1, $6, $2, $4, balance_minor, $7, $8, $9, $5 FROM balance
                     RETURNING balance_after_minor
                     """,

@@ -14,7 +14,8 @@ struct PaymentStore {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO payments (tenant_id, id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, created_at)
+                    INSERT INTO payments (tenant_id, id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref,
+                        status, created_at)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                     ON CONFLICT (tenant_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
                     RETURNING id
@@ -32,7 +33,8 @@ struct PaymentStore {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, refunded_minor, created_at FROM payments
+                    SELECT id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, refunded_minor,
+                        created_at FROM payments
                     WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id = $2) AND ($3::text IS NULL OR external_ref = $3)
                     LIMIT 1\(forUpdate ? " FOR UPDATE" : "")
                     """, binds: try .of(tenant, id?.rawValue, externalRef)), logger: logger)

@@ -39,7 +39,10 @@ enum UsageEventRules {
         guard object.keys.count <= maximumPropertyKeys, text.utf8.count <= maximumPropertyBytes else {
             throw UsageRefusal(
                 .propertiesTooLarge, field: "properties",
-                "properties hold \(object.keys.count) keys and \(text.utf8.count) bytes; at most \(maximumPropertyKeys) keys and \(maximumPropertyBytes) bytes"
+                """
+                properties hold \(object.keys.count) keys and \(text.utf8.count) bytes; at most \(maximumPropertyKeys) keys and \
+                \(maximumPropertyBytes) bytes
+                """
             )
         }
         return text

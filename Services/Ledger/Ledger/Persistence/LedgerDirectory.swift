@@ -55,22 +55,24 @@ struct LedgerDirectory: Sendable {
     /// Records what the accounts context said, unless newer news is already here.
     func upsert(_ account: LedgerAccount, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(
-            """
-            INSERT INTO ledger_accounts (tenant_id, id, status, timezone, source_updated_at)
-            VALUES (\(tenant), \(account.id), \(account.status.rawValue), \(account.timezone), \(account.updatedAt))
-            ON CONFLICT (tenant_id, id) DO UPDATE
-                SET status = EXCLUDED.status, timezone = EXCLUDED.timezone, source_updated_at = EXCLUDED.source_updated_at
-                WHERE ledger_accounts.source_updated_at <= EXCLUDED.source_updated_at
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO ledger_accounts (tenant_id, id, status, timezone, source_updated_at)
+                    VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (tenant_id, id) DO UPDATE
+                        SET status = EXCLUDED.status, timezone = EXCLUDED.timezone, source_updated_at = EXCLUDED.source_updated_at
+                        WHERE ledger_accounts.source_updated_at <= EXCLUDED.source_updated_at
+                    """, binds: try .of(tenant, account.id, account.status.rawValue, account.timezone, account.updatedAt)), logger: logger)
     }
 
     /// Moves the account's closing instant forward (never back); waits for ingestions holding the account.
     func close(_ id: UUID, until instant: Date, tenant: String, on connection: PostgresConnection) async throws -> Date? {
         try await connection.firstRow(
-            """
-            UPDATE ledger_accounts SET closed_until = GREATEST(COALESCE(closed_until, \(instant)), \(instant))
-            WHERE tenant_id = \(tenant) AND id = \(id) RETURNING closed_until
-            """, logger: logger)?.decode(Date.self)
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE ledger_accounts SET closed_until = GREATEST(COALESCE(closed_until, $1), $1)
+                    WHERE tenant_id = $2 AND id = $3 RETURNING closed_until
+                    """, binds: try .of(instant, tenant, id)), logger: logger)?.decode(Date.self)
     }
 
     func meters(codes: [String], tenant: String, on connection: PostgresConnection) async throws -> [MeterDefinition] {
@@ -97,11 +99,15 @@ struct LedgerDirectory: Sendable {
 
     func insert(_ meter: MeterDefinition, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(
-            """
-            INSERT INTO ledger_meters (tenant_id, id, code, aggregation, property, filters)
-            VALUES (\(tenant), \(meter.id), \(meter.code), \(meter.aggregation.rawValue), \(meter.property),
-                    \(JSONWriter.string(try JSONValueEncoder().encode(meter.filters)))::jsonb)
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO ledger_meters (tenant_id, id, code, aggregation, property, filters)
+                    VALUES ($1, $2, $3, $4, $5,
+                            $6::jsonb)
+                    ON CONFLICT DO NOTHING
+                    """,
+                binds: try .of(
+                    tenant, meter.id, meter.code, meter.aggregation.rawValue, meter.property,
+                    JSONWriter.string(try JSONValueEncoder().encode(meter.filters)))), logger: logger)
     }
 }

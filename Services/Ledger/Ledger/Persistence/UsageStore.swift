@@ -42,7 +42,8 @@ struct UsageStore: Sendable {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key, properties)
+                    INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key,
+                        properties)
                     SELECT $1, e.event_id, e.account_id, e.meter_id, e.occurred_at, $2, e.counted, NULLIF(e.value, '')::numeric,
                            CASE WHEN e.has_key THEN e.distinct_key END, NULLIF(e.properties, '')::jsonb
                     FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::bool[], $8::text[], $9::bool[], $10::text[], $11::text[])
@@ -63,9 +64,10 @@ struct UsageStore: Sendable {
         guard !ids.isEmpty else { return [] }
         return Set(
             try await connection.rows(
-                """
-                SELECT event_id FROM usage_events WHERE tenant_id = \(tenant) AND event_id = ANY(\(ids))
-                """, logger: logger
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT event_id FROM usage_events WHERE tenant_id = $1 AND event_id = ANY($2)
+                        """, binds: try .of(tenant, ids)), logger: logger
             ).map { try $0.decode(String.self) })
     }
 
@@ -83,7 +85,8 @@ struct UsageStore: Sendable {
                                                        last_at, last_event_id, last_value)
                     SELECT $1, h.account_id, h.meter_id, h.bucket_start, $2, h.event_count, h.value_sum::numeric, NULLIF(h.value_max, '')::numeric,
                            h.last_at, h.last_event_id, NULLIF(h.last_value, '')::numeric
-                    FROM unnest($3::uuid[], $4::uuid[], $5::timestamptz[], $6::int8[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
+                    FROM unnest($3::uuid[], $4::uuid[], $5::timestamptz[], $6::int8[], $7::text[], $8::text[], $9::timestamptz[], $10::text[],
+                        $11::text[])
                         AS h(account_id, meter_id, bucket_start, event_count, value_sum, value_max, last_at, last_event_id, last_value)
                     ON CONFLICT (tenant_id, account_id, meter_id, bucket_start, slot) DO UPDATE SET
                         event_count = a.event_count + EXCLUDED.event_count,
@@ -115,22 +118,25 @@ struct UsageStore: Sendable {
             )
         }
         try await connection.execute(
-            """
-            INSERT INTO usage_distinct_keys (tenant_id, account_id, meter_id, bucket_start, distinct_key)
-            SELECT \(tenant), k.account_id, k.meter_id, k.bucket_start, k.distinct_key
-            FROM unnest(\(sorted.map(\.accountId))::uuid[], \(sorted.map(\.meterId))::uuid[], \(sorted.map(\.bucketStart))::timestamptz[],
-                        \(sorted.map(\.key))::text[]) AS k(account_id, meter_id, bucket_start, distinct_key)
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO usage_distinct_keys (tenant_id, account_id, meter_id, bucket_start, distinct_key)
+                    SELECT $1, k.account_id, k.meter_id, k.bucket_start, k.distinct_key
+                    FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[],
+                                $5::text[]) AS k(account_id, meter_id, bucket_start, distinct_key)
+                    ON CONFLICT DO NOTHING
+                    """, binds: try .of(tenant, sorted.map(\.accountId), sorted.map(\.meterId), sorted.map(\.bucketStart), sorted.map(\.key))),
+            logger: logger)
     }
 
     /// The meters with counted usage in the hours `span` touches.
     func meters(withUsageIn span: TimeSpan, account: UUID, tenant: String, on connection: PostgresConnection) async throws -> [UUID] {
         try await connection.rows(
-            """
-            SELECT DISTINCT meter_id FROM usage_aggregates
-            WHERE tenant_id = \(tenant) AND account_id = \(account) AND bucket_start >= \(Self.bucket(of: span.start)) AND bucket_start < \(span.end)
-            """, logger: logger
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT DISTINCT meter_id FROM usage_aggregates
+                    WHERE tenant_id = $1 AND account_id = $2 AND bucket_start >= $3 AND bucket_start < $4
+                    """, binds: try .of(tenant, account, Self.bucket(of: span.start), span.end)), logger: logger
         ).map { try $0.decode(UUID.self) }
     }
 
@@ -221,7 +227,8 @@ private struct SpanQuery {
     mutating func build(hours: ((String) -> String) -> String, edge: ((String) -> String) -> String) throws -> PostgresQuery {
         let split = UsageStore.split(span)
         let common =
-            "tenant_id = \(try parameters.bind(tenant)) AND account_id = \(try parameters.bind(account)) AND meter_id = ANY(\(try parameters.bind(meters)))"
+            "tenant_id = \(try parameters.bind(tenant)) AND account_id = \(try parameters.bind(account))"
+            + " AND meter_id = ANY(\(try parameters.bind(meters)))"
         var parts: [String] = []
         for (range, isHours) in [(split.head, false), (split.hours, true), (split.tail, false)] where range.start < range.end {
             let start = try parameters.bind(range.start)

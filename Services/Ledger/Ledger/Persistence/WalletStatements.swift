@@ -94,11 +94,14 @@ struct SaveWallet: PreparedSQL {
             ON CONFLICT (tenant_id, account_id, counter, period, window_start)
             DO UPDATE SET value = greatest(credit_counters.value + EXCLUDED.value, 0)
         ), inserted AS (
-            INSERT INTO credit_executions (tenant_id, id, account_id, idempotency_key, kind, status, model_id, model_version, rate, user_id, feature_id,
-                estimated_input_tokens, estimated_output_tokens, estimated_cached_tokens, estimated_credits, input_tokens, output_tokens, cached_tokens,
+            INSERT INTO credit_executions (tenant_id, id, account_id, idempotency_key, kind, status, model_id, model_version, rate, user_id,
+                feature_id,
+                estimated_input_tokens, estimated_output_tokens, estimated_cached_tokens, estimated_credits, input_tokens, output_tokens,
+                    cached_tokens,
                 credits, uncovered_credits, expires_at, created_at, resolved_at)
             SELECT $1, x.id, $2, x.key, x.kind, x.status, x.model, x.version, x.rate::jsonb, NULLIF(x.user_id, ''), NULLIF(x.feature_id, ''),
-                   NULLIF(x.estimated_input, -1), NULLIF(x.estimated_output, -1), NULLIF(x.estimated_cached, -1), NULLIF(x.estimated_credits, '')::numeric,
+                   NULLIF(x.estimated_input, -1), NULLIF(x.estimated_output, -1), NULLIF(x.estimated_cached, -1), NULLIF(x.estimated_credits,
+                       '')::numeric,
                    NULLIF(x.input, -1), NULLIF(x.output, -1), NULLIF(x.cached, -1), NULLIF(x.credits, '')::numeric, NULLIF(x.uncovered, '')::numeric,
                    CASE WHEN x.expires_at < 0 THEN NULL ELSE timestamptz 'epoch' + x.expires_at * interval '1 microsecond' END, $3,
                    CASE WHEN x.resolved_at < 0 THEN NULL ELSE timestamptz 'epoch' + x.resolved_at * interval '1 microsecond' END
@@ -191,7 +194,7 @@ struct SaveWallet: PreparedSQL {
         b.append(inserted.map(\.status.rawValue))
         b.append(inserted.map(\.model))
         b.append(inserted.map { Int32($0.modelVersion) })
-        b.append(try inserted.map { String(decoding: try JSONEncoder().encode($0.rate), as: UTF8.self) })
+        b.append(try inserted.map { try StoredJSON.text($0.rate) })
         b.append(inserted.map { $0.userId ?? "" })
         b.append(inserted.map { $0.featureId ?? "" })
         b.append(inserted.map { $0.estimate?.inputTokens ?? -1 })

@@ -106,9 +106,10 @@ struct WalletStore: Sendable {
 
     func create(account: UUID, tenant: String, at now: Date, on connection: PostgresConnection) async throws {
         try await connection.execute(
-            """
-            INSERT INTO credit_wallets (tenant_id, account_id, updated_at) VALUES (\(tenant), \(account), \(now)) ON CONFLICT DO NOTHING
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO credit_wallets (tenant_id, account_id, updated_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
+                    """, binds: try .of(tenant, account, now)), logger: logger)
     }
 
     /// Locks the wallet (nil when it does not exist yet) and reads it, with the executions already recorded under
@@ -159,7 +160,7 @@ struct WalletStore: Sendable {
     /// A JSON aggregate of ``ReadWallet``; most are empty, which needs no decoder.
     private static func decodeJSON<Value: Decodable>(_ type: Value.Type, _ cell: PostgresCell, empty: Value) throws -> Value {
         let text = try cell.decode(String.self)
-        return text == "[]" || text == "{}" ? empty : try JSONDecoder().decode(type, from: Data(text.utf8))
+        return text == "[]" || text == "{}" ? empty : try StoredJSON.decode(type, text)
     }
 
     /// Whether a ``ReadWallet`` row's subqueries saw the wallet as locked: the locked version's `xmin` is the snapshot's.
@@ -171,19 +172,21 @@ struct WalletStore: Sendable {
     /// Marks the wallet's holds whose time ran out EXPIRED; returns them.
     func expireHolds(account: UUID, tenant: String, now: Date, on connection: PostgresConnection) async throws -> [ExecutionRecord] {
         try await connection.rows(
-            """
-            UPDATE credit_executions SET status = 'EXPIRED', resolved_at = \(now)
-            WHERE tenant_id = \(tenant) AND account_id = \(account) AND status = 'HELD' AND expires_at <= \(now)
-            RETURNING \(unescaped: Self.executionColumns)
-            """, logger: logger
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE credit_executions SET status = 'EXPIRED', resolved_at = $1
+                    WHERE tenant_id = $2 AND account_id = $3 AND status = 'HELD' AND expires_at <= $1
+                    RETURNING \(Self.executionColumns)
+                    """, binds: try .of(now, tenant, account)), logger: logger
         ).map(Self.execution)
     }
 
     func nextHoldExpiry(account: UUID, tenant: String, on connection: PostgresConnection) async throws -> Date? {
         try await connection.firstRow(
-            """
-            SELECT min(expires_at) FROM credit_executions WHERE tenant_id = \(tenant) AND account_id = \(account) AND status = 'HELD'
-            """, logger: logger)?.decode(Date?.self)
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT min(expires_at) FROM credit_executions WHERE tenant_id = $1 AND account_id = $2 AND status = 'HELD'
+                    """, binds: try .of(tenant, account)), logger: logger)?.decode(Date?.self)
     }
 
     /// Current values of counters, by (counter, period, window start).
@@ -191,12 +194,13 @@ struct WalletStore: Sendable {
         guard !keys.isEmpty else { return [:] }
         var found: [CounterDelta: Credits] = [:]
         let rows = try await connection.rows(
-            """
-            SELECT c.counter, c.period, c.window_start, c.value::text FROM credit_counters c
-            JOIN unnest(\(keys.map(\.counter)), \(keys.map(\.period)), \(keys.map(\.windowStart))) AS k(counter, period, window_start)
-              ON c.counter = k.counter AND c.period = k.period AND c.window_start = k.window_start
-            WHERE c.tenant_id = \(tenant) AND c.account_id = \(account)
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT c.counter, c.period, c.window_start, c.value::text FROM credit_counters c
+                    JOIN unnest($1, $2, $3) AS k(counter, period, window_start)
+                      ON c.counter = k.counter AND c.period = k.period AND c.window_start = k.window_start
+                    WHERE c.tenant_id = $4 AND c.account_id = $5
+                    """, binds: try .of(keys.map(\.counter), keys.map(\.period), keys.map(\.windowStart), tenant, account)), logger: logger)
         for row in rows {
             let (counter, period, start, value) = try row.decode((String, String, Date, String).self)
             found[CounterDelta(counter: counter, period: period, windowStart: start, value: .zero)] = try Credits.parse(value)
@@ -209,11 +213,16 @@ struct WalletStore: Sendable {
         on connection: PostgresConnection
     ) async throws {
         try await connection.execute(
-            """
-            INSERT INTO credit_grants (tenant_id, id, account_id, source, priority, amount, remaining, effective_at, expires_at, reference, description, created_at)
-            VALUES (\(tenant), \(grant.id), \(account), \(grant.source.rawValue), \(grant.priority), \(grant.amount.fixedText)::numeric, 0,
-                    \(grant.effectiveAt), \(grant.expiresAt), \(reference), \(description), \(now))
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO credit_grants (tenant_id, id, account_id, source, priority, amount, remaining, effective_at, expires_at,
+                        reference, description, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6::numeric, 0,
+                            $7, $8, $9, $10, $11)
+                    """,
+                binds: try .of(
+                    tenant, grant.id, account, grant.source.rawValue, grant.priority, grant.amount.fixedText, grant.effectiveAt, grant.expiresAt,
+                    reference, description, now)), logger: logger)
     }
 
     /// Expires the monthly grants of earlier periods that reference `prefix` (a subscription) at `end` at the latest. Under the
@@ -224,20 +233,22 @@ struct WalletStore: Sendable {
     ) async throws {
         guard
             try await connection.firstRow(
-                """
-                SELECT 1 FROM credit_wallets WHERE tenant_id = \(tenant) AND account_id = \(account) FOR UPDATE
-                """, logger: logger) != nil
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT 1 FROM credit_wallets WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE
+                        """, binds: try .of(tenant, account)), logger: logger) != nil
         else { return }  // no wallet, no grants
         try await connection.execute(
-            """
-            WITH ended AS (
-                UPDATE credit_grants SET expires_at = \(end)
-                WHERE tenant_id = \(tenant) AND account_id = \(account) AND source = 'MONTHLY' AND starts_with(reference, \(referencePrefix))
-                  AND effective_at < \(end) AND (expires_at IS NULL OR expires_at > \(end))
-                RETURNING 1
-            )
-            UPDATE credit_wallets SET updated_at = \(now) WHERE tenant_id = \(tenant) AND account_id = \(account) AND EXISTS (SELECT 1 FROM ended)
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH ended AS (
+                        UPDATE credit_grants SET expires_at = $1
+                        WHERE tenant_id = $2 AND account_id = $3 AND source = 'MONTHLY' AND starts_with(reference, $4)
+                          AND effective_at < $1 AND (expires_at IS NULL OR expires_at > $1)
+                        RETURNING 1
+                    )
+                    UPDATE credit_wallets SET updated_at = $5 WHERE tenant_id = $2 AND account_id = $3 AND EXISTS (SELECT 1 FROM ended)
+                    """, binds: try .of(end, tenant, account, referencePrefix, now)), logger: logger)
     }
 
     /// The overage billed under `reference`: its account, credits and time.
@@ -246,9 +257,10 @@ struct WalletStore: Sendable {
     ) async throws -> (account: UUID, credits: Credits, billedAt: Date)? {
         guard
             let row = try await connection.firstRow(
-                """
-                SELECT account_id, credits::text, billed_at FROM credit_overages WHERE tenant_id = \(tenant) AND reference = \(reference)
-                """, logger: logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT account_id, credits::text, billed_at FROM credit_overages WHERE tenant_id = $1 AND reference = $2
+                        """, binds: try .of(tenant, reference)), logger: logger)
         else { return nil }
         let (account, credits, billedAt) = try row.decode((UUID, String, Date).self)
         return (account, try Credits.parse(credits), billedAt)
@@ -258,25 +270,28 @@ struct WalletStore: Sendable {
         reference: String, account: UUID, credits: Credits, at now: Date, tenant: String, on connection: PostgresConnection
     ) async throws {
         try await connection.execute(
-            """
-            INSERT INTO credit_overages (tenant_id, reference, account_id, credits, billed_at)
-            VALUES (\(tenant), \(reference), \(account), \(credits.fixedText)::numeric, \(now))
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO credit_overages (tenant_id, reference, account_id, credits, billed_at)
+                    VALUES ($1, $2, $3, $4::numeric, $5)
+                    """, binds: try .of(tenant, reference, account, credits.fixedText, now)), logger: logger)
     }
 
     func grant(reference: String, tenant: String, on connection: PostgresConnection) async throws -> CreditGrant? {
         try await connection.firstRow(
-            """
-            SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND reference = \(reference)
-            """, logger: logger
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.grantColumns) FROM credit_grants WHERE tenant_id = $1 AND reference = $2
+                    """, binds: try .of(tenant, reference)), logger: logger
         ).map(Self.grant)
     }
 
     func grants(account: UUID, ids: [UUID], tenant: String, on connection: PostgresConnection) async throws -> [CreditGrant] {
         try await connection.rows(
-            """
-            SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND account_id = \(account) AND id = ANY(\(ids))
-            """, logger: logger
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.grantColumns) FROM credit_grants WHERE tenant_id = $1 AND account_id = $2 AND id = ANY($3)
+                    """, binds: try .of(tenant, account, ids)), logger: logger
         ).map(Self.grant)
     }
 
@@ -306,9 +321,10 @@ struct WalletStore: Sendable {
 
     func openGrants(account: UUID, tenant: String, on connection: PostgresConnection) async throws -> [CreditGrant] {
         try await connection.rows(
-            """
-            SELECT \(unescaped: Self.grantColumns) FROM credit_grants WHERE tenant_id = \(tenant) AND account_id = \(account) AND remaining > 0
-            """, logger: logger
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.grantColumns) FROM credit_grants WHERE tenant_id = $1 AND account_id = $2 AND remaining > 0
+                    """, binds: try .of(tenant, account)), logger: logger
         ).map(Self.grant)
     }
 
@@ -319,14 +335,15 @@ struct WalletStore: Sendable {
         -> (journalBalance: Credits, journalHeld: Credits, entries: Int64, grants: Credits, openHolds: Credits)
     {
         let row = try await connection.firstRow(
-            """
-            SELECT coalesce((SELECT sum(amount) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)), 0)::text,
-                   coalesce((SELECT sum(held_delta) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)), 0)::text,
-                   (SELECT count(*) FROM credit_journal WHERE tenant_id = \(tenant) AND account_id = \(account)),
-                   coalesce((SELECT sum(remaining) FROM credit_grants WHERE tenant_id = \(tenant) AND account_id = \(account)), 0)::text,
-                   coalesce((SELECT sum(estimated_credits) FROM credit_executions
-                             WHERE tenant_id = \(tenant) AND account_id = \(account) AND status = 'HELD'), 0)::text
-            """, logger: logger)!
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT coalesce((SELECT sum(amount) FROM credit_journal WHERE tenant_id = $1 AND account_id = $2), 0)::text,
+                           coalesce((SELECT sum(held_delta) FROM credit_journal WHERE tenant_id = $1 AND account_id = $2), 0)::text,
+                           (SELECT count(*) FROM credit_journal WHERE tenant_id = $1 AND account_id = $2),
+                           coalesce((SELECT sum(remaining) FROM credit_grants WHERE tenant_id = $1 AND account_id = $2), 0)::text,
+                           coalesce((SELECT sum(estimated_credits) FROM credit_executions
+                                     WHERE tenant_id = $1 AND account_id = $2 AND status = 'HELD'), 0)::text
+                    """, binds: try .of(tenant, account)), logger: logger)!
         let (balance, held, entries, grants, holds) = try row.decode((String, String, Int64, String, String).self)
         return (try Credits.parse(balance), try Credits.parse(held), entries, try Credits.parse(grants), try Credits.parse(holds))
     }
@@ -346,7 +363,8 @@ struct WalletStore: Sendable {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT \(key) AS k, count(*), coalesce(sum(credits), 0)::text, coalesce(sum(input_tokens), 0)::int8, coalesce(sum(output_tokens), 0)::int8,
+                    SELECT \(key) AS k, count(*), coalesce(sum(credits), 0)::text, coalesce(sum(input_tokens), 0)::int8,
+                        coalesce(sum(output_tokens), 0)::int8,
                            coalesce(sum(cached_tokens), 0)::int8,
                            coalesce(sum(estimated_credits) FILTER (WHERE status = 'SETTLED'), 0)::text,
                            coalesce(sum(credits) FILTER (WHERE status = 'SETTLED'), 0)::text
@@ -368,22 +386,30 @@ struct WalletStore: Sendable {
     func replaceSettings(account: UUID, settings: WalletSettings, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
         let rates = settings.rateLimits
         try await connection.execute(
-            """
-            UPDATE credit_wallets SET overdraft_limit = \((settings.overdraftLimit ?? .zero).fixedText)::numeric,
-                max_per_minute = \(rates?.perMinute), max_per_hour = \(rates?.perHour), max_per_day = \(rates?.perDay),
-                recharge_package = \(settings.autoRecharge?.packageCode), recharge_threshold = \(settings.autoRecharge?.threshold.fixedText)::numeric,
-                recharge_pending = NULL, updated_at = \(now)
-            WHERE tenant_id = \(tenant) AND account_id = \(account)
-            """, logger: logger)
-        try await connection.execute("DELETE FROM credit_spending_caps WHERE tenant_id = \(tenant) AND account_id = \(account)", logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE credit_wallets SET overdraft_limit = $1::numeric,
+                        max_per_minute = $2, max_per_hour = $3, max_per_day = $4,
+                        recharge_package = $5, recharge_threshold = $6::numeric,
+                        recharge_pending = NULL, updated_at = $7
+                    WHERE tenant_id = $8 AND account_id = $9
+                    """,
+                binds: try .of(
+                    (settings.overdraftLimit ?? .zero).fixedText, rates?.perMinute, rates?.perHour, rates?.perDay, settings.autoRecharge?.packageCode,
+                    settings.autoRecharge?.threshold.fixedText, now, tenant, account)), logger: logger)
+        try await connection.execute(
+            PostgresQuery(unsafeSQL: "DELETE FROM credit_spending_caps WHERE tenant_id = $1 AND account_id = $2", binds: try .of(tenant, account)),
+            logger: logger)
         let caps = settings.spendingCaps ?? []
         guard !caps.isEmpty else { return }
         try await connection.execute(
-            """
-            INSERT INTO credit_spending_caps (tenant_id, account_id, user_id, period, cap)
-            SELECT \(tenant), \(account), c.user_id, c.period, c.cap::numeric
-            FROM unnest(\(caps.map { $0.userId ?? "" }), \(caps.map(\.period.rawValue)), \(caps.map(\.credits.fixedText))) AS c(user_id, period, cap)
-            """, logger: logger)
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO credit_spending_caps (tenant_id, account_id, user_id, period, cap)
+                    SELECT $1, $2, c.user_id, c.period, c.cap::numeric
+                    FROM unnest($3, $4, $5) AS c(user_id, period, cap)
+                    """, binds: try .of(tenant, account, caps.map { $0.userId ?? "" }, caps.map(\.period.rawValue), caps.map(\.credits.fixedText))),
+            logger: logger)
     }
 
     // MARK: - Row mapping
@@ -419,7 +445,7 @@ struct WalletStore: Sendable {
             id: try cells[0].decode(UUID.self), account: try cells[1].decode(UUID.self), idempotencyKey: try cells[2].decode(String.self),
             kind: try cells[3].decode(String.self), status: ExecutionStatus(rawValue: try cells[4].decode(String.self)) ?? .expired,
             model: try cells[5].decode(String.self), modelVersion: Int(try cells[6].decode(Int32.self)),
-            rate: try JSONDecoder().decode(ModelRate.self, from: Data(try cells[7].decode(String.self).utf8)),
+            rate: try StoredJSON.decode(ModelRate.self, try cells[7].decode(String.self)),
             userId: try cells[8].decode(String?.self), featureId: try cells[9].decode(String?.self), estimate: try tokens(10),
             estimatedCredits: try credits(13), tokens: try tokens(14), credits: try credits(17), uncovered: try credits(18),
             expiresAt: try cells[19].decode(Date?.self), createdAt: try cells[20].decode(Date.self), resolvedAt: try cells[21].decode(Date?.self))

@@ -282,7 +282,10 @@ extension SubscriptionLifecycleService {
             else {
                 throw .invalid(
                     "planId",
-                    "a plan change keeps the currency (\(current.currency)), billing interval (\(current.billingInterval.rawValue)) and cycle type (\(current.billingCycleType.rawValue)); cancel and subscribe again to change them",
+                    """
+                    a plan change keeps the currency (\(current.currency)), billing interval (\(current.billingInterval.rawValue)) and cycle \
+                    type (\(current.billingCycleType.rawValue)); cancel and subscribe again to change them
+                    """,
                     reason: "INCOMPATIBLE_PLAN")
             }
             let upgrade = plan.unitPrice >= current.unitPrice
