@@ -5,7 +5,7 @@ public protocol RPCClientTransport: Sendable {
     /// Sends one request message (already framed) and returns the response message.
     ///
     /// - Parameter retryable: whether the call may be sent again after a failure that might have
-    ///   reached the server (idempotent methods, or calls carrying an idempotency key).
+    ///   reached the server (the method's ``RPCRetry``: `always`, or `withKey` with a key).
     func unary(path: String, request: ByteBuffer, options: RPCCallOptions, retryable: Bool) async throws(RPCError) -> ByteBuffer
 
     /// Sends one request message and yields each response message.
@@ -25,7 +25,7 @@ public struct RPCClient: Sendable {
         _ method: UnaryMethod<Request, Response>, _ request: Request, options: RPCCallOptions
     ) async throws(RPCError) -> Response {
         let body = try RPCSerialization.encodeFramed(request)
-        let retryable = method.isIdempotent || options.metadata.idempotencyKey != nil
+        let retryable = method.retry == .always || (method.retry == .withKey && options.metadata.idempotencyKey != nil)
         let response = try await transport.unary(path: method.path, request: body, options: options, retryable: retryable)
         do {
             return try RPCSerialization.decode(Response.self, from: response)

@@ -11,10 +11,10 @@ public enum RPCDocumentation {
             text += "No methods yet besides the shared `billing.health.v1.Health/Check`.\n"
             return text
         }
-        text += "| method | kind | idempotent | tenant | callers |\n|---|---|---|---|---|\n"
+        text += "| method | kind | resent | tenant | callers |\n|---|---|---|---|---|\n"
         for method in methods {
             text +=
-                "| [`\(method.name)`](#\(anchor(method.name))) | \(method.kind.rawValue) | \(method.isIdempotent ? "yes" : "no") | "
+                "| [`\(method.name)`](#\(anchor(method.name))) | \(method.kind.rawValue) | \(method.retry.rawValue) | "
                 + "\(method.requiresTenant ? "required" : "—") | \(method.callers.documented) |\n"
         }
         var types: [String: [CodableSchema.Field]] = [:]

@@ -21,7 +21,7 @@ public enum RPCHealth: RPCServiceDescription {
     }
 
     public static let check = UnaryMethod<CheckRequest, CheckResponse>(
-        service: "billing.health.v1.Health", method: "Check", idempotent: true, requiresTenant: false,
+        service: "billing.health.v1.Health", method: "Check", retry: .always, requiresTenant: false,
         callers: .anyService, summary: "Whether the service is serving.")
 
     public static var methods: [any RPCMethodDescriptor] { [check] }

@@ -40,9 +40,8 @@ public protocol RPCMethodDescriptor: Sendable {
     /// `billing.<ctx>.v1.<Service>/<Method>`; never changes once published.
     var name: String { get }
     var kind: RPCMethodKind { get }
-    /// Safe to send twice (reads, and writes keyed by the request itself); the client retries only these
-    /// or calls that carry an idempotency key.
-    var isIdempotent: Bool { get }
+    /// When a failed call is sent again: the client resends `always` methods, and `withKey` ones that carry a key.
+    var retry: RPCRetry { get }
     /// Business calls need the `billing-tenant` header; health checks do not.
     var requiresTenant: Bool { get }
     /// The services allowed to call it.
@@ -57,10 +56,22 @@ extension RPCMethodDescriptor {
     public var path: String { "/" + name }
 }
 
+/// When a client sends a call again after a failure that may have reached the server (a replica dying, a reset
+/// connection, a lost reply). One rule: a call is resent only when running it twice has the effect of running it once.
+public enum RPCRetry: String, Sendable, CaseIterable {
+    /// Reads, and writes that converge (setting a value) or deduplicate on ids the request itself carries.
+    case always
+    /// Only when the call carries an idempotency key, on which the handler deduplicates (tenant + key, the response
+    /// stored with the change; the same key with another request is refused).
+    case withKey = "with key"
+    /// Never: the caller learns of the failure and decides.
+    case never
+}
+
 /// A method with one request and one response, declared once in a context's Contract target.
 public struct UnaryMethod<Request: Codable & Sendable, Response: Codable & Sendable>: RPCMethodDescriptor {
     public let name: String
-    public let isIdempotent: Bool
+    public let retry: RPCRetry
     public let requiresTenant: Bool
     public let callers: RPCCallers
     public let summary: String
@@ -69,10 +80,11 @@ public struct UnaryMethod<Request: Codable & Sendable, Response: Codable & Senda
     /// - Parameters:
     ///   - service: `billing.<ctx>.v1.<Service>`.
     ///   - method: the method name, UpperCamelCase.
+    ///   - retry: when a failed call is sent again (``RPCRetry``).
     ///   - callers: the services allowed to call it.
-    public init(service: String, method: String, idempotent: Bool = false, requiresTenant: Bool = true, callers: RPCCallers, summary: String) {
+    public init(service: String, method: String, retry: RPCRetry = .never, requiresTenant: Bool = true, callers: RPCCallers, summary: String) {
         self.name = service + "/" + method
-        self.isIdempotent = idempotent
+        self.retry = retry
         self.requiresTenant = requiresTenant
         self.callers = callers
         self.summary = summary
@@ -85,15 +97,15 @@ public struct UnaryMethod<Request: Codable & Sendable, Response: Codable & Senda
 /// A method with one request and a stream of responses.
 public struct ServerStreamingMethod<Request: Codable & Sendable, Response: Codable & Sendable>: RPCMethodDescriptor {
     public let name: String
-    public let isIdempotent: Bool
+    public let retry: RPCRetry
     public let requiresTenant: Bool
     public let callers: RPCCallers
     public let summary: String
     public var kind: RPCMethodKind { .serverStreaming }
 
-    public init(service: String, method: String, idempotent: Bool = true, requiresTenant: Bool = true, callers: RPCCallers, summary: String) {
+    public init(service: String, method: String, retry: RPCRetry = .always, requiresTenant: Bool = true, callers: RPCCallers, summary: String) {
         self.name = service + "/" + method
-        self.isIdempotent = idempotent
+        self.retry = retry
         self.requiresTenant = requiresTenant
         self.callers = callers
         self.summary = summary

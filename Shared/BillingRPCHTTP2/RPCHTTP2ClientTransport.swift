@@ -9,8 +9,8 @@ import Synchronization
 /// replicas, endpoints in backoff skipped, failover to another replica when that is safe.
 ///
 /// A call that never reached a server (connect failed, stream refused) is always tried on the next
-/// replica. A call that may have reached one is re-sent only when `retryable` (idempotent method or
-/// idempotency key) and it failed with `unavailable`. Every attempt shares the call's deadline.
+/// replica. A call that may have reached one is re-sent only when `retryable` (its method's `RPCRetry` allows it)
+/// and it failed with `unavailable`. Every attempt shares the call's deadline.
 public final class RPCHTTP2ClientTransport: RPCClientTransport, Sendable {
     public let configuration: RPCClientConfiguration
     private let group: any EventLoopGroup

@@ -33,7 +33,7 @@ enum TestEcho {
     }
 
     static let echo = UnaryMethod<EchoRequest, EchoResponse>(
-        service: service, method: "Echo", idempotent: true, callers: .anyService, summary: "Echo")
+        service: service, method: "Echo", retry: .always, callers: .anyService, summary: "Echo")
     static let echoOnce = UnaryMethod<EchoRequest, EchoResponse>(
         service: service, method: "EchoOnce", callers: .anyService, summary: "Not idempotent")
     static let fail = UnaryMethod<FailRequest, EchoResponse>(service: service, method: "Fail", callers: .anyService, summary: "Fails")

@@ -245,6 +245,40 @@ struct LedgerServiceTests {
         }
     }
 
+    @Test("resent with one idempotency key, a limit check consumes once and a grant grants once; a monthly limit refuses a release")
+    func deduplicatedOnTheKey() async throws {
+        try await withSeededLedger { service, tenant, account in
+            func keyed(_ key: String) -> RPCServerContext {
+                RPCServerContext(
+                    method: "test", metadata: RPCMetadata(tenant: tenant, idempotencyKey: key), deadline: nil, logger: Logger(label: "test"))
+            }
+            _ = try await service.limits.setLimits(
+                SetUsageLimitsRequest(
+                    billingAccountId: account.uuidString, limits: [PlanLimit(resource: "messages", limit: 10, enforcement: .hard)]),
+                context: context(tenant))
+            let check = UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: 3)
+            let first = try await service.limits.checkLimit(check, context: keyed("check-1"))
+            let resent = try await service.limits.checkLimit(check, context: keyed("check-1"))
+            #expect(first.used == 3 && resent == first, "the resent check answers the first and consumes nothing more")
+            #expect(try await service.limits.checkLimit(check, context: keyed("check-2")).used == 6, "another key is another check")
+            await #expect(throws: IdempotencyKeyReusedError.self, "one key, another request") {
+                _ = try await service.limits.checkLimit(
+                    UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: 4), context: keyed("check-1"))
+            }
+            await #expect(throws: LedgerError.self, "a monthly counter is not lowered by a release") {
+                _ = try await service.limits.checkLimit(
+                    UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: -1), context: context(tenant))
+            }
+
+            let grant = GrantCreditsRequest(billingAccountId: account.uuidString, credits: try Credits(whole: 100))
+            let granted = try await service.credits.grantCredits(grant, context: keyed("grant-1"))
+            let again = try await service.credits.grantCredits(grant, context: keyed("grant-1"))
+            #expect(again.id == granted.id && granted.reference == "grant-1", "the key is the reference of a grant without one")
+            let wallet = try await service.credits.wallet(WalletRequest(billingAccountId: account.uuidString), context: context(tenant))
+            #expect(wallet.balance == (try Credits(whole: 100)), "granted once")
+        }
+    }
+
     @Test("limits that never reset are released by negative quantities; SOFT limits flag instead of blocking")
     func runningAndSoftLimits() async throws {
         try await withLedger { service in

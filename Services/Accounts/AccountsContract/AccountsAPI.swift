@@ -9,7 +9,7 @@ public enum AccountsAPI: RPCServiceDescription {
     static let service = package + ".Accounts"
 
     public static let create = UnaryMethod<CreateAccountRequest, BillingAccount>(
-        service: service, method: "Create",
+        service: service, method: "Create", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -18,13 +18,13 @@ public enum AccountsAPI: RPCServiceDescription {
             """
     )
     public static let get = UnaryMethod<GetAccountRequest, BillingAccount>(
-        service: service, method: "Get", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+        service: service, method: "Get", retry: .always, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
         summary: "One account of the tenant; `not_found` otherwise.")
     public static let list = UnaryMethod<ListAccountsRequest, AccountPage>(
-        service: service, method: "List", idempotent: true,
+        service: service, method: "List", retry: .always,
         callers: .gateway, summary: "A page of the tenant's accounts, oldest first (`pageSize` 1–100), filtered by status, email or tax id.")
     public static let update = UnaryMethod<UpdateAccountRequest, BillingAccount>(
-        service: service, method: "Update",
+        service: service, method: "Update", retry: .withKey,
         callers: .gateway,
         summary: "Changes attributes of an account that is not CLOSED (`failed_precondition` otherwise). Emits `billing.account.updated`.")
     public static let suspend = UnaryMethod<ChangeAccountStatusRequest, BillingAccount>(

@@ -16,14 +16,14 @@ public enum CatalogAPI: RPCServiceDescription {
         noun: "a credit package")
 
     public static let pricePreview = UnaryMethod<PricePreviewRequest, PricePreview>(
-        service: package + ".Products", method: "PricePreview", idempotent: true,
+        service: package + ".Products", method: "PricePreview", retry: .always,
         callers: .gateway, summary: "What `quantity` units of a product cost, with one line per tier touched.")
     public static let pricePreviews = UnaryMethod<PricePreviewsRequest, PricePreviews>(
-        service: package + ".Products", method: "PricePreviews", idempotent: true,
+        service: package + ".Products", method: "PricePreviews", retry: .always,
         callers: .only(["invoicing"]),
         summary: "Several price previews in one call (1 to 100, answered in the request's order): an invoice pricing each of its usage charges.")
     public static let costPreview = UnaryMethod<CostPreviewRequest, CostPreview>(
-        service: package + ".AIModels", method: "CostPreview", idempotent: true,
+        service: package + ".AIModels", method: "CostPreview", retry: .always,
         callers: .gateway, summary: "The credits an AI call with these token counts costs under a model's rate.")
 
     /// Events this context publishes (`proto-docs/events.md`).

@@ -20,19 +20,19 @@ public struct CatalogResource<Attributes: Codable & Sendable & Equatable>: Senda
         self.serviceName = serviceName
         let service = CatalogAPI.package + "." + serviceName
         create = UnaryMethod(
-            service: service, method: "Create",
+            service: service, method: "Create", retry: .withKey,
             callers: .gateway, summary: "Creates \(noun) (version 1). Emits `billing.catalog_item.published`.")
         get = UnaryMethod(
-            service: service, method: "Get", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+            service: service, method: "Get", retry: .always, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
             summary: "\(noun.capitalized) at its current version, or at `version`.")
         getByCode = UnaryMethod(
-            service: service, method: "GetByCode", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+            service: service, method: "GetByCode", retry: .always, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
             summary: "The current version of the \(kind) with this code.")
         list = UnaryMethod(
-            service: service, method: "List", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+            service: service, method: "List", retry: .always, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
             summary: "A page of the tenant's \(kind)s, oldest first.")
         update = UnaryMethod(
-            service: service, method: "Update",
+            service: service, method: "Update", retry: .withKey,
             callers: .gateway,
             summary:
                 """
@@ -45,7 +45,7 @@ public struct CatalogResource<Attributes: Codable & Sendable & Equatable>: Senda
             callers: .gateway,
             summary: "Archives \(noun): it keeps working where referenced and cannot be referenced anew. Emits `billing.catalog_item.archived`.")
         versions = UnaryMethod(
-            service: service, method: "Versions", idempotent: true, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+            service: service, method: "Versions", retry: .always, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
             summary: "Every version of \(noun), newest first.")
     }
 

@@ -9,7 +9,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     static let payments = package + ".Payments"
 
     public static let create = UnaryMethod<CreateInvoiceRequest, Invoice>(
-        service: invoices, method: "Create",
+        service: invoices, method: "Create", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -18,9 +18,9 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
     public static let get = UnaryMethod<InvoiceRequest, Invoice>(
-        service: invoices, method: "Get", idempotent: true, callers: .gateway, summary: "One invoice.")
+        service: invoices, method: "Get", retry: .always, callers: .gateway, summary: "One invoice.")
     public static let list = UnaryMethod<ListInvoicesRequest, InvoicePage>(
-        service: invoices, method: "List", idempotent: true, callers: .gateway, summary: "A page of invoices, oldest first, by account and status.")
+        service: invoices, method: "List", retry: .always, callers: .gateway, summary: "A page of invoices, oldest first, by account and status.")
     public static let finalize = UnaryMethod<InvoiceRequest, Invoice>(
         service: invoices, method: "Finalize",
         callers: .gateway,
@@ -35,7 +35,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let cancel = UnaryMethod<InvoiceRequest, Invoice>(
         service: invoices, method: "Cancel", callers: .gateway, summary: "DRAFT → CANCELED.")
     public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
-        service: payments, method: "Create",
+        service: payments, method: "Create", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -44,7 +44,7 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
     public static let refund = UnaryMethod<RefundRequest, Refund>(
-        service: payments, method: "Refund",
+        service: payments, method: "Refund", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -53,7 +53,7 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
     public static let pix = UnaryMethod<InvoiceRequest, PixCharge>(
-        service: invoices, method: "Pix", idempotent: true,
+        service: invoices, method: "Pix", retry: .always,
         callers: .gateway,
         summary:
             """
@@ -62,14 +62,14 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
     public static let document = UnaryMethod<InvoiceRequest, InvoiceHTML>(
-        service: invoices, method: "Document", idempotent: true,
+        service: invoices, method: "Document", retry: .always,
         callers: .gateway,
         summary: "The printable invoice as HTML: seller and buyer with tax ids, lines, totals, dates, and the PIX code while it can be paid.")
     public static let pdf = UnaryMethod<InvoiceRequest, InvoicePDFFile>(
-        service: invoices, method: "Pdf", idempotent: true,
+        service: invoices, method: "Pdf", retry: .always,
         callers: .gateway, summary: "The printable invoice as a PDF (A4, the same content as Document), base64 in the JSON wire format.")
     public static let checkout = UnaryMethod<CheckoutRequest, Checkout>(
-        service: invoices, method: "Checkout",
+        service: invoices, method: "Checkout", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -78,17 +78,17 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
     public static let settings = UnaryMethod<GetInvoiceSettingsRequest, InvoiceSettings>(
-        service: invoices, method: "GetSettings", idempotent: true, callers: .gateway,
+        service: invoices, method: "GetSettings", retry: .always, callers: .gateway,
         summary: "The tenant's invoicing settings (defaults when never set).")
     public static let setSettings = UnaryMethod<InvoiceSettings, InvoiceSettings>(
-        service: invoices, method: "SetSettings", idempotent: true,
+        service: invoices, method: "SetSettings", retry: .always,
         callers: .gateway, summary: "Replaces the tenant's invoicing settings: auto-finalize of period invoices, default net terms.")
     public static let markOverdue = UnaryMethod<RunOverdueRequest, RunOverdueResult>(
         service: invoices, method: "MarkOverdue",
         callers: .only(["invoicing"]),
         summary: "Runs the overdue scheduler once: PENDING invoices past their due date become OVERDUE (`invoice.overdue`), every tenant.")
     public static let providerNotification = UnaryMethod<ProviderNotification, ProviderNotificationResult>(
-        service: payments, method: "ProviderNotification", idempotent: true,
+        service: payments, method: "ProviderNotification", retry: .always,
         callers: .gateway,
         summary:
             """
@@ -100,9 +100,9 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: payments, method: "SavePaymentMethod",
         callers: .gateway, summary: "Saves a card (the provider's token) for an account; it becomes the default that auto-recharge charges.")
     public static let paymentMethods = UnaryMethod<ListPaymentMethodsRequest, PaymentMethodList>(
-        service: payments, method: "ListPaymentMethods", idempotent: true, callers: .gateway, summary: "An account's saved cards, newest first.")
+        service: payments, method: "ListPaymentMethods", retry: .always, callers: .gateway, summary: "An account's saved cards, newest first.")
     public static let getPayment = UnaryMethod<PaymentRequest, Payment>(
-        service: payments, method: "Get", idempotent: true, callers: .gateway, summary: "One payment.")
+        service: payments, method: "Get", retry: .always, callers: .gateway, summary: "One payment.")
 
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {

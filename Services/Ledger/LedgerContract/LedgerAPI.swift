@@ -10,7 +10,7 @@ public enum LedgerAPI: RPCServiceDescription {
     static let credits = package + ".Credits"
 
     public static let ingest = UnaryMethod<IngestUsageRequest, IngestUsageResponse>(
-        service: usage, method: "Ingest", idempotent: true,
+        service: usage, method: "Ingest", retry: .always,
         callers: .gateway,
         summary:
             """
@@ -19,7 +19,7 @@ public enum LedgerAPI: RPCServiceDescription {
             """
     )
     public static let summary = UnaryMethod<UsageSummaryRequest, UsageSummaries>(
-        service: usage, method: "Summary", idempotent: true,
+        service: usage, method: "Summary", retry: .always,
         callers: .gateway(and: "invoicing"),
         summary:
             """
@@ -28,7 +28,7 @@ public enum LedgerAPI: RPCServiceDescription {
             """
     )
     public static let closePeriod = UnaryMethod<ClosePeriodRequest, ClosedPeriod>(
-        service: usage, method: "ClosePeriod", idempotent: true,
+        service: usage, method: "ClosePeriod", retry: .always,
         callers: .only(["invoicing"]),
         summary:
             """
@@ -37,10 +37,10 @@ public enum LedgerAPI: RPCServiceDescription {
             """
     )
     public static let setLimits = UnaryMethod<SetUsageLimitsRequest, AccountUsageLimits>(
-        service: limits, method: "Set", idempotent: true, callers: .gateway,
+        service: limits, method: "Set", retry: .always, callers: .gateway,
         summary: "Replaces an account's usage limits (the admin path until subscriptions provide them).")
     public static let checkLimit = UnaryMethod<UsageLimitCheckRequest, UsageLimitCheck>(
-        service: limits, method: "Check",
+        service: limits, method: "Check", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -49,10 +49,10 @@ public enum LedgerAPI: RPCServiceDescription {
             """
     )
     public static let accountLimits = UnaryMethod<AccountUsageLimitsRequest, AccountUsageLimits>(
-        service: limits, method: "Get", idempotent: true, callers: .gateway, summary: "Usage against each of the account's limits.")
+        service: limits, method: "Get", retry: .always, callers: .gateway, summary: "Usage against each of the account's limits.")
 
     public static let grantCredits = UnaryMethod<GrantCreditsRequest, CreditGrant>(
-        service: credits, method: "Grant", idempotent: true,
+        service: credits, method: "Grant", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -61,7 +61,7 @@ public enum LedgerAPI: RPCServiceDescription {
             """
     )
     public static let chargeCredits = UnaryMethod<ChargeCreditsRequest, CreditExecution>(
-        service: credits, method: "Charge", idempotent: true,
+        service: credits, method: "Charge", retry: .always,
         callers: .gateway,
         summary:
             """
@@ -70,7 +70,7 @@ public enum LedgerAPI: RPCServiceDescription {
             """
     )
     public static let authorizeCredits = UnaryMethod<AuthorizeCreditsRequest, CreditExecution>(
-        service: credits, method: "Authorize", idempotent: true,
+        service: credits, method: "Authorize", retry: .always,
         callers: .gateway, summary: "Holds an estimate before the AI runs; the hold releases itself after ttlSeconds. Same refusals as Charge.")
     public static let settleCredits = UnaryMethod<SettleCreditsRequest, CreditExecution>(
         service: credits, method: "Settle",
@@ -84,26 +84,26 @@ public enum LedgerAPI: RPCServiceDescription {
     public static let releaseCredits = UnaryMethod<ExecutionRequest, CreditExecution>(
         service: credits, method: "Release", callers: .gateway, summary: "Cancels a hold; the same conflicts as Settle.")
     public static let getExecution = UnaryMethod<ExecutionRequest, CreditExecution>(
-        service: credits, method: "GetExecution", idempotent: true, callers: .gateway,
+        service: credits, method: "GetExecution", retry: .always, callers: .gateway,
         summary: "One charge or authorization, with its estimate and actual figures.")
     public static let wallet = UnaryMethod<WalletRequest, CreditWallet>(
-        service: credits, method: "Wallet", idempotent: true,
+        service: credits, method: "Wallet", retry: .always,
         callers: .gateway,
         summary:
             "An account's wallet: balance, held, available, remaining by source, the allowance used, settings and open grants in consumption order.")
     public static let setWalletSettings = UnaryMethod<SetWalletSettingsRequest, CreditWallet>(
-        service: credits, method: "SetSettings", idempotent: true,
+        service: credits, method: "SetSettings", retry: .always,
         callers: .gateway, summary: "Replaces a wallet's overdraft limit, spending caps, execution rate limits and auto-recharge.")
     public static let auditWallet = UnaryMethod<WalletRequest, WalletAudit>(
-        service: credits, method: "Audit", idempotent: true,
+        service: credits, method: "Audit", retry: .always,
         callers: .gateway,
         summary: "Checks the wallet's books: balance = journal sum = grants' remaining - debt, held = journal = open holds, available not negative.")
     public static let consumption = UnaryMethod<ConsumptionReportRequest, ConsumptionReport>(
-        service: credits, method: "Consumption", idempotent: true,
+        service: credits, method: "Consumption", retry: .always,
         callers: .gateway, summary: "Credits and tokens charged by user, feature, model or day, with the accuracy of estimates.")
 
     public static let billOverage = UnaryMethod<BillOverageRequest, BilledOverage>(
-        service: credits, method: "BillOverage", idempotent: true,
+        service: credits, method: "BillOverage", retry: .always,
         callers: .only(["invoicing"]),
         summary:
             """

@@ -9,7 +9,7 @@ public enum SubscriptionsAPI: RPCServiceDescription {
     static let clocks = package + ".TestClocks"
 
     public static let create = UnaryMethod<CreateSubscriptionRequest, Subscription>(
-        service: service, method: "Create",
+        service: service, method: "Create", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -18,9 +18,9 @@ public enum SubscriptionsAPI: RPCServiceDescription {
             """
     )
     public static let get = UnaryMethod<SubscriptionRequest, Subscription>(
-        service: service, method: "Get", idempotent: true, callers: .gateway(and: "invoicing"), summary: "One subscription.")
+        service: service, method: "Get", retry: .always, callers: .gateway(and: "invoicing"), summary: "One subscription.")
     public static let list = UnaryMethod<ListSubscriptionsRequest, SubscriptionPage>(
-        service: service, method: "List", idempotent: true, callers: .gateway(and: "invoicing"),
+        service: service, method: "List", retry: .always, callers: .gateway(and: "invoicing"),
         summary: "A page of subscriptions, oldest first, by account and status.")
     public static let cancel = UnaryMethod<CancelSubscriptionRequest, Subscription>(
         service: service, method: "Cancel",
@@ -53,7 +53,7 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         service: service, method: "CancelAddon", callers: .gateway,
         summary: "Turns an add-on off now or at period end (`addon.canceled` when its flag goes off).")
     public static let entitlements = UnaryMethod<EntitlementsRequest, Entitlements>(
-        service: service, method: "Entitlements", idempotent: true,
+        service: service, method: "Entitlements", retry: .always,
         callers: .gateway,
         summary:
             """
@@ -66,9 +66,9 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         callers: .only(["subscriptions"]),
         summary: "Runs the renewal scheduler once over due subscriptions of every tenant (the scheduler also runs by itself).")
     public static let createTestClock = UnaryMethod<CreateTestClockRequest, TestClock>(
-        service: clocks, method: "Create", callers: .gateway, summary: "A test clock frozen at `frozenTime` (now by default).")
+        service: clocks, method: "Create", retry: .withKey, callers: .gateway, summary: "A test clock frozen at `frozenTime` (now by default).")
     public static let getTestClock = UnaryMethod<TestClockRequest, TestClock>(
-        service: clocks, method: "Get", idempotent: true, callers: .gateway, summary: "One test clock.")
+        service: clocks, method: "Get", retry: .always, callers: .gateway, summary: "One test clock.")
     public static let advanceTestClock = UnaryMethod<AdvanceTestClockRequest, TestClock>(
         service: clocks, method: "Advance",
         callers: .gateway,

@@ -30,7 +30,7 @@ struct EchoMessage: Codable, Sendable {
 }
 
 let echoMethod = UnaryMethod<EchoMessage, EchoMessage>(
-    service: "billing.bench.v1.Echo", method: "Echo", idempotent: true, callers: .anyService, summary: "echo")
+    service: "billing.bench.v1.Echo", method: "Echo", retry: .always, callers: .anyService, summary: "echo")
 
 let smallPayload = ProcessInfo.processInfo.environment["BENCH_PAYLOAD"] == "small"
 let sampleMessage =

@@ -64,9 +64,12 @@ struct PaymentsService: Sendable {
     }
 
     /// Records a COMPLETED payment. The invoice row is locked first, so two payments racing for the last amount due are applied one
-    /// after the other: the second sees what the first left and is refused if it asks for more.
+    /// after the other: the second sees what the first left and is refused if it asks for more. Once per idempotency key: a resent
+    /// call answers the payment the first one recorded.
     func pay(_ request: CreatePaymentRequest, context: RPCServerContext) async throws -> Payment {
-        try await database.withTenant(context.tenant) { connection in
+        try await database.idempotent(
+            tenant: context.tenant, operation: InvoicingAPI.pay.name, key: context.metadata.idempotencyKey, request: request
+        ) { connection in
             try await recordPayment(request, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
         }
     }
@@ -195,12 +198,15 @@ struct PaymentsService: Sendable {
     }
 
     /// Refunds part or all of what is left of a payment. The payment row is locked, so 100 refunds racing on one payment are applied
-    /// one after the other and stop exactly at what was paid (the CHECK on `refunded_minor` is the database's own wall).
+    /// one after the other and stop exactly at what was paid (the CHECK on `refunded_minor` is the database's own wall). Once per
+    /// idempotency key: a resent call answers the refund the first one made.
     func refund(_ request: RefundRequest, context: RPCServerContext) async throws -> Refund {
         if let reason = request.reason, reason.count > 500 { throw InvoicingError.invalid("reason", "reason must have at most 500 characters") }
         if let amount = request.amount, amount.isNegative || amount.isZero { throw InvoicingError.invalid("amount", "amount must be positive") }
         let tenant = context.tenant
-        return try await database.withTenant(tenant) { connection in
+        return try await database.idempotent(
+            tenant: tenant, operation: InvoicingAPI.refund.name, key: context.metadata.idempotencyKey, request: request
+        ) { connection in
             guard var payment = try await paymentStore.payment(request.paymentId, tenant: tenant, forUpdate: true, on: connection) else {
                 throw InvoicingError.notFound("payment", request.paymentId.description, reason: "PAYMENT_NOT_FOUND")
             }

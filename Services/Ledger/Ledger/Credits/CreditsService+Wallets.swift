@@ -18,8 +18,12 @@ extension CreditsService {
 
     // MARK: - Grants
 
+    /// A grant without a `reference` takes the call's idempotency key as its reference, so a resent call answers the first grant.
     func grantCredits(_ request: GrantCreditsRequest, context: RPCServerContext) async throws -> CreditGrant {
         try validate(request)
+        var keyed = request
+        if keyed.reference == nil { keyed.reference = context.metadata.idempotencyKey }
+        let request = keyed
         let traceparent = context.metadata.traceparent
         return try await withWallet(request.billingAccountId, tenant: context.tenant, options: context.peerCallOptions) { wallet, session in
             try await grant(request, into: &wallet, session: session, traceparent: traceparent)

@@ -61,7 +61,8 @@ struct LimitsService: Sendable {
             })
     }
 
-    /// Check and consume in one transaction; a HARD refusal commits only its `limit_reached` notice, then fails the call.
+    /// Check and consume in one transaction; a HARD refusal commits only its `limit_reached` notice, then fails the call (and a
+    /// resent call with the same key fails the same way).
     func checkLimit(_ request: UsageLimitCheckRequest, context: RPCServerContext) async throws -> UsageLimitCheck {
         let quantity = request.quantity ?? 1
         guard quantity != 0, abs(quantity) <= Self.maximumCheckQuantity else {
@@ -75,8 +76,16 @@ struct LimitsService: Sendable {
         guard account.status != .closed else { throw LedgerError.accountClosed(request.billingAccountId) }
         let now = clock.now()
         let traceparent = context.metadata.traceparent
-        let check = try await database.withTenant(tenant) { connection in
+        // Once per idempotency key: a resent check answers the first one's outcome and consumes nothing more.
+        let check = try await database.idempotent(
+            tenant: tenant, operation: LedgerAPI.checkLimit.name, key: context.metadata.idempotencyKey, request: request
+        ) { connection in
             let limit = try await limits.limit(account: account.id, resource: request.resource, tenant: tenant, on: connection)
+            // Giving back (a negative quantity) is for limits that never reset: a monthly counter is not lowered by a release.
+            if quantity < 0, (limit?.reset ?? .period) != .never {
+                throw LedgerError.invalid(
+                    "quantity", "a negative quantity releases only a limit that never resets; \(request.resource) resets each period")
+            }
             let period: TimeSpan? =
                 (limit?.reset ?? .period) == .never
                 ? nil

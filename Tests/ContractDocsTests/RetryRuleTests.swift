@@ -1,0 +1,79 @@
+import BillingRPC
+import ContractCatalog
+import Testing
+
+/// One rule for resending a call that may have reached a dying replica (README, Development): only when running it twice
+/// has the effect of running it once. Every method of every contract is checked here.
+@Suite("RPC retry rule")
+struct RetryRuleTests {
+    static let methods = ContractCatalog.entries.flatMap { $0.service.methods }
+
+    /// Methods that only read.
+    static func reads(_ name: String) -> Bool {
+        let method = String(name.split(separator: "/").last ?? "")
+        return ["Get", "List", "Versions", "Summary", "Wallet", "Audit", "Consumption", "Entitlements", "Pix", "Document", "Pdf", "Check"]
+            .contains(method) && !name.hasSuffix(".Limits/Check")
+            || method.hasPrefix("Get") || method.hasPrefix("List") || method.hasSuffix("Preview") || method.hasSuffix("Previews")
+    }
+
+    /// Writes that may be resent without a key, each for the reason given: the request itself says what it does once.
+    static let convergingWrites: [String: String] = [
+        "billing.ledger.v1.Usage/Ingest": "each event is recorded once per event id",
+        "billing.ledger.v1.Usage/ClosePeriod": "closing moves an instant forward, never back",
+        "billing.ledger.v1.Limits/Set": "replaces the account's limits with the request's",
+        "billing.ledger.v1.Credits/Charge": "the request carries its own idempotencyKey; a repeat answers the first charge",
+        "billing.ledger.v1.Credits/Authorize": "the request carries its own idempotencyKey; a repeat answers the first hold",
+        "billing.ledger.v1.Credits/SetSettings": "replaces the wallet's settings with the request's",
+        "billing.ledger.v1.Credits/BillOverage": "billed once per the request's reference",
+        "billing.invoicing.v1.Invoices/SetSettings": "replaces the tenant's invoice settings with the request's",
+        "billing.invoicing.v1.Payments/ProviderNotification": "applied once per provider event id",
+    ]
+
+    /// Methods resent with a key, and how their handlers deduplicate on it (tenant + key, the answer stored in the transaction
+    /// of the change, the same key with another request refused). Payments, refunds, grants and limit checks are sent twice
+    /// with one key in `PaymentDeduplicationTests` and `LedgerDeduplicationTests`.
+    static let deduplicated: [String: String] = [
+        "billing.accounts.v1.Accounts/Create": "database.idempotent",
+        "billing.accounts.v1.Accounts/Update": "database.idempotent",
+        "billing.invoicing.v1.Invoices/Create": "database.idempotent",
+        "billing.invoicing.v1.Invoices/Checkout": "database.idempotent",
+        "billing.invoicing.v1.Payments/Create": "database.idempotent",
+        "billing.invoicing.v1.Payments/Refund": "database.idempotent",
+        "billing.ledger.v1.Credits/Grant": "the key is the grant's reference when it has none",
+        "billing.ledger.v1.Limits/Check": "database.idempotent",
+        "billing.subscriptions.v1.Subscriptions/Create": "database.idempotent",
+        "billing.subscriptions.v1.TestClocks/Create": "database.idempotent",
+    ]
+
+    /// Every catalog kind's Create and Update go through `database.idempotent`.
+    static func catalogWrite(_ name: String) -> Bool {
+        name.hasPrefix("billing.catalog.v1.") && (name.hasSuffix("/Create") || name.hasSuffix("/Update"))
+    }
+
+    @Test("reads are resent; a write is resent only when it converges or its handler deduplicates on the key")
+    func everyMethodFollowsTheRule() {
+        for method in Self.methods {
+            switch method.retry {
+            case .always:
+                #expect(
+                    Self.reads(method.name) || Self.convergingWrites[method.name] != nil,
+                    "\(method.name) is resent always but is neither a read nor a converging write")
+            case .withKey:
+                #expect(
+                    Self.deduplicated[method.name] != nil || Self.catalogWrite(method.name),
+                    "\(method.name) is resent with a key, but its handler is not known to deduplicate on it")
+            case .never:
+                #expect(!Self.reads(method.name) || method.kind == .serverStreaming, "\(method.name) only reads: it can be resent always")
+            }
+        }
+    }
+
+    @Test("money-moving and create methods are resent with their key, never blindly")
+    func moneyMovesDeduplicate() {
+        let byName = Dictionary(uniqueKeysWithValues: Self.methods.map { ($0.name, $0.retry) })
+        for name in Self.deduplicated.keys { #expect(byName[name] == .withKey, "\(name)") }
+        #expect(byName["billing.invoicing.v1.Payments/Create"] == .withKey)
+        #expect(byName["billing.invoicing.v1.Payments/Refund"] == .withKey)
+        #expect(byName["billing.ledger.v1.Credits/Grant"] == .withKey)
+    }
+}
