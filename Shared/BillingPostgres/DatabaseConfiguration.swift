@@ -15,6 +15,9 @@ public struct DatabaseConfiguration: Sendable {
     /// TLS to PostgreSQL, from the URL's `sslmode` (`disable`, the default; `require`: encrypted, server not verified;
     /// `verify-full`: the server's certificate checked against `sslrootcert` or the system's CAs, and its host name).
     public var tls: TLSConfiguration?
+    /// Limits every session of the pool gets at connect time, so no statement, lock wait or forgotten transaction holds
+    /// rows (and the locks other requests wait for) without end.
+    public var timeouts = DatabaseTimeouts()
 
     public init(host: String, port: Int, username: String, password: String?, database: String, schema: String, maximumConnections: Int = 20) {
         self.host = host
@@ -79,7 +82,11 @@ public struct DatabaseConfiguration: Sendable {
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
         // Unqualified names resolve in the context's own schema only.
-        configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "billing-\(schema)")]
+        configuration.options.additionalStartupParameters = [
+            ("search_path", schema), ("application_name", "billing-\(schema)"),
+            ("statement_timeout", String(timeouts.statementMilliseconds)), ("lock_timeout", String(timeouts.lockMilliseconds)),
+            ("idle_in_transaction_session_timeout", String(timeouts.idleInTransactionMilliseconds)),
+        ]
         return configuration
     }
 }
@@ -87,4 +94,20 @@ public struct DatabaseConfiguration: Sendable {
 public struct DatabaseConfigurationError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { "invalid database configuration: \(message)" }
+}
+
+/// Per-session limits (`BILLING_DB_STATEMENT_TIMEOUT_MS`, `BILLING_DB_LOCK_TIMEOUT_MS`,
+/// `BILLING_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS`; 0 turns one off). A statement or lock wait past its limit fails with a
+/// retryable error (the RPC answers `unavailable`; an event handler retries); an idle transaction past its limit is ended by
+/// PostgreSQL, releasing its locks. Migrations lift the statement limit for their own transactions.
+public struct DatabaseTimeouts: Sendable, Equatable {
+    public var statementMilliseconds: Int
+    public var lockMilliseconds: Int
+    public var idleInTransactionMilliseconds: Int
+
+    public init(statementMilliseconds: Int = 60_000, lockMilliseconds: Int = 15_000, idleInTransactionMilliseconds: Int = 120_000) {
+        self.statementMilliseconds = statementMilliseconds
+        self.lockMilliseconds = lockMilliseconds
+        self.idleInTransactionMilliseconds = idleInTransactionMilliseconds
+    }
 }

@@ -57,6 +57,8 @@ public enum MigrationRunner {
             do {
                 // A migration that moves data sees every tenant's rows (row-level security is forced on tenant tables).
                 try await connection.execute("SELECT set_config('billing.scope', 'system', true)", logger: logger)
+                // A migration that moves many rows may run longer than a request may.
+                try await connection.execute("SET LOCAL statement_timeout = 0", logger: logger)
                 for statement in SQLStatementSplitter.split(migration.sql) {
                     do {
                         try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)

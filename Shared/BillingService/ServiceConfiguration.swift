@@ -55,11 +55,17 @@ public struct ServiceConfiguration: Sendable {
         adminPort = try reader.int(prefix + "ADMIN_PORT", default: defaults.admin, range: 0...65535)
         let url = reader.databaseURL(prefix + "DATABASE_URL", default: "postgres://billing_\(name):billing_\(name)@127.0.0.1:55432/billing")
         let maximumConnections = try reader.int(prefix + "DATABASE_MAX_CONNECTIONS", default: 20, range: 1...500)
+        var database: DatabaseConfiguration
         do {
             database = try DatabaseConfiguration(url: url, schema: name, maximumConnections: maximumConnections)
         } catch {
             throw ConfigurationError(variable: prefix + "DATABASE_URL", message: "\(error)")
         }
+        database.timeouts = DatabaseTimeouts(
+            statementMilliseconds: try reader.int("BILLING_DB_STATEMENT_TIMEOUT_MS", default: 60_000, range: 0...3_600_000),
+            lockMilliseconds: try reader.int("BILLING_DB_LOCK_TIMEOUT_MS", default: 15_000, range: 0...3_600_000),
+            idleInTransactionMilliseconds: try reader.int("BILLING_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default: 120_000, range: 0...3_600_000))
+        self.database = database
         let level = reader.string("BILLING_LOG_LEVEL", default: "info")
         guard let parsedLevel = Logger.Level(rawValue: level) else {
             throw ConfigurationError(

@@ -13,6 +13,53 @@ func withTestingDatabase(_ body: (Database) async throws -> Void) async throws {
 
 @Suite("PostgreSQL storage (real database)", .serialized)
 struct DatabaseTests {
+    @Test("every session has its statement, lock and idle-transaction limits: a lock wait past its limit fails as a retryable conflict")
+    func sessionTimeouts() async throws {
+        try await TestEnvironment.withFreshSchema("timeouts") { fresh in
+            var configuration = fresh.configuration
+            configuration.timeouts = DatabaseTimeouts(statementMilliseconds: 1_500, lockMilliseconds: 300, idleInTransactionMilliseconds: 5_000)
+            let database = Database(configuration: configuration, logger: fresh.logger)
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await database.run() }
+                let settings = try await database.withSystemScope { connection in
+                    try await connection.rows(
+                        "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), current_setting('idle_in_transaction_session_timeout')",
+                        logger: database.logger
+                    ).map { try $0.decode((String, String, String).self) }
+                }
+                #expect(settings.first?.0 == "1500ms" && settings.first?.1 == "300ms" && settings.first?.2 == "5s")
+                try await database.withSystemScope { try await $0.execute("CREATE TABLE held (id int PRIMARY KEY)", logger: database.logger) }
+                try await database.withSystemScope { try await $0.execute("INSERT INTO held VALUES (1)", logger: database.logger) }
+                let holding = AsyncStream<Void>.makeStream()
+                let release = AsyncStream<Void>.makeStream()
+                group.addTask {
+                    try await database.withSystemScope { connection in
+                        try await connection.execute("SELECT id FROM held WHERE id = 1 FOR UPDATE", logger: database.logger)
+                        holding.continuation.yield()
+                        for await _ in release.stream { break }
+                    }
+                }
+                for await _ in holding.stream { break }
+                let began = ContinuousClock.now
+                do {
+                    try await database.withSystemScope { try await $0.execute("UPDATE held SET id = 2 WHERE id = 1", logger: database.logger) }
+                    Issue.record("the update waited for the lock and went through")
+                } catch {
+                    #expect(DatabaseErrors.classify(error) is DatabaseConflictError, "lock_timeout is a conflict a caller may retry: \(error)")
+                }
+                #expect(ContinuousClock.now - began < .seconds(5), "the wait stopped at the limit, not at the holder's end")
+                release.continuation.yield()
+                do {
+                    try await database.withSystemScope { try await $0.execute("SELECT pg_sleep(3)", logger: database.logger) }
+                    Issue.record("a statement ran past statement_timeout")
+                } catch {
+                    #expect(DatabaseErrors.classify(error) is DatabaseTimeoutError)
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test("migrations applied twice are a no-op")
     func migrationsTwice() async throws {
         try await withTestingDatabase { database in

@@ -500,6 +500,41 @@ struct InvoicingEndToEndTests {
         #expect(invoice.attribute("total")?.decimalValue == DecimalNumber("106.50"))
     }
 
+    @Test("a SUM meter totalling below zero (corrections) bills a zero USAGE line that says so; the plan fee is invoiced all the same")
+    func negativeUsageBillsZero() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let token = try cluster.tokens.token(tenant: newTenant("usage-neg"), roles: ["owner"])
+        let client = cluster.client
+        let meterCode = uniqueCode("tokens")
+        let meter = try await create(
+            client, "/api/v1/usage-meters", "usage-meters",
+            ["code": .string(meterCode), "name": "Tokens", "aggregation": "SUM", "property": "tokens"], token: token)
+        let product = try await create(
+            client, "/api/v1/billing-products", "billing-products",
+            ["code": .string(uniqueCode("tok")), "name": "Tokens", "pricingModel": "PER_UNIT", "currency": "BRL", "unitAmount": .number("0.10")],
+            token: token)
+        let plan = try await SubscriptionFixture.createPlan(
+            client, token: token,
+            [("trialDays", 0), ("basePrice", .number("100.00")), ("usageCharges", [["meterId": .string(meter), "productId": .string(product)]])])
+        let account = try await create(
+            client, "/api/v1/billing-accounts", "billing-accounts", accountDocument()["data"]!["attributes"]!, token: token)
+        let subscription = try await client.post(
+            "/api/v1/subscriptions", token: token, json: resource("subscriptions", ["billingAccountId": .string(account), "planId": .string(plan)]))
+        #expect(subscription.status == 201, "\(subscription.text.prefix(300))")
+        let events: [JSONValue] = [
+            usageEvent("n-1", account: account, meter: meterCode, properties: ["tokens": 3]),
+            usageEvent("n-2", account: account, meter: meterCode, properties: ["tokens": -10]),
+        ]
+        let sent = try await client.post("/api/v1/usage-events", token: token, json: ["data": .array(events)])
+        #expect([200, 201, 207].contains(sent.status), "\(sent.text.prefix(300))")
+        let invoice = try await client.post("/api/v1/invoices", token: token, json: resource("invoices", ["billingAccountId": .string(account)]))
+        #expect(invoice.status == 201, "a negative usage total never blocks the invoice: \(invoice.text.prefix(400))")
+        let usage = invoice.attribute("lines")?.arrayValue?.filter { $0["kind"] == "USAGE" } ?? []
+        #expect(usage.count == 1 && usage.first?["amount"]?.decimalValue == DecimalNumber("0.00"))
+        #expect(usage.first?["description"]?.stringValue?.contains("below zero") == true, "\(usage)")
+        #expect(invoice.attribute("total")?.decimalValue == DecimalNumber("100.00"))
+    }
+
     @Test("with autoFinalize set, a period's invoice is finalized as it is drafted, with the tenant's net terms")
     func autoFinalize() async throws {
         let cluster = try await TestCluster.shared.start()

@@ -26,14 +26,39 @@ extension InvoicesService {
                 periodEnd: period.end, closeUntil: closing ? period.end : nil), options: options
         ).summaries
         // One catalog call prices every charge with usage.
-        let used = charges.compactMap { charge -> (SubscribedUsageCharge, PricePreviewRequest)? in
-            let quantity = summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
-            guard !quantity.isZero, let product = UUID(uuidString: charge.productId) else { return nil }
-            return (charge, PricePreviewRequest(productId: CatalogItemID(rawValue: product), version: charge.productVersion, quantity: quantity))
-        }
-        guard !used.isEmpty else { return [] }
-        let previews = try await catalog.call(CatalogAPI.pricePreviews, PricePreviewsRequest(items: used.map(\.1)), options: options).items
+        // A meter that sums signed values (refunds of usage, corrections) can total below zero in a period: billed as zero, and
+        // the line says so; it never blocks the invoice.
         var lines: [InvoiceLine] = []
+        func line(_ charge: SubscribedUsageCharge, _ description: String, _ quantity: DecimalNumber) -> InvoiceLine {
+            InvoiceLine(
+                kind: "USAGE", description: "\(charge.meterCode): \(description)", quantity: quantity, unitAmount: DecimalNumber(0),
+                amount: .zero(currency), periodStart: period.start, periodEnd: period.end, subscriptionId: subscription.id.description,
+                meterCode: charge.meterCode, tier: nil)
+        }
+        var used: [(SubscribedUsageCharge, PricePreviewRequest)] = []
+        for charge in charges {
+            let quantity = summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
+            guard !quantity.isZero, let product = UUID(uuidString: charge.productId) else { continue }
+            if quantity.isNegative {
+                lines.append(line(charge, "usage totals \(quantity.text), below zero: billed as 0", quantity))
+            } else {
+                used.append(
+                    (charge, PricePreviewRequest(productId: CatalogItemID(rawValue: product), version: charge.productVersion, quantity: quantity)))
+            }
+        }
+        guard !used.isEmpty else { return lines }
+        let previews: [PricePreview]
+        do throws(RPCError) {
+            previews = try await catalog.call(CatalogAPI.pricePreviews, PricePreviewsRequest(items: used.map(\.1)), options: options).items
+        } catch {
+            guard [.invalidArgument, .notFound, .failedPrecondition].contains(error.code) else { throw error }
+            // The catalog cannot price this usage (its product archived or changed): the plan and add-on lines are billed all the
+            // same, each usage line flagged at zero for the tenant to correct, never a draft blocked for good.
+            database.logger.error(
+                "usage could not be priced; billed as flagged zero lines",
+                metadata: ["subscription": "\(subscription.id)", "error": "\(error.message)"])
+            return lines + used.map { line($0.0, "\($0.1.quantity.text) not priced (\(error.message.prefix(120))): billed as 0", $0.1.quantity) }
+        }
         for ((charge, _), preview) in zip(used, previews) {
             guard preview.currency == currency.code else {
                 throw InvoicingError.invalid(

@@ -11,62 +11,113 @@ import PostgresNIO
 /// or canceled invoice, or an account without a saved card, leaves the schedule. Auto-recharge invoices are not retried: the
 /// ledger asks for a new recharge instead.
 extension PaymentsService {
+    /// How long a claimed attempt is left to its replica before another pass retries it (the same attempt, the same charge).
+    static let collectionLease: TimeInterval = 600
+
     /// One pass of the collection scheduler (every replica runs it; `SKIP LOCKED` gives each its own rows): the charges due now.
+    /// No row is locked while the provider is called: claim and commit, charge, then record the outcome.
     public func collectCards(limit: Int) async throws -> Int {
-        try await database.withSystemScope { connection in
-            let now = clock.now()
-            let due = try await collections.claimDue(at: now, limit: limit, on: connection)
-            for (tenant, invoice, attempts) in due {
-                try await collect(invoice, attempt: attempts + 1, at: now, tenant: tenant, on: connection)
-            }
-            return due.count
+        let now = clock.now()
+        let claimed = try await database.withSystemScope { connection in
+            try await collections.claimDue(at: now, limit: limit, lease: now.addingTimeInterval(Self.collectionLease), on: connection)
         }
+        for (tenant, invoice, attempt) in claimed {
+            do {
+                try await collect(invoice, attempt: attempt, tenant: tenant)
+            } catch {
+                // The attempt stays in flight; after its lease another pass charges the same reference and records it then.
+                database.logger.error(
+                    "card collection attempt not recorded; retried after its lease",
+                    metadata: ["tenant": "\(tenant)", "invoice": "\(invoice)", "attempt": "\(attempt)", "error": "\(error)"])
+            }
+        }
+        return claimed.count
     }
 
-    private func collect(_ id: InvoiceID, attempt: Int, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
-        let leave = { try await self.collections.remove(id, tenant: tenant, on: connection) }
-        guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection),
-            InvoiceLifecycle.isPayable(invoice.status), invoice.amountDue.isPositive, let account = UUID(uuidString: invoice.billingAccountId)
-        else {
-            return try await leave()
+    private func collect(_ id: InvoiceID, attempt: Int, tenant: String) async throws {
+        let (invoice, card) = try await database.withTenant(tenant) { connection in
+            let invoice = try await store.find(id, tenant: tenant, on: connection)
+            guard let account = invoice.flatMap({ UUID(uuidString: $0.billingAccountId) }) else { return (invoice, nil as String?) }
+            return (invoice, try await paymentMethods.defaultToken(of: account, tenant: tenant, on: connection))
         }
-        invoice.paymentAttempts = attempt
-        invoice.nextPaymentAttempt = nil
-        invoice.updatedAt = now
-        guard let card = try await paymentMethods.defaultToken(of: account, tenant: tenant, on: connection) else {
-            try await store.save(invoice, tenant: tenant, on: connection)
-            return try await leave()
+        guard let invoice, InvoiceLifecycle.isPayable(invoice.status), invoice.amountDue.isPositive, let card else {
+            // Paid, voided or canceled meanwhile, or no saved card any more: the invoice leaves the schedule.
+            return try await record(id, attempt: attempt, charge: nil, amount: nil, tenant: tenant)
         }
-        // The reference names the attempt: a retried pass of the same attempt is the same charge at the provider.
+        // The reference names the attempt: charging it again (a crash before the outcome was recorded) is the same charge.
         let charge: CardCharge
-        do {
+        do throws(InvoicingError) {
             charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: "\(id)-\(attempt)")
         } catch {
             charge = CardCharge(approved: false, chargeId: "", declineReason: error.rpcError.message)
         }
-        if charge.approved {
+        try await record(id, attempt: attempt, charge: charge, amount: invoice.amountDue, tenant: tenant)
+    }
+
+    /// The outcome of an attempt, in one transaction: the payment (or the decline and the next attempt), the invoice's attempt
+    /// count, the schedule. `charge` nil: nothing was charged and the invoice leaves the schedule.
+    private func record(_ id: InvoiceID, attempt: Int, charge: CardCharge?, amount: Money?, tenant: String) async throws {
+        try await database.withTenant(tenant) { connection in
+            let now = clock.now()
+            guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection) else {
+                return try await collections.remove(id, tenant: tenant, on: connection)
+            }
+            invoice.paymentAttempts = attempt
+            invoice.nextPaymentAttempt = nil
+            invoice.updatedAt = now
+            guard let charge, let amount else {
+                try await store.save(invoice, tenant: tenant, on: connection)
+                return try await collections.remove(id, tenant: tenant, on: connection)
+            }
+            if charge.approved {
+                try await store.save(invoice, tenant: tenant, on: connection)
+                try await collections.remove(id, tenant: tenant, on: connection)
+                try await recordCharged(amount, charge: charge, invoice: invoice, tenant: tenant, on: connection)
+                return
+            }
+            let schedule =
+                try await store.settings(tenant: tenant, on: connection).cardRetrySchedule.flatMap(CardRetrySchedule.init) ?? cardRetrySchedule
+            let next = schedule.retry(after: attempt, at: now)
+            if let next {
+                try await collections.reschedule(id, attempts: attempt, at: next, tenant: tenant, on: connection)
+            } else {
+                try await collections.remove(id, tenant: tenant, on: connection)
+            }
+            invoice.nextPaymentAttempt = next
             try await store.save(invoice, tenant: tenant, on: connection)
-            try await leave()
-            _ = try await recordPayment(
-                CreatePaymentRequest(
-                    billingAccountId: invoice.billingAccountId, invoiceId: id.description,
-                    amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
-                tenant: tenant, traceparent: nil, on: connection)
+            try await outbox.append(
+                PaymentFailed(
+                    paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: id, billingAccountId: invoice.billingAccountId,
+                    reason: charge.declineReason ?? "declined", attempt: attempt, nextPaymentAttempt: next),
+                tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
+        }
+    }
+
+    /// An approved charge is recorded as a payment of the invoice; when the invoice was paid by other means while the card was
+    /// being charged, the money is not lost: the payment is recorded all the same and becomes the account's credit.
+    private func recordCharged(
+        _ amount: Money, charge: CardCharge, invoice: Invoice, tenant: String, on connection: PostgresConnection
+    ) async throws {
+        let request = CreatePaymentRequest(
+            billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount.amount, paymentMethod: .card,
+            externalRef: charge.chargeId)
+        if InvoiceLifecycle.isPayable(invoice.status) {
+            _ = try await recordPayment(request, tenant: tenant, traceparent: nil, on: connection)
             return
         }
-        let schedule = try await store.settings(tenant: tenant, on: connection).cardRetrySchedule.flatMap(CardRetrySchedule.init) ?? cardRetrySchedule
-        let next = schedule.retry(after: attempt, at: now)
-        if let next {
-            try await collections.reschedule(id, attempts: attempt, at: next, tenant: tenant, on: connection)
-        } else {
-            try await leave()
-        }
-        invoice.nextPaymentAttempt = next
-        try await store.save(invoice, tenant: tenant, on: connection)
+        if try await paymentStore.payment(externalRef: charge.chargeId, tenant: tenant, on: connection) != nil { return }
+        let now = clock.now()
+        let payment = Payment(
+            id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
+            paymentMethod: .card, externalRef: charge.chargeId, status: .completed, refunded: .zero(amount.currency), createdAt: now)
+        guard try await paymentStore.insert(payment, tenant: tenant, on: connection) else { return }
+        try await credit.move(
+            amount, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,
+            tenant: tenant, traceparent: nil, on: connection)
         try await outbox.append(
-            PaymentFailed(
-                paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: id, billingAccountId: invoice.billingAccountId,
-                reason: charge.declineReason ?? "declined", attempt: attempt, nextPaymentAttempt: next),
+            PaymentCompleted(
+                paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId, amount: amount,
+                paymentMethod: PaymentMethod.card.rawValue, externalRef: charge.chargeId),
             tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
     }
 }

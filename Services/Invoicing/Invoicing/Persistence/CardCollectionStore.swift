@@ -18,18 +18,24 @@ struct CardCollectionStore {
                     """, binds: try .of(tenant, invoice.rawValue, time)), logger: logger)
     }
 
-    /// The charges due at `time`, every tenant's, locked and skipped by other replicas (`SKIP LOCKED`).
-    func claimDue(at time: Date, limit: Int, on connection: PostgresConnection) async throws -> [(tenant: String, invoice: InvoiceID, attempts: Int)]
-    {
+    /// Claims the charges due at `time`, every tenant's (rows another replica holds are skipped): each gets its attempt number
+    /// (the one still in flight after a crash, or the next) and is leased until `lease`, so no other pass takes it meanwhile. The
+    /// caller commits before charging.
+    func claimDue(
+        at time: Date, limit: Int, lease: Date, on connection: PostgresConnection
+    ) async throws -> [(tenant: String, invoice: InvoiceID, attempt: Int)] {
         try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT tenant_id, invoice_id, attempts FROM card_collections WHERE next_attempt_at <= $1
-                    ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
-                    """, binds: try .of(time, limit)), logger: logger
+                    UPDATE card_collections c SET in_flight_attempt = coalesce(c.in_flight_attempt, c.attempts + 1), next_attempt_at = $3
+                    FROM (SELECT tenant_id, invoice_id FROM card_collections WHERE next_attempt_at <= $1
+                          ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) d
+                    WHERE c.tenant_id = d.tenant_id AND c.invoice_id = d.invoice_id
+                    RETURNING c.tenant_id, c.invoice_id, c.in_flight_attempt
+                    """, binds: try .of(time, limit, lease)), logger: logger
         ).map { row in
-            let (tenant, invoice, attempts) = try row.decode((String, UUID, Int).self)
-            return (tenant, InvoiceID(rawValue: invoice), attempts)
+            let (tenant, invoice, attempt) = try row.decode((String, UUID, Int).self)
+            return (tenant, InvoiceID(rawValue: invoice), attempt)
         }
     }
 
@@ -38,7 +44,8 @@ struct CardCollectionStore {
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    UPDATE card_collections SET attempts = $3, next_attempt_at = $4 WHERE tenant_id = $1 AND invoice_id = $2
+                    UPDATE card_collections SET attempts = $3, next_attempt_at = $4, in_flight_attempt = NULL
+                    WHERE tenant_id = $1 AND invoice_id = $2
                     """, binds: try .of(tenant, invoice.rawValue, attempts, time)), logger: logger)
     }
 
