@@ -157,6 +157,10 @@ struct CreditsEndToEndTests {
         #expect(reused.status == 201)
         let other = try await fixture.authorize(26, key: "exec-reused")
         #expect(other.status == 409 && other.firstError?["code"] == "IDEMPOTENCY_KEY_REUSED", "\(other.text.prefix(300))")
+        // The key on a charge of other token counts is a conflict too, never the first charge answered as this one.
+        #expect(try await fixture.charge(26, key: "exec-reused").status == 200, "the same charge again is a replay")
+        let otherTokens = try await fixture.charge(27, key: "exec-reused")
+        #expect(otherTokens.status == 409 && otherTokens.firstError?["code"] == "IDEMPOTENCY_KEY_REUSED", "\(otherTokens.text.prefix(300))")
     }
 
     @Test("seed 002: 1,300 tokens at 1 credit per 1,000 rounded up cost 2; seed 003: 3,000 + 5,000 tokens at $3/$15 per million cost 0.084")
@@ -370,6 +374,27 @@ struct CreditsEndToEndTests {
         #expect(try await fixture.grant(40).status == 201)
         let repaid = try await fixture.wallet()
         #expect(credits(repaid?["balance"]) == DecimalNumber(25) && credits(repaid?["debt"]) == DecimalNumber(0))
+        try await fixture.audited()
+    }
+
+    @Test("a settlement is held to the spending caps like a charge: a hold of nothing settled for 1,000 tokens charges only what the cap allows")
+    func settlementWithinCaps() async throws {
+        let cluster = try await Self.cluster.start()
+        let fixture = try await CreditFixture.make(cluster)
+        #expect(try await fixture.grant(1000).status == 201)
+        let settings = try await fixture.client.send(
+            "PUT", "/api/v1/credit-wallets/\(fixture.account)/settings", token: fixture.token,
+            json: resource("credit-wallet-settings", ["spendingCaps": [["userId": "bia", "period": "DAY", "credits": 30]]]))
+        #expect(settings.status == 200, "\(settings.text.prefix(300))")
+        #expect(try await fixture.charge(20, extra: [("userId", "bia")]).status == 201)
+        let hold = try await fixture.authorize(0, extra: [("userId", "bia")])
+        #expect(hold.status == 201, "\(hold.text.prefix(300))")
+        let settled = try await fixture.settle(hold.data?["id"]?.stringValue ?? "", tokens: 1_000)
+        #expect(
+            settled.status == 200 && credits(settled.attribute("credits")) == DecimalNumber(10), "10 left under the cap: \(settled.text.prefix(300))")
+        #expect(credits(settled.attribute("uncoveredCredits")) == DecimalNumber(990), "what the cap does not allow is uncovered, not charged")
+        let capped = try await fixture.charge(1, extra: [("userId", "bia")])
+        #expect(capped.status == 402 && capped.firstError?["code"] == "SPENDING_CAP_REACHED", "the cap is spent: \(capped.text.prefix(300))")
         try await fixture.audited()
     }
 

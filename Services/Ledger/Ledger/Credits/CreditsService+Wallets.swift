@@ -132,7 +132,10 @@ extension CreditsService {
             request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
             options: context.peerCallOptions
         ) { wallet, session in
-            if let replay = try await session.replay(wallet, kind: "CHARGE", model: request.model) { return replay }
+            let replay = try await session.replay(wallet, kind: "CHARGE", model: request.model) {
+                $0.tokens == request.tokens && $0.userId == request.userId && $0.featureId == request.featureId
+            }
+            if let replay { return replay }
             try spendable(wallet, session: session)
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
             let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.tokens)
@@ -167,7 +170,10 @@ extension CreditsService {
             request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
             options: context.peerCallOptions
         ) { wallet, session -> Authorized in
-            if let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) {
+            let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) {
+                $0.estimate == request.estimate && $0.userId == request.userId && $0.featureId == request.featureId
+            }
+            if let replay {
                 return Authorized(execution: replay, hold: nil)
             }
             try spendable(wallet, session: session)
@@ -202,7 +208,8 @@ extension CreditsService {
     }
 
     /// Charges the real amount of a hold and releases the rest. Above the estimate, the extra is charged only as far as the
-    /// wallet can pay (available credits, overdraft included); what it cannot pay is recorded as `uncoveredCredits`, never overspent.
+    /// wallet can pay (available credits, overdraft included) and the spending caps allow (the hold's estimate counted already);
+    /// what it cannot pay is recorded as `uncoveredCredits`, never overspent.
     func settleCredits(_ request: SettleCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {
         let tokens = request.tokens.usage
         try validate(tokens, prefix: "")
@@ -211,22 +218,26 @@ extension CreditsService {
             let actual = try price(hold.rate, tokens)
             let tag = MovementTag(executionId: hold.id, userId: hold.userId, featureId: hold.featureId, model: hold.model, tokens: tokens)
             let estimate = hold.estimatedCredits ?? .zero
+            // A hold of nothing settled for a million tokens is held to the caps like a charge of a million.
+            let room = try await session.capRoom(wallet, userId: hold.userId, at: hold.createdAt)
+            let allowed = room.map { Credits.min(actual, estimate + Credits.max($0, .zero)) } ?? actual
             wallet.book.unhold(estimate, kind: .settle, tag: tag)
-            let debit = wallet.book.debit(actual, kind: .settle, partial: true, tag: tag)!
-            let charged = actual - debit.uncovered
+            let debit = wallet.book.debit(allowed, kind: .settle, partial: true, tag: tag)!
+            let charged = allowed - debit.uncovered
+            let uncovered = actual - charged
             let counters = SpendingWindows.spendKeys(
                 caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
                 delta: charged - estimate
             ).map(\.key)
             session.spent(&wallet, traceparent: traceparent)
             wallet.stage(
-                .resolve(id: hold.id, status: .settled, tokens: tokens, credits: charged, uncovered: debit.uncovered.isZero ? nil : debit.uncovered),
+                .resolve(id: hold.id, status: .settled, tokens: tokens, credits: charged, uncovered: uncovered.isZero ? nil : uncovered),
                 counters: counters)
             var settled = hold
             settled.status = .settled
             settled.tokens = tokens
             settled.credits = charged
-            settled.uncovered = debit.uncovered.isZero ? nil : debit.uncovered
+            settled.uncovered = uncovered.isZero ? nil : uncovered
             settled.resolvedAt = wallet.book.now
             return execution(settled, draws: debit.draws, wallet: wallet)
         }

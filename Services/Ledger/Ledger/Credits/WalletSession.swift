@@ -15,12 +15,16 @@ struct WalletSession: Sendable {
     let service: CreditsService
 
     /// The execution recorded earlier under the request's idempotency key, answered again; the key on another execution is a conflict.
-    func replay(_ wallet: LockedWallet, kind: String, model: String) async throws -> CreditExecution? {
+    /// `same`: whether the recorded execution is what this request asks (its tokens, user and feature); a key come back with
+    /// other token counts is refused, never answered with the first execution as if it were this one.
+    func replay(
+        _ wallet: LockedWallet, kind: String, model: String, same: (ExecutionRecord) -> Bool
+    ) async throws -> CreditExecution? {
         guard let id = wallet.replay else { return nil }
         var found = wallet.staged(id)  // recorded earlier in this batch
         if found == nil { found = try await service.wallets.execution(id: id, tenant: tenant, on: connection) }
         guard let record = found,
-            record.account == account, record.kind == kind, record.model == model
+            record.account == account, record.kind == kind, record.model == model, same(record)
         else {
             throw LedgerError.keyReused(id.uuidString)
         }
@@ -47,6 +51,15 @@ struct WalletSession: Sendable {
             }
         }
         return rates.map(\.key)
+    }
+
+    /// What the spending caps still allow `userId` in the windows that contain `instant` (nil when no cap applies to them).
+    func capRoom(_ wallet: LockedWallet, userId: String?, at instant: Date) async throws -> Credits? {
+        let caps = SpendingWindows.spendKeys(caps: wallet.caps, userId: userId, at: instant, in: wallet.timeZone, delta: .zero)
+        guard !caps.isEmpty else { return nil }
+        var current = try await service.wallets.counters(account: account, keys: caps.map(\.key), tenant: tenant, on: connection)
+        for delta in wallet.counters { current[zero(delta), default: .zero] += delta.value }  // counted earlier in this batch, not saved yet
+        return caps.map { cap, key in cap.credits - (current[key] ?? .zero) }.min()
     }
 
     /// A charge or hold refused for want of credits: when nothing is left, the exhausted notice (once) commits although the call fails.
