@@ -113,7 +113,7 @@ targets += [
     .executableTarget(name: "GatewayServer", dependencies: ["Gateway", "BillingService"], path: "Services/Gateway/GatewayServer"),
     .target(
         name: "ContractCatalog", dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + allContracts, path: "Services/Tools/ContractCatalog"),
-    .executableTarget(name: "BillingCtl", dependencies: ["ContractCatalog"], path: "Services/Tools/BillingCtl"),
+    .executableTarget(name: "BillingCtl", dependencies: ["ContractCatalog", "BillingEventsRedis"], path: "Services/Tools/BillingCtl"),
 ]
 targets += [
     .executableTarget(

@@ -44,6 +44,21 @@ public struct EventInbox: Sendable {
         }
         return envelopes.filter { applied.contains($0.id.lowercased()) }
     }
+
+    /// Removes up to `limit` of the group's inbox rows applied before `instant`; answers how many went. Safe once no copy of those
+    /// events can come back: the inbox outlives the outbox's re-send window and the dead letters' retention (checked at start-up).
+    public func purge(before instant: Date, limit: Int) async throws -> Int {
+        try await database.withSystemScope { connection in
+            try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        DELETE FROM inbox WHERE consumer = $1 AND event_id IN (
+                            SELECT event_id FROM inbox WHERE consumer = $1 AND processed_at < $2 LIMIT $3)
+                        RETURNING 1
+                        """, binds: try .of(subscription.group, instant, limit)), logger: logger
+            ).count
+        }
+    }
 }
 
 /// An event whose id is not a UUID cannot have an inbox row.

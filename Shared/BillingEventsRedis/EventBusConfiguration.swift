@@ -7,6 +7,11 @@ public struct EventBusConfiguration: Sendable {
     public var trimThreshold: Int
     /// Deliveries of one entry before it moves to the dead-letter stream.
     public var maximumDeliveries: Int
+    /// Dead letters are trimmed after this long (`BILLING_EVENTS_DEAD_LETTER_RETENTION_HOURS`, 30 days).
+    public var deadLetterRetentionSeconds: Int = 30 * 86_400
+    /// A group's inbox rows are removed after this long (`BILLING_EVENTS_INBOX_RETENTION_HOURS`, 35 days): longer than the
+    /// outbox's re-send window and the dead letters' retention, so no event can come back after its row is gone.
+    public var inboxRetentionSeconds: Int = 35 * 86_400
     /// How long an entry stays pending on a consumer before another claims it (and failed ones are retried).
     public var retryIdleMilliseconds: Int
     /// How long one `XREADGROUP` blocks waiting for entries.
@@ -15,6 +20,11 @@ public struct EventBusConfiguration: Sendable {
     public var batchSize: Int
     /// Relay fallback poll when no notification arrives.
     public var pollIntervalMilliseconds: Int
+    /// Failures that pass by themselves besides the database's own (the service adds a peer `unavailable` or past its deadline):
+    /// an event that fails for one is retried with backoff, without limit, and never dead-lettered for it.
+    public var isTransient: @Sendable (any Error) -> Bool = { _ in false }
+    /// The longest pause of a consumer between rounds while events fail for a transient cause (it doubles from 100 ms).
+    public var transientBackoffCeilingMilliseconds: Int = 30_000
     /// Test-only fault injection, `group:type`: kill the process (SIGKILL) after the consumer group applies an event of the type, before `XACK`.
     public var crashAfterApplying: String?
 

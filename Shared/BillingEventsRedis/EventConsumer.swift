@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,10 @@ import Glibc
 /// For each entry: handler and inbox row in one tenant transaction (a redelivered event finds its
 /// inbox row and is skipped), `XACK` only after that transaction commits. Entries left pending by a
 /// consumer that died, or by a failed attempt, are claimed with `XAUTOCLAIM` once idle for
-/// `retryIdleMilliseconds`; after `maximumDeliveries` attempts an entry is copied to the group's
+/// `retryIdleMilliseconds`. A failure with a transient cause (the database or a peer service down, slow
+/// or in a lost race) never sets an event aside: it is retried without limit, the consumer backing off
+/// exponentially with jitter while the cause lasts. Only after `maximumDeliveries` attempts that failed
+/// for a permanent cause (undecodable, refused by the handler) is an entry copied to the group's
 /// dead-letter stream and acknowledged, so it never holds back the entries after it.
 public final class EventConsumer: Service, Sendable {
     public let subscription: EventSubscription
@@ -28,6 +32,11 @@ public final class EventConsumer: Service, Sendable {
     private let logger: Logger
     private let metrics: EventBusMetrics?
     private let inbox: EventInbox
+    /// Transient failures in a row (reset by a round without one): the consumer's backoff.
+    private let transientStreak = Atomic<Int>(0)
+    private let transientThisRound = Atomic<Bool>(false)
+    /// The group's lag last sampled (`XINFO GROUPS`), for the log lines of a retried event.
+    private let lastLag = Atomic<Int64>(0)
 
     public init(
         subscription: EventSubscription, database: Database, configuration: EventBusConfiguration, logger: Logger,
@@ -48,6 +57,7 @@ public final class EventConsumer: Service, Sendable {
         var failures = 0
         var groupsReady = false
         var lastClaim = ContinuousClock.now
+        var lastRetention = ContinuousClock.now - .seconds(3600)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 if !groupsReady {
@@ -59,8 +69,14 @@ public final class EventConsumer: Service, Sendable {
                     lastClaim = .now
                     try await claimIdleEntries()
                 }
+                if ContinuousClock.now - lastRetention > .seconds(600) {
+                    lastRetention = .now
+                    await applyRetention()
+                }
+                transientThisRound.store(false, ordering: .relaxed)
                 try await readNewEntries()
                 failures = 0
+                try await backOffAfterTransientFailures()
             } catch let error as RedisError where error.isMissingGroup {
                 logger.warning("consumer group vanished (Redis lost its data?); recreating it", metadata: ["group": "\(subscription.group)"])
                 groupsReady = false
@@ -77,6 +93,45 @@ public final class EventConsumer: Service, Sendable {
             }
         }
         await redis.close()
+    }
+
+    /// After a round in which an event failed for a transient cause, waits 100 ms × 2^streak (at most 30 s by default), with jitter, before
+    /// the next round: a dependency that is down is not hammered, and the events wait for it rather than being set aside.
+    private func backOffAfterTransientFailures() async throws {
+        guard transientThisRound.load(ordering: .relaxed) else {
+            transientStreak.store(0, ordering: .relaxed)
+            return
+        }
+        let streak = transientStreak.wrappingAdd(1, ordering: .relaxed).newValue
+        let ceiling = max(2, min(configuration.transientBackoffCeilingMilliseconds, 100 * (1 << min(streak, 9))))
+        try await Task.sleep(for: .milliseconds(Int.random(in: ceiling / 2...ceiling)))
+    }
+
+    /// Trims the group's dead letters and inbox rows past their retention (every ten minutes, on every replica: both are
+    /// idempotent); a failure is logged and tried at the next turn.
+    public func applyRetention() async {
+        let now = Date()
+        do {
+            let deadLetters = DeadLetters(redis: redis)
+            for stream in streams {
+                try await deadLetters.purge(
+                    before: now.addingTimeInterval(-Double(configuration.deadLetterRetentionSeconds)),
+                    in: EventStreams.deadLetterStream(for: stream, group: subscription.group))
+            }
+            let cutoff = now.addingTimeInterval(-Double(configuration.inboxRetentionSeconds))
+            while try await inbox.purge(before: cutoff, limit: 10_000) == 10_000 {}
+        } catch {
+            logger.warning("event retention could not run; tried again later", metadata: ["group": "\(subscription.group)", "error": "\(error)"])
+        }
+    }
+
+    /// Whether a failure may pass by itself: the database unreachable, slow, or in a lost race (its own classification), Redis, a
+    /// cancelled call, or what the service declares transient (a peer unavailable or past its deadline).
+    func isTransient(_ error: any Error) -> Bool {
+        switch DatabaseErrors.classify(error) {
+        case is DatabaseUnavailableError, is DatabaseConflictError, is DatabaseTimeoutError, is RedisError, is CancellationError: true
+        case let classified: configuration.isTransient(classified) || configuration.isTransient(error)
+        }
     }
 
     /// `XGROUP CREATE … 0 MKSTREAM` for every stream (an existing group is fine).
@@ -114,6 +169,7 @@ public final class EventConsumer: Service, Sendable {
         for stream in streams {
             if let metrics, let groups = try? await redis.command(["XINFO", "GROUPS", stream]).array {
                 for group in groups.map(RedisFields.init) where group["name"]?.string == subscription.group {
+                    lastLag.store(group["lag"]?.integer ?? 0, ordering: .relaxed)
                     metrics.consumerSampled(
                         group: subscription.group, stream: stream, lag: group["lag"]?.integer ?? 0,
                         pending: group["pending"]?.integer ?? 0)
@@ -227,6 +283,17 @@ public final class EventConsumer: Service, Sendable {
     }
 
     private func handleFailure(stream: String, id: String, envelope: String?, error: any Error) async throws {
+        if isTransient(error) {
+            // Left pending: claimed again once idle, after the consumer's backoff; however long the outage, never dead-lettered.
+            transientThisRound.store(true, ordering: .relaxed)
+            metrics?.transientFailure(group: subscription.group)
+            logger.warning(
+                "event handling failed for a transient cause; it waits and is retried",
+                metadata: [
+                    "group": "\(subscription.group)", "entry": "\(id)", "error": "\(error)", "lag": "\(lastLag.load(ordering: .relaxed))",
+                ])
+            return
+        }
         let pending = try await redis.command(["XPENDING", stream, subscription.group, id, id, "1"])
         let deliveries = pending.array?.first?.array?[3].integer ?? 1
         // A forged entry is set aside at once: delivering it again cannot make it genuine.

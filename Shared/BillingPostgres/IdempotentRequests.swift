@@ -21,7 +21,9 @@ extension Database {
         let logger = logger
         return try await withTenant(tenant) { connection in
             try await connection.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(\(tenant + "\u{1}" + operation + "\u{1}" + key), 0))", logger: logger)
+                PostgresQuery(
+                    unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                    binds: try .of(tenant + "\u{1}" + operation + "\u{1}" + key)), logger: logger)
             if let row = try await connection.firstRow(
                 PostgresQuery(
                     unsafeSQL: """
@@ -44,6 +46,21 @@ extension Database {
                         VALUES ($1, $2, $3, $4, $5)
                         """, binds: try .of(tenant, operation, key, requestHash, bytes)), logger: logger)
             return response
+        }
+    }
+
+    /// Removes up to `limit` stored answers recorded before `instant` (`BILLING_IDEMPOTENCY_RETENTION_HOURS`); answers how many
+    /// went. A key older than the retention runs as a new request: the retention outlasts any retry by far.
+    public func purgeIdempotentRequests(before instant: Date, limit: Int) async throws -> Int {
+        try await withSystemScope { connection in
+            try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        DELETE FROM idempotent_requests WHERE (tenant_id, operation, idempotency_key) IN (
+                            SELECT tenant_id, operation, idempotency_key FROM idempotent_requests WHERE created_at < $1 LIMIT $2)
+                        RETURNING 1
+                        """, binds: try .of(instant, limit)), logger: logger
+            ).count
         }
     }
 }

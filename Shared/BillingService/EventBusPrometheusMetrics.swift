@@ -38,6 +38,14 @@ struct EventBusPrometheusMetrics: EventBusMetrics {
         ).increment()
     }
 
+    func transientFailure(group: String) {
+        registry.counter(
+            "billing_events_transient_failures_total",
+            help: "Deliveries that failed for a transient cause (a dependency down or slow); the event is retried, never dead-lettered.",
+            labels: ["group": group]
+        ).increment()
+    }
+
     func redisLossDetected(stream: String) {
         registry.counter(
             "billing_events_redis_loss_detected_total", help: "Times Redis was found to have lost published events (they were re-sent).",

@@ -85,6 +85,14 @@ public enum ServiceHost {
                 shutdownDelay: .milliseconds(configuration.shutdownDelayMilliseconds), logger: logger)
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: admin)]
             services += components.background.map { .init(service: $0) }
+            // Stored answers of idempotent calls are kept `BILLING_IDEMPOTENCY_RETENTION_HOURS` (7 days), then removed.
+            let retention = Double(try configuration.reader.int("BILLING_IDEMPOTENCY_RETENTION_HOURS", default: 168, range: 1...24 * 3650) * 3600)
+            let database = runtime.database
+            services.append(
+                .init(
+                    service: PeriodicBatchJob(name: "idempotency retention", interval: .seconds(600), batchSize: 10_000, logger: logger) { limit in
+                        try await database.purgeIdempotentRequests(before: Date().addingTimeInterval(-retention), limit: limit)
+                    }))
             services += runtime.endpointRefreshers.map { .init(service: $0) }
             services += components.frontends.map { .init(service: $0) }
             services.append(.init(service: rpcServer))

@@ -47,7 +47,7 @@ public final class ServiceRuntime: Sendable {
                 variable: "BILLING_REDIS_PASSWORD",
                 message: "set this service's Redis ACL password: without it anyone who reaches Redis could publish its events")
         }
-        return EventBusConfiguration(
+        var bus = EventBusConfiguration(
             redis: redis,
             outboxRetentionSeconds: try reader.int("BILLING_EVENTS_OUTBOX_RETENTION_HOURS", default: 72, range: 1...24 * 365) * 3600,
             trimThreshold: try reader.int("BILLING_EVENTS_TRIM_THRESHOLD", default: 100_000, range: 10...100_000_000),
@@ -57,6 +57,19 @@ public final class ServiceRuntime: Sendable {
             batchSize: try reader.int("BILLING_EVENTS_BATCH_SIZE", default: 500, range: 1...10_000),
             pollIntervalMilliseconds: try reader.int("BILLING_EVENTS_POLL_MS", default: 1_000, range: 10...60_000),
             crashAfterApplying: reader.optionalString("BILLING_FAULT_CRASH_AFTER_APPLYING"))
+        bus.deadLetterRetentionSeconds = try reader.int("BILLING_EVENTS_DEAD_LETTER_RETENTION_HOURS", default: 720, range: 1...24 * 3650) * 3600
+        bus.inboxRetentionSeconds = try reader.int("BILLING_EVENTS_INBOX_RETENTION_HOURS", default: 840, range: 1...24 * 3650) * 3600
+        guard bus.inboxRetentionSeconds > max(bus.outboxRetentionSeconds, bus.deadLetterRetentionSeconds) else {
+            throw ConfigurationError(
+                variable: "BILLING_EVENTS_INBOX_RETENTION_HOURS",
+                message: "the inbox must outlive the outbox's re-send window and the dead letters' retention, or a re-sent event applies twice")
+        }
+        // A peer down, overloaded or past the deadline passes by itself: the event waits for it instead of being set aside.
+        bus.isTransient = { error in
+            guard let convertible = error as? any RPCErrorConvertible else { return false }
+            return [.unavailable, .deadlineExceeded, .aborted, .cancelled].contains(convertible.rpcError.code)
+        }
+        return bus
     }
 
     /// The relay publishing this service's outbox to its stream.

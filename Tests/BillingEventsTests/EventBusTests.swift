@@ -62,6 +62,9 @@ func recordingSubscription(group: String, failing: Set<Int> = []) -> EventSubscr
 
 struct PoisonError: Error { let number: Int }
 
+/// A dependency down: a transient cause, as the test's configuration declares.
+struct DependencyDown: Error {}
+
 func appendEvents(_ numbers: Range<Int>, tenant: String, database: Database, commitDelay: Double = 0) async throws {
     let outbox = Outbox(context: "test")
     try await database.withTenant(tenant) { connection in
@@ -194,6 +197,90 @@ struct EventBusTests {
             #expect(fields.contains(.string("deliveries")))
             let pending = try await redis.command(["XPENDING", stream, "picky"]).array?.first?.integer
             #expect(pending == 0)
+            await redis.close()
+        }
+    }
+
+    @Test("an event failing for a transient cause (a dependency down) is retried past the delivery limit and never dead-lettered")
+    func transientFailuresNeverDeadLetter() async throws {
+        try await TestEnvironment.withFreshSchema("bus", migrations: EventMigrations.all + [appliedTable]) { database in
+            let stream = uniqueStream()
+            var configuration = busConfiguration(maximumDeliveries: 2, retryIdleMilliseconds: 100)
+            configuration.isTransient = { $0 is DependencyDown }
+            configuration.transientBackoffCeilingMilliseconds = 200
+            let failuresLeft = Atomic<Int>(8)
+            let subscription = EventSubscription(
+                group: "patient", contexts: [],
+                handlers: [
+                    NumberedEvent.eventType: { envelope, connection in
+                        // Down for the first 8 deliveries (4 times the dead-letter limit), then back.
+                        if failuresLeft.subtract(1, ordering: .relaxed).newValue >= 0 { throw DependencyDown() }
+                        try await recordingSubscription(group: "patient").handlers[NumberedEvent.eventType]!(envelope, connection)
+                    }
+                ])
+            let relay = OutboxRelay(context: "test", database: database, configuration: configuration, logger: quietLogger, stream: stream)
+            let consumer = EventConsumer(
+                subscription: subscription, database: database, configuration: configuration, logger: quietLogger, streams: [stream])
+            let redis = RedisConnection(configuration: configuration.redis)
+            try await whileRunning([relay, consumer]) {
+                try await appendEvents(0..<1, tenant: "t", database: database)
+                #expect(try await eventually { try await appliedCount(database, group: "patient").rows == 1 }, "applied once the cause passed")
+            }
+            #expect(failuresLeft.load(ordering: .relaxed) < 0, "it failed past the limit before it was applied")
+            let deadLetters = try await redis.command(["XLEN", EventStreams.deadLetterStream(for: stream, group: "patient")]).integer
+            #expect(deadLetters == 0, "nothing set aside for a transient cause")
+            await redis.close()
+        }
+    }
+
+    @Test("a dead letter replayed once its cause is fixed is applied once, however often it is replayed; retention trims dead letters and the inbox")
+    func replayDeadLetters() async throws {
+        try await TestEnvironment.withFreshSchema("bus", migrations: EventMigrations.all + [appliedTable]) { database in
+            let stream = uniqueStream()
+            var configuration = busConfiguration(maximumDeliveries: 2, retryIdleMilliseconds: 100)
+            let broken = Atomic<Bool>(true)
+            let subscription = EventSubscription(
+                group: "fixable", contexts: [],
+                handlers: [
+                    NumberedEvent.eventType: { envelope, connection in
+                        if broken.load(ordering: .relaxed), try envelope.decode(NumberedEvent.self).number == 7 { throw PoisonError(number: 7) }
+                        try await recordingSubscription(group: "fixable").handlers[NumberedEvent.eventType]!(envelope, connection)
+                    }
+                ])
+            let relay = OutboxRelay(context: "test", database: database, configuration: configuration, logger: quietLogger, stream: stream)
+            let consumer = EventConsumer(
+                subscription: subscription, database: database, configuration: configuration, logger: quietLogger, streams: [stream])
+            let redis = RedisConnection(configuration: configuration.redis)
+            let letters = DeadLetters(redis: redis)
+            let deadLetterStream = EventStreams.deadLetterStream(for: stream, group: "fixable")
+            try await whileRunning([relay, consumer]) {
+                try await appendEvents(0..<10, tenant: "t", database: database)
+                #expect(try await eventually { try await letters.entries(in: deadLetterStream).count == 1 })
+                #expect(try await appliedCount(database, group: "fixable").rows == 9)
+                let entry = try #require(try await letters.entries(in: deadLetterStream).first)
+                #expect(
+                    entry.type == NumberedEvent.eventType && entry.stream == stream && entry.deliveries >= 2 && entry.error.contains("PoisonError"))
+                #expect(try await letters.streams().contains(deadLetterStream))
+                broken.store(false, ordering: .relaxed)
+                #expect(try await letters.replay(entry.id, in: deadLetterStream) != nil)
+                #expect(try await letters.replay(entry.id, in: deadLetterStream) == nil, "gone from the dead letters once replayed")
+                #expect(try await eventually { try await appliedCount(database, group: "fixable").rows == 10 })
+                // The same event published again (a second replay by hand) is found in the inbox and skipped.
+                _ = try await redis.command(["XADD", stream, "*", "envelope", entry.envelope])
+                try await Task.sleep(for: .milliseconds(500))
+                let counts = try await appliedCount(database, group: "fixable")
+                #expect(counts.rows == 10 && counts.distinct == 10, "applied once")
+            }
+            // Retention: with none left, the next pass trims every dead letter and the group's inbox.
+            _ = try await redis.command(["XADD", deadLetterStream, "*", "envelope", "{}", "error", "old", "stream", stream])
+            configuration.deadLetterRetentionSeconds = 0
+            configuration.inboxRetentionSeconds = 0
+            let trimming = EventConsumer(
+                subscription: subscription, database: database, configuration: configuration, logger: quietLogger, streams: [stream])
+            try await Task.sleep(for: .milliseconds(20))
+            await trimming.applyRetention()
+            #expect(try await letters.entries(in: deadLetterStream).isEmpty)
+            #expect(try await database.count("SELECT count(*) FROM inbox WHERE consumer = 'fixable'") == 0)
             await redis.close()
         }
     }

@@ -60,6 +60,20 @@ struct DatabaseTests {
         }
     }
 
+    @Test("stored answers of idempotent calls are removed once past their retention, not before")
+    func idempotencyRetention() async throws {
+        try await TestEnvironment.withFreshSchema("idem") { database in
+            let first: String = try await database.idempotent(tenant: "t", operation: "op", key: "k", request: "r") { _ in "first" }
+            let again: String = try await database.idempotent(tenant: "t", operation: "op", key: "k", request: "r") { _ in "second" }
+            #expect(first == "first" && again == "first", "answered from the record")
+            let early = try await database.purgeIdempotentRequests(before: Date().addingTimeInterval(-3600), limit: 100)
+            let due = try await database.purgeIdempotentRequests(before: Date().addingTimeInterval(60), limit: 100)
+            #expect(early == 0 && due == 1)
+            let later: String = try await database.idempotent(tenant: "t", operation: "op", key: "k", request: "r") { _ in "second" }
+            #expect(later == "second", "past its retention a key is new")
+        }
+    }
+
     @Test("migrations applied twice are a no-op")
     func migrationsTwice() async throws {
         try await withTestingDatabase { database in

@@ -42,6 +42,17 @@ struct RetryRuleTests {
         "billing.ledger.v1.Credits/Grant": "the key is the grant's reference when it has none",
         "billing.ledger.v1.Limits/Check": "database.idempotent",
         "billing.subscriptions.v1.Subscriptions/Create": "database.idempotent",
+        "billing.invoicing.v1.Invoices/Finalize": "database.idempotent (every invoice action)",
+        "billing.invoicing.v1.Invoices/Void": "database.idempotent (every invoice action)",
+        "billing.invoicing.v1.Invoices/Cancel": "database.idempotent (every invoice action)",
+        "billing.subscriptions.v1.Subscriptions/Cancel": "database.idempotent (every subscription command)",
+        "billing.subscriptions.v1.Subscriptions/Reactivate": "database.idempotent (every subscription command)",
+        "billing.subscriptions.v1.Subscriptions/Pause": "database.idempotent (every subscription command)",
+        "billing.subscriptions.v1.Subscriptions/Resume": "database.idempotent (every subscription command)",
+        "billing.subscriptions.v1.Subscriptions/ChangeQuantity": "database.idempotent (every subscription command)",
+        "billing.subscriptions.v1.Subscriptions/ChangePlan": "database.idempotent (every subscription command)",
+        "billing.subscriptions.v1.Subscriptions/ActivateAddon": "database.idempotent (every subscription command)",
+        "billing.subscriptions.v1.Subscriptions/CancelAddon": "database.idempotent (every subscription command)",
         "billing.subscriptions.v1.TestClocks/Create": "database.idempotent",
     ]
 

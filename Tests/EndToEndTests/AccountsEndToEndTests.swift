@@ -328,6 +328,12 @@ struct AccountsEndToEndTests {
         #expect(replay.status == 201)
         #expect(replay.headers["idempotent-replayed"] == "true")
         #expect(replay.data?["id"] == created.first?.data?["id"])
+        #expect(
+            replay.headers["location"] == created.first?.headers["location"] && replay.headers["location"] != nil, "a replay has the first's headers")
+        // Another user of the tenant reusing the key does not get this user's answer.
+        let colleague = try cluster.tokens.token(tenant: tenant, subject: "user-2", roles: ["owner"])
+        let borrowed = try await cluster.client.post("/api/v1/billing-accounts", token: colleague, json: document, headers: ["Idempotency-Key": key])
+        #expect(borrowed.status == 422 && borrowed.firstError?["code"] == "IDEMPOTENCY_KEY_REUSED", "\(borrowed.text.prefix(200))")
         let different = try await cluster.client.post(
             "/api/v1/billing-accounts", token: token,
             json: accountDocument(name: "Outro", email: "o@example.com"), headers: ["Idempotency-Key": key])

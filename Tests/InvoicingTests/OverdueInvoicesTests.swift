@@ -12,18 +12,6 @@ import Testing
 
 @testable import Invoicing
 
-/// A fresh invoicing schema and service at 2027-03-10 on a manual clock, with no peers to call.
-private func withInvoicing(_ body: (InvoicingService, Database, ManualClock) async throws -> Void) async throws {
-    try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
-        let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
-        let rpc = RPCClient(transport: NoPeersTransport())
-        try await body(
-            InvoicingService(
-                database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                catalog: CatalogClient(rpc: rpc), ledger: rpc), database, clock)
-    }
-}
-
 @Suite("Overdue invoices on PostgreSQL")
 struct OverdueInvoicesTests {
     @Test("a PENDING invoice past its due date becomes OVERDUE once, with its event; one not yet due, or paid, stays")

@@ -16,12 +16,7 @@ import Testing
 struct PaymentDeduplicationTests {
     @Test("a payment and a refund resent with their key (a replica died before answering) are applied once")
     func resentOnce() async throws {
-        try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
-            let clock = ManualClock(RFC3339.parse("2027-03-10T00:00:00Z")!)
-            let rpc = RPCClient(transport: NoPeersTransport())
-            let service = InvoicingService(
-                database: database, clock: clock, accounts: AccountsClient(rpc: rpc), subscriptions: SubscriptionsClient(rpc: rpc),
-                catalog: CatalogClient(rpc: rpc), ledger: rpc)
+        try await withInvoicing { service, database, clock in
             let tenant = "dedup-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
             func keyed(_ key: String) -> RPCServerContext {
                 RPCServerContext(
@@ -57,6 +52,55 @@ struct PaymentDeduplicationTests {
             let refunds = try await database.count("SELECT count(*) FROM refunds WHERE tenant_id = '\(tenant)'")
             let payments = try await database.count("SELECT count(*) FROM payments WHERE tenant_id = '\(tenant)'")
             #expect(refunds == 1 && payments == 1)
+        }
+    }
+
+    @Test("a refund first takes back the account credit its payment created; refused when that credit was spent")
+    func refundTakesBackCredit() async throws {
+        try await withInvoicing { service, database, clock in
+            let tenant = "refund-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
+            let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
+            func invoice(_ number: String) -> Invoice {
+                let total = Money(minorUnits: 10_000, currency: .brl)
+                return Invoice(
+                    id: .generate(at: clock.now()), billingAccountId: UUID().text, number: number, status: .pending, currency: "BRL",
+                    lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: nil, periodEnd: nil, subscriptionId: nil,
+                    netTermsDays: 7, dueDate: clock.now(), finalizedAt: clock.now(), paidAt: nil, voidedAt: nil, createdAt: clock.now(),
+                    updatedAt: clock.now())
+            }
+            func balance(_ account: String) async throws -> Money {
+                try await database.withTenant(tenant) {
+                    try await service.invoices.credit.balance(account: account, currency: .brl, tenant: tenant, on: $0)
+                }
+            }
+            // Pay 1,000.00 on a 100.00 invoice: 900.00 becomes account credit; refunding 1,000.00 takes those 900.00 back.
+            let first = invoice("2027-000001")
+            try await database.withTenant(tenant) { try await service.invoices.store.insert(first, tenant: tenant, on: $0) }
+            let paid = try await service.payments.pay(
+                CreatePaymentRequest(
+                    billingAccountId: first.billingAccountId, invoiceId: first.id.description, amount: DecimalNumber("1000.00")!,
+                    paymentMethod: .pix, externalRef: nil), context: context)
+            #expect(try await balance(first.billingAccountId) == Money(minorUnits: 90_000, currency: .brl))
+            _ = try await service.payments.refund(RefundRequest(paymentId: paid.id, amount: nil, reason: nil), context: context)
+            #expect(try await balance(first.billingAccountId) == .zero(.brl), "the refunded money is no longer spendable credit")
+
+            // The same, but 500.00 of the credit paid another invoice meanwhile: the refund is refused, nothing moves.
+            let second = invoice("2027-000002")
+            try await database.withTenant(tenant) { try await service.invoices.store.insert(second, tenant: tenant, on: $0) }
+            let overpaid = try await service.payments.pay(
+                CreatePaymentRequest(
+                    billingAccountId: second.billingAccountId, invoiceId: second.id.description, amount: DecimalNumber("1000.00")!,
+                    paymentMethod: .pix, externalRef: nil), context: context)
+            try await database.withTenant(tenant) { connection in
+                try await service.invoices.credit.move(
+                    Money(minorUnits: -50_000, currency: .brl), account: second.billingAccountId, reason: "APPLIED_TO_INVOICE",
+                    invoice: .generate(), payment: nil, at: clock.now(), tenant: tenant, traceparent: nil, on: connection)
+            }
+            await #expect(throws: InvoicingError.self) {
+                _ = try await service.payments.refund(RefundRequest(paymentId: overpaid.id, amount: nil, reason: nil), context: context)
+            }
+            #expect(try await service.payments.payment(overpaid.id, tenant: tenant).refunded == .zero(.brl))
+            #expect(try await balance(second.billingAccountId) == Money(minorUnits: 40_000, currency: .brl))
         }
     }
 }

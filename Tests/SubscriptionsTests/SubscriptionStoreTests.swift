@@ -116,6 +116,26 @@ struct SubscriptionStoreTests {
         }
     }
 
+    @Test("a command resent with its idempotency key (a replica died before answering) answers what the first did, once")
+    func commandResentWithKey() async throws {
+        let clock = ManualClock(instant("2027-03-05T00:00:00Z"))
+        try await withService(clock: clock) { service, database in
+            let tenant = "key-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
+            let sub = subscription(plan(), start: instant("2027-03-01T00:00:00Z"))
+            try await insert([sub], tenant: tenant, service: service)
+            let keyed = RPCServerContext(
+                method: SubscriptionsAPI.pause.name, metadata: RPCMetadata(tenant: tenant, idempotencyKey: "pause-1"), deadline: nil,
+                logger: Logger(label: "test"))
+            let paused = try await service.lifecycle.pause(sub.id, context: keyed)
+            let resent = try await service.lifecycle.pause(sub.id, context: keyed)
+            #expect(paused.status == .paused && resent == paused, "answered from the first, not refused as already PAUSED")
+            #expect(try await published(SubscriptionPaused.eventType, database: database)[sub.id.description] == 1)
+            await #expect(throws: SubscriptionsError.self, "without the key it is a second command, refused") {
+                _ = try await service.lifecycle.pause(sub.id, context: context(tenant))
+            }
+        }
+    }
+
     @Test("an overdue invoice makes the subscription PAST_DUE; paying it makes it ACTIVE; a paid invoice turns its pending add-on on — each once")
     func invoiceEvents() async throws {
         let clock = ManualClock(instant("2027-03-05T00:00:00Z"))

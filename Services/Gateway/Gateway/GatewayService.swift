@@ -49,7 +49,9 @@ public struct GatewayService: Sendable {
         let verifier = try await TokenVerifier(
             hs256Secret: configuration.hs256Secret, jwks: jwks, issuer: configuration.issuer,
             audience: configuration.audience, leeway: TimeInterval(configuration.leewaySeconds), clock: runtime.clock)
-        let idempotency = IdempotencyStore(database: runtime.database, retention: TimeInterval(configuration.idempotencyRetentionHours * 3600))
+        let idempotency = IdempotencyStore(
+            database: runtime.database, retention: TimeInterval(configuration.idempotencyRetentionHours * 3600),
+            requestTimeout: TimeInterval(configuration.requestTimeoutMilliseconds) / 1000)
         let pipeline = APIPipeline(
             verifier: verifier, idempotency: idempotency, metrics: runtime.metrics, logger: runtime.logger,
             maximumBodyBytes: configuration.maximumBodyBytes,

@@ -22,7 +22,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let list = UnaryMethod<ListInvoicesRequest, InvoicePage>(
         service: invoices, method: "List", retry: .always, callers: .gateway, summary: "A page of invoices, oldest first, by account and status.")
     public static let finalize = UnaryMethod<InvoiceRequest, Invoice>(
-        service: invoices, method: "Finalize",
+        service: invoices, method: "Finalize", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -31,9 +31,10 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
     public static let void = UnaryMethod<InvoiceRequest, Invoice>(
-        service: invoices, method: "Void", callers: .gateway, summary: "PENDING or OVERDUE with nothing paid → VOID (the number stays used).")
+        service: invoices, method: "Void", retry: .withKey, callers: .gateway,
+        summary: "PENDING or OVERDUE with nothing paid → VOID (the number stays used).")
     public static let cancel = UnaryMethod<InvoiceRequest, Invoice>(
-        service: invoices, method: "Cancel", callers: .gateway, summary: "DRAFT → CANCELED.")
+        service: invoices, method: "Cancel", retry: .withKey, callers: .gateway, summary: "DRAFT → CANCELED.")
     public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
         service: payments, method: "Create", retry: .withKey,
         callers: .gateway,

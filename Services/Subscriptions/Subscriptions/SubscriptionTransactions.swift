@@ -32,13 +32,16 @@ extension SubscriptionTransactions {
     }
 
     /// Locks the subscription, brings it up to its "now" (a lagging scheduler must not let a command act on a stale period),
-    /// applies `body`, stores it and publishes the events of both, in one transaction.
-    func mutate<Result: Sendable>(
-        _ id: SubscriptionID, context: RPCServerContext,
+    /// applies `body`, stores it and publishes the events of both, in one transaction. Once per idempotency key: a command resent
+    /// with its key (`request` is what the key was used with) answers what the first did.
+    func mutate<Result: Codable & Sendable>(
+        _ id: SubscriptionID, request: some Encodable & Sendable, context: RPCServerContext,
         _ body: (inout Subscription, Date, PostgresConnection) async throws -> (result: Result, events: [TimedEvent])
     ) async throws -> Result {
         let tenant = context.tenant
-        return try await database.withTenant(tenant) { connection in
+        return try await database.idempotent(
+            tenant: tenant, operation: context.method, key: context.metadata.idempotencyKey, request: request
+        ) { connection in
             guard let result = try await update(id, tenant: tenant, traceparent: context.metadata.traceparent, on: connection, body) else {
                 throw SubscriptionsError.notFound(id)
             }

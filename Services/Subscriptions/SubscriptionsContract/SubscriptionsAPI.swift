@@ -23,22 +23,23 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         service: service, method: "List", retry: .always, callers: .gateway(and: "invoicing"),
         summary: "A page of subscriptions, oldest first, by account and status.")
     public static let cancel = UnaryMethod<CancelSubscriptionRequest, Subscription>(
-        service: service, method: "Cancel",
+        service: service, method: "Cancel", retry: .withKey,
         callers: .gateway,
         summary: "Cancels at period end (it keeps working until then, then EXPIRED) or now (CANCELED), recording the reason. Emits `canceled`.")
     public static let reactivate = UnaryMethod<SubscriptionRequest, Subscription>(
-        service: service, method: "Reactivate",
+        service: service, method: "Reactivate", retry: .withKey,
         callers: .gateway, summary: "Undoes a cancellation before the period ends, add-ons included (seed 000). Emits `reactivated`.")
     public static let pause = UnaryMethod<SubscriptionRequest, Subscription>(
-        service: service, method: "Pause", callers: .gateway, summary: "TRIAL or ACTIVE → PAUSED: no renewals until resumed. Emits `paused`.")
+        service: service, method: "Pause", retry: .withKey, callers: .gateway,
+        summary: "TRIAL or ACTIVE → PAUSED: no renewals until resumed. Emits `paused`.")
     public static let resume = UnaryMethod<SubscriptionRequest, Subscription>(
-        service: service, method: "Resume", callers: .gateway, summary: "PAUSED → ACTIVE; a new period starts now. Emits `resumed`.")
+        service: service, method: "Resume", retry: .withKey, callers: .gateway, summary: "PAUSED → ACTIVE; a new period starts now. Emits `resumed`.")
     public static let changeQuantity = UnaryMethod<ChangeQuantityRequest, SubscriptionChange>(
-        service: service, method: "ChangeQuantity",
+        service: service, method: "ChangeQuantity", retry: .withKey,
         callers: .gateway,
         summary: "An increase is effective now with proration lines; a decrease at period end. Emits `quantity_changed` when it takes effect.")
     public static let changePlan = UnaryMethod<ChangePlanRequest, SubscriptionChange>(
-        service: service, method: "ChangePlan",
+        service: service, method: "ChangePlan", retry: .withKey,
         callers: .gateway,
         summary:
             """
@@ -47,10 +48,10 @@ public enum SubscriptionsAPI: RPCServiceDescription {
             """
     )
     public static let activateAddon = UnaryMethod<AddonRequest, Subscription>(
-        service: service, method: "ActivateAddon",
+        service: service, method: "ActivateAddon", retry: .withKey,
         callers: .gateway, summary: "A free add-on is ACTIVE at once (`addon.activated`); a paid one is PENDING until its invoice is paid.")
     public static let cancelAddon = UnaryMethod<AddonRequest, Subscription>(
-        service: service, method: "CancelAddon", callers: .gateway,
+        service: service, method: "CancelAddon", retry: .withKey, callers: .gateway,
         summary: "Turns an add-on off now or at period end (`addon.canceled` when its flag goes off).")
     public static let entitlements = UnaryMethod<EntitlementsRequest, Entitlements>(
         service: service, method: "Entitlements", retry: .always,

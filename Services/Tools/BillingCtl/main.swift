@@ -1,18 +1,73 @@
+import BillingEventsRedis
 import ContractCatalog
 import Foundation
 
 /// `billingctl`: operator and build commands.
 ///
-///     billingctl proto-docs <directory>   write one Markdown page per context from the Contract targets
+///     billingctl proto-docs <directory>                          one Markdown page per context from the Contract targets
+///     billingctl events dead-letters list [stream]               the dead-letter streams, or one stream's entries
+///     billingctl events dead-letters show <stream> <entry>       one dead letter: its error and envelope
+///     billingctl events dead-letters replay <stream> <entry|--all>
+///                                                                put events back on their stream (applied once: the inbox)
+///
+/// The events commands reach Redis as an operator: `BILLING_REDIS_URL`, `BILLING_REDIS_USERNAME` (default `billing-admin`)
+/// and `BILLING_REDIS_PASSWORD`.
 let arguments = Array(CommandLine.arguments.dropFirst())
+let usage = """
+    usage: billingctl proto-docs <directory>
+           billingctl events dead-letters list [stream]
+           billingctl events dead-letters show <stream> <entry>
+           billingctl events dead-letters replay <stream> <entry|--all>
+    """
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data((message + "\n").utf8))
     exit(2)
 }
 
-switch arguments.first {
-case "proto-docs":
+/// The operator's connection to the event bus, from the environment.
+func operatorRedis() -> RedisConnection {
+    let environment = ProcessInfo.processInfo.environment
+    let url = environment["BILLING_REDIS_URL"] ?? "redis://127.0.0.1:56379"
+    guard var configuration = RedisConfiguration(url: url) else { fail("BILLING_REDIS_URL '\(url)' is not redis://host:port") }
+    if let password = environment["BILLING_REDIS_PASSWORD"], !password.isEmpty {
+        configuration.credentials = .init(username: environment["BILLING_REDIS_USERNAME"] ?? "billing-admin", password: password)
+    }
+    return RedisConnection(configuration: configuration, label: "billingctl")
+}
+
+func describe(_ entry: DeadLetters.Entry) -> String {
+    "\(entry.id)  \(entry.type ?? "?")  event \(entry.eventId ?? "?")  tenant \(entry.tenant ?? "?")  deliveries \(entry.deliveries)  \(entry.error.prefix(160))"
+}
+
+func deadLetters(_ arguments: [String]) async throws {
+    let letters = DeadLetters(redis: operatorRedis())
+    switch (arguments.first, arguments.count) {
+    case ("list", 1):
+        for stream in try await letters.streams() {
+            let count = try await letters.entries(in: stream, count: 10_000).count
+            print("\(stream)  \(count) entries")
+        }
+    case ("list", 2):
+        for entry in try await letters.entries(in: arguments[1], count: 10_000) { print(describe(entry)) }
+    case ("show", 3):
+        guard let entry = try await letters.entry(arguments[2], in: arguments[1]) else { fail("no dead letter \(arguments[2]) in \(arguments[1])") }
+        print(describe(entry))
+        print("from \(entry.stream) entry \(entry.originalEntry)")
+        print(entry.envelope)
+    case ("replay", 3):
+        let ids = arguments[2] == "--all" ? try await letters.entries(in: arguments[1], count: 10_000).map(\.id) : [arguments[2]]
+        for id in ids {
+            guard let replayed = try await letters.replay(id, in: arguments[1]) else { fail("no dead letter \(id) in \(arguments[1])") }
+            print("replayed \(id) as \(replayed)")
+        }
+    default:
+        fail(usage)
+    }
+}
+
+switch (arguments.first, arguments.dropFirst().first) {
+case ("proto-docs", _):
     guard arguments.count == 2 else { fail("usage: billingctl proto-docs <directory>") }
     let directory = URL(fileURLWithPath: arguments[1])
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -20,6 +75,12 @@ case "proto-docs":
         try page.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         print("wrote \(directory.path)/\(name)")
     }
+case ("events", "dead-letters"):
+    do {
+        try await deadLetters(Array(arguments.dropFirst(2)))
+    } catch {
+        fail("billingctl: \(error)")
+    }
 default:
-    fail("usage: billingctl proto-docs <directory>")
+    fail(usage)
 }

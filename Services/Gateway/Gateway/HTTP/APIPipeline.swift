@@ -94,16 +94,19 @@ struct APIPipeline: Sendable {
         guard route.method == .post, let idempotencyKey else {
             return try Self.render(await route.handler(apiRequest))
         }
+        // The caller is part of the request: another user (or customer) reusing a key gets their own answer, never this one's.
         var digest = SHA256()
+        digest.update(data: Array("\(principal.subject)\n\(principal.customerAccount ?? "")\n".utf8))
         digest.update(data: Array("\(route.method.rawValue) \(request.uri.path)\n".utf8))
         if let bodyBytes { digest.update(data: Array(bodyBytes.readableBytesView)) }
         let fingerprint = digest.finalize().map { String(format: "%02x", $0) }.joined()
 
         switch try await idempotency.claim(tenant: principal.tenant, key: idempotencyKey, fingerprint: fingerprint) {
-        case .replay(let status, let body):
+        case .replay(let status, let body, let location):
             var response = Response(
                 status: HTTPResponse.Status(code: status), headers: [.contentType: JSONAPI.mediaType], body: .init(byteBuffer: body))
             response.headers[.idempotentReplayed] = "true"
+            if let location { response.headers[.location] = location }
             return response
         case .inProgress:
             throw APIError(
@@ -128,7 +131,14 @@ struct APIPipeline: Sendable {
                 (status, document, location) = (apiError.status, apiError.document, nil)
             }
             let bytes = ByteBuffer(bytes: JSONWriter.bytes(document))
-            try await idempotency.complete(tenant: principal.tenant, key: idempotencyKey, status: status.code, body: bytes)
+            do {
+                try await idempotency.complete(tenant: principal.tenant, key: idempotencyKey, status: status.code, body: bytes, location: location)
+            } catch {
+                // The operation happened: its answer goes to the caller all the same. A retry after the key's lease reaches services
+                // that answer it from their own record of the key.
+                logger.error(
+                    "the answer of an idempotent request could not be stored", metadata: ["key": "\(idempotencyKey)", "error": "\(error)"])
+            }
             var response = Response(status: status, headers: [.contentType: JSONAPI.mediaType], body: .init(byteBuffer: bytes))
             if let location { response.headers[.location] = location }
             return response

@@ -13,14 +13,22 @@ import PostgresNIO
 struct IdempotencyStore: Sendable {
     enum Claim: Sendable {
         case proceed
-        case replay(status: Int, body: ByteBuffer)
+        case replay(status: Int, body: ByteBuffer, location: String?)
         case inProgress
         case mismatch
     }
 
     let database: Database
     let retention: TimeInterval
-    let lease: TimeInterval = 60
+    /// How long a claim is the first request's alone: longer than any request may run (the gateway's request timeout plus a
+    /// margin), so a retry never takes over a request that is still running.
+    let lease: TimeInterval
+
+    init(database: Database, retention: TimeInterval, requestTimeout: TimeInterval) {
+        self.database = database
+        self.retention = retention
+        self.lease = requestTimeout + 30
+    }
 
     func claim(tenant: String, key: String, fingerprint: String) async throws -> Claim {
         let logger = database.logger
@@ -44,13 +52,14 @@ struct IdempotencyStore: Sendable {
                 let row = try await connection.firstRow(
                     PostgresQuery(
                         unsafeSQL: """
-                            SELECT request_fingerprint, state, response_status, response_body, locked_until < now()
+                            SELECT request_fingerprint, state, response_status, response_body, locked_until < now(), response_location
                             FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2 FOR UPDATE
                             """, binds: try .of(tenant, key)), logger: logger)
             else { return .inProgress }
-            let (storedFingerprint, state, status, body, leaseExpired) = try row.decode((String, String, Int?, ByteBuffer?, Bool).self)
+            let (storedFingerprint, state, status, body, leaseExpired, location) =
+                try row.decode((String, String, Int?, ByteBuffer?, Bool, String?).self)
             guard storedFingerprint == fingerprint else { return .mismatch }
-            if state == "COMPLETED", let status, let body { return .replay(status: status, body: body) }
+            if state == "COMPLETED", let status, let body { return .replay(status: status, body: body, location: location) }
             guard leaseExpired else { return .inProgress }
             try await connection.execute(
                 PostgresQuery(
@@ -62,15 +71,27 @@ struct IdempotencyStore: Sendable {
         }
     }
 
-    func complete(tenant: String, key: String, status: Int, body: ByteBuffer) async throws {
+    /// Stores the answer. Tried again (five times, 100 ms to 1.6 s apart) before giving up: the operation has happened, and a
+    /// key left claimed only runs again, after its lease, against services that answer it from their own record.
+    func complete(tenant: String, key: String, status: Int, body: ByteBuffer, location: String?) async throws {
         let logger = database.logger
-        try await database.withTenant(tenant) { connection in
-            try await connection.execute(
-                PostgresQuery(
-                    unsafeSQL: """
-                        UPDATE idempotency_keys SET state = 'COMPLETED', response_status = $1, response_body = $2
-                        WHERE tenant_id = $3 AND idempotency_key = $4
-                        """, binds: try .of(status, body, tenant, key)), logger: logger)
+        var attempt = 0
+        while true {
+            do {
+                try await database.withTenant(tenant) { connection in
+                    try await connection.execute(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                UPDATE idempotency_keys SET state = 'COMPLETED', response_status = $1, response_body = $2, response_location = $5
+                                WHERE tenant_id = $3 AND idempotency_key = $4
+                                """, binds: try .of(status, body, tenant, key, location)), logger: logger)
+                }
+                return
+            } catch {
+                attempt += 1
+                guard attempt < 5 else { throw error }
+                try await Task.sleep(for: .milliseconds(100 << (attempt - 1)))
+            }
         }
     }
 

@@ -34,6 +34,26 @@ struct AccountCreditBook: Sendable {
         return balance
     }
 
+    /// A refund of `payment` gives back first the account credit that payment created (its overpayment), so money refunded is not
+    /// also spendable on the next invoices. Answers what it took back; refused when that credit was spent meanwhile.
+    func takeBack(
+        upTo amount: Money, createdBy payment: Payment, at time: Date, tenant: String, traceparent: String?, on connection: PostgresConnection
+    ) async throws -> Money {
+        let created = try await store.credited(by: payment.id, tenant: tenant, on: connection)
+        let wanted = Money(minorUnits: min(created, amount.minorUnits), currency: amount.currency)
+        guard wanted.isPositive else { return .zero(amount.currency) }
+        let available = try await balance(account: payment.billingAccountId, currency: amount.currency, tenant: tenant, on: connection)
+        guard available >= wanted else {
+            throw InvoicingError.conflict(
+                "\(wanted.amountText) of this payment became account credit and only \(available.amountText) of it is left (it paid other "
+                    + "invoices); refund at most what was not spent", reason: "ACCOUNT_CREDIT_SPENT", field: "amount")
+        }
+        try await move(
+            wanted.negated, account: payment.billingAccountId, reason: "REFUNDED", invoice: nil, payment: payment.id, at: time,
+            tenant: tenant, traceparent: traceparent, on: connection)
+        return wanted
+    }
+
     /// The account's credit, its row locked until the caller's transaction ends.
     func balance(account: String, currency: Currency, tenant: String, on connection: PostgresConnection) async throws -> Money {
         guard let accountID = UUID(uuidString: account) else { return .zero(currency) }

@@ -154,13 +154,16 @@ struct InvoicesService: Sendable {
         }
     }
 
-    /// Locks the invoice, applies `body`, stores it and appends the events it returns, in one transaction.
+    /// Locks the invoice, applies `body`, stores it and appends the events it returns, in one transaction; once per idempotency
+    /// key (a resent finalize, void or cancel answers what the first did).
     func change(
         _ id: InvoiceID, context: RPCServerContext,
         _ body: (inout Invoice, Date, PostgresConnection) async throws -> [any IntegrationEvent]
     ) async throws -> Invoice {
         let tenant = context.tenant
-        return try await database.withTenant(tenant) { connection in
+        return try await database.idempotent(
+            tenant: tenant, operation: context.method, key: context.metadata.idempotencyKey, request: id
+        ) { connection in
             guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection) else {
                 throw InvoicingError.notFound("invoice", id.description, reason: "INVOICE_NOT_FOUND")
             }

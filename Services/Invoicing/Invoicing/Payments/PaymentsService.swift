@@ -233,6 +233,9 @@ struct PaymentsService: Sendable {
             }
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
+            // The part of the payment that became account credit is taken back from that credit first.
+            _ = try await credit.takeBack(
+                upTo: amount, createdBy: payment, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
             try await paymentStore.refund(id: id, of: payment, amount: amount, reason: request.reason, at: now, tenant: tenant, on: connection)
             payment.refunded = try payment.refunded.adding(amount)
             if payment.refunded == payment.amount { payment.status = .refunded }

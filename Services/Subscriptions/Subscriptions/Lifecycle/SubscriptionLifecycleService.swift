@@ -127,7 +127,7 @@ extension SubscriptionLifecycleService {
 
     func cancel(_ request: CancelSubscriptionRequest, context: RPCServerContext) async throws -> Subscription {
         if let reason = request.reason, reason.count > 500 { throw SubscriptionsError.invalid("reason", "reason must have at most 500 characters") }
-        return try await mutate(request.id, context: context) { subscription, now, _ in
+        return try await mutate(request.id, request: request, context: context) { subscription, now, _ in
             if request.atPeriodEnd {
                 _ = try SubscriptionLifecycle.next(from: subscription.status, .scheduleCancel)
                 guard !subscription.cancelAtPeriodEnd else { return (subscription, []) }
@@ -156,7 +156,7 @@ extension SubscriptionLifecycleService {
     }
 
     func reactivate(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
-        try await mutate(id, context: context) { subscription, now, _ in
+        try await mutate(id, request: id, context: context) { subscription, now, _ in
             let next = try SubscriptionLifecycle.next(from: subscription.status, .reactivate)
             var events: [TimedEvent] = []
             if subscription.status == .canceled {
@@ -193,7 +193,7 @@ extension SubscriptionLifecycleService {
     }
 
     func pause(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
-        try await mutate(id, context: context) { subscription, now, _ in
+        try await mutate(id, request: id, context: context) { subscription, now, _ in
             subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .pause)
             subscription.pausedAt = now
             subscription.updatedAt = now
@@ -202,7 +202,7 @@ extension SubscriptionLifecycleService {
     }
 
     func resume(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
-        try await mutate(id, context: context) { subscription, now, _ in
+        try await mutate(id, request: id, context: context) { subscription, now, _ in
             subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .resume)
             subscription.pausedAt = nil
             subscription.trialEnd = subscription.trialEnd.map { min($0, now) }
@@ -219,7 +219,7 @@ extension SubscriptionLifecycleService {
         guard (1...Self.maximumQuantity).contains(request.quantity) else {
             throw SubscriptionsError.invalid("quantity", "quantity must be between 1 and 100000")
         }
-        return try await mutate(request.id, context: context) { subscription, now, _ in
+        return try await mutate(request.id, request: request, context: context) { subscription, now, _ in
             _ = try SubscriptionLifecycle.next(from: subscription.status, .change)
             let previous = subscription.quantity
             let plan = subscription.plan
@@ -328,7 +328,9 @@ extension SubscriptionLifecycleService {
                 ]
             )
         }
-        guard request.preview else { return try await mutate(request.id, context: context) { subscription, now, _ in try apply(&subscription, now) } }
+        guard request.preview else {
+            return try await mutate(request.id, request: request, context: context) { subscription, now, _ in try apply(&subscription, now) }
+        }
         return try await database.withTenant(tenant) { connection in
             guard var subscription = try await store.find(request.id, tenant: tenant, on: connection) else {
                 throw SubscriptionsError.notFound(request.id)
@@ -352,7 +354,7 @@ extension SubscriptionLifecycleService {
         guard item.status == .active else {
             throw SubscriptionsError.conflict("add-on \(request.addonId) is archived", reason: "ADDON_ARCHIVED", field: "addonId")
         }
-        return try await mutate(request.id, context: context) { subscription, now, _ in
+        return try await mutate(request.id, request: request, context: context) { subscription, now, _ in
             _ = try SubscriptionLifecycle.next(from: subscription.status, .change)
             guard item.attributes.currency == subscription.plan.currency else {
                 throw SubscriptionsError.invalid(
@@ -388,7 +390,7 @@ extension SubscriptionLifecycleService {
     }
 
     func cancelAddon(_ request: AddonRequest, context: RPCServerContext) async throws -> Subscription {
-        try await mutate(request.id, context: context) { subscription, now, _ in
+        try await mutate(request.id, request: request, context: context) { subscription, now, _ in
             guard let index = subscription.addons.firstIndex(where: { $0.addonId == request.addonId.lowercased() && $0.status != .canceled }) else {
                 throw SubscriptionsError.addonNotOnSubscription(request.addonId)
             }
