@@ -15,17 +15,19 @@ struct InvoiceStore {
     @discardableResult
     func insert(_ invoice: Invoice, sourceKey: String? = nil, tenant: String, on connection: PostgresConnection) async throws -> Bool {
         let row = try InvoiceRow(invoice)
+        let lines = try StoredJSON.text(row.lines)
         return try await !connection.rows(
             PostgresQuery(
                 unsafeSQL: """
                     WITH invoice AS (
-                        INSERT INTO invoices (tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor,
-                            amount_due_minor,
-                                              period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
-                                              payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at,
-                                                  updated_at, source_key)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
-                            $22, $23, $24)
+                        INSERT INTO invoices (
+                            tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor,
+                            period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
+                            payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at, updated_at,
+                            source_key, lines_digest)
+                        VALUES (
+                            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
+                            $22, $23, $24, $26)
                         ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
                         RETURNING id
                     ), lines AS (
@@ -38,7 +40,7 @@ struct InvoiceStore {
                     tenant, row.id, row.accountID, row.number, row.status, row.currency, row.totalMinor, row.amountPaidMinor, row.amountDueMinor,
                     row.periodStart, row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.createdAt, row.updatedAt, sourceKey,
-                    try StoredJSON.text(row.lines))), logger: logger
+                    lines, StoredJSON.digest(lines))), logger: logger
         ).isEmpty
     }
 
@@ -149,40 +151,41 @@ struct InvoiceStore {
                     """, binds: try .of(tenant, subscription, from.rawValue, to.rawValue, periodStart)), logger: logger)
     }
 
-    /// Writes the invoice's columns and its lines in one statement: changed lines are rewritten, lines past the new last one removed.
+    /// Writes the invoice's columns and, when their digest differs from the one last written, its lines: changed lines rewritten,
+    /// lines past the new last one removed. A save that changes no line (finalizing, paying, marking overdue) leaves them alone.
     func save(_ invoice: Invoice, tenant: String, on connection: PostgresConnection) async throws {
         let row = try InvoiceRow(invoice)
+        let lines = try StoredJSON.text(row.lines)
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    WITH invoice AS (
-                        UPDATE invoices SET number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, amount_due_minor = $7,
-                            period_start = $8,
+                    WITH previous AS (
+                        SELECT lines_digest IS DISTINCT FROM $23 AS changed FROM invoices WHERE tenant_id = $1 AND id = $2
+                    ), invoice AS (
+                        UPDATE invoices SET
+                            number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, amount_due_minor = $7, period_start = $8,
                             period_end = $9, subscription_id = $10, net_terms_days = $11, due_at = $12, finalized_at = $13, paid_at = $14,
-                                voided_at = $15,
-                            payment_attempts = $16, next_payment_attempt_at = $17, credit_purchases = $18::jsonb, addon_activations = $19::jsonb,
-                            updated_at = $20
+                            voided_at = $15, payment_attempts = $16, next_payment_attempt_at = $17, credit_purchases = $18::jsonb,
+                            addon_activations = $19::jsonb, updated_at = $20, lines_digest = $23
                         WHERE tenant_id = $1 AND id = $2
                     ), written AS (
                         INSERT INTO invoice_lines AS o (tenant_id, invoice_id, \(InvoiceLineRow.names))
                         SELECT $1, $2, l.* FROM jsonb_to_recordset($21::jsonb) AS \(InvoiceLineRow.recordset)
+                        WHERE (SELECT changed FROM previous)
                         ON CONFLICT (tenant_id, invoice_id, position) DO UPDATE SET
                             kind = EXCLUDED.kind, description = EXCLUDED.description, quantity = EXCLUDED.quantity,
-                                unit_amount = EXCLUDED.unit_amount,
-                            amount_minor = EXCLUDED.amount_minor, period_start = EXCLUDED.period_start, period_end = EXCLUDED.period_end,
-                            subscription_id = EXCLUDED.subscription_id, meter_code = EXCLUDED.meter_code, tier = EXCLUDED.tier
-                        WHERE (o.kind, o.description, o.quantity, o.unit_amount, o.amount_minor, o.period_start, o.period_end, o.subscription_id,
-                               o.meter_code, o.tier)
-                              IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.description, EXCLUDED.quantity, EXCLUDED.unit_amount, EXCLUDED.amount_minor,
-                               EXCLUDED.period_start, EXCLUDED.period_end, EXCLUDED.subscription_id, EXCLUDED.meter_code, EXCLUDED.tier)
+                            unit_amount = EXCLUDED.unit_amount, amount_minor = EXCLUDED.amount_minor, period_start = EXCLUDED.period_start,
+                            period_end = EXCLUDED.period_end, subscription_id = EXCLUDED.subscription_id, meter_code = EXCLUDED.meter_code,
+                            tier = EXCLUDED.tier
                     )
-                    DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 AND position >= $22
+                    DELETE FROM invoice_lines
+                    WHERE tenant_id = $1 AND invoice_id = $2 AND position >= $22 AND (SELECT changed FROM previous)
                     """,
                 binds: try .of(
                     tenant, row.id, row.number, row.status, row.totalMinor, row.amountPaidMinor, row.amountDueMinor, row.periodStart,
                     row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.updatedAt,
-                    try StoredJSON.text(row.lines), row.lines.count)), logger: logger)
+                    lines, row.lines.count, StoredJSON.digest(lines))), logger: logger)
     }
 
     func find(_ id: InvoiceID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Invoice? {
