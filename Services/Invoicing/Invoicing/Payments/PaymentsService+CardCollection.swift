@@ -107,17 +107,13 @@ extension PaymentsService {
         }
         if try await paymentStore.payment(externalRef: charge.chargeId, tenant: tenant, on: connection) != nil { return }
         let now = clock.now()
-        let payment = Payment(
-            id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
-            paymentMethod: .card, externalRef: charge.chargeId, status: .completed, refunded: .zero(amount.currency), createdAt: now)
-        guard try await paymentStore.insert(payment, tenant: tenant, on: connection) else { return }
+        guard
+            let (payment, completed) = try await insertCompleted(
+                amount, method: .card, externalRef: charge.chargeId, of: invoice, at: now, tenant: tenant, on: connection)
+        else { return }
         try await credit.move(
             amount, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,
             tenant: tenant, traceparent: nil, on: connection)
-        try await outbox.append(
-            PaymentCompleted(
-                paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId, amount: amount,
-                paymentMethod: PaymentMethod.card.rawValue, externalRef: charge.chargeId),
-            tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
+        try await outbox.append(completed, tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
     }
 }

@@ -110,21 +110,14 @@ struct PaymentsService: Sendable {
         }
         guard !amount.isZero || invoice.amountDue.isZero else { throw InvoicingError.invalid("amount", "amount must be positive") }
         let now = clock.now()
-        let payment = Payment(
-            id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
-            paymentMethod: request.paymentMethod, externalRef: request.externalRef, status: .completed, refunded: .zero(currency),
-            createdAt: now)
-        guard try await paymentStore.insert(payment, tenant: tenant, on: connection) else {
+        guard
+            let (payment, completed) = try await insertCompleted(
+                amount, method: request.paymentMethod, externalRef: request.externalRef, of: invoice, at: now, tenant: tenant, on: connection)
+        else {
             throw InvoicingError.conflict(
                 "externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
         }
-        var events: [PendingEvent] = [
-            PendingEvent(
-                PaymentCompleted(
-                    paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId,
-                    amount: amount, paymentMethod: request.paymentMethod.rawValue,
-                    externalRef: request.externalRef), tenant: tenant, at: now, traceparent: traceparent)
-        ]
+        var events: [PendingEvent] = [PendingEvent(completed, tenant: tenant, at: now, traceparent: traceparent)]
         if !zeroSettlement {
             // More than is due: the invoice takes what it needs and the rest is the account's credit for its next invoices.
             let applied = min(amount, invoice.amountDue)
@@ -147,6 +140,24 @@ struct PaymentsService: Sendable {
         }
         try await outbox.append(events, on: connection, logger: database.logger)
         return payment
+    }
+
+    /// A COMPLETED payment of `invoice` inserted, with its `payment.completed` event (for the caller to append); nil when its
+    /// external reference is being recorded by another request.
+    func insertCompleted(
+        _ amount: Money, method: PaymentMethod, externalRef: String?, of invoice: Invoice, at now: Date, tenant: String,
+        on connection: PostgresConnection
+    ) async throws -> (Payment, PaymentCompleted)? {
+        let payment = Payment(
+            id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
+            paymentMethod: method, externalRef: externalRef, status: .completed, refunded: .zero(amount.currency), createdAt: now)
+        guard try await paymentStore.insert(payment, tenant: tenant, on: connection) else { return nil }
+        return (
+            payment,
+            PaymentCompleted(
+                paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId, amount: amount,
+                paymentMethod: method.rawValue, externalRef: externalRef)
+        )
     }
 
     /// A provider's notification, applied once per provider event id in one transaction with its record.
