@@ -1,4 +1,5 @@
 import AccountsContract
+import BillingCore
 import Testing
 
 @testable import Accounts

@@ -45,7 +45,7 @@ struct EventBusTrustEndToEndTests {
         let fixture = try await CreditFixture.make(cluster, tenant: tenant)
         func forged(source: String = "/billing/invoicing") throws -> String {
             let invoice = InvoiceSummary(
-                id: .generate(), billingAccountId: fixture.account, number: "2026-999999", status: "PAID",
+                id: .generate(), billingAccountId: AccountID(fixture.account)!, number: "2026-999999", status: "PAID",
                 total: .zero(.brl), amountDue: .zero(.brl), periodStart: nil, periodEnd: nil, dueDate: nil)
             let paid = InvoicePaid(
                 invoice: invoice, paidAt: Date(),

@@ -273,7 +273,7 @@ struct UsageEndToEndTests {
         defer { transport.close() }
         _ = try await RPCClient(transport: transport).call(
             LedgerAPI.closePeriod,
-            ClosePeriodRequest(billingAccountId: fixture.account, closedUntil: now.addingTimeInterval(-86_400)),
+            ClosePeriodRequest(billingAccountId: AccountID(fixture.account)!, closedUntil: now.addingTimeInterval(-86_400)),
             options: RPCCallOptions(tenant: fixture.tenant, timeout: .seconds(30)))
         let late = try await fixture.client.post(
             "/api/v1/usage-events", token: fixture.token,

@@ -65,9 +65,10 @@ struct CardCollectionFaultTests {
             let account = UUID()
             let total = Money(minorUnits: 29_990, currency: .brl)
             let invoice = Invoice(
-                id: .generate(at: clock.now()), billingAccountId: account.text, number: "2027-000001", status: .pending, currency: "BRL",
+                id: .generate(at: clock.now()), billingAccountId: AccountID(rawValue: account), number: "2027-000001", status: .pending,
+                currency: "BRL",
                 lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: clock.now(),
-                periodEnd: clock.now().addingTimeInterval(30 * 86_400), subscriptionId: UUID().text, netTermsDays: 7,
+                periodEnd: clock.now().addingTimeInterval(30 * 86_400), subscriptionId: .generate(), netTermsDays: 7,
                 dueDate: clock.now().addingTimeInterval(7 * 86_400), finalizedAt: clock.now(), paidAt: nil, voidedAt: nil,
                 createdAt: clock.now(), updatedAt: clock.now())
             provider.invoice.withLock { $0 = invoice.id.rawValue }

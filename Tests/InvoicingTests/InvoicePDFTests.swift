@@ -15,7 +15,7 @@ struct InvoicePDFTests {
             periodStart: now, periodEnd: now.addingTimeInterval(86_400 * 31), subscriptionId: nil)
         let total = Money(minorUnits: Int64(count), currency: .brl)
         return Invoice(
-            id: .generate(at: now), billingAccountId: UUID().text, number: "2027-000042", status: .pending, currency: "BRL",
+            id: .generate(at: now), billingAccountId: .generate(), number: "2027-000042", status: .pending, currency: "BRL",
             lines: Array(repeating: line, count: count), total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: now, periodEnd: nil,
             subscriptionId: nil, netTermsDays: 7, dueDate: now, finalizedAt: now, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
     }

@@ -21,9 +21,9 @@ struct OverdueInvoicesTests {
             func invoice(_ status: InvoiceStatus, due: String, number: String) -> Invoice {
                 let total = Money(minorUnits: 29_990, currency: .brl)
                 return Invoice(
-                    id: .generate(at: clock.now()), billingAccountId: UUID().text, number: number, status: status, currency: "BRL",
+                    id: .generate(at: clock.now()), billingAccountId: .generate(), number: number, status: status, currency: "BRL",
                     lines: [], total: total, amountPaid: status == .paid ? total : .zero(.brl), amountDue: status == .paid ? .zero(.brl) : total,
-                    periodStart: nil, periodEnd: nil, subscriptionId: UUID().text, netTermsDays: 7,
+                    periodStart: nil, periodEnd: nil, subscriptionId: .generate(), netTermsDays: 7,
                     dueDate: RFC3339.parse(due)!, finalizedAt: clock.now(), paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now()
                 )
             }
@@ -60,7 +60,7 @@ struct OverdueInvoicesTests {
             func draft() -> Invoice {
                 let total = Money(minorUnits: 10_000, currency: .brl)
                 return Invoice(
-                    id: .generate(at: clock.now()), billingAccountId: UUID().text, number: nil, status: .draft, currency: "BRL",
+                    id: .generate(at: clock.now()), billingAccountId: .generate(), number: nil, status: .draft, currency: "BRL",
                     lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: nil, periodEnd: nil, subscriptionId: nil,
                     netTermsDays: 7, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: clock.now(), updatedAt: clock.now())
             }

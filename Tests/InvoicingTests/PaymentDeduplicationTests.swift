@@ -24,14 +24,14 @@ struct PaymentDeduplicationTests {
             }
             let total = Money(minorUnits: 10_000, currency: .brl)
             let invoice = Invoice(
-                id: .generate(at: clock.now()), billingAccountId: UUID().text, number: "2027-000001", status: .pending, currency: "BRL",
+                id: .generate(at: clock.now()), billingAccountId: .generate(), number: "2027-000001", status: .pending, currency: "BRL",
                 lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: nil, periodEnd: nil, subscriptionId: nil,
                 netTermsDays: 7, dueDate: clock.now().addingTimeInterval(7 * 86_400), finalizedAt: clock.now(), paidAt: nil, voidedAt: nil,
                 createdAt: clock.now(), updatedAt: clock.now())
             try await database.withTenant(tenant) { try await service.invoices.store.insert(invoice, tenant: tenant, on: $0) }
 
             let pay = CreatePaymentRequest(
-                billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: DecimalNumber("40.00")!,
+                billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: DecimalNumber("40.00")!,
                 paymentMethod: .pix, externalRef: nil)
             let first = try await service.payments.pay(pay, context: keyed("pay-1"))
             let resent = try await service.payments.pay(pay, context: keyed("pay-1"))
@@ -63,12 +63,12 @@ struct PaymentDeduplicationTests {
             func invoice(_ number: String) -> Invoice {
                 let total = Money(minorUnits: 10_000, currency: .brl)
                 return Invoice(
-                    id: .generate(at: clock.now()), billingAccountId: UUID().text, number: number, status: .pending, currency: "BRL",
+                    id: .generate(at: clock.now()), billingAccountId: .generate(), number: number, status: .pending, currency: "BRL",
                     lines: [], total: total, amountPaid: .zero(.brl), amountDue: total, periodStart: nil, periodEnd: nil, subscriptionId: nil,
                     netTermsDays: 7, dueDate: clock.now(), finalizedAt: clock.now(), paidAt: nil, voidedAt: nil, createdAt: clock.now(),
                     updatedAt: clock.now())
             }
-            func balance(_ account: String) async throws -> Money {
+            func balance(_ account: AccountID) async throws -> Money {
                 try await database.withTenant(tenant) {
                     try await service.invoices.credit.balance(account: account, currency: .brl, tenant: tenant, on: $0)
                 }
@@ -78,7 +78,7 @@ struct PaymentDeduplicationTests {
             try await database.withTenant(tenant) { try await service.invoices.store.insert(first, tenant: tenant, on: $0) }
             let paid = try await service.payments.pay(
                 CreatePaymentRequest(
-                    billingAccountId: first.billingAccountId, invoiceId: first.id.description, amount: DecimalNumber("1000.00")!,
+                    billingAccountId: first.billingAccountId, invoiceId: first.id, amount: DecimalNumber("1000.00")!,
                     paymentMethod: .pix, externalRef: nil), context: context)
             #expect(try await balance(first.billingAccountId) == Money(minorUnits: 90_000, currency: .brl))
             _ = try await service.payments.refund(RefundRequest(paymentId: paid.id, amount: nil, reason: nil), context: context)
@@ -89,7 +89,7 @@ struct PaymentDeduplicationTests {
             try await database.withTenant(tenant) { try await service.invoices.store.insert(second, tenant: tenant, on: $0) }
             let overpaid = try await service.payments.pay(
                 CreatePaymentRequest(
-                    billingAccountId: second.billingAccountId, invoiceId: second.id.description, amount: DecimalNumber("1000.00")!,
+                    billingAccountId: second.billingAccountId, invoiceId: second.id, amount: DecimalNumber("1000.00")!,
                     paymentMethod: .pix, externalRef: nil), context: context)
             try await database.withTenant(tenant) { connection in
                 try await service.invoices.credit.move(

@@ -37,10 +37,10 @@ struct PeriodInvoiceTests {
 
     static func subscription() -> Subscription {
         let plan = SubscribedPlan(
-            planId: UUID().text, planVersion: 1, name: "Max", billingInterval: .monthly, billingCycleType: .anniversary,
+            planId: .generate(), planVersion: 1, name: "Max", billingInterval: .monthly, billingCycleType: .anniversary,
             unitPrice: DecimalNumber("200.00")!, currency: "BRL", trialDays: 0, includedCredits: .zero, features: [], limits: [])
         return Subscription(
-            id: SubscriptionID(rawValue: UUID()), billingAccountId: UUID().text, plan: plan, status: .active, quantity: 1,
+            id: SubscriptionID(rawValue: UUID()), billingAccountId: .generate(), plan: plan, status: .active, quantity: 1,
             timezone: "UTC", startDate: april, trialStart: nil, trialEnd: nil, billingAnchor: april, currentPeriodStart: may,
             currentPeriodEnd: june, cancelAtPeriodEnd: false, canceledAt: nil, cancelReason: nil, endedAt: nil, pausedAt: nil,
             pastDueSince: nil, scheduledChange: nil, addons: [], testClockId: nil, createdAt: april, updatedAt: may)
@@ -80,7 +80,7 @@ struct PeriodInvoiceTests {
         func upgrade(announcedWith summary: SubscriptionSummary) -> SubscriptionPlanChanged {
             let upgradedAt = RFC3339.parse("2027-04-16T00:00:00Z")!
             return SubscriptionPlanChanged(
-                subscription: summary, previousPlanId: "pro", previousPlanVersion: 1,
+                subscription: summary, previousPlanId: .generate(), previousPlanVersion: 1,
                 prorationLines: [
                     ProrationLine(description: "Unused time on Pro", amount: brl("-50.00"), periodStart: upgradedAt, periodEnd: may),
                     ProrationLine(description: "Remaining time on Max", amount: brl("100.00"), periodStart: upgradedAt, periodEnd: may),

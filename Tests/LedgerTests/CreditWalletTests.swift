@@ -114,23 +114,23 @@ struct CreditEventTests {
                 try await database.withTenant(tenant) { try await handlers[Event.eventType]!(envelope, $0) }
             }
             let invoice = InvoiceSummary(
-                id: InvoiceID(rawValue: UUID()), billingAccountId: account.uuidString, number: "2026-000001", status: "PAID",
+                id: InvoiceID(rawValue: UUID()), billingAccountId: AccountID(rawValue: account), number: "2026-000001", status: "PAID",
                 total: try Money.parse("99.70", currency: .brl), amountDue: try Money.parse("0", currency: .brl),
                 periodStart: nil, periodEnd: nil, dueDate: nil)
             let paid = InvoicePaid(
                 invoice: invoice, paidAt: clock.now(), creditPurchases: [InvoiceCreditPurchase(packageCode: "growth", credits: whole(300))])
             for _ in 0..<3 { try await deliver(paid) }
             let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
-            var wallet = try await service.credits.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            var wallet = try await service.credits.wallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context)
             #expect(wallet.purchasedRemaining == whole(300) && wallet.grants.count == 1)
 
             let period1 = SubscriptionSummary(
-                id: SubscriptionID(rawValue: UUID()), billingAccountId: account.uuidString, planId: "pro", planVersion: 1,
+                id: SubscriptionID(rawValue: UUID()), billingAccountId: AccountID(rawValue: account), planId: .generate(), planVersion: 1,
                 status: "ACTIVE", quantity: 1, currentPeriodStart: RFC3339.parse("2026-11-01T00:00:00Z")!,
                 currentPeriodEnd: RFC3339.parse("2026-12-01T00:00:00Z")!, includedCredits: whole(100))
             try await deliver(SubscriptionCreated(subscription: period1))
             try await deliver(SubscriptionCreated(subscription: period1))
-            wallet = try await service.credits.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            wallet = try await service.credits.wallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context)
             #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400) && wallet.allowance == whole(100))
 
             var period2 = period1
@@ -138,9 +138,9 @@ struct CreditEventTests {
             period2.currentPeriodEnd = RFC3339.parse("2027-01-01T00:00:00Z")!
             clock.set(RFC3339.parse("2026-12-01T00:00:01Z")!)
             try await deliver(SubscriptionRenewed(subscription: period2))
-            wallet = try await service.credits.wallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            wallet = try await service.credits.wallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context)
             #expect(wallet.monthlyRemaining == whole(100) && wallet.balance == whole(400), "last period's 100 expired, the new 100 arrived")
-            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(400))
         }
     }
@@ -220,7 +220,7 @@ struct WalletBatchingTests {
                 [
                     WalletOperation(idempotencyKey: nil) { wallet, session in
                         try await service.credits.grant(
-                            GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet, session: session,
+                            GrantCreditsRequest(billingAccountId: AccountID(rawValue: account), credits: whole(25)), into: &wallet, session: session,
                             traceparent: nil
                         ).id
                     }
@@ -257,7 +257,7 @@ struct WalletBatchingTests {
             #expect(answers[3] != nil)
 
             let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
-            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(5), "25 − 10 − 10: the refused charge and the replay moved nothing")
             let executions = try await database.withTenant(tenant) { connection in
                 try await connection.firstRow("SELECT count(*) FROM credit_executions WHERE tenant_id = \(tenant)", logger: database.logger)!.decode(
@@ -273,10 +273,10 @@ struct WalletBatchingTests {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
             let wallet = try await ReplicaWallet.start(database, replicas: 2, credits: 100)
             let (first, second, account, context) = (wallet.replicas[0], wallet.replicas[1], wallet.account, wallet.context)
-            func authorize(_ key: String) async throws -> String {
+            func authorize(_ key: String) async throws -> ExecutionID {
                 try await first.credits.authorizeCredits(
                     AuthorizeCreditsRequest(
-                        billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
+                        billingAccountId: AccountID(rawValue: account), model: "gpt-x", estimatedInputTokens: 5,
                         estimatedOutputTokens: 2, idempotencyKey: key), context: context
                 ).id
             }
@@ -293,13 +293,13 @@ struct WalletBatchingTests {
             await #expect(throws: LedgerError.holdResolved(id: released, status: "RELEASED")) {
                 try await second.credits.releaseCredits(ExecutionRequest(id: released), context: context)
             }
-            let unknown = UUID().text
+            let unknown = ExecutionID.generate()
             for replica in [first, second] {
                 await #expect(throws: LedgerError.executionNotFound(unknown)) {
                     try await replica.credits.releaseCredits(ExecutionRequest(id: unknown), context: context)
                 }
             }
-            let audit = try await second.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await second.credits.auditWallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context)
             #expect(audit.consistent && audit.journalBalance == whole(89) && audit.journalHeld == .zero)
         }
     }
@@ -308,10 +308,10 @@ struct WalletBatchingTests {
         try await TestEnvironment.withFreshSchema("ledger", migrations: try LedgerService.migrations) { database in
             let wallet = try await ReplicaWallet.start(database, replicas: 1, credits: 100)
             let (service, clock, tenant, account, context) = (wallet.replicas[0], wallet.clock, wallet.tenant, wallet.account, wallet.context)
-            func authorize(_ key: String, ttl: Int? = nil) async throws -> String {
+            func authorize(_ key: String, ttl: Int? = nil) async throws -> ExecutionID {
                 try await service.credits.authorizeCredits(
                     AuthorizeCreditsRequest(
-                        billingAccountId: account.uuidString, model: "gpt-x", estimatedInputTokens: 5,
+                        billingAccountId: AccountID(rawValue: account), model: "gpt-x", estimatedInputTokens: 5,
                         estimatedOutputTokens: 2, ttlSeconds: ttl, idempotencyKey: key), context: context
                 ).id
             }
@@ -322,7 +322,7 @@ struct WalletBatchingTests {
             // A leader keeps the wallet busy until the settles and releases wait behind it: they then share one transaction.
             let (gate, open) = AsyncStream.makeStream(of: Void.self)
             let leader = Task {
-                try await service.credits.withWallet(account.uuidString, tenant: tenant, options: RPCCallOptions(tenant: tenant)) { _, _ in
+                try await service.credits.withWallet(AccountID(rawValue: account), tenant: tenant, options: RPCCallOptions(tenant: tenant)) { _, _ in
                     for await _ in gate { break }
                     return 0
                 }
@@ -365,7 +365,7 @@ struct WalletBatchingTests {
             await #expect(throws: LedgerError.holdResolved(id: late, status: "EXPIRED")) {
                 try await service.credits.settleCredits(SettleCreditsRequest(authorizationId: late, tokens: tokens), context: context)
             }
-            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await service.credits.auditWallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context)
             #expect(
                 audit.consistent && audit.held == audit.openHolds && audit.openHolds == whole(20),
                 "only the other hold is open (5 × 2 + 2 × 5): \(audit)")
@@ -392,7 +392,7 @@ struct WalletBatchingTests {
                     [
                         WalletOperation(idempotencyKey: nil) { wallet, session in
                             _ = try await second.credits.grant(
-                                GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(25)), into: &wallet,
+                                GrantCreditsRequest(billingAccountId: AccountID(rawValue: account), credits: whole(25)), into: &wallet,
                                 session: session, traceparent: nil)
                             try await session.flush(&wallet)
                             let xid = try await session.connection.firstRow(
@@ -409,7 +409,7 @@ struct WalletBatchingTests {
             let charging = Task {
                 try await first.credits.chargeCredits(
                     ChargeCreditsRequest(
-                        billingAccountId: account.uuidString, model: "gpt-x", inputTokens: 15, outputTokens: 0,
+                        billingAccountId: AccountID(rawValue: account), model: "gpt-x", inputTokens: 15, outputTokens: 0,
                         idempotencyKey: "after-wait"), context: context)
             }
             let xid = try #require(holder.withLock { $0 })
@@ -428,7 +428,7 @@ struct WalletBatchingTests {
             #expect(try await granting.value.count == 1)
             let charge = try await charging.value
             #expect(charge.credits == whole(30), "30 of the 35 the wallet holds once the grant committed")
-            let audit = try await first.credits.auditWallet(WalletRequest(billingAccountId: account.uuidString), context: context)
+            let audit = try await first.credits.auditWallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context)
             #expect(audit.consistent && audit.balance == whole(5) && audit.grantsBalance == whole(5), "the charge drew on both grants")
         }
     }
@@ -458,7 +458,7 @@ private struct ReplicaWallet {
         }
         let context = RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
         _ = try await replicas[0].credits.grantCredits(
-            GrantCreditsRequest(billingAccountId: account.uuidString, credits: whole(credits)), context: context)
+            GrantCreditsRequest(billingAccountId: AccountID(rawValue: account), credits: whole(credits)), context: context)
         return ReplicaWallet(replicas: replicas, clock: clock, tenant: tenant, account: account, context: context)
     }
 }

@@ -13,7 +13,7 @@ private func meter(_ aggregation: MeterAggregation, property: String? = "pagevie
 }
 
 private func event(_ id: String, properties: JSONValue? = nil, value: DecimalNumber? = nil) -> UsageEventInput {
-    UsageEventInput(eventId: id, billingAccountId: UUID().uuidString, meterCode: "m", value: value, properties: properties)
+    UsageEventInput(eventId: id, billingAccountId: .generate(), meterCode: "m", value: value, properties: properties)
 }
 
 struct MeterEvaluatorTests {

@@ -77,7 +77,7 @@ struct LedgerServiceTests {
                 events.append(
                     GeneratedEvent(
                         input: UsageEventInput(
-                            eventId: "e-\(index)", billingAccountId: account.uuidString, meterCode: meter.code,
+                            eventId: "e-\(index)", billingAccountId: AccountID(rawValue: account), meterCode: meter.code,
                             timestamp: at, properties: properties), at: at))
             }
             for batch in stride(from: 0, to: events.count, by: 250).map({ Array(events[$0..<min($0 + 250, events.count)]) }) {
@@ -98,7 +98,7 @@ struct LedgerServiceTests {
             }
             for span in spans {
                 let summaries = try await service.usage.summary(
-                    UsageSummaryRequest(billingAccountId: account.uuidString, periodStart: span.start, periodEnd: span.end),
+                    UsageSummaryRequest(billingAccountId: AccountID(rawValue: account), periodStart: span.start, periodEnd: span.end),
                     context: context(tenant))
                 for meter in Self.meters {
                     let expected = try Self.recompute(meter, events.filter { $0.input.meterCode == meter.code && span.contains($0.at) })
@@ -132,7 +132,7 @@ struct LedgerServiceTests {
     @Test("the same event id from 20 concurrent batches is counted once")
     func concurrentReplays() async throws {
         try await withSeededLedger { service, tenant, account in
-            let event = UsageEventInput(eventId: "same", billingAccountId: account.uuidString, meterCode: "tokens", value: DecimalNumber(5))
+            let event = UsageEventInput(eventId: "same", billingAccountId: AccountID(rawValue: account), meterCode: "tokens", value: DecimalNumber(5))
             let statuses = try await withThrowingTaskGroup(of: UsageEventStatus.self) { group in
                 for _ in 0..<20 {
                     group.addTask { try await service.usage.ingest(IngestUsageRequest(events: [event]), context: context(tenant)).results[0].status }
@@ -142,7 +142,7 @@ struct LedgerServiceTests {
             #expect(statuses.count { $0 == .accepted } == 1)
             #expect(statuses.count { $0 == .duplicate } == 19)
             let summary = try await service.usage.summary(
-                UsageSummaryRequest(billingAccountId: account.uuidString, meterCode: "tokens"), context: context(tenant))
+                UsageSummaryRequest(billingAccountId: AccountID(rawValue: account), meterCode: "tokens"), context: context(tenant))
             #expect(summary.summaries.first?.value == DecimalNumber(5))
         }
     }
@@ -152,15 +152,15 @@ struct LedgerServiceTests {
         try await withSeededLedger { service, tenant, account in
             let now = Date()
             let early = UsageEventInput(
-                eventId: "early", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-7200))
+                eventId: "early", billingAccountId: AccountID(rawValue: account), meterCode: "calls", timestamp: now.addingTimeInterval(-7200))
             #expect(try await service.usage.ingest(IngestUsageRequest(events: [early]), context: context(tenant)).accepted == 1)
             let closed = try await service.usage.closePeriod(
-                ClosePeriodRequest(billingAccountId: account.uuidString, closedUntil: now.addingTimeInterval(-3600)),
+                ClosePeriodRequest(billingAccountId: AccountID(rawValue: account), closedUntil: now.addingTimeInterval(-3600)),
                 context: context(tenant))
             #expect(RFC3339.format(closed.closedUntil) == RFC3339.format(RFC3339.truncatedToMicroseconds(now.addingTimeInterval(-3600))))
             // Closing never moves back.
             let again = try await service.usage.closePeriod(
-                ClosePeriodRequest(billingAccountId: account.uuidString, closedUntil: now.addingTimeInterval(-86_400)),
+                ClosePeriodRequest(billingAccountId: AccountID(rawValue: account), closedUntil: now.addingTimeInterval(-86_400)),
                 context: context(tenant))
             #expect(again.closedUntil == closed.closedUntil)
             var late = early
@@ -169,7 +169,7 @@ struct LedgerServiceTests {
             #expect(lateResult[0].status == .refused && lateResult[0].reason == .periodClosed && lateResult[0].field == "timestamp")
             #expect(lateResult[1].status == .duplicate)
             let current = UsageEventInput(
-                eventId: "current", billingAccountId: account.uuidString, meterCode: "calls", timestamp: now.addingTimeInterval(-60))
+                eventId: "current", billingAccountId: AccountID(rawValue: account), meterCode: "calls", timestamp: now.addingTimeInterval(-60))
             #expect(try await service.usage.ingest(IngestUsageRequest(events: [current]), context: context(tenant)).accepted == 1)
         }
     }
@@ -180,11 +180,11 @@ struct LedgerServiceTests {
             let now = Date()
             let end = now.addingTimeInterval(-3600)
             let inside = UsageEventInput(
-                eventId: "inside", billingAccountId: account.uuidString, meterCode: "calls", timestamp: end.addingTimeInterval(-600))
+                eventId: "inside", billingAccountId: AccountID(rawValue: account), meterCode: "calls", timestamp: end.addingTimeInterval(-600))
             #expect(try await service.usage.ingest(IngestUsageRequest(events: [inside]), context: context(tenant)).accepted == 1)
             let read = try await service.usage.summary(
                 UsageSummaryRequest(
-                    billingAccountId: account.uuidString, meterCode: "calls",
+                    billingAccountId: AccountID(rawValue: account), meterCode: "calls",
                     periodStart: end.addingTimeInterval(-86_400), periodEnd: end, closeUntil: end),
                 context: context(tenant))
             #expect(read.summaries.first?.value == DecimalNumber(1))
@@ -194,7 +194,7 @@ struct LedgerServiceTests {
             #expect(refused[0].status == .refused && refused[0].reason == .periodClosed)
             let open = try await service.usage.summary(
                 UsageSummaryRequest(
-                    billingAccountId: account.uuidString, meterCode: "calls",
+                    billingAccountId: AccountID(rawValue: account), meterCode: "calls",
                     periodStart: end.addingTimeInterval(-86_400), periodEnd: end), context: context(tenant))
             #expect(open.summaries.first?.value == DecimalNumber(1), "the closed period's figure did not change")
         }
@@ -208,18 +208,18 @@ struct LedgerServiceTests {
             try await seed(service, tenant: tenant, account: account, timezone: "America/Sao_Paulo", meters: [])
             _ = try await service.limits.setLimits(
                 SetUsageLimitsRequest(
-                    billingAccountId: account.uuidString,
+                    billingAccountId: AccountID(rawValue: account),
                     limits: [PlanLimit(resource: "messages", limit: 150, enforcement: .hard)]),
                 context: context(tenant))
             _ = try await service.limits.checkLimit(
-                UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: 50),
+                UsageLimitCheckRequest(billingAccountId: AccountID(rawValue: account), resource: "messages", quantity: 50),
                 context: context(tenant))
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<200 {
                     group.addTask {
                         do {
                             return try await service.limits.checkLimit(
-                                UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages"),
+                                UsageLimitCheckRequest(billingAccountId: AccountID(rawValue: account), resource: "messages"),
                                 context: context(tenant)
                             ).allowed
                         } catch let error as LedgerError where error.rpcError.reason == "LIMIT_REACHED" {
@@ -231,7 +231,7 @@ struct LedgerServiceTests {
             }
             #expect(outcomes.count { $0 } == 100)
             let usage = try await service.limits.accountLimits(
-                AccountUsageLimitsRequest(billingAccountId: account.uuidString), context: context(tenant))
+                AccountUsageLimitsRequest(billingAccountId: AccountID(rawValue: account)), context: context(tenant))
             #expect(usage.limits.first?.used == 150)
             #expect(usage.limits.first?.percentUsed == DecimalNumber(100))
             let types = try await service.database.withTenant(tenant) { connection in
@@ -254,27 +254,29 @@ struct LedgerServiceTests {
             }
             _ = try await service.limits.setLimits(
                 SetUsageLimitsRequest(
-                    billingAccountId: account.uuidString, limits: [PlanLimit(resource: "messages", limit: 10, enforcement: .hard)]),
+                    billingAccountId: AccountID(rawValue: account), limits: [PlanLimit(resource: "messages", limit: 10, enforcement: .hard)]),
                 context: context(tenant))
-            let check = UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: 3)
+            let check = UsageLimitCheckRequest(billingAccountId: AccountID(rawValue: account), resource: "messages", quantity: 3)
             let first = try await service.limits.checkLimit(check, context: keyed("check-1"))
             let resent = try await service.limits.checkLimit(check, context: keyed("check-1"))
             #expect(first.used == 3 && resent == first, "the resent check answers the first and consumes nothing more")
             #expect(try await service.limits.checkLimit(check, context: keyed("check-2")).used == 6, "another key is another check")
             await #expect(throws: IdempotencyKeyReusedError.self, "one key, another request") {
                 _ = try await service.limits.checkLimit(
-                    UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: 4), context: keyed("check-1"))
+                    UsageLimitCheckRequest(billingAccountId: AccountID(rawValue: account), resource: "messages", quantity: 4),
+                    context: keyed("check-1"))
             }
             await #expect(throws: LedgerError.self, "a monthly counter is not lowered by a release") {
                 _ = try await service.limits.checkLimit(
-                    UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: "messages", quantity: -1), context: context(tenant))
+                    UsageLimitCheckRequest(billingAccountId: AccountID(rawValue: account), resource: "messages", quantity: -1),
+                    context: context(tenant))
             }
 
-            let grant = GrantCreditsRequest(billingAccountId: account.uuidString, credits: try Credits(whole: 100))
+            let grant = GrantCreditsRequest(billingAccountId: AccountID(rawValue: account), credits: try Credits(whole: 100))
             let granted = try await service.credits.grantCredits(grant, context: keyed("grant-1"))
             let again = try await service.credits.grantCredits(grant, context: keyed("grant-1"))
             #expect(again.id == granted.id && granted.reference == "grant-1", "the key is the reference of a grant without one")
-            let wallet = try await service.credits.wallet(WalletRequest(billingAccountId: account.uuidString), context: context(tenant))
+            let wallet = try await service.credits.wallet(WalletRequest(billingAccountId: AccountID(rawValue: account)), context: context(tenant))
             #expect(wallet.balance == (try Credits(whole: 100)), "granted once")
         }
     }
@@ -287,14 +289,14 @@ struct LedgerServiceTests {
             try await seed(service, tenant: tenant, account: account, meters: [])
             _ = try await service.limits.setLimits(
                 SetUsageLimitsRequest(
-                    billingAccountId: account.uuidString,
+                    billingAccountId: AccountID(rawValue: account),
                     limits: [
                         PlanLimit(resource: "users", limit: 2, enforcement: .hard, reset: .never),
                         PlanLimit(resource: "storage", limit: 10, enforcement: .soft),
                     ]), context: context(tenant))
             func check(_ resource: String, _ quantity: Int64 = 1) async throws -> UsageLimitCheck {
                 try await service.limits.checkLimit(
-                    UsageLimitCheckRequest(billingAccountId: account.uuidString, resource: resource, quantity: quantity),
+                    UsageLimitCheckRequest(billingAccountId: AccountID(rawValue: account), resource: resource, quantity: quantity),
                     context: context(tenant))
             }
             _ = try await check("users")

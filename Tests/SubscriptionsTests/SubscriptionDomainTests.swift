@@ -11,7 +11,7 @@ func instant(_ text: String) -> Date { RFC3339.parse(text)! }
 
 func plan(
     _ price: String = "100.00", interval: BillingInterval = .monthly, cycle: BillingCycleType = .anniversary, trialDays: Int = 0,
-    id: String = "0190f0c0-0000-7000-8000-000000000001", version: Int = 1, name: String = "Pro", credits: Int64 = 100
+    id: CatalogItemID = CatalogItemID("0190f0c0-0000-7000-8000-000000000001")!, version: Int = 1, name: String = "Pro", credits: Int64 = 100
 ) -> SubscribedPlan {
     SubscribedPlan(
         planId: id, planVersion: version, name: name, billingInterval: interval, billingCycleType: cycle,
@@ -19,7 +19,7 @@ func plan(
         features: ["ai"], limits: [SubscriptionLimit(resource: "users", limit: 5, enforcement: "HARD")])
 }
 
-func subscription(_ plan: SubscribedPlan, start: Date, trialDays: Int? = nil, timezone: String = "UTC", clock: String? = nil) -> Subscription {
+func subscription(_ plan: SubscribedPlan, start: Date, trialDays: Int? = nil, timezone: String = "UTC", clock: TestClockID? = nil) -> Subscription {
     let account = BillingAccount(
         id: AccountID(rawValue: UUID()), name: "Empresa", email: "a@b.co", currency: "BRL", taxId: nil, taxIdType: nil,
         timezone: timezone, metadata: [:], status: .active, statusReason: nil, balance: .zero(.brl), createdAt: start,
@@ -108,7 +108,7 @@ struct SubscriptionDomainTests {
         var sub = subscription(plan(), start: instant("2027-03-01T00:00:00Z"))
         sub.addons = [
             SubscriptionAddon(
-                addonId: "a1", addonVersion: 1, code: "extra", name: "Extra", featureFlag: "extra", price: .init(0), status: .active,
+                addonId: .generate(), addonVersion: 1, code: "extra", name: "Extra", featureFlag: "extra", price: .init(0), status: .active,
                 cancelAtPeriodEnd: false, activatedAt: sub.startDate, canceledAt: nil, createdAt: sub.startDate)
         ]
         sub.cancelAtPeriodEnd = true
@@ -134,7 +134,7 @@ struct SubscriptionDomainTests {
     func scheduledDowngrade() {
         let timeline = SubscriptionTimeline(grace: 0)
         var sub = subscription(plan(), start: instant("2027-03-01T00:00:00Z"))
-        let basic = plan("50.00", id: "0190f0c0-0000-7000-8000-000000000002", name: "Basic")
+        let basic = plan("50.00", id: CatalogItemID("0190f0c0-0000-7000-8000-000000000002")!, name: "Basic")
         sub.scheduledChange = ScheduledChange(plan: basic, quantity: nil, effectiveAt: sub.currentPeriodEnd)
         let events = timeline.advance(&sub, until: instant("2027-04-01T00:00:00Z"))
         #expect(types(events) == [SubscriptionPlanChanged.eventType, SubscriptionRenewed.eventType])

@@ -144,7 +144,7 @@ struct SubscriptionStoreTests {
             var sub = subscription(plan(), start: instant("2027-03-01T00:00:00Z"))
             sub.addons = [
                 SubscriptionAddon(
-                    addonId: "0190f0c0-0000-7000-8000-0000000000aa", addonVersion: 1, code: "whatsapp", name: "WhatsApp",
+                    addonId: CatalogItemID("0190f0c0-0000-7000-8000-0000000000aa")!, addonVersion: 1, code: "whatsapp", name: "WhatsApp",
                     featureFlag: "whatsapp", price: DecimalNumber("49.90")!, status: .pending, cancelAtPeriodEnd: false,
                     activatedAt: nil, canceledAt: nil, createdAt: sub.startDate)
             ]
@@ -157,7 +157,7 @@ struct SubscriptionStoreTests {
             let invoice = InvoiceSummary(
                 id: InvoiceID(rawValue: UUID()), billingAccountId: sub.billingAccountId, number: "2027-000001", status: "OVERDUE",
                 total: try Money.parse("100.00", currency: .brl), amountDue: try Money.parse("100.00", currency: .brl),
-                periodStart: sub.currentPeriodStart, periodEnd: sub.currentPeriodEnd, dueDate: nil, subscriptionId: sub.id.description)
+                periodStart: sub.currentPeriodStart, periodEnd: sub.currentPeriodEnd, dueDate: nil, subscriptionId: sub.id)
             try await deliver(InvoiceOverdue(invoice: invoice))
             try await deliver(InvoiceOverdue(invoice: invoice))
             var stored = try await service.lifecycle.get(sub.id, tenant: tenant)
@@ -170,7 +170,7 @@ struct SubscriptionStoreTests {
                 invoice: invoice, paidAt: clock.now(),
                 addonActivations: [
                     InvoiceAddonActivation(
-                        subscriptionId: sub.id.description,
+                        subscriptionId: sub.id,
                         addonId: sub.addons[0].addonId)
                 ])
             try await deliver(paid)

@@ -1,4 +1,5 @@
 import AccountsContract
+import BillingCore
 import BillingRPC
 
 /// Everything the accounts context refuses, mapped once to RPC codes.

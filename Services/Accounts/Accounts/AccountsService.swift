@@ -160,7 +160,7 @@ public struct AccountsService: Sendable {
             handlers: [
                 AccountCreditChanged.eventType: { envelope, connection in
                     let event = try envelope.decode(AccountCreditChanged.self)
-                    guard let id = UUID(uuidString: event.billingAccountId) else { return }
+                    let id = event.billingAccountId.rawValue
                     try await store.updateBalance(
                         AccountID(rawValue: id), balance: event.balance, asOf: envelope.time, tenant: envelope.tenantid, on: connection)
                 }

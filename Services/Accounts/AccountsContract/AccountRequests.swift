@@ -1,3 +1,5 @@
+import BillingCore
+
 /// The attributes of a new account (`POST /billing-accounts`, seed 001 step 1).
 public struct CreateAccountRequest: Codable, Sendable, Equatable {
     public var name: String

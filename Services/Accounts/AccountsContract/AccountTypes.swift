@@ -1,12 +1,6 @@
 import BillingCore
 import Foundation
 
-/// Identifies a billing account.
-public struct AccountID: TypedIdentifier {
-    public let rawValue: UUID
-    public init(rawValue: UUID) { self.rawValue = rawValue }
-}
-
 /// Seed 001: ACTIVE accounts can subscribe and be charged; SUSPENDED ones have their subscriptions
 /// paused; CLOSED accepts no new operation.
 public enum AccountStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {

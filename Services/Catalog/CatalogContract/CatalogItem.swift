@@ -1,12 +1,6 @@
 import BillingCore
 import Foundation
 
-/// Identifies a catalog item (product, plan, add-on, meter, AI model, credit package).
-public struct CatalogItemID: TypedIdentifier {
-    public let rawValue: UUID
-    public init(rawValue: UUID) { self.rawValue = rawValue }
-}
-
 /// ACTIVE items can be used in new plans, subscriptions and purchases; ARCHIVED ones keep working
 /// where they are already referenced but cannot be referenced anew. Nothing referenced is deleted.
 public enum CatalogItemStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {

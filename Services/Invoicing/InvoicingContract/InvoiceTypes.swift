@@ -28,14 +28,14 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
     public var amount: Money
     public var periodStart: Date?
     public var periodEnd: Date?
-    public var subscriptionId: String?
+    public var subscriptionId: SubscriptionID?
     /// USAGE lines: the meter and the pricing tier (1-based) the line bills.
     public var meterCode: String?
     public var tier: Int?
 
     public init(
         kind: String, description: String, quantity: DecimalNumber, unitAmount: DecimalNumber, amount: Money, periodStart: Date?, periodEnd: Date?,
-        subscriptionId: String?, meterCode: String? = nil, tier: Int? = nil
+        subscriptionId: SubscriptionID?, meterCode: String? = nil, tier: Int? = nil
     ) {
         self.kind = kind
         self.description = description
@@ -52,7 +52,7 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
     /// A line of whole units at a price exact in the currency.
     public init(
         kind: String, description: String, quantity: Int, unitAmount: Money, amount: Money, periodStart: Date?, periodEnd: Date?,
-        subscriptionId: String?
+        subscriptionId: SubscriptionID?
     ) {
         self.init(
             kind: kind, description: description, quantity: DecimalNumber(Int64(quantity)), unitAmount: unitAmount.amount, amount: amount,
@@ -63,7 +63,7 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
 /// An invoice (seeds 000, 001).
 public struct Invoice: Codable, Sendable, Equatable {
     public var id: InvoiceID
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     /// `2026-000123`: gapless per tenant and year, assigned at finalize.
     public var number: String?
     public var status: InvoiceStatus
@@ -74,7 +74,7 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var amountDue: Money
     public var periodStart: Date?
     public var periodEnd: Date?
-    public var subscriptionId: String?
+    public var subscriptionId: SubscriptionID?
     public var netTermsDays: Int
     public var dueDate: Date?
     public var finalizedAt: Date?
@@ -93,8 +93,8 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var updatedAt: Date
 
     public init(
-        id: InvoiceID, billingAccountId: String, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
-        amountPaid: Money, amountDue: Money, periodStart: Date?, periodEnd: Date?, subscriptionId: String?, netTermsDays: Int, dueDate: Date?,
+        id: InvoiceID, billingAccountId: AccountID, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
+        amountPaid: Money, amountDue: Money, periodStart: Date?, periodEnd: Date?, subscriptionId: SubscriptionID?, netTermsDays: Int, dueDate: Date?,
         finalizedAt: Date?, paidAt: Date?, voidedAt: Date?, creditPurchases: [InvoiceCreditPurchase]? = nil,
         addonActivations: [InvoiceAddonActivation]? = nil, createdAt: Date, updatedAt: Date
     ) {
@@ -136,14 +136,14 @@ public struct Invoice: Codable, Sendable, Equatable {
 
 /// `POST /invoices` (seed 001 step 4): the account's subscriptions billed for a period.
 public struct CreateInvoiceRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     /// The period billed; with both absent, each live subscription's current period.
     public var periodStart: Date?
     public var periodEnd: Date?
     /// Days from finalize to the due date; default 7.
     public var netTermsDays: Int?
 
-    public init(billingAccountId: String, periodStart: Date? = nil, periodEnd: Date? = nil, netTermsDays: Int? = nil) {
+    public init(billingAccountId: AccountID, periodStart: Date? = nil, periodEnd: Date? = nil, netTermsDays: Int? = nil) {
         self.billingAccountId = billingAccountId
         self.periodStart = periodStart
         self.periodEnd = periodEnd
@@ -157,11 +157,11 @@ public struct InvoiceRequest: Codable, Sendable, Equatable {
 }
 
 public struct ListInvoicesRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String?
+    public var billingAccountId: AccountID?
     public var status: InvoiceStatus?
     public var pageSize: Int
     public var after: InvoiceID?
-    public init(billingAccountId: String? = nil, status: InvoiceStatus? = nil, pageSize: Int = 20, after: InvoiceID? = nil) {
+    public init(billingAccountId: AccountID? = nil, status: InvoiceStatus? = nil, pageSize: Int = 20, after: InvoiceID? = nil) {
         self.billingAccountId = billingAccountId
         self.status = status
         self.pageSize = pageSize
@@ -190,15 +190,15 @@ public enum PaymentStatus: String, Codable, Sendable, CaseIterable, SchemaDescri
 
 /// `POST /payments` (seed 001 step 6).
 public struct CreatePaymentRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
-    public var invoiceId: String
+    public var billingAccountId: AccountID
+    public var invoiceId: InvoiceID
     /// In major units of the invoice's currency (`299.90`); at most the amount due.
     public var amount: DecimalNumber
     public var paymentMethod: PaymentMethod
     /// The provider's reference (a PIX end-to-end id `E…`, a card charge id); unique per tenant.
     public var externalRef: String?
 
-    public init(billingAccountId: String, invoiceId: String, amount: DecimalNumber, paymentMethod: PaymentMethod, externalRef: String?) {
+    public init(billingAccountId: AccountID, invoiceId: InvoiceID, amount: DecimalNumber, paymentMethod: PaymentMethod, externalRef: String?) {
         self.billingAccountId = billingAccountId
         self.invoiceId = invoiceId
         self.amount = amount
@@ -210,8 +210,8 @@ public struct CreatePaymentRequest: Codable, Sendable, Equatable {
 /// A payment (seed 001 "Pagamentos").
 public struct Payment: Codable, Sendable, Equatable {
     public var id: PaymentID
-    public var billingAccountId: String
-    public var invoiceId: String
+    public var billingAccountId: AccountID
+    public var invoiceId: InvoiceID
     public var amount: Money
     public var paymentMethod: PaymentMethod
     public var externalRef: String?
@@ -221,7 +221,7 @@ public struct Payment: Codable, Sendable, Equatable {
     public var createdAt: Date
 
     public init(
-        id: PaymentID, billingAccountId: String, invoiceId: String, amount: Money, paymentMethod: PaymentMethod, externalRef: String?,
+        id: PaymentID, billingAccountId: AccountID, invoiceId: InvoiceID, amount: Money, paymentMethod: PaymentMethod, externalRef: String?,
         status: PaymentStatus, refunded: Money, createdAt: Date
     ) {
         self.refunded = refunded
@@ -265,13 +265,13 @@ public struct RefundRequest: Codable, Sendable, Equatable {
 
 /// A refund and the payment after it.
 public struct Refund: Codable, Sendable, Equatable {
-    public var id: String
+    public var id: RefundID
     public var paymentId: PaymentID
     public var amount: Money
     public var reason: String?
     public var payment: Payment
     public var createdAt: Date
-    public init(id: String, paymentId: PaymentID, amount: Money, reason: String?, payment: Payment, createdAt: Date) {
+    public init(id: RefundID, paymentId: PaymentID, amount: Money, reason: String?, payment: Payment, createdAt: Date) {
         self.id = id
         self.paymentId = paymentId
         self.amount = amount
@@ -327,8 +327,8 @@ public struct ProviderNotification: Codable, Sendable, Equatable {
     public var eventId: String
     /// `payment.succeeded` or `payment.failed`.
     public var type: String
-    public var billingAccountId: String
-    public var invoiceId: String
+    public var billingAccountId: AccountID
+    public var invoiceId: InvoiceID
     public var amount: DecimalNumber
     public var paymentMethod: PaymentMethod
     /// The provider's charge reference (PIX end-to-end id, card charge id).
@@ -336,7 +336,7 @@ public struct ProviderNotification: Codable, Sendable, Equatable {
     public var failureReason: String?
 
     public init(
-        provider: String, eventId: String, type: String, billingAccountId: String, invoiceId: String, amount: DecimalNumber,
+        provider: String, eventId: String, type: String, billingAccountId: AccountID, invoiceId: InvoiceID, amount: DecimalNumber,
         paymentMethod: PaymentMethod, externalRef: String, failureReason: String? = nil
     ) {
         self.provider = provider
@@ -367,14 +367,15 @@ public struct ProviderNotificationResult: Codable, Sendable, Equatable {
 public struct CheckoutItem: Codable, Sendable, Equatable {
     /// ADDON or CREDIT_PACKAGE.
     public var type: String
-    public var subscriptionId: String?
-    public var addonId: String?
+    public var subscriptionId: SubscriptionID?
+    public var addonId: CatalogItemID?
     /// The package's code (seed 002: `start`, `growth`, …).
     public var packageCode: String?
     /// Packages only; default 1, at most 100.
     public var quantity: Int?
 
-    public init(type: String, subscriptionId: String? = nil, addonId: String? = nil, packageCode: String? = nil, quantity: Int? = nil) {
+    public init(type: String, subscriptionId: SubscriptionID? = nil, addonId: CatalogItemID? = nil, packageCode: String? = nil, quantity: Int? = nil)
+    {
         self.type = type
         self.subscriptionId = subscriptionId
         self.addonId = addonId
@@ -385,13 +386,13 @@ public struct CheckoutItem: Codable, Sendable, Equatable {
 
 /// `POST /checkouts` (seed 000 "você será redirecionado ao checkout"; seed 002's packages).
 public struct CheckoutRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var items: [CheckoutItem]
     public var paymentMethod: PaymentMethod
     /// CARD only: the provider's card token (sandbox: `tok_visa` is approved, `tok_declined` is declined).
     public var cardToken: String?
 
-    public init(billingAccountId: String, items: [CheckoutItem], paymentMethod: PaymentMethod, cardToken: String? = nil) {
+    public init(billingAccountId: AccountID, items: [CheckoutItem], paymentMethod: PaymentMethod, cardToken: String? = nil) {
         self.billingAccountId = billingAccountId
         self.items = items
         self.paymentMethod = paymentMethod
@@ -401,7 +402,7 @@ public struct CheckoutRequest: Codable, Sendable, Equatable {
 
 /// A checkout: its PENDING (or, once a card is charged, PAID) invoice and how to pay it.
 public struct Checkout: Codable, Sendable, Equatable {
-    public var id: String
+    public var id: InvoiceID
     public var invoice: Invoice
     /// PIX: the BR Code to show as a QR code or to copy.
     public var pix: PixCharge?
@@ -410,7 +411,7 @@ public struct Checkout: Codable, Sendable, Equatable {
     public var payment: Payment?
     public var declineReason: String?
 
-    public init(id: String, invoice: Invoice, pix: PixCharge?, cardStatus: String?, payment: Payment?, declineReason: String?) {
+    public init(id: InvoiceID, invoice: Invoice, pix: PixCharge?, cardStatus: String?, payment: Payment?, declineReason: String?) {
         self.id = id
         self.invoice = invoice
         self.pix = pix
@@ -466,10 +467,10 @@ public struct SavePaymentMethodAttributes: Codable, Sendable, Equatable {
 }
 
 public struct SavePaymentMethodRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var cardToken: String
     public var label: String?
-    public init(billingAccountId: String, cardToken: String, label: String?) {
+    public init(billingAccountId: AccountID, cardToken: String, label: String?) {
         self.billingAccountId = billingAccountId
         self.cardToken = cardToken
         self.label = label
@@ -478,13 +479,13 @@ public struct SavePaymentMethodRequest: Codable, Sendable, Equatable {
 
 /// A saved card as the API shows it (its token stays inside invoicing). The newest saved card is the default.
 public struct SavedPaymentMethod: Codable, Sendable, Equatable {
-    public var id: String
-    public var billingAccountId: String
+    public var id: PaymentMethodID
+    public var billingAccountId: AccountID
     public var provider: String
     public var label: String?
     public var isDefault: Bool
     public var createdAt: Date
-    public init(id: String, billingAccountId: String, provider: String, label: String?, isDefault: Bool, createdAt: Date) {
+    public init(id: PaymentMethodID, billingAccountId: AccountID, provider: String, label: String?, isDefault: Bool, createdAt: Date) {
         self.id = id
         self.billingAccountId = billingAccountId
         self.provider = provider
@@ -495,8 +496,8 @@ public struct SavedPaymentMethod: Codable, Sendable, Equatable {
 }
 
 public struct ListPaymentMethodsRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
-    public init(billingAccountId: String) { self.billingAccountId = billingAccountId }
+    public var billingAccountId: AccountID
+    public init(billingAccountId: AccountID) { self.billingAccountId = billingAccountId }
 }
 
 public struct PaymentMethodList: Codable, Sendable, Equatable {

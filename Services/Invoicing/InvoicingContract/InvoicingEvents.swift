@@ -2,22 +2,10 @@ import BillingCore
 import BillingEvents
 import Foundation
 
-/// Identifies an invoice.
-public struct InvoiceID: TypedIdentifier {
-    public let rawValue: UUID
-    public init(rawValue: UUID) { self.rawValue = rawValue }
-}
-
-/// Identifies a payment.
-public struct PaymentID: TypedIdentifier {
-    public let rawValue: UUID
-    public init(rawValue: UUID) { self.rawValue = rawValue }
-}
-
 /// What invoice events say about the invoice (seed 001).
 public struct InvoiceSummary: Codable, Sendable, Equatable {
     public var id: InvoiceID
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     /// The gapless per-tenant number, once finalized (`2026-000123`).
     public var number: String?
     /// DRAFT, PENDING, PAID, OVERDUE, CANCELED or VOID.
@@ -28,11 +16,11 @@ public struct InvoiceSummary: Codable, Sendable, Equatable {
     public var periodEnd: Date?
     public var dueDate: Date?
     /// The subscription the invoice bills, when it bills one.
-    public var subscriptionId: String?
+    public var subscriptionId: SubscriptionID?
 
     public init(
-        id: InvoiceID, billingAccountId: String, number: String?, status: String, total: Money, amountDue: Money, periodStart: Date?,
-        periodEnd: Date?, dueDate: Date?, subscriptionId: String? = nil
+        id: InvoiceID, billingAccountId: AccountID, number: String?, status: String, total: Money, amountDue: Money, periodStart: Date?,
+        periodEnd: Date?, dueDate: Date?, subscriptionId: SubscriptionID? = nil
     ) {
         self.subscriptionId = subscriptionId
         self.id = id
@@ -70,9 +58,9 @@ public struct InvoiceCreditPurchase: Codable, Sendable, Equatable {
     /// Days the credits stay valid from payment; absent: they never expire (seed 000).
     public var validityDays: Int?
     /// Set when the purchase answers a `billing.credits.recharge_requested`.
-    public var rechargeRequestId: String?
+    public var rechargeRequestId: RechargeRequestID?
 
-    public init(packageCode: String, credits: Credits, validityDays: Int? = nil, rechargeRequestId: String? = nil) {
+    public init(packageCode: String, credits: Credits, validityDays: Int? = nil, rechargeRequestId: RechargeRequestID? = nil) {
         self.packageCode = packageCode
         self.credits = credits
         self.validityDays = validityDays
@@ -104,10 +92,10 @@ public struct InvoicePaid: IntegrationEvent {
 /// `billing.payment.failed` (seed 000): a payment attempt failed.
 /// A paid add-on an invoice line bought (seed 000: "para pagos, você será redirecionado ao checkout").
 public struct InvoiceAddonActivation: Codable, Sendable, Equatable {
-    public var subscriptionId: String
-    public var addonId: String
+    public var subscriptionId: SubscriptionID
+    public var addonId: CatalogItemID
 
-    public init(subscriptionId: String, addonId: String) {
+    public init(subscriptionId: SubscriptionID, addonId: CatalogItemID) {
         self.subscriptionId = subscriptionId
         self.addonId = addonId
     }
@@ -117,7 +105,7 @@ public struct InvoiceAddonActivation: Codable, Sendable, Equatable {
 /// the accounts context shows `balance` from it.
 public struct AccountCreditChanged: IntegrationEvent {
     public static let eventType = "billing.account_credit.changed"
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     /// The balance after the change.
     public var balance: Money
     /// Positive when credit arrived, negative when it was used.
@@ -125,9 +113,9 @@ public struct AccountCreditChanged: IntegrationEvent {
     /// OVERPAYMENT, APPLIED_TO_INVOICE or RETURNED_FROM_INVOICE.
     public var reason: String
     public var invoiceId: InvoiceID?
-    public var subject: String { billingAccountId }
+    public var subject: String { billingAccountId.description }
 
-    public init(billingAccountId: String, balance: Money, change: Money, reason: String, invoiceId: InvoiceID?) {
+    public init(billingAccountId: AccountID, balance: Money, change: Money, reason: String, invoiceId: InvoiceID?) {
         self.billingAccountId = billingAccountId
         self.balance = balance
         self.change = change
@@ -149,17 +137,17 @@ public struct PaymentFailed: IntegrationEvent {
     public static let eventType = "billing.payment.failed"
     public var paymentId: PaymentID
     public var invoiceId: InvoiceID?
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var reason: String?
     /// The auto-recharge requests the failed invoice was paying for.
-    public var rechargeRequestIds: [String]?
+    public var rechargeRequestIds: [RechargeRequestID]?
     /// Automatic collection: which charge of the invoice this was (1 = the first), and when the next one is tried (nil: no more).
     public var attempt: Int?
     public var nextPaymentAttempt: Date?
     public var subject: String { paymentId.description }
 
     public init(
-        paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: String, reason: String?, rechargeRequestIds: [String]? = nil,
+        paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: AccountID, reason: String?, rechargeRequestIds: [RechargeRequestID]? = nil,
         attempt: Int? = nil, nextPaymentAttempt: Date? = nil
     ) {
         self.paymentId = paymentId
@@ -177,14 +165,15 @@ public struct PaymentCompleted: IntegrationEvent {
     public static let eventType = "billing.payment.completed"
     public var paymentId: PaymentID
     public var invoiceId: InvoiceID?
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var amount: Money
     /// PIX or CARD.
     public var paymentMethod: String
     public var externalRef: String?
     public var subject: String { paymentId.description }
 
-    public init(paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: String, amount: Money, paymentMethod: String, externalRef: String?) {
+    public init(paymentId: PaymentID, invoiceId: InvoiceID?, billingAccountId: AccountID, amount: Money, paymentMethod: String, externalRef: String?)
+    {
         self.paymentId = paymentId
         self.invoiceId = invoiceId
         self.billingAccountId = billingAccountId
@@ -198,13 +187,13 @@ public struct PaymentCompleted: IntegrationEvent {
 public struct PaymentRefunded: IntegrationEvent {
     public static let eventType = "billing.payment.refunded"
     public var paymentId: PaymentID
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var amount: Money
     /// Whether the whole payment is refunded now.
     public var fullyRefunded: Bool
     public var subject: String { paymentId.description }
 
-    public init(paymentId: PaymentID, billingAccountId: String, amount: Money, fullyRefunded: Bool) {
+    public init(paymentId: PaymentID, billingAccountId: AccountID, amount: Money, fullyRefunded: Bool) {
         self.paymentId = paymentId
         self.billingAccountId = billingAccountId
         self.amount = amount

@@ -28,8 +28,8 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
         LedgerError(kind: .invalid(field: field, message: message, reason: reason))
     }
 
-    public static func accountNotFound(_ id: String) -> LedgerError { LedgerError(kind: .accountNotFound(id)) }
-    public static func accountClosed(_ id: String) -> LedgerError { LedgerError(kind: .accountClosed(id)) }
+    public static func accountNotFound(_ id: some CustomStringConvertible) -> LedgerError { LedgerError(kind: .accountNotFound(id.description)) }
+    public static func accountClosed(_ id: some CustomStringConvertible) -> LedgerError { LedgerError(kind: .accountClosed(id.description)) }
     public static func meterNotFound(_ code: String) -> LedgerError { LedgerError(kind: .meterNotFound(code)) }
 
     /// Seed 004: HARD limits block with "Limite de [recurso] atingido - faça upgrade".
@@ -41,9 +41,11 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
     public static func modelNotFound(_ model: String) -> LedgerError { LedgerError(kind: .modelNotFound(model)) }
     public static func modelArchived(_ model: String) -> LedgerError { LedgerError(kind: .modelArchived(model)) }
     public static func packageNotFound(_ code: String) -> LedgerError { LedgerError(kind: .packageNotFound(code)) }
-    public static func executionNotFound(_ id: String) -> LedgerError { LedgerError(kind: .executionNotFound(id)) }
+    public static func executionNotFound(_ id: some CustomStringConvertible) -> LedgerError { LedgerError(kind: .executionNotFound(id.description)) }
     /// A hold settled, released or expired already: exactly one of them wins.
-    public static func holdResolved(id: String, status: String) -> LedgerError { LedgerError(kind: .holdResolved(id: id, status: status)) }
+    public static func holdResolved(id: some CustomStringConvertible, status: String) -> LedgerError {
+        LedgerError(kind: .holdResolved(id: id.description, status: status))
+    }
     public static func keyReused(_ key: String) -> LedgerError { LedgerError(kind: .keyReused(key)) }
     /// Seed 002: "Você precisa recarregar créditos".
     public static func insufficientCredits(available: Credits, required: Credits) -> LedgerError {

@@ -1,4 +1,5 @@
 import AccountsContract
+import BillingCore
 import BillingPostgres
 import BillingRPC
 import CatalogContract
@@ -86,12 +87,12 @@ final class ReferenceResolver: Sendable {
     }
 
     /// One account as the ledger knows it; a `billingAccountId` that is not an existing account is not found.
-    func account(_ text: String, tenant: String, options: RPCCallOptions) async throws -> LedgerAccount {
-        guard let id = UUID(uuidString: text) else { throw LedgerError.accountNotFound(text) }
+    func account(_ accountID: AccountID, tenant: String, options: RPCCallOptions) async throws -> LedgerAccount {
+        let id = accountID.rawValue
         let read = { try await self.database.withTenant(tenant) { try await self.directory.accounts([id], tenant: tenant, on: $0)[id] } }
         if let account = try await read() { return account }
         try await learnAccounts([id], tenant: tenant, options: options)
-        guard let account = try await read() else { throw LedgerError.accountNotFound(text) }
+        guard let account = try await read() else { throw LedgerError.accountNotFound(accountID.description) }
         return account
     }
 

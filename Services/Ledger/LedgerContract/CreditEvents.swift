@@ -6,21 +6,21 @@ import Foundation
 public struct CreditsGranted: IntegrationEvent {
     public static let eventType = "billing.credits.granted"
     public var grant: CreditGrant
-    public var subject: String { grant.billingAccountId }
+    public var subject: String { grant.billingAccountId.description }
     public init(grant: CreditGrant) { self.grant = grant }
 }
 
 /// `billing.credits.threshold_reached`: 80, 90, 95 or 100 % of the period's allowance used (seed 003), each once per allowance.
 public struct CreditsThresholdReached: IntegrationEvent {
     public static let eventType = "billing.credits.threshold_reached"
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var thresholdPercent: Int
     public var allowance: Credits
     public var used: Credits
-    public var allowanceGrantId: String
-    public var subject: String { billingAccountId }
+    public var allowanceGrantId: GrantID
+    public var subject: String { billingAccountId.description }
 
-    public init(billingAccountId: String, thresholdPercent: Int, allowance: Credits, used: Credits, allowanceGrantId: String) {
+    public init(billingAccountId: AccountID, thresholdPercent: Int, allowance: Credits, used: Credits, allowanceGrantId: GrantID) {
         self.billingAccountId = billingAccountId
         self.thresholdPercent = thresholdPercent
         self.allowance = allowance
@@ -32,11 +32,11 @@ public struct CreditsThresholdReached: IntegrationEvent {
 /// `billing.credits.exhausted`: nothing left to spend (seed 000: AI access pauses until the next cycle or a purchase); once until credits arrive.
 public struct CreditsExhausted: IntegrationEvent {
     public static let eventType = "billing.credits.exhausted"
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var available: Credits
-    public var subject: String { billingAccountId }
+    public var subject: String { billingAccountId.description }
 
-    public init(billingAccountId: String, available: Credits) {
+    public init(billingAccountId: AccountID, available: Credits) {
         self.billingAccountId = billingAccountId
         self.available = available
     }
@@ -46,14 +46,14 @@ public struct CreditsExhausted: IntegrationEvent {
 /// `packageCode` to the account and carry `requestId` on the invoice's credit purchase. Once until that purchase completes or fails.
 public struct CreditsRechargeRequested: IntegrationEvent {
     public static let eventType = "billing.credits.recharge_requested"
-    public var requestId: String
-    public var billingAccountId: String
+    public var requestId: RechargeRequestID
+    public var billingAccountId: AccountID
     public var packageCode: String
     public var threshold: Credits
     public var available: Credits
-    public var subject: String { billingAccountId }
+    public var subject: String { billingAccountId.description }
 
-    public init(requestId: String, billingAccountId: String, packageCode: String, threshold: Credits, available: Credits) {
+    public init(requestId: RechargeRequestID, billingAccountId: AccountID, packageCode: String, threshold: Credits, available: Credits) {
         self.requestId = requestId
         self.billingAccountId = billingAccountId
         self.packageCode = packageCode

@@ -24,7 +24,7 @@ public enum CreditSource: String, Codable, Sendable, CaseIterable, SchemaDescrib
 
 /// Add credits to an account's wallet (`CREDITS_GRANT`).
 public struct GrantCreditsRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var credits: Credits
     /// Default MANUAL.
     public var source: CreditSource?
@@ -39,7 +39,7 @@ public struct GrantCreditsRequest: Codable, Sendable, Equatable {
     public var description: String?
 
     public init(
-        billingAccountId: String, credits: Credits, source: CreditSource? = nil, priority: Int? = nil, effectiveAt: Date? = nil,
+        billingAccountId: AccountID, credits: Credits, source: CreditSource? = nil, priority: Int? = nil, effectiveAt: Date? = nil,
         expiresAt: Date? = nil, reference: String? = nil, description: String? = nil
     ) {
         self.billingAccountId = billingAccountId
@@ -55,8 +55,8 @@ public struct GrantCreditsRequest: Codable, Sendable, Equatable {
 
 /// A grant and what is left of it.
 public struct CreditGrant: Codable, Sendable, Equatable {
-    public var id: String
-    public var billingAccountId: String
+    public var id: GrantID
+    public var billingAccountId: AccountID
     public var source: CreditSource
     public var priority: Int
     public var credits: Credits
@@ -68,7 +68,7 @@ public struct CreditGrant: Codable, Sendable, Equatable {
     public var createdAt: Date
 
     public init(
-        id: String, billingAccountId: String, source: CreditSource, priority: Int, credits: Credits, remaining: Credits, effectiveAt: Date,
+        id: GrantID, billingAccountId: AccountID, source: CreditSource, priority: Int, credits: Credits, remaining: Credits, effectiveAt: Date,
         expiresAt: Date?, reference: String?, description: String?, createdAt: Date
     ) {
         self.id = id
@@ -87,7 +87,7 @@ public struct CreditGrant: Codable, Sendable, Equatable {
 
 /// Charge an AI call's real token counts now (`POST /credit-charges`).
 public struct ChargeCreditsRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     /// The AI model rate's `modelId` in the catalog.
     public var model: String
     public var inputTokens: Int64
@@ -100,7 +100,7 @@ public struct ChargeCreditsRequest: Codable, Sendable, Equatable {
     public var idempotencyKey: String
 
     public init(
-        billingAccountId: String, model: String, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64? = nil,
+        billingAccountId: AccountID, model: String, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64? = nil,
         userId: String? = nil, featureId: String? = nil, idempotencyKey: String
     ) {
         self.billingAccountId = billingAccountId
@@ -118,7 +118,7 @@ public struct ChargeCreditsRequest: Codable, Sendable, Equatable {
 
 /// Reserve an estimate before the AI runs (`POST /credit-authorizations`).
 public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var model: String
     /// The estimate: input tokens are known, output tokens guessed.
     public var estimatedInputTokens: Int64
@@ -131,7 +131,7 @@ public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
     public var idempotencyKey: String
 
     public init(
-        billingAccountId: String, model: String, estimatedInputTokens: Int64, estimatedOutputTokens: Int64,
+        billingAccountId: AccountID, model: String, estimatedInputTokens: Int64, estimatedOutputTokens: Int64,
         estimatedCachedInputTokens: Int64? = nil, ttlSeconds: Int? = nil, userId: String? = nil, featureId: String? = nil,
         idempotencyKey: String
     ) {
@@ -153,10 +153,10 @@ public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
 
 /// Settle a hold with the real token counts (`POST /credit-authorizations/{id}/settle`).
 public struct SettleCreditsRequest: Codable, Sendable, Equatable {
-    public var authorizationId: String
+    public var authorizationId: ExecutionID
     public var tokens: TokenUsageAttributes
 
-    public init(authorizationId: String, tokens: TokenUsageAttributes) {
+    public init(authorizationId: ExecutionID, tokens: TokenUsageAttributes) {
         self.authorizationId = authorizationId
         self.tokens = tokens
     }
@@ -164,8 +164,8 @@ public struct SettleCreditsRequest: Codable, Sendable, Equatable {
 
 /// Names one execution (release a hold, or read it).
 public struct ExecutionRequest: Codable, Sendable, Equatable {
-    public var id: String
-    public init(id: String) { self.id = id }
+    public var id: ExecutionID
+    public init(id: ExecutionID) { self.id = id }
 }
 
 /// Where an execution stands.
@@ -182,11 +182,11 @@ public enum ExecutionStatus: String, Codable, Sendable, CaseIterable, SchemaDesc
 
 /// Credits drawn from one grant by a charge.
 public struct GrantDraw: Codable, Sendable, Equatable {
-    public var grantId: String
+    public var grantId: GrantID
     public var source: CreditSource
     public var credits: Credits
 
-    public init(grantId: String, source: CreditSource, credits: Credits) {
+    public init(grantId: GrantID, source: CreditSource, credits: Credits) {
         self.grantId = grantId
         self.source = source
         self.credits = credits
@@ -210,8 +210,8 @@ public struct WalletBalances: Codable, Sendable, Equatable {
 
 /// One AI execution: a direct charge, or an authorization and its settlement.
 public struct CreditExecution: Codable, Sendable, Equatable {
-    public var id: String
-    public var billingAccountId: String
+    public var id: ExecutionID
+    public var billingAccountId: AccountID
     public var kind: String
     public var status: ExecutionStatus
     public var model: String
@@ -237,7 +237,7 @@ public struct CreditExecution: Codable, Sendable, Equatable {
     public var replayed: Bool
 
     public init(
-        id: String, billingAccountId: String, kind: String, status: ExecutionStatus, model: String, modelVersion: Int, userId: String?,
+        id: ExecutionID, billingAccountId: AccountID, kind: String, status: ExecutionStatus, model: String, modelVersion: Int, userId: String?,
         featureId: String?, idempotencyKey: String, estimate: TokenUsageAttributes?, estimatedCredits: Credits?, tokens: TokenUsageAttributes?,
         credits: Credits?,
         uncoveredCredits: Credits?, expiresAt: Date?, createdAt: Date, resolvedAt: Date?, draws: [GrantDraw], wallet: WalletBalances?,
@@ -268,27 +268,27 @@ public struct CreditExecution: Codable, Sendable, Equatable {
 
 /// Bills an account's overdraft once per reference (a subscription period: `overage:subscription:<id>:<period start>`).
 public struct BillOverageRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var reference: String
-    public init(billingAccountId: String, reference: String) {
+    public init(billingAccountId: AccountID, reference: String) {
         self.billingAccountId = billingAccountId
         self.reference = reference
     }
 
     /// The overdraft owed when a subscription's period starting at `periodStart` begins (the ledger's renewal handler and
     /// invoicing both bill under it).
-    public init(billingAccountId: String, subscription: String, periodStart: Date) {
+    public init(billingAccountId: AccountID, subscription: String, periodStart: Date) {
         self.init(billingAccountId: billingAccountId, reference: "overage:subscription:\(subscription):\(RFC3339.format(periodStart))")
     }
 }
 
 /// The credits of overdraft billed under a reference (zero when nothing was owed then).
 public struct BilledOverage: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var reference: String
     public var credits: Credits
     public var billedAt: Date
-    public init(billingAccountId: String, reference: String, credits: Credits, billedAt: Date) {
+    public init(billingAccountId: AccountID, reference: String, credits: Credits, billedAt: Date) {
         self.billingAccountId = billingAccountId
         self.reference = reference
         self.credits = credits
@@ -298,13 +298,13 @@ public struct BilledOverage: Codable, Sendable, Equatable {
 
 /// Names an account's wallet.
 public struct WalletRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
-    public init(billingAccountId: String) { self.billingAccountId = billingAccountId }
+    public var billingAccountId: AccountID
+    public init(billingAccountId: AccountID) { self.billingAccountId = billingAccountId }
 }
 
 /// A wallet as seed 000's "Créditos de IA" screen shows it.
 public struct CreditWallet: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var balance: Credits
     public var held: Credits
     public var available: Credits
@@ -323,7 +323,7 @@ public struct CreditWallet: Codable, Sendable, Equatable {
     public var grants: [CreditGrant]
 
     public init(
-        billingAccountId: String, balance: Credits, held: Credits, available: Credits, debt: Credits, monthlyRemaining: Credits,
+        billingAccountId: AccountID, balance: Credits, held: Credits, available: Credits, debt: Credits, monthlyRemaining: Credits,
         purchasedRemaining: Credits, otherRemaining: Credits, allowance: Credits?, allowanceUsedPercent: DecimalNumber?,
         allowanceExpiresAt: Date?, settings: WalletSettings, grants: [CreditGrant]
     ) {
@@ -383,9 +383,9 @@ public struct AutoRecharge: Codable, Sendable, Equatable {
     public var packageCode: String
     public var threshold: Credits
     /// The request waiting for its purchase (read only).
-    public var pendingRequestId: String?
+    public var pendingRequestId: RechargeRequestID?
 
-    public init(packageCode: String, threshold: Credits, pendingRequestId: String? = nil) {
+    public init(packageCode: String, threshold: Credits, pendingRequestId: RechargeRequestID? = nil) {
         self.packageCode = packageCode
         self.threshold = threshold
         self.pendingRequestId = pendingRequestId
@@ -413,10 +413,10 @@ public struct WalletSettings: Codable, Sendable, Equatable {
 
 /// Replace a wallet's settings.
 public struct SetWalletSettingsRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var settings: WalletSettings
 
-    public init(billingAccountId: String, settings: WalletSettings) {
+    public init(billingAccountId: AccountID, settings: WalletSettings) {
         self.billingAccountId = billingAccountId
         self.settings = settings
     }
@@ -424,7 +424,7 @@ public struct SetWalletSettingsRequest: Codable, Sendable, Equatable {
 
 /// The wallet's books checked against each other.
 public struct WalletAudit: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var balance: Credits
     public var journalBalance: Credits
     /// Grants' remaining credits minus debt.
@@ -438,7 +438,7 @@ public struct WalletAudit: Codable, Sendable, Equatable {
     public var consistent: Bool
 
     public init(
-        billingAccountId: String, balance: Credits, journalBalance: Credits, grantsBalance: Credits, held: Credits, journalHeld: Credits,
+        billingAccountId: AccountID, balance: Credits, journalBalance: Credits, grantsBalance: Credits, held: Credits, journalHeld: Credits,
         openHolds: Credits, journalEntries: Int64, consistent: Bool
     ) {
         self.billingAccountId = billingAccountId
@@ -464,12 +464,12 @@ public enum ConsumptionGrouping: String, Codable, Sendable, CaseIterable, Schema
 
 /// Consumption of an account between two instants (default: the current calendar month).
 public struct ConsumptionReportRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var groupBy: ConsumptionGrouping
     public var since: Date?
     public var until: Date?
 
-    public init(billingAccountId: String, groupBy: ConsumptionGrouping, since: Date? = nil, until: Date? = nil) {
+    public init(billingAccountId: AccountID, groupBy: ConsumptionGrouping, since: Date? = nil, until: Date? = nil) {
         self.billingAccountId = billingAccountId
         self.groupBy = groupBy
         self.since = since
@@ -506,13 +506,13 @@ public struct ConsumptionRow: Codable, Sendable, Equatable {
 }
 
 public struct ConsumptionReport: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var groupBy: ConsumptionGrouping
     public var since: Date
     public var until: Date
     public var rows: [ConsumptionRow]
 
-    public init(billingAccountId: String, groupBy: ConsumptionGrouping, since: Date, until: Date, rows: [ConsumptionRow]) {
+    public init(billingAccountId: AccountID, groupBy: ConsumptionGrouping, since: Date, until: Date, rows: [ConsumptionRow]) {
         self.billingAccountId = billingAccountId
         self.groupBy = groupBy
         self.since = since

@@ -6,7 +6,7 @@ import Foundation
 /// `billing.usage.threshold_reached`: an account used 80 % or 90 % of a limit (once per account, resource and period).
 public struct UsageThresholdReached: IntegrationEvent {
     public static let eventType = "billing.usage.threshold_reached"
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var resource: String
     /// 80 or 90.
     public var thresholdPercent: Int
@@ -15,10 +15,10 @@ public struct UsageThresholdReached: IntegrationEvent {
     public var enforcement: LimitEnforcement
     /// Nil for a limit that never resets.
     public var periodStart: Date?
-    public var subject: String { billingAccountId }
+    public var subject: String { billingAccountId.description }
 
     public init(
-        billingAccountId: String, resource: String, thresholdPercent: Int, limit: Int64, used: Int64, enforcement: LimitEnforcement,
+        billingAccountId: AccountID, resource: String, thresholdPercent: Int, limit: Int64, used: Int64, enforcement: LimitEnforcement,
         periodStart: Date?
     ) {
         self.billingAccountId = billingAccountId
@@ -34,16 +34,16 @@ public struct UsageThresholdReached: IntegrationEvent {
 /// `billing.usage.limit_reached`: an account reached a limit, or a HARD limit blocked it (once per account, resource and period).
 public struct UsageLimitReached: IntegrationEvent {
     public static let eventType = "billing.usage.limit_reached"
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var resource: String
     public var limit: Int64
     public var used: Int64
     public var enforcement: LimitEnforcement
     /// Nil for a limit that never resets.
     public var periodStart: Date?
-    public var subject: String { billingAccountId }
+    public var subject: String { billingAccountId.description }
 
-    public init(billingAccountId: String, resource: String, limit: Int64, used: Int64, enforcement: LimitEnforcement, periodStart: Date?) {
+    public init(billingAccountId: AccountID, resource: String, limit: Int64, used: Int64, enforcement: LimitEnforcement, periodStart: Date?) {
         self.billingAccountId = billingAccountId
         self.resource = resource
         self.limit = limit

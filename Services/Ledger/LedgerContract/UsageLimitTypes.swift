@@ -4,10 +4,10 @@ import Foundation
 
 /// Replace an account's limits (the admin path, until the account's subscription provides them).
 public struct SetUsageLimitsRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var limits: [PlanLimit]
 
-    public init(billingAccountId: String, limits: [PlanLimit]) {
+    public init(billingAccountId: AccountID, limits: [PlanLimit]) {
         self.billingAccountId = billingAccountId
         self.limits = limits
     }
@@ -21,12 +21,12 @@ public struct UsageLimitsAttributes: Codable, Sendable, Equatable {
 
 /// Check a resource against the account's limit and consume `quantity` of it in one step.
 public struct UsageLimitCheckRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var resource: String
     /// Default 1; a negative quantity releases usage of a limit that never resets (a user or session removed).
     public var quantity: Int64?
 
-    public init(billingAccountId: String, resource: String, quantity: Int64? = nil) {
+    public init(billingAccountId: AccountID, resource: String, quantity: Int64? = nil) {
         self.billingAccountId = billingAccountId
         self.resource = resource
         self.quantity = quantity
@@ -35,7 +35,7 @@ public struct UsageLimitCheckRequest: Codable, Sendable, Equatable {
 
 /// An allowed (and consumed) check; a check refused by a HARD limit is an error (`resource_exhausted`, LIMIT_REACHED) instead.
 public struct UsageLimitCheck: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var resource: String
     public var allowed: Bool
     /// Nil when the account has no limit on the resource (it is counted, never blocked).
@@ -50,7 +50,7 @@ public struct UsageLimitCheck: Codable, Sendable, Equatable {
     public var periodEnd: Date?
 
     public init(
-        billingAccountId: String, resource: String, allowed: Bool, limit: Int64?, used: Int64, remaining: Int64?,
+        billingAccountId: AccountID, resource: String, allowed: Bool, limit: Int64?, used: Int64, remaining: Int64?,
         enforcement: LimitEnforcement?, overLimit: Bool, periodStart: Date?, periodEnd: Date?
     ) {
         self.billingAccountId = billingAccountId
@@ -67,8 +67,8 @@ public struct UsageLimitCheck: Codable, Sendable, Equatable {
 }
 
 public struct AccountUsageLimitsRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
-    public init(billingAccountId: String) { self.billingAccountId = billingAccountId }
+    public var billingAccountId: AccountID
+    public init(billingAccountId: AccountID) { self.billingAccountId = billingAccountId }
 }
 
 /// Usage against one limit (seed 004 `UsageMetrics`).
@@ -93,13 +93,13 @@ public struct ResourceUsage: Codable, Sendable, Equatable {
 
 /// Usage against each of an account's limits; PERIOD limits count in the current calendar month of the account's time zone.
 public struct AccountUsageLimits: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var periodStart: Date
     public var periodEnd: Date
     public var timezone: String
     public var limits: [ResourceUsage]
 
-    public init(billingAccountId: String, periodStart: Date, periodEnd: Date, timezone: String, limits: [ResourceUsage]) {
+    public init(billingAccountId: AccountID, periodStart: Date, periodEnd: Date, timezone: String, limits: [ResourceUsage]) {
         self.billingAccountId = billingAccountId
         self.periodStart = periodStart
         self.periodEnd = periodEnd

@@ -5,7 +5,7 @@ import Foundation
 public struct UsageEventInput: Codable, Sendable, Equatable {
     /// The client's id (1 to 200 printable characters); a replay of the same id is acknowledged and never counted twice.
     public var eventId: String
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var meterCode: String
     /// The measured quantity; when absent the meter's `property` is read from `properties` (COUNT needs neither).
     public var value: DecimalNumber?
@@ -15,7 +15,7 @@ public struct UsageEventInput: Codable, Sendable, Equatable {
     public var properties: JSONValue?
 
     public init(
-        eventId: String, billingAccountId: String, meterCode: String, value: DecimalNumber? = nil, timestamp: Date? = nil,
+        eventId: String, billingAccountId: AccountID, meterCode: String, value: DecimalNumber? = nil, timestamp: Date? = nil,
         properties: JSONValue? = nil
     ) {
         self.eventId = eventId
@@ -92,7 +92,7 @@ public struct IngestUsageResponse: Codable, Sendable, Equatable {
 /// Summaries of an account's usage over one period: `[periodStart, periodEnd)`, or a calendar month in the account's time
 /// zone (`month`, default the current one).
 public struct UsageSummaryRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     /// One meter, or every meter with usage in the period.
     public var meterCode: String?
     public var periodStart: Date?
@@ -104,7 +104,7 @@ public struct UsageSummaryRequest: Codable, Sendable, Equatable {
     public var closeUntil: Date?
 
     public init(
-        billingAccountId: String, meterCode: String? = nil, periodStart: Date? = nil, periodEnd: Date? = nil, month: String? = nil,
+        billingAccountId: AccountID, meterCode: String? = nil, periodStart: Date? = nil, periodEnd: Date? = nil, month: String? = nil,
         closeUntil: Date? = nil
     ) {
         self.closeUntil = closeUntil
@@ -118,7 +118,7 @@ public struct UsageSummaryRequest: Codable, Sendable, Equatable {
 
 /// A meter's aggregate for one account and period.
 public struct UsageSummary: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var meterCode: String
     /// COUNT, SUM, MAX, LAST, AVERAGE or COUNT_DISTINCT.
     public var aggregation: String
@@ -130,7 +130,7 @@ public struct UsageSummary: Codable, Sendable, Equatable {
     public var eventCount: Int64
 
     public init(
-        billingAccountId: String, meterCode: String, aggregation: String, periodStart: Date, periodEnd: Date, value: DecimalNumber,
+        billingAccountId: AccountID, meterCode: String, aggregation: String, periodStart: Date, periodEnd: Date, value: DecimalNumber,
         eventCount: Int64
     ) {
         self.billingAccountId = billingAccountId
@@ -144,14 +144,14 @@ public struct UsageSummary: Codable, Sendable, Equatable {
 }
 
 public struct UsageSummaries: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var periodStart: Date
     public var periodEnd: Date
     /// The account's time zone, which placed a `month`'s boundaries.
     public var timezone: String
     public var summaries: [UsageSummary]
 
-    public init(billingAccountId: String, periodStart: Date, periodEnd: Date, timezone: String, summaries: [UsageSummary]) {
+    public init(billingAccountId: AccountID, periodStart: Date, periodEnd: Date, timezone: String, summaries: [UsageSummary]) {
         self.billingAccountId = billingAccountId
         self.periodStart = periodStart
         self.periodEnd = periodEnd
@@ -162,21 +162,21 @@ public struct UsageSummaries: Codable, Sendable, Equatable {
 
 /// Stop accepting an account's events before `closedUntil` (invoicing calls it before it finalizes an invoice for the period).
 public struct ClosePeriodRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     public var closedUntil: Date
 
-    public init(billingAccountId: String, closedUntil: Date) {
+    public init(billingAccountId: AccountID, closedUntil: Date) {
         self.billingAccountId = billingAccountId
         self.closedUntil = closedUntil
     }
 }
 
 public struct ClosedPeriod: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     /// Events before this instant are refused with PERIOD_CLOSED; it only ever moves forward.
     public var closedUntil: Date
 
-    public init(billingAccountId: String, closedUntil: Date) {
+    public init(billingAccountId: AccountID, closedUntil: Date) {
         self.billingAccountId = billingAccountId
         self.closedUntil = closedUntil
     }

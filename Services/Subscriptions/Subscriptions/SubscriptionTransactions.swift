@@ -23,9 +23,9 @@ protocol SubscriptionTransactions: Sendable {
 
 extension SubscriptionTransactions {
     /// "Now" for a subscription: its test clock's time, or the service clock.
-    func now(clockID: String?, tenant: String, on connection: PostgresConnection) async throws -> Date {
+    func now(clockID: TestClockID?, tenant: String, on connection: PostgresConnection) async throws -> Date {
         guard let clockID else { return clock.now() }
-        guard let id = UUID(uuidString: clockID), let testClock = try await store.findClock(id, tenant: tenant, on: connection) else {
+        guard let testClock = try await store.findClock(clockID.rawValue, tenant: tenant, on: connection) else {
             throw SubscriptionsError.testClockNotFound(clockID)
         }
         return testClock.frozenTime

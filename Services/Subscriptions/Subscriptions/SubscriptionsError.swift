@@ -1,3 +1,4 @@
+import BillingCore
 import BillingRPC
 import SubscriptionsContract
 
@@ -18,11 +19,11 @@ public struct SubscriptionsError: Error, RPCErrorConvertible, CustomStringConver
     static func notFound(_ id: SubscriptionID) -> SubscriptionsError {
         SubscriptionsError(kind: .notFound(what: "subscription", id: id.description, reason: "SUBSCRIPTION_NOT_FOUND"))
     }
-    static func testClockNotFound(_ id: String) -> SubscriptionsError {
-        SubscriptionsError(kind: .notFound(what: "test clock", id: id, reason: "TEST_CLOCK_NOT_FOUND"))
+    static func testClockNotFound(_ id: TestClockID) -> SubscriptionsError {
+        SubscriptionsError(kind: .notFound(what: "test clock", id: id.description, reason: "TEST_CLOCK_NOT_FOUND"))
     }
-    static func addonNotOnSubscription(_ id: String) -> SubscriptionsError {
-        SubscriptionsError(kind: .notFound(what: "add-on on this subscription", id: id, reason: "ADDON_NOT_ACTIVE"))
+    static func addonNotOnSubscription(_ id: CatalogItemID) -> SubscriptionsError {
+        SubscriptionsError(kind: .notFound(what: "add-on on this subscription", id: id.description, reason: "ADDON_NOT_ACTIVE"))
     }
     static func illegalTransition(from current: SubscriptionStatus, operation: SubscriptionLifecycle.Operation) -> SubscriptionsError {
         SubscriptionsError(kind: .illegalTransition(current: current, operation: operation))

@@ -2,18 +2,12 @@ import BillingCore
 import BillingEvents
 import Foundation
 
-/// Identifies a subscription.
-public struct SubscriptionID: TypedIdentifier {
-    public let rawValue: UUID
-    public init(rawValue: UUID) { self.rawValue = rawValue }
-}
-
 /// What subscription events say about the subscription (seeds 000 and 001).
 public struct SubscriptionSummary: Codable, Sendable, Equatable {
     public var id: SubscriptionID
     /// The billing account (accounts context) it belongs to.
-    public var billingAccountId: String
-    public var planId: String
+    public var billingAccountId: AccountID
+    public var planId: CatalogItemID
     public var planVersion: Int
     /// TRIAL, ACTIVE, PAST_DUE, PAUSED, CANCELED or EXPIRED.
     public var status: String
@@ -26,15 +20,15 @@ public struct SubscriptionSummary: Codable, Sendable, Equatable {
     public var unitPrice: Money?
     public var trialEnd: Date?
     public var cancelAtPeriodEnd: Bool
-    public var testClockId: String?
+    public var testClockId: TestClockID?
     /// The plan's price of one credit of overdraft: when set, a period's start bills the overdraft owed (the ledger and
     /// invoicing agree on it through `Credits/BillOverage`) before the new allowance is granted.
     public var creditOveragePrice: DecimalNumber?
 
     public init(
-        id: SubscriptionID, billingAccountId: String, planId: String, planVersion: Int, status: String, quantity: Int,
+        id: SubscriptionID, billingAccountId: AccountID, planId: CatalogItemID, planVersion: Int, status: String, quantity: Int,
         currentPeriodStart: Date, currentPeriodEnd: Date, includedCredits: Credits = .zero, unitPrice: Money? = nil, trialEnd: Date? = nil,
-        cancelAtPeriodEnd: Bool = false, testClockId: String? = nil, creditOveragePrice: DecimalNumber? = nil
+        cancelAtPeriodEnd: Bool = false, testClockId: TestClockID? = nil, creditOveragePrice: DecimalNumber? = nil
     ) {
         self.creditOveragePrice = creditOveragePrice
         self.id = id
@@ -147,12 +141,12 @@ public struct SubscriptionPastDue: SubscriptionEvent {
 public struct SubscriptionPlanChanged: IntegrationEvent {
     public static let eventType = "billing.subscription.plan_changed"
     public var subscription: SubscriptionSummary
-    public var previousPlanId: String
+    public var previousPlanId: CatalogItemID
     public var previousPlanVersion: Int
     public var prorationLines: [ProrationLine]
     public var subject: String { subscription.id.description }
 
-    public init(subscription: SubscriptionSummary, previousPlanId: String, previousPlanVersion: Int, prorationLines: [ProrationLine]) {
+    public init(subscription: SubscriptionSummary, previousPlanId: CatalogItemID, previousPlanVersion: Int, prorationLines: [ProrationLine]) {
         self.subscription = subscription
         self.previousPlanId = previousPlanId
         self.previousPlanVersion = previousPlanVersion
@@ -179,13 +173,13 @@ public struct SubscriptionQuantityChanged: IntegrationEvent {
 public struct AddonActivated: IntegrationEvent {
     public static let eventType = "billing.addon.activated"
     public var subscriptionId: SubscriptionID
-    public var billingAccountId: String
-    public var addonId: String
+    public var billingAccountId: AccountID
+    public var addonId: CatalogItemID
     public var addonCode: String
     public var featureFlag: String
     public var subject: String { subscriptionId.description }
 
-    public init(subscriptionId: SubscriptionID, billingAccountId: String, addonId: String, addonCode: String, featureFlag: String) {
+    public init(subscriptionId: SubscriptionID, billingAccountId: AccountID, addonId: CatalogItemID, addonCode: String, featureFlag: String) {
         self.subscriptionId = subscriptionId
         self.billingAccountId = billingAccountId
         self.addonId = addonId
@@ -198,15 +192,16 @@ public struct AddonActivated: IntegrationEvent {
 public struct AddonCanceled: IntegrationEvent {
     public static let eventType = "billing.addon.canceled"
     public var subscriptionId: SubscriptionID
-    public var billingAccountId: String
-    public var addonId: String
+    public var billingAccountId: AccountID
+    public var addonId: CatalogItemID
     public var addonCode: String
     public var featureFlag: String
     public var atPeriodEnd: Bool
     public var subject: String { subscriptionId.description }
 
-    public init(subscriptionId: SubscriptionID, billingAccountId: String, addonId: String, addonCode: String, featureFlag: String, atPeriodEnd: Bool)
-    {
+    public init(
+        subscriptionId: SubscriptionID, billingAccountId: AccountID, addonId: CatalogItemID, addonCode: String, featureFlag: String, atPeriodEnd: Bool
+    ) {
         self.subscriptionId = subscriptionId
         self.billingAccountId = billingAccountId
         self.addonId = addonId

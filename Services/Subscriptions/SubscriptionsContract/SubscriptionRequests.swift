@@ -3,8 +3,8 @@ import Foundation
 
 /// `POST /subscriptions` (seed 001 step 3: `billingAccountId`, `planId`, `quantity`).
 public struct CreateSubscriptionRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String
-    public var planId: String
+    public var billingAccountId: AccountID
+    public var planId: CatalogItemID
     /// Default 1; 1 to 100,000.
     public var quantity: Int?
     /// Overrides the plan's trialDays (0 = no trial); 0 to 730.
@@ -12,10 +12,11 @@ public struct CreateSubscriptionRequest: Codable, Sendable, Equatable {
     /// Now when absent; may be in the future (the first period starts then), not more than 1 day in the past.
     public var startDate: Date?
     /// Puts the subscription on a test clock: its time is the clock's.
-    public var testClockId: String?
+    public var testClockId: TestClockID?
 
     public init(
-        billingAccountId: String, planId: String, quantity: Int? = nil, trialDays: Int? = nil, startDate: Date? = nil, testClockId: String? = nil
+        billingAccountId: AccountID, planId: CatalogItemID, quantity: Int? = nil, trialDays: Int? = nil, startDate: Date? = nil,
+        testClockId: TestClockID? = nil
     ) {
         self.billingAccountId = billingAccountId
         self.planId = planId
@@ -33,12 +34,12 @@ public struct SubscriptionRequest: Codable, Sendable, Equatable {
 
 /// One page of subscriptions, oldest first.
 public struct ListSubscriptionsRequest: Codable, Sendable, Equatable {
-    public var billingAccountId: String?
+    public var billingAccountId: AccountID?
     public var status: SubscriptionStatus?
     public var pageSize: Int
     public var after: SubscriptionID?
 
-    public init(billingAccountId: String? = nil, status: SubscriptionStatus? = nil, pageSize: Int = 20, after: SubscriptionID? = nil) {
+    public init(billingAccountId: AccountID? = nil, status: SubscriptionStatus? = nil, pageSize: Int = 20, after: SubscriptionID? = nil) {
         self.billingAccountId = billingAccountId
         self.status = status
         self.pageSize = pageSize
@@ -95,9 +96,9 @@ public struct ChangeQuantityRequest: Codable, Sendable, Equatable {
 
 /// A plan change: to a dearer plan now with proration lines, to a cheaper one at period end. `preview` answers without changing anything.
 public struct ChangePlanAttributes: Codable, Sendable, Equatable {
-    public var planId: String
+    public var planId: CatalogItemID
     public var preview: Bool?
-    public init(planId: String, preview: Bool? = nil) {
+    public init(planId: CatalogItemID, preview: Bool? = nil) {
         self.planId = planId
         self.preview = preview
     }
@@ -105,9 +106,9 @@ public struct ChangePlanAttributes: Codable, Sendable, Equatable {
 
 public struct ChangePlanRequest: Codable, Sendable, Equatable {
     public var id: SubscriptionID
-    public var planId: String
+    public var planId: CatalogItemID
     public var preview: Bool
-    public init(id: SubscriptionID, planId: String, preview: Bool) {
+    public init(id: SubscriptionID, planId: CatalogItemID, preview: Bool) {
         self.id = id
         self.planId = planId
         self.preview = preview
@@ -138,16 +139,16 @@ public struct SubscriptionChange: Codable, Sendable, Equatable {
 }
 
 public struct ActivateAddonAttributes: Codable, Sendable, Equatable {
-    public var addonId: String
-    public init(addonId: String) { self.addonId = addonId }
+    public var addonId: CatalogItemID
+    public init(addonId: CatalogItemID) { self.addonId = addonId }
 }
 
 public struct AddonRequest: Codable, Sendable, Equatable {
     public var id: SubscriptionID
-    public var addonId: String
+    public var addonId: CatalogItemID
     /// Only for cancellation: at period end (default) or now.
     public var atPeriodEnd: Bool?
-    public init(id: SubscriptionID, addonId: String, atPeriodEnd: Bool? = nil) {
+    public init(id: SubscriptionID, addonId: CatalogItemID, atPeriodEnd: Bool? = nil) {
         self.id = id
         self.addonId = addonId
         self.atPeriodEnd = atPeriodEnd
@@ -162,8 +163,8 @@ public struct CancelAddonAttributes: Codable, Sendable, Equatable {
 /// Either a subscription, or every live subscription of an account.
 public struct EntitlementsRequest: Codable, Sendable, Equatable {
     public var subscriptionId: SubscriptionID?
-    public var billingAccountId: String?
-    public init(subscriptionId: SubscriptionID? = nil, billingAccountId: String? = nil) {
+    public var billingAccountId: AccountID?
+    public init(subscriptionId: SubscriptionID? = nil, billingAccountId: AccountID? = nil) {
         self.subscriptionId = subscriptionId
         self.billingAccountId = billingAccountId
     }
@@ -180,8 +181,8 @@ public struct CreateTestClockRequest: Codable, Sendable, Equatable {
 }
 
 public struct TestClockRequest: Codable, Sendable, Equatable {
-    public var id: String
-    public init(id: String) { self.id = id }
+    public var id: TestClockID
+    public init(id: TestClockID) { self.id = id }
 }
 
 public struct AdvanceTestClockAttributes: Codable, Sendable, Equatable {
@@ -191,9 +192,9 @@ public struct AdvanceTestClockAttributes: Codable, Sendable, Equatable {
 }
 
 public struct AdvanceTestClockRequest: Codable, Sendable, Equatable {
-    public var id: String
+    public var id: TestClockID
     public var frozenTime: Date
-    public init(id: String, frozenTime: Date) {
+    public init(id: TestClockID, frozenTime: Date) {
         self.id = id
         self.frozenTime = frozenTime
     }

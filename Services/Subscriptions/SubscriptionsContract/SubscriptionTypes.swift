@@ -24,7 +24,7 @@ public enum AddonStatus: String, Codable, Sendable, CaseIterable, SchemaDescribi
 
 /// An add-on attached to a subscription.
 public struct SubscriptionAddon: Codable, Sendable, Equatable {
-    public var addonId: String
+    public var addonId: CatalogItemID
     public var addonVersion: Int
     public var code: String
     public var name: String
@@ -38,7 +38,7 @@ public struct SubscriptionAddon: Codable, Sendable, Equatable {
     public var createdAt: Date
 
     public init(
-        addonId: String, addonVersion: Int, code: String, name: String, featureFlag: String, price: DecimalNumber, status: AddonStatus,
+        addonId: CatalogItemID, addonVersion: Int, code: String, name: String, featureFlag: String, price: DecimalNumber, status: AddonStatus,
         cancelAtPeriodEnd: Bool, activatedAt: Date?, canceledAt: Date?, createdAt: Date
     ) {
         self.addonId = addonId
@@ -57,7 +57,7 @@ public struct SubscriptionAddon: Codable, Sendable, Equatable {
 
 /// What a subscription keeps of its plan version, so later catalog edits do not change a running subscription.
 public struct SubscribedPlan: Codable, Sendable, Equatable {
-    public var planId: String
+    public var planId: CatalogItemID
     public var planVersion: Int
     public var name: String
     public var billingInterval: BillingInterval
@@ -76,7 +76,7 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
     public var creditOveragePrice: DecimalNumber?
 
     public init(
-        planId: String, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
+        planId: CatalogItemID, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         unitPrice: DecimalNumber,
         currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
         usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil
@@ -100,12 +100,12 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
 /// A plan's usage charge as a subscription keeps it: the meter (its code, which the ledger summarises by) and the product version
 /// that prices its aggregate.
 public struct SubscribedUsageCharge: Codable, Sendable, Equatable {
-    public var meterId: String
+    public var meterId: CatalogItemID
     public var meterCode: String
-    public var productId: String
+    public var productId: CatalogItemID
     public var productVersion: Int?
 
-    public init(meterId: String, meterCode: String, productId: String, productVersion: Int?) {
+    public init(meterId: CatalogItemID, meterCode: String, productId: CatalogItemID, productVersion: Int?) {
         self.meterId = meterId
         self.meterCode = meterCode
         self.productId = productId
@@ -159,8 +159,8 @@ public struct ProrationLine: Codable, Sendable, Equatable {
 /// A subscription (seed 001 "Assinaturas").
 public struct Subscription: Codable, Sendable, Equatable {
     public var id: SubscriptionID
-    public var billingAccountId: String
-    public var planId: String
+    public var billingAccountId: AccountID
+    public var planId: CatalogItemID
     public var planVersion: Int
     public var plan: SubscribedPlan
     public var status: SubscriptionStatus
@@ -182,15 +182,15 @@ public struct Subscription: Codable, Sendable, Equatable {
     public var pastDueSince: Date?
     public var scheduledChange: ScheduledChange?
     public var addons: [SubscriptionAddon]
-    public var testClockId: String?
+    public var testClockId: TestClockID?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
-        id: SubscriptionID, billingAccountId: String, plan: SubscribedPlan, status: SubscriptionStatus, quantity: Int, timezone: String,
+        id: SubscriptionID, billingAccountId: AccountID, plan: SubscribedPlan, status: SubscriptionStatus, quantity: Int, timezone: String,
         startDate: Date, trialStart: Date?, trialEnd: Date?, billingAnchor: Date, currentPeriodStart: Date, currentPeriodEnd: Date,
         cancelAtPeriodEnd: Bool, canceledAt: Date?, cancelReason: String?, endedAt: Date?, pausedAt: Date?, pastDueSince: Date?,
-        scheduledChange: ScheduledChange?, addons: [SubscriptionAddon], testClockId: String?, createdAt: Date, updatedAt: Date
+        scheduledChange: ScheduledChange?, addons: [SubscriptionAddon], testClockId: TestClockID?, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.billingAccountId = billingAccountId
@@ -240,9 +240,9 @@ extension Money {
 
 /// What an account or a subscription may use now: feature flags, plan limits and included credits.
 public struct Entitlements: Codable, Sendable, Equatable {
-    public var billingAccountId: String
+    public var billingAccountId: AccountID
     /// The subscriptions that grant something now (TRIAL, ACTIVE or PAST_DUE, started).
-    public var subscriptionIds: [String]
+    public var subscriptionIds: [SubscriptionID]
     public var active: Bool
     /// Whether access may be restricted (a PAST_DUE subscription, seed 000).
     public var restricted: Bool
@@ -251,7 +251,8 @@ public struct Entitlements: Codable, Sendable, Equatable {
     public var includedCredits: Credits
 
     public init(
-        billingAccountId: String, subscriptionIds: [String], active: Bool, restricted: Bool, features: [String], limits: [SubscriptionLimit],
+        billingAccountId: AccountID, subscriptionIds: [SubscriptionID], active: Bool, restricted: Bool, features: [String],
+        limits: [SubscriptionLimit],
         includedCredits: Credits
     ) {
         self.billingAccountId = billingAccountId
@@ -266,13 +267,13 @@ public struct Entitlements: Codable, Sendable, Equatable {
 
 /// A test clock (as Stripe's): subscriptions attached at creation live on its time, which only moves when advanced.
 public struct TestClock: Codable, Sendable, Equatable {
-    public var id: String
+    public var id: TestClockID
     public var name: String
     public var frozenTime: Date
     public var subscriptionCount: Int
     public var createdAt: Date
 
-    public init(id: String, name: String, frozenTime: Date, subscriptionCount: Int, createdAt: Date) {
+    public init(id: TestClockID, name: String, frozenTime: Date, subscriptionCount: Int, createdAt: Date) {
         self.id = id
         self.name = name
         self.frozenTime = frozenTime

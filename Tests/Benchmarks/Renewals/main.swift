@@ -21,7 +21,7 @@ let tenants = 10
 
 let start = RFC3339.parse("2026-10-01T00:00:00Z")!
 let plan = SubscribedPlan(
-    planId: UUID().text, planVersion: 1, name: "Pro", billingInterval: .monthly, billingCycleType: .anniversary,
+    planId: .generate(), planVersion: 1, name: "Pro", billingInterval: .monthly, billingCycleType: .anniversary,
     unitPrice: DecimalNumber("299.90")!, currency: "BRL", trialDays: 0, includedCredits: try Credits(whole: 300), features: ["ai"],
     limits: [])
 
@@ -31,7 +31,7 @@ func subscription(_ index: Int) -> Subscription {
     let period = SubscriptionPeriodCalculator(interval: .monthly, cycleType: .anniversary, anchor: anchor, timeZone: TimeZone(identifier: "UTC")!)
         .period(0)
     return Subscription(
-        id: SubscriptionID(rawValue: UUIDv7.generate(at: anchor)), billingAccountId: UUID().text, plan: plan, status: .active,
+        id: SubscriptionID(rawValue: UUIDv7.generate(at: anchor)), billingAccountId: .generate(), plan: plan, status: .active,
         quantity: 1, timezone: "UTC", startDate: anchor, trialStart: nil, trialEnd: nil, billingAnchor: anchor, currentPeriodStart: period.start,
         currentPeriodEnd: period.end, cancelAtPeriodEnd: false, canceledAt: nil, cancelReason: nil, endedAt: nil, pausedAt: nil,
         pastDueSince: nil, scheduledChange: nil, addons: [], testClockId: nil, createdAt: anchor, updatedAt: anchor)
@@ -54,8 +54,8 @@ nonisolated func insertAll(_ database: Database) async throws {
                              AS u(t, i, a, s, e, c)
                         """,
                     binds: try .of(
-                        rows.indices.map { tenantOf(first + $0) }, rows.map(\.id.rawValue), rows.map { UUID(uuidString: $0.billingAccountId)! },
-                        rows.map(\.currentPeriodStart), rows.map(\.currentPeriodEnd), plan.planId,
+                        rows.indices.map { tenantOf(first + $0) }, rows.map(\.id.rawValue), rows.map(\.billingAccountId.rawValue),
+                        rows.map(\.currentPeriodStart), rows.map(\.currentPeriodEnd), plan.planId.description,
                         String(decoding: try encoder.encode(plan), as: UTF8.self), rows.map(\.createdAt))),
                 logger: database.logger)
         }

@@ -1,4 +1,5 @@
 import AccountsContract
+import BillingCore
 
 /// The one table of account status changes (seed 001): suspend ACTIVE, reactivate SUSPENDED,
 /// close either; CLOSED is final and refuses every operation.

@@ -15,14 +15,15 @@ enum CustomerRoutes {
         let subscription = CustomerAccess.owner("subscription") { request in
             let id = try request.id(SubscriptionID.self, resource: "subscription")
             return try await subscriptions.call(SubscriptionsAPI.get, SubscriptionRequest(id: id), options: request.options).billingAccountId
+                .description
         }
         let invoice = CustomerAccess.owner("invoice") { request in
             let id = try request.id(InvoiceID.self, resource: "invoice")
-            return try await invoicing.call(InvoicingAPI.get, InvoiceRequest(id: id), options: request.options).billingAccountId
+            return try await invoicing.call(InvoicingAPI.get, InvoiceRequest(id: id), options: request.options).billingAccountId.description
         }
         let payment = CustomerAccess.owner("payment") { request in
             let id = try request.id(PaymentID.self, resource: "payment")
-            return try await invoicing.call(InvoicingAPI.getPayment, PaymentRequest(id: id), options: request.options).billingAccountId
+            return try await invoicing.call(InvoicingAPI.getPayment, PaymentRequest(id: id), options: request.options).billingAccountId.description
         }
         var access: [String: CustomerAccess] = [
             "getBillingAccount": .pathAccount,

@@ -21,10 +21,10 @@ enum JSONAPI {
     }
 
     /// A resource object whose id is given (previews, versions).
-    static func resource(type: String, id: String, from view: some Encodable, selfLink: String? = nil) throws -> JSONValue {
+    static func resource(type: String, id: some CustomStringConvertible, from view: some Encodable, selfLink: String? = nil) throws -> JSONValue {
         guard case .object(var attributes) = try encoder.encode(view) else { throw APIError.internalRendering }
         attributes["id"] = nil
-        var object = JSONObject([("type", .string(type)), ("id", .string(id)), ("attributes", .object(attributes))])
+        var object = JSONObject([("type", .string(type)), ("id", .string(id.description)), ("attributes", .object(attributes))])
         if let selfLink { object["links"] = .object(JSONObject([("self", .string(selfLink))])) }
         return .object(object)
     }

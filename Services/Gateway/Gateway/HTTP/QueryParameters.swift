@@ -55,6 +55,13 @@ struct QueryParameters: Sendable {
         return value
     }
 
+    /// A filter naming an id of `type` (400 when it is not one).
+    func id<ID: TypedIdentifier>(_ name: String, as type: ID.Type) throws -> ID? {
+        guard let text = values[name] else { return nil }
+        guard let id = ID(text) else { throw APIError.badRequest("\(name) must be a UUID", parameter: name, code: "INVALID_FILTER") }
+        return id
+    }
+
     /// `page[after]` as the id type of the collection (400 when it is not one of its cursors).
     func cursor<ID: TypedIdentifier>(_ type: ID.Type) throws -> ID? {
         guard let text = values["page[after]"] else { return nil }

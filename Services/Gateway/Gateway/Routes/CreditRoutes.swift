@@ -243,15 +243,15 @@ enum CreditRoutes {
         JSONAPI.document(try JSONAPI.resource(type: walletType, id: wallet.billingAccountId, from: wallet))
     }
 
-    private static func walletPath(_ account: String) -> String { "/api/v1/credit-wallets/\(account)" }
+    private static func walletPath(_ account: AccountID) -> String { "/api/v1/credit-wallets/\(account)" }
 
-    private static func account(_ request: APIRequest) throws -> String { try request.id(AccountID.self, resource: "billing account").description }
+    private static func account(_ request: APIRequest) throws -> AccountID { try request.id(AccountID.self, resource: "billing account") }
 
-    private static func pathID(_ request: APIRequest) throws -> String {
-        guard let text = request.pathParameters["id"], UUID(uuidString: text) != nil else {
+    private static func pathID(_ request: APIRequest) throws -> ExecutionID {
+        guard let text = request.pathParameters["id"], let id = ExecutionID(text) else {
             throw APIError.notFound("'\((request.pathParameters["id"] ?? "").prefix(60))' not found")
         }
-        return text
+        return id
     }
 
 }

@@ -59,7 +59,8 @@ enum InvoiceRoutes {
                 let page = try await client.call(
                     InvoicingAPI.list,
                     ListInvoicesRequest(
-                        billingAccountId: query["filter[billingAccountId]"], status: try query.filter("filter[status]", as: InvoiceStatus.self),
+                        billingAccountId: try query.id("filter[billingAccountId]", as: AccountID.self),
+                        status: try query.filter("filter[status]", as: InvoiceStatus.self),
                         pageSize: size,
                         after: after), options: request.options)
                 let items = try page.items.map { try JSONAPI.resource(type: invoiceType, from: $0, selfLink: "\(invoices)/\($0.id)") }
@@ -196,7 +197,7 @@ enum InvoiceRoutes {
                 response: .init(status: .created, resourceType: "payment-methods", attributes: .of(SavedPaymentMethod.self), isCollection: false),
                 queryParameters: []
             ) { request in
-                let account = request.pathParameters["id"] ?? ""
+                let account = try request.id(AccountID.self, resource: "billing account")
                 let attributes = try request.attributes(SavePaymentMethodAttributes.self, resourceType: "payment-methods")
                 let saved = try await client.call(
                     InvoicingAPI.savePaymentMethod,
@@ -213,7 +214,8 @@ enum InvoiceRoutes {
             ) { request in
                 try request.query.requireOnly([])
                 let list = try await client.call(
-                    InvoicingAPI.paymentMethods, ListPaymentMethodsRequest(billingAccountId: request.pathParameters["id"] ?? ""),
+                    InvoicingAPI.paymentMethods,
+                    ListPaymentMethodsRequest(billingAccountId: try request.id(AccountID.self, resource: "billing account")),
                     options: request.options)
                 return .ok(JSONAPI.document(.array(try list.items.map { try JSONAPI.resource(type: "payment-methods", id: $0.id, from: $0) })))
             },

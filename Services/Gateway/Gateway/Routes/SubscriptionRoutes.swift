@@ -67,7 +67,8 @@ enum SubscriptionRoutes {
                 let page = try await client.call(
                     SubscriptionsAPI.list,
                     ListSubscriptionsRequest(
-                        billingAccountId: query["filter[billingAccountId]"], status: try query.filter("filter[status]", as: SubscriptionStatus.self),
+                        billingAccountId: try query.id("filter[billingAccountId]", as: AccountID.self),
+                        status: try query.filter("filter[status]", as: SubscriptionStatus.self),
                         pageSize: size, after: after), options: request.options)
                 let items = try page.items.map { try JSONAPI.resource(type: type, from: $0, selfLink: "\(base)/\($0.id)") }
                 return .ok(
@@ -172,7 +173,7 @@ enum SubscriptionRoutes {
                 response: single, queryParameters: []
             ) { request in
                 let id = try request.id(SubscriptionID.self, resource: "subscription")
-                let addonID = request.pathParameters["addonId"] ?? ""
+                let addonID = try request.id(CatalogItemID.self, "addonId", resource: "add-on on this subscription")
                 let attributes = try request.attributes(CancelAddonAttributes.self, resourceType: "subscription-addons", optional: true)
                 return .ok(
                     try document(
@@ -196,11 +197,10 @@ enum SubscriptionRoutes {
                 permission: .subscriptionsRead, requestBody: nil, response: entitlements, queryParameters: []
             ) { request in
                 try request.query.requireOnly([])
-                let account = request.pathParameters["id"] ?? ""
-                guard UUID(uuidString: account) != nil else { throw APIError.notFound("billing account '\(account.prefix(60))' not found") }
+                let account = try request.id(AccountID.self, resource: "billing account")
                 let granted = try await client.call(
                     SubscriptionsAPI.entitlements, EntitlementsRequest(billingAccountId: account), options: request.options)
-                return .ok(JSONAPI.document(try JSONAPI.resource(type: entitlementsType, id: account.lowercased(), from: granted)))
+                return .ok(JSONAPI.document(try JSONAPI.resource(type: entitlementsType, id: account, from: granted)))
             },
             APIRoute(
                 method: .post, path: clocks, operationID: "createTestClock", tag: tag,
@@ -222,7 +222,7 @@ enum SubscriptionRoutes {
                 return .ok(
                     try clockDocument(
                         try await client.call(
-                            SubscriptionsAPI.getTestClock, TestClockRequest(id: request.pathParameters["id"] ?? ""),
+                            SubscriptionsAPI.getTestClock, TestClockRequest(id: try request.id(TestClockID.self, resource: "test clock")),
                             options: request.options)))
             },
             APIRoute(
@@ -242,7 +242,8 @@ enum SubscriptionRoutes {
                         try await client.call(
                             SubscriptionsAPI.advanceTestClock,
                             AdvanceTestClockRequest(
-                                id: request.pathParameters["id"] ?? "", frozenTime: attributes.frozenTime), options: request.options)))
+                                id: try request.id(TestClockID.self, resource: "test clock"), frozenTime: attributes.frozenTime),
+                            options: request.options)))
             },
         ]
     }

@@ -124,7 +124,7 @@ enum UsageRoutes {
                         try await client.call(
                             LedgerAPI.setLimits,
                             SetUsageLimitsRequest(
-                                billingAccountId: id.description,
+                                billingAccountId: id,
                                 limits: attributes.limits),
                             options: request.options)))
             },
@@ -135,7 +135,7 @@ enum UsageRoutes {
         let items = limits.limits.compactMap { try? JSONAPI.resource(type: limitType, id: "\(limits.billingAccountId):\($0.resource)", from: $0) }
         return JSONAPI.document(
             .array(items),
-            meta: [("billingAccountId", .string(limits.billingAccountId))]
+            meta: [("billingAccountId", .string(limits.billingAccountId.description))]
                 + period(limits.periodStart, limits.periodEnd, timezone: limits.timezone))
     }
 
@@ -143,8 +143,8 @@ enum UsageRoutes {
         [("periodStart", .string(RFC3339.format(start))), ("periodEnd", .string(RFC3339.format(end))), ("timezone", .string(timezone))]
     }
 
-    private static func requiredAccount(_ query: QueryParameters) throws -> String {
-        guard let account = query["filter[billingAccountId]"], !account.isEmpty else {
+    private static func requiredAccount(_ query: QueryParameters) throws -> AccountID {
+        guard let account = try query.id("filter[billingAccountId]", as: AccountID.self) else {
             throw APIError.badRequest("filter[billingAccountId] is required", parameter: "filter[billingAccountId]", code: "MISSING_FILTER")
         }
         return account
@@ -274,18 +274,25 @@ struct UsageEventBatch {
             throw EventRefusal(
                 eventId: id, reason: .invalidEvent, message: "unknown member '\(key.prefix(60))'", pointer: base + "/" + JSONPointer.escape(key))
         }
+        let attributes: UsageEventAttributes
         do {
-            let attributes = try JSONValueDecoder().decode(
+            attributes = try JSONValueDecoder().decode(
                 UsageEventAttributes.self, from: resource["attributes"] ?? .object(JSONObject()),
                 pointerPrefix: base + "/attributes")
-            return UsageEventInput(
-                eventId: id, billingAccountId: attributes.billingAccountId, meterCode: attributes.meterCode, value: attributes.value,
-                timestamp: attributes.timestamp, properties: attributes.properties)
         } catch {
             let field = error.pointer.split(separator: "/").last.map(String.init) ?? ""
             throw EventRefusal(
                 eventId: id, reason: .invalidEvent, message: error.unknownKeys.isEmpty ? "\(field): \(error.message)" : error.message,
                 pointer: error.pointer)
         }
+        // An id that is not a UUID names no account: refused like an unknown one.
+        guard let account = AccountID(attributes.billingAccountId) else {
+            throw EventRefusal(
+                eventId: id, reason: .unknownAccount, message: "billing account '\(attributes.billingAccountId.prefix(60))' not found",
+                pointer: base + "/attributes/billingAccountId")
+        }
+        return UsageEventInput(
+            eventId: id, billingAccountId: account, meterCode: attributes.meterCode, value: attributes.value,
+            timestamp: attributes.timestamp, properties: attributes.properties)
     }
 }

@@ -64,6 +64,10 @@ struct PaymentWebhookReceiver: Sendable {
             guard let string = value?.stringValue, !string.isEmpty else { throw APIError.unprocessable("\(pointer) is required", pointer: pointer) }
             return string
         }
+        func id<ID: TypedIdentifier>(_ value: JSONValue?, _ pointer: String) throws -> ID {
+            guard let id = ID(try text(value, pointer)) else { throw APIError.unprocessable("\(pointer) must be a UUID", pointer: pointer) }
+            return id
+        }
         let data = json["data"]
         guard let amount = data?["amount"]?.decimalValue ?? data?["amount"]?.stringValue.flatMap(DecimalNumber.init) else {
             throw APIError.unprocessable("/data/amount is required (a decimal in major units)", pointer: "/data/amount")
@@ -73,8 +77,8 @@ struct PaymentWebhookReceiver: Sendable {
         }
         let notification = ProviderNotification(
             provider: provider, eventId: try text(json["id"], "/id"), type: try text(json["type"], "/type"),
-            billingAccountId: try text(data?["billingAccountId"], "/data/billingAccountId"),
-            invoiceId: try text(data?["invoiceId"], "/data/invoiceId"),
+            billingAccountId: try id(data?["billingAccountId"], "/data/billingAccountId"),
+            invoiceId: try id(data?["invoiceId"], "/data/invoiceId"),
             amount: amount, paymentMethod: method, externalRef: try text(data?["externalRef"], "/data/externalRef"),
             failureReason: data?["failureReason"]?.stringValue)
         let tenant = try text(data?["tenantId"], "/data/tenantId")

@@ -17,13 +17,13 @@ struct AccountCreditBook: Sendable {
     /// Moves `change` (positive: credit arrives; negative: it is used) and answers the balance after.
     @discardableResult
     func move(
-        _ change: Money, account: String, reason: String, invoice: InvoiceID?, payment: PaymentID?, at time: Date, tenant: String,
+        _ change: Money, account: AccountID, reason: String, invoice: InvoiceID?, payment: PaymentID?, at time: Date, tenant: String,
         traceparent: String?, on connection: PostgresConnection
     ) async throws -> Money {
-        guard !change.isZero, let accountID = UUID(uuidString: account) else { return .zero(change.currency) }
+        guard !change.isZero else { return .zero(change.currency) }
         guard
             let balance = try await store.move(
-                change, account: accountID, reason: reason, invoice: invoice, payment: payment, at: time,
+                change, account: account.rawValue, reason: reason, invoice: invoice, payment: payment, at: time,
                 tenant: tenant, on: connection)
         else {
             throw InvoicingError.conflict("the account has no credit to use", reason: "NO_ACCOUNT_CREDIT")
@@ -55,9 +55,8 @@ struct AccountCreditBook: Sendable {
     }
 
     /// The account's credit, its row locked until the caller's transaction ends.
-    func balance(account: String, currency: Currency, tenant: String, on connection: PostgresConnection) async throws -> Money {
-        guard let accountID = UUID(uuidString: account) else { return .zero(currency) }
-        return try await store.balance(of: accountID, currency: currency, tenant: tenant, on: connection)
+    func balance(account: AccountID, currency: Currency, tenant: String, on connection: PostgresConnection) async throws -> Money {
+        try await store.balance(of: account.rawValue, currency: currency, tenant: tenant, on: connection)
     }
 
     /// Takes what the account has in credit (up to the total) as an ACCOUNT_CREDIT line of a new DRAFT invoice.

@@ -22,7 +22,7 @@ enum InvoiceDocument {
                 "<p><strong>\(escape(account.name))</strong><br>\(escape(account.email))"
                     + (account.taxId.map { "<br>\(escape(account.taxIdType?.rawValue ?? "Tax id")): \(escape(BrazilianTaxID.formatted($0)))" } ?? "")
                     + "</p>"
-            } ?? "<p>\(escape(invoice.billingAccountId))</p>"
+            } ?? "<p>\(escape(invoice.billingAccountId.description))</p>"
         let pixBlock =
             pix.map { charge in
                 """

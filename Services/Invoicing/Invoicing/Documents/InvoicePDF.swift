@@ -22,7 +22,7 @@ enum InvoicePDF {
             buyer.map { account in
                 [account.name, account.email]
                     + (account.taxId.map { ["\(account.taxIdType?.rawValue ?? "Tax id"): \(BrazilianTaxID.formatted($0))"] } ?? [])
-            } ?? [invoice.billingAccountId]
+            } ?? [invoice.billingAccountId.description]
         page.columns([("Vendedor", sellerLines, PageWriter.margin), ("Cliente", buyerLines, 310)])
         page.space(8)
         page.text("Período: \(date(invoice.periodStart)) – \(date(invoice.periodEnd))", size: 10)

@@ -19,7 +19,7 @@ enum InvoiceComposer {
                     "billingAccountId", "subscription \(subscription.id) is in \(subscription.plan.currency), the account in \(currency.code)")
             }
             let unit = try money(subscription.plan.unitPrice, currency)
-            let id = subscription.id.description
+            let id = subscription.id
             if subscription.status == .trial {
                 lines.append(
                     InvoiceLine(
@@ -38,7 +38,7 @@ enum InvoiceComposer {
     /// A paid period's lines: the plan at `unit` × `quantity`, then each ACTIVE paid add-on.
     static func periodLines(
         plan name: String, unit: Money, quantity: Int, addons: [SubscriptionAddon], period: TimeSpan,
-        subscriptionId: String
+        subscriptionId: SubscriptionID
     ) throws(InvoicingError) -> [InvoiceLine] {
         var lines = [
             InvoiceLine(

@@ -1,3 +1,4 @@
+import BillingCore
 import InvoicingContract
 
 /// The one table of invoice status changes (seed 001): a DRAFT is finalized (PENDING, or PAID at once when it totals zero) or
@@ -21,4 +22,12 @@ enum InvoiceLifecycle {
         guard allowed[invoice.status]?.contains(target) == true else { throw .illegalTransition(from: invoice.status, to: target) }
         invoice.status = target
     }
+}
+
+extension Invoice {
+    /// The automatic recharges this invoice sells (the ledger's requests): charged to the saved card once, never retried.
+    var rechargeRequests: [RechargeRequestID] { (creditPurchases ?? []).compactMap(\.rechargeRequestId) }
+
+    /// Charged automatically to the account's default card when one is saved: a subscription's period invoice, or an auto-recharge.
+    var collectedByCard: Bool { (subscriptionId != nil && periodStart != nil) || !rechargeRequests.isEmpty }
 }

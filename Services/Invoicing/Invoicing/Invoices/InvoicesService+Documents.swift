@@ -32,11 +32,9 @@ extension InvoicesService {
         let invoice = try await get(id, tenant: context.tenant)
         let options = context.outgoing(timeout: .seconds(5))
         var buyer: BillingAccount?
-        if let account = UUID(uuidString: invoice.billingAccountId) {
-            buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-                try await accounts.get(AccountID(rawValue: account), options: options)
-            })
-        }
+        buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in
+            try await accounts.get(invoice.billingAccountId, options: options)
+        })
         let payable = InvoiceLifecycle.isPayable(invoice.status) && invoice.currency == "BRL"
         return (invoice, buyer, payable ? try? await pix(for: invoice) : nil)
     }

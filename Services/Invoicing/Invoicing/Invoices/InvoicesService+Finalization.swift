@@ -136,11 +136,11 @@ extension InvoicesService {
         }
     }
 
-    /// At finalize: a period invoice with something to pay, of an account with a default card, is queued for its first charge now.
+    /// At finalize: a period or auto-recharge invoice with something to pay, of an account with a default card, is queued for its
+    /// first charge now (the collection job charges it after this transaction commits, never inside it).
     func scheduleCollection(of invoice: inout Invoice, at now: Date, tenant: String, on connection: PostgresConnection) async throws {
-        guard invoice.subscriptionId != nil, invoice.periodStart != nil, invoice.status == .pending, invoice.amountDue.isPositive,
-            let account = UUID(uuidString: invoice.billingAccountId),
-            try await paymentMethods.defaultToken(of: account, tenant: tenant, on: connection) != nil
+        guard invoice.collectedByCard, invoice.status == .pending, invoice.amountDue.isPositive,
+            try await paymentMethods.defaultToken(of: invoice.billingAccountId.rawValue, tenant: tenant, on: connection) != nil
         else { return }
         try await collections.schedule(invoice.id, at: now, tenant: tenant, on: connection)
         invoice.paymentAttempts = 0

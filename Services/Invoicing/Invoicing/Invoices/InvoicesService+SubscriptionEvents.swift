@@ -34,9 +34,8 @@ extension InvoicesService {
     private func periodStarted<Event: SubscriptionEvent>(_ type: Event.Type) -> EventHandler {
         { envelope, connection in
             let summary = try envelope.decode(Event.self).subscription
-            guard ["ACTIVE", "PAST_DUE"].contains(summary.status), let unit = summary.unitPrice,
-                let subscriptionID = UUID(uuidString: summary.id.description)
-            else {
+            let subscriptionID = summary.id.rawValue
+            guard ["ACTIVE", "PAST_DUE"].contains(summary.status), let unit = summary.unitPrice else {
                 return
             }
             let tenant = envelope.tenantid
@@ -51,7 +50,7 @@ extension InvoicesService {
             var lines = try InvoiceComposer.periodLines(
                 plan: current.plan.name, unit: unit, quantity: summary.quantity, addons: current.addons,
                 period: TimeSpan(start: summary.currentPeriodStart, end: summary.currentPeriodEnd),
-                subscriptionId: summary.id.description)
+                subscriptionId: summary.id)
             // The period that just ended is billed in arrears for its usage (none before the first paid period).
             let calculator = SubscriptionPeriodCalculator(
                 interval: current.plan.billingInterval, cycleType: current.plan.billingCycleType,
@@ -78,7 +77,7 @@ extension InvoicesService {
             var invoice = Invoice(
                 id: id, billingAccountId: summary.billingAccountId, number: nil, status: .draft, currency: unit.currency.code, lines: lines,
                 total: total, amountPaid: .zero(unit.currency), amountDue: total, periodStart: summary.currentPeriodStart,
-                periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id.description, netTermsDays: settings.netTermsDays, dueDate: nil,
+                periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id, netTermsDays: settings.netTermsDays, dueDate: nil,
                 finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
             try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: envelope.traceparent, on: connection)
@@ -102,11 +101,12 @@ extension InvoicesService {
     private func keep(
         _ lines: [ProrationLine], of summary: SubscriptionSummary, envelope: EventEnvelope, on connection: PostgresConnection
     ) async throws {
-        guard !lines.isEmpty, let subscription = UUID(uuidString: summary.id.description), let event = UUID(uuidString: envelope.id) else { return }
+        let subscription = summary.id.rawValue
+        guard !lines.isEmpty, let event = UUID(uuidString: envelope.id) else { return }
         let invoiceLines = lines.map { line in
             InvoiceLine(
                 kind: "PRORATION", description: line.description, quantity: 1, unitAmount: line.amount, amount: line.amount,
-                periodStart: line.periodStart, periodEnd: line.periodEnd, subscriptionId: summary.id.description)
+                periodStart: line.periodStart, periodEnd: line.periodEnd, subscriptionId: summary.id)
         }
         let now = clock.now(), tenant = envelope.tenantid
         try await store.lockSubscription(subscription, tenant: tenant, on: connection)

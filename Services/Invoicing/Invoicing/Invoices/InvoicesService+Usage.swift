@@ -32,13 +32,14 @@ extension InvoicesService {
         func line(_ charge: SubscribedUsageCharge, _ description: String, _ quantity: DecimalNumber) -> InvoiceLine {
             InvoiceLine(
                 kind: "USAGE", description: "\(charge.meterCode): \(description)", quantity: quantity, unitAmount: DecimalNumber(0),
-                amount: .zero(currency), periodStart: period.start, periodEnd: period.end, subscriptionId: subscription.id.description,
+                amount: .zero(currency), periodStart: period.start, periodEnd: period.end, subscriptionId: subscription.id,
                 meterCode: charge.meterCode, tier: nil)
         }
         var used: [(SubscribedUsageCharge, PricePreviewRequest)] = []
         for charge in charges {
             let quantity = summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
-            guard !quantity.isZero, let product = UUID(uuidString: charge.productId) else { continue }
+            let product = charge.productId.rawValue
+            guard !quantity.isZero else { continue }
             if quantity.isNegative {
                 lines.append(line(charge, "usage totals \(quantity.text), below zero: billed as 0", quantity))
             } else {
@@ -72,7 +73,7 @@ extension InvoicesService {
                     InvoiceLine(
                         kind: "USAGE", description: "\(charge.meterCode): \(line.description)", quantity: line.quantity,
                         unitAmount: line.unitAmount, amount: amount, periodStart: period.start, periodEnd: period.end,
-                        subscriptionId: subscription.id.description, meterCode: charge.meterCode, tier: line.tier))
+                        subscriptionId: subscription.id, meterCode: charge.meterCode, tier: line.tier))
             }
         }
         return lines
@@ -100,7 +101,7 @@ extension InvoicesService {
             InvoiceLine(
                 kind: "CREDIT_OVERAGE", description: "AI credits used beyond the wallet (overdraft): \(billed.credits.text) × \(price.text)",
                 quantity: billed.credits.decimal, unitAmount: price, amount: amount, periodStart: previousPeriodStart, periodEnd: periodStart,
-                subscriptionId: subscription.id.description)
+                subscriptionId: subscription.id)
         ]
     }
 }

@@ -46,9 +46,7 @@ struct InvoicesService: Sendable {
     }
 
     func create(_ request: CreateInvoiceRequest, context: RPCServerContext) async throws -> Invoice {
-        guard let accountID = UUID(uuidString: request.billingAccountId) else {
-            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
-        }
+        let accountID = request.billingAccountId.rawValue
         var period: TimeSpan?
         switch (request.periodStart, request.periodEnd) {
         case (nil, nil): break
@@ -78,8 +76,7 @@ struct InvoicesService: Sendable {
             options: options)
         var lines = try InvoiceComposer.lines(for: page.items, period: period, currency: currency)
         // Usage of each billed (non-trial) subscription's current period so far; the period is closed when its own invoice is drafted.
-        for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id.description })
-        {
+        for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id }) {
             lines += try await usageLines(
                 subscription, period: TimeSpan(start: subscription.currentPeriodStart, end: min(subscription.currentPeriodEnd, clock.now())),
                 currency: currency, closing: false, options: options)
@@ -99,7 +96,7 @@ struct InvoicesService: Sendable {
             var terms = request.netTermsDays ?? 0
             if request.netTermsDays == nil { terms = try await store.settings(tenant: tenant, on: connection).netTermsDays }
             var invoice = Invoice(
-                id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code, lines: lines,
+                id: .generate(at: now), billingAccountId: account.id, number: nil, status: .draft, currency: currency.code, lines: lines,
                 total: total, amountPaid: .zero(currency), amountDue: total, periodStart: period?.start ?? lines.compactMap(\.periodStart).min(),
                 periodEnd: period?.end ?? lines.compactMap(\.periodEnd).max(), subscriptionId: billed.count == 1 ? billed.first : nil,
                 netTermsDays: terms, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
@@ -125,11 +122,7 @@ struct InvoicesService: Sendable {
         guard (1...100).contains(request.pageSize) else {
             throw InvoicingError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
         }
-        var account: UUID?
-        if let text = request.billingAccountId {
-            guard let id = UUID(uuidString: text) else { throw InvoicingError.invalid("filter[billingAccountId]", "billingAccountId must be a UUID") }
-            account = id
-        }
+        let account = request.billingAccountId?.rawValue
         return try await database.withTenant(tenant) { connection in try await store.list(request, account: account, tenant: tenant, on: connection) }
     }
 

@@ -37,7 +37,7 @@ extension PaymentsService {
     private func collect(_ id: InvoiceID, attempt: Int, tenant: String) async throws {
         let (invoice, card) = try await database.withTenant(tenant) { connection in
             let invoice = try await store.find(id, tenant: tenant, on: connection)
-            guard let account = invoice.flatMap({ UUID(uuidString: $0.billingAccountId) }) else { return (invoice, nil as String?) }
+            guard let account = invoice?.billingAccountId.rawValue else { return (invoice, nil as String?) }
             return (invoice, try await paymentMethods.defaultToken(of: account, tenant: tenant, on: connection))
         }
         guard let invoice, InvoiceLifecycle.isPayable(invoice.status), invoice.amountDue.isPositive, let card else {
@@ -77,7 +77,8 @@ extension PaymentsService {
             }
             let schedule =
                 try await store.settings(tenant: tenant, on: connection).cardRetrySchedule.flatMap(CardRetrySchedule.init) ?? cardRetrySchedule
-            let next = schedule.retry(after: attempt, at: now)
+            // An auto-recharge is tried once: the ledger asks for a new one when the wallet needs it.
+            let next = invoice.rechargeRequests.isEmpty ? schedule.retry(after: attempt, at: now) : nil
             if let next {
                 try await collections.reschedule(id, attempts: attempt, at: next, tenant: tenant, on: connection)
             } else {
@@ -88,7 +89,9 @@ extension PaymentsService {
             try await outbox.append(
                 PaymentFailed(
                     paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: id, billingAccountId: invoice.billingAccountId,
-                    reason: charge.declineReason ?? "declined", attempt: attempt, nextPaymentAttempt: next),
+                    reason: charge.declineReason ?? "declined", rechargeRequestIds: invoice.rechargeRequests.isEmpty ? nil : invoice.rechargeRequests,
+                    attempt: attempt,
+                    nextPaymentAttempt: next),
                 tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
         }
     }
@@ -99,7 +102,7 @@ extension PaymentsService {
         _ amount: Money, charge: CardCharge, invoice: Invoice, tenant: String, on connection: PostgresConnection
     ) async throws {
         let request = CreatePaymentRequest(
-            billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount.amount, paymentMethod: .card,
+            billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: amount.amount, paymentMethod: .card,
             externalRef: charge.chargeId)
         if InvoiceLifecycle.isPayable(invoice.status) {
             _ = try await recordPayment(request, tenant: tenant, traceparent: nil, on: connection)

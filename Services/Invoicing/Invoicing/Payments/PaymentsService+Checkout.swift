@@ -13,9 +13,7 @@ import SubscriptionsContract
 extension PaymentsService {
     func checkout(_ request: CheckoutRequest, context: RPCServerContext) async throws -> Checkout {
         guard (1...20).contains(request.items.count) else { throw InvoicingError.invalid("items", "a checkout has 1 to 20 items") }
-        guard let accountID = UUID(uuidString: request.billingAccountId) else {
-            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
-        }
+        let accountID = request.billingAccountId.rawValue
         if request.paymentMethod == .card, (request.cardToken ?? "").isEmpty {
             throw InvoicingError.invalid("cardToken", "a CARD checkout needs the provider's cardToken")
         }
@@ -59,7 +57,7 @@ extension PaymentsService {
         ) { connection in
             let now = clock.now()
             var invoice = Invoice(
-                id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code,
+                id: .generate(at: now), billingAccountId: account.id, number: nil, status: .draft, currency: currency.code,
                 lines: lines, total: total, amountPaid: .zero(currency), amountDue: total, periodStart: nil, periodEnd: nil,
                 subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
                 creditPurchases: purchases.isEmpty ? nil : purchases, addonActivations: activations.isEmpty ? nil : activations,
@@ -73,7 +71,7 @@ extension PaymentsService {
                 logger: database.logger)
             return invoice
         }
-        let checkoutID = invoice.id.description
+        let checkoutID = invoice.id
         guard request.paymentMethod == .card, let token = request.cardToken else {
             let pix = invoice.status == .paid ? nil : try await invoices.pix(for: invoice)
             return Checkout(id: checkoutID, invoice: invoice, pix: pix, cardStatus: nil, payment: nil, declineReason: nil)
@@ -95,7 +93,7 @@ extension PaymentsService {
         let payment = try await database.withTenant(tenant) { connection in
             try await recordPayment(
                 CreatePaymentRequest(
-                    billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
+                    billingAccountId: invoice.billingAccountId, invoiceId: invoice.id,
                     amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
                 tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
         }
@@ -108,18 +106,18 @@ extension PaymentsService {
         _ item: CheckoutItem, field: String, currency: Currency, account: AccountID,
         options: RPCCallOptions
     ) async throws -> (InvoiceLine, InvoiceAddonActivation) {
-        guard let subscriptionText = item.subscriptionId, let subscriptionID = UUID(uuidString: subscriptionText) else {
+        guard let subscriptionID = item.subscriptionId else {
             throw InvoicingError.invalid("\(field).subscriptionId", "an ADDON item names its subscriptionId (a UUID)")
         }
-        guard let addonID = item.addonId?.lowercased() else { throw InvoicingError.invalid("\(field).addonId", "an ADDON item names its addonId") }
+        guard let addonID = item.addonId else { throw InvoicingError.invalid("\(field).addonId", "an ADDON item names its addonId") }
         guard
             let subscription = try await RPCError.unlessNotFound({ () async throws(RPCError) in
                 try await subscriptions.call(
-                    SubscriptionsAPI.get, SubscriptionRequest(id: SubscriptionID(rawValue: subscriptionID)), options: options)
-            }), subscription.billingAccountId == account.description
+                    SubscriptionsAPI.get, SubscriptionRequest(id: subscriptionID), options: options)
+            }), subscription.billingAccountId == account
         else {
             // Another account's subscription is not found from here: an account buys add-ons for its own subscriptions only.
-            throw InvoicingError.invalid("\(field).subscriptionId", "subscription \(subscriptionText) not found", reason: "SUBSCRIPTION_NOT_FOUND")
+            throw InvoicingError.invalid("\(field).subscriptionId", "subscription \(subscriptionID) not found", reason: "SUBSCRIPTION_NOT_FOUND")
         }
         guard let addon = subscription.addons.first(where: { $0.addonId == addonID && $0.status == .pending }) else {
             throw InvoicingError.conflict(
@@ -132,8 +130,8 @@ extension PaymentsService {
         return (
             InvoiceLine(
                 kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: subscription.currentPeriodStart,
-                periodEnd: subscription.currentPeriodEnd, subscriptionId: subscription.id.description),
-            InvoiceAddonActivation(subscriptionId: subscription.id.description, addonId: addonID)
+                periodEnd: subscription.currentPeriodEnd, subscriptionId: subscription.id),
+            InvoiceAddonActivation(subscriptionId: subscription.id, addonId: addonID)
         )
     }
 

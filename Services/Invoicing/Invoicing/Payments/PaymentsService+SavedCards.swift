@@ -11,9 +11,7 @@ import PostgresNIO
 /// Saved cards and the auto-recharge they pay (seed 003: "recarga automática").
 extension PaymentsService {
     func savePaymentMethod(_ request: SavePaymentMethodRequest, context: RPCServerContext) async throws -> SavedPaymentMethod {
-        guard let account = UUID(uuidString: request.billingAccountId) else {
-            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
-        }
+        let account = request.billingAccountId.rawValue
         guard (1...200).contains(request.cardToken.count) else {
             throw InvoicingError.invalid("cardToken", "cardToken must have 1 to 200 characters")
         }
@@ -28,23 +26,22 @@ extension PaymentsService {
                 id: id, account: account, provider: cards.name, token: request.cardToken, label: request.label,
                 at: now, tenant: tenant, on: connection)
             return SavedPaymentMethod(
-                id: id.text, billingAccountId: account.text, provider: cards.name,
+                id: PaymentMethodID(rawValue: id), billingAccountId: AccountID(rawValue: account), provider: cards.name,
                 label: request.label, isDefault: true, createdAt: now)
         }
     }
 
     func paymentMethods(_ request: ListPaymentMethodsRequest, tenant: String) async throws -> PaymentMethodList {
-        guard let account = UUID(uuidString: request.billingAccountId) else {
-            throw InvoicingError.invalid("billingAccountId", "billingAccountId must be a UUID")
-        }
+        let account = request.billingAccountId.rawValue
         return try await database.withTenant(tenant) { connection in
             PaymentMethodList(items: try await paymentMethods.list(account: account, tenant: tenant, on: connection))
         }
     }
 
-    /// `billing.credits.recharge_requested`: the package on a finalized invoice, charged to the default saved card, once per request.
-    /// Approved → paid (the ledger grants the credits, which ends the request); declined → `payment.failed` naming the request (the
-    /// ledger asks again at the next fall below the threshold). Without a saved card, or after a decline, the invoice stays payable by PIX.
+    /// `billing.credits.recharge_requested`: the package on a finalized invoice, once per request, queued for card collection when
+    /// the account has a saved card (charged after this transaction commits, once, never retried). Approved → paid (the ledger
+    /// grants the credits, which ends the request); declined → `payment.failed` naming the request (the ledger asks again at the
+    /// next fall below the threshold). Without a saved card, or after a decline, the invoice stays payable by PIX.
     var rechargeHandler: EventHandler {
         { envelope, connection in
             let event = try envelope.decode(CreditsRechargeRequested.self)
@@ -52,8 +49,7 @@ extension PaymentsService {
             let sourceKey = "recharge:\(event.requestId)"
             guard try await !store.hasInvoice(sourceKey: sourceKey, tenant: tenant, on: connection) else { return }
             let options = RPCCallOptions(tenant: tenant, timeout: .seconds(10))
-            guard let accountID = UUID(uuidString: event.billingAccountId) else { return }
-            let account = try await accounts.get(AccountID(rawValue: accountID), options: options)
+            let account = try await accounts.get(event.billingAccountId, options: options)
             let currency = Currency(code: account.currency) ?? .brl
             let (line, purchase) = try await packageLine(
                 CheckoutItem(type: "CREDIT_PACKAGE", packageCode: event.packageCode), field: "packageCode",
@@ -62,7 +58,7 @@ extension PaymentsService {
             recharge.rechargeRequestId = event.requestId
             let now = clock.now()
             var invoice = Invoice(
-                id: .generate(at: now), billingAccountId: account.id.description, number: nil, status: .draft, currency: currency.code,
+                id: .generate(at: now), billingAccountId: account.id, number: nil, status: .draft, currency: currency.code,
                 lines: [line], total: line.amount, amountPaid: .zero(currency), amountDue: line.amount, periodStart: nil, periodEnd: nil,
                 subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
                 creditPurchases: [recharge], createdAt: now, updatedAt: now)
@@ -74,24 +70,6 @@ extension PaymentsService {
                     PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent)
                 },
                 on: connection, logger: database.logger)
-            let card = try await paymentMethods.defaultToken(of: accountID, tenant: tenant, on: connection)
-            // Without a saved card the purchase waits for a PIX payment of the invoice (the request stays pending until it is paid).
-            guard let card, invoice.status != .paid else { return }
-            let charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: invoice.id.description)
-            if charge.approved {
-                _ = try await recordPayment(
-                    CreatePaymentRequest(
-                        billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description,
-                        amount: invoice.amountDue.amount, paymentMethod: .card, externalRef: charge.chargeId),
-                    tenant: tenant, traceparent: envelope.traceparent, on: connection)
-                return
-            }
-            let declined = charge.declineReason ?? "declined"
-            try await outbox.append(
-                PaymentFailed(
-                    paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: invoice.id,
-                    billingAccountId: invoice.billingAccountId, reason: declined, rechargeRequestIds: [event.requestId]),
-                tenant: tenant, at: now, traceparent: envelope.traceparent, on: connection, logger: database.logger)
         }
     }
 }

@@ -78,7 +78,7 @@ struct PaymentsService: Sendable {
     func recordPayment(
         _ request: CreatePaymentRequest, tenant: String, traceparent: String?, on connection: PostgresConnection
     ) async throws -> Payment {
-        guard let invoiceID = UUID(uuidString: request.invoiceId) else { throw InvoicingError.invalid("invoiceId", "invoiceId must be a UUID") }
+        let invoiceID = request.invoiceId.rawValue
         if let reference = request.externalRef, !(1...200).contains(reference.count) {
             throw InvoicingError.invalid("externalRef", "externalRef must have 1 to 200 characters")
         }
@@ -86,11 +86,11 @@ struct PaymentsService: Sendable {
         guard var invoice = try await store.find(InvoiceID(rawValue: invoiceID), tenant: tenant, forUpdate: true, on: connection) else {
             throw InvoicingError.invalid("invoiceId", "invoice \(request.invoiceId) not found", reason: "INVOICE_NOT_FOUND")
         }
-        guard request.billingAccountId.lowercased() == invoice.billingAccountId else {
+        guard request.billingAccountId == invoice.billingAccountId else {
             throw InvoicingError.invalid("billingAccountId", "the invoice belongs to another billing account")
         }
         if let reference = request.externalRef, let earlier = try await paymentStore.payment(externalRef: reference, tenant: tenant, on: connection) {
-            guard earlier.invoiceId == invoice.id.description, earlier.amount.amount == request.amount else {
+            guard earlier.invoiceId == invoice.id, earlier.amount.amount == request.amount else {
                 throw InvoicingError.conflict(
                     "externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
             }
@@ -149,7 +149,7 @@ struct PaymentsService: Sendable {
         on connection: PostgresConnection
     ) async throws -> (Payment, PaymentCompleted)? {
         let payment = Payment(
-            id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id.description, amount: amount,
+            id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: amount,
             paymentMethod: method, externalRef: externalRef, status: .completed, refunded: .zero(amount.currency), createdAt: now)
         guard try await paymentStore.insert(payment, tenant: tenant, on: connection) else { return nil }
         return (
@@ -188,9 +188,7 @@ struct PaymentsService: Sendable {
                     result = ProviderNotificationResult(outcome: "IGNORED", detail: error.rpcError.message, paymentId: nil)
                 }
             case "payment.failed":
-                guard let invoice = UUID(uuidString: notification.invoiceId) else {
-                    throw InvoicingError.invalid("invoiceId", "invoiceId must be a UUID")
-                }
+                let invoice = notification.invoiceId.rawValue
                 try await outbox.append(
                     PaymentFailed(
                         paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: InvoiceID(rawValue: invoice),
@@ -255,7 +253,7 @@ struct PaymentsService: Sendable {
                     paymentId: payment.id, billingAccountId: payment.billingAccountId, amount: amount,
                     fullyRefunded: payment.status == .refunded),
                 tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
-            return Refund(id: id.text, paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now)
+            return Refund(id: RefundID(rawValue: id), paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now)
         }
     }
 

@@ -41,7 +41,7 @@ struct InvoiceRow {
     var lines: [InvoiceLineRow]
 
     init(_ invoice: Invoice) throws {
-        guard let account = UUID(uuidString: invoice.billingAccountId) else { throw InvoiceRowError.notUUID("billingAccountId") }
+        let account = invoice.billingAccountId.rawValue
         id = invoice.id.rawValue
         accountID = account
         number = invoice.number
@@ -52,7 +52,7 @@ struct InvoiceRow {
         amountDueMinor = invoice.amountDue.minorUnits
         periodStart = invoice.periodStart
         periodEnd = invoice.periodEnd
-        subscriptionID = try invoice.subscriptionId.map { try Self.uuid($0, "subscriptionId") }
+        subscriptionID = invoice.subscriptionId?.rawValue
         netTermsDays = invoice.netTermsDays
         dueAt = invoice.dueDate
         finalizedAt = invoice.finalizedAt
@@ -109,10 +109,11 @@ struct InvoiceRow {
                 throw InvoiceRowError.unreadable(id, "currency \(currency) or status \(status)")
             }
             var invoice = Invoice(
-                id: InvoiceID(rawValue: id), billingAccountId: accountID.text, number: number, status: status, currency: currency,
+                id: InvoiceID(rawValue: id), billingAccountId: AccountID(rawValue: accountID), number: number, status: status, currency: currency,
                 lines: try lines.map { try $0.line(currency: code) }, total: Money(minorUnits: totalMinor, currency: code),
                 amountPaid: Money(minorUnits: amountPaidMinor, currency: code), amountDue: Money(minorUnits: amountDueMinor, currency: code),
-                periodStart: periodStart, periodEnd: periodEnd, subscriptionId: subscriptionID?.text, netTermsDays: netTermsDays, dueDate: dueAt,
+                periodStart: periodStart, periodEnd: periodEnd, subscriptionId: subscriptionID.map(SubscriptionID.init(rawValue:)),
+                netTermsDays: netTermsDays, dueDate: dueAt,
                 finalizedAt: finalizedAt, paidAt: paidAt, voidedAt: voidedAt,
                 creditPurchases: try creditPurchases.map { try StoredJSON.decode([CreditPurchaseRow].self, $0) }?.map {
                     InvoiceCreditPurchase(
@@ -177,7 +178,7 @@ struct InvoiceLineRow: Codable, Equatable {
         amountMinor = line.amount.minorUnits
         periodStart = line.periodStart
         periodEnd = line.periodEnd
-        subscriptionID = try line.subscriptionId.map { try InvoiceRow.uuid($0, "lines.subscriptionId") }
+        subscriptionID = line.subscriptionId?.rawValue
         meterCode = line.meterCode
         tier = line.tier
     }
@@ -202,7 +203,7 @@ struct InvoiceLineRow: Codable, Equatable {
         InvoiceLine(
             kind: kind, description: description, quantity: quantity, unitAmount: unitAmount,
             amount: Money(minorUnits: amountMinor, currency: currency), periodStart: periodStart, periodEnd: periodEnd,
-            subscriptionId: subscriptionID?.text, meterCode: meterCode, tier: tier)
+            subscriptionId: subscriptionID.map(SubscriptionID.init(rawValue:)), meterCode: meterCode, tier: tier)
     }
 }
 
@@ -211,13 +212,13 @@ struct CreditPurchaseRow: Codable {
     var packageCode: String
     var credits: Credits
     var validityDays: Int?
-    var rechargeRequestId: String?
+    var rechargeRequestId: RechargeRequestID?
 }
 
 /// An add-on an invoice activates once paid, as `invoices.addon_activations` holds it.
 struct AddonActivationRow: Codable {
-    var subscriptionId: String
-    var addonId: String
+    var subscriptionId: SubscriptionID
+    var addonId: CatalogItemID
 }
 
 enum InvoiceRowError: Error, CustomStringConvertible {

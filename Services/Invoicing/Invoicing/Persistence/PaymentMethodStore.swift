@@ -39,7 +39,8 @@ struct PaymentMethodStore {
         return try rows.map { row in
             let (id, provider, label, isDefault, created) = try row.decode((UUID, String, String?, Bool, Date).self)
             return SavedPaymentMethod(
-                id: id.text, billingAccountId: account.text, provider: provider, label: label, isDefault: isDefault,
+                id: PaymentMethodID(rawValue: id), billingAccountId: AccountID(rawValue: account), provider: provider, label: label,
+                isDefault: isDefault,
                 createdAt: created)
         }
     }

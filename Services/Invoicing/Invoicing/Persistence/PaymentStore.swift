@@ -21,7 +21,7 @@ struct PaymentStore {
                     RETURNING id
                     """,
                 binds: try .of(
-                    tenant, payment.id.rawValue, UUID(uuidString: payment.invoiceId), UUID(uuidString: payment.billingAccountId),
+                    tenant, payment.id.rawValue, payment.invoiceId, payment.billingAccountId,
                     payment.amount.minorUnits, payment.amount.currency.code, payment.paymentMethod.rawValue, payment.externalRef,
                     payment.status.rawValue, payment.createdAt)), logger: logger)
         return !rows.isEmpty
@@ -43,7 +43,7 @@ struct PaymentStore {
                 try row.decode((UUID, UUID, UUID, Int64, String, String, String?, String, Int64, Date).self)
             let code = Currency(code: currency.trimmingCharacters(in: .whitespaces)) ?? .brl
             return Payment(
-                id: PaymentID(rawValue: id), billingAccountId: account.text, invoiceId: invoice.text,
+                id: PaymentID(rawValue: id), billingAccountId: AccountID(rawValue: account), invoiceId: InvoiceID(rawValue: invoice),
                 amount: Money(minorUnits: amount, currency: code), paymentMethod: PaymentMethod(rawValue: method) ?? .pix,
                 externalRef: reference, status: PaymentStatus(rawValue: status) ?? .completed, refunded: Money(minorUnits: refunded, currency: code),
                 createdAt: created)

@@ -29,7 +29,7 @@ extension CreditsService {
             },
             PaymentFailed.eventType: { envelope, connection in
                 let event = try envelope.decode(PaymentFailed.self)
-                let requests = Set((event.rechargeRequestIds ?? []).compactMap { UUID(uuidString: $0) })
+                let requests = Set((event.rechargeRequestIds ?? []).map(\.rawValue))
                 guard !requests.isEmpty else { return }
                 try await handle(event.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, _ in
                     if let pending = wallet.rechargePending, requests.contains(pending) { wallet.rechargePending = nil }
@@ -54,7 +54,7 @@ extension CreditsService {
     private func allowanceHandler<Event: SubscriptionEvent>(_ type: Event.Type) -> EventHandler {
         { envelope, connection in
             let subscription = try envelope.decode(Event.self).subscription
-            guard let account = UUID(uuidString: subscription.billingAccountId) else { return }
+            let account = subscription.billingAccountId.rawValue
             let prefix = "subscription:\(subscription.id):"
             try await wallets.endAllowances(
                 account: account, referencePrefix: prefix, before: subscription.currentPeriodStart, at: clock.now(),
@@ -85,10 +85,10 @@ extension CreditsService {
 
     /// Runs `body` on a wallet inside the consumer's transaction; an account the ledger does not know yet is learned first.
     private func handle(
-        _ accountText: String, tenant: String, on connection: PostgresConnection,
+        _ accountID: AccountID, tenant: String, on connection: PostgresConnection,
         _ body: (inout LockedWallet, WalletSession) async throws -> Void
     ) async throws {
-        guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
+        let account = accountID.rawValue
         for attempt in 0..<2 {
             switch try await inWallet(account, tenant: tenant, on: connection, body) {
             case .done(let result): return try result.get()
@@ -99,6 +99,6 @@ extension CreditsService {
             case .unknownAccount: break
             }
         }
-        throw LedgerError.accountNotFound(accountText)
+        throw LedgerError.accountNotFound(accountID.description)
     }
 }

@@ -17,10 +17,10 @@ extension CreditsService {
     /// a hot wallet pays the lock, the read and the commit once per batch instead of once per operation.
     /// `hold`: a hold the operation resolves, whose status the lock's read returns (`LockedWallet.holdStatuses`).
     func withWallet<Result: Sendable>(
-        _ accountText: String, tenant: String, idempotencyKey: String? = nil, hold: UUID? = nil, options: RPCCallOptions,
+        _ accountID: AccountID, tenant: String, idempotencyKey: String? = nil, hold: UUID? = nil, options: RPCCallOptions,
         _ body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> Result
     ) async throws -> Result {
-        guard let account = UUID(uuidString: accountText) else { throw LedgerError.accountNotFound(accountText) }
+        let account = accountID.rawValue
         let operation = WalletOperation(idempotencyKey: idempotencyKey, hold: hold) { wallet, session in try await body(&wallet, session) }
         let result = try await walletQueues.run(operation, on: WalletQueues.Key(tenant: tenant, account: account)) { operations in
             await walletTransactions(operations, account: account, tenant: tenant, options: options)

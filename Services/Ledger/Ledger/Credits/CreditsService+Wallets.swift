@@ -54,7 +54,7 @@ extension CreditsService {
     ) async throws -> CreditGrant {
         let tenant = session.tenant, connection = session.connection, now = wallet.book.now
         if let reference = request.reference, let existing = try await wallets.grant(reference: reference, tenant: tenant, on: connection) {
-            guard existing.billingAccountId == session.account.text else {
+            guard existing.billingAccountId.rawValue == session.account else {
                 throw LedgerError.conflict("REFERENCE_IN_USE", "reference '\(reference.prefix(100))' already granted credits to another account")
             }
             return existing
@@ -84,7 +84,7 @@ extension CreditsService {
         if source == .purchase { wallet.rechargePending = nil }
         if wallet.book.available > .zero { wallet.exhausted = false }
         let stored = CreditGrant(
-            id: grant.id.text, billingAccountId: session.account.text, source: source,
+            id: GrantID(rawValue: grant.id), billingAccountId: AccountID(rawValue: session.account), source: source,
             priority: grant.priority, credits: grant.amount,
             remaining: wallet.book.grants.first { $0.id == grant.id }?.remaining ?? .zero, effectiveAt: grant.effectiveAt,
             expiresAt: grant.expiresAt, reference: request.reference, description: request.description, createdAt: now)
@@ -104,7 +104,7 @@ extension CreditsService {
     /// Writes off what the locked wallet's overdraft owes and records it under `reference`, once: a reference already billed
     /// answers what it billed then (for this account only).
     func billOverage(reference: String, wallet: inout LockedWallet, session: WalletSession) async throws -> BilledOverage {
-        let account = session.account.text
+        let account = AccountID(rawValue: session.account)
         if let billed = try await wallets.overage(reference: reference, tenant: session.tenant, on: session.connection) {
             guard billed.account == session.account else {
                 throw LedgerError.conflict("REFERENCE_IN_USE", "reference '\(reference.prefix(100))' already billed another account's overage")
@@ -261,7 +261,7 @@ extension CreditsService {
     }
 
     func getExecution(_ request: ExecutionRequest, context: RPCServerContext) async throws -> CreditExecution {
-        guard let id = UUID(uuidString: request.id) else { throw LedgerError.executionNotFound(request.id) }
+        let id = request.id.rawValue
         let tenant = context.tenant
         guard let record = try await database.withTenant(tenant, { try await wallets.execution(id: id, tenant: tenant, on: $0) }) else {
             throw LedgerError.executionNotFound(request.id)
@@ -272,12 +272,12 @@ extension CreditsService {
     /// Locks the hold's wallet, then resolves the hold if it is still HELD (the sweep under the same lock may just have expired it).
     /// A hold this process authorized is known but for its status, which the lock's read brings; another is read under the lock.
     private func resolveHold(
-        _ text: String, context: RPCServerContext,
+        _ executionID: ExecutionID, context: RPCServerContext,
         _ body: @escaping @Sendable (inout LockedWallet, WalletSession, ExecutionRecord) async throws -> CreditExecution
     ) async throws
         -> CreditExecution
     {
-        guard let id = UUID(uuidString: text) else { throw LedgerError.executionNotFound(text) }
+        let id = executionID.rawValue
         let tenant = context.tenant
         let known = openHolds.record(of: id, tenant: tenant)
         let account: UUID
@@ -288,10 +288,11 @@ extension CreditsService {
         {
             account = found.account
         } else {
-            throw LedgerError.executionNotFound(text)
+            throw LedgerError.executionNotFound(executionID.description)
         }
         defer { openHolds.forget(id, tenant: tenant) }
-        return try await withWallet(account.uuidString, tenant: tenant, hold: known?.id, options: context.peerCallOptions) { wallet, session in
+        return try await withWallet(AccountID(rawValue: account), tenant: tenant, hold: known?.id, options: context.peerCallOptions) {
+            wallet, session in
             let hold: ExecutionRecord
             if var known, let status = wallet.holdStatuses[id] {
                 known.status = status
@@ -300,9 +301,9 @@ extension CreditsService {
                 read.status = wallet.holdStatuses[id] ?? read.status  // resolved earlier in this batch, not saved yet
                 hold = read
             } else {
-                throw LedgerError.executionNotFound(text)
+                throw LedgerError.executionNotFound(executionID.description)
             }
-            guard hold.status == .held else { throw LedgerError.holdResolved(id: text, status: hold.status.rawValue) }
+            guard hold.status == .held else { throw LedgerError.holdResolved(id: executionID.description, status: hold.status.rawValue) }
             return try await body(&wallet, session, hold)
         }
     }
@@ -373,7 +374,7 @@ extension CreditsService {
                 sums.journalBalance == book.balance && sums.grants - book.debt == book.balance && sums.journalHeld == book.held
                 && sums.openHolds == book.held && book.balance - book.held + book.overdraftLimit >= .zero
             return WalletAudit(
-                billingAccountId: session.account.text, balance: book.balance, journalBalance: sums.journalBalance,
+                billingAccountId: AccountID(rawValue: session.account), balance: book.balance, journalBalance: sums.journalBalance,
                 grantsBalance: sums.grants - book.debt, held: book.held, journalHeld: sums.journalHeld, openHolds: sums.openHolds,
                 journalEntries: sums.entries, consistent: consistent)
         }
@@ -390,7 +391,7 @@ extension CreditsService {
                 account: account.id, groupBy: request.groupBy, since: since, until: until, timezone: account.timezone,
                 tenant: tenant, on: $0)
         }
-        return ConsumptionReport(billingAccountId: account.id.text, groupBy: request.groupBy, since: since, until: until, rows: rows)
+        return ConsumptionReport(billingAccountId: AccountID(rawValue: account.id), groupBy: request.groupBy, since: since, until: until, rows: rows)
     }
 
     private func view(_ wallet: inout LockedWallet, session: WalletSession) async throws -> CreditWallet {
@@ -398,7 +399,7 @@ extension CreditsService {
         let book = wallet.book, now = book.now
         let grants = try await wallets.openGrants(account: session.account, tenant: session.tenant, on: session.connection)
         let order = ConsumptionOrder.spendable(book.grants, at: now).map(\.id) + book.grants.filter { $0.effectiveAt > now }.map(\.id)
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element.text, $0.offset) })
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { (GrantID(rawValue: $0.element), $0.offset) })
         var allowanceUsed: DecimalNumber?, allowanceExpires: Date?
         if let allowance = wallet.allowance, let id = wallet.allowanceGrantId {
             let left = book.grants.first { $0.id == id }
@@ -406,7 +407,8 @@ extension CreditsService {
             allowanceExpires = left?.expiresAt
         }
         return CreditWallet(
-            billingAccountId: session.account.text, balance: book.balance, held: book.held, available: book.available, debt: book.debt,
+            billingAccountId: AccountID(rawValue: session.account), balance: book.balance, held: book.held, available: book.available,
+            debt: book.debt,
             monthlyRemaining: book.remaining([.monthly]), purchasedRemaining: book.remaining([.purchase]),
             otherRemaining: book.remaining([.addon, .bonus, .manual]), allowance: wallet.allowance, allowanceUsedPercent: allowanceUsed,
             allowanceExpiresAt: allowanceExpires,
@@ -415,7 +417,7 @@ extension CreditsService {
                 autoRecharge: wallet.recharge.map {
                     AutoRecharge(
                         packageCode: $0.packageCode, threshold: $0.threshold,
-                        pendingRequestId: wallet.rechargePending?.text)
+                        pendingRequestId: wallet.rechargePending.map(RechargeRequestID.init(rawValue:)))
                 }),
             grants: grants.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) })
     }
@@ -462,12 +464,12 @@ extension CreditsService {
             tokens.map { TokenUsageAttributes(inputTokens: $0.inputTokens, outputTokens: $0.outputTokens, cachedInputTokens: $0.cachedInputTokens) }
         }
         return CreditExecution(
-            id: record.id.text, billingAccountId: record.account.text, kind: record.kind, status: record.status,
+            id: ExecutionID(rawValue: record.id), billingAccountId: AccountID(rawValue: record.account), kind: record.kind, status: record.status,
             model: record.model, modelVersion: record.modelVersion, userId: record.userId, featureId: record.featureId,
             idempotencyKey: record.idempotencyKey, estimate: attributes(record.estimate), estimatedCredits: record.estimatedCredits,
             tokens: attributes(record.tokens), credits: record.credits, uncoveredCredits: record.uncovered, expiresAt: record.expiresAt,
             createdAt: record.createdAt, resolvedAt: record.resolvedAt,
-            draws: draws.map { GrantDraw(grantId: $0.0.id.text, source: $0.0.source, credits: $0.1) },
+            draws: draws.map { GrantDraw(grantId: GrantID(rawValue: $0.0.id), source: $0.0.source, credits: $0.1) },
             wallet: wallet.map { WalletBalances(balance: $0.book.balance, held: $0.book.held, available: $0.book.available) }, replayed: replayed)
     }
 }

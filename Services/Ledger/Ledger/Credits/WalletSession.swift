@@ -26,7 +26,7 @@ struct WalletSession: Sendable {
         guard let record = found,
             record.account == account, record.kind == kind, record.model == model, same(record)
         else {
-            throw LedgerError.keyReused(id.uuidString)
+            throw LedgerError.keyReused(id.text)
         }
         return service.execution(record, draws: [], wallet: wallet, replayed: true)
     }
@@ -80,7 +80,7 @@ struct WalletSession: Sendable {
                 publish(
                     CreditsThresholdReached(
                         billingAccountId: id, thresholdPercent: threshold, allowance: allowance, used: used,
-                        allowanceGrantId: grantId.text), on: &wallet, traceparent: traceparent)
+                        allowanceGrantId: GrantID(rawValue: grantId)), on: &wallet, traceparent: traceparent)
             }
             wallet.alertsSent = due.last ?? wallet.alertsSent
         }
@@ -93,7 +93,7 @@ struct WalletSession: Sendable {
             wallet.rechargePending = request
             publish(
                 CreditsRechargeRequested(
-                    requestId: request.text, billingAccountId: id, packageCode: recharge.packageCode,
+                    requestId: RechargeRequestID(rawValue: request), billingAccountId: id, packageCode: recharge.packageCode,
                     threshold: recharge.threshold, available: book.available), on: &wallet, traceparent: traceparent)
         }
     }
@@ -111,7 +111,7 @@ struct WalletSession: Sendable {
         try await service.wallets.save(&wallet, account: account, tenant: tenant, on: connection)
     }
 
-    private var id: String { account.text }
+    private var id: AccountID { AccountID(rawValue: account) }
 
     private func zero(_ key: CounterDelta) -> CounterDelta {
         CounterDelta(counter: key.counter, period: key.period, windowStart: key.windowStart, value: .zero)

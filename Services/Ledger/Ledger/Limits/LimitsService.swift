@@ -50,7 +50,7 @@ struct LimitsService: Sendable {
         let used = try await limits.used(
             account: account.id, periodStarts: [period.start, LimitStore.runningPeriodStart], tenant: tenant, on: connection)
         return AccountUsageLimits(
-            billingAccountId: account.id.text, periodStart: period.start, periodEnd: period.end,
+            billingAccountId: AccountID(rawValue: account.id), periodStart: period.start, periodEnd: period.end,
             timezone: account.timezone,
             limits: defined.map { limit in
                 let reset = limit.reset ?? .period
@@ -131,7 +131,7 @@ struct LimitsService: Sendable {
                 account: account, resource: limit.resource, periodStart: periodStart ?? LimitStore.runningPeriodStart,
                 threshold: threshold, at: now, tenant: tenant, on: connection)
         else { return }
-        let id = account.text
+        let id = AccountID(rawValue: account)
         if threshold >= 100 {
             try await outbox.append(
                 UsageLimitReached(

@@ -421,7 +421,7 @@ struct WalletStore: Sendable {
         let (id, account, source, priority, amount, remaining, effective, expires, reference, description, created) = try row.decode(
             (UUID, UUID, String, Int32, String, String, Date, Date?, String?, String?, Date).self)
         return CreditGrant(
-            id: id.text, billingAccountId: account.text, source: CreditSource(rawValue: source) ?? .manual,
+            id: GrantID(rawValue: id), billingAccountId: AccountID(rawValue: account), source: CreditSource(rawValue: source) ?? .manual,
             priority: Int(priority), credits: try Credits.parse(amount), remaining: try Credits.parse(remaining), effectiveAt: effective,
             expiresAt: expires, reference: reference, description: description, createdAt: created)
     }

@@ -136,9 +136,7 @@ struct IngestionBatch: Sendable {
         for item in pending {
             let event = events[item.index]
             do throws(UsageRefusal) {
-                guard let accountId = UUID(uuidString: event.billingAccountId) else {
-                    throw UsageRefusal(.unknownAccount, field: "billingAccountId", "billing account '\(event.billingAccountId.prefix(60))' not found")
-                }
+                let accountId = event.billingAccountId.rawValue
                 guard let meter = meters[event.meterCode] else {
                     throw UsageRefusal(.unknownMeter, field: "meterCode", "usage meter '\(event.meterCode.prefix(64))' not found")
                 }

@@ -10,7 +10,7 @@ extension UsageService {
 
     func summary(_ request: UsageSummaryRequest, context: RPCServerContext) async throws -> UsageSummaries {
         let tenant = context.tenant
-        guard let accountId = UUID(uuidString: request.billingAccountId) else { throw LedgerError.accountNotFound(request.billingAccountId) }
+        let accountId = request.billingAccountId.rawValue
         var meter: MeterDefinition?
         if let code = request.meterCode { meter = try await references.meter(code: code, tenant: tenant, options: context.peerCallOptions) }
         var learned = false

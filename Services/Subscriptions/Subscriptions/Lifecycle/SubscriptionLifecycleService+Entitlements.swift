@@ -12,22 +12,22 @@ extension SubscriptionLifecycleService {
                 let now = try await now(clockID: subscription.testClockId, tenant: tenant, on: connection)
                 return Self.entitlements(of: [subscription], account: subscription.billingAccountId, at: now)
             }
-            guard let text = request.billingAccountId, let account = UUID(uuidString: text) else {
+            guard let account = request.billingAccountId else {
                 throw SubscriptionsError.invalid("billingAccountId", "name a subscriptionId or a billingAccountId (a UUID)")
             }
-            let subscriptions = try await store.open(account: account, tenant: tenant, on: connection)
+            let subscriptions = try await store.open(account: account.rawValue, tenant: tenant, on: connection)
             // Subscriptions on a test clock live on its time; the others on the service's.
             var clocked: [(Subscription, Date)] = []
             for subscription in subscriptions {
                 clocked.append((subscription, try await now(clockID: subscription.testClockId, tenant: tenant, on: connection)))
             }
-            return Self.entitlements(of: clocked.filter { $0.0.startDate <= $0.1 }.map(\.0), account: text.lowercased(), at: clock.now())
+            return Self.entitlements(of: clocked.filter { $0.0.startDate <= $0.1 }.map(\.0), account: account, at: clock.now())
         }
     }
 
     /// Live subscriptions (TRIAL, ACTIVE, PAST_DUE and started) grant their plan's features and limits and their active add-ons' flags;
     /// where two grant the same resource, the larger limit wins.
-    static func entitlements(of subscriptions: [Subscription], account: String, at now: Date) -> Entitlements {
+    static func entitlements(of subscriptions: [Subscription], account: AccountID, at now: Date) -> Entitlements {
         let live = subscriptions.filter { [.trial, .active, .pastDue].contains($0.status) && $0.startDate <= now }
         var features = Set<String>()
         var limits: [String: SubscriptionLimit] = [:]
@@ -39,7 +39,7 @@ extension SubscriptionLifecycleService {
             credits = (try? credits.adding(subscription.plan.includedCredits)) ?? credits
         }
         return Entitlements(
-            billingAccountId: account, subscriptionIds: live.map(\.id.description), active: !live.isEmpty,
+            billingAccountId: account, subscriptionIds: live.map(\.id), active: !live.isEmpty,
             restricted: live.contains { $0.status == .pastDue }, features: features.sorted(),
             limits: limits.values.sorted { $0.resource < $1.resource }, includedCredits: credits)
     }

@@ -22,7 +22,7 @@ extension SubscriptionLifecycleService {
                             for activation in (event.addonActivations ?? []) where activation.subscriptionId == id {
                                 guard
                                     let index = subscription.addons.firstIndex(where: {
-                                        $0.addonId == activation.addonId.lowercased() && $0.status == .pending
+                                        $0.addonId == activation.addonId && $0.status == .pending
                                     })
                                 else { continue }
                                 subscription.addons[index].status = .active
@@ -61,11 +61,10 @@ extension SubscriptionLifecycleService {
 
     /// Applies `body` to a subscription named by an event; unknown ids are ignored (the invoice was not for a subscription of this tenant).
     private func change(
-        _ text: String, tenant: String, traceparent: String?, on connection: PostgresConnection,
+        _ id: SubscriptionID, tenant: String, traceparent: String?, on connection: PostgresConnection,
         _ body: (inout Subscription, Date) throws -> [TimedEvent]
     ) async throws {
-        guard let uuid = UUID(uuidString: text) else { return }
-        _ = try await update(SubscriptionID(rawValue: uuid), tenant: tenant, traceparent: traceparent, on: connection) { subscription, now, _ in
+        _ = try await update(id, tenant: tenant, traceparent: traceparent, on: connection) { subscription, now, _ in
             ((), try body(&subscription, now))
         }
     }

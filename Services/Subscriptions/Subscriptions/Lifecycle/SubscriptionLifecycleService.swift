@@ -41,9 +41,6 @@ extension SubscriptionLifecycleService {
     static let maximumQuantity = 100_000
 
     func create(_ request: CreateSubscriptionRequest, context: RPCServerContext) async throws -> Subscription {
-        guard let accountID = UUID(uuidString: request.billingAccountId) else {
-            throw SubscriptionsError.invalid("billingAccountId", "billingAccountId must be a UUID")
-        }
         let quantity = request.quantity ?? 1
         guard (1...Self.maximumQuantity).contains(quantity) else {
             throw SubscriptionsError.invalid("quantity", "quantity must be between 1 and 100000")
@@ -51,14 +48,11 @@ extension SubscriptionLifecycleService {
         if let days = request.trialDays, !(0...730).contains(days) {
             throw SubscriptionsError.invalid("trialDays", "trialDays must be between 0 and 730")
         }
-        if let clockID = request.testClockId, UUID(uuidString: clockID) == nil {
-            throw SubscriptionsError.invalid("testClockId", "testClockId must be a UUID")
-        }
         let plan = try await subscribedPlan(request.planId, context: context)
         let options = Self.outgoing(context)
         guard
             let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-                try await accounts.get(AccountID(rawValue: accountID), options: options)
+                try await accounts.get(request.billingAccountId, options: options)
             })
         else {
             throw SubscriptionsError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")
@@ -85,7 +79,7 @@ extension SubscriptionLifecycleService {
             func make(trialDays: Int) -> Subscription {
                 SubscriptionFactory.make(
                     id: .generate(at: now), account: account, plan: plan, quantity: quantity, trialDays: trialDays, start: start,
-                    testClockId: request.testClockId?.lowercased(), now: now)
+                    testClockId: request.testClockId, now: now)
             }
             var subscription = make(trialDays: request.trialDays ?? plan.trialDays)
             // The plan's own trial (and its included credits) once per account and plan; a trial an operator sets is always given.
@@ -113,13 +107,7 @@ extension SubscriptionLifecycleService {
         guard (1...100).contains(request.pageSize) else {
             throw SubscriptionsError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
         }
-        var account: UUID?
-        if let text = request.billingAccountId {
-            guard let id = UUID(uuidString: text) else {
-                throw SubscriptionsError.invalid("filter[billingAccountId]", "billingAccountId must be a UUID")
-            }
-            account = id
-        }
+        let account = request.billingAccountId?.rawValue
         return try await database.withTenant(tenant) { connection in
             try await store.list(request, account: account, tenant: tenant, on: connection)
         }
@@ -342,7 +330,7 @@ extension SubscriptionLifecycleService {
     }
 
     func activateAddon(_ request: AddonRequest, context: RPCServerContext) async throws -> Subscription {
-        guard let addonID = UUID(uuidString: request.addonId) else { throw SubscriptionsError.invalid("addonId", "addonId must be a UUID") }
+        let addonID = request.addonId.rawValue
         let options = Self.outgoing(context)
         guard
             let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
@@ -361,7 +349,7 @@ extension SubscriptionLifecycleService {
                     "addonId", "the add-on is priced in \(item.attributes.currency), the subscription in \(subscription.plan.currency)",
                     reason: "CURRENCY_MISMATCH")
             }
-            let id = item.id.description
+            let id = item.id
             if let existing = subscription.addons.first(where: { $0.addonId == id && $0.status != .canceled }) {
                 throw SubscriptionsError.conflict(
                     "add-on \(existing.code) is already \(existing.status.rawValue) on this subscription", reason: "ADDON_ALREADY_ACTIVE",
@@ -391,7 +379,7 @@ extension SubscriptionLifecycleService {
 
     func cancelAddon(_ request: AddonRequest, context: RPCServerContext) async throws -> Subscription {
         try await mutate(request.id, request: request, context: context) { subscription, now, _ in
-            guard let index = subscription.addons.firstIndex(where: { $0.addonId == request.addonId.lowercased() && $0.status != .canceled }) else {
+            guard let index = subscription.addons.firstIndex(where: { $0.addonId == request.addonId && $0.status != .canceled }) else {
                 throw SubscriptionsError.addonNotOnSubscription(request.addonId)
             }
             let addon = subscription.addons[index]
@@ -419,12 +407,11 @@ extension SubscriptionLifecycleService {
     }
 
     /// The plan's current version, as a subscription keeps it.
-    func subscribedPlan(_ planId: String, context: RPCServerContext) async throws -> SubscribedPlan {
-        guard let id = UUID(uuidString: planId) else { throw SubscriptionsError.invalid("planId", "planId must be a UUID") }
+    func subscribedPlan(_ planId: CatalogItemID, context: RPCServerContext) async throws -> SubscribedPlan {
         let options = Self.outgoing(context)
         guard
             let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-                try await catalog.plan(CatalogItemID(rawValue: id), options: options)
+                try await catalog.plan(planId, options: options)
             })
         else {
             throw SubscriptionsError.invalid("planId", "plan \(planId) not found", reason: "PLAN_NOT_FOUND")
@@ -439,11 +426,11 @@ extension SubscriptionLifecycleService {
             let meter = try await catalog.call(CatalogAPI.meters.get, GetItemRequest(id: charge.meterId), options: options)
             usageCharges.append(
                 SubscribedUsageCharge(
-                    meterId: charge.meterId.description, meterCode: meter.attributes.code,
-                    productId: charge.productId.description, productVersion: charge.productVersion))
+                    meterId: charge.meterId, meterCode: meter.attributes.code,
+                    productId: charge.productId, productVersion: charge.productVersion))
         }
         return SubscribedPlan(
-            planId: item.id.description, planVersion: item.version, name: attributes.name, billingInterval: attributes.billingInterval,
+            planId: item.id, planVersion: item.version, name: attributes.name, billingInterval: attributes.billingInterval,
             billingCycleType: attributes.billingCycleType, unitPrice: attributes.basePrice, currency: attributes.currency,
             trialDays: attributes.trialDays ?? 0,
             includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
@@ -456,11 +443,11 @@ extension SubscriptionLifecycleService {
 enum SubscriptionFactory {
     static func make(
         id: SubscriptionID, account: BillingAccount, plan: SubscribedPlan, quantity: Int, trialDays: Int, start: Date,
-        testClockId: String?, now: Date
+        testClockId: TestClockID?, now: Date
     ) -> Subscription {
         let zone = PeriodMath.timeZone(account.timezone)
         var subscription = Subscription(
-            id: id, billingAccountId: account.id.description, plan: plan, status: trialDays > 0 ? .trial : .active, quantity: quantity,
+            id: id, billingAccountId: account.id, plan: plan, status: trialDays > 0 ? .trial : .active, quantity: quantity,
             timezone: account.timezone, startDate: start, trialStart: nil, trialEnd: nil, billingAnchor: start, currentPeriodStart: start,
             currentPeriodEnd: start, cancelAtPeriodEnd: false, canceledAt: nil, cancelReason: nil, endedAt: nil, pausedAt: nil, pastDueSince: nil,
             scheduledChange: nil, addons: [], testClockId: testClockId, createdAt: now, updatedAt: now)

@@ -69,10 +69,9 @@ struct SubscriptionRow: Codable {
     }
 
     init(_ subscription: Subscription) throws {
-        guard let account = UUID(uuidString: subscription.billingAccountId) else { throw SubscriptionRowError.notUUID("billingAccountId") }
         id = subscription.id.rawValue
-        accountID = account
-        planID = subscription.planId
+        accountID = subscription.billingAccountId.rawValue
+        planID = subscription.planId.description
         planVersion = subscription.planVersion
         plan = PlanSnapshot(subscription.plan)
         status = subscription.status.rawValue
@@ -93,10 +92,7 @@ struct SubscriptionRow: Codable {
         scheduledPlan = subscription.scheduledChange?.plan.map(PlanSnapshot.init)
         scheduledQuantity = subscription.scheduledChange?.quantity
         scheduledEffectiveAt = subscription.scheduledChange?.effectiveAt
-        testClockID = try subscription.testClockId.map {
-            guard let clock = UUID(uuidString: $0) else { throw SubscriptionRowError.notUUID("testClockId") }
-            return clock
-        }
+        testClockID = subscription.testClockId?.rawValue
         createdAt = subscription.createdAt
         updatedAt = subscription.updatedAt
     }
@@ -135,15 +131,17 @@ struct SubscriptionRow: Codable {
     func subscription(addons: [AddonRow]) throws -> Subscription {
         guard let status = SubscriptionStatus(rawValue: status) else { throw SubscriptionRowError.unreadable(id, "status \(status)") }
         var subscription = Subscription(
-            id: SubscriptionID(rawValue: id), billingAccountId: accountID.text, plan: try plan.plan(), status: status, quantity: quantity,
+            id: SubscriptionID(rawValue: id), billingAccountId: AccountID(rawValue: accountID), plan: try plan.plan(), status: status,
+            quantity: quantity,
             timezone: timezone, startDate: startDate, trialStart: trialStart, trialEnd: trialEnd, billingAnchor: billingAnchor,
             currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd, cancelAtPeriodEnd: cancelAtPeriodEnd,
             canceledAt: canceledAt, cancelReason: cancelReason, endedAt: endedAt, pausedAt: pausedAt, pastDueSince: pastDueSince,
             scheduledChange: try scheduledEffectiveAt.map {
                 ScheduledChange(plan: try scheduledPlan?.plan(), quantity: scheduledQuantity, effectiveAt: $0)
             },
-            addons: try addons.map { try $0.addon(of: id) }, testClockId: testClockID?.text, createdAt: createdAt, updatedAt: updatedAt)
-        subscription.planId = planID
+            addons: try addons.map { try $0.addon(of: id) }, testClockId: testClockID.map(TestClockID.init(rawValue:)), createdAt: createdAt,
+            updatedAt: updatedAt)
+        subscription.planId = try SubscriptionRowError.catalogID(planID) { .unreadable(id, "plan id \($0)") }
         subscription.planVersion = planVersion
         return subscription
     }
@@ -180,7 +178,7 @@ struct PlanSnapshot: Codable {
     }
 
     init(_ plan: SubscribedPlan) {
-        planId = plan.planId
+        planId = plan.planId.description
         planVersion = plan.planVersion
         name = plan.name
         billingInterval = plan.billingInterval.rawValue
@@ -192,7 +190,8 @@ struct PlanSnapshot: Codable {
         features = plan.features
         limits = plan.limits.map { Limit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement) }
         usageCharges = plan.usageCharges?.map {
-            UsageCharge(meterId: $0.meterId, meterCode: $0.meterCode, productId: $0.productId, productVersion: $0.productVersion)
+            UsageCharge(
+                meterId: $0.meterId.description, meterCode: $0.meterCode, productId: $0.productId.description, productVersion: $0.productVersion)
         }
         creditOveragePrice = plan.creditOveragePrice
     }
@@ -201,12 +200,18 @@ struct PlanSnapshot: Codable {
         guard let interval = BillingInterval(rawValue: billingInterval), let cycle = BillingCycleType(rawValue: billingCycleType) else {
             throw SubscriptionRowError.unreadablePlan(planId, "billing interval \(billingInterval) or cycle \(billingCycleType)")
         }
+        let catalogID = { (text: String) throws -> CatalogItemID in
+            try SubscriptionRowError.catalogID(text) { .unreadablePlan(planId, "catalog id \($0)") }
+        }
         return SubscribedPlan(
-            planId: planId, planVersion: planVersion, name: name, billingInterval: interval, billingCycleType: cycle, unitPrice: unitPrice,
+            planId: try catalogID(planId), planVersion: planVersion, name: name, billingInterval: interval, billingCycleType: cycle,
+            unitPrice: unitPrice,
             currency: currency, trialDays: trialDays, includedCredits: includedCredits, features: features,
             limits: limits.map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement) },
-            usageCharges: usageCharges?.map {
-                SubscribedUsageCharge(meterId: $0.meterId, meterCode: $0.meterCode, productId: $0.productId, productVersion: $0.productVersion)
+            usageCharges: try usageCharges?.map {
+                SubscribedUsageCharge(
+                    meterId: try catalogID($0.meterId), meterCode: $0.meterCode, productId: try catalogID($0.productId),
+                    productVersion: $0.productVersion)
             },
             creditOveragePrice: creditOveragePrice)
     }
@@ -258,7 +263,7 @@ struct AddonRow: Codable {
         self.tenant = tenant
         subscriptionID = subscription
         self.position = position
-        addonID = addon.addonId
+        addonID = addon.addonId.description
         addonVersion = addon.addonVersion
         code = addon.code
         name = addon.name
@@ -291,19 +296,24 @@ struct AddonRow: Codable {
     func addon(of subscription: UUID) throws -> SubscriptionAddon {
         guard let status = AddonStatus(rawValue: status) else { throw SubscriptionRowError.unreadable(subscription, "add-on status \(status)") }
         return SubscriptionAddon(
-            addonId: addonID, addonVersion: addonVersion, code: code, name: name, featureFlag: featureFlag, price: price, status: status,
+            addonId: try SubscriptionRowError.catalogID(addonID) { .unreadable(subscription, "add-on id \($0)") }, addonVersion: addonVersion,
+            code: code, name: name, featureFlag: featureFlag, price: price, status: status,
             cancelAtPeriodEnd: cancelAtPeriodEnd, activatedAt: activatedAt, canceledAt: canceledAt, createdAt: createdAt)
     }
 }
 
 enum SubscriptionRowError: Error, CustomStringConvertible {
-    case notUUID(String)
     case unreadable(UUID, String)
     case unreadablePlan(String, String)
 
+    /// A catalog id read from a text column.
+    static func catalogID(_ text: String, _ error: (String) -> SubscriptionRowError) throws -> CatalogItemID {
+        guard let id = CatalogItemID(text) else { throw error(text) }
+        return id
+    }
+
     var description: String {
         switch self {
-        case .notUUID(let field): "a subscription's \(field) must be a UUID to be stored"
         case .unreadable(let id, let what): "subscription \(id.text) has an unknown \(what)"
         case .unreadablePlan(let plan, let what): "the snapshot of plan \(plan) has an unknown \(what)"
         }

@@ -24,7 +24,7 @@ struct SubscriptionStore {
                     ON CONFLICT DO NOTHING RETURNING 1
                     """,
                 binds: try .of(
-                    tenant, UUID(uuidString: subscription.billingAccountId), subscription.plan.planId, subscription.id.rawValue,
+                    tenant, subscription.billingAccountId, subscription.plan.planId.description, subscription.id.rawValue,
                     subscription.createdAt)), logger: logger)
         return !rows.isEmpty
     }
@@ -231,7 +231,7 @@ struct SubscriptionStore {
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO test_clocks (tenant_id, id, name, frozen_time, created_at) VALUES ($1, $2, $3, $4, $5)
-                    """, binds: try .of(tenant, UUID(uuidString: clock.id), clock.name, clock.frozenTime, clock.createdAt)), logger: logger)
+                    """, binds: try .of(tenant, clock.id, clock.name, clock.frozenTime, clock.createdAt)), logger: logger)
     }
 
     func findClock(_ id: UUID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> TestClock? {
@@ -244,7 +244,7 @@ struct SubscriptionStore {
                     """, binds: try .of(tenant, id)), logger: logger)
         return try rows.first.map { row in
             let (id, name, time, created, count) = try row.decode((UUID, String, Date, Date, Int64).self)
-            return TestClock(id: id.text, name: name, frozenTime: time, subscriptionCount: Int(count), createdAt: created)
+            return TestClock(id: TestClockID(rawValue: id), name: name, frozenTime: time, subscriptionCount: Int(count), createdAt: created)
         }
     }
 

@@ -33,17 +33,16 @@ struct TestClocksService: SubscriptionTransactions {
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
             let testClock = TestClock(
-                id: id.text, name: name, frozenTime: request.frozenTime.map(RFC3339.truncatedToMicroseconds) ?? now,
+                id: TestClockID(rawValue: id), name: name, frozenTime: request.frozenTime.map(RFC3339.truncatedToMicroseconds) ?? now,
                 subscriptionCount: 0, createdAt: now)
             try await store.insertClock(testClock, tenant: tenant, on: connection)
             return testClock
         }
     }
 
-    func getTestClock(_ id: String, tenant: String) async throws -> TestClock {
-        guard let uuid = UUID(uuidString: id) else { throw SubscriptionsError.testClockNotFound(id) }
-        return try await database.withTenant(tenant) { connection in
-            guard let testClock = try await store.findClock(uuid, tenant: tenant, on: connection) else {
+    func getTestClock(_ id: TestClockID, tenant: String) async throws -> TestClock {
+        try await database.withTenant(tenant) { connection in
+            guard let testClock = try await store.findClock(id.rawValue, tenant: tenant, on: connection) else {
                 throw SubscriptionsError.testClockNotFound(id)
             }
             return testClock
@@ -52,7 +51,7 @@ struct TestClocksService: SubscriptionTransactions {
 
     /// Moves the clock and, in the same transaction, every one of its subscriptions through what happens on the way.
     func advanceTestClock(_ request: AdvanceTestClockRequest, context: RPCServerContext) async throws -> TestClock {
-        guard let uuid = UUID(uuidString: request.id) else { throw SubscriptionsError.testClockNotFound(request.id) }
+        let uuid = request.id.rawValue
         let target = RFC3339.truncatedToMicroseconds(request.frozenTime)
         let tenant = context.tenant
         return try await database.withTenant(tenant) { connection in
