@@ -377,7 +377,7 @@ struct InvoicingEndToEndTests {
     @Test(
         """
         checkout: a credit package bought by PIX and paid through the sandbox webhook grants its credits; a paid add-on bought by card turns its \
-        feature on; a declined card leaves the invoice PENDING
+        feature on, and refunding its payment in full cancels it; a declined card leaves the invoice PENDING
         """
     )
     func checkouts() async throws {
@@ -445,6 +445,16 @@ struct InvoicingEndToEndTests {
                     .arrayValue?
                     .contains("whatsapp") == true
             }, "the paid invoice turned the add-on on")
+        let addonPayment = try #require(approved.attribute("payment")?["id"]?.stringValue)
+        let refunded = try await fixture.post("/api/v1/payments/\(addonPayment)/refunds", "refunds", [:])
+        #expect(refunded.status == 201, "\(refunded.text.prefix(300))")
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                let read = try await fixture.client.get("/api/v1/subscriptions/\(subscription)", token: fixture.token)
+                return read.attribute("addons")?.arrayValue?.first?["status"] == "CANCELED"
+            }, "refunding the add-on's payment in full canceled the add-on")
+        let features = try await fixture.client.get("/api/v1/subscriptions/\(subscription)/entitlements", token: fixture.token)
+        #expect(features.attribute("features")?.arrayValue?.contains("whatsapp") == false)
         let bad = try await fixture.post(
             "/api/v1/checkouts", "checkouts",
             [
@@ -558,6 +568,52 @@ struct InvoicingEndToEndTests {
             })
         #expect(invoice?["attributes"]?["status"] == "PENDING" && invoice?["attributes"]?["number"]?.stringValue?.count == 11)
         #expect(invoice?["attributes"]?["netTermsDays"] == 10)
+    }
+
+    @Test(
+        """
+        a refund takes back what the payment bought: its share of the package's credits (REFUND_REVERSAL), 409 CREDITS_SPENT when they \
+        were spent, unless leaveWalletInDebt, which leaves the wallet owing them
+        """
+    )
+    func refundTakesBackCredits() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let credits = try await CreditFixture.make(cluster)
+        let code = uniqueCode("refundable")
+        _ = try await create(
+            credits.client, "/api/v1/credit-packages", "credit-packages",
+            ["code": .string(code), "name": "Growth", "credits": 300, "price": .number("90.00"), "currency": "BRL"], token: credits.token)
+        let bought = try await credits.client.post(
+            "/api/v1/checkouts", token: credits.token,
+            json: resource(
+                "checkouts",
+                [
+                    "billingAccountId": .string(credits.account), "paymentMethod": "CARD", "cardToken": "tok_visa",
+                    "items": [["type": "CREDIT_PACKAGE", "packageCode": .string(code)]],
+                ]))
+        #expect(bought.attribute("cardStatus") == "APPROVED", "\(bought.text.prefix(300))")
+        let payment = try #require(bought.attribute("payment")?["id"]?.stringValue)
+        func purchased(_ expected: Int) async throws -> Bool {
+            try await waitFor(timeout: .seconds(60)) {
+                try await credits.wallet()?["purchasedRemaining"]?.decimalValue == DecimalNumber(Int64(expected))
+            }
+        }
+        func refund(_ attributes: JSONValue) async throws -> HTTPTestResponse {
+            try await credits.client.post("/api/v1/payments/\(payment)/refunds", token: credits.token, json: resource("refunds", attributes))
+        }
+        #expect(try await purchased(300))
+        let third = try await refund(["amount": .number("30.00")])
+        #expect(third.status == 201, "\(third.text.prefix(300))")
+        #expect(try await purchased(200), "a third of the price took back a third of the credits")
+        #expect(try await credits.charge(150).status == 201, "50 of the package are left")
+        let refused = try await refund([:])
+        #expect(refused.status == 409 && refused.firstError?["code"] == "CREDITS_SPENT", "\(refused.text.prefix(300))")
+        let forced = try await refund(["leaveWalletInDebt": true])
+        #expect(forced.status == 201 && forced.attribute("payment")?["status"] == "REFUNDED", "\(forced.text.prefix(300))")
+        #expect(try await purchased(0))
+        let wallet = try await credits.wallet()
+        #expect(wallet?["debt"]?.decimalValue == DecimalNumber(150) && wallet?["available"]?.decimalValue == DecimalNumber(-150))
+        try await credits.audited("after the refunds")
     }
 
     @Test(

@@ -76,6 +76,22 @@ struct CreditWalletRuleTests {
         #expect(settle.draws.first?.0.source == .monthly, "the expired leftover is spent first")
     }
 
+    @Test("a refund reversal takes the package's unspent credits from its own grants only, and what was spent as debt")
+    func refundReversal() {
+        let package = grant(.purchase, 30)
+        let monthly = grant(.monthly, 20, expires: 3600)
+        var book = WalletBook(now: t0, balance: whole(50), held: .zero, debt: .zero, overdraftLimit: .zero, grants: [package, monthly])
+        _ = book.debit(whole(25), kind: .charge, partial: false, tag: .none)!  // the package is spent first: 5 of it are left
+        #expect(book.reverse(whole(10), from: [package.id]) == whole(5), "5 unspent come back, the other 5 are owed")
+        #expect(book.grants.first { $0.id == package.id }?.remaining == .zero)
+        #expect(book.grants.first { $0.id == monthly.id }?.remaining == whole(20), "another grant is not touched")
+        #expect(book.balance == whole(15) && book.debt == whole(5) && book.refundDebt == whole(5) && book.available == whole(15))
+        book.add(grant(.manual, 8))
+        #expect(book.debt == .zero && book.refundDebt == .zero, "a new grant repays what the refund left owing")
+        #expect(book.journal.filter { $0.kind == .refundReversal }.map(\.amount) == [whole(-5), whole(-5)])
+        #expect(book.journal.reduce(Credits.zero) { $0 + $1.amount } == book.balance - whole(50))
+    }
+
     @Test("allowance alerts: 80, 90, 95, 100 %, each once")
     func alerts() {
         #expect(AllowanceAlerts.due(allowance: whole(300), used: whole(239), alreadySent: 0) == [])

@@ -246,9 +246,13 @@ public struct RefundAttributes: Codable, Sendable, Equatable {
     /// Major units; what is left of the payment when absent.
     public var amount: DecimalNumber?
     public var reason: String?
-    public init(amount: DecimalNumber? = nil, reason: String? = nil) {
+    /// A payment for credit packages takes back the share of their credits it refunds; when some were spent the refund is
+    /// refused (409 CREDITS_SPENT) unless this is true, which takes them back all the same and leaves the wallet owing them.
+    public var leaveWalletInDebt: Bool?
+    public init(amount: DecimalNumber? = nil, reason: String? = nil, leaveWalletInDebt: Bool? = nil) {
         self.amount = amount
         self.reason = reason
+        self.leaveWalletInDebt = leaveWalletInDebt
     }
 }
 
@@ -256,10 +260,12 @@ public struct RefundRequest: Codable, Sendable, Equatable {
     public var paymentId: PaymentID
     public var amount: DecimalNumber?
     public var reason: String?
-    public init(paymentId: PaymentID, amount: DecimalNumber?, reason: String?) {
+    public var leaveWalletInDebt: Bool?
+    public init(paymentId: PaymentID, amount: DecimalNumber?, reason: String?, leaveWalletInDebt: Bool? = nil) {
         self.paymentId = paymentId
         self.amount = amount
         self.reason = reason
+        self.leaveWalletInDebt = leaveWalletInDebt
     }
 }
 

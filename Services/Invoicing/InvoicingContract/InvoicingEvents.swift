@@ -52,6 +52,13 @@ public struct InvoiceFinalized: IntegrationEvent {
 }
 
 /// A credit package sold on an invoice; the ledger grants it once the invoice is paid.
+/// The references of the grants an invoice's credit packages bought: `invoice:<id>:<index of the purchase>`, so a paid
+/// invoice granted twice grants once, and a refund finds what it takes back.
+public enum CreditPurchaseReference {
+    public static func prefix(_ invoice: InvoiceID) -> String { "invoice:\(invoice):" }
+    public static func of(_ invoice: InvoiceID, purchase index: Int) -> String { prefix(invoice) + String(index) }
+}
+
 public struct InvoiceCreditPurchase: Codable, Sendable, Equatable {
     public var packageCode: String
     public var credits: Credits
@@ -191,12 +198,25 @@ public struct PaymentRefunded: IntegrationEvent {
     public var amount: Money
     /// Whether the whole payment is refunded now.
     public var fullyRefunded: Bool
+    /// The invoice the payment paid.
+    public var invoiceId: InvoiceID?
+    /// Credits of the invoice's credit packages this refund takes back (the ledger removes them from the package's grants,
+    /// `REFUND_REVERSAL`, and what was spent meanwhile becomes the wallet's debt).
+    public var reversedCredits: Credits?
+    /// Add-ons the invoice activated, canceled now because what paid for them is refunded in full.
+    public var canceledAddons: [InvoiceAddonActivation]?
     public var subject: String { paymentId.description }
 
-    public init(paymentId: PaymentID, billingAccountId: AccountID, amount: Money, fullyRefunded: Bool) {
+    public init(
+        paymentId: PaymentID, billingAccountId: AccountID, amount: Money, fullyRefunded: Bool, invoiceId: InvoiceID? = nil,
+        reversedCredits: Credits? = nil, canceledAddons: [InvoiceAddonActivation]? = nil
+    ) {
         self.paymentId = paymentId
         self.billingAccountId = billingAccountId
         self.amount = amount
         self.fullyRefunded = fullyRefunded
+        self.invoiceId = invoiceId
+        self.reversedCredits = reversedCredits
+        self.canceledAddons = canceledAddons
     }
 }

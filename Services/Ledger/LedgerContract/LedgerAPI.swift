@@ -88,7 +88,7 @@ public enum LedgerAPI: RPCServiceDescription {
         summary: "One charge or authorization, with its estimate and actual figures.")
     public static let wallet = UnaryMethod<WalletRequest, CreditWallet>(
         service: credits, method: "Wallet", retry: .always,
-        callers: .gateway,
+        callers: .only(["gateway", "invoicing"]),
         summary:
             "An account's wallet: balance, held, available, remaining by source, the allowance used, settings and open grants in consumption order.")
     public static let setWalletSettings = UnaryMethod<SetWalletSettingsRequest, CreditWallet>(

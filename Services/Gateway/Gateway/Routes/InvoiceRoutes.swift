@@ -233,17 +233,25 @@ enum InvoiceRoutes {
                 summary:
                     """
                     Refund part (`amount`) or all of what is left of a COMPLETED payment, with an optional reason; never more than was paid, \
-                    however many refunds race (409 REFUND_EXCEEDS_PAYMENT).
+                    however many refunds race (409 REFUND_EXCEEDS_PAYMENT). What the payment bought goes back too: the account credit it \
+                    created first (409 ACCOUNT_CREDIT_SPENT when spent), the refunded share of its credit packages' credits (409 \
+                    CREDITS_SPENT when spent, unless leaveWalletInDebt), and its add-ons once it is refunded in full.
                     """,
                 permission: .paymentsRefund,
                 requestBody: .init(resourceType: "refunds", attributes: .of(RefundAttributes.self), optional: true),
                 response: .init(status: .created, resourceType: "refunds", attributes: .of(Refund.self), isCollection: false), queryParameters: [],
-                additionalErrors: [409: "More than is left of the payment (REFUND_EXCEEDS_PAYMENT), or the payment is not COMPLETED"]
+                additionalErrors: [
+                    409:
+                        "More than is left of the payment (REFUND_EXCEEDS_PAYMENT), the payment is not COMPLETED, or what it bought was spent "
+                        + "(ACCOUNT_CREDIT_SPENT, CREDITS_SPENT)"
+                ]
             ) { request in
                 let id = try request.id(PaymentID.self, resource: "payment")
                 let attributes = try request.attributes(RefundAttributes.self, resourceType: "refunds", optional: true)
                 let refund = try await client.call(
-                    InvoicingAPI.refund, RefundRequest(paymentId: id, amount: attributes.amount, reason: attributes.reason),
+                    InvoicingAPI.refund,
+                    RefundRequest(
+                        paymentId: id, amount: attributes.amount, reason: attributes.reason, leaveWalletInDebt: attributes.leaveWalletInDebt),
                     options: request.options)
                 return .created(
                     JSONAPI.document(try JSONAPI.resource(type: "refunds", from: refund, selfLink: "\(payments)/\(id)")),

@@ -7,6 +7,7 @@ import BillingRPC
 import CatalogContract
 import Foundation
 import InvoicingContract
+import LedgerContract
 import PostgresNIO
 import SubscriptionsContract
 
@@ -208,11 +209,13 @@ struct PaymentsService: Sendable {
 
     /// Refunds part or all of what is left of a payment. The payment row is locked, so 100 refunds racing on one payment are applied
     /// one after the other and stop exactly at what was paid (the CHECK on `refunded_minor` is the database's own wall). Once per
-    /// idempotency key: a resent call answers the refund the first one made.
+    /// idempotency key: a resent call answers the refund the first one made. What the payment bought is taken back with it
+    /// (``RefundEffects``): the ledger is asked first, with no row locked, how much of the packages' credits is unspent.
     func refund(_ request: RefundRequest, context: RPCServerContext) async throws -> Refund {
         if let reason = request.reason, reason.count > 500 { throw InvoicingError.invalid("reason", "reason must have at most 500 characters") }
         if let amount = request.amount, amount.isNegative || amount.isZero { throw InvoicingError.invalid("amount", "amount must be positive") }
         let tenant = context.tenant
+        let unspent = try await unspentPackageCredits(of: request.paymentId, context: context)
         return try await database.idempotent(
             tenant: tenant, operation: InvoicingAPI.refund.name, key: context.metadata.idempotencyKey, request: request
         ) { connection in
@@ -242,6 +245,13 @@ struct PaymentsService: Sendable {
             }
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
+            let effects = try await refundEffects(of: payment, refunding: amount, tenant: tenant, on: connection)
+            if effects.reversedCredits > .zero, request.leaveWalletInDebt != true, effects.reversedCredits > unspent ?? .zero {
+                throw InvoicingError.conflict(
+                    "this refund takes back \(effects.reversedCredits.text) credits the payment bought and only \((unspent ?? .zero).text) of "
+                        + "them are unspent; refund less, or set leaveWalletInDebt to take them back all the same and leave the wallet owing "
+                        + "the rest", reason: "CREDITS_SPENT", field: "amount")
+            }
             // The part of the payment that became account credit is taken back from that credit first.
             _ = try await credit.takeBack(
                 upTo: amount, createdBy: payment, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
@@ -251,10 +261,40 @@ struct PaymentsService: Sendable {
             try await outbox.append(
                 PaymentRefunded(
                     paymentId: payment.id, billingAccountId: payment.billingAccountId, amount: amount,
-                    fullyRefunded: payment.status == .refunded),
+                    fullyRefunded: payment.status == .refunded, invoiceId: payment.invoiceId,
+                    reversedCredits: effects.reversedCredits > .zero ? effects.reversedCredits : nil,
+                    canceledAddons: effects.canceledAddons.isEmpty ? nil : effects.canceledAddons),
                 tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
             return Refund(id: RefundID(rawValue: id), paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now)
         }
+    }
+
+    /// What a refund of `payment` takes back besides the money, read with the payment locked.
+    private func refundEffects(
+        of payment: Payment, refunding amount: Money, tenant: String, on connection: PostgresConnection
+    ) async throws
+        -> RefundEffects
+    {
+        guard let invoice = try await store.find(payment.invoiceId, tenant: tenant, on: connection) else { return .none }
+        let overpaid = try await credit.store.credited(by: payment.id, reasons: ["OVERPAYMENT"], tenant: tenant, on: connection)
+        return RefundEffects.of(
+            invoice: invoice, paid: payment.amount, overpaid: overpaid, refundedBefore: payment.refunded,
+            refundedAfter: try payment.refunded.adding(amount))
+    }
+
+    /// The credits still unspent of what the payment's invoice sold in credit packages (nil when it sold none), as the ledger
+    /// holds them now: asked before the refund's transaction, so no row is locked while the ledger answers.
+    private func unspentPackageCredits(of id: PaymentID, context: RPCServerContext) async throws -> Credits? {
+        let tenant = context.tenant
+        let invoice = try await database.withTenant(tenant) { connection -> Invoice? in
+            guard let invoiceID = try await paymentStore.payment(id, tenant: tenant, on: connection)?.invoiceId else { return nil }
+            return try await store.find(invoiceID, tenant: tenant, on: connection)
+        }
+        guard let invoice, !(invoice.creditPurchases ?? []).isEmpty else { return nil }
+        let wallet = try await invoices.ledger.call(
+            LedgerAPI.wallet, WalletRequest(billingAccountId: invoice.billingAccountId), options: context.outgoing(timeout: .seconds(10)))
+        let prefix = CreditPurchaseReference.prefix(invoice.id)
+        return wallet.grants.filter { $0.reference?.hasPrefix(prefix) == true }.reduce(.zero) { Credits(units: $0.units + $1.remaining.units) }
     }
 
     func payment(_ id: PaymentID, tenant: String) async throws -> Payment {

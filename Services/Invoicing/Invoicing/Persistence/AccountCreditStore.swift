@@ -43,14 +43,17 @@ struct AccountCreditStore {
         return try rows.first.map { Money(minorUnits: try $0.decode(Int64.self), currency: change.currency) }
     }
 
-    /// What the payment put into the account's credit (its overpayment) and refunds have not yet taken back.
-    func credited(by payment: PaymentID, tenant: String, on connection: PostgresConnection) async throws -> Int64 {
+    /// What the payment put into the account's credit (its overpayment) and refunds have not yet taken back; with
+    /// `reasons: ["OVERPAYMENT"]`, all it put there.
+    func credited(
+        by payment: PaymentID, reasons: [String] = ["OVERPAYMENT", "REFUNDED"], tenant: String, on connection: PostgresConnection
+    ) async throws -> Int64 {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT coalesce(sum(amount_minor), 0)::int8 FROM account_credit_entries
-                    WHERE tenant_id = $1 AND payment_id = $2 AND reason IN ('OVERPAYMENT', 'REFUNDED')
-                    """, binds: try .of(tenant, payment.rawValue)), logger: logger)
+                    WHERE tenant_id = $1 AND payment_id = $2 AND reason = ANY($3)
+                    """, binds: try .of(tenant, payment.rawValue, reasons)), logger: logger)
         return try rows.first?.decode(Int64.self) ?? 0
     }
 

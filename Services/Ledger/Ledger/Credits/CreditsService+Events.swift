@@ -19,7 +19,7 @@ extension CreditsService {
                     let expires = purchase.validityDays.map { event.paidAt.addingTimeInterval(TimeInterval($0) * 86_400) }
                     let request = GrantCreditsRequest(
                         billingAccountId: event.invoice.billingAccountId, credits: purchase.credits, source: .purchase,
-                        expiresAt: expires, reference: "invoice:\(event.invoice.id):\(index)",
+                        expiresAt: expires, reference: CreditPurchaseReference.of(event.invoice.id, purchase: index),
                         description: "credit package \(purchase.packageCode), invoice \(event.invoice.number ?? event.invoice.id.description)")
                     try validate(request)
                     try await handle(event.invoice.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
@@ -33,6 +33,23 @@ extension CreditsService {
                 guard !requests.isEmpty else { return }
                 try await handle(event.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, _ in
                     if let pending = wallet.rechargePending, requests.contains(pending) { wallet.rechargePending = nil }
+                }
+            },
+            // A refunded credit-package invoice takes its credits back: what is left of its grants, and what was spent meanwhile
+            // as debt (invoicing refused the refund when they were spent, unless the caller chose to leave the wallet owing).
+            PaymentRefunded.eventType: { envelope, connection in
+                let event = try envelope.decode(PaymentRefunded.self)
+                guard let credits = event.reversedCredits, credits > .zero, let invoice = event.invoiceId else { return }
+                try await handle(event.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
+                    let grants = try await wallets.grantIDs(
+                        account: session.account, referencePrefix: CreditPurchaseReference.prefix(invoice), tenant: session.tenant,
+                        on: session.connection)
+                    let owed = wallet.book.reverse(credits, from: grants)
+                    if owed > .zero {
+                        database.logger.warning(
+                            "a refund took back credits already spent; the wallet owes them",
+                            metadata: ["tenant": "\(session.tenant)", "account": "\(event.billingAccountId)", "owed": "\(owed.text)"])
+                    }
                 }
             },
         ]

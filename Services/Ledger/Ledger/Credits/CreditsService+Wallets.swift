@@ -372,7 +372,7 @@ extension CreditsService {
             let book = wallet.book
             let consistent =
                 sums.journalBalance == book.balance && sums.grants - book.debt == book.balance && sums.journalHeld == book.held
-                && sums.openHolds == book.held && book.balance - book.held + book.overdraftLimit >= .zero
+                && sums.openHolds == book.held && book.balance - book.held + book.overdraftLimit + book.refundDebt >= .zero
             return WalletAudit(
                 billingAccountId: AccountID(rawValue: session.account), balance: book.balance, journalBalance: sums.journalBalance,
                 grantsBalance: sums.grants - book.debt, held: book.held, journalHeld: sums.journalHeld, openHolds: sums.openHolds,

@@ -12,8 +12,8 @@ import PostgresNIO
 /// idempotency keys and the status of some holds — in one statement, which is only right when nothing changed the wallet
 /// between the statement's snapshot and the lock: under READ COMMITTED a statement that waited for the row lock re-reads
 /// the locked row but evaluates its subqueries on the snapshot taken before the wait. Every change to a wallet's grants,
-/// executions or settings is made under its lock and updates its row, so the locked row's `xmin` (the next to last column)
-/// equals the snapshot's (the last) when the subqueries are current; when they differ, the caller reads again, under the lock.
+/// executions or settings is made under its lock and updates its row, so the locked row's `xmin` (column 21) equals the
+/// snapshot's (column 22) when the subqueries are current; when they differ, the caller reads again, under the lock.
 struct ReadWallet: PreparedSQL {
     static let name = "ledger_read_wallet"
     static let sql = """
@@ -32,7 +32,8 @@ struct ReadWallet: PreparedSQL {
                (SELECT coalesce(json_object_agg(e.id, e.status), '{}')::text FROM credit_executions e
                   WHERE e.tenant_id = w.tenant_id AND e.id = ANY($4)),
                w.xmin::text,
-               (SELECT s.xmin::text FROM credit_wallets s WHERE s.tenant_id = $1 AND s.account_id = $2)
+               (SELECT s.xmin::text FROM credit_wallets s WHERE s.tenant_id = $1 AND s.account_id = $2),
+               w.refund_debt::text
         FROM credit_wallets w JOIN ledger_accounts a ON a.tenant_id = w.tenant_id AND a.id = w.account_id
         WHERE w.tenant_id = $1 AND w.account_id = $2
         FOR UPDATE OF w
@@ -74,7 +75,8 @@ struct SaveWallet: PreparedSQL {
             WHERE g.tenant_id = $1 AND g.id = u.id
         ), wallet AS (
             UPDATE credit_wallets SET balance = $6::numeric, held = $7::numeric, debt = $8::numeric, holds_expire_at = $9,
-                allowance_grant_id = $10, allowance = $11::numeric, alerts_sent = $12, exhausted = $13, recharge_pending = $14, updated_at = $3
+                allowance_grant_id = $10, allowance = $11::numeric, alerts_sent = $12, exhausted = $13, recharge_pending = $14, updated_at = $3,
+                refund_debt = $60::numeric
             WHERE tenant_id = $1 AND account_id = $2
         ), journal AS (
             INSERT INTO credit_journal (tenant_id, account_id, kind, amount, held_delta, balance_after, held_after, grant_id, execution_id,
@@ -129,6 +131,7 @@ struct SaveWallet: PreparedSQL {
         .uuidArray, .textArray, .textArray, .textArray, .textArray, .int4Array, .textArray, .textArray, .textArray, .int8Array, .int8Array,
         .int8Array, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .int8Array, .int8Array,  // $32-51 inserted executions
         .uuidArray, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .text,  // $52-59 resolved executions
+        .text,  // $60 the part of the debt refunds left
     ]
 
     let wallet: LockedWallet
@@ -136,7 +139,7 @@ struct SaveWallet: PreparedSQL {
     let tenant: String
 
     func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 59)
+        var b = PostgresBindings(capacity: 60)
         let book = wallet.book
         b.append(tenant)
         b.append(account)
@@ -216,6 +219,7 @@ struct SaveWallet: PreparedSQL {
         b.append(resolved.map { $0.credits?.fixedText ?? "" })
         b.append(resolved.map { $0.uncovered?.fixedText ?? "" })
         b.append(ExecutionStatus.held.rawValue)
+        b.append(book.refundDebt.fixedText)
         return b
     }
 }

@@ -135,7 +135,9 @@ struct WalletStore: Sendable {
         let grants = try Self.decodeJSON([GrantJSON].self, cells[17], empty: []).map { try $0.grant() }
         let caps = try Self.decodeJSON([CapJSON].self, cells[18], empty: []).map { try $0.cap() }
         let book = WalletBook(
-            now: now, balance: try credits(0), held: try credits(1), debt: try credits(2), overdraftLimit: try credits(3), grants: grants)
+            now: now, balance: try credits(0), held: try credits(1), debt: try credits(2), refundDebt: try credits(23),
+            overdraftLimit: try credits(3),
+            grants: grants)
         let rechargePackage = try cells[12].decode(String?.self)
         let rechargeThreshold = try optionalCredits(13)
         let replays = try Self.decodeJSON([String: UUID].self, cells[19], empty: [:])
@@ -284,6 +286,17 @@ struct WalletStore: Sendable {
                     SELECT \(Self.grantColumns) FROM credit_grants WHERE tenant_id = $1 AND reference = $2
                     """, binds: try .of(tenant, reference)), logger: logger
         ).map(Self.grant)
+    }
+
+    /// The ids of the account's grants whose reference starts with `prefix` (what one invoice's credit packages granted).
+    func grantIDs(account: UUID, referencePrefix prefix: String, tenant: String, on connection: PostgresConnection) async throws -> Set<UUID> {
+        Set(
+            try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT id FROM credit_grants WHERE tenant_id = $1 AND account_id = $2 AND starts_with(reference, $3)
+                        """, binds: try .of(tenant, account, prefix)), logger: logger
+            ).map { try $0.decode(UUID.self) })
     }
 
     func grants(account: UUID, ids: [UUID], tenant: String, on connection: PostgresConnection) async throws -> [CreditGrant] {

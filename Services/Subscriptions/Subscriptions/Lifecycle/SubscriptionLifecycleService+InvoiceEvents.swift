@@ -44,6 +44,24 @@ extension SubscriptionLifecycleService {
                         }
                     }
                 },
+                // An add-on whose invoice is refunded in full is canceled now: it was not paid for.
+                PaymentRefunded.eventType: { envelope, connection in
+                    let event = try envelope.decode(PaymentRefunded.self)
+                    for id in Set((event.canceledAddons ?? []).map(\.subscriptionId)) {
+                        try await change(id, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
+                            var events: [TimedEvent] = []
+                            for refunded in (event.canceledAddons ?? []) where refunded.subscriptionId == id {
+                                guard
+                                    let index = subscription.addons.firstIndex(where: {
+                                        $0.addonId == refunded.addonId && $0.status != .canceled
+                                    })
+                                else { continue }
+                                events += Self.cancelNow(index, of: &subscription, at: now)
+                            }
+                            return events
+                        }
+                    }
+                },
                 InvoiceOverdue.eventType: { envelope, connection in
                     let event = try envelope.decode(InvoiceOverdue.self)
                     guard let id = event.invoice.subscriptionId else { return }

@@ -388,22 +388,25 @@ extension SubscriptionLifecycleService {
                 subscription.updatedAt = now
                 return (subscription, [])
             }
-            subscription.addons[index].status = .canceled
-            subscription.addons[index].canceledAt = now
-            subscription.updatedAt = now
-            guard addon.status == .active else { return (subscription, []) }
-            return (
-                subscription,
-                [
-                    TimedEvent(
-                        at: now,
-                        event: AddonCanceled(
-                            subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                            addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
-                            atPeriodEnd: false))
-                ]
-            )
+            let events = Self.cancelNow(index, of: &subscription, at: now)
+            return (subscription, events)
         }
+    }
+
+    /// Cancels the subscription's add-on at `index` now; one that was ACTIVE announces it (`AddonCanceled`).
+    static func cancelNow(_ index: Int, of subscription: inout Subscription, at now: Date) -> [TimedEvent] {
+        let addon = subscription.addons[index]
+        subscription.addons[index].status = .canceled
+        subscription.addons[index].canceledAt = now
+        subscription.updatedAt = now
+        guard addon.status == .active else { return [] }
+        return [
+            TimedEvent(
+                at: now,
+                event: AddonCanceled(
+                    subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId, addonId: addon.addonId,
+                    addonCode: addon.code, featureFlag: addon.featureFlag, atPeriodEnd: false))
+        ]
     }
 
     /// The plan's current version, as a subscription keeps it.

@@ -29,7 +29,7 @@ struct WalletGrant: Sendable, Equatable {
 /// What a journal row moves.
 enum JournalKind: String, Sendable {
     case grant = "GRANT", charge = "CHARGE", hold = "HOLD", settle = "SETTLE", release = "RELEASE", holdExpiry = "HOLD_EXPIRY"
-    case expiry = "EXPIRY", repayment = "REPAYMENT", reversal = "REVERSAL", overage = "OVERAGE"
+    case expiry = "EXPIRY", repayment = "REPAYMENT", reversal = "REVERSAL", overage = "OVERAGE", refundReversal = "REFUND_REVERSAL"
 }
 
 /// Who and what a movement is for; copied onto its journal rows.
@@ -66,16 +66,20 @@ struct WalletBook: Sendable {
     private(set) var balance: Credits
     private(set) var held: Credits
     private(set) var debt: Credits
+    /// The part of `debt` that refunds left (credits taken back after they were spent): beyond the overdraft, so the wallet row's
+    /// never-overspent CHECK counts it; repaid first by new grants.
+    private(set) var refundDebt: Credits
     var overdraftLimit: Credits
     private(set) var grants: [WalletGrant]
     private(set) var journal: [JournalEntry] = []
     private(set) var changedGrants: Set<UUID> = []
 
-    init(now: Date, balance: Credits, held: Credits, debt: Credits, overdraftLimit: Credits, grants: [WalletGrant]) {
+    init(now: Date, balance: Credits, held: Credits, debt: Credits, refundDebt: Credits = .zero, overdraftLimit: Credits, grants: [WalletGrant]) {
         self.now = now
         self.balance = balance
         self.held = held
         self.debt = debt
+        self.refundDebt = refundDebt
         self.overdraftLimit = overdraftLimit
         self.grants = grants
     }
@@ -149,12 +153,33 @@ struct WalletBook: Sendable {
         return (draws, amount - payable)
     }
 
+    /// A refund takes back `amount` of the credits it had bought: from what is left of `grantIDs` first, the rest (spent
+    /// meanwhile) as debt the wallet owes. Returns the part that became debt.
+    @discardableResult
+    mutating func reverse(_ amount: Credits, from grantIDs: Set<UUID>) -> Credits {
+        var left = amount
+        for index in grants.indices where left > .zero && grantIDs.contains(grants[index].id) && grants[index].remaining > .zero {
+            let take = Credits.min(grants[index].remaining, left)
+            grants[index].remaining -= take
+            changedGrants.insert(grants[index].id)
+            left -= take
+            record(.refundReversal, amount: .zero - take, grant: grants[index].id, tag: .none)
+        }
+        if left > .zero {
+            debt += left
+            refundDebt += left
+            record(.refundReversal, amount: .zero - left, grant: nil, tag: .none)
+        }
+        return left
+    }
+
     /// Postpaid overage: what the overdraft owes is billed (on an invoice) instead of repaid from grants, so the debt is written
     /// off — one OVERAGE row raising the balance by it. Returns the credits billed.
     mutating func billDebt() -> Credits {
         let billed = debt
         guard billed > .zero else { return .zero }
         debt = .zero
+        refundDebt = .zero
         record(.overage, amount: billed, grant: nil, tag: .none)
         return billed
     }
@@ -180,6 +205,7 @@ struct WalletBook: Sendable {
             debt -= take
             record(.repayment, amount: .zero, grant: grant.id, tag: .none)
         }
+        refundDebt = .min(refundDebt, debt)
     }
 
     private mutating func record(_ kind: JournalKind, amount: Credits, held heldDelta: Credits = .zero, grant: UUID?, tag: MovementTag) {
