@@ -200,10 +200,10 @@ struct InvoicingEndToEndTests {
     )
     func invoicesFromSubscriptionEvents() async throws {
         let cluster = try await TestCluster.shared.start()
-        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("basePrice", .number("100.00"))])
-        let clock = try #require(
-            try await fixture.post("/api/v1/test-clocks", "test-clocks", ["frozenTime": "2027-04-01T00:00:00Z"]).data?["id"]?.stringValue)
-        let subscription = try #require(try await fixture.subscribe([("testClockId", .string(clock))]).data?["id"]?.stringValue)
+        let fixture = try await SubscriptionFixture.make(
+            cluster, plan: [("trialDays", 0), ("basePrice", .number("100.00"))], clockTime: "2027-04-01T00:00:00Z")
+        let clock = try #require(fixture.clock)
+        let subscription = try #require(try await fixture.subscribe().data?["id"]?.stringValue)
         #expect(try await fixture.post("/api/v1/test-clocks/\(clock)/advance", "test-clocks", ["frozenTime": "2027-04-16T00:00:00Z"]).status == 200)
         let max = try await SubscriptionFixture.createPlan(
             fixture.client, token: fixture.token, [("name", "Plano Max"), ("basePrice", .number("200.00")), ("trialDays", 0)])
@@ -232,6 +232,28 @@ struct InvoicingEndToEndTests {
         #expect(may["lines"]?.arrayValue?.map { $0["kind"]?.stringValue ?? "" } == ["SUBSCRIPTION", "PRORATION", "PRORATION"])
         #expect(may["total"]?.decimalValue == DecimalNumber("250.00"), "200.00 for May + 50.00 of April's upgrade")
         #expect(invoices.allSatisfy { $0["attributes"]?["status"] == "DRAFT" })
+        #expect(invoices.allSatisfy { $0["attributes"]?["livemode"] == false }, "a test account's invoices are test data")
+        let finalized = try await fixture.post("/api/v1/invoices/\(try #require(invoices.first?["id"]?.stringValue))/finalize")
+        #expect(finalized.attribute("number")?.stringValue?.hasPrefix("TEST-") == true, "numbered apart: \(finalized.text.prefix(300))")
+    }
+
+    @Test("test clocks drive test accounts only (Stripe's rule): a live account cannot subscribe on a clock, nor a test account off it")
+    func testClocksDriveTestAccountsOnly() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let live = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
+        let clock = try await create(live.client, "/api/v1/test-clocks", "test-clocks", ["frozenTime": "2027-04-01T00:00:00Z"], token: live.token)
+        let refused = try await live.subscribe([("testClockId", .string(clock))])
+        #expect(
+            refused.status == 422 && refused.firstError?["code"] == "TEST_CLOCK_MISMATCH"
+                && refused.firstError?["source"]?["pointer"] == "/data/attributes/testClockId", "\(refused.text.prefix(300))")
+        let test = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)], clockTime: "2027-04-01T00:00:00Z")
+        let otherClock = try await create(
+            test.client, "/api/v1/test-clocks", "test-clocks", ["frozenTime": "2027-04-01T00:00:00Z"], token: test.token)
+        #expect(try await test.subscribe([("testClockId", .string(otherClock))]).firstError?["code"] == "TEST_CLOCK_MISMATCH")
+        let subscribed = try await test.subscribe()
+        let testClock = try #require(test.clock)
+        #expect(subscribed.status == 201 && subscribed.attribute("testClockId") == .string(testClock), "on its account's clock")
+        #expect(subscribed.attribute("startDate") == "2027-04-01T00:00:00Z")
     }
 
     @Test(
@@ -242,12 +264,13 @@ struct InvoicingEndToEndTests {
     )
     func creditOverage() async throws {
         let cluster = try await TestCluster.shared.start()
+        let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let fixture = try await SubscriptionFixture.make(
             cluster,
             plan: [
                 ("trialDays", 0), ("basePrice", .number("100.00")), ("includedCredits", 10),
                 ("creditOveragePrice", .number("0.25")),
-            ])
+            ], clockTime: RFC3339.format(start))
         let refused = try await fixture.client.post(
             "/api/v1/subscription-plans", token: fixture.token,
             json: resource(
@@ -263,10 +286,8 @@ struct InvoicingEndToEndTests {
         _ = try await create(
             fixture.client, "/api/v1/ai-models", "ai-models", ["modelId": .string(model), "name": "Unit", "inputRate": 1, "outputRate": 1],
             token: fixture.token)
-        let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-        let clock = try #require(
-            try await fixture.post("/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(RFC3339.format(start))]).data?["id"]?.stringValue)
-        let subscription = try #require(try await fixture.subscribe([("testClockId", .string(clock))]).data?["id"]?.stringValue)
+        let clock = try #require(fixture.clock)
+        let subscription = try #require(try await fixture.subscribe().data?["id"]?.stringValue)
         let wallet = "/api/v1/credit-wallets/\(fixture.account)"
         #expect(
             try await waitFor(timeout: .seconds(60)) {

@@ -10,19 +10,26 @@ struct SubscriptionFixture {
     let token: String
     let account: String
     let plan: String
+    /// The test clock the account lives on, when made with `clockTime`.
+    var clock: String? = nil
 
+    /// `clockTime`: a test account, on a new test clock frozen at that time (only such an account subscribes on a clock).
     static func make(
-        _ cluster: TestCluster.Running, plan attributes: [(String, JSONValue)] = [], timezone: String? = nil
+        _ cluster: TestCluster.Running, plan attributes: [(String, JSONValue)] = [], timezone: String? = nil, clockTime: String? = nil
     ) async throws -> SubscriptionFixture {
         let tenant = newTenant("subs")
         let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
+        var clock: String?
+        if let clockTime {
+            clock = try await create(cluster.client, "/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(clockTime)], token: token)
+        }
+        var extra: [(String, JSONValue)] = timezone.map { [("timezone", .string($0))] } ?? []
+        if let clock { extra.append(("testClockId", .string(clock))) }
         let account = try await create(
             cluster.client, "/api/v1/billing-accounts", "billing-accounts",
-            accountDocument(
-                taxId: "11.222.333/0001-81", taxIdType: "CNPJ", extra: timezone.map { [("timezone", .string($0))] } ?? [])["data"]!["attributes"]!,
-            token: token)
+            accountDocument(taxId: "11.222.333/0001-81", taxIdType: "CNPJ", extra: extra)["data"]!["attributes"]!, token: token)
         let plan = try await createPlan(cluster.client, token: token, attributes)
-        return SubscriptionFixture(client: cluster.client, tenant: tenant, token: token, account: account, plan: plan)
+        return SubscriptionFixture(client: cluster.client, tenant: tenant, token: token, account: account, plan: plan, clock: clock)
     }
 
     /// Seed 001 step 2's body, with `extra` attributes replacing or adding to it.
@@ -184,11 +191,9 @@ struct SubscriptionsEndToEndTests {
     @Test("on a test clock advanced across 13 months: the trial ends once, 12 renewals, and the ledger grants each period's credits")
     func testClockAcrossThirteenMonths() async throws {
         let cluster = try await TestCluster.shared.start()
-        let fixture = try await SubscriptionFixture.make(cluster, plan: [("includedCredits", 100)])
-        let clock = try await fixture.post("/api/v1/test-clocks", "test-clocks", ["name": "year", "frozenTime": "2027-01-31T10:00:00Z"])
-        #expect(clock.status == 201)
-        let clockID = try #require(clock.data?["id"]?.stringValue)
-        let created = try await fixture.subscribe([("testClockId", .string(clockID))])
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("includedCredits", 100)], clockTime: "2027-01-31T10:00:00Z")
+        let clockID = try #require(fixture.clock)
+        let created = try await fixture.subscribe()
         #expect(created.status == 201 && created.attribute("startDate") == "2027-01-31T10:00:00Z" && created.attribute("status") == "TRIAL")
         let id = try #require(created.data?["id"]?.stringValue)
         let advanced = try await fixture.post("/api/v1/test-clocks/\(clockID)/advance", "test-clocks", ["frozenTime": "2028-02-29T10:00:00Z"])

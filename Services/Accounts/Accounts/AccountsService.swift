@@ -61,7 +61,8 @@ public struct AccountsService: Sendable {
             let account = BillingAccount(
                 id: .generate(at: now), name: attributes.name, email: attributes.email, currency: attributes.currency.code,
                 taxId: attributes.taxID, taxIdType: attributes.taxIDType, timezone: attributes.timezone, metadata: attributes.metadata,
-                status: .active, statusReason: nil, balance: .zero(attributes.currency), createdAt: now, updatedAt: now, closedAt: nil)
+                status: .active, statusReason: nil, balance: .zero(attributes.currency), createdAt: now, updatedAt: now, closedAt: nil,
+                testClockId: request.testClockId)
             try await store.insert(account, tenant: tenant, on: connection)
             try await outbox.append(
                 AccountCreated(account: account), tenant: tenant, at: now, traceparent: context.metadata.traceparent,

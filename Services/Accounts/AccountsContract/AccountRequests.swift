@@ -11,11 +11,14 @@ public struct CreateAccountRequest: Codable, Sendable, Equatable {
     public var timezone: String?
     /// Up to 50 string pairs (keys ≤ 40 characters, values ≤ 500).
     public var metadata: [String: String]?
+    /// Creates a test account on this test clock (it cannot be changed later).
+    public var testClockId: TestClockID?
 
     public init(
         name: String, email: String, currency: String, taxId: String? = nil, taxIdType: TaxIDType? = nil,
-        timezone: String? = nil, metadata: [String: String]? = nil
+        timezone: String? = nil, metadata: [String: String]? = nil, testClockId: TestClockID? = nil
     ) {
+        self.testClockId = testClockId
         self.name = name
         self.email = email
         self.currency = currency

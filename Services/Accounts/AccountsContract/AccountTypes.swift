@@ -37,12 +37,16 @@ public struct BillingAccount: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var closedAt: Date?
+    /// A test account lives on this test clock (Stripe's rule): only it can have subscriptions on the clock, and everything it
+    /// is billed is test data (`livemode: false` invoices in their own numbering, never charged to a real card).
+    public var testClockId: TestClockID?
 
     public init(
         id: AccountID, name: String, email: String, currency: String, taxId: String?, taxIdType: TaxIDType?, timezone: String,
         metadata: [String: String], status: AccountStatus, statusReason: String?, balance: Money, createdAt: Date, updatedAt: Date,
-        closedAt: Date?
+        closedAt: Date?, testClockId: TestClockID? = nil
     ) {
+        self.testClockId = testClockId
         self.id = id
         self.name = name
         self.email = email

@@ -91,6 +91,9 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var nextPaymentAttempt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// False for a test account's invoice (its account lives on a test clock): numbered `TEST-…` apart from the real sequence,
+    /// never charged to a real card.
+    public var livemode: Bool = true
 
     public init(
         id: InvoiceID, billingAccountId: AccountID, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,

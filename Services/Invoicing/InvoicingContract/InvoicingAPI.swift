@@ -123,6 +123,9 @@ public enum InvoicingAPI: RPCServiceDescription {
                 PaymentCompleted.self, producer: contextName, summary: "A payment completed (seed 001; seed 000 'Pagamento confirmado')."),
             EventDescriptor(PaymentFailed.self, producer: contextName, summary: "A payment attempt failed (seed 000)."),
             EventDescriptor(PaymentRefunded.self, producer: contextName, summary: "A payment was refunded, fully or in part (seed 001)."),
+            EventDescriptor(
+                InvoiceUsageUnpriced.self, producer: contextName,
+                summary: "Usage the catalog could not price was billed as a flagged zero line, for the tenant to correct."),
         ]
     }
 

@@ -220,3 +220,33 @@ public struct PaymentRefunded: IntegrationEvent {
         self.canceledAddons = canceledAddons
     }
 }
+
+/// `billing.invoice.usage_unpriced`: a meter's usage could not be priced (its product archived or changed), so the invoice
+/// bills it as a flagged zero line instead of waiting; the tenant fixes the price and bills the usage by hand.
+public struct InvoiceUsageUnpriced: IntegrationEvent {
+    public static let eventType = "billing.invoice.usage_unpriced"
+    public var invoiceId: InvoiceID
+    public var billingAccountId: AccountID
+    public var subscriptionId: SubscriptionID
+    public var meterCode: String
+    public var quantity: DecimalNumber
+    public var periodStart: Date
+    public var periodEnd: Date
+    /// What the catalog said.
+    public var reason: String
+    public var subject: String { invoiceId.description }
+
+    public init(
+        invoiceId: InvoiceID, billingAccountId: AccountID, subscriptionId: SubscriptionID, meterCode: String, quantity: DecimalNumber,
+        periodStart: Date, periodEnd: Date, reason: String
+    ) {
+        self.invoiceId = invoiceId
+        self.billingAccountId = billingAccountId
+        self.subscriptionId = subscriptionId
+        self.meterCode = meterCode
+        self.quantity = quantity
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.reason = reason
+    }
+}

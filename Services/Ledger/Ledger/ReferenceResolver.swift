@@ -16,6 +16,12 @@ final class ReferenceResolver: Sendable {
     /// Meter definitions never change once created, so a process may keep them; bounded, cleared when full.
     private let meterCache = Mutex<[String: MeterDefinition]>([:])
     private static let meterCacheLimit = 10_000
+    /// Meter codes and account ids the catalog or accounts just said do not exist, until when: a batch naming a thousand
+    /// unknown ones, and the client resending it, ask once, not for every event. Short, so one created meanwhile is soon found.
+    private let misses = Mutex<[String: Date]>([:])
+    static let missLifetime: TimeInterval = 10
+    /// Lookups of another service in flight at once for one batch.
+    static let lookupWidth = 16
 
     init(database: Database, directory: LedgerDirectory, accounts: AccountsClient, catalog: CatalogClient) {
         self.database = database
@@ -35,11 +41,11 @@ final class ReferenceResolver: Sendable {
         }
         guard !missing.isEmpty else { return found }
         let stored = try await database.withTenant(tenant) { try await directory.meters(codes: missing, tenant: tenant, on: $0) }
-        var fetched: [MeterDefinition] = []
-        for code in Set(missing).subtracting(stored.map(\.code)) where (1...64).contains(code.count) {
-            if let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await catalog.meter(code: code, options: options) }) {
-                fetched.append(MeterDefinition(item))
-            }
+        let unknown = Set(missing).subtracting(stored.map(\.code)).filter { (1...64).contains($0.count) }
+        let catalog = catalog
+        let fetched = try await lookUp(unknown.map { Self.key(tenant, $0) }, unknown.sorted()) { code in
+            try await RPCError.unlessNotFound({ () async throws(RPCError) in try await catalog.meter(code: code, options: options) })
+                .map(MeterDefinition.init)
         }
         if !fetched.isEmpty {
             // In one order (by code): two first ingestions learning the same meters would otherwise deadlock on each other's rows.
@@ -68,13 +74,11 @@ final class ReferenceResolver: Sendable {
     /// its own, or on `connection` when the caller's transaction is already open (an event handler must not wait for a second
     /// pooled connection while it holds one: enough of them at once would starve the pool).
     func learnAccounts(_ ids: Set<UUID>, tenant: String, options: RPCCallOptions, on connection: PostgresConnection? = nil) async throws {
-        var fetched: [LedgerAccount] = []
-        for id in ids {
-            if let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-                try await accounts.get(AccountID(rawValue: id), options: options)
-            }) {
-                fetched.append(LedgerAccount(account))
-            }
+        let accounts = accounts
+        let sorted = ids.sorted { $0.uuidString < $1.uuidString }
+        let fetched = try await lookUp(sorted.map { Self.key(tenant, $0.text) }, sorted) { id in
+            try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(AccountID(rawValue: id), options: options) })
+                .map(LedgerAccount.init)
         }
         guard !fetched.isEmpty else { return }
         // In one order (by id), for the same reason as meters.
@@ -97,4 +101,33 @@ final class ReferenceResolver: Sendable {
     }
 
     private static func key(_ tenant: String, _ code: String) -> String { tenant + "\u{1}" + code }
+
+    /// Asks another service about each key not known missing lately, `lookupWidth` at a time, and remembers those it does not
+    /// know. `cacheKeys[i]` names `keys[i]` in the miss cache.
+    private func lookUp<Key: Sendable, Value: Sendable>(
+        _ cacheKeys: [String], _ keys: [Key], _ fetch: @escaping @Sendable (Key) async throws -> Value?
+    ) async throws -> [Value] {
+        let now = Date()
+        let asked = misses.withLock { misses in
+            zip(cacheKeys, keys).filter { key, _ in misses[key].map { $0 <= now } ?? true }
+        }
+        let answers = try await withThrowingTaskGroup(of: (String, Value?).self) { group in
+            var pending = asked.makeIterator()
+            var answers: [(String, Value?)] = []
+            for _ in 0..<Self.lookupWidth {
+                guard let (cacheKey, key) = pending.next() else { break }
+                group.addTask { (cacheKey, try await fetch(key)) }
+            }
+            while let answer = try await group.next() {
+                answers.append(answer)
+                if let (cacheKey, key) = pending.next() { group.addTask { (cacheKey, try await fetch(key)) } }
+            }
+            return answers
+        }
+        misses.withLock { misses in
+            if misses.count > Self.meterCacheLimit { misses = misses.filter { $0.value > now } }
+            for (cacheKey, value) in answers where value == nil { misses[cacheKey] = now.addingTimeInterval(Self.missLifetime) }
+        }
+        return answers.compactMap(\.1)
+    }
 }

@@ -99,7 +99,7 @@ func prepare(_ index: Int, clockTime: String) async throws -> Tenant {
         let account = try await created(
             client, token, "/api/v1/billing-accounts", "billing-accounts",
             [
-                "name": .string("Cliente \(number)"), "email": "financeiro@example.com", "currency": "BRL",
+                "name": .string("Cliente \(number)"), "email": "financeiro@example.com", "currency": "BRL", "testClockId": .string(clock),
             ])
         _ = try await created(
             client, token, "/api/v1/subscriptions", "subscriptions",

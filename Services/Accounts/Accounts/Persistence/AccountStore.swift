@@ -12,7 +12,7 @@ struct AccountStore {
 
     private static let columns = """
         id, name, email, currency, tax_id, tax_id_type, timezone, metadata::text, status, status_reason,
-        balance_minor, created_at, updated_at, closed_at
+        balance_minor, created_at, updated_at, closed_at, test_clock_id
         """
 
     func insert(_ account: BillingAccount, tenant: String, on connection: PostgresConnection) async throws {
@@ -21,15 +21,15 @@ struct AccountStore {
                 PostgresQuery(
                     unsafeSQL: """
                         INSERT INTO billing_accounts (tenant_id, id, name, email, currency, tax_id, tax_id_type, timezone, metadata, status,
-                                                      balance_minor, created_at, updated_at)
+                                                      balance_minor, created_at, updated_at, test_clock_id)
                         VALUES ($1, $2, $3, $4, $5, $6,
                                 $7, $8, $9::jsonb, $10,
-                                $11, $12, $13)
+                                $11, $12, $13, $14)
                         """,
                     binds: try .of(
                         tenant, account.id.rawValue, account.name, account.email, account.currency, account.taxId, account.taxIdType?.rawValue,
                         account.timezone, try Self.json(account.metadata), account.status.rawValue, account.balance.minorUnits, account.createdAt,
-                        account.updatedAt)), logger: logger)
+                        account.updatedAt, account.testClockId)), logger: logger)
         } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
         }
@@ -101,15 +101,16 @@ struct AccountStore {
     }
 
     private static func account(_ row: PostgresRow) throws -> BillingAccount {
-        let (id, name, email, currency, taxID, taxIDType, timezone, metadata, status, statusReason, balance, created, updated, closed) =
-            try row.decode((UUID, String, String, String, String?, String?, String, String, String, String?, Int64, Date, Date, Date?).self)
+        let (id, name, email, currency, taxID, taxIDType, timezone, metadata, status, statusReason, balance, created, updated, closed, clock) =
+            try row.decode((UUID, String, String, String, String?, String?, String, String, String, String?, Int64, Date, Date, Date?, UUID?).self)
         let code = currency.trimmingCharacters(in: .whitespaces)
         return BillingAccount(
             id: AccountID(rawValue: id), name: name, email: email, currency: code, taxId: taxID,
             taxIdType: taxIDType.flatMap(TaxIDType.init(rawValue:)),
             timezone: timezone, metadata: (try? StoredJSON.decode([String: String].self, metadata)) ?? [:],
             status: AccountStatus(rawValue: status) ?? .closed, statusReason: statusReason,
-            balance: Money(minorUnits: balance, currency: Currency(code: code) ?? .brl), createdAt: created, updatedAt: updated, closedAt: closed)
+            balance: Money(minorUnits: balance, currency: Currency(code: code) ?? .brl), createdAt: created, updatedAt: updated, closedAt: closed,
+            testClockId: clock.map(TestClockID.init(rawValue:)))
     }
 
     private static func json(_ metadata: [String: String]) throws -> String { try StoredJSON.text(metadata) }

@@ -31,7 +31,8 @@ extension InvoicesService {
         if let number {
             invoice.number = number
         } else {
-            invoice.number = try await store.nextNumbers(1, year: Self.numberingYear(now), tenant: tenant, on: connection)[0]
+            invoice.number = try await store.nextNumbers(
+                1, year: Self.numberingYear(now), livemode: invoice.livemode, tenant: tenant, on: connection)[0]
         }
         invoice.finalizedAt = now
         invoice.dueDate = now.addingTimeInterval(TimeInterval(invoice.netTermsDays) * 86_400)
@@ -103,11 +104,19 @@ extension InvoicesService {
                 }
             }
             guard !drafts.isEmpty else { continue }
-            let numbers = try await store.nextNumbers(drafts.count, year: Self.numberingYear(now), tenant: tenant, on: connection)
+            // Live and test invoices are numbered in their own sequences.
+            var numbers: [InvoiceID: String] = [:]
+            for livemode in [true, false] {
+                let series = drafts.filter { $0.invoice.livemode == livemode }
+                guard !series.isEmpty else { continue }
+                let assigned = try await store.nextNumbers(
+                    series.count, year: Self.numberingYear(now), livemode: livemode, tenant: tenant, on: connection)
+                for (draft, number) in zip(series, assigned) { numbers[draft.invoice.id] = number }
+            }
             var pending: [PendingEvent] = []
-            for (draft, number) in zip(drafts, numbers) {
+            for draft in drafts {
                 var invoice = draft.invoice
-                let events = try await finalizeDraft(&invoice, at: now, number: number, tenant: tenant, on: connection)
+                let events = try await finalizeDraft(&invoice, at: now, number: numbers[draft.invoice.id], tenant: tenant, on: connection)
                 invoice.updatedAt = now
                 try await store.save(invoice, tenant: tenant, on: connection)
                 pending += events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: draft.traceparent) }

@@ -57,10 +57,12 @@ extension InvoicesService {
                 anchor: current.billingAnchor, timeZone: TimeZone(identifier: current.timezone) ?? .gmt)
             let index = calculator.index(containing: summary.currentPeriodStart)
             let previous = index.flatMap { $0 >= 1 ? calculator.period($0 - 1) : nil }
+            var usage = UsageBilling()
             if let previous {
-                lines += try await usageLines(
+                usage = try await usageLines(
                     current, period: previous, currency: unit.currency, closing: true,
                     options: RPCCallOptions(tenant: tenant, timeout: .seconds(10)))
+                lines += usage.lines
             }
             lines += try await overageLines(
                 current, periodStart: summary.currentPeriodStart, previousPeriodStart: previous?.start, currency: unit.currency,
@@ -79,6 +81,7 @@ extension InvoicesService {
                 total: total, amountPaid: .zero(unit.currency), amountDue: total, periodStart: summary.currentPeriodStart,
                 periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id, netTermsDays: settings.netTermsDays, dueDate: nil,
                 finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
+            invoice.livemode = summary.testClockId == nil
             try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
             try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: envelope.traceparent, on: connection)
             if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
@@ -86,8 +89,11 @@ extension InvoicesService {
                     // Numbered by the finalization job in batches (`finalizeQueued`), not here one at a time.
                     try await store.queueFinalization(invoice.id, traceparent: envelope.traceparent, at: now, tenant: tenant, on: connection)
                 }
+                let unpriced = usage.unpricedEvents(invoice: invoice.id, account: invoice.billingAccountId, subscription: summary.id)
                 try await outbox.append(
-                    [PendingEvent(InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: envelope.traceparent)],
+                    ([InvoiceCreated(invoice: invoice.summary)] as [any IntegrationEvent] + unpriced).map {
+                        PendingEvent($0, tenant: tenant, at: now, traceparent: envelope.traceparent)
+                    },
                     on: connection, logger: database.logger)
             } else {
                 // Another delivery invoiced the period between the check and here: roll back, so the lines taken above wait again.

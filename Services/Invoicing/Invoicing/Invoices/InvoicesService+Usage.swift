@@ -9,14 +9,29 @@ import SubscriptionsContract
 /// Usage charges (seed 001 "Medidores de uso"): each of a plan's usage charges bills its meter's aggregate for a period, priced
 /// by its product version with the catalog's pricing model, one USAGE line per tier touched.
 extension InvoicesService {
+    /// A period's usage lines, and the usage among them the catalog could not price (billed as flagged zero lines).
+    struct UsageBilling {
+        var lines: [InvoiceLine] = []
+        var unpriced: [(meterCode: String, quantity: DecimalNumber, period: TimeSpan, reason: String)] = []
+
+        /// `billing.invoice.usage_unpriced` for each, once the invoice that bills them is known.
+        func unpricedEvents(invoice: InvoiceID, account: AccountID, subscription: SubscriptionID) -> [InvoiceUsageUnpriced] {
+            unpriced.map {
+                InvoiceUsageUnpriced(
+                    invoiceId: invoice, billingAccountId: account, subscriptionId: subscription, meterCode: $0.meterCode, quantity: $0.quantity,
+                    periodStart: $0.period.start, periodEnd: $0.period.end, reason: $0.reason)
+            }
+        }
+    }
+
     /// `closing`: the period is over and billed for good, so the ledger closes it first (late events are refused from then on and
     /// the aggregate read after is final); a draft of the running period (`POST /invoices`) reads usage so far without closing.
     func usageLines(
         _ subscription: Subscription, period: TimeSpan, currency: Currency, closing: Bool,
         options: RPCCallOptions
-    ) async throws -> [InvoiceLine] {
+    ) async throws -> UsageBilling {
         let charges = subscription.plan.usageCharges ?? []
-        guard !charges.isEmpty else { return [] }
+        guard !charges.isEmpty else { return UsageBilling() }
         // One read for every meter (closing the period first when it is over): a summary per meter with usage in the period.
         let summaries = try await ledger.call(
             LedgerAPI.summary,
@@ -47,7 +62,7 @@ extension InvoicesService {
                     (charge, PricePreviewRequest(productId: CatalogItemID(rawValue: product), version: charge.productVersion, quantity: quantity)))
             }
         }
-        guard !used.isEmpty else { return lines }
+        guard !used.isEmpty else { return UsageBilling(lines: lines) }
         let previews: [PricePreview]
         do throws(RPCError) {
             previews = try await catalog.call(CatalogAPI.pricePreviews, PricePreviewsRequest(items: used.map(\.1)), options: options).items
@@ -58,7 +73,10 @@ extension InvoicesService {
             database.logger.error(
                 "usage could not be priced; billed as flagged zero lines",
                 metadata: ["subscription": "\(subscription.id)", "error": "\(error.message)"])
-            return lines + used.map { line($0.0, "\($0.1.quantity.text) not priced (\(error.message.prefix(120))): billed as 0", $0.1.quantity) }
+            let reason = String(error.message.prefix(120))
+            return UsageBilling(
+                lines: lines + used.map { line($0.0, "\($0.1.quantity.text) not priced (\(reason)): billed as 0", $0.1.quantity) },
+                unpriced: used.map { (meterCode: $0.0.meterCode, quantity: $0.1.quantity, period: period, reason: reason) })
         }
         for ((charge, _), preview) in zip(used, previews) {
             guard preview.currency == currency.code else {
@@ -76,7 +94,7 @@ extension InvoicesService {
                         subscriptionId: subscription.id, meterCode: charge.meterCode, tier: line.tier))
             }
         }
-        return lines
+        return UsageBilling(lines: lines)
     }
 
     /// Postpaid credit overage (seed 003 "Cliente B"): the overdraft the account owes as the period starts, billed by the ledger

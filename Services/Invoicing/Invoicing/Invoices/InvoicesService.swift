@@ -76,10 +76,13 @@ struct InvoicesService: Sendable {
             options: options)
         var lines = try InvoiceComposer.lines(for: page.items, period: period, currency: currency)
         // Usage of each billed (non-trial) subscription's current period so far; the period is closed when its own invoice is drafted.
+        var usage: [(subscription: SubscriptionID, billing: UsageBilling)] = []
         for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id }) {
-            lines += try await usageLines(
+            let billing = try await usageLines(
                 subscription, period: TimeSpan(start: subscription.currentPeriodStart, end: min(subscription.currentPeriodEnd, clock.now())),
                 currency: currency, closing: false, options: options)
+            lines += billing.lines
+            usage.append((subscription.id, billing))
         }
         guard !lines.isEmpty else {
             throw InvoicingError.invalid(
@@ -100,10 +103,16 @@ struct InvoicesService: Sendable {
                 total: total, amountPaid: .zero(currency), amountDue: total, periodStart: period?.start ?? lines.compactMap(\.periodStart).min(),
                 periodEnd: period?.end ?? lines.compactMap(\.periodEnd).max(), subscriptionId: billed.count == 1 ? billed.first : nil,
                 netTermsDays: terms, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
+            invoice.livemode = account.testClockId == nil
             try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
             try await store.insert(invoice, tenant: tenant, on: connection)
+            let unpriced = usage.flatMap {
+                $0.billing.unpricedEvents(invoice: invoice.id, account: invoice.billingAccountId, subscription: $0.subscription)
+            }
             try await outbox.append(
-                InvoiceCreated(invoice: invoice.summary), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
+                ([InvoiceCreated(invoice: invoice.summary)] as [any IntegrationEvent] + unpriced).map {
+                    PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent)
+                },
                 on: connection, logger: database.logger)
             return invoice
         }

@@ -47,7 +47,7 @@ extension PaymentsService {
         // The reference names the attempt: charging it again (a crash before the outcome was recorded) is the same charge.
         let charge: CardCharge
         do throws(InvoicingError) {
-            charge = try await cards.charge(token: card, amount: invoice.amountDue, reference: "\(id)-\(attempt)")
+            charge = try await cards(livemode: invoice.livemode).charge(token: card, amount: invoice.amountDue, reference: "\(id)-\(attempt)")
         } catch {
             charge = CardCharge(approved: false, chargeId: "", declineReason: error.rpcError.message)
         }

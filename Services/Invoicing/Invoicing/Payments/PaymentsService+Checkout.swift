@@ -62,6 +62,7 @@ extension PaymentsService {
                 subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
                 creditPurchases: purchases.isEmpty ? nil : purchases, addonActivations: activations.isEmpty ? nil : activations,
                 createdAt: now, updatedAt: now)
+            invoice.livemode = account.testClockId == nil
             try await store.insert(invoice, tenant: tenant, on: connection)
             let events: [any IntegrationEvent] =
                 [InvoiceCreated(invoice: invoice.summary)] + (try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection))
@@ -79,7 +80,7 @@ extension PaymentsService {
         guard invoice.status != .paid else {
             return Checkout(id: checkoutID, invoice: invoice, pix: nil, cardStatus: "APPROVED", payment: nil, declineReason: nil)
         }
-        let charge = try await cards.charge(token: token, amount: invoice.amountDue, reference: invoice.id.description)
+        let charge = try await cards(livemode: invoice.livemode).charge(token: token, amount: invoice.amountDue, reference: invoice.id.description)
         guard charge.approved else {
             try await database.withTenant(tenant) { connection in
                 try await outbox.append(

@@ -16,8 +16,11 @@ extension PaymentsService {
             throw InvoicingError.invalid("cardToken", "cardToken must have 1 to 200 characters")
         }
         if let label = request.label, label.count > 100 { throw InvoicingError.invalid("label", "label must have at most 100 characters") }
+        // A test account's cards are the sandbox's, never a real card.
+        let holder = try await accounts.get(request.billingAccountId, options: context.outgoing(timeout: .seconds(5)))
+        let cards = cards(livemode: holder.testClockId == nil)
         // A zero-amount check with the provider: a token it does not know is refused now, not at the first recharge.
-        _ = try await cards.charge(token: request.cardToken, amount: .zero(.brl), reference: "verify-" + UUID().uuidString)
+        _ = try await cards.charge(token: request.cardToken, amount: .zero(.brl), reference: "verify-" + UUIDv7.generate().text)
         let tenant = context.tenant
         return try await database.withTenant(tenant) { connection in
             let now = clock.now()
@@ -62,6 +65,7 @@ extension PaymentsService {
                 lines: [line], total: line.amount, amountPaid: .zero(currency), amountDue: line.amount, periodStart: nil, periodEnd: nil,
                 subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
                 creditPurchases: [recharge], createdAt: now, updatedAt: now)
+            invoice.livemode = account.testClockId == nil
             guard try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) else { throw AlreadyInvoiced() }
             let finalized = try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
             try await store.save(invoice, tenant: tenant, on: connection)

@@ -54,6 +54,10 @@ struct PaymentsService: Sendable {
         self.cardRetrySchedule = cardRetrySchedule
     }
 
+    /// The card provider for live money, or the sandbox for a test account's (its account lives on a test clock): a test
+    /// invoice is never charged to a real card.
+    func cards(livemode: Bool) -> any CardProvider { livemode ? cards : SandboxCardProvider() }
+
     func register(on router: inout RPCRouter) {
         router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }

@@ -11,7 +11,7 @@ struct InvoiceRow {
     static let columns = """
         id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor, period_start, period_end,
         subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at, payment_attempts, next_payment_attempt_at,
-        credit_purchases::text, addon_activations::text, created_at, updated_at
+        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode
         """
 
     var id: UUID
@@ -38,6 +38,7 @@ struct InvoiceRow {
     var addonActivations: String?
     var createdAt: Date
     var updatedAt: Date
+    var livemode: Bool
     var lines: [InvoiceLineRow]
 
     init(_ invoice: Invoice) throws {
@@ -72,6 +73,7 @@ struct InvoiceRow {
         }
         createdAt = invoice.createdAt
         updatedAt = invoice.updatedAt
+        livemode = invoice.livemode
         lines = try invoice.lines.enumerated().map { try InvoiceLineRow($0.element, position: $0.offset) }
     }
 
@@ -100,6 +102,7 @@ struct InvoiceRow {
         addonActivations = try columns.next()
         createdAt = try columns.next()
         updatedAt = try columns.next()
+        livemode = try columns.next()
         lines = []
     }
 
@@ -125,6 +128,7 @@ struct InvoiceRow {
                 createdAt: createdAt, updatedAt: updatedAt)
             invoice.paymentAttempts = paymentAttempts
             invoice.nextPaymentAttempt = nextPaymentAttemptAt
+            invoice.livemode = livemode
             return invoice
         }
     }

@@ -24,10 +24,10 @@ struct InvoiceStore {
                             tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor,
                             period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
                             payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at, updated_at,
-                            source_key, lines_digest)
+                            source_key, lines_digest, livemode)
                         VALUES (
                             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
-                            $22, $23, $24, $26)
+                            $22, $23, $24, $26, $27)
                         ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
                         RETURNING id
                     ), lines AS (
@@ -40,7 +40,7 @@ struct InvoiceStore {
                     tenant, row.id, row.accountID, row.number, row.status, row.currency, row.totalMinor, row.amountPaidMinor, row.amountDueMinor,
                     row.periodStart, row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.createdAt, row.updatedAt, sourceKey,
-                    lines, StoredJSON.digest(lines))), logger: logger
+                    lines, StoredJSON.digest(lines), row.livemode)), logger: logger
         ).isEmpty
     }
 
@@ -244,16 +244,18 @@ struct InvoiceStore {
 
     /// The next `count` numbers of the tenant's year, in order; the counter row stays locked until the caller's transaction
     /// ends, so two finalizations never share a number and a rolled-back one gives its numbers back.
-    func nextNumbers(_ count: Int, year: Int, tenant: String, on connection: PostgresConnection) async throws -> [String] {
+    /// `livemode` false: the test accounts' own sequence, numbered `TEST-2027-000001`, so test invoices leave no gap in the real one.
+    func nextNumbers(_ count: Int, year: Int, livemode: Bool = true, tenant: String, on connection: PostgresConnection) async throws -> [String] {
+        let series = livemode ? "" : "TEST-"
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO invoice_counters (tenant_id, year, last_number) VALUES ($1, $2, $3)
-                    ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = invoice_counters.last_number + EXCLUDED.last_number
+                    INSERT INTO invoice_counters (tenant_id, series, year, last_number) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (tenant_id, series, year) DO UPDATE SET last_number = invoice_counters.last_number + EXCLUDED.last_number
                     RETURNING last_number
-                    """, binds: try .of(tenant, year, Int64(count))), logger: logger)
+                    """, binds: try .of(tenant, series, year, Int64(count))), logger: logger)
         let last = try rows.first!.decode(Int64.self)
-        return (last - Int64(count) + 1...last).map { String(format: "%04d-%06lld", year, $0) }
+        return (last - Int64(count) + 1...last).map { series + String(format: "%04d-%06lld", year, $0) }
     }
 
     /// The queued drafts due now, oldest first, without taking them.

@@ -66,12 +66,20 @@ extension SubscriptionLifecycleService {
             throw SubscriptionsError.invalid(
                 "planId", "the plan is priced in \(plan.currency) and the account pays in \(account.currency)", reason: "CURRENCY_MISMATCH")
         }
+        // Stripe's rule: a test clock drives only the test accounts created on it, whose subscriptions all run on it.
+        let testClockId = request.testClockId ?? account.testClockId
+        guard testClockId == account.testClockId else {
+            throw SubscriptionsError.invalid(
+                "testClockId",
+                account.testClockId.map { "the account lives on test clock \($0); its subscriptions run on it" }
+                    ?? "only a test account (created with this testClockId) can subscribe on a test clock", reason: "TEST_CLOCK_MISMATCH")
+        }
         let tenant = context.tenant
         return try await database.idempotent(
             tenant: tenant, operation: SubscriptionsAPI.create.name, key: context.metadata.idempotencyKey,
             request: request
         ) { connection in
-            let now = try await now(clockID: request.testClockId, tenant: tenant, on: connection)
+            let now = try await now(clockID: testClockId, tenant: tenant, on: connection)
             let start = request.startDate.map(RFC3339.truncatedToMicroseconds) ?? now
             guard start >= now.addingTimeInterval(-86_400), start <= now.addingTimeInterval(366 * 86_400) else {
                 throw SubscriptionsError.invalid("startDate", "startDate must be between one day ago and one year from now")
@@ -79,7 +87,7 @@ extension SubscriptionLifecycleService {
             func make(trialDays: Int) -> Subscription {
                 SubscriptionFactory.make(
                     id: .generate(at: now), account: account, plan: plan, quantity: quantity, trialDays: trialDays, start: start,
-                    testClockId: request.testClockId, now: now)
+                    testClockId: testClockId, now: now)
             }
             var subscription = make(trialDays: request.trialDays ?? plan.trialDays)
             // The plan's own trial (and its included credits) once per account and plan; a trial an operator sets is always given.
