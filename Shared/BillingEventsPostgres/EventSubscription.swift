@@ -5,6 +5,11 @@ import PostgresNIO
 /// Applies an event inside the consumer's transaction (the inbox row is written in the same one).
 public typealias EventHandler = @Sendable (EventEnvelope, PostgresConnection) async throws -> Void
 
+/// Runs before a unit's transaction, with no connection held: what the handlers would otherwise ask another service for inside
+/// it (the ledger learns the accounts a batch names, all at once), so no call to another service is made while the unit's
+/// transaction holds its rows.
+public typealias EventPreparation = @Sendable ([EventEnvelope]) async throws -> Void
+
 /// What a consuming service subscribes to.
 public struct EventSubscription: Sendable {
     /// The consumer group: the consuming service (`gateway`, `ledger`).
@@ -14,6 +19,7 @@ public struct EventSubscription: Sendable {
     /// Handlers by event type; `fallback` receives every other type (nil: other types are acknowledged and ignored).
     public let handlers: [String: EventHandler]
     public let fallback: EventHandler?
+    public let prepare: EventPreparation?
     /// Which events keep their relative order (the others are applied concurrently, each group in its own transaction).
     public let ordering: EventOrdering
     /// The context that publishes each known event type (from the producers' contracts): an event of a known type read from
@@ -23,12 +29,13 @@ public struct EventSubscription: Sendable {
     /// `events`: the descriptors of the read contexts' events (`AccountsAPI.events + …`), their producers checked on every entry.
     public init(
         group: String, contexts: [String], events: [EventDescriptor] = [], handlers: [String: EventHandler] = [:],
-        fallback: EventHandler? = nil, ordering: EventOrdering = .tenant
+        fallback: EventHandler? = nil, ordering: EventOrdering = .tenant, prepare: EventPreparation? = nil
     ) {
         self.group = group
         self.contexts = contexts
         self.handlers = handlers
         self.fallback = fallback
+        self.prepare = prepare
         self.ordering = ordering
         self.producers = Dictionary(events.map { ($0.type, $0.producer) }) { first, _ in first }
     }

@@ -277,6 +277,7 @@ public final class EventConsumer: Service, Sendable {
 
     /// Applies one tenant's events through the inbox (``EventInbox``), then the test-only fault injection.
     private func apply(_ envelopes: [EventEnvelope]) async throws -> [EventEnvelope] {
+        try await subscription.prepare?(envelopes)
         let appliedNow = try await inbox.apply(envelopes)
         crashIfInjected(applied: appliedNow)
         return appliedNow

@@ -82,7 +82,10 @@ public enum ServiceHost {
                 host: configuration.adminHost, port: configuration.adminPort, readiness: readiness, metrics: metrics, logger: logger)
             let gate = ReadinessGate(
                 readiness: readiness, rpcServer: rpcServer, admin: admin,
-                shutdownDelay: .milliseconds(configuration.shutdownDelayMilliseconds), logger: logger)
+                shutdownDelay: .milliseconds(configuration.shutdownDelayMilliseconds),
+                // The group's own limit (drain + 15 s) and the pool's close, with room to spare.
+                shutdownDeadline: .milliseconds(configuration.shutdownDelayMilliseconds) + .seconds(configuration.drainTimeoutSeconds + 30),
+                logger: logger)
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: admin)]
             services += components.background.map { .init(service: $0) }
             // Stored answers of idempotent calls are kept `BILLING_IDEMPOTENCY_RETENTION_HOURS` (7 days), then removed.
@@ -148,6 +151,8 @@ struct ReadinessGate: Service {
     let rpcServer: RPCServer
     let admin: AdminServer
     let shutdownDelay: Duration
+    /// How long the whole shutdown may take before the process exits regardless.
+    let shutdownDeadline: Duration
     let logger: Logger
 
     func run() async throws {
@@ -158,7 +163,19 @@ struct ReadinessGate: Service {
         try? await gracefulShutdown()
         readiness.markNotReady()
         logger.info("shutting down: readiness is now false")
+        ShutdownDeadline.arm(after: shutdownDeadline, logger: logger)
         if shutdownDelay > .zero { try? await Task.sleep(for: shutdownDelay) }
+    }
+}
+
+/// A shutdown that outlives its deadline (a pool stuck on a database that went away, a task that ignores cancellation) ends the
+/// process anyway: an orchestrator's SIGTERM, or a test cluster's parent exiting, always ends it in bounded time.
+enum ShutdownDeadline {
+    static func arm(after deadline: Duration, logger: Logger) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(deadline.wholeMilliseconds))) {
+            logger.error("shutdown did not finish in time; exiting", metadata: ["deadline_ms": "\(deadline.wholeMilliseconds)"])
+            exit(1)
+        }
     }
 }
 

@@ -32,12 +32,17 @@ public final class HTTPTestClient: Sendable {
     public let baseURL: String
     let host: String
     let port: Int
-    let timeoutSeconds: Int
+    let timeout: TimeAmount
     private let idle = Mutex<[any Channel]>([])
 
-    public init(baseURL: String, timeoutSeconds: Int = 60) {
+    public convenience init(baseURL: String, timeoutSeconds: Int = 60) {
+        self.init(baseURL: baseURL, timeout: .seconds(Int64(timeoutSeconds)))
+    }
+
+    /// `timeout`: how long a request may wait for its answer before it fails (and its connection is closed).
+    public init(baseURL: String, timeout: TimeAmount) {
         self.baseURL = baseURL
-        self.timeoutSeconds = timeoutSeconds
+        self.timeout = timeout
         let url = URL(string: baseURL)!
         self.host = url.host ?? "127.0.0.1"
         self.port = url.port ?? 80
@@ -85,9 +90,9 @@ public final class HTTPTestClient: Sendable {
             throw ChannelError.ioOnClosedChannel
         }
         // No request may hang a test: fail it after the timeout.
-        let timeoutSeconds = timeoutSeconds
-        let timeout = channel.eventLoop.scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
-            promise.fail(HTTPTestClientError(message: "\(description): no response within \(timeoutSeconds) s"))
+        let limit = timeout
+        let timeout = channel.eventLoop.scheduleTask(in: limit) {
+            promise.fail(HTTPTestClientError(message: "\(description): no response within \(limit.nanoseconds / 1_000_000) ms"))
             channel.close(promise: nil)
         }
         promise.futureResult.whenComplete { _ in timeout.cancel() }

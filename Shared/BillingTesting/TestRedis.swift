@@ -16,6 +16,8 @@ public final class TestRedis: Sendable {
     public init() {
         port = FreePort.allocate()
         directory = TestEnvironment.repositoryRoot.appendingPathComponent(".run-test/redis-\(port)")
+        // A port used by an earlier run's Redis may have left its data here: this one starts empty.
+        try? FileManager.default.removeItem(at: directory)
     }
 
     /// Starts it (append-only file on, like production) and waits until it answers.

@@ -52,8 +52,13 @@ struct RefundEffectsTests {
         #expect(rest.reversedCredits == (try! Credits(whole: 150)) && rest.canceledAddons == invoice.addonActivations)
     }
 
-    @Test("an invoice that sold nothing, or paid by account credit alone, takes nothing back")
+    @Test("an invoice that sold nothing, paid by account credit alone, or not paid yet (nothing granted) takes nothing back")
     func nothingSold() {
+        var unpaid = Self.invoice(total: 2_500, credits: 5_000, addon: true)
+        unpaid.status = .pending
+        #expect(
+            RefundEffects.of(invoice: unpaid, paid: Self.brl(100), overpaid: 0, refundedBefore: Self.brl(0), refundedAfter: Self.brl(100))
+                == .none)
         #expect(
             RefundEffects.of(
                 invoice: Self.invoice(total: 5_000, credits: 0), paid: Self.brl(5_000), overpaid: 0, refundedBefore: Self.brl(0),

@@ -4,6 +4,7 @@
 #   cluster.sh packages                 install missing Debian packages
 #   cluster.sh infra-up   <profile>     start PostgreSQL + Redis (creating them on first use)
 #   cluster.sh infra-down <profile>     stop them
+#   cluster.sh pg-restart <profile>     stop PostgreSQL (fast: connections cut) and start it again (the drills' fault)
 #   cluster.sh services-up <profile>    start every service (built binaries) and wait until ready
 #   cluster.sh services-down <profile>  stop the services
 #   cluster.sh env <profile>            print the environment the services and tests use
@@ -317,9 +318,10 @@ case "$cmd" in
   packages) cmd_packages ;;
   infra-up) profile_settings "${1:-run}"; start_postgres; start_redis; ensure_certificates ;;
   infra-down) profile_settings "${1:-run}"; stop_redis; stop_postgres ;;
+  pg-restart) profile_settings "${1:-run}"; stop_postgres; start_postgres ;;
   services-up) profile_settings "${1:-run}"; cmd_services_up ;;
   services-down) profile_settings "${1:-run}"; cmd_services_down ;;
   env) profile_settings "${1:-run}"; cmd_env ;;
   stray-redis-down) profile_settings "${1:-run}"; cmd_stray_redis_down ;;
-  *) die "usage: $0 {packages|infra-up|infra-down|services-up|services-down|env|stray-redis-down} [run|test]" ;;
+  *) die "usage: $0 {packages|infra-up|infra-down|pg-restart|services-up|services-down|env|stray-redis-down} [run|test]" ;;
 esac

@@ -13,7 +13,7 @@
 #   root permissions  the consumer commands on the streams its consumer group reads (no XADD there);
 #   two selectors     the publisher commands on its own stream billing.events.<service>, and
 #                     INCRBY and GET on billing.events.<service>.published-count;
-#   a selector        XADD to its dead-letter streams billing.events.<read>.dead-letter.<group>.
+#   a selector        XADD to its dead-letter streams billing.events.<read>.dead-letter.<group>, and XTRIM (their retention).
 # XREADGROUP and XACK are writes for Redis, so a consumer has write access to the streams it reads; only
 # the selectors grant XADD, on its own keys. The `default` user is off; billing-admin (+@all) is for operators.
 set -eu
@@ -62,7 +62,7 @@ service_user() {
     line="$line (~billing.events.$service $PUBLISHER) (~billing.events.$service.published-count $COUNTER)"
   fi
   if [ $# -gt 0 ]; then
-    line="$line (${dead_letter_keys# } +xadd)"
+    line="$line (${dead_letter_keys# } +xadd +xtrim)"
   fi
   printf '%s\n' "$line"
 }

@@ -117,6 +117,7 @@ consumer() {
     expect ok "$service" XAUTOCLAIM "$stream" "$group" c 10 0-0 COUNT 10
     expect ok "$service" XACK "$stream" "$group" 0-1
     expect ok "$service" XADD "$stream.dead-letter.$group" '*' envelope x error e stream "$stream" entry 0-1 deliveries 5
+    expect ok "$service" XTRIM "$stream.dead-letter.$group" MINID 0-1
     expect NOPERM "$service" XADD "$stream.dead-letter.other" '*' envelope x
     expect NOPERM "$service" XADD "$stream" '*' envelope forged
     expect NOPERM "$service" XTRIM "$stream" MAXLEN 0

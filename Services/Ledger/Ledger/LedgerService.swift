@@ -28,6 +28,7 @@ public struct LedgerService: Sendable {
     let credits: CreditsService
     let usage: UsageService
     let limits: LimitsService
+    let references: ReferenceResolver
 
     /// `walletBatch`: at most this many operations on one wallet share a transaction (1: each its own).
     public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient, walletBatch: Int = 64) {
@@ -36,6 +37,7 @@ public struct LedgerService: Sendable {
         let outbox = Outbox(context: LedgerAPI.contextName)
         self.database = database
         self.directory = directory
+        self.references = references
         self.credits = CreditsService(
             database: database, clock: clock, directory: directory, references: references, catalog: catalog,
             outbox: outbox, walletBatch: walletBatch)
@@ -79,7 +81,10 @@ public struct LedgerService: Sendable {
                 AccountSuspended.eventType: record(AccountSuspended.self, \.account),
                 AccountReactivated.eventType: record(AccountReactivated.self, \.account),
                 AccountClosed.eventType: record(AccountClosed.self, \.account),
-            ].merging(credits.creditHandlers) { first, _ in first })
+            ].merging(credits.creditHandlers) { first, _ in first },
+            // The accounts a batch's events name and the ledger does not hold yet (a grant for an account whose creation has not
+            // reached it) are asked for at once, before the batch's transaction: not one by one, holding it open.
+            prepare: { [references] envelopes in try await references.learnAccounts(namedIn: envelopes) })
     }
 
     private func record<Event: IntegrationEvent>(_ type: Event.Type, _ account: KeyPath<Event, BillingAccount> & Sendable) -> EventHandler {

@@ -1,5 +1,6 @@
 import AccountsContract
 import BillingCore
+import BillingEvents
 import BillingPostgres
 import BillingRPC
 import CatalogContract
@@ -88,6 +89,27 @@ final class ReferenceResolver: Sendable {
         }
         if let connection { return try await store(on: connection) }
         try await database.retryingConflicts { try await database.withTenant(tenant) { try await store(on: $0) } }
+    }
+
+    /// Learns the accounts events name (`billingAccountId`, of the event or of its subscription or invoice) that the ledger's read
+    /// model does not hold, all of a tenant's at once.
+    func learnAccounts(namedIn envelopes: [EventEnvelope]) async throws {
+        var named: [String: Set<UUID>] = [:]
+        for envelope in envelopes {
+            let data = envelope.data
+            guard
+                let text = data["billingAccountId"]?.stringValue ?? data["subscription"]?["billingAccountId"]?.stringValue
+                    ?? data["invoice"]?["billingAccountId"]?.stringValue,
+                let id = UUID(uuidString: text)
+            else { continue }
+            named[envelope.tenantid, default: []].insert(id)
+        }
+        for (tenant, ids) in named {
+            let known = try await database.withTenant(tenant) { try await directory.accounts(Array(ids), tenant: tenant, on: $0) }
+            let unknown = ids.subtracting(known.keys)
+            guard !unknown.isEmpty else { continue }
+            try await learnAccounts(unknown, tenant: tenant, options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)))
+        }
     }
 
     /// One account as the ledger knows it; a `billingAccountId` that is not an existing account is not found.

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingPostgres
 import BillingRPC
 import BillingService
 import Crypto
@@ -30,6 +31,14 @@ struct APIPipeline: Sendable {
         } catch let error as RPCError {
             if error.code == .internal { logger.error("downstream internal error", metadata: ["request_id": "\(requestID)", "error": "\(error)"]) }
             response = Self.render(.from(error))
+        } catch let error as DatabaseUnavailableError {
+            // The gateway's own database (idempotency keys, audit) restarting or unreachable: the request may be sent again
+            // with the same key.
+            logger.warning("gateway database unavailable", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            response = Self.render(
+                APIError(
+                    .serviceUnavailable, code: "UNAVAILABLE", title: "Service unavailable",
+                    detail: "the gateway's database is unavailable; send the request again with the same Idempotency-Key"))
         } catch {
             logger.error(
                 "unexpected gateway error",
