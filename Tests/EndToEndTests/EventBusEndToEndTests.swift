@@ -5,27 +5,36 @@ import BillingTesting
 import Foundation
 import Testing
 
-/// A cluster of its own (isolated database, own Redis) for tests that stop Redis and kill services.
-actor IsolatedEventCluster {
-    static let shared = IsolatedEventCluster()
+/// A cluster of its own (the isolated database, a Redis of its own) for tests that stop Redis and kill services; started once.
+actor IsolatedCluster {
+    private let environment: [String: String]
+    private let replicas: [String: Int]
     private var started: (TestRedis, TestCluster, TestCluster.Running)?
+
+    init(environment: [String: String], replicas: [String: Int] = [:]) {
+        self.environment = environment
+        self.replicas = replicas
+    }
 
     func start() async throws -> (TestRedis, TestCluster, TestCluster.Running) {
         if let started { return started }
         let redis = TestRedis()
         try await redis.start()
         let cluster = TestCluster(
-            database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port,
-            environment: [
-                // Kill the gateway between applying an account suspension to the audit trail and XACK (once: the redelivery is a duplicate).
-                "BILLING_FAULT_CRASH_AFTER_APPLYING": "gateway-audit:billing.account.suspended",
-                "BILLING_EVENTS_RETRY_IDLE_MS": "500",
-                "BILLING_EVENTS_POLL_MS": "200",
-            ])
+            database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port, environment: environment, replicas: replicas)
         let running = try await cluster.start()
         started = (redis, cluster, running)
         return (redis, cluster, running)
     }
+}
+
+enum IsolatedEventCluster {
+    static let shared = IsolatedCluster(environment: [
+        // Kill the gateway between applying an account suspension to the audit trail and XACK (once: the redelivery is a duplicate).
+        "BILLING_FAULT_CRASH_AFTER_APPLYING": "gateway-audit:billing.account.suspended",
+        "BILLING_EVENTS_RETRY_IDLE_MS": "500",
+        "BILLING_EVENTS_POLL_MS": "200",
+    ])
 }
 
 /// All audit events of the caller's tenant, following `links.next`.

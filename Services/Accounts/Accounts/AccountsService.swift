@@ -161,9 +161,8 @@ public struct AccountsService: Sendable {
             handlers: [
                 AccountCreditChanged.eventType: { envelope, connection in
                     let event = try envelope.decode(AccountCreditChanged.self)
-                    let id = event.billingAccountId.rawValue
                     try await store.updateBalance(
-                        AccountID(rawValue: id), balance: event.balance, asOf: envelope.time, tenant: envelope.tenantid, on: connection)
+                        event.billingAccountId, balance: event.balance, asOf: envelope.time, tenant: envelope.tenantid, on: connection)
                 }
             ])
     }

@@ -10,25 +10,13 @@ import Glibc
 #endif
 
 /// The drills' cluster: two replicas of every service (the gateway included) on the isolated database and a Redis of its own.
-actor DrillCluster {
-    static let shared = DrillCluster()
-    private var started: (TestRedis, TestCluster, TestCluster.Running)?
-
-    func start() async throws -> (TestRedis, TestCluster, TestCluster.Running) {
-        if let started { return started }
-        let redis = TestRedis()
-        try await redis.start()
-        let cluster = TestCluster(
-            database: TestEnvironment.isolatedDatabaseName, redisPort: redis.port,
-            environment: [
-                "BILLING_LOG_LEVEL": "warning", "BILLING_EVENTS_RETRY_IDLE_MS": "1000", "BILLING_EVENTS_POLL_MS": "200",
-                "BILLING_GATEWAY_REQUEST_TIMEOUT_MS": "20000",
-            ],
-            replicas: Dictionary(uniqueKeysWithValues: TestCluster.serviceNames.map { ($0, 2) }))
-        let running = try await cluster.start()
-        started = (redis, cluster, running)
-        return (redis, cluster, running)
-    }
+enum DrillCluster {
+    static let shared = IsolatedCluster(
+        environment: [
+            "BILLING_LOG_LEVEL": "warning", "BILLING_EVENTS_RETRY_IDLE_MS": "1000", "BILLING_EVENTS_POLL_MS": "200",
+            "BILLING_GATEWAY_REQUEST_TIMEOUT_MS": "20000",
+        ],
+        replicas: Dictionary(uniqueKeysWithValues: TestCluster.serviceNames.map { ($0, 2) }))
 }
 
 enum Drill {

@@ -53,13 +53,12 @@ extension InvoicesService {
         var used: [(SubscribedUsageCharge, PricePreviewRequest)] = []
         for charge in charges {
             let quantity = summaries.first { $0.meterCode == charge.meterCode }?.value ?? DecimalNumber(0)
-            let product = charge.productId.rawValue
             guard !quantity.isZero else { continue }
             if quantity.isNegative {
                 lines.append(line(charge, "usage totals \(quantity.text), below zero: billed as 0", quantity))
             } else {
                 used.append(
-                    (charge, PricePreviewRequest(productId: CatalogItemID(rawValue: product), version: charge.productVersion, quantity: quantity)))
+                    (charge, PricePreviewRequest(productId: charge.productId, version: charge.productVersion, quantity: quantity)))
             }
         }
         guard !used.isEmpty else { return UsageBilling(lines: lines) }

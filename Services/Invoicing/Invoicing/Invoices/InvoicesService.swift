@@ -46,7 +46,6 @@ struct InvoicesService: Sendable {
     }
 
     func create(_ request: CreateInvoiceRequest, context: RPCServerContext) async throws -> Invoice {
-        let accountID = request.billingAccountId.rawValue
         var period: TimeSpan?
         switch (request.periodStart, request.periodEnd) {
         case (nil, nil): break
@@ -62,7 +61,7 @@ struct InvoicesService: Sendable {
         let options = context.outgoing(timeout: .seconds(5))
         guard
             let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-                try await accounts.get(AccountID(rawValue: accountID), options: options)
+                try await accounts.get(request.billingAccountId, options: options)
             })
         else {
             throw InvoicingError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")

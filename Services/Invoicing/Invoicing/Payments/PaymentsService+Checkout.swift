@@ -13,7 +13,6 @@ import SubscriptionsContract
 extension PaymentsService {
     func checkout(_ request: CheckoutRequest, context: RPCServerContext) async throws -> Checkout {
         guard (1...20).contains(request.items.count) else { throw InvoicingError.invalid("items", "a checkout has 1 to 20 items") }
-        let accountID = request.billingAccountId.rawValue
         if request.paymentMethod == .card, (request.cardToken ?? "").isEmpty {
             throw InvoicingError.invalid("cardToken", "a CARD checkout needs the provider's cardToken")
         }
@@ -22,7 +21,7 @@ extension PaymentsService {
         let options = context.outgoing(timeout: .seconds(5))
         guard
             let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-                try await accounts.get(AccountID(rawValue: accountID), options: options)
+                try await accounts.get(request.billingAccountId, options: options)
             })
         else {
             throw InvoicingError.invalid("billingAccountId", "billing account \(request.billingAccountId) not found", reason: "ACCOUNT_NOT_FOUND")

@@ -83,12 +83,11 @@ struct PaymentsService: Sendable {
     func recordPayment(
         _ request: CreatePaymentRequest, tenant: String, traceparent: String?, on connection: PostgresConnection
     ) async throws -> Payment {
-        let invoiceID = request.invoiceId.rawValue
         if let reference = request.externalRef, !(1...200).contains(reference.count) {
             throw InvoicingError.invalid("externalRef", "externalRef must have 1 to 200 characters")
         }
         guard !request.amount.isNegative else { throw InvoicingError.invalid("amount", "amount must not be negative") }
-        guard var invoice = try await store.find(InvoiceID(rawValue: invoiceID), tenant: tenant, forUpdate: true, on: connection) else {
+        guard var invoice = try await store.find(request.invoiceId, tenant: tenant, forUpdate: true, on: connection) else {
             throw InvoicingError.invalid("invoiceId", "invoice \(request.invoiceId) not found", reason: "INVOICE_NOT_FOUND")
         }
         guard request.billingAccountId == invoice.billingAccountId else {
@@ -193,10 +192,9 @@ struct PaymentsService: Sendable {
                     result = ProviderNotificationResult(outcome: "IGNORED", detail: error.rpcError.message, paymentId: nil)
                 }
             case "payment.failed":
-                let invoice = notification.invoiceId.rawValue
                 try await outbox.append(
                     PaymentFailed(
-                        paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: InvoiceID(rawValue: invoice),
+                        paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: notification.invoiceId,
                         billingAccountId: notification.billingAccountId, reason: notification.failureReason),
                     tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
                 result = ProviderNotificationResult(outcome: "PAYMENT_FAILED", detail: notification.failureReason, paymentId: nil)

@@ -338,11 +338,10 @@ extension SubscriptionLifecycleService {
     }
 
     func activateAddon(_ request: AddonRequest, context: RPCServerContext) async throws -> Subscription {
-        let addonID = request.addonId.rawValue
         let options = Self.outgoing(context)
         guard
             let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
-                try await catalog.call(CatalogAPI.addons.get, GetItemRequest(id: CatalogItemID(rawValue: addonID)), options: options)
+                try await catalog.call(CatalogAPI.addons.get, GetItemRequest(id: request.addonId), options: options)
             })
         else {
             throw SubscriptionsError.invalid("addonId", "add-on \(request.addonId) not found", reason: "ADDON_NOT_FOUND")
