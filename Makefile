@@ -61,8 +61,8 @@ test:
 	  exit $$status
 
 ## drills: issue 22's fault drills through the gateway, two replicas of every service (kill -9 of each, Redis lost 60 s,
-## PostgreSQL restarted, the ledger down 90 s during 1,000 renewals, an impatient client); about 8 minutes. DRILLS=<regex>
-## picks some (`.ci/run` runs the three that pass today: killReplicas|redisLost|impatientClient)
+## PostgreSQL restarted, the ledger down 90 s during 1,000 renewals, an impatient client, the pool alone through a
+## PostgreSQL restart); about 8 minutes, all run by `.ci/run`. DRILLS=<regex> picks some (e.g. DRILLS=poolThroughRestart)
 DRILLS ?= DrillTests
 drills:
 	@$(CLUSTER) packages

@@ -211,7 +211,7 @@ targets += [
         dependencies: [
             "BillingTesting", "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis",
             "AccountsContract",
-            "LedgerContract", "InvoicingContract", "Gateway", logging,
+            "LedgerContract", "InvoicingContract", "Gateway", "BillingPostgres", logging, postgres,
         ],
         path: "Tests/EndToEndTests"),
     .testTarget(

@@ -1,7 +1,9 @@
 import BillingCore
 import BillingEventsRedis
+import BillingPostgres
 import BillingTesting
 import Foundation
+import PostgresNIO
 import Synchronization
 import Testing
 
@@ -206,4 +208,52 @@ struct DrillTests {
         let deadLetters = try await Drill.deadLetters(redis)
         #expect(deadLetters.isEmpty, "dead letters: \(deadLetters.prefix(5))")
     }
+}
+
+/// The database layer alone under a PostgreSQL restart: every transaction loop on one pool keeps going after it (PostgresNIO loses a
+/// statement written to a connection whose channel has just closed, and its caller then waits forever).
+@Suite("Drills: the pool after a PostgreSQL restart", .serialized, .enabled(if: Drill.enabled), .timeLimit(.minutes(5)))
+struct PoolRestartDrillTests {
+    @Test("(f) 48 transaction loops on a pool of 10 through a PostgreSQL restart: none stops")
+    func poolThroughRestart() async throws {
+        let database = try TestEnvironment.database(schema: "testing", maximumConnections: 10)
+        let pool = Task { await database.run() }
+        defer { pool.cancel() }
+        let loops = 48
+        let progress = LoopProgress(count: loops)
+        let workers = (0..<loops).map { index in
+            Task {
+                while !Task.isCancelled {
+                    do {
+                        try await database.withTenant("drill-f") { connection in
+                            _ = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT pg_sleep(0.002)"), logger: database.logger)
+                            // Some transactions fail on purpose, so a ROLLBACK follows an error as often as a COMMIT follows success.
+                            if index % 3 == 0 {
+                                _ = try await connection.rows(PostgresQuery(unsafeSQL: "SELECT 1 / 0"), logger: database.logger)
+                            }
+                        }
+                    } catch {}
+                    progress.done(index)
+                }
+            }
+        }
+        defer { for worker in workers { worker.cancel() } }
+        try await Task.sleep(for: .seconds(2))
+        try await Drill.cluster("pg-restart")
+        let restarted = Date()
+        let recovered = try await waitFor(timeout: .seconds(30)) { progress.stalled(since: restarted).isEmpty }
+        #expect(recovered, "loops that never finished a transaction after the restart: \(progress.stalled(since: restarted))")
+    }
+}
+
+/// When each loop last finished a transaction (or failed one).
+final class LoopProgress: Sendable {
+    private let last: Mutex<[Date]>
+
+    init(count: Int) { last = Mutex(Array(repeating: .distantPast, count: count)) }
+
+    func done(_ index: Int) { last.withLock { $0[index] = Date() } }
+
+    /// Loops whose last transaction ended before `instant`.
+    func stalled(since instant: Date) -> [Int] { last.withLock { $0.indices.filter { [last = $0] in last[$0] < instant } } }
 }
