@@ -254,6 +254,16 @@ struct InvoicingEndToEndTests {
         let testClock = try #require(test.clock)
         #expect(subscribed.status == 201 && subscribed.attribute("testClockId") == .string(testClock), "on its account's clock")
         #expect(subscribed.attribute("startDate") == "2027-04-01T00:00:00Z")
+
+        // The ledger grants a test account test credits only; a live account's are real.
+        for (fixture, livemode) in [(test, false), (live, true)] {
+            let granted = try await fixture.post(
+                "/api/v1/credit-grants", "credit-grants", ["billingAccountId": .string(fixture.account), "credits": .number("25")])
+            #expect(granted.status == 201 && granted.attribute("livemode") == .bool(livemode), "\(granted.text.prefix(300))")
+            let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token)
+            #expect(wallet.attribute("livemode") == .bool(livemode), "\(wallet.text.prefix(300))")
+            #expect(wallet.attribute("grants")?.arrayValue?.allSatisfy { $0["livemode"] == .bool(livemode) } == true)
+        }
     }
 
     @Test(

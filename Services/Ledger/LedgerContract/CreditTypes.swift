@@ -65,11 +65,13 @@ public struct CreditGrant: Codable, Sendable, Equatable {
     public var expiresAt: Date?
     public var reference: String?
     public var description: String?
+    /// False for a test account's grant (an account on a test clock): test credits, never real value.
+    public var livemode: Bool
     public var createdAt: Date
 
     public init(
         id: GrantID, billingAccountId: AccountID, source: CreditSource, priority: Int, credits: Credits, remaining: Credits, effectiveAt: Date,
-        expiresAt: Date?, reference: String?, description: String?, createdAt: Date
+        expiresAt: Date?, reference: String?, description: String?, livemode: Bool = true, createdAt: Date
     ) {
         self.id = id
         self.billingAccountId = billingAccountId
@@ -81,6 +83,7 @@ public struct CreditGrant: Codable, Sendable, Equatable {
         self.expiresAt = expiresAt
         self.reference = reference
         self.description = description
+        self.livemode = livemode
         self.createdAt = createdAt
     }
 }
@@ -321,11 +324,13 @@ public struct CreditWallet: Codable, Sendable, Equatable {
     public var settings: WalletSettings
     /// Grants with credits left or not yet effective, in consumption order.
     public var grants: [CreditGrant]
+    /// False for a test account's wallet (an account on a test clock): it holds test credits only.
+    public var livemode: Bool
 
     public init(
         billingAccountId: AccountID, balance: Credits, held: Credits, available: Credits, debt: Credits, monthlyRemaining: Credits,
         purchasedRemaining: Credits, otherRemaining: Credits, allowance: Credits?, allowanceUsedPercent: DecimalNumber?,
-        allowanceExpiresAt: Date?, settings: WalletSettings, grants: [CreditGrant]
+        allowanceExpiresAt: Date?, settings: WalletSettings, grants: [CreditGrant], livemode: Bool = true
     ) {
         self.billingAccountId = billingAccountId
         self.balance = balance
@@ -340,6 +345,7 @@ public struct CreditWallet: Codable, Sendable, Equatable {
         self.allowanceExpiresAt = allowanceExpiresAt
         self.settings = settings
         self.grants = grants
+        self.livemode = livemode
     }
 }
 

@@ -69,7 +69,7 @@ extension CreditsService {
         let grant = WalletGrant(
             id: UUIDv7.generate(at: now), source: source, priority: request.priority ?? source.defaultPriority, amount: request.credits,
             remaining: .zero, effectiveAt: request.effectiveAt ?? now, expiresAt: request.expiresAt)
-        try await wallets.insertGrant(
+        let livemode = try await wallets.insertGrant(
             grant, account: session.account, reference: request.reference, description: request.description, at: now,
             tenant: tenant, on: connection)
         wallet.book.add(
@@ -87,7 +87,7 @@ extension CreditsService {
             id: GrantID(rawValue: grant.id), billingAccountId: AccountID(rawValue: session.account), source: source,
             priority: grant.priority, credits: grant.amount,
             remaining: wallet.book.grants.first { $0.id == grant.id }?.remaining ?? .zero, effectiveAt: grant.effectiveAt,
-            expiresAt: grant.expiresAt, reference: request.reference, description: request.description, createdAt: now)
+            expiresAt: grant.expiresAt, reference: request.reference, description: request.description, livemode: livemode, createdAt: now)
         session.publish(CreditsGranted(grant: stored), on: &wallet, traceparent: traceparent)
         return stored
     }
@@ -398,6 +398,7 @@ extension CreditsService {
         try await session.flush(&wallet)
         let book = wallet.book, now = book.now
         let grants = try await wallets.openGrants(account: session.account, tenant: session.tenant, on: session.connection)
+        let account = try await directory.accounts([session.account], tenant: session.tenant, on: session.connection)[session.account]
         let order = ConsumptionOrder.spendable(book.grants, at: now).map(\.id) + book.grants.filter { $0.effectiveAt > now }.map(\.id)
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { (GrantID(rawValue: $0.element), $0.offset) })
         var allowanceUsed: DecimalNumber?, allowanceExpires: Date?
@@ -419,7 +420,7 @@ extension CreditsService {
                         packageCode: $0.packageCode, threshold: $0.threshold,
                         pendingRequestId: wallet.rechargePending.map(RechargeRequestID.init(rawValue:)))
                 }),
-            grants: grants.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) })
+            grants: grants.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) }, livemode: account?.livemode ?? true)
     }
 
     // MARK: - Helpers

@@ -12,18 +12,23 @@ struct LedgerAccount: Sendable, Equatable {
     let status: AccountStatus
     let timezone: String
     let updatedAt: Date
+    /// False for an account on a test clock: its credits are test credits.
+    let livemode: Bool
     var closedUntil: Date?
 
-    init(id: UUID, status: AccountStatus, timezone: String, updatedAt: Date, closedUntil: Date? = nil) {
+    init(id: UUID, status: AccountStatus, timezone: String, updatedAt: Date, livemode: Bool = true, closedUntil: Date? = nil) {
         self.id = id
         self.status = status
         self.timezone = timezone
         self.updatedAt = updatedAt
+        self.livemode = livemode
         self.closedUntil = closedUntil
     }
 
     init(_ account: BillingAccount) {
-        self.init(id: account.id.rawValue, status: account.status, timezone: account.timezone, updatedAt: account.updatedAt)
+        self.init(
+            id: account.id.rawValue, status: account.status, timezone: account.timezone, updatedAt: account.updatedAt,
+            livemode: account.testClockId == nil)
     }
 
     /// The account's zone; one the runtime does not know falls back to UTC rather than failing a bill.
@@ -39,14 +44,14 @@ struct LedgerDirectory: Sendable {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT id, status, timezone, source_updated_at, closed_until FROM ledger_accounts
+                    SELECT id, status, timezone, source_updated_at, livemode, closed_until FROM ledger_accounts
                     WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id \(lockShared ? "FOR SHARE" : "")
                     """, binds: try .of(tenant, ids)), logger: logger)
         var accounts: [UUID: LedgerAccount] = [:]
         for row in rows {
-            let (id, status, timezone, updatedAt, closedUntil) = try row.decode((UUID, String, String, Date, Date?).self)
+            let (id, status, timezone, updatedAt, livemode, closedUntil) = try row.decode((UUID, String, String, Date, Bool, Date?).self)
             accounts[id] = LedgerAccount(
-                id: id, status: AccountStatus(rawValue: status) ?? .closed, timezone: timezone, updatedAt: updatedAt,
+                id: id, status: AccountStatus(rawValue: status) ?? .closed, timezone: timezone, updatedAt: updatedAt, livemode: livemode,
                 closedUntil: closedUntil)
         }
         return accounts
@@ -57,12 +62,14 @@ struct LedgerDirectory: Sendable {
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO ledger_accounts (tenant_id, id, status, timezone, source_updated_at)
-                    VALUES ($1, $2, $3, $4, $5)
+                    INSERT INTO ledger_accounts (tenant_id, id, status, timezone, source_updated_at, livemode)
+                    VALUES ($1, $2, $3, $4, $5, $6)
                     ON CONFLICT (tenant_id, id) DO UPDATE
-                        SET status = EXCLUDED.status, timezone = EXCLUDED.timezone, source_updated_at = EXCLUDED.source_updated_at
+                        SET status = EXCLUDED.status, timezone = EXCLUDED.timezone, source_updated_at = EXCLUDED.source_updated_at,
+                            livemode = EXCLUDED.livemode
                         WHERE ledger_accounts.source_updated_at <= EXCLUDED.source_updated_at
-                    """, binds: try .of(tenant, account.id, account.status.rawValue, account.timezone, account.updatedAt)), logger: logger)
+                    """, binds: try .of(tenant, account.id, account.status.rawValue, account.timezone, account.updatedAt, account.livemode)),
+            logger: logger)
     }
 
     /// Moves the account's closing instant forward (never back); waits for ingestions holding the account.

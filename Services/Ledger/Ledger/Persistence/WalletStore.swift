@@ -210,21 +210,24 @@ struct WalletStore: Sendable {
         return found
     }
 
+    /// Inserts a grant, real or test credits as its account is (`livemode`, answered).
     func insertGrant(
         _ grant: WalletGrant, account: UUID, reference: String?, description: String?, at now: Date, tenant: String,
         on connection: PostgresConnection
-    ) async throws {
-        try await connection.execute(
+    ) async throws -> Bool {
+        try await connection.firstRow(
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO credit_grants (tenant_id, id, account_id, source, priority, amount, remaining, effective_at, expires_at,
-                        reference, description, created_at)
+                        reference, description, created_at, livemode)
                     VALUES ($1, $2, $3, $4, $5, $6::numeric, 0,
-                            $7, $8, $9, $10, $11)
+                            $7, $8, $9, $10, $11,
+                            coalesce((SELECT livemode FROM ledger_accounts WHERE tenant_id = $1 AND id = $3), true))
+                    RETURNING livemode
                     """,
                 binds: try .of(
                     tenant, grant.id, account, grant.source.rawValue, grant.priority, grant.amount.fixedText, grant.effectiveAt, grant.expiresAt,
-                    reference, description, now)), logger: logger)
+                    reference, description, now)), logger: logger)?.decode(Bool.self) ?? true
     }
 
     /// Expires the monthly grants of earlier periods that reference `prefix` (a subscription) at `end` at the latest. Under the
@@ -428,15 +431,15 @@ struct WalletStore: Sendable {
     // MARK: - Row mapping
 
     static let grantColumns =
-        "id, account_id, source, priority, amount::text, remaining::text, effective_at, expires_at, reference, description, created_at"
+        "id, account_id, source, priority, amount::text, remaining::text, effective_at, expires_at, reference, description, created_at, livemode"
 
     static func grant(_ row: PostgresRow) throws -> CreditGrant {
-        let (id, account, source, priority, amount, remaining, effective, expires, reference, description, created) = try row.decode(
-            (UUID, UUID, String, Int32, String, String, Date, Date?, String?, String?, Date).self)
+        let (id, account, source, priority, amount, remaining, effective, expires, reference, description, created, livemode) = try row.decode(
+            (UUID, UUID, String, Int32, String, String, Date, Date?, String?, String?, Date, Bool).self)
         return CreditGrant(
             id: GrantID(rawValue: id), billingAccountId: AccountID(rawValue: account), source: CreditSource(rawValue: source) ?? .manual,
             priority: Int(priority), credits: try Credits.parse(amount), remaining: try Credits.parse(remaining), effectiveAt: effective,
-            expiresAt: expires, reference: reference, description: description, createdAt: created)
+            expiresAt: expires, reference: reference, description: description, livemode: livemode, createdAt: created)
     }
 
     static let executionColumns = """
