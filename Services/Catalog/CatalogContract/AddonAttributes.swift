@@ -12,10 +12,13 @@ public struct AddonAttributes: Codable, Sendable, Equatable {
     public var billingInterval: BillingInterval?
     /// The feature flag the add-on turns on.
     public var featureFlag: String
+    /// What the add-on adds to the plan's limits while active (`messages` +5000): each `limit` is added to the plan's limit of
+    /// that resource, or is the limit when the plan has none (with its enforcement and reset).
+    public var limits: [PlanLimit]?
 
     public init(
         code: String, name: String, description: String? = nil, price: DecimalNumber, currency: String,
-        billingInterval: BillingInterval? = nil, featureFlag: String
+        billingInterval: BillingInterval? = nil, featureFlag: String, limits: [PlanLimit]? = nil
     ) {
         self.code = code
         self.name = name
@@ -24,5 +27,6 @@ public struct AddonAttributes: Codable, Sendable, Equatable {
         self.currency = currency
         self.billingInterval = billingInterval
         self.featureFlag = featureFlag
+        self.limits = limits
     }
 }

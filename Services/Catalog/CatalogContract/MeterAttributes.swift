@@ -24,10 +24,14 @@ public struct MeterAttributes: Codable, Sendable, Equatable {
     public var property: String?
     /// Only events whose properties hold one of the listed values count (property → allowed values).
     public var filters: [String: [String]]?
+    /// The plan-limit resource this meter's usage counts against (`messages`): each accepted event adds 1 (COUNT) or its value,
+    /// rounded up (SUM), to that resource's usage, and is refused with `LIMIT_REACHED` past a HARD limit. COUNT and SUM meters
+    /// only; fixed once created.
+    public var limitResource: String?
 
     public init(
         code: String, name: String, description: String? = nil, aggregation: MeterAggregation, property: String? = nil,
-        filters: [String: [String]]? = nil
+        filters: [String: [String]]? = nil, limitResource: String? = nil
     ) {
         self.code = code
         self.name = name
@@ -35,5 +39,6 @@ public struct MeterAttributes: Codable, Sendable, Equatable {
         self.aggregation = aggregation
         self.property = property
         self.filters = filters
+        self.limitResource = limitResource
     }
 }

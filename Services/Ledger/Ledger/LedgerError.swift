@@ -33,6 +33,9 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
     public static func meterNotFound(_ code: String) -> LedgerError { LedgerError(kind: .meterNotFound(code)) }
 
     /// Seed 004: HARD limits block with "Limite de [recurso] atingido - faça upgrade".
+    /// Seed 004's words for a HARD limit reached.
+    static func limitReachedMessage(resource: String) -> String { "Limite de \(resource) atingido - faça upgrade" }
+
     public static func limitReached(resource: String, limit: Int64, used: Int64, quantity: Int64) -> LedgerError {
         LedgerError(kind: .limitReached(resource: resource, limit: limit, used: used, quantity: quantity))
     }
@@ -70,7 +73,7 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
             return RPCError(.notFound, "usage meter '\(code.prefix(64))' not found", reason: "METER_NOT_FOUND", details: ["field": "meterCode"])
         case .limitReached(let resource, let limit, let used, let quantity):
             return RPCError(
-                .resourceExhausted, "Limite de \(resource) atingido - faça upgrade", reason: "LIMIT_REACHED",
+                .resourceExhausted, Self.limitReachedMessage(resource: resource), reason: "LIMIT_REACHED",
                 details: ["resource": resource, "limit": String(limit), "used": String(used), "requested": String(quantity)])
         case .accountSuspended(let id):
             return RPCError(

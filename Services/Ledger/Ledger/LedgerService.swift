@@ -41,12 +41,11 @@ public struct LedgerService: Sendable {
         self.credits = CreditsService(
             database: database, clock: clock, directory: directory, references: references, catalog: catalog,
             outbox: outbox, walletBatch: walletBatch)
+        let counter = LimitCounter(limits: LimitStore(logger: database.logger), outbox: outbox, logger: database.logger)
         self.usage = UsageService(
             database: database, clock: clock, directory: directory, references: references,
-            usage: UsageStore(logger: database.logger))
-        self.limits = LimitsService(
-            database: database, clock: clock, limits: LimitStore(logger: database.logger), references: references,
-            outbox: outbox)
+            usage: UsageStore(logger: database.logger), counter: counter)
+        self.limits = LimitsService(database: database, clock: clock, limits: counter.limits, references: references, counter: counter)
     }
 
     /// The RPC methods, the relay of the ledger's outbox and the consumer keeping its read model of accounts.
@@ -81,7 +80,13 @@ public struct LedgerService: Sendable {
                 AccountSuspended.eventType: record(AccountSuspended.self, \.account),
                 AccountReactivated.eventType: record(AccountReactivated.self, \.account),
                 AccountClosed.eventType: record(AccountClosed.self, \.account),
-            ].merging(credits.creditHandlers) { first, _ in first },
+            ].merging(credits.creditHandlers) { first, _ in first }
+                .merging(limits.subscriptionHandlers) { first, second in
+                    { envelope, connection in
+                        try await first(envelope, connection)
+                        try await second(envelope, connection)
+                    }
+                },
             // The accounts a batch's events name and the ledger does not hold yet (a grant for an account whose creation has not
             // reached it) are asked for at once, before the batch's transaction: not one by one, holding it open.
             prepare: { [references] envelopes in try await references.learnAccounts(namedIn: envelopes) })

@@ -72,6 +72,14 @@ public struct AccountUsageLimitsRequest: Codable, Sendable, Equatable {
 }
 
 /// Usage against one limit (seed 004 `UsageMetrics`).
+/// Where an account's limit of a resource comes from.
+public enum LimitSource: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    /// The account's live subscriptions (plan and active add-ons).
+    case plan = "PLAN"
+    /// Set on the account by an operator; wins over the plan's.
+    case account = "ACCOUNT"
+}
+
 public struct ResourceUsage: Codable, Sendable, Equatable {
     public var resource: String
     public var limit: Int64
@@ -80,8 +88,15 @@ public struct ResourceUsage: Codable, Sendable, Equatable {
     public var reset: LimitReset
     /// `used / limit` in percent, rounded half-even to 2 decimal places (0 when the limit is 0 and nothing was used).
     public var percentUsed: DecimalNumber
+    /// Where the limit comes from: `PLAN` (the account's live subscriptions: the largest plan limit with its add-ons' on top) or
+    /// `ACCOUNT` (set on the account with `PUT …/usage-limits`, which wins over the plan's for that resource).
+    public var source: LimitSource?
 
-    public init(resource: String, limit: Int64, used: Int64, enforcement: LimitEnforcement, reset: LimitReset, percentUsed: DecimalNumber) {
+    public init(
+        resource: String, limit: Int64, used: Int64, enforcement: LimitEnforcement, reset: LimitReset, percentUsed: DecimalNumber,
+        source: LimitSource? = nil
+    ) {
+        self.source = source
         self.resource = resource
         self.limit = limit
         self.used = used

@@ -55,6 +55,8 @@ public enum UsageRefusalReason: String, Codable, Sendable, CaseIterable, SchemaD
     case missingProperty = "MISSING_PROPERTY"
     case invalidProperties = "INVALID_PROPERTIES"
     case propertiesTooLarge = "PROPERTIES_TOO_LARGE"
+    /// The event's meter counts against a HARD limit of the account that it would pass (seed 004).
+    case limitReached = "LIMIT_REACHED"
 }
 
 public struct UsageEventResult: Codable, Sendable, Equatable {
@@ -64,8 +66,14 @@ public struct UsageEventResult: Codable, Sendable, Equatable {
     public var message: String?
     /// The attribute at fault (`meterCode`, `timestamp`, `properties.tokens`, …).
     public var field: String?
+    /// Accepted past a SOFT limit of the resource its meter counts against (absent otherwise).
+    public var overLimit: Bool?
 
-    public init(eventId: String, status: UsageEventStatus, reason: UsageRefusalReason? = nil, message: String? = nil, field: String? = nil) {
+    public init(
+        eventId: String, status: UsageEventStatus, reason: UsageRefusalReason? = nil, message: String? = nil, field: String? = nil,
+        overLimit: Bool? = nil
+    ) {
+        self.overLimit = overLimit
         self.eventId = eventId
         self.status = status
         self.reason = reason

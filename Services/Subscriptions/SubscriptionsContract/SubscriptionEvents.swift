@@ -24,12 +24,20 @@ public struct SubscriptionSummary: Codable, Sendable, Equatable {
     /// The plan's price of one credit of overdraft: when set, a period's start bills the overdraft owed (the ledger and
     /// invoicing agree on it through `Credits/BillOverage`) before the new allowance is granted.
     public var creditOveragePrice: DecimalNumber?
+    /// The limits it gives its account now (the plan's with its active add-ons' on top); the ledger enforces them while the
+    /// subscription is TRIAL, ACTIVE or PAST_DUE.
+    public var limits: [SubscriptionLimit]?
+    /// When the subscription last changed: an older summary arriving late never overwrites a newer one.
+    public var updatedAt: Date?
 
     public init(
         id: SubscriptionID, billingAccountId: AccountID, planId: CatalogItemID, planVersion: Int, status: String, quantity: Int,
         currentPeriodStart: Date, currentPeriodEnd: Date, includedCredits: Credits = .zero, unitPrice: Money? = nil, trialEnd: Date? = nil,
-        cancelAtPeriodEnd: Bool = false, testClockId: TestClockID? = nil, creditOveragePrice: DecimalNumber? = nil
+        cancelAtPeriodEnd: Bool = false, testClockId: TestClockID? = nil, creditOveragePrice: DecimalNumber? = nil,
+        limits: [SubscriptionLimit]? = nil, updatedAt: Date? = nil
     ) {
+        self.limits = limits
+        self.updatedAt = updatedAt
         self.creditOveragePrice = creditOveragePrice
         self.id = id
         self.billingAccountId = billingAccountId
@@ -177,9 +185,15 @@ public struct AddonActivated: IntegrationEvent {
     public var addonId: CatalogItemID
     public var addonCode: String
     public var featureFlag: String
+    /// The subscription after the activation (its limits include the add-on's).
+    public var subscription: SubscriptionSummary?
     public var subject: String { subscriptionId.description }
 
-    public init(subscriptionId: SubscriptionID, billingAccountId: AccountID, addonId: CatalogItemID, addonCode: String, featureFlag: String) {
+    public init(
+        subscriptionId: SubscriptionID, billingAccountId: AccountID, addonId: CatalogItemID, addonCode: String, featureFlag: String,
+        subscription: SubscriptionSummary? = nil
+    ) {
+        self.subscription = subscription
         self.subscriptionId = subscriptionId
         self.billingAccountId = billingAccountId
         self.addonId = addonId
@@ -197,11 +211,16 @@ public struct AddonCanceled: IntegrationEvent {
     public var addonCode: String
     public var featureFlag: String
     public var atPeriodEnd: Bool
+    /// The subscription after the change (its limits lose the add-on's once it is canceled).
+    public var subscription: SubscriptionSummary?
     public var subject: String { subscriptionId.description }
 
     public init(
-        subscriptionId: SubscriptionID, billingAccountId: AccountID, addonId: CatalogItemID, addonCode: String, featureFlag: String, atPeriodEnd: Bool
+        subscriptionId: SubscriptionID, billingAccountId: AccountID, addonId: CatalogItemID, addonCode: String, featureFlag: String,
+        atPeriodEnd: Bool,
+        subscription: SubscriptionSummary? = nil
     ) {
+        self.subscription = subscription
         self.subscriptionId = subscriptionId
         self.billingAccountId = billingAccountId
         self.addonId = addonId

@@ -36,10 +36,12 @@ public struct SubscriptionAddon: Codable, Sendable, Equatable {
     public var activatedAt: Date?
     public var canceledAt: Date?
     public var createdAt: Date
+    /// What it adds to the plan's limits while ACTIVE (the add-on version's, kept at subscription).
+    public var limits: [SubscriptionLimit]?
 
     public init(
         addonId: CatalogItemID, addonVersion: Int, code: String, name: String, featureFlag: String, price: DecimalNumber, status: AddonStatus,
-        cancelAtPeriodEnd: Bool, activatedAt: Date?, canceledAt: Date?, createdAt: Date
+        cancelAtPeriodEnd: Bool, activatedAt: Date?, canceledAt: Date?, createdAt: Date, limits: [SubscriptionLimit]? = nil
     ) {
         self.addonId = addonId
         self.addonVersion = addonVersion
@@ -52,6 +54,7 @@ public struct SubscriptionAddon: Codable, Sendable, Equatable {
         self.activatedAt = activatedAt
         self.canceledAt = canceledAt
         self.createdAt = createdAt
+        self.limits = limits
     }
 }
 
@@ -119,11 +122,29 @@ public struct SubscriptionLimit: Codable, Sendable, Equatable {
     public var limit: Int64
     /// HARD or SOFT.
     public var enforcement: String
+    /// PERIOD (usage starts again each calendar month; the default) or NEVER (a running count).
+    public var reset: String?
 
-    public init(resource: String, limit: Int64, enforcement: String) {
+    public init(resource: String, limit: Int64, enforcement: String, reset: String? = nil) {
         self.resource = resource
         self.limit = limit
         self.enforcement = enforcement
+        self.reset = reset
+    }
+
+    /// The limits of a plan with its active add-ons' on top: an add-on's limit is added to the plan's limit of the same resource
+    /// (which keeps its enforcement and reset), or stands alone when the plan has none. By resource.
+    public static func combining(plan: [SubscriptionLimit], addons: [[SubscriptionLimit]]) -> [SubscriptionLimit] {
+        var byResource = Dictionary(plan.map { ($0.resource, $0) }, uniquingKeysWith: { first, _ in first })
+        for raise in addons.joined() {
+            if var limit = byResource[raise.resource] {
+                limit.limit = limit.limit.addingReportingOverflow(raise.limit).overflow ? .max : limit.limit + raise.limit
+                byResource[raise.resource] = limit
+            } else {
+                byResource[raise.resource] = raise
+            }
+        }
+        return byResource.values.sorted { $0.resource < $1.resource }
     }
 }
 
@@ -226,7 +247,12 @@ public struct Subscription: Codable, Sendable, Equatable {
             quantity: quantity, currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
             includedCredits: plan.includedCredits, unitPrice: Money.exactly(plan.unitPrice, currency: plan.currency),
             trialEnd: trialEnd, cancelAtPeriodEnd: cancelAtPeriodEnd, testClockId: testClockId,
-            creditOveragePrice: plan.creditOveragePrice)
+            creditOveragePrice: plan.creditOveragePrice, limits: limits, updatedAt: updatedAt)
+    }
+
+    /// The plan's limits with those of its ACTIVE add-ons on top (``SubscriptionLimit/combining(plan:addons:)``).
+    public var limits: [SubscriptionLimit] {
+        SubscriptionLimit.combining(plan: plan.limits, addons: addons.filter { $0.status == .active }.map { $0.limits ?? [] })
     }
 }
 

@@ -193,6 +193,7 @@ enum AddonKind: CatalogKind {
         try CatalogRules.price(attributes.price, field: "price", currency: try CatalogRules.currency(attributes.currency))
         result.featureFlag = try CatalogRules.identifier(attributes.featureFlag, field: "featureFlag")
         result.billingInterval = attributes.billingInterval ?? .monthly
+        do { try PlanLimit.validate(attributes.limits ?? []) } catch { throw CatalogError.invalid(error.field, error.message) }
         return result
     }
 }
@@ -212,6 +213,12 @@ enum MeterKind: CatalogKind {
         } else if attributes.aggregation != .count {
             throw CatalogError.invalid("property", "\(attributes.aggregation.rawValue) needs the event property it aggregates")
         }
+        if let resource = attributes.limitResource {
+            result.limitResource = try CatalogRules.identifier(resource, field: "limitResource")
+            guard attributes.aggregation == .count || attributes.aggregation == .sum else {
+                throw CatalogError.invalid("limitResource", "only COUNT and SUM meters count against a limit")
+            }
+        }
         if let filters = attributes.filters {
             guard filters.count <= 20 else { throw CatalogError.invalid("filters", "at most 20 filtered properties") }
             for (property, values) in filters {
@@ -229,10 +236,10 @@ enum MeterKind: CatalogKind {
     static func checkChange(from previous: MeterAttributes, to next: MeterAttributes) throws {
         for (field, changed) in [
             ("aggregation", previous.aggregation != next.aggregation), ("property", previous.property != next.property),
-            ("filters", previous.filters != next.filters),
+            ("filters", previous.filters != next.filters), ("limitResource", previous.limitResource != next.limitResource),
         ] where changed {
             throw CatalogError.invalid(
-                field, "how a meter counts (aggregation, property, filters) is fixed once created; create a new meter instead",
+                field, "how a meter counts (aggregation, property, filters, limitResource) is fixed once created; create a new meter instead",
                 reason: "METER_DEFINITION_IMMUTABLE")
         }
     }

@@ -25,14 +25,17 @@ enum UsageRoutes {
                     """
                     Record one usage event or a batch of up to 1,000; `id` is your event id. A replayed id is acknowledged (DUPLICATE) and never \
                     counted twice. Each event is ACCEPTED, DUPLICATE or REFUSED with a reason and a pointer; valid events of a batch are stored \
-                    even when others are refused. A single refused event is a 422 (409 when its period or account is closed).
+                    even when others are refused. Events of a meter that names a `limitResource` count against the account's limit of it (the \
+                    plan's, or the account's own): past a HARD limit they are REFUSED with LIMIT_REACHED, past a SOFT one ACCEPTED with \
+                    `overLimit`. A single refused event is a 422 (409 when its period or account is closed, 402 past a HARD limit).
                     """,
                 permission: .usageEventsCreate,
                 requestBody: .init(
                     resourceType: eventType, attributes: .of(UsageEventAttributes.self), optional: false,
                     batchWithClientIDs: UsageEventBatch.maximum),
                 response: .init(status: .ok, resourceType: eventType, attributes: .of(UsageEventOutcome.self), isCollection: true, idFormat: nil),
-                queryParameters: []
+                queryParameters: [],
+                additionalErrors: [402: "A single event that would pass a HARD limit (LIMIT_REACHED)"]
             ) { request in
                 try request.query.requireOnly([])
                 return try await UsageEventBatch(body: request.body).record(client: client, options: request.options)
@@ -171,6 +174,8 @@ struct UsageEventOutcome: Codable, Sendable, Equatable {
     var message: String?
     /// Where in the request document the problem is (`/data/3/attributes/meterCode`).
     var pointer: String?
+    /// Accepted past a SOFT limit of the resource its meter counts against.
+    var overLimit: Bool?
 }
 
 /// One `POST /usage-events` document: its events parsed one by one, so a malformed event is refused alone.
@@ -231,16 +236,19 @@ struct UsageEventBatch {
                     result.eventId,
                     UsageEventOutcome(
                         status: result.status, reason: result.reason, message: result.message,
-                        pointer: result.field.map { $0 == "eventId" ? base + "/id" : APIError.attributePointer($0, resource: base) })
+                        pointer: result.field.map { $0 == "eventId" ? base + "/id" : APIError.attributePointer($0, resource: base) },
+                        overLimit: result.overLimit)
                 )
             }
         }
         let ordered = (0..<count).map { outcomes[$0]! }
         if single, let (eventId, outcome) = ordered.first, outcome.status == .refused {
             let conflict = outcome.reason == .periodClosed || outcome.reason == .accountClosed
+            let limit = outcome.reason == .limitReached
             throw APIError(
-                conflict ? .conflict : .unprocessableContent, code: outcome.reason?.rawValue ?? "INVALID_EVENT",
-                title: conflict ? "Conflict" : "Invalid attribute", detail: outcome.message ?? "the event was refused",
+                limit ? HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required") : conflict ? .conflict : .unprocessableContent,
+                code: outcome.reason?.rawValue ?? "INVALID_EVENT",
+                title: limit ? "Payment required" : conflict ? "Conflict" : "Invalid attribute", detail: outcome.message ?? "the event was refused",
                 pointer: outcome.pointer, meta: ["eventId": eventId])
         }
         let resources = try ordered.map { try JSONAPI.resource(type: UsageRoutes.eventType, id: $0.eventId, from: $0.outcome) }

@@ -6,6 +6,7 @@ import CatalogContract
 import Foundation
 import LedgerContract
 import PostgresNIO
+import SubscriptionsContract
 
 /// The ledger's `Limits` service (`billing.ledger.v1.Limits`): an account's usage limits, checked and consumed atomically,
 /// with the 80/90/100 % events once per period.
@@ -14,7 +15,7 @@ struct LimitsService: Sendable {
     let clock: any BillingClock
     let limits: LimitStore
     let references: ReferenceResolver
-    let outbox: Outbox
+    let counter: LimitCounter
 
     func register(on router: inout RPCRouter) {
         router.register(LedgerAPI.setLimits) { request, context in try await setLimits(request, context: context) }
@@ -52,12 +53,12 @@ struct LimitsService: Sendable {
         return AccountUsageLimits(
             billingAccountId: AccountID(rawValue: account.id), periodStart: period.start, periodEnd: period.end,
             timezone: account.timezone,
-            limits: defined.map { limit in
+            limits: defined.map { limit, source in
                 let reset = limit.reset ?? .period
                 let count = used[limit.resource]?[reset == .never ? LimitStore.runningPeriodStart : period.start] ?? 0
                 return ResourceUsage(
                     resource: limit.resource, limit: limit.limit, used: count, enforcement: limit.enforcement, reset: reset,
-                    percentUsed: LimitPolicy.percentUsed(limit: limit.limit, used: count))
+                    percentUsed: LimitPolicy.percentUsed(limit: limit.limit, used: count), source: source)
             })
     }
 
@@ -105,7 +106,7 @@ struct LimitsService: Sendable {
             if let limit {
                 let crossed = consumed == nil ? [100] : LimitPolicy.crossed(limit: limit.limit, before: max(used - quantity, 0), after: used)
                 for threshold in crossed {
-                    try await announce(
+                    try await counter.announce(
                         threshold, limit: limit, used: used, account: account.id, periodStart: period?.start, now: now, tenant: tenant,
                         traceparent: traceparent, on: connection)
                 }
@@ -121,29 +122,30 @@ struct LimitsService: Sendable {
         return check
     }
 
-    /// Publishes a threshold once per account, resource and period.
-    private func announce(
-        _ threshold: Int, limit: PlanLimit, used: Int64, account: UUID, periodStart: Date?, now: Date, tenant: String,
-        traceparent: String?, on connection: PostgresConnection
-    ) async throws {
-        guard
-            try await limits.announce(
-                account: account, resource: limit.resource, periodStart: periodStart ?? LimitStore.runningPeriodStart,
-                threshold: threshold, at: now, tenant: tenant, on: connection)
-        else { return }
-        let id = AccountID(rawValue: account)
-        if threshold >= 100 {
-            try await outbox.append(
-                UsageLimitReached(
-                    billingAccountId: id, resource: limit.resource, limit: limit.limit, used: used,
-                    enforcement: limit.enforcement, periodStart: periodStart),
-                tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
-        } else {
-            try await outbox.append(
-                UsageThresholdReached(
-                    billingAccountId: id, resource: limit.resource, thresholdPercent: threshold, limit: limit.limit,
-                    used: used, enforcement: limit.enforcement, periodStart: periodStart),
-                tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
+    /// The subscription events (and add-on events, which carry their subscription) keep each subscription's limits: its plan's with
+    /// its active add-ons' on top, applying while it is TRIAL, ACTIVE or PAST_DUE.
+    var subscriptionHandlers: [String: EventHandler] {
+        let limits = limits
+        let handler: EventHandler = { envelope, connection in
+            guard
+                let subscription = try JSONValueDecoder(rejectUnknownKeys: false).decode(SubscriptionCarrier.self, from: envelope.data).subscription,
+                let subscribed = subscription.limits
+            else { return }
+            try await limits.recordSubscription(
+                subscription.id.rawValue, account: subscription.billingAccountId.rawValue,
+                live: ["TRIAL", "ACTIVE", "PAST_DUE"].contains(subscription.status),
+                limits: subscribed.map {
+                    PlanLimit(
+                        resource: $0.resource, limit: $0.limit, enforcement: LimitEnforcement(rawValue: $0.enforcement) ?? .hard,
+                        reset: $0.reset.flatMap(LimitReset.init(rawValue:)))
+                },
+                changedAt: subscription.updatedAt ?? envelope.time, tenant: envelope.tenantid, on: connection)
         }
+        return Dictionary(uniqueKeysWithValues: SubscriptionsAPI.events.map { ($0.type, handler) })
     }
+}
+
+/// Any subscription or add-on event, read for the subscription it carries.
+private struct SubscriptionCarrier: Decodable {
+    let subscription: SubscriptionSummary?
 }

@@ -94,13 +94,14 @@ struct LedgerDirectory: Sendable {
         try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT id, code, aggregation, property, filters::text FROM ledger_meters WHERE tenant_id = $1 AND \(condition)
+                    SELECT id, code, aggregation, property, filters::text, limit_resource FROM ledger_meters WHERE tenant_id = $1 AND \(condition)
                     """, binds: binds), logger: logger
         ).map { row in
-            let (id, code, aggregation, property, filters) = try row.decode((UUID, String, String, String?, String).self)
+            let (id, code, aggregation, property, filters, limitResource) = try row.decode((UUID, String, String, String?, String, String?).self)
             return MeterDefinition(
                 id: id, code: code, aggregation: MeterAggregation(rawValue: aggregation) ?? .count, property: property,
-                filters: try JSONValueDecoder(rejectUnknownKeys: false).decode([String: [String]].self, from: JSONParser.parse(filters)))
+                filters: try JSONValueDecoder(rejectUnknownKeys: false).decode([String: [String]].self, from: JSONParser.parse(filters)),
+                limitResource: limitResource)
         }
     }
 
@@ -108,13 +109,13 @@ struct LedgerDirectory: Sendable {
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO ledger_meters (tenant_id, id, code, aggregation, property, filters)
+                    INSERT INTO ledger_meters (tenant_id, id, code, aggregation, property, filters, limit_resource)
                     VALUES ($1, $2, $3, $4, $5,
-                            $6::jsonb)
+                            $6::jsonb, $7)
                     ON CONFLICT DO NOTHING
                     """,
                 binds: try .of(
                     tenant, meter.id, meter.code, meter.aggregation.rawValue, meter.property,
-                    JSONWriter.string(try JSONValueEncoder().encode(meter.filters)))), logger: logger)
+                    JSONWriter.string(try JSONValueEncoder().encode(meter.filters)), meter.limitResource)), logger: logger)
     }
 }

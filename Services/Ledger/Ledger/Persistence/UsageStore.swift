@@ -37,6 +37,13 @@ struct UsageStore: Sendable {
     }
 
     /// Stores the events whose id is new; returns those ids (the others were recorded before).
+    /// Removes events stored earlier in this transaction (refused by a limit after all).
+    func delete(_ eventIds: [String], tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            PostgresQuery(unsafeSQL: "DELETE FROM usage_events WHERE tenant_id = $1 AND event_id = ANY($2)", binds: try .of(tenant, eventIds)),
+            logger: logger)
+    }
+
     func insert(_ events: [RecordedUsageEvent], receivedAt: Date, tenant: String, on connection: PostgresConnection) async throws -> Set<String> {
         guard !events.isEmpty else { return [] }
         let rows = try await connection.rows(

@@ -1,6 +1,7 @@
 import BillingCore
 import BillingPostgres
 import BillingRPC
+import CatalogContract
 import Foundation
 import LedgerContract
 import PostgresNIO
@@ -22,11 +23,15 @@ extension UsageService {
             options: context.peerCallOptions)
         batch.applyMeters(meters)
 
+        let limited = Dictionary(
+            meters.values.compactMap { meter in meter.limitResource.map { (meter.id, (resource: $0, aggregation: meter.aggregation)) } },
+            uniquingKeysWith: { first, _ in first })
+        let traceparent = context.metadata.traceparent
         var learned = false
         while true {
             let outcome = try await database.retryingConflicts {
                 try await database.withTenant(tenant) { connection in
-                    try await store(batch, learned: learned, now: now, tenant: tenant, on: connection)
+                    try await store(batch, learned: learned, limited: limited, now: now, tenant: tenant, traceparent: traceparent, on: connection)
                 }
             }
             switch outcome {
@@ -45,8 +50,11 @@ extension UsageService {
         case stored([UsageEventResult])
     }
 
+    /// Stores the batch's new events. Those of a meter that names a limit resource count against the account's limit of it, in batch
+    /// order: past a HARD limit an event is refused (`LIMIT_REACHED`) and not recorded, past a SOFT one it is accepted and flagged.
     private func store(
-        _ batch: IngestionBatch, learned: Bool, now: Date, tenant: String, on connection: PostgresConnection
+        _ batch: IngestionBatch, learned: Bool, limited: [UUID: (resource: String, aggregation: MeterAggregation)], now: Date, tenant: String,
+        traceparent: String?, on connection: PostgresConnection
     ) async throws -> StoreOutcome {
         var batch = batch
         let accountIds = Set(batch.prepared.map(\.event.accountId))
@@ -54,12 +62,33 @@ extension UsageService {
         let unknown = accountIds.subtracting(accounts.keys)
         if !unknown.isEmpty && !learned { return .unknownAccounts(unknown) }
         let storable = batch.applyAccounts(accounts)
-        let accepted = try await usage.insert(storable, receivedAt: now, tenant: tenant, on: connection)
+        var accepted = try await usage.insert(storable, receivedAt: now, tenant: tenant, on: connection)
+        var overLimit: Set<String> = []
+        let uses = storable.compactMap { event -> LimitCounter.Use? in
+            guard accepted.contains(event.eventId), let limit = limited[event.meterId], let account = accounts[event.accountId] else { return nil }
+            return LimitCounter.Use(
+                eventId: event.eventId, account: account, resource: limit.resource, occurredAt: event.occurredAt,
+                quantity: LimitCounter.quantity(of: event.contribution, aggregation: limit.aggregation))
+        }
+        if !uses.isEmpty {
+            let counted = try await counter.count(uses, at: now, tenant: tenant, traceparent: traceparent, on: connection)
+            if !counted.refused.isEmpty {
+                try await usage.delete(Array(counted.refused.keys), tenant: tenant, on: connection)
+                accepted.subtract(counted.refused.keys)
+                batch.refuse(
+                    counted.refused.mapValues { refusal in
+                        UsageRefusal(
+                            .limitReached, field: "meterCode",
+                            LedgerError.limitReachedMessage(resource: refusal.resource) + " (\(refusal.used) of \(refusal.limit) used)")
+                    })
+            }
+            overLimit = counted.overLimit
+        }
         let (hours, keys) = try Self.aggregate(storable.filter { accepted.contains($0.eventId) })
         try await usage.add(hours, slot: Int.random(in: 0..<UsageStore.slots), tenant: tenant, on: connection)
         try await usage.addDistinctKeys(keys, tenant: tenant, on: connection)
         let recorded = try await usage.recorded(batch.refusedIds, tenant: tenant, on: connection)
-        return .stored(batch.results(accepted: accepted, recordedBefore: recorded))
+        return .stored(batch.results(accepted: accepted, recordedBefore: recorded, overLimit: overLimit))
     }
 
     /// The accepted events folded per account, meter and hour, and the COUNT_DISTINCT keys per hour.
@@ -183,13 +212,20 @@ struct IngestionBatch: Sendable {
         return storable
     }
 
+    /// Refuses events already stored in this transaction (by id): a limit they would pass.
+    mutating func refuse(_ refusals: [String: UsageRefusal]) {
+        for (index, event) in events.enumerated() where repeats[index] == nil {
+            if let refusal = refusals[event.eventId] { decided[index] = refusal.result(eventId: event.eventId) }
+        }
+    }
+
     /// Valid ids of refused events (a replay of a recorded event is a duplicate, whatever else is wrong with it now).
     var refusedIds: [String] {
         decided.values.filter { $0.status == .refused && $0.reason != .invalidEventID }.map(\.eventId)
     }
 
     /// The answer for every position.
-    func results(accepted: Set<String>, recordedBefore: Set<String>) -> [UsageEventResult] {
+    func results(accepted: Set<String>, recordedBefore: Set<String>, overLimit: Set<String> = []) -> [UsageEventResult] {
         let duplicate = { (id: String) in
             UsageEventResult(eventId: id, status: .duplicate, message: "already recorded; acknowledged and not counted again")
         }
@@ -202,7 +238,8 @@ struct IngestionBatch: Sendable {
             } else if let result = decided[index] {
                 results.append(result.status == .refused && recordedBefore.contains(event.eventId) ? duplicate(event.eventId) : result)
             } else if accepted.contains(event.eventId) {
-                results.append(UsageEventResult(eventId: event.eventId, status: .accepted))
+                results.append(
+                    UsageEventResult(eventId: event.eventId, status: .accepted, overLimit: overLimit.contains(event.eventId) ? true : nil))
             } else {
                 results.append(duplicate(event.eventId))
             }

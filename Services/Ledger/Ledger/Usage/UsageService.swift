@@ -11,6 +11,8 @@ struct UsageService: Sendable {
     let directory: LedgerDirectory
     let references: ReferenceResolver
     let usage: UsageStore
+    /// Counts the accepted events of meters that name a limit resource against the account's limits.
+    let counter: LimitCounter
 
     func register(on router: inout RPCRouter) {
         router.register(LedgerAPI.ingest) { request, context in try await ingest(request, context: context) }

@@ -127,7 +127,7 @@ struct SubscriptionTimeline: Sendable {
                         event: AddonCanceled(
                             subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
                             addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
-                            atPeriodEnd: addon.cancelAtPeriodEnd)))
+                            atPeriodEnd: addon.cancelAtPeriodEnd, subscription: subscription.summary)))
             }
         }
         return events

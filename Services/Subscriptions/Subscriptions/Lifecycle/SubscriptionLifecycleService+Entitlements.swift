@@ -25,8 +25,8 @@ extension SubscriptionLifecycleService {
         }
     }
 
-    /// Live subscriptions (TRIAL, ACTIVE, PAST_DUE and started) grant their plan's features and limits and their active add-ons' flags;
-    /// where two grant the same resource, the larger limit wins.
+    /// Live subscriptions (TRIAL, ACTIVE, PAST_DUE and started) grant their plan's features and limits and their active add-ons' flags
+    /// and limits (added to the plan's); where two grant the same resource, the larger limit wins (as the ledger enforces them).
     static func entitlements(of subscriptions: [Subscription], account: AccountID, at now: Date) -> Entitlements {
         let live = subscriptions.filter { [.trial, .active, .pastDue].contains($0.status) && $0.startDate <= now }
         var features = Set<String>()
@@ -35,7 +35,7 @@ extension SubscriptionLifecycleService {
         for subscription in live {
             features.formUnion(subscription.plan.features)
             features.formUnion(subscription.addons.filter { $0.status == .active }.map(\.featureFlag))
-            for limit in subscription.plan.limits where (limits[limit.resource]?.limit ?? -1) < limit.limit { limits[limit.resource] = limit }
+            for limit in subscription.limits where (limits[limit.resource]?.limit ?? -1) < limit.limit { limits[limit.resource] = limit }
             credits = (try? credits.adding(subscription.plan.includedCredits)) ?? credits
         }
         return Entitlements(

@@ -33,7 +33,8 @@ extension SubscriptionLifecycleService {
                                         at: now,
                                         event: AddonActivated(
                                             subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                                            addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag)))
+                                            addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
+                                            subscription: subscription.summary)))
                             }
                             if id == event.invoice.subscriptionId, subscription.status == .pastDue {
                                 subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .paymentReceived)

@@ -154,7 +154,7 @@ extension SubscriptionLifecycleService {
     func reactivate(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
         try await mutate(id, request: id, context: context) { subscription, now, _ in
             let next = try SubscriptionLifecycle.next(from: subscription.status, .reactivate)
-            var events: [TimedEvent] = []
+            var reactivated: [SubscriptionAddon] = []
             if subscription.status == .canceled {
                 // Only a cancellation asked for, inside the period it was made in; one for non-payment needs the payment.
                 guard subscription.pastDueSince == nil, now < subscription.currentPeriodEnd, let ended = subscription.endedAt else {
@@ -166,13 +166,7 @@ extension SubscriptionLifecycleService {
                 where subscription.addons[index].canceledAt == ended && subscription.addons[index].activatedAt != nil {
                     subscription.addons[index].status = .active
                     subscription.addons[index].canceledAt = nil
-                    let addon = subscription.addons[index]
-                    events.append(
-                        TimedEvent(
-                            at: now,
-                            event: AddonActivated(
-                                subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                                addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag)))
+                    reactivated.append(subscription.addons[index])
                 }
                 subscription.endedAt = nil
             } else if !subscription.cancelAtPeriodEnd {
@@ -184,7 +178,19 @@ extension SubscriptionLifecycleService {
             subscription.canceledAt = nil
             subscription.cancelReason = nil
             subscription.updatedAt = now
-            return (subscription, [TimedEvent(at: now, event: SubscriptionReactivated(subscription: subscription.summary))] + events)
+            // Announced with the subscription as it is now: live again, its add-ons' limits back.
+            let summary = subscription.summary
+            return (
+                subscription,
+                [TimedEvent(at: now, event: SubscriptionReactivated(subscription: summary))]
+                    + reactivated.map { addon in
+                        TimedEvent(
+                            at: now,
+                            event: AddonActivated(
+                                subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId, addonId: addon.addonId,
+                                addonCode: addon.code, featureFlag: addon.featureFlag, subscription: summary))
+                    }
+            )
         }
     }
 
@@ -366,7 +372,8 @@ extension SubscriptionLifecycleService {
             let addon = SubscriptionAddon(
                 addonId: id, addonVersion: item.version, code: item.attributes.code, name: item.attributes.name,
                 featureFlag: item.attributes.featureFlag, price: item.attributes.price, status: free ? .active : .pending,
-                cancelAtPeriodEnd: false, activatedAt: free ? now : nil, canceledAt: nil, createdAt: now)
+                cancelAtPeriodEnd: false, activatedAt: free ? now : nil, canceledAt: nil, createdAt: now,
+                limits: item.attributes.limits.map { $0.map(SubscriptionLimit.init) })
             subscription.addons.removeAll { $0.addonId == id }
             subscription.addons.append(addon)
             subscription.updatedAt = now
@@ -378,7 +385,7 @@ extension SubscriptionLifecycleService {
                         at: now,
                         event: AddonActivated(
                             subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId,
-                            addonId: id, addonCode: addon.code, featureFlag: addon.featureFlag))
+                            addonId: id, addonCode: addon.code, featureFlag: addon.featureFlag, subscription: subscription.summary))
                 ]
             )
         }
@@ -412,7 +419,7 @@ extension SubscriptionLifecycleService {
                 at: now,
                 event: AddonCanceled(
                     subscriptionId: subscription.id, billingAccountId: subscription.billingAccountId, addonId: addon.addonId,
-                    addonCode: addon.code, featureFlag: addon.featureFlag, atPeriodEnd: false))
+                    addonCode: addon.code, featureFlag: addon.featureFlag, atPeriodEnd: false, subscription: subscription.summary))
         ]
     }
 
@@ -444,7 +451,7 @@ extension SubscriptionLifecycleService {
             billingCycleType: attributes.billingCycleType, unitPrice: attributes.basePrice, currency: attributes.currency,
             trialDays: attributes.trialDays ?? 0,
             includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
-            limits: (attributes.limits ?? []).map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement.rawValue) },
+            limits: (attributes.limits ?? []).map(SubscriptionLimit.init),
             usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice)
     }
 }
@@ -473,5 +480,12 @@ enum SubscriptionFactory {
             subscription.currentPeriodEnd = first.end
         }
         return subscription
+    }
+}
+
+extension SubscriptionLimit {
+    /// A catalog limit (a plan's or an add-on's) as a subscription keeps it.
+    init(_ limit: PlanLimit) {
+        self.init(resource: limit.resource, limit: limit.limit, enforcement: limit.enforcement.rawValue, reset: limit.reset?.rawValue)
     }
 }

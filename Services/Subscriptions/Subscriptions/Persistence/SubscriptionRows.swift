@@ -168,6 +168,13 @@ struct PlanSnapshot: Codable {
         var resource: String
         var limit: Int64
         var enforcement: String
+        var reset: String?
+
+        init(_ limit: SubscriptionLimit) {
+            (resource, self.limit, enforcement, reset) = (limit.resource, limit.limit, limit.enforcement, limit.reset)
+        }
+
+        var subscriptionLimit: SubscriptionLimit { SubscriptionLimit(resource: resource, limit: limit, enforcement: enforcement, reset: reset) }
     }
 
     struct UsageCharge: Codable {
@@ -188,7 +195,7 @@ struct PlanSnapshot: Codable {
         trialDays = plan.trialDays
         includedCredits = plan.includedCredits
         features = plan.features
-        limits = plan.limits.map { Limit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement) }
+        limits = plan.limits.map(Limit.init)
         usageCharges = plan.usageCharges?.map {
             UsageCharge(
                 meterId: $0.meterId.description, meterCode: $0.meterCode, productId: $0.productId.description, productVersion: $0.productVersion)
@@ -207,7 +214,7 @@ struct PlanSnapshot: Codable {
             planId: try catalogID(planId), planVersion: planVersion, name: name, billingInterval: interval, billingCycleType: cycle,
             unitPrice: unitPrice,
             currency: currency, trialDays: trialDays, includedCredits: includedCredits, features: features,
-            limits: limits.map { SubscriptionLimit(resource: $0.resource, limit: $0.limit, enforcement: $0.enforcement) },
+            limits: limits.map(\.subscriptionLimit),
             usageCharges: try usageCharges?.map {
                 SubscribedUsageCharge(
                     meterId: try catalogID($0.meterId), meterCode: $0.meterCode, productId: try catalogID($0.productId),
@@ -221,14 +228,16 @@ struct PlanSnapshot: Codable {
 struct AddonRow: Codable {
     /// The column names, as `INSERT` lists them.
     static let names = """
-        position, addon_id, addon_version, code, name, feature_flag, price, status, cancel_at_period_end, activated_at, canceled_at, created_at
+        position, addon_id, addon_version, code, name, feature_flag, price, status, cancel_at_period_end, activated_at, canceled_at, created_at,
+        limits
         """
     /// The columns `init(_ row:offset:)` reads, in its order.
-    static let columns = names.replacingOccurrences(of: " price,", with: " price::text,")
+    static let columns = names.replacingOccurrences(of: " price,", with: " price::text,").replacingOccurrences(of: " limits", with: " limits::text")
     /// The recordset that `jsonb_to_recordset` reads a `[AddonRow]` (with `subscription_id` and `tenant_id`) as.
     static let recordset = """
         a(tenant_id text, subscription_id uuid, position integer, addon_id text, addon_version integer, code text, name text, feature_flag text,
-          price numeric, status text, cancel_at_period_end boolean, activated_at timestamptz, canceled_at timestamptz, created_at timestamptz)
+          price numeric, status text, cancel_at_period_end boolean, activated_at timestamptz, canceled_at timestamptz, created_at timestamptz,
+          limits jsonb)
         """
 
     var tenant: String?
@@ -245,9 +254,11 @@ struct AddonRow: Codable {
     var activatedAt: Date?
     var canceledAt: Date?
     var createdAt: Date
+    /// What the add-on adds to the plan's limits (null: nothing).
+    var limits: [PlanSnapshot.Limit]?
 
     enum CodingKeys: String, CodingKey {
-        case position, code, name, price, status
+        case position, code, name, price, status, limits
         case tenant = "tenant_id"
         case subscriptionID = "subscription_id"
         case addonID = "addon_id"
@@ -274,6 +285,7 @@ struct AddonRow: Codable {
         activatedAt = addon.activatedAt
         canceledAt = addon.canceledAt
         createdAt = addon.createdAt
+        limits = addon.limits?.map(PlanSnapshot.Limit.init)
     }
 
     /// Reads `columns` from column `offset`.
@@ -291,6 +303,7 @@ struct AddonRow: Codable {
         activatedAt = try columns.next()
         canceledAt = try columns.next()
         createdAt = try columns.next()
+        limits = try columns.next(String?.self).map { try StoredJSON.decode([PlanSnapshot.Limit].self, $0) }
     }
 
     func addon(of subscription: UUID) throws -> SubscriptionAddon {
@@ -298,7 +311,8 @@ struct AddonRow: Codable {
         return SubscriptionAddon(
             addonId: try SubscriptionRowError.catalogID(addonID) { .unreadable(subscription, "add-on id \($0)") }, addonVersion: addonVersion,
             code: code, name: name, featureFlag: featureFlag, price: price, status: status,
-            cancelAtPeriodEnd: cancelAtPeriodEnd, activatedAt: activatedAt, canceledAt: canceledAt, createdAt: createdAt)
+            cancelAtPeriodEnd: cancelAtPeriodEnd, activatedAt: activatedAt, canceledAt: canceledAt, createdAt: createdAt,
+            limits: limits?.map(\.subscriptionLimit))
     }
 }
 
