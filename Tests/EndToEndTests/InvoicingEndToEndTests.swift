@@ -6,14 +6,17 @@ import Testing
 
 @Suite("Invoices and payments through the gateway (real processes)", .timeLimit(.minutes(8)))
 struct InvoicingEndToEndTests {
-    @Test("seed 001's quick example runs as printed: account → plan → subscription → invoice → finalize → PIX payment leaves the invoice PAID")
+    @Test(
+        "seed 001's quick example runs as printed, on its /billing/api/v1 paths: account → plan → subscription → invoice → finalize → PIX payment leaves the invoice PAID"
+    )
     func seedQuickExample() async throws {
+        // On seed 001's own base path (`/billing/api/v1`), as its examples print it.
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster)
         let subscription = try await fixture.subscribe()
         #expect(subscription.status == 201)
         let invoiceResponse = try await fixture.post(
-            "/api/v1/invoices", "invoices",
+            "/billing/api/v1/invoices", "invoices",
             [
                 "billingAccountId": .string(fixture.account), "periodStart": subscription.attribute("currentPeriodStart") ?? .null,
                 "periodEnd": subscription.attribute("currentPeriodEnd") ?? .null,
@@ -23,10 +26,10 @@ struct InvoicingEndToEndTests {
         #expect(invoiceResponse.attribute("status") == "DRAFT" && invoiceResponse.attribute("lines")?.arrayValue?.first?["kind"] == "TRIAL")
         let total = try #require(invoiceResponse.attribute("total"))
         #expect(total.decimalValue == DecimalNumber(0), "a trial period is billed at zero")
-        let finalized = try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token)
+        let finalized = try await fixture.client.post("/billing/api/v1/invoices/\(invoice)/finalize", token: fixture.token)
         #expect(finalized.status == 200 && finalized.attribute("number")?.stringValue?.count == 11, "\(finalized.text.prefix(300))")
         let payment = try await fixture.post(
-            "/api/v1/payments", "payments",
+            "/billing/api/v1/payments", "payments",
             [
                 "billingAccountId": .string(fixture.account), "invoiceId": .string(invoice), "amount": total, "paymentMethod": "PIX",
                 "externalRef": "E12345678901234567890123456789012",
@@ -48,6 +51,15 @@ struct InvoicingEndToEndTests {
         let created = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
         let invoice = try #require(created.data?["id"]?.stringValue)
         #expect(created.attribute("total")?.decimalValue == DecimalNumber("599.80"), "299.90 × 2: \(created.text.prefix(300))")
+        // The period is billed once, whoever drafts it first (this call or the system at the period's start): asking again answers
+        // the same draft.
+        let again = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
+        #expect(again.status == 200 && again.data?["id"]?.stringValue == invoice, "\(again.text.prefix(300))")
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                let all = try await fixture.client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token)
+                return all.data?.arrayValue?.map { $0["id"]?.stringValue } == [invoice]
+            }, "one invoice for the period, after the system's own draft had its chance")
         #expect(try await fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token).attribute("status") == "PENDING")
         func pay(_ amount: String, _ reference: String = UUID().uuidString) async throws -> HTTPTestResponse {
             try await fixture.post(
@@ -92,14 +104,21 @@ struct InvoicingEndToEndTests {
         #expect(try await pay("500.00").status == 201)
         let paid = try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token)
         #expect(paid.attribute("status") == "PAID" && paid.attribute("amountPaid")?.decimalValue == DecimalNumber("599.80"))
-        let again = try await pay("1.00")
-        #expect(again.status == 409 && again.firstError?["code"] == "INVOICE_ALREADY_PAID")
+        let paidAgain = try await pay("1.00")
+        #expect(paidAgain.status == 409 && paidAgain.firstError?["code"] == "INVOICE_ALREADY_PAID")
+        let billedAgain = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
+        #expect(
+            billedAgain.status == 409 && billedAgain.firstError?["code"] == "PERIOD_ALREADY_INVOICED"
+                && billedAgain.firstError?["detail"]?.stringValue?.contains(invoice) == true, "\(billedAgain.text.prefix(300))")
 
         #expect(
             try await waitFor(timeout: .seconds(60)) {
                 try await fixture.client.get("/api/v1/billing-accounts/\(fixture.account)", token: fixture.token).attribute("balance")?.decimalValue
                     == DecimalNumber("0.20")
             }, "the overpayment shows as the account's balance")
+        // A second subscription's period: its invoice (this call's, or the system's draft) takes the credit.
+        let second = try await SubscriptionFixture.createPlan(fixture.client, token: fixture.token, [("trialDays", 0), ("name", "Plano Extra")])
+        #expect(try await fixture.subscribe([("planId", .string(second)), ("quantity", 2)]).status == 201)
         let next = try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)])
         #expect(
             next.attribute("lines")?.arrayValue?.last?["kind"] == "ACCOUNT_CREDIT"
@@ -143,11 +162,18 @@ struct InvoicingEndToEndTests {
     func finalizeRaceAndNumbers() async throws {
         let cluster = try await TestCluster.shared.start()
         let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0)])
-        #expect(try await fixture.subscribe().status == 201)
         var numbers: [String] = []
-        for _ in 0..<4 {
+        for round in 0..<4 {
+            // A period is billed once: each round bills another account of the tenant.
+            let account =
+                round == 0
+                ? fixture.account
+                : try await create(
+                    fixture.client, "/api/v1/billing-accounts", "billing-accounts",
+                    ["name": .string("Round \(round)"), "email": "round@example.com", "currency": "BRL"], token: fixture.token)
+            #expect(try await fixture.subscribe([("billingAccountId", .string(account))]).status == 201)
             let invoice = try #require(
-                try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(fixture.account)]).data?["id"]?.stringValue)
+                try await fixture.post("/api/v1/invoices", "invoices", ["billingAccountId": .string(account)]).data?["id"]?.stringValue)
             async let finalize = fixture.client.post("/api/v1/invoices/\(invoice)/finalize", token: fixture.token)
             async let cancel = fixture.client.post("/api/v1/invoices/\(invoice)/cancel", token: fixture.token)
             let (finalized, canceled) = try await (finalize, cancel)
@@ -541,7 +567,12 @@ struct InvoicingEndToEndTests {
         #expect(invoice.attribute("total")?.decimalValue == DecimalNumber("106.50"))
     }
 
-    @Test("a SUM meter totalling below zero (corrections) bills a zero USAGE line that says so; the plan fee is invoiced all the same")
+    @Test(
+        """
+        a SUM meter totalling below zero (corrections) bills a zero USAGE line that says so on the period's invoice; the plan fee is invoiced \
+        all the same
+        """
+    )
     func negativeUsageBillsZero() async throws {
         let cluster = try await TestCluster.shared.start()
         let token = try cluster.tokens.token(tenant: newTenant("usage-neg"), roles: ["owner"])
@@ -557,23 +588,37 @@ struct InvoicingEndToEndTests {
         let plan = try await SubscriptionFixture.createPlan(
             client, token: token,
             [("trialDays", 0), ("basePrice", .number("100.00")), ("usageCharges", [["meterId": .string(meter), "productId": .string(product)]])])
+        // A test account on a clock 40 days back: its first period's usage is billed on the renewal's invoice, as in production.
+        let start = Date().addingTimeInterval(-40 * 86_400)
+        let clock = try await create(client, "/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(RFC3339.format(start))], token: token)
         let account = try await create(
-            client, "/api/v1/billing-accounts", "billing-accounts", accountDocument()["data"]!["attributes"]!, token: token)
+            client, "/api/v1/billing-accounts", "billing-accounts",
+            accountDocument(extra: [("testClockId", .string(clock))])["data"]!["attributes"]!, token: token)
         let subscription = try await client.post(
             "/api/v1/subscriptions", token: token, json: resource("subscriptions", ["billingAccountId": .string(account), "planId": .string(plan)]))
         #expect(subscription.status == 201, "\(subscription.text.prefix(300))")
         let events: [JSONValue] = [
-            usageEvent("n-1", account: account, meter: meterCode, properties: ["tokens": 3]),
-            usageEvent("n-2", account: account, meter: meterCode, properties: ["tokens": -10]),
+            usageEvent("n-1", account: account, meter: meterCode, timestamp: start.addingTimeInterval(3600), properties: ["tokens": 3]),
+            usageEvent("n-2", account: account, meter: meterCode, timestamp: start.addingTimeInterval(7200), properties: ["tokens": -10]),
         ]
         let sent = try await client.post("/api/v1/usage-events", token: token, json: ["data": .array(events)])
         #expect([200, 201, 207].contains(sent.status), "\(sent.text.prefix(300))")
-        let invoice = try await client.post("/api/v1/invoices", token: token, json: resource("invoices", ["billingAccountId": .string(account)]))
-        #expect(invoice.status == 201, "a negative usage total never blocks the invoice: \(invoice.text.prefix(400))")
-        let usage = invoice.attribute("lines")?.arrayValue?.filter { $0["kind"] == "USAGE" } ?? []
+        let periodEnd = try #require(subscription.attribute("currentPeriodEnd")?.stringValue)
+        let advanced = try await client.post(
+            "/api/v1/test-clocks/\(clock)/advance", token: token,
+            json: resource("test-clocks", ["frozenTime": .string(RFC3339.format(try #require(RFC3339.parse(periodEnd)).addingTimeInterval(3600)))]))
+        #expect(advanced.status == 200, "\(advanced.text.prefix(300))")
+        var renewal: JSONValue?
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                let invoices = try await client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(account)", token: token).data?.arrayValue ?? []
+                renewal = invoices.first { $0["attributes"]?["periodStart"]?.stringValue == periodEnd }?["attributes"]
+                return renewal != nil
+            }, "a negative usage total never blocks the period's invoice")
+        let usage = renewal?["lines"]?.arrayValue?.filter { $0["kind"] == "USAGE" } ?? []
         #expect(usage.count == 1 && usage.first?["amount"]?.decimalValue == DecimalNumber("0.00"))
         #expect(usage.first?["description"]?.stringValue?.contains("below zero") == true, "\(usage)")
-        #expect(invoice.attribute("total")?.decimalValue == DecimalNumber("100.00"))
+        #expect(renewal?["total"]?.decimalValue == DecimalNumber("100.00"))
     }
 
     @Test("with autoFinalize set, a period's invoice is finalized as it is drafted, with the tenant's net terms")

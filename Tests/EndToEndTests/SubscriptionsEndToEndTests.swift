@@ -153,6 +153,14 @@ struct SubscriptionsEndToEndTests {
         #expect(entitlements.attribute("features") == ["ai", "whatsapp"] && entitlements.attribute("active") == true)
         let accountEntitlements = try await fixture.client.get("/api/v1/billing-accounts/\(fixture.account)/entitlements", token: fixture.token)
         #expect(accountEntitlements.attribute("features") == ["ai", "whatsapp"] && accountEntitlements.attribute("subscriptionIds") == [.string(id)])
+        // An account that does not exist (or is another tenant's) is not found, not entitled to nothing.
+        let otherTenant = try await SubscriptionFixture.make(cluster)
+        for (token, account) in [(fixture.token, UUID().uuidString.lowercased()), (fixture.token, otherTenant.account)] {
+            let unknown = try await fixture.client.get("/api/v1/billing-accounts/\(account)/entitlements", token: token)
+            #expect(unknown.status == 404 && unknown.firstError?["code"] == "ACCOUNT_NOT_FOUND", "\(unknown.text.prefix(300))")
+        }
+        let fresh = try await fixture.client.get("/api/v1/billing-accounts/\(otherTenant.account)/entitlements", token: otherTenant.token)
+        #expect(fresh.status == 200 && fresh.attribute("active") == false, "an existing account without subscriptions: \(fresh.text.prefix(300))")
         let addonCanceled = try await fixture.post(base + "/addons/\(addon)/cancel", "subscription-addons", ["atPeriodEnd": false])
         #expect(addonCanceled.status == 200 && addonCanceled.attribute("addons")?.arrayValue?.first?["status"] == "CANCELED")
         #expect(try await fixture.client.get(base + "/entitlements", token: fixture.token).attribute("features") == ["ai"], "the flag is off")

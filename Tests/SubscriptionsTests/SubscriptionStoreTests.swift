@@ -162,7 +162,7 @@ struct SubscriptionStoreTests {
             try await deliver(InvoiceOverdue(invoice: invoice))
             var stored = try await service.lifecycle.get(sub.id, tenant: tenant)
             #expect(stored.status == .pastDue && stored.pastDueSince == clock.now())
-            let entitlements = try await service.lifecycle.entitlements(EntitlementsRequest(subscriptionId: sub.id), tenant: tenant)
+            let entitlements = try await service.lifecycle.entitlements(EntitlementsRequest(subscriptionId: sub.id), context: context(tenant))
             #expect(entitlements.restricted && entitlements.active && entitlements.features == ["ai"], "the pending add-on grants nothing yet")
 
             clock.set(instant("2027-03-06T00:00:00Z"))
@@ -178,9 +178,10 @@ struct SubscriptionStoreTests {
             stored = try await service.lifecycle.get(sub.id, tenant: tenant)
             #expect(stored.status == .active && stored.pastDueSince == nil && stored.addons[0].status == .active)
             #expect(
-                try await service.lifecycle.entitlements(EntitlementsRequest(billingAccountId: sub.billingAccountId), tenant: tenant).features == [
-                    "ai", "whatsapp",
-                ])
+                try await service.lifecycle.entitlements(EntitlementsRequest(billingAccountId: sub.billingAccountId), context: context(tenant))
+                    .features == [
+                        "ai", "whatsapp",
+                    ])
             #expect(try await published(SubscriptionPastDue.eventType, database: database)[sub.id.description] == 1)
             #expect(try await published(AddonActivated.eventType, database: database)[sub.id.description] == 1)
             #expect(try await published(SubscriptionActivated.eventType, database: database)[sub.id.description] == 1)

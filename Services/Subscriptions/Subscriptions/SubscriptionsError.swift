@@ -19,6 +19,9 @@ public struct SubscriptionsError: Error, RPCErrorConvertible, CustomStringConver
     static func notFound(_ id: SubscriptionID) -> SubscriptionsError {
         SubscriptionsError(kind: .notFound(what: "subscription", id: id.description, reason: "SUBSCRIPTION_NOT_FOUND"))
     }
+    static func accountNotFound(_ id: AccountID) -> SubscriptionsError {
+        SubscriptionsError(kind: .notFound(what: "billing account", id: id.description, reason: "ACCOUNT_NOT_FOUND"))
+    }
     static func testClockNotFound(_ id: TestClockID) -> SubscriptionsError {
         SubscriptionsError(kind: .notFound(what: "test clock", id: id.description, reason: "TEST_CLOCK_NOT_FOUND"))
     }

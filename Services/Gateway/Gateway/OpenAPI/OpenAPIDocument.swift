@@ -161,7 +161,8 @@ enum OpenAPIDocument {
                             ),
                         ]))
                 ),
-                ("servers", [["url": "/"]]),
+                // Seed 001's examples put the API under `/billing`; every `/api/…` path is also served there.
+                ("servers", [["url": "/"], ["url": .string(GatewayRouter.seedBasePath), "description": "seed 001's base path, the same API"]]),
                 ("tags", .array(Array(Set(routes.map(\.tag))).sorted().map { ["name": .string($0)] } + [["name": "System"]])),
                 ("security", [["bearerAuth": []]]),
                 ("paths", .object(paths)),

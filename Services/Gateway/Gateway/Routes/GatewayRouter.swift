@@ -6,6 +6,9 @@ import NIOCore
 
 /// Builds the Hummingbird router: every API route through the pipeline, plus the system endpoints.
 enum GatewayRouter {
+    /// The prefix seed 001's examples put before `/api/v1` (`https://api.catalisa.io/billing/api/v1/billing-accounts`).
+    static let seedBasePath = "/billing"
+
     static let systemEndpoints: [OpenAPIDocument.SystemEndpoint] =
         [
             .init(path: "/healthz", summary: "The gateway process is alive", contentType: "text/plain"),
@@ -27,8 +30,11 @@ enum GatewayRouter {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: NotFoundMiddleware(pipeline: pipeline))
         for route in routes {
-            router.on(RouterPath(route.routerPath), method: route.method) { request, context in
-                await pipeline.handle(route, request: request, context: context)
+            // Also under seed 001's base path (`/billing/api/v1/…`), so the seed's examples run as printed.
+            for path in [route.routerPath] + (route.routerPath.hasPrefix("/api/") ? [seedBasePath + route.routerPath] : []) {
+                router.on(RouterPath(path), method: route.method) { request, context in
+                    await pipeline.handle(route, request: request, context: context)
+                }
             }
         }
         router.post(RouterPath(PaymentWebhookReceiver.path.replacingOccurrences(of: "{provider}", with: ":provider"))) { request, context in

@@ -30,14 +30,22 @@ enum InvoiceRoutes {
                 summary:
                     """
                     Draft the invoice of an account's subscriptions for a period (seed 001 step 4): plan price × quantity, paid add-ons; a trial \
-                    period is billed at 0.00 (one TRIAL line).
+                    period is billed at 0.00 (one TRIAL line). A period is billed once: periods already invoiced (by the system's own draft at \
+                    the period's start, or an earlier call) are left out; when all are, the draft that bills them is answered (200), or 409 \
+                    PERIOD_ALREADY_INVOICED names the finalized invoice.
                     """,
                 permission: .invoicesCreate,
                 requestBody: .init(resourceType: invoiceType, attributes: .of(CreateInvoiceRequest.self), optional: false),
-                response: .init(status: .created, resourceType: invoiceType, attributes: invoice, isCollection: false), queryParameters: []
+                response: .init(status: .created, resourceType: invoiceType, attributes: invoice, isCollection: false), queryParameters: [],
+                additionalErrors: [
+                    409: "Every period is billed by a finalized invoice already (PERIOD_ALREADY_INVOICED), or the account is CLOSED (ACCOUNT_CLOSED)"
+                ]
             ) { request in
                 let attributes = try request.attributes(CreateInvoiceRequest.self, resourceType: invoiceType)
+                let asked = Date()
                 let created = try await client.call(InvoicingAPI.create, attributes, options: request.options)
+                // The period's existing draft (created before this call) is answered as it is, not as a new invoice.
+                guard created.createdAt >= asked else { return .ok(try document(created)) }
                 return .created(try document(created), location: "\(invoices)/\(created.id)")
             },
             APIRoute(

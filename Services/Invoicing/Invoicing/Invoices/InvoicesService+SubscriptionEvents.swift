@@ -42,6 +42,11 @@ extension InvoicesService {
             try await store.lockSubscription(subscriptionID, tenant: tenant, on: connection)
             let sourceKey = "subscription:\(summary.id):\(RFC3339.format(summary.currentPeriodStart))"
             guard try await !store.hasInvoice(sourceKey: sourceKey, tenant: tenant, on: connection) else { return }
+            // Billed by hand already (`POST /invoices` for the current period before this event arrived): not billed twice.
+            guard
+                try await store.invoiceBilling(subscription: subscriptionID, periodStart: summary.currentPeriodStart, tenant: tenant, on: connection)
+                    .map(\.id) == nil
+            else { return }
             let current = try await subscriptions.call(
                 SubscriptionsAPI.get, SubscriptionRequest(id: summary.id),
                 options: RPCCallOptions(tenant: tenant, timeout: .seconds(5)))

@@ -73,7 +73,18 @@ struct InvoicesService: Sendable {
         let page = try await subscriptions.call(
             SubscriptionsAPI.list, ListSubscriptionsRequest(billingAccountId: request.billingAccountId, pageSize: 100),
             options: options)
-        var lines = try InvoiceComposer.lines(for: page.items, period: period, currency: currency)
+        let tenant = context.tenant
+        // A period is billed once: those the system (or an earlier call) billed already are left out, checked again under the lock below.
+        let billedAlready = try await database.withTenant(tenant) { connection in
+            var billed: [SubscriptionID: (id: InvoiceID, status: InvoiceStatus)] = [:]
+            for subscription in page.items where [.active, .pastDue].contains(subscription.status) {
+                billed[subscription.id] = try await store.invoiceBilling(
+                    subscription: subscription.id.rawValue, periodStart: subscription.currentPeriodStart, tenant: tenant, on: connection)
+            }
+            return billed
+        }
+        var lines = try InvoiceComposer.lines(
+            for: page.items.filter { billedAlready[$0.id] == nil }, period: period, currency: currency)
         // Usage of each billed (non-trial) subscription's current period so far; the period is closed when its own invoice is drafted.
         var usage: [(subscription: SubscriptionID, billing: UsageBilling)] = []
         for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id }) {
@@ -84,12 +95,18 @@ struct InvoicesService: Sendable {
             usage.append((subscription.id, billing))
         }
         guard !lines.isEmpty else {
+            // Every period is billed already: the draft that bills them is the answer; one already finalized is a conflict.
+            if let draft = billedAlready.values.first(where: { $0.status == .draft }) { return try await get(draft.id, tenant: tenant) }
+            if let billed = billedAlready.first {
+                throw InvoicingError.conflict(
+                    "subscription \(billed.key)'s current period is already billed by invoice \(billed.value.id) (\(billed.value.status.rawValue))",
+                    reason: "PERIOD_ALREADY_INVOICED", field: "billingAccountId")
+            }
             throw InvoicingError.invalid(
                 "billingAccountId", "the account has no live subscription in that period: nothing to bill", reason: "NOTHING_TO_BILL")
         }
         let total = try InvoiceComposer.total(lines, currency: currency)
         let billed = Set(lines.compactMap(\.subscriptionId))
-        let tenant = context.tenant
         return try await database.idempotent(
             tenant: tenant, operation: InvoicingAPI.create.name, key: context.metadata.idempotencyKey,
             request: request
@@ -103,6 +120,22 @@ struct InvoicesService: Sendable {
                 periodEnd: period?.end ?? lines.compactMap(\.periodEnd).max(), subscriptionId: billed.count == 1 ? billed.first : nil,
                 netTermsDays: terms, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             invoice.livemode = account.testClockId == nil
+            // A period is billed once: not again by hand when the system (or an earlier call) billed it, and the system's own draft of
+            // it skips it once this commits (both look under the subscription's lock).
+            for subscription in billed.sorted(by: { $0.rawValue.text < $1.rawValue.text }) {
+                try await store.lockSubscription(subscription.rawValue, tenant: tenant, on: connection)
+            }
+            for line in lines where line.kind == "SUBSCRIPTION" {
+                guard let subscription = line.subscriptionId, let start = line.periodStart,
+                    let existing = try await store.invoiceBilling(
+                        subscription: subscription.rawValue, periodStart: start, tenant: tenant, on: connection)
+                else { continue }
+                // Drafted meanwhile (the system's draft at the period's start, committed while the lines were composed): that draft.
+                if existing.status == .draft, let draft = try await store.find(existing.id, tenant: tenant, on: connection) { return draft }
+                throw InvoicingError.conflict(
+                    "subscription \(subscription)'s period from \(RFC3339.format(start)) is already billed by invoice \(existing.id)",
+                    reason: "PERIOD_ALREADY_INVOICED", field: "billingAccountId")
+            }
             try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
             try await store.insert(invoice, tenant: tenant, on: connection)
             let unpriced = usage.flatMap {

@@ -83,6 +83,25 @@ struct InvoiceStore {
                 binds: try .of("invoicing-subscription:\(tenant):\(id.text)")), logger: logger)
     }
 
+    /// The invoice (neither canceled nor voided) that bills the subscription's period starting at `periodStart`, drafted by the system or
+    /// created by hand, and its status; read under ``lockSubscription(_:tenant:on:)`` so two never bill it at once.
+    func invoiceBilling(
+        subscription: UUID, periodStart: Date, tenant: String, on connection: PostgresConnection
+    ) async throws -> (id: InvoiceID, status: InvoiceStatus)? {
+        try await connection.firstRow(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT l.invoice_id, i.status FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
+                    WHERE l.tenant_id = $1 AND l.subscription_id = $2 AND l.kind = 'SUBSCRIPTION' AND l.period_start = $3
+                      AND i.status NOT IN ('VOID', 'CANCELED')
+                    ORDER BY i.created_at LIMIT 1
+                    """, binds: try .of(tenant, subscription, periodStart)), logger: logger
+        ).map { row in
+            let (id, status) = try row.decode((UUID, String).self)
+            return (InvoiceID(rawValue: id), InvoiceStatus(rawValue: status) ?? .pending)
+        }
+    }
+
     func hasInvoice(sourceKey: String, tenant: String, on connection: PostgresConnection) async throws -> Bool {
         try await !connection.rows(
             PostgresQuery(

@@ -5,8 +5,11 @@ import SubscriptionsContract
 
 /// Entitlements: what subscriptions grant now.
 extension SubscriptionLifecycleService {
-    func entitlements(_ request: EntitlementsRequest, tenant: String) async throws -> Entitlements {
-        try await database.withTenant(tenant) { connection in
+    /// An account's entitlements (or one subscription's); an account that does not exist (or is another tenant's) is not found, rather
+    /// than entitled to nothing.
+    func entitlements(_ request: EntitlementsRequest, context: RPCServerContext) async throws -> Entitlements {
+        let tenant = context.tenant
+        let entitlements = try await database.withTenant(tenant) { connection in
             if let id = request.subscriptionId {
                 guard let subscription = try await store.find(id, tenant: tenant, on: connection) else { throw SubscriptionsError.notFound(id) }
                 let now = try await now(clockID: subscription.testClockId, tenant: tenant, on: connection)
@@ -23,6 +26,12 @@ extension SubscriptionLifecycleService {
             }
             return Self.entitlements(of: clocked.filter { $0.0.startDate <= $0.1 }.map(\.0), account: account, at: clock.now())
         }
+        if let account = request.billingAccountId, request.subscriptionId == nil, entitlements.subscriptionIds.isEmpty {
+            let options = Self.outgoing(context)
+            let found = try await RPCError.unlessNotFound({ () async throws(RPCError) in try await accounts.get(account, options: options) })
+            guard found != nil else { throw SubscriptionsError.accountNotFound(account) }
+        }
+        return entitlements
     }
 
     /// Live subscriptions (TRIAL, ACTIVE, PAST_DUE and started) grant their plan's features and limits and their active add-ons' flags

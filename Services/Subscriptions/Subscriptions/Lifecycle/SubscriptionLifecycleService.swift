@@ -30,7 +30,7 @@ struct SubscriptionLifecycleService: SubscriptionTransactions {
         router.register(SubscriptionsAPI.changePlan) { request, context in try await changePlan(request, context: context) }
         router.register(SubscriptionsAPI.activateAddon) { request, context in try await activateAddon(request, context: context) }
         router.register(SubscriptionsAPI.cancelAddon) { request, context in try await cancelAddon(request, context: context) }
-        router.register(SubscriptionsAPI.entitlements) { request, context in try await entitlements(request, tenant: context.tenant) }
+        router.register(SubscriptionsAPI.entitlements) { request, context in try await entitlements(request, context: context) }
     }
 
     /// Options for asking other contexts on behalf of a call.
