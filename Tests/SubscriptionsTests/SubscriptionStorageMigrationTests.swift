@@ -31,7 +31,9 @@ struct SubscriptionStorageMigrationTests {
             #expect(stored.contains { !$0.subscription.addons.isEmpty } && stored.contains { $0.subscription.scheduledChange != nil })
             #expect(stored.contains { $0.subscription.testClockId != nil } && stored.contains { $0.subscription.plan.usageCharges != nil })
 
-            #expect(try await MigrationRunner.apply(migrations, to: database).map(\.version) == [3, 4], "columns, then add-on limits")
+            #expect(
+                try await MigrationRunner.apply(migrations, to: database).map(\.version) == [3, 4, 5], "columns, then add-on limits and pause reasons"
+            )
 
             let store = SubscriptionStore(logger: database.logger)
             for (tenant, expected) in stored {

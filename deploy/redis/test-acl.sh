@@ -125,9 +125,9 @@ consumer() {
 }
 consumer gateway gateway-audit accounts catalog subscriptions ledger invoicing
 consumer accounts accounts invoicing
-consumer subscriptions subscriptions invoicing
+consumer subscriptions subscriptions invoicing accounts
 consumer ledger ledger accounts invoicing subscriptions
-consumer invoicing invoicing subscriptions ledger
+consumer invoicing invoicing subscriptions ledger accounts
 expect NOPERM catalog XGROUP CREATE billing.events.accounts catalog 0 MKSTREAM
 expect NOPERM accounts XREADGROUP GROUP accounts c STREAMS billing.events.invoicing billing.events.ledger '>' '>'
 expect NOPERM ledger XREADGROUP GROUP ledger c STREAMS billing.events.catalog '>'

@@ -107,9 +107,10 @@ public struct InvoicingService: Sendable {
     /// package invoiced and charged to the saved card (payments).
     var events: EventSubscription {
         EventSubscription(
-            group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName, LedgerAPI.contextName],
-            events: SubscriptionsAPI.events + LedgerAPI.events,
-            handlers: invoices.subscriptionHandlers.merging([CreditsRechargeRequested.eventType: payments.rechargeHandler]) { first, _ in first },
+            group: InvoicingAPI.contextName, contexts: [SubscriptionsAPI.contextName, LedgerAPI.contextName, AccountsAPI.contextName],
+            events: SubscriptionsAPI.events + LedgerAPI.events + AccountsAPI.events,
+            handlers: invoices.subscriptionHandlers.merging([CreditsRechargeRequested.eventType: payments.rechargeHandler]) { first, _ in first }
+                .merging(invoices.accountHandlers) { first, _ in first },
             ordering: .subject)  // each subscription's (or account's) events in order, different ones concurrently
     }
 }

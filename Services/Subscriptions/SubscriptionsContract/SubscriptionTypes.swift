@@ -14,6 +14,13 @@ public enum SubscriptionStatus: String, Codable, Sendable, CaseIterable, SchemaD
     case expired = "EXPIRED"
 }
 
+/// Why a subscription is PAUSED.
+public enum PauseReason: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    case requested = "REQUESTED"
+    /// Its account was suspended (seed 001: SUSPENDED = "assinaturas pausadas"); reactivating the account resumes it.
+    case accountSuspended = "ACCOUNT_SUSPENDED"
+}
+
 /// An add-on's state on a subscription (seed 000).
 public enum AddonStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
     /// Paid add-on waiting for its invoice to be paid; its feature flag is off.
@@ -206,6 +213,9 @@ public struct Subscription: Codable, Sendable, Equatable {
     public var testClockId: TestClockID?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Why a PAUSED subscription is paused: asked for (`REQUESTED`), or its account was suspended (`ACCOUNT_SUSPENDED`, resumed when
+    /// the account is reactivated).
+    public var pauseReason: PauseReason?
 
     public init(
         id: SubscriptionID, billingAccountId: AccountID, plan: SubscribedPlan, status: SubscriptionStatus, quantity: Int, timezone: String,

@@ -41,11 +41,10 @@ extension InvoicesService {
             let tenant = envelope.tenantid
             try await store.lockSubscription(subscriptionID, tenant: tenant, on: connection)
             let sourceKey = "subscription:\(summary.id):\(RFC3339.format(summary.currentPeriodStart))"
-            guard try await !store.hasInvoice(sourceKey: sourceKey, tenant: tenant, on: connection) else { return }
-            // Billed by hand already (`POST /invoices` for the current period before this event arrived): not billed twice.
+            // Drafted already (a redelivered event), or billed by hand (`POST /invoices` before this event arrived): not billed twice.
             guard
-                try await store.invoiceBilling(subscription: subscriptionID, periodStart: summary.currentPeriodStart, tenant: tenant, on: connection)
-                    .map(\.id) == nil
+                try await !store.periodBilled(
+                    sourceKey: sourceKey, subscription: subscriptionID, periodStart: summary.currentPeriodStart, tenant: tenant, on: connection)
             else { return }
             let current = try await subscriptions.call(
                 SubscriptionsAPI.get, SubscriptionRequest(id: summary.id),

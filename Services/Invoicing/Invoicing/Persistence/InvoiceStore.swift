@@ -102,6 +102,24 @@ struct InvoiceStore {
         }
     }
 
+    /// Whether the period's invoice exists: the one drafted with `sourceKey`, or another (neither canceled nor voided) billing the
+    /// subscription's period from `periodStart`; one statement.
+    func periodBilled(
+        sourceKey: String, subscription: UUID, periodStart: Date, tenant: String, on connection: PostgresConnection
+    ) async throws -> Bool {
+        try await !connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT 1 FROM invoices WHERE tenant_id = $1 AND source_key = $2
+                    UNION ALL
+                    SELECT 1 FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
+                    WHERE l.tenant_id = $1 AND l.subscription_id = $3 AND l.kind = 'SUBSCRIPTION' AND l.period_start = $4
+                      AND i.status NOT IN ('VOID', 'CANCELED')
+                    LIMIT 1
+                    """, binds: try .of(tenant, sourceKey, subscription, periodStart)), logger: logger
+        ).isEmpty
+    }
+
     func hasInvoice(sourceKey: String, tenant: String, on connection: PostgresConnection) async throws -> Bool {
         try await !connection.rows(
             PostgresQuery(

@@ -26,7 +26,9 @@ extension CreditsService {
         let request = keyed
         let traceparent = context.metadata.traceparent
         return try await withWallet(request.billingAccountId, tenant: context.tenant, options: context.peerCallOptions) { wallet, session in
-            try await grant(request, into: &wallet, session: session, traceparent: traceparent)
+            // A closed account's wallet is frozen: nothing spent from it (``spendable(_:session:)``) and nothing granted to it.
+            guard wallet.accountStatus != .closed else { throw LedgerError.accountClosed(session.account.text) }
+            return try await grant(request, into: &wallet, session: session, traceparent: traceparent)
         }
     }
 

@@ -1,3 +1,4 @@
+import AccountsContract
 import BillingCore
 import BillingEvents
 import BillingEventsPostgres
@@ -10,8 +11,9 @@ import SubscriptionsContract
 extension SubscriptionLifecycleService {
     var invoiceEvents: EventSubscription {
         EventSubscription(
-            group: SubscriptionsAPI.contextName, contexts: [InvoicingAPI.contextName], events: InvoicingAPI.events,
-            handlers: [
+            group: SubscriptionsAPI.contextName, contexts: [InvoicingAPI.contextName, AccountsAPI.contextName],
+            events: InvoicingAPI.events + AccountsAPI.events,
+            handlers: accountHandlers.merging([
                 InvoicePaid.eventType: { envelope, connection in
                     let event = try envelope.decode(InvoicePaid.self)
                     var touched = Set((event.addonActivations ?? []).map(\.subscriptionId))
@@ -75,7 +77,46 @@ extension SubscriptionLifecycleService {
                         return [TimedEvent(at: now, event: SubscriptionPastDue(subscription: subscription.summary))]
                     }
                 },
-            ])
+            ]) { first, _ in first })
+    }
+
+    /// What an account's status does to its subscriptions (seed 001: SUSPENDED = "assinaturas pausadas"): suspended, its TRIAL and ACTIVE
+    /// subscriptions pause (no renewals, invoices or allowance); reactivated, those it paused resume (a new period starts); closed, every
+    /// subscription not ended is canceled now.
+    private var accountHandlers: [String: EventHandler] {
+        [
+            AccountSuspended.eventType: { envelope, connection in
+                let account = try envelope.decode(AccountSuspended.self).account.id
+                try await changeAll(of: account, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
+                    guard SubscriptionLifecycle.allows(.pause, from: subscription.status) else { return [] }
+                    return try Self.pause(&subscription, at: now, reason: .accountSuspended)
+                }
+            },
+            AccountReactivated.eventType: { envelope, connection in
+                let account = try envelope.decode(AccountReactivated.self).account.id
+                try await changeAll(of: account, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
+                    guard subscription.status == .paused, subscription.pauseReason == .accountSuspended else { return [] }
+                    return try Self.resume(&subscription, at: now)
+                }
+            },
+            AccountClosed.eventType: { envelope, connection in
+                let account = try envelope.decode(AccountClosed.self).account.id
+                try await changeAll(of: account, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
+                    guard SubscriptionLifecycle.allows(.cancelNow, from: subscription.status) else { return [] }
+                    return try cancelNow(&subscription, at: now, reason: "account closed")
+                }
+            },
+        ]
+    }
+
+    /// Applies `body` to each of the account's subscriptions that have not ended, in id order.
+    private func changeAll(
+        of account: AccountID, tenant: String, traceparent: String?, on connection: PostgresConnection,
+        _ body: @escaping (inout Subscription, Date) throws -> [TimedEvent]
+    ) async throws {
+        for id in try await store.notEnded(account: account.rawValue, tenant: tenant, on: connection) {
+            try await change(id, tenant: tenant, traceparent: traceparent, on: connection, body)
+        }
     }
 
     /// Applies `body` to a subscription named by an event; unknown ids are ignored (the invoice was not for a subscription of this tenant).

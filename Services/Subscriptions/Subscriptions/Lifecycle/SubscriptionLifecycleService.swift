@@ -136,19 +136,22 @@ extension SubscriptionLifecycleService {
                     [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: true, reason: request.reason))]
                 )
             }
-            subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .cancelNow)
-            subscription.cancelAtPeriodEnd = false
-            subscription.canceledAt = now
-            subscription.endedAt = now
-            subscription.cancelReason = request.reason
-            subscription.updatedAt = now
-            let addons = timeline.endAddons(&subscription, at: now)
-            return (
-                subscription,
-                [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: false, reason: request.reason))]
-                    + addons
-            )
+            let events = try cancelNow(&subscription, at: now, reason: request.reason)
+            return (subscription, events)
         }
+    }
+
+    /// Ends the subscription now (CANCELED) with its add-ons.
+    func cancelNow(_ subscription: inout Subscription, at now: Date, reason: String?) throws -> [TimedEvent] {
+        subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .cancelNow)
+        subscription.cancelAtPeriodEnd = false
+        subscription.canceledAt = now
+        subscription.endedAt = now
+        subscription.cancelReason = reason
+        subscription.pauseReason = nil
+        subscription.updatedAt = now
+        let addons = timeline.endAddons(&subscription, at: now)
+        return [TimedEvent(at: now, event: SubscriptionCanceled(subscription: subscription.summary, atPeriodEnd: false, reason: reason))] + addons
     }
 
     func reactivate(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
@@ -196,25 +199,39 @@ extension SubscriptionLifecycleService {
 
     func pause(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
         try await mutate(id, request: id, context: context) { subscription, now, _ in
-            subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .pause)
-            subscription.pausedAt = now
-            subscription.updatedAt = now
-            return (subscription, [TimedEvent(at: now, event: SubscriptionPaused(subscription: subscription.summary))])
+            let events = try Self.pause(&subscription, at: now, reason: .requested)
+            return (subscription, events)
         }
+    }
+
+    /// TRIAL or ACTIVE → PAUSED: no renewals, invoices or allowance until resumed.
+    static func pause(_ subscription: inout Subscription, at now: Date, reason: PauseReason) throws -> [TimedEvent] {
+        subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .pause)
+        subscription.pausedAt = now
+        subscription.pauseReason = reason
+        subscription.updatedAt = now
+        return [TimedEvent(at: now, event: SubscriptionPaused(subscription: subscription.summary))]
     }
 
     func resume(_ id: SubscriptionID, context: RPCServerContext) async throws -> Subscription {
         try await mutate(id, request: id, context: context) { subscription, now, _ in
-            subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .resume)
-            subscription.pausedAt = nil
-            subscription.trialEnd = subscription.trialEnd.map { min($0, now) }
-            subscription.billingAnchor = now
-            let period = PeriodMath.calculator(for: subscription).period(0)
-            subscription.currentPeriodStart = period.start
-            subscription.currentPeriodEnd = period.end
-            subscription.updatedAt = now
-            return (subscription, [TimedEvent(at: now, event: SubscriptionResumed(subscription: subscription.summary))])
+            let events = try Self.resume(&subscription, at: now)
+            return (subscription, events)
         }
+    }
+
+    /// PAUSED → ACTIVE: a new period starts now.
+    static func resume(_ subscription: inout Subscription, at now: Date) throws -> [TimedEvent] {
+        subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .resume)
+        subscription.pausedAt = nil
+        subscription.pauseReason = nil
+        subscription.trialEnd = subscription.trialEnd.map { min($0, now) }
+        subscription.billingAnchor = now
+        let period = PeriodMath.calculator(for: subscription).period(0)
+        subscription.currentPeriodStart = period.start
+        subscription.currentPeriodEnd = period.end
+        subscription.updatedAt = now
+        return [TimedEvent(at: now, event: SubscriptionResumed(subscription: subscription.summary))]
     }
 
     func changeQuantity(_ request: ChangeQuantityRequest, context: RPCServerContext) async throws -> SubscriptionChange {

@@ -12,7 +12,7 @@ struct SubscriptionRow: Codable {
     static let columns = """
         id, billing_account_id, plan_id, plan_version, plan_snapshot::text, status, quantity, timezone, start_date, trial_start, trial_end,
         billing_anchor, current_period_start, current_period_end, cancel_at_period_end, canceled_at, cancel_reason, ended_at, paused_at,
-        past_due_since, scheduled_plan::text, scheduled_quantity, scheduled_effective_at, test_clock_id, created_at, updated_at
+        past_due_since, scheduled_plan::text, scheduled_quantity, scheduled_effective_at, test_clock_id, created_at, updated_at, pause_reason
         """
 
     var id: UUID
@@ -41,9 +41,11 @@ struct SubscriptionRow: Codable {
     var testClockID: UUID?
     var createdAt: Date
     var updatedAt: Date
+    var pauseReason: String?
 
     enum CodingKeys: String, CodingKey {
         case id, status, quantity, timezone
+        case pauseReason = "pause_reason"
         case plan = "plan_snapshot"
         case accountID = "billing_account_id"
         case planID = "plan_id"
@@ -95,6 +97,7 @@ struct SubscriptionRow: Codable {
         testClockID = subscription.testClockId?.rawValue
         createdAt = subscription.createdAt
         updatedAt = subscription.updatedAt
+        pauseReason = subscription.pauseReason?.rawValue
     }
 
     /// Reads `columns` from column `offset`.
@@ -126,6 +129,7 @@ struct SubscriptionRow: Codable {
         testClockID = try columns.next()
         createdAt = try columns.next()
         updatedAt = try columns.next()
+        pauseReason = try columns.next()
     }
 
     func subscription(addons: [AddonRow]) throws -> Subscription {
@@ -143,6 +147,7 @@ struct SubscriptionRow: Codable {
             updatedAt: updatedAt)
         subscription.planId = try SubscriptionRowError.catalogID(planID) { .unreadable(id, "plan id \($0)") }
         subscription.planVersion = planVersion
+        subscription.pauseReason = pauseReason.flatMap(PauseReason.init(rawValue:))
         return subscription
     }
 }
