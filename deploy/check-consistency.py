@@ -33,9 +33,9 @@ READS = {
     "gateway": ("gateway-audit", ["accounts", "catalog", "subscriptions", "ledger", "invoicing"]),
     "accounts": ("accounts", ["invoicing"]),
     "catalog": ("", []),
-    "subscriptions": ("subscriptions", ["invoicing"]),
+    "subscriptions": ("subscriptions", ["invoicing", "accounts"]),
     "ledger": ("ledger", ["accounts", "invoicing", "subscriptions"]),
-    "invoicing": ("invoicing", ["subscriptions", "ledger"]),
+    "invoicing": ("invoicing", ["subscriptions", "ledger", "accounts"]),
 }
 TLS_VARIABLES = ("BILLING_RPC_TLS_CA_FILE", "BILLING_RPC_TLS_CERT_FILE", "BILLING_RPC_TLS_KEY_FILE")
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}

@@ -543,28 +543,15 @@ struct InvoicingEndToEndTests {
             [
                 ("trialDays", 0), ("basePrice", .number("100.00")), ("usageCharges", [["meterId": .string(meter), "productId": .string(product)]]),
             ])
-        let account = try await create(
-            client, "/api/v1/billing-accounts", "billing-accounts",
-            accountDocument()["data"]!["attributes"]!, token: token)
-        let subscription = try await client.post(
-            "/api/v1/subscriptions", token: token,
-            json: resource(
-                "subscriptions",
-                [
-                    "billingAccountId": .string(account), "planId": .string(plan),
-                ]))
-        #expect(
-            subscription.status == 201 && subscription.attribute("plan")?["usageCharges"]?.arrayValue?.first?["meterCode"] == .string(meterCode),
-            "\(subscription.text.prefix(400))")
-        let events: [JSONValue] = (0..<8).map { index in usageEvent("m-\(index)", account: account, meter: meterCode) }
-        let sent = try await client.post("/api/v1/usage-events", token: token, json: ["data": .array(events)])
-        #expect(sent.status == 200 || sent.status == 201 || sent.status == 207, "\(sent.text.prefix(300))")
-        let invoice = try await client.post("/api/v1/invoices", token: token, json: resource("invoices", ["billingAccountId": .string(account)]))
-        #expect(invoice.status == 201, "\(invoice.text.prefix(400))")
-        let usage = invoice.attribute("lines")?.arrayValue?.filter { $0["kind"] == "USAGE" } ?? []
+        let renewal = try await UsageRenewal.invoice(
+            client, token: token, plan: plan,
+            usage: { account, start in
+                (0..<8).map { index in usageEvent("m-\(index)", account: account, meter: meterCode, timestamp: start.addingTimeInterval(60)) }
+            })
+        let usage = renewal?["lines"]?.arrayValue?.filter { $0["kind"] == "USAGE" } ?? []
         #expect(usage.map { $0["amount"]?.decimalValue } == [DecimalNumber("5.00"), DecimalNumber("1.50")], "tier 1: 5 × 1.00, tier 2: 3 × 0.50")
         #expect(usage.map { $0["tier"] } == [1, 2] && usage.allSatisfy { $0["meterCode"] == .string(meterCode) })
-        #expect(invoice.attribute("total")?.decimalValue == DecimalNumber("106.50"))
+        #expect(renewal?["total"]?.decimalValue == DecimalNumber("106.50"))
     }
 
     @Test(
@@ -588,33 +575,15 @@ struct InvoicingEndToEndTests {
         let plan = try await SubscriptionFixture.createPlan(
             client, token: token,
             [("trialDays", 0), ("basePrice", .number("100.00")), ("usageCharges", [["meterId": .string(meter), "productId": .string(product)]])])
-        // A test account on a clock 40 days back: its first period's usage is billed on the renewal's invoice, as in production.
-        let start = Date().addingTimeInterval(-40 * 86_400)
-        let clock = try await create(client, "/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(RFC3339.format(start))], token: token)
-        let account = try await create(
-            client, "/api/v1/billing-accounts", "billing-accounts",
-            accountDocument(extra: [("testClockId", .string(clock))])["data"]!["attributes"]!, token: token)
-        let subscription = try await client.post(
-            "/api/v1/subscriptions", token: token, json: resource("subscriptions", ["billingAccountId": .string(account), "planId": .string(plan)]))
-        #expect(subscription.status == 201, "\(subscription.text.prefix(300))")
-        let events: [JSONValue] = [
-            usageEvent("n-1", account: account, meter: meterCode, timestamp: start.addingTimeInterval(3600), properties: ["tokens": 3]),
-            usageEvent("n-2", account: account, meter: meterCode, timestamp: start.addingTimeInterval(7200), properties: ["tokens": -10]),
-        ]
-        let sent = try await client.post("/api/v1/usage-events", token: token, json: ["data": .array(events)])
-        #expect([200, 201, 207].contains(sent.status), "\(sent.text.prefix(300))")
-        let periodEnd = try #require(subscription.attribute("currentPeriodEnd")?.stringValue)
-        let advanced = try await client.post(
-            "/api/v1/test-clocks/\(clock)/advance", token: token,
-            json: resource("test-clocks", ["frozenTime": .string(RFC3339.format(try #require(RFC3339.parse(periodEnd)).addingTimeInterval(3600)))]))
-        #expect(advanced.status == 200, "\(advanced.text.prefix(300))")
-        var renewal: JSONValue?
-        #expect(
-            try await waitFor(timeout: .seconds(30)) {
-                let invoices = try await client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(account)", token: token).data?.arrayValue ?? []
-                renewal = invoices.first { $0["attributes"]?["periodStart"]?.stringValue == periodEnd }?["attributes"]
-                return renewal != nil
-            }, "a negative usage total never blocks the period's invoice")
+        let renewal = try await UsageRenewal.invoice(
+            client, token: token, plan: plan,
+            usage: { account, start in
+                [
+                    usageEvent("n-1", account: account, meter: meterCode, timestamp: start.addingTimeInterval(3600), properties: ["tokens": 3]),
+                    usageEvent("n-2", account: account, meter: meterCode, timestamp: start.addingTimeInterval(7200), properties: ["tokens": -10]),
+                ]
+            })
+        #expect(renewal != nil, "a negative usage total never blocks the period's invoice")
         let usage = renewal?["lines"]?.arrayValue?.filter { $0["kind"] == "USAGE" } ?? []
         #expect(usage.count == 1 && usage.first?["amount"]?.decimalValue == DecimalNumber("0.00"))
         #expect(usage.first?["description"]?.stringValue?.contains("below zero") == true, "\(usage)")
@@ -842,4 +811,35 @@ func pdfText(_ body: Data) throws -> String {
         throw TestClusterError(message: "pdftotext could not read the PDF (status \(process.terminationStatus))")
     }
     return String(decoding: text, as: UTF8.self)
+}
+
+/// A period's usage billed as in production: a test account on a clock 40 days back subscribes, `usage(account, start)` is recorded in
+/// its first period, the clock moves past the period's end, and the renewal's invoice (which bills the period that ended) is answered.
+enum UsageRenewal {
+    static func invoice(
+        _ client: HTTPTestClient, token: String, plan: String, usage: (String, Date) -> [JSONValue]
+    ) async throws -> JSONValue? {
+        let start = Date().addingTimeInterval(-40 * 86_400)
+        let clock = try await create(client, "/api/v1/test-clocks", "test-clocks", ["frozenTime": .string(RFC3339.format(start))], token: token)
+        let account = try await create(
+            client, "/api/v1/billing-accounts", "billing-accounts",
+            accountDocument(extra: [("testClockId", .string(clock))])["data"]!["attributes"]!, token: token)
+        let subscription = try await client.post(
+            "/api/v1/subscriptions", token: token, json: resource("subscriptions", ["billingAccountId": .string(account), "planId": .string(plan)]))
+        #expect(subscription.status == 201, "\(subscription.text.prefix(300))")
+        let sent = try await client.post("/api/v1/usage-events", token: token, json: ["data": .array(usage(account, start))])
+        #expect([200, 201, 207].contains(sent.status) && sent.json?["meta"]?["refused"] == 0, "\(sent.text.prefix(300))")
+        let periodEnd = try #require(subscription.attribute("currentPeriodEnd")?.stringValue)
+        let advanced = try await client.post(
+            "/api/v1/test-clocks/\(clock)/advance", token: token,
+            json: resource("test-clocks", ["frozenTime": .string(RFC3339.format(try #require(RFC3339.parse(periodEnd)).addingTimeInterval(3600)))]))
+        #expect(advanced.status == 200, "\(advanced.text.prefix(300))")
+        var renewal: JSONValue?
+        _ = try await waitFor(timeout: .seconds(30)) {
+            let invoices = try await client.get("/api/v1/invoices?filter%5BbillingAccountId%5D=\(account)", token: token).data?.arrayValue ?? []
+            renewal = invoices.first { $0["attributes"]?["periodStart"]?.stringValue == periodEnd }?["attributes"]
+            return renewal != nil
+        }
+        return renewal
+    }
 }

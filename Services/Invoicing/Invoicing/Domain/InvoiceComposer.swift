@@ -30,29 +30,54 @@ enum InvoiceComposer {
             }
             lines += try periodLines(
                 plan: subscription.plan.name, unit: unit, quantity: subscription.quantity, addons: subscription.addons,
-                period: TimeSpan(start: start, end: end), subscriptionId: id)
+                period: TimeSpan(start: start, end: end), subscriptionId: id,
+                proration: firstPeriodProration(subscription, periodStart: start))
         }
         return lines
     }
 
-    /// A paid period's lines: the plan at `unit` × `quantity`, then each ACTIVE paid add-on.
+    /// A paid period's lines: the plan at `unit` × `quantity`, then each ACTIVE paid add-on. With `proration` (a first CALENDAR_ALIGNED
+    /// period that starts off a boundary) each line bills its share of the calendar period's days, `amount × days / periodDays` rounded
+    /// half-even on its own, and says so.
     static func periodLines(
         plan name: String, unit: Money, quantity: Int, addons: [SubscriptionAddon], period: TimeSpan,
-        subscriptionId: SubscriptionID
+        subscriptionId: SubscriptionID, proration: PeriodProration? = nil
     ) throws(InvoicingError) -> [InvoiceLine] {
+        let share = proration.map { " — \($0.days) of \($0.periodDays) days" } ?? ""
         var lines = [
             InvoiceLine(
-                kind: "SUBSCRIPTION", description: name, quantity: quantity, unitAmount: unit, amount: try times(unit, quantity),
-                periodStart: period.start, periodEnd: period.end, subscriptionId: subscriptionId)
+                kind: "SUBSCRIPTION", description: name + share, quantity: quantity, unitAmount: unit,
+                amount: try prorated(try times(unit, quantity), proration), periodStart: period.start, periodEnd: period.end,
+                subscriptionId: subscriptionId)
         ]
         for addon in addons where addon.status == .active && !addon.price.isZero {
             let price = try money(addon.price, unit.currency)
             lines.append(
                 InvoiceLine(
-                    kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: period.start,
-                    periodEnd: period.end, subscriptionId: subscriptionId))
+                    kind: "ADDON", description: addon.name + share, quantity: 1, unitAmount: price, amount: try prorated(price, proration),
+                    periodStart: period.start, periodEnd: period.end, subscriptionId: subscriptionId))
         }
         return lines
+    }
+
+    /// The share of its calendar period that the subscription's period starting at `periodStart` covers, when it is a first
+    /// CALENDAR_ALIGNED period starting off a boundary (Dec 15 → Jan 1 of a monthly plan: 17 of 31 days, the start's day counted whole,
+    /// in the account's time zone); nil for a full period and for ANNIVERSARY plans.
+    static func firstPeriodProration(_ subscription: Subscription, periodStart: Date) -> PeriodProration? {
+        guard subscription.plan.billingCycleType == .calendarAligned else { return nil }
+        let calculator = SubscriptionPeriodCalculator(
+            interval: subscription.plan.billingInterval, cycleType: .calendarAligned, anchor: subscription.billingAnchor,
+            timeZone: TimeZone(identifier: subscription.timezone) ?? .gmt)
+        guard let index = calculator.index(containing: periodStart) else { return nil }
+        let proration = calculator.proration(index)
+        return proration.days < proration.periodDays ? proration : nil
+    }
+
+    private static func prorated(_ amount: Money, _ proration: PeriodProration?) throws(InvoicingError) -> Money {
+        guard let proration else { return amount }
+        do {
+            return try amount.scaled(numerator: Int64(proration.days), denominator: Int64(proration.periodDays), rounding: .halfEven)
+        } catch { throw .invalid("billingAccountId", "a line amount is out of range") }
     }
 
     static func total(_ lines: [InvoiceLine], currency: Currency) throws(InvoicingError) -> Money {

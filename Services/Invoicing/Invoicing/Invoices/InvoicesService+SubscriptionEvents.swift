@@ -54,7 +54,7 @@ extension InvoicesService {
             var lines = try InvoiceComposer.periodLines(
                 plan: current.plan.name, unit: unit, quantity: summary.quantity, addons: current.addons,
                 period: TimeSpan(start: summary.currentPeriodStart, end: summary.currentPeriodEnd),
-                subscriptionId: summary.id)
+                subscriptionId: summary.id, proration: InvoiceComposer.firstPeriodProration(current, periodStart: summary.currentPeriodStart))
             // The period that just ended is billed in arrears for its usage (none before the first paid period).
             let calculator = SubscriptionPeriodCalculator(
                 interval: current.plan.billingInterval, cycleType: current.plan.billingCycleType,
