@@ -375,3 +375,52 @@ struct UsageEndToEndTests {
             ).status == 200)
     }
 }
+
+@Suite("Recorded usage events through the gateway (real processes)", .timeLimit(.minutes(3)))
+struct UsageEventListEndToEndTests {
+    @Test("GET /usage-events lists an account's recorded events oldest first, by meter and time range, page by page; bad filters are 4xx")
+    func listRecordedEvents() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await UsageFixture.make(
+            cluster, meters: [("sum", ["aggregation": "SUM", "property": "tokens"]), ("count", ["aggregation": "COUNT"])])
+        let base = Date().addingTimeInterval(-3600)
+        let events: [JSONValue] = (0..<5).map { index in
+            usageEvent(
+                "e-\(index)", account: fixture.account, meter: fixture.meters[index.isMultiple(of: 2) ? "sum" : "count"]!,
+                timestamp: base.addingTimeInterval(Double(index) * 60), properties: ["tokens": .number("\(index).5")])
+        }
+        #expect(try await fixture.send(events).json?["meta"]?["accepted"] == 5)
+
+        var ids: [String] = []
+        var next: String? = "/api/v1/usage-events?filter%5BbillingAccountId%5D=\(fixture.account)&page%5Bsize%5D=2"
+        while let path = next {
+            let page = try await fixture.client.get(path, token: fixture.token)
+            #expect(page.status == 200, "\(page.text.prefix(300))")
+            ids += page.data?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            next = page.json?["links"]?["next"]?.stringValue
+        }
+        #expect(ids == ["e-0", "e-1", "e-2", "e-3", "e-4"], "oldest first, every page followed")
+
+        let sums = try await fixture.client.get(
+            "/api/v1/usage-events?filter%5BbillingAccountId%5D=\(fixture.account)&filter%5BmeterCode%5D=\(fixture.meters["sum"]!)"
+                + "&filter%5Bsince%5D=\(RFC3339.format(base.addingTimeInterval(60)))", token: fixture.token)
+        let items = sums.data?.arrayValue ?? []
+        #expect(items.compactMap { $0["id"]?.stringValue } == ["e-2", "e-4"], "\(sums.text.prefix(300))")
+        #expect(items.first?["attributes"]?["value"]?.decimalValue == DecimalNumber("2.5") && items.first?["attributes"]?["counted"] == true)
+        #expect(items.first?["attributes"]?["timestamp"] == .string(RFC3339.format(base.addingTimeInterval(120))))
+
+        let unknownMeter = try await fixture.client.get(
+            "/api/v1/usage-events?filter%5BbillingAccountId%5D=\(fixture.account)&filter%5BmeterCode%5D=nope", token: fixture.token)
+        #expect(unknownMeter.status == 404 && unknownMeter.firstError?["code"] == "METER_NOT_FOUND", "\(unknownMeter.text.prefix(300))")
+        let other = try await UsageFixture.make(cluster)
+        let foreign = try await fixture.client.get("/api/v1/usage-events?filter%5BbillingAccountId%5D=\(other.account)", token: fixture.token)
+        #expect(foreign.status == 404, "another tenant's account is not found: \(foreign.text.prefix(300))")
+        let badCursor = try await fixture.client.get(
+            "/api/v1/usage-events?filter%5BbillingAccountId%5D=\(fixture.account)&page%5Bafter%5D=x", token: fixture.token)
+        #expect(badCursor.status == 400 && badCursor.firstError?["source"]?["parameter"] == "page[after]", "\(badCursor.text.prefix(300))")
+        let backwards = try await fixture.client.get(
+            "/api/v1/usage-events?filter%5BbillingAccountId%5D=\(fixture.account)&filter%5Bsince%5D=2027-01-02T00:00:00Z"
+                + "&filter%5Buntil%5D=2027-01-01T00:00:00Z", token: fixture.token)
+        #expect(backwards.status == 422 && backwards.firstError?["source"]?["parameter"] == "filter[until]", "\(backwards.text.prefix(300))")
+    }
+}

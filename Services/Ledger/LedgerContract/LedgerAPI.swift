@@ -27,6 +27,10 @@ public enum LedgerAPI: RPCServiceDescription {
             its edges).
             """
     )
+    public static let listEvents = UnaryMethod<ListUsageEventsRequest, UsageEventPage>(
+        service: usage, method: "ListEvents", retry: .always,
+        callers: .gateway,
+        summary: "An account's recorded usage events, oldest first by timestamp, of one meter or all, in a time range; cursor pages.")
     public static let closePeriod = UnaryMethod<ClosePeriodRequest, ClosedPeriod>(
         service: usage, method: "ClosePeriod", retry: .always,
         callers: .only(["invoicing"]),
@@ -160,7 +164,8 @@ public enum LedgerAPI: RPCServiceDescription {
 
     public static var methods: [any RPCMethodDescriptor] {
         [
-            ingest, summary, closePeriod, setLimits, checkLimit, accountLimits, grantCredits, chargeCredits, authorizeCredits, settleCredits,
+            ingest, summary, listEvents, closePeriod, setLimits, checkLimit, accountLimits, grantCredits, chargeCredits, authorizeCredits,
+            settleCredits,
             releaseCredits, getExecution, wallet, setWalletSettings, auditWallet, consumption, billOverage,
         ]
     }

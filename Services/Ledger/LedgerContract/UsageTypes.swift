@@ -189,3 +189,70 @@ public struct ClosedPeriod: Codable, Sendable, Equatable {
         self.closedUntil = closedUntil
     }
 }
+
+/// A page of an account's recorded usage events, oldest first by timestamp (seed 001 `USAGE_EVENTS_READ`: "visualizar eventos").
+public struct ListUsageEventsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: AccountID
+    /// One meter's events (default: every meter's).
+    public var meterCode: String?
+    /// Events whose timestamp is at or after this instant.
+    public var since: Date?
+    /// Events whose timestamp is before this instant.
+    public var until: Date?
+    /// 1 to 100.
+    public var pageSize: Int
+    /// The previous page's `nextCursor`.
+    public var after: String?
+
+    public init(
+        billingAccountId: AccountID, meterCode: String? = nil, since: Date? = nil, until: Date? = nil, pageSize: Int = 20, after: String? = nil
+    ) {
+        self.billingAccountId = billingAccountId
+        self.meterCode = meterCode
+        self.since = since
+        self.until = until
+        self.pageSize = pageSize
+        self.after = after
+    }
+}
+
+/// One recorded usage event as it was accepted.
+public struct UsageEventRecord: Codable, Sendable, Equatable {
+    public var eventId: String
+    public var billingAccountId: AccountID
+    public var meterCode: String
+    /// When it happened (the event's own timestamp).
+    public var timestamp: Date
+    /// When the ledger recorded it.
+    public var receivedAt: Date
+    /// False when the meter's filters leave it out (recorded, not counted).
+    public var counted: Bool
+    /// The number it contributes (SUM, MAX, LAST, AVERAGE meters).
+    public var value: DecimalNumber?
+    public var properties: JSONValue?
+
+    public init(
+        eventId: String, billingAccountId: AccountID, meterCode: String, timestamp: Date, receivedAt: Date, counted: Bool, value: DecimalNumber?,
+        properties: JSONValue?
+    ) {
+        self.eventId = eventId
+        self.billingAccountId = billingAccountId
+        self.meterCode = meterCode
+        self.timestamp = timestamp
+        self.receivedAt = receivedAt
+        self.counted = counted
+        self.value = value
+        self.properties = properties
+    }
+}
+
+public struct UsageEventPage: Codable, Sendable, Equatable {
+    public var items: [UsageEventRecord]
+    /// The cursor of the next page, absent on the last one.
+    public var nextCursor: String?
+
+    public init(items: [UsageEventRecord], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}

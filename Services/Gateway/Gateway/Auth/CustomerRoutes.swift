@@ -42,6 +42,7 @@ enum CustomerRoutes {
             // The overdraft stays the operator's: ``CreditRoutes`` keeps the wallet's own for a customer.
             "setCreditWalletSettings": .pathAccount,
             "listUsageSummaries": .queryAccount,
+            "listUsageEvents": .queryAccount,
             "listUsageLimits": .queryAccount,
         ]
         for operation in [

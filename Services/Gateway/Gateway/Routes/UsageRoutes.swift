@@ -41,6 +41,44 @@ enum UsageRoutes {
                 return try await UsageEventBatch(body: request.body).record(client: client, options: request.options)
             },
             APIRoute(
+                method: .get, path: "/api/v1/usage-events", operationID: "listUsageEvents", tag: tag,
+                summary:
+                    """
+                    An account's recorded usage events (seed 001 USAGE_EVENTS_READ, "visualizar eventos"), oldest first by timestamp: one meter's \
+                    or all, in `[filter[since], filter[until])`, with cursor pagination.
+                    """,
+                permission: .usageEventsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: eventType, attributes: .of(UsageEventRecord.self), isCollection: true, idFormat: nil),
+                queryParameters: [
+                    .init(name: "filter[billingAccountId]", summary: "the account (required)", schema: .string(format: "uuid")),
+                    .init(name: "filter[meterCode]", summary: "one meter (default: every meter)", schema: .string(format: nil)),
+                    .init(name: "filter[since]", summary: "RFC 3339 instant (inclusive)", schema: .string(format: "RFC 3339 date-time")),
+                    .init(name: "filter[until]", summary: "RFC 3339 instant (exclusive)", schema: .string(format: "RFC 3339 date-time")),
+                    .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
+                    .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: nil)),
+                ]
+            ) { request in
+                let query = request.query
+                let filters = ["filter[billingAccountId]", "filter[meterCode]", "filter[since]", "filter[until]"]
+                try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
+                let size = try query.pageSize()
+                let after = query["page[after]"]
+                // The ledger's cursor: `<microseconds>~<event id>`.
+                if let after, after.split(separator: "~", maxSplits: 1).count != 2 || Int64(after.prefix { $0 != "~" }) == nil {
+                    throw APIError.badRequest("page[after] must be the cursor from links.next", parameter: "page[after]", code: "INVALID_CURSOR")
+                }
+                let listRequest = ListUsageEventsRequest(
+                    billingAccountId: try requiredAccount(query), meterCode: query["filter[meterCode]"],
+                    since: try query.instant("filter[since]"), until: try query.instant("filter[until]"), pageSize: size, after: after)
+                let page = try await QueryParameters.naming { () async throws(RPCError) in
+                    try await client.call(LedgerAPI.listEvents, listRequest, options: request.options)
+                }
+                let items = try page.items.map { try JSONAPI.resource(type: eventType, id: $0.eventId, from: $0) }
+                return .ok(
+                    JSONAPI.collection(
+                        items, base: "/api/v1/usage-events", filters: query.present(filters), pageSize: size, after: after, next: page.nextCursor))
+            },
+            APIRoute(
                 method: .get, path: "/api/v1/usage-summaries", operationID: "listUsageSummaries", tag: tag,
                 summary:
                     """

@@ -1,6 +1,7 @@
 import BillingCore
 import BillingPostgres
 import Foundation
+import LedgerContract
 import Logging
 import PostgresNIO
 
@@ -37,6 +38,30 @@ struct UsageStore: Sendable {
     }
 
     /// Stores the events whose id is new; returns those ids (the others were recorded before).
+    /// An account's recorded events in timestamp order (then event id), of one meter or all, in `[since, until)`, after `after`.
+    func events(
+        account: UUID, meter: UUID?, since: Date?, until: Date?, after: (Date, String)?, limit: Int, tenant: String,
+        on connection: PostgresConnection
+    ) async throws -> [UsageEventRecord] {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT e.event_id, m.code, e.occurred_at, e.received_at, e.counted, e.value::text, e.properties::text
+                    FROM usage_events e JOIN ledger_meters m ON m.tenant_id = e.tenant_id AND m.id = e.meter_id
+                    WHERE e.tenant_id = $1 AND e.account_id = $2 AND ($3::uuid IS NULL OR e.meter_id = $3)
+                      AND ($4::timestamptz IS NULL OR e.occurred_at >= $4) AND ($5::timestamptz IS NULL OR e.occurred_at < $5)
+                      AND ($6::timestamptz IS NULL OR (e.occurred_at, e.event_id) > ($6, $7::text))
+                    ORDER BY e.occurred_at, e.event_id LIMIT $8
+                    """, binds: try .of(tenant, account, meter, since, until, after?.0, after?.1, limit)), logger: logger
+        ).map { row in
+            let (id, code, occurred, received, counted, value, properties) = try row.decode((String, String, Date, Date, Bool, String?, String?).self)
+            return UsageEventRecord(
+                eventId: id, billingAccountId: AccountID(rawValue: account), meterCode: code, timestamp: occurred, receivedAt: received,
+                counted: counted, value: try value.map { try DecimalNumber(parsing: $0) }, properties: try properties.map { try JSONParser.parse($0) }
+            )
+        }
+    }
+
     /// Removes events stored earlier in this transaction (refused by a limit after all).
     func delete(_ eventIds: [String], tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(

@@ -17,6 +17,7 @@ struct UsageService: Sendable {
     func register(on router: inout RPCRouter) {
         router.register(LedgerAPI.ingest) { request, context in try await ingest(request, context: context) }
         router.register(LedgerAPI.summary) { request, context in try await summary(request, context: context) }
+        router.register(LedgerAPI.listEvents) { request, context in try await events(request, context: context) }
         router.register(LedgerAPI.closePeriod) { request, context in try await closePeriod(request, context: context) }
     }
 }
