@@ -45,7 +45,7 @@ public struct LedgerService: Sendable {
         self.usage = UsageService(
             database: database, clock: clock, directory: directory, references: references,
             usage: UsageStore(logger: database.logger), counter: counter)
-        self.limits = LimitsService(database: database, clock: clock, limits: counter.limits, references: references, counter: counter)
+        self.limits = LimitsService(database: database, clock: clock, references: references, counter: counter)
     }
 
     /// The RPC methods, the relay of the ledger's outbox and the consumer keeping its read model of accounts.

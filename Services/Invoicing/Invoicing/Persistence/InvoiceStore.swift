@@ -91,15 +91,22 @@ struct InvoiceStore {
         try await connection.firstRow(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT l.invoice_id, i.status FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
-                    WHERE l.tenant_id = $1 AND l.subscription_id = $2 AND l.kind = 'SUBSCRIPTION' AND l.period_start = $3
-                      AND i.status NOT IN ('VOID', 'CANCELED')
-                    ORDER BY i.created_at LIMIT 1
+                    SELECT l.invoice_id, i.status \(Self.billingLines("$2", "$3")) ORDER BY i.created_at LIMIT 1
                     """, binds: try .of(tenant, subscription, periodStart)), logger: logger
         ).map { row in
             let (id, status) = try row.decode((UUID, String).self)
             return (InvoiceID(rawValue: id), InvoiceStatus(rawValue: status) ?? .pending)
         }
+    }
+
+    /// The FROM and WHERE of the SUBSCRIPTION lines (`l`, of invoices `i` neither canceled nor voided) that bill the tenant's (`$1`)
+    /// subscription `subscription` for the period starting at `periodStart` (both parameter names).
+    private static func billingLines(_ subscription: String, _ periodStart: String) -> String {
+        """
+        FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
+        WHERE l.tenant_id = $1 AND l.subscription_id = \(subscription) AND l.kind = 'SUBSCRIPTION' AND l.period_start = \(periodStart)
+          AND i.status NOT IN ('VOID', 'CANCELED')
+        """
     }
 
     /// Whether the period's invoice exists: the one drafted with `sourceKey`, or another (neither canceled nor voided) billing the
@@ -112,9 +119,7 @@ struct InvoiceStore {
                 unsafeSQL: """
                     SELECT 1 FROM invoices WHERE tenant_id = $1 AND source_key = $2
                     UNION ALL
-                    SELECT 1 FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
-                    WHERE l.tenant_id = $1 AND l.subscription_id = $3 AND l.kind = 'SUBSCRIPTION' AND l.period_start = $4
-                      AND i.status NOT IN ('VOID', 'CANCELED')
+                    SELECT 1 \(Self.billingLines("$3", "$4"))
                     LIMIT 1
                     """, binds: try .of(tenant, sourceKey, subscription, periodStart)), logger: logger
         ).isEmpty

@@ -13,9 +13,10 @@ import SubscriptionsContract
 struct LimitsService: Sendable {
     let database: Database
     let clock: any BillingClock
-    let limits: LimitStore
     let references: ReferenceResolver
+    /// Counts usage against limits and announces thresholds (shared with ingestion); its store is this service's.
     let counter: LimitCounter
+    var limits: LimitStore { counter.limits }
 
     func register(on router: inout RPCRouter) {
         router.register(LedgerAPI.setLimits) { request, context in try await setLimits(request, context: context) }

@@ -92,12 +92,7 @@ struct LimitStore: Sendable {
         account: UUID, resource: String, periodStart: Date, quantity: Int64, hardLimit: Int64?, at now: Date, tenant: String,
         on connection: PostgresConnection
     ) async throws -> Int64? {
-        try await connection.execute(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO usage_limit_counters (tenant_id, account_id, resource, period_start, used, updated_at)
-                    VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT DO NOTHING
-                    """, binds: try .of(tenant, account, resource, periodStart, now)), logger: logger)
+        try await createCounter(account: account, resource: resource, periodStart: periodStart, at: now, tenant: tenant, on: connection)
         return try await connection.firstRow(
             PostgresQuery(
                 unsafeSQL: """
@@ -108,16 +103,23 @@ struct LimitStore: Sendable {
                     """, binds: try .of(quantity, now, tenant, account, resource, periodStart, hardLimit)), logger: logger)?.decode(Int64.self)
     }
 
-    /// The counter's usage, its row created when missing and locked until the transaction ends.
-    func lockCounter(
+    /// Creates the counter's row at 0 when it is missing.
+    private func createCounter(
         account: UUID, resource: String, periodStart: Date, at now: Date, tenant: String, on connection: PostgresConnection
-    ) async throws -> Int64 {
+    ) async throws {
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO usage_limit_counters (tenant_id, account_id, resource, period_start, used, updated_at)
                     VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT DO NOTHING
                     """, binds: try .of(tenant, account, resource, periodStart, now)), logger: logger)
+    }
+
+    /// The counter's usage, its row created when missing and locked until the transaction ends.
+    func lockCounter(
+        account: UUID, resource: String, periodStart: Date, at now: Date, tenant: String, on connection: PostgresConnection
+    ) async throws -> Int64 {
+        try await createCounter(account: account, resource: resource, periodStart: periodStart, at: now, tenant: tenant, on: connection)
         return try await connection.firstRow(
             PostgresQuery(
                 unsafeSQL: """
