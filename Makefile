@@ -73,7 +73,7 @@ drills:
 	  ( swift build --build-tests $(SWIFT_BUILD_FLAGS) && \
 	    set -a && source <($(CLUSTER) env test) && set +a && \
 	    BILLING_DRILLS=1 NO_COLOR=1 timeout --kill-after=30s 25m "$$(swift build --show-bin-path $(SWIFT_BUILD_FLAGS))/billingPackageTests.xctest" \
-	      --testing-library swift-testing --filter "$(DRILLS)" 2>&1 | tee .run-test/drills.log ) || status=$$?; \
+	      --testing-library swift-testing --no-parallel --filter "$(DRILLS)" 2>&1 | tee .run-test/drills.log ) || status=$$?; \
 	  $(CLUSTER) stray-redis-down test || true; \
 	  $(CLUSTER) infra-down test || true; \
 	  grep -a '^drill ' .run-test/drills.log || true; \

@@ -17,10 +17,11 @@ extension PreparedSQL {
 extension PostgresConnection {
     /// Runs a prepared statement and reads every row (errors surface here, as with ``execute(_:logger:)``).
     public func rows<Statement: PreparedSQL>(_ statement: Statement, logger: Logger) async throws -> [PostgresRow] {
-        try ensureOpen()
-        var rows: [PostgresRow] = []
-        for try await row in try await execute(statement, logger: logger) { rows.append(row) }
-        return rows
+        try await whileOpen {
+            var rows: [PostgresRow] = []
+            for try await row in try await execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
     }
 
     /// Runs a prepared statement and returns its first row, reading the rest.
