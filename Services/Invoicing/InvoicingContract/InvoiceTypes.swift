@@ -17,7 +17,10 @@ public enum InvoiceStatus: String, Codable, Sendable, CaseIterable, SchemaDescri
 
 /// One invoice line (seed 001 step 4): description, quantity, unit amount, amount, period.
 public struct InvoiceLine: Codable, Sendable, Equatable {
-    /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE, CREDIT_OVERAGE or CREDIT_PACKAGE.
+    /// Names the line within its invoice (a DRAFT's ONE_OFF lines are changed and removed by it).
+    public var id: InvoiceLineID?
+    /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE, CREDIT_OVERAGE, CREDIT_PACKAGE, ACCOUNT_CREDIT, or ONE_OFF (added to a
+    /// DRAFT by hand).
     public var kind: String
     public var description: String
     /// Units, or the metered quantity (which may be fractional) of a USAGE line.
@@ -32,11 +35,15 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
     /// USAGE lines: the meter and the pricing tier (1-based) the line bills.
     public var meterCode: String?
     public var tier: Int?
+    /// ONE_OFF lines: the catalog product sold, when one is named.
+    public var productId: CatalogItemID?
 
     public init(
-        kind: String, description: String, quantity: DecimalNumber, unitAmount: DecimalNumber, amount: Money, periodStart: Date?, periodEnd: Date?,
-        subscriptionId: SubscriptionID?, meterCode: String? = nil, tier: Int? = nil
+        id: InvoiceLineID = .generate(), kind: String, description: String, quantity: DecimalNumber, unitAmount: DecimalNumber, amount: Money,
+        periodStart: Date?, periodEnd: Date?, subscriptionId: SubscriptionID?, meterCode: String? = nil, tier: Int? = nil,
+        productId: CatalogItemID? = nil
     ) {
+        self.id = id
         self.kind = kind
         self.description = description
         self.quantity = quantity
@@ -47,6 +54,7 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
         self.subscriptionId = subscriptionId
         self.meterCode = meterCode
         self.tier = tier
+        self.productId = productId
     }
 
     /// A line of whole units at a price exact in the currency.
@@ -94,6 +102,10 @@ public struct Invoice: Codable, Sendable, Equatable {
     /// False for a test account's invoice (its account lives on a test clock): numbered `TEST-…` apart from the real sequence,
     /// never charged to a real card.
     public var livemode: Bool = true
+    /// A note printed on the invoice (set on a DRAFT).
+    public var memo: String?
+    /// The buyer's purchase-order number (seed 003's enterprise PO), printed on the invoice (set on a DRAFT).
+    public var purchaseOrder: String?
 
     public init(
         id: InvoiceID, billingAccountId: AccountID, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
@@ -151,6 +163,70 @@ public struct CreateInvoiceRequest: Codable, Sendable, Equatable {
         self.periodStart = periodStart
         self.periodEnd = periodEnd
         self.netTermsDays = netTermsDays
+    }
+}
+
+/// `PATCH /invoices/{id}` of a DRAFT: absent attributes stay as they are; an empty `memo` or `purchaseOrder` removes it. A `dueDate`
+/// is kept at finalize instead of one from net terms; `netTermsDays` sets the terms and drops a `dueDate` set before.
+public struct InvoiceChanges: Codable, Sendable, Equatable {
+    /// Up to 1,000 characters.
+    public var memo: String?
+    /// Up to 100 characters.
+    public var purchaseOrder: String?
+    /// Not before today (UTC).
+    public var dueDate: Date?
+    /// 0 to 365.
+    public var netTermsDays: Int?
+
+    public init(memo: String? = nil, purchaseOrder: String? = nil, dueDate: Date? = nil, netTermsDays: Int? = nil) {
+        self.memo = memo
+        self.purchaseOrder = purchaseOrder
+        self.dueDate = dueDate
+        self.netTermsDays = netTermsDays
+    }
+}
+
+public struct UpdateInvoiceRequest: Codable, Sendable, Equatable {
+    public var id: InvoiceID
+    public var changes: InvoiceChanges
+    public init(id: InvoiceID, changes: InvoiceChanges) {
+        self.id = id
+        self.changes = changes
+    }
+}
+
+/// A ONE_OFF line of a DRAFT (`POST /invoices/{id}/lines`, `PATCH …/lines/{lineId}`). Adding one needs `quantity` and either
+/// `unitAmount` or a `productId` whose price gives it; `description` defaults to the product's name. On a change, absent
+/// attributes stay as they are. The line's amount is `quantity × unitAmount` rounded half-even to the currency; a negative
+/// unit amount is a discount, as long as the invoice's total stays at or above zero.
+public struct InvoiceLineAttributes: Codable, Sendable, Equatable {
+    /// Up to 500 characters.
+    public var description: String?
+    /// Above zero, up to 1,000,000, at most 6 decimal places.
+    public var quantity: DecimalNumber?
+    /// In the invoice's currency, up to 6 decimal places.
+    public var unitAmount: DecimalNumber?
+    /// An ACTIVE catalog product in the invoice's currency.
+    public var productId: CatalogItemID?
+
+    public init(description: String? = nil, quantity: DecimalNumber? = nil, unitAmount: DecimalNumber? = nil, productId: CatalogItemID? = nil) {
+        self.description = description
+        self.quantity = quantity
+        self.unitAmount = unitAmount
+        self.productId = productId
+    }
+}
+
+/// Adds (`lineId` absent), changes or removes a ONE_OFF line of a DRAFT.
+public struct InvoiceLineRequest: Codable, Sendable, Equatable {
+    public var invoiceId: InvoiceID
+    public var lineId: InvoiceLineID?
+    public var attributes: InvoiceLineAttributes?
+
+    public init(invoiceId: InvoiceID, lineId: InvoiceLineID? = nil, attributes: InvoiceLineAttributes? = nil) {
+        self.invoiceId = invoiceId
+        self.lineId = lineId
+        self.attributes = attributes
     }
 }
 

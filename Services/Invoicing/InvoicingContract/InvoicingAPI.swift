@@ -35,6 +35,22 @@ public enum InvoicingAPI: RPCServiceDescription {
         summary: "PENDING or OVERDUE with nothing paid → VOID (the number stays used).")
     public static let cancel = UnaryMethod<InvoiceRequest, Invoice>(
         service: invoices, method: "Cancel", retry: .withKey, callers: .gateway, summary: "DRAFT → CANCELED.")
+    public static let update = UnaryMethod<UpdateInvoiceRequest, Invoice>(
+        service: invoices, method: "Update", retry: .withKey, callers: .gateway,
+        summary: "Changes a DRAFT's memo, purchase-order number, due date or net terms; a finalized invoice refuses (INVOICE_NOT_EDITABLE).")
+    public static let addLine = UnaryMethod<InvoiceLineRequest, Invoice>(
+        service: invoices, method: "AddLine", retry: .withKey, callers: .gateway,
+        summary:
+            """
+            Adds a ONE_OFF line (description, quantity, unit amount, product) to a DRAFT; the totals and the account credit it takes are \
+            computed again.
+            """)
+    public static let updateLine = UnaryMethod<InvoiceLineRequest, Invoice>(
+        service: invoices, method: "UpdateLine", retry: .withKey, callers: .gateway,
+        summary: "Changes a DRAFT's ONE_OFF line; the totals and the account credit it takes are computed again.")
+    public static let removeLine = UnaryMethod<InvoiceLineRequest, Invoice>(
+        service: invoices, method: "RemoveLine", retry: .withKey, callers: .gateway,
+        summary: "Removes a DRAFT's ONE_OFF line; the totals and the account credit it takes are computed again.")
     public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
         service: payments, method: "Create", retry: .withKey,
         callers: .gateway,

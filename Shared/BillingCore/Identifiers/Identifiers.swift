@@ -33,6 +33,12 @@ public struct InvoiceID: TypedIdentifier {
     public init(rawValue: UUID) { self.rawValue = rawValue }
 }
 
+/// Identifies one line of an invoice.
+public struct InvoiceLineID: TypedIdentifier {
+    public let rawValue: UUID
+    public init(rawValue: UUID) { self.rawValue = rawValue }
+}
+
 /// Identifies a payment.
 public struct PaymentID: TypedIdentifier {
     public let rawValue: UUID

@@ -8,6 +8,8 @@ import InvoicingContract
 enum InvoiceRoutes {
     static let invoiceType = "invoices"
     static let paymentType = "payments"
+    static let lineType = "invoice-lines"
+    static let draftOnly = "The invoice is not a DRAFT (INVOICE_NOT_EDITABLE, meta: field status)"
     static let invoices = "/api/v1/invoices"
     static let payments = "/api/v1/payments"
     static let tag = "Invoices and payments"
@@ -122,6 +124,72 @@ enum InvoiceRoutes {
             },
             action("void", "voidInvoice", "PENDING or OVERDUE with nothing paid → VOID; its number stays used.", .invoicesVoid, InvoicingAPI.void),
             action("cancel", "cancelInvoice", "DRAFT → CANCELED.", .invoicesUpdate, InvoicingAPI.cancel),
+            APIRoute(
+                method: .patch, path: invoices + "/{id}", operationID: "updateInvoice", tag: tag,
+                summary:
+                    """
+                    Edit a DRAFT (seed 001): its memo, the buyer's purchase-order number (an empty text removes either), a due date kept at \
+                    finalize, or its net terms (which drop a due date set before). A finalized invoice refuses (409 INVOICE_NOT_EDITABLE).
+                    """,
+                permission: .invoicesUpdate,
+                requestBody: .init(resourceType: invoiceType, attributes: .of(InvoiceChanges.self), optional: false),
+                response: single, queryParameters: [], additionalErrors: [409: draftOnly]
+            ) { request in
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                let changes = try request.attributes(InvoiceChanges.self, resourceType: invoiceType)
+                return .ok(
+                    try document(try await client.call(InvoicingAPI.update, UpdateInvoiceRequest(id: id, changes: changes), options: request.options))
+                )
+            },
+            APIRoute(
+                method: .post, path: invoices + "/{id}/lines", operationID: "addInvoiceLine", tag: tag,
+                summary:
+                    """
+                    Add a ONE_OFF line to a DRAFT: description, quantity, unit amount (a negative one is a discount), or a catalog product \
+                    whose name and price fill what is left out. Amount = quantity × unit amount, half-even to the currency; the invoice's \
+                    totals and the account credit it takes are computed again. Answers the invoice, the new line last among its lines.
+                    """,
+                permission: .invoicesUpdate,
+                requestBody: .init(resourceType: lineType, attributes: .of(InvoiceLineAttributes.self), optional: false),
+                response: .init(status: .created, resourceType: invoiceType, attributes: invoice, isCollection: false), queryParameters: [],
+                additionalErrors: [409: draftOnly]
+            ) { request in
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                let attributes = try request.attributes(InvoiceLineAttributes.self, resourceType: lineType)
+                let edited = try await client.call(
+                    InvoicingAPI.addLine, InvoiceLineRequest(invoiceId: id, attributes: attributes), options: request.options)
+                return .created(try document(edited), location: "\(invoices)/\(edited.id)")
+            },
+            APIRoute(
+                method: .patch, path: invoices + "/{id}/lines/{lineId}", operationID: "updateInvoiceLine", tag: tag,
+                summary: "Change a DRAFT's ONE_OFF line (absent attributes stay); the invoice's totals and account credit are computed again.",
+                permission: .invoicesUpdate,
+                requestBody: .init(resourceType: lineType, attributes: .of(InvoiceLineAttributes.self), optional: false),
+                response: single, queryParameters: [],
+                additionalErrors: [409: draftOnly + ", or the line is one the system wrote (LINE_NOT_EDITABLE)"]
+            ) { request in
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                let line = try request.id(InvoiceLineID.self, "lineId", resource: "invoice line")
+                let attributes = try request.attributes(InvoiceLineAttributes.self, resourceType: lineType)
+                return .ok(
+                    try document(
+                        try await client.call(
+                            InvoicingAPI.updateLine, InvoiceLineRequest(invoiceId: id, lineId: line, attributes: attributes),
+                            options: request.options)))
+            },
+            APIRoute(
+                method: .delete, path: invoices + "/{id}/lines/{lineId}", operationID: "removeInvoiceLine", tag: tag,
+                summary: "Remove a DRAFT's ONE_OFF line; the invoice's totals and account credit are computed again. Answers the invoice.",
+                permission: .invoicesUpdate, requestBody: nil, response: single, queryParameters: [],
+                additionalErrors: [409: draftOnly + ", or the line is one the system wrote (LINE_NOT_EDITABLE)"]
+            ) { request in
+                try request.query.requireOnly([])
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                let line = try request.id(InvoiceLineID.self, "lineId", resource: "invoice line")
+                return .ok(
+                    try document(
+                        try await client.call(InvoicingAPI.removeLine, InvoiceLineRequest(invoiceId: id, lineId: line), options: request.options)))
+            },
             APIRoute(
                 method: .post, path: payments, operationID: "createPayment", tag: tag,
                 summary:

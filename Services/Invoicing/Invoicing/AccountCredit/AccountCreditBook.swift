@@ -61,19 +61,42 @@ struct AccountCreditBook: Sendable {
 
     /// Takes what the account has in credit (up to the total) as an ACCOUNT_CREDIT line of a new DRAFT invoice.
     func apply(to invoice: inout Invoice, at time: Date, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
-        guard invoice.total.minorUnits > 0 else { return }
-        let available = try await balance(account: invoice.billingAccountId, currency: invoice.total.currency, tenant: tenant, on: connection)
-        let applied = Money(minorUnits: min(available.minorUnits, invoice.total.minorUnits), currency: invoice.total.currency)
-        guard applied.minorUnits > 0 else { return }
-        invoice.lines.append(
-            InvoiceLine(
-                kind: "ACCOUNT_CREDIT", description: "Account credit applied", quantity: 1, unitAmount: applied.negated,
-                amount: applied.negated, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, subscriptionId: invoice.subscriptionId))
-        invoice.total = try invoice.total.subtracting(applied)
-        invoice.amountDue = try invoice.amountDue.subtracting(applied)
+        guard invoice.total.isPositive else { return }
+        try await rebalance(&invoice, at: time, tenant: tenant, traceparent: traceparent, on: connection)
+    }
+
+    /// Sets a DRAFT's ACCOUNT_CREDIT line to what it may take now: the account's credit plus what the line took already, up to the
+    /// total of its other lines. An edit that lowers the total gives the difference back; one that raises it takes more, if there is
+    /// more. The draft's total and amount due follow; a total of its other lines below zero is refused (field `unitAmount`).
+    func rebalance(_ invoice: inout Invoice, at time: Date, tenant: String, traceparent: String?, on connection: PostgresConnection) async throws {
+        let currency = invoice.total.currency
+        let taken = invoice.lines.filter { $0.kind == "ACCOUNT_CREDIT" }.reduce(Int64(0)) { $0 - $1.amount.minorUnits }
+        let others = invoice.lines.filter { $0.kind != "ACCOUNT_CREDIT" }
+        let subtotal = try InvoiceComposer.total(others, currency: currency)
+        guard !subtotal.isNegative else {
+            throw InvoicingError.invalid("unitAmount", "the invoice's total would be \(subtotal.amountText), below zero")
+        }
+        var target: Int64 = 0
+        if subtotal.isPositive || taken > 0 {
+            let available = try await balance(account: invoice.billingAccountId, currency: currency, tenant: tenant, on: connection)
+            target = min(available.minorUnits + taken, subtotal.minorUnits)
+        }
+        let applied = Money(minorUnits: target, currency: currency)
+        invoice.lines = others
+        if applied.isPositive {
+            invoice.lines.append(
+                InvoiceLine(
+                    kind: "ACCOUNT_CREDIT", description: "Account credit applied", quantity: 1, unitAmount: applied.negated,
+                    amount: applied.negated, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, subscriptionId: invoice.subscriptionId))
+        }
+        invoice.total = try subtotal.subtracting(applied)
+        invoice.amountDue = try invoice.total.subtracting(invoice.amountPaid)
+        let change = taken - target
+        guard change != 0 else { return }
         try await move(
-            applied.negated, account: invoice.billingAccountId, reason: "APPLIED_TO_INVOICE", invoice: invoice.id, payment: nil, at: time,
-            tenant: tenant, traceparent: traceparent, on: connection)
+            Money(minorUnits: change, currency: currency), account: invoice.billingAccountId,
+            reason: change > 0 ? "RETURNED_FROM_INVOICE" : "APPLIED_TO_INVOICE", invoice: invoice.id, payment: nil, at: time, tenant: tenant,
+            traceparent: traceparent, on: connection)
     }
 
     /// An invoice that will not be paid (canceled or voided) gives back the credit it took.

@@ -45,7 +45,8 @@ enum InvoiceDocument {
             <body>
             <header><h1>Fatura \(escape(invoice.number ?? "(rascunho)"))</h1>
             <p>Status: <strong>\(invoice.status.rawValue)</strong> · Emitida: \(date(invoice.finalizedAt)) · Vencimento: \(date(invoice.dueDate))\
-            \(invoice.paidAt.map { " · Paga: \(date($0))" } ?? "")</p></header>
+            \(invoice.paidAt.map { " · Paga: \(date($0))" } ?? "")\(invoice.purchaseOrder.map { " · Pedido de compra: \(escape($0))" } ?? "")</p>\
+            \(invoice.memo.map { "<p class=\"memo\">\(escape($0))</p>" } ?? "")</header>
             <div class="parties"><div><h2>Vendedor</h2><p><strong>\(escape(seller.name))</strong>\(sellerTaxID.map { "<br>CNPJ: \(escape(BrazilianTaxID.formatted($0)))" } ?? "")\
             <br>\(escape(seller.city))</p></div>
             <div><h2>Cliente</h2>\(buyerBlock)</div></div>

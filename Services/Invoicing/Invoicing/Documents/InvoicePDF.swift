@@ -15,7 +15,9 @@ enum InvoicePDF {
         page.space(6)
         page.text(
             "Status: \(invoice.status.rawValue) · Emitida: \(date(invoice.finalizedAt)) · Vencimento: \(date(invoice.dueDate))"
-                + (invoice.paidAt.map { " · Paga: \(date($0))" } ?? ""), size: 10)
+                + (invoice.paidAt.map { " · Paga: \(date($0))" } ?? "")
+                + (invoice.purchaseOrder.map { " · Pedido de compra: \($0)" } ?? ""), size: 10)
+        for line in invoice.memo.map({ PageWriter.wrap($0, width: 90) }) ?? [] { page.text(line, size: 10) }
         page.space(10)
         let sellerLines = [seller.name] + (sellerTaxID.map { ["CNPJ: \(BrazilianTaxID.formatted($0))"] } ?? []) + [seller.city]
         let buyerLines =

@@ -21,7 +21,8 @@ extension InvoicesService {
         }
     }
 
-    /// DRAFT → PENDING in the caller's transaction: the next number (or `number`, reserved by the caller), the due date; a zero
+    /// DRAFT → PENDING in the caller's transaction: the next number (or `number`, reserved by the caller), the due date (the draft's
+    /// own, or from its net terms); a zero
     /// total is PAID at once (nothing to collect).
     func finalizeDraft(
         _ invoice: inout Invoice, at now: Date, number: String? = nil, tenant: String,
@@ -35,7 +36,8 @@ extension InvoicesService {
                 1, year: Self.numberingYear(now), livemode: invoice.livemode, tenant: tenant, on: connection)[0]
         }
         invoice.finalizedAt = now
-        invoice.dueDate = now.addingTimeInterval(TimeInterval(invoice.netTermsDays) * 86_400)
+        // A due date set on the draft stays; otherwise the net terms give it.
+        invoice.dueDate = invoice.dueDate ?? now.addingTimeInterval(TimeInterval(invoice.netTermsDays) * 86_400)
         var events: [any IntegrationEvent] = [InvoiceFinalized(invoice: invoice.summary)]
         if invoice.total.isZero {
             try InvoiceLifecycle.move(&invoice, to: .paid)

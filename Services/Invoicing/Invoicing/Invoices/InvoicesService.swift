@@ -37,6 +37,10 @@ struct InvoicesService: Sendable {
         router.register(InvoicingAPI.finalize) { request, context in try await finalize(request.id, context: context) }
         router.register(InvoicingAPI.void) { request, context in try await void(request.id, context: context) }
         router.register(InvoicingAPI.cancel) { request, context in try await cancel(request.id, context: context) }
+        router.register(InvoicingAPI.update) { request, context in try await update(request, context: context) }
+        router.register(InvoicingAPI.addLine) { request, context in try await addLine(request, context: context) }
+        router.register(InvoicingAPI.updateLine) { request, context in try await updateLine(request, context: context) }
+        router.register(InvoicingAPI.removeLine) { request, context in try await removeLine(request, context: context) }
         router.register(InvoicingAPI.pix) { request, context in try await pix(for: get(request.id, tenant: context.tenant)) }
         router.register(InvoicingAPI.document) { request, context in try await document(request.id, context: context) }
         router.register(InvoicingAPI.pdf) { request, context in try await pdf(request.id, context: context) }

@@ -11,7 +11,7 @@ struct InvoiceRow {
     static let columns = """
         id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor, period_start, period_end,
         subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at, payment_attempts, next_payment_attempt_at,
-        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode
+        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode, memo, purchase_order
         """
 
     var id: UUID
@@ -39,6 +39,8 @@ struct InvoiceRow {
     var createdAt: Date
     var updatedAt: Date
     var livemode: Bool
+    var memo: String?
+    var purchaseOrder: String?
     var lines: [InvoiceLineRow]
 
     init(_ invoice: Invoice) throws {
@@ -74,6 +76,8 @@ struct InvoiceRow {
         createdAt = invoice.createdAt
         updatedAt = invoice.updatedAt
         livemode = invoice.livemode
+        memo = invoice.memo
+        purchaseOrder = invoice.purchaseOrder
         lines = try invoice.lines.enumerated().map { try InvoiceLineRow($0.element, position: $0.offset) }
     }
 
@@ -103,6 +107,8 @@ struct InvoiceRow {
         createdAt = try columns.next()
         updatedAt = try columns.next()
         livemode = try columns.next()
+        memo = try columns.next()
+        purchaseOrder = try columns.next()
         lines = []
     }
 
@@ -129,6 +135,8 @@ struct InvoiceRow {
             invoice.paymentAttempts = paymentAttempts
             invoice.nextPaymentAttempt = nextPaymentAttemptAt
             invoice.livemode = livemode
+            invoice.memo = memo
+            invoice.purchaseOrder = purchaseOrder
             return invoice
         }
     }
@@ -139,17 +147,23 @@ struct InvoiceRow {
     }
 }
 
-/// A line of `invoice_lines` (or of `pending_lines`, with its currency): written as a jsonb recordset, read as columns.
+/// A line of `invoice_lines` (or of `pending_lines`, with its currency and without its id and product): written as a jsonb
+/// recordset, read as columns.
 struct InvoiceLineRow: Codable, Equatable {
-    /// The column names, as `INSERT` lists them.
-    static let names = "position, kind, description, quantity, unit_amount, amount_minor, period_start, period_end, subscription_id, meter_code, tier"
-    /// The columns `init(_ row:offset:)` reads, in its order.
+    /// The columns both tables have, as `INSERT` lists them.
+    static let sharedNames =
+        "position, kind, description, quantity, unit_amount, amount_minor, period_start, period_end, subscription_id, meter_code, tier"
+    /// The column names of `invoice_lines`, as `INSERT` lists them.
+    static let names = sharedNames + ", id, product_id"
+    /// The columns `init(_ row:offset:)` reads from `invoice_lines`, in its order; `pending_lines` has them up to `tier`.
     static let columns = names.replacingOccurrences(of: "quantity, unit_amount", with: "quantity::text, unit_amount::text")
     /// The recordset that `jsonb_to_recordset` reads a `[InvoiceLineRow]` as.
     static let recordset = """
         l(position integer, kind text, description text, quantity numeric, unit_amount numeric, amount_minor bigint,
-          period_start timestamptz, period_end timestamptz, subscription_id uuid, meter_code text, tier integer)
+          period_start timestamptz, period_end timestamptz, subscription_id uuid, meter_code text, tier integer, id uuid, product_id uuid)
         """
+    /// The recordset's columns that `pending_lines` keeps.
+    static let sharedValues = sharedNames.split(separator: ", ").map { "l.\($0)" }.joined(separator: ", ")
 
     var position: Int
     var kind: String
@@ -162,15 +176,18 @@ struct InvoiceLineRow: Codable, Equatable {
     var subscriptionID: UUID?
     var meterCode: String?
     var tier: Int?
+    var id: UUID?
+    var productID: UUID?
 
     enum CodingKeys: String, CodingKey {
-        case position, kind, description, quantity, tier
+        case position, kind, description, quantity, tier, id
         case unitAmount = "unit_amount"
         case amountMinor = "amount_minor"
         case periodStart = "period_start"
         case periodEnd = "period_end"
         case subscriptionID = "subscription_id"
         case meterCode = "meter_code"
+        case productID = "product_id"
     }
 
     init(_ line: InvoiceLine, position: Int) throws {
@@ -185,10 +202,12 @@ struct InvoiceLineRow: Codable, Equatable {
         subscriptionID = line.subscriptionId?.rawValue
         meterCode = line.meterCode
         tier = line.tier
+        id = (line.id ?? .generate()).rawValue
+        productID = line.productId?.rawValue
     }
 
-    /// Reads `columns` from column `offset`.
-    init(_ row: PostgresRow, offset: Int) throws {
+    /// Reads `columns` from column `offset`; without `identity` (a pending line), up to `tier`.
+    init(_ row: PostgresRow, offset: Int, identity: Bool = true) throws {
         var columns = ColumnReader(row, from: offset)
         position = try columns.next()
         kind = try columns.next()
@@ -201,13 +220,19 @@ struct InvoiceLineRow: Codable, Equatable {
         subscriptionID = try columns.next()
         meterCode = try columns.next()
         tier = try columns.next()
+        if identity {
+            id = try columns.next()
+            productID = try columns.next()
+        }
     }
 
+    /// The contract's line; a pending line gets a new id (it becomes a line of the invoice that takes it).
     func line(currency: Currency) throws -> InvoiceLine {
         InvoiceLine(
-            kind: kind, description: description, quantity: quantity, unitAmount: unitAmount,
-            amount: Money(minorUnits: amountMinor, currency: currency), periodStart: periodStart, periodEnd: periodEnd,
-            subscriptionId: subscriptionID.map(SubscriptionID.init(rawValue:)), meterCode: meterCode, tier: tier)
+            id: id.map(InvoiceLineID.init(rawValue:)) ?? .generate(), kind: kind, description: description, quantity: quantity,
+            unitAmount: unitAmount, amount: Money(minorUnits: amountMinor, currency: currency), periodStart: periodStart, periodEnd: periodEnd,
+            subscriptionId: subscriptionID.map(SubscriptionID.init(rawValue:)), meterCode: meterCode, tier: tier,
+            productId: productID.map(CatalogItemID.init(rawValue:)))
     }
 }
 

@@ -24,10 +24,10 @@ struct InvoiceStore {
                             tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor,
                             period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
                             payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at, updated_at,
-                            source_key, lines_digest, livemode)
+                            source_key, lines_digest, livemode, memo, purchase_order)
                         VALUES (
                             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
-                            $22, $23, $24, $26, $27)
+                            $22, $23, $24, $26, $27, $28, $29)
                         ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
                         RETURNING id
                     ), lines AS (
@@ -40,7 +40,7 @@ struct InvoiceStore {
                     tenant, row.id, row.accountID, row.number, row.status, row.currency, row.totalMinor, row.amountPaidMinor, row.amountDueMinor,
                     row.periodStart, row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.createdAt, row.updatedAt, sourceKey,
-                    lines, StoredJSON.digest(lines), row.livemode)), logger: logger
+                    lines, StoredJSON.digest(lines), row.livemode, row.memo, row.purchaseOrder)), logger: logger
         ).isEmpty
     }
 
@@ -143,10 +143,11 @@ struct InvoiceStore {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO pending_lines (tenant_id, id, subscription_id, source_event, created_at, currency, position, kind, description,
-                        quantity,
-                                               unit_amount, amount_minor, period_start, period_end, line_subscription_id, meter_code, tier)
-                    SELECT $1, gen_random_uuid(), $2, $3, $4, $5, l.* FROM jsonb_to_recordset($6::jsonb) AS \(InvoiceLineRow.recordset)
+                    INSERT INTO pending_lines (
+                        tenant_id, id, subscription_id, source_event, created_at, currency, position, kind, description, quantity, unit_amount,
+                        amount_minor, period_start, period_end, line_subscription_id, meter_code, tier)
+                    SELECT $1, gen_random_uuid(), $2, $3, $4, $5, \(InvoiceLineRow.sharedValues)
+                    FROM jsonb_to_recordset($6::jsonb) AS \(InvoiceLineRow.recordset)
                     ON CONFLICT (tenant_id, source_event, position) DO NOTHING RETURNING id
                     """,
                 binds: try .of(
@@ -172,7 +173,7 @@ struct InvoiceStore {
             var columns = ColumnReader(row)
             let created: Date = try columns.next()
             let currency = try columns.next(String.self).trimmingCharacters(in: .whitespaces)
-            let line = try InvoiceLineRow(row, offset: 2)
+            let line = try InvoiceLineRow(row, offset: 2, identity: false)
             guard let code = Currency(code: currency) else {
                 throw InvoiceRowError.unreadable(invoice.rawValue, "pending line currency \(currency)")
             }
@@ -208,7 +209,7 @@ struct InvoiceStore {
                             number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, amount_due_minor = $7, period_start = $8,
                             period_end = $9, subscription_id = $10, net_terms_days = $11, due_at = $12, finalized_at = $13, paid_at = $14,
                             voided_at = $15, payment_attempts = $16, next_payment_attempt_at = $17, credit_purchases = $18::jsonb,
-                            addon_activations = $19::jsonb, updated_at = $20, lines_digest = $23
+                            addon_activations = $19::jsonb, updated_at = $20, lines_digest = $23, memo = $24, purchase_order = $25
                         WHERE tenant_id = $1 AND id = $2
                     ), written AS (
                         INSERT INTO invoice_lines AS o (tenant_id, invoice_id, \(InvoiceLineRow.names))
@@ -218,7 +219,7 @@ struct InvoiceStore {
                             kind = EXCLUDED.kind, description = EXCLUDED.description, quantity = EXCLUDED.quantity,
                             unit_amount = EXCLUDED.unit_amount, amount_minor = EXCLUDED.amount_minor, period_start = EXCLUDED.period_start,
                             period_end = EXCLUDED.period_end, subscription_id = EXCLUDED.subscription_id, meter_code = EXCLUDED.meter_code,
-                            tier = EXCLUDED.tier
+                            tier = EXCLUDED.tier, id = EXCLUDED.id, product_id = EXCLUDED.product_id
                     )
                     DELETE FROM invoice_lines
                     WHERE tenant_id = $1 AND invoice_id = $2 AND position >= $22 AND (SELECT changed FROM previous)
@@ -227,7 +228,7 @@ struct InvoiceStore {
                     tenant, row.id, row.number, row.status, row.totalMinor, row.amountPaidMinor, row.amountDueMinor, row.periodStart,
                     row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.updatedAt,
-                    lines, row.lines.count, StoredJSON.digest(lines))), logger: logger)
+                    lines, row.lines.count, StoredJSON.digest(lines), row.memo, row.purchaseOrder)), logger: logger)
     }
 
     func find(_ id: InvoiceID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Invoice? {
