@@ -73,7 +73,8 @@ struct CustomerTokensEndToEndTests {
             for method in item.keys {
                 guard let operation = item[method], operation["x-customer-access"] == nil, operation["x-permission"] != nil else { continue }
                 // Placeholders stand for ids: refused before anything is looked up or parsed.
-                let concrete = path.replacingOccurrences(of: "{id}", with: fixture.accountA).replacingOccurrences(of: "{addonId}", with: "x")
+                let concrete = path.replacingOccurrences(of: "{id}", with: fixture.accountA)
+                    .replacingOccurrences(of: "\\{[A-Za-z]+\\}", with: "x", options: .regularExpression)
                 let response = try await fixture.send(
                     method.uppercased(), concrete, "anything",
                     [
@@ -114,6 +115,7 @@ struct CustomerTokensEndToEndTests {
             ("GET", "/api/v1/invoices/\(fixture.invoiceB)", nil, nil),
             ("GET", "/api/v1/invoices/\(fixture.invoiceB)/pix", nil, nil),
             ("GET", "/api/v1/payments/\(fixture.paymentB)", nil, nil),
+            ("GET", "/api/v1/payments?\(filter)", nil, nil),
             (
                 "POST", "/api/v1/checkouts", "checkouts",
                 [
@@ -140,6 +142,9 @@ struct CustomerTokensEndToEndTests {
         let invoices = try await fixture.send("GET", "/api/v1/invoices")
         let owners = Set(invoices.data?.arrayValue?.compactMap { $0["attributes"]?["billingAccountId"]?.stringValue } ?? [])
         #expect(invoices.status == 200 && owners == [fixture.accountA], "\(invoices.text.prefix(300))")
+        // Account B has a payment; A's own list (even filtered by B's invoice) shows none of it.
+        let payments = try await fixture.send("GET", "/api/v1/payments?filter%5BinvoiceId%5D=\(fixture.invoiceB)")
+        #expect(payments.status == 200 && payments.data?.arrayValue?.isEmpty == true, "\(payments.text.prefix(300))")
     }
 
     @Test("a customer owner uses its own account: reads, subscribes with the plan's trial once, cannot choose a trial or its overdraft")

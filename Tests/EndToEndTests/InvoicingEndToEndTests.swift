@@ -456,6 +456,14 @@ struct InvoicingEndToEndTests {
         #expect(
             pixCheckout.attribute("invoice")?["status"] == "PENDING"
                 && pixCheckout.attribute("pix")?["copyPaste"]?.stringValue?.contains("540599.70") == true)
+        // The PIX charge shown waits as a PENDING payment; paying it completes that same payment.
+        func payments(_ query: String) async throws -> [JSONValue] {
+            try await fixture.client.get("/api/v1/payments?\(query)", token: fixture.token).data?.arrayValue ?? []
+        }
+        let waiting = try await payments("filter%5BinvoiceId%5D=\(invoice)")
+        #expect(
+            waiting.count == 1 && waiting.first?["attributes"]?["status"] == "PENDING"
+                && waiting.first?["attributes"]?["amount"]?.decimalValue == DecimalNumber("99.70"), "\(waiting)")
         let body = JSONWriter.bytes([
             "id": .string("evt_" + UUID().uuidString), "type": "payment.succeeded",
             "data": [
@@ -469,6 +477,12 @@ struct InvoicingEndToEndTests {
         let delivered = try await fixture.client.send(
             "POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body), headers: ["Billing-Signature": header])
         #expect(delivered.attribute("outcome") == "PAYMENT_RECORDED", "\(delivered.text.prefix(300))")
+        let settled = try await payments("filter%5BinvoiceId%5D=\(invoice)")
+        #expect(
+            settled.count == 1 && settled.first?["id"] == waiting.first?["id"] && settled.first?["attributes"]?["status"] == "COMPLETED"
+                && settled.first?["attributes"]?["externalRef"]?.stringValue?.hasPrefix("E") == true, "\(settled)")
+        let paidInvoice = try await fixture.client.get("/api/v1/invoices/\(invoice)", token: fixture.token)
+        #expect(paidInvoice.attribute("paymentMethod") == "PIX" && paidInvoice.attribute("paidAt")?.stringValue != nil)
         #expect(
             try await waitFor(timeout: .seconds(60)) {
                 let wallet = try await fixture.client.get("/api/v1/credit-wallets/\(fixture.account)", token: fixture.token)
@@ -490,12 +504,29 @@ struct InvoicingEndToEndTests {
                 "billingAccountId": .string(fixture.account), "paymentMethod": "CARD", "cardToken": "tok_declined", "items": [item],
             ])
         #expect(declined.status == 201 && declined.attribute("cardStatus") == "DECLINED" && declined.attribute("invoice")?["status"] == "PENDING")
+        let declinedInvoice = try #require(declined.attribute("invoice")?["id"]?.stringValue)
+        let failed = try await payments("filter%5BinvoiceId%5D=\(declinedInvoice)&filter%5Bstatus%5D=FAILED&filter%5BpaymentMethod%5D=CARD")
+        #expect(
+            failed.count == 1 && failed.first?["attributes"]?["failureReason"]?.stringValue?.isEmpty == false
+                && failed.first?["attributes"]?["amount"]?.decimalValue == DecimalNumber("49.90"), "a decline is a FAILED payment: \(failed)")
         let approved = try await fixture.post(
             "/api/v1/checkouts", "checkouts",
             [
                 "billingAccountId": .string(fixture.account), "paymentMethod": "CARD", "cardToken": "tok_visa", "items": [item],
             ])
         #expect(approved.attribute("cardStatus") == "APPROVED" && approved.attribute("invoice")?["status"] == "PAID", "\(approved.text.prefix(400))")
+        #expect(approved.attribute("invoice")?["paymentMethod"] == "CARD")
+        // Filters: by account and method, by time, and pages.
+        let all = try await payments("filter%5BbillingAccountId%5D=\(fixture.account)")
+        #expect(all.compactMap { $0["attributes"]?["status"]?.stringValue } == ["COMPLETED", "FAILED", "COMPLETED"], "\(all)")
+        #expect(try await payments("filter%5BbillingAccountId%5D=\(fixture.account)&filter%5BpaymentMethod%5D=PIX").count == 1)
+        #expect(try await payments("filter%5BbillingAccountId%5D=\(fixture.account)&filter%5Bsince%5D=2999-01-01T00:00:00Z").isEmpty)
+        let firstPage = try await fixture.client.get(
+            "/api/v1/payments?filter%5BbillingAccountId%5D=\(fixture.account)&page%5Bsize%5D=2", token: fixture.token)
+        let next = try #require(firstPage.json?["links"]?["next"]?.stringValue, "\(firstPage.text.prefix(400))")
+        #expect(try await fixture.client.get(next, token: fixture.token).data?.arrayValue?.first?["id"] == all.last?["id"])
+        let badFilter = try await fixture.client.get("/api/v1/payments?filter%5Bstatus%5D=LOST", token: fixture.token)
+        #expect(badFilter.status == 400 && badFilter.firstError?["source"]?["parameter"] == "filter[status]", "\(badFilter.text.prefix(300))")
         #expect(
             try await waitFor(timeout: .seconds(60)) {
                 try await fixture.client.get("/api/v1/subscriptions/\(subscription)/entitlements", token: fixture.token).attribute("features")?
@@ -742,6 +773,12 @@ struct InvoicingEndToEndTests {
                 return current?["status"] == "PAID"
             }, "\(String(describing: current))")
         #expect(current?["paymentAttempts"] == 2 && current?["nextPaymentAttempt"]?.stringValue == nil)
+        // Each attempt is a payment: the decline FAILED, the retry COMPLETED; none left PROCESSING.
+        let attemptsPaid = try await fixture.client.get(
+            "/api/v1/payments?filter%5BbillingAccountId%5D=\(fixture.account)", token: fixture.token
+        ).data?.arrayValue?.compactMap { $0["attributes"]?["status"]?.stringValue }
+        #expect(attemptsPaid == ["FAILED", "COMPLETED"], "\(String(describing: attemptsPaid))")
+        #expect(current?["paymentMethod"] == "CARD")
 
         // Declined every time: the first charge and two retries, then nothing more is scheduled and the invoice waits for PIX.
         let other = try await create(
@@ -774,6 +811,14 @@ struct InvoicingEndToEndTests {
         let attempts = failures.compactMap { $0["attributes"]?["data"]?["attempt"]?.decimalValue?.description }.sorted()
         #expect(attempts == ["1", "2", "3"])
         #expect(failures.allSatisfy { $0["attributes"]?["data"]?["reason"] == "insufficient_funds" })
+        // Each billing.payment.failed names a FAILED payment that GET /payments/{id} returns, with its reason.
+        for failure in failures {
+            let id = try #require(failure["attributes"]?["data"]?["paymentId"]?.stringValue)
+            let payment = try await fixture.client.get("/api/v1/payments/\(id)", token: fixture.token)
+            #expect(
+                payment.status == 200 && payment.attribute("status") == "FAILED" && payment.attribute("failureReason") == "insufficient_funds"
+                    && payment.attribute("paymentMethod") == "CARD", "\(payment.text.prefix(300))")
+        }
     }
 
     @Test("void: a finalized invoice with nothing paid becomes VOID and keeps its number; a draft cannot be voided, a void one not again")

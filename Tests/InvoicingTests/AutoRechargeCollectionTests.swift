@@ -98,7 +98,10 @@ struct AutoRechargeCollectionTests {
             let status = try await database.count(
                 "SELECT count(*) FROM invoices WHERE tenant_id = '\(tenant)' AND status = '\(approve ? "PAID" : "PENDING")'")
             #expect(status == 1)
-            #expect(try await database.count("SELECT count(*) FROM payments WHERE tenant_id = '\(tenant)'") == (approve ? 1 : 0))
+            // The one charge is one payment: COMPLETED, or FAILED with the decline's reason (none left PROCESSING).
+            let outcome = approve ? "COMPLETED" : "FAILED"
+            #expect(try await database.count("SELECT count(*) FROM payments WHERE tenant_id = '\(tenant)' AND status = '\(outcome)'") == 1)
+            #expect(try await database.count("SELECT count(*) FROM payments WHERE tenant_id = '\(tenant)'") == 1)
             #expect(try await database.count("SELECT count(*) FROM card_collections WHERE tenant_id = '\(tenant)'") == 0)
             let failures = try await database.count(
                 """

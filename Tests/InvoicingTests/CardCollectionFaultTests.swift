@@ -20,6 +20,8 @@ private final class LockProbeProvider: CardProvider, @unchecked Sendable {
     let database: Database
     let references = Mutex<[String]>([])
     let lockedDuringCharge = Mutex<[Bool]>([])
+    /// The statuses of the invoice's payments while the provider charged.
+    let paymentsDuringCharge = Mutex<[[String]]>([])
     let invoice: Mutex<UUID?> = Mutex(nil)
     let tenant: String
 
@@ -43,6 +45,14 @@ private final class LockProbeProvider: CardProvider, @unchecked Sendable {
         } catch {
             locked = true
         }
+        let statuses = try? await database.withTenant(tenant) { connection in
+            try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: "SELECT status FROM payments WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY id", binds: try .of(tenant, id)),
+                logger: database.logger
+            ).map { try $0.decode(String.self) }
+        }
+        paymentsDuringCharge.withLock { $0.append(statuses ?? []) }
         lockedDuringCharge.withLock { $0.append(locked) }
         return CardCharge(approved: true, chargeId: "probe_" + reference, declineReason: nil)
     }
@@ -51,7 +61,10 @@ private final class LockProbeProvider: CardProvider, @unchecked Sendable {
 @Suite("Card collection under faults, on PostgreSQL")
 struct CardCollectionFaultTests {
     @Test(
-        "the provider is charged with no invoice row locked; an attempt left in flight by a dead replica is charged again with its own reference, once"
+        """
+        the provider is charged with no invoice row locked, a PROCESSING payment written before; an attempt left in flight by a dead replica \
+        is charged again with its own reference, once, and completes the payment that replica began
+        """
     )
     func chargeOutsideLocksAndRecoverInFlight() async throws {
         try await TestEnvironment.withFreshSchema("inv", migrations: try InvoicingService.migrations) { database in
@@ -85,6 +98,9 @@ struct CardCollectionFaultTests {
                     at: clock.now(), limit: 10, lease: clock.now().addingTimeInterval(PaymentsService.collectionLease), on: connection)
             }
             #expect(orphaned.map(\.attempt) == [1])
+            // It had written the attempt's PROCESSING payment (it was about to ask the provider).
+            let begun = try await service.payments.begin(attempt: "\(invoice.id)-1", of: invoice, tenant: tenant)
+            #expect(begun.status == .processing)
             #expect(try await service.payments.collectCards(limit: 10) == 0, "leased to the dead replica: nobody else takes it yet")
             clock.advance(by: PaymentsService.collectionLease + 1)
             #expect(try await service.payments.collectCards(limit: 10) == 1)
@@ -92,7 +108,12 @@ struct CardCollectionFaultTests {
             #expect(provider.lockedDuringCharge.withLock { $0 } == [false], "no row of the invoice was locked while the provider charged")
             let paid = try await service.invoices.get(invoice.id, tenant: tenant)
             #expect(paid.status == .paid && paid.paymentAttempts == 1)
-            #expect(try await database.count("SELECT count(*) FROM payments WHERE tenant_id = '\(tenant)'") == 1)
+            #expect(provider.paymentsDuringCharge.withLock { $0 } == [["PROCESSING"]], "the attempt shows while the provider charges")
+            let payments = try await service.payments.payments(ListPaymentsRequest(invoiceId: invoice.id), tenant: tenant).items
+            #expect(
+                payments.map(\.id) == [begun.id] && payments.first?.status == .completed && payments.first?.externalRef == "probe_\(invoice.id)-1",
+                "the retry completed the payment the dead replica began: \(payments)")
+            #expect(paid.paymentMethod == .card)
             #expect(try await database.count("SELECT count(*) FROM card_collections WHERE tenant_id = '\(tenant)'") == 0)
             clock.advance(by: PaymentsService.collectionLease + 1)
             #expect(try await service.payments.collectCards(limit: 10) == 0, "nothing is charged twice")

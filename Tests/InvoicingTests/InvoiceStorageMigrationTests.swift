@@ -46,7 +46,10 @@ struct InvoiceStorageMigrationTests {
 
             let store = InvoiceStore(logger: database.logger)
             for (tenant, expected) in invoices {
-                let read = try await database.withTenant(tenant) { try await store.find(expected.id, tenant: tenant, on: $0) }
+                var read = try await database.withTenant(tenant) { try await store.find(expected.id, tenant: tenant, on: $0) }
+                // Lines have ids since 0015 (stored documents had none): every line got one; the rest reads back as it was.
+                #expect(read?.lines.allSatisfy { $0.id != nil } == true)
+                for index in read?.lines.indices ?? 0..<0 { read?.lines[index].id = nil }
                 #expect(read == expected, "invoice \(expected.id)")
             }
             var waiting: [String: [InvoiceLine]] = [:]
@@ -57,7 +60,12 @@ struct InvoiceStorageMigrationTests {
                     try await store.takePendingLines(
                         subscription: UUID(uuidString: parts[1])!, endingBy: .distantFuture, invoice: .generate(), tenant: parts[0], on: connection)
                 }
-                #expect(taken == expected, "waiting lines of subscription \(parts[1])")
+                #expect(
+                    taken.map { line in
+                        var line = line
+                        line.id = nil
+                        return line
+                    } == expected, "waiting lines of subscription \(parts[1])")
             }
             let columns = try await database.withSystemScope { connection in
                 try await connection.rows(

@@ -37,13 +37,15 @@ public struct InvoicingService: Sendable {
         let paymentMethods = PaymentMethodStore(logger: database.logger)
         let collections = CardCollectionStore(logger: database.logger)
         let credit = AccountCreditBook(store: AccountCreditStore(logger: database.logger), outbox: outbox, logger: database.logger)
+        let paymentStore = PaymentStore(logger: database.logger)
         invoices = InvoicesService(
             database: database, clock: clock, accounts: accounts, subscriptions: subscriptions, catalog: catalog, ledger: ledger,
-            store: store, credit: credit, collections: collections, paymentMethods: paymentMethods, outbox: outbox, merchant: merchant,
+            store: store, payments: paymentStore, credit: credit, collections: collections, paymentMethods: paymentMethods, outbox: outbox,
+            merchant: merchant,
             sellerTaxID: sellerTaxID)
         payments = PaymentsService(
             database: database, clock: clock, accounts: accounts, subscriptions: subscriptions, catalog: catalog, cards: cards,
-            invoices: invoices, store: store, payments: PaymentStore(logger: database.logger), credit: credit,
+            invoices: invoices, store: store, payments: paymentStore, credit: credit,
             paymentMethods: paymentMethods, collections: collections, providerEvents: ProviderEventStore(logger: database.logger),
             outbox: outbox, cardRetrySchedule: cardRetrySchedule)
     }

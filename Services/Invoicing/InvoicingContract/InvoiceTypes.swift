@@ -87,6 +87,8 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var dueDate: Date?
     public var finalizedAt: Date?
     public var paidAt: Date?
+    /// How a PAID invoice was paid: the method of the payment that settled it (nil when account credit or a zero total did).
+    public var paymentMethod: PaymentMethod?
     public var voidedAt: Date?
     /// Credit packages the invoice sells: the ledger grants them when it is paid.
     public var creditPurchases: [InvoiceCreditPurchase]?
@@ -262,9 +264,17 @@ public enum PaymentMethod: String, Codable, Sendable, CaseIterable, SchemaDescri
     case pix = "PIX", card = "CARD"
 }
 
-/// seed 001 "Status do Pagamento".
+/// seed 001 "Status do Pagamento", each stored as it happens.
 public enum PaymentStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
-    case pending = "PENDING", processing = "PROCESSING", completed = "COMPLETED", failed = "FAILED", refunded = "REFUNDED"
+    /// A PIX charge issued at checkout, waiting to be paid; paying it by PIX completes this payment.
+    case pending = "PENDING"
+    /// An automatic card charge in flight (the provider was asked, its answer not yet recorded).
+    case processing = "PROCESSING"
+    case completed = "COMPLETED"
+    /// Declined, or the PIX charge it waited on no longer applies (the invoice paid otherwise or voided): `failureReason` says why.
+    case failed = "FAILED"
+    /// Refunded in full (a partial refund leaves it COMPLETED, with `refunded` below `amount`).
+    case refunded = "REFUNDED"
 }
 
 /// `POST /payments` (seed 001 step 6).
@@ -297,13 +307,19 @@ public struct Payment: Codable, Sendable, Equatable {
     public var status: PaymentStatus
     /// What has been refunded of it so far.
     public var refunded: Money
+    /// FAILED: why (the provider's decline reason, or what made a waiting PIX charge moot).
+    public var failureReason: String?
     public var createdAt: Date
+    /// When its status last changed.
+    public var updatedAt: Date?
 
     public init(
         id: PaymentID, billingAccountId: AccountID, invoiceId: InvoiceID, amount: Money, paymentMethod: PaymentMethod, externalRef: String?,
-        status: PaymentStatus, refunded: Money, createdAt: Date
+        status: PaymentStatus, refunded: Money, failureReason: String? = nil, createdAt: Date, updatedAt: Date? = nil
     ) {
         self.refunded = refunded
+        self.failureReason = failureReason
+        self.updatedAt = updatedAt ?? createdAt
         self.id = id
         self.billingAccountId = billingAccountId
         self.invoiceId = invoiceId
@@ -312,6 +328,43 @@ public struct Payment: Codable, Sendable, Equatable {
         self.externalRef = externalRef
         self.status = status
         self.createdAt = createdAt
+    }
+}
+
+/// `GET /payments`: filters, oldest first, cursor pages.
+public struct ListPaymentsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: AccountID?
+    public var invoiceId: InvoiceID?
+    public var status: PaymentStatus?
+    public var paymentMethod: PaymentMethod?
+    /// Created at or after.
+    public var since: Date?
+    /// Created before.
+    public var until: Date?
+    public var pageSize: Int
+    public var after: PaymentID?
+
+    public init(
+        billingAccountId: AccountID? = nil, invoiceId: InvoiceID? = nil, status: PaymentStatus? = nil, paymentMethod: PaymentMethod? = nil,
+        since: Date? = nil, until: Date? = nil, pageSize: Int = 20, after: PaymentID? = nil
+    ) {
+        self.billingAccountId = billingAccountId
+        self.invoiceId = invoiceId
+        self.status = status
+        self.paymentMethod = paymentMethod
+        self.since = since
+        self.until = until
+        self.pageSize = pageSize
+        self.after = after
+    }
+}
+
+public struct PaymentPage: Codable, Sendable, Equatable {
+    public var items: [Payment]
+    public var nextCursor: PaymentID?
+    public init(items: [Payment], nextCursor: PaymentID?) {
+        self.items = items
+        self.nextCursor = nextCursor
     }
 }
 

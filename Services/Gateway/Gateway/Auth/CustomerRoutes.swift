@@ -34,6 +34,7 @@ enum CustomerRoutes {
             "getInvoice": invoice,
             "getInvoicePix": invoice,
             "getPayment": payment,
+            "listPayments": .queryAccount,
             "createCheckout": .bodyAccount,
             "savePaymentMethod": .pathAccount,
             "listPaymentMethods": .pathAccount,

@@ -296,6 +296,49 @@ enum InvoiceRoutes {
                 return .ok(JSONAPI.document(.array(try list.items.map { try JSONAPI.resource(type: "payment-methods", id: $0.id, from: $0) })))
             },
             APIRoute(
+                method: .get, path: payments, operationID: "listPayments", tag: tag,
+                summary:
+                    """
+                    List payments (seed 001 PAYMENTS_READ), oldest first, with cursor pagination: PENDING (a PIX charge issued at checkout, \
+                    waiting), PROCESSING (an automatic card charge in flight), COMPLETED, FAILED (with `failureReason`: a declined card, or a \
+                    PIX charge the invoice no longer needs) and REFUNDED (a partial refund shows in `refunded`).
+                    """,
+                permission: .paymentsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: true),
+                queryParameters: [
+                    .init(name: "filter[billingAccountId]", summary: "one account's payments", schema: .string(format: "uuid")),
+                    .init(name: "filter[invoiceId]", summary: "one invoice's payments", schema: .string(format: "uuid")),
+                    .init(name: "filter[status]", summary: "PENDING, PROCESSING, COMPLETED, FAILED or REFUNDED", schema: .of(PaymentStatus.self)),
+                    .init(name: "filter[paymentMethod]", summary: "PIX or CARD", schema: .of(PaymentMethod.self)),
+                    .init(name: "filter[since]", summary: "created at or after (RFC 3339)", schema: .string(format: "date-time")),
+                    .init(name: "filter[until]", summary: "created before (RFC 3339)", schema: .string(format: "date-time")),
+                    .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
+                    .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
+                ]
+            ) { request in
+                let query = request.query
+                let filters = [
+                    "filter[billingAccountId]", "filter[invoiceId]", "filter[status]", "filter[paymentMethod]", "filter[since]", "filter[until]",
+                ]
+                try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
+                let after = try query.cursor(PaymentID.self)
+                let size = try query.pageSize()
+                let page = try await client.call(
+                    InvoicingAPI.listPayments,
+                    ListPaymentsRequest(
+                        billingAccountId: try query.id("filter[billingAccountId]", as: AccountID.self),
+                        invoiceId: try query.id("filter[invoiceId]", as: InvoiceID.self),
+                        status: try query.filter("filter[status]", as: PaymentStatus.self),
+                        paymentMethod: try query.filter("filter[paymentMethod]", as: PaymentMethod.self),
+                        since: try query.instant("filter[since]"), until: try query.instant("filter[until]"), pageSize: size, after: after),
+                    options: request.options)
+                let items = try page.items.map { try JSONAPI.resource(type: paymentType, from: $0, selfLink: "\(payments)/\($0.id)") }
+                return .ok(
+                    JSONAPI.collection(
+                        items, base: payments, filters: query.present(filters), pageSize: size, after: after?.description,
+                        next: page.nextCursor?.description))
+            },
+            APIRoute(
                 method: .get, path: payments + "/{id}", operationID: "getPayment", tag: tag, summary: "One payment.",
                 permission: .paymentsRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: []

@@ -22,6 +22,8 @@ struct InvoicesService: Sendable {
     let catalog: CatalogClient
     let ledger: RPCClient
     let store: InvoiceStore
+    /// Voiding fails the invoice's PIX charges still waiting.
+    let payments: PaymentStore
     let credit: AccountCreditBook
     /// Finalizing queues a period invoice for collection when its account has a default saved card.
     let collections: CardCollectionStore
@@ -179,6 +181,7 @@ struct InvoicesService: Sendable {
             }
             try InvoiceLifecycle.move(&invoice, to: .void)
             invoice.voidedAt = now
+            try await payments.failPending(of: invoice.id, reason: "the invoice was voided", at: now, tenant: context.tenant, on: connection)
             try await credit.giveBack(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
             return []
         }

@@ -35,28 +35,50 @@ extension PaymentsService {
     }
 
     private func collect(_ id: InvoiceID, attempt: Int, tenant: String) async throws {
-        let (invoice, card) = try await database.withTenant(tenant) { connection in
+        // The attempt's PROCESSING payment, when a pass that crashed before recording the outcome began it.
+        let key = "\(id)-\(attempt)"
+        let (invoice, card, begun) = try await database.withTenant(tenant) { connection in
             let invoice = try await store.find(id, tenant: tenant, on: connection)
-            guard let account = invoice?.billingAccountId.rawValue else { return (invoice, nil as String?) }
-            return (invoice, try await paymentMethods.defaultToken(of: account, tenant: tenant, on: connection))
+            let begun = try await paymentStore.payment(attemptKey: key, tenant: tenant, on: connection)
+            guard let account = invoice?.billingAccountId.rawValue else { return (invoice, nil as String?, begun) }
+            return (invoice, try await paymentMethods.defaultToken(of: account, tenant: tenant, on: connection), begun)
         }
         guard let invoice, InvoiceLifecycle.isPayable(invoice.status), invoice.amountDue.isPositive, let card else {
             // Paid, voided or canceled meanwhile, or no saved card any more: the invoice leaves the schedule.
-            return try await record(id, attempt: attempt, charge: nil, amount: nil, tenant: tenant)
+            return try await record(id, attempt: attempt, charge: nil, amount: nil, processing: begun, tenant: tenant)
         }
+        var processing = begun
+        if processing == nil { processing = try await begin(attempt: key, of: invoice, tenant: tenant) }
         // The reference names the attempt: charging it again (a crash before the outcome was recorded) is the same charge.
         let charge: CardCharge
         do throws(InvoicingError) {
-            charge = try await cards(livemode: invoice.livemode).charge(token: card, amount: invoice.amountDue, reference: "\(id)-\(attempt)")
+            charge = try await cards(livemode: invoice.livemode).charge(token: card, amount: invoice.amountDue, reference: key)
         } catch {
             charge = CardCharge(approved: false, chargeId: "", declineReason: error.rpcError.message)
         }
-        try await record(id, attempt: attempt, charge: charge, amount: invoice.amountDue, tenant: tenant)
+        try await record(id, attempt: attempt, charge: charge, amount: invoice.amountDue, processing: processing, tenant: tenant)
     }
 
-    /// The outcome of an attempt, in one transaction: the payment (or the decline and the next attempt), the invoice's attempt
-    /// count, the schedule. `charge` nil: nothing was charged and the invoice leaves the schedule.
-    private func record(_ id: InvoiceID, attempt: Int, charge: CardCharge?, amount: Money?, tenant: String) async throws {
+    /// The attempt's PROCESSING payment, committed before the provider is asked: a charge whose outcome is never recorded still shows.
+    func begin(attempt key: String, of invoice: Invoice, tenant: String) async throws -> Payment {
+        try await database.withTenant(tenant) { connection in
+            let now = clock.now()
+            let payment = Payment(
+                id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: invoice.amountDue,
+                paymentMethod: .card, externalRef: nil, status: .processing, refunded: .zero(invoice.amountDue.currency), createdAt: now)
+            if try await paymentStore.insert(payment, attemptKey: key, tenant: tenant, on: connection) { return payment }
+            guard let begun = try await paymentStore.payment(attemptKey: key, tenant: tenant, on: connection) else {
+                throw InvoicingError.conflict("card charge attempt \(key) could not be recorded", reason: "ATTEMPT_NOT_RECORDED")
+            }
+            return begun
+        }
+    }
+
+    /// The outcome of an attempt, in one transaction: its PROCESSING payment completed (or FAILED, with the next attempt), the
+    /// invoice's attempt count, the schedule. `charge` nil: nothing was charged and the invoice leaves the schedule.
+    private func record(
+        _ id: InvoiceID, attempt: Int, charge: CardCharge?, amount: Money?, processing: Payment?, tenant: String
+    ) async throws {
         try await database.withTenant(tenant) { connection in
             let now = clock.now()
             guard var invoice = try await store.find(id, tenant: tenant, forUpdate: true, on: connection) else {
@@ -66,13 +88,18 @@ extension PaymentsService {
             invoice.nextPaymentAttempt = nil
             invoice.updatedAt = now
             guard let charge, let amount else {
+                if let processing {
+                    try await paymentStore.fail(
+                        processing.id, reason: "not charged: the invoice no longer waits for it, or no card is saved", at: now, tenant: tenant,
+                        on: connection)
+                }
                 try await store.save(invoice, tenant: tenant, on: connection)
                 return try await collections.remove(id, tenant: tenant, on: connection)
             }
             if charge.approved {
                 try await store.save(invoice, tenant: tenant, on: connection)
                 try await collections.remove(id, tenant: tenant, on: connection)
-                try await recordCharged(amount, charge: charge, invoice: invoice, tenant: tenant, on: connection)
+                try await recordCharged(amount, charge: charge, invoice: invoice, processing: processing, tenant: tenant, on: connection)
                 return
             }
             let schedule =
@@ -86,33 +113,32 @@ extension PaymentsService {
             }
             invoice.nextPaymentAttempt = next
             try await store.save(invoice, tenant: tenant, on: connection)
-            try await outbox.append(
+            try await recordFailure(
                 PaymentFailed(
-                    paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: id, billingAccountId: invoice.billingAccountId,
-                    reason: charge.declineReason ?? "declined", rechargeRequestIds: invoice.rechargeRequests.isEmpty ? nil : invoice.rechargeRequests,
-                    attempt: attempt,
-                    nextPaymentAttempt: next),
-                tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
+                    paymentId: processing?.id ?? PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: id,
+                    billingAccountId: invoice.billingAccountId, reason: charge.declineReason ?? "declined",
+                    rechargeRequestIds: invoice.rechargeRequests.isEmpty ? nil : invoice.rechargeRequests, attempt: attempt, nextPaymentAttempt: next),
+                of: processing, amount: amount.amount, method: .card, at: now, tenant: tenant, traceparent: nil, on: connection)
         }
     }
 
     /// An approved charge is recorded as a payment of the invoice; when the invoice was paid by other means while the card was
     /// being charged, the money is not lost: the payment is recorded all the same and becomes the account's credit.
     private func recordCharged(
-        _ amount: Money, charge: CardCharge, invoice: Invoice, tenant: String, on connection: PostgresConnection
+        _ amount: Money, charge: CardCharge, invoice: Invoice, processing: Payment?, tenant: String, on connection: PostgresConnection
     ) async throws {
         let request = CreatePaymentRequest(
             billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: amount.amount, paymentMethod: .card,
             externalRef: charge.chargeId)
         if InvoiceLifecycle.isPayable(invoice.status) {
-            _ = try await recordPayment(request, tenant: tenant, traceparent: nil, on: connection)
+            _ = try await recordPayment(request, settling: processing, tenant: tenant, traceparent: nil, on: connection)
             return
         }
         if try await paymentStore.payment(externalRef: charge.chargeId, tenant: tenant, on: connection) != nil { return }
         let now = clock.now()
         guard
             let (payment, completed) = try await insertCompleted(
-                amount, method: .card, externalRef: charge.chargeId, of: invoice, at: now, tenant: tenant, on: connection)
+                amount, method: .card, externalRef: charge.chargeId, of: invoice, settling: processing, at: now, tenant: tenant, on: connection)
         else { return }
         try await credit.move(
             amount, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,

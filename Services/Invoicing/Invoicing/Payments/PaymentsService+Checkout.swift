@@ -66,6 +66,14 @@ extension PaymentsService {
             let events: [any IntegrationEvent] =
                 [InvoiceCreated(invoice: invoice.summary)] + (try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection))
             try await store.save(invoice, tenant: tenant, on: connection)
+            if request.paymentMethod == .pix, InvoiceLifecycle.isPayable(invoice.status) {
+                // The PIX charge shown to the buyer, PENDING until it is paid (or the invoice is paid otherwise, or voided).
+                _ = try await paymentStore.insert(
+                    Payment(
+                        id: .generate(at: now), billingAccountId: account.id, invoiceId: invoice.id, amount: invoice.amountDue, paymentMethod: .pix,
+                        externalRef: nil, status: .pending, refunded: .zero(currency), createdAt: now),
+                    attemptKey: "pix-\(invoice.id)", tenant: tenant, on: connection)
+            }
             try await outbox.append(
                 events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: context.metadata.traceparent) }, on: connection,
                 logger: database.logger)
@@ -82,11 +90,12 @@ extension PaymentsService {
         let charge = try await cards(livemode: invoice.livemode).charge(token: token, amount: invoice.amountDue, reference: invoice.id.description)
         guard charge.approved else {
             try await database.withTenant(tenant) { connection in
-                try await outbox.append(
+                let now = clock.now()
+                try await recordFailure(
                     PaymentFailed(
-                        paymentId: PaymentID(rawValue: UUIDv7.generate(at: clock.now())), invoiceId: invoice.id,
+                        paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: invoice.id,
                         billingAccountId: invoice.billingAccountId, reason: charge.declineReason),
-                    tenant: tenant, at: clock.now(), traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
+                    of: nil, method: .card, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
             }
             return Checkout(id: checkoutID, invoice: invoice, pix: nil, cardStatus: "DECLINED", payment: nil, declineReason: charge.declineReason)
         }

@@ -60,6 +60,7 @@ struct PaymentsService: Sendable {
 
     func register(on router: inout RPCRouter) {
         router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
+        router.register(InvoicingAPI.listPayments) { request, context in try await payments(request, tenant: context.tenant) }
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
@@ -80,8 +81,10 @@ struct PaymentsService: Sendable {
     }
 
     /// `pay` inside a transaction the caller holds.
+    /// `settling`: the PROCESSING payment of an automatic card charge this completes; a PIX payment completes the invoice's PENDING PIX
+    /// charge by itself.
     func recordPayment(
-        _ request: CreatePaymentRequest, tenant: String, traceparent: String?, on connection: PostgresConnection
+        _ request: CreatePaymentRequest, settling: Payment? = nil, tenant: String, traceparent: String?, on connection: PostgresConnection
     ) async throws -> Payment {
         if let reference = request.externalRef, !(1...200).contains(reference.count) {
             throw InvoicingError.invalid("externalRef", "externalRef must have 1 to 200 characters")
@@ -97,6 +100,11 @@ struct PaymentsService: Sendable {
             guard earlier.invoiceId == invoice.id, earlier.amount.amount == request.amount else {
                 throw InvoicingError.conflict(
                     "externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
+            }
+            if let settling, settling.id != earlier.id {
+                // The charge was recorded by another path first (the provider's notification): the attempt waits no more.
+                try await paymentStore.fail(
+                    settling.id, reason: "recorded as payment \(earlier.id)", at: clock.now(), tenant: tenant, on: connection)
             }
             return earlier
         }
@@ -114,9 +122,14 @@ struct PaymentsService: Sendable {
         }
         guard !amount.isZero || invoice.amountDue.isZero else { throw InvoicingError.invalid("amount", "amount must be positive") }
         let now = clock.now()
+        var waiting = settling
+        if waiting == nil, request.paymentMethod == .pix {
+            waiting = try await paymentStore.pendingPix(of: invoice.id, tenant: tenant, on: connection)
+        }
         guard
             let (payment, completed) = try await insertCompleted(
-                amount, method: request.paymentMethod, externalRef: request.externalRef, of: invoice, at: now, tenant: tenant, on: connection)
+                amount, method: request.paymentMethod, externalRef: request.externalRef, of: invoice, settling: waiting, at: now, tenant: tenant,
+                on: connection)
         else {
             throw InvoicingError.conflict(
                 "externalRef \(request.externalRef ?? "") is being recorded by another request", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
@@ -137,6 +150,9 @@ struct PaymentsService: Sendable {
                 // A 0.00 payment settling a 0.00 invoice finds it PAID already.
                 if invoice.status != .paid { try InvoiceLifecycle.move(&invoice, to: .paid) }
                 invoice.paidAt = now
+                invoice.paymentMethod = request.paymentMethod
+                try await paymentStore.failPending(
+                    of: invoice.id, reason: "the invoice was paid by \(request.paymentMethod.rawValue)", at: now, tenant: tenant, on: connection)
                 events.append(PendingEvent(invoice.paidEvent(at: now), tenant: tenant, at: now, traceparent: traceparent))
             }
             invoice.updatedAt = now
@@ -146,22 +162,56 @@ struct PaymentsService: Sendable {
         return payment
     }
 
-    /// A COMPLETED payment of `invoice` inserted, with its `payment.completed` event (for the caller to append); nil when its
-    /// external reference is being recorded by another request.
+    /// A COMPLETED payment of `invoice` — the `settling` one (PENDING or PROCESSING) completed, or a new one inserted — with its
+    /// `payment.completed` event (for the caller to append); nil when its external reference is being recorded by another request.
     func insertCompleted(
-        _ amount: Money, method: PaymentMethod, externalRef: String?, of invoice: Invoice, at now: Date, tenant: String,
-        on connection: PostgresConnection
+        _ amount: Money, method: PaymentMethod, externalRef: String?, of invoice: Invoice, settling waiting: Payment? = nil, at now: Date,
+        tenant: String, on connection: PostgresConnection
     ) async throws -> (Payment, PaymentCompleted)? {
-        let payment = Payment(
-            id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: amount,
-            paymentMethod: method, externalRef: externalRef, status: .completed, refunded: .zero(amount.currency), createdAt: now)
-        guard try await paymentStore.insert(payment, tenant: tenant, on: connection) else { return nil }
+        var payment: Payment
+        if let waiting, try await paymentStore.complete(waiting.id, amount: amount, externalRef: externalRef, at: now, tenant: tenant, on: connection)
+        {
+            payment = waiting
+            payment.amount = amount
+            payment.externalRef = externalRef ?? waiting.externalRef
+            payment.status = .completed
+            payment.updatedAt = now
+        } else {
+            payment = Payment(
+                id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: amount,
+                paymentMethod: method, externalRef: externalRef, status: .completed, refunded: .zero(amount.currency), createdAt: now)
+            guard try await paymentStore.insert(payment, tenant: tenant, on: connection) else { return nil }
+        }
         return (
             payment,
             PaymentCompleted(
                 paymentId: payment.id, invoiceId: invoice.id, billingAccountId: invoice.billingAccountId, amount: amount,
-                paymentMethod: method.rawValue, externalRef: externalRef)
+                paymentMethod: method.rawValue, externalRef: payment.externalRef)
         )
+    }
+
+    /// A FAILED payment recorded with its `billing.payment.failed` event, in the caller's transaction: `payment` is the PROCESSING one
+    /// that failed, or nil for a decline nothing waited on: a new FAILED payment of `amount` (default: what the invoice has due), when
+    /// the event's invoice is the account's.
+    func recordFailure(
+        _ event: PaymentFailed, of payment: Payment?, amount: DecimalNumber? = nil, method: PaymentMethod, at now: Date, tenant: String,
+        traceparent: String?, on connection: PostgresConnection
+    ) async throws {
+        let reason = event.reason ?? "declined"
+        if let payment {
+            try await paymentStore.fail(payment.id, reason: reason, at: now, tenant: tenant, on: connection)
+        } else if let invoiceID = event.invoiceId, let invoice = try await store.find(invoiceID, tenant: tenant, on: connection),
+            invoice.billingAccountId == event.billingAccountId
+        {
+            let amount =
+                amount.flatMap { try? Money(exactly: $0, currency: invoice.total.currency) }.flatMap { $0.isNegative ? nil : $0 } ?? invoice.amountDue
+            _ = try await paymentStore.insert(
+                Payment(
+                    id: event.paymentId, billingAccountId: event.billingAccountId, invoiceId: invoiceID, amount: amount, paymentMethod: method,
+                    externalRef: nil, status: .failed, refunded: .zero(amount.currency), failureReason: String(reason.prefix(500)), createdAt: now),
+                tenant: tenant, on: connection)
+        }
+        try await outbox.append(event, tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
     }
 
     /// A provider's notification, applied once per provider event id in one transaction with its record.
@@ -192,12 +242,13 @@ struct PaymentsService: Sendable {
                     result = ProviderNotificationResult(outcome: "IGNORED", detail: error.rpcError.message, paymentId: nil)
                 }
             case "payment.failed":
-                try await outbox.append(
-                    PaymentFailed(
-                        paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: notification.invoiceId,
-                        billingAccountId: notification.billingAccountId, reason: notification.failureReason),
-                    tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
-                result = ProviderNotificationResult(outcome: "PAYMENT_FAILED", detail: notification.failureReason, paymentId: nil)
+                let failed = PaymentFailed(
+                    paymentId: PaymentID(rawValue: UUIDv7.generate(at: now)), invoiceId: notification.invoiceId,
+                    billingAccountId: notification.billingAccountId, reason: notification.failureReason)
+                try await recordFailure(
+                    failed, of: nil, amount: notification.amount, method: notification.paymentMethod, at: now, tenant: tenant,
+                    traceparent: context.metadata.traceparent, on: connection)
+                result = ProviderNotificationResult(outcome: "PAYMENT_FAILED", detail: notification.failureReason, paymentId: failed.paymentId)
             default:
                 throw InvoicingError.invalid(
                     "type", "unknown notification type '\(notification.type.prefix(60))': payment.succeeded or payment.failed")
@@ -297,6 +348,16 @@ struct PaymentsService: Sendable {
             LedgerAPI.wallet, WalletRequest(billingAccountId: invoice.billingAccountId), options: context.outgoing(timeout: .seconds(10)))
         let prefix = CreditPurchaseReference.prefix(invoice.id)
         return wallet.grants.filter { $0.reference?.hasPrefix(prefix) == true }.reduce(.zero) { Credits(units: $0.units + $1.remaining.units) }
+    }
+
+    func payments(_ request: ListPaymentsRequest, tenant: String) async throws -> PaymentPage {
+        guard (1...100).contains(request.pageSize) else {
+            throw InvoicingError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
+        }
+        if let since = request.since, let until = request.until, until <= since {
+            throw InvoicingError.invalid("filter[until]", "filter[until] must be after filter[since]")
+        }
+        return try await database.withTenant(tenant) { try await paymentStore.list(request, tenant: tenant, on: $0) }
     }
 
     func payment(_ id: PaymentID, tenant: String) async throws -> Payment {

@@ -11,7 +11,7 @@ struct InvoiceRow {
     static let columns = """
         id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor, period_start, period_end,
         subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at, payment_attempts, next_payment_attempt_at,
-        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode, memo, purchase_order
+        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode, memo, purchase_order, payment_method
         """
 
     var id: UUID
@@ -41,6 +41,7 @@ struct InvoiceRow {
     var livemode: Bool
     var memo: String?
     var purchaseOrder: String?
+    var paymentMethod: String?
     var lines: [InvoiceLineRow]
 
     init(_ invoice: Invoice) throws {
@@ -78,6 +79,7 @@ struct InvoiceRow {
         livemode = invoice.livemode
         memo = invoice.memo
         purchaseOrder = invoice.purchaseOrder
+        paymentMethod = invoice.paymentMethod?.rawValue
         lines = try invoice.lines.enumerated().map { try InvoiceLineRow($0.element, position: $0.offset) }
     }
 
@@ -109,6 +111,7 @@ struct InvoiceRow {
         livemode = try columns.next()
         memo = try columns.next()
         purchaseOrder = try columns.next()
+        paymentMethod = try columns.next()
         lines = []
     }
 
@@ -137,6 +140,7 @@ struct InvoiceRow {
             invoice.livemode = livemode
             invoice.memo = memo
             invoice.purchaseOrder = purchaseOrder
+            invoice.paymentMethod = paymentMethod.flatMap(PaymentMethod.init(rawValue:))
             return invoice
         }
     }

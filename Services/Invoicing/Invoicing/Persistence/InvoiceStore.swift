@@ -24,10 +24,10 @@ struct InvoiceStore {
                             tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor,
                             period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
                             payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at, updated_at,
-                            source_key, lines_digest, livemode, memo, purchase_order)
+                            source_key, lines_digest, livemode, memo, purchase_order, payment_method)
                         VALUES (
                             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
-                            $22, $23, $24, $26, $27, $28, $29)
+                            $22, $23, $24, $26, $27, $28, $29, $30)
                         ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
                         RETURNING id
                     ), lines AS (
@@ -40,7 +40,7 @@ struct InvoiceStore {
                     tenant, row.id, row.accountID, row.number, row.status, row.currency, row.totalMinor, row.amountPaidMinor, row.amountDueMinor,
                     row.periodStart, row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.createdAt, row.updatedAt, sourceKey,
-                    lines, StoredJSON.digest(lines), row.livemode, row.memo, row.purchaseOrder)), logger: logger
+                    lines, StoredJSON.digest(lines), row.livemode, row.memo, row.purchaseOrder, row.paymentMethod)), logger: logger
         ).isEmpty
     }
 
@@ -209,7 +209,8 @@ struct InvoiceStore {
                             number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, amount_due_minor = $7, period_start = $8,
                             period_end = $9, subscription_id = $10, net_terms_days = $11, due_at = $12, finalized_at = $13, paid_at = $14,
                             voided_at = $15, payment_attempts = $16, next_payment_attempt_at = $17, credit_purchases = $18::jsonb,
-                            addon_activations = $19::jsonb, updated_at = $20, lines_digest = $23, memo = $24, purchase_order = $25
+                            addon_activations = $19::jsonb, updated_at = $20, lines_digest = $23, memo = $24, purchase_order = $25,
+                            payment_method = $26
                         WHERE tenant_id = $1 AND id = $2
                     ), written AS (
                         INSERT INTO invoice_lines AS o (tenant_id, invoice_id, \(InvoiceLineRow.names))
@@ -228,7 +229,7 @@ struct InvoiceStore {
                     tenant, row.id, row.number, row.status, row.totalMinor, row.amountPaidMinor, row.amountDueMinor, row.periodStart,
                     row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.updatedAt,
-                    lines, row.lines.count, StoredJSON.digest(lines), row.memo, row.purchaseOrder)), logger: logger)
+                    lines, row.lines.count, StoredJSON.digest(lines), row.memo, row.purchaseOrder, row.paymentMethod)), logger: logger)
     }
 
     func find(_ id: InvoiceID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Invoice? {

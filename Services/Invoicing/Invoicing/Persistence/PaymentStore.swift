@@ -9,44 +9,121 @@ import PostgresNIO
 struct PaymentStore {
     let logger: Logger
 
-    /// Records a payment; nil when its external reference was recorded before (the caller answers that one).
-    func insert(_ payment: Payment, tenant: String, on connection: PostgresConnection) async throws -> Bool {
+    /// The columns `payment(_:)` reads, in its order.
+    private static let columns = """
+        id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, refunded_minor, failure_reason,
+        created_at, updated_at
+        """
+
+    /// Records a payment; false when its external reference (or its attempt) was recorded before (the caller answers that one).
+    func insert(_ payment: Payment, attemptKey: String? = nil, tenant: String, on connection: PostgresConnection) async throws -> Bool {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO payments (tenant_id, id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref,
-                        status, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                    ON CONFLICT (tenant_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
+                        status, failure_reason, attempt_key, created_at, updated_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                    ON CONFLICT DO NOTHING
                     RETURNING id
                     """,
                 binds: try .of(
                     tenant, payment.id.rawValue, payment.invoiceId, payment.billingAccountId,
                     payment.amount.minorUnits, payment.amount.currency.code, payment.paymentMethod.rawValue, payment.externalRef,
-                    payment.status.rawValue, payment.createdAt)), logger: logger)
+                    payment.status.rawValue, payment.failureReason, attemptKey, payment.createdAt)), logger: logger)
         return !rows.isEmpty
     }
 
     func payment(
-        _ id: PaymentID? = nil, externalRef: String? = nil, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection
+        _ id: PaymentID? = nil, externalRef: String? = nil, attemptKey: String? = nil, tenant: String, forUpdate: Bool = false,
+        on connection: PostgresConnection
     ) async throws -> Payment? {
-        let rows = try await connection.rows(
+        try await payments(
+            where: """
+                ($2::uuid IS NULL OR id = $2) AND ($3::text IS NULL OR external_ref = $3) AND ($4::text IS NULL OR attempt_key = $4)
+                LIMIT 1\(forUpdate ? " FOR UPDATE" : "")
+                """, binds: try .of(tenant, id?.rawValue, externalRef, attemptKey), on: connection
+        ).first
+    }
+
+    /// The invoice's PIX charge waiting to be paid (issued at checkout), locked; nil when there is none.
+    func pendingPix(of invoice: InvoiceID, tenant: String, on connection: PostgresConnection) async throws -> Payment? {
+        try await payments(
+            where: "invoice_id = $2 AND status = 'PENDING' AND payment_method = 'PIX' ORDER BY id LIMIT 1 FOR UPDATE",
+            binds: try .of(tenant, invoice.rawValue), on: connection
+        ).first
+    }
+
+    /// A PENDING or PROCESSING payment completed: the amount received and the provider's reference; false when it was no longer
+    /// waiting (the caller records a new payment instead).
+    func complete(
+        _ id: PaymentID, amount: Money, externalRef: String?, at time: Date, tenant: String, on connection: PostgresConnection
+    ) async throws -> Bool {
+        try await !connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, refunded_minor,
-                        created_at FROM payments
-                    WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id = $2) AND ($3::text IS NULL OR external_ref = $3)
-                    LIMIT 1\(forUpdate ? " FOR UPDATE" : "")
-                    """, binds: try .of(tenant, id?.rawValue, externalRef)), logger: logger)
-        return try rows.first.map { row in
-            let (id, invoice, account, amount, currency, method, reference, status, refunded, created) =
-                try row.decode((UUID, UUID, UUID, Int64, String, String, String?, String, Int64, Date).self)
+                    UPDATE payments SET status = 'COMPLETED', amount_minor = $3, external_ref = coalesce($4, external_ref), updated_at = $5
+                    WHERE tenant_id = $1 AND id = $2 AND status IN ('PENDING', 'PROCESSING')
+                    RETURNING id
+                    """, binds: try .of(tenant, id.rawValue, amount.minorUnits, externalRef, time)), logger: logger
+        ).isEmpty
+    }
+
+    /// A PENDING or PROCESSING payment failed, with why.
+    func fail(_ id: PaymentID, reason: String, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE payments SET status = 'FAILED', failure_reason = $3, updated_at = $4
+                    WHERE tenant_id = $1 AND id = $2 AND status IN ('PENDING', 'PROCESSING')
+                    """, binds: try .of(tenant, id.rawValue, String(reason.prefix(500)), time)), logger: logger)
+    }
+
+    /// The invoice's PIX charges still waiting fail: it was paid otherwise, or voided.
+    func failPending(of invoice: InvoiceID, reason: String, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE payments SET status = 'FAILED', failure_reason = $3, updated_at = $4
+                    WHERE tenant_id = $1 AND invoice_id = $2 AND status = 'PENDING'
+                    """, binds: try .of(tenant, invoice.rawValue, reason, time)), logger: logger)
+    }
+
+    func list(_ request: ListPaymentsRequest, tenant: String, on connection: PostgresConnection) async throws -> PaymentPage {
+        var items = try await payments(
+            where: """
+                ($2::uuid IS NULL OR billing_account_id = $2) AND ($3::uuid IS NULL OR invoice_id = $3) AND ($4::text IS NULL OR status = $4)
+                AND ($5::text IS NULL OR payment_method = $5) AND ($6::timestamptz IS NULL OR created_at >= $6)
+                AND ($7::timestamptz IS NULL OR created_at < $7) AND ($8::uuid IS NULL OR id > $8)
+                ORDER BY id LIMIT $9
+                """,
+            binds: try .of(
+                tenant, request.billingAccountId?.rawValue, request.invoiceId?.rawValue, request.status?.rawValue,
+                request.paymentMethod?.rawValue, request.since, request.until, request.after?.rawValue, request.pageSize + 1),
+            on: connection)
+        var next: PaymentID?
+        if items.count > request.pageSize {
+            items.removeLast()
+            next = items.last?.id
+        }
+        return PaymentPage(items: items, nextCursor: next)
+    }
+
+    /// The tenant's payments that `condition` selects (`$1` is the tenant; it may end with ORDER BY, LIMIT and a lock).
+    private func payments(where condition: String, binds: PostgresBindings, on connection: PostgresConnection) async throws -> [Payment] {
+        let rows = try await connection.rows(
+            PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM payments WHERE tenant_id = $1 AND \(condition)", binds: binds), logger: logger)
+        return try rows.map { row in
+            var columns = ColumnReader(row)
+            let id: UUID = try columns.next(), invoice: UUID = try columns.next(), account: UUID = try columns.next()
+            let amount: Int64 = try columns.next(), currency: String = try columns.next(), method: String = try columns.next()
+            let reference: String? = try columns.next(), status: String = try columns.next(), refunded: Int64 = try columns.next()
+            let failure: String? = try columns.next(), created: Date = try columns.next(), updated: Date = try columns.next()
             let code = Currency(code: currency.trimmingCharacters(in: .whitespaces)) ?? .brl
             return Payment(
                 id: PaymentID(rawValue: id), billingAccountId: AccountID(rawValue: account), invoiceId: InvoiceID(rawValue: invoice),
                 amount: Money(minorUnits: amount, currency: code), paymentMethod: PaymentMethod(rawValue: method) ?? .pix,
                 externalRef: reference, status: PaymentStatus(rawValue: status) ?? .completed, refunded: Money(minorUnits: refunded, currency: code),
-                createdAt: created)
+                failureReason: failure, createdAt: created, updatedAt: updated)
         }
     }
 
@@ -61,7 +138,8 @@ struct PaymentStore {
                     WITH refund AS (
                         INSERT INTO refunds (tenant_id, id, payment_id, amount_minor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)
                     )
-                    UPDATE payments SET refunded_minor = refunded_minor + $4, status = CASE WHEN $7 THEN 'REFUNDED' ELSE status END
+                    UPDATE payments SET refunded_minor = refunded_minor + $4, status = CASE WHEN $7 THEN 'REFUNDED' ELSE status END,
+                        updated_at = $6
                     WHERE tenant_id = $1 AND id = $3
                     """, binds: try .of(tenant, id, payment.id.rawValue, amount.minorUnits, reason, time, fully)), logger: logger)
     }
