@@ -108,6 +108,9 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var memo: String?
     /// The buyer's purchase-order number (seed 003's enterprise PO), printed on the invoice (set on a DRAFT).
     public var purchaseOrder: String?
+    /// Who created it: the subject of the token that asked (`POST /invoices`, a checkout), or `system:auto-recharge`; nil for the
+    /// system's period drafts.
+    public var createdBy: String?
 
     public init(
         id: InvoiceID, billingAccountId: AccountID, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
@@ -363,6 +366,83 @@ public struct PaymentPage: Codable, Sendable, Equatable {
     public var items: [Payment]
     public var nextCursor: PaymentID?
     public init(items: [Payment], nextCursor: PaymentID?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// A credit package bought (seed 002 `credit_topups`): one per package on an invoice that sells credits (a checkout or an
+/// auto-recharge), with who bought it, the price, and how its payment stands.
+public struct CreditTopUp: Codable, Sendable, Equatable {
+    /// `<invoiceId>:<n>`, the n-th package of the invoice (from 1).
+    public var id: String
+    public var invoiceId: InvoiceID
+    public var billingAccountId: AccountID
+    /// The subject of the token that bought it, or `system:auto-recharge`.
+    public var purchasedBy: String?
+    public var packageCode: String
+    public var credits: Credits
+    public var price: Money
+    /// COMPLETED (its invoice paid), FAILED (the last payment declined, or the invoice voided), or PENDING.
+    public var status: PaymentStatus
+    public var paymentId: PaymentID?
+    public var paymentMethod: PaymentMethod?
+    public var failureReason: String?
+    /// Bought by auto-recharge (seed 003), not by hand.
+    public var automatic: Bool
+    public var createdAt: Date
+    public var paidAt: Date?
+
+    public init(
+        id: String, invoiceId: InvoiceID, billingAccountId: AccountID, purchasedBy: String?, packageCode: String, credits: Credits, price: Money,
+        status: PaymentStatus, paymentId: PaymentID?, paymentMethod: PaymentMethod?, failureReason: String?, automatic: Bool, createdAt: Date,
+        paidAt: Date?
+    ) {
+        self.id = id
+        self.invoiceId = invoiceId
+        self.billingAccountId = billingAccountId
+        self.purchasedBy = purchasedBy
+        self.packageCode = packageCode
+        self.credits = credits
+        self.price = price
+        self.status = status
+        self.paymentId = paymentId
+        self.paymentMethod = paymentMethod
+        self.failureReason = failureReason
+        self.automatic = automatic
+        self.createdAt = createdAt
+        self.paidAt = paidAt
+    }
+}
+
+/// `GET /credit-topups`: filters, oldest first, cursor pages (by invoice).
+public struct ListCreditTopUpsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: AccountID?
+    /// PENDING, COMPLETED or FAILED.
+    public var status: PaymentStatus?
+    public var since: Date?
+    public var until: Date?
+    public var pageSize: Int
+    public var after: InvoiceID?
+
+    public init(
+        billingAccountId: AccountID? = nil, status: PaymentStatus? = nil, since: Date? = nil, until: Date? = nil, pageSize: Int = 20,
+        after: InvoiceID? = nil
+    ) {
+        self.billingAccountId = billingAccountId
+        self.status = status
+        self.since = since
+        self.until = until
+        self.pageSize = pageSize
+        self.after = after
+    }
+}
+
+public struct CreditTopUpPage: Codable, Sendable, Equatable {
+    public var items: [CreditTopUp]
+    /// The last invoice of the page.
+    public var nextCursor: InvoiceID?
+    public init(items: [CreditTopUp], nextCursor: InvoiceID?) {
         self.items = items
         self.nextCursor = nextCursor
     }

@@ -120,6 +120,9 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: payments, method: "ListPaymentMethods", retry: .always, callers: .gateway, summary: "An account's saved cards, newest first.")
     public static let getPayment = UnaryMethod<PaymentRequest, Payment>(
         service: payments, method: "Get", retry: .always, callers: .gateway, summary: "One payment.")
+    public static let listTopUps = UnaryMethod<ListCreditTopUpsRequest, CreditTopUpPage>(
+        service: payments, method: "ListTopUps", retry: .always, callers: .gateway,
+        summary: "A page of credit packages bought (checkouts and auto-recharges), oldest first: who bought, package, price, payment status.")
     public static let listPayments = UnaryMethod<ListPaymentsRequest, PaymentPage>(
         service: payments, method: "List", retry: .always, callers: .gateway,
         summary: "A page of payments, oldest first, by account, invoice, status, method and creation time.")

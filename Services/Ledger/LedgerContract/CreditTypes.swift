@@ -54,6 +54,21 @@ public struct GrantCreditsRequest: Codable, Sendable, Equatable {
 }
 
 /// A grant and what is left of it.
+/// Where a grant stands (`GET /credit-grants`).
+public enum GrantStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
+    /// Credits left and its validity not over (or not begun yet).
+    case active = "ACTIVE"
+    /// Its validity ended (what was left of it expired).
+    case expired = "EXPIRED"
+    /// Spent to the last credit before any expiry.
+    case usedUp = "USED_UP"
+
+    public static func of(remaining: Credits, expiresAt: Date?, at now: Date) -> GrantStatus {
+        if let expiresAt, expiresAt <= now { return .expired }
+        return remaining.isZero ? .usedUp : .active
+    }
+}
+
 public struct CreditGrant: Codable, Sendable, Equatable {
     public var id: GrantID
     public var billingAccountId: AccountID
@@ -68,6 +83,8 @@ public struct CreditGrant: Codable, Sendable, Equatable {
     /// False for a test account's grant (an account on a test clock): test credits, never real value.
     public var livemode: Bool
     public var createdAt: Date
+    /// ACTIVE, EXPIRED (its validity ended) or USED_UP (nothing left), as of the read.
+    public var status: GrantStatus?
 
     public init(
         id: GrantID, billingAccountId: AccountID, source: CreditSource, priority: Int, credits: Credits, remaining: Credits, effectiveAt: Date,
@@ -306,6 +323,98 @@ public struct WalletRequest: Codable, Sendable, Equatable {
 }
 
 /// A wallet as seed 000's "Créditos de IA" screen shows it.
+/// A wallet's totals since it opened: credits granted (purchased among them, gross of refunds), consumed by AI charges and settled
+/// holds, and expired unused; and when it last charged, held or settled.
+public struct WalletLifetime: Codable, Sendable, Equatable {
+    public var purchased: Credits
+    public var granted: Credits
+    public var consumed: Credits
+    public var expired: Credits
+    public var lastActiveAt: Date?
+
+    public init(purchased: Credits, granted: Credits, consumed: Credits, expired: Credits, lastActiveAt: Date?) {
+        self.purchased = purchased
+        self.granted = granted
+        self.consumed = consumed
+        self.expired = expired
+        self.lastActiveAt = lastActiveAt
+    }
+}
+
+/// `GET /credit-grants`: filters, oldest first, cursor pages.
+public struct ListCreditGrantsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: AccountID?
+    public var source: CreditSource?
+    public var status: GrantStatus?
+    /// Created at or after.
+    public var since: Date?
+    /// Created before.
+    public var until: Date?
+    public var pageSize: Int
+    public var after: GrantID?
+
+    public init(
+        billingAccountId: AccountID? = nil, source: CreditSource? = nil, status: GrantStatus? = nil, since: Date? = nil, until: Date? = nil,
+        pageSize: Int = 20, after: GrantID? = nil
+    ) {
+        self.billingAccountId = billingAccountId
+        self.source = source
+        self.status = status
+        self.since = since
+        self.until = until
+        self.pageSize = pageSize
+        self.after = after
+    }
+}
+
+public struct CreditGrantPage: Codable, Sendable, Equatable {
+    public var items: [CreditGrant]
+    public var nextCursor: GrantID?
+    public init(items: [CreditGrant], nextCursor: GrantID?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// `GET /credit-executions`: every charge and authorization, filtered, oldest first, cursor pages.
+public struct ListExecutionsRequest: Codable, Sendable, Equatable {
+    public var billingAccountId: AccountID?
+    public var userId: String?
+    public var featureId: String?
+    public var model: String?
+    public var status: ExecutionStatus?
+    /// Created at or after.
+    public var since: Date?
+    /// Created before.
+    public var until: Date?
+    public var pageSize: Int
+    public var after: ExecutionID?
+
+    public init(
+        billingAccountId: AccountID? = nil, userId: String? = nil, featureId: String? = nil, model: String? = nil, status: ExecutionStatus? = nil,
+        since: Date? = nil, until: Date? = nil, pageSize: Int = 20, after: ExecutionID? = nil
+    ) {
+        self.billingAccountId = billingAccountId
+        self.userId = userId
+        self.featureId = featureId
+        self.model = model
+        self.status = status
+        self.since = since
+        self.until = until
+        self.pageSize = pageSize
+        self.after = after
+    }
+}
+
+public struct CreditExecutionPage: Codable, Sendable, Equatable {
+    public var items: [CreditExecution]
+    public var nextCursor: ExecutionID?
+    public init(items: [CreditExecution], nextCursor: ExecutionID?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
 public struct CreditWallet: Codable, Sendable, Equatable {
     public var billingAccountId: AccountID
     public var balance: Credits
@@ -326,6 +435,8 @@ public struct CreditWallet: Codable, Sendable, Equatable {
     public var grants: [CreditGrant]
     /// False for a test account's wallet (an account on a test clock): it holds test credits only.
     public var livemode: Bool
+    /// Totals since the wallet opened (seed 002 `usage_stats`).
+    public var lifetime: WalletLifetime?
 
     public init(
         billingAccountId: AccountID, balance: Credits, held: Credits, available: Credits, debt: Credits, monthlyRemaining: Credits,
@@ -495,11 +606,14 @@ public struct ConsumptionRow: Codable, Sendable, Equatable {
     /// Estimates of the settled authorizations in the group, and charged / estimated in percent.
     public var estimatedCredits: Credits
     public var estimateAccuracyPercent: DecimalNumber?
+    /// The group's last charge or settle in the range (a user's last activity).
+    public var lastActiveAt: Date?
 
     public init(
         key: String, executions: Int64, credits: Credits, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64,
-        estimatedCredits: Credits, estimateAccuracyPercent: DecimalNumber?
+        estimatedCredits: Credits, estimateAccuracyPercent: DecimalNumber?, lastActiveAt: Date? = nil
     ) {
+        self.lastActiveAt = lastActiveAt
         self.key = key
         self.executions = executions
         self.credits = credits

@@ -102,6 +102,12 @@ public enum LedgerAPI: RPCServiceDescription {
         service: credits, method: "Audit", retry: .always,
         callers: .gateway,
         summary: "Checks the wallet's books: balance = journal sum = grants' remaining - debt, held = journal = open holds, available not negative.")
+    public static let listGrants = UnaryMethod<ListCreditGrantsRequest, CreditGrantPage>(
+        service: credits, method: "ListGrants", retry: .always, callers: .gateway,
+        summary: "A page of grants, oldest first, by account, source, status (ACTIVE, EXPIRED, USED_UP) and creation time.")
+    public static let listExecutions = UnaryMethod<ListExecutionsRequest, CreditExecutionPage>(
+        service: credits, method: "ListExecutions", retry: .always, callers: .gateway,
+        summary: "A page of charges and authorizations, oldest first, by account, user, feature, model, status and creation time.")
     public static let consumption = UnaryMethod<ConsumptionReportRequest, ConsumptionReport>(
         service: credits, method: "Consumption", retry: .always,
         callers: .gateway, summary: "Credits and tokens charged by user, feature, model or day, with the accuracy of estimates.")

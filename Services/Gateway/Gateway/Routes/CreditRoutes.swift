@@ -16,6 +16,7 @@ enum CreditRoutes {
     static let settingsType = "credit-wallet-settings"
     static let auditType = "credit-wallet-audits"
     static let consumptionType = "credit-consumption"
+    static let executionType = "credit-executions"
     static let tag = "AI credits"
     static let walletBase = "/api/v1/credit-wallets/{id}"
 
@@ -47,6 +48,86 @@ enum CreditRoutes {
                 return .created(
                     JSONAPI.document(try JSONAPI.resource(type: grantType, id: grant.id, from: grant)),
                     location: walletPath(grant.billingAccountId))
+            },
+            APIRoute(
+                method: .get, path: "/api/v1/credit-grants", operationID: "listCreditGrants", tag: tag,
+                summary:
+                    """
+                    Grants (seed 002's credit history), oldest first, with cursor pagination: source, credits and what is left, validity, \
+                    reference, and `status` ACTIVE, EXPIRED (its validity ended) or USED_UP (spent before any expiry).
+                    """,
+                permission: .creditsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: grantType, attributes: .of(CreditGrant.self), isCollection: true),
+                queryParameters: [
+                    .init(name: "filter[billingAccountId]", summary: "one account's grants", schema: .string(format: "uuid")),
+                    .init(name: "filter[source]", summary: "MONTHLY, PURCHASE, ADDON, BONUS or MANUAL", schema: .of(CreditSource.self)),
+                    .init(name: "filter[status]", summary: "ACTIVE, EXPIRED or USED_UP", schema: .of(GrantStatus.self)),
+                    .init(name: "filter[since]", summary: "created at or after (RFC 3339)", schema: .string(format: "date-time")),
+                    .init(name: "filter[until]", summary: "created before (RFC 3339)", schema: .string(format: "date-time")),
+                    .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
+                    .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
+                ]
+            ) { request in
+                let query = request.query
+                let filters = ["filter[billingAccountId]", "filter[source]", "filter[status]", "filter[since]", "filter[until]"]
+                try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
+                let after = try query.cursor(GrantID.self), size = try query.pageSize()
+                let page = try await client.call(
+                    LedgerAPI.listGrants,
+                    ListCreditGrantsRequest(
+                        billingAccountId: try query.id("filter[billingAccountId]", as: AccountID.self),
+                        source: try query.filter("filter[source]", as: CreditSource.self),
+                        status: try query.filter("filter[status]", as: GrantStatus.self), since: try query.instant("filter[since]"),
+                        until: try query.instant("filter[until]"), pageSize: size, after: after), options: request.options)
+                let items = try page.items.map { try JSONAPI.resource(type: grantType, id: $0.id, from: $0) }
+                return .ok(
+                    JSONAPI.collection(
+                        items, base: "/api/v1/credit-grants", filters: query.present(filters), pageSize: size, after: after?.description,
+                        next: page.nextCursor?.description))
+            },
+            APIRoute(
+                method: .get, path: "/api/v1/credit-executions", operationID: "listCreditExecutions", tag: tag,
+                summary:
+                    """
+                    Every charge and authorization (seed 003 "quem usou quanto e quando"), oldest first, with cursor pagination: kind, \
+                    status, model, user, feature, the estimate and the real tokens and credits, what was not covered, when.
+                    """,
+                permission: .creditsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: executionType, attributes: .of(CreditExecution.self), isCollection: true),
+                queryParameters: [
+                    .init(name: "filter[billingAccountId]", summary: "one account's executions", schema: .string(format: "uuid")),
+                    .init(name: "filter[userId]", summary: "one user's", schema: .string(format: nil)),
+                    .init(name: "filter[featureId]", summary: "one feature's", schema: .string(format: nil)),
+                    .init(name: "filter[model]", summary: "one AI model's", schema: .string(format: nil)),
+                    .init(name: "filter[status]", summary: "CHARGED, HELD, SETTLED, RELEASED or EXPIRED", schema: .of(ExecutionStatus.self)),
+                    .init(name: "filter[since]", summary: "created at or after (RFC 3339)", schema: .string(format: "date-time")),
+                    .init(name: "filter[until]", summary: "created before (RFC 3339)", schema: .string(format: "date-time")),
+                    .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
+                    .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
+                ]
+            ) { request in
+                let query = request.query
+                let filters = [
+                    "filter[billingAccountId]", "filter[userId]", "filter[featureId]", "filter[model]", "filter[status]", "filter[since]",
+                    "filter[until]",
+                ]
+                try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
+                let after = try query.cursor(ExecutionID.self), size = try query.pageSize()
+                let page = try await client.call(
+                    LedgerAPI.listExecutions,
+                    ListExecutionsRequest(
+                        billingAccountId: try query.id("filter[billingAccountId]", as: AccountID.self), userId: query["filter[userId]"],
+                        featureId: query["filter[featureId]"], model: query["filter[model]"],
+                        status: try query.filter("filter[status]", as: ExecutionStatus.self), since: try query.instant("filter[since]"),
+                        until: try query.instant("filter[until]"), pageSize: size, after: after), options: request.options)
+                let items = try page.items.map { execution in
+                    let path = execution.kind == "CHARGE" ? "/api/v1/credit-charges" : "/api/v1/credit-authorizations"
+                    return try JSONAPI.resource(type: executionType, from: execution, selfLink: "\(path)/\(execution.id)")
+                }
+                return .ok(
+                    JSONAPI.collection(
+                        items, base: "/api/v1/credit-executions", filters: query.present(filters), pageSize: size, after: after?.description,
+                        next: page.nextCursor?.description))
             },
             APIRoute(
                 method: .post, path: "/api/v1/credit-charges", operationID: "chargeCredits", tag: tag,

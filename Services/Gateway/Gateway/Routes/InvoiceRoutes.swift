@@ -339,6 +339,41 @@ enum InvoiceRoutes {
                         next: page.nextCursor?.description))
             },
             APIRoute(
+                method: .get, path: "/api/v1/credit-topups", operationID: "listCreditTopUps", tag: tag,
+                summary:
+                    """
+                    Credit packages bought (seed 002 `credit_topups`), oldest first, with cursor pagination by invoice: who bought (the \
+                    token's subject, or `system:auto-recharge`), package, credits, price, and COMPLETED (paid), FAILED (declined or voided, \
+                    with the reason) or PENDING, with the payment.
+                    """,
+                permission: .paymentsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: "credit-topups", attributes: .of(CreditTopUp.self), isCollection: true),
+                queryParameters: [
+                    .init(name: "filter[billingAccountId]", summary: "one account's top-ups", schema: .string(format: "uuid")),
+                    .init(name: "filter[status]", summary: "PENDING, COMPLETED or FAILED", schema: .of(PaymentStatus.self)),
+                    .init(name: "filter[since]", summary: "bought at or after (RFC 3339)", schema: .string(format: "date-time")),
+                    .init(name: "filter[until]", summary: "bought before (RFC 3339)", schema: .string(format: "date-time")),
+                    .init(name: "page[size]", summary: "1 to 100 invoices, default 20", schema: .integer),
+                    .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
+                ]
+            ) { request in
+                let query = request.query
+                let filters = ["filter[billingAccountId]", "filter[status]", "filter[since]", "filter[until]"]
+                try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
+                let after = try query.cursor(InvoiceID.self), size = try query.pageSize()
+                let page = try await client.call(
+                    InvoicingAPI.listTopUps,
+                    ListCreditTopUpsRequest(
+                        billingAccountId: try query.id("filter[billingAccountId]", as: AccountID.self),
+                        status: try query.filter("filter[status]", as: PaymentStatus.self), since: try query.instant("filter[since]"),
+                        until: try query.instant("filter[until]"), pageSize: size, after: after), options: request.options)
+                let items = try page.items.map { try JSONAPI.resource(type: "credit-topups", id: $0.id, from: $0) }
+                return .ok(
+                    JSONAPI.collection(
+                        items, base: "/api/v1/credit-topups", filters: query.present(filters), pageSize: size, after: after?.description,
+                        next: page.nextCursor?.description))
+            },
+            APIRoute(
                 method: .get, path: payments + "/{id}", operationID: "getPayment", tag: tag, summary: "One payment.",
                 permission: .paymentsRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: paymentType, attributes: .of(Payment.self), isCollection: false), queryParameters: []

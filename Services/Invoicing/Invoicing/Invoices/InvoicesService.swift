@@ -126,6 +126,7 @@ struct InvoicesService: Sendable {
                 periodEnd: period?.end ?? lines.compactMap(\.periodEnd).max(), subscriptionId: billed.count == 1 ? billed.first : nil,
                 netTermsDays: terms, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             invoice.livemode = account.testClockId == nil
+            invoice.createdBy = context.metadata.actor
             // A period is billed once: not again by hand when the system (or an earlier call) billed it, and the system's own draft of
             // it skips it once this commits (both look under the subscription's lock).
             for subscription in billed.sorted(by: { $0.rawValue.text < $1.rawValue.text }) {

@@ -62,6 +62,7 @@ extension PaymentsService {
                 creditPurchases: purchases.isEmpty ? nil : purchases, addonActivations: activations.isEmpty ? nil : activations,
                 createdAt: now, updatedAt: now)
             invoice.livemode = account.testClockId == nil
+            invoice.createdBy = context.metadata.actor
             try await store.insert(invoice, tenant: tenant, on: connection)
             let events: [any IntegrationEvent] =
                 [InvoiceCreated(invoice: invoice.summary)] + (try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection))

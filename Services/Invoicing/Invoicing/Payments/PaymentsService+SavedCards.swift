@@ -66,6 +66,7 @@ extension PaymentsService {
                 subscriptionId: nil, netTermsDays: 1, dueDate: nil, finalizedAt: nil, paidAt: nil, voidedAt: nil,
                 creditPurchases: [recharge], createdAt: now, updatedAt: now)
             invoice.livemode = account.testClockId == nil
+            invoice.createdBy = CreditTopUps.autoRecharge
             guard try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) else { throw AlreadyInvoiced() }
             let finalized = try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
             try await store.save(invoice, tenant: tenant, on: connection)

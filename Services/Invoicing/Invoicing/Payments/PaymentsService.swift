@@ -60,6 +60,7 @@ struct PaymentsService: Sendable {
 
     func register(on router: inout RPCRouter) {
         router.register(InvoicingAPI.pay) { request, context in try await pay(request, context: context) }
+        router.register(InvoicingAPI.listTopUps) { request, context in try await topUps(request, tenant: context.tenant) }
         router.register(InvoicingAPI.listPayments) { request, context in try await payments(request, tenant: context.tenant) }
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
@@ -358,6 +359,22 @@ struct PaymentsService: Sendable {
             throw InvoicingError.invalid("filter[until]", "filter[until] must be after filter[since]")
         }
         return try await database.withTenant(tenant) { try await paymentStore.list(request, tenant: tenant, on: $0) }
+    }
+
+    func topUps(_ request: ListCreditTopUpsRequest, tenant: String) async throws -> CreditTopUpPage {
+        guard (1...100).contains(request.pageSize) else {
+            throw InvoicingError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
+        }
+        guard [nil, .pending, .completed, .failed].contains(request.status) else {
+            throw InvoicingError.invalid("filter[status]", "filter[status] of a top-up is PENDING, COMPLETED or FAILED")
+        }
+        var invoices = try await database.withTenant(tenant) { try await store.topUps(request, tenant: tenant, on: $0) }
+        var next: InvoiceID?
+        if invoices.count > request.pageSize {
+            invoices.removeLast()
+            next = invoices.last?.invoice.id
+        }
+        return CreditTopUpPage(items: invoices.flatMap { CreditTopUps.of($0.invoice, status: $0.status, payment: $0.payment) }, nextCursor: next)
     }
 
     func payment(_ id: PaymentID, tenant: String) async throws -> Payment {

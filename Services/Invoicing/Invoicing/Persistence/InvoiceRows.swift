@@ -11,8 +11,10 @@ struct InvoiceRow {
     static let columns = """
         id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor, period_start, period_end,
         subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at, payment_attempts, next_payment_attempt_at,
-        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode, memo, purchase_order, payment_method
+        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode, memo, purchase_order, payment_method, created_by
         """
+    /// How many columns `columns` lists.
+    static let columnCount = columns.split(separator: ",").count
 
     var id: UUID
     var accountID: UUID
@@ -42,6 +44,7 @@ struct InvoiceRow {
     var memo: String?
     var purchaseOrder: String?
     var paymentMethod: String?
+    var createdBy: String?
     var lines: [InvoiceLineRow]
 
     init(_ invoice: Invoice) throws {
@@ -80,6 +83,7 @@ struct InvoiceRow {
         memo = invoice.memo
         purchaseOrder = invoice.purchaseOrder
         paymentMethod = invoice.paymentMethod?.rawValue
+        createdBy = invoice.createdBy
         lines = try invoice.lines.enumerated().map { try InvoiceLineRow($0.element, position: $0.offset) }
     }
 
@@ -112,6 +116,7 @@ struct InvoiceRow {
         memo = try columns.next()
         purchaseOrder = try columns.next()
         paymentMethod = try columns.next()
+        createdBy = try columns.next()
         lines = []
     }
 
@@ -141,6 +146,7 @@ struct InvoiceRow {
             invoice.memo = memo
             invoice.purchaseOrder = purchaseOrder
             invoice.paymentMethod = paymentMethod.flatMap(PaymentMethod.init(rawValue:))
+            invoice.createdBy = createdBy
             return invoice
         }
     }

@@ -24,10 +24,10 @@ struct InvoiceStore {
                             tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor,
                             period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
                             payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at, updated_at,
-                            source_key, lines_digest, livemode, memo, purchase_order, payment_method)
+                            source_key, lines_digest, livemode, memo, purchase_order, payment_method, created_by)
                         VALUES (
                             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
-                            $22, $23, $24, $26, $27, $28, $29, $30)
+                            $22, $23, $24, $26, $27, $28, $29, $30, $31)
                         ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
                         RETURNING id
                     ), lines AS (
@@ -40,7 +40,7 @@ struct InvoiceStore {
                     tenant, row.id, row.accountID, row.number, row.status, row.currency, row.totalMinor, row.amountPaidMinor, row.amountDueMinor,
                     row.periodStart, row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.createdAt, row.updatedAt, sourceKey,
-                    lines, StoredJSON.digest(lines), row.livemode, row.memo, row.purchaseOrder, row.paymentMethod)), logger: logger
+                    lines, StoredJSON.digest(lines), row.livemode, row.memo, row.purchaseOrder, row.paymentMethod, row.createdBy)), logger: logger
         ).isEmpty
     }
 
@@ -252,6 +252,46 @@ struct InvoiceStore {
             next = items.last?.id
         }
         return InvoicePage(items: items, nextCursor: next)
+    }
+
+    /// Invoices that sell credit packages, with their top-up status (COMPLETED when paid, FAILED when voided, canceled or last declined,
+    /// PENDING otherwise) and their last payment, filtered by `request`, in id order.
+    func topUps(
+        _ request: ListCreditTopUpsRequest, tenant: String, on connection: PostgresConnection
+    ) async throws -> [(invoice: Invoice, status: PaymentStatus, payment: (id: PaymentID, method: PaymentMethod?, failure: String?)?)] {
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(InvoiceRow.columns), s.topup_status, s.payment_id, s.paid_with, s.failure
+                    FROM invoices CROSS JOIN LATERAL (
+                        SELECT last.payment_id, last.paid_with, last.failure,
+                               CASE WHEN invoices.status = 'PAID' THEN 'COMPLETED'
+                                    WHEN invoices.status IN ('VOID', 'CANCELED') OR last.payment_status = 'FAILED' THEN 'FAILED'
+                                    ELSE 'PENDING' END AS topup_status
+                        FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+                            SELECT p.id AS payment_id, p.status AS payment_status, p.payment_method AS paid_with, p.failure_reason AS failure
+                            FROM payments p WHERE p.tenant_id = invoices.tenant_id AND p.invoice_id = invoices.id ORDER BY p.id DESC LIMIT 1
+                        ) AS last ON true
+                    ) AS s
+                    WHERE invoices.tenant_id = $1 AND invoices.credit_purchases IS NOT NULL AND ($2::uuid IS NULL OR billing_account_id = $2)
+                      AND ($3::text IS NULL OR s.topup_status = $3) AND ($4::timestamptz IS NULL OR created_at >= $4)
+                      AND ($5::timestamptz IS NULL OR created_at < $5) AND ($6::uuid IS NULL OR id > $6)
+                    ORDER BY id LIMIT $7
+                    """,
+                binds: try .of(
+                    tenant, request.billingAccountId?.rawValue, request.status?.rawValue, request.since, request.until, request.after?.rawValue,
+                    request.pageSize + 1)), logger: logger)
+        let extras = try rows.map { row in
+            var columns = ColumnReader(row, from: InvoiceRow.columnCount)
+            let status: String = try columns.next(), payment: UUID? = try columns.next(), method: String? = try columns.next()
+            let failure: String? = try columns.next()
+            return (
+                status: PaymentStatus(rawValue: status) ?? .pending,
+                payment: payment.map { (id: PaymentID(rawValue: $0), method: method.flatMap(PaymentMethod.init(rawValue:)), failure: failure) }
+            )
+        }
+        let invoices = try await withLines(try rows.map { try InvoiceRow($0) }, tenant: tenant, on: connection)
+        return zip(invoices, extras).map { (invoice: $0, status: $1.status, payment: $1.payment) }
     }
 
     /// The tenant's invoices that `condition` selects (`$1` is the tenant; it may end with ORDER BY, LIMIT and a lock), in its

@@ -409,7 +409,12 @@ extension CreditsService {
             allowanceUsed = AllowanceAlerts.percent(allowance: allowance, used: allowance - (left?.remaining ?? .zero))
             allowanceExpires = left?.expiresAt
         }
-        return CreditWallet(
+        let statuses = grants.map { grant in
+            var grant = grant
+            grant.status = GrantStatus.of(remaining: grant.remaining, expiresAt: grant.expiresAt, at: now)
+            return grant
+        }
+        var view = CreditWallet(
             billingAccountId: AccountID(rawValue: session.account), balance: book.balance, held: book.held, available: book.available,
             debt: book.debt,
             monthlyRemaining: book.remaining([.monthly]), purchasedRemaining: book.remaining([.purchase]),
@@ -422,7 +427,9 @@ extension CreditsService {
                         packageCode: $0.packageCode, threshold: $0.threshold,
                         pendingRequestId: wallet.rechargePending.map(RechargeRequestID.init(rawValue:)))
                 }),
-            grants: grants.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) }, livemode: account?.livemode ?? true)
+            grants: statuses.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) }, livemode: account?.livemode ?? true)
+        view.lifetime = try await history.lifetime(account: session.account, tenant: session.tenant, on: session.connection)
+        return view
     }
 
     // MARK: - Helpers

@@ -13,6 +13,7 @@ struct CreditsService: Sendable {
     let directory: LedgerDirectory
     let references: ReferenceResolver
     let wallets: WalletStore
+    let history: CreditHistoryStore
     let modelRates: ModelRateCache
     let catalog: CatalogClient
     let outbox: Outbox
@@ -28,6 +29,7 @@ struct CreditsService: Sendable {
         self.directory = directory
         self.references = references
         self.wallets = WalletStore(logger: database.logger)
+        self.history = CreditHistoryStore(logger: database.logger)
         self.modelRates = ModelRateCache(catalog: catalog, clock: clock)
         self.catalog = catalog
         self.outbox = outbox
@@ -44,6 +46,8 @@ struct CreditsService: Sendable {
         router.register(LedgerAPI.wallet) { request, context in try await wallet(request, context: context) }
         router.register(LedgerAPI.setWalletSettings) { request, context in try await setWalletSettings(request, context: context) }
         router.register(LedgerAPI.auditWallet) { request, context in try await auditWallet(request, context: context) }
+        router.register(LedgerAPI.listGrants) { request, context in try await listGrants(request, context: context) }
+        router.register(LedgerAPI.listExecutions) { request, context in try await listExecutions(request, context: context) }
         router.register(LedgerAPI.consumption) { request, context in try await consumption(request, context: context) }
         router.register(LedgerAPI.billOverage) { request, context in try await billOverage(request, context: context) }
     }

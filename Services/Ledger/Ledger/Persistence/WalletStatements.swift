@@ -76,7 +76,12 @@ struct SaveWallet: PreparedSQL {
         ), wallet AS (
             UPDATE credit_wallets SET balance = $6::numeric, held = $7::numeric, debt = $8::numeric, holds_expire_at = $9,
                 allowance_grant_id = $10, allowance = $11::numeric, alerts_sent = $12, exhausted = $13, recharge_pending = $14, updated_at = $3,
-                refund_debt = $60::numeric
+                refund_debt = $60::numeric,
+                consumed_total = consumed_total - coalesce((SELECT sum(j.amount::numeric) FROM unnest($15::text[], $16::text[]) AS j(kind, amount)
+                                                            WHERE j.kind IN ('CHARGE', 'SETTLE')), 0),
+                expired_total = expired_total - coalesce((SELECT sum(j.amount::numeric) FROM unnest($15::text[], $16::text[]) AS j(kind, amount)
+                                                          WHERE j.kind = 'EXPIRY'), 0),
+                last_active_at = CASE WHEN $15::text[] && ARRAY['CHARGE', 'HOLD', 'SETTLE'] THEN $3 ELSE last_active_at END
             WHERE tenant_id = $1 AND account_id = $2
         ), journal AS (
             INSERT INTO credit_journal (tenant_id, account_id, kind, amount, held_delta, balance_after, held_after, grant_id, execution_id,

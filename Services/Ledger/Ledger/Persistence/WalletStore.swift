@@ -383,19 +383,19 @@ struct WalletStore: Sendable {
                         coalesce(sum(output_tokens), 0)::int8,
                            coalesce(sum(cached_tokens), 0)::int8,
                            coalesce(sum(estimated_credits) FILTER (WHERE status = 'SETTLED'), 0)::text,
-                           coalesce(sum(credits) FILTER (WHERE status = 'SETTLED'), 0)::text
+                           coalesce(sum(credits) FILTER (WHERE status = 'SETTLED'), 0)::text, max(resolved_at)
                     FROM credit_executions
                     WHERE tenant_id = $1 AND account_id = $2 AND status IN ('CHARGED', 'SETTLED') AND resolved_at >= $3 AND resolved_at < $4
                     GROUP BY k ORDER BY k
                     """, binds: try .of(tenant, account, since, until, timezone)), logger: logger)
         return try rows.map { row in
-            let (key, count, credits, input, output, cached, estimated, settled) = try row.decode(
-                (String, Int64, String, Int64, Int64, Int64, String, String).self)
+            let (key, count, credits, input, output, cached, estimated, settled, last) = try row.decode(
+                (String, Int64, String, Int64, Int64, Int64, String, String, Date?).self)
             let estimate = try Credits.parse(estimated), actual = try Credits.parse(settled)
             return ConsumptionRow(
                 key: key, executions: count, credits: try Credits.parse(credits), inputTokens: input, outputTokens: output,
                 cachedInputTokens: cached, estimatedCredits: estimate,
-                estimateAccuracyPercent: estimate.isZero ? nil : AllowanceAlerts.percent(allowance: estimate, used: actual))
+                estimateAccuracyPercent: estimate.isZero ? nil : AllowanceAlerts.percent(allowance: estimate, used: actual), lastActiveAt: last)
         }
     }
 

@@ -1,0 +1,33 @@
+import BillingCore
+import BillingRPC
+import Foundation
+import LedgerContract
+
+/// A wallet's history (seed 002 `credit_topups`/`usage_stats`, seed 003 "quem usou quanto e quando"): its grants and its
+/// executions, listed with filters and cursor pages. Reads only: no wallet is locked.
+extension CreditsService {
+    func listGrants(_ request: ListCreditGrantsRequest, context: RPCServerContext) async throws -> CreditGrantPage {
+        try Self.checkPage(request.pageSize, since: request.since, until: request.until)
+        let tenant = context.tenant
+        return try await database.withTenant(tenant) { try await history.grants(request, at: clock.now(), tenant: tenant, on: $0) }
+    }
+
+    func listExecutions(_ request: ListExecutionsRequest, context: RPCServerContext) async throws -> CreditExecutionPage {
+        try Self.checkPage(request.pageSize, since: request.since, until: request.until)
+        for (field, value) in [("filter[userId]", request.userId), ("filter[featureId]", request.featureId), ("filter[model]", request.model)] {
+            if let value, !(1...200).contains(value.utf8.count) { throw LedgerError.invalid(field, "\(field) must be 1 to 200 bytes") }
+        }
+        let tenant = context.tenant
+        var records = try await database.withTenant(tenant) { try await history.executions(request, tenant: tenant, on: $0) }
+        let next = CreditHistoryStore.trim(&records, to: request.pageSize)
+        return CreditExecutionPage(
+            items: records.map { execution($0, draws: [], wallet: nil) }, nextCursor: next.map { ExecutionID(rawValue: $0.id) })
+    }
+
+    private static func checkPage(_ size: Int, since: Date?, until: Date?) throws {
+        guard (1...100).contains(size) else {
+            throw LedgerError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
+        }
+        if let since, let until, until <= since { throw LedgerError.invalid("filter[until]", "filter[until] must be after filter[since]") }
+    }
+}

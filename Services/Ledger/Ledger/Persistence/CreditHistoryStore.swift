@@ -1,0 +1,80 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import LedgerContract
+import PostgresNIO
+
+/// SQL for reading a wallet's history: its grants and executions listed, and its lifetime totals. Nothing here locks a wallet.
+struct CreditHistoryStore {
+    let logger: Logger
+
+    /// A grant's status as of `$2` (see ``GrantStatus/of(remaining:expiresAt:at:)``), in SQL.
+    private static let grantStatus = """
+        CASE WHEN expires_at IS NOT NULL AND expires_at <= $2 THEN 'EXPIRED' WHEN remaining = 0 THEN 'USED_UP' ELSE 'ACTIVE' END
+        """
+
+    func grants(_ request: ListCreditGrantsRequest, at now: Date, tenant: String, on connection: PostgresConnection) async throws -> CreditGrantPage {
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(WalletStore.grantColumns) FROM credit_grants
+                    WHERE tenant_id = $1 AND ($3::uuid IS NULL OR account_id = $3) AND ($4::text IS NULL OR source = $4)
+                      AND ($5::text IS NULL OR \(Self.grantStatus) = $5) AND ($6::timestamptz IS NULL OR created_at >= $6)
+                      AND ($7::timestamptz IS NULL OR created_at < $7) AND ($8::uuid IS NULL OR id > $8)
+                    ORDER BY id LIMIT $9
+                    """,
+                binds: try .of(
+                    tenant, now, request.billingAccountId?.rawValue, request.source?.rawValue, request.status?.rawValue, request.since,
+                    request.until, request.after?.rawValue, request.pageSize + 1)), logger: logger)
+        var items = try rows.map { row in
+            var grant = try WalletStore.grant(row)
+            grant.status = GrantStatus.of(remaining: grant.remaining, expiresAt: grant.expiresAt, at: now)
+            return grant
+        }
+        let next = Self.trim(&items, to: request.pageSize)
+        return CreditGrantPage(items: items, nextCursor: next?.id)
+    }
+
+    func executions(_ request: ListExecutionsRequest, tenant: String, on connection: PostgresConnection) async throws -> [ExecutionRecord] {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(WalletStore.executionColumns) FROM credit_executions
+                    WHERE tenant_id = $1 AND ($2::uuid IS NULL OR account_id = $2) AND ($3::text IS NULL OR user_id = $3)
+                      AND ($4::text IS NULL OR feature_id = $4) AND ($5::text IS NULL OR model_id = $5) AND ($6::text IS NULL OR status = $6)
+                      AND ($7::timestamptz IS NULL OR created_at >= $7) AND ($8::timestamptz IS NULL OR created_at < $8)
+                      AND ($9::uuid IS NULL OR id > $9)
+                    ORDER BY id LIMIT $10
+                    """,
+                binds: try .of(
+                    tenant, request.billingAccountId?.rawValue, request.userId, request.featureId, request.model, request.status?.rawValue,
+                    request.since, request.until, request.after?.rawValue, request.pageSize + 1)), logger: logger
+        ).map(WalletStore.execution)
+    }
+
+    /// The wallet's lifetime totals: consumed and expired as its row keeps them, granted and purchased summed from its grants.
+    func lifetime(account: UUID, tenant: String, on connection: PostgresConnection) async throws -> WalletLifetime? {
+        guard
+            let row = try await connection.firstRow(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT w.consumed_total::text, w.expired_total::text, w.last_active_at,
+                               coalesce(sum(g.amount), 0)::text, coalesce(sum(g.amount) FILTER (WHERE g.source = 'PURCHASE'), 0)::text
+                        FROM credit_wallets w LEFT JOIN credit_grants g ON g.tenant_id = w.tenant_id AND g.account_id = w.account_id
+                        WHERE w.tenant_id = $1 AND w.account_id = $2
+                        GROUP BY w.consumed_total, w.expired_total, w.last_active_at
+                        """, binds: try .of(tenant, account)), logger: logger)
+        else { return nil }
+        let (consumed, expired, last, granted, purchased) = try row.decode((String, String, Date?, String, String).self)
+        return WalletLifetime(
+            purchased: try Credits.parse(purchased), granted: try Credits.parse(granted), consumed: try Credits.parse(consumed),
+            expired: try Credits.parse(expired), lastActiveAt: last)
+    }
+
+    /// Keeps the first `size` of a page read one longer; answers the last kept when there was more.
+    static func trim<Item>(_ items: inout [Item], to size: Int) -> Item? {
+        guard items.count > size else { return nil }
+        items.removeLast(items.count - size)
+        return items.last
+    }
+}

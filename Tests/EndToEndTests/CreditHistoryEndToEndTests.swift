@@ -1,0 +1,114 @@
+import BillingCore
+import BillingTesting
+import Foundation
+import Testing
+
+/// A wallet's history through the gateway (seed 002 `credit_topups`/`usage_stats`, seed 003 "quem usou quanto e quando"):
+/// grants with their status, every execution with filters, the wallet's lifetime totals, and the packages bought.
+@Suite("Credit history (real processes)", .timeLimit(.minutes(4)))
+struct CreditHistoryEndToEndTests {
+    @Test(
+        """
+        grants list with status ACTIVE, EXPIRED and USED_UP; executions by user, model and status; the wallet's lifetime purchased, \
+        granted, consumed and expired and lastActiveAt; consumption per user with its last activity
+        """
+    )
+    func grantsExecutionsAndLifetime() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let credits = try await CreditFixture.make(cluster)
+        func list(_ path: String) async throws -> [JSONValue] {
+            let response = try await credits.client.get(path, token: credits.token)
+            #expect(response.status == 200, "\(path): \(response.text.prefix(300))")
+            return response.data?.arrayValue ?? []
+        }
+        let soon = RFC3339.format(Date().addingTimeInterval(3))
+        #expect(try await credits.grant(50, [("source", "BONUS"), ("expiresAt", .string(soon))]).status == 201)
+        #expect(try await credits.grant(1000, [("source", "MANUAL"), ("priority", 30)]).status == 201)
+        #expect(try await credits.grant(5, [("source", "PURCHASE"), ("priority", 1)]).status == 201)
+        // 5 purchased credits first (priority 1), then 15 of the bonus: the purchase is used up.
+        #expect(try await credits.charge(20, extra: [("userId", "ana"), ("featureId", "resumo")]).status == 201)
+        #expect(try await credits.charge(7, extra: [("userId", "bia"), ("featureId", "chat")]).status == 201)
+        let held = try await credits.authorize(30, extra: [("userId", "bia")])
+        #expect(held.status == 201, "\(held.text.prefix(300))")
+        // The bonus's validity ends with 28 of it left (50 − 15 − 7); the next operation expires them.
+        try await Task.sleep(for: .seconds(4))
+        #expect(try await credits.charge(3, extra: [("userId", "ana")]).status == 201)
+
+        let account = "filter%5BbillingAccountId%5D=\(credits.account)"
+        let grants = try await list("/api/v1/credit-grants?\(account)")
+        #expect(
+            grants.compactMap { $0["attributes"]?["status"]?.stringValue } == ["EXPIRED", "ACTIVE", "USED_UP"],
+            "\(grants.map { $0["attributes"] ?? .null })")
+        #expect(try await list("/api/v1/credit-grants?\(account)&filter%5Bstatus%5D=USED_UP").first?["attributes"]?["source"] == "PURCHASE")
+        #expect(try await list("/api/v1/credit-grants?\(account)&filter%5Bsource%5D=MANUAL").count == 1)
+
+        let executions = try await list("/api/v1/credit-executions?\(account)")
+        #expect(executions.count == 4 && executions.map { $0["attributes"]?["kind"] } == ["CHARGE", "CHARGE", "AUTHORIZATION", "CHARGE"])
+        let ana = try await list("/api/v1/credit-executions?\(account)&filter%5BuserId%5D=ana")
+        #expect(ana.compactMap { $0["attributes"]?["credits"]?.decimalValue } == [DecimalNumber(20), DecimalNumber(3)], "\(ana)")
+        let holds = try await list("/api/v1/credit-executions?\(account)&filter%5Bstatus%5D=HELD")
+        #expect(
+            holds.count == 1 && holds.first?["attributes"]?["estimatedCredits"]?.decimalValue == DecimalNumber(30)
+                && holds.first?["links"]?["self"]?.stringValue?.contains("/credit-authorizations/") == true, "\(holds)")
+        #expect(try await list("/api/v1/credit-executions?\(account)&filter%5Bmodel%5D=\(credits.model)&filter%5BfeatureId%5D=chat").count == 1)
+        let page = try await credits.client.get("/api/v1/credit-executions?\(account)&page%5Bsize%5D=3", token: credits.token)
+        let next = try #require(page.json?["links"]?["next"]?.stringValue)
+        #expect(try await credits.client.get(next, token: credits.token).data?.arrayValue?.count == 1)
+        let bad = try await credits.client.get("/api/v1/credit-executions?filter%5Bstatus%5D=DONE", token: credits.token)
+        #expect(bad.status == 400 && bad.firstError?["source"]?["parameter"] == "filter[status]")
+
+        let lifetime = try #require(try await credits.wallet()?["lifetime"])
+        #expect(
+            lifetime["granted"]?.decimalValue == DecimalNumber(1055) && lifetime["purchased"]?.decimalValue == DecimalNumber(5)
+                && lifetime["consumed"]?.decimalValue == DecimalNumber(30) && lifetime["expired"]?.decimalValue == DecimalNumber(28)
+                && lifetime["lastActiveAt"]?.stringValue != nil, "\(lifetime)")
+        let byUser = try await credits.client.get(
+            "/api/v1/credit-wallets/\(credits.account)/consumption?filter%5BgroupBy%5D=USER", token: credits.token)
+        let rows = byUser.data?.arrayValue ?? []
+        #expect(rows.count == 2 && rows.allSatisfy { $0["attributes"]?["lastActiveAt"]?.stringValue != nil }, "\(byUser.text.prefix(500))")
+    }
+
+    @Test("top-ups: each package bought says who bought it, its price and whether its payment COMPLETED, FAILED or is PENDING")
+    func topUps() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let tenant = newTenant("topups")
+        let token = try cluster.tokens.token(tenant: tenant, subject: "ana@cliente.com.br", roles: ["owner"])
+        let credits = try await CreditFixture.make(cluster, tenant: tenant, token: token)
+        let code = uniqueCode("pack")
+        _ = try await create(
+            credits.client, "/api/v1/credit-packages", "credit-packages",
+            ["code": .string(code), "name": "Pack", "credits": 300, "price": .number("99.70"), "currency": "BRL"], token: token)
+        func checkout(_ method: String, _ card: String? = nil) async throws -> HTTPTestResponse {
+            var attributes = JSONObject([
+                ("billingAccountId", .string(credits.account)), ("paymentMethod", .string(method)),
+                ("items", [["type": "CREDIT_PACKAGE", "packageCode": .string(code)]]),
+            ])
+            if let card { attributes["cardToken"] = .string(card) }
+            return try await credits.client.post("/api/v1/checkouts", token: token, json: resource("checkouts", .object(attributes)))
+        }
+        #expect(try await checkout("PIX").status == 201)
+        #expect(try await checkout("CARD", "tok_declined").attribute("cardStatus") == "DECLINED")
+        #expect(try await checkout("CARD", "tok_visa").attribute("cardStatus") == "APPROVED")
+        let path = "/api/v1/credit-topups?filter%5BbillingAccountId%5D=\(credits.account)"
+        let all = try await credits.client.get(path, token: token)
+        let items = all.data?.arrayValue?.compactMap { $0["attributes"] } ?? []
+        #expect(items.map { $0["status"] } == ["PENDING", "FAILED", "COMPLETED"], "\(all.text.prefix(600))")
+        #expect(
+            items.allSatisfy {
+                $0["purchasedBy"] == "ana@cliente.com.br" && $0["packageCode"]?.stringValue == code
+                    && $0["credits"]?.decimalValue == DecimalNumber(300)
+                    && $0["price"]?.decimalValue == DecimalNumber("99.70") && $0["automatic"] == false
+            }, "\(items)")
+        #expect(items[1]["failureReason"]?.stringValue?.isEmpty == false && items[2]["paymentMethod"] == "CARD" && items[2]["paidAt"] != nil)
+        let failed = try await credits.client.get(path + "&filter%5Bstatus%5D=FAILED", token: token).data?.arrayValue
+        #expect(failed?.count == 1)
+        // A customer sees its own account's top-ups only.
+        let customer = try cluster.tokens.token(
+            tenant: tenant, subject: "cliente", roles: ["owner"], extraClaims: ["billingAccountId": .string(credits.account)])
+        #expect(try await credits.client.get("/api/v1/credit-topups", token: customer).data?.arrayValue?.count == 3)
+        let other = try await create(
+            credits.client, "/api/v1/billing-accounts", "billing-accounts", ["name": "Outra", "email": "o@example.com", "currency": "BRL"],
+            token: token)
+        #expect(try await credits.client.get("/api/v1/credit-topups?filter%5BbillingAccountId%5D=\(other)", token: customer).status == 404)
+    }
+}
