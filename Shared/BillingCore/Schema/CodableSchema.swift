@@ -35,7 +35,7 @@ public indirect enum CodableSchema: Sendable, Hashable {
         case .integer: return "integer"
         case .number(let format): return format.map { "number (\($0))" } ?? "number"
         case .boolean: return "boolean"
-        case .enumeration(let values): return "enum: " + values.joined(separator: " | ")
+        case .enumeration(let values): return "enum: " + values.joined(separator: ", ")
         case .array(let element): return "array of " + element.summary
         case .map(let value): return "map of string → " + value.summary
         case .object(let name, _): return "object \(name)"
