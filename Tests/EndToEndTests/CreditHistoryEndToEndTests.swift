@@ -62,6 +62,11 @@ struct CreditHistoryEndToEndTests {
             lifetime["granted"]?.decimalValue == DecimalNumber(1055) && lifetime["purchased"]?.decimalValue == DecimalNumber(5)
                 && lifetime["consumed"]?.decimalValue == DecimalNumber(30) && lifetime["expired"]?.decimalValue == DecimalNumber(28)
                 && lifetime["lastActiveAt"]?.stringValue != nil, "\(lifetime)")
+        // 30 credits consumed this week: 30 / 7 a day; the 967 available (1,055 − 30 consumed − 28 expired − 30 held) last ~225.6 days.
+        let projection = try #require(try await credits.wallet()?["projection"])
+        #expect(projection["burnRatePerDay"]?.decimalValue == DecimalNumber("4.28571429"), "\(projection)")
+        let runOut = try #require(projection["projectedRunOutAt"]?.stringValue.flatMap(RFC3339.parse))
+        #expect(abs(runOut.timeIntervalSinceNow - 225.63 * 86_400) < 86_400, "\(projection)")
         let byUser = try await credits.client.get(
             "/api/v1/credit-wallets/\(credits.account)/consumption?filter%5BgroupBy%5D=USER", token: credits.token)
         let rows = byUser.data?.arrayValue ?? []

@@ -341,6 +341,23 @@ public struct WalletLifetime: Codable, Sendable, Equatable {
     }
 }
 
+/// A wallet's projection: credits consumed per day over the last `windowDays` (charges and settled holds), when the available
+/// credits run out at that pace (nil when nothing was consumed; now when none are available), and the share of the current
+/// allowance used when it ends (may pass 100: the allowance runs out before).
+public struct CreditProjection: Codable, Sendable, Equatable {
+    public var windowDays: Int
+    public var burnRatePerDay: Credits
+    public var projectedRunOutAt: Date?
+    public var projectedAllowanceUsedPercent: DecimalNumber?
+
+    public init(windowDays: Int, burnRatePerDay: Credits, projectedRunOutAt: Date?, projectedAllowanceUsedPercent: DecimalNumber?) {
+        self.windowDays = windowDays
+        self.burnRatePerDay = burnRatePerDay
+        self.projectedRunOutAt = projectedRunOutAt
+        self.projectedAllowanceUsedPercent = projectedAllowanceUsedPercent
+    }
+}
+
 /// `GET /credit-grants`: filters, oldest first, cursor pages.
 public struct ListCreditGrantsRequest: Codable, Sendable, Equatable {
     public var billingAccountId: AccountID?
@@ -437,6 +454,8 @@ public struct CreditWallet: Codable, Sendable, Equatable {
     public var livemode: Bool
     /// Totals since the wallet opened (seed 002 `usage_stats`).
     public var lifetime: WalletLifetime?
+    /// Where it is heading at the pace of the last days (seed 003's dashboards).
+    public var projection: CreditProjection?
 
     public init(
         billingAccountId: AccountID, balance: Credits, held: Credits, available: Credits, debt: Credits, monthlyRemaining: Credits,

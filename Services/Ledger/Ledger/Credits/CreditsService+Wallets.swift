@@ -428,7 +428,15 @@ extension CreditsService {
                         pendingRequestId: wallet.rechargePending.map(RechargeRequestID.init(rawValue:)))
                 }),
             grants: statuses.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) }, livemode: account?.livemode ?? true)
-        view.lifetime = try await history.lifetime(account: session.account, tenant: session.tenant, on: session.connection)
+        let windowStart = now.addingTimeInterval(-TimeInterval(WalletProjection.windowDays) * 86_400)
+        if let totals = try await history.lifetime(account: session.account, windowStart: windowStart, tenant: session.tenant, on: session.connection)
+        {
+            view.lifetime = totals.lifetime
+            view.projection = WalletProjection.of(
+                consumedInWindow: totals.consumedInWindow, available: book.available, allowance: wallet.allowance,
+                allowanceRemaining: wallet.allowanceGrantId.map { id in book.grants.first { $0.id == id }?.remaining ?? .zero },
+                allowanceExpiresAt: allowanceExpires, at: now)
+        }
         return view
     }
 

@@ -52,23 +52,32 @@ struct CreditHistoryStore {
         ).map(WalletStore.execution)
     }
 
-    /// The wallet's lifetime totals: consumed and expired as its row keeps them, granted and purchased summed from its grants.
-    func lifetime(account: UUID, tenant: String, on connection: PostgresConnection) async throws -> WalletLifetime? {
+    /// The wallet's lifetime totals — consumed and expired as its row keeps them, granted and purchased summed from its grants — and
+    /// the credits its executions created since `windowStart` consumed.
+    func lifetime(
+        account: UUID, windowStart: Date, tenant: String, on connection: PostgresConnection
+    ) async throws -> (lifetime: WalletLifetime, consumedInWindow: Credits)? {
         guard
             let row = try await connection.firstRow(
                 PostgresQuery(
                     unsafeSQL: """
                         SELECT w.consumed_total::text, w.expired_total::text, w.last_active_at,
-                               coalesce(sum(g.amount), 0)::text, coalesce(sum(g.amount) FILTER (WHERE g.source = 'PURCHASE'), 0)::text
-                        FROM credit_wallets w LEFT JOIN credit_grants g ON g.tenant_id = w.tenant_id AND g.account_id = w.account_id
-                        WHERE w.tenant_id = $1 AND w.account_id = $2
-                        GROUP BY w.consumed_total, w.expired_total, w.last_active_at
-                        """, binds: try .of(tenant, account)), logger: logger)
+                               coalesce((SELECT sum(g.amount) FROM credit_grants g WHERE g.tenant_id = $1 AND g.account_id = $2), 0)::text,
+                               coalesce((SELECT sum(g.amount) FROM credit_grants g
+                                         WHERE g.tenant_id = $1 AND g.account_id = $2 AND g.source = 'PURCHASE'), 0)::text,
+                               coalesce((SELECT sum(e.credits) FROM credit_executions e
+                                         WHERE e.tenant_id = $1 AND e.account_id = $2 AND e.created_at >= $3
+                                           AND e.status IN ('CHARGED', 'SETTLED')), 0)::text
+                        FROM credit_wallets w WHERE w.tenant_id = $1 AND w.account_id = $2
+                        """, binds: try .of(tenant, account, windowStart)), logger: logger)
         else { return nil }
-        let (consumed, expired, last, granted, purchased) = try row.decode((String, String, Date?, String, String).self)
-        return WalletLifetime(
-            purchased: try Credits.parse(purchased), granted: try Credits.parse(granted), consumed: try Credits.parse(consumed),
-            expired: try Credits.parse(expired), lastActiveAt: last)
+        let (consumed, expired, last, granted, purchased, recent) = try row.decode((String, String, Date?, String, String, String).self)
+        return (
+            WalletLifetime(
+                purchased: try Credits.parse(purchased), granted: try Credits.parse(granted), consumed: try Credits.parse(consumed),
+                expired: try Credits.parse(expired), lastActiveAt: last),
+            try Credits.parse(recent)
+        )
     }
 
     /// Keeps the first `size` of a page read one longer; answers the last kept when there was more.
