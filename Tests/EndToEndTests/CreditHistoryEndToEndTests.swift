@@ -116,4 +116,54 @@ struct CreditHistoryEndToEndTests {
             token: token)
         #expect(try await credits.client.get("/api/v1/credit-topups?filter%5BbillingAccountId%5D=\(other)", token: customer).status == 404)
     }
+
+    @Test(
+        """
+        seed 003's controls: a cap per feature ("limite por automação") and per user within a feature refuse with 402 naming them; \
+        executions carry a cost centre that consumption groups by and the list filters on
+        """
+    )
+    func featureCapsAndCostCentres() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let credits = try await CreditFixture.make(cluster)
+        #expect(try await credits.grant(1000).status == 201)
+        func settings(_ caps: JSONValue) async throws -> HTTPTestResponse {
+            try await credits.client.send(
+                "PUT", "/api/v1/credit-wallets/\(credits.account)/settings", token: credits.token,
+                json: resource("credit-wallet-settings", ["spendingCaps": caps]))
+        }
+        let twice = try await settings([
+            ["featureId": "resumo", "period": "DAY", "credits": 25], ["featureId": "resumo", "period": "DAY", "credits": 30],
+        ])
+        #expect(twice.status == 422, "one cap per user, feature and period: \(twice.text.prefix(300))")
+        let set = try await settings([
+            ["featureId": "resumo", "period": "DAY", "credits": 25], ["userId": "ana", "featureId": "chat", "period": "DAY", "credits": 5],
+        ])
+        #expect(
+            set.status == 200 && set.attribute("settings")?["spendingCaps"]?.arrayValue?.first?["featureId"] == "resumo", "\(set.text.prefix(400))")
+        func charge(_ tokens: Int64, user: String, feature: String, center: String) async throws -> HTTPTestResponse {
+            try await credits.charge(tokens, extra: [("userId", .string(user)), ("featureId", .string(feature)), ("costCenter", .string(center))])
+        }
+        #expect(try await charge(20, user: "caio", feature: "resumo", center: "marketing").status == 201)
+        let feature = try await charge(10, user: "bia", feature: "resumo", center: "marketing")
+        #expect(
+            feature.status == 402 && feature.firstError?["code"] == "SPENDING_CAP_REACHED" && feature.firstError?["meta"]?["featureId"] == "resumo",
+            "the feature's cap counts every user: \(feature.text.prefix(300))")
+        #expect(try await charge(10, user: "bia", feature: "chat", center: "vendas").status == 201, "Bia has no cap on chat")
+        let ana = try await charge(6, user: "ana", feature: "chat", center: "vendas")
+        #expect(ana.status == 402 && ana.firstError?["meta"]?["userId"] == "ana", "\(ana.text.prefix(300))")
+        #expect(try await charge(5, user: "ana", feature: "chat", center: "vendas").status == 201)
+        let long = try await charge(1, user: "ana", feature: "x", center: String(repeating: "c", count: 201))
+        #expect(long.status == 422 && long.firstError?["source"]?["pointer"] == "/data/attributes/costCenter")
+
+        let report = try await credits.client.get(
+            "/api/v1/credit-wallets/\(credits.account)/consumption?filter%5BgroupBy%5D=COST_CENTER", token: credits.token)
+        let rows = report.data?.arrayValue?.compactMap { $0["attributes"] } ?? []
+        #expect(
+            rows.map { $0["key"] } == ["marketing", "vendas"] && rows.map { $0["credits"]?.decimalValue } == [DecimalNumber(20), DecimalNumber(15)],
+            "\(report.text.prefix(500))")
+        let sales = try await credits.client.get(
+            "/api/v1/credit-executions?filter%5BbillingAccountId%5D=\(credits.account)&filter%5BcostCenter%5D=vendas", token: credits.token)
+        #expect(sales.data?.arrayValue?.allSatisfy { $0["attributes"]?["costCenter"] == "vendas" } == true && sales.data?.arrayValue?.count == 2)
+    }
 }

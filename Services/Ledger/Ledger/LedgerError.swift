@@ -17,7 +17,7 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
         case holdResolved(id: String, status: String)
         case keyReused(String)
         case insufficientCredits(available: String, required: String)
-        case spendingCapReached(period: String, userId: String?, cap: String, spent: String, required: String)
+        case spendingCapReached(period: String, userId: String?, featureId: String?, cap: String, spent: String, required: String)
         case rateLimited(period: String, limit: Int)
         case conflict(reason: String, message: String)
     }
@@ -54,8 +54,12 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
     public static func insufficientCredits(available: Credits, required: Credits) -> LedgerError {
         LedgerError(kind: .insufficientCredits(available: available.text, required: required.text))
     }
-    public static func spendingCapReached(period: String, userId: String?, cap: Credits, spent: Credits, required: Credits) -> LedgerError {
-        LedgerError(kind: .spendingCapReached(period: period, userId: userId, cap: cap.text, spent: spent.text, required: required.text))
+    public static func spendingCapReached(
+        period: String, userId: String?, featureId: String? = nil, cap: Credits, spent: Credits, required: Credits
+    ) -> LedgerError {
+        LedgerError(
+            kind: .spendingCapReached(
+                period: period, userId: userId, featureId: featureId, cap: cap.text, spent: spent.text, required: required.text))
     }
     public static func rateLimited(period: String, limit: Int) -> LedgerError { LedgerError(kind: .rateLimited(period: period, limit: limit)) }
     public static func conflict(_ reason: String, _ message: String) -> LedgerError { LedgerError(kind: .conflict(reason: reason, message: message)) }
@@ -110,12 +114,14 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
             return RPCError(
                 .resourceExhausted, "Você precisa recarregar créditos: \(required) credits required, \(available) available",
                 reason: "INSUFFICIENT_CREDITS", details: ["available": available, "required": required])
-        case .spendingCapReached(let period, let userId, let cap, let spent, let required):
+        case .spendingCapReached(let period, let userId, let featureId, let cap, let spent, let required):
             var details = ["period": period, "cap": cap, "spent": spent, "required": required]
             if let userId { details["userId"] = userId }
+            if let featureId { details["featureId"] = featureId }
+            let scope = (userId.map { " for user \($0.prefix(100))" } ?? "") + (featureId.map { " for feature \($0.prefix(100))" } ?? "")
             return RPCError(
                 .resourceExhausted,
-                "spending cap of \(cap) credits per \(period.lowercased())\(userId.map { " for user \($0.prefix(100))" } ?? "") reached (\(spent) spent, \(required) required)",
+                "spending cap of \(cap) credits per \(period.lowercased())\(scope) reached (\(spent) spent, \(required) required)",
                 reason: "SPENDING_CAP_REACHED", details: details)
         case .rateLimited(let period, let limit):
             return RPCError(

@@ -116,13 +116,16 @@ public struct ChargeCreditsRequest: Codable, Sendable, Equatable {
     public var userId: String?
     /// The feature or automation that ran.
     public var featureId: String?
+    /// The cost centre the execution is charged to (seed 003 enterprise); consumption groups by it.
+    public var costCenter: String?
     /// Unique per tenant: a repeat answers the first execution and never charges twice.
     public var idempotencyKey: String
 
     public init(
         billingAccountId: AccountID, model: String, inputTokens: Int64, outputTokens: Int64, cachedInputTokens: Int64? = nil,
-        userId: String? = nil, featureId: String? = nil, idempotencyKey: String
+        userId: String? = nil, featureId: String? = nil, costCenter: String? = nil, idempotencyKey: String
     ) {
+        self.costCenter = costCenter
         self.billingAccountId = billingAccountId
         self.model = model
         self.inputTokens = inputTokens
@@ -148,13 +151,16 @@ public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
     public var ttlSeconds: Int?
     public var userId: String?
     public var featureId: String?
+    /// The cost centre the execution is charged to (seed 003 enterprise).
+    public var costCenter: String?
     public var idempotencyKey: String
 
     public init(
         billingAccountId: AccountID, model: String, estimatedInputTokens: Int64, estimatedOutputTokens: Int64,
         estimatedCachedInputTokens: Int64? = nil, ttlSeconds: Int? = nil, userId: String? = nil, featureId: String? = nil,
-        idempotencyKey: String
+        costCenter: String? = nil, idempotencyKey: String
     ) {
+        self.costCenter = costCenter
         self.billingAccountId = billingAccountId
         self.model = model
         self.estimatedInputTokens = estimatedInputTokens
@@ -238,6 +244,7 @@ public struct CreditExecution: Codable, Sendable, Equatable {
     public var modelVersion: Int
     public var userId: String?
     public var featureId: String?
+    public var costCenter: String?
     public var idempotencyKey: String
     public var estimate: TokenUsageAttributes?
     public var estimatedCredits: Credits?
@@ -258,11 +265,13 @@ public struct CreditExecution: Codable, Sendable, Equatable {
 
     public init(
         id: ExecutionID, billingAccountId: AccountID, kind: String, status: ExecutionStatus, model: String, modelVersion: Int, userId: String?,
-        featureId: String?, idempotencyKey: String, estimate: TokenUsageAttributes?, estimatedCredits: Credits?, tokens: TokenUsageAttributes?,
+        featureId: String?, costCenter: String? = nil, idempotencyKey: String, estimate: TokenUsageAttributes?, estimatedCredits: Credits?,
+        tokens: TokenUsageAttributes?,
         credits: Credits?,
         uncoveredCredits: Credits?, expiresAt: Date?, createdAt: Date, resolvedAt: Date?, draws: [GrantDraw], wallet: WalletBalances?,
         replayed: Bool
     ) {
+        self.costCenter = costCenter
         self.id = id
         self.billingAccountId = billingAccountId
         self.kind = kind
@@ -398,6 +407,7 @@ public struct ListExecutionsRequest: Codable, Sendable, Equatable {
     public var billingAccountId: AccountID?
     public var userId: String?
     public var featureId: String?
+    public var costCenter: String?
     public var model: String?
     public var status: ExecutionStatus?
     /// Created at or after.
@@ -408,9 +418,10 @@ public struct ListExecutionsRequest: Codable, Sendable, Equatable {
     public var after: ExecutionID?
 
     public init(
-        billingAccountId: AccountID? = nil, userId: String? = nil, featureId: String? = nil, model: String? = nil, status: ExecutionStatus? = nil,
-        since: Date? = nil, until: Date? = nil, pageSize: Int = 20, after: ExecutionID? = nil
+        billingAccountId: AccountID? = nil, userId: String? = nil, featureId: String? = nil, costCenter: String? = nil, model: String? = nil,
+        status: ExecutionStatus? = nil, since: Date? = nil, until: Date? = nil, pageSize: Int = 20, after: ExecutionID? = nil
     ) {
+        self.costCenter = costCenter
         self.billingAccountId = billingAccountId
         self.userId = userId
         self.featureId = featureId
@@ -489,15 +500,23 @@ public enum SpendingPeriod: String, Codable, Sendable, CaseIterable, SchemaDescr
 
 /// At most `credits` spent per period, by the whole account or by one user.
 public struct SpendingCap: Codable, Sendable, Equatable {
-    /// Absent: the whole account.
+    /// Absent (with `featureId`): the whole account.
     public var userId: String?
+    /// One feature or automation (seed 003 "limite por automação"); with `userId`, that user's use of it.
+    public var featureId: String?
     public var period: SpendingPeriod
     public var credits: Credits
 
-    public init(userId: String? = nil, period: SpendingPeriod, credits: Credits) {
+    public init(userId: String? = nil, featureId: String? = nil, period: SpendingPeriod, credits: Credits) {
         self.userId = userId
+        self.featureId = featureId
         self.period = period
         self.credits = credits
+    }
+
+    /// Whether an execution by `userId` for `featureId` counts against this cap.
+    public func applies(userId: String?, featureId: String?) -> Bool {
+        (self.userId == nil || self.userId == userId) && (self.featureId == nil || self.featureId == featureId)
     }
 }
 
@@ -596,6 +615,8 @@ public enum ConsumptionGrouping: String, Codable, Sendable, CaseIterable, Schema
     case model = "MODEL"
     /// Calendar days in the account's time zone.
     case day = "DAY"
+    /// The executions' cost centres (seed 003 enterprise).
+    case costCenter = "COST_CENTER"
 }
 
 /// Consumption of an account between two instants (default: the current calendar month).

@@ -99,6 +99,7 @@ enum CreditRoutes {
                     .init(name: "filter[userId]", summary: "one user's", schema: .string(format: nil)),
                     .init(name: "filter[featureId]", summary: "one feature's", schema: .string(format: nil)),
                     .init(name: "filter[model]", summary: "one AI model's", schema: .string(format: nil)),
+                    .init(name: "filter[costCenter]", summary: "one cost centre's", schema: .string(format: nil)),
                     .init(name: "filter[status]", summary: "CHARGED, HELD, SETTLED, RELEASED or EXPIRED", schema: .of(ExecutionStatus.self)),
                     .init(name: "filter[since]", summary: "created at or after (RFC 3339)", schema: .string(format: "date-time")),
                     .init(name: "filter[until]", summary: "created before (RFC 3339)", schema: .string(format: "date-time")),
@@ -108,8 +109,8 @@ enum CreditRoutes {
             ) { request in
                 let query = request.query
                 let filters = [
-                    "filter[billingAccountId]", "filter[userId]", "filter[featureId]", "filter[model]", "filter[status]", "filter[since]",
-                    "filter[until]",
+                    "filter[billingAccountId]", "filter[userId]", "filter[featureId]", "filter[model]", "filter[costCenter]", "filter[status]",
+                    "filter[since]", "filter[until]",
                 ]
                 try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
                 let after = try query.cursor(ExecutionID.self), size = try query.pageSize()
@@ -117,7 +118,7 @@ enum CreditRoutes {
                     LedgerAPI.listExecutions,
                     ListExecutionsRequest(
                         billingAccountId: try query.id("filter[billingAccountId]", as: AccountID.self), userId: query["filter[userId]"],
-                        featureId: query["filter[featureId]"], model: query["filter[model]"],
+                        featureId: query["filter[featureId]"], costCenter: query["filter[costCenter]"], model: query["filter[model]"],
                         status: try query.filter("filter[status]", as: ExecutionStatus.self), since: try query.instant("filter[since]"),
                         until: try query.instant("filter[until]"), pageSize: size, after: after), options: request.options)
                 let items = try page.items.map { execution in

@@ -14,7 +14,10 @@ extension CreditsService {
 
     func listExecutions(_ request: ListExecutionsRequest, context: RPCServerContext) async throws -> CreditExecutionPage {
         try Self.checkPage(request.pageSize, since: request.since, until: request.until)
-        for (field, value) in [("filter[userId]", request.userId), ("filter[featureId]", request.featureId), ("filter[model]", request.model)] {
+        for (field, value) in [
+            ("filter[userId]", request.userId), ("filter[featureId]", request.featureId), ("filter[model]", request.model),
+            ("filter[costCenter]", request.costCenter),
+        ] {
             if let value, !(1...200).contains(value.utf8.count) { throw LedgerError.invalid(field, "\(field) must be 1 to 200 bytes") }
         }
         let tenant = context.tenant

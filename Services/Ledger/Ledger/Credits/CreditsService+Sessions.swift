@@ -182,7 +182,7 @@ extension CreditsService {
                         executionId: hold.id, userId: hold.userId, featureId: hold.featureId,
                         model: hold.model, tokens: nil))
                 wallet.counters += SpendingWindows.spendKeys(
-                    caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                    caps: wallet.caps, userId: hold.userId, featureId: hold.featureId, at: hold.createdAt, in: wallet.timeZone,
                     delta: .zero - estimate
                 ).map(\.key)
             }

@@ -125,7 +125,8 @@ extension CreditsService {
     // MARK: - Charges and holds
 
     func chargeCredits(_ request: ChargeCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {
-        try validateExecution(key: request.idempotencyKey, model: request.model, userId: request.userId, featureId: request.featureId)
+        try validateExecution(
+            key: request.idempotencyKey, model: request.model, userId: request.userId, featureId: request.featureId, costCenter: request.costCenter)
         try validate(request.tokens, prefix: "")
         let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: context.peerCallOptions)
         let cost = try price(rate, request.tokens)
@@ -136,21 +137,25 @@ extension CreditsService {
         ) { wallet, session in
             let replay = try await session.replay(wallet, kind: "CHARGE", model: request.model) {
                 $0.tokens == request.tokens && $0.userId == request.userId && $0.featureId == request.featureId
+                    && $0.costCenter == request.costCenter
             }
             if let replay { return replay }
             try spendable(wallet, session: session)
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
             let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.tokens)
-            var counters = try await session.admit(wallet, userId: request.userId, amount: cost)
+            var counters = try await session.admit(wallet, userId: request.userId, featureId: request.featureId, amount: cost)
             guard let debit = wallet.book.debit(cost, kind: .charge, partial: false, tag: tag) else {
                 session.refuse(&wallet, traceparent: traceparent)
                 throw LedgerError.insufficientCredits(available: wallet.book.available, required: cost)
             }
-            counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: request.userId, at: now, in: wallet.timeZone, delta: cost).map(\.key)
+            counters += SpendingWindows.spendKeys(
+                caps: wallet.caps, userId: request.userId, featureId: request.featureId, at: now, in: wallet.timeZone, delta: cost
+            ).map(\.key)
             let record = ExecutionRecord(
                 id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "CHARGE", status: .charged,
                 model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
-                estimate: nil, estimatedCredits: nil, tokens: request.tokens, credits: cost, uncovered: nil, expiresAt: nil,
+                costCenter: request.costCenter, estimate: nil, estimatedCredits: nil, tokens: request.tokens, credits: cost, uncovered: nil,
+                expiresAt: nil,
                 createdAt: now, resolvedAt: now)
             session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.insert(record), counters: counters)
@@ -159,7 +164,8 @@ extension CreditsService {
     }
 
     func authorizeCredits(_ request: AuthorizeCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {
-        try validateExecution(key: request.idempotencyKey, model: request.model, userId: request.userId, featureId: request.featureId)
+        try validateExecution(
+            key: request.idempotencyKey, model: request.model, userId: request.userId, featureId: request.featureId, costCenter: request.costCenter)
         try validate(request.estimate, prefix: "estimated")
         let ttl = request.ttlSeconds ?? Self.defaultHoldSeconds
         guard (1...Self.maximumHoldSeconds).contains(ttl) else {
@@ -174,6 +180,7 @@ extension CreditsService {
         ) { wallet, session -> Authorized in
             let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) {
                 $0.estimate == request.estimate && $0.userId == request.userId && $0.featureId == request.featureId
+                    && $0.costCenter == request.costCenter
             }
             if let replay {
                 return Authorized(execution: replay, hold: nil)
@@ -182,18 +189,20 @@ extension CreditsService {
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
             let tag = MovementTag(
                 executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.estimate)
-            var counters = try await session.admit(wallet, userId: request.userId, amount: estimate)
+            var counters = try await session.admit(wallet, userId: request.userId, featureId: request.featureId, amount: estimate)
             guard wallet.book.hold(estimate, tag: tag) else {
                 session.refuse(&wallet, traceparent: traceparent)
                 throw LedgerError.insufficientCredits(available: wallet.book.available, required: estimate)
             }
-            counters += SpendingWindows.spendKeys(caps: wallet.caps, userId: request.userId, at: now, in: wallet.timeZone, delta: estimate).map(\.key)
+            counters += SpendingWindows.spendKeys(
+                caps: wallet.caps, userId: request.userId, featureId: request.featureId, at: now, in: wallet.timeZone, delta: estimate
+            ).map(\.key)
             let expires = now.addingTimeInterval(TimeInterval(ttl))
             wallet.holdsExpireAt = min(wallet.holdsExpireAt ?? expires, expires)
             let record = ExecutionRecord(
                 id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "AUTHORIZATION", status: .held,
                 model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
-                estimate: request.estimate, estimatedCredits: estimate, tokens: nil, credits: nil, uncovered: nil,
+                costCenter: request.costCenter, estimate: request.estimate, estimatedCredits: estimate, tokens: nil, credits: nil, uncovered: nil,
                 expiresAt: expires, createdAt: now, resolvedAt: nil)
             session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.insert(record), counters: counters)
@@ -221,14 +230,14 @@ extension CreditsService {
             let tag = MovementTag(executionId: hold.id, userId: hold.userId, featureId: hold.featureId, model: hold.model, tokens: tokens)
             let estimate = hold.estimatedCredits ?? .zero
             // A hold of nothing settled for a million tokens is held to the caps like a charge of a million.
-            let room = try await session.capRoom(wallet, userId: hold.userId, at: hold.createdAt)
+            let room = try await session.capRoom(wallet, userId: hold.userId, featureId: hold.featureId, at: hold.createdAt)
             let allowed = room.map { Credits.min(actual, estimate + Credits.max($0, .zero)) } ?? actual
             wallet.book.unhold(estimate, kind: .settle, tag: tag)
             let debit = wallet.book.debit(allowed, kind: .settle, partial: true, tag: tag)!
             let charged = allowed - debit.uncovered
             let uncovered = actual - charged
             let counters = SpendingWindows.spendKeys(
-                caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                caps: wallet.caps, userId: hold.userId, featureId: hold.featureId, at: hold.createdAt, in: wallet.timeZone,
                 delta: charged - estimate
             ).map(\.key)
             session.spent(&wallet, traceparent: traceparent)
@@ -251,7 +260,7 @@ extension CreditsService {
             let estimate = hold.estimatedCredits ?? .zero
             wallet.book.unhold(estimate, kind: .release, tag: tag)
             let counters = SpendingWindows.spendKeys(
-                caps: wallet.caps, userId: hold.userId, at: hold.createdAt, in: wallet.timeZone,
+                caps: wallet.caps, userId: hold.userId, featureId: hold.featureId, at: hold.createdAt, in: wallet.timeZone,
                 delta: .zero - estimate
             ).map(\.key)
             wallet.stage(.resolve(id: hold.id, status: .released, tokens: nil, credits: nil, uncovered: nil), counters: counters)
@@ -328,10 +337,13 @@ extension CreditsService {
             if let user = cap.userId, !(1...200).contains(user.utf8.count) {
                 throw LedgerError.invalid("spendingCaps/\(index)/userId", "userId must be 1 to 200 bytes")
             }
+            if let feature = cap.featureId, !(1...200).contains(feature.utf8.count) {
+                throw LedgerError.invalid("spendingCaps/\(index)/featureId", "featureId must be 1 to 200 bytes")
+            }
         }
         let caps = settings.spendingCaps ?? []
-        guard Set(caps.map { "\($0.userId ?? "")|\($0.period.rawValue)" }).count == caps.count else {
-            throw LedgerError.invalid("spendingCaps", "one cap per user (or account) and period")
+        guard Set(caps.map { "\(SpendingWindows.counter(of: $0))|\($0.period.rawValue)" }).count == caps.count else {
+            throw LedgerError.invalid("spendingCaps", "one cap per user (or account), feature and period")
         }
         for (name, value) in [
             ("perMinute", settings.rateLimits?.perMinute), ("perHour", settings.rateLimits?.perHour), ("perDay", settings.rateLimits?.perDay),
@@ -442,7 +454,10 @@ extension CreditsService {
 
     // MARK: - Helpers
 
-    private func validateExecution(key: String, model: String, userId: String?, featureId: String?) throws {
+    private func validateExecution(key: String, model: String, userId: String?, featureId: String?, costCenter: String?) throws {
+        if let costCenter, !(1...200).contains(costCenter.utf8.count) {
+            throw LedgerError.invalid("costCenter", "costCenter must be 1 to 200 bytes")
+        }
         guard (1...200).contains(key.utf8.count) else { throw LedgerError.invalid("idempotencyKey", "idempotencyKey must be 1 to 200 bytes") }
         guard (1...100).contains(model.utf8.count) else { throw LedgerError.invalid("model", "model must be an AI model id of 1 to 100 bytes") }
         if let userId, !(1...200).contains(userId.utf8.count) { throw LedgerError.invalid("userId", "userId must be 1 to 200 bytes") }
@@ -484,7 +499,8 @@ extension CreditsService {
         return CreditExecution(
             id: ExecutionID(rawValue: record.id), billingAccountId: AccountID(rawValue: record.account), kind: record.kind, status: record.status,
             model: record.model, modelVersion: record.modelVersion, userId: record.userId, featureId: record.featureId,
-            idempotencyKey: record.idempotencyKey, estimate: attributes(record.estimate), estimatedCredits: record.estimatedCredits,
+            costCenter: record.costCenter, idempotencyKey: record.idempotencyKey, estimate: attributes(record.estimate),
+            estimatedCredits: record.estimatedCredits,
             tokens: attributes(record.tokens), credits: record.credits, uncoveredCredits: record.uncovered, expiresAt: record.expiresAt,
             createdAt: record.createdAt, resolvedAt: record.resolvedAt,
             draws: draws.map { GrantDraw(grantId: GrantID(rawValue: $0.0.id), source: $0.0.source, credits: $0.1) },

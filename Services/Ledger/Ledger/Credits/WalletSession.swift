@@ -32,10 +32,10 @@ struct WalletSession: Sendable {
     }
 
     /// Checks execution rate limits and spending caps for spending `amount`; returns the execution counters to add.
-    func admit(_ wallet: LockedWallet, userId: String?, amount: Credits) async throws -> [CounterDelta] {
+    func admit(_ wallet: LockedWallet, userId: String?, featureId: String?, amount: Credits) async throws -> [CounterDelta] {
         let now = wallet.book.now
         let rates = SpendingWindows.rateKeys(wallet.rateLimits, at: now, in: wallet.timeZone)
-        let caps = SpendingWindows.spendKeys(caps: wallet.caps, userId: userId, at: now, in: wallet.timeZone, delta: .zero)
+        let caps = SpendingWindows.spendKeys(caps: wallet.caps, userId: userId, featureId: featureId, at: now, in: wallet.timeZone, delta: .zero)
         guard !rates.isEmpty || !caps.isEmpty else { return [] }
         let lookup = rates.map { zero($0.key) } + caps.map(\.key)
         var current = try await service.wallets.counters(account: account, keys: lookup, tenant: tenant, on: connection)
@@ -47,15 +47,16 @@ struct WalletSession: Sendable {
             let spent = current[key] ?? .zero
             if spent + amount > cap.credits {
                 throw LedgerError.spendingCapReached(
-                    period: cap.period.rawValue, userId: cap.userId, cap: cap.credits, spent: spent, required: amount)
+                    period: cap.period.rawValue, userId: cap.userId, featureId: cap.featureId, cap: cap.credits, spent: spent, required: amount)
             }
         }
         return rates.map(\.key)
     }
 
     /// What the spending caps still allow `userId` in the windows that contain `instant` (nil when no cap applies to them).
-    func capRoom(_ wallet: LockedWallet, userId: String?, at instant: Date) async throws -> Credits? {
-        let caps = SpendingWindows.spendKeys(caps: wallet.caps, userId: userId, at: instant, in: wallet.timeZone, delta: .zero)
+    func capRoom(_ wallet: LockedWallet, userId: String?, featureId: String?, at instant: Date) async throws -> Credits? {
+        let caps = SpendingWindows.spendKeys(
+            caps: wallet.caps, userId: userId, featureId: featureId, at: instant, in: wallet.timeZone, delta: .zero)
         guard !caps.isEmpty else { return nil }
         var current = try await service.wallets.counters(account: account, keys: caps.map(\.key), tenant: tenant, on: connection)
         for delta in wallet.counters { current[zero(delta), default: .zero] += delta.value }  // counted earlier in this batch, not saved yet

@@ -43,12 +43,12 @@ struct CreditHistoryStore {
                     WHERE tenant_id = $1 AND ($2::uuid IS NULL OR account_id = $2) AND ($3::text IS NULL OR user_id = $3)
                       AND ($4::text IS NULL OR feature_id = $4) AND ($5::text IS NULL OR model_id = $5) AND ($6::text IS NULL OR status = $6)
                       AND ($7::timestamptz IS NULL OR created_at >= $7) AND ($8::timestamptz IS NULL OR created_at < $8)
-                      AND ($9::uuid IS NULL OR id > $9)
+                      AND ($9::uuid IS NULL OR id > $9) AND ($11::text IS NULL OR cost_center = $11)
                     ORDER BY id LIMIT $10
                     """,
                 binds: try .of(
                     tenant, request.billingAccountId?.rawValue, request.userId, request.featureId, request.model, request.status?.rawValue,
-                    request.since, request.until, request.after?.rawValue, request.pageSize + 1)), logger: logger
+                    request.since, request.until, request.after?.rawValue, request.pageSize + 1, request.costCenter)), logger: logger
         ).map(WalletStore.execution)
     }
 

@@ -25,7 +25,8 @@ struct ReadWallet: PreparedSQL {
                                                             'effectiveAt', (extract(epoch FROM g.effective_at) * 1000000)::int8,
                                                             'expiresAt', (extract(epoch FROM g.expires_at) * 1000000)::int8)), '[]')::text
                   FROM credit_grants g WHERE g.tenant_id = w.tenant_id AND g.account_id = w.account_id AND g.remaining > 0),
-               (SELECT coalesce(json_agg(json_build_object('userId', c.user_id, 'period', c.period, 'credits', c.cap::text)), '[]')::text
+               (SELECT coalesce(json_agg(json_build_object('userId', c.user_id, 'featureId', c.feature_id, 'period', c.period,
+                                                            'credits', c.cap::text)), '[]')::text
                   FROM credit_spending_caps c WHERE c.tenant_id = w.tenant_id AND c.account_id = w.account_id),
                (SELECT coalesce(json_object_agg(e.idempotency_key, e.id), '{}')::text FROM credit_executions e
                   WHERE e.tenant_id = w.tenant_id AND e.idempotency_key = ANY($3)),
@@ -105,18 +106,19 @@ struct SaveWallet: PreparedSQL {
                 feature_id,
                 estimated_input_tokens, estimated_output_tokens, estimated_cached_tokens, estimated_credits, input_tokens, output_tokens,
                     cached_tokens,
-                credits, uncovered_credits, expires_at, created_at, resolved_at)
+                credits, uncovered_credits, expires_at, created_at, resolved_at, cost_center)
             SELECT $1, x.id, $2, x.key, x.kind, x.status, x.model, x.version, x.rate::jsonb, NULLIF(x.user_id, ''), NULLIF(x.feature_id, ''),
                    NULLIF(x.estimated_input, -1), NULLIF(x.estimated_output, -1), NULLIF(x.estimated_cached, -1), NULLIF(x.estimated_credits,
                        '')::numeric,
                    NULLIF(x.input, -1), NULLIF(x.output, -1), NULLIF(x.cached, -1), NULLIF(x.credits, '')::numeric, NULLIF(x.uncovered, '')::numeric,
                    CASE WHEN x.expires_at < 0 THEN NULL ELSE timestamptz 'epoch' + x.expires_at * interval '1 microsecond' END, $3,
-                   CASE WHEN x.resolved_at < 0 THEN NULL ELSE timestamptz 'epoch' + x.resolved_at * interval '1 microsecond' END
+                   CASE WHEN x.resolved_at < 0 THEN NULL ELSE timestamptz 'epoch' + x.resolved_at * interval '1 microsecond' END,
+                   NULLIF(x.cost_center, '')
             FROM unnest($32::uuid[], $33::text[], $34::text[], $35::text[], $36::text[], $37::int4[], $38::text[], $39::text[], $40::text[],
                         $41::int8[], $42::int8[], $43::int8[], $44::text[], $45::int8[], $46::int8[], $47::int8[], $48::text[], $49::text[],
-                        $50::int8[], $51::int8[])
+                        $50::int8[], $51::int8[], $61::text[])
                  AS x(id, key, kind, status, model, version, rate, user_id, feature_id, estimated_input, estimated_output, estimated_cached,
-                      estimated_credits, input, output, cached, credits, uncovered, expires_at, resolved_at)
+                      estimated_credits, input, output, cached, credits, uncovered, expires_at, resolved_at, cost_center)
         )
         UPDATE credit_executions e SET status = r.status, input_tokens = NULLIF(r.input, -1), output_tokens = NULLIF(r.output, -1),
             cached_tokens = NULLIF(r.cached, -1), credits = NULLIF(r.credits, '')::numeric, uncovered_credits = NULLIF(r.uncovered, '')::numeric,
@@ -137,6 +139,7 @@ struct SaveWallet: PreparedSQL {
         .int8Array, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .int8Array, .int8Array,  // $32-51 inserted executions
         .uuidArray, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .text,  // $52-59 resolved executions
         .text,  // $60 the part of the debt refunds left
+        .textArray,  // $61 inserted executions' cost centres
     ]
 
     let wallet: LockedWallet
@@ -144,7 +147,7 @@ struct SaveWallet: PreparedSQL {
     let tenant: String
 
     func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 60)
+        var b = PostgresBindings(capacity: 61)
         let book = wallet.book
         b.append(tenant)
         b.append(account)
@@ -225,6 +228,7 @@ struct SaveWallet: PreparedSQL {
         b.append(resolved.map { $0.uncovered?.fixedText ?? "" })
         b.append(ExecutionStatus.held.rawValue)
         b.append(book.refundDebt.fixedText)
+        b.append(inserted.map { $0.costCenter ?? "" })
         return b
     }
 }

@@ -82,6 +82,7 @@ struct ExecutionRecord: Sendable {
     let rate: ModelRate
     let userId: String?
     let featureId: String?
+    var costCenter: String? = nil
     let estimate: TokenUsage?
     let estimatedCredits: Credits?
     var tokens: TokenUsage?
@@ -375,6 +376,7 @@ struct WalletStore: Sendable {
         case .feature: key = "coalesce(feature_id, '')"
         case .model: key = "model_id"
         case .day: key = "to_char(resolved_at AT TIME ZONE $5, 'YYYY-MM-DD')"
+        case .costCenter: key = "coalesce(cost_center, '')"
         }
         let rows = try await connection.rows(
             PostgresQuery(
@@ -421,10 +423,13 @@ struct WalletStore: Sendable {
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO credit_spending_caps (tenant_id, account_id, user_id, period, cap)
-                    SELECT $1, $2, c.user_id, c.period, c.cap::numeric
-                    FROM unnest($3, $4, $5) AS c(user_id, period, cap)
-                    """, binds: try .of(tenant, account, caps.map { $0.userId ?? "" }, caps.map(\.period.rawValue), caps.map(\.credits.fixedText))),
+                    INSERT INTO credit_spending_caps (tenant_id, account_id, user_id, feature_id, period, cap)
+                    SELECT $1, $2, c.user_id, c.feature_id, c.period, c.cap::numeric
+                    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS c(user_id, feature_id, period, cap)
+                    """,
+                binds: try .of(
+                    tenant, account, caps.map { $0.userId ?? "" }, caps.map { $0.featureId ?? "" }, caps.map(\.period.rawValue),
+                    caps.map(\.credits.fixedText))),
             logger: logger)
     }
 
@@ -445,7 +450,7 @@ struct WalletStore: Sendable {
     static let executionColumns = """
         id, account_id, idempotency_key, kind, status, model_id, model_version, rate::text, user_id, feature_id, estimated_input_tokens,
         estimated_output_tokens, estimated_cached_tokens, estimated_credits::text, input_tokens, output_tokens, cached_tokens, credits::text,
-        uncovered_credits::text, expires_at, created_at, resolved_at
+        uncovered_credits::text, expires_at, created_at, resolved_at, cost_center
         """
 
     static func execution(_ row: PostgresRow) throws -> ExecutionRecord {
@@ -462,7 +467,8 @@ struct WalletStore: Sendable {
             kind: try cells[3].decode(String.self), status: ExecutionStatus(rawValue: try cells[4].decode(String.self)) ?? .expired,
             model: try cells[5].decode(String.self), modelVersion: Int(try cells[6].decode(Int32.self)),
             rate: try StoredJSON.decode(ModelRate.self, try cells[7].decode(String.self)),
-            userId: try cells[8].decode(String?.self), featureId: try cells[9].decode(String?.self), estimate: try tokens(10),
+            userId: try cells[8].decode(String?.self), featureId: try cells[9].decode(String?.self),
+            costCenter: try cells[22].decode(String?.self), estimate: try tokens(10),
             estimatedCredits: try credits(13), tokens: try tokens(14), credits: try credits(17), uncovered: try credits(18),
             expiresAt: try cells[19].decode(Date?.self), createdAt: try cells[20].decode(Date.self), resolvedAt: try cells[21].decode(Date?.self))
     }
@@ -487,10 +493,13 @@ private struct GrantJSON: Decodable {
 
 private struct CapJSON: Decodable {
     let userId: String
+    let featureId: String
     let period: String
     let credits: String
 
     func cap() throws -> SpendingCap {
-        SpendingCap(userId: userId.isEmpty ? nil : userId, period: SpendingPeriod(rawValue: period) ?? .month, credits: try Credits.parse(credits))
+        SpendingCap(
+            userId: userId.isEmpty ? nil : userId, featureId: featureId.isEmpty ? nil : featureId, period: SpendingPeriod(rawValue: period) ?? .month,
+            credits: try Credits.parse(credits))
     }
 }

@@ -21,19 +21,25 @@ enum SpendingWindows {
         }
     }
 
-    /// The counters an execution by `userId` touches under these caps and rate limits, each with `delta`.
+    /// The counters an execution by `userId` for `featureId` touches under these caps, each with `delta`.
     static func spendKeys(
-        caps: [SpendingCap], userId: String?, at instant: Date, in zone: TimeZone, delta: Credits
+        caps: [SpendingCap], userId: String?, featureId: String?, at instant: Date, in zone: TimeZone, delta: Credits
     ) -> [(cap: SpendingCap, key: CounterDelta)] {
         caps.compactMap { cap in
-            guard cap.userId == nil || cap.userId == userId else { return nil }
+            guard cap.applies(userId: userId, featureId: featureId) else { return nil }
             return (
                 cap,
                 CounterDelta(
-                    counter: "spend:" + (cap.userId ?? ""), period: cap.period.rawValue,
+                    counter: counter(of: cap), period: cap.period.rawValue,
                     windowStart: start(of: cap.period.rawValue, containing: instant, in: zone), value: delta)
             )
         }
+    }
+
+    /// A cap's counter: `spend:<user>` (`spend:` for the account), and a feature's after a unit separator, which no id the caps
+    /// compare contains in practice (counters written before feature caps keep their names).
+    static func counter(of cap: SpendingCap) -> String {
+        "spend:" + (cap.userId ?? "") + (cap.featureId.map { "\u{1F}" + $0 } ?? "")
     }
 
     /// Execution counters share the numeric counter table: one execution counts as one whole unit.
