@@ -93,6 +93,7 @@ public actor TestCluster {
             "BILLING_EXIT_WITH_PARENT": "true",
             "BILLING_DRAIN_TIMEOUT_SECONDS": "5",
             "BILLING_INVOICING_COLLECTION_INTERVAL_MS": "300",
+            "BILLING_LEDGER_EXPIRY_WARNING_INTERVAL_MS": "500",
             "BILLING_REDIS_URL": "redis://127.0.0.1:\(redisPort ?? TestEnvironment.redisPort)",
             "BILLING_GATEWAY_JWT_HS256_SECRET": tokens.hs256Secret,
             "BILLING_GATEWAY_JWKS_FILE": jwksFile.path,

@@ -19,6 +19,7 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
         case insufficientCredits(available: String, required: String)
         case spendingCapReached(period: String, userId: String?, featureId: String?, cap: String, spent: String, required: String)
         case rateLimited(period: String, limit: Int)
+        case thresholdBlock(percent: Int)
         case conflict(reason: String, message: String)
     }
 
@@ -62,6 +63,7 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
                 period: period, userId: userId, featureId: featureId, cap: cap.text, spent: spent.text, required: required.text))
     }
     public static func rateLimited(period: String, limit: Int) -> LedgerError { LedgerError(kind: .rateLimited(period: period, limit: limit)) }
+    public static func thresholdBlock(percent: Int) -> LedgerError { LedgerError(kind: .thresholdBlock(percent: percent)) }
     public static func conflict(_ reason: String, _ message: String) -> LedgerError { LedgerError(kind: .conflict(reason: reason, message: message)) }
 
     public var rpcError: RPCError {
@@ -123,6 +125,11 @@ public struct LedgerError: Error, RPCErrorConvertible, Equatable, CustomStringCo
                 .resourceExhausted,
                 "spending cap of \(cap) credits per \(period.lowercased())\(scope) reached (\(spent) spent, \(required) required)",
                 reason: "SPENDING_CAP_REACHED", details: details)
+        case .thresholdBlock(let percent):
+            return RPCError(
+                .resourceExhausted,
+                "\(percent) % of the credit allowance is used and the wallet blocks spending there; buy credits, or save its settings to lift the block",
+                reason: "CREDIT_THRESHOLD_BLOCK", details: ["thresholdPercent": String(percent)])
         case .rateLimited(let period, let limit):
             return RPCError(
                 .resourceExhausted, "at most \(limit) AI executions per \(period.lowercased()); try again later", reason: "RATE_LIMITED",

@@ -55,9 +55,18 @@ public struct LedgerService: Sendable {
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
             walletBatch: try runtime.configuration.reader.int("BILLING_LEDGER_WALLET_BATCH", default: 64, range: 1...1000))
+        let warningTick = try runtime.configuration.reader.int(
+            "BILLING_LEDGER_EXPIRY_WARNING_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
+        let credits = service.credits
         return ServiceComponents(
             router: service.router(),
-            background: [try runtime.outboxRelay(), try runtime.eventConsumer(service.accountEvents)])
+            background: [
+                try runtime.outboxRelay(), try runtime.eventConsumer(service.accountEvents),
+                PeriodicBatchJob(name: "credit expiry warnings", interval: .milliseconds(warningTick), batchSize: 500, logger: runtime.logger) {
+                    limit in
+                    try await credits.warnExpiring(limit: limit)
+                },
+            ])
     }
 
     /// Every method of the three services: `Usage`, `Limits`, `Credits`.

@@ -18,14 +18,39 @@ public struct CreditsThresholdReached: IntegrationEvent {
     public var allowance: Credits
     public var used: Credits
     public var allowanceGrantId: GrantID
+    /// True when this threshold is the wallet's preventive block: charges and holds are refused until credits arrive.
+    public var blocked: Bool?
     public var subject: String { billingAccountId.description }
 
-    public init(billingAccountId: AccountID, thresholdPercent: Int, allowance: Credits, used: Credits, allowanceGrantId: GrantID) {
+    public init(
+        billingAccountId: AccountID, thresholdPercent: Int, allowance: Credits, used: Credits, allowanceGrantId: GrantID, blocked: Bool? = nil
+    ) {
+        self.blocked = blocked
         self.billingAccountId = billingAccountId
         self.thresholdPercent = thresholdPercent
         self.allowance = allowance
         self.used = used
         self.allowanceGrantId = allowanceGrantId
+    }
+}
+
+/// `billing.credits.expiring`: a grant with credits left expires within the wallet's `expiryWarningDays` (seed 003); once per grant.
+public struct CreditsExpiring: IntegrationEvent {
+    public static let eventType = "billing.credits.expiring"
+    public var billingAccountId: AccountID
+    public var grantId: GrantID
+    public var source: CreditSource
+    /// What is left of it now, and will be lost unless spent before `expiresAt`.
+    public var remaining: Credits
+    public var expiresAt: Date
+    public var subject: String { billingAccountId.description }
+
+    public init(billingAccountId: AccountID, grantId: GrantID, source: CreditSource, remaining: Credits, expiresAt: Date) {
+        self.billingAccountId = billingAccountId
+        self.grantId = grantId
+        self.source = source
+        self.remaining = remaining
+        self.expiresAt = expiresAt
     }
 }
 

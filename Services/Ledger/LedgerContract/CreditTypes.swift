@@ -554,11 +554,26 @@ public struct WalletSettings: Codable, Sendable, Equatable {
     public var spendingCaps: [SpendingCap]?
     public var rateLimits: ExecutionRateLimits?
     public var autoRecharge: AutoRecharge?
+    /// Percentages of the monthly allowance that announce `billing.credits.threshold_reached` (1 to 100, ascending, at most 10);
+    /// default 80, 90, 95, 100.
+    public var alertThresholds: [Int]?
+    /// One of the thresholds: reaching it blocks charges and holds (402 CREDIT_THRESHOLD_BLOCK) until credits arrive or the
+    /// settings are saved again (seed 003 "bloqueio preventivo a 95%").
+    public var blockAtPercent: Int?
+    /// Days before a grant with credits left expires that `billing.credits.expiring` announces it, once; default 7, 0 for none.
+    public var expiryWarningDays: Int?
+    /// Read only: whether the preventive block is on now.
+    public var thresholdBlocked: Bool?
 
     public init(
         overdraftLimit: Credits? = nil, spendingCaps: [SpendingCap]? = nil, rateLimits: ExecutionRateLimits? = nil,
-        autoRecharge: AutoRecharge? = nil
+        autoRecharge: AutoRecharge? = nil, alertThresholds: [Int]? = nil, blockAtPercent: Int? = nil, expiryWarningDays: Int? = nil,
+        thresholdBlocked: Bool? = nil
     ) {
+        self.alertThresholds = alertThresholds
+        self.blockAtPercent = blockAtPercent
+        self.expiryWarningDays = expiryWarningDays
+        self.thresholdBlocked = thresholdBlocked
         self.overdraftLimit = overdraftLimit
         self.spendingCaps = spendingCaps
         self.rateLimits = rateLimits

@@ -136,7 +136,12 @@ public enum LedgerAPI: RPCServiceDescription {
                 summary: "Credits arrived in a wallet (plan allowance, purchase, add-on, bonus or manual grant)."),
             EventDescriptor(
                 CreditsThresholdReached.self, producer: contextName,
-                summary: "80, 90, 95 or 100 % of the period's credit allowance used (seed 003), each once per allowance."),
+                summary:
+                    "One of the wallet's alert percentages (default 80, 90, 95, 100) of the period's credit allowance used (seed 003), each once per allowance; `blocked` when it is the preventive block."
+            ),
+            EventDescriptor(
+                CreditsExpiring.self, producer: contextName,
+                summary: "A grant with credits left expires within the wallet's expiryWarningDays (default 7; seed 003), once per grant."),
             EventDescriptor(
                 CreditsExhausted.self, producer: contextName,
                 summary: "A wallet has nothing left to spend (seed 000: AI access pauses); once until credits arrive."),

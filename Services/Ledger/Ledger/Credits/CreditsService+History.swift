@@ -1,4 +1,5 @@
 import BillingCore
+import BillingEventsPostgres
 import BillingRPC
 import Foundation
 import LedgerContract
@@ -25,6 +26,17 @@ extension CreditsService {
         let next = CreditHistoryStore.trim(&records, to: request.pageSize)
         return CreditExecutionPage(
             items: records.map { execution($0, draws: [], wallet: nil) }, nextCursor: next.map { ExecutionID(rawValue: $0.id) })
+    }
+
+    /// One pass of the expiry warning job (every replica runs it): `billing.credits.expiring` for each grant whose credits left
+    /// expire within its wallet's warning days, once per grant.
+    public func warnExpiring(limit: Int) async throws -> Int {
+        try await database.withSystemScope { connection in
+            let now = clock.now()
+            let due = try await history.markExpiring(limit: limit, at: now, on: connection)
+            try await outbox.append(due.map { PendingEvent($0.event, tenant: $0.tenant, at: now) }, on: connection, logger: database.logger)
+            return due.count
+        }
     }
 
     private static func checkPage(_ size: Int, since: Date?, until: Date?) throws {

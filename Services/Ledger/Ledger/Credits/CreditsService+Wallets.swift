@@ -85,6 +85,7 @@ extension CreditsService {
         }
         if source == .purchase { wallet.rechargePending = nil }
         if wallet.book.available > .zero { wallet.exhausted = false }
+        wallet.thresholdBlocked = false  // credits arrived: the preventive block lifts
         let stored = CreditGrant(
             id: GrantID(rawValue: grant.id), billingAccountId: AccountID(rawValue: session.account), source: source,
             priority: grant.priority, credits: grant.amount,
@@ -352,6 +353,19 @@ extension CreditsService {
                 throw LedgerError.invalid("rateLimits/\(name)", "\(name) must be from 1 to 1000000000")
             }
         }
+        if let thresholds = settings.alertThresholds {
+            guard (1...10).contains(thresholds.count), thresholds.allSatisfy({ (1...100).contains($0) }), thresholds == thresholds.sorted(),
+                Set(thresholds).count == thresholds.count
+            else {
+                throw LedgerError.invalid("alertThresholds", "alertThresholds must be 1 to 10 ascending percentages from 1 to 100")
+            }
+        }
+        if let block = settings.blockAtPercent, !(settings.alertThresholds ?? AllowanceAlerts.thresholds).contains(block) {
+            throw LedgerError.invalid("blockAtPercent", "blockAtPercent must be one of the alert thresholds")
+        }
+        if let days = settings.expiryWarningDays, !(0...365).contains(days) {
+            throw LedgerError.invalid("expiryWarningDays", "expiryWarningDays must be from 0 to 365")
+        }
         if let recharge = settings.autoRecharge {
             if recharge.threshold.isNegative { throw LedgerError.invalid("autoRecharge/threshold", "threshold must not be negative") }
             let package = try await RPCError.unlessNotFound { () async throws(RPCError) in
@@ -375,6 +389,9 @@ extension CreditsService {
             wallet.rateLimits = settings.rateLimits ?? ExecutionRateLimits()
             wallet.recharge = settings.autoRecharge.map { AutoRecharge(packageCode: $0.packageCode, threshold: $0.threshold) }
             wallet.rechargePending = nil
+            wallet.alertThresholds = settings.alertThresholds ?? AllowanceAlerts.thresholds
+            wallet.blockAtPercent = settings.blockAtPercent
+            wallet.thresholdBlocked = false
             return try await view(&wallet, session: session)
         }
     }
@@ -438,12 +455,13 @@ extension CreditsService {
                     AutoRecharge(
                         packageCode: $0.packageCode, threshold: $0.threshold,
                         pendingRequestId: wallet.rechargePending.map(RechargeRequestID.init(rawValue:)))
-                }),
+                }, alertThresholds: wallet.alertThresholds, blockAtPercent: wallet.blockAtPercent, thresholdBlocked: wallet.thresholdBlocked),
             grants: statuses.sorted { (position[$0.id] ?? .max) < (position[$1.id] ?? .max) }, livemode: account?.livemode ?? true)
         let windowStart = now.addingTimeInterval(-TimeInterval(WalletProjection.windowDays) * 86_400)
         if let totals = try await history.lifetime(account: session.account, windowStart: windowStart, tenant: session.tenant, on: session.connection)
         {
             view.lifetime = totals.lifetime
+            view.settings.expiryWarningDays = totals.expiryWarningDays
             view.projection = WalletProjection.of(
                 consumedInWindow: totals.consumedInWindow, available: book.available, allowance: wallet.allowance,
                 allowanceRemaining: wallet.allowanceGrantId.map { id in book.grants.first { $0.id == id }?.remaining ?? .zero },
@@ -490,6 +508,7 @@ extension CreditsService {
         case .suspended: throw LedgerError.accountSuspended(session.account.text)
         default: break
         }
+        if wallet.thresholdBlocked, let percent = wallet.blockAtPercent { throw LedgerError.thresholdBlock(percent: percent) }
     }
 
     func execution(_ record: ExecutionRecord, draws: [(WalletGrant, Credits)], wallet: LockedWallet?, replayed: Bool = false) -> CreditExecution {

@@ -76,12 +76,15 @@ struct WalletSession: Sendable {
         let book = wallet.book
         if let allowance = wallet.allowance, let grantId = wallet.allowanceGrantId {
             let used = allowance - (book.grants.first { $0.id == grantId }?.remaining ?? .zero)
-            let due = AllowanceAlerts.due(allowance: allowance, used: used, alreadySent: wallet.alertsSent)
+            let due = AllowanceAlerts.due(allowance: allowance, used: used, alreadySent: wallet.alertsSent, thresholds: wallet.alertThresholds)
             for threshold in due {
+                // The preventive block: this operation completes; the next ones are refused until credits arrive.
+                let blocks = threshold == wallet.blockAtPercent
+                if blocks { wallet.thresholdBlocked = true }
                 publish(
                     CreditsThresholdReached(
                         billingAccountId: id, thresholdPercent: threshold, allowance: allowance, used: used,
-                        allowanceGrantId: GrantID(rawValue: grantId)), on: &wallet, traceparent: traceparent)
+                        allowanceGrantId: GrantID(rawValue: grantId), blocked: blocks ? true : nil), on: &wallet, traceparent: traceparent)
             }
             wallet.alertsSent = due.last ?? wallet.alertsSent
         }

@@ -56,7 +56,7 @@ struct CreditHistoryStore {
     /// the credits its executions created since `windowStart` consumed.
     func lifetime(
         account: UUID, windowStart: Date, tenant: String, on connection: PostgresConnection
-    ) async throws -> (lifetime: WalletLifetime, consumedInWindow: Credits)? {
+    ) async throws -> (lifetime: WalletLifetime, consumedInWindow: Credits, expiryWarningDays: Int)? {
         guard
             let row = try await connection.firstRow(
                 PostgresQuery(
@@ -67,17 +67,48 @@ struct CreditHistoryStore {
                                          WHERE g.tenant_id = $1 AND g.account_id = $2 AND g.source = 'PURCHASE'), 0)::text,
                                coalesce((SELECT sum(e.credits) FROM credit_executions e
                                          WHERE e.tenant_id = $1 AND e.account_id = $2 AND e.created_at >= $3
-                                           AND e.status IN ('CHARGED', 'SETTLED')), 0)::text
+                                           AND e.status IN ('CHARGED', 'SETTLED')), 0)::text,
+                               w.expiry_warning_days
                         FROM credit_wallets w WHERE w.tenant_id = $1 AND w.account_id = $2
                         """, binds: try .of(tenant, account, windowStart)), logger: logger)
         else { return nil }
-        let (consumed, expired, last, granted, purchased, recent) = try row.decode((String, String, Date?, String, String, String).self)
+        let (consumed, expired, last, granted, purchased, recent, warningDays) = try row.decode(
+            (String, String, Date?, String, String, String, Int16).self)
         return (
             WalletLifetime(
                 purchased: try Credits.parse(purchased), granted: try Credits.parse(granted), consumed: try Credits.parse(consumed),
                 expired: try Credits.parse(expired), lastActiveAt: last),
-            try Credits.parse(recent)
+            try Credits.parse(recent), Int(warningDays)
         )
+    }
+
+    /// Marks up to `limit` grants of every tenant warned about — credits left, expiring after `now` and within their wallet's
+    /// `expiry_warning_days`, not warned before — and answers them. `SKIP LOCKED`: replicas share the work; one commit marks and
+    /// announces, so each grant is announced once.
+    func markExpiring(limit: Int, at now: Date, on connection: PostgresConnection) async throws -> [(tenant: String, event: CreditsExpiring)] {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH due AS (
+                        SELECT g.tenant_id, g.id FROM credit_grants g
+                        JOIN credit_wallets w ON w.tenant_id = g.tenant_id AND w.account_id = g.account_id
+                        WHERE g.remaining > 0 AND g.expires_at IS NOT NULL AND g.expiry_warned_at IS NULL AND g.expires_at > $1
+                          AND g.expires_at <= $1 + w.expiry_warning_days * interval '1 day'
+                        ORDER BY g.expires_at LIMIT $2
+                        FOR UPDATE OF g SKIP LOCKED
+                    )
+                    UPDATE credit_grants g SET expiry_warned_at = $1 FROM due WHERE g.tenant_id = due.tenant_id AND g.id = due.id
+                    RETURNING g.tenant_id, g.id, g.account_id, g.source, g.remaining::text, g.expires_at
+                    """, binds: try .of(now, limit)), logger: logger
+        ).map { row in
+            let (tenant, id, account, source, remaining, expires) = try row.decode((String, UUID, UUID, String, String, Date).self)
+            return (
+                tenant,
+                CreditsExpiring(
+                    billingAccountId: AccountID(rawValue: account), grantId: GrantID(rawValue: id), source: CreditSource(rawValue: source) ?? .manual,
+                    remaining: try Credits.parse(remaining), expiresAt: expires)
+            )
+        }
     }
 
     /// Keeps the first `size` of a page read one longer; answers the last kept when there was more.

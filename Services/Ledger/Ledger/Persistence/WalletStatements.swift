@@ -34,7 +34,7 @@ struct ReadWallet: PreparedSQL {
                   WHERE e.tenant_id = w.tenant_id AND e.id = ANY($4)),
                w.xmin::text,
                (SELECT s.xmin::text FROM credit_wallets s WHERE s.tenant_id = $1 AND s.account_id = $2),
-               w.refund_debt::text
+               w.refund_debt::text, array_to_string(w.alert_thresholds, ','), w.block_at_percent, w.threshold_blocked
         FROM credit_wallets w JOIN ledger_accounts a ON a.tenant_id = w.tenant_id AND a.id = w.account_id
         WHERE w.tenant_id = $1 AND w.account_id = $2
         FOR UPDATE OF w
@@ -77,7 +77,7 @@ struct SaveWallet: PreparedSQL {
         ), wallet AS (
             UPDATE credit_wallets SET balance = $6::numeric, held = $7::numeric, debt = $8::numeric, holds_expire_at = $9,
                 allowance_grant_id = $10, allowance = $11::numeric, alerts_sent = $12, exhausted = $13, recharge_pending = $14, updated_at = $3,
-                refund_debt = $60::numeric,
+                refund_debt = $60::numeric, threshold_blocked = $62,
                 consumed_total = consumed_total - coalesce((SELECT sum(j.amount::numeric) FROM unnest($15::text[], $16::text[]) AS j(kind, amount)
                                                             WHERE j.kind IN ('CHARGE', 'SETTLE')), 0),
                 expired_total = expired_total - coalesce((SELECT sum(j.amount::numeric) FROM unnest($15::text[], $16::text[]) AS j(kind, amount)
@@ -140,6 +140,7 @@ struct SaveWallet: PreparedSQL {
         .uuidArray, .textArray, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .text,  // $52-59 resolved executions
         .text,  // $60 the part of the debt refunds left
         .textArray,  // $61 inserted executions' cost centres
+        .bool,  // $62 the preventive block
     ]
 
     let wallet: LockedWallet
@@ -147,7 +148,7 @@ struct SaveWallet: PreparedSQL {
     let tenant: String
 
     func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 61)
+        var b = PostgresBindings(capacity: 62)
         let book = wallet.book
         b.append(tenant)
         b.append(account)
@@ -229,6 +230,7 @@ struct SaveWallet: PreparedSQL {
         b.append(ExecutionStatus.held.rawValue)
         b.append(book.refundDebt.fixedText)
         b.append(inserted.map { $0.costCenter ?? "" })
+        b.append(wallet.thresholdBlocked)
         return b
     }
 }

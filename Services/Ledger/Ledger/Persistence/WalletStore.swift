@@ -22,6 +22,10 @@ struct LockedWallet: Sendable {
     var recharge: AutoRecharge?
     var rechargePending: UUID?
     var caps: [SpendingCap]
+    /// The allowance's alert percentages, the one that blocks spending (if any), and whether that block is on.
+    var alertThresholds = AllowanceAlerts.thresholds
+    var blockAtPercent: Int?
+    var thresholdBlocked = false
     /// The status, under the lock, of the holds the transaction's operations resolve (those whose record they already had),
     /// kept current as the transaction expires or resolves them.
     var holdStatuses: [UUID: ExecutionStatus]
@@ -146,7 +150,7 @@ struct WalletStore: Sendable {
         for (id, status) in try Self.decodeJSON([String: String].self, cells[20], empty: [:]) {
             if let id = UUID(uuidString: id), let status = ExecutionStatus(rawValue: status) { holdStatuses[id] = status }
         }
-        let wallet = LockedWallet(
+        var wallet = LockedWallet(
             book: book, accountStatus: AccountStatus(rawValue: try cells[15].decode(String.self)) ?? .closed,
             timeZone: TimeZone(identifier: try cells[16].decode(String.self)) ?? TimeZone(identifier: "UTC")!,
             holdsExpireAt: try cells[4].decode(Date?.self), allowanceGrantId: try cells[5].decode(UUID?.self), allowance: try optionalCredits(6),
@@ -157,6 +161,11 @@ struct WalletStore: Sendable {
             recharge: rechargePackage.flatMap { package in rechargeThreshold.map { AutoRecharge(packageCode: package, threshold: $0) } },
             rechargePending: try cells[14].decode(UUID?.self), caps: caps,
             holdStatuses: holdStatuses)
+        if let thresholds = try cells[24].decode(String?.self) {
+            wallet.alertThresholds = thresholds.split(separator: ",").compactMap { Int($0) }
+        }
+        wallet.blockAtPercent = try cells[25].decode(Int16?.self).map(Int.init)
+        wallet.thresholdBlocked = try cells[26].decode(Bool.self)
         return (wallet, replays)
     }
 
@@ -409,12 +418,14 @@ struct WalletStore: Sendable {
                     UPDATE credit_wallets SET overdraft_limit = $1::numeric,
                         max_per_minute = $2, max_per_hour = $3, max_per_day = $4,
                         recharge_package = $5, recharge_threshold = $6::numeric,
-                        recharge_pending = NULL, updated_at = $7
+                        recharge_pending = NULL, updated_at = $7, alert_thresholds = $10::smallint[], block_at_percent = $11,
+                        threshold_blocked = false, expiry_warning_days = $12
                     WHERE tenant_id = $8 AND account_id = $9
                     """,
                 binds: try .of(
                     (settings.overdraftLimit ?? .zero).fixedText, rates?.perMinute, rates?.perHour, rates?.perDay, settings.autoRecharge?.packageCode,
-                    settings.autoRecharge?.threshold.fixedText, now, tenant, account)), logger: logger)
+                    settings.autoRecharge?.threshold.fixedText, now, tenant, account, settings.alertThresholds.map { $0.map(Int16.init) },
+                    settings.blockAtPercent.map(Int16.init), Int16(settings.expiryWarningDays ?? 7))), logger: logger)
         try await connection.execute(
             PostgresQuery(unsafeSQL: "DELETE FROM credit_spending_caps WHERE tenant_id = $1 AND account_id = $2", binds: try .of(tenant, account)),
             logger: logger)

@@ -220,8 +220,8 @@ struct WalletBook: Sendable {
 enum AllowanceAlerts {
     static let thresholds = [80, 90, 95, 100]
 
-    /// Thresholds reached by `used` of `allowance` above the last one sent.
-    static func due(allowance: Credits, used: Credits, alreadySent: Int) -> [Int] {
+    /// Thresholds (of `thresholds`) reached by `used` of `allowance` above the last one sent.
+    static func due(allowance: Credits, used: Credits, alreadySent: Int, thresholds: [Int] = thresholds) -> [Int] {
         guard allowance > .zero, used > .zero else { return [] }
         return thresholds.filter { $0 > alreadySent && Int128(used.units) * 100 >= Int128(allowance.units) * Int128($0) }
     }

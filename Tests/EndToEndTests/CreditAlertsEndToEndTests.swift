@@ -1,0 +1,74 @@
+import BillingCore
+import BillingTesting
+import Foundation
+import Testing
+
+/// Seed 003's credit alerts through the gateway: a wallet's own thresholds, the preventive block, and expiry warnings.
+@Suite("Credit alerts (real processes)", .timeLimit(.minutes(3)))
+struct CreditAlertsEndToEndTests {
+    @Test(
+        """
+        thresholds 50/75 with a preventive block at 75: each alert once, the block refuses charges with 402 CREDIT_THRESHOLD_BLOCK until \
+        credits arrive; a grant expiring within the warning days is announced once, a later one not
+        """
+    )
+    func thresholdsBlockAndExpiryWarnings() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let credits = try await CreditFixture.make(cluster)
+        func settings(_ attributes: JSONValue) async throws -> HTTPTestResponse {
+            try await credits.client.send(
+                "PUT", "/api/v1/credit-wallets/\(credits.account)/settings", token: credits.token,
+                json: resource("credit-wallet-settings", attributes))
+        }
+        for (attributes, field) in [
+            (["alertThresholds": [90, 80]] as JSONValue, "alertThresholds"), (["blockAtPercent": 85], "blockAtPercent"),
+            (["expiryWarningDays": 400], "expiryWarningDays"),
+        ] {
+            let refused = try await settings(attributes)
+            #expect(
+                refused.status == 422 && refused.firstError?["source"]?["pointer"]?.stringValue == "/data/attributes/\(field)",
+                "\(attributes): \(refused.text.prefix(300))")
+        }
+        let saved = try await settings(["alertThresholds": [50, 75], "blockAtPercent": 75, "expiryWarningDays": 3])
+        #expect(saved.status == 200 && saved.attribute("settings")?["blockAtPercent"] == 75, "\(saved.text.prefix(400))")
+        let soon = RFC3339.format(Date().addingTimeInterval(2 * 86_400)), later = RFC3339.format(Date().addingTimeInterval(10 * 86_400))
+        let monthly = try await credits.grant(100, [("source", "MONTHLY"), ("expiresAt", .string(soon))])
+        let monthlyID = try #require(monthly.data?["id"]?.stringValue, "\(monthly.text.prefix(300))")
+        #expect(try await credits.grant(10, [("source", "BONUS"), ("expiresAt", .string(later)), ("priority", 40)]).status == 201)
+
+        #expect(try await credits.charge(50).status == 201)
+        #expect(try await credits.charge(30).status == 201, "the charge that reaches the block completes")
+        let blocked = try await credits.charge(1)
+        #expect(
+            blocked.status == 402 && blocked.firstError?["code"] == "CREDIT_THRESHOLD_BLOCK"
+                && blocked.firstError?["meta"]?["thresholdPercent"] == "75",
+            "\(blocked.text.prefix(300))")
+        #expect(try await credits.authorize(1).status == 402, "holds too")
+        #expect(try await credits.wallet()?["settings"]?["thresholdBlocked"] == true)
+        #expect(try await credits.grant(5, [("source", "MANUAL")]).status == 201)
+        #expect(try await credits.charge(1).status == 201, "credits arrived: the block lifted")
+
+        var alerts: [JSONValue] = []
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                alerts = try await auditEvents(credits.client, token: credits.token, type: "billing.credits.threshold_reached")
+                return alerts.count == 2
+            }, "\(alerts.count) alerts")
+        let percents = alerts.compactMap { $0["attributes"]?["data"]?["thresholdPercent"]?.decimalValue }.sorted()
+        #expect(percents == [DecimalNumber(50), DecimalNumber(75)])
+        #expect(alerts.contains { $0["attributes"]?["data"]?["blocked"] == true && $0["attributes"]?["data"]?["thresholdPercent"] == 75 })
+
+        var warnings: [JSONValue] = []
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                warnings = try await auditEvents(credits.client, token: credits.token, type: "billing.credits.expiring")
+                return !warnings.isEmpty
+            }, "the monthly grant's warning")
+        try await Task.sleep(for: .seconds(2))  // four more passes of the job: still one warning
+        warnings = try await auditEvents(credits.client, token: credits.token, type: "billing.credits.expiring")
+        #expect(
+            warnings.count == 1 && warnings.first?["attributes"]?["data"]?["grantId"]?.stringValue == monthlyID
+                && warnings.first?["attributes"]?["data"]?["remaining"]?.decimalValue == DecimalNumber(100),
+            "announced as soon as it fell within the 3 days, with all of it left then: \(warnings)")
+    }
+}
