@@ -35,6 +35,12 @@ struct CreditAlertsEndToEndTests {
         let monthly = try await credits.grant(100, [("source", "MONTHLY"), ("expiresAt", .string(soon))])
         let monthlyID = try #require(monthly.data?["id"]?.stringValue, "\(monthly.text.prefix(300))")
         #expect(try await credits.grant(10, [("source", "BONUS"), ("expiresAt", .string(later)), ("priority", 40)]).status == 201)
+        var warnings: [JSONValue] = []
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                warnings = try await auditEvents(credits.client, token: credits.token, type: "billing.credits.expiring")
+                return !warnings.isEmpty
+            }, "the monthly grant's warning")
 
         #expect(try await credits.charge(50).status == 201)
         #expect(try await credits.charge(30).status == 201, "the charge that reaches the block completes")
@@ -58,17 +64,65 @@ struct CreditAlertsEndToEndTests {
         #expect(percents == [DecimalNumber(50), DecimalNumber(75)])
         #expect(alerts.contains { $0["attributes"]?["data"]?["blocked"] == true && $0["attributes"]?["data"]?["thresholdPercent"] == 75 })
 
-        var warnings: [JSONValue] = []
-        #expect(
-            try await waitFor(timeout: .seconds(30)) {
-                warnings = try await auditEvents(credits.client, token: credits.token, type: "billing.credits.expiring")
-                return !warnings.isEmpty
-            }, "the monthly grant's warning")
         try await Task.sleep(for: .seconds(2))  // four more passes of the job: still one warning
         warnings = try await auditEvents(credits.client, token: credits.token, type: "billing.credits.expiring")
         #expect(
             warnings.count == 1 && warnings.first?["attributes"]?["data"]?["grantId"]?.stringValue == monthlyID
                 && warnings.first?["attributes"]?["data"]?["remaining"]?.decimalValue == DecimalNumber(100),
             "announced as soon as it fell within the 3 days, with all of it left then: \(warnings)")
+    }
+
+    @Test(
+        """
+        an authorization without an estimate holds the 95th percentile of its feature's settled history with the model, or the model's \
+        defaultEstimate, and says which; half an estimate, or none with neither, is 422
+        """
+    )
+    func estimatesFromHistory() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let tenant = newTenant("estimates")
+        let token = try cluster.tokens.token(tenant: tenant, roles: ["owner"])
+        let model = uniqueCode("est")
+        _ = try await create(
+            cluster.client, "/api/v1/ai-models", "ai-models",
+            [
+                "modelId": .string(model), "name": "Estimated", "inputRate": 1, "outputRate": 1,
+                "defaultEstimate": ["inputTokens": 40, "outputTokens": 10],
+            ],
+            token: token)
+        let credits = try await CreditFixture.make(cluster, tenant: tenant, token: token, model: model)
+        #expect(try await credits.grant(10_000).status == 201)
+        func authorize(_ extra: [(String, JSONValue)]) async throws -> HTTPTestResponse {
+            var attributes = JSONObject([
+                ("billingAccountId", .string(credits.account)), ("model", .string(model)), ("idempotencyKey", .string(UUID().uuidString)),
+            ])
+            for (key, value) in extra { attributes[key] = value }
+            return try await credits.client.post(
+                "/api/v1/credit-authorizations", token: token, json: resource("credit-authorizations", .object(attributes)))
+        }
+        let fallback = try await authorize([("featureId", "chat")])
+        #expect(
+            fallback.status == 201 && fallback.attribute("estimateSource") == "MODEL_DEFAULT"
+                && fallback.attribute("estimatedCredits")?.decimalValue == DecimalNumber(50), "\(fallback.text.prefix(400))")
+        for tokens in [10, 20, 100] {
+            let held = try await authorize([("featureId", "resumo"), ("estimatedInputTokens", 5), ("estimatedOutputTokens", 0)])
+            #expect(held.attribute("estimateSource") == "REQUEST")
+            let id = try #require(held.data?["id"]?.stringValue)
+            #expect(try await credits.settle(id, tokens: Int64(tokens)).status == 200)
+        }
+        let learned = try await authorize([("featureId", "resumo")])
+        #expect(
+            learned.status == 201 && learned.attribute("estimateSource") == "HISTORY" && learned.attribute("estimateSamples") == 3
+                && learned.attribute("estimatedCredits")?.decimalValue == DecimalNumber(100), "p95 of 10, 20, 100: \(learned.text.prefix(400))")
+        let half = try await authorize([("estimatedInputTokens", 5)])
+        #expect(half.status == 422 && half.firstError?["source"]?["pointer"] == "/data/attributes/estimatedOutputTokens")
+        let bare = try await CreditFixture.make(cluster, tenant: tenant, token: token)
+        var attributes = JSONObject([
+            ("billingAccountId", .string(bare.account)), ("model", .string(bare.model)), ("idempotencyKey", .string(UUID().uuidString)),
+        ])
+        attributes["featureId"] = "nova"
+        let none = try await credits.client.post(
+            "/api/v1/credit-authorizations", token: token, json: resource("credit-authorizations", .object(attributes)))
+        #expect(none.status == 422 && none.firstError?["source"]?["pointer"] == "/data/attributes/estimatedInputTokens", "\(none.text.prefix(300))")
     }
 }

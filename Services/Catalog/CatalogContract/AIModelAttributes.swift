@@ -21,6 +21,17 @@ public struct TokenRoundingAttributes: Codable, Sendable, Equatable {
     }
 }
 
+/// Tokens an AI call is expected to use.
+public struct TokenEstimateAttributes: Codable, Sendable, Equatable {
+    public var inputTokens: Int64
+    public var outputTokens: Int64
+
+    public init(inputTokens: Int64, outputTokens: Int64) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+    }
+}
+
 /// An AI model's token rates in credits (seeds 002 and 003).
 public struct AIModelAttributes: Codable, Sendable, Equatable {
     /// The model id callers send (`claude-sonnet-4.5`); unique per tenant and fixed once created.
@@ -36,6 +47,8 @@ public struct AIModelAttributes: Codable, Sendable, Equatable {
     public var markup: DecimalNumber?
     /// Default EXACT.
     public var rounding: TokenRoundingAttributes?
+    /// The estimate an authorization holds when it sends none and its feature has no settled history with this model yet.
+    public var defaultEstimate: TokenEstimateAttributes?
 
     public init(
         modelId: String, name: String, provider: String? = nil, inputRate: Credits, outputRate: Credits, cachedInputRate: Credits? = nil,

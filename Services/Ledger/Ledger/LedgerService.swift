@@ -30,8 +30,12 @@ public struct LedgerService: Sendable {
     let limits: LimitsService
     let references: ReferenceResolver
 
-    /// `walletBatch`: at most this many operations on one wallet share a transaction (1: each its own).
-    public init(database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient, walletBatch: Int = 64) {
+    /// `walletBatch`: at most this many operations on one wallet share a transaction (1: each its own). `estimateHistory`: how many of
+    /// the last settled executions of a feature and model an authorization without an estimate looks at.
+    public init(
+        database: Database, clock: any BillingClock, accounts: AccountsClient, catalog: CatalogClient, walletBatch: Int = 64,
+        estimateHistory: Int = 200
+    ) {
         let directory = LedgerDirectory(logger: database.logger)
         let references = ReferenceResolver(database: database, directory: directory, accounts: accounts, catalog: catalog)
         let outbox = Outbox(context: LedgerAPI.contextName)
@@ -40,7 +44,7 @@ public struct LedgerService: Sendable {
         self.references = references
         self.credits = CreditsService(
             database: database, clock: clock, directory: directory, references: references, catalog: catalog,
-            outbox: outbox, walletBatch: walletBatch)
+            outbox: outbox, walletBatch: walletBatch, estimateHistory: estimateHistory)
         let counter = LimitCounter(limits: LimitStore(logger: database.logger), outbox: outbox, logger: database.logger)
         self.usage = UsageService(
             database: database, clock: clock, directory: directory, references: references,
@@ -54,7 +58,8 @@ public struct LedgerService: Sendable {
             database: runtime.database, clock: runtime.clock,
             accounts: AccountsClient(rpc: try runtime.client(for: "accounts", defaultEndpoint: "127.0.0.1:9101")),
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
-            walletBatch: try runtime.configuration.reader.int("BILLING_LEDGER_WALLET_BATCH", default: 64, range: 1...1000))
+            walletBatch: try runtime.configuration.reader.int("BILLING_LEDGER_WALLET_BATCH", default: 64, range: 1...1000),
+            estimateHistory: try runtime.configuration.reader.int("BILLING_LEDGER_ESTIMATE_HISTORY", default: 200, range: 1...10_000))
         let warningTick = try runtime.configuration.reader.int(
             "BILLING_LEDGER_EXPIRY_WARNING_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let credits = service.credits

@@ -143,9 +143,11 @@ public struct ChargeCreditsRequest: Codable, Sendable, Equatable {
 public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
     public var billingAccountId: AccountID
     public var model: String
-    /// The estimate: input tokens are known, output tokens guessed.
-    public var estimatedInputTokens: Int64
-    public var estimatedOutputTokens: Int64
+    /// The estimate: input tokens are known, output tokens guessed. Both absent: the ledger estimates from history (seed 003
+    /// "estimativas com histórico") — the 95th percentile of the last settled executions of the same feature and model — or, with
+    /// no history, the model's `defaultEstimate`; the answer's `estimateSource` and `estimateSamples` say which.
+    public var estimatedInputTokens: Int64?
+    public var estimatedOutputTokens: Int64?
     public var estimatedCachedInputTokens: Int64?
     /// How long the hold lasts before it releases itself; default 300, at most 86,400.
     public var ttlSeconds: Int?
@@ -156,7 +158,7 @@ public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
     public var idempotencyKey: String
 
     public init(
-        billingAccountId: AccountID, model: String, estimatedInputTokens: Int64, estimatedOutputTokens: Int64,
+        billingAccountId: AccountID, model: String, estimatedInputTokens: Int64?, estimatedOutputTokens: Int64?,
         estimatedCachedInputTokens: Int64? = nil, ttlSeconds: Int? = nil, userId: String? = nil, featureId: String? = nil,
         costCenter: String? = nil, idempotencyKey: String
     ) {
@@ -172,8 +174,10 @@ public struct AuthorizeCreditsRequest: Codable, Sendable, Equatable {
         self.idempotencyKey = idempotencyKey
     }
 
-    public var estimate: TokenUsage {
-        TokenUsage(inputTokens: estimatedInputTokens, outputTokens: estimatedOutputTokens, cachedInputTokens: estimatedCachedInputTokens ?? 0)
+    /// The caller's estimate; nil when it left the estimate to the ledger.
+    public var estimate: TokenUsage? {
+        guard let input = estimatedInputTokens, let output = estimatedOutputTokens else { return nil }
+        return TokenUsage(inputTokens: input, outputTokens: output, cachedInputTokens: estimatedCachedInputTokens ?? 0)
     }
 }
 
@@ -248,6 +252,10 @@ public struct CreditExecution: Codable, Sendable, Equatable {
     public var idempotencyKey: String
     public var estimate: TokenUsageAttributes?
     public var estimatedCredits: Credits?
+    /// An authorization's answer: where its estimate came from — REQUEST, HISTORY (the 95th percentile of `estimateSamples` settled
+    /// executions of the same feature and model) or MODEL_DEFAULT; nil on reads and replays.
+    public var estimateSource: String?
+    public var estimateSamples: Int?
     public var tokens: TokenUsageAttributes?
     /// Charged (CHARGED or SETTLED).
     public var credits: Credits?

@@ -266,6 +266,12 @@ enum AIModelKind: CatalogKind {
                 }
             }
         }
+        if let estimate = attributes.defaultEstimate {
+            for (name, value) in [("inputTokens", estimate.inputTokens), ("outputTokens", estimate.outputTokens)]
+            where !(0...10_000_000).contains(value) {
+                throw CatalogError.invalid("defaultEstimate.\(name)", "defaultEstimate.\(name) must be from 0 to 10000000")
+            }
+        }
         do {
             try TokenCostCalculator.validate(attributes.modelRate)
         } catch {

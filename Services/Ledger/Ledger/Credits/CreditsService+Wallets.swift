@@ -167,21 +167,22 @@ extension CreditsService {
     func authorizeCredits(_ request: AuthorizeCreditsRequest, context: RPCServerContext) async throws -> CreditExecution {
         try validateExecution(
             key: request.idempotencyKey, model: request.model, userId: request.userId, featureId: request.featureId, costCenter: request.costCenter)
-        try validate(request.estimate, prefix: "estimated")
         let ttl = request.ttlSeconds ?? Self.defaultHoldSeconds
         guard (1...Self.maximumHoldSeconds).contains(ttl) else {
             throw LedgerError.invalid("ttlSeconds", "ttlSeconds must be from 1 to \(Self.maximumHoldSeconds)")
         }
-        let (rate, version) = try await modelRates.rate(model: request.model, tenant: context.tenant, options: context.peerCallOptions)
-        let estimate = try price(rate, request.estimate)
+        let model = try await modelRates.model(request.model, tenant: context.tenant, options: context.peerCallOptions)
+        let (rate, version) = (model.rate, model.version)
+        let guess = try await estimate(request, model: model, tenant: context.tenant)
+        let estimate = try price(rate, guess.tokens)
         let traceparent = context.metadata.traceparent
         let held = try await withWallet(
             request.billingAccountId, tenant: context.tenant, idempotencyKey: request.idempotencyKey,
             options: context.peerCallOptions
         ) { wallet, session -> Authorized in
             let replay = try await session.replay(wallet, kind: "AUTHORIZATION", model: request.model) {
-                $0.estimate == request.estimate && $0.userId == request.userId && $0.featureId == request.featureId
-                    && $0.costCenter == request.costCenter
+                (request.estimate == nil || $0.estimate == request.estimate) && $0.userId == request.userId
+                    && $0.featureId == request.featureId && $0.costCenter == request.costCenter
             }
             if let replay {
                 return Authorized(execution: replay, hold: nil)
@@ -189,7 +190,7 @@ extension CreditsService {
             try spendable(wallet, session: session)
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
             let tag = MovementTag(
-                executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.estimate)
+                executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: guess.tokens)
             var counters = try await session.admit(wallet, userId: request.userId, featureId: request.featureId, amount: estimate)
             guard wallet.book.hold(estimate, tag: tag) else {
                 session.refuse(&wallet, traceparent: traceparent)
@@ -203,14 +204,43 @@ extension CreditsService {
             let record = ExecutionRecord(
                 id: id, account: session.account, idempotencyKey: request.idempotencyKey, kind: "AUTHORIZATION", status: .held,
                 model: request.model, modelVersion: version, rate: rate, userId: request.userId, featureId: request.featureId,
-                costCenter: request.costCenter, estimate: request.estimate, estimatedCredits: estimate, tokens: nil, credits: nil, uncovered: nil,
+                costCenter: request.costCenter, estimate: guess.tokens, estimatedCredits: estimate, tokens: nil, credits: nil, uncovered: nil,
                 expiresAt: expires, createdAt: now, resolvedAt: nil)
             session.spent(&wallet, traceparent: traceparent)
             wallet.stage(.insert(record), counters: counters)
-            return Authorized(execution: execution(record, draws: [], wallet: wallet), hold: record)
+            var answer = execution(record, draws: [], wallet: wallet)
+            answer.estimateSource = guess.source
+            answer.estimateSamples = guess.samples
+            return Authorized(execution: answer, hold: record)
         }
         if let hold = held.hold { openHolds.remember(hold, tenant: context.tenant) }
         return held.execution
+    }
+
+    /// The tokens an authorization holds: the caller's estimate; or, without one, the 95th percentile of the last settled executions
+    /// of its feature and model (read before the wallet is locked); or the model's default estimate.
+    private func estimate(
+        _ request: AuthorizeCreditsRequest, model: ModelRateCache.Entry, tenant: String
+    ) async throws -> (tokens: TokenUsage, source: String, samples: Int?) {
+        if let given = request.estimate {
+            try validate(given, prefix: "estimated")
+            return (given, "REQUEST", nil)
+        }
+        if request.estimatedInputTokens != nil || request.estimatedOutputTokens != nil {
+            let missing = request.estimatedInputTokens == nil ? "estimatedInputTokens" : "estimatedOutputTokens"
+            throw LedgerError.invalid(missing, "send estimatedInputTokens and estimatedOutputTokens together, or neither (estimated from history)")
+        }
+        let history = try await database.withTenant(tenant) {
+            try await self.history.estimate(model: request.model, feature: request.featureId, samples: estimateHistory, tenant: tenant, on: $0)
+        }
+        if let history { return (history.tokens, "HISTORY", history.samples) }
+        guard let fallback = model.defaultEstimate else {
+            throw LedgerError.invalid(
+                "estimatedInputTokens",
+                "estimatedInputTokens and estimatedOutputTokens are required: this feature has no settled execution with \(request.model) yet, "
+                    + "and the model has no defaultEstimate")
+        }
+        return (fallback, "MODEL_DEFAULT", nil)
     }
 
     /// An authorization's answer, with the hold as recorded when this call created it (not when it replayed an earlier one).

@@ -19,11 +19,14 @@ struct CreditsService: Sendable {
     let outbox: Outbox
     let walletQueues: WalletQueues
     let openHolds = OpenHolds()
+    /// How many of the last settled executions an authorization without an estimate looks at.
+    let estimateHistory: Int
 
     init(
         database: Database, clock: any BillingClock, directory: LedgerDirectory, references: ReferenceResolver, catalog: CatalogClient,
-        outbox: Outbox, walletBatch: Int
+        outbox: Outbox, walletBatch: Int, estimateHistory: Int = 200
     ) {
+        self.estimateHistory = estimateHistory
         self.database = database
         self.clock = clock
         self.directory = directory

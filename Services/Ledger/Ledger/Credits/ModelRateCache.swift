@@ -12,9 +12,11 @@ final class ModelRateCache: Sendable {
     static let lifetime: TimeInterval = 10
     private static let limit = 10_000
 
-    private struct Entry: Sendable {
+    struct Entry: Sendable {
         let rate: ModelRate
         let version: Int
+        /// The model's estimate for authorizations that send none and have no history.
+        let defaultEstimate: TokenUsage?
         let fetchedAt: Date
     }
 
@@ -30,9 +32,15 @@ final class ModelRateCache: Sendable {
 
     /// The rate and catalog version for `model`; archived models and unknown ones are refused.
     func rate(model: String, tenant: String, options: RPCCallOptions) async throws -> (ModelRate, Int) {
+        let entry = try await self.model(model, tenant: tenant, options: options)
+        return (entry.rate, entry.version)
+    }
+
+    /// The model as the cache holds it: rate, version, default estimate.
+    func model(_ model: String, tenant: String, options: RPCCallOptions) async throws -> Entry {
         let key = tenant + "\u{1}" + model, now = clock.now()
         if let entry = entries.withLock({ $0[key] }), now.timeIntervalSince(entry.fetchedAt) < Self.lifetime, now >= entry.fetchedAt {
-            return (entry.rate, entry.version)
+            return entry
         }
         let fetch = fetches.withLock { fetches in
             if let running = fetches[key] { return running }
@@ -44,7 +52,8 @@ final class ModelRateCache: Sendable {
                     })
                 else { throw LedgerError.modelNotFound(model) }
                 guard item.status != .archived else { throw LedgerError.modelArchived(model) }
-                let entry = Entry(rate: item.attributes.modelRate, version: item.version, fetchedAt: now)
+                let estimate = item.attributes.defaultEstimate.map { TokenUsage(inputTokens: $0.inputTokens, outputTokens: $0.outputTokens) }
+                let entry = Entry(rate: item.attributes.modelRate, version: item.version, defaultEstimate: estimate, fetchedAt: now)
                 self.entries.withLock { entries in
                     if entries.count >= Self.limit { entries.removeAll() }
                     entries[key] = entry
@@ -54,7 +63,6 @@ final class ModelRateCache: Sendable {
             fetches[key] = task
             return task
         }
-        let entry = try await fetch.value
-        return (entry.rate, entry.version)
+        return try await fetch.value
     }
 }

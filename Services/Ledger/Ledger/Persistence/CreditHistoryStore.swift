@@ -111,6 +111,26 @@ struct CreditHistoryStore {
         }
     }
 
+    /// The 95th percentile of the input, output and cached tokens of the last `samples` settled executions of `model` for `feature`
+    /// (the tenant's), and how many there were; nil when there were none.
+    func estimate(
+        model: String, feature: String?, samples: Int, tenant: String, on connection: PostgresConnection
+    ) async throws
+        -> (tokens: TokenUsage, samples: Int)?
+    {
+        let row = try await connection.firstRow(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY input_tokens), percentile_disc(0.95) WITHIN GROUP (ORDER BY output_tokens),
+                           percentile_disc(0.95) WITHIN GROUP (ORDER BY coalesce(cached_tokens, 0)), count(*)
+                    FROM (SELECT input_tokens, output_tokens, cached_tokens FROM credit_executions
+                          WHERE tenant_id = $1 AND model_id = $2 AND feature_id IS NOT DISTINCT FROM $3 AND status = 'SETTLED'
+                          ORDER BY created_at DESC LIMIT $4) AS recent
+                    """, binds: try .of(tenant, model, feature, samples)), logger: logger)
+        guard let row, let (input, output, cached, count) = try? row.decode((Int64?, Int64?, Int64?, Int64).self), count > 0 else { return nil }
+        return (TokenUsage(inputTokens: input ?? 0, outputTokens: output ?? 0, cachedInputTokens: cached ?? 0), Int(count))
+    }
+
     /// Keeps the first `size` of a page read one longer; answers the last kept when there was more.
     static func trim<Item>(_ items: inout [Item], to size: Int) -> Item? {
         guard items.count > size else { return nil }
