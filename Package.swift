@@ -24,16 +24,18 @@ var targets: [Target] = [
         name: "BillingRPC",
         dependencies: ["BillingCore", nioCore, logging, .product(name: "NIOFoundationCompat", package: "swift-nio")],
         path: "Shared/BillingRPC"),
+    // The event-loop task executor the RPC server and the database helpers share.
+    .target(name: "BillingNIO", dependencies: [nioCore], path: "Shared/BillingNIO"),
     .target(
         name: "BillingRPCHTTP2",
         dependencies: [
-            "BillingCore", "BillingRPC", nioCore, nioPosix, nioHTTP2, nioSSL, x509, logging, serviceLifecycle,
+            "BillingCore", "BillingRPC", "BillingNIO", nioCore, nioPosix, nioHTTP2, nioSSL, x509, logging, serviceLifecycle,
             .product(name: "NIOTLS", package: "swift-nio"),
         ],
         path: "Shared/BillingRPCHTTP2"),
     .target(
         name: "BillingPostgres",
-        dependencies: ["BillingCore", postgres, nioSSL, logging, crypto, serviceLifecycle],
+        dependencies: ["BillingCore", "BillingNIO", postgres, nioSSL, logging, crypto, serviceLifecycle],
         path: "Shared/BillingPostgres"),
     // Events in three layers: the core (envelope, descriptors; what Contract targets use), the outbox, inbox and
     // subscriptions on PostgreSQL (what services use), and the Redis Streams transport.

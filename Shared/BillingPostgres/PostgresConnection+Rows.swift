@@ -1,3 +1,4 @@
+import BillingNIO
 import PostgresNIO
 
 extension PostgresConnection {

@@ -1,3 +1,4 @@
+import BillingNIO
 import BillingRPC
 import Logging
 import NIOCore

@@ -1,4 +1,5 @@
 import BillingCore
+import BillingNIO
 import BillingRPC
 import Logging
 import NIOCore
