@@ -146,9 +146,12 @@ final class ReferenceResolver: Sendable {
             }
             return answers
         }
+        // Remembered from when the answers came: a slow batch (a thousand lookups on a loaded machine) does not forget its first
+        // misses before its client resends it.
+        let answered = Date()
         misses.withLock { misses in
-            if misses.count > Self.meterCacheLimit { misses = misses.filter { $0.value > now } }
-            for (cacheKey, value) in answers where value == nil { misses[cacheKey] = now.addingTimeInterval(Self.missLifetime) }
+            if misses.count > Self.meterCacheLimit { misses = misses.filter { $0.value > answered } }
+            for (cacheKey, value) in answers where value == nil { misses[cacheKey] = answered.addingTimeInterval(Self.missLifetime) }
         }
         return answers.compactMap(\.1)
     }
