@@ -125,4 +125,60 @@ struct CreditAlertsEndToEndTests {
             "/api/v1/credit-authorizations", token: token, json: resource("credit-authorizations", .object(attributes)))
         #expect(none.status == 422 && none.firstError?["source"]?["pointer"] == "/data/attributes/estimatedInputTokens", "\(none.text.prefix(300))")
     }
+
+    @Test(
+        """
+        partial rollover: a plan carrying 50 % of the unused allowance, at most 25 credits, grants 25 ROLLOVER credits of the 60 a period \
+        left, expiring with the next period; a rollover without included credits, or granted by hand, is refused
+        """
+    )
+    func partialRollover() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let start = RFC3339.format(Date().addingTimeInterval(-60))
+        let fixture = try await SubscriptionFixture.make(
+            cluster,
+            plan: [("trialDays", 0), ("includedCredits", 100), ("creditRollover", ["percent": 50, "maximumCredits": 25])], clockTime: start)
+        let refused = try await fixture.post(
+            "/api/v1/subscription-plans", "subscription-plans",
+            [
+                "name": "Sem créditos", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": 10, "currency": "BRL",
+                "creditRollover": ["percent": 50],
+            ])
+        #expect(
+            refused.status == 422 && refused.firstError?["source"]?["pointer"] == "/data/attributes/creditRollover", "\(refused.text.prefix(300))")
+        let subscribed = try await fixture.subscribe()
+        let id = try #require(subscribed.data?["id"]?.stringValue, "\(subscribed.text.prefix(300))")
+        let model = uniqueCode("roll")
+        _ = try await create(
+            fixture.client, "/api/v1/ai-models", "ai-models", ["modelId": .string(model), "name": "Unit", "inputRate": 1, "outputRate": 1],
+            token: fixture.token)
+        let wallet = CreditFixture(client: fixture.client, token: fixture.token, account: fixture.account, model: model)
+        #expect(
+            try await waitFor(timeout: .seconds(30)) { try await wallet.wallet()?["monthlyRemaining"]?.decimalValue == DecimalNumber(100) },
+            "the first period's allowance")
+        #expect(try await wallet.charge(40).status == 201)
+        let byHand = try await wallet.grant(5, [("source", "ROLLOVER")])
+        #expect(byHand.status == 422 && byHand.firstError?["source"]?["pointer"] == "/data/attributes/source")
+
+        let periodEnd = try #require(subscribed.attribute("currentPeriodEnd")?.stringValue)
+        let advanced = try await fixture.post(
+            "/api/v1/test-clocks/\(try #require(fixture.clock))/advance", "test-clocks",
+            ["frozenTime": .string(RFC3339.format(RFC3339.parse(periodEnd)!.addingTimeInterval(3600)))])
+        #expect(advanced.status == 200, "\(advanced.text.prefix(300))")
+        var rollovers: [JSONValue] = []
+        #expect(
+            try await waitFor(timeout: .seconds(60)) {
+                rollovers =
+                    try await fixture.client.get(
+                        "/api/v1/credit-grants?filter%5BbillingAccountId%5D=\(fixture.account)&filter%5Bsource%5D=ROLLOVER", token: fixture.token
+                    ).data?.arrayValue ?? []
+                return !rollovers.isEmpty
+            }, "the renewal carried part of the unused allowance")
+        let renewed = try await fixture.client.get("/api/v1/subscriptions/\(id)", token: fixture.token)
+        let rollover = try #require(rollovers.first?["attributes"])
+        #expect(
+            rollovers.count == 1 && rollover["credits"]?.decimalValue == DecimalNumber(25)
+                && rollover["expiresAt"] == renewed.attribute("currentPeriodEnd")
+                && rollover["effectiveAt"] == renewed.attribute("currentPeriodStart"), "50 % of 60 is 30, capped at 25: \(rollover)")
+    }
 }

@@ -97,12 +97,17 @@ public struct PlanAttributes: Codable, Sendable, Equatable {
     /// beyond the wallet's credits (the account's overdraft). What the overdraft owes when a period ends is billed on that
     /// period's invoice at this price, instead of being repaid from the next grant. Up to 8 decimal places; absent: not billed.
     public var creditOveragePrice: DecimalNumber?
+    /// Partial rollover (seed 003): `percent` (1 to 100) of the allowance a period leaves unused carries into the next period, at
+    /// most `maximumCredits`, as a ROLLOVER grant that expires when that period ends. Needs `includedCredits`.
+    public var creditRollover: CreditRollover?
 
     public init(
         code: String? = nil, name: String, description: String? = nil, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         basePrice: DecimalNumber, currency: String, trialDays: Int? = nil, includedCredits: Credits? = nil, limits: [PlanLimit]? = nil,
-        features: [String]? = nil, usageCharges: [UsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil
+        features: [String]? = nil, usageCharges: [UsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil,
+        creditRollover: CreditRollover? = nil
     ) {
+        self.creditRollover = creditRollover
         self.creditOveragePrice = creditOveragePrice
         self.code = code
         self.name = name

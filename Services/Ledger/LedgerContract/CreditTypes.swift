@@ -11,12 +11,16 @@ public enum CreditSource: String, Codable, Sendable, CaseIterable, SchemaDescrib
     case addon = "ADDON"
     case bonus = "BONUS"
     case manual = "MANUAL"
+    /// The part of the last period's unused allowance a plan carries over (seed 003's partial rollover); it expires with the period.
+    case rollover = "ROLLOVER"
 
-    /// Lower numbers are spent first: purchased credits before the monthly allowance (seed 003's "banco de créditos").
+    /// Lower numbers are spent first: purchased credits before the monthly allowance (seed 003's "banco de créditos"), and what
+    /// rolled over before the new allowance (both end with the period).
     public var defaultPriority: Int {
         switch self {
         case .purchase: return 10
         case .addon, .bonus, .manual: return 20
+        case .rollover: return 25
         case .monthly: return 30
         }
     }

@@ -29,13 +29,16 @@ public struct SubscriptionSummary: Codable, Sendable, Equatable {
     public var limits: [SubscriptionLimit]?
     /// When the subscription last changed: an older summary arriving late never overwrites a newer one.
     public var updatedAt: Date?
+    /// The plan's rollover of unused allowance into the next period.
+    public var creditRollover: CreditRollover?
 
     public init(
         id: SubscriptionID, billingAccountId: AccountID, planId: CatalogItemID, planVersion: Int, status: String, quantity: Int,
         currentPeriodStart: Date, currentPeriodEnd: Date, includedCredits: Credits = .zero, unitPrice: Money? = nil, trialEnd: Date? = nil,
         cancelAtPeriodEnd: Bool = false, testClockId: TestClockID? = nil, creditOveragePrice: DecimalNumber? = nil,
-        limits: [SubscriptionLimit]? = nil, updatedAt: Date? = nil
+        limits: [SubscriptionLimit]? = nil, updatedAt: Date? = nil, creditRollover: CreditRollover? = nil
     ) {
+        self.creditRollover = creditRollover
         self.limits = limits
         self.updatedAt = updatedAt
         self.creditOveragePrice = creditOveragePrice

@@ -84,13 +84,16 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
     public var usageCharges: [SubscribedUsageCharge]?
     /// The plan's price of one credit of overdraft, billed when a period ends (absent: overdraft is repaid by the next grant).
     public var creditOveragePrice: DecimalNumber?
+    /// The share of an unused allowance carried into the next period (absent: none).
+    public var creditRollover: CreditRollover?
 
     public init(
         planId: CatalogItemID, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         unitPrice: DecimalNumber,
         currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
-        usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil
+        usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil, creditRollover: CreditRollover? = nil
     ) {
+        self.creditRollover = creditRollover
         self.creditOveragePrice = creditOveragePrice
         self.usageCharges = usageCharges
         self.trialDays = trialDays
@@ -257,7 +260,7 @@ public struct Subscription: Codable, Sendable, Equatable {
             quantity: quantity, currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
             includedCredits: plan.includedCredits, unitPrice: Money.exactly(plan.unitPrice, currency: plan.currency),
             trialEnd: trialEnd, cancelAtPeriodEnd: cancelAtPeriodEnd, testClockId: testClockId,
-            creditOveragePrice: plan.creditOveragePrice, limits: limits, updatedAt: updatedAt)
+            creditOveragePrice: plan.creditOveragePrice, limits: limits, updatedAt: updatedAt, creditRollover: plan.creditRollover)
     }
 
     /// The plan's limits with those of its ACTIVE add-ons on top (``SubscriptionLimit/combining(plan:addons:)``).

@@ -145,6 +145,17 @@ enum PlanKind: CatalogKind {
                 throw CatalogError.invalid("creditOveragePrice", "creditOveragePrice must be from 0 to 1000 with at most 8 decimal places")
             }
         }
+        if let rollover = attributes.creditRollover {
+            guard (1...100).contains(rollover.percent) else {
+                throw CatalogError.invalid("creditRollover.percent", "creditRollover.percent must be from 1 to 100")
+            }
+            if let cap = rollover.maximumCredits, cap.units <= 0 {
+                throw CatalogError.invalid("creditRollover.maximumCredits", "creditRollover.maximumCredits must be above 0")
+            }
+            guard (attributes.includedCredits?.units ?? 0) > 0 else {
+                throw CatalogError.invalid("creditRollover", "a rollover needs includedCredits to roll over")
+            }
+        }
         do { try PlanLimit.validate(attributes.limits ?? []) } catch { throw CatalogError.invalid(error.field, error.message) }
         var features = Set<String>()
         for (index, feature) in (attributes.features ?? []).enumerated() {

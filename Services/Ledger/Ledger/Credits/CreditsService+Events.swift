@@ -95,6 +95,24 @@ extension CreditsService {
                 description: "plan allowance for the period from \(RFC3339.format(subscription.currentPeriodStart))")
             try validate(request)
             try await handle(subscription.billingAccountId, tenant: envelope.tenantid, on: connection) { wallet, session in
+                // The plan's partial rollover: its share of what the last period left unused, until this period ends. Its reference
+                // is this period's, so a redelivered event carries it once.
+                if let rollover = subscription.creditRollover,
+                    let unused = try await wallets.unusedAllowance(
+                        account: account, referencePrefix: prefix, before: subscription.currentPeriodStart, tenant: session.tenant,
+                        on: session.connection)
+                {
+                    let carried = rollover.carried(from: unused)
+                    if carried > .zero {
+                        _ = try await grant(
+                            GrantCreditsRequest(
+                                billingAccountId: subscription.billingAccountId, credits: carried, source: .rollover,
+                                effectiveAt: subscription.currentPeriodStart, expiresAt: subscription.currentPeriodEnd,
+                                reference: prefix + "rollover:" + RFC3339.format(subscription.currentPeriodStart),
+                                description: "\(rollover.percent) % of the \(unused.text) credits the last period left unused"),
+                            into: &wallet, session: session, traceparent: envelope.traceparent)
+                    }
+                }
                 _ = try await grant(request, into: &wallet, session: session, traceparent: envelope.traceparent)
             }
         }

@@ -21,6 +21,9 @@ extension CreditsService {
     /// A grant without a `reference` takes the call's idempotency key as its reference, so a resent call answers the first grant.
     func grantCredits(_ request: GrantCreditsRequest, context: RPCServerContext) async throws -> CreditGrant {
         try validate(request)
+        guard request.source != .rollover else {
+            throw LedgerError.invalid("source", "ROLLOVER credits come from a plan's rollover, not from a grant by hand")
+        }
         var keyed = request
         if keyed.reference == nil { keyed.reference = context.metadata.idempotencyKey }
         let request = keyed
@@ -477,7 +480,7 @@ extension CreditsService {
             billingAccountId: AccountID(rawValue: session.account), balance: book.balance, held: book.held, available: book.available,
             debt: book.debt,
             monthlyRemaining: book.remaining([.monthly]), purchasedRemaining: book.remaining([.purchase]),
-            otherRemaining: book.remaining([.addon, .bonus, .manual]), allowance: wallet.allowance, allowanceUsedPercent: allowanceUsed,
+            otherRemaining: book.remaining([.addon, .bonus, .manual, .rollover]), allowance: wallet.allowance, allowanceUsedPercent: allowanceUsed,
             allowanceExpiresAt: allowanceExpires,
             settings: WalletSettings(
                 overdraftLimit: book.overdraftLimit, spendingCaps: wallet.caps, rateLimits: wallet.rateLimits,

@@ -266,6 +266,23 @@ struct WalletStore: Sendable {
                     """, binds: try .of(end, tenant, account, referencePrefix, now)), logger: logger)
     }
 
+    /// What the last allowance before `start` of the subscription that `prefix` names left unused: what remains of it plus what
+    /// expired of it (whether or not its expiry was written yet). Nil when there was none.
+    func unusedAllowance(
+        account: UUID, referencePrefix prefix: String, before start: Date, tenant: String, on connection: PostgresConnection
+    ) async throws -> Credits? {
+        try await connection.firstRow(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT (g.remaining + coalesce((SELECT -sum(j.amount) FROM credit_journal j
+                                                    WHERE j.tenant_id = g.tenant_id AND j.grant_id = g.id AND j.kind = 'EXPIRY'), 0))::text
+                    FROM credit_grants g
+                    WHERE g.tenant_id = $1 AND g.account_id = $2 AND g.source = 'MONTHLY' AND starts_with(g.reference, $3) AND g.effective_at < $4
+                    ORDER BY g.effective_at DESC LIMIT 1
+                    """, binds: try .of(tenant, account, prefix, start)), logger: logger
+        ).map { try Credits.parse(try $0.decode(String.self)) }
+    }
+
     /// The overage billed under `reference`: its account, credits and time.
     func overage(
         reference: String, tenant: String, on connection: PostgresConnection

@@ -469,7 +469,8 @@ extension SubscriptionLifecycleService {
             trialDays: attributes.trialDays ?? 0,
             includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
             limits: (attributes.limits ?? []).map(SubscriptionLimit.init),
-            usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice)
+            usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice,
+            creditRollover: attributes.creditRollover)
     }
 }
 

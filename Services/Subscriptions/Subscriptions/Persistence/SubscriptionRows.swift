@@ -168,6 +168,12 @@ struct PlanSnapshot: Codable {
     var limits: [Limit]
     var usageCharges: [UsageCharge]?
     var creditOveragePrice: DecimalNumber?
+    var creditRollover: Rollover?
+
+    struct Rollover: Codable {
+        var percent: Int
+        var maximumCredits: Credits?
+    }
 
     struct Limit: Codable {
         var resource: String
@@ -206,6 +212,7 @@ struct PlanSnapshot: Codable {
                 meterId: $0.meterId.description, meterCode: $0.meterCode, productId: $0.productId.description, productVersion: $0.productVersion)
         }
         creditOveragePrice = plan.creditOveragePrice
+        creditRollover = plan.creditRollover.map { Rollover(percent: $0.percent, maximumCredits: $0.maximumCredits) }
     }
 
     func plan() throws -> SubscribedPlan {
@@ -225,7 +232,8 @@ struct PlanSnapshot: Codable {
                     meterId: try catalogID($0.meterId), meterCode: $0.meterCode, productId: try catalogID($0.productId),
                     productVersion: $0.productVersion)
             },
-            creditOveragePrice: creditOveragePrice)
+            creditOveragePrice: creditOveragePrice,
+            creditRollover: creditRollover.map { CreditRollover(percent: $0.percent, maximumCredits: $0.maximumCredits) })
     }
 }
 
