@@ -15,12 +15,15 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
     public var tenantid: String
     /// Extension attribute: W3C trace context of the request that caused it.
     public var traceparent: String?
+    /// Extension attribute: who caused it (``RequestActor``); absent for the system's own work.
+    public var actor: String?
     public var data: JSONValue
 
     public init(
         id: String, source: String, type: String, time: Date, subject: String?, tenantid: String,
-        traceparent: String? = nil, data: JSONValue
+        traceparent: String? = nil, actor: String? = nil, data: JSONValue
     ) {
+        self.actor = actor
         self.specversion = "1.0"
         self.id = id
         self.source = source
@@ -34,10 +37,12 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
     }
 
     /// Wraps a typed event.
-    public init<Event: IntegrationEvent>(_ event: Event, source: String, tenant: String, at time: Date, traceparent: String? = nil) throws {
+    public init<Event: IntegrationEvent>(
+        _ event: Event, source: String, tenant: String, at time: Date, traceparent: String? = nil, actor: String? = RequestActor.current
+    ) throws {
         self.init(
             id: UUIDv7.generate(at: time).text, source: source, type: Event.eventType, time: time,
-            subject: event.subject, tenantid: tenant, traceparent: traceparent, data: try JSONValueEncoder().encode(event))
+            subject: event.subject, tenantid: tenant, traceparent: traceparent, actor: actor, data: try JSONValueEncoder().encode(event))
     }
 
     /// Parses the JSON form written by ``Outbox`` (unknown members are ignored).

@@ -38,7 +38,10 @@ public struct EventInbox: Sendable {
                         """, binds: try .of(group, tenant, ids, envelopes.map(\.type))), logger: logger)
             let fresh = Set(try inserted.map { try $0.decode(UUID.self).text })
             for envelope in envelopes where fresh.contains(envelope.id.lowercased()) {
-                try await (subscription.handlers[envelope.type] ?? subscription.fallback)?(envelope, connection)
+                // What the handler appends was caused by whoever caused this event.
+                try await RequestActor.$current.withValue(envelope.actor) {
+                    try await (subscription.handlers[envelope.type] ?? subscription.fallback)?(envelope, connection)
+                }
             }
             return fresh
         }

@@ -27,7 +27,8 @@ public struct Outbox: Sendable {
     public func append(_ events: [PendingEvent], on connection: PostgresConnection, logger: Logger) async throws -> [EventEnvelope] {
         guard !events.isEmpty else { return [] }
         let envelopes = try events.map { pending in
-            try EventEnvelope(pending.event, source: source, tenant: pending.tenant, at: pending.at, traceparent: pending.traceparent)
+            try EventEnvelope(
+                pending.event, source: source, tenant: pending.tenant, at: pending.at, traceparent: pending.traceparent, actor: pending.actor)
         }
         let encoder = JSONValueEncoder()
         try await connection.execute(
@@ -43,14 +44,17 @@ public struct Outbox: Sendable {
     }
 }
 
-/// An event waiting to be appended, with its tenant, the instant it happened and the trace it belongs to.
+/// An event waiting to be appended, with its tenant, the instant it happened, the trace it belongs to and who caused it (by
+/// default whoever the work creating it acts for).
 public struct PendingEvent: Sendable {
     public let event: any IntegrationEvent
     public let tenant: String
     public let at: Date
     public let traceparent: String?
+    public let actor: String?
 
-    public init(_ event: any IntegrationEvent, tenant: String, at: Date, traceparent: String? = nil) {
+    public init(_ event: any IntegrationEvent, tenant: String, at: Date, traceparent: String? = nil, actor: String? = RequestActor.current) {
+        self.actor = actor
         self.event = event
         self.tenant = tenant
         self.at = at

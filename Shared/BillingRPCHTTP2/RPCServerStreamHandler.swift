@@ -192,7 +192,7 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
                 defer { tracker.callFinished() }
                 let result: Result<ByteBuffer?, RPCError>
                 do {
-                    result = .success(try await body(message, callContext))
+                    result = .success(try await RequestActor.$current.withValue(callContext.metadata.actor) { try await body(message, callContext) })
                 } catch {
                     let deadlinePassed = callContext.deadline?.hasPassed ?? false
                     result = .failure(
@@ -206,7 +206,7 @@ final class RPCServerStreamHandler: ChannelInboundHandler {
                 defer { tracker.callFinished() }
                 let result: Result<ByteBuffer?, RPCError>
                 do {
-                    try await body(message, callContext, writer)
+                    try await RequestActor.$current.withValue(callContext.metadata.actor) { try await body(message, callContext, writer) }
                     result = .success(nil)
                 } catch {
                     let deadlinePassed = callContext.deadline?.hasPassed ?? false

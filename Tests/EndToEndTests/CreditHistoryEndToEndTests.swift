@@ -1,6 +1,7 @@
 import BillingCore
 import BillingTesting
 import Foundation
+import Gateway
 import Testing
 
 /// A wallet's history through the gateway (seed 002 `credit_topups`/`usage_stats`, seed 003 "quem usou quanto e quando"):
@@ -164,5 +165,58 @@ struct CreditHistoryEndToEndTests {
         let sales = try await credits.client.get(
             "/api/v1/credit-executions?filter%5BbillingAccountId%5D=\(credits.account)&filter%5BcostCenter%5D=vendas", token: credits.token)
         #expect(sales.data?.arrayValue?.allSatisfy { $0["attributes"]?["costCenter"] == "vendas" } == true && sales.data?.arrayValue?.count == 2)
+    }
+
+    @Test(
+        """
+        the audit trail says who caused each event: the operator's token subject, a customer's (customer:…), the payment provider whose \
+        webhook paid, and the events other contexts derive from one (the credits its payment granted) carry its cause
+        """
+    )
+    func auditTrailActors() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let tenant = newTenant("actors")
+        let token = try cluster.tokens.token(tenant: tenant, subject: "operadora@saas.com.br", roles: ["owner"])
+        let credits = try await CreditFixture.make(cluster, tenant: tenant, token: token)
+        let code = uniqueCode("pack")
+        _ = try await create(
+            credits.client, "/api/v1/credit-packages", "credit-packages",
+            ["code": .string(code), "name": "Pack", "credits": 100, "price": .number("10.00"), "currency": "BRL"], token: token)
+        let customer = try cluster.tokens.token(
+            tenant: tenant, subject: "cliente-7", roles: ["owner"], extraClaims: ["billingAccountId": .string(credits.account)])
+        let checkout = try await credits.client.post(
+            "/api/v1/checkouts", token: customer,
+            json: resource(
+                "checkouts",
+                [
+                    "billingAccountId": .string(credits.account), "paymentMethod": "PIX",
+                    "items": [["type": "CREDIT_PACKAGE", "packageCode": .string(code)]],
+                ]))
+        let invoice = try #require(checkout.attribute("invoice")?["id"]?.stringValue, "\(checkout.text.prefix(300))")
+        let body = JSONWriter.bytes([
+            "id": .string("evt_" + UUID().uuidString), "type": "payment.succeeded",
+            "data": [
+                "tenantId": .string(tenant), "billingAccountId": .string(credits.account), "invoiceId": .string(invoice),
+                "amount": .number("10.00"), "paymentMethod": "PIX",
+                "externalRef": .string("E" + UUID().uuidString.replacingOccurrences(of: "-", with: "")),
+            ],
+        ])
+        let header = WebhookSignature.header(
+            body: body, secrets: ["whsec_sandbox_development_only_0123456789"], timestamp: Int64(Date().timeIntervalSince1970))
+        let paid = try await credits.client.send(
+            "POST", "/api/v1/webhooks/payments/sandbox", rawBody: Data(body), headers: ["Billing-Signature": header])
+        #expect(paid.attribute("outcome") == "PAYMENT_RECORDED", "\(paid.text.prefix(300))")
+        func actor(_ type: String) async throws -> (String?, String?) {
+            var found: JSONValue?
+            _ = try await waitFor(timeout: .seconds(30)) {
+                found = try await auditEvents(credits.client, token: token, type: type).first?["attributes"]
+                return found != nil
+            }
+            return (found?["actor"]?.stringValue, found?["actorKind"]?.stringValue)
+        }
+        #expect(try await actor("billing.account.created") == ("operadora@saas.com.br", "OPERATOR"))
+        #expect(try await actor("billing.invoice.created") == ("customer:cliente-7", "CUSTOMER"))
+        #expect(try await actor("billing.payment.completed") == ("provider:sandbox", "PROVIDER"))
+        #expect(try await actor("billing.credits.granted") == ("provider:sandbox", "PROVIDER"), "the grant the payment caused")
     }
 }

@@ -18,6 +18,10 @@ struct AuditedEvent: Codable, Sendable {
     var source: String
     var subject: String?
     var time: Date
+    /// Who caused it: the subject of the token that asked (`customer:<subject>` for a customer's), `provider:<name>`, or absent for
+    /// the system's own work; `actorKind` OPERATOR, CUSTOMER, PROVIDER or SYSTEM.
+    var actor: String?
+    var actorKind: String
     var data: JSONValue
 }
 
@@ -81,7 +85,7 @@ struct AuditTrail: Sendable {
                 let envelope = try EventEnvelope.parse(try row.decode(String.self))
                 return AuditedEvent(
                     id: envelope.id, type: envelope.type, source: envelope.source, subject: envelope.subject,
-                    time: envelope.time, data: envelope.data)
+                    time: envelope.time, actor: envelope.actor, actorKind: RequestActor.kind(of: envelope.actor), data: envelope.data)
             }
             var next: String?
             if events.count > filter.pageSize {

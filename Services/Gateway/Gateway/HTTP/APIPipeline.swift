@@ -89,7 +89,7 @@ struct APIPipeline: Sendable {
         for name in route.pathParameters { parameters[name] = context.parameters.get(name) }
         let options = RPCCallOptions(
             metadata: RPCMetadata(
-                tenant: principal.tenant, actor: principal.subject, requestID: requestID,
+                tenant: principal.tenant, actor: principal.isCustomer ? "customer:" + principal.subject : principal.subject, requestID: requestID,
                 idempotencyKey: idempotencyKey.map { "\(route.operationID):\($0)" },
                 traceparent: RPCMetadata.sanitized(request.headers[.traceparent])),
             timeout: requestTimeout)

@@ -91,7 +91,10 @@ extension CreditsService {
         var results: [Swift.Result<any Sendable, LedgerError>] = []
         for operation in operations {
             wallet.replay = operation.idempotencyKey.flatMap { replays[$0] }
-            results.append(try await apply(operation.body, to: &wallet, session: session, replays: &replays))
+            results.append(
+                try await RequestActor.$current.withValue(operation.actor) {
+                    try await apply(operation.body, to: &wallet, session: session, replays: &replays)
+                })
         }
         try await saveIfChanged(&wallet, session: session)
         return .done(results)

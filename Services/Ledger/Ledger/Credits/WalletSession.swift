@@ -103,11 +103,9 @@ struct WalletSession: Sendable {
     }
 
     func publish<Event: IntegrationEvent>(_ event: Event, on wallet: inout LockedWallet, traceparent: String?) {
-        let outbox = service.outbox, tenant = tenant, now = wallet.book.now, logger = service.database.logger
-        wallet.events.append(
-            WalletEvent { connection in
-                _ = try await outbox.append(event, tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: logger)
-            })
+        let outbox = service.outbox, logger = service.database.logger
+        let pending = PendingEvent(event, tenant: tenant, at: wallet.book.now, traceparent: traceparent)
+        wallet.events.append(WalletEvent { connection in _ = try await outbox.append([pending], on: connection, logger: logger) })
     }
 
     /// Writes what is staged so far (reads that must see the transaction's own changes).
@@ -126,6 +124,8 @@ struct WalletSession: Sendable {
 struct WalletOperation: Sendable {
     let idempotencyKey: String?
     let hold: UUID?
+    /// Who the request acts for: its events say so, whichever transaction of the wallet's queue applies it.
+    let actor: String? = RequestActor.current
     let body: @Sendable (inout LockedWallet, WalletSession) async throws -> any Sendable
 
     init(idempotencyKey: String?, hold: UUID? = nil, body: @escaping @Sendable (inout LockedWallet, WalletSession) async throws -> any Sendable) {
