@@ -92,10 +92,12 @@ def wait_api(description, check, timeout=90):
     raise AssertionError(f"timed out waiting for {description}")
 
 
-def charge(api, account, model, user, feature, input_tokens, output_tokens):
-    api.call("POST", "/api/v1/credit-charges", {
-        "billingAccountId": account, "model": model, "inputTokens": input_tokens, "outputTokens": output_tokens,
-        "userId": user, "featureId": feature, "idempotencyKey": str(uuid.uuid4())}, "credit-charges")
+def charge(api, account, model, user, feature, input_tokens, output_tokens, cost_center=None):
+    attributes = {"billingAccountId": account, "model": model, "inputTokens": input_tokens, "outputTokens": output_tokens,
+                  "userId": user, "featureId": feature, "idempotencyKey": str(uuid.uuid4())}
+    if cost_center:
+        attributes["costCenter"] = cost_center
+    api.call("POST", "/api/v1/credit-charges", attributes, "credit-charges")
 
 
 def create_demo_data(api, gateway, token):
@@ -414,6 +416,12 @@ def run(args):
         browser.wait_text("#breakdown-user-table", "bruno")
         browser.wait_text("#breakdown-model-table", "claude-haiku-4.5")
         browser.wait_text("#breakdown-feature-table", "resumos")
+        # History and projection: lifetime totals, this week's pace; every execution; purchases (none yet).
+        assert number(browser.text("#lifetime-consumed").split()[0]) == state["consumed"], browser.text("#lifetime-consumed")
+        assert Decimal(browser.find("#projection-burn", visible=False).get_attribute("data-burn")) > 0
+        assert "acabam em" in browser.text("#projection-run-out"), browser.text("#projection-run-out")
+        browser.wait_text("#executions-table", "bruno")
+        browser.wait_text("#topups", "Nenhuma compra")
         browser.wait_text("#threshold-status", "Consumo normal")
         browser.wait_text('tr[data-package-code="start"]', "R$ 39,70")
         browser.screenshot("06-credits")
@@ -448,12 +456,14 @@ def run(args):
         available = number(browser.text("#credits-available"))
         assert available == state["available"] + 100, (available, state["available"])
         assert number(browser.text("#credits-purchased")) == state["purchased"] + 100
+        browser.wait_text('#topups-table tr[data-status="COMPLETED"]', "Concluída")
+        assert "start" in browser.text("#topups-table"), browser.text("#topups-table")
 
     @step("new AI consumption changes the chart")
     def chart_changes():
         today = "#chart-credits-per-day rect.bar-credits:last-of-type title"
         before = browser.find(today, visible=False).get_attribute("textContent")
-        charge(api, account, "claude-sonnet-4.5", "carla", "copilot", 400000, 200000)
+        charge(api, account, "claude-sonnet-4.5", "carla", "copilot", 400000, 200000, cost_center="marketing")
         browser.click("#refresh")
         browser.wait_until("the consumption total grew", lambda: Decimal(
             browser.find('#view[data-screen="credits"] #consumption-total', visible=False).get_attribute("data-credits")) > state["consumed"], 30)
@@ -461,6 +471,12 @@ def run(args):
         assert before != after, f"today's bar changed: {before!r} → {after!r}"
         print(f"  today's bar: {before} → {after}")
         browser.wait_text("#breakdown-user-table", "carla")
+        browser.wait_text("#breakdown-cost_center-table", "marketing")
+        # The executions list filtered by user: Carla's only.
+        browser.find("#execution-userId").send_keys("carla")
+        browser.click('[data-action="filter-executions"]')
+        browser.wait_until("only Carla's executions", lambda: (rows := browser.driver.find_elements(By.CSS_SELECTOR, "#executions-table tbody tr"))
+                           and all(row.get_attribute("data-user-id") == "carla" for row in rows), 30)
         browser.screenshot("08-credits-after-purchase-and-consumption")
         browser.check_accessibility("credits-after")
 
@@ -484,7 +500,7 @@ def run(args):
         browser.navigate("invoices")
         paid_row = f'tr[data-invoice-id="{state["invoice"]}"]'
         browser.wait_text(paid_row, "Paga")
-        browser.wait_text_refreshing(paid_row, "PIX", "invoices")  # the method comes from the audit trail's payment events
+        browser.wait_text(paid_row, "PIX")  # the invoice's own paymentMethod
         assert "R$ 39,70" in browser.text(paid_row), browser.text(paid_row)
         pending_row = f'tr[data-invoice-id="{state["pending"]}"]'
         browser.wait_text(pending_row, "Pendente")

@@ -25,6 +25,7 @@
     subscriptionId: null,
     creditsRange: 'month',
     invoiceFilter: '',
+    executionFilters: { userId: '', featureId: '', model: '', costCenter: '', status: '' },
     eventFilters: { type: '', subject: '', since: '', until: '' },
     ticket: 0,
     pollers: new Set(),
@@ -1022,26 +1023,113 @@
   // ---------------------------------------------------------------- screen: Credits (wallet, thresholds, packages, consumption)
 
   const CREDIT_RANGES = { month: null, 7: 7, 30: 30, 90: 90 };
-  const GROUPINGS = ['DAY', 'USER', 'FEATURE', 'MODEL'];
+  const GROUPINGS = ['DAY', 'USER', 'FEATURE', 'MODEL', 'COST_CENTER'];
+  const EXECUTION_STATUSES = ['CHARGED', 'HELD', 'SETTLED', 'RELEASED', 'EXPIRED'];
 
   async function loadCredits() {
     const account = accountId();
     const days = CREDIT_RANGES[state.creditsRange];
     const now = Date.now();
     const range = days ? { 'filter[since]': new Date(now - days * 86400000).toISOString(), 'filter[until]': new Date(now).toISOString() } : {};
-    const [wallet, packages, ...reports] = await Promise.all([
+    const filters = {};
+    for (const [name, value] of Object.entries(state.executionFilters)) if (value) filters['filter[' + name + ']'] = value;
+    const [wallet, packages, topups, executions, ...reports] = await Promise.all([
       api('GET', `/credit-wallets/${account}`),
       can('CREDIT_PACKAGES_READ') ? listAll('/credit-packages' + query({ 'filter[status]': 'ACTIVE', 'page[size]': 100 }), 5) : Promise.resolve(null),
+      can('PAYMENTS_READ') ? listAll('/credit-topups' + query({ 'filter[billingAccountId]': account, 'page[size]': 100 }), 3) : Promise.resolve(null),
+      api('GET', '/credit-executions' + query(Object.assign({ 'filter[billingAccountId]': account, 'page[size]': 25 }, filters))),
       ...GROUPINGS.map((grouping) => api('GET', `/credit-wallets/${account}/consumption` + query(Object.assign({ 'filter[groupBy]': grouping }, range)))),
     ]);
     const consumption = {};
     GROUPINGS.forEach((grouping, index) => { consumption[grouping] = reports[index]; });
-    return { wallet: wallet.data.attributes, packages, consumption };
+    return { wallet: wallet.data.attributes, packages, topups, executions, consumption };
   }
 
-  function drawCredits({ wallet, packages, consumption }) {
-    return [pageHeader(t('credits.title'), () => refresh()), walletSection(wallet), thresholdSection(wallet),
-      packagesSection(packages, wallet), consumptionSection(consumption)];
+  function drawCredits({ wallet, packages, topups, executions, consumption }) {
+    return [pageHeader(t('credits.title'), () => refresh()), walletSection(wallet), thresholdSection(wallet), historySection(wallet),
+      packagesSection(packages, wallet), topupsSection(topups), consumptionSection(consumption), executionsSection(executions)];
+  }
+
+  /** The wallet's lifetime totals and where it is heading (seed 002 `usage_stats`, seed 003's projection). */
+  function historySection(wallet) {
+    const lifetime = wallet.lifetime || {};
+    const projection = wallet.projection || {};
+    const amount = (value) => t('credits.unit', { value: credits(value || 0) });
+    const rows = [
+      ['credits.lifetime.purchased', amount(lifetime.purchased), 'lifetime-purchased'],
+      ['credits.lifetime.granted', amount(lifetime.granted), 'lifetime-granted'],
+      ['credits.lifetime.consumed', amount(lifetime.consumed), 'lifetime-consumed'],
+      ['credits.lifetime.expired', amount(lifetime.expired), 'lifetime-expired'],
+      ['credits.lifetime.lastActive', lifetime.lastActiveAt ? dateTime(lifetime.lastActiveAt) : t('app.none'), 'lifetime-last-active'],
+    ];
+    const forecast = [
+      h('p', { id: 'projection-burn', dataset: { burn: String(projection.burnRatePerDay || 0) } },
+        t('credits.projection.burn', { credits: credits(projection.burnRatePerDay || 0), days: projection.windowDays || 7 })),
+      h('p', { id: 'projection-run-out' }, projection.projectedRunOutAt
+        ? t('credits.projection.runOut', { date: date(projection.projectedRunOutAt) }) : t('credits.projection.noRunOut')),
+    ];
+    if (projection.projectedAllowanceUsedPercent !== null && projection.projectedAllowanceUsedPercent !== undefined) {
+      forecast.push(h('p', { id: 'projection-allowance' }, t('credits.projection.allowance', { percent: number(projection.projectedAllowanceUsedPercent, 1) })));
+    }
+    return section('history', t('credits.history'),
+      h('dl', { class: 'tiles' }, rows.map(([key, value, id]) => h('div', { class: 'tile' }, h('dt', {}, t(key)), h('dd', { id }, value)))),
+      h('div', { class: 'projection' }, h('h3', {}, t('credits.projection')), ...forecast));
+  }
+
+  /** Credit packages bought, who bought them and how their payment stands (seed 002 `credit_topups`). */
+  function topupsSection(topups) {
+    if (topups === null) return null;
+    const rows = topups.slice().reverse();
+    return section('topups', t('credits.topups'), table({
+      id: 'topups-table', empty: t('credits.noTopups'), caption: t('credits.topups'), hideCaption: true,
+      columns: [{ label: t('credits.topup.date') }, { label: t('credits.package') }, { label: t('credits.credits'), numeric: true },
+        { label: t('credits.price'), numeric: true }, { label: t('credits.topup.by') }, { label: t('invoices.method') }, { label: t('invoices.status') }],
+      rows: rows.map((item) => {
+        const topup = item.attributes;
+        return {
+          attributes: { dataset: { status: topup.status, invoiceId: topup.invoiceId } },
+          cells: [dateTime(topup.createdAt), topup.packageCode + (topup.automatic ? ' · ' + t('credits.topup.automatic') : ''), credits(topup.credits),
+            money(topup.price, state.account.attributes.currency), topup.purchasedBy || t('app.none'),
+            topup.paymentMethod ? t('method.' + topup.paymentMethod) : t('app.none'),
+            badge(t('credits.topup.status.' + topup.status), { COMPLETED: 'ok', FAILED: 'danger', PENDING: 'info' }[topup.status])],
+        };
+      }),
+    }));
+  }
+
+  /** Every charge and hold, filtered (seed 003 "quem usou quanto e quando"): the first page, oldest first. */
+  function executionsSection(executions) {
+    const filters = state.executionFilters;
+    const input = (name) => h('input', { type: 'text', id: 'execution-' + name, value: filters[name], maxlength: 200 });
+    const status = selectControl([{ value: '', label: t('invoices.all') }].concat(EXECUTION_STATUSES.map((value) => ({ value, label: t('execution.status.' + value) }))),
+      filters.status, { id: 'execution-status' });
+    const fields = { userId: input('userId'), featureId: input('featureId'), model: input('model'), costCenter: input('costCenter') };
+    const apply = h('button', { type: 'submit', class: 'button secondary', 'data-action': 'filter-executions' }, t('credits.executions.filter'));
+    const form = h('form', { class: 'toolbar', id: 'execution-filters' },
+      field(t('credits.key.USER'), fields.userId), field(t('credits.key.FEATURE'), fields.featureId), field(t('credits.key.MODEL'), fields.model),
+      field(t('credits.key.COST_CENTER'), fields.costCenter), field(t('invoices.status'), status), apply);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      for (const [name, control] of Object.entries(fields)) filters[name] = control.value.trim();
+      filters.status = status.value;
+      refresh({ keepMessages: true });
+    });
+    return section('executions', t('credits.executions.title'), form, table({
+      id: 'executions-table', empty: t('credits.executions.none'), caption: t('credits.executions.title'), hideCaption: true,
+      columns: [{ label: t('credits.executions.when') }, { label: t('credits.executions.kind') }, { label: t('invoices.status') },
+        { label: t('credits.key.MODEL') }, { label: t('credits.key.USER') }, { label: t('credits.key.FEATURE') }, { label: t('credits.key.COST_CENTER') },
+        { label: t('credits.executions.estimate'), numeric: true }, { label: t('credits.credits'), numeric: true }],
+      rows: executions.data.map((item) => {
+        const execution = item.attributes;
+        return {
+          attributes: { dataset: { executionId: item.id, status: execution.status, userId: execution.userId || '' } },
+          cells: [dateTime(execution.createdAt), t('credits.executions.kind.' + execution.kind), t('execution.status.' + execution.status), execution.model,
+            execution.userId || t('app.none'), execution.featureId || t('app.none'), execution.costCenter || t('app.none'),
+            execution.estimatedCredits === null || execution.estimatedCredits === undefined ? t('app.none') : credits(execution.estimatedCredits),
+            execution.credits === null || execution.credits === undefined ? t('app.none') : credits(execution.credits)],
+        };
+      }),
+    }));
   }
 
   function walletSection(wallet) {
@@ -1152,7 +1240,7 @@
     ];
     if (!rows.length) content.push(h('p', { class: 'empty', id: 'no-consumption' }, t('credits.noConsumption')));
     content.push(dailyCharts(rows, daily.meta));
-    for (const grouping of ['USER', 'FEATURE', 'MODEL']) content.push(breakdown(grouping, consumption[grouping].data.map((item) => item.attributes)));
+    for (const grouping of ['USER', 'FEATURE', 'MODEL', 'COST_CENTER']) content.push(breakdown(grouping, consumption[grouping].data.map((item) => item.attributes)));
     return section('consumption', t('credits.consumption'), content);
   }
 
@@ -1181,7 +1269,7 @@
   }
 
   function breakdown(grouping, rows) {
-    const title = t({ USER: 'credits.byUser', FEATURE: 'credits.byFeature', MODEL: 'credits.byModel' }[grouping]);
+    const title = t({ USER: 'credits.byUser', FEATURE: 'credits.byFeature', MODEL: 'credits.byModel', COST_CENTER: 'credits.byCostCenter' }[grouping]);
     const id = 'breakdown-' + grouping.toLowerCase();
     const sorted = rows.slice().sort((a, b) => Number(b.credits) - Number(a.credits));
     const label = (row) => row.key || t('credits.unknownKey');
@@ -1243,7 +1331,7 @@
       content.push(h('p', { class: 'empty', id: 'no-limits' }, t('usage.none')));
       if (planLimits && planLimits.length) {
         content.push(section('plan-limits', t('usage.planLimits'), table({
-          empty: '', columns: [{ label: t('usage.resource') }, { label: t('usage.limit'), numeric: true }, { label: t('usage.used') }],
+          empty: '', columns: [{ label: t('usage.resource') }, { label: t('usage.limit'), numeric: true }, { label: t('usage.enforcementColumn') }],
           rows: planLimits.map((limit) => ({ cells: [resourceName(limit.resource), number(limit.limit, 0), t('usage.enforcement.' + limit.enforcement)] })),
         })));
       }
@@ -1280,20 +1368,10 @@
   async function loadInvoices() {
     const invoices = await listAll('/invoices' + query({ 'filter[billingAccountId]': accountId(), 'page[size]': 100 }), 10);
     invoices.reverse();
-    const methods = new Map();
-    if (can('BILLING_EVENTS_READ')) {
-      const payments = await listAll('/billing-events' + query({ 'filter[type]': 'billing.payment.completed', 'page[size]': 100 }), 5);
-      for (const event of payments) {
-        const data = event.attributes.data || {};
-        if (!data.invoiceId) continue;
-        if (!methods.has(data.invoiceId)) methods.set(data.invoiceId, new Set());
-        methods.get(data.invoiceId).add(data.paymentMethod);
-      }
-    }
-    return { invoices, methods };
+    return { invoices };
   }
 
-  function drawInvoices({ invoices, methods }) {
+  function drawInvoices({ invoices }) {
     const statuses = ['DRAFT', 'PENDING', 'PAID', 'OVERDUE', 'CANCELED', 'VOID'];
     const filter = selectControl([{ value: '', label: t('invoices.all') }].concat(statuses.map((status) => ({ value: status, label: t('invoice.status.' + status) }))),
       state.invoiceFilter, { id: 'invoice-filter' });
@@ -1308,7 +1386,7 @@
         id: 'invoices-table', empty: t('invoices.none'), caption: t('invoices.caption'),
         columns: [{ label: t('invoices.number') }, { label: t('invoices.status') }, { label: t('invoices.total'), numeric: true }, { label: t('invoices.due'), numeric: true },
           { label: t('invoices.method') }, { label: t('invoices.paidAt') }, { label: t('invoices.dueDate') }, { label: t('invoices.actions') }],
-        rows: shown.map((invoice) => invoiceRow(invoice, methods.get(invoice.id))),
+        rows: shown.map((invoice) => invoiceRow(invoice)),
       })];
   }
 
@@ -1316,7 +1394,7 @@
     return { PAID: 'ok', PENDING: 'info', OVERDUE: 'danger', DRAFT: 'muted', CANCELED: 'muted', VOID: 'muted' }[status];
   }
 
-  function invoiceRow(invoice, methods) {
+  function invoiceRow(invoice) {
     const attributes = invoice.attributes;
     const numberText = invoiceNumber(attributes);
     const buttons = [namedButton('invoices.open', numberText, { class: 'button secondary', 'data-action': 'open-invoice', onclick: () => openPrintable(invoice) })];
@@ -1327,7 +1405,7 @@
       attributes: { dataset: { invoiceId: invoice.id, status: attributes.status } },
       cells: [numberText, badge(t('invoice.status.' + attributes.status), invoiceTone(attributes.status)),
         money(attributes.total, attributes.currency), money(attributes.amountDue, attributes.currency),
-        methods && methods.size ? Array.from(methods, (method) => t('method.' + method)).join(', ') : t('app.none'),
+        attributes.paymentMethod ? t('method.' + attributes.paymentMethod) : t('app.none'),
         attributes.paidAt ? date(attributes.paidAt) : t('app.none'), attributes.dueDate ? date(attributes.dueDate) : t('app.none'),
         h('div', { class: 'actions compact' }, buttons)],
     };
