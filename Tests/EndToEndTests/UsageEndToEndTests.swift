@@ -10,9 +10,10 @@ import Testing
 /// A usage event resource for `POST /usage-events`.
 func usageEvent(
     _ id: String, account: String, meter: String, value: JSONValue? = nil, timestamp: Date? = nil,
-    properties: JSONValue? = nil
+    properties: JSONValue? = nil, costCenter: String? = nil
 ) -> JSONValue {
     var attributes = JSONObject([("billingAccountId", .string(account)), ("meterCode", .string(meter))])
+    if let costCenter { attributes["costCenter"] = .string(costCenter) }
     if let value { attributes["value"] = value }
     if let timestamp { attributes["timestamp"] = .string(RFC3339.format(timestamp)) }
     if let properties { attributes["properties"] = properties }
@@ -387,9 +388,20 @@ struct UsageEventListEndToEndTests {
         let events: [JSONValue] = (0..<5).map { index in
             usageEvent(
                 "e-\(index)", account: fixture.account, meter: fixture.meters[index.isMultiple(of: 2) ? "sum" : "count"]!,
-                timestamp: base.addingTimeInterval(Double(index) * 60), properties: ["tokens": .number("\(index).5")])
+                timestamp: base.addingTimeInterval(Double(index) * 60), properties: ["tokens": .number("\(index).5")],
+                costCenter: index < 2 ? "marketing" : nil)
         }
         #expect(try await fixture.send(events).json?["meta"]?["accepted"] == 5)
+        // Cost centres (seed 003 enterprise): filtered on, shown; one too long is refused for that event only.
+        let marketing = try await fixture.client.get(
+            "/api/v1/usage-events?filter%5BbillingAccountId%5D=\(fixture.account)&filter%5BcostCenter%5D=marketing", token: fixture.token)
+        #expect(
+            marketing.data?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["e-0", "e-1"]
+                && marketing.data?.arrayValue?.first?["attributes"]?["costCenter"] == "marketing", "\(marketing.text.prefix(300))")
+        let long = try await fixture.send([
+            usageEvent("e-long", account: fixture.account, meter: fixture.meters["count"]!, costCenter: String(repeating: "x", count: 201))
+        ])
+        #expect(long.json?["data"]?.arrayValue?.first?["attributes"]?["reason"] == "INVALID_COST_CENTER", "\(long.text.prefix(300))")
 
         var ids: [String] = []
         var next: String? = "/api/v1/usage-events?filter%5BbillingAccountId%5D=\(fixture.account)&page%5Bsize%5D=2"

@@ -13,11 +13,14 @@ public struct UsageEventInput: Codable, Sendable, Equatable {
     public var timestamp: Date?
     /// Free-form attributes (an object of at most 50 keys and 4 KiB), read by meter filters, COUNT_DISTINCT and meters with a property.
     public var properties: JSONValue?
+    /// The cost centre it is charged to (seed 003 enterprise), 1 to 200 bytes.
+    public var costCenter: String?
 
     public init(
         eventId: String, billingAccountId: AccountID, meterCode: String, value: DecimalNumber? = nil, timestamp: Date? = nil,
-        properties: JSONValue? = nil
+        properties: JSONValue? = nil, costCenter: String? = nil
     ) {
+        self.costCenter = costCenter
         self.eventId = eventId
         self.billingAccountId = billingAccountId
         self.meterCode = meterCode
@@ -55,6 +58,7 @@ public enum UsageRefusalReason: String, Codable, Sendable, CaseIterable, SchemaD
     case missingProperty = "MISSING_PROPERTY"
     case invalidProperties = "INVALID_PROPERTIES"
     case propertiesTooLarge = "PROPERTIES_TOO_LARGE"
+    case invalidCostCenter = "INVALID_COST_CENTER"
     /// The event's meter counts against a HARD limit of the account that it would pass (seed 004).
     case limitReached = "LIMIT_REACHED"
 }
@@ -195,6 +199,8 @@ public struct ListUsageEventsRequest: Codable, Sendable, Equatable {
     public var billingAccountId: AccountID
     /// One meter's events (default: every meter's).
     public var meterCode: String?
+    /// One cost centre's events.
+    public var costCenter: String?
     /// Events whose timestamp is at or after this instant.
     public var since: Date?
     /// Events whose timestamp is before this instant.
@@ -205,8 +211,10 @@ public struct ListUsageEventsRequest: Codable, Sendable, Equatable {
     public var after: String?
 
     public init(
-        billingAccountId: AccountID, meterCode: String? = nil, since: Date? = nil, until: Date? = nil, pageSize: Int = 20, after: String? = nil
+        billingAccountId: AccountID, meterCode: String? = nil, since: Date? = nil, until: Date? = nil, pageSize: Int = 20, after: String? = nil,
+        costCenter: String? = nil
     ) {
+        self.costCenter = costCenter
         self.billingAccountId = billingAccountId
         self.meterCode = meterCode
         self.since = since
@@ -230,11 +238,13 @@ public struct UsageEventRecord: Codable, Sendable, Equatable {
     /// The number it contributes (SUM, MAX, LAST, AVERAGE meters).
     public var value: DecimalNumber?
     public var properties: JSONValue?
+    public var costCenter: String?
 
     public init(
         eventId: String, billingAccountId: AccountID, meterCode: String, timestamp: Date, receivedAt: Date, counted: Bool, value: DecimalNumber?,
-        properties: JSONValue?
+        properties: JSONValue?, costCenter: String? = nil
     ) {
+        self.costCenter = costCenter
         self.eventId = eventId
         self.billingAccountId = billingAccountId
         self.meterCode = meterCode

@@ -52,6 +52,7 @@ enum UsageRoutes {
                 queryParameters: [
                     .init(name: "filter[billingAccountId]", summary: "the account (required)", schema: .string(format: "uuid")),
                     .init(name: "filter[meterCode]", summary: "one meter (default: every meter)", schema: .string(format: nil)),
+                    .init(name: "filter[costCenter]", summary: "one cost centre's events", schema: .string(format: nil)),
                     .init(name: "filter[since]", summary: "RFC 3339 instant (inclusive)", schema: .string(format: "RFC 3339 date-time")),
                     .init(name: "filter[until]", summary: "RFC 3339 instant (exclusive)", schema: .string(format: "RFC 3339 date-time")),
                     .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
@@ -59,7 +60,7 @@ enum UsageRoutes {
                 ]
             ) { request in
                 let query = request.query
-                let filters = ["filter[billingAccountId]", "filter[meterCode]", "filter[since]", "filter[until]"]
+                let filters = ["filter[billingAccountId]", "filter[meterCode]", "filter[costCenter]", "filter[since]", "filter[until]"]
                 try query.requireOnly(Set(filters + ["page[size]", "page[after]"]))
                 let size = try query.pageSize()
                 let after = query["page[after]"]
@@ -69,7 +70,8 @@ enum UsageRoutes {
                 }
                 let listRequest = ListUsageEventsRequest(
                     billingAccountId: try requiredAccount(query), meterCode: query["filter[meterCode]"],
-                    since: try query.instant("filter[since]"), until: try query.instant("filter[until]"), pageSize: size, after: after)
+                    since: try query.instant("filter[since]"), until: try query.instant("filter[until]"), pageSize: size, after: after,
+                    costCenter: query["filter[costCenter]"])
                 let page = try await QueryParameters.naming { () async throws(RPCError) in
                     try await client.call(LedgerAPI.listEvents, listRequest, options: request.options)
                 }
@@ -203,6 +205,8 @@ struct UsageEventAttributes: Codable, Sendable, Equatable {
     var timestamp: Date?
     /// An object of at most 50 keys and 4 KiB.
     var properties: JSONValue?
+    /// The cost centre it is charged to (seed 003 enterprise), 1 to 200 bytes.
+    var costCenter: String?
 }
 
 /// What happened to one event, as the public API reports it.
@@ -339,6 +343,6 @@ struct UsageEventBatch {
         }
         return UsageEventInput(
             eventId: id, billingAccountId: account, meterCode: attributes.meterCode, value: attributes.value,
-            timestamp: attributes.timestamp, properties: attributes.properties)
+            timestamp: attributes.timestamp, properties: attributes.properties, costCenter: attributes.costCenter)
     }
 }

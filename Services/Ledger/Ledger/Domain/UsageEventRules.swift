@@ -29,6 +29,15 @@ enum UsageEventRules {
         return RFC3339.truncatedToMicroseconds(timestamp)
     }
 
+    /// The cost centre as stored: 1 to 200 bytes, or nil.
+    static func costCenter(_ costCenter: String?) throws(UsageRefusal) -> String? {
+        guard let costCenter else { return nil }
+        guard (1...200).contains(costCenter.utf8.count) else {
+            throw UsageRefusal(.invalidCostCenter, field: "costCenter", "costCenter must be 1 to 200 bytes")
+        }
+        return costCenter
+    }
+
     /// The properties as stored (an object, at most 50 keys and 4 KiB of JSON), or nil.
     static func properties(_ properties: JSONValue?) throws(UsageRefusal) -> String? {
         guard let properties, properties != .null else { return nil }

@@ -14,6 +14,7 @@ struct RecordedUsageEvent: Sendable {
     let contribution: MeterContribution
     /// The properties as JSON text.
     let properties: String?
+    let costCenter: String?
 }
 
 /// One hour of one account's meter, in one slot.
@@ -40,25 +41,27 @@ struct UsageStore: Sendable {
     /// Stores the events whose id is new; returns those ids (the others were recorded before).
     /// An account's recorded events in timestamp order (then event id), of one meter or all, in `[since, until)`, after `after`.
     func events(
-        account: UUID, meter: UUID?, since: Date?, until: Date?, after: (Date, String)?, limit: Int, tenant: String,
+        account: UUID, meter: UUID?, costCenter: String? = nil, since: Date?, until: Date?, after: (Date, String)?, limit: Int, tenant: String,
         on connection: PostgresConnection
     ) async throws -> [UsageEventRecord] {
         try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT e.event_id, m.code, e.occurred_at, e.received_at, e.counted, e.value::text, e.properties::text
+                    SELECT e.event_id, m.code, e.occurred_at, e.received_at, e.counted, e.value::text, e.properties::text, e.cost_center
                     FROM usage_events e JOIN ledger_meters m ON m.tenant_id = e.tenant_id AND m.id = e.meter_id
                     WHERE e.tenant_id = $1 AND e.account_id = $2 AND ($3::uuid IS NULL OR e.meter_id = $3)
                       AND ($4::timestamptz IS NULL OR e.occurred_at >= $4) AND ($5::timestamptz IS NULL OR e.occurred_at < $5)
-                      AND ($6::timestamptz IS NULL OR (e.occurred_at, e.event_id) > ($6, $7::text))
+                      AND ($6::timestamptz IS NULL OR (e.occurred_at, e.event_id) > ($6, $7::text)) AND ($9::text IS NULL OR e.cost_center = $9)
                     ORDER BY e.occurred_at, e.event_id LIMIT $8
-                    """, binds: try .of(tenant, account, meter, since, until, after?.0, after?.1, limit)), logger: logger
+                    """, binds: try .of(tenant, account, meter, since, until, after?.0, after?.1, limit, costCenter)), logger: logger
         ).map { row in
-            let (id, code, occurred, received, counted, value, properties) = try row.decode((String, String, Date, Date, Bool, String?, String?).self)
+            let (id, code, occurred, received, counted, value, properties, costCenter) = try row.decode(
+                (String, String, Date, Date, Bool, String?, String?, String?).self)
             return UsageEventRecord(
                 eventId: id, billingAccountId: AccountID(rawValue: account), meterCode: code, timestamp: occurred, receivedAt: received,
-                counted: counted, value: try value.map { try DecimalNumber(parsing: $0) }, properties: try properties.map { try JSONParser.parse($0) }
-            )
+                counted: counted, value: try value.map { try DecimalNumber(parsing: $0) },
+                properties: try properties.map { try JSONParser.parse($0) },
+                costCenter: costCenter)
         }
     }
 
@@ -75,11 +78,12 @@ struct UsageStore: Sendable {
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO usage_events (tenant_id, event_id, account_id, meter_id, occurred_at, received_at, counted, value, distinct_key,
-                        properties)
+                        properties, cost_center)
                     SELECT $1, e.event_id, e.account_id, e.meter_id, e.occurred_at, $2, e.counted, NULLIF(e.value, '')::numeric,
-                           CASE WHEN e.has_key THEN e.distinct_key END, NULLIF(e.properties, '')::jsonb
-                    FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::bool[], $8::text[], $9::bool[], $10::text[], $11::text[])
-                        AS e(event_id, account_id, meter_id, occurred_at, counted, value, has_key, distinct_key, properties)
+                           CASE WHEN e.has_key THEN e.distinct_key END, NULLIF(e.properties, '')::jsonb, NULLIF(e.cost_center, '')
+                    FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::timestamptz[], $7::bool[], $8::text[], $9::bool[], $10::text[], $11::text[],
+                                $12::text[])
+                        AS e(event_id, account_id, meter_id, occurred_at, counted, value, has_key, distinct_key, properties, cost_center)
                     ON CONFLICT (tenant_id, event_id) DO NOTHING
                     RETURNING event_id
                     """,
@@ -87,7 +91,8 @@ struct UsageStore: Sendable {
                     tenant, receivedAt, events.map(\.eventId), events.map(\.accountId), events.map(\.meterId), events.map(\.occurredAt),
                     events.map(\.contribution.counted), events.map { $0.contribution.value?.text ?? "" },
                     events.map { $0.contribution.distinctKey != nil },
-                    events.map { $0.contribution.distinctKey ?? "" }, events.map { $0.properties ?? "" })), logger: logger)
+                    events.map { $0.contribution.distinctKey ?? "" }, events.map { $0.properties ?? "" }, events.map { $0.costCenter ?? "" })),
+            logger: logger)
         return Set(try rows.map { try $0.decode(String.self) })
     }
 

@@ -22,7 +22,8 @@ extension UsageService {
         let meter = try await request.meterCode.asyncMap { try await references.meter(code: $0, tenant: tenant, options: context.peerCallOptions) }
         var items = try await database.withTenant(tenant) { connection in
             try await usage.events(
-                account: account.id, meter: meter?.id, since: request.since, until: request.until, after: after, limit: request.pageSize + 1,
+                account: account.id, meter: meter?.id, costCenter: request.costCenter, since: request.since, until: request.until, after: after,
+                limit: request.pageSize + 1,
                 tenant: tenant, on: connection)
         }
         var next: String?

@@ -122,6 +122,7 @@ struct IngestionBatch: Sendable {
         let index: Int
         let occurredAt: Date
         let properties: String?
+        let costCenter: String?
     }
 
     struct Prepared: Sendable {
@@ -153,7 +154,7 @@ struct IngestionBatch: Sendable {
                 pending.append(
                     Pending(
                         index: index, occurredAt: try UsageEventRules.occurredAt(event.timestamp, now: now),
-                        properties: try UsageEventRules.properties(event.properties)))
+                        properties: try UsageEventRules.properties(event.properties), costCenter: try UsageEventRules.costCenter(event.costCenter)))
             } catch {
                 decided[index] = error.result(eventId: event.eventId)
             }
@@ -175,7 +176,7 @@ struct IngestionBatch: Sendable {
                         index: item.index,
                         event: RecordedUsageEvent(
                             eventId: event.eventId, accountId: accountId, meterId: meter.id, occurredAt: item.occurredAt, contribution: contribution,
-                            properties: item.properties)))
+                            properties: item.properties, costCenter: item.costCenter)))
             } catch {
                 decided[item.index] = error.result(eventId: event.eventId)
             }
