@@ -153,6 +153,17 @@ struct CreditHistoryEndToEndTests {
         let ana = try await charge(6, user: "ana", feature: "chat", center: "vendas")
         #expect(ana.status == 402 && ana.firstError?["meta"]?["userId"] == "ana", "\(ana.text.prefix(300))")
         #expect(try await charge(5, user: "ana", feature: "chat", center: "vendas").status == 201)
+        // Caps alert at the wallet's thresholds (default 80/90/95/100): resumo's 20 of 25 passed 80; Ana's 5 of 5 on chat all four.
+        var alerts: [JSONValue] = []
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                alerts = try await auditEvents(credits.client, token: credits.token, type: "billing.credits.cap_threshold_reached")
+                return alerts.count >= 5
+            }, "\(alerts.count) cap alerts")
+        let byScope = Dictionary(grouping: alerts.compactMap { $0["attributes"]?["data"] }) { $0["featureId"]?.stringValue ?? "" }
+        let percents = { (scope: String) in byScope[scope, default: []].compactMap { $0["thresholdPercent"]?.decimalValue }.sorted() }
+        #expect(percents("resumo") == [DecimalNumber(80)] && percents("chat") == [80, 90, 95, 100].map { DecimalNumber(Int64($0)) }, "\(alerts)")
+        #expect(byScope["chat"]?.allSatisfy { $0["userId"] == "ana" } == true)
         let long = try await charge(1, user: "ana", feature: "x", center: String(repeating: "c", count: 201))
         #expect(long.status == 422 && long.firstError?["source"]?["pointer"] == "/data/attributes/costCenter")
 

@@ -34,6 +34,36 @@ public struct CreditsThresholdReached: IntegrationEvent {
     }
 }
 
+/// `billing.credits.cap_threshold_reached`: a charge or hold took a spending cap's window past one of the wallet's alert
+/// percentages (seed 003: caps alert at their thresholds too).
+public struct CreditsCapThresholdReached: IntegrationEvent {
+    public static let eventType = "billing.credits.cap_threshold_reached"
+    public var billingAccountId: AccountID
+    /// The cap's scope: a user, a feature, both, or neither (the account).
+    public var userId: String?
+    public var featureId: String?
+    public var period: SpendingPeriod
+    public var windowStart: Date
+    public var thresholdPercent: Int
+    public var cap: Credits
+    public var spent: Credits
+    public var subject: String { billingAccountId.description }
+
+    public init(
+        billingAccountId: AccountID, userId: String?, featureId: String?, period: SpendingPeriod, windowStart: Date, thresholdPercent: Int,
+        cap: Credits, spent: Credits
+    ) {
+        self.billingAccountId = billingAccountId
+        self.userId = userId
+        self.featureId = featureId
+        self.period = period
+        self.windowStart = windowStart
+        self.thresholdPercent = thresholdPercent
+        self.cap = cap
+        self.spent = spent
+    }
+}
+
 /// `billing.credits.expiring`: a grant with credits left expires within the wallet's `expiryWarningDays` (seed 003); once per grant.
 public struct CreditsExpiring: IntegrationEvent {
     public static let eventType = "billing.credits.expiring"

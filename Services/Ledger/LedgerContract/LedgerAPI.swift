@@ -140,6 +140,9 @@ public enum LedgerAPI: RPCServiceDescription {
                     "One of the wallet's alert percentages (default 80, 90, 95, 100) of the period's credit allowance used (seed 003), each once per allowance; `blocked` when it is the preventive block."
             ),
             EventDescriptor(
+                CreditsCapThresholdReached.self, producer: contextName,
+                summary: "A charge or hold took a spending cap's window past one of the wallet's alert percentages (seed 003)."),
+            EventDescriptor(
                 CreditsExpiring.self, producer: contextName,
                 summary: "A grant with credits left expires within the wallet's expiryWarningDays (default 7; seed 003), once per grant."),
             EventDescriptor(

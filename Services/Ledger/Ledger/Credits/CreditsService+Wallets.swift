@@ -147,7 +147,8 @@ extension CreditsService {
             try spendable(wallet, session: session)
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
             let tag = MovementTag(executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: request.tokens)
-            var counters = try await session.admit(wallet, userId: request.userId, featureId: request.featureId, amount: cost)
+            var counters = try await session.admit(
+                &wallet, userId: request.userId, featureId: request.featureId, amount: cost, traceparent: traceparent)
             guard let debit = wallet.book.debit(cost, kind: .charge, partial: false, tag: tag) else {
                 session.refuse(&wallet, traceparent: traceparent)
                 throw LedgerError.insufficientCredits(available: wallet.book.available, required: cost)
@@ -194,7 +195,8 @@ extension CreditsService {
             let now = wallet.book.now, id = UUIDv7.generate(at: now)
             let tag = MovementTag(
                 executionId: id, userId: request.userId, featureId: request.featureId, model: request.model, tokens: guess.tokens)
-            var counters = try await session.admit(wallet, userId: request.userId, featureId: request.featureId, amount: estimate)
+            var counters = try await session.admit(
+                &wallet, userId: request.userId, featureId: request.featureId, amount: estimate, traceparent: traceparent)
             guard wallet.book.hold(estimate, tag: tag) else {
                 session.refuse(&wallet, traceparent: traceparent)
                 throw LedgerError.insufficientCredits(available: wallet.book.available, required: estimate)

@@ -32,7 +32,9 @@ struct WalletSession: Sendable {
     }
 
     /// Checks execution rate limits and spending caps for spending `amount`; returns the execution counters to add.
-    func admit(_ wallet: LockedWallet, userId: String?, featureId: String?, amount: Credits) async throws -> [CounterDelta] {
+    func admit(
+        _ wallet: inout LockedWallet, userId: String?, featureId: String?, amount: Credits, traceparent: String?
+    ) async throws -> [CounterDelta] {
         let now = wallet.book.now
         let rates = SpendingWindows.rateKeys(wallet.rateLimits, at: now, in: wallet.timeZone)
         let caps = SpendingWindows.spendKeys(caps: wallet.caps, userId: userId, featureId: featureId, at: now, in: wallet.timeZone, delta: .zero)
@@ -48,6 +50,16 @@ struct WalletSession: Sendable {
             if spent + amount > cap.credits {
                 throw LedgerError.spendingCapReached(
                     period: cap.period.rawValue, userId: cap.userId, featureId: cap.featureId, cap: cap.credits, spent: spent, required: amount)
+            }
+        }
+        // Caps alert at the wallet's thresholds too: each one this operation's amount takes the cap's window past.
+        for (cap, key) in caps {
+            let before = current[key] ?? .zero, after = before + amount
+            for threshold in AllowanceAlerts.crossed(of: cap.credits, from: before, to: after, thresholds: wallet.alertThresholds) {
+                publish(
+                    CreditsCapThresholdReached(
+                        billingAccountId: id, userId: cap.userId, featureId: cap.featureId, period: cap.period, windowStart: key.windowStart,
+                        thresholdPercent: threshold, cap: cap.credits, spent: after), on: &wallet, traceparent: traceparent)
             }
         }
         return rates.map(\.key)

@@ -226,6 +226,13 @@ enum AllowanceAlerts {
         return thresholds.filter { $0 > alreadySent && Int128(used.units) * 100 >= Int128(allowance.units) * Int128($0) }
     }
 
+    /// The thresholds (percent of `total`) that going from `before` to `after` passes.
+    static func crossed(of total: Credits, from before: Credits, to after: Credits, thresholds: [Int]) -> [Int] {
+        guard total > .zero, after > before else { return [] }
+        let reached = { (used: Credits, percent: Int) in Int128(used.units) * 100 >= Int128(total.units) * Int128(percent) }
+        return thresholds.filter { reached(after, $0) && !reached(before, $0) }
+    }
+
     /// `used / allowance` in percent, half-even at 2 decimals.
     static func percent(allowance: Credits, used: Credits) -> DecimalNumber {
         guard allowance > .zero else { return .zero }
