@@ -17,26 +17,8 @@ struct InvoiceStore {
         let row = try InvoiceRow(invoice)
         let lines = try StoredJSON.text(row.lines)
         return try await !connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    WITH invoice AS (
-                        INSERT INTO invoices (
-                            tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor,
-                            period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
-                            payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at, updated_at,
-                            source_key, lines_digest, livemode, memo, purchase_order, payment_method, created_by)
-                        VALUES (
-                            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
-                            $22, $23, $24, $26, $27, $28, $29, $30, $31)
-                        ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
-                        RETURNING id
-                    ), lines AS (
-                        INSERT INTO invoice_lines (tenant_id, invoice_id, \(InvoiceLineRow.names))
-                        SELECT $1, invoice.id, l.* FROM invoice, jsonb_to_recordset($25::jsonb) AS \(InvoiceLineRow.recordset)
-                    )
-                    SELECT id FROM invoice
-                    """,
-                binds: try .of(
+            InsertInvoice(
+                bindings: try .of(
                     tenant, row.id, row.accountID, row.number, row.status, row.currency, row.totalMinor, row.amountPaidMinor, row.amountDueMinor,
                     row.periodStart, row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.createdAt, row.updatedAt, sourceKey,
@@ -199,33 +181,9 @@ struct InvoiceStore {
     func save(_ invoice: Invoice, tenant: String, on connection: PostgresConnection) async throws {
         let row = try InvoiceRow(invoice)
         let lines = try StoredJSON.text(row.lines)
-        try await connection.execute(
-            PostgresQuery(
-                unsafeSQL: """
-                    WITH previous AS (
-                        SELECT lines_digest IS DISTINCT FROM $23 AS changed FROM invoices WHERE tenant_id = $1 AND id = $2
-                    ), invoice AS (
-                        UPDATE invoices SET
-                            number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, amount_due_minor = $7, period_start = $8,
-                            period_end = $9, subscription_id = $10, net_terms_days = $11, due_at = $12, finalized_at = $13, paid_at = $14,
-                            voided_at = $15, payment_attempts = $16, next_payment_attempt_at = $17, credit_purchases = $18::jsonb,
-                            addon_activations = $19::jsonb, updated_at = $20, lines_digest = $23, memo = $24, purchase_order = $25,
-                            payment_method = $26
-                        WHERE tenant_id = $1 AND id = $2
-                    ), written AS (
-                        INSERT INTO invoice_lines AS o (tenant_id, invoice_id, \(InvoiceLineRow.names))
-                        SELECT $1, $2, l.* FROM jsonb_to_recordset($21::jsonb) AS \(InvoiceLineRow.recordset)
-                        WHERE (SELECT changed FROM previous)
-                        ON CONFLICT (tenant_id, invoice_id, position) DO UPDATE SET
-                            kind = EXCLUDED.kind, description = EXCLUDED.description, quantity = EXCLUDED.quantity,
-                            unit_amount = EXCLUDED.unit_amount, amount_minor = EXCLUDED.amount_minor, period_start = EXCLUDED.period_start,
-                            period_end = EXCLUDED.period_end, subscription_id = EXCLUDED.subscription_id, meter_code = EXCLUDED.meter_code,
-                            tier = EXCLUDED.tier, id = EXCLUDED.id, product_id = EXCLUDED.product_id
-                    )
-                    DELETE FROM invoice_lines
-                    WHERE tenant_id = $1 AND invoice_id = $2 AND position >= $22 AND (SELECT changed FROM previous)
-                    """,
-                binds: try .of(
+        _ = try await connection.rows(
+            SaveInvoice(
+                bindings: try .of(
                     tenant, row.id, row.number, row.status, row.totalMinor, row.amountPaidMinor, row.amountDueMinor, row.periodStart,
                     row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.updatedAt,
@@ -233,9 +191,11 @@ struct InvoiceStore {
     }
 
     func find(_ id: InvoiceID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Invoice? {
-        try await invoices(
-            where: "id = $2\(forUpdate ? " FOR UPDATE" : "")", binds: try .of(tenant, id.rawValue), tenant: tenant, on: connection
-        ).first
+        let rows =
+            forUpdate
+            ? try await connection.rows(InvoiceForUpdate(tenant: tenant, id: id.rawValue), logger: logger)
+            : try await connection.rows(InvoiceByID(tenant: tenant, id: id.rawValue), logger: logger)
+        return try await withLines(try rows.map { try InvoiceRow($0) }, tenant: tenant, on: connection).first
     }
 
     func list(_ request: ListInvoicesRequest, account: UUID?, tenant: String, on connection: PostgresConnection) async throws -> InvoicePage {
@@ -308,12 +268,7 @@ struct InvoiceStore {
     /// The rows as invoices, with their lines from `invoice_lines`.
     private func withLines(_ rows: [InvoiceRow], tenant: String, on connection: PostgresConnection) async throws -> [Invoice] {
         guard !rows.isEmpty else { return [] }
-        let lines = try await connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT invoice_id, \(InvoiceLineRow.columns) FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = ANY($2)
-                        ORDER BY invoice_id, position
-                    """, binds: try .of(tenant, rows.map(\.id))), logger: logger)
+        let lines = try await connection.rows(InvoiceLines(tenant: tenant, ids: rows.map(\.id)), logger: logger)
         var byInvoice: [UUID: [InvoiceLineRow]] = [:]
         for line in lines {
             var columns = ColumnReader(line)
@@ -407,4 +362,106 @@ struct InvoiceStore {
         for (tenant, group) in byTenant { claimed += try await withLines(group, tenant: tenant, on: connection).map { (tenant, $0) } }
         return claimed
     }
+}
+
+// The invoice writes every draft, finalization and payment runs, as named prepared statements: PostgreSQL parses (and, once it
+// settles on a generic plan, plans) them once per connection instead of on every call (issue 21's bench-invoicing spent more time
+// planning than executing).
+
+/// ``InvoiceStore/insert(_:sourceKey:tenant:on:)``'s statement.
+struct InsertInvoice: PreparedSQL {
+    static let name = "invoicing_insert_invoice"
+    static let sql = """
+                WITH invoice AS (
+                    INSERT INTO invoices (
+                        tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor,
+                        period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
+                        payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at, updated_at,
+                        source_key, lines_digest, livemode, memo, purchase_order, payment_method, created_by)
+                    VALUES (
+                        $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
+                        $22, $23, $24, $26, $27, $28, $29, $30, $31)
+                    ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
+                    RETURNING id
+                ), lines AS (
+                    INSERT INTO invoice_lines (tenant_id, invoice_id, \(InvoiceLineRow.names))
+                    SELECT $1, invoice.id, l.* FROM invoice, jsonb_to_recordset($25::jsonb) AS \(InvoiceLineRow.recordset)
+                )
+                SELECT id FROM invoice
+                
+        """
+    static let bindingDataTypes: [PostgresDataType] = [
+        .text, .uuid, .uuid, .text, .text, .text, .int8, .int8, .int8, .timestamptz, .timestamptz, .uuid, .int8, .timestamptz, .timestamptz,
+        .timestamptz, .timestamptz, .int8, .timestamptz, .text, .text, .timestamptz, .timestamptz, .text, .text, .text, .bool, .text, .text,
+        .text, .text,
+    ]
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+}
+
+/// ``InvoiceStore/save(_:tenant:on:)``'s statement.
+struct SaveInvoice: PreparedSQL {
+    static let name = "invoicing_save_invoice"
+    static let sql = """
+                WITH previous AS (
+                    SELECT lines_digest IS DISTINCT FROM $23 AS changed FROM invoices WHERE tenant_id = $1 AND id = $2
+                ), invoice AS (
+                    UPDATE invoices SET
+                        number = $3, status = $4, total_minor = $5, amount_paid_minor = $6, amount_due_minor = $7, period_start = $8,
+                        period_end = $9, subscription_id = $10, net_terms_days = $11, due_at = $12, finalized_at = $13, paid_at = $14,
+                        voided_at = $15, payment_attempts = $16, next_payment_attempt_at = $17, credit_purchases = $18::jsonb,
+                        addon_activations = $19::jsonb, updated_at = $20, lines_digest = $23, memo = $24, purchase_order = $25,
+                        payment_method = $26
+                    WHERE tenant_id = $1 AND id = $2
+                ), written AS (
+                    INSERT INTO invoice_lines AS o (tenant_id, invoice_id, \(InvoiceLineRow.names))
+                    SELECT $1, $2, l.* FROM jsonb_to_recordset($21::jsonb) AS \(InvoiceLineRow.recordset)
+                    WHERE (SELECT changed FROM previous)
+                    ON CONFLICT (tenant_id, invoice_id, position) DO UPDATE SET
+                        kind = EXCLUDED.kind, description = EXCLUDED.description, quantity = EXCLUDED.quantity,
+                        unit_amount = EXCLUDED.unit_amount, amount_minor = EXCLUDED.amount_minor, period_start = EXCLUDED.period_start,
+                        period_end = EXCLUDED.period_end, subscription_id = EXCLUDED.subscription_id, meter_code = EXCLUDED.meter_code,
+                        tier = EXCLUDED.tier, id = EXCLUDED.id, product_id = EXCLUDED.product_id
+                )
+                DELETE FROM invoice_lines
+                WHERE tenant_id = $1 AND invoice_id = $2 AND position >= $22 AND (SELECT changed FROM previous)
+                
+        """
+    static let bindingDataTypes: [PostgresDataType] = [
+        .text, .uuid, .text, .text, .int8, .int8, .int8, .timestamptz, .timestamptz, .uuid, .int8, .timestamptz, .timestamptz, .timestamptz,
+        .timestamptz, .int8, .timestamptz, .text, .text, .timestamptz, .text, .int8, .text, .text, .text, .text,
+    ]
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+}
+
+struct InvoiceByID: PreparedSQL {
+    static let name = "invoicing_invoice_by_id"
+    static let sql = "SELECT \(InvoiceRow.columns) FROM invoices WHERE tenant_id = $1 AND id = $2"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
+    let tenant: String
+    let id: UUID
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, id) }
+}
+
+struct InvoiceForUpdate: PreparedSQL {
+    static let name = "invoicing_invoice_by_id_for_update"
+    static let sql = InvoiceByID.sql + " FOR UPDATE"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
+    let tenant: String
+    let id: UUID
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, id) }
+}
+
+/// The lines of some invoices, by invoice and position.
+struct InvoiceLines: PreparedSQL {
+    static let name = "invoicing_invoice_lines"
+    static let sql = """
+        SELECT invoice_id, \(InvoiceLineRow.columns) FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = ANY($2)
+            ORDER BY invoice_id, position
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuidArray]
+    let tenant: String
+    let ids: [UUID]
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, ids) }
 }

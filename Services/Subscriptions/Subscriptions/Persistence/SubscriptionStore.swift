@@ -51,6 +51,16 @@ struct SubscriptionStore {
             written.append(WrittenRow(tenant: tenant, row: row, nextAction: nextAction, addonCount: subscription.addons.count))
             addons += subscription.addons.enumerated().map { AddonRow($0.element, position: $0.offset, of: row.id, tenant: tenant) }
         }
+        let bindings = try PostgresBindings.of(try StoredJSON.text(written), try StoredJSON.text(addons))
+        if inserting {
+            _ = try await connection.rows(InsertSubscriptions(bindings: bindings), logger: logger)
+        } else {
+            _ = try await connection.rows(UpdateSubscriptions(bindings: bindings), logger: logger)
+        }
+    }
+
+    /// The write statement: the subscriptions inserted (`inserting`) or updated from the rows' recordset, then their add-ons.
+    static func writeSQL(inserting: Bool) -> String {
         let subscriptions =
             inserting
             ? """
@@ -64,31 +74,29 @@ struct SubscriptionStore {
                 .map { "\($0) = u.\($0)" }.joined(separator: ", ")), next_action_at = u.next_action_at
             FROM rows u WHERE s.tenant_id = u.tenant_id AND s.id = u.id
             """
-        try await connection.execute(
-            PostgresQuery(
-                unsafeSQL: """
-                    WITH rows AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS \(Self.recordset)),
-                    written AS (\(subscriptions)),
-                    addons AS (
-                        INSERT INTO subscription_addons AS o (tenant_id, subscription_id, \(AddonRow.names))
-                        SELECT a.tenant_id, a.subscription_id,
-                            \(AddonRow.names.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespaces) }
+        return """
+            WITH rows AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS \(Self.recordset)),
+            written AS (\(subscriptions)),
+            addons AS (
+                INSERT INTO subscription_addons AS o (tenant_id, subscription_id, \(AddonRow.names))
+                SELECT a.tenant_id, a.subscription_id,
+                    \(AddonRow.names.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespaces) }
                             .joined(separator: ", "))
-                        FROM jsonb_to_recordset($2::jsonb) AS \(AddonRow.recordset)
-                        ON CONFLICT (tenant_id, subscription_id, position) DO UPDATE SET
-                            addon_id = EXCLUDED.addon_id, addon_version = EXCLUDED.addon_version, code = EXCLUDED.code, name = EXCLUDED.name,
-                            feature_flag = EXCLUDED.feature_flag, price = EXCLUDED.price, status = EXCLUDED.status,
-                            cancel_at_period_end = EXCLUDED.cancel_at_period_end, activated_at = EXCLUDED.activated_at,
-                            canceled_at = EXCLUDED.canceled_at, created_at = EXCLUDED.created_at, limits = EXCLUDED.limits
-                        WHERE (o.addon_id, o.addon_version, o.code, o.name, o.feature_flag, o.price, o.status, o.cancel_at_period_end,
-                               o.activated_at, o.canceled_at, o.created_at, o.limits)
-                              IS DISTINCT FROM (EXCLUDED.addon_id, EXCLUDED.addon_version, EXCLUDED.code, EXCLUDED.name, EXCLUDED.feature_flag,
-                               EXCLUDED.price, EXCLUDED.status, EXCLUDED.cancel_at_period_end, EXCLUDED.activated_at, EXCLUDED.canceled_at,
-                               EXCLUDED.created_at, EXCLUDED.limits)
-                    )
-                    DELETE FROM subscription_addons a USING rows u
-                    WHERE a.tenant_id = u.tenant_id AND a.subscription_id = u.id AND a.position >= u.addon_count
-                    """, binds: try .of(try StoredJSON.text(written), try StoredJSON.text(addons))), logger: logger)
+                FROM jsonb_to_recordset($2::jsonb) AS \(AddonRow.recordset)
+                ON CONFLICT (tenant_id, subscription_id, position) DO UPDATE SET
+                    addon_id = EXCLUDED.addon_id, addon_version = EXCLUDED.addon_version, code = EXCLUDED.code, name = EXCLUDED.name,
+                    feature_flag = EXCLUDED.feature_flag, price = EXCLUDED.price, status = EXCLUDED.status,
+                    cancel_at_period_end = EXCLUDED.cancel_at_period_end, activated_at = EXCLUDED.activated_at,
+                    canceled_at = EXCLUDED.canceled_at, created_at = EXCLUDED.created_at, limits = EXCLUDED.limits
+                WHERE (o.addon_id, o.addon_version, o.code, o.name, o.feature_flag, o.price, o.status, o.cancel_at_period_end,
+                       o.activated_at, o.canceled_at, o.created_at, o.limits)
+                      IS DISTINCT FROM (EXCLUDED.addon_id, EXCLUDED.addon_version, EXCLUDED.code, EXCLUDED.name, EXCLUDED.feature_flag,
+                       EXCLUDED.price, EXCLUDED.status, EXCLUDED.cancel_at_period_end, EXCLUDED.activated_at, EXCLUDED.canceled_at,
+                       EXCLUDED.created_at, EXCLUDED.limits)
+            )
+            DELETE FROM subscription_addons a USING rows u
+            WHERE a.tenant_id = u.tenant_id AND a.subscription_id = u.id AND a.position >= u.addon_count
+            """
     }
 
     /// A subscription row as the write statement's recordset has it: the columns, the next action, and how many add-ons it keeps.
@@ -114,12 +122,12 @@ struct SubscriptionStore {
     }
 
     /// The subscription columns a write sets, as the recordset and the tables name them.
-    private static let names = """
+    static let names = """
         id, billing_account_id, plan_id, plan_version, plan_snapshot, status, quantity, timezone, start_date, trial_start, trial_end,
         billing_anchor, current_period_start, current_period_end, cancel_at_period_end, canceled_at, cancel_reason, ended_at, paused_at,
         past_due_since, scheduled_plan, scheduled_quantity, scheduled_effective_at, test_clock_id, created_at, updated_at, pause_reason
         """
-    private static let recordset = """
+    static let recordset = """
         u(tenant_id text, id uuid, billing_account_id uuid, plan_id text, plan_version integer, plan_snapshot jsonb, status text, quantity integer,
           timezone text, start_date timestamptz, trial_start timestamptz, trial_end timestamptz, billing_anchor timestamptz,
           current_period_start timestamptz, current_period_end timestamptz, cancel_at_period_end boolean, canceled_at timestamptz,
@@ -130,10 +138,11 @@ struct SubscriptionStore {
 
     /// The subscription, locked for update when `forUpdate`.
     func find(_ id: SubscriptionID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Subscription? {
-        try await subscriptions(
-            where: "id = $2\(forUpdate ? " FOR UPDATE" : "")", binds: try .of(tenant, id.rawValue), tenant: tenant, on: connection
-        )
-        .first
+        let rows =
+            forUpdate
+            ? try await connection.rows(SubscriptionForUpdate(tenant: tenant, id: id.rawValue), logger: logger)
+            : try await connection.rows(SubscriptionByID(tenant: tenant, id: id.rawValue), logger: logger)
+        return try await withAddons(try rows.map { try SubscriptionRow($0) }, tenant: tenant, on: connection).first
     }
 
     func list(_ request: ListSubscriptionsRequest, account: UUID?, tenant: String, on connection: PostgresConnection) async throws -> SubscriptionPage
@@ -204,6 +213,11 @@ struct SubscriptionStore {
             PostgresQuery(unsafeSQL: "SELECT \(SubscriptionRow.columns) FROM subscriptions WHERE tenant_id = $1 AND \(condition)", binds: binds),
             logger: logger
         ).map { try SubscriptionRow($0) }
+        return try await withAddons(rows, tenant: tenant, on: connection)
+    }
+
+    /// The rows as subscriptions, with their add-ons (read in one more statement for all of them).
+    private func withAddons(_ rows: [SubscriptionRow], tenant: String, on connection: PostgresConnection) async throws -> [Subscription] {
         let addons = try await self.addons(of: rows.map { (tenant, $0.id) }, on: connection)
         return try rows.map { try $0.subscription(addons: addons[AddonKey(tenant: tenant, subscription: $0.id)] ?? []) }
     }
@@ -217,15 +231,7 @@ struct SubscriptionStore {
     private func addons(of subscriptions: [(tenant: String, id: UUID)], on connection: PostgresConnection) async throws -> [AddonKey: [AddonRow]] {
         guard !subscriptions.isEmpty else { return [:] }
         let rows = try await connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT a.tenant_id, a.subscription_id,
-                        \(AddonRow.columns.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespaces) }
-                        .joined(separator: ", "))
-                    FROM subscription_addons a JOIN unnest($1::text[], $2::uuid[]) AS s(tenant_id, id) ON a.tenant_id = s.tenant_id
-                        AND a.subscription_id = s.id
-                    ORDER BY a.tenant_id, a.subscription_id, a.position
-                    """, binds: try .of(subscriptions.map(\.tenant), subscriptions.map(\.id))), logger: logger)
+            SubscriptionAddons(tenants: subscriptions.map(\.tenant), ids: subscriptions.map(\.id)), logger: logger)
         var addons: [AddonKey: [AddonRow]] = [:]
         for row in rows {
             var columns = ColumnReader(row)
@@ -266,4 +272,57 @@ struct SubscriptionStore {
                 binds: try .of(tenant, id, time)), logger: logger)
     }
 
+}
+
+// The subscription reads and writes every renewal, change and invoice runs, as named prepared statements: PostgreSQL parses (and,
+// once it settles on a generic plan, plans) them once per connection instead of on every call (issue 21's bench-invoicing).
+
+struct InsertSubscriptions: PreparedSQL {
+    static let name = "subscriptions_insert"
+    static let sql = SubscriptionStore.writeSQL(inserting: true)
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text]
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+}
+
+struct UpdateSubscriptions: PreparedSQL {
+    static let name = "subscriptions_update"
+    static let sql = SubscriptionStore.writeSQL(inserting: false)
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text]
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+}
+
+struct SubscriptionByID: PreparedSQL {
+    static let name = "subscriptions_by_id"
+    static let sql = "SELECT \(SubscriptionRow.columns) FROM subscriptions WHERE tenant_id = $1 AND id = $2"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
+    let tenant: String
+    let id: UUID
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, id) }
+}
+
+struct SubscriptionForUpdate: PreparedSQL {
+    static let name = "subscriptions_by_id_for_update"
+    static let sql = SubscriptionByID.sql + " FOR UPDATE"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
+    let tenant: String
+    let id: UUID
+    func makeBindings() throws -> PostgresBindings { try .of(tenant, id) }
+}
+
+/// The add-ons of some subscriptions, in position order.
+struct SubscriptionAddons: PreparedSQL {
+    static let name = "subscriptions_addons"
+    static let sql = """
+        SELECT a.tenant_id, a.subscription_id,
+            \(AddonRow.columns.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+        FROM subscription_addons a JOIN unnest($1::text[], $2::uuid[]) AS s(tenant_id, id) ON a.tenant_id = s.tenant_id
+            AND a.subscription_id = s.id
+        ORDER BY a.tenant_id, a.subscription_id, a.position
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.textArray, .uuidArray]
+    let tenants: [String]
+    let ids: [UUID]
+    func makeBindings() throws -> PostgresBindings { try .of(tenants, ids) }
 }
