@@ -110,11 +110,7 @@ public struct CatalogService: Sendable {
         }
         return try await database.withTenant(tenant) { connection in
             var rows = try await store.list(kind: Kind.kind, request, tenant: tenant, on: connection)
-            var next: CatalogItemID?
-            if rows.count > request.pageSize {
-                rows.removeLast()
-                next = rows.last?.id
-            }
+            let next: CatalogItemID? = rows.trimPage(to: request.pageSize)?.id
             return ItemPage(items: try rows.map { try Self.item(kind, $0) }, nextCursor: next)
         }
     }

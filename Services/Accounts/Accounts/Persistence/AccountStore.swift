@@ -92,11 +92,7 @@ struct AccountStore {
                     """, binds: try .of(tenant, request.status?.rawValue, request.email, taxID, request.after?.rawValue, request.pageSize + 1)),
             logger: logger)
         var items = try rows.map(Self.account)
-        var next: AccountID?
-        if items.count > request.pageSize {
-            items.removeLast()
-            next = items.last?.id
-        }
+        let next: AccountID? = items.trimPage(to: request.pageSize)?.id
         return AccountPage(items: items, nextCursor: next)
     }
 

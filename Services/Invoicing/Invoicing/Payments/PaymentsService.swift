@@ -369,11 +369,7 @@ struct PaymentsService: Sendable {
             throw InvoicingError.invalid("filter[status]", "filter[status] of a top-up is PENDING, COMPLETED or FAILED")
         }
         var invoices = try await database.withTenant(tenant) { try await store.topUps(request, tenant: tenant, on: $0) }
-        var next: InvoiceID?
-        if invoices.count > request.pageSize {
-            invoices.removeLast()
-            next = invoices.last?.invoice.id
-        }
+        let next: InvoiceID? = invoices.trimPage(to: request.pageSize)?.invoice.id
         return CreditTopUpPage(items: invoices.flatMap { CreditTopUps.of($0.invoice, status: $0.status, payment: $0.payment) }, nextCursor: next)
     }
 

@@ -206,11 +206,7 @@ struct InvoiceStore {
                 """,
             binds: try .of(tenant, account, request.status?.rawValue, request.after?.rawValue, request.pageSize + 1), tenant: tenant,
             on: connection)
-        var next: InvoiceID?
-        if items.count > request.pageSize {
-            items.removeLast()
-            next = items.last?.id
-        }
+        let next: InvoiceID? = items.trimPage(to: request.pageSize)?.id
         return InvoicePage(items: items, nextCursor: next)
     }
 

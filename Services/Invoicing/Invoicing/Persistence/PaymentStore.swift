@@ -100,11 +100,7 @@ struct PaymentStore {
                 tenant, request.billingAccountId?.rawValue, request.invoiceId?.rawValue, request.status?.rawValue,
                 request.paymentMethod?.rawValue, request.since, request.until, request.after?.rawValue, request.pageSize + 1),
             on: connection)
-        var next: PaymentID?
-        if items.count > request.pageSize {
-            items.removeLast()
-            next = items.last?.id
-        }
+        let next: PaymentID? = items.trimPage(to: request.pageSize)?.id
         return PaymentPage(items: items, nextCursor: next)
     }
 

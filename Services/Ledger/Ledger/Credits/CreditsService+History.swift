@@ -23,7 +23,7 @@ extension CreditsService {
         }
         let tenant = context.tenant
         var records = try await database.withTenant(tenant) { try await history.executions(request, tenant: tenant, on: $0) }
-        let next = CreditHistoryStore.trim(&records, to: request.pageSize)
+        let next = records.trimPage(to: request.pageSize)
         return CreditExecutionPage(
             items: records.map { execution($0, draws: [], wallet: nil) }, nextCursor: next.map { ExecutionID(rawValue: $0.id) })
     }

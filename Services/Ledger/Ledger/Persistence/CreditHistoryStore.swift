@@ -31,7 +31,7 @@ struct CreditHistoryStore {
             grant.status = GrantStatus.of(remaining: grant.remaining, expiresAt: grant.expiresAt, at: now)
             return grant
         }
-        let next = Self.trim(&items, to: request.pageSize)
+        let next = items.trimPage(to: request.pageSize)
         return CreditGrantPage(items: items, nextCursor: next?.id)
     }
 
@@ -127,14 +127,9 @@ struct CreditHistoryStore {
                           WHERE tenant_id = $1 AND model_id = $2 AND feature_id IS NOT DISTINCT FROM $3 AND status = 'SETTLED'
                           ORDER BY created_at DESC LIMIT $4) AS recent
                     """, binds: try .of(tenant, model, feature, samples)), logger: logger)
-        guard let row, let (input, output, cached, count) = try? row.decode((Int64?, Int64?, Int64?, Int64).self), count > 0 else { return nil }
+        guard let row else { return nil }
+        let (input, output, cached, count) = try row.decode((Int64?, Int64?, Int64?, Int64).self)
+        guard count > 0 else { return nil }
         return (TokenUsage(inputTokens: input ?? 0, outputTokens: output ?? 0, cachedInputTokens: cached ?? 0), Int(count))
-    }
-
-    /// Keeps the first `size` of a page read one longer; answers the last kept when there was more.
-    static func trim<Item>(_ items: inout [Item], to size: Int) -> Item? {
-        guard items.count > size else { return nil }
-        items.removeLast(items.count - size)
-        return items.last
     }
 }

@@ -26,11 +26,7 @@ extension UsageService {
                 limit: request.pageSize + 1,
                 tenant: tenant, on: connection)
         }
-        var next: String?
-        if items.count > request.pageSize {
-            items.removeLast()
-            next = items.last.map { UsageEventCursor.text(timestamp: $0.timestamp, eventId: $0.eventId) }
-        }
+        let next: String? = items.trimPage(to: request.pageSize).map { UsageEventCursor.text(timestamp: $0.timestamp, eventId: $0.eventId) }
         return UsageEventPage(items: items, nextCursor: next)
     }
 }

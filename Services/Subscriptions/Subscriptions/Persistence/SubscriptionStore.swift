@@ -153,11 +153,7 @@ struct SubscriptionStore {
                 ORDER BY id LIMIT $5
                 """, binds: try .of(tenant, account, request.status?.rawValue, request.after?.rawValue, request.pageSize + 1), tenant: tenant,
             on: connection)
-        var next: SubscriptionID?
-        if items.count > request.pageSize {
-            items.removeLast()
-            next = items.last?.id
-        }
+        let next: SubscriptionID? = items.trimPage(to: request.pageSize)?.id
         return SubscriptionPage(items: items, nextCursor: next)
     }
 
