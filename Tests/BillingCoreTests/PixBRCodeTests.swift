@@ -31,6 +31,24 @@ struct PixBRCodeTests {
         #expect(payload.unicodeScalars.allSatisfy { $0.isASCII })
     }
 
+    @Test("a dynamic code: single use (01 = 12), the charge's location in 26.25 instead of a key, no amount, txid ***")
+    func dynamicCode() throws {
+        let code = try PixBRCode(
+            location: "https://pix.example.com/qr/v2/9d36b84fc70b478fb95c12729b90ca25", merchantName: "Fulano de Tal", merchantCity: "BRASILIA")
+        let payload = code.payload
+        let fields = try #require(PixBRCode.fields(of: payload))
+        #expect(fields.map(\.id) == ["00", "01", "26", "52", "53", "58", "59", "60", "62", "63"])
+        #expect(fields[1].value == "12")
+        let account = try #require(PixBRCode.fields(of: fields[2].value))
+        #expect(account.map(\.id) == ["00", "25"] && account[0].value == "br.gov.bcb.pix")
+        #expect(account[1].value == "pix.example.com/qr/v2/9d36b84fc70b478fb95c12729b90ca25")
+        #expect(PixBRCode.fields(of: fields[8].value)?.first?.value == "***")
+        #expect(PixBRCode.crc16(String(payload.dropLast(4))) == fields[9].value)
+        #expect(throws: PixBRCodeError.self) {
+            _ = try PixBRCode(location: String(repeating: "x", count: 78), merchantName: "L", merchantCity: "C")
+        }
+    }
+
     @Test(
         "bad inputs name their field",
         arguments: [("", "Loja", "Cidade", "key"), ("k", "", "Cidade", "merchantName"), ("k", "Loja", "", "merchantCity")])

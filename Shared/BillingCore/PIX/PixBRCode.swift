@@ -8,8 +8,15 @@ import Foundation
 /// letters and digits, `***` when none); 63 the CRC16-CCITT (polynomial 0x1021, initial 0xFFFF) of everything before it,
 /// `6304` included, as four upper-case hex digits. Texts are folded to ASCII, since lengths count characters and readers
 /// expect ASCII.
+///
+/// A dynamic code (a charge a PSP holds, API Pix) carries instead 01 point of initiation `12` (single use), the merchant account's
+/// 25 with the charge's location URL (no scheme) in place of the key, no amount (the payer's bank reads it from the location) and
+/// txid `***`.
 public struct PixBRCode: Sendable, Equatable {
+    /// The receiving key of a static code; empty in a dynamic one.
     public let key: String
+    /// The payload location of a dynamic code.
+    public let location: String?
     public let merchantName: String
     public let merchantCity: String
     /// In BRL, exact to the centavo; nil lets the payer type it.
@@ -37,6 +44,7 @@ public struct PixBRCode: Sendable, Equatable {
             }
         }
         self.key = key
+        self.location = nil
         self.merchantName = String(name.prefix(25))
         self.merchantCity = String(city.prefix(15))
         self.amount = amount
@@ -44,8 +52,34 @@ public struct PixBRCode: Sendable, Equatable {
         self.description = description.map(Self.ascii).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// A dynamic code pointing at a PSP's charge: `location` is its URL without the scheme (at most 77 characters).
+    public init(location: String, merchantName: String, merchantCity: String) throws(PixBRCodeError) {
+        var location = location.trimmingCharacters(in: .whitespaces)
+        if let range = location.range(of: "://") { location = String(location[range.upperBound...]) }
+        guard (1...77).contains(location.count), location.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 }) else {
+            throw .invalid("location", "a charge's location has 1 to 77 printable ASCII characters")
+        }
+        let name = Self.ascii(merchantName), city = Self.ascii(merchantCity)
+        guard !name.isEmpty else { throw .invalid("merchantName", "the merchant name is required") }
+        guard !city.isEmpty else { throw .invalid("merchantCity", "the merchant city is required") }
+        self.key = ""
+        self.location = location
+        self.merchantName = String(name.prefix(25))
+        self.merchantCity = String(city.prefix(15))
+        self.amount = nil
+        self.txid = nil
+        self.description = nil
+    }
+
     /// The "copia e cola" text, CRC included.
     public var payload: String {
+        if let location {
+            var text = Self.field("00", "01") + Self.field("01", "12")
+            text += Self.field("26", Self.field("00", "br.gov.bcb.pix") + Self.field("25", location))
+            text += Self.field("52", "0000") + Self.field("53", "986") + Self.field("58", "BR") + Self.field("59", merchantName)
+            text += Self.field("60", merchantCity) + Self.field("62", Self.field("05", "***")) + "6304"
+            return text + Self.crc16(text)
+        }
         var account = Self.field("00", "br.gov.bcb.pix") + Self.field("01", key)
         if let description {
             // The merchant account template holds at most 99 characters: the description gets what is left.
@@ -57,6 +91,18 @@ public struct PixBRCode: Sendable, Equatable {
         text += Self.field("58", "BR") + Self.field("59", merchantName) + Self.field("60", merchantCity)
         text += Self.field("62", Self.field("05", txid ?? "***")) + "6304"
         return text + Self.crc16(text)
+    }
+
+    /// The ID-length-value fields of a payload (or of a template such as 26 or 62), in order; nil when the lengths do not add up.
+    public static func fields(of text: String) -> [(id: String, value: String)]? {
+        var fields: [(id: String, value: String)] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            guard rest.count >= 4, let length = Int(rest.dropFirst(2).prefix(2)), rest.count >= 4 + length else { return nil }
+            fields.append((String(rest.prefix(2)), String(rest.dropFirst(4).prefix(length))))
+            rest = rest.dropFirst(4 + length)
+        }
+        return fields
     }
 
     /// CRC16-CCITT-FALSE of the text's bytes, as four upper-case hex digits.
