@@ -17,6 +17,7 @@ let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummi
 let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
 let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
 
 var targets: [Target] = [
     .target(name: "BillingCore", path: "Shared/BillingCore"),
@@ -61,7 +62,7 @@ var targets: [Target] = [
         name: "BillingTesting",
         dependencies: [
             "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingService", "BillingEventsRedis", logging, postgres,
-            crypto, .product(name: "_CryptoExtras", package: "swift-crypto"), nioCore, nioPosix, nioHTTP1,
+            crypto, .product(name: "_CryptoExtras", package: "swift-crypto"), nioCore, nioPosix, nioHTTP1, nioSSL,
         ],
         path: "Shared/BillingTesting"),
 ]
@@ -70,7 +71,11 @@ var products: [Product] = []
 
 /// One bounded context: `<name>Contract`, `<name>` (with its SQL migrations) and the `billing-<exe>` executable.
 /// `contracts`: the other contexts it calls or whose events it reads; `sharedTypes`: contexts whose contract types its own contract reuses.
-@MainActor func context(_ name: String, executable: String, contracts: [String] = [], sharedTypes: [String] = [], migrations: Bool = true) {
+/// `dependencies`: what else its implementation uses (a payment provider's HTTP client).
+@MainActor func context(
+    _ name: String, executable: String, contracts: [String] = [], sharedTypes: [String] = [], dependencies: [Target.Dependency] = [],
+    migrations: Bool = true
+) {
     targets.append(
         .target(
             name: "\(name)Contract",
@@ -83,7 +88,7 @@ var products: [Product] = []
                 .target(name: "\(name)Contract"), "BillingCore", "BillingRPC", "BillingPostgres", "BillingEvents", "BillingEventsPostgres",
                 "BillingService", logging, postgres,
             ]
-                + contracts.map { .target(name: "\($0)Contract") },
+                + contracts.map { .target(name: "\($0)Contract") } + dependencies,
             path: "Services/\(name)/\(name)",
             resources: migrations ? [.copy("Migrations")] : nil))
     targets.append(
@@ -98,7 +103,9 @@ context("Accounts", executable: "accounts", contracts: ["Invoicing"])
 context("Catalog", executable: "catalog")
 context("Subscriptions", executable: "subscriptions", contracts: ["Accounts", "Catalog", "Invoicing"])
 context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"])
-context("Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog", "Ledger"])
+context(
+    "Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog", "Ledger"],
+    dependencies: [asyncHTTPClient, nioCore, nioHTTP1, nioSSL])
 
 let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract"]
 
@@ -115,7 +122,8 @@ targets += [
     .executableTarget(name: "GatewayServer", dependencies: ["Gateway", "BillingService"], path: "Services/Gateway/GatewayServer"),
     .target(
         name: "ContractCatalog", dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + allContracts, path: "Services/Tools/ContractCatalog"),
-    .executableTarget(name: "BillingCtl", dependencies: ["ContractCatalog", "BillingEventsRedis"], path: "Services/Tools/BillingCtl"),
+    .executableTarget(
+        name: "BillingCtl", dependencies: ["ContractCatalog", "BillingEventsRedis", "Invoicing", "BillingService"], path: "Services/Tools/BillingCtl"),
 ]
 targets += [
     .executableTarget(
@@ -246,6 +254,8 @@ let package = Package(
         // Both already come with postgres-nio and jwt-kit: mutual TLS between services adds no new build.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Outgoing HTTPS to payment providers (API Pix PSPs, Stripe).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

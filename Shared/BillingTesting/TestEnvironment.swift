@@ -50,6 +50,9 @@ public enum TestEnvironment {
     /// The second test database, for clusters that must not share schemas with the main one.
     public static let isolatedDatabaseName = "billing_isolated"
 
+    /// The third, for the clusters that talk to payment providers' stand-ins (a PSP's API Pix).
+    public static let providersDatabaseName = "billing_providers"
+
     /// A database handle for `schema`, connected as its role.
     public static func database(schema: String, maximumConnections: Int = 10) throws -> Database {
         var logger = Logger(label: "test.db.\(schema)")

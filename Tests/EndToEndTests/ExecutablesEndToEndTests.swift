@@ -120,7 +120,7 @@ struct ExecutablesEndToEndTests {
         let (status, output) = try await runToExit("billing-invoicing", environment: environment)
         #expect(status == 2, "configuration errors exit 2: \(output.suffix(400))")
         #expect(output.contains("BILLING_INVOICING_CARD_PROVIDER") && output.contains("BILLING_ENVIRONMENT=development"), "\(output.suffix(400))")
-        // Without the setting it starts (no card provider: card payments are refused, nothing is faked).
+        // Without it, PIX goes through a PSP (API Pix) outside development, and the PSP's settings are required, the key first.
         environment["BILLING_INVOICING_CARD_PROVIDER"] = nil
         environment.removeValue(forKey: "BILLING_INVOICING_PIX_KEY")
         let (missingKey, keyOutput) = try await runToExit("billing-invoicing", environment: environment)

@@ -32,7 +32,9 @@ func buildGateway() async throws -> (routes: [APIRoute], router: Hummingbird.Rou
         verifier: verifier, idempotency: IdempotencyStore(database: database, retention: 60, requestTimeout: 30), metrics: MetricsRegistry(),
         logger: Logger(label: "test"), maximumBodyBytes: 1024, requestTimeout: .seconds(1))
     let webhooks = PaymentWebhookReceiver(secrets: [:], clock: SystemClock(), invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
-    let router = GatewayRouter.build(routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: ReadinessState(), environment: .development)
+    let pix = PixWebhookReceiver(secrets: [], invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
+    let router = GatewayRouter.build(
+        routes: routes, webhooks: webhooks, pix: pix, pipeline: pipeline, readiness: ReadinessState(), environment: .development)
     return (routes, router, OpenAPIDocument.build(routes: routes, system: GatewayRouter.systemEndpoints))
 }
 

@@ -110,10 +110,11 @@ start_postgres() {
 }
 
 # Idempotent: one database, one role and one schema per context (the role owns only its schema).
-# The test profile also gets billing_isolated, for end-to-end tests that need a cluster of their own.
+# The test profile also gets billing_isolated, for end-to-end tests that need a cluster of their own, and
+# billing_providers, for the cluster that talks to payment providers' stand-ins.
 setup_databases() {
   local databases=(billing)
-  [ "$RUN_DIR" = "$ROOT/.run-test" ] && databases+=(billing_isolated)
+  [ "$RUN_DIR" = "$ROOT/.run-test" ] && databases+=(billing_isolated billing_providers)
   local database
   for database in "${databases[@]}"; do setup_database "$database"; done
 }

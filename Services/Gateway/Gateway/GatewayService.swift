@@ -62,8 +62,12 @@ public struct GatewayService: Sendable {
             secrets: configuration.webhookSecrets, clock: runtime.clock, invoicing: backends.invoicing,
             maximumBodyBytes: configuration.maximumBodyBytes,
             requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
+        let pix = PixWebhookReceiver(
+            secrets: configuration.webhookSecrets[PixWebhookReceiver.provider] ?? [], invoicing: backends.invoicing,
+            maximumBodyBytes: configuration.maximumBodyBytes,
+            requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let router = GatewayRouter.build(
-            routes: routes, webhooks: webhooks, pipeline: pipeline, readiness: runtime.readiness,
+            routes: routes, webhooks: webhooks, pix: pix, pipeline: pipeline, readiness: runtime.readiness,
             environment: runtime.configuration.environment)
         let application = Application(
             router: router,

@@ -18,6 +18,10 @@ public struct InvoicingError: Error, RPCErrorConvertible, CustomStringConvertibl
                 .failedPrecondition, "invoice is \(current.rawValue); it cannot become \(requested.rawValue)",
                 reason: "INVALID_STATUS_TRANSITION", details: ["status": current.rawValue, "requestedStatus": requested.rawValue]))
     }
+    /// A provider the operation needs could not be reached: 503, worth retrying.
+    static func unavailable(_ message: String) -> InvoicingError {
+        InvoicingError(rpcError: RPCError(.unavailable, message, reason: "PROVIDER_UNAVAILABLE"))
+    }
     static func conflict(_ message: String, reason: String, field: String? = nil) -> InvoicingError {
         InvoicingError(rpcError: RPCError(.failedPrecondition, message, reason: reason, details: field.map { ["field": $0] } ?? [:]))
     }

@@ -30,7 +30,7 @@ public struct InvoicingService: Sendable {
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
         ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
         merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil,
-        cardRetrySchedule: CardRetrySchedule = .default
+        cardRetrySchedule: CardRetrySchedule = .default, pixRail: PixRail = .staticKey
     ) {
         let outbox = Outbox(context: InvoicingAPI.contextName)
         let store = InvoiceStore(logger: database.logger)
@@ -41,29 +41,28 @@ public struct InvoicingService: Sendable {
         invoices = InvoicesService(
             database: database, clock: clock, accounts: accounts, subscriptions: subscriptions, catalog: catalog, ledger: ledger,
             store: store, payments: paymentStore, credit: credit, collections: collections, paymentMethods: paymentMethods, outbox: outbox,
-            merchant: merchant,
-            sellerTaxID: sellerTaxID)
+            merchant: merchant, sellerTaxID: sellerTaxID, pixRail: pixRail,
+            pixCharges: pixRail.charges(
+                database: database, clock: clock, accounts: accounts, invoices: store, payments: paymentStore))
         payments = PaymentsService(
             database: database, clock: clock, accounts: accounts, subscriptions: subscriptions, catalog: catalog, cards: cards,
             invoices: invoices, store: store, payments: paymentStore, credit: credit,
             paymentMethods: paymentMethods, collections: collections, providerEvents: ProviderEventStore(logger: database.logger),
-            outbox: outbox, cardRetrySchedule: cardRetrySchedule)
+            outbox: outbox, cardRetrySchedule: cardRetrySchedule, pixRail: pixRail)
     }
 
-    /// The RPC methods, the relay of the invoicing outbox, the consumer of subscription and ledger events and the three jobs.
+    /// The RPC methods, the relay of the invoicing outbox, the consumer of subscription and ledger events and the jobs (overdue,
+    /// finalization, card collection; with a PSP, its charges and the reconciliation of what it received).
     public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
         let reader = runtime.configuration.reader
-        let merchant = PixMerchant(
-            key: reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
-            name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
-            city: reader.string("BILLING_INVOICING_PIX_MERCHANT_CITY", default: "Sao Paulo"))
-        // Outside development a static BR Code to a made-up key would send customers' money nowhere: the key must be set.
-        if !runtime.configuration.environment.isDevelopment && reader.environment["BILLING_INVOICING_PIX_KEY"]?.isEmpty != false {
-            throw ConfigurationError(variable: "BILLING_INVOICING_PIX_KEY", message: "set the tenant-facing PIX key outside development")
-        }
         let cards = try CardProviderSelection.provider(
             named: reader.optionalString("BILLING_INVOICING_CARD_PROVIDER"),
             environment: runtime.configuration.environment)
+        let pixRail = try PixRail.configured(reader, environment: runtime.configuration.environment)
+        let merchant = PixMerchant(
+            key: pixRail.provider?.key ?? reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
+            name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
+            city: reader.string("BILLING_INVOICING_PIX_MERCHANT_CITY", default: "Sao Paulo"))
         let retries = reader.string("BILLING_INVOICING_CARD_RETRY_SCHEDULE", default: "1d,3d,5d")
         guard let schedule = CardRetrySchedule(retries) else {
             throw ConfigurationError(
@@ -75,12 +74,29 @@ public struct InvoicingService: Sendable {
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
             ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), cards: cards, merchant: merchant,
-            sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule)
+            sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule, pixRail: pixRail)
         let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
         let finalizeTick = try reader.int("BILLING_INVOICING_FINALIZE_INTERVAL_MS", default: 250, range: 10...86_400_000)
         let (invoices, payments) = (service.invoices, service.payments)
-        return ServiceComponents(
+        var pixJobs: [PeriodicBatchJob] = []
+        if case .psp(_, let settings) = pixRail, let charges = invoices.pixCharges {
+            let pixTick = try reader.int("BILLING_INVOICING_PIX_INTERVAL_MS", default: 2_000, range: 10...86_400_000)
+            pixJobs = [
+                // Charges queued at finalize created at the PSP, lapsed ones expired, refunds followed until the PSP settles them.
+                PeriodicBatchJob(name: "PIX charges", interval: .milliseconds(pixTick), batchSize: 50, logger: runtime.logger) { limit in
+                    let created = try await charges.createQueued(limit: limit)
+                    let expired = try await charges.expire(limit: limit)
+                    return max(created, expired, try await payments.followPixRefunds(limit: limit))
+                },
+                // Runs at start-up too: what arrived while no replica listened is recorded first.
+                PeriodicBatchJob(name: "PIX reconciliation", interval: settings.reconcileInterval, batchSize: 1, logger: runtime.logger) { _ in
+                    _ = try await payments.reconcilePix()
+                    return 0
+                },
+            ]
+        }
+        var components = ServiceComponents(
             router: service.router(),
             background: [
                 try runtime.outboxRelay(), try runtime.eventConsumer(service.events),
@@ -95,6 +111,8 @@ public struct InvoicingService: Sendable {
                     try await payments.collectCards(limit: limit)
                 },
             ])
+        for job in pixJobs { components.background.append(job) }
+        return components
     }
 
     /// Every method of the two services.

@@ -489,7 +489,16 @@ public struct Refund: Codable, Sendable, Equatable {
     public var reason: String?
     public var payment: Payment
     public var createdAt: Date
-    public init(id: RefundID, paymentId: PaymentID, amount: Money, reason: String?, payment: Payment, createdAt: Date) {
+    /// Where the money stands when a provider returns it (a PIX refund at the PSP): PROCESSING, REFUNDED, or NOT_DONE with
+    /// `settlementReason`; absent when no provider is asked.
+    public var settlement: String?
+    public var settlementReason: String?
+    public init(
+        id: RefundID, paymentId: PaymentID, amount: Money, reason: String?, payment: Payment, createdAt: Date, settlement: String? = nil,
+        settlementReason: String? = nil
+    ) {
+        self.settlement = settlement
+        self.settlementReason = settlementReason
         self.id = id
         self.paymentId = paymentId
         self.amount = amount
@@ -514,7 +523,7 @@ public struct PixCharge: Codable, Sendable, Equatable {
     public var invoiceId: InvoiceID
     /// The EMV payload to paste in a bank app, or to draw as a QR code.
     public var copyPaste: String
-    /// The invoice number without its dash: what the provider's notification names.
+    /// What the PSP's notification names: the charge's txid (dynamic), or the invoice number without its dash (static).
     public var txid: String
     public var amount: Money
     public var key: String
@@ -522,12 +531,17 @@ public struct PixCharge: Codable, Sendable, Equatable {
     public var merchantCity: String
     /// The BR Code drawn as a QR code (SVG), when the service can draw it.
     public var qrCodeSvg: String?
+    /// A dynamic code's charge at the PSP: its payload URL (no scheme) and when it stops being payable; absent for a static code.
+    public var location: String?
+    public var expiresAt: Date?
 
     public init(
         invoiceId: InvoiceID, copyPaste: String, txid: String, amount: Money, key: String, merchantName: String, merchantCity: String,
-        qrCodeSvg: String? = nil
+        qrCodeSvg: String? = nil, location: String? = nil, expiresAt: Date? = nil
     ) {
         self.qrCodeSvg = qrCodeSvg
+        self.location = location
+        self.expiresAt = expiresAt
         self.invoiceId = invoiceId
         self.copyPaste = copyPaste
         self.txid = txid
@@ -579,6 +593,33 @@ public struct ProviderNotificationResult: Codable, Sendable, Equatable {
         self.detail = detail
         self.paymentId = paymentId
     }
+}
+
+/// A PIX the PSP received (API Pix `Pix`): its end-to-end id, the charge's txid, the amount and when it was settled.
+public struct ReceivedPixItem: Codable, Sendable, Equatable {
+    public var endToEndId: String
+    public var txid: String?
+    public var amount: DecimalNumber
+    public var time: Date
+    public init(endToEndId: String, txid: String?, amount: DecimalNumber, time: Date) {
+        self.endToEndId = endToEndId
+        self.txid = txid
+        self.amount = amount
+        self.time = time
+    }
+}
+
+/// The PSP's webhook body (`{"pix": [...]}`), as the gateway received it.
+public struct PixReceivedNotification: Codable, Sendable, Equatable {
+    public var pix: [ReceivedPixItem]
+    public init(pix: [ReceivedPixItem]) { self.pix = pix }
+}
+
+/// What each PIX did, in order: `PAYMENT_RECORDED`, `DUPLICATE` (its endToEndId was applied before) or `UNKNOWN_CHARGE` (no
+/// charge of ours has its txid).
+public struct PixReceivedResult: Codable, Sendable, Equatable {
+    public var outcomes: [String]
+    public init(outcomes: [String]) { self.outcomes = outcomes }
 }
 
 /// One thing bought at checkout: a paid add-on of a subscription (activated first, so it is PENDING) or a credit package.
@@ -661,11 +702,20 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
     /// Automatic collection: the delays after each declined card charge before the next one (`1d,3d,5d`; units s, m, h, d; at
     /// most 10, each at most 60 days; empty: no retry). Absent: the platform's default (`BILLING_INVOICING_CARD_RETRY_SCHEDULE`).
     public var cardRetrySchedule: String?
+    /// PIX charges with a due date: the fine after it, percent of the amount (0 to 100, up to 4 decimals); absent: none.
+    public var pixFinePercent: DecimalNumber?
+    /// PIX charges with a due date: interest a month after it, percent (0 to 100, up to 4 decimals); absent: none.
+    public var pixMonthlyInterestPercent: DecimalNumber?
 
-    public init(autoFinalize: Bool = false, netTermsDays: Int = 7, cardRetrySchedule: String? = nil) {
+    public init(
+        autoFinalize: Bool = false, netTermsDays: Int = 7, cardRetrySchedule: String? = nil, pixFinePercent: DecimalNumber? = nil,
+        pixMonthlyInterestPercent: DecimalNumber? = nil
+    ) {
         self.autoFinalize = autoFinalize
         self.netTermsDays = netTermsDays
         self.cardRetrySchedule = cardRetrySchedule
+        self.pixFinePercent = pixFinePercent
+        self.pixMonthlyInterestPercent = pixMonthlyInterestPercent
     }
 }
 

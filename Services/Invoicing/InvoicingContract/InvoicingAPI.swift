@@ -164,10 +164,21 @@ public enum InvoicingAPI: RPCServiceDescription {
         ]
     }
 
+    public static let pixReceived = UnaryMethod<PixReceivedNotification, PixReceivedResult>(
+        service: payments, method: "PixReceived", retry: .always, requiresTenant: false,
+        callers: .gateway,
+        summary:
+            """
+            Applies PIX a PSP reports received (its API Pix webhook, forwarded by the gateway): each is recorded once per endToEndId as a \
+            COMPLETED payment of the invoice whose charge its txid names, whichever tenant's; money for an invoice no longer waiting for it \
+            becomes the account's credit. No tenant: the txid finds it.
+            """
+    )
+
     public static var methods: [any RPCMethodDescriptor] {
         [
             create, get, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay, getPayment, refund,
-            providerNotification, savePaymentMethod, paymentMethods,
+            providerNotification, pixReceived, savePaymentMethod, paymentMethods,
         ]
     }
 }

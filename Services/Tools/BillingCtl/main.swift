@@ -1,6 +1,8 @@
 import BillingEventsRedis
+import BillingService
 import ContractCatalog
 import Foundation
+import Invoicing
 
 /// `billingctl`: operator and build commands.
 ///
@@ -9,6 +11,8 @@ import Foundation
 ///     billingctl events dead-letters show <stream> <entry>       one dead letter: its error and envelope
 ///     billingctl events dead-letters replay <stream> <entry|--all>
 ///                                                                put events back on their stream (applied once: the inbox)
+///     billingctl pix-webhook register <gateway-url> <secret>    registers the gateway's PIX webhook at the PSP (API Pix
+///                                                                `PUT /webhook/{chave}`), the PSP read from BILLING_INVOICING_PIX_*
 ///
 /// The events commands reach Redis as an operator: `BILLING_REDIS_URL`, `BILLING_REDIS_USERNAME` (default `billing-admin`)
 /// and `BILLING_REDIS_PASSWORD`.
@@ -18,6 +22,7 @@ let usage = """
            billingctl events dead-letters list [stream]
            billingctl events dead-letters show <stream> <entry>
            billingctl events dead-letters replay <stream> <entry|--all>
+           billingctl pix-webhook register <gateway-url> <secret>
     """
 
 func fail(_ message: String) -> Never {
@@ -78,6 +83,21 @@ case ("proto-docs", _):
 case ("events", "dead-letters"):
     do {
         try await deadLetters(Array(arguments.dropFirst(2)))
+    } catch {
+        fail("billingctl: \(error)")
+    }
+case ("pix-webhook", "register"):
+    guard arguments.count == 4, let base = URL(string: arguments[2]), base.scheme == "https" || base.scheme == "http" else {
+        fail("usage: billingctl pix-webhook register <gateway-url, e.g. https://billing.example.com> <the apipix webhook secret>")
+    }
+    guard let secret = arguments[3].addingPercentEncoding(withAllowedCharacters: .alphanumerics) else { fail("the secret is not text") }
+    // The PSP appends /pix to the URL: after `ignorar=` it is a parameter the gateway ignores, whatever the PSP does with queries.
+    let url = base.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/api/v1/webhooks/pix?hmac=\(secret)&ignorar="
+    do {
+        let client = try APIPixClient(configuration: try APIPixConfiguration(ConfigurationReader()))
+        try await client.registerWebhook(url: url)
+        try await client.shutdown()
+        print("registered \(url.replacingOccurrences(of: secret, with: "***")) for key \(client.key)")
     } catch {
         fail("billingctl: \(error)")
     }

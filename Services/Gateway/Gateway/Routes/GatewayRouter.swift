@@ -24,7 +24,7 @@ enum GatewayRouter {
         ] + ConsoleRoutes.endpoints
 
     static func build(
-        routes: [APIRoute], webhooks: PaymentWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
+        routes: [APIRoute], webhooks: PaymentWebhookReceiver, pix: PixWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
         environment: DeploymentEnvironment
     ) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
@@ -42,6 +42,14 @@ enum GatewayRouter {
             let response = await webhooks.handle(request, context: context)
             pipeline.record(route: "POST \(PaymentWebhookReceiver.path)", status: response.status, since: started)
             return response
+        }
+        for path in PixWebhookReceiver.paths {
+            router.post(RouterPath(path)) { request, context in
+                let started = ContinuousClock.now
+                let response = await pix.handle(request, context: context)
+                pipeline.record(route: "POST \(path)", status: response.status, since: started)
+                return response
+            }
         }
         let openAPI = ByteBuffer(bytes: JSONWriter.bytes(OpenAPIDocument.build(routes: routes, system: systemEndpoints)))
         router.get("/healthz") { _, _ in text("ok\n") }

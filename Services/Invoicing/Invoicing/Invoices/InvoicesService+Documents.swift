@@ -36,17 +36,40 @@ extension InvoicesService {
             try await accounts.get(invoice.billingAccountId, options: options)
         })
         let payable = InvoiceLifecycle.isPayable(invoice.status) && invoice.currency == "BRL"
-        return (invoice, buyer, payable ? try? await pix(for: invoice) : nil)
+        return (invoice, buyer, payable ? try? await pix(for: invoice, tenant: context.tenant) : nil)
     }
 
-    /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice.
-    func pix(for invoice: Invoice) async throws -> PixCharge {
+    /// The BR Code of what is due on a PENDING or OVERDUE BRL invoice: the dynamic code of its charge at the PSP, or (development)
+    /// a static code to the configured key.
+    func pix(for invoice: Invoice, tenant: String) async throws -> PixCharge {
         guard InvoiceLifecycle.isPayable(invoice.status), let number = invoice.number else {
             throw InvoicingError.conflict(
                 "invoice is \(invoice.status.rawValue); only a PENDING or OVERDUE invoice is paid by PIX", reason: "INVOICE_NOT_PAYABLE")
         }
         guard invoice.currency == "BRL" else {
             throw InvoicingError.conflict("PIX charges BRL; the invoice is in \(invoice.currency)", reason: "PIX_NEEDS_BRL")
+        }
+        switch pixRail {
+        case .disabled:
+            throw PixRail.unavailable
+        case .psp(let provider, _):
+            guard invoice.livemode, let pixCharges else {
+                throw InvoicingError.conflict(
+                    "a test-clock invoice is not charged at the PSP; record its payment instead", reason: "PIX_TEST_INVOICE")
+            }
+            let charge = try await pixCharges.current(for: invoice, tenant: tenant)
+            guard let location = charge.location else { throw PixRail.unavailable }
+            do {
+                let payload = try PixBRCode(location: location, merchantName: merchant.name, merchantCity: merchant.city).payload
+                return PixCharge(
+                    invoiceId: invoice.id, copyPaste: payload, txid: charge.txid, amount: Money(minorUnits: charge.amountMinor, currency: .brl),
+                    key: provider.key, merchantName: merchant.name, merchantCity: merchant.city, qrCodeSvg: await QRCodeRenderer().svg(payload),
+                    location: location, expiresAt: charge.expiresAt)
+            } catch {
+                throw InvoicingError.conflict("the PSP's charge location is unusable: \(error.message)", reason: "PIX_PROVIDER_REFUSED")
+            }
+        case .staticKey:
+            break
         }
         let txid = number.replacingOccurrences(of: "-", with: "")
         do {

@@ -45,6 +45,10 @@ extension InvoicesService {
             events.append(invoice.paidEvent(at: now))
         }
         try await scheduleCollection(of: &invoice, at: now, tenant: tenant, on: connection)
+        // An invoice no saved card pays is offered a PIX charge at the PSP, created once this transaction commits.
+        if invoice.nextPaymentAttempt == nil, invoice.livemode, let pixCharges {
+            try await pixCharges.queue(for: invoice, at: now, tenant: tenant, on: connection)
+        }
         return events
     }
 

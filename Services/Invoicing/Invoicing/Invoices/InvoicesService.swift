@@ -31,6 +31,9 @@ struct InvoicesService: Sendable {
     let outbox: Outbox
     let merchant: PixMerchant
     let sellerTaxID: String?
+    /// How invoices are paid by PIX; `pixCharges` holds the PSP's charges when it is one.
+    let pixRail: PixRail
+    let pixCharges: PixCharges?
 
     func register(on router: inout RPCRouter) {
         router.register(InvoicingAPI.create) { request, context in try await create(request, context: context) }
@@ -43,7 +46,9 @@ struct InvoicesService: Sendable {
         router.register(InvoicingAPI.addLine) { request, context in try await addLine(request, context: context) }
         router.register(InvoicingAPI.updateLine) { request, context in try await updateLine(request, context: context) }
         router.register(InvoicingAPI.removeLine) { request, context in try await removeLine(request, context: context) }
-        router.register(InvoicingAPI.pix) { request, context in try await pix(for: get(request.id, tenant: context.tenant)) }
+        router.register(InvoicingAPI.pix) { request, context in
+            try await pix(for: get(request.id, tenant: context.tenant), tenant: context.tenant)
+        }
         router.register(InvoicingAPI.document) { request, context in try await document(request.id, context: context) }
         router.register(InvoicingAPI.pdf) { request, context in try await pdf(request.id, context: context) }
         router.register(InvoicingAPI.settings) { _, context in try await settings(tenant: context.tenant) }
@@ -232,6 +237,12 @@ struct InvoicesService: Sendable {
             guard let schedule = CardRetrySchedule(text), schedule.delays.count <= 10, schedule.delays.allSatisfy({ $0 <= 60 * 86_400 }) else {
                 throw InvoicingError.invalid(
                     "cardRetrySchedule", "cardRetrySchedule must be up to 10 delays of at most 60 days, like 1d,3d,5d (s, m, h, d)")
+            }
+        }
+        for (field, percent) in [("pixFinePercent", request.pixFinePercent), ("pixMonthlyInterestPercent", request.pixMonthlyInterestPercent)] {
+            guard let percent else { continue }
+            guard !percent.isNegative, percent <= DecimalNumber(100), percent.exactSignificand(atScale: 4) != nil else {
+                throw InvoicingError.invalid(field, "\(field) is a percentage from 0 to 100 with at most 4 decimal places")
             }
         }
         return try await database.withTenant(tenant) { connection in

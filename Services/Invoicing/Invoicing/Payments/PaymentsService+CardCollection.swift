@@ -99,7 +99,8 @@ extension PaymentsService {
             if charge.approved {
                 try await store.save(invoice, tenant: tenant, on: connection)
                 try await collections.remove(id, tenant: tenant, on: connection)
-                try await recordCharged(amount, charge: charge, invoice: invoice, processing: processing, tenant: tenant, on: connection)
+                try await recordCollected(
+                    amount, method: .card, externalRef: charge.chargeId, invoice: invoice, processing: processing, tenant: tenant, on: connection)
                 return
             }
             let schedule =
@@ -122,27 +123,28 @@ extension PaymentsService {
         }
     }
 
-    /// An approved charge is recorded as a payment of the invoice; when the invoice was paid by other means while the card was
-    /// being charged, the money is not lost: the payment is recorded all the same and becomes the account's credit.
-    private func recordCharged(
-        _ amount: Money, charge: CardCharge, invoice: Invoice, processing: Payment?, tenant: String, on connection: PostgresConnection
+    /// Money the provider collected (an approved card charge, a PIX received) is recorded as a payment of the invoice; when the
+    /// invoice was paid by other means meanwhile (or voided), the money is not lost: the payment is recorded all the same and
+    /// becomes the account's credit. Once per `externalRef`.
+    func recordCollected(
+        _ amount: Money, method: PaymentMethod, externalRef: String, invoice: Invoice, processing: Payment?, tenant: String,
+        traceparent: String? = nil, on connection: PostgresConnection
     ) async throws {
         let request = CreatePaymentRequest(
-            billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: amount.amount, paymentMethod: .card,
-            externalRef: charge.chargeId)
+            billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: amount.amount, paymentMethod: method, externalRef: externalRef)
         if InvoiceLifecycle.isPayable(invoice.status) {
-            _ = try await recordPayment(request, settling: processing, tenant: tenant, traceparent: nil, on: connection)
+            _ = try await recordPayment(request, settling: processing, tenant: tenant, traceparent: traceparent, on: connection)
             return
         }
-        if try await paymentStore.payment(externalRef: charge.chargeId, tenant: tenant, on: connection) != nil { return }
+        if try await paymentStore.payment(externalRef: externalRef, tenant: tenant, on: connection) != nil { return }
         let now = clock.now()
         guard
             let (payment, completed) = try await insertCompleted(
-                amount, method: .card, externalRef: charge.chargeId, of: invoice, settling: processing, at: now, tenant: tenant, on: connection)
+                amount, method: method, externalRef: externalRef, of: invoice, settling: processing, at: now, tenant: tenant, on: connection)
         else { return }
         try await credit.move(
             amount, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,
-            tenant: tenant, traceparent: nil, on: connection)
-        try await outbox.append(completed, tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
+            tenant: tenant, traceparent: traceparent, on: connection)
+        try await outbox.append(completed, tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
     }
 }

@@ -82,7 +82,7 @@ extension PaymentsService {
         }
         let checkoutID = invoice.id
         guard request.paymentMethod == .card, let token = request.cardToken else {
-            let pix = invoice.status == .paid ? nil : try await invoices.pix(for: invoice)
+            let pix = invoice.status == .paid ? nil : try await invoices.pix(for: invoice, tenant: tenant)
             return Checkout(id: checkoutID, invoice: invoice, pix: pix, cardStatus: nil, payment: nil, declineReason: nil)
         }
         guard invoice.status != .paid else {

@@ -30,12 +30,15 @@ struct PaymentsService: Sendable {
     let providerEvents: ProviderEventStore
     let outbox: Outbox
     let cardRetrySchedule: CardRetrySchedule
+    /// How PIX is paid: with a PSP, its webhook and reconciliation record what it received.
+    let pixRail: PixRail
+    let pixStore: PixChargeStore
 
     init(
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
         cards: any CardProvider, invoices: InvoicesService, store: InvoiceStore, payments: PaymentStore, credit: AccountCreditBook,
         paymentMethods: PaymentMethodStore, collections: CardCollectionStore, providerEvents: ProviderEventStore, outbox: Outbox,
-        cardRetrySchedule: CardRetrySchedule
+        cardRetrySchedule: CardRetrySchedule, pixRail: PixRail
     ) {
         self.database = database
         self.clock = clock
@@ -52,6 +55,8 @@ struct PaymentsService: Sendable {
         self.providerEvents = providerEvents
         self.outbox = outbox
         self.cardRetrySchedule = cardRetrySchedule
+        self.pixRail = pixRail
+        self.pixStore = PixChargeStore(logger: database.logger)
     }
 
     /// The card provider for live money, or the sandbox for a test account's (its account lives on a test clock): a test
@@ -65,6 +70,7 @@ struct PaymentsService: Sendable {
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
+        router.register(InvoicingAPI.pixReceived) { request, context in try await pixReceived(request, context: context) }
         router.register(InvoicingAPI.checkout) { request, context in try await checkout(request, context: context) }
         router.register(InvoicingAPI.savePaymentMethod) { request, context in try await savePaymentMethod(request, context: context) }
         router.register(InvoicingAPI.paymentMethods) { request, context in try await paymentMethods(request, tenant: context.tenant) }
@@ -270,7 +276,7 @@ struct PaymentsService: Sendable {
         if let amount = request.amount, amount.isNegative || amount.isZero { throw InvoicingError.invalid("amount", "amount must be positive") }
         let tenant = context.tenant
         let unspent = try await unspentPackageCredits(of: request.paymentId, context: context)
-        return try await database.idempotent(
+        let refund = try await database.idempotent(
             tenant: tenant, operation: InvoicingAPI.refund.name, key: context.metadata.idempotencyKey, request: request
         ) { connection in
             guard var payment = try await paymentStore.payment(request.paymentId, tenant: tenant, forUpdate: true, on: connection) else {
@@ -309,7 +315,11 @@ struct PaymentsService: Sendable {
             // The part of the payment that became account credit is taken back from that credit first.
             _ = try await credit.takeBack(
                 upTo: amount, createdBy: payment, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
-            try await paymentStore.refund(id: id, of: payment, amount: amount, reason: request.reason, at: now, tenant: tenant, on: connection)
+            // PIX the PSP received goes back through it (a devolução), asked once this transaction commits.
+            let settlement = pixRail.provider != nil && payment.paymentMethod == .pix && payment.externalRef.map(ReceivedPix.isEndToEndID) == true
+            try await paymentStore.refund(
+                id: id, of: payment, amount: amount, reason: request.reason, settlement: settlement ? "PROCESSING" : nil, at: now, tenant: tenant,
+                on: connection)
             payment.refunded = try payment.refunded.adding(amount)
             if payment.refunded == payment.amount { payment.status = .refunded }
             try await outbox.append(
@@ -319,8 +329,12 @@ struct PaymentsService: Sendable {
                     reversedCredits: effects.reversedCredits > .zero ? effects.reversedCredits : nil,
                     canceledAddons: effects.canceledAddons.isEmpty ? nil : effects.canceledAddons),
                 tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
-            return Refund(id: RefundID(rawValue: id), paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now)
+            return Refund(
+                id: RefundID(rawValue: id), paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now,
+                settlement: settlement ? "PROCESSING" : nil)
         }
+        guard refund.settlement == "PROCESSING" else { return refund }
+        return await settleAtPSP(refund, tenant: tenant)
     }
 
     /// What a refund of `payment` takes back besides the money, read with the payment locked.

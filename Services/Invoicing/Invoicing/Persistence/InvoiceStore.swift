@@ -38,22 +38,32 @@ struct InvoiceStore {
     func settings(tenant: String, on connection: PostgresConnection) async throws -> InvoiceSettings {
         let rows = try await connection.rows(
             PostgresQuery(
-                unsafeSQL: "SELECT auto_finalize, net_terms_days, card_retry_schedule FROM invoice_settings WHERE tenant_id = $1",
+                unsafeSQL: """
+                    SELECT auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent::text, pix_monthly_interest_percent::text
+                    FROM invoice_settings WHERE tenant_id = $1
+                    """,
                 binds: try .of(tenant)), logger: logger)
         guard let row = rows.first else { return InvoiceSettings() }
-        let (autoFinalize, terms, retries) = try row.decode((Bool, Int, String?).self)
-        return InvoiceSettings(autoFinalize: autoFinalize, netTermsDays: terms, cardRetrySchedule: retries)
+        let (autoFinalize, terms, retries, fine, interest) = try row.decode((Bool, Int, String?, String?, String?).self)
+        return InvoiceSettings(
+            autoFinalize: autoFinalize, netTermsDays: terms, cardRetrySchedule: retries, pixFinePercent: fine.flatMap(DecimalNumber.init),
+            pixMonthlyInterestPercent: interest.flatMap(DecimalNumber.init))
     }
 
     func setSettings(_ settings: InvoiceSettings, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, card_retry_schedule, updated_at) VALUES ($1, $2, $3,
-                        $4, $5)
+                    INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent,
+                        pix_monthly_interest_percent, updated_at)
+                    VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, $7)
                     ON CONFLICT (tenant_id) DO UPDATE SET auto_finalize = EXCLUDED.auto_finalize, net_terms_days = EXCLUDED.net_terms_days,
-                                                         card_retry_schedule = EXCLUDED.card_retry_schedule, updated_at = EXCLUDED.updated_at
-                    """, binds: try .of(tenant, settings.autoFinalize, settings.netTermsDays, settings.cardRetrySchedule, time)), logger: logger)
+                        card_retry_schedule = EXCLUDED.card_retry_schedule, pix_fine_percent = EXCLUDED.pix_fine_percent,
+                        pix_monthly_interest_percent = EXCLUDED.pix_monthly_interest_percent, updated_at = EXCLUDED.updated_at
+                    """,
+                binds: try .of(
+                    tenant, settings.autoFinalize, settings.netTermsDays, settings.cardRetrySchedule, settings.pixFinePercent?.text,
+                    settings.pixMonthlyInterestPercent?.text, time)), logger: logger)
     }
 
     /// Serializes the transactions handling one subscription's events across consumer replicas (until commit): a period's draft

@@ -78,7 +78,8 @@ struct PaymentStore {
                     """, binds: try .of(tenant, id.rawValue, String(reason.prefix(500)), time)), logger: logger)
     }
 
-    /// The invoice's PIX charges still waiting fail: it was paid otherwise, or voided.
+    /// The invoice's PIX charges still waiting fail (the PENDING payment shown at checkout, the charges at the PSP): it was paid
+    /// otherwise, or voided.
     func failPending(of invoice: InvoiceID, reason: String, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(
             PostgresQuery(
@@ -86,6 +87,8 @@ struct PaymentStore {
                     UPDATE payments SET status = 'FAILED', failure_reason = $3, updated_at = $4
                     WHERE tenant_id = $1 AND invoice_id = $2 AND status = 'PENDING'
                     """, binds: try .of(tenant, invoice.rawValue, reason, time)), logger: logger)
+        // The charges at the PSP are no longer offered (one still paid later becomes the account's credit).
+        try await PixChargeStore(logger: logger).removeWaiting(of: invoice, at: time, tenant: tenant, on: connection)
     }
 
     func list(_ request: ListPaymentsRequest, tenant: String, on connection: PostgresConnection) async throws -> PaymentPage {
@@ -125,18 +128,55 @@ struct PaymentStore {
 
     /// Records a refund and moves the payment's refunded total (and status) in one statement.
     func refund(
-        id: UUID, of payment: Payment, amount: Money, reason: String?, at time: Date, tenant: String, on connection: PostgresConnection
+        id: UUID, of payment: Payment, amount: Money, reason: String?, settlement: String? = nil, at time: Date, tenant: String,
+        on connection: PostgresConnection
     ) async throws {
         let fully = payment.refunded.minorUnits + amount.minorUnits == payment.amount.minorUnits
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
                     WITH refund AS (
-                        INSERT INTO refunds (tenant_id, id, payment_id, amount_minor, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+                        INSERT INTO refunds (tenant_id, id, payment_id, amount_minor, reason, settlement, settlement_checked_at, created_at)
+                        VALUES ($1, $2, $3, $4, $5, $8, $6, $6)
                     )
                     UPDATE payments SET refunded_minor = refunded_minor + $4, status = CASE WHEN $7 THEN 'REFUNDED' ELSE status END,
                         updated_at = $6
                     WHERE tenant_id = $1 AND id = $3
-                    """, binds: try .of(tenant, id, payment.id.rawValue, amount.minorUnits, reason, time, fully)), logger: logger)
+                    """, binds: try .of(tenant, id, payment.id.rawValue, amount.minorUnits, reason, time, fully, settlement)), logger: logger)
+    }
+
+    /// Where a refund's money stands at its provider now.
+    func settle(
+        refund id: UUID, as settlement: String, reason: String?, at time: Date, tenant: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE refunds SET settlement = $3, settlement_reason = $4, settlement_checked_at = $5
+                    WHERE tenant_id = $1 AND id = $2 AND settlement = 'PROCESSING'
+                    """, binds: try .of(tenant, id, settlement, reason.map { String($0.prefix(500)) }, time)), logger: logger)
+    }
+
+    /// Every tenant's refunds still PROCESSING at their provider and last asked before `cutoff`, with their payment's provider
+    /// reference and amount; each is marked asked at `time` (no other pass takes it meanwhile).
+    func settling(
+        before cutoff: Date, at time: Date, limit: Int, on connection: PostgresConnection
+    ) async throws
+        -> [(tenant: String, refund: UUID, externalRef: String, amount: Money)]
+    {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE refunds r SET settlement_checked_at = $3
+                    FROM (SELECT tenant_id, id FROM refunds WHERE settlement = 'PROCESSING' AND settlement_checked_at < $1
+                          ORDER BY settlement_checked_at LIMIT $2 FOR UPDATE SKIP LOCKED) d, payments p
+                    WHERE r.tenant_id = d.tenant_id AND r.id = d.id AND p.tenant_id = r.tenant_id AND p.id = r.payment_id
+                    RETURNING r.tenant_id, r.id, p.external_ref, r.amount_minor, p.currency
+                    """, binds: try .of(cutoff, limit, time)), logger: logger
+        ).compactMap { row in
+            let (tenant, id, reference, amount, currency) = try row.decode((String, UUID, String?, Int64, String).self)
+            guard let reference, let currency = Currency(code: currency) else { return nil }
+            return (tenant, id, reference, Money(minorUnits: amount, currency: currency))
+        }
     }
 }

@@ -1,0 +1,167 @@
+import BillingCore
+import BillingPostgres
+import Foundation
+import InvoicingContract
+import Logging
+import PostgresNIO
+
+/// A row of `pix_charges`.
+struct PixChargeRow: Sendable, Equatable {
+    enum Status: String, Sendable { case queued = "QUEUED", active = "ACTIVE", completed = "COMPLETED", expired = "EXPIRED", removed = "REMOVED" }
+
+    var txid: String
+    var invoiceID: InvoiceID
+    var amountMinor: Int64
+    var dueDate: String?
+    var status: Status
+    var location: String?
+    var expiresAt: Date?
+    var createdAt: Date
+
+    /// The txid of the invoice's `sequence`th charge: the invoice's id in hex and three digits (35 letters and digits).
+    static func txid(of invoice: InvoiceID, sequence: Int) -> String {
+        let digits = String(sequence % 1_000)
+        return invoice.rawValue.uuidString.replacingOccurrences(of: "-", with: "").lowercased() + String(repeating: "0", count: 3 - digits.count)
+            + digits
+    }
+}
+
+/// SQL for `pix_charges` and `pix_reconciliations`.
+struct PixChargeStore {
+    let logger: Logger
+
+    private static let columns = "txid, invoice_id, amount_minor, due_date::text, status, location, expires_at, created_at"
+
+    private func charges(where condition: String, binds: PostgresBindings, on connection: PostgresConnection) async throws -> [(String, PixChargeRow)]
+    {
+        try await decode(
+            connection.rows(
+                PostgresQuery(unsafeSQL: "SELECT tenant_id, \(Self.columns) FROM pix_charges WHERE \(condition)", binds: binds), logger: logger))
+    }
+
+    /// Rows of `tenant_id` and `columns`.
+    private func decode(_ rows: [PostgresRow]) throws -> [(String, PixChargeRow)] {
+        try rows.map { row in
+            let (tenant, txid, invoice, amount, due, status, location, expires, created) =
+                try row.decode((String, String, UUID, Int64, String?, String, String?, Date?, Date).self)
+            return (
+                tenant,
+                PixChargeRow(
+                    txid: txid, invoiceID: InvoiceID(rawValue: invoice), amountMinor: amount, dueDate: due,
+                    status: PixChargeRow.Status(rawValue: status) ?? .removed, location: location, expiresAt: expires, createdAt: created)
+            )
+        }
+    }
+
+    /// The invoice's latest charge, locked when asked.
+    func latest(of invoice: InvoiceID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> PixChargeRow? {
+        try await charges(
+            where: "tenant_id = $1 AND invoice_id = $2 ORDER BY created_at DESC, txid DESC LIMIT 1\(forUpdate ? " FOR UPDATE" : "")",
+            binds: try .of(tenant, invoice.rawValue), on: connection
+        ).first?.1
+    }
+
+    /// How many charges the invoice had.
+    func count(of invoice: InvoiceID, tenant: String, on connection: PostgresConnection) async throws -> Int {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT count(*)::integer FROM pix_charges WHERE tenant_id = $1 AND invoice_id = $2",
+                binds: try .of(tenant, invoice.rawValue)), logger: logger
+        ).first?.decode(Int.self) ?? 0
+    }
+
+    /// Queues a charge for the PSP; false when the txid exists already.
+    func queue(_ charge: PixChargeRow, at time: Date, tenant: String, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO pix_charges (tenant_id, txid, invoice_id, amount_minor, due_date, status, attempt_after, created_at, updated_at)
+                    VALUES ($1, $2, $3, $4, $5::date, 'QUEUED', $6, $6, $6) ON CONFLICT DO NOTHING RETURNING txid
+                    """, binds: try .of(tenant, charge.txid, charge.invoiceID.rawValue, charge.amountMinor, charge.dueDate, time)),
+            logger: logger
+        ).isEmpty
+    }
+
+    /// The charge as the PSP holds it now; a charge the invoice stopped waiting for meanwhile stays as it is.
+    func activate(
+        _ txid: String, location: String, expiresAt: Date, dueDate: String?, at time: Date, tenant: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE pix_charges SET status = 'ACTIVE', location = $3, expires_at = $4, due_date = $6::date, attempt_after = NULL, last_error = NULL,
+                        updated_at = $5
+                    WHERE tenant_id = $1 AND txid = $2 AND status IN ('QUEUED', 'ACTIVE')
+                    """, binds: try .of(tenant, txid, location, expiresAt, time, dueDate)), logger: logger)
+    }
+
+    func setStatus(
+        _ status: PixChargeRow.Status, of txid: String, from: [PixChargeRow.Status], at time: Date, tenant: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: "UPDATE pix_charges SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND txid = $2 AND status = ANY($5)",
+                binds: try .of(tenant, txid, status.rawValue, time, from.map(\.rawValue))), logger: logger)
+    }
+
+    /// The invoice's charges still waiting are removed (it was paid otherwise, or voided).
+    func removeWaiting(of invoice: InvoiceID, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE pix_charges SET status = 'REMOVED', updated_at = $3
+                    WHERE tenant_id = $1 AND invoice_id = $2 AND status IN ('QUEUED', 'ACTIVE')
+                    """, binds: try .of(tenant, invoice.rawValue, time)), logger: logger)
+    }
+
+    /// A failed attempt to create the charge at the PSP: tried again at `retry`.
+    func postpone(_ txid: String, until retry: Date, error: String, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: "UPDATE pix_charges SET attempt_after = $3, last_error = $4 WHERE tenant_id = $1 AND txid = $2 AND status = 'QUEUED'",
+                binds: try .of(tenant, txid, retry, String(error.prefix(500)))), logger: logger)
+    }
+
+    /// Every tenant's charges queued for the PSP and due now, leased until `lease` (rows another replica holds are skipped); the
+    /// caller commits before asking the PSP.
+    func claimQueued(at time: Date, limit: Int, lease: Date, on connection: PostgresConnection) async throws -> [(String, PixChargeRow)] {
+        try await decode(
+            connection.rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE pix_charges c SET attempt_after = $3
+                        FROM (SELECT tenant_id, txid FROM pix_charges WHERE status = 'QUEUED' AND attempt_after <= $1
+                              ORDER BY attempt_after LIMIT $2 FOR UPDATE SKIP LOCKED) d
+                        WHERE c.tenant_id = d.tenant_id AND c.txid = d.txid
+                        RETURNING c.tenant_id, c.txid, c.invoice_id, c.amount_minor, c.due_date::text, c.status, c.location, c.expires_at,
+                            c.created_at
+                        """, binds: try .of(time, limit, lease)), logger: logger))
+    }
+
+    /// Every tenant's ACTIVE charges past their expiry at `time`.
+    func expired(at time: Date, limit: Int, on connection: PostgresConnection) async throws -> [(String, PixChargeRow)] {
+        try await charges(
+            where: "status = 'ACTIVE' AND expires_at < $1 ORDER BY expires_at LIMIT $2", binds: try .of(time, limit), on: connection)
+    }
+
+    /// The charge a PSP's txid names, whichever tenant's it is.
+    func charge(txid: String, on connection: PostgresConnection) async throws -> (tenant: String, charge: PixChargeRow)? {
+        try await charges(where: "txid = $1", binds: try .of(txid), on: connection).first.map { (tenant: $0.0, charge: $0.1) }
+    }
+
+    /// Where the last reconciliation with `provider` got to.
+    func reconciledUntil(provider: String, on connection: PostgresConnection) async throws -> Date? {
+        try await connection.rows(
+            PostgresQuery(unsafeSQL: "SELECT checked_until FROM pix_reconciliations WHERE provider = $1", binds: try .of(provider)), logger: logger
+        ).first?.decode(Date.self)
+    }
+
+    func setReconciled(until time: Date, provider: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO pix_reconciliations (provider, checked_until) VALUES ($1, $2)
+                    ON CONFLICT (provider) DO UPDATE SET checked_until = greatest(pix_reconciliations.checked_until, excluded.checked_until)
+                    """, binds: try .of(provider, time)), logger: logger)
+    }
+}
