@@ -27,6 +27,7 @@ struct RetryRuleTests {
         "billing.ledger.v1.Credits/BillOverage": "billed once per the request's reference",
         "billing.invoicing.v1.Invoices/SetSettings": "replaces the tenant's invoice settings with the request's",
         "billing.invoicing.v1.Payments/ProviderNotification": "applied once per provider event id",
+        "billing.invoicing.v1.Payments/PixReceived": "each PIX applied once per endToEndId",
     ]
 
     /// Methods resent with a key, and how their handlers deduplicate on it (tenant + key, the answer stored in the transaction

@@ -87,7 +87,7 @@ nonisolated func baseline() async throws -> (insert: Double, copy: Double) {
             for index in batch * batchSize..<(batch + 1) * batchSize {
                 rows +=
                     "\(tenant)\t\(eventId(index))\t\(account)\t\(meter)\t\(RFC3339.format(timestamp(index)))\t\(received)\tt\t\(tokens(index))\t\\N\t"
-                    + #"{"tokens":\#(tokens(index)),"model":"gpt-4o"}"# + "\n"
+                    + #"{"tokens":\#(tokens(index)),"model":"gpt-4o"}"# + "\t\\N\n"  // cost_center: none
             }
             let buffer = ByteBuffer(string: rows)
             try await database.withConnection { connection in

@@ -125,6 +125,9 @@ enum OpenAPIDocument {
                     ),
                 ]))
         ]
+        for (index, path) in PixWebhookReceiver.paths.enumerated() {
+            paths[path] = pixWebhook(operationID: index == 0 ? "receivePixWebhook" : "receivePixWebhookPix")
+        }
         let permissionRows = Permission.all.map { "| `\($0.name)` | \($0.summary) |" }.joined(separator: "\n")
         return .object(
             JSONObject([
@@ -356,4 +359,64 @@ enum OpenAPIDocument {
             ]
         ],
     ]
+
+    /// The PSP's API Pix webhook: the registered URL and the same with `/pix` appended, as the PSP posts it.
+    private static func pixWebhook(operationID: String) -> JSONValue {
+        let error: JSONValue = ["content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+        func answer(_ description: String) -> JSONValue {
+            guard case .object(var object) = error else { return error }
+            object["description"] = .string(description)
+            return .object(object)
+        }
+        return [
+            "post": [
+                "operationId": .string(operationID), "tags": ["Invoices and payments"],
+                "summary": """
+                The PSP's API Pix webhook (`{"pix": [Pix]}`): authenticated by the `hmac` query parameter (the `apipix` secret of \
+                BILLING_GATEWAY_WEBHOOK_SECRETS), not a token. Each PIX is recorded once per endToEndId against the invoice whose charge its \
+                txid names.
+                """,
+                "security": .array([]),
+                "parameters": [
+                    ["name": "hmac", "in": "query", "required": true, "schema": ["type": "string"]],
+                    ["name": "ignorar", "in": "query", "required": false, "schema": ["type": "string"]],
+                ],
+                "requestBody": [
+                    "required": true,
+                    "content": [
+                        "application/json": [
+                            "schema": [
+                                "type": "object", "required": ["pix"],
+                                "properties": [
+                                    "pix": [
+                                        "type": "array", "minItems": 1,
+                                        "items": [
+                                            "type": "object", "required": ["endToEndId", "valor", "horario"],
+                                            "properties": [
+                                                "endToEndId": ["type": "string", "pattern": "^[a-zA-Z0-9]{32}$"],
+                                                "txid": ["type": "string"], "valor": ["type": "string", "pattern": "^\\d{1,10}\\.\\d{2}$"],
+                                                "horario": ["type": "string", "format": "date-time"],
+                                            ],
+                                        ],
+                                    ]
+                                ],
+                            ]
+                        ]
+                    ],
+                ],
+                "responses": [
+                    "200": [
+                        "description": "Applied: an outcome per PIX (PAYMENT_RECORDED, DUPLICATE, IGNORED, UNKNOWN_CHARGE)",
+                        "content": [
+                            "application/json": [
+                                "schema": ["type": "object", "properties": ["outcomes": ["type": "array", "items": ["type": "string"]]]]
+                            ]
+                        ],
+                    ],
+                    "401": answer("Missing or wrong hmac parameter"), "404": answer("No PSP webhook is configured"),
+                    "422": answer("A field of a PIX is missing"),
+                ],
+            ]
+        ]
+    }
 }
