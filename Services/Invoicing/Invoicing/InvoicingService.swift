@@ -63,7 +63,7 @@ public struct InvoicingService: Sendable {
             key: pixRail.provider?.key ?? reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
             name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
             city: reader.string("BILLING_INVOICING_PIX_MERCHANT_CITY", default: "Sao Paulo"))
-        let retries = reader.string("BILLING_INVOICING_CARD_RETRY_SCHEDULE", default: "1d,3d,5d")
+        let retries = reader.string("BILLING_INVOICING_CARD_RETRY_SCHEDULE", default: "1d,2d,2d,2d")
         guard let schedule = CardRetrySchedule(retries) else {
             throw ConfigurationError(
                 variable: "BILLING_INVOICING_CARD_RETRY_SCHEDULE", message: "'\(retries)' is not a list of delays like 1d,3d,5d (s, m, h, d)")

@@ -249,7 +249,7 @@ enum InvoiceRoutes {
                     """
                     Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are \
                     finalized (numbered, PENDING) at once; `cardRetrySchedule` sets the delays between automatic card charges after a decline \
-                    (`1d,3d,5d`).
+                    (`1d,2d,2d,2d`); `pixFinePercent` and `pixMonthlyInterestPercent` go on PIX charges with a due date (cobv).
                     """,
                 permission: .invoicesUpdate,
                 requestBody: .init(resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), optional: false),

@@ -1,12 +1,13 @@
 import Foundation
 
 /// How long after each declined automatic charge the card is tried again (the tenant's `cardRetrySchedule` invoice setting, or
-/// `BILLING_INVOICING_CARD_RETRY_SCHEDULE`, e.g.
-/// `1d,3d,5d`: the second attempt a day after the first, the third three days after the second, the last five days after that).
+/// `BILLING_INVOICING_CARD_RETRY_SCHEDULE`). The default, `1d,2d,2d,2d`, tries again on days 1, 3, 5 and 7 after the first
+/// decline (Stripe's smart retries fit about a week); `1d,3d,5d` would try a day after the first, three days after the second and
+/// five after that.
 public struct CardRetrySchedule: Sendable, Equatable {
     public let delays: [TimeInterval]
 
-    public static let `default` = CardRetrySchedule(delays: [86_400, 3 * 86_400, 5 * 86_400])
+    public static let `default` = CardRetrySchedule(delays: [86_400, 2 * 86_400, 2 * 86_400, 2 * 86_400])
 
     public init(delays: [TimeInterval]) { self.delays = delays }
 
