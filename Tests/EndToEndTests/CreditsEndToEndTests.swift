@@ -412,6 +412,9 @@ struct CreditsEndToEndTests {
                     "rateLimits": ["perMinute": 8],
                 ]))
         #expect(settings.status == 200, "\(settings.text.prefix(300))")
+        // The rate limit counts per UTC minute: the charges below start early in one, so they cannot straddle two.
+        let second = Int(Date().timeIntervalSince1970) % 60
+        if second > 40 { try await Task.sleep(for: .seconds(61 - second)) }
         #expect(try await fixture.charge(20, extra: [("userId", "bia")]).status == 201)
         let capped = try await fixture.charge(11, extra: [("userId", "bia")])
         #expect(capped.status == 402 && capped.firstError?["code"] == "SPENDING_CAP_REACHED", "\(capped.text.prefix(300))")

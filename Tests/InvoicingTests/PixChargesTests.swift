@@ -14,8 +14,8 @@ import Testing
 struct PixChargesTests {
     @Test(
         """
-        a lapsed charge unpaid at the PSP is EXPIRED and the next request makes another; a partial payment makes one for what is left; \
-        the PIX paying it is recorded once (a repeat is a DUPLICATE) and the invoice is PAID
+        a lapsed charge unpaid at the PSP is EXPIRED and the next request makes another; a partial payment makes one for what is left \
+        and withdraws the old one at the PSP; the PIX paying it is recorded once (a repeat is a DUPLICATE) and the invoice is PAID
         """
     )
     func lifecycle() async throws {
@@ -47,7 +47,8 @@ struct PixChargesTests {
                 #expect(again.txid == first.txid && again.location == first.location, "asked again: the same charge")
 
                 #expect(try await charges.expire(limit: 10) == 0, "not lapsed yet")
-                clock.advance(by: 3_601)
+                // Past the charge's hour, whenever (under load) the PSP stamped its creation.
+                clock.advance(by: 7_200)
                 #expect(try await charges.expire(limit: 10) == 1)
                 #expect(try await charges.expire(limit: 10) == 0, "expired once")
                 let second = try await charges.current(for: invoice, tenant: tenant)
@@ -69,6 +70,11 @@ struct PixChargesTests {
                     ).map { try $0.decode(String.self) }
                 }
                 #expect(statuses == ["EXPIRED", "REMOVED", "ACTIVE"], "the lapsed one EXPIRED, the one for the old amount REMOVED")
+                // The removed one is withdrawn at the PSP too, once; the lapsed one is left as the PSP has it.
+                #expect(try await charges.withdrawRemoved(limit: 10) == 1)
+                #expect(try await charges.withdrawRemoved(limit: 10) == 0)
+                #expect(psp.charge(txid: second.txid)?.status == "REMOVIDA_PELO_USUARIO_RECEBEDOR")
+                #expect(psp.charge(txid: first.txid)?.status == "ATIVA")
 
                 let endToEndId = try await psp.pay(txid: third.txid, webhookDeliveries: 0)
                 let pix = try #require(psp.received().first { $0.endToEndId == endToEndId })
@@ -78,6 +84,8 @@ struct PixChargesTests {
                 let paid = try await service.invoices.get(invoice.id, tenant: tenant)
                 #expect(paid.status == .paid && paid.amountDue.isZero && paid.paymentMethod == .pix)
                 #expect(try await charges.expire(limit: 10) == 0, "nothing waits any more")
+                #expect(try await charges.withdrawRemoved(limit: 10) == 0, "the charge that was paid is not withdrawn")
+                #expect(psp.charge(txid: third.txid)?.status == "CONCLUIDA")
             }
         } catch {
             try? await client.shutdown()

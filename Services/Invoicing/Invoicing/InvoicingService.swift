@@ -83,11 +83,12 @@ public struct InvoicingService: Sendable {
         if case .psp(_, let settings) = pixRail, let charges = invoices.pixCharges {
             let pixTick = try reader.int("BILLING_INVOICING_PIX_INTERVAL_MS", default: 2_000, range: 10...86_400_000)
             pixJobs = [
-                // Charges queued at finalize created at the PSP, lapsed ones expired, refunds followed until the PSP settles them.
+                // Charges queued at finalize created at the PSP, lapsed ones expired, removed ones withdrawn there, refunds followed
+                // until the PSP settles them.
                 PeriodicBatchJob(name: "PIX charges", interval: .milliseconds(pixTick), batchSize: 50, logger: runtime.logger) { limit in
                     let created = try await charges.createQueued(limit: limit)
-                    let expired = try await charges.expire(limit: limit)
-                    return max(created, expired, try await payments.followPixRefunds(limit: limit))
+                    let (expired, withdrawn) = (try await charges.expire(limit: limit), try await charges.withdrawRemoved(limit: limit))
+                    return max(created, expired, withdrawn, try await payments.followPixRefunds(limit: limit))
                 },
                 // Runs at start-up too: what arrived while no replica listened is recorded first.
                 PeriodicBatchJob(name: "PIX reconciliation", interval: settings.reconcileInterval, batchSize: 1, logger: runtime.logger) { _ in

@@ -95,10 +95,22 @@ extension PaymentsService {
             refund.settlement = settlement
             refund.settlementReason = reason
         } catch {
-            database.logger.warning(
-                "PIX refund not confirmed by the PSP; asked again later", metadata: ["refund": "\(refund.id)", "error": "\(error)"])
+            if let (settlement, reason) = await refused(error, refund: refund.id.rawValue, tenant: tenant) {
+                refund.settlement = settlement
+                refund.settlementReason = reason
+            }
         }
         return refund
+    }
+
+    /// A PSP that refused the devolução (a 4xx: no such PIX, past its window, more than is left) settles it NOT_DONE with its
+    /// reason; one out of reach leaves it PROCESSING for the job. Nil when nothing was recorded.
+    private func refused(_ error: any Error, refund: UUID, tenant: String) async -> (String, String?)? {
+        guard let error = error as? InvoicingError, error.rpcError.code != .unavailable else {
+            database.logger.warning("PIX refund not confirmed by the PSP; asked again later", metadata: ["refund": "\(refund)", "error": "\(error)"])
+            return nil
+        }
+        return try? await record(.notDone(reason: error.rpcError.message), of: refund, tenant: tenant)
     }
 
     /// One pass of the follow-up job: every tenant's refunds still PROCESSING at the PSP, asked again.
@@ -114,7 +126,7 @@ extension PaymentsService {
                     endToEndId: entry.externalRef, id: Self.pixRefundID(entry.refund), amount: entry.amount, description: nil)
                 _ = try await record(status, of: entry.refund, tenant: entry.tenant)
             } catch {
-                database.logger.warning("PIX refund still unsettled", metadata: ["refund": "\(entry.refund)", "error": "\(error)"])
+                _ = await refused(error, refund: entry.refund, tenant: entry.tenant)
             }
         }
         return settling.count

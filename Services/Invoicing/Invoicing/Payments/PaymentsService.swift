@@ -315,8 +315,12 @@ struct PaymentsService: Sendable {
             // The part of the payment that became account credit is taken back from that credit first.
             _ = try await credit.takeBack(
                 upTo: amount, createdBy: payment, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
-            // PIX the PSP received goes back through it (a devolução), asked once this transaction commits.
-            let settlement = pixRail.provider != nil && payment.paymentMethod == .pix && payment.externalRef.map(ReceivedPix.isEndToEndID) == true
+            // PIX the PSP reported received goes back through it (a devolução), asked once this transaction commits; a PIX recorded
+            // by hand is returned by hand.
+            var settlement = false
+            if let provider = pixRail.provider, payment.paymentMethod == .pix, let reference = payment.externalRef {
+                settlement = try await providerEvents.recordedPayment(provider: provider.name, eventID: reference, tenant: tenant, on: connection)
+            }
             try await paymentStore.refund(
                 id: id, of: payment, amount: amount, reason: request.reason, settlement: settlement ? "PROCESSING" : nil, at: now, tenant: tenant,
                 on: connection)

@@ -88,10 +88,11 @@ struct PixChargeStore {
     ) async throws {
         try await connection.execute(
             PostgresQuery(
+                // Removed while the PSP was creating it: it exists there now, so it is withdrawn there too.
                 unsafeSQL: """
-                    UPDATE pix_charges SET status = 'ACTIVE', location = $3, expires_at = $4, due_date = $6::date, attempt_after = NULL, last_error = NULL,
-                        updated_at = $5
-                    WHERE tenant_id = $1 AND txid = $2 AND status IN ('QUEUED', 'ACTIVE')
+                    UPDATE pix_charges SET status = CASE WHEN status = 'REMOVED' THEN status ELSE 'ACTIVE' END, location = $3, expires_at = $4,
+                        due_date = $6::date, attempt_after = NULL, last_error = NULL, withdrawal_pending = (status = 'REMOVED'), updated_at = $5
+                    WHERE tenant_id = $1 AND txid = $2 AND status IN ('QUEUED', 'ACTIVE', 'REMOVED')
                     """, binds: try .of(tenant, txid, location, expiresAt, time, dueDate)), logger: logger)
     }
 
@@ -100,7 +101,10 @@ struct PixChargeStore {
     ) async throws {
         try await connection.execute(
             PostgresQuery(
-                unsafeSQL: "UPDATE pix_charges SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND txid = $2 AND status = ANY($5)",
+                unsafeSQL: """
+                    UPDATE pix_charges SET status = $3, updated_at = $4, withdrawal_pending = withdrawal_pending AND $3 = 'REMOVED'
+                    WHERE tenant_id = $1 AND txid = $2 AND status = ANY($5)
+                    """,
                 binds: try .of(tenant, txid, status.rawValue, time, from.map(\.rawValue))), logger: logger)
     }
 
@@ -109,7 +113,7 @@ struct PixChargeStore {
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
-                    UPDATE pix_charges SET status = 'REMOVED', updated_at = $3
+                    UPDATE pix_charges SET status = 'REMOVED', updated_at = $3, withdrawal_pending = true
                     WHERE tenant_id = $1 AND invoice_id = $2 AND status IN ('QUEUED', 'ACTIVE')
                     """, binds: try .of(tenant, invoice.rawValue, time)), logger: logger)
     }
@@ -147,6 +151,30 @@ struct PixChargeStore {
     /// The charge a PSP's txid names, whichever tenant's it is.
     func charge(txid: String, on connection: PostgresConnection) async throws -> (tenant: String, charge: PixChargeRow)? {
         try await charges(where: "txid = $1", binds: try .of(txid), on: connection).first.map { (tenant: $0.0, charge: $0.1) }
+    }
+
+    /// Every tenant's charges removed here and not yet withdrawn at the PSP (rows another replica holds are skipped); each is
+    /// leased until `lease` by its `updated_at`, so no other pass takes it meanwhile.
+    func claimWithdrawals(at time: Date, limit: Int, lease: Date, on connection: PostgresConnection) async throws -> [(String, PixChargeRow)] {
+        try await decode(
+            connection.rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE pix_charges c SET updated_at = $3
+                        FROM (SELECT tenant_id, txid FROM pix_charges WHERE withdrawal_pending AND updated_at <= $1
+                              ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED) d
+                        WHERE c.tenant_id = d.tenant_id AND c.txid = d.txid
+                        RETURNING c.tenant_id, c.txid, c.invoice_id, c.amount_minor, c.due_date::text, c.status, c.location, c.expires_at,
+                            c.created_at
+                        """, binds: try .of(time, limit, lease)), logger: logger))
+    }
+
+    /// The charge no longer waits at the PSP either.
+    func withdrawn(_ txid: String, tenant: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: "UPDATE pix_charges SET withdrawal_pending = false WHERE tenant_id = $1 AND txid = $2",
+                binds: try .of(tenant, txid)), logger: logger)
     }
 
     /// Where the last reconciliation with `provider` got to.

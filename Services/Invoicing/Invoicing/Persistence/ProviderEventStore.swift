@@ -20,6 +20,16 @@ struct ProviderEventStore {
         ).isEmpty
     }
 
+    /// Whether the provider's event was applied as a payment (a PIX the PSP received is recorded under its endToEndId).
+    func recordedPayment(provider: String, eventID: String, tenant: String, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT 1 FROM provider_events WHERE tenant_id = $1 AND provider = $2 AND event_id = $3 AND outcome = 'PAYMENT_RECORDED'
+                    """, binds: try .of(tenant, provider, eventID)), logger: logger
+        ).isEmpty
+    }
+
     /// What applying it did.
     func record(outcome: String, provider: String, eventID: String, tenant: String, on connection: PostgresConnection) async throws {
         try await connection.execute(

@@ -76,6 +76,12 @@ public final class APIPixClient: PixProvider {
         return try APIPixMapping.charge(answer.json, txid: txid)
     }
 
+    public func withdrawCharge(txid: String, withDueDate: Bool) async throws(InvoicingError) -> Bool {
+        let answer = try await call(
+            .PATCH, "/\(withDueDate ? "cobv" : "cob")/\(txid)", body: ["status": "REMOVIDA_PELO_USUARIO_RECEBEDOR"], expecting: [200, 400, 404])
+        return answer.status == 200
+    }
+
     public func received(from start: Date, to end: Date) async throws(InvoicingError) -> [ReceivedPix] {
         var all: [ReceivedPix] = []
         var page = 0
@@ -147,12 +153,17 @@ public final class APIPixClient: PixProvider {
                 }
                 let json = bytes.isEmpty ? nil : try? JSONParser.parse(bytes)
                 if expecting.contains(status) { return Answer(status: status, json: json) }
-                if status >= 500 && attempt < 3 { throw APIPixError.transient(status: status) }
+                if status >= 500 { throw APIPixError.transient(status: status) }
                 throw APIPixError.refused(status: status, detail: APIPixMapping.problem(json))
             } catch let error as APIPixError {
-                if case .refused(let status, let detail) = error {
+                switch error {
+                case .refused(let status, let detail):
                     throw InvoicingError.conflict(
                         "the PSP answered \(status) to \(method.rawValue) \(path.prefix(60)): \(detail)", reason: "PIX_PROVIDER_REFUSED")
+                case .transient(let status):
+                    if attempt >= 3 {
+                        throw InvoicingError.unavailable("the PSP answered \(status) to \(method.rawValue) \(path.prefix(60)), three times")
+                    }
                 }
             } catch {
                 if attempt >= 3 {

@@ -118,6 +118,27 @@ struct PixCharges: Sendable {
         return active
     }
 
+    /// One pass of the withdrawal: charges removed here (the invoice was paid otherwise, voided, or owes another amount) are
+    /// withdrawn at the PSP, so no payer pays them by mistake; one paid meanwhile is left to its notification (its money becomes
+    /// the account's credit). A PSP out of reach leaves them for the next pass.
+    func withdrawRemoved(limit: Int) async throws -> Int {
+        let now = clock.now()
+        let claimed = try await database.withSystemScope { connection in
+            try await store.claimWithdrawals(at: now, limit: limit, lease: now.addingTimeInterval(Self.lease), on: connection)
+        }
+        for (tenant, charge) in claimed {
+            do {
+                _ = try await provider.withdrawCharge(txid: charge.txid, withDueDate: charge.dueDate != nil)
+                try await database.withTenant(tenant) { try await store.withdrawn(charge.txid, tenant: tenant, on: $0) }
+            } catch {
+                database.logger.warning(
+                    "PIX charge not withdrawn at the PSP; tried again later",
+                    metadata: ["tenant": "\(tenant)", "txid": "\(charge.txid)", "error": "\(error)"])
+            }
+        }
+        return claimed.count
+    }
+
     /// One pass of the expiry check: ACTIVE charges past their time are asked about at the PSP; unpaid ones become EXPIRED and the
     /// invoice's waiting PIX payment fails with them. A charge the PSP reports paid is left to the webhook or reconciliation.
     func expire(limit: Int) async throws -> Int {

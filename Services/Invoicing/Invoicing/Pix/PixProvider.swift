@@ -69,6 +69,9 @@ public protocol PixProvider: Sendable {
     func createCharge(_ request: PixChargeRequest) async throws(InvoicingError) -> PixChargeState
     /// nil when the PSP does not know the charge.
     func charge(txid: String, withDueDate: Bool) async throws(InvoicingError) -> PixChargeState?
+    /// Withdraws an ACTIVE charge (REMOVIDA_PELO_USUARIO_RECEBEDOR); false when the PSP holds none to withdraw (unknown, or no
+    /// longer ACTIVE: paid meanwhile, which its notification records).
+    func withdrawCharge(txid: String, withDueDate: Bool) async throws(InvoicingError) -> Bool
     func received(from start: Date, to end: Date) async throws(InvoicingError) -> [ReceivedPix]
     /// `id` derived from our refund: asking again is the same refund.
     func refund(endToEndId: String, id: String, amount: Money, description: String?) async throws(InvoicingError) -> PixRefundStatus
