@@ -30,12 +30,7 @@ public struct EventInbox: Sendable {
         let subscription = subscription
         let applied = try await database.withTenant(tenant) { connection -> Set<String> in
             let inserted = try await connection.rows(
-                PostgresQuery(
-                    unsafeSQL: """
-                        INSERT INTO inbox (consumer, event_id, tenant_id, event_type)
-                        SELECT $1, event_id, $2, event_type FROM unnest($3::uuid[], $4::text[]) AS e(event_id, event_type)
-                        ON CONFLICT DO NOTHING RETURNING event_id
-                        """, binds: try .of(group, tenant, ids, envelopes.map(\.type))), logger: logger)
+                RecordInInbox(bindings: try .of(group, tenant, ids, envelopes.map(\.type))), logger: logger)
             let fresh = Set(try inserted.map { try $0.decode(UUID.self).text })
             for envelope in envelopes where fresh.contains(envelope.id.lowercased()) {
                 // What the handler appends was caused by whoever caused this event.
@@ -62,6 +57,19 @@ public struct EventInbox: Sendable {
             ).count
         }
     }
+}
+
+/// ``EventInbox/apply(_:)``'s statement, prepared once per connection (every event every consumer applies runs it).
+struct RecordInInbox: PreparedSQL {
+    static let name = "billing_inbox_record"
+    static let sql = """
+        INSERT INTO inbox (consumer, event_id, tenant_id, event_type)
+        SELECT $1, event_id, $2, event_type FROM unnest($3::uuid[], $4::text[]) AS e(event_id, event_type)
+        ON CONFLICT DO NOTHING RETURNING event_id
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .uuidArray, .textArray]
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
 }
 
 /// An event whose id is not a UUID cannot have an inbox row.

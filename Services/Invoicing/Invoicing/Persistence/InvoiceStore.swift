@@ -36,13 +36,7 @@ struct InvoiceStore {
     }
 
     func settings(tenant: String, on connection: PostgresConnection) async throws -> InvoiceSettings {
-        let rows = try await connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent::text, pix_monthly_interest_percent::text
-                    FROM invoice_settings WHERE tenant_id = $1
-                    """,
-                binds: try .of(tenant)), logger: logger)
+        let rows = try await connection.rows(InvoiceSettingsOf(tenant: tenant), logger: logger)
         guard let row = rows.first else { return InvoiceSettings() }
         let (autoFinalize, terms, retries, fine, interest) = try row.decode((Bool, Int, String?, String?, String?).self)
         return InvoiceSettings(
@@ -69,10 +63,7 @@ struct InvoiceStore {
     /// Serializes the transactions handling one subscription's events across consumer replicas (until commit): a period's draft
     /// and a plan change's proration lines, applied at once by two replicas, would each miss the other's uncommitted rows.
     func lockSubscription(_ id: UUID, tenant: String, on connection: PostgresConnection) async throws {
-        try await connection.execute(
-            PostgresQuery(
-                unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                binds: try .of("invoicing-subscription:\(tenant):\(id.text)")), logger: logger)
+        _ = try await connection.rows(LockSubscription(key: "invoicing-subscription:\(tenant):\(id.text)"), logger: logger)
     }
 
     /// The invoice (neither canceled nor voided) that bills the subscription's period starting at `periodStart`, drafted by the system or
@@ -93,7 +84,7 @@ struct InvoiceStore {
 
     /// The FROM and WHERE of the SUBSCRIPTION lines (`l`, of invoices `i` neither canceled nor voided) that bill the tenant's (`$1`)
     /// subscription `subscription` for the period starting at `periodStart` (both parameter names).
-    private static func billingLines(_ subscription: String, _ periodStart: String) -> String {
+    static func billingLines(_ subscription: String, _ periodStart: String) -> String {
         """
         FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
         WHERE l.tenant_id = $1 AND l.subscription_id = \(subscription) AND l.kind = 'SUBSCRIPTION' AND l.period_start = \(periodStart)
@@ -107,13 +98,7 @@ struct InvoiceStore {
         sourceKey: String, subscription: UUID, periodStart: Date, tenant: String, on connection: PostgresConnection
     ) async throws -> Bool {
         try await !connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT 1 FROM invoices WHERE tenant_id = $1 AND source_key = $2
-                    UNION ALL
-                    SELECT 1 \(Self.billingLines("$3", "$4"))
-                    LIMIT 1
-                    """, binds: try .of(tenant, sourceKey, subscription, periodStart)), logger: logger
+            PeriodBilled(bindings: try .of(tenant, sourceKey, subscription, periodStart)), logger: logger
         ).isEmpty
     }
 
@@ -154,13 +139,7 @@ struct InvoiceStore {
         on connection: PostgresConnection
     ) async throws -> [InvoiceLine] {
         let rows = try await connection.rows(
-            PostgresQuery(
-                unsafeSQL: """
-                    UPDATE pending_lines SET invoice_id = $3
-                    WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id IS NULL AND coalesce(period_end, '-infinity') <= $4
-                    RETURNING created_at, currency, position, kind, description, quantity::text, unit_amount::text, amount_minor, period_start,
-                              period_end, line_subscription_id, meter_code, tier
-                    """, binds: try .of(tenant, subscription, invoice.rawValue, periodStart)), logger: logger)
+            TakePendingLines(bindings: try .of(tenant, subscription, invoice.rawValue, periodStart)), logger: logger)
         return try rows.map { row in
             var columns = ColumnReader(row)
             let created: Date = try columns.next()
@@ -325,11 +304,7 @@ struct InvoiceStore {
     /// Queues a draft for the finalization batch job.
     func queueFinalization(_ invoice: InvoiceID, traceparent: String?, at time: Date, tenant: String, on connection: PostgresConnection) async throws
     {
-        try await connection.execute(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO finalize_queue (tenant_id, invoice_id, traceparent, queued_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
-                    """, binds: try .of(tenant, invoice.rawValue, traceparent, time)), logger: logger)
+        _ = try await connection.rows(QueueFinalization(bindings: try .of(tenant, invoice.rawValue, traceparent, time)), logger: logger)
     }
 
     /// Takes up to `limit` queued drafts due now, oldest first, that no other replica holds (`SKIP LOCKED`) — or only `only`
@@ -470,4 +445,66 @@ struct InvoiceLines: PreparedSQL {
     let tenant: String
     let ids: [UUID]
     func makeBindings() throws -> PostgresBindings { try .of(tenant, ids) }
+}
+
+// What drafting a period invoice runs besides the invoice write, also prepared once per connection.
+
+/// ``InvoiceStore/settings(tenant:on:)``'s statement.
+struct InvoiceSettingsOf: PreparedSQL {
+    static let name = "invoicing_settings"
+    static let sql = """
+        SELECT auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent::text, pix_monthly_interest_percent::text
+        FROM invoice_settings WHERE tenant_id = $1
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+    let tenant: String
+    func makeBindings() throws -> PostgresBindings { try .of(tenant) }
+}
+
+/// ``InvoiceStore/lockSubscription(_:tenant:on:)``'s statement.
+struct LockSubscription: PreparedSQL {
+    static let name = "invoicing_lock_subscription"
+    static let sql = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+    let key: String
+    func makeBindings() throws -> PostgresBindings { try .of(key) }
+}
+
+/// ``InvoiceStore/periodBilled(sourceKey:subscription:periodStart:tenant:on:)``'s statement.
+struct PeriodBilled: PreparedSQL {
+    static let name = "invoicing_period_billed"
+    static let sql = """
+        SELECT 1 FROM invoices WHERE tenant_id = $1 AND source_key = $2
+        UNION ALL
+        SELECT 1 \(InvoiceStore.billingLines("$3", "$4"))
+        LIMIT 1
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .uuid, .timestamptz]
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+}
+
+/// ``InvoiceStore/takePendingLines(subscription:endingBy:invoice:tenant:on:)``'s statement.
+struct TakePendingLines: PreparedSQL {
+    static let name = "invoicing_take_pending_lines"
+    static let sql = """
+        UPDATE pending_lines SET invoice_id = $3
+        WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id IS NULL AND coalesce(period_end, '-infinity') <= $4
+        RETURNING created_at, currency, position, kind, description, quantity::text, unit_amount::text, amount_minor, period_start,
+                  period_end, line_subscription_id, meter_code, tier
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .uuid, .timestamptz]
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+}
+
+/// ``InvoiceStore/queueFinalization(_:traceparent:at:tenant:on:)``'s statement.
+struct QueueFinalization: PreparedSQL {
+    static let name = "invoicing_queue_finalization"
+    static let sql = """
+        INSERT INTO finalize_queue (tenant_id, invoice_id, traceparent, queued_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .text, .timestamptz]
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
 }
