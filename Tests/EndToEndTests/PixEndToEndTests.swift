@@ -58,7 +58,8 @@ struct PixEndToEndTests {
 
     @Test(
         """
-        billingctl registers the gateway's webhook at the PSP; a finalized invoice is charged there (cobv, the payer's CNPJ, OAuth2 \
+        billingctl registers the gateway's webhook at the PSP; a finalized invoice is charged there (cobv, the payer's CNPJ, the \
+        tenant's fine and interest, OAuth2 \
         bearer over mTLS); its BR Code is the dynamic one (the charge's location in 26.25, CRC right); the PSP's webhook delivered 3 \
         times records one payment and the invoice is PAID; a refund round-trips as a devolução
         """
@@ -76,6 +77,23 @@ struct PixEndToEndTests {
         #expect(webhook.hasPrefix(running.gatewayURL + "/api/v1/webhooks/pix?hmac=") && webhook.hasSuffix("&ignorar="), "\(webhook)")
 
         let fixture = try await SubscriptionFixture.make(running, plan: [("trialDays", 0)])
+        // The tenant's terms for charges with a due date; a percentage past 100 is refused, naming the attribute.
+        func settings(_ fine: String) async throws -> HTTPTestResponse {
+            try await fixture.client.send(
+                "PUT", "/api/v1/invoice-settings", token: fixture.token,
+                json: [
+                    "data": [
+                        "type": "invoice-settings",
+                        "attributes": [
+                            "autoFinalize": false, "netTermsDays": 7, "pixFinePercent": .number(fine), "pixMonthlyInterestPercent": .number("1"),
+                        ],
+                    ]
+                ])
+        }
+        let refused = try await settings("100.5")
+        #expect(
+            refused.status == 422 && refused.firstError?["source"]?["pointer"] == "/data/attributes/pixFinePercent", "\(refused.text.prefix(300))")
+        #expect(try await settings("2").status == 200)
         let (invoice, total) = try await finalizedInvoice(fixture)
         let txid = invoice.replacingOccurrences(of: "-", with: "").lowercased() + "001"
         // The job creates the charge after finalize commits.
@@ -84,6 +102,8 @@ struct PixEndToEndTests {
         #expect(charge.dueDate != nil && charge.debtorTaxID == "11222333000181" && DecimalNumber(charge.amount) == total, "\(charge)")
         let creations = psp.requests().filter { $0.method == "PUT" && $0.path.hasSuffix("/cobv/\(txid)") }
         #expect(creations.count >= 1 && creations.allSatisfy { $0.authorization?.hasPrefix("Bearer ") == true })
+        let terms = try JSONParser.parse(try #require(creations.first?.body))["valor"]
+        #expect(terms?["multa"]?["valorPerc"] == "2.00" && terms?["juros"]?["valorPerc"] == "1.00", "\(String(describing: terms))")
 
         let pix = try await fixture.client.get("/api/v1/invoices/\(invoice)/pix", token: fixture.token)
         #expect(pix.status == 200, "\(pix.text.prefix(300))")

@@ -207,6 +207,20 @@ struct APIPipeline: Sendable {
         return response
     }
 
+    /// A webhook's answer: what `receive` returns, or its failure as an error document (an API or RPC error as such; anything
+    /// else a 500 whose detail says the notification was not applied, so the provider delivers it again).
+    static func webhookAnswer(_ receive: () async throws -> Response) async -> Response {
+        do {
+            return try await receive()
+        } catch let error as APIError {
+            return render(error)
+        } catch let error as RPCError {
+            return render(.from(error))
+        } catch {
+            return render(APIError(.internalServerError, code: "INTERNAL", title: "Internal error", detail: "the notification could not be applied"))
+        }
+    }
+
     /// A request that takes this long is logged with its request id (the services log their slow RPC calls with the same id).
     static let slowRequest = Duration.seconds(2)
 

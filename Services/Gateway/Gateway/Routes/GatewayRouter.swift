@@ -37,20 +37,17 @@ enum GatewayRouter {
                 }
             }
         }
-        router.post(RouterPath(PaymentWebhookReceiver.path.replacingOccurrences(of: "{provider}", with: ":provider"))) { request, context in
-            let started = ContinuousClock.now
-            let response = await webhooks.handle(request, context: context)
-            pipeline.record(route: "POST \(PaymentWebhookReceiver.path)", status: response.status, since: started)
-            return response
-        }
-        for path in PixWebhookReceiver.paths {
-            router.post(RouterPath(path)) { request, context in
+        // Webhooks: no token, their own authentication; timed and counted like the routes.
+        func webhook(_ path: String, _ handle: @escaping @Sendable (Request, GatewayRequestContext) async -> Response) {
+            router.post(RouterPath(path.replacingOccurrences(of: "{provider}", with: ":provider"))) { request, context in
                 let started = ContinuousClock.now
-                let response = await pix.handle(request, context: context)
+                let response = await handle(request, context)
                 pipeline.record(route: "POST \(path)", status: response.status, since: started)
                 return response
             }
         }
+        webhook(PaymentWebhookReceiver.path, webhooks.handle)
+        for path in PixWebhookReceiver.paths { webhook(path, pix.handle) }
         let openAPI = ByteBuffer(bytes: JSONWriter.bytes(OpenAPIDocument.build(routes: routes, system: systemEndpoints)))
         router.get("/healthz") { _, _ in text("ok\n") }
         // The public answer says only ready or not, from the kept verdict: no check runs per request, nothing internal is shown.

@@ -24,16 +24,7 @@ struct PaymentWebhookReceiver: Sendable {
     let requestTimeout: TimeAmount
 
     func handle(_ request: Request, context: GatewayRequestContext) async -> Response {
-        do {
-            return try await receive(request, context: context)
-        } catch let error as APIError {
-            return APIPipeline.render(error)
-        } catch let error as RPCError {
-            return APIPipeline.render(.from(error))
-        } catch {
-            return APIPipeline.render(
-                APIError(.internalServerError, code: "INTERNAL", title: "Internal error", detail: "the notification could not be applied"))
-        }
+        await APIPipeline.webhookAnswer { try await receive(request, context: context) }
     }
 
     private func receive(_ request: Request, context: GatewayRequestContext) async throws -> Response {

@@ -28,16 +28,7 @@ struct PixWebhookReceiver: Sendable {
     let requestTimeout: TimeAmount
 
     func handle(_ request: Request, context: GatewayRequestContext) async -> Response {
-        do {
-            return try await receive(request)
-        } catch let error as APIError {
-            return APIPipeline.render(error)
-        } catch let error as RPCError {
-            return APIPipeline.render(.from(error))
-        } catch {
-            return APIPipeline.render(
-                APIError(.internalServerError, code: "INTERNAL", title: "Internal error", detail: "the notification could not be applied"))
-        }
+        await APIPipeline.webhookAnswer { try await receive(request) }
     }
 
     private func receive(_ request: Request) async throws -> Response {

@@ -18,6 +18,9 @@ struct PixChargeRow: Sendable, Equatable {
     var expiresAt: Date?
     var createdAt: Date
 
+    /// Which of its invoice's charges this is: the txid's last three digits.
+    var sequence: Int { Int(txid.suffix(3)) ?? 0 }
+
     /// The txid of the invoice's `sequence`th charge: the invoice's id in hex and three digits (35 letters and digits).
     static func txid(of invoice: InvoiceID, sequence: Int) -> String {
         let digits = String(sequence % 1_000)
@@ -31,6 +34,9 @@ struct PixChargeStore {
     let logger: Logger
 
     private static let columns = "txid, invoice_id, amount_minor, due_date::text, status, location, expires_at, created_at"
+    /// `columns` of the `c` alias a claim updates.
+    private static let claimedColumns = columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(
+        separator: ", ")
 
     private func charges(where condition: String, binds: PostgresBindings, on connection: PostgresConnection) async throws -> [(String, PixChargeRow)]
     {
@@ -59,15 +65,6 @@ struct PixChargeStore {
             where: "tenant_id = $1 AND invoice_id = $2 ORDER BY created_at DESC, txid DESC LIMIT 1\(forUpdate ? " FOR UPDATE" : "")",
             binds: try .of(tenant, invoice.rawValue), on: connection
         ).first?.1
-    }
-
-    /// How many charges the invoice had.
-    func count(of invoice: InvoiceID, tenant: String, on connection: PostgresConnection) async throws -> Int {
-        try await connection.rows(
-            PostgresQuery(
-                unsafeSQL: "SELECT count(*)::integer FROM pix_charges WHERE tenant_id = $1 AND invoice_id = $2",
-                binds: try .of(tenant, invoice.rawValue)), logger: logger
-        ).first?.decode(Int.self) ?? 0
     }
 
     /// Queues a charge for the PSP; false when the txid exists already.
@@ -129,16 +126,23 @@ struct PixChargeStore {
     /// Every tenant's charges queued for the PSP and due now, leased until `lease` (rows another replica holds are skipped); the
     /// caller commits before asking the PSP.
     func claimQueued(at time: Date, limit: Int, lease: Date, on connection: PostgresConnection) async throws -> [(String, PixChargeRow)] {
+        try await claim(where: "status = 'QUEUED'", leasing: "attempt_after", at: time, limit: limit, until: lease, on: connection)
+    }
+
+    /// Up to `limit` of every tenant's charges that match `condition` and whose `column` time has come, oldest first; `column` is
+    /// moved to `lease`, so no other pass takes them meanwhile (rows another replica holds are skipped).
+    private func claim(
+        where condition: String, leasing column: String, at time: Date, limit: Int, until lease: Date, on connection: PostgresConnection
+    ) async throws -> [(String, PixChargeRow)] {
         try await decode(
             connection.rows(
                 PostgresQuery(
                     unsafeSQL: """
-                        UPDATE pix_charges c SET attempt_after = $3
-                        FROM (SELECT tenant_id, txid FROM pix_charges WHERE status = 'QUEUED' AND attempt_after <= $1
-                              ORDER BY attempt_after LIMIT $2 FOR UPDATE SKIP LOCKED) d
+                        UPDATE pix_charges c SET \(column) = $3
+                        FROM (SELECT tenant_id, txid FROM pix_charges WHERE \(condition) AND \(column) <= $1
+                              ORDER BY \(column) LIMIT $2 FOR UPDATE SKIP LOCKED) d
                         WHERE c.tenant_id = d.tenant_id AND c.txid = d.txid
-                        RETURNING c.tenant_id, c.txid, c.invoice_id, c.amount_minor, c.due_date::text, c.status, c.location, c.expires_at,
-                            c.created_at
+                        RETURNING c.tenant_id, \(Self.claimedColumns)
                         """, binds: try .of(time, limit, lease)), logger: logger))
     }
 
@@ -153,20 +157,9 @@ struct PixChargeStore {
         try await charges(where: "txid = $1", binds: try .of(txid), on: connection).first.map { (tenant: $0.0, charge: $0.1) }
     }
 
-    /// Every tenant's charges removed here and not yet withdrawn at the PSP (rows another replica holds are skipped); each is
-    /// leased until `lease` by its `updated_at`, so no other pass takes it meanwhile.
+    /// Every tenant's charges removed here and not yet withdrawn at the PSP, leased by their `updated_at`.
     func claimWithdrawals(at time: Date, limit: Int, lease: Date, on connection: PostgresConnection) async throws -> [(String, PixChargeRow)] {
-        try await decode(
-            connection.rows(
-                PostgresQuery(
-                    unsafeSQL: """
-                        UPDATE pix_charges c SET updated_at = $3
-                        FROM (SELECT tenant_id, txid FROM pix_charges WHERE withdrawal_pending AND updated_at <= $1
-                              ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED) d
-                        WHERE c.tenant_id = d.tenant_id AND c.txid = d.txid
-                        RETURNING c.tenant_id, c.txid, c.invoice_id, c.amount_minor, c.due_date::text, c.status, c.location, c.expires_at,
-                            c.created_at
-                        """, binds: try .of(time, limit, lease)), logger: logger))
+        try await claim(where: "withdrawal_pending", leasing: "updated_at", at: time, limit: limit, until: lease, on: connection)
     }
 
     /// The charge no longer waits at the PSP either.

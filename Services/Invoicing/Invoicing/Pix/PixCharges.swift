@@ -32,15 +32,15 @@ struct PixCharges: Sendable {
     @discardableResult
     func queue(for invoice: Invoice, at now: Date, tenant: String, on connection: PostgresConnection) async throws -> PixChargeRow? {
         guard InvoiceLifecycle.isPayable(invoice.status), invoice.currency == "BRL", invoice.amountDue.isPositive else { return nil }
-        if let latest = try await store.latest(of: invoice.id, tenant: tenant, forUpdate: true, on: connection),
-            latest.amountMinor == invoice.amountDue.minorUnits,
+        let latest = try await store.latest(of: invoice.id, tenant: tenant, forUpdate: true, on: connection)
+        if let latest, latest.amountMinor == invoice.amountDue.minorUnits,
             latest.status == .queued || (latest.status == .active && (latest.expiresAt ?? now) > now)
         {
             return latest
         }
         // Another amount due (a partial payment), or the last charge lapsed: the old ones are no longer what is asked.
         try await store.removeWaiting(of: invoice.id, at: now, tenant: tenant, on: connection)
-        let sequence = try await store.count(of: invoice.id, tenant: tenant, on: connection) + 1
+        let sequence = (latest?.sequence ?? 0) + 1
         let charge = PixChargeRow(
             txid: PixChargeRow.txid(of: invoice.id, sequence: sequence), invoiceID: invoice.id, amountMinor: invoice.amountDue.minorUnits,
             dueDate: nil, status: .queued, location: nil, expiresAt: nil, createdAt: now)
