@@ -16,14 +16,15 @@ import Testing
 @testable import Invoicing
 
 /// A card provider that approves or declines every charge and records the references it was asked to charge.
-private final class RecordingProvider: CardProvider, @unchecked Sendable {
+private final class RecordingProvider: ChargeOnlyCardProvider, @unchecked Sendable {
     let name = "recording"
     let approve: Bool
     let references = Mutex<[String]>([])
 
     init(approve: Bool) { self.approve = approve }
 
-    func charge(token: String, amount: Money, reference: String) async throws(InvoicingError) -> CardCharge {
+    func charge(_ request: CardChargeRequest) async throws(InvoicingError) -> CardCharge {
+        let reference = request.reference
         references.withLock { $0.append(reference) }
         return approve
             ? CardCharge(approved: true, chargeId: "rec_" + reference, declineReason: nil)

@@ -15,7 +15,7 @@ import Testing
 
 /// A card provider that, while it charges, checks in its own transaction that nobody holds the invoice's row, and records the
 /// references it was asked to charge.
-private final class LockProbeProvider: CardProvider, @unchecked Sendable {
+private final class LockProbeProvider: ChargeOnlyCardProvider, @unchecked Sendable {
     let name = "probe"
     let database: Database
     let references = Mutex<[String]>([])
@@ -30,7 +30,8 @@ private final class LockProbeProvider: CardProvider, @unchecked Sendable {
         self.tenant = tenant
     }
 
-    func charge(token: String, amount: Money, reference: String) async throws(InvoicingError) -> CardCharge {
+    func charge(_ request: CardChargeRequest) async throws(InvoicingError) -> CardCharge {
+        let reference = request.reference
         references.withLock { $0.append(reference) }
         let id = invoice.withLock { $0 }!
         let locked: Bool

@@ -58,16 +58,22 @@ public struct GatewayService: Sendable {
             requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let trail = AuditTrail(database: runtime.database)
         let routes = Self.routes(backends, trail: trail)
+        // The providers with receivers of their own are not served by the generic one.
+        let generic = configuration.webhookSecrets.filter { ![PixWebhookReceiver.provider, StripeWebhookReceiver.provider].contains($0.key) }
         let webhooks = PaymentWebhookReceiver(
-            secrets: configuration.webhookSecrets, clock: runtime.clock, invoicing: backends.invoicing,
+            secrets: generic, clock: runtime.clock, invoicing: backends.invoicing,
             maximumBodyBytes: configuration.maximumBodyBytes,
             requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let pix = PixWebhookReceiver(
             secrets: configuration.webhookSecrets[PixWebhookReceiver.provider] ?? [], invoicing: backends.invoicing,
             maximumBodyBytes: configuration.maximumBodyBytes,
             requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
+        let stripe = StripeWebhookReceiver(
+            secrets: configuration.webhookSecrets[StripeWebhookReceiver.provider] ?? [], clock: runtime.clock, invoicing: backends.invoicing,
+            maximumBodyBytes: configuration.maximumBodyBytes,
+            requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let router = GatewayRouter.build(
-            routes: routes, webhooks: webhooks, pix: pix, pipeline: pipeline, readiness: runtime.readiness,
+            routes: routes, webhooks: webhooks, pix: pix, stripe: stripe, pipeline: pipeline, readiness: runtime.readiness,
             environment: runtime.configuration.environment)
         let application = Application(
             router: router,

@@ -30,7 +30,7 @@ public struct InvoicingService: Sendable {
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
         ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
         merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil,
-        cardRetrySchedule: CardRetrySchedule = .default, pixRail: PixRail = .staticKey
+        cardRetrySchedule: CardRetrySchedule = .default, pixRail: PixRail = .staticKey, providerRecheck: TimeInterval = 60
     ) {
         let outbox = Outbox(context: InvoicingAPI.contextName)
         let store = InvoiceStore(logger: database.logger)
@@ -48,16 +48,14 @@ public struct InvoicingService: Sendable {
             database: database, clock: clock, accounts: accounts, subscriptions: subscriptions, catalog: catalog, cards: cards,
             invoices: invoices, store: store, payments: paymentStore, credit: credit,
             paymentMethods: paymentMethods, collections: collections, providerEvents: ProviderEventStore(logger: database.logger),
-            outbox: outbox, cardRetrySchedule: cardRetrySchedule, pixRail: pixRail)
+            outbox: outbox, cardRetrySchedule: cardRetrySchedule, pixRail: pixRail, providerRecheck: providerRecheck)
     }
 
     /// The RPC methods, the relay of the invoicing outbox, the consumer of subscription and ledger events and the jobs (overdue,
     /// finalization, card collection; with a PSP, its charges and the reconciliation of what it received).
     public static func components(runtime: ServiceRuntime) throws -> ServiceComponents {
         let reader = runtime.configuration.reader
-        let cards = try CardProviderSelection.provider(
-            named: reader.optionalString("BILLING_INVOICING_CARD_PROVIDER"),
-            environment: runtime.configuration.environment)
+        let cards = try CardProviderSelection.provider(reader, environment: runtime.configuration.environment)
         let pixRail = try PixRail.configured(reader, environment: runtime.configuration.environment)
         let merchant = PixMerchant(
             key: pixRail.provider?.key ?? reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
@@ -74,21 +72,22 @@ public struct InvoicingService: Sendable {
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
             ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), cards: cards, merchant: merchant,
-            sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule, pixRail: pixRail)
+            sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule, pixRail: pixRail,
+            providerRecheck: TimeInterval(try reader.int("BILLING_INVOICING_PROVIDER_RECHECK_MS", default: 60_000, range: 100...86_400_000)) / 1000)
         let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
         let finalizeTick = try reader.int("BILLING_INVOICING_FINALIZE_INTERVAL_MS", default: 250, range: 10...86_400_000)
+        let followUpTick = try reader.int("BILLING_INVOICING_FOLLOW_UP_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
         let (invoices, payments) = (service.invoices, service.payments)
         var pixJobs: [PeriodicBatchJob] = []
         if case .psp(_, let settings) = pixRail, let charges = invoices.pixCharges {
             let pixTick = try reader.int("BILLING_INVOICING_PIX_INTERVAL_MS", default: 2_000, range: 10...86_400_000)
             pixJobs = [
-                // Charges queued at finalize created at the PSP, lapsed ones expired, removed ones withdrawn there, refunds followed
-                // until the PSP settles them.
+                // Charges queued at finalize created at the PSP, lapsed ones expired, removed ones withdrawn there.
                 PeriodicBatchJob(name: "PIX charges", interval: .milliseconds(pixTick), batchSize: 50, logger: runtime.logger) { limit in
                     let created = try await charges.createQueued(limit: limit)
                     let (expired, withdrawn) = (try await charges.expire(limit: limit), try await charges.withdrawRemoved(limit: limit))
-                    return max(created, expired, withdrawn, try await payments.followPixRefunds(limit: limit))
+                    return max(created, expired, withdrawn)
                 },
                 // Runs at start-up too: what arrived while no replica listened is recorded first.
                 PeriodicBatchJob(name: "PIX reconciliation", interval: settings.reconcileInterval, batchSize: 1, logger: runtime.logger) { _ in
@@ -110,6 +109,10 @@ public struct InvoicingService: Sendable {
                 },
                 PeriodicBatchJob(name: "card collection", interval: .milliseconds(collectionTick), batchSize: 50, logger: runtime.logger) { limit in
                     try await payments.collectCards(limit: limit)
+                },
+                // What the providers have not settled yet: refunds (PIX devoluções, card refunds), card charges no webhook decided.
+                PeriodicBatchJob(name: "provider follow-up", interval: .milliseconds(followUpTick), batchSize: 50, logger: runtime.logger) { limit in
+                    max(try await payments.followRefunds(limit: limit), try await payments.followCardPayments(limit: limit))
                 },
             ])
         for job in pixJobs { components.background.append(job) }

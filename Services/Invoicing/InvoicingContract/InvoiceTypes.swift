@@ -271,13 +271,17 @@ public enum PaymentMethod: String, Codable, Sendable, CaseIterable, SchemaDescri
 public enum PaymentStatus: String, Codable, Sendable, CaseIterable, SchemaDescribing {
     /// A PIX charge issued at checkout, waiting to be paid; paying it by PIX completes this payment.
     case pending = "PENDING"
-    /// An automatic card charge in flight (the provider was asked, its answer not yet recorded).
+    /// A card charge in flight: the provider was asked and its answer is not yet recorded, or the customer is to authenticate the
+    /// card (3-D Secure, at `nextActionUrl`) and the provider's notification decides it.
     case processing = "PROCESSING"
     case completed = "COMPLETED"
     /// Declined, or the PIX charge it waited on no longer applies (the invoice paid otherwise or voided): `failureReason` says why.
     case failed = "FAILED"
     /// Refunded in full (a partial refund leaves it COMPLETED, with `refunded` below `amount`).
     case refunded = "REFUNDED"
+
+    /// PENDING or PROCESSING: money that may still arrive.
+    public var isWaiting: Bool { self == .pending || self == .processing }
 }
 
 /// `POST /payments` (seed 001 step 6).
@@ -315,11 +319,14 @@ public struct Payment: Codable, Sendable, Equatable {
     public var createdAt: Date
     /// When its status last changed.
     public var updatedAt: Date?
+    /// PROCESSING card payment waiting on the customer: where they authenticate the card (3-D Secure).
+    public var nextActionUrl: String?
 
     public init(
         id: PaymentID, billingAccountId: AccountID, invoiceId: InvoiceID, amount: Money, paymentMethod: PaymentMethod, externalRef: String?,
-        status: PaymentStatus, refunded: Money, failureReason: String? = nil, createdAt: Date, updatedAt: Date? = nil
+        status: PaymentStatus, refunded: Money, failureReason: String? = nil, createdAt: Date, updatedAt: Date? = nil, nextActionUrl: String? = nil
     ) {
+        self.nextActionUrl = nextActionUrl
         self.refunded = refunded
         self.failureReason = failureReason
         self.updatedAt = updatedAt ?? createdAt
@@ -609,6 +616,21 @@ public struct ReceivedPixItem: Codable, Sendable, Equatable {
     }
 }
 
+/// A card provider's webhook event, as the gateway read it from the signed body: the provider's event id and type, and the charge
+/// it is about (a Stripe PaymentIntent id).
+public struct CardProviderEvent: Codable, Sendable, Equatable {
+    public var provider: String
+    public var eventId: String
+    public var type: String
+    public var chargeId: String
+    public init(provider: String, eventId: String, type: String, chargeId: String) {
+        self.provider = provider
+        self.eventId = eventId
+        self.type = type
+        self.chargeId = chargeId
+    }
+}
+
 /// The PSP's webhook body (`{"pix": [...]}`), as the gateway received it.
 public struct PixReceivedNotification: Codable, Sendable, Equatable {
     public var pix: [ReceivedPixItem]
@@ -665,7 +687,8 @@ public struct Checkout: Codable, Sendable, Equatable {
     public var invoice: Invoice
     /// PIX: the BR Code to show as a QR code or to copy.
     public var pix: PixCharge?
-    /// CARD: the charge's outcome (APPROVED or DECLINED) and its payment when approved.
+    /// CARD: the charge's outcome (APPROVED, DECLINED, or REQUIRES_ACTION: the customer authenticates at the payment's
+    /// `nextActionUrl` and the provider's notification decides) and its payment when approved or waiting.
     public var cardStatus: String?
     public var payment: Payment?
     public var declineReason: String?

@@ -175,10 +175,23 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
 
+    public static let cardEvent = UnaryMethod<CardProviderEvent, ProviderNotificationResult>(
+        service: payments, method: "CardEvent", retry: .always, requiresTenant: false,
+        callers: .gateway,
+        summary:
+            """
+            Applies a card provider's webhook event (Stripe's `payment_intent.succeeded`, `payment_intent.payment_failed`, \
+            `charge.refunded`, `refund.failed`, forwarded by the gateway once its signature checked), once per event id: the charge is read \
+            back from the provider, which names the tenant and the invoice; a success records the payment (completing the one that waited \
+            on 3-D Secure or on an automatic attempt), a failure fails the payment that waited on the customer, a refund event settles \
+            the refunds of ours the provider holds. No tenant: the charge finds it.
+            """
+    )
+
     public static var methods: [any RPCMethodDescriptor] {
         [
             create, get, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay, getPayment, refund,
-            providerNotification, pixReceived, savePaymentMethod, paymentMethods,
+            providerNotification, pixReceived, cardEvent, savePaymentMethod, paymentMethods,
         ]
     }
 }

@@ -128,6 +128,7 @@ enum OpenAPIDocument {
         for (index, path) in PixWebhookReceiver.paths.enumerated() {
             paths[path] = pixWebhook(operationID: index == 0 ? "receivePixWebhook" : "receivePixWebhookPix")
         }
+        paths[StripeWebhookReceiver.path] = stripeWebhook
         let permissionRows = Permission.all.map { "| `\($0.name)` | \($0.summary) |" }.joined(separator: "\n")
         return .object(
             JSONObject([
@@ -361,13 +362,52 @@ enum OpenAPIDocument {
     ]
 
     /// The PSP's API Pix webhook: the registered URL and the same with `/pix` appended, as the PSP posts it.
+    /// A webhook's error answer: the error document, described.
+    private static func errorAnswer(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+    }
+
+    private static var stripeWebhook: JSONValue {
+        [
+            "post": [
+                "operationId": "receiveStripeWebhook", "tags": ["Invoices and payments"],
+                "summary": """
+                Stripe's webhook endpoint (events `payment_intent.succeeded`, `payment_intent.payment_failed`, `charge.refunded`, \
+                `refund.failed`): authenticated by `Stripe-Signature` (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + raw body>` with \
+                the endpoint's signing secret, the `stripe` secret of BILLING_GATEWAY_WEBHOOK_SECRETS; 300 s tolerance), not a token. \
+                The event's PaymentIntent is read back from Stripe and applied once per event id.
+                """,
+                "security": .array([]),
+                "parameters": [["name": "Stripe-Signature", "in": "header", "required": true, "schema": ["type": "string"]]],
+                "requestBody": [
+                    "required": true,
+                    "content": [
+                        "application/json": [
+                            "schema": [
+                                "type": "object", "required": ["id", "type", "data"],
+                                "properties": [
+                                    "id": ["type": "string"], "type": ["type": "string"],
+                                    "data": ["type": "object", "required": ["object"], "properties": ["object": ["type": "object"]]],
+                                ],
+                            ]
+                        ]
+                    ],
+                ],
+                "responses": [
+                    "200": [
+                        "description":
+                            "Applied: PAYMENT_RECORDED, PAYMENT_FAILED, PENDING, REFUNDS_SETTLED, DUPLICATE, UNKNOWN_CHARGE or IGNORED",
+                        "content": ["application/vnd.api+json": [:]],
+                    ],
+                    "401": errorAnswer("Missing, wrong or stale signature"), "404": errorAnswer("No Stripe webhook is configured"),
+                    "422": errorAnswer("The event has no id or type"),
+                ],
+            ]
+        ]
+    }
+
     private static func pixWebhook(operationID: String) -> JSONValue {
-        let error: JSONValue = ["content": ["application/vnd.api+json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
-        func answer(_ description: String) -> JSONValue {
-            guard case .object(var object) = error else { return error }
-            object["description"] = .string(description)
-            return .object(object)
-        }
+        let answer = errorAnswer
         return [
             "post": [
                 "operationId": .string(operationID), "tags": ["Invoices and payments"],

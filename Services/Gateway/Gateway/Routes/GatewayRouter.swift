@@ -24,7 +24,7 @@ enum GatewayRouter {
         ] + ConsoleRoutes.endpoints
 
     static func build(
-        routes: [APIRoute], webhooks: PaymentWebhookReceiver, pix: PixWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
+        routes: [APIRoute], webhooks: PaymentWebhookReceiver, pix: PixWebhookReceiver, stripe: StripeWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
         environment: DeploymentEnvironment
     ) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
@@ -48,6 +48,7 @@ enum GatewayRouter {
         }
         webhook(PaymentWebhookReceiver.path, webhooks.handle)
         for path in PixWebhookReceiver.paths { webhook(path, pix.handle) }
+        webhook(StripeWebhookReceiver.path, stripe.handle)
         let openAPI = ByteBuffer(bytes: JSONWriter.bytes(OpenAPIDocument.build(routes: routes, system: systemEndpoints)))
         router.get("/healthz") { _, _ in text("ok\n") }
         // The public answer says only ready or not, from the kept verdict: no check runs per request, nothing internal is shown.

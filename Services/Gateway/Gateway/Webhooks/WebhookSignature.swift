@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
+import NIOCore
 
-/// Checks a payment provider's `Billing-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]` header (Stripe's scheme).
+/// Checks a payment provider's `Billing-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]` header (Stripe's scheme, which Stripe
+/// itself sends as `Stripe-Signature`).
 ///
 /// `v1` is HMAC-SHA256 of `"<t>." + raw body` with a webhook secret. Any `v1` made with any configured secret passes, so both
 /// sides can rotate keys (the provider signs with old and new, the gateway accepts either). The comparison is constant-time
@@ -37,6 +39,25 @@ public enum WebhookSignature {
             if signatures.contains(where: { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) }) { return }
         }
         throw .mismatch
+    }
+
+    /// `verify` for a receiver: the failure as the 401 it answers, naming the header.
+    static func check(_ header: String?, named name: String, body: ByteBuffer, secrets: [String], now: Date) throws {
+        do {
+            try verify(header: header, body: body.readableBytesView, secrets: secrets, now: now)
+        } catch {
+            switch error {
+            case .malformed(let detail):
+                throw APIError(
+                    .unauthorized, code: "SIGNATURE_MISSING", title: "Not authenticated",
+                    detail: detail.replacingOccurrences(of: "Billing-Signature", with: name))
+            case .expired:
+                throw APIError(
+                    .unauthorized, code: "SIGNATURE_EXPIRED", title: "Not authenticated",
+                    detail: "the signature's timestamp is more than 300 s from now: a replay, or a clock out of step")
+            case .mismatch: throw APIError(.unauthorized, code: "SIGNATURE_MISMATCH", title: "Not authenticated", detail: "no v1 signature matches")
+            }
+        }
     }
 
     /// The header a provider sends (the sandbox provider and tests sign with it).

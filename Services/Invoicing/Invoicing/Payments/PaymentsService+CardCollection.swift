@@ -52,9 +52,16 @@ extension PaymentsService {
         // The reference names the attempt: charging it again (a crash before the outcome was recorded) is the same charge.
         let charge: CardCharge
         do throws(InvoicingError) {
-            charge = try await cards(livemode: invoice.livemode).charge(token: card, amount: invoice.amountDue, reference: key)
+            charge = try await cards(livemode: invoice.livemode).charge(
+                CardChargeRequest(token: card, amount: invoice.amountDue, reference: key, offSession: true, tenant: tenant, invoice: id))
         } catch {
             charge = CardCharge(approved: false, chargeId: "", declineReason: error.rpcError.message)
+        }
+        if charge.pending, let processing {
+            // The provider is still deciding: its webhook (or the job that reads the charge back) records the outcome; the attempt
+            // leaves the schedule.
+            _ = try await awaitProvider(charge, attempt: key, of: invoice, waiting: processing, tenant: tenant)
+            return try await database.withTenant(tenant) { try await collections.remove(id, tenant: tenant, on: $0) }
         }
         try await record(id, attempt: attempt, charge: charge, amount: invoice.amountDue, processing: processing, tenant: tenant)
     }
@@ -71,6 +78,30 @@ extension PaymentsService {
                 throw InvoicingError.conflict("card charge attempt \(key) could not be recorded", reason: "ATTEMPT_NOT_RECORDED")
             }
             return begun
+        }
+    }
+
+    /// A charge the provider has not decided, on its PROCESSING payment (`waiting`, or a new one under the attempt's key): the
+    /// provider's charge id and where the customer authenticates. Answers the payment.
+    func awaitProvider(_ charge: CardCharge, attempt key: String, of invoice: Invoice, waiting: Payment? = nil, tenant: String) async throws
+        -> Payment
+    {
+        try await database.withTenant(tenant) { connection in
+            let now = clock.now()
+            var payment =
+                waiting
+                ?? Payment(
+                    id: .generate(at: now), billingAccountId: invoice.billingAccountId, invoiceId: invoice.id, amount: invoice.amountDue,
+                    paymentMethod: .card, externalRef: nil, status: .processing, refunded: .zero(invoice.amountDue.currency), createdAt: now)
+            payment.externalRef = charge.chargeId
+            payment.nextActionUrl = charge.actionURL
+            if waiting == nil, try await paymentStore.insert(payment, attemptKey: key, tenant: tenant, on: connection) { return payment }
+            try await paymentStore.awaitProvider(
+                attemptKey: key, chargeId: charge.chargeId, actionURL: charge.actionURL, at: now, tenant: tenant, on: connection)
+            guard let recorded = try await paymentStore.payment(attemptKey: key, tenant: tenant, on: connection) else {
+                throw InvoicingError.conflict("card charge attempt \(key) could not be recorded", reason: "ATTEMPT_NOT_RECORDED")
+            }
+            return recorded
         }
     }
 
@@ -136,11 +167,13 @@ extension PaymentsService {
             _ = try await recordPayment(request, settling: processing, tenant: tenant, traceparent: traceparent, on: connection)
             return
         }
-        if try await paymentStore.payment(externalRef: externalRef, tenant: tenant, on: connection) != nil { return }
+        let earlier = try await paymentStore.payment(externalRef: externalRef, tenant: tenant, on: connection)
+        if let earlier, !earlier.status.isWaiting { return }
         let now = clock.now()
         guard
             let (payment, completed) = try await insertCompleted(
-                amount, method: method, externalRef: externalRef, of: invoice, settling: processing, at: now, tenant: tenant, on: connection)
+                amount, method: method, externalRef: externalRef, of: invoice, settling: processing ?? earlier, at: now, tenant: tenant,
+                on: connection)
         else { return }
         try await credit.move(
             amount, account: invoice.billingAccountId, reason: "OVERPAYMENT", invoice: invoice.id, payment: payment.id, at: now,

@@ -92,7 +92,16 @@ extension PaymentsService {
         guard invoice.status != .paid else {
             return Checkout(id: checkoutID, invoice: invoice, pix: nil, cardStatus: "APPROVED", payment: nil, declineReason: nil)
         }
-        let charge = try await cards(livemode: invoice.livemode).charge(token: token, amount: invoice.amountDue, reference: invoice.id.description)
+        // The reference names the checkout's charge: the checkout sent again with its key asks for the same one.
+        let reference = invoice.id.description
+        let charge = try await cards(livemode: invoice.livemode).charge(
+            CardChargeRequest(
+                token: token, amount: invoice.amountDue, reference: reference, offSession: false, tenant: tenant, invoice: invoice.id))
+        if charge.pending {
+            // The customer authenticates the card (3-D Secure) at the payment's nextActionUrl; the provider's webhook decides it.
+            let payment = try await awaitProvider(charge, attempt: reference, of: invoice, tenant: tenant)
+            return Checkout(id: checkoutID, invoice: invoice, pix: nil, cardStatus: "REQUIRES_ACTION", payment: payment, declineReason: nil)
+        }
         guard charge.approved else {
             try await database.withTenant(tenant) { connection in
                 let now = clock.now()

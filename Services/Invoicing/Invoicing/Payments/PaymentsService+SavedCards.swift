@@ -19,14 +19,18 @@ extension PaymentsService {
         // A test account's cards are the sandbox's, never a real card.
         let holder = try await accounts.get(request.billingAccountId, options: context.outgoing(timeout: .seconds(5)))
         let cards = cards(livemode: holder.testClockId == nil)
-        // A zero-amount check with the provider: a token it does not know is refused now, not at the first recharge.
-        _ = try await cards.charge(token: request.cardToken, amount: .zero(.brl), reference: "verify-" + UUIDv7.generate().text)
         let tenant = context.tenant
+        let existing = try await database.withTenant(tenant) { try await paymentMethods.defaultToken(of: account, tenant: tenant, on: $0) }
+        // The provider checks the card now (a token it does not know, or a card it declines, is refused now, not at the first
+        // renewal) and answers what to keep; a resent call names the same provider request by its idempotency key.
+        let key = context.metadata.idempotencyKey.map { "\(tenant)-\($0)" } ?? UUIDv7.generate().text
+        let token = try await cards.save(
+            token: request.cardToken, existing: existing, account: request.billingAccountId, tenant: tenant, key: String(key.prefix(200)))
         return try await database.withTenant(tenant) { connection in
             let now = clock.now()
             let id = UUIDv7.generate(at: now)
             try await paymentMethods.saveDefault(
-                id: id, account: account, provider: cards.name, token: request.cardToken, label: request.label,
+                id: id, account: account, provider: cards.name, token: token, label: request.label,
                 at: now, tenant: tenant, on: connection)
             return SavedPaymentMethod(
                 id: PaymentMethodID(rawValue: id), billingAccountId: AccountID(rawValue: account), provider: cards.name,

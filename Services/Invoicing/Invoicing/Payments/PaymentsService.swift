@@ -33,13 +33,16 @@ struct PaymentsService: Sendable {
     /// How PIX is paid: with a PSP, its webhook and reconciliation record what it received.
     let pixRail: PixRail
     let pixStore: PixChargeStore
+    /// How long a card payment the provider has not decided waits before the job reads its charge back.
+    let providerRecheck: TimeInterval
 
     init(
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
         cards: any CardProvider, invoices: InvoicesService, store: InvoiceStore, payments: PaymentStore, credit: AccountCreditBook,
         paymentMethods: PaymentMethodStore, collections: CardCollectionStore, providerEvents: ProviderEventStore, outbox: Outbox,
-        cardRetrySchedule: CardRetrySchedule, pixRail: PixRail
+        cardRetrySchedule: CardRetrySchedule, pixRail: PixRail, providerRecheck: TimeInterval
     ) {
+        self.providerRecheck = providerRecheck
         self.database = database
         self.clock = clock
         self.accounts = accounts
@@ -71,6 +74,7 @@ struct PaymentsService: Sendable {
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
         router.register(InvoicingAPI.pixReceived) { request, context in try await pixReceived(request, context: context) }
+        router.register(InvoicingAPI.cardEvent) { request, context in try await cardEvent(request, context: context) }
         router.register(InvoicingAPI.checkout) { request, context in try await checkout(request, context: context) }
         router.register(InvoicingAPI.savePaymentMethod) { request, context in try await savePaymentMethod(request, context: context) }
         router.register(InvoicingAPI.paymentMethods) { request, context in try await paymentMethods(request, tenant: context.tenant) }
@@ -103,7 +107,15 @@ struct PaymentsService: Sendable {
         guard request.billingAccountId == invoice.billingAccountId else {
             throw InvoicingError.invalid("billingAccountId", "the invoice belongs to another billing account")
         }
-        if let reference = request.externalRef, let earlier = try await paymentStore.payment(externalRef: reference, tenant: tenant, on: connection) {
+        var settling = settling
+        if let reference = request.externalRef, let earlier = try await paymentStore.payment(externalRef: reference, tenant: tenant, on: connection),
+            earlier.status.isWaiting, earlier.invoiceId == invoice.id
+        {
+            // The charge was waiting under this reference (a card the customer authenticates): it is what completes now.
+            settling = earlier
+        } else if let reference = request.externalRef,
+            let earlier = try await paymentStore.payment(externalRef: reference, tenant: tenant, on: connection)
+        {
             guard earlier.invoiceId == invoice.id, earlier.amount.amount == request.amount else {
                 throw InvoicingError.conflict(
                     "externalRef \(reference) was recorded for another payment", reason: "EXTERNAL_REF_IN_USE", field: "externalRef")
@@ -315,11 +327,13 @@ struct PaymentsService: Sendable {
             // The part of the payment that became account credit is taken back from that credit first.
             _ = try await credit.takeBack(
                 upTo: amount, createdBy: payment, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
-            // PIX the PSP reported received goes back through it (a devolução), asked once this transaction commits; a PIX recorded
-            // by hand is returned by hand.
+            // Money a provider holds goes back through it, asked once this transaction commits: a PIX the PSP reported received (a
+            // devolução), a card charge the card provider made. A payment recorded by hand is returned by hand.
             var settlement = false
             if let provider = pixRail.provider, payment.paymentMethod == .pix, let reference = payment.externalRef {
                 settlement = try await providerEvents.recordedPayment(provider: provider.name, eventID: reference, tenant: tenant, on: connection)
+            } else if payment.paymentMethod == .card, let reference = payment.externalRef {
+                settlement = cards.holds(reference)
             }
             try await paymentStore.refund(
                 id: id, of: payment, amount: amount, reason: request.reason, settlement: settlement ? "PROCESSING" : nil, at: now, tenant: tenant,
@@ -338,7 +352,7 @@ struct PaymentsService: Sendable {
                 settlement: settlement ? "PROCESSING" : nil)
         }
         guard refund.settlement == "PROCESSING" else { return refund }
-        return await settleAtPSP(refund, tenant: tenant)
+        return await settleAtProvider(refund, tenant: tenant)
     }
 
     /// What a refund of `payment` takes back besides the money, read with the payment locked.

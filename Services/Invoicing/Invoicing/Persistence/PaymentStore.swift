@@ -12,7 +12,7 @@ struct PaymentStore {
     /// The columns `payment(_:)` reads, in its order.
     private static let columns = """
         id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref, status, refunded_minor, failure_reason,
-        created_at, updated_at
+        created_at, updated_at, next_action_url
         """
 
     /// Records a payment; false when its external reference (or its attempt) was recorded before (the caller answers that one).
@@ -21,15 +21,15 @@ struct PaymentStore {
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO payments (tenant_id, id, invoice_id, billing_account_id, amount_minor, currency, payment_method, external_ref,
-                        status, failure_reason, attempt_key, created_at, updated_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                        status, failure_reason, attempt_key, created_at, updated_at, next_action_url)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
                     ON CONFLICT DO NOTHING
                     RETURNING id
                     """,
                 binds: try .of(
                     tenant, payment.id.rawValue, payment.invoiceId, payment.billingAccountId,
                     payment.amount.minorUnits, payment.amount.currency.code, payment.paymentMethod.rawValue, payment.externalRef,
-                    payment.status.rawValue, payment.failureReason, attemptKey, payment.createdAt)), logger: logger)
+                    payment.status.rawValue, payment.failureReason, attemptKey, payment.createdAt, payment.nextActionUrl)), logger: logger)
         return !rows.isEmpty
     }
 
@@ -66,6 +66,18 @@ struct PaymentStore {
                     RETURNING id
                     """, binds: try .of(tenant, id.rawValue, amount.minorUnits, externalRef, time)), logger: logger
         ).isEmpty
+    }
+
+    /// The attempt's PROCESSING payment waits on the provider's charge (and the customer's authentication at `actionURL`).
+    func awaitProvider(
+        attemptKey: String, chargeId: String, actionURL: String?, at time: Date, tenant: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE payments SET external_ref = $3, next_action_url = $4, updated_at = $5
+                    WHERE tenant_id = $1 AND attempt_key = $2 AND status = 'PROCESSING' AND external_ref IS NULL
+                    """, binds: try .of(tenant, attemptKey, chargeId, actionURL, time)), logger: logger)
     }
 
     /// A PENDING or PROCESSING payment failed, with why.
@@ -117,12 +129,13 @@ struct PaymentStore {
             let amount: Int64 = try columns.next(), currency: String = try columns.next(), method: String = try columns.next()
             let reference: String? = try columns.next(), status: String = try columns.next(), refunded: Int64 = try columns.next()
             let failure: String? = try columns.next(), created: Date = try columns.next(), updated: Date = try columns.next()
+            let action: String? = try columns.next()
             let code = Currency(code: currency.trimmingCharacters(in: .whitespaces)) ?? .brl
             return Payment(
                 id: PaymentID(rawValue: id), billingAccountId: AccountID(rawValue: account), invoiceId: InvoiceID(rawValue: invoice),
                 amount: Money(minorUnits: amount, currency: code), paymentMethod: PaymentMethod(rawValue: method) ?? .pix,
                 externalRef: reference, status: PaymentStatus(rawValue: status) ?? .completed, refunded: Money(minorUnits: refunded, currency: code),
-                failureReason: failure, createdAt: created, updatedAt: updated)
+                failureReason: failure, createdAt: created, updatedAt: updated, nextActionUrl: action)
         }
     }
 
@@ -162,7 +175,7 @@ struct PaymentStore {
     func settling(
         before cutoff: Date, at time: Date, limit: Int, on connection: PostgresConnection
     ) async throws
-        -> [(tenant: String, refund: UUID, externalRef: String, amount: Money)]
+        -> [(tenant: String, refund: UUID, method: PaymentMethod, externalRef: String, amount: Money)]
     {
         try await connection.rows(
             PostgresQuery(
@@ -171,12 +184,43 @@ struct PaymentStore {
                     FROM (SELECT tenant_id, id FROM refunds WHERE settlement = 'PROCESSING' AND settlement_checked_at < $1
                           ORDER BY settlement_checked_at LIMIT $2 FOR UPDATE SKIP LOCKED) d, payments p
                     WHERE r.tenant_id = d.tenant_id AND r.id = d.id AND p.tenant_id = r.tenant_id AND p.id = r.payment_id
-                    RETURNING r.tenant_id, r.id, p.external_ref, r.amount_minor, p.currency
+                    RETURNING r.tenant_id, r.id, p.payment_method, p.external_ref, r.amount_minor, p.currency
                     """, binds: try .of(cutoff, limit, time)), logger: logger
         ).compactMap { row in
-            let (tenant, id, reference, amount, currency) = try row.decode((String, UUID, String?, Int64, String).self)
-            guard let reference, let currency = Currency(code: currency) else { return nil }
-            return (tenant, id, reference, Money(minorUnits: amount, currency: currency))
+            let (tenant, id, method, reference, amount, currency) = try row.decode((String, UUID, String, String?, Int64, String).self)
+            guard let reference, let method = PaymentMethod(rawValue: method), let currency = Currency(code: currency) else { return nil }
+            return (tenant, id, method, reference, Money(minorUnits: amount, currency: currency))
+        }
+    }
+
+    /// The payment's refunds still PROCESSING at its provider.
+    func settlingRefunds(of payment: PaymentID, tenant: String, on connection: PostgresConnection) async throws -> [UUID] {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT id FROM refunds WHERE tenant_id = $1 AND payment_id = $2 AND settlement = 'PROCESSING' ORDER BY id",
+                binds: try .of(tenant, payment.rawValue)), logger: logger
+        ).map { try $0.decode(UUID.self) }
+    }
+
+    /// Every tenant's card payments a provider has not decided (PROCESSING with the provider's charge id) and last asked about
+    /// before `cutoff`; each is marked asked at `time`.
+    func atProvider(
+        before cutoff: Date, at time: Date, limit: Int, on connection: PostgresConnection
+    ) async throws -> [(tenant: String, payment: PaymentID, chargeId: String, createdAt: Date)] {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE payments p SET checked_at = $3
+                    FROM (SELECT tenant_id, id FROM payments
+                          WHERE status = 'PROCESSING' AND payment_method = 'CARD' AND external_ref IS NOT NULL
+                            AND coalesce(checked_at, created_at) < $1
+                          ORDER BY coalesce(checked_at, created_at) LIMIT $2 FOR UPDATE SKIP LOCKED) d
+                    WHERE p.tenant_id = d.tenant_id AND p.id = d.id
+                    RETURNING p.tenant_id, p.id, p.external_ref, p.created_at
+                    """, binds: try .of(cutoff, limit, time)), logger: logger
+        ).map { row in
+            let (tenant, id, reference, created) = try row.decode((String, UUID, String, Date).self)
+            return (tenant, PaymentID(rawValue: id), reference, created)
         }
     }
 }

@@ -18,7 +18,7 @@ public final class APIPixClient: PixProvider {
     public let name = "apipix"
     public var key: String { configuration.key }
     let configuration: APIPixConfiguration
-    private let http: HTTPClient
+    private let http: ProviderHTTP
     private let tokens: OAuthTokenSource
 
     public init(configuration: APIPixConfiguration) throws {
@@ -31,11 +31,7 @@ public final class APIPixClient: PixProvider {
             throw ConfigurationError(
                 variable: APIPixConfiguration.prefix + "CERT_FILE", message: "the client certificate or its key (_KEY_FILE) is unreadable: \(error)")
         }
-        if let roots = configuration.trustRootsFile { tls.trustRoots = .file(roots) }
-        let timeout = TimeAmount(configuration.timeout)
-        let http = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: timeout)))
+        let http = ProviderHTTP(tls: tls, trustRootsFile: configuration.trustRootsFile, timeout: configuration.timeout)
         self.http = http
         let (tokenURL, clientID, secret) = (configuration.tokenURL, configuration.clientID, configuration.clientSecret)
         tokens = OAuthTokenSource {
@@ -45,9 +41,9 @@ public final class APIPixClient: PixProvider {
             request.headers.add(name: "Authorization", value: "Basic \(basic)")
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
-            let (status, body) = try await Self.send(request, on: http, timeout: timeout)
+            let (status, body) = try await http.send(request)
             guard status == 200, let json = try? JSONParser.parse(body), let token = json["access_token"]?.stringValue, !token.isEmpty else {
-                throw APIPixError.refused(status: status, detail: "the OAuth2 token request was refused: \(Self.text(body))")
+                throw APIPixError.refused(status: status, detail: "the OAuth2 token request was refused: \(ProviderHTTP.text(body))")
             }
             let lifetime = json["expires_in"]?.decimalValue.flatMap { Int($0.text) } ?? 300
             return (token, .seconds(max(lifetime, 1)))
@@ -57,7 +53,7 @@ public final class APIPixClient: PixProvider {
     /// Closes the client's connections (a client that is dropped shuts down by itself).
     public func shutdown() async throws { try await http.shutdown() }
 
-    deinit { _ = http.shutdown() }
+    deinit { _ = http.client.shutdown() }
 
     /// How many OAuth2 tokens were requested.
     public var tokenRequests: Int { get async { await tokens.fetches } }
@@ -99,7 +95,7 @@ public final class APIPixClient: PixProvider {
         }
     }
 
-    public func refund(endToEndId: String, id: String, amount: Money, description: String?) async throws(InvoicingError) -> PixRefundStatus {
+    public func refund(endToEndId: String, id: String, amount: Money, description: String?) async throws(InvoicingError) -> ProviderRefundStatus {
         var body: [(String, JSONValue)] = [("valor", .string(amount.amountText))]
         if let description { body.append(("descricao", .string(String(description.prefix(140))))) }
         let answer = try await call(
@@ -113,7 +109,7 @@ public final class APIPixClient: PixProvider {
         return APIPixMapping.refundStatus(answer.json)
     }
 
-    public func refundStatus(endToEndId: String, id: String) async throws(InvoicingError) -> PixRefundStatus {
+    public func refundStatus(endToEndId: String, id: String) async throws(InvoicingError) -> ProviderRefundStatus {
         APIPixMapping.refundStatus(try await call(.GET, "/pix/\(endToEndId)/devolucao/\(id)", expecting: [200]).json)
     }
 
@@ -145,7 +141,7 @@ public final class APIPixClient: PixProvider {
                     request.headers.add(name: "Content-Type", value: "application/json")
                     request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body)))
                 }
-                let (status, bytes) = try await Self.send(request, on: http, timeout: TimeAmount(configuration.timeout))
+                let (status, bytes) = try await http.send(request)
                 if (status == 401 || status == 403) && !renewedToken {
                     renewedToken = true
                     await tokens.invalidate(token)
@@ -170,17 +166,9 @@ public final class APIPixClient: PixProvider {
                     throw InvoicingError.unavailable("the PSP could not be reached (\(method.rawValue) \(path.prefix(60))): \(error)")
                 }
             }
-            try? await Task.sleep(for: .milliseconds(attempt == 1 ? 200 : 800))
+            await ProviderHTTP.backoff(after: attempt)
         }
     }
-
-    private static func send(_ request: HTTPClientRequest, on http: HTTPClient, timeout: TimeAmount) async throws -> (Int, [UInt8]) {
-        let response = try await http.execute(request, timeout: timeout)
-        let body = try await response.body.collect(upTo: 4 << 20)
-        return (Int(response.status.code), Array(body.readableBytesView))
-    }
-
-    static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes.prefix(300), as: UTF8.self) }
 }
 
 enum APIPixError: Error {

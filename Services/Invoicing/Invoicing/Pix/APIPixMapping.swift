@@ -58,7 +58,7 @@ enum APIPixMapping {
         return ReceivedPix(endToEndId: id, txid: json["txid"]?.stringValue, amount: amount, time: time)
     }
 
-    static func refundStatus(_ json: JSONValue?) -> PixRefundStatus {
+    static func refundStatus(_ json: JSONValue?) -> ProviderRefundStatus {
         switch json?["status"]?.stringValue {
         case "DEVOLVIDO": return .refunded
         case "NAO_REALIZADO": return .notDone(reason: json?["motivo"]?.stringValue ?? "not done")

@@ -54,8 +54,8 @@ public struct ReceivedPix: Sendable, Equatable {
     static func isEndToEndID(_ text: String) -> Bool { text.count == 32 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
 }
 
-/// Where a PIX refund (devolução) stands.
-public enum PixRefundStatus: Sendable, Equatable {
+/// Where a refund at a provider stands: a PIX devolução at the PSP, a card refund at the card provider.
+public enum ProviderRefundStatus: Sendable, Equatable {
     case processing
     case refunded
     case notDone(reason: String)
@@ -74,8 +74,8 @@ public protocol PixProvider: Sendable {
     func withdrawCharge(txid: String, withDueDate: Bool) async throws(InvoicingError) -> Bool
     func received(from start: Date, to end: Date) async throws(InvoicingError) -> [ReceivedPix]
     /// `id` derived from our refund: asking again is the same refund.
-    func refund(endToEndId: String, id: String, amount: Money, description: String?) async throws(InvoicingError) -> PixRefundStatus
-    func refundStatus(endToEndId: String, id: String) async throws(InvoicingError) -> PixRefundStatus
+    func refund(endToEndId: String, id: String, amount: Money, description: String?) async throws(InvoicingError) -> ProviderRefundStatus
+    func refundStatus(endToEndId: String, id: String) async throws(InvoicingError) -> ProviderRefundStatus
     func registerWebhook(url: String) async throws(InvoicingError)
 }
 
