@@ -209,7 +209,7 @@ targets += [
         dependencies: [
             "Invoicing", "InvoicingContract", "SubscriptionsContract", "AccountsContract", "CatalogContract", "LedgerContract", "BillingTesting",
             "BillingCore", "BillingRPC",
-            "BillingPostgres", "BillingEvents", postgres, nioCore,
+            "BillingPostgres", "BillingEvents", postgres, nioCore, asyncHTTPClient, crypto,
         ],
         path: "Tests/InvoicingTests", resources: [.copy("Fixtures")]),
     .testTarget(

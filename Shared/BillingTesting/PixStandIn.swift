@@ -20,7 +20,7 @@ public final class PixStandIn: Sendable {
     public let clientID: String
     public let clientSecret: String
     let backend: PixStandInBackend
-    let serverChannel: any Channel
+    let server: StandInHTTPServer
     /// What the stand-in presents when it delivers a webhook over HTTPS (its server certificate; the receiver is not verified).
     let webhookTLS: NIOSSLContext
 
@@ -30,15 +30,15 @@ public final class PixStandIn: Sendable {
     public var tokenURL: String { "https://localhost:\(port)/oauth/token" }
 
     private init(
-        certificates: PixStandInCertificates, port: Int, clientID: String, clientSecret: String, backend: PixStandInBackend,
-        serverChannel: any Channel, webhookTLS: NIOSSLContext
+        certificates: PixStandInCertificates, clientID: String, clientSecret: String, backend: PixStandInBackend, server: StandInHTTPServer,
+        webhookTLS: NIOSSLContext
     ) {
         self.certificates = certificates
-        self.port = port
+        self.port = server.port
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.backend = backend
-        self.serverChannel = serverChannel
+        self.server = server
         self.webhookTLS = webhookTLS
     }
 
@@ -54,43 +54,16 @@ public final class PixStandIn: Sendable {
     ) async throws -> PixStandIn {
         let certificates = try PixStandInCertificates.issue()
         do {
-            let serverKey = try NIOSSLPrivateKey(file: certificates.serverKey, format: .pem)
-            let serverChain = try NIOSSLCertificate.fromPEMFile(certificates.serverCertificate).map { NIOSSLCertificateSource.certificate($0) }
-            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: serverChain, privateKey: .privateKey(serverKey))
-            configuration.trustRoots = .file(certificates.caFile)
-            configuration.certificateVerification = .noHostnameVerification
-            configuration.minimumTLSVersion = .tlsv12
-            let serverContext = try NIOSSLContext(configuration: configuration)
-
-            var webhookConfiguration = TLSConfiguration.makeClientConfiguration()
-            webhookConfiguration.certificateChain = serverChain
-            webhookConfiguration.privateKey = .privateKey(serverKey)
-            webhookConfiguration.certificateVerification = .none
-            let webhookTLS = try NIOSSLContext(configuration: webhookConfiguration)
-
+            let serverContext = try certificates.serverContext(requireClientCertificate: true)
+            let webhookTLS = try certificates.webhookContext()
             let backend = PixStandInBackend(
                 clientID: clientID, clientSecret: clientSecret, keys: keys, tokenLifetimeSeconds: tokenLifetimeSeconds)
-            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.backlog, value: 64)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { channel in
-                    backend.connectionOpened(channel)
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: serverContext))
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(PixStandInHTTPHandler(backend: backend))
-                    }
-                }
-                .bind(host: "127.0.0.1", port: 0)
-                .get()
-            guard let port = channel.localAddress?.port else {
-                try? await channel.close()
-                throw PixStandInError(message: "the stand-in's server channel has no port")
+            let server = try await StandInHTTPServer.start(tls: serverContext) { method, uri, headers, body in
+                backend.handle(method: method, uri: uri, headers: headers, body: body)
             }
             return PixStandIn(
-                certificates: certificates, port: port, clientID: clientID, clientSecret: clientSecret, backend: backend,
-                serverChannel: channel, webhookTLS: webhookTLS)
+                certificates: certificates, clientID: clientID, clientSecret: clientSecret, backend: backend, server: server,
+                webhookTLS: webhookTLS)
         } catch {
             certificates.remove()
             throw error
@@ -99,8 +72,7 @@ public final class PixStandIn: Sendable {
 
     /// Stops listening, closes open connections and removes the certificate directory.
     public func stop() async {
-        try? await serverChannel.close()
-        for channel in backend.openConnections() { try? await channel.close() }
+        await server.close()
         certificates.remove()
     }
 
@@ -173,29 +145,15 @@ public final class PixStandIn: Sendable {
         return payment.pix.endToEndId
     }
 
-    /// Posts a webhook body to `<url>/pix`; the answer's status, or 0 when there was none.
+    /// Posts a webhook body to `<url>/pix` (a trailing `/` of the URL's path dropped first); the answer's status, or 0 when
+    /// there was none.
     private func deliver(_ body: [UInt8], to url: String) async -> Int {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), let host = components.host else {
-            return 0
-        }
+        guard var components = URLComponents(string: url) else { return 0 }
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
-        path += "/pix"
-        if let query = components.percentEncodedQuery { path += "?" + query }
-        let port = components.port ?? (scheme == "https" ? 443 : 80)
-        do {
-            if scheme == "https" {
-                let response = try await PixStandInHTTPSClient.send(
-                    method: .POST, host: host, port: port, path: path, headers: [("Content-Type", "application/json")], body: body,
-                    tls: webhookTLS, timeout: .seconds(30))
-                return response.status
-            }
-            let client = HTTPTestClient(baseURL: "http://\(host):\(port)", timeoutSeconds: 30)
-            defer { client.close() }
-            return try await client.send("POST", path, rawBody: Data(body)).status
-        } catch {
-            return 0
-        }
+        components.percentEncodedPath = path + "/pix"
+        return await PixStandInHTTPSClient.postWebhook(
+            body, to: components.string ?? url, headers: [("Content-Type", "application/json")], tls: webhookTLS, timeout: .seconds(30))
     }
 
     /// Sends `GET /api/v2/cob/<a valid txid>` without an access token over a new TLS connection that trusts the stand-in CA

@@ -10,6 +10,8 @@ struct PixStandInResponse: Sendable {
     var contentType: String?
     var body: [UInt8]
     var headers: [(String, String)] = []
+    /// Runs once the answer has been written (a stand-in delivers the webhooks a request caused only then).
+    var afterSent: (@Sendable () -> Void)? = nil
 
     static func json(_ status: Int, _ value: JSONValue, headers: [(String, String)] = []) -> PixStandInResponse {
         PixStandInResponse(status: status, contentType: "application/json", body: JSONWriter.bytes(value), headers: headers)
@@ -31,7 +33,6 @@ final class PixStandInBackend: Sendable {
     let keys: Set<String>
     let tokenLifetimeSeconds: Int
     let state = Mutex(State())
-    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
     struct State {
         var requests: [PixStandInRequest] = []
@@ -149,14 +150,6 @@ final class PixStandInBackend: Sendable {
         self.keys = Set(keys)
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
     }
-
-    func connectionOpened(_ channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        connections.withLock { $0[id] = channel }
-        channel.closeFuture.whenComplete { _ in _ = self.connections.withLock { $0.removeValue(forKey: id) } }
-    }
-
-    func openConnections() -> [any Channel] { connections.withLock { Array($0.values) } }
 
     // MARK: - Requests
 

@@ -4,16 +4,19 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// Collects each request (head, body, end) and writes the backend's answer; keeps the connection open when the client does.
+/// Collects each request (head, body, end) and writes the answer of `handle`; keeps the connection open when the client does.
+/// Serves every stand-in (the Pix PSP, Stripe) and ``StandInWebhookReceiver``.
 final class PixStandInHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
+    /// Answers one request: its method, URI (with the query), headers and body. Runs on the connection's event loop.
+    typealias Handle = @Sendable (_ method: String, _ uri: String, _ headers: HTTPHeaders, _ body: [UInt8]) -> PixStandInResponse
 
-    private let backend: PixStandInBackend
+    private let handle: Handle
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
 
-    init(backend: PixStandInBackend) { self.backend = backend }
+    init(handle: @escaping Handle) { self.handle = handle }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -25,7 +28,7 @@ final class PixStandInHTTPHandler: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let response = backend.handle(method: head.method.rawValue, uri: head.uri, headers: head.headers, body: Array(body.readableBytesView))
+            let response = handle(head.method.rawValue, head.uri, head.headers, Array(body.readableBytesView))
             body.clear()
             var headers = HTTPHeaders()
             if let contentType = response.contentType { headers.add(name: "Content-Type", value: contentType) }
@@ -39,9 +42,10 @@ final class PixStandInHTTPHandler: ChannelInboundHandler {
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
             }
             let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-            if !keepAlive {
-                let channel = context.channel
-                written.whenComplete { _ in channel.close(promise: nil) }
+            let channel = context.channel
+            written.whenComplete { _ in
+                response.afterSent?()
+                if !keepAlive { channel.close(promise: nil) }
             }
         }
     }
@@ -104,6 +108,31 @@ enum PixStandInHTTPSClient {
         }
         defer { channel.close(promise: nil) }
         return try await promise.futureResult.get()
+    }
+}
+
+extension PixStandInHTTPSClient {
+    /// POSTs a webhook `body` to `url` as is: `https://` over a new TLS connection presenting `tls`, `http://` with
+    /// ``HTTPTestClient``.
+    /// - Returns: the answer's status, or 0 when there was none (refused, TLS failure, timeout, bad URL).
+    static func postWebhook(_ body: [UInt8], to url: String, headers: [(String, String)], tls: NIOSSLContext, timeout: TimeAmount) async -> Int {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), let host = components.host else {
+            return 0
+        }
+        var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        if let query = components.percentEncodedQuery { path += "?" + query }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        do {
+            if scheme == "https" {
+                return try await send(method: .POST, host: host, port: port, path: path, headers: headers, body: body, tls: tls, timeout: timeout)
+                    .status
+            }
+            let client = HTTPTestClient(baseURL: "http://\(host):\(port)", timeout: timeout)
+            defer { client.close() }
+            return try await client.send("POST", path, rawBody: Data(body), headers: Dictionary(headers) { _, last in last }).status
+        } catch {
+            return 0
+        }
     }
 }
 

@@ -3,43 +3,6 @@ import BillingTesting
 import Foundation
 import Testing
 
-/// A cluster of its own (the providers' database, a Redis of its own) whose invoicing collects PIX through a PSP stand-in that
-/// follows the Banco Central's API Pix over mutual TLS; started once.
-actor PixRailCluster {
-    static let shared = PixRailCluster()
-    static let webhookSecret = "pix-webhook-secret-0123456789"
-
-    private var started: (PixStandIn, TestRedis, TestCluster, TestCluster.Running)?
-
-    func start() async throws -> (psp: PixStandIn, cluster: TestCluster, running: TestCluster.Running) {
-        if let started { return (started.0, started.2, started.3) }
-        let psp = try await PixStandIn.start()
-        let redis = TestRedis()
-        try await redis.start()
-        let cluster = TestCluster(
-            database: TestEnvironment.providersDatabaseName, redisPort: redis.port,
-            environment: Self.pspEnvironment(psp).merging([
-                "BILLING_INVOICING_PIX_INTERVAL_MS": "200",
-                "BILLING_INVOICING_PIX_RECONCILE_INTERVAL_MS": "1000",
-                "BILLING_GATEWAY_WEBHOOK_SECRETS": "apipix=\(Self.webhookSecret)",
-            ]) { $1 })
-        let running = try await cluster.start()
-        started = (psp, redis, cluster, running)
-        return (psp, cluster, running)
-    }
-
-    /// What `billing-invoicing` (and `billingctl`) read to reach the PSP.
-    static func pspEnvironment(_ psp: PixStandIn) -> [String: String] {
-        [
-            "BILLING_INVOICING_PIX_PROVIDER": "apipix", "BILLING_INVOICING_PIX_API_URL": psp.baseURL,
-            "BILLING_INVOICING_PIX_TOKEN_URL": psp.tokenURL, "BILLING_INVOICING_PIX_CLIENT_ID": psp.clientID,
-            "BILLING_INVOICING_PIX_CLIENT_SECRET": psp.clientSecret, "BILLING_INVOICING_PIX_CERT_FILE": psp.certificates.clientCertificate,
-            "BILLING_INVOICING_PIX_KEY_FILE": psp.certificates.clientKey, "BILLING_INVOICING_PIX_CA_FILE": psp.certificates.caFile,
-            "BILLING_INVOICING_PIX_KEY": "pix@standin.example",
-        ]
-    }
-}
-
 @Suite("PIX through a PSP's API Pix (stand-in over mutual TLS, real processes)", .serialized, .timeLimit(.minutes(8)))
 struct PixEndToEndTests {
     /// A finalized invoice of a paid plan (the fixture's account has a CNPJ, so its charge has a due date: `cobv`).
@@ -65,11 +28,11 @@ struct PixEndToEndTests {
         """
     )
     func chargePaidByWebhook() async throws {
-        let (psp, _, running) = try await PixRailCluster.shared.start()
+        let (psp, _, running) = try await ProviderRailCluster.shared.pix()
         let register = Process()
         register.executableURL = TestEnvironment.buildDirectory.appendingPathComponent("billingctl")
-        register.arguments = ["pix-webhook", "register", running.gatewayURL, PixRailCluster.webhookSecret]
-        register.environment = PixRailCluster.pspEnvironment(psp).merging(["PATH": "/usr/bin:/bin"]) { $1 }
+        register.arguments = ["pix-webhook", "register", running.gatewayURL, ProviderRailCluster.webhookSecret]
+        register.environment = ProviderRailCluster.pspEnvironment(psp).merging(["PATH": "/usr/bin:/bin"]) { $1 }
         try register.run()
         await TestCluster.waitForExit(register)
         #expect(register.terminationStatus == 0)
@@ -143,7 +106,7 @@ struct PixEndToEndTests {
         """
     )
     func reconciliationFindsLostWebhook() async throws {
-        let (psp, _, running) = try await PixRailCluster.shared.start()
+        let (psp, _, running) = try await ProviderRailCluster.shared.pix()
         let tenant = newTenant("pix")
         let token = try running.tokens.token(tenant: tenant, roles: ["owner"])
         let account = try await create(
@@ -191,7 +154,7 @@ struct PixEndToEndTests {
 
     @Test("the PIX webhook refuses a wrong or missing secret (401) and reports a txid of no charge of ours as UNKNOWN_CHARGE")
     func webhookAuthentication() async throws {
-        let (_, _, running) = try await PixRailCluster.shared.start()
+        let (_, _, running) = try await ProviderRailCluster.shared.pix()
         let body = Data(
             JSONWriter.bytes([
                 "pix": [
@@ -205,10 +168,11 @@ struct PixEndToEndTests {
         #expect(missing.status == 401, "\(missing.text.prefix(200))")
         let wrong = try await running.client.send("POST", "/api/v1/webhooks/pix?hmac=not-the-secret-000000&ignorar=/pix", rawBody: body)
         #expect(wrong.status == 401)
-        let unknown = try await running.client.send("POST", "/api/v1/webhooks/pix?hmac=\(PixRailCluster.webhookSecret)&ignorar=/pix", rawBody: body)
+        let unknown = try await running.client.send(
+            "POST", "/api/v1/webhooks/pix?hmac=\(ProviderRailCluster.webhookSecret)&ignorar=/pix", rawBody: body)
         #expect(unknown.status == 200 && unknown.json?["outcomes"] == ["UNKNOWN_CHARGE"], "\(unknown.text.prefix(200))")
         let malformed = try await running.client.send(
-            "POST", "/api/v1/webhooks/pix/pix?hmac=\(PixRailCluster.webhookSecret)", rawBody: Data(#"{"pix":[{"txid":"x"}]}"#.utf8))
+            "POST", "/api/v1/webhooks/pix/pix?hmac=\(ProviderRailCluster.webhookSecret)", rawBody: Data(#"{"pix":[{"txid":"x"}]}"#.utf8))
         #expect(malformed.status == 422 && malformed.firstError?["source"]?["pointer"] == "/pix/0/endToEndId", "\(malformed.text.prefix(300))")
     }
 }

@@ -107,6 +107,28 @@ struct APIPixClientTests {
         }
     }
 
+    @Test("a paid charge's webhook reaches <webhookUrl>/pix with the Pix, once per delivery asked for")
+    func webhookDelivery() async throws {
+        let receiver = try await StandInWebhookReceiver.start()
+        do {
+            try await withClient { psp, client in
+                try await client.registerWebhook(url: receiver.url + "/hooks/")
+                let txid = Self.txid()
+                _ = try await client.createCharge(try Self.request(txid))
+                let endToEndId = try await psp.pay(txid: txid, webhookDeliveries: 2)
+                #expect(psp.webhookDeliveryStatuses() == [200, 200])
+                let deliveries = receiver.deliveries()
+                #expect(deliveries.map(\.uri) == ["/hooks/pix", "/hooks/pix"] && deliveries.map(\.method) == ["POST", "POST"])
+                let body = try JSONParser.parse(try #require(deliveries.first?.body))
+                #expect(body["pix"]?.arrayValue?.first?["endToEndId"]?.stringValue == endToEndId)
+            }
+        } catch {
+            await receiver.stop()
+            throw error
+        }
+        await receiver.stop()
+    }
+
     @Test("OAuthTokenSource: concurrent callers share one fetch; a token is replaced before it expires, and after the PSP refuses it")
     func tokenSource() async throws {
         let counter = Counter()

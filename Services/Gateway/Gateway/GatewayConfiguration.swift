@@ -17,6 +17,8 @@ struct GatewayConfiguration: Sendable {
     var idempotencyRetentionHours: Int
     /// Payment providers' webhook secrets by provider.
     var webhookSecrets: [String: [String]]
+    /// Stripe's publishable key (`pk_…`): the console takes cards with Stripe Elements.
+    var stripePublishableKey: String?
 
     init(reader: ConfigurationReader, environment: DeploymentEnvironment) throws {
         httpHost = reader.string("BILLING_GATEWAY_HTTP_HOST", default: "127.0.0.1")
@@ -43,6 +45,10 @@ struct GatewayConfiguration: Sendable {
         // secret is set, and the sandbox's is refused (anyone could sign a payment with it).
         let webhookText = reader.secret("BILLING_GATEWAY_WEBHOOK_SECRETS", default: environment.isDevelopment ? Self.developmentWebhookSecrets : "")
         webhookSecrets = try Self.webhookSecrets(webhookText)
+        stripePublishableKey = reader.optionalString("BILLING_GATEWAY_STRIPE_PUBLISHABLE_KEY")
+        if let key = stripePublishableKey, !key.hasPrefix("pk_") || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+            throw ConfigurationError(variable: "BILLING_GATEWAY_STRIPE_PUBLISHABLE_KEY", message: "a Stripe publishable key starts with pk_")
+        }
         if webhookSecrets["sandbox"] != nil {
             try environment.requireDevelopment(for: "BILLING_GATEWAY_WEBHOOK_SECRETS", "the sandbox payment provider's webhook")
         }

@@ -74,7 +74,7 @@ public struct GatewayService: Sendable {
             requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let router = GatewayRouter.build(
             routes: routes, webhooks: webhooks, pix: pix, stripe: stripe, pipeline: pipeline, readiness: runtime.readiness,
-            environment: runtime.configuration.environment)
+            environment: runtime.configuration.environment, stripePublishableKey: configuration.stripePublishableKey)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "billing-gateway"),

@@ -21,9 +21,16 @@ enum ConsoleRoutes {
     ]
 
     /// Same origin only: scripts and styles from files, pictures from files or `data:` (the PIX QR code), API calls to the gateway.
-    static let contentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    /// With a Stripe publishable key, Stripe.js too (its script, its card field's frames, its API), as Stripe documents for
+    /// Elements.
+    static func contentSecurityPolicy(stripe: Bool) -> String {
+        let (script, frames, connect) =
+            stripe
+            ? ("'self' https://js.stripe.com", "https://js.stripe.com https://hooks.stripe.com", "'self' https://api.stripe.com")
+            : ("'self'", "'none'", "'self'")
+        return "default-src 'none'; script-src \(script); style-src 'self'; img-src 'self' data:; connect-src \(connect); "
+            + "frame-src \(frames); base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    }
 
     /// The OpenAPI entries of the console's paths (`GatewayRouter.systemEndpoints`).
     static let endpoints: [OpenAPIDocument.SystemEndpoint] =
@@ -36,14 +43,19 @@ enum ConsoleRoutes {
 
     /// Registers the console's routes. The files are read here, once; if they cannot be (a broken install), the routes answer 500
     /// naming the problem instead of serving a half console.
+    /// `stripePublishableKey`: the console takes cards with Stripe Elements (the card never touches the gateway) instead of a token
+    /// field.
     static func register(
-        on router: Router<GatewayRequestContext>, environment: String,
+        on router: Router<GatewayRequestContext>, environment: String, stripePublishableKey: String? = nil,
         directory: URL = Bundle.module.resourceURL!.appendingPathComponent("static")
     ) {
-        let loaded = Result { () throws(ConsoleFilesMissing) in try load(from: directory, environment: environment) }
-        router.get(RouterPath(path)) { _, _ in try response(loaded, "index.html") }
+        let loaded = Result { () throws(ConsoleFilesMissing) in
+            try load(from: directory, environment: environment, stripePublishableKey: stripePublishableKey)
+        }
+        let policy = contentSecurityPolicy(stripe: stripePublishableKey != nil)
+        router.get(RouterPath(path)) { _, _ in try response(loaded, "index.html", policy: policy) }
         for file in files {
-            router.get(RouterPath("\(path)/\(file.name)")) { _, _ in try response(loaded, file.name) }
+            router.get(RouterPath("\(path)/\(file.name)")) { _, _ in try response(loaded, file.name, policy: policy) }
         }
     }
 
@@ -54,7 +66,7 @@ enum ConsoleRoutes {
 
     /// `index.html` and every file of ``files`` from `directory`; throws naming the first one missing. `index.html` tells the
     /// console its environment (`data-environment`): the sandbox's test cards are named in development only.
-    static func load(from directory: URL, environment: String) throws(ConsoleFilesMissing) -> [String: Asset] {
+    static func load(from directory: URL, environment: String, stripePublishableKey: String? = nil) throws(ConsoleFilesMissing) -> [String: Asset] {
         var assets: [String: Asset] = [:]
         for (name, contentType) in [("index.html", "text/html; charset=utf-8")] + files {
             let url = directory.appendingPathComponent(name)
@@ -63,7 +75,9 @@ enum ConsoleRoutes {
             }
             let bytes =
                 name == "index.html"
-                ? Array(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{{BILLING_ENVIRONMENT}}", with: environment).utf8)
+                ? Array(
+                    String(decoding: data, as: UTF8.self).replacingOccurrences(of: "{{BILLING_ENVIRONMENT}}", with: environment)
+                        .replacingOccurrences(of: "{{STRIPE_PUBLISHABLE_KEY}}", with: stripePublishableKey ?? "").utf8)
                 : Array(data)
             assets[name] = Asset(body: ByteBuffer(bytes: bytes), contentType: contentType)
         }
@@ -76,21 +90,21 @@ enum ConsoleRoutes {
         let detail: String
     }
 
-    private static func response(_ loaded: Result<[String: Asset], ConsoleFilesMissing>, _ name: String) throws -> Response {
+    private static func response(_ loaded: Result<[String: Asset], ConsoleFilesMissing>, _ name: String, policy: String) throws -> Response {
         switch loaded {
         case .failure(let missing):
             return APIPipeline.render(APIError(.internalServerError, code: "CONSOLE_UNAVAILABLE", title: "Internal error", detail: missing.detail))
         case .success(let assets):
             guard let asset = assets[name] else { throw HTTPError(.notFound) }
-            return Response(status: .ok, headers: headers(contentType: asset.contentType), body: .init(byteBuffer: asset.body))
+            return Response(status: .ok, headers: headers(contentType: asset.contentType, policy: policy), body: .init(byteBuffer: asset.body))
         }
     }
 
-    static func headers(contentType: String) -> HTTPFields {
+    static func headers(contentType: String, policy: String) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-cache"
-        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        headers[.contentSecurityPolicy] = policy
         headers[.xContentTypeOptions] = "nosniff"
         headers[referrerPolicy] = "no-referrer"
         return headers

@@ -24,8 +24,9 @@ enum GatewayRouter {
         ] + ConsoleRoutes.endpoints
 
     static func build(
-        routes: [APIRoute], webhooks: PaymentWebhookReceiver, pix: PixWebhookReceiver, stripe: StripeWebhookReceiver, pipeline: APIPipeline, readiness: ReadinessState,
-        environment: DeploymentEnvironment
+        routes: [APIRoute], webhooks: PaymentWebhookReceiver, pix: PixWebhookReceiver, stripe: StripeWebhookReceiver, pipeline: APIPipeline,
+        readiness: ReadinessState,
+        environment: DeploymentEnvironment, stripePublishableKey: String? = nil
     ) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: NotFoundMiddleware(pipeline: pipeline))
@@ -53,7 +54,7 @@ enum GatewayRouter {
         router.get("/healthz") { _, _ in text("ok\n") }
         // The public answer says only ready or not, from the kept verdict: no check runs per request, nothing internal is shown.
         router.get("/readyz") { _, _ in readiness.lastKnownReady ? text("ready\n") : text("not ready\n", status: .serviceUnavailable) }
-        ConsoleRoutes.register(on: router, environment: environment.rawValue)
+        ConsoleRoutes.register(on: router, environment: environment.rawValue, stripePublishableKey: stripePublishableKey)
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPI))
         }

@@ -122,7 +122,8 @@ extension ChargeOnlyCardProvider {
     /// A token the provider charges is saved as it is (a zero-amount charge checks it first).
     public func save(token: String, existing: String?, account: AccountID, tenant: String, key: String) async throws(InvoicingError) -> String {
         _ = try await charge(
-            CardChargeRequest(token: token, amount: .zero(.brl), reference: key, offSession: false, tenant: tenant, invoice: InvoiceID(rawValue: UUID())))
+            CardChargeRequest(
+                token: token, amount: .zero(.brl), reference: key, offSession: false, tenant: tenant, invoice: InvoiceID(rawValue: UUID())))
         return token
     }
 

@@ -83,7 +83,9 @@ extension PaymentsService {
 
     /// A charge the provider has not decided, on its PROCESSING payment (`waiting`, or a new one under the attempt's key): the
     /// provider's charge id and where the customer authenticates. Answers the payment.
-    func awaitProvider(_ charge: CardCharge, attempt key: String, of invoice: Invoice, waiting: Payment? = nil, tenant: String) async throws
+    func awaitProvider(
+        _ charge: CardCharge, attempt key: String, of invoice: Invoice, waiting: Payment? = nil, tenant: String
+    ) async throws
         -> Payment
     {
         try await database.withTenant(tenant) { connection in

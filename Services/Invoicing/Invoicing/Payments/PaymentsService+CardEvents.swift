@@ -76,7 +76,9 @@ extension PaymentsService {
             }
             var waiting: Payment?
             if let reference = state.reference {
-                waiting = try await paymentStore.payment(attemptKey: reference, tenant: tenant, on: connection).flatMap { $0.status.isWaiting ? $0 : nil }
+                waiting = try await paymentStore.payment(attemptKey: reference, tenant: tenant, on: connection).flatMap {
+                    $0.status.isWaiting ? $0 : nil
+                }
             }
             try await recordCollected(
                 state.amount, method: .card, externalRef: state.chargeId, invoice: invoice, processing: waiting, tenant: tenant,
@@ -104,7 +106,9 @@ extension PaymentsService {
         }
         for entry in waiting {
             do {
-                guard var state = try await cards.state(of: entry.chargeId), let invoice = state.invoice, state.tenant == entry.tenant else { continue }
+                guard var state = try await cards.state(of: entry.chargeId), let invoice = state.invoice, state.tenant == entry.tenant else {
+                    continue
+                }
                 if state.status == .pending, entry.createdAt < now.addingTimeInterval(-Self.authenticationWindow) {
                     state.status = .failed(reason: "the customer did not authenticate the card within a day")
                 }

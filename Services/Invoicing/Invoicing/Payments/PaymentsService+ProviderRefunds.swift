@@ -54,7 +54,8 @@ extension PaymentsService {
     /// reason; one out of reach leaves it PROCESSING for the job. Nil when nothing was recorded.
     private func refused(_ error: any Error, refund: UUID, tenant: String) async -> (String, String?)? {
         guard let error = error as? InvoicingError, error.rpcError.code != .unavailable else {
-            database.logger.warning("refund not confirmed by its provider; asked again later", metadata: ["refund": "\(refund)", "error": "\(error)"])
+            database.logger.warning(
+                "refund not confirmed by its provider; asked again later", metadata: ["refund": "\(refund)", "error": "\(error)"])
             return nil
         }
         return try? await record(.notDone(reason: error.rpcError.message), of: refund, tenant: tenant)

@@ -222,7 +222,9 @@ public final class StripeCardProvider: CardProvider {
                 if status != 409 && status != 429 && status < 500 {
                     return Answer(status: status, json: bytes.isEmpty ? nil : try? JSONParser.parse(bytes))
                 }
-                if attempt >= 3 { throw InvoicingError.unavailable("Stripe answered \(status) to \(method.rawValue) \(path.prefix(60)), three times") }
+                if attempt >= 3 {
+                    throw InvoicingError.unavailable("Stripe answered \(status) to \(method.rawValue) \(path.prefix(60)), three times")
+                }
             } catch let error as InvoicingError {
                 throw error
             } catch {

@@ -24,7 +24,8 @@ public struct StripeConfiguration: Sendable {
             throw ConfigurationError(variable: Self.prefix + "API_URL", message: "'\(apiURL)' is not an https:// URL")
         }
         guard ["sk_", "rk_"].contains(where: secretKey.hasPrefix), secretKey.count >= 16 else {
-            throw ConfigurationError(variable: Self.prefix + "SECRET_KEY", message: "a Stripe secret key starts with sk_ (or rk_ for a restricted one)")
+            throw ConfigurationError(
+                variable: Self.prefix + "SECRET_KEY", message: "a Stripe secret key starts with sk_ (or rk_ for a restricted one)")
         }
         guard let back = URL(string: returnURL), ["https", "http"].contains(back.scheme ?? ""), back.host?.isEmpty == false else {
             throw ConfigurationError(variable: Self.prefix + "RETURN_URL", message: "'\(returnURL)' is not an absolute https:// URL")

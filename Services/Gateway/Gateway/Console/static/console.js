@@ -636,15 +636,38 @@
       h('div', { class: 'field' }, h('label', { for: codeId }, t('pix.code')), code),
       h('div', { class: 'actions' }, copy), copied, status);
     handle.body.replaceChildren(panel);
+    watchUntilPaid(handle, invoice, status, 'pix.paid', (current) => {
+      panel.dataset.paid = 'true';
+      if (onPaid) onPaid(current);
+    });
+  }
+
+  /** Polls the invoice until it is PAID (the provider's webhook tells the API), then says so in `status` and calls `onPaid`. */
+  function watchUntilPaid(handle, invoice, status, paidKey, onPaid) {
     const stop = poll(async () => {
       const current = (await api('GET', `/invoices/${invoice.id}`)).data.attributes;
       if (current.status !== 'PAID') return false;
-      status.textContent = t('pix.paid', { number: invoiceNumber(current) });
-      panel.dataset.paid = 'true';
+      status.textContent = t(paidKey, { number: invoiceNumber(current) });
       if (onPaid) onPaid(current);
       return true;
     }, { interval: POLL_INTERVAL_MS, timeout: POLL_TIMEOUT_MS, onTimeout: () => { status.textContent = t('pix.stopped'); } });
     handle.onClose.push(stop);
+  }
+
+  /** Stripe.js, loaded once, when the gateway has a publishable key (BILLING_GATEWAY_STRIPE_PUBLISHABLE_KEY); else null. */
+  let stripeLoading = null;
+  function stripeClient() {
+    const key = document.body.dataset.stripeKey;
+    if (!key) return null;
+    if (!stripeLoading) {
+      stripeLoading = new Promise((resolve, reject) => {
+        const script = h('script', { src: 'https://js.stripe.com/v3/' });
+        script.addEventListener('load', () => resolve(window.Stripe(key)));
+        script.addEventListener('error', () => reject(new UserError(t('checkout.stripeUnavailable'))));
+        document.head.append(script);
+      });
+    }
+    return stripeLoading;
   }
 
   /** Checkout of paid add-ons or credit packages (`POST /checkouts`): PIX shows the code; a card is charged at once. */
@@ -653,7 +676,17 @@
       const tokenInput = h('input', { type: 'text', name: 'cardToken', autocomplete: 'off', spellcheck: 'false' });
       // The sandbox's test cards are named only where the sandbox exists (BILLING_ENVIRONMENT=development).
       const sandboxHint = document.body.dataset.environment === 'development' ? t('checkout.cardTokenHint') : null;
-      const tokenField = field(t('checkout.cardToken'), tokenInput, sandboxHint);
+      // With Stripe, the card is typed into Stripe's own field (Elements): the console only sees the PaymentMethod id.
+      const stripe = stripeClient();
+      let cardElement = null;
+      const cardMount = h('div', { class: 'stripe-card', id: 'stripe-card' });
+      const tokenField = stripe ? field(t('checkout.cardDetails'), cardMount) : field(t('checkout.cardToken'), tokenInput, sandboxHint);
+      if (stripe) {
+        stripe.then((client) => {
+          cardElement = client.elements().create('card');
+          cardElement.mount(cardMount);
+        }).catch((error) => showError(error, handle.errors));
+      }
       tokenField.hidden = true;
       const methods = radioGroup(t('checkout.method'), 'paymentMethod', [
         { value: 'PIX', label: t('checkout.pix') },
@@ -668,7 +701,20 @@
         event.preventDefault();
         const method = form.elements.paymentMethod.value;
         const attributes = { billingAccountId: accountId(), paymentMethod: method, items };
-        if (method === 'CARD') {
+        if (method === 'CARD' && stripe) {
+          let created;
+          try {
+            created = await (await stripe).createPaymentMethod({ type: 'card', card: cardElement });
+          } catch (error) {
+            showError(error, handle.errors);
+            return;
+          }
+          if (created.error) {
+            showError(new UserError(created.error.message), handle.errors);
+            return;
+          }
+          attributes.cardToken = created.paymentMethod.id;
+        } else if (method === 'CARD') {
           if (!tokenInput.value.trim()) {
             showError(new UserError(t('checkout.cardTokenMissing')), handle.errors);
             tokenInput.focus();
@@ -687,6 +733,15 @@
     const invoice = checkout.invoice;
     if (checkout.pix) {
       pixPanel(handle, checkout.pix, invoice, onPaid);
+      return;
+    }
+    if (checkout.cardStatus === 'REQUIRES_ACTION' && checkout.payment && checkout.payment.nextActionUrl) {
+      // 3-D Secure: the bank's page opens in a new tab; the provider's webhook tells the API how it ended.
+      const status = h('p', { class: 'checkout-result', id: 'checkout-result', role: 'status' }, t('checkout.cardAction'));
+      const link = h('a', { class: 'button', id: 'card-authenticate', href: checkout.payment.nextActionUrl, target: '_blank', rel: 'noopener' },
+        t('checkout.authenticate'));
+      handle.body.replaceChildren(status, h('div', { class: 'actions' }, link));
+      watchUntilPaid(handle, invoice, status, 'checkout.cardApproved', onPaid);
       return;
     }
     let text;

@@ -170,6 +170,10 @@ window.ConsoleI18n = {
       'checkout.cardApproved': 'Pagamento no cartão aprovado. Fatura {number} paga.',
       'checkout.cardDeclined': 'Cartão recusado: {reason}. A fatura {number} continua em aberto; você pode pagá-la com PIX em Faturas.',
       'checkout.cardPending': 'Pagamento no cartão em processamento (status {status}).',
+      'checkout.cardDetails': 'Dados do cartão',
+      'checkout.stripeUnavailable': 'Não foi possível carregar o formulário de cartão da Stripe. Tente de novo ou pague com PIX.',
+      'checkout.cardAction': 'O banco pede a confirmação do cartão (3-D Secure). Conclua na página do banco; esta tela acompanha o pagamento.',
+      'checkout.authenticate': 'Confirmar no banco',
 
       'pix.title': 'Pagar com PIX',
       'pix.qr': 'QR Code PIX de {amount}',
@@ -548,6 +552,10 @@ window.ConsoleI18n = {
       'checkout.cardApproved': 'Card payment approved. Invoice {number} is paid.',
       'checkout.cardDeclined': 'Card declined: {reason}. Invoice {number} stays open; you can pay it by PIX under Invoices.',
       'checkout.cardPending': 'Card payment processing (status {status}).',
+      'checkout.cardDetails': 'Card details',
+      'checkout.stripeUnavailable': 'Stripe\'s card form could not be loaded. Try again or pay with PIX.',
+      'checkout.cardAction': 'The bank asks to confirm the card (3-D Secure). Finish on the bank\'s page; this screen follows the payment.',
+      'checkout.authenticate': 'Confirm with the bank',
 
       'pix.title': 'Pay by PIX',
       'pix.qr': 'PIX QR code for {amount}',

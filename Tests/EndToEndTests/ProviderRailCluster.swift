@@ -1,0 +1,75 @@
+import BillingCore
+import BillingTesting
+import Foundation
+
+/// A cluster of its own (the providers' database, a Redis of its own) whose invoicing collects PIX through a PSP stand-in that
+/// follows the Banco Central's API Pix over mutual TLS, and cards through a Stripe stand-in over TLS; started once.
+actor ProviderRailCluster {
+    static let shared = ProviderRailCluster()
+    static let webhookSecret = "pix-webhook-secret-0123456789"
+
+    struct Started {
+        let psp: PixStandIn
+        let stripe: StripeStandIn
+        let redis: TestRedis
+        let cluster: TestCluster
+        let running: TestCluster.Running
+    }
+
+    /// One start for every suite: the suites ask concurrently, and an actor is reentrant across the awaits of a start, so the
+    /// first caller's task is what the others wait for (two clusters on one database would take each other's jobs).
+    private var starting: Task<Started, any Error>?
+
+    func start() async throws -> Started {
+        if let starting { return try await starting.value }
+        let task = Task { try await Self.launch() }
+        starting = task
+        return try await task.value
+    }
+
+    private static func launch() async throws -> Started {
+        let psp = try await PixStandIn.start()
+        let stripe = try await StripeStandIn.start()
+        let redis = TestRedis()
+        try await redis.start()
+        let cluster = TestCluster(
+            database: TestEnvironment.providersDatabaseName, redisPort: redis.port,
+            environment: Self.pspEnvironment(psp).merging(Self.stripeEnvironment(stripe)) { $1 }.merging([
+                "BILLING_INVOICING_PIX_INTERVAL_MS": "200",
+                "BILLING_INVOICING_PIX_RECONCILE_INTERVAL_MS": "1000",
+                "BILLING_INVOICING_COLLECTION_INTERVAL_MS": "200",
+                "BILLING_INVOICING_FOLLOW_UP_INTERVAL_MS": "200",
+                "BILLING_INVOICING_PROVIDER_RECHECK_MS": "1000",
+                "BILLING_GATEWAY_WEBHOOK_SECRETS": "apipix=\(Self.webhookSecret);stripe=\(stripe.webhookSecret)",
+            ]) { $1 })
+        let running = try await cluster.start()
+        stripe.setWebhookEndpoint(running.gatewayURL + "/api/v1/webhooks/stripe")
+        return Started(psp: psp, stripe: stripe, redis: redis, cluster: cluster, running: running)
+    }
+
+    /// The PSP, the cluster and its processes.
+    func pix() async throws -> (psp: PixStandIn, cluster: TestCluster, running: TestCluster.Running) {
+        let started = try await start()
+        return (started.psp, started.cluster, started.running)
+    }
+
+    /// What `billing-invoicing` (and `billingctl`) read to reach the PSP.
+    static func pspEnvironment(_ psp: PixStandIn) -> [String: String] {
+        [
+            "BILLING_INVOICING_PIX_PROVIDER": "apipix", "BILLING_INVOICING_PIX_API_URL": psp.baseURL,
+            "BILLING_INVOICING_PIX_TOKEN_URL": psp.tokenURL, "BILLING_INVOICING_PIX_CLIENT_ID": psp.clientID,
+            "BILLING_INVOICING_PIX_CLIENT_SECRET": psp.clientSecret, "BILLING_INVOICING_PIX_CERT_FILE": psp.certificates.clientCertificate,
+            "BILLING_INVOICING_PIX_KEY_FILE": psp.certificates.clientKey, "BILLING_INVOICING_PIX_CA_FILE": psp.certificates.caFile,
+            "BILLING_INVOICING_PIX_KEY": "pix@standin.example",
+        ]
+    }
+
+    /// What `billing-invoicing` reads to reach Stripe.
+    static func stripeEnvironment(_ stripe: StripeStandIn) -> [String: String] {
+        [
+            "BILLING_INVOICING_CARD_PROVIDER": "stripe", "BILLING_INVOICING_STRIPE_API_URL": stripe.baseURL,
+            "BILLING_INVOICING_STRIPE_SECRET_KEY": stripe.secretKey, "BILLING_INVOICING_STRIPE_CA_FILE": stripe.caFile,
+            "BILLING_INVOICING_STRIPE_RETURN_URL": "https://shop.example/billing/return",
+        ]
+    }
+}
