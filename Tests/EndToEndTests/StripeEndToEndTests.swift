@@ -218,4 +218,62 @@ struct StripeEndToEndTests {
         let charged = try #require(payments?.first?["attributes"]?["externalRef"]?.stringValue).flatMap { stripe.paymentIntent($0) }
         #expect(charged?.offSession == true && charged?.status == "succeeded" && charged?.amount == 10000)
     }
+
+    @Test(
+        """
+        a 3-D Secure charge whose webhook never comes is read back from Stripe and recorded once; refunds Stripe holds pending show \
+        PROCESSING in GET /payments/{id}/refunds until its webhook settles them: REFUNDED (charge.refunded) or NOT_DONE (refund.failed)
+        """
+    )
+    func lostWebhookAndPendingRefunds() async throws {
+        let started = try await ProviderRailCluster.shared.start()
+        let (stripe, running) = (started.stripe, started.running)
+        let shop = try await Shop.open(running)
+        let checkout = try await shop.checkout(card: "pm_card_authenticationRequired")
+        let invoice = try #require(checkout.attribute("invoice")?["id"]?.stringValue, "\(checkout.text.prefix(300))")
+        let intentID = try #require(checkout.attribute("payment")?["externalRef"]?.stringValue)
+        stripe.setAutomaticDelivery(false)
+        try await stripe.completeAuthentication(of: intentID)
+        stripe.setAutomaticDelivery(true)
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                try await shop.client.get("/api/v1/invoices/\(invoice)", token: shop.token).attribute("status") == "PAID"
+            }, "the job read the PaymentIntent back")
+        let recorded = try await shop.payments(invoice: invoice)
+        #expect(recorded.count == 1 && recorded.first?["attributes"]?["status"] == "COMPLETED", "\(recorded)")
+        let paymentID = try #require(recorded.first?["id"]?.stringValue)
+
+        stripe.holdRefunds(of: intentID)
+        func refund(_ amount: String) async throws -> HTTPTestResponse {
+            try await shop.client.post(
+                "/api/v1/payments/\(paymentID)/refunds", token: shop.token,
+                json: resource("refunds", ["amount": .number(DecimalNumber(amount)!), "leaveWalletInDebt": true]))
+        }
+        let first = try await refund("5.00")
+        #expect(first.status == 201 && first.attribute("settlement") == "PROCESSING", "\(first.text.prefix(400))")
+        func settlements() async throws -> [String] {
+            try await shop.client.get("/api/v1/payments/\(paymentID)/refunds", token: shop.token).data?.arrayValue?
+                .compactMap { $0["attributes"]?["settlement"]?.stringValue } ?? []
+        }
+        #expect(try await settlements() == ["PROCESSING"])
+        await stripe.settlePendingRefunds(of: intentID, status: "succeeded")
+        var seen: [String] = []
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                seen = try await settlements()
+                return seen == ["REFUNDED"]
+            }, "\(seen)")
+
+        let second = try await refund("7.00")
+        #expect(second.status == 201 && second.attribute("settlement") == "PROCESSING", "\(second.text.prefix(400))")
+        await stripe.settlePendingRefunds(of: intentID, status: "failed")
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                seen = try await settlements()
+                return seen == ["REFUNDED", "NOT_DONE"]
+            }, "\(seen)")
+        let listed = try await shop.client.get("/api/v1/payments/\(paymentID)/refunds", token: shop.token).data?.arrayValue
+        #expect(listed?.last?["attributes"]?["settlementReason"]?.stringValue?.isEmpty == false, "\(String(describing: listed))")
+        #expect(try await shop.client.get("/api/v1/payments/\(UUIDv7.generate().text)/refunds", token: shop.token).status == 404)
+    }
 }

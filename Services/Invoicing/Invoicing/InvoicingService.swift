@@ -30,7 +30,7 @@ public struct InvoicingService: Sendable {
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
         ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
         merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil,
-        cardRetrySchedule: CardRetrySchedule = .default, pixRail: PixRail = .staticKey, providerRecheck: TimeInterval = 60
+        cardRetrySchedule: CardRetrySchedule = .default, pixRail: PixRail = .staticKey, providerRecheck: TimeInterval = 30
     ) {
         let outbox = Outbox(context: InvoicingAPI.contextName)
         let store = InvoiceStore(logger: database.logger)
@@ -73,7 +73,7 @@ public struct InvoicingService: Sendable {
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
             ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), cards: cards, merchant: merchant,
             sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule, pixRail: pixRail,
-            providerRecheck: TimeInterval(try reader.int("BILLING_INVOICING_PROVIDER_RECHECK_MS", default: 60_000, range: 100...86_400_000)) / 1000)
+            providerRecheck: TimeInterval(try reader.int("BILLING_INVOICING_PROVIDER_RECHECK_MS", default: 30_000, range: 100...86_400_000)) / 1000)
         let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
         let finalizeTick = try reader.int("BILLING_INVOICING_FINALIZE_INTERVAL_MS", default: 250, range: 10...86_400_000)

@@ -496,8 +496,8 @@ public struct Refund: Codable, Sendable, Equatable {
     public var reason: String?
     public var payment: Payment
     public var createdAt: Date
-    /// Where the money stands when a provider returns it (a PIX refund at the PSP): PROCESSING, REFUNDED, or NOT_DONE with
-    /// `settlementReason`; absent when no provider is asked.
+    /// Where the money stands when a provider returns it (a PIX refund at the PSP, a card refund at Stripe): PROCESSING, REFUNDED,
+    /// or NOT_DONE with `settlementReason`; absent when no provider is asked.
     public var settlement: String?
     public var settlementReason: String?
     public init(
@@ -513,6 +513,12 @@ public struct Refund: Codable, Sendable, Equatable {
         self.payment = payment
         self.createdAt = createdAt
     }
+}
+
+/// A payment's refunds, oldest first.
+public struct RefundList: Codable, Sendable, Equatable {
+    public var items: [Refund]
+    public init(items: [Refund]) { self.items = items }
 }
 
 public struct RunOverdueRequest: Codable, Sendable, Equatable {

@@ -120,6 +120,9 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: payments, method: "ListPaymentMethods", retry: .always, callers: .gateway, summary: "An account's saved cards, newest first.")
     public static let getPayment = UnaryMethod<PaymentRequest, Payment>(
         service: payments, method: "Get", retry: .always, callers: .gateway, summary: "One payment.")
+    public static let listRefunds = UnaryMethod<PaymentRequest, RefundList>(
+        service: payments, method: "ListRefunds", retry: .always, callers: .gateway,
+        summary: "A payment's refunds, oldest first, each with where its money stands at the provider (settlement).")
     public static let listTopUps = UnaryMethod<ListCreditTopUpsRequest, CreditTopUpPage>(
         service: payments, method: "ListTopUps", retry: .always, callers: .gateway,
         summary: "A page of credit packages bought (checkouts and auto-recharges), oldest first: who bought, package, price, payment status.")
@@ -191,6 +194,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static var methods: [any RPCMethodDescriptor] {
         [
             create, get, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay, getPayment, refund,
+            listRefunds,
             providerNotification, pixReceived, cardEvent, savePaymentMethod, paymentMethods,
         ]
     }

@@ -383,6 +383,22 @@ enum InvoiceRoutes {
                 return .ok(try paymentDocument(try await client.call(InvoicingAPI.getPayment, PaymentRequest(id: id), options: request.options)))
             },
             APIRoute(
+                method: .get, path: payments + "/{id}/refunds", operationID: "listRefunds", tag: tag,
+                summary:
+                    """
+                    A payment's refunds, oldest first. `settlement` says where the money stands when a provider returns it (a PIX \
+                    devolução at the PSP, a card refund at Stripe): PROCESSING until the provider settles it, then REFUNDED or NOT_DONE \
+                    (with `settlementReason`; the money is still with the merchant and must be returned by other means).
+                    """,
+                permission: .paymentsRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: "refunds", attributes: .of(Refund.self), isCollection: true), queryParameters: []
+            ) { request in
+                try request.query.requireOnly([])
+                let id = try request.id(PaymentID.self, resource: "payment")
+                let list = try await client.call(InvoicingAPI.listRefunds, PaymentRequest(id: id), options: request.options)
+                return .ok(JSONAPI.document(.array(try list.items.map { try JSONAPI.resource(type: "refunds", id: $0.id, from: $0) })))
+            },
+            APIRoute(
                 method: .post, path: payments + "/{id}/refunds", operationID: "refundPayment", tag: tag,
                 summary:
                     """

@@ -6,9 +6,6 @@ import InvoicingContract
 /// charge through the card provider (Stripe's Refunds API). Asked after the refund's transaction commits, with an id derived from
 /// the refund's (so asking again is the same refund), and followed by a job until the provider settles it.
 extension PaymentsService {
-    /// How long a PROCESSING refund waits before the job asks the provider again.
-    static let refundFollowUp: TimeInterval = 30
-
     /// The refund's id at the provider: the refund's id in hex.
     static func providerRefundID(_ refund: UUID) -> String { refund.uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
 
@@ -65,7 +62,7 @@ extension PaymentsService {
     func followRefunds(limit: Int) async throws -> Int {
         let now = clock.now()
         let settling = try await database.withSystemScope {
-            try await paymentStore.settling(before: now.addingTimeInterval(-Self.refundFollowUp), at: now, limit: limit, on: $0)
+            try await paymentStore.settling(before: now.addingTimeInterval(-providerRecheck), at: now, limit: limit, on: $0)
         }
         for entry in settling {
             guard let refunder = refunder(for: entry.method) else { continue }

@@ -33,7 +33,7 @@ struct PaymentsService: Sendable {
     /// How PIX is paid: with a PSP, its webhook and reconciliation record what it received.
     let pixRail: PixRail
     let pixStore: PixChargeStore
-    /// How long a card payment the provider has not decided waits before the job reads its charge back.
+    /// How long a card payment the provider has not decided, or a refund it has not settled, waits before the job asks again.
     let providerRecheck: TimeInterval
 
     init(
@@ -72,6 +72,7 @@ struct PaymentsService: Sendable {
         router.register(InvoicingAPI.listPayments) { request, context in try await payments(request, tenant: context.tenant) }
         router.register(InvoicingAPI.getPayment) { request, context in try await payment(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.refund) { request, context in try await refund(request, context: context) }
+        router.register(InvoicingAPI.listRefunds) { request, context in try await refunds(of: request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
         router.register(InvoicingAPI.pixReceived) { request, context in try await pixReceived(request, context: context) }
         router.register(InvoicingAPI.cardEvent) { request, context in try await cardEvent(request, context: context) }
@@ -403,6 +404,15 @@ struct PaymentsService: Sendable {
         var invoices = try await database.withTenant(tenant) { try await store.topUps(request, tenant: tenant, on: $0) }
         let next: InvoiceID? = invoices.trimPage(to: request.pageSize)?.invoice.id
         return CreditTopUpPage(items: invoices.flatMap { CreditTopUps.of($0.invoice, status: $0.status, payment: $0.payment) }, nextCursor: next)
+    }
+
+    func refunds(of id: PaymentID, tenant: String) async throws -> RefundList {
+        try await database.withTenant(tenant) { connection in
+            guard let payment = try await paymentStore.payment(id, tenant: tenant, on: connection) else {
+                throw InvoicingError.notFound("payment", id.description, reason: "PAYMENT_NOT_FOUND")
+            }
+            return RefundList(items: try await paymentStore.refunds(of: payment, tenant: tenant, on: connection))
+        }
     }
 
     func payment(_ id: PaymentID, tenant: String) async throws -> Payment {

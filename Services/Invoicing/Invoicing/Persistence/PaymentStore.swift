@@ -193,6 +193,22 @@ struct PaymentStore {
         }
     }
 
+    /// The payment's refunds, oldest first.
+    func refunds(of payment: Payment, tenant: String, on connection: PostgresConnection) async throws -> [Refund] {
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT id, amount_minor, reason, created_at, settlement, settlement_reason FROM refunds
+                    WHERE tenant_id = $1 AND payment_id = $2 ORDER BY created_at, id
+                    """, binds: try .of(tenant, payment.id.rawValue)), logger: logger
+        ).map { row in
+            let (id, amount, reason, created, settlement, why) = try row.decode((UUID, Int64, String?, Date, String?, String?).self)
+            return Refund(
+                id: RefundID(rawValue: id), paymentId: payment.id, amount: Money(minorUnits: amount, currency: payment.amount.currency),
+                reason: reason, payment: payment, createdAt: created, settlement: settlement, settlementReason: why)
+        }
+    }
+
     /// The payment's refunds still PROCESSING at its provider.
     func settlingRefunds(of payment: PaymentID, tenant: String, on connection: PostgresConnection) async throws -> [UUID] {
         try await connection.rows(
