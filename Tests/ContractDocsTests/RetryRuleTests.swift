@@ -28,6 +28,7 @@ struct RetryRuleTests {
         "billing.invoicing.v1.Invoices/SetSettings": "replaces the tenant's invoice settings with the request's",
         "billing.invoicing.v1.Payments/ProviderNotification": "applied once per provider event id",
         "billing.invoicing.v1.Payments/PixReceived": "each PIX applied once per endToEndId",
+        "billing.invoicing.v1.Payments/CardEvent": "applied once per provider event id, from the charge read back from the provider",
     ]
 
     /// Methods resent with a key, and how their handlers deduplicate on it (tenant + key, the answer stored in the transaction

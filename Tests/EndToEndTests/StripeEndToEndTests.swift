@@ -222,7 +222,8 @@ struct StripeEndToEndTests {
     @Test(
         """
         a 3-D Secure charge whose webhook never comes is read back from Stripe and recorded once; refunds Stripe holds pending show \
-        PROCESSING in GET /payments/{id}/refunds until its webhook settles them: REFUNDED (charge.refunded) or NOT_DONE (refund.failed)
+        PROCESSING in GET /payments/{id}/refunds until its webhook settles them: REFUNDED (charge.refunded) or NOT_DONE (refund.failed: \
+        refundable again, billing.payment.refund_failed)
         """
     )
     func lostWebhookAndPendingRefunds() async throws {
@@ -274,6 +275,18 @@ struct StripeEndToEndTests {
             }, "\(seen)")
         let listed = try await shop.client.get("/api/v1/payments/\(paymentID)/refunds", token: shop.token).data?.arrayValue
         #expect(listed?.last?["attributes"]?["settlementReason"]?.stringValue?.isEmpty == false, "\(String(describing: listed))")
+        // The 7.00 Stripe did not return is refundable again, and the tenant is told.
+        let after = try await shop.client.get("/api/v1/payments/\(paymentID)", token: shop.token)
+        #expect(
+            after.attribute("refunded")?.decimalValue == DecimalNumber("5.00") && after.attribute("status") == "COMPLETED",
+            "\(after.text.prefix(300))")
+        var failures: [JSONValue] = []
+        #expect(
+            try await waitFor(timeout: .seconds(30)) {
+                failures = try await auditEvents(shop.client, token: shop.token, type: "billing.payment.refund_failed")
+                return failures.count == 1
+            }, "\(failures)")
+        #expect(failures.first?["attributes"]?["data"]?["amount"]?["amount"]?.decimalValue == DecimalNumber("7.00"), "\(failures)")
         #expect(try await shop.client.get("/api/v1/payments/\(UUIDv7.generate().text)/refunds", token: shop.token).status == 404)
     }
 }

@@ -149,6 +149,9 @@ public enum InvoicingAPI: RPCServiceDescription {
             EventDescriptor(PaymentFailed.self, producer: contextName, summary: "A payment attempt failed (seed 000)."),
             EventDescriptor(PaymentRefunded.self, producer: contextName, summary: "A payment was refunded, fully or in part (seed 001)."),
             EventDescriptor(
+                PaymentRefundFailed.self, producer: contextName,
+                summary: "The provider did not make a refund: the money is still with the merchant and refundable again on the payment."),
+            EventDescriptor(
                 InvoiceUsageUnpriced.self, producer: contextName,
                 summary: "Usage the catalog could not price was billed as a flagged zero line, for the tenant to correct."),
         ]

@@ -221,6 +221,29 @@ public struct PaymentRefunded: IntegrationEvent {
     }
 }
 
+/// `billing.payment.refund_failed`: the provider did not make a refund (a PIX devolução NAO_REALIZADO, a Stripe refund failed):
+/// the money is still with the merchant, and its amount is refundable again on the payment.
+public struct PaymentRefundFailed: IntegrationEvent {
+    public static let eventType = "billing.payment.refund_failed"
+    public var paymentId: PaymentID
+    public var refundId: RefundID
+    public var billingAccountId: AccountID
+    public var amount: Money
+    /// The provider's reason.
+    public var reason: String
+    public var invoiceId: InvoiceID?
+    public var subject: String { paymentId.description }
+
+    public init(paymentId: PaymentID, refundId: RefundID, billingAccountId: AccountID, amount: Money, reason: String, invoiceId: InvoiceID?) {
+        self.paymentId = paymentId
+        self.refundId = refundId
+        self.billingAccountId = billingAccountId
+        self.amount = amount
+        self.reason = reason
+        self.invoiceId = invoiceId
+    }
+}
+
 /// `billing.invoice.usage_unpriced`: a meter's usage could not be priced (its product archived or changed), so the invoice
 /// bills it as a flagged zero line instead of waiting; the tenant fixes the price and bills the usage by hand.
 public struct InvoiceUsageUnpriced: IntegrationEvent {

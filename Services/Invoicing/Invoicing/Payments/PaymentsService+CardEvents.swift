@@ -47,9 +47,8 @@ extension PaymentsService {
             let result: ProviderNotificationResult
             if aboutRefunds {
                 var settled = 0
-                for (id, status) in refunds {
-                    guard let (settlement, reason) = Self.settlement(status) else { continue }
-                    try await paymentStore.settle(refund: id, as: settlement, reason: reason, at: clock.now(), tenant: tenant, on: connection)
+                for (id, status) in refunds where Self.settlement(status) != nil {
+                    try await settle(id, as: status, tenant: tenant, on: connection)
                     settled += 1
                 }
                 result = ProviderNotificationResult(outcome: "REFUNDS_SETTLED", detail: "\(settled) of \(refunds.count) settled", paymentId: nil)

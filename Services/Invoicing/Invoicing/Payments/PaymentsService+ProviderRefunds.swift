@@ -1,6 +1,7 @@
 import BillingCore
 import Foundation
 import InvoicingContract
+import PostgresNIO
 
 /// Refunds of money a provider holds, settled there: a PIX through the PSP (a devolução, `PUT /pix/{e2eid}/devolucao/{id}`), a card
 /// charge through the card provider (Stripe's Refunds API). Asked after the refund's transaction commits, with an id derived from
@@ -87,15 +88,31 @@ extension PaymentsService {
 
     /// The provider's answer on the refund's row: REFUNDED, NOT_DONE with the reason, or (still processing) nothing.
     func record(_ status: ProviderRefundStatus, of refund: UUID, tenant: String) async throws -> (String, String?) {
-        guard let (settlement, reason) = Self.settlement(status) else { return ("PROCESSING", nil) }
-        try await database.withTenant(tenant) { connection in
-            try await paymentStore.settle(refund: refund, as: settlement, reason: reason, at: clock.now(), tenant: tenant, on: connection)
-        }
-        if settlement == "NOT_DONE" {
-            database.logger.error(
-                "the provider did not return a refunded payment: the money is still with the merchant; return it by other means",
-                metadata: ["tenant": "\(tenant)", "refund": "\(refund)", "reason": "\(reason ?? "")"])
-        }
-        return (settlement, reason)
+        guard let settled = Self.settlement(status) else { return ("PROCESSING", nil) }
+        try await database.withTenant(tenant) { try await settle(refund, as: status, tenant: tenant, on: $0) }
+        return settled
+    }
+
+    /// Settles a PROCESSING refund in the caller's transaction. One the provider did not make (NOT_DONE) leaves the money with the
+    /// merchant: its amount is refundable again on the payment, and `billing.payment.refund_failed` tells the tenant to return it
+    /// by other means (what the refund took back — credits, account credit, add-ons — stays taken back; the tenant decides).
+    func settle(_ refund: UUID, as status: ProviderRefundStatus, tenant: String, on connection: PostgresConnection) async throws {
+        guard let (settlement, reason) = Self.settlement(status) else { return }
+        let now = clock.now()
+        guard
+            let settled = try await paymentStore.settle(refund: refund, as: settlement, reason: reason, at: now, tenant: tenant, on: connection),
+            settlement == "NOT_DONE"
+        else { return }
+        try await paymentStore.restoreRefundable(settled.amountMinor, of: settled.payment, at: now, tenant: tenant, on: connection)
+        guard let payment = try await paymentStore.payment(settled.payment, tenant: tenant, on: connection) else { return }
+        try await outbox.append(
+            PaymentRefundFailed(
+                paymentId: payment.id, refundId: RefundID(rawValue: refund), billingAccountId: payment.billingAccountId,
+                amount: Money(minorUnits: settled.amountMinor, currency: payment.amount.currency), reason: reason ?? "not done",
+                invoiceId: payment.invoiceId),
+            tenant: tenant, at: now, traceparent: nil, on: connection, logger: database.logger)
+        database.logger.error(
+            "the provider did not return a refunded payment: the money is still with the merchant; return it by other means",
+            metadata: ["tenant": "\(tenant)", "refund": "\(refund)", "reason": "\(reason ?? "")"])
     }
 }

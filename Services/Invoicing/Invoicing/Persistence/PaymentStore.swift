@@ -159,15 +159,36 @@ struct PaymentStore {
     }
 
     /// Where a refund's money stands at its provider now.
+    /// Answers the refund's payment and amount when this settled it (nil: settled before).
     func settle(
         refund id: UUID, as settlement: String, reason: String?, at time: Date, tenant: String, on connection: PostgresConnection
-    ) async throws {
-        try await connection.execute(
+    ) async throws -> (payment: PaymentID, amountMinor: Int64)? {
+        try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
                     UPDATE refunds SET settlement = $3, settlement_reason = $4, settlement_checked_at = $5
                     WHERE tenant_id = $1 AND id = $2 AND settlement = 'PROCESSING'
-                    """, binds: try .of(tenant, id, settlement, reason.map { String($0.prefix(500)) }, time)), logger: logger)
+                    RETURNING payment_id, amount_minor
+                    """, binds: try .of(tenant, id, settlement, reason.map { String($0.prefix(500)) }, time)), logger: logger
+        ).first.map { row in
+            let (payment, amount) = try row.decode((UUID, Int64).self)
+            return (PaymentID(rawValue: payment), amount)
+        }
+    }
+
+    /// A refund the provider did not make gives its amount back to what is left to refund of the payment (REFUNDED → COMPLETED).
+    func restoreRefundable(
+        _ amountMinor: Int64, of payment: PaymentID, at time: Date, tenant: String, on connection: PostgresConnection
+    )
+        async throws
+    {
+        try await connection.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE payments SET refunded_minor = refunded_minor - $3,
+                        status = CASE WHEN status = 'REFUNDED' THEN 'COMPLETED' ELSE status END, updated_at = $4
+                    WHERE tenant_id = $1 AND id = $2
+                    """, binds: try .of(tenant, payment.rawValue, amountMinor, time)), logger: logger)
     }
 
     /// Every tenant's refunds still PROCESSING at their provider and last asked before `cutoff`, with their payment's provider

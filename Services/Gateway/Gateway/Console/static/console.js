@@ -679,8 +679,9 @@
       // With Stripe, the card is typed into Stripe's own field (Elements): the console only sees the PaymentMethod id.
       const stripe = stripeClient();
       let cardElement = null;
-      const cardMount = h('div', { class: 'stripe-card', id: 'stripe-card' });
-      const tokenField = stripe ? field(t('checkout.cardDetails'), cardMount) : field(t('checkout.cardToken'), tokenInput, sandboxHint);
+      const cardLabel = h('label', { id: 'stripe-card-label' }, t('checkout.cardDetails'));
+      const cardMount = h('div', { class: 'stripe-card', id: 'stripe-card', role: 'group', 'aria-labelledby': 'stripe-card-label' });
+      const tokenField = stripe ? h('div', { class: 'field' }, cardLabel, cardMount) : field(t('checkout.cardToken'), tokenInput, sandboxHint);
       if (stripe) {
         stripe.then((client) => {
           cardElement = client.elements().create('card');
