@@ -58,6 +58,11 @@ var targets: [Target] = [
             nioHTTP1, logging, serviceLifecycle, unixSignals,
         ],
         path: "Shared/BillingService"),
+    // Outbound tenant webhooks (issue 25): Standard Webhooks signatures, the URL and address policies, the delivery client.
+    .target(
+        name: "BillingWebhooks",
+        dependencies: ["BillingCore", crypto, nioCore, nioPosix, nioHTTP1, nioSSL, logging],
+        path: "Shared/BillingWebhooks"),
     .target(
         name: "BillingTesting",
         dependencies: [
@@ -107,7 +112,13 @@ context(
     "Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog", "Ledger"],
     dependencies: [asyncHTTPClient, nioCore, nioHTTP1, nioSSL])
 
-let allContracts: [Target.Dependency] = ["AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract"]
+context(
+    "Notifications", executable: "notifications", contracts: ["Accounts", "Catalog", "Subscriptions", "Ledger", "Invoicing"],
+    dependencies: ["BillingWebhooks"])
+
+let allContracts: [Target.Dependency] = [
+    "AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract", "NotificationsContract",
+]
 
 targets += [
     .target(
@@ -236,6 +247,10 @@ targets += [
         name: "BillingPostgresTests",
         dependencies: ["BillingPostgres", "BillingTesting", "BillingCore", postgres, logging],
         path: "Tests/BillingPostgresTests"),
+    .testTarget(
+        name: "BillingWebhooksTests",
+        dependencies: ["BillingWebhooks", "BillingCore", "BillingTesting", nioCore, nioPosix, nioHTTP1, nioSSL],
+        path: "Tests/BillingWebhooksTests"),
 ]
 
 let package = Package(

@@ -17,7 +17,7 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-CONTEXTS = ["gateway", "accounts", "catalog", "subscriptions", "ledger", "invoicing"]
+CONTEXTS = ["gateway", "accounts", "catalog", "subscriptions", "ledger", "invoicing", "notifications"]
 HPA_CONTEXTS = {"gateway", "ledger"}
 # Who calls each service's RPC port (deploy/SECURITY.md); the NetworkPolicies must admit exactly these.
 CALLERS = {
@@ -27,6 +27,7 @@ CALLERS = {
     "subscriptions": {"gateway", "invoicing"},
     "ledger": {"gateway", "invoicing"},
     "invoicing": {"gateway"},
+    "notifications": {"gateway"},
 }
 # The streams each service's consumer group reads (deploy/redis/billing-acl.sh); the gateway publishes nothing.
 READS = {
@@ -36,7 +37,10 @@ READS = {
     "subscriptions": ("subscriptions", ["invoicing", "accounts"]),
     "ledger": ("ledger", ["accounts", "invoicing", "subscriptions"]),
     "invoicing": ("invoicing", ["subscriptions", "ledger", "accounts"]),
+    "notifications": ("notifications", ["accounts", "catalog", "subscriptions", "ledger", "invoicing"]),
 }
+# Contexts with no stream of their own: the gateway, and notifications (it only delivers what others publish).
+PUBLISHES_NOTHING = {"gateway", "notifications"}
 TLS_VARIABLES = ("BILLING_RPC_TLS_CA_FILE", "BILLING_RPC_TLS_CERT_FILE", "BILLING_RPC_TLS_KEY_FILE")
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}
 POSTGRES_PORT, REDIS_PORT = 5432, 6379
@@ -329,7 +333,7 @@ def check_redis_acl():
              re.findall(r'service_user (\w+) (yes|no) "?([\w-]*)"?((?: \w+)*)\)', script)}
     for context in CONTEXTS:
         group, streams = READS[context]
-        expected = ("no" if context == "gateway" else "yes", group, streams)
+        expected = ("no" if context in PUBLISHES_NOTHING else "yes", group, streams)
         if users.get(context) != expected:
             problem(f"redis/billing-acl.sh: service_user {context} should be {expected}, found {users.get(context)}")
 

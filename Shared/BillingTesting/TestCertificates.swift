@@ -7,7 +7,7 @@ public enum TestCertificates {
     /// The test profile's certificates; created on first use when `make test` has not.
     public static func directory() throws -> URL {
         let directory = TestEnvironment.repositoryRoot.appendingPathComponent(".run-test/tls")
-        if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("invoicing.key").path) { try issue(into: directory) }
+        if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("notifications.key").path) { try issue(into: directory) }
         return directory
     }
 

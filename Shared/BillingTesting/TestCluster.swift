@@ -26,7 +26,7 @@ public actor TestCluster {
     }
 
     /// The services in start order (the gateway last: its readiness waits for the others).
-    public static let serviceNames = ["accounts", "catalog", "subscriptions", "ledger", "invoicing", "gateway"]
+    public static let serviceNames = ["accounts", "catalog", "subscriptions", "ledger", "invoicing", "notifications", "gateway"]
 
     public struct Ports: Sendable {
         public let rpc: Int
@@ -94,6 +94,8 @@ public actor TestCluster {
             "BILLING_DRAIN_TIMEOUT_SECONDS": "5",
             "BILLING_INVOICING_COLLECTION_INTERVAL_MS": "300",
             "BILLING_LEDGER_EXPIRY_WARNING_INTERVAL_MS": "500",
+            "BILLING_NOTIFICATIONS_DELIVERY_INTERVAL_MS": "200",
+            "BILLING_NOTIFICATIONS_RETRY_SCHEDULE": "1s,1s,1s",
             "BILLING_REDIS_URL": "redis://127.0.0.1:\(redisPort ?? TestEnvironment.redisPort)",
             "BILLING_GATEWAY_JWT_HS256_SECRET": tokens.hs256Secret,
             "BILLING_GATEWAY_JWKS_FILE": jwksFile.path,

@@ -28,6 +28,7 @@ struct RetryRuleTests {
         "billing.invoicing.v1.Invoices/SetSettings": "replaces the tenant's invoice settings with the request's",
         "billing.invoicing.v1.Payments/ProviderNotification": "applied once per provider event id",
         "billing.invoicing.v1.Payments/PixReceived": "each PIX applied once per endToEndId",
+        "billing.notifications.v1.WebhookEndpoints/Redeliver": "queues the same delivery of the same message again: twice is once",
         "billing.invoicing.v1.Payments/CardEvent": "applied once per provider event id, from the charge read back from the provider",
     ]
 
@@ -56,6 +57,11 @@ struct RetryRuleTests {
         "billing.subscriptions.v1.Subscriptions/ActivateAddon": "database.idempotent (every subscription command)",
         "billing.subscriptions.v1.Subscriptions/CancelAddon": "database.idempotent (every subscription command)",
         "billing.subscriptions.v1.TestClocks/Create": "database.idempotent",
+        "billing.notifications.v1.WebhookEndpoints/Create": "database.idempotent",
+        "billing.notifications.v1.WebhookEndpoints/Update": "database.idempotent",
+        "billing.notifications.v1.WebhookEndpoints/Delete": "database.idempotent",
+        "billing.notifications.v1.WebhookEndpoints/RotateSecret": "database.idempotent",
+        "billing.notifications.v1.WebhookEndpoints/TestSend": "database.idempotent",
     ]
 
     /// Every catalog kind's Create and Update go through `database.idempotent`.

@@ -7,7 +7,7 @@
 #   ca-bundle.crt           what the services trust (BILLING_RPC_TLS_CA_FILE): ca.crt, plus ca-previous.crt
 #                           while a CA rotation is under way
 #   <service>.crt, .key     each service's certificate (BILLING_RPC_TLS_CERT_FILE) and key (_KEY_FILE), for
-#                           gateway accounts catalog subscriptions ledger invoicing; URI SAN
+#                           gateway accounts catalog subscriptions ledger invoicing notifications; URI SAN
 #                           spiffe://billing/<service>, DNS SANs billing-<service> and billing-<service>-vip
 #                           (and <name>.<namespace>.svc[.cluster.local] with BILLING_TLS_NAMESPACE set)
 #
@@ -18,7 +18,7 @@
 # BILLING_TLS_NAMESPACE (Kubernetes namespace for the DNS SANs, none by default).
 set -euo pipefail
 
-SERVICES=(gateway accounts catalog subscriptions ledger invoicing)
+SERVICES=(gateway accounts catalog subscriptions ledger invoicing notifications)
 DAYS="${BILLING_TLS_DAYS:-365}"
 CA_DAYS="${BILLING_TLS_CA_DAYS:-3650}"
 NAMESPACE="${BILLING_TLS_NAMESPACE:-}"

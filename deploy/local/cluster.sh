@@ -13,7 +13,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-CONTEXTS=(gateway accounts catalog subscriptions ledger invoicing)
+CONTEXTS=(gateway accounts catalog subscriptions ledger invoicing notifications)
 PG_OS_USER=billingpg
 
 die() { echo "cluster: $*" >&2; exit 1; }
@@ -65,6 +65,11 @@ cmd_packages() {
   if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
     log "installing openapi-spec-validator (PyPI)"
     python3 -m pip install -q openapi-spec-validator >/dev/null
+  fi
+  # The Standard Webhooks reference library: the tests check the webhook signatures with it.
+  if ! python3 -c "import standardwebhooks" >/dev/null 2>&1; then
+    log "installing standardwebhooks (PyPI)"
+    python3 -m pip install -q standardwebhooks >/dev/null
   fi
   # Debian's package may start a system redis/postgres; ours run on their own ports, so that is harmless.
 }
@@ -153,14 +158,15 @@ stop_postgres() {
 
 # Redis runs with ACL users (deploy/redis/billing-acl.sh): each service its own, the default user off. The passwords are
 # made once per run folder; the operator's (billing-admin) is for this script and the tests' own streams.
-REDIS_USERS=(ADMIN GATEWAY ACCOUNTS CATALOG SUBSCRIPTIONS LEDGER INVOICING)
+REDIS_USERS=(ADMIN GATEWAY ACCOUNTS CATALOG SUBSCRIPTIONS LEDGER INVOICING NOTIFICATIONS)
 
 ensure_redis_passwords() {
   local file="$RUN_DIR/redis-passwords.env" name
   mkdir -p "$RUN_DIR"
-  if [ ! -s "$file" ]; then
-    (umask 077; for name in "${REDIS_USERS[@]}"; do echo "BILLING_REDIS_PASSWORD_$name=$(openssl rand -hex 24)"; done >"$file")
-  fi
+  # A user added since the folder was made (a new service) gets its password appended.
+  (umask 077; touch "$file"; for name in "${REDIS_USERS[@]}"; do
+    grep -q "^BILLING_REDIS_PASSWORD_$name=" "$file" || echo "BILLING_REDIS_PASSWORD_$name=$(openssl rand -hex 24)" >>"$file"
+  done)
   set -a
   # shellcheck disable=SC1090
   source "$file"
@@ -205,7 +211,7 @@ stop_redis() {
 # The local internal CA and one certificate per service (URI SAN spiffe://billing/<service>) for mutual TLS between the
 # services, made once per run folder by the same script compose uses.
 ensure_certificates() {
-  if [ ! -f "$TLS_DIR/ca-bundle.crt" ] || [ ! -f "$TLS_DIR/invoicing.key" ]; then
+  if [ ! -f "$TLS_DIR/ca-bundle.crt" ] || [ ! -f "$TLS_DIR/notifications.key" ]; then
     "$ROOT/deploy/docker/make-dev-certs.sh" "$TLS_DIR" 2>"$LOG_DIR/certificates.log" \
       || { cat "$LOG_DIR/certificates.log" >&2; die "could not create the services' certificates in $TLS_DIR"; }
     log "created the local CA and the services' certificates in $TLS_DIR"

@@ -4,7 +4,7 @@
 #   BILLING_REDIS_PASSWORD_ADMIN=... BILLING_REDIS_PASSWORD_GATEWAY=... (one per service) \
 #     deploy/redis/billing-acl.sh > users.acl && redis-server --aclfile users.acl
 #
-# Passwords come from BILLING_REDIS_PASSWORD_{ADMIN,GATEWAY,ACCOUNTS,CATALOG,SUBSCRIPTIONS,LEDGER,INVOICING}
+# Passwords come from BILLING_REDIS_PASSWORD_{ADMIN,GATEWAY,ACCOUNTS,CATALOG,SUBSCRIPTIONS,LEDGER,INVOICING,NOTIFICATIONS}
 # (at least 16 characters each, e.g. `openssl rand -hex 24`); the file holds only their SHA-256 (#<hash>).
 # deploy/SECURITY.md explains the rules and how to rotate a password. POSIX sh + sha256sum, so it runs in
 # the redis image as well.
@@ -18,7 +18,7 @@
 # the selectors grant XADD, on its own keys. The `default` user is off; billing-admin (+@all) is for operators.
 set -eu
 
-SERVICES="GATEWAY ACCOUNTS CATALOG SUBSCRIPTIONS LEDGER INVOICING"
+SERVICES="GATEWAY ACCOUNTS CATALOG SUBSCRIPTIONS LEDGER INVOICING NOTIFICATIONS"
 
 # Every password is checked here, in the main shell, before anything is printed.
 value=""
@@ -74,7 +74,8 @@ catalog="$(service_user catalog yes "")"
 subscriptions="$(service_user subscriptions yes subscriptions invoicing accounts)"
 ledger="$(service_user ledger yes ledger accounts invoicing subscriptions)"
 invoicing="$(service_user invoicing yes invoicing subscriptions ledger accounts)"
+notifications="$(service_user notifications no notifications accounts catalog subscriptions ledger invoicing)"
 
 printf '%s\n' "user default off resetpass resetkeys resetchannels -@all"
 printf '%s\n' "user billing-admin on resetpass $admin ~* &* +@all"
-printf '%s\n' "$gateway" "$accounts" "$catalog" "$subscriptions" "$ledger" "$invoicing"
+printf '%s\n' "$gateway" "$accounts" "$catalog" "$subscriptions" "$ledger" "$invoicing" "$notifications"

@@ -7,7 +7,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PORT="${BILLING_ACL_TEST_PORT:-56999}"
-SERVICES=(gateway accounts catalog subscriptions ledger invoicing)
+SERVICES=(gateway accounts catalog subscriptions ledger invoicing notifications)
 for tool in redis-server redis-cli openssl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "test-acl.sh: $tool is missing" >&2; exit 1; }
 done
@@ -20,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for name in ADMIN GATEWAY ACCOUNTS CATALOG SUBSCRIPTIONS LEDGER INVOICING; do
+for name in ADMIN GATEWAY ACCOUNTS CATALOG SUBSCRIPTIONS LEDGER INVOICING NOTIFICATIONS; do
   export "BILLING_REDIS_PASSWORD_$name=$(openssl rand -hex 24)"
 done
 "$HERE/billing-acl.sh" >"$work/users.acl"
@@ -128,6 +128,7 @@ consumer accounts accounts invoicing
 consumer subscriptions subscriptions invoicing accounts
 consumer ledger ledger accounts invoicing subscriptions
 consumer invoicing invoicing subscriptions ledger accounts
+consumer notifications notifications accounts catalog subscriptions ledger invoicing
 expect NOPERM catalog XGROUP CREATE billing.events.accounts catalog 0 MKSTREAM
 expect NOPERM accounts XREADGROUP GROUP accounts c STREAMS billing.events.invoicing billing.events.ledger '>' '>'
 expect NOPERM ledger XREADGROUP GROUP ledger c STREAMS billing.events.catalog '>'

@@ -10,20 +10,28 @@ struct GatewayBackends: Sendable {
     let subscriptions: SubscriptionsClient
     let ledger: RPCClient
     let invoicing: RPCClient
+    let notifications: RPCClient
 
     /// Every backend with its name, for readiness checks.
     var all: [(name: String, client: RPCClient)] {
-        [("accounts", accounts.rpc), ("catalog", catalog), ("subscriptions", subscriptions.rpc), ("ledger", ledger), ("invoicing", invoicing)]
+        [
+            ("accounts", accounts.rpc), ("catalog", catalog), ("subscriptions", subscriptions.rpc), ("ledger", ledger), ("invoicing", invoicing),
+            ("notifications", notifications),
+        ]
     }
 
     /// One client for every backend (tests that never call them).
     init(every client: RPCClient) {
         self.init(
             accounts: AccountsClient(rpc: client), catalog: client, subscriptions: SubscriptionsClient(rpc: client), ledger: client,
-            invoicing: client)
+            invoicing: client, notifications: client)
     }
 
-    init(accounts: AccountsClient, catalog: RPCClient, subscriptions: SubscriptionsClient, ledger: RPCClient, invoicing: RPCClient) {
+    init(
+        accounts: AccountsClient, catalog: RPCClient, subscriptions: SubscriptionsClient, ledger: RPCClient, invoicing: RPCClient,
+        notifications: RPCClient
+    ) {
+        self.notifications = notifications
         self.accounts = accounts
         self.catalog = catalog
         self.subscriptions = subscriptions
@@ -38,6 +46,7 @@ struct GatewayBackends: Sendable {
             catalog: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102"),
             subscriptions: SubscriptionsClient(rpc: try runtime.client(for: "subscriptions", defaultEndpoint: "127.0.0.1:9103")),
             ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"),
-            invoicing: try runtime.client(for: "invoicing", defaultEndpoint: "127.0.0.1:9105"))
+            invoicing: try runtime.client(for: "invoicing", defaultEndpoint: "127.0.0.1:9105"),
+            notifications: try runtime.client(for: "notifications", defaultEndpoint: "127.0.0.1:9106"))
     }
 }

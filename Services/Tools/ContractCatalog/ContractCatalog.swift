@@ -5,6 +5,7 @@ import BillingRPC
 import CatalogContract
 import InvoicingContract
 import LedgerContract
+import NotificationsContract
 import SubscriptionsContract
 
 /// Every context's published contract, for documentation generation and its staleness test.
@@ -18,7 +19,9 @@ public enum ContractCatalog {
     }
 
     /// Consumers outside the contexts: the gateway keeps every event for the audit trail.
-    static let everyEventConsumers = ["gateway (audit trail: `GET /api/v1/billing-events`)"]
+    static let everyEventConsumers = [
+        "gateway (audit trail: `GET /api/v1/billing-events`)", "notifications (tenants' webhook endpoints: `/api/v1/webhook-endpoints`)",
+    ]
 
     public static let entries: [Entry] = [
         Entry(service: RPCHealth.self, package: "billing.health.v1", module: "BillingRPC"),
@@ -37,6 +40,7 @@ public enum ContractCatalog {
         Entry(
             service: InvoicingAPI.self, package: InvoicingAPI.package, module: "InvoicingContract", events: InvoicingAPI.events,
             consumedEvents: InvoicingAPI.consumedEvents),
+        Entry(service: NotificationsAPI.self, package: NotificationsAPI.package, module: "NotificationsContract", events: NotificationsAPI.events),
     ]
 
     /// The generated pages: file name → Markdown.

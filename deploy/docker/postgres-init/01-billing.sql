@@ -35,3 +35,5 @@ REVOKE ALL ON SCHEMA public FROM PUBLIC;
 \ir billing-role.psql
 \set service invoicing
 \ir billing-role.psql
+\set service notifications
+\ir billing-role.psql

@@ -59,6 +59,12 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let creditsManage = Permission(
         name: "CREDITS_MANAGE", summary: "Set a wallet's overdraft, spending caps, rate limits and auto-recharge")
 
+    public static let webhooksCreate = Permission(name: "WEBHOOKS_CREATE", summary: "Register webhook endpoints")
+    public static let webhooksRead = Permission(name: "WEBHOOKS_READ", summary: "List and view webhook endpoints and their delivery attempts")
+    public static let webhooksUpdate = Permission(
+        name: "WEBHOOKS_UPDATE", summary: "Change webhook endpoints, rotate their secrets, redeliver and test-send")
+    public static let webhooksDelete = Permission(name: "WEBHOOKS_DELETE", summary: "Remove webhook endpoints")
+
     /// Every permission the gateway knows, in documentation order.
     public static let all: [Permission] = [
         accountsCreate, accountsRead, accountsUpdate, accountsDelete,
@@ -75,5 +81,6 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
         creditPackagesCreate, creditPackagesRead, creditPackagesUpdate, creditPackagesDelete,
         usageLimitsUpdate,
         creditsGrant, creditsCharge, creditsRead, creditsManage,
+        webhooksCreate, webhooksRead, webhooksUpdate, webhooksDelete,
     ]
 }
