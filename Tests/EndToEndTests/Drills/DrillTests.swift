@@ -93,10 +93,19 @@ enum Drill {
 /// granted once, no dead letter.
 @Suite("Drills: exactly once under faults", .serialized, .enabled(if: Drill.enabled), .timeLimit(.minutes(20)))
 struct DrillTests {
-    @Test("(a) kill -9 of a replica of each service in turn, mid-storm")
+    @Test(
+        """
+        (a) kill -9 of a replica of each service in turn, mid-storm; the tenant's webhook endpoint receives every one of its \
+        events all the same (the notifications replicas are killed too)
+        """
+    )
     func killReplicas() async throws {
         let (redis, cluster, running) = try await DrillCluster.shared.start()
         let storm = try await Storm.prepare(running)
+        let receiver = try await StandInWebhookReceiver.start()
+        let endpoint = try await running.client.post(
+            "/api/v1/webhook-endpoints", token: storm.token, json: resource("webhook-endpoints", ["url": .string(receiver.url + "/hook")]))
+        #expect(endpoint.status == 201, "\(endpoint.text.prefix(300))")
         try await Drill.storm(storm) {
             for service in TestCluster.serviceNames {
                 let replica = TestCluster.instance(service, Int.random(in: 0...1))
@@ -107,6 +116,22 @@ struct DrillTests {
             }
         }
         try await Drill.verify(storm, redis: redis, name: "(a) kill -9 each service")
+        // Every event of the tenant since the endpoint exists (the audit trail's) reached it at least once, under its own webhook-id.
+        let since = try #require(endpoint.attribute("createdAt")?.stringValue.flatMap(RFC3339.parse))
+        let events = Set(
+            try await auditEvents(running.client, token: storm.token).filter {
+                ($0["attributes"]?["time"]?.stringValue.flatMap(RFC3339.parse) ?? since) > since
+            }.compactMap { $0["id"]?.stringValue })
+        var missing: Set<String> = []
+        let delivered = try await waitFor(timeout: .seconds(120)) {
+            let received = Set(receiver.deliveries().compactMap { $0.header("webhook-id") })
+            missing = events.subtracting(received)
+            return !events.isEmpty && missing.isEmpty
+        }
+        #expect(delivered, "(a): \(missing.count) of \(events.count) events never reached the webhook endpoint")
+        let ids = receiver.deliveries().compactMap { $0.header("webhook-id") }
+        print("drill (a): \(events.count) events, \(ids.count) webhook deliveries, \(ids.count - Set(ids).count) sent again after a kill")
+        await receiver.stop()
     }
 
     @Test("(b) Redis stopped 60 s, then restarted empty, mid-storm")
