@@ -100,4 +100,32 @@ struct WebhooksEndToEndTests {
         #expect(deleted.status == 200 && deleted.attribute("enabled") == false)
         #expect(try await running.client.get("/api/v1/webhook-endpoints/\(endpoint)", token: token).status == 404)
     }
+
+    @Test("an endpoint that hangs (each attempt times out after 10 s) delays no other endpoint of the tenant")
+    func hangingEndpoint() async throws {
+        let running = try await TestCluster.shared.start()
+        let receiver = try await StandInWebhookReceiver.start()
+        let hanging = try await SilentTCPServer.start()
+        defer {
+            Task {
+                await receiver.stop()
+                await hanging.stop()
+            }
+        }
+        let token = try running.tokens.token(tenant: newTenant("hang"), roles: ["owner"])
+        for url in [hanging.url + "/hook", receiver.url + "/hook"] {
+            let created = try await running.client.post(
+                "/api/v1/webhook-endpoints", token: token,
+                json: resource("webhook-endpoints", ["url": .string(url), "eventTypes": ["billing.account.created"]]))
+            #expect(created.status == 201, "\(created.text.prefix(300))")
+        }
+        for round in 1...3 {
+            let started = ContinuousClock.now
+            _ = try await create(
+                running.client, "/api/v1/billing-accounts", "billing-accounts", accountDocument()["data"]!["attributes"]!, token: token)
+            #expect(try await waitFor(timeout: .seconds(30)) { receiver.deliveries().count == round })
+            let waited = ContinuousClock.now - started
+            #expect(waited < .seconds(5), "round \(round): the healthy endpoint waited \(waited) while the other hung")
+        }
+    }
 }

@@ -8,27 +8,23 @@ import NotificationsContract
 /// locked, and records each attempt; a failure is retried on the schedule, the last one FAILED, and an endpoint failing for the
 /// configured time is disabled.
 extension NotificationsService {
-    /// One pass of the delivery job; answers how many deliveries it attempted.
-    func deliverDue(limit: Int) async throws -> Int {
+    /// The due deliveries, leased to this replica (at most `limit`, one per endpoint).
+    func claim(limit: Int) async throws -> [ClaimedDelivery] {
         let now = clock.now()
-        let claimed = try await database.withSystemScope {
+        return try await database.withSystemScope {
             try await store.claimDue(at: now, lease: now.addingTimeInterval(Self.lease), limit: limit, on: $0)
         }
-        await withTaskGroup(of: Void.self) { group in
-            for delivery in claimed {
-                group.addTask {
-                    do {
-                        try await deliver(delivery)
-                    } catch {
-                        // The lease lapses and another pass sends it again: at least once.
-                        database.logger.error(
-                            "webhook attempt not recorded; sent again after its lease",
-                            metadata: ["tenant": "\(delivery.tenant)", "message": "\(delivery.messageID)", "error": "\(error)"])
-                    }
-                }
-            }
+    }
+
+    /// One attempt; when its outcome cannot be recorded, the lease lapses and another pass sends it again (at least once).
+    func attempt(_ delivery: ClaimedDelivery) async {
+        do {
+            try await deliver(delivery)
+        } catch {
+            database.logger.error(
+                "webhook attempt not recorded; sent again after its lease",
+                metadata: ["tenant": "\(delivery.tenant)", "message": "\(delivery.messageID)", "error": "\(error)"])
         }
-        return claimed.count
     }
 
     /// Posts one message, signed with the endpoint's secrets, and records the attempt.

@@ -89,13 +89,12 @@ public struct NotificationsService: Sendable {
             disableAfter: TimeInterval(try reader.int("BILLING_NOTIFICATIONS_DISABLE_AFTER_HOURS", default: 120, range: 1...8_760)) * 3_600)
         let service = try NotificationsService(database: runtime.database, clock: runtime.clock, settings: settings)
         let tick = try reader.int("BILLING_NOTIFICATIONS_DELIVERY_INTERVAL_MS", default: 500, range: 10...60_000)
+        let capacity = try reader.int("BILLING_NOTIFICATIONS_CONCURRENCY", default: 100, range: 1...10_000)
         return ServiceComponents(
             router: service.router(),
             background: [
                 try runtime.eventConsumer(service.events),
-                PeriodicBatchJob(name: "webhook deliveries", interval: .milliseconds(tick), batchSize: 100, logger: runtime.logger) { limit in
-                    try await service.deliverDue(limit: limit)
-                },
+                WebhookDeliveryLoop(service: service, interval: .milliseconds(tick), capacity: capacity, logger: runtime.logger),
             ])
     }
 

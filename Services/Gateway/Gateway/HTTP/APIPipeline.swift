@@ -209,6 +209,18 @@ struct APIPipeline: Sendable {
 
     /// A webhook's answer: what `receive` returns, or its failure as an error document (an API or RPC error as such; anything
     /// else a 500 whose detail says the notification was not applied, so the provider delivers it again).
+    /// A webhook's body, up to `limit` bytes (413 past it).
+    static func webhookBody(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
+        do { return try await request.body.collect(upTo: limit) } catch { throw bodyTooLarge(limit) }
+    }
+
+    /// A webhook's body as JSON (400 when it is not).
+    static func webhookJSON(_ body: ByteBuffer) throws -> JSONValue {
+        do { return try JSONParser.parse(body.readableBytesView) } catch {
+            throw APIError.badRequest("the body is not valid JSON", code: "MALFORMED_JSON")
+        }
+    }
+
     static func webhookAnswer(_ receive: () async throws -> Response) async -> Response {
         do {
             return try await receive()

@@ -32,13 +32,9 @@ struct PaymentWebhookReceiver: Sendable {
         guard let secrets = secrets[provider], !secrets.isEmpty else {
             throw APIError.notFound("no payment provider '\(provider.prefix(40))' is configured")
         }
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: maximumBodyBytes) } catch { throw APIPipeline.bodyTooLarge(maximumBodyBytes) }
+        let body = try await APIPipeline.webhookBody(request, upTo: maximumBodyBytes)
         try WebhookSignature.check(request.headers[Self.signatureHeader], named: "Billing-Signature", body: body, secrets: secrets, now: clock.now())
-        let json: JSONValue
-        do { json = try JSONParser.parse(body.readableBytesView) } catch {
-            throw APIError.badRequest("the body is not valid JSON", code: "MALFORMED_JSON")
-        }
+        let json = try APIPipeline.webhookJSON(body)
         func text(_ value: JSONValue?, _ pointer: String) throws -> String {
             guard let string = value?.stringValue, !string.isEmpty else { throw APIError.unprocessable("\(pointer) is required", pointer: pointer) }
             return string

@@ -39,12 +39,8 @@ struct PixWebhookReceiver: Sendable {
         guard secrets.map({ SHA256.hash(data: Data($0.utf8)) == digest }).contains(true), !given.isEmpty else {
             throw APIError(.unauthorized, code: "SIGNATURE_MISMATCH", title: "Not authenticated", detail: "the hmac parameter is missing or wrong")
         }
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: maximumBodyBytes) } catch { throw APIPipeline.bodyTooLarge(maximumBodyBytes) }
-        let json: JSONValue
-        do { json = try JSONParser.parse(body.readableBytesView) } catch {
-            throw APIError.badRequest("the body is not valid JSON", code: "MALFORMED_JSON")
-        }
+        let body = try await APIPipeline.webhookBody(request, upTo: maximumBodyBytes)
+        let json = try APIPipeline.webhookJSON(body)
         guard let list = json["pix"]?.arrayValue, !list.isEmpty else {
             throw APIError.unprocessable("/pix must be a non-empty array", pointer: "/pix")
         }

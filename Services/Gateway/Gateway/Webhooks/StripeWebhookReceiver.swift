@@ -29,13 +29,9 @@ struct StripeWebhookReceiver: Sendable {
 
     private func receive(_ request: Request) async throws -> Response {
         guard !secrets.isEmpty else { throw APIError.notFound("no Stripe webhook is configured (stripe in BILLING_GATEWAY_WEBHOOK_SECRETS)") }
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: maximumBodyBytes) } catch { throw APIPipeline.bodyTooLarge(maximumBodyBytes) }
+        let body = try await APIPipeline.webhookBody(request, upTo: maximumBodyBytes)
         try WebhookSignature.check(request.headers[Self.signatureHeader], named: "Stripe-Signature", body: body, secrets: secrets, now: clock.now())
-        let json: JSONValue
-        do { json = try JSONParser.parse(body.readableBytesView) } catch {
-            throw APIError.badRequest("the body is not valid JSON", code: "MALFORMED_JSON")
-        }
+        let json = try APIPipeline.webhookJSON(body)
         guard let id = json["id"]?.stringValue, !id.isEmpty else { throw APIError.unprocessable("/id is required", pointer: "/id") }
         guard let type = json["type"]?.stringValue, !type.isEmpty else { throw APIError.unprocessable("/type is required", pointer: "/type") }
         let object = json["data"]?["object"]

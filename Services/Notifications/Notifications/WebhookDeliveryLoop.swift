@@ -1,0 +1,46 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps up to `capacity` webhook deliveries in flight in this replica: every `interval` (at once while there is more) it
+/// claims as many due deliveries as there is room for — one per endpoint, since an endpoint's next message waits for the lease
+/// of the one in flight — and starts each without waiting for the others. A hanging endpoint holds one slot for its timeout
+/// and delays no other endpoint. On shutdown it claims nothing more and lets the attempts in flight finish.
+struct WebhookDeliveryLoop: Service {
+    let service: NotificationsService
+    let interval: Duration
+    let capacity: Int
+    let logger: Logger
+
+    /// How many attempts are in flight, shared with the attempts that end.
+    private final class Counter: Sendable {
+        let value = Mutex(0)
+    }
+
+    func run() async throws {
+        let counter = Counter()
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let room = capacity - counter.value.withLock { $0 }
+                var claimedAll = false
+                if room > 0 {
+                    do {
+                        let claimed = try await service.claim(limit: room)
+                        counter.value.withLock { $0 += claimed.count }
+                        for delivery in claimed {
+                            group.addTask {
+                                await service.attempt(delivery)
+                                counter.value.withLock { $0 -= 1 }
+                            }
+                        }
+                        claimedAll = claimed.count == room
+                    } catch {
+                        logger.warning("webhook deliveries not claimed", metadata: ["error": "\(error)"])
+                    }
+                }
+                if claimedAll { continue }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            }
+        }
+    }
+}
