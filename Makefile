@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 CLUSTER := deploy/local/cluster.sh
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: run stop test drills deploy-check build format format-check proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals bench-invoicing bench-scale token
+.PHONY: run stop test drills deploy-check build format format-check proto-docs bench-rpc bench-events bench-usage bench-credits bench-renewals bench-invoicing bench-scale bench-notifications token
 
 ## run: install what is missing, start PostgreSQL, Redis and every service on loopback, print URL and token
 run:
@@ -138,6 +138,13 @@ bench-renewals:
 bench-invoicing:
 	swift build -c release
 	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-invoicing)
+
+## bench-notifications: webhook deliveries/s to a local receiver with 100 endpoints, commit-to-delivery delay p50/p99, and the
+## same p99 while one more endpoint hangs (release build)
+bench-notifications:
+	swift build -c release --product bench-notifications
+	swift build -c release
+	$(call with_test_infra,BILLING_BUILD_DIR=$(CURDIR)/.build/release .build/release/bench-notifications)
 
 ## bench-scale: credit charges/s with 1 vs 3 ledger replicas (and 3 gateways), then kill -9 of one ledger mid-load: failed requests,
 ## charged twice or lost, events announced (release build)

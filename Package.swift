@@ -176,6 +176,7 @@ targets += [
         name: "InvoicingBenchmark",
         dependencies: ["BillingCore", "BillingPostgres", "BillingTesting", logging, postgres],
         path: "Tests/Benchmarks/Invoicing"),
+    .executableTarget(name: "NotificationsBenchmark", dependencies: ["BillingCore", "BillingTesting"], path: "Tests/Benchmarks/Notifications"),
 ]
 products += [
     .executable(name: "bench-rpc", targets: ["RPCBenchmark"]),
@@ -185,6 +186,7 @@ products += [
     .executable(name: "bench-renewals", targets: ["RenewalsBenchmark"]),
     .executable(name: "bench-invoicing", targets: ["InvoicingBenchmark"]),
     .executable(name: "bench-scale", targets: ["ScaleBenchmark"]),
+    .executable(name: "bench-notifications", targets: ["NotificationsBenchmark"]),
     .executable(name: "billing-gateway", targets: ["GatewayServer"]),
     .executable(name: "billingctl", targets: ["BillingCtl"]),
 ]

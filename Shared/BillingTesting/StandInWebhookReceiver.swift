@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A plain-HTTP endpoint on 127.0.0.1 for tests of webhook deliveries (a stand-in's, or anyone's): it records every request
@@ -11,6 +12,8 @@ public final class StandInWebhookReceiver: Sendable {
         /// The headers, names in lowercase (the last value of a repeated one).
         public let headers: [String: String]
         public let body: [UInt8]
+        /// When it arrived.
+        public let receivedAt: Date
 
         /// The header's value; `name` in any case.
         public func header(_ name: String) -> String? { headers[name.lowercased()] }
@@ -40,7 +43,7 @@ public final class StandInWebhookReceiver: Sendable {
         let server = try await StandInHTTPServer.start(tls: nil) { method, uri, headers, body in
             var names: [String: String] = [:]
             for (name, value) in headers { names[name.lowercased()] = value }
-            state.deliveries.withLock { $0.append(Delivery(method: method, uri: uri, headers: names, body: body)) }
+            state.deliveries.withLock { $0.append(Delivery(method: method, uri: uri, headers: names, body: body, receivedAt: Date())) }
             return .empty(state.status.withLock { $0 })
         }
         return StandInWebhookReceiver(server: server, state: state)

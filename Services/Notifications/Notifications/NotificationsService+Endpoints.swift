@@ -9,7 +9,7 @@ import PostgresNIO
 /// The tenant's webhook endpoints: registered, changed, removed, their secrets rotated, messages sent again.
 extension NotificationsService {
     /// A tenant keeps at most this many endpoints.
-    static let maximumEndpoints = 20
+    static let maximumEndpoints = 100
     /// How long a rotated secret keeps signing next to the new one.
     static let rotationOverlap: TimeInterval = 86_400
     /// The message type a test-send delivers.
