@@ -92,6 +92,21 @@ struct WebhooksEndToEndTests {
         #expect(try StandardWebhooksReference.verifies(secret: newSecret, headers: lastHeaders, body: last.body))
         #expect(try StandardWebhooksReference.verifies(secret: secret, headers: lastHeaders, body: last.body))
 
+        // Its URL alone changes (the rest stays), then its types, and a description is cleared with an empty one.
+        let moved = try await running.client.send(
+            "PATCH", "/api/v1/webhook-endpoints/\(endpoint)", token: token,
+            json: resource("webhook-endpoints", ["url": .string(receiver.url + "/moved")]))
+        #expect(
+            moved.status == 200 && moved.attribute("url")?.stringValue == receiver.url + "/moved"
+                && moved.attribute("eventTypes") == ["billing.account.created"] && moved.attribute("description") == "ERP",
+            "\(moved.text.prefix(400))")
+        let patched = try await running.client.send(
+            "PATCH", "/api/v1/webhook-endpoints/\(endpoint)", token: token,
+            json: resource("webhook-endpoints", ["eventTypes": [], "description": ""]))
+        #expect(
+            patched.status == 200 && patched.attribute("eventTypes") == [] && [nil, .null].contains(patched.attribute("description")),
+            "\(patched.text.prefix(400))")
+
         // Another tenant: none of it.
         let other = try running.tokens.token(tenant: newTenant("hooks"), roles: ["owner"])
         #expect(try await running.client.get("/api/v1/webhook-endpoints/\(endpoint)", token: other).status == 404)

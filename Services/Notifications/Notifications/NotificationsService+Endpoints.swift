@@ -50,18 +50,14 @@ extension NotificationsService {
 
     func update(_ request: UpdateWebhookEndpointRequest, context: RPCServerContext) async throws -> WebhookEndpoint {
         let changes = request.changes
-        let url = try changes.url.map(checkedURL)
-        let types = try changes.eventTypes.map(checkedTypes)
+        var url: String?
+        if let text = changes.url { url = try checkedURL(text) }
+        var types: [String]?
+        if let list = changes.eventTypes { types = try checkedTypes(list) }
         let description = try checkedDescription(changes.description)
-        return try await changing(request.id, context: context, operation: NotificationsAPI.update.name, request: request) { row, _ in
-            if let url { row.endpoint.url = url }
-            if let types { row.endpoint.eventTypes = types }
-            if changes.description != nil { row.endpoint.description = description }
-            if let enabled = changes.enabled {
-                row.endpoint.enabled = enabled
-                if enabled { row.endpoint.disabledReason = nil }
-            }
-        }
+        let change = EndpointChange.update(
+            url: url, eventTypes: types, description: description, clearsDescription: changes.description != nil, enabled: changes.enabled)
+        return try await changing(request.id, context: context, operation: NotificationsAPI.update.name, request: request, change)
     }
 
     func delete(_ id: WebhookEndpointID, context: RPCServerContext) async throws -> WebhookEndpoint {
@@ -82,20 +78,38 @@ extension NotificationsService {
 
     /// A new secret, answered once; the old one keeps signing for 24 h.
     func rotate(_ id: WebhookEndpointID, context: RPCServerContext) async throws -> WebhookEndpoint {
-        let secret = StandardWebhookSecret.generate().text
-        return try await changing(
-            id, context: context, operation: NotificationsAPI.rotateSecret.name, request: WebhookEndpointRequest(id: id), answeringSecret: true
-        ) { row, now in
-            row.previousSecret = row.secret
-            row.previousSecretUntil = now.addingTimeInterval(Self.rotationOverlap)
-            row.secret = secret
+        try await changing(
+            id, context: context, operation: NotificationsAPI.rotateSecret.name, request: WebhookEndpointRequest(id: id),
+            .rotate(secret: StandardWebhookSecret.generate().text))
+    }
+
+    /// What a change does to an endpoint, checked before any transaction.
+    enum EndpointChange: Sendable {
+        case update(url: String?, eventTypes: [String]?, description: String?, clearsDescription: Bool, enabled: Bool?)
+        case rotate(secret: String)
+
+        func apply(to row: inout WebhookEndpointRow, at now: Date) {
+            switch self {
+            case .update(let url, let eventTypes, let description, let clearsDescription, let enabled):
+                if let url { row.endpoint.url = url }
+                if let eventTypes { row.endpoint.eventTypes = eventTypes }
+                if clearsDescription { row.endpoint.description = description }
+                if let enabled {
+                    row.endpoint.enabled = enabled
+                    if enabled { row.endpoint.disabledReason = nil }
+                }
+            case .rotate(let secret):
+                row.previousSecret = row.secret
+                row.previousSecretUntil = now.addingTimeInterval(NotificationsService.rotationOverlap)
+                row.secret = secret
+            }
         }
     }
 
-    /// The endpoint locked, changed by `change` and saved, once per idempotency key (a replay answers the first result).
+    /// The endpoint locked, changed and saved, once per idempotency key (a replay answers the first result); a rotation answers
+    /// the new secret.
     private func changing<Request: Codable & Sendable>(
-        _ id: WebhookEndpointID, context: RPCServerContext, operation: String, request: Request, answeringSecret: Bool = false,
-        _ change: @escaping @Sendable (inout WebhookEndpointRow, Date) -> Void
+        _ id: WebhookEndpointID, context: RPCServerContext, operation: String, request: Request, _ change: EndpointChange
     ) async throws -> WebhookEndpoint {
         let tenant = context.tenant
         return try await database.idempotent(
@@ -105,11 +119,14 @@ extension NotificationsService {
                 throw NotificationsError.notFound("webhook endpoint", id.description, reason: "WEBHOOK_ENDPOINT_NOT_FOUND")
             }
             let now = clock.now()
-            change(&row, now)
+            change.apply(to: &row, at: now)
             row.endpoint.updatedAt = now
             try await store.save(row, tenant: tenant, on: connection)
+            // Only a rotation answers the secret. (Setting `secret` on a copy under a condition instead miscompiled in release
+            // builds with Swift 6.3: the answer's optional fields came out as garbage and encoding it crashed the service.)
+            guard case .rotate = change else { return row.endpoint }
             var answer = row.endpoint
-            if answeringSecret { answer.secret = row.secret }
+            answer.secret = row.secret
             return answer
         }
     }
@@ -155,7 +172,8 @@ extension NotificationsService {
 
     private func checkedURL(_ text: String) throws -> String {
         do {
-            return try WebhookURLPolicy.check(text, allowInsecure: settings.allowPrivateDestinations).absoluteString
+            _ = try WebhookURLPolicy.check(text, allowInsecure: settings.allowPrivateDestinations)
+            return text
         } catch {
             throw NotificationsError.invalid("url", "\(error)")
         }

@@ -12,6 +12,9 @@ struct WebhookDeliveryLoop: Service {
     let capacity: Int
     let logger: Logger
 
+    /// How soon to look again while attempts are in flight.
+    static let busyPoll: Duration = .milliseconds(20)
+
     /// How many attempts are in flight, shared with the attempts that end.
     private final class Counter: Sendable {
         let value = Mutex(0)
@@ -22,10 +25,11 @@ struct WebhookDeliveryLoop: Service {
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let room = capacity - counter.value.withLock { $0 }
-                var claimedAll = false
+                var found = 0
                 if room > 0 {
                     do {
                         let claimed = try await service.claim(limit: room)
+                        found = claimed.count
                         counter.value.withLock { $0 += claimed.count }
                         for delivery in claimed {
                             group.addTask {
@@ -33,13 +37,15 @@ struct WebhookDeliveryLoop: Service {
                                 counter.value.withLock { $0 -= 1 }
                             }
                         }
-                        claimedAll = claimed.count == room
                     } catch {
                         logger.warning("webhook deliveries not claimed", metadata: ["error": "\(error)"])
                     }
                 }
-                if claimedAll { continue }
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                if room > 0 && found == room { continue }
+                // While attempts run, an endpoint's next message is due as soon as its attempt ends: look again shortly. Idle,
+                // wait the interval.
+                let busy = counter.value.withLock { $0 } > 0 && (found > 0 || room == 0)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: busy ? Self.busyPoll : interval) }
             }
         }
     }

@@ -127,12 +127,22 @@ struct WebhookStore {
     }
 
     /// The message (once per event id) and a PENDING delivery to every live, enabled endpoint of the tenant that takes its type
-    /// (`endpoint`: to that one only, whatever its types). Answers how many deliveries were queued.
+    /// (`endpoint`: to that one only, whatever its types). Answers how many deliveries were queued. An event no endpoint takes
+    /// is not kept (most tenants have no endpoint: their events cost one indexed lookup).
     @discardableResult
     func enqueue(
         messageID: String, eventType: String, payload: String, endpoint: WebhookEndpointID? = nil, at time: Date, tenant: String,
         on connection: PostgresConnection
     ) async throws -> Int {
+        if endpoint == nil {
+            let takers = try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT 1 FROM webhook_endpoints WHERE tenant_id = $1 AND deleted_at IS NULL AND enabled
+                          AND (cardinality(event_types) = 0 OR $2 = ANY (event_types)) LIMIT 1
+                        """, binds: try .of(tenant, eventType)), logger: logger)
+            guard !takers.isEmpty else { return 0 }
+        }
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
