@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// A plain-HTTP endpoint on 127.0.0.1 for tests of webhook deliveries (a stand-in's, or anyone's): it records every request
-/// and answers each with the status set (200 unless ``setStatus(_:)`` says otherwise) and an empty body.
+/// and answers each with the status set (200 unless ``setStatus(_:)`` says otherwise) and the body set (empty unless
+/// ``setBody(_:)`` says otherwise).
 public final class StandInWebhookReceiver: Sendable {
     /// One request received.
     public struct Delivery: Sendable, Hashable {
@@ -25,6 +26,7 @@ public final class StandInWebhookReceiver: Sendable {
 
     private final class State: Sendable {
         let status = Mutex(200)
+        let body = Mutex<[UInt8]>([])
         let deliveries = Mutex<[Delivery]>([])
     }
 
@@ -44,10 +46,15 @@ public final class StandInWebhookReceiver: Sendable {
             var names: [String: String] = [:]
             for (name, value) in headers { names[name.lowercased()] = value }
             state.deliveries.withLock { $0.append(Delivery(method: method, uri: uri, headers: names, body: body, receivedAt: Date())) }
-            return .empty(state.status.withLock { $0 })
+            let answer = state.body.withLock { $0 }
+            let status = state.status.withLock { $0 }
+            return answer.isEmpty ? .empty(status) : PixStandInResponse(status: status, contentType: "text/plain", body: answer)
         }
         return StandInWebhookReceiver(server: server, state: state)
     }
+
+    /// The body later requests are answered with.
+    public func setBody(_ body: [UInt8]) { state.body.withLock { $0 = body } }
 
     /// The status later requests are answered with.
     public func setStatus(_ status: Int) { state.status.withLock { $0 = status } }

@@ -96,6 +96,8 @@ public actor TestCluster {
             "BILLING_LEDGER_EXPIRY_WARNING_INTERVAL_MS": "500",
             "BILLING_NOTIFICATIONS_DELIVERY_INTERVAL_MS": "200",
             "BILLING_NOTIFICATIONS_RETRY_SCHEDULE": "1s,1s,1s",
+            // Long enough that a test can see an endpoint still hanging while others are served, on a loaded machine.
+            "BILLING_NOTIFICATIONS_TIMEOUT_MS": "50000",
             "BILLING_REDIS_URL": "redis://127.0.0.1:\(redisPort ?? TestEnvironment.redisPort)",
             "BILLING_GATEWAY_JWT_HS256_SECRET": tokens.hs256Secret,
             "BILLING_GATEWAY_JWKS_FILE": jwksFile.path,

@@ -25,7 +25,7 @@ struct ExecutablesEndToEndTests {
                 tls: try TestCertificates.tls(as: "gateway")),
             logger: Logger(label: "test"))
         defer { transport.close() }
-        let health = try await RPCClient(transport: transport).call(RPCHealth.check, .init(), options: RPCCallOptions(timeout: .seconds(5)))
+        let health = try await RPCClient(transport: transport).call(RPCHealth.check, .init(), options: RPCCallOptions(timeout: .seconds(15)))
         #expect(health == RPCHealth.CheckResponse(service: service, status: "SERVING", version: "1"))
         let metrics = try await admin.get("/metrics", token: nil)
         #expect(metrics.status == 200)

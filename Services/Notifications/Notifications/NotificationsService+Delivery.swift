@@ -46,7 +46,8 @@ extension NotificationsService {
         let attempt = WebhookAttempt(
             messageId: delivery.messageID, eventType: delivery.eventType, attemptedAt: sentAt, status: result.status,
             latencyMs: Int(result.latency.wholeMilliseconds),
-            response: result.responsePrefix.isEmpty ? nil : String(decoding: result.responsePrefix, as: UTF8.self), error: result.error,
+            response: result.responsePrefix.isEmpty ? nil : Self.storable(String(decoding: result.responsePrefix, as: UTF8.self)),
+            error: result.error.map(Self.storable),
             outcome: result.succeeded ? "SUCCEEDED" : "FAILED")
         let next = result.succeeded ? nil : settings.retries.retry(after: delivery.attempts + 1, at: now).map { jittered($0, from: now) }
         let endpointID = delivery.endpoint.endpoint.id
@@ -63,6 +64,10 @@ extension NotificationsService {
                 "webhook endpoint disabled: it failed for too long", metadata: ["tenant": "\(delivery.tenant)", "endpoint": "\(endpointID)"])
         }
     }
+
+    /// What an endpoint answered, as PostgreSQL's text keeps it: without NUL characters (which it refuses, and a refused record
+    /// would send the message again after every lease).
+    static func storable(_ text: String) -> String { text.replacingOccurrences(of: "\u{0}", with: "") }
 
     /// ±10 % of the wait, so endpoints that failed together are not all retried at one instant.
     private func jittered(_ due: Date, from now: Date) -> Date {

@@ -86,7 +86,8 @@ public struct NotificationsService: Sendable {
         }
         let settings = Settings(
             allowPrivateDestinations: allowPrivate, retries: retries,
-            disableAfter: TimeInterval(try reader.int("BILLING_NOTIFICATIONS_DISABLE_AFTER_HOURS", default: 120, range: 1...8_760)) * 3_600)
+            disableAfter: TimeInterval(try reader.int("BILLING_NOTIFICATIONS_DISABLE_AFTER_HOURS", default: 120, range: 1...8_760)) * 3_600,
+            timeout: .milliseconds(try reader.int("BILLING_NOTIFICATIONS_TIMEOUT_MS", default: 10_000, range: 100...60_000)))
         let service = try NotificationsService(database: runtime.database, clock: runtime.clock, settings: settings)
         let tick = try reader.int("BILLING_NOTIFICATIONS_DELIVERY_INTERVAL_MS", default: 500, range: 10...60_000)
         let capacity = try reader.int("BILLING_NOTIFICATIONS_CONCURRENCY", default: 100, range: 1...10_000)
