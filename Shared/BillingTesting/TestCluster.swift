@@ -94,7 +94,7 @@ public actor TestCluster {
             "BILLING_DRAIN_TIMEOUT_SECONDS": "5",
             "BILLING_INVOICING_COLLECTION_INTERVAL_MS": "300",
             "BILLING_LEDGER_EXPIRY_WARNING_INTERVAL_MS": "500",
-            "BILLING_NOTIFICATIONS_DELIVERY_INTERVAL_MS": "200",
+            "BILLING_NOTIFICATIONS_DELIVERY_INTERVAL_MS": "500",
             "BILLING_NOTIFICATIONS_RETRY_SCHEDULE": "1s,1s,1s",
             // Long enough that a test can see an endpoint still hanging while others are served, on a loaded machine.
             "BILLING_NOTIFICATIONS_TIMEOUT_MS": "50000",

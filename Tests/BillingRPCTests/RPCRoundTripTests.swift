@@ -111,9 +111,13 @@ struct RPCRoundTripTests {
         #expect(mine > 2_000 && mine <= 3_000)
         #expect(theirs <= 1_500)  // the hop's own, shorter timeout wins
 
-        // Below the hop's own 1,500 ms, with room for a machine loaded by the rest of the suite.
-        let short = try await client.call(TestEcho.relay, .init(text: "x"), options: RPCCallOptions(tenant: "t", timeout: .milliseconds(1_400)))
-        #expect(try #require(short.downstreamRemainingMilliseconds) <= 1_400)  // the caller's budget wins
+        // Below the hop's own 1,500 ms. On a machine loaded by the rest of the suite a 1.4 s call can miss its deadline outright;
+        // what is checked is the budget carried when it arrives, so a miss is tried again (three times at most).
+        var short: TestEcho.DeadlineReport?
+        for _ in 0..<3 where short == nil {
+            short = try? await client.call(TestEcho.relay, .init(text: "x"), options: RPCCallOptions(tenant: "t", timeout: .milliseconds(1_400)))
+        }
+        #expect(try #require(short?.downstreamRemainingMilliseconds) <= 1_400)  // the caller's budget wins
         await upstream.shutdownGracefully()
         await downstream.shutdownGracefully()
     }
