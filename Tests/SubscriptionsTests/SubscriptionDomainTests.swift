@@ -82,8 +82,106 @@ struct SubscriptionDomainTests {
         #expect(
             sub.status == .active && sub.currentPeriodStart == instant("2028-02-14T10:00:00Z")
                 && sub.currentPeriodEnd == instant("2028-03-14T10:00:00Z"))
-        #expect(events.first?.at == instant("2027-02-14T10:00:00Z"), "each event carries the instant it happened at")
+        #expect(types(events).filter { $0 == SubscriptionTrialWillEnd.eventType }.count == 1)
+        #expect(
+            events.first.map { type(of: $0.event).eventType } == SubscriptionTrialWillEnd.eventType
+                && events.first?.at == instant("2027-02-11T10:00:00Z"), "each event carries the instant it happened at")
+        #expect(events.first { $0.event is SubscriptionTrialEnded }?.at == instant("2027-02-14T10:00:00Z"))
         #expect(events.last?.at == instant("2028-02-14T10:00:00Z"))
+    }
+
+    @Test("a 14-day trial: trial_will_end at trialEnd − 3 days, once; then trial_ended and activated at the trial's end, no second reminder")
+    func trialReminder() throws {
+        let timeline = SubscriptionTimeline(grace: 14 * 86_400)
+        let start = instant("2027-03-01T12:00:00Z")
+        var sub = subscription(plan(trialDays: 14), start: start)
+        let end = try #require(sub.trialEnd)
+        #expect(end == instant("2027-03-15T12:00:00Z") && sub.trialReminderAt == nil)
+        #expect(timeline.nextAction(sub) == instant("2027-03-12T12:00:00Z"), "three days before the trial ends")
+
+        #expect(timeline.advance(&sub, until: instant("2027-03-12T11:59:59Z")).isEmpty, "not a second early")
+        let reminder = timeline.advance(&sub, until: instant("2027-03-12T12:00:00Z"))
+        #expect(types(reminder) == [SubscriptionTrialWillEnd.eventType] && reminder.first?.at == instant("2027-03-12T12:00:00Z"))
+        let summary = try #require(reminder.first?.event as? SubscriptionTrialWillEnd).subscription
+        #expect(summary.status == "TRIAL" && summary.trialEnd == end && summary.id == sub.id)
+        #expect(sub.status == .trial && sub.trialReminderAt == instant("2027-03-12T12:00:00Z"))
+        #expect(sub.updatedAt == start, "the reminder changes nothing the subscription shows")
+        #expect(timeline.nextAction(sub) == end, "next: the trial's end")
+        #expect(timeline.advance(&sub, until: instant("2027-03-14T00:00:00Z")).isEmpty, "sent once")
+
+        let ended = timeline.advance(&sub, until: end)
+        #expect(types(ended) == [SubscriptionTrialEnded.eventType, SubscriptionActivated.eventType])
+        #expect(ended.allSatisfy { $0.at == end } && sub.status == .active)
+        let later = timeline.advance(&sub, until: instant("2027-06-01T00:00:00Z"))
+        #expect(!types(later).contains(SubscriptionTrialWillEnd.eventType) && types(later).allSatisfy { $0 == SubscriptionRenewed.eventType })
+    }
+
+    @Test("a 14-day trial advanced past its end at once: reminder at day 11, then trial_ended and activated at day 14, in order")
+    func trialReminderCaughtUp() {
+        let timeline = SubscriptionTimeline(grace: 0)
+        var sub = subscription(plan(trialDays: 14), start: instant("2027-03-01T12:00:00Z"))
+        let events = timeline.advance(&sub, until: instant("2027-03-15T12:00:00Z"))
+        #expect(types(events) == [SubscriptionTrialWillEnd.eventType, SubscriptionTrialEnded.eventType, SubscriptionActivated.eventType])
+        #expect(events.map(\.at) == [instant("2027-03-12T12:00:00Z"), instant("2027-03-15T12:00:00Z"), instant("2027-03-15T12:00:00Z")])
+    }
+
+    @Test("a trial shorter than 3 days: the reminder is due at the trial's start (announced at once, as Stripe does)")
+    func shortTrialReminder() {
+        let timeline = SubscriptionTimeline(grace: 0)
+        let start = instant("2027-03-01T12:00:00Z")
+        var sub = subscription(plan(trialDays: 2), start: start)
+        #expect(sub.trialStart == start && timeline.nextAction(sub) == start)
+        let events = timeline.advance(&sub, until: start)
+        #expect(types(events) == [SubscriptionTrialWillEnd.eventType] && events.first?.at == start && sub.trialReminderAt == start)
+        #expect(timeline.nextAction(sub) == instant("2027-03-03T12:00:00Z"))
+        #expect(
+            types(timeline.advance(&sub, until: instant("2027-03-03T12:00:00Z"))) == [
+                SubscriptionTrialEnded.eventType, SubscriptionActivated.eventType,
+            ])
+        // Exactly three days: due at the start too (max(start, end − 3 days) is the start).
+        let three = subscription(plan(trialDays: 3), start: start)
+        #expect(timeline.nextAction(three) == start)
+    }
+
+    @Test("no reminder for a trial that stopped being TRIAL first: canceled, paused, or ended early")
+    func noReminderAfterTrial() throws {
+        let timeline = SubscriptionTimeline(grace: 0)
+        let start = instant("2027-03-01T12:00:00Z")
+        var canceled = subscription(plan(trialDays: 14), start: start)
+        canceled.status = .canceled
+        canceled.endedAt = instant("2027-03-05T00:00:00Z")
+        #expect(timeline.nextAction(canceled) == nil && timeline.advance(&canceled, until: instant("2027-04-01T00:00:00Z")).isEmpty)
+        var paused = subscription(plan(trialDays: 14), start: start)
+        _ = try SubscriptionLifecycleService.pause(&paused, at: instant("2027-03-05T00:00:00Z"), reason: .requested)
+        #expect(timeline.nextAction(paused) == nil && timeline.advance(&paused, until: instant("2027-04-01T00:00:00Z")).isEmpty)
+        // Resumed, it is ACTIVE: its trial is over, so no reminder comes.
+        _ = try SubscriptionLifecycleService.resume(&paused, at: instant("2027-03-06T00:00:00Z"))
+        let resumed = timeline.advance(&paused, until: instant("2027-05-01T00:00:00Z"))
+        #expect(!types(resumed).contains(SubscriptionTrialWillEnd.eventType) && !resumed.isEmpty)
+        // Canceled at period end it is still TRIAL until then: the reminder goes (its summary says cancelAtPeriodEnd), then EXPIRED.
+        var leaving = subscription(plan(trialDays: 14), start: start)
+        leaving.cancelAtPeriodEnd = true
+        let events = timeline.advance(&leaving, until: instant("2027-04-01T00:00:00Z"))
+        #expect(types(events) == [SubscriptionTrialWillEnd.eventType, SubscriptionExpired.eventType])
+        #expect((events.first?.event as? SubscriptionTrialWillEnd)?.subscription.cancelAtPeriodEnd == true)
+    }
+
+    @Test("the trial reminder's instant is stored, not on the wire: the encoded subscription and its schema have every field but it")
+    func trialReminderOffTheWire() throws {
+        var sub = subscription(plan(trialDays: 14), start: instant("2027-03-01T12:00:00Z"))
+        sub.trialReminderAt = instant("2027-03-12T12:00:00Z")
+        let json = String(decoding: try WireJSONEncoder().encode(sub), as: UTF8.self)
+        #expect(!json.contains("trialReminder") && !json.contains("2027-03-12"))
+        var decoded = try WireJSONDecoder().decode(Subscription.self, from: Array(json.utf8))
+        #expect(decoded.trialReminderAt == nil)
+        decoded.trialReminderAt = sub.trialReminderAt
+        #expect(decoded == sub, "everything else round-trips")
+        guard case .object(_, let fields) = CodableSchema.of(Subscription.self) else {
+            Issue.record("Subscription's schema is not an object")
+            return
+        }
+        let stored = Mirror(reflecting: sub).children.compactMap(\.label).filter { $0 != "trialReminderAt" }
+        #expect(fields.map(\.name) == stored, "every other stored property is on the wire, in order (Subscription.CodingKeys)")
     }
 
     @Test("started Jan 31: periods start Feb 28, Mar 31, … Feb 29 in a leap year (anchored to the start, never drifting)")

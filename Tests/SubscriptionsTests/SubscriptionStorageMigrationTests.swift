@@ -31,9 +31,32 @@ struct SubscriptionStorageMigrationTests {
             #expect(stored.contains { !$0.subscription.addons.isEmpty } && stored.contains { $0.subscription.scheduledChange != nil })
             #expect(stored.contains { $0.subscription.testClockId != nil } && stored.contains { $0.subscription.plan.usageCharges != nil })
 
+            let nextActions = { () async throws -> [UUID: Date?] in
+                try await database.withSystemScope { connection in
+                    Dictionary(
+                        uniqueKeysWithValues: try await connection.rows("SELECT id, next_action_at FROM subscriptions", logger: database.logger).map {
+                            try $0.decode((UUID, Date?).self)
+                        })
+                }
+            }
+            let due = try await nextActions()
             #expect(
-                try await MigrationRunner.apply(migrations, to: database).map(\.version) == [3, 4, 5], "columns, then add-on limits and pause reasons"
+                try await MigrationRunner.apply(migrations, to: database).map(\.version) == [3, 4, 5, 6],
+                "columns, then add-on limits, pause reasons and trial reminders"
             )
+            // 0006: a TRIAL subscription's next action is its unsent reminder (72 hours before its trial's end); the others' stay.
+            let moved = try await nextActions()
+            let timeline = SubscriptionTimeline(grace: 14 * 86_400)
+            let trials = stored.map(\.subscription).filter { $0.status == .trial }
+            #expect(!trials.isEmpty)
+            for subscription in stored.map(\.subscription) {
+                let id = subscription.id.rawValue
+                if subscription.status == .trial, let end = subscription.trialEnd {
+                    #expect(moved[id] == end.addingTimeInterval(-72 * 3600) && moved[id] == timeline.nextAction(subscription), "\(id)")
+                } else {
+                    #expect(moved[id] == due[id], "\(id) keeps its next action")
+                }
+            }
 
             let store = SubscriptionStore(logger: database.logger)
             for (tenant, expected) in stored {

@@ -51,6 +51,20 @@ private func published(_ type: String, database: Database) async throws -> [Stri
     }
 }
 
+/// The outbox's events about `subject`, in the order they were appended: type and the instant each happened at.
+private func timeline(of subject: SubscriptionID, database: Database) async throws -> [(type: String, at: Date)] {
+    try await database.withSystemScope { connection in
+        try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT type, occurred_at FROM outbox WHERE subject = $1 ORDER BY position", binds: try .of(subject.description)),
+            logger: database.logger
+        ).map { row in
+            let (type, at) = try row.decode((String, Date).self)
+            return (type, at)
+        }
+    }
+}
+
 private func context(_ tenant: String) -> RPCServerContext {
     RPCServerContext(method: "test", metadata: RPCMetadata(tenant: tenant), deadline: nil, logger: Logger(label: "test"))
 }
@@ -113,6 +127,78 @@ struct SubscriptionStoreTests {
             let canceled = try await service.lifecycle.cancel(
                 CancelSubscriptionRequest(id: onClock.id, atPeriodEnd: false, reason: "demo over"), context: context(tenant))
             #expect(canceled.status == .canceled && canceled.endedAt == instant("2028-02-29T10:00:00Z") && canceled.cancelReason == "demo over")
+        }
+    }
+
+    @Test("the scheduler publishes trial_will_end three days before the trial ends, once however often it runs, and stores that it did")
+    func trialReminderOnce() async throws {
+        let start = instant("2027-03-01T12:00:00Z")
+        let clock = ManualClock(start)
+        try await withService(clock: clock) { service, database in
+            let tenant = "remind-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
+            let sub = subscription(plan(trialDays: 14), start: start)
+            try await insert([sub], tenant: tenant, service: service)
+            clock.set(instant("2027-03-12T11:59:59Z"))
+            #expect(try await service.renewals.runDue(limit: 100) == 0, "not due a second early")
+            clock.set(instant("2027-03-12T12:00:01Z"))
+            #expect(try await service.renewals.runDue(limit: 100) == 1)
+            #expect(try await service.renewals.runDue(limit: 100) == 0, "its next action moved to the trial's end")
+            #expect(try await published(SubscriptionTrialWillEnd.eventType, database: database)[sub.id.description] == 1)
+            var stored = try await service.lifecycle.get(sub.id, tenant: tenant)
+            #expect(stored.status == .trial && stored.trialReminderAt == instant("2027-03-12T12:00:00Z") && stored.updatedAt == sub.updatedAt)
+
+            clock.set(instant("2027-03-15T12:00:00Z"))
+            #expect(try await service.renewals.runDue(limit: 100) == 1)
+            #expect(try await service.renewals.runDue(limit: 100) == 0)
+            stored = try await service.lifecycle.get(sub.id, tenant: tenant)
+            #expect(stored.status == .active && stored.trialReminderAt == instant("2027-03-12T12:00:00Z"))
+            let events = try await timeline(of: sub.id, database: database)
+            #expect(events.map(\.type) == [SubscriptionTrialWillEnd.eventType, SubscriptionTrialEnded.eventType, SubscriptionActivated.eventType])
+            #expect(events.map(\.at) == [instant("2027-03-12T12:00:00Z"), instant("2027-03-15T12:00:00Z"), instant("2027-03-15T12:00:00Z")])
+        }
+    }
+
+    @Test("a 2-day trial: trial_will_end at the scheduler's first run, stamped with the trial's start; a canceled trial gets none")
+    func shortTrialReminder() async throws {
+        let start = instant("2027-03-01T12:00:00Z")
+        let clock = ManualClock(start)
+        try await withService(clock: clock) { service, database in
+            let tenant = "short-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
+            let short = subscription(plan(trialDays: 2), start: start)
+            let canceled = subscription(plan(trialDays: 14), start: start)
+            try await insert([short, canceled], tenant: tenant, service: service)
+            _ = try await service.lifecycle.cancel(
+                CancelSubscriptionRequest(id: canceled.id, atPeriodEnd: false, reason: nil), context: context(tenant))
+            clock.set(instant("2027-03-01T12:00:05Z"))
+            #expect(try await service.renewals.runDue(limit: 100) == 1)
+            #expect(
+                try await timeline(of: short.id, database: database).filter { $0.type == SubscriptionTrialWillEnd.eventType }.map(\.at) == [start])
+            clock.set(instant("2027-04-01T00:00:00Z"))
+            _ = try await service.renewals.runDue(limit: 100)
+            let reminders = try await published(SubscriptionTrialWillEnd.eventType, database: database)
+            #expect(reminders == [short.id.description: 1], "once for the short trial, never for the canceled one")
+        }
+    }
+
+    @Test("a test clock advanced 14 days over a 14-day trial: trial_will_end at day 11, then trial_ended at day 14")
+    func testClockTrialReminder() async throws {
+        let clock = ManualClock(instant("2027-01-01T00:00:00Z"))
+        try await withService(clock: clock) { service, database in
+            let tenant = "clockr-" + UUIDv7.generate().uuidString.suffix(8).lowercased()
+            let testClock = try await service.testClocks.createTestClock(
+                CreateTestClockRequest(name: "trial", frozenTime: instant("2027-05-01T09:00:00Z")), context: context(tenant))
+            let sub = subscription(plan(trialDays: 14), start: testClock.frozenTime, clock: testClock.id)
+            try await insert([sub], tenant: tenant, service: service)
+            _ = try await service.testClocks.advanceTestClock(
+                AdvanceTestClockRequest(id: testClock.id, frozenTime: instant("2027-05-15T09:00:00Z")), context: context(tenant))
+            let events = try await timeline(of: sub.id, database: database)
+            #expect(events.map(\.type) == [SubscriptionTrialWillEnd.eventType, SubscriptionTrialEnded.eventType, SubscriptionActivated.eventType])
+            #expect(events.map(\.at) == [instant("2027-05-12T09:00:00Z"), instant("2027-05-15T09:00:00Z"), instant("2027-05-15T09:00:00Z")])
+            let stored = try await service.lifecycle.get(sub.id, tenant: tenant)
+            #expect(stored.status == .active && stored.trialReminderAt == instant("2027-05-12T09:00:00Z"))
+            _ = try await service.testClocks.advanceTestClock(
+                AdvanceTestClockRequest(id: testClock.id, frozenTime: instant("2027-07-01T00:00:00Z")), context: context(tenant))
+            #expect(try await published(SubscriptionTrialWillEnd.eventType, database: database)[sub.id.description] == 1)
         }
     }
 

@@ -82,6 +82,15 @@ public struct SubscriptionActivated: SubscriptionEvent {
     public init(subscription: SubscriptionSummary) { self.subscription = subscription }
 }
 
+/// `billing.subscription.trial_will_end` (Stripe's `customer.subscription.trial_will_end`): a TRIAL subscription's trial ends in three
+/// days, at `trialEnd` (sooner when the whole trial is shorter: then announced when it starts). Once per subscription; not announced
+/// when the subscription stopped being TRIAL first.
+public struct SubscriptionTrialWillEnd: SubscriptionEvent {
+    public static let eventType = "billing.subscription.trial_will_end"
+    public var subscription: SubscriptionSummary
+    public init(subscription: SubscriptionSummary) { self.subscription = subscription }
+}
+
 /// `billing.subscription.trial_ended`: the trial is over and the first paid period starts at `currentPeriodStart`.
 public struct SubscriptionTrialEnded: SubscriptionEvent {
     public static let eventType = "billing.subscription.trial_ended"

@@ -219,6 +219,17 @@ public struct Subscription: Codable, Sendable, Equatable {
     /// Why a PAUSED subscription is paused: asked for (`REQUESTED`), or its account was suspended (`ACCOUNT_SUSPENDED`, resumed when
     /// the account is reactivated).
     public var pauseReason: PauseReason?
+    /// When the subscriptions service announced that the trial ends soon (`billing.subscription.trial_will_end`); nil while it has
+    /// not. The service's own bookkeeping, stored with the subscription: not part of the wire form (see `CodingKeys`).
+    package var trialReminderAt: Date?
+
+    /// Every property but `trialReminderAt`, in declaration order: the wire form (RPC, the API's attributes, the documented schema).
+    /// A property added above must be added here too (`SubscriptionsTests` checks it).
+    private enum CodingKeys: String, CodingKey {
+        case id, billingAccountId, planId, planVersion, plan, status, quantity, timezone, startDate, trialStart, trialEnd, billingAnchor
+        case currentPeriodStart, currentPeriodEnd, cancelAtPeriodEnd, canceledAt, cancelReason, endedAt, pausedAt, pastDueSince
+        case scheduledChange, addons, testClockId, createdAt, updatedAt, pauseReason
+    }
 
     public init(
         id: SubscriptionID, billingAccountId: AccountID, plan: SubscribedPlan, status: SubscriptionStatus, quantity: Int, timezone: String,

@@ -74,7 +74,11 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         service: clocks, method: "Advance",
         callers: .gateway,
         summary:
-            "Moves the clock forward; its subscriptions' trial ends, renewals, expiries and grace ends happen on the way, each at its own instant.")
+            """
+            Moves the clock forward; its subscriptions' trial reminders and ends, renewals, expiries and grace ends happen on the way, each at \
+            its own instant.
+            """
+    )
 
     /// Events this context publishes (`proto-docs/events.md`).
     public static var events: [EventDescriptor] {
@@ -83,6 +87,9 @@ public enum SubscriptionsAPI: RPCServiceDescription {
                 SubscriptionCreated.self, producer: contextName,
                 summary: "A subscription was created (seed 001); its first period (or trial) is in it."),
             EventDescriptor(SubscriptionActivated.self, producer: contextName, summary: "A subscription became ACTIVE (seed 001)."),
+            EventDescriptor(
+                SubscriptionTrialWillEnd.self, producer: contextName,
+                summary: "A trial ends in three days (at `trialEnd`; at once when the trial is shorter), once per subscription."),
             EventDescriptor(SubscriptionTrialEnded.self, producer: contextName, summary: "The trial ended; the first paid period begins."),
             EventDescriptor(SubscriptionRenewed.self, producer: contextName, summary: "A period ended and the next began."),
             EventDescriptor(SubscriptionPaused.self, producer: contextName, summary: "A subscription was paused (seed 001)."),

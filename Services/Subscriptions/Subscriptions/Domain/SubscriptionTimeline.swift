@@ -9,26 +9,43 @@ struct TimedEvent: Sendable {
     let event: any IntegrationEvent
 }
 
-/// How a subscription moves through time: trial end, renewals, expiry at period end, the grace of a PAST_DUE subscription.
-/// Pure: the service and the test clock both call `advance` and store what it returns.
+/// How a subscription moves through time: the trial's reminder and end, renewals, expiry at period end, the grace of a PAST_DUE
+/// subscription. Pure: the service and the test clock both call `advance` and store what it returns.
 struct SubscriptionTimeline: Sendable {
     /// How long a PAST_DUE subscription may stay unpaid before it is CANCELED.
     let grace: TimeInterval
 
+    /// How long before a trial's end `billing.subscription.trial_will_end` is announced (Stripe's three days, as elapsed time).
+    static let trialReminderLead: TimeInterval = 3 * 86_400
+
     /// When the subscription next needs the scheduler, or nil when nothing happens to it by itself.
     func nextAction(_ subscription: Subscription) -> Date? {
         switch subscription.status {
-        case .trial, .active: return subscription.currentPeriodEnd
+        case .trial:
+            // Its reminder while unsent (three days before the trial's end, or its start), then the trial's end.
+            return min(Self.pendingTrialReminder(subscription) ?? subscription.currentPeriodEnd, subscription.currentPeriodEnd)
+        case .active: return subscription.currentPeriodEnd
         case .pastDue:
             return min(subscription.currentPeriodEnd, (subscription.pastDueSince ?? subscription.currentPeriodEnd).addingTimeInterval(grace))
         case .paused, .canceled, .expired: return nil
         }
     }
 
+    /// When a TRIAL subscription whose trial-end reminder is not sent yet is to get it: three days before the trial ends, or at the
+    /// trial's start when the trial is shorter (as Stripe announces it at once). Nil once sent, or when it is not TRIAL.
+    static func pendingTrialReminder(_ subscription: Subscription) -> Date? {
+        guard subscription.status == .trial, subscription.trialReminderAt == nil, let end = subscription.trialEnd else { return nil }
+        let reminder = end.addingTimeInterval(-trialReminderLead)
+        guard let start = subscription.trialStart else { return reminder }
+        return max(start, reminder)
+    }
+
     /// Applies every step due at or before `now`, in order; each step's events carry the step's own instant.
     func advance(_ subscription: inout Subscription, until now: Date) -> [TimedEvent] {
         var events: [TimedEvent] = []
-        // A step always moves nextAction forward (or ends the subscription), so this terminates; the cap guards a bad row.
+        // A step always moves nextAction forward (or ends the subscription), so this terminates; the cap guards a bad row. The
+        // trial reminder's step may leave it at the same instant (a reminder due at the trial's end), but it is taken once: the
+        // reminder is then sent, and the next step is the trial's end.
         for _ in 0..<100_000 {
             guard let due = nextAction(subscription), due <= now else { break }
             events += step(&subscription, at: due)
@@ -37,6 +54,12 @@ struct SubscriptionTimeline: Sendable {
     }
 
     private func step(_ subscription: inout Subscription, at instant: Date) -> [TimedEvent] {
+        // The trial's reminder comes before anything else due at its instant (it is at or before the trial's end). It records that
+        // it was sent and changes nothing the subscription shows, so `updatedAt` stays: the summary it carries is the current one.
+        if let reminder = Self.pendingTrialReminder(subscription), reminder <= instant {
+            subscription.trialReminderAt = instant
+            return [TimedEvent(at: instant, event: SubscriptionTrialWillEnd(subscription: subscription.summary))]
+        }
         subscription.updatedAt = instant
         if subscription.status == .pastDue, let since = subscription.pastDueSince, since.addingTimeInterval(grace) <= instant,
             instant < subscription.currentPeriodEnd

@@ -12,7 +12,8 @@ struct SubscriptionRow: Codable {
     static let columns = """
         id, billing_account_id, plan_id, plan_version, plan_snapshot::text, status, quantity, timezone, start_date, trial_start, trial_end,
         billing_anchor, current_period_start, current_period_end, cancel_at_period_end, canceled_at, cancel_reason, ended_at, paused_at,
-        past_due_since, scheduled_plan::text, scheduled_quantity, scheduled_effective_at, test_clock_id, created_at, updated_at, pause_reason
+        past_due_since, scheduled_plan::text, scheduled_quantity, scheduled_effective_at, test_clock_id, created_at, updated_at, pause_reason,
+        trial_reminder_at
         """
 
     var id: UUID
@@ -42,10 +43,13 @@ struct SubscriptionRow: Codable {
     var createdAt: Date
     var updatedAt: Date
     var pauseReason: String?
+    /// When `billing.subscription.trial_will_end` was published (the subscription's `trialReminderAt`, kept off its wire form).
+    var trialReminderAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, status, quantity, timezone
         case pauseReason = "pause_reason"
+        case trialReminderAt = "trial_reminder_at"
         case plan = "plan_snapshot"
         case accountID = "billing_account_id"
         case planID = "plan_id"
@@ -98,6 +102,7 @@ struct SubscriptionRow: Codable {
         createdAt = subscription.createdAt
         updatedAt = subscription.updatedAt
         pauseReason = subscription.pauseReason?.rawValue
+        trialReminderAt = subscription.trialReminderAt
     }
 
     /// Reads `columns` from column `offset`.
@@ -130,6 +135,7 @@ struct SubscriptionRow: Codable {
         createdAt = try columns.next()
         updatedAt = try columns.next()
         pauseReason = try columns.next()
+        trialReminderAt = try columns.next()
     }
 
     func subscription(addons: [AddonRow]) throws -> Subscription {
@@ -148,6 +154,7 @@ struct SubscriptionRow: Codable {
         subscription.planId = try SubscriptionRowError.catalogID(planID) { .unreadable(id, "plan id \($0)") }
         subscription.planVersion = planVersion
         subscription.pauseReason = pauseReason.flatMap(PauseReason.init(rawValue:))
+        subscription.trialReminderAt = trialReminderAt
         return subscription
     }
 }

@@ -6,8 +6,8 @@ import BillingRPC
 import Foundation
 import SubscriptionsContract
 
-/// The scheduler's side: subscriptions of every tenant whose next action (renewal, trial end, grace end, scheduled cancel or
-/// plan change) is due, moved along their timeline in batches.
+/// The scheduler's side: subscriptions of every tenant whose next action (renewal, trial reminder or end, grace end, scheduled
+/// cancel or plan change) is due, moved along their timeline in batches.
 public struct RenewalsService: SubscriptionTransactions {
     let database: Database
     let clock: any BillingClock
