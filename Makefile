@@ -23,6 +23,7 @@ run:
 	  echo "  OpenAPI: http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT/openapi.json" && \
 	  echo "  Console: http://127.0.0.1:$$BILLING_GATEWAY_HTTP_PORT/console/#token=$$token" && \
 	  echo "  Logs:    .run/logs/" && \
+	  echo "  E-mails: .run/mail/ (index.txt lists them; each as .eml and .json)" && \
 	  echo "  Stop:    make stop" && echo "" && \
 	  echo "Development token (every permission, tenant dev-tenant, 30 days):" && \
 	  echo "$$token"

@@ -63,6 +63,11 @@ var targets: [Target] = [
         name: "BillingWebhooks",
         dependencies: ["BillingCore", crypto, nioCore, nioPosix, nioHTTP1, nioSSL, logging],
         path: "Shared/BillingWebhooks"),
+    // Outbound e-mail (invoices to customers): the MIME message builder and the SMTP client.
+    .target(
+        name: "BillingMail",
+        dependencies: ["BillingCore", nioCore, nioPosix, nioSSL, logging],
+        path: "Shared/BillingMail"),
     .target(
         name: "BillingTesting",
         dependencies: [
@@ -114,7 +119,8 @@ context(
 
 context(
     "Notifications", executable: "notifications", contracts: ["Accounts", "Catalog", "Subscriptions", "Ledger", "Invoicing"],
-    dependencies: ["BillingWebhooks"])
+    sharedTypes: ["Accounts"],
+    dependencies: ["BillingWebhooks", "BillingMail"])
 
 let allContracts: [Target.Dependency] = [
     "AccountsContract", "CatalogContract", "SubscriptionsContract", "LedgerContract", "InvoicingContract", "NotificationsContract",
@@ -253,6 +259,17 @@ targets += [
         name: "BillingWebhooksTests",
         dependencies: ["BillingWebhooks", "BillingCore", "BillingTesting", nioCore, nioPosix, nioHTTP1, nioSSL],
         path: "Tests/BillingWebhooksTests"),
+    .testTarget(
+        name: "NotificationsTests",
+        dependencies: [
+            "Notifications", "NotificationsContract", "AccountsContract", "InvoicingContract", "LedgerContract", "SubscriptionsContract",
+            "CatalogContract", "BillingEvents", "BillingCore",
+        ],
+        path: "Tests/NotificationsTests"),
+    .testTarget(
+        name: "BillingMailTests",
+        dependencies: ["BillingMail", "BillingCore", "BillingTesting", nioCore, nioPosix, crypto],
+        path: "Tests/BillingMailTests"),
 ]
 
 let package = Package(

@@ -22,25 +22,25 @@ HPA_CONTEXTS = {"gateway", "ledger"}
 # Who calls each service's RPC port (deploy/SECURITY.md); the NetworkPolicies must admit exactly these.
 CALLERS = {
     "gateway": set(),
-    "accounts": {"gateway", "subscriptions", "ledger", "invoicing"},
+    "accounts": {"gateway", "subscriptions", "ledger", "invoicing", "notifications"},
     "catalog": {"gateway", "subscriptions", "ledger", "invoicing"},
     "subscriptions": {"gateway", "invoicing"},
     "ledger": {"gateway", "invoicing"},
-    "invoicing": {"gateway"},
+    "invoicing": {"gateway", "notifications"},
     "notifications": {"gateway"},
 }
 # The streams each service's consumer group reads (deploy/redis/billing-acl.sh); the gateway publishes nothing.
 READS = {
-    "gateway": ("gateway-audit", ["accounts", "catalog", "subscriptions", "ledger", "invoicing"]),
+    "gateway": ("gateway-audit", ["accounts", "catalog", "subscriptions", "ledger", "invoicing", "notifications"]),
     "accounts": ("accounts", ["invoicing"]),
     "catalog": ("", []),
     "subscriptions": ("subscriptions", ["invoicing", "accounts"]),
     "ledger": ("ledger", ["accounts", "invoicing", "subscriptions"]),
     "invoicing": ("invoicing", ["subscriptions", "ledger", "accounts"]),
-    "notifications": ("notifications", ["accounts", "catalog", "subscriptions", "ledger", "invoicing"]),
+    "notifications": ("notifications", ["accounts", "catalog", "subscriptions", "ledger", "invoicing", "notifications"]),
 }
-# Contexts with no stream of their own: the gateway, and notifications (it only delivers what others publish).
-PUBLISHES_NOTHING = {"gateway", "notifications"}
+# Contexts with no stream of their own: the gateway.
+PUBLISHES_NOTHING = {"gateway"}
 TLS_VARIABLES = ("BILLING_RPC_TLS_CA_FILE", "BILLING_RPC_TLS_CERT_FILE", "BILLING_RPC_TLS_KEY_FILE")
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}
 POSTGRES_PORT, REDIS_PORT = 5432, 6379

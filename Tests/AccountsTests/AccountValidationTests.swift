@@ -35,6 +35,22 @@ struct AccountValidationTests {
                 "metadata"
             ),
             (CreateAccountRequest(name: String(repeating: "n", count: 201), email: "a@b.co", currency: "BRL"), "name"),
+            (
+                CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", contacts: [.init(email: "a@b.co"), .init(email: "b@")]),
+                "contacts[1].email"
+            ),
+            (
+                CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", contacts: [.init(email: "a@b.co"), .init(email: "A@B.CO")]),
+                "contacts[1].email"
+            ),
+            (
+                CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", contacts: (0..<11).map { .init(email: "c\($0)@b.co") }),
+                "contacts"
+            ),
+            (
+                CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", contacts: [.init(email: "a@b.co", name: "a\u{7}")]),
+                "contacts[0].name"
+            ),
         ])
     func invalid(request: CreateAccountRequest, field: String) {
         do {
@@ -53,6 +69,28 @@ struct AccountValidationTests {
         #expect(updated.name == "y")
         #expect(changed == ["name"])
         #expect(throws: AccountsError.self) { try AccountValidation.apply(AccountChanges(currency: "USD"), to: current) }
+    }
+
+    @Test("e-mail preferences: pt-BR for BRL and English otherwise by default; contacts normalised, types once in catalog order")
+    func notificationPreferences() throws {
+        #expect(try AccountValidation.validate(CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL")).locale == .portuguese)
+        #expect(try AccountValidation.validate(CreateAccountRequest(name: "x", email: "a@b.co", currency: "USD")).locale == .english)
+        let current = try AccountValidation.validate(CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL"))
+        let (updated, changed) = try AccountValidation.apply(
+            AccountChanges(
+                locale: .english,
+                contacts: [
+                    .init(email: " Fin@ACME.example ", name: "  ", notifications: [.paymentFailed, .invoiceIssued, .paymentFailed]),
+                    .init(email: "cto@acme.example", notifications: []),
+                ],
+                notificationOptOuts: [.creditsExpiring, .creditsExpiring]), to: current)
+        #expect(changed == ["locale", "contacts", "notificationOptOuts"])
+        #expect(
+            updated.contacts == [
+                .init(email: "Fin@acme.example", name: nil, notifications: [.invoiceIssued, .paymentFailed]), .init(email: "cto@acme.example"),
+            ])
+        #expect(updated.notificationOptOuts == [.creditsExpiring])
+        #expect(try AccountValidation.apply(AccountChanges(contacts: []), to: updated).0.contacts.isEmpty)
     }
 }
 

@@ -29,6 +29,7 @@ struct RetryRuleTests {
         "billing.invoicing.v1.Payments/ProviderNotification": "applied once per provider event id",
         "billing.invoicing.v1.Payments/PixReceived": "each PIX applied once per endToEndId",
         "billing.notifications.v1.WebhookEndpoints/Redeliver": "queues the same delivery of the same message again: twice is once",
+        "billing.notifications.v1.Settings/Put": "replaces the tenant's notification settings with the request's",
         "billing.invoicing.v1.Payments/CardEvent": "applied once per provider event id, from the charge read back from the provider",
     ]
 

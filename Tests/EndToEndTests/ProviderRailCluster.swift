@@ -3,14 +3,20 @@ import BillingTesting
 import Foundation
 
 /// A cluster of its own (the providers' database, a Redis of its own) whose invoicing collects PIX through a PSP stand-in that
-/// follows the Banco Central's API Pix over mutual TLS, and cards through a Stripe stand-in over TLS; started once.
+/// follows the Banco Central's API Pix over mutual TLS, and cards through a Stripe stand-in over TLS, and whose notifications
+/// e-mail customers through an SMTP server (aiosmtpd) requiring STARTTLS and AUTH; started once.
 actor ProviderRailCluster {
     static let shared = ProviderRailCluster()
     static let webhookSecret = "pix-webhook-secret-0123456789"
+    static let smtpUser = "billing-mailer"
+    static let smtpPassword = "smtp-password-0123456789"
+    /// The SMTP server refuses this recipient (550).
+    static let refusedRecipient = "refused@cliente.example"
 
     struct Started {
         let psp: PixStandIn
         let stripe: StripeStandIn
+        let smtp: SMTPSink
         let redis: TestRedis
         let cluster: TestCluster
         let running: TestCluster.Running
@@ -30,6 +36,10 @@ actor ProviderRailCluster {
     private static func launch() async throws -> Started {
         let psp = try await PixStandIn.start()
         let stripe = try await StripeStandIn.start()
+        // The PSP stand-in's server certificate names localhost and 127.0.0.1: the SMTP server presents it too.
+        let smtp = try await SMTPSink.start(
+            tls: (psp.certificates.serverCertificate, psp.certificates.serverKey), user: smtpUser, password: smtpPassword,
+            reject: [refusedRecipient])
         let redis = TestRedis()
         try await redis.start()
         let cluster = TestCluster(
@@ -41,10 +51,10 @@ actor ProviderRailCluster {
                 "BILLING_INVOICING_FOLLOW_UP_INTERVAL_MS": "200",
                 "BILLING_INVOICING_PROVIDER_RECHECK_MS": "1000",
                 "BILLING_GATEWAY_WEBHOOK_SECRETS": "apipix=\(Self.webhookSecret);stripe=\(stripe.webhookSecret)",
-            ]) { $1 })
+            ]) { $1 }.merging(Self.smtpEnvironment(smtp, caFile: psp.certificates.caFile)) { $1 })
         let running = try await cluster.start()
         stripe.setWebhookEndpoint(running.gatewayURL + "/api/v1/webhooks/stripe")
-        return Started(psp: psp, stripe: stripe, redis: redis, cluster: cluster, running: running)
+        return Started(psp: psp, stripe: stripe, smtp: smtp, redis: redis, cluster: cluster, running: running)
     }
 
     /// The PSP, the cluster and its processes.
@@ -61,6 +71,26 @@ actor ProviderRailCluster {
             "BILLING_INVOICING_PIX_CLIENT_SECRET": psp.clientSecret, "BILLING_INVOICING_PIX_CERT_FILE": psp.certificates.clientCertificate,
             "BILLING_INVOICING_PIX_KEY_FILE": psp.certificates.clientKey, "BILLING_INVOICING_PIX_CA_FILE": psp.certificates.caFile,
             "BILLING_INVOICING_PIX_KEY": "pix@standin.example",
+        ]
+    }
+
+    /// The SMTP server and the cluster.
+    func mail() async throws -> (smtp: SMTPSink, running: TestCluster.Running) {
+        let started = try await start()
+        return (started.smtp, started.running)
+    }
+
+    /// What `billing-notifications` reads to send e-mail: STARTTLS to `localhost` (the certificate's name), AUTH PLAIN.
+    static func smtpEnvironment(_ smtp: SMTPSink, caFile: String) -> [String: String] {
+        [
+            "BILLING_NOTIFICATIONS_SMTP_HOST": "localhost", "BILLING_NOTIFICATIONS_SMTP_PORT": String(smtp.port),
+            "BILLING_NOTIFICATIONS_SMTP_SECURITY": "starttls", "BILLING_NOTIFICATIONS_SMTP_USERNAME": smtpUser,
+            "BILLING_NOTIFICATIONS_SMTP_PASSWORD": smtpPassword, "BILLING_NOTIFICATIONS_SMTP_CA_FILE": caFile,
+            "BILLING_NOTIFICATIONS_EMAIL_FROM": "Cobrança Acme <cobranca@billing.example>",
+            "BILLING_NOTIFICATIONS_EMAIL_RETRY_SCHEDULE": "1s,2s",
+            // An endpoint failing for 3 s is disabled (retried every second meanwhile).
+            "BILLING_NOTIFICATIONS_RETRY_SCHEDULE": Array(repeating: "1s", count: 12).joined(separator: ","),
+            "BILLING_NOTIFICATIONS_DISABLE_AFTER": "3s",
         ]
     }
 

@@ -22,9 +22,9 @@ log() { echo "cluster: $*" >&2; }
 profile_settings() {
   case "${1:-run}" in
     run)
-      RUN_DIR="$ROOT/.run"; PG_PORT=55432; REDIS_PORT=56379; HTTP_PORT=8080; RPC_BASE=9100; ADMIN_BASE=9200 ;;
+      RUN_DIR="$ROOT/.run"; PG_PORT=55432; REDIS_PORT=56379; HTTP_PORT=8080; RPC_BASE=9100; ADMIN_BASE=9200; SMTP_PORT=2525 ;;
     test)
-      RUN_DIR="$ROOT/.run-test"; PG_PORT=55442; REDIS_PORT=56389; HTTP_PORT=18080; RPC_BASE=19100; ADMIN_BASE=19200 ;;
+      RUN_DIR="$ROOT/.run-test"; PG_PORT=55442; REDIS_PORT=56389; HTTP_PORT=18080; RPC_BASE=19100; ADMIN_BASE=19200; SMTP_PORT= ;;
     *) die "unknown profile '$1' (run or test)" ;;
   esac
   PG_DATA="$RUN_DIR/postgres"; PG_SOCKET="$RUN_DIR/pgsocket"; LOG_DIR="$RUN_DIR/logs"; PID_DIR="$RUN_DIR/pids"; TLS_DIR="$RUN_DIR/tls"
@@ -71,7 +71,40 @@ cmd_packages() {
     log "installing standardwebhooks (PyPI)"
     python3 -m pip install -q standardwebhooks >/dev/null
   fi
+  # aiosmtpd: the local SMTP sink (deploy/local/smtp-sink.py) that development and the BillingMail tests send mail to.
+  if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+    log "installing aiosmtpd (PyPI)"
+    python3 -m pip install -q aiosmtpd >/dev/null
+  fi
   # Debian's package may start a system redis/postgres; ours run on their own ports, so that is harmless.
+}
+
+# --- the development SMTP sink (`make run`: every e-mail lands in $RUN_DIR/mail) ------------------------
+
+mail_sink_running() { [ -f "$RUN_DIR/pids/smtp-sink.pid" ] && alive "$(cat "$RUN_DIR/pids/smtp-sink.pid")"; }
+
+start_mail_sink() {
+  [ -n "$SMTP_PORT" ] || return 0
+  mkdir -p "$RUN_DIR/pids" "$RUN_DIR/mail" "$LOG_DIR"
+  if mail_sink_running; then log "SMTP sink already running on 127.0.0.1:$SMTP_PORT"; return 0; fi
+  port_in_use "$SMTP_PORT" && die "port $SMTP_PORT (SMTP sink) is already in use by another process"
+  rm -f "$RUN_DIR/mail/.ready"
+  setsid python3 "$ROOT/deploy/local/smtp-sink.py" --host 127.0.0.1 --port "$SMTP_PORT" --dir "$RUN_DIR/mail" \
+    --ready-file "$RUN_DIR/mail/.ready" >>"$LOG_DIR/smtp-sink.log" 2>&1 &
+  echo $! >"$RUN_DIR/pids/smtp-sink.pid"
+  for _ in $(seq 1 100); do [ -f "$RUN_DIR/mail/.ready" ] && break; sleep 0.1; done
+  [ -f "$RUN_DIR/mail/.ready" ] || die "the SMTP sink did not start (log: $LOG_DIR/smtp-sink.log)"
+  log "SMTP sink on 127.0.0.1:$SMTP_PORT, mail in $RUN_DIR/mail"
+}
+
+stop_mail_sink() {
+  if mail_sink_running; then
+    local pid; pid="$(cat "$RUN_DIR/pids/smtp-sink.pid")"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN_DIR/pids/smtp-sink.pid"
 }
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
@@ -180,7 +213,11 @@ start_redis() {
   mkdir -p "$RUN_DIR/redis" "$LOG_DIR"
   ensure_redis_passwords
   if redis_running; then
-    log "Redis already running on 127.0.0.1:$REDIS_PORT"
+    # The services' ACL users as this checkout defines them (a service may read or publish a new stream since it started).
+    "$ROOT/deploy/redis/billing-acl.sh" >"$RUN_DIR/redis/users.acl" || die "could not write the Redis ACL file"
+    chmod 600 "$RUN_DIR/redis/users.acl"
+    [ "$(redis_admin ACL LOAD 2>&1)" = OK ] || die "Redis did not reload its ACL file $RUN_DIR/redis/users.acl"
+    log "Redis already running on 127.0.0.1:$REDIS_PORT (ACL reloaded)"
     return
   fi
   port_in_use "$REDIS_PORT" && die "port $REDIS_PORT (Redis) is already in use by another process"
@@ -242,6 +279,13 @@ cmd_env() {
   echo "BILLING_GATEWAY_JWT_AUDIENCE=billing-api"
   echo "BILLING_TEST_PG_PORT=$PG_PORT"
   echo "BILLING_TEST_REDIS_PORT=$REDIS_PORT"
+  if [ -n "$SMTP_PORT" ]; then
+    # E-mails go to the local SMTP sink (plaintext: development only); read them in $RUN_DIR/mail.
+    echo "BILLING_NOTIFICATIONS_SMTP_HOST=127.0.0.1"
+    echo "BILLING_NOTIFICATIONS_SMTP_PORT=$SMTP_PORT"
+    echo "BILLING_NOTIFICATIONS_SMTP_SECURITY=none"
+    echo "BILLING_NOTIFICATIONS_EMAIL_FROM=Billing <billing@localhost.test>"
+  fi
   for ctx in "${CONTEXTS[@]}"; do
     local upper; upper="$(echo "$ctx" | tr a-z A-Z)"
     echo "BILLING_${upper}_RPC_PORT=$(rpc_port "$ctx")"
@@ -323,8 +367,8 @@ cmd_stray_redis_down() {
 cmd="${1:-}"; shift || true
 case "$cmd" in
   packages) cmd_packages ;;
-  infra-up) profile_settings "${1:-run}"; start_postgres; start_redis; ensure_certificates ;;
-  infra-down) profile_settings "${1:-run}"; stop_redis; stop_postgres ;;
+  infra-up) profile_settings "${1:-run}"; start_postgres; start_redis; ensure_certificates; start_mail_sink ;;
+  infra-down) profile_settings "${1:-run}"; stop_mail_sink; stop_redis; stop_postgres ;;
   pg-restart) profile_settings "${1:-run}"; stop_postgres; start_postgres ;;
   services-up) profile_settings "${1:-run}"; cmd_services_up ;;
   services-down) profile_settings "${1:-run}"; cmd_services_down ;;

@@ -68,13 +68,13 @@ service_user() {
 }
 
 admin="$(hashed ADMIN)"
-gateway="$(service_user gateway no gateway-audit accounts catalog subscriptions ledger invoicing)"
+gateway="$(service_user gateway no gateway-audit accounts catalog subscriptions ledger invoicing notifications)"
 accounts="$(service_user accounts yes accounts invoicing)"
 catalog="$(service_user catalog yes "")"
 subscriptions="$(service_user subscriptions yes subscriptions invoicing accounts)"
 ledger="$(service_user ledger yes ledger accounts invoicing subscriptions)"
 invoicing="$(service_user invoicing yes invoicing subscriptions ledger accounts)"
-notifications="$(service_user notifications no notifications accounts catalog subscriptions ledger invoicing)"
+notifications="$(service_user notifications yes notifications accounts catalog subscriptions ledger invoicing notifications)"
 
 printf '%s\n' "user default off resetpass resetkeys resetchannels -@all"
 printf '%s\n' "user billing-admin on resetpass $admin ~* &* +@all"

@@ -62,7 +62,8 @@ public struct AccountsService: Sendable {
                 id: .generate(at: now), name: attributes.name, email: attributes.email, currency: attributes.currency.code,
                 taxId: attributes.taxID, taxIdType: attributes.taxIDType, timezone: attributes.timezone, metadata: attributes.metadata,
                 status: .active, statusReason: nil, balance: .zero(attributes.currency), createdAt: now, updatedAt: now, closedAt: nil,
-                testClockId: request.testClockId)
+                testClockId: request.testClockId, locale: attributes.locale, contacts: attributes.contacts,
+                notificationOptOuts: attributes.notificationOptOuts)
             try await store.insert(account, tenant: tenant, on: connection)
             try await outbox.append(
                 AccountCreated(account: account), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
@@ -108,6 +109,9 @@ public struct AccountsService: Sendable {
             account.taxIdType = attributes.taxIDType
             account.timezone = attributes.timezone
             account.metadata = attributes.metadata
+            account.locale = attributes.locale
+            account.contacts = attributes.contacts
+            account.notificationOptOuts = attributes.notificationOptOuts
             account.updatedAt = now
             try await store.update(account, tenant: tenant, on: connection)
             try await outbox.append(
@@ -170,6 +174,7 @@ public struct AccountsService: Sendable {
     static func attributes(of account: BillingAccount) -> ValidatedAccountAttributes {
         ValidatedAccountAttributes(
             name: account.name, email: account.email, currency: Currency(code: account.currency) ?? .brl,
-            taxID: account.taxId, taxIDType: account.taxIdType, timezone: account.timezone, metadata: account.metadata)
+            taxID: account.taxId, taxIDType: account.taxIdType, timezone: account.timezone, metadata: account.metadata,
+            locale: account.locale, contacts: account.contacts, notificationOptOuts: account.notificationOptOuts)
     }
 }

@@ -13,12 +13,21 @@ public struct CreateAccountRequest: Codable, Sendable, Equatable {
     public var metadata: [String: String]?
     /// Creates a test account on this test clock (it cannot be changed later).
     public var testClockId: TestClockID?
+    /// The language of its e-mails; default pt-BR for BRL accounts, English otherwise.
+    public var locale: AccountLocale?
+    /// Up to 10 people who receive its e-mails; absent or empty: its `email` receives every type.
+    public var contacts: [AccountContact]?
+    public var notificationOptOuts: [NotificationType]?
 
     public init(
         name: String, email: String, currency: String, taxId: String? = nil, taxIdType: TaxIDType? = nil,
-        timezone: String? = nil, metadata: [String: String]? = nil, testClockId: TestClockID? = nil
+        timezone: String? = nil, metadata: [String: String]? = nil, testClockId: TestClockID? = nil, locale: AccountLocale? = nil,
+        contacts: [AccountContact]? = nil, notificationOptOuts: [NotificationType]? = nil
     ) {
         self.testClockId = testClockId
+        self.locale = locale
+        self.contacts = contacts
+        self.notificationOptOuts = notificationOptOuts
         self.name = name
         self.email = email
         self.currency = currency
@@ -76,11 +85,20 @@ public struct AccountChanges: Codable, Sendable, Equatable {
     public var timezone: String?
     /// Replaces the whole map.
     public var metadata: [String: String]?
+    public var locale: AccountLocale?
+    /// Replaces the whole list (`[]`: the account's `email` receives every type).
+    public var contacts: [AccountContact]?
+    /// Replaces the whole list.
+    public var notificationOptOuts: [NotificationType]?
 
     public init(
         name: String? = nil, email: String? = nil, currency: String? = nil, taxId: String? = nil, taxIdType: TaxIDType? = nil,
-        timezone: String? = nil, metadata: [String: String]? = nil
+        timezone: String? = nil, metadata: [String: String]? = nil, locale: AccountLocale? = nil, contacts: [AccountContact]? = nil,
+        notificationOptOuts: [NotificationType]? = nil
     ) {
+        self.locale = locale
+        self.contacts = contacts
+        self.notificationOptOuts = notificationOptOuts
         self.name = name
         self.email = email
         self.currency = currency

@@ -18,7 +18,7 @@ public enum AccountsAPI: RPCServiceDescription {
             """
     )
     public static let get = UnaryMethod<GetAccountRequest, BillingAccount>(
-        service: service, method: "Get", retry: .always, callers: .gateway(and: "subscriptions", "ledger", "invoicing"),
+        service: service, method: "Get", retry: .always, callers: .gateway(and: "subscriptions", "ledger", "invoicing", "notifications"),
         summary: "One account of the tenant; `not_found` otherwise.")
     public static let list = UnaryMethod<ListAccountsRequest, AccountPage>(
         service: service, method: "List", retry: .always,

@@ -18,7 +18,7 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
     public static let get = UnaryMethod<InvoiceRequest, Invoice>(
-        service: invoices, method: "Get", retry: .always, callers: .gateway, summary: "One invoice.")
+        service: invoices, method: "Get", retry: .always, callers: .gateway(and: "notifications"), summary: "One invoice.")
     public static let list = UnaryMethod<ListInvoicesRequest, InvoicePage>(
         service: invoices, method: "List", retry: .always, callers: .gateway, summary: "A page of invoices, oldest first, by account and status.")
     public static let finalize = UnaryMethod<InvoiceRequest, Invoice>(
@@ -71,7 +71,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     )
     public static let pix = UnaryMethod<InvoiceRequest, PixCharge>(
         service: invoices, method: "Pix", retry: .always,
-        callers: .gateway,
+        callers: .gateway(and: "notifications"),
         summary:
             """
             The PIX BR Code (copia e cola) of a PENDING or OVERDUE BRL invoice's amount due, with the merchant key, name and city from \
@@ -84,7 +84,8 @@ public enum InvoicingAPI: RPCServiceDescription {
         summary: "The printable invoice as HTML: seller and buyer with tax ids, lines, totals, dates, and the PIX code while it can be paid.")
     public static let pdf = UnaryMethod<InvoiceRequest, InvoicePDFFile>(
         service: invoices, method: "Pdf", retry: .always,
-        callers: .gateway, summary: "The printable invoice as a PDF (A4, the same content as Document), base64 in the JSON wire format.")
+        callers: .gateway(and: "notifications"),
+        summary: "The printable invoice as a PDF (A4, the same content as Document), base64 in the JSON wire format.")
     public static let checkout = UnaryMethod<CheckoutRequest, Checkout>(
         service: invoices, method: "Checkout", retry: .withKey,
         callers: .gateway,

@@ -60,6 +60,9 @@ extension NotificationsService {
             row.endpoint.disabledReason = "every delivery failed since \(RFC3339.format(failingSince))"
             row.endpoint.updatedAt = now
             try await store.save(row, tenant: delivery.tenant, on: connection)
+            _ = try await outbox.append(
+                WebhookEndpointDisabled(endpoint: row.endpoint, failingSince: failingSince), tenant: delivery.tenant, at: now, on: connection,
+                logger: database.logger)
             database.logger.warning(
                 "webhook endpoint disabled: it failed for too long", metadata: ["tenant": "\(delivery.tenant)", "endpoint": "\(endpointID)"])
         }
@@ -70,7 +73,7 @@ extension NotificationsService {
     static func storable(_ text: String) -> String { text.replacingOccurrences(of: "\u{0}", with: "") }
 
     /// ±10 % of the wait, so endpoints that failed together are not all retried at one instant.
-    private func jittered(_ due: Date, from now: Date) -> Date {
+    func jittered(_ due: Date, from now: Date) -> Date {
         let wait = due.timeIntervalSince(now)
         return now.addingTimeInterval(wait * TimeInterval.random(in: 0.9...1.1))
     }

@@ -8,6 +8,8 @@ public enum NotificationsAPI: RPCServiceDescription {
     public static let contextName = "notifications"
     public static let package = "billing.notifications.v1"
     static let service = package + ".WebhookEndpoints"
+    static let emails = package + ".Emails"
+    static let settingsService = package + ".Settings"
 
     public static let create = UnaryMethod<CreateWebhookEndpointRequest, WebhookEndpoint>(
         service: service, method: "Create", retry: .withKey, callers: .gateway,
@@ -39,8 +41,31 @@ public enum NotificationsAPI: RPCServiceDescription {
         service: service, method: "TestSend", retry: .withKey, callers: .gateway,
         summary: "Queues a `billing.webhook.test` message to the endpoint, now (whatever its event types).")
 
-    public static var methods: [any RPCMethodDescriptor] { [create, get, list, update, delete, rotateSecret, attempts, redeliver, testSend] }
+    public static let listEmails = UnaryMethod<ListEmailNotificationsRequest, EmailNotificationList>(
+        service: emails, method: "List", retry: .always, callers: .gateway,
+        summary:
+            """
+            An account's latest e-mails, newest first (`pageSize` 1–100): type, status (PENDING, SENT, FAILED, SKIPPED), recipients, \
+            subject, the SMTP server's answer or why it failed.
+            """)
 
-    /// The notifications context publishes no events yet.
-    public static var events: [EventDescriptor] { [] }
+    public static let settings = UnaryMethod<GetNotificationSettingsRequest, NotificationSettings>(
+        service: settingsService, method: "Get", retry: .always, callers: .gateway,
+        summary: "The tenant's notification settings: the contact e-mailed about its integration, and that e-mail's language.")
+    public static let setSettings = UnaryMethod<NotificationSettings, NotificationSettings>(
+        service: settingsService, method: "Put", retry: .always, callers: .gateway,
+        summary: "Replaces the tenant's notification settings (a valid `contactEmail`, or none).")
+
+    public static var methods: [any RPCMethodDescriptor] {
+        [create, get, list, update, delete, rotateSecret, attempts, redeliver, testSend, listEmails, settings, setSettings]
+    }
+
+    /// Events this context publishes (`proto-docs/events.md`).
+    public static var events: [EventDescriptor] {
+        [
+            EventDescriptor(
+                WebhookEndpointDisabled.self, producer: contextName,
+                summary: "Every delivery to an endpoint failed for 5 days: the platform disabled it and e-mailed the tenant's contact.")
+        ]
+    }
 }

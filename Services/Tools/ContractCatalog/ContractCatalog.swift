@@ -20,7 +20,8 @@ public enum ContractCatalog {
 
     /// Consumers outside the contexts: the gateway keeps every event for the audit trail.
     static let everyEventConsumers = [
-        "gateway (audit trail: `GET /api/v1/billing-events`)", "notifications (tenants' webhook endpoints: `/api/v1/webhook-endpoints`)",
+        "gateway (audit trail: `GET /api/v1/billing-events`)",
+        "notifications (tenants' webhook endpoints: `/api/v1/webhook-endpoints`; e-mails to accounts' contacts)",
     ]
 
     public static let entries: [Entry] = [

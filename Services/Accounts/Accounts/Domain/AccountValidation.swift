@@ -11,6 +11,9 @@ struct ValidatedAccountAttributes: Equatable {
     var taxIDType: TaxIDType?
     var timezone: String
     var metadata: [String: String]
+    var locale: AccountLocale
+    var contacts: [AccountContact]
+    var notificationOptOuts: [NotificationType]
 }
 
 /// Validates account attributes and puts them in canonical form.
@@ -23,9 +26,12 @@ enum AccountValidation {
 
     static func validate(_ request: CreateAccountRequest) throws(AccountsError) -> ValidatedAccountAttributes {
         let (taxID, taxIDType) = try taxIdentity(request.taxId, request.taxIdType)
+        let currency = try currency(request.currency)
         return ValidatedAccountAttributes(
-            name: try name(request.name), email: try email(request.email), currency: try currency(request.currency),
-            taxID: taxID, taxIDType: taxIDType, timezone: try timezone(request.timezone ?? "UTC"), metadata: try metadata(request.metadata ?? [:]))
+            name: try name(request.name), email: try email(request.email), currency: currency,
+            taxID: taxID, taxIDType: taxIDType, timezone: try timezone(request.timezone ?? "UTC"), metadata: try metadata(request.metadata ?? [:]),
+            locale: request.locale ?? .defaultFor(currency: currency.code), contacts: try contacts(request.contacts ?? []),
+            notificationOptOuts: optOuts(request.notificationOptOuts ?? []))
     }
 
     /// Applies changes to current attributes; returns the new attributes and the names of those that changed.
@@ -46,12 +52,18 @@ enum AccountValidation {
         }
         if let value = changes.timezone { updated.timezone = try timezone(value) }
         if let value = changes.metadata { updated.metadata = try metadata(value) }
+        if let value = changes.locale { updated.locale = value }
+        if let value = changes.contacts { updated.contacts = try contacts(value) }
+        if let value = changes.notificationOptOuts { updated.notificationOptOuts = optOuts(value) }
         var changed: [String] = []
         if updated.name != current.name { changed.append("name") }
         if updated.email != current.email { changed.append("email") }
         if updated.taxID != current.taxID || updated.taxIDType != current.taxIDType { changed += ["taxId", "taxIdType"] }
         if updated.timezone != current.timezone { changed.append("timezone") }
         if updated.metadata != current.metadata { changed.append("metadata") }
+        if updated.locale != current.locale { changed.append("locale") }
+        if updated.contacts != current.contacts { changed.append("contacts") }
+        if updated.notificationOptOuts != current.notificationOptOuts { changed.append("notificationOptOuts") }
         return (updated, changed)
     }
 
@@ -65,10 +77,40 @@ enum AccountValidation {
         return trimmed
     }
 
-    static func email(_ value: String) throws(AccountsError) -> String {
+    static let maximumContacts = 10
+
+    /// Up to 10 contacts with distinct valid e-mails; names like an account's; each type listed once, in the catalog's order.
+    static func contacts(_ value: [AccountContact]) throws(AccountsError) -> [AccountContact] {
+        guard value.count <= maximumContacts else {
+            throw .invalid("contacts", "an account has at most \(maximumContacts) contacts (got \(value.count))", reason: "TOO_MANY_CONTACTS")
+        }
+        var seen: Set<String> = []
+        var checked: [AccountContact] = []
+        for (index, contact) in value.enumerated() {
+            let address = try email(contact.email, field: "contacts[\(index)].email")
+            guard seen.insert(address.lowercased()).inserted else {
+                throw .invalid("contacts[\(index)].email", "'\(address)' is listed twice", reason: "DUPLICATE_CONTACT")
+            }
+            var name: String?
+            if let given = contact.name?.trimmingCharacters(in: .whitespacesAndNewlines), !given.isEmpty {
+                guard given.count <= 200, !given.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    throw .invalid("contacts[\(index)].name", "a contact's name has at most 200 characters and no control characters")
+                }
+                name = given
+            }
+            let types = optOuts(contact.notifications ?? [])
+            checked.append(AccountContact(email: address, name: name, notifications: types.isEmpty ? nil : types))
+        }
+        return checked
+    }
+
+    /// Each type once, in the catalog's order.
+    static func optOuts(_ value: [NotificationType]) -> [NotificationType] { NotificationType.allCases.filter(value.contains) }
+
+    static func email(_ value: String, field: String = "email") throws(AccountsError) -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
-        let invalid = AccountsError.invalid("email", "'\(trimmed.prefix(80))' is not a valid e-mail address", reason: "INVALID_EMAIL")
+        let invalid = AccountsError.invalid(field, "'\(trimmed.prefix(80))' is not a valid e-mail address", reason: "INVALID_EMAIL")
         guard trimmed.utf8.count <= 254, parts.count == 2 else { throw invalid }
         let local = parts[0], domain = parts[1].lowercased()
         guard !local.isEmpty, local.utf8.count <= 64,

@@ -12,8 +12,15 @@ struct AccountStore {
 
     private static let columns = """
         id, name, email, currency, tax_id, tax_id_type, timezone, metadata::text, status, status_reason,
-        balance_minor, created_at, updated_at, closed_at, test_clock_id
+        balance_minor, created_at, updated_at, closed_at, test_clock_id, locale, contacts::text, notification_opt_outs
         """
+
+    /// A contact as stored (not the wire type).
+    private struct StoredContact: Codable {
+        var email: String
+        var name: String?
+        var types: [String]
+    }
 
     func insert(_ account: BillingAccount, tenant: String, on connection: PostgresConnection) async throws {
         do {
@@ -21,15 +28,17 @@ struct AccountStore {
                 PostgresQuery(
                     unsafeSQL: """
                         INSERT INTO billing_accounts (tenant_id, id, name, email, currency, tax_id, tax_id_type, timezone, metadata, status,
-                                                      balance_minor, created_at, updated_at, test_clock_id)
+                                                      balance_minor, created_at, updated_at, test_clock_id, locale, contacts,
+                                                      notification_opt_outs)
                         VALUES ($1, $2, $3, $4, $5, $6,
                                 $7, $8, $9::jsonb, $10,
-                                $11, $12, $13, $14)
+                                $11, $12, $13, $14, $15, $16::jsonb, $17)
                         """,
                     binds: try .of(
                         tenant, account.id.rawValue, account.name, account.email, account.currency, account.taxId, account.taxIdType?.rawValue,
                         account.timezone, try Self.json(account.metadata), account.status.rawValue, account.balance.minorUnits, account.createdAt,
-                        account.updatedAt, account.testClockId)), logger: logger)
+                        account.updatedAt, account.testClockId, account.locale.rawValue, try Self.json(account.contacts),
+                        account.notificationOptOuts.map(\.rawValue))), logger: logger)
         } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
         }
@@ -54,12 +63,13 @@ struct AccountStore {
                         UPDATE billing_accounts SET name = $1, email = $2, tax_id = $3,
                             tax_id_type = $4, timezone = $5, metadata = $6::jsonb,
                             status = $7, status_reason = $8, updated_at = $9,
-                            closed_at = $10
+                            closed_at = $10, locale = $13, contacts = $14::jsonb, notification_opt_outs = $15
                         WHERE tenant_id = $11 AND id = $12
                         """,
                     binds: try .of(
                         account.name, account.email, account.taxId, account.taxIdType?.rawValue, account.timezone, try Self.json(account.metadata),
-                        account.status.rawValue, account.statusReason, account.updatedAt, account.closedAt, tenant, account.id.rawValue)),
+                        account.status.rawValue, account.statusReason, account.updatedAt, account.closedAt, tenant, account.id.rawValue,
+                        account.locale.rawValue, try Self.json(account.contacts), account.notificationOptOuts.map(\.rawValue))),
                 logger: logger)
         } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
@@ -97,8 +107,13 @@ struct AccountStore {
     }
 
     private static func account(_ row: PostgresRow) throws -> BillingAccount {
-        let (id, name, email, currency, taxID, taxIDType, timezone, metadata, status, statusReason, balance, created, updated, closed, clock) =
-            try row.decode((UUID, String, String, String, String?, String?, String, String, String, String?, Int64, Date, Date, Date?, UUID?).self)
+        var columns = ColumnReader(row)
+        let id: UUID = try columns.next(), name: String = try columns.next(), email: String = try columns.next()
+        let currency: String = try columns.next(), taxID: String? = try columns.next(), taxIDType: String? = try columns.next()
+        let timezone: String = try columns.next(), metadata: String = try columns.next(), status: String = try columns.next()
+        let statusReason: String? = try columns.next(), balance: Int64 = try columns.next(), created: Date = try columns.next()
+        let updated: Date = try columns.next(), closed: Date? = try columns.next(), clock: UUID? = try columns.next()
+        let locale: String = try columns.next(), contacts: String = try columns.next(), optOuts: [String] = try columns.next()
         let code = currency.trimmingCharacters(in: .whitespaces)
         return BillingAccount(
             id: AccountID(rawValue: id), name: name, email: email, currency: code, taxId: taxID,
@@ -106,8 +121,19 @@ struct AccountStore {
             timezone: timezone, metadata: (try? StoredJSON.decode([String: String].self, metadata)) ?? [:],
             status: AccountStatus(rawValue: status) ?? .closed, statusReason: statusReason,
             balance: Money(minorUnits: balance, currency: Currency(code: code) ?? .brl), createdAt: created, updatedAt: updated, closedAt: closed,
-            testClockId: clock.map(TestClockID.init(rawValue:)))
+            testClockId: clock.map(TestClockID.init(rawValue:)), locale: AccountLocale(rawValue: locale),
+            contacts: ((try? StoredJSON.decode([StoredContact].self, contacts)) ?? []).map { stored in
+                AccountContact(
+                    email: stored.email, name: stored.name,
+                    notifications: stored.types.isEmpty ? nil : stored.types.compactMap(NotificationType.init(rawValue:)))
+            },
+            notificationOptOuts: optOuts.compactMap(NotificationType.init(rawValue:)))
     }
 
     private static func json(_ metadata: [String: String]) throws -> String { try StoredJSON.text(metadata) }
+
+    private static func json(_ contacts: [AccountContact]) throws -> String {
+        try StoredJSON.text(
+            contacts.map { StoredContact(email: $0.email, name: $0.name, types: ($0.notifications ?? []).map(\.rawValue)) })
+    }
 }

@@ -8,6 +8,7 @@ import Foundation
 import InvoicingContract
 import LedgerContract
 import Logging
+import NotificationsContract
 import PostgresNIO
 import SubscriptionsContract
 
@@ -28,7 +29,7 @@ struct AuditedEvent: Codable, Sendable {
 /// The audit trail: a consumer of every context's stream writing `audit_events`, and its queries.
 struct AuditTrail: Sendable {
     static let group = "gateway-audit"
-    static let contexts = ["accounts", "catalog", "subscriptions", "ledger", "invoicing"]
+    static let contexts = ["accounts", "catalog", "subscriptions", "ledger", "invoicing", "notifications"]
 
     let database: Database
 
@@ -37,7 +38,8 @@ struct AuditTrail: Sendable {
         let logger = database.logger
         return EventSubscription(
             group: Self.group, contexts: Self.contexts,
-            events: AccountsAPI.events + CatalogAPI.events + SubscriptionsAPI.events + LedgerAPI.events + InvoicingAPI.events,
+            events: AccountsAPI.events + CatalogAPI.events + SubscriptionsAPI.events + LedgerAPI.events + InvoicingAPI.events
+                + NotificationsAPI.events,
             fallback: { envelope, connection in
                 let json = JSONWriter.string(try JSONValueEncoder().encode(envelope))
                 try await connection.execute(

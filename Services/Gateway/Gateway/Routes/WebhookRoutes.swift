@@ -1,3 +1,4 @@
+import AccountsContract
 import BillingCore
 import BillingRPC
 import HTTPTypes
@@ -14,6 +15,8 @@ enum WebhookRoutes {
         func single(_ status: HTTPStatus = .ok) -> APIRoute.ResponseSpec {
             .init(status: status, resourceType: type, attributes: endpoint, isCollection: false)
         }
+        let settings = APIRoute.ResponseSpec(
+            status: .ok, resourceType: "notification-settings", attributes: .of(NotificationSettings.self), isCollection: false)
         let queued = APIRoute.ResponseSpec(
             status: .accepted, resourceType: "webhook-deliveries", attributes: .of(WebhookDeliveryQueued.self), isCollection: false)
         return [
@@ -122,6 +125,50 @@ enum WebhookRoutes {
                 return APIResponse(
                     status: .accepted,
                     document: JSONAPI.document(try JSONAPI.resource(type: "webhook-deliveries", id: answer.messageId, from: answer)))
+            },
+            APIRoute(
+                method: .get, path: "/api/v1/notification-settings", operationID: "getNotificationSettings", tag: tag,
+                summary: "The tenant's notification settings: who is e-mailed about its integration (a disabled endpoint), in which language.",
+                permission: .webhooksRead, requestBody: nil, response: settings, queryParameters: []
+            ) { request in
+                try request.query.requireOnly([])
+                let answer = try await client.call(NotificationsAPI.settings, GetNotificationSettingsRequest(), options: request.options)
+                return .ok(JSONAPI.document(try JSONAPI.resource(type: "notification-settings", id: request.principal.tenant, from: answer)))
+            },
+            APIRoute(
+                method: .put, path: "/api/v1/notification-settings", operationID: "setNotificationSettings", tag: tag,
+                summary: "Replace the tenant's notification settings: `contactEmail` (none: nobody is e-mailed) and `locale` (pt-BR or en).",
+                permission: .webhooksUpdate,
+                requestBody: .init(resourceType: "notification-settings", attributes: .of(NotificationSettings.self), optional: false),
+                response: settings, queryParameters: []
+            ) { request in
+                let attributes = try request.attributes(NotificationSettings.self, resourceType: "notification-settings")
+                let answer = try await client.call(NotificationsAPI.setSettings, attributes, options: request.options)
+                return .ok(JSONAPI.document(try JSONAPI.resource(type: "notification-settings", id: request.principal.tenant, from: answer)))
+            },
+            APIRoute(
+                method: .get, path: "/api/v1/billing-accounts/{id}/email-notifications", operationID: "listEmailNotifications",
+                tag: "Billing accounts",
+                summary:
+                    """
+                    The account's latest e-mails, newest first: type, status (PENDING, SENT, FAILED, SKIPPED), recipients, subject, \
+                    the SMTP server's answer or why it failed or was skipped; the id is also the e-mail's Message-ID.
+                    """,
+                permission: .accountsRead, requestBody: nil,
+                response: .init(
+                    status: .ok, resourceType: "email-notifications", attributes: .of(EmailNotification.self), isCollection: true),
+                queryParameters: [.init(name: "page[size]", summary: "1–100, default 20", schema: .integer)]
+            ) { request in
+                try request.query.requireOnly(["page[size]"])
+                let account = try request.id(AccountID.self, resource: "billing account")
+                let list = try await client.call(
+                    NotificationsAPI.listEmails,
+                    ListEmailNotificationsRequest(billingAccountId: account, pageSize: try request.query.pageSize(default: 20)),
+                    options: request.options)
+                return .ok(
+                    JSONAPI.document(
+                        .array(try list.items.map { try JSONAPI.resource(type: "email-notifications", id: $0.id.uuidString.lowercased(), from: $0) }))
+                )
             },
         ]
     }

@@ -72,18 +72,5 @@ enum InvoiceDocument {
             + (currency.code == "BRL" ? amount.text.replacingOccurrences(of: ".", with: ",") : amount.text)
     }
 
-    static func escape(_ text: some StringProtocol) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: some StringProtocol) -> String { HTMLText.escape(text) }
 }

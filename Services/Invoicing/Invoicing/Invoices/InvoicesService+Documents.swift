@@ -58,7 +58,7 @@ extension InvoicesService {
                     "a test-clock invoice is not charged at the PSP; record its payment instead", reason: "PIX_TEST_INVOICE")
             }
             let charge = try await pixCharges.current(for: invoice, tenant: tenant)
-            guard let location = charge.location else { throw PixRail.unavailable }
+            guard let location = charge.location else { throw InvoicingError.unavailable("the PSP's charge has no location yet; ask again shortly") }
             do {
                 let payload = try PixBRCode(location: location, merchantName: merchant.name, merchantCity: merchant.city).payload
                 return PixCharge(
