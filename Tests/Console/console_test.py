@@ -6,8 +6,10 @@ It creates its demo data through the public API (deploy/local/demo-data.py's cat
 usage and AI charges), then, in the browser: signs in by pasting the token (keyboard only), sees the plan card, cancels at
 period end and reactivates, previews a plan change, activates a free add-on, buys a credit package by PIX and marks it paid
 through the signed sandbox webhook, sees the balance and the consumption chart change, checks usage warnings, the invoices
-(printable invoice and PIX of a pending one), filters the audit trail, switches to English and changes the plan; with the
-optional restricted tokens, the no-access screen and the API's 403 message.
+(printable invoice and PIX of a pending one), filters the audit trail, switches to English and changes the plan; registers a
+webhook endpoint pointing at a local receiver (secret shown once, Send test arrives signed, attempts listed, redeliver, edit,
+rotate, delete); edits the account's notification preferences (e-mail language, contacts, opt-outs; the API's field errors
+shown at the field); with the optional restricted tokens, the no-access screen and the API's 403 message.
 
 Every screen is saved as a PNG in --artifacts and checked with axe; any `critical` violation fails the run (all violations
 are printed). Exit status 0 only when every step passed and no critical violation was found.
@@ -16,13 +18,16 @@ Usage: console_test.py --gateway http://127.0.0.1:18080 --token <owner JWT> [--r
 permissions>] [--limited-token <JWT with SUBSCRIPTIONS_READ only>] [--webhook-secret whsec_…] [--provider sandbox]
 """
 import argparse
+import base64
 import hashlib
 import hmac
+import http.server
 import json
 import os
 import random
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import urllib.error
@@ -150,9 +155,80 @@ def deliver_payment(gateway, provider, secret, tenant, account, invoice_id, amou
 
 
 def claims(token):
-    import base64
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+class WebhookReceiver:
+    """A local HTTP endpoint (development allows http:// and loopback webhook URLs) that answers 200 and records every POST."""
+
+    def __init__(self):
+        self.posts = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    body = b""
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            self.rfile.readline()
+                            break
+                        body += self.rfile.read(size)
+                        self.rfile.readline()
+                else:
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    receiver.posts.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                answer = b'{"received":true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def received(self, event_type=None, message_id=None):
+        """The posts so far (of an event type, or of a message), oldest first."""
+        with self.lock:
+            posts = list(self.posts)
+        result = []
+        for post in posts:
+            try:
+                envelope = json.loads(post["body"])
+            except ValueError:
+                envelope = {}
+            if event_type and envelope.get("type") != event_type:
+                continue
+            if message_id and post["headers"].get("webhook-id") != message_id:
+                continue
+            result.append(post)
+        return result
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def webhook_signatures_valid(post, secrets):
+    """Which of `secrets` (whsec_…) made one of the post's `v1,` signatures (Standard Webhooks: HMAC-SHA256 of id.timestamp.body)."""
+    headers = post["headers"]
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + post["body"]
+    given = {part.split(",", 1)[1] for part in headers["webhook-signature"].split() if part.startswith("v1,")}
+    valid = []
+    for secret in secrets:
+        key = base64.b64decode(secret.split("_", 1)[1])
+        if base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode() in given:
+            valid.append(secret)
+    return valid
 
 
 # ------------------------------------------------------------------------------------------------ browser
@@ -567,6 +643,190 @@ def run(args):
         browser.wait_text("#plan-status", "Ativa")
         assert api.get(f"/api/v1/subscriptions/{subscription}")["attributes"]["status"] == "ACTIVE"
 
+    receiver = WebhookReceiver()
+
+    def checked_values(css):
+        return sorted(box.get_attribute("value") for box in browser.driver.find_elements(By.CSS_SELECTOR, css) if box.is_selected())
+
+    @step("webhooks: register a local receiver through the form; the signing secret is shown once")
+    def webhook_create():
+        browser.navigate("webhooks")
+        browser.wait_text("#webhook-endpoints", "Nenhum endpoint")
+        assert not browser.find("#account-picker", visible=False).is_displayed(), "webhooks are the tenant's: no account picker"
+        form = "#new-webhook-form"
+        browser.find(form + " #new-webhook-url").send_keys(receiver.url)
+        browser.find(form + " #new-webhook-description").send_keys("Console e2e")
+        browser.click(form + ' input[name="typesMode"][value="chosen"]')
+        # "Only the chosen types" with none chosen: said at the type list, nothing sent.
+        browser.click('[data-action="create-webhook"]')
+        browser.wait_text("#webhook-create-errors", "Escolha ao menos um tipo")
+        browser.wait_text("#new-webhook-types .field-error", "Escolha ao menos um tipo")
+        assert api.call("GET", "/api/v1/webhook-endpoints")["data"] == [], "nothing was registered"
+        for event_type in ("billing.invoice.paid", "billing.payment.completed"):
+            browser.click(f'{form} input[name="eventType"][value="{event_type}"]')
+        browser.screenshot("20-webhook-new")
+        browser.check_accessibility("webhook-new")
+        browser.click('[data-action="create-webhook"]')
+        secret_box = browser.find("dialog[open] #webhook-secret")
+        secret = secret_box.get_attribute("value")
+        assert secret.startswith("whsec_") and len(secret) > 20, secret
+        browser.wait_text("dialog[open] #webhook-secret-warning", "não será mostrado de novo")
+        browser.click('dialog[open] [data-action="copy-webhook-secret"]')
+        browser.wait_until("the copy button answered", lambda: browser.text("#webhook-secret-status"), 10)
+        browser.screenshot("21-webhook-secret")
+        browser.check_accessibility("webhook-secret")
+        browser.click('dialog[open] [data-action="close-dialog"]')
+        browser.wait_until("the secret dialog closed", lambda: not browser.driver.find_elements(By.CSS_SELECTOR, "dialog[open]"), 10)
+        assert not browser.driver.find_elements(By.CSS_SELECTOR, "#webhook-secret"), "the secret is gone from the page"
+        row = browser.find("#webhooks-table tbody tr[data-endpoint-id]")
+        endpoint = row.get_attribute("data-endpoint-id")
+        browser.wait_text("#webhooks-table", receiver.url)
+        browser.wait_text("#webhooks-table", "Fatura paga, Pagamento confirmado")
+        browser.wait_text("#webhook-detail-state", "Ativo")
+        attributes = api.get(f"/api/v1/webhook-endpoints/{endpoint}")["attributes"]
+        assert sorted(attributes["eventTypes"]) == ["billing.invoice.paid", "billing.payment.completed"], attributes
+        assert attributes["url"] == receiver.url and attributes["description"] == "Console e2e" and attributes["enabled"] is True, attributes
+        assert not attributes.get("secret"), "the secret is never read back"
+        state["webhook"], state["secret"] = endpoint, secret
+
+    @step("webhooks: Send test reaches the receiver signed (webhook-id, -timestamp, -signature); the attempt is listed; redeliver")
+    def webhook_test_send():
+        browser.click('[data-action="test-webhook"]')
+        browser.wait_text("#status", "Mensagem de teste")
+        post = wait_api("the test message at the receiver", lambda: receiver.received("billing.webhook.test"), 60)[0]
+        headers = post["headers"]
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature"):
+            assert headers.get(name), (name, headers)
+        assert abs(int(headers["webhook-timestamp"]) - time.time()) < 300, headers["webhook-timestamp"]
+        assert webhook_signatures_valid(post, [state["secret"]]) == [state["secret"]], f"signed with the secret shown: {headers['webhook-signature']}"
+        message = headers["webhook-id"]
+        assert json.loads(post["body"])["id"] == message
+        row = f'#webhook-attempts-table tr[data-message-id="{message}"]'
+        browser.wait_until("the test attempt in the attempts table", lambda: browser.driver.find_elements(By.CSS_SELECTOR, row), 60)
+        browser.wait_text(row, "Entregue")
+        assert browser.find(row).get_attribute("data-status") == "200", browser.find(row).get_attribute("data-status")
+        assert browser.find(row).get_attribute("data-outcome") == "SUCCEEDED"
+        browser.wait_text(row, "Mensagem de teste do webhook")
+        browser.screenshot("22-webhook-attempts")
+        browser.check_accessibility("webhook-attempts")
+        browser.click(row + ' [data-action="redeliver-webhook"]')
+        browser.wait_text("#status", "reenviada")
+        wait_api("the redelivered message at the receiver", lambda: len(receiver.received(message_id=message)) >= 2, 60)
+        browser.wait_until("the second attempt listed", lambda: len(browser.driver.find_elements(By.CSS_SELECTOR, row)) >= 2, 60)
+        attempts = api.call("GET", f"/api/v1/webhook-endpoints/{state['webhook']}/attempts")["data"]
+        assert sum(1 for item in attempts if item["attributes"]["messageId"] == message) >= 2, attempts
+
+    @step("webhooks: edit (every type, description, disabled), enable, rotate the secret (both sign for 24 h), delete with confirmation")
+    def webhook_manage():
+        endpoint = state["webhook"]
+        browser.click('[data-action="edit-webhook"]')
+        form = "dialog[open] #edit-webhook-form"
+        description = browser.find(form + " #edit-webhook-description")
+        description.clear()
+        description.send_keys("Console e2e: todos os eventos")
+        browser.click(form + ' input[name="typesMode"][value="all"]')
+        browser.click(form + " #edit-webhook-enabled")
+        browser.check_accessibility("webhook-edit")
+        browser.click('dialog[open] [data-action="save-webhook"]')
+        browser.wait_until("the edit dialog closed", lambda: not browser.driver.find_elements(By.CSS_SELECTOR, "dialog[open]"), 15)
+        browser.wait_text(f'#webhooks-table tr[data-endpoint-id="{endpoint}"]', "Desativado")
+        browser.wait_text(f'#webhooks-table tr[data-endpoint-id="{endpoint}"]', "Todos os eventos")
+        attributes = api.get(f"/api/v1/webhook-endpoints/{endpoint}")["attributes"]
+        assert attributes["enabled"] is False and attributes["eventTypes"] == [], attributes
+        assert attributes["description"] == "Console e2e: todos os eventos", attributes
+        browser.click('[data-action="enable-webhook"]')
+        browser.wait_text(f'#webhooks-table tr[data-endpoint-id="{endpoint}"]', "Ativo")
+        assert api.get(f"/api/v1/webhook-endpoints/{endpoint}")["attributes"]["enabled"] is True
+
+        browser.click('[data-action="rotate-webhook-secret"]')
+        browser.wait_text("dialog[open]", "24 horas")
+        browser.click('dialog[open] [data-action="confirm-rotate"]')
+        new_secret = browser.wait_until("the new secret", lambda: (value := browser.find("dialog[open] #webhook-secret").get_attribute("value")) and value, 15)
+        assert new_secret.startswith("whsec_") and new_secret != state["secret"], new_secret
+        browser.wait_text("dialog[open] #webhook-secret-warning", "não será mostrado de novo")
+        browser.screenshot("23-webhook-rotated-secret")
+        browser.click('dialog[open] [data-action="close-dialog"]')
+        before = len(receiver.received("billing.webhook.test"))
+        browser.click('[data-action="test-webhook"]')
+        post = wait_api("a test message after the rotation", lambda: receiver.received("billing.webhook.test")[before:], 60)[0]
+        assert sorted(webhook_signatures_valid(post, [state["secret"], new_secret])) == sorted([state["secret"], new_secret]), \
+            f"the new and the previous secret both sign: {post['headers']['webhook-signature']}"
+
+        browser.click('[data-action="delete-webhook"]')
+        browser.wait_text("dialog[open]", receiver.url)
+        browser.check_accessibility("webhook-delete")
+        browser.click('dialog[open] [data-action="confirm-delete-webhook"]')
+        browser.wait_text("#status", "excluído")
+        browser.wait_text("#webhook-endpoints", "Nenhum endpoint")
+        api.call("GET", f"/api/v1/webhook-endpoints/{endpoint}", expect=(404,))
+
+    @step("account: notification preferences (e-mail language, a contact with two types, an opt-out) saved, reloaded, read back")
+    def notifications():
+        attributes = api.get(f"/api/v1/billing-accounts/{account}")["attributes"]
+        assert "contacts" in attributes and "notificationOptOuts" in attributes and "locale" in attributes, \
+            f"the accounts API has no notification preferences yet (locale, contacts, notificationOptOuts): {sorted(attributes)}"
+        browser.navigate("account")
+        browser.wait_text("#account-details", "financeiro@console.example")
+        browser.wait_text("#contacts-default", "financeiro@console.example")
+        Select(browser.find("#notification-locale")).select_by_value("en")
+        browser.click('[data-action="add-contact"]')
+        contact = "#contacts-list > li:last-child"
+        browser.find(contact + ' input[name="email"]').send_keys("cobranca@console.example")
+        browser.find(contact + ' input[name="name"]').send_keys("Cobrança")
+        browser.click(contact + ' input[data-mode="chosen"]')
+        for kind in ("INVOICE_ISSUED", "PAYMENT_FAILED"):
+            browser.click(f'{contact} input[data-type="{kind}"]')
+        browser.click("#opt-out-CREDITS_EXPIRING")
+        assert not browser.find("#contacts-default", visible=False).is_displayed(), "with a contact, the account's own e-mail is no default"
+        browser.screenshot("24-account-notifications")
+        browser.check_accessibility("account-notifications")
+        browser.click('[data-action="save-notifications"]')
+        browser.wait_text("#status", "Preferências de notificação salvas")
+        saved = api.get(f"/api/v1/billing-accounts/{account}")["attributes"]
+        assert saved["locale"] == "en", saved["locale"]
+        assert len(saved["contacts"]) == 1, saved["contacts"]
+        assert saved["contacts"][0]["email"] == "cobranca@console.example" and saved["contacts"][0].get("name") == "Cobrança", saved["contacts"]
+        assert sorted(saved["contacts"][0]["notifications"]) == ["INVOICE_ISSUED", "PAYMENT_FAILED"], saved["contacts"]
+        assert saved["notificationOptOuts"] == ["CREDITS_EXPIRING"], saved["notificationOptOuts"]
+
+        browser.driver.refresh()
+        browser.screen_ready("account")
+        assert Select(browser.find("#notification-locale")).first_selected_option.get_attribute("value") == "en"
+        rows = browser.driver.find_elements(By.CSS_SELECTOR, "#contacts-list > li")
+        assert len(rows) == 1, len(rows)
+        assert browser.find(contact + ' input[name="email"]').get_attribute("value") == "cobranca@console.example"
+        assert browser.find(contact + ' input[name="name"]').get_attribute("value") == "Cobrança"
+        assert browser.find(contact + ' input[data-mode="chosen"]').is_selected()
+        assert checked_values(contact + " input[data-type]") == ["INVOICE_ISSUED", "PAYMENT_FAILED"], checked_values(contact + " input[data-type]")
+        assert checked_values('input[name="optOut"]') == ["CREDITS_EXPIRING"], checked_values('input[name="optOut"]')
+        assert not browser.find("#contacts-default", visible=False).is_displayed()
+
+    @step("account: an invalid e-mail is refused by the API and shown at its field")
+    def notifications_invalid_email():
+        contact = "#contacts-list > li:last-child"
+        email = browser.find(contact + ' input[name="email"]')
+        email.clear()
+        email.send_keys("not-an-e-mail")
+        browser.click('[data-action="save-notifications"]')
+        browser.wait_until("the error box next to the form", lambda: browser.text("#notifications-errors"), 30)
+        email = browser.find(contact + ' input[name="email"]')
+        browser.wait_until("the e-mail field marked invalid", lambda: email.get_attribute("aria-invalid") == "true", 10)
+        message = browser.find(contact + " .field-error")
+        assert message.text.strip(), "the API's message is at the field"
+        assert message.get_attribute("id") in (email.get_attribute("aria-describedby") or "").split(), "the message describes the field"
+        assert "Contato 1" in browser.text("#notifications-errors"), browser.text("#notifications-errors")
+        assert browser.driver.switch_to.active_element == email, "the invalid field has the focus"
+        print(f"  the API said: {message.text.strip()}")
+        logged = browser.console_errors()
+        assert any("status of 422" in entry["message"] for entry in logged), "the browser logged the API's 422"
+        severe.extend(entry for entry in logged if "status of 422" not in entry["message"])
+        browser.screenshot("25-account-notifications-error")
+        browser.check_accessibility("account-notifications-error")
+        assert api.get(f"/api/v1/billing-accounts/{account}")["attributes"]["contacts"][0]["email"] == "cobranca@console.example", "nothing saved"
+        # Removing the contact: the account's own e-mail is the default again (the change is not saved).
+        browser.click(contact + ' [data-action="remove-contact"]')
+        browser.wait_until("the default recipient shown", lambda: browser.find("#contacts-default", visible=False).is_displayed(), 10)
+
     if args.restricted_token:
         @step("a token without billing permissions sees the restriction (seed 000)")
         def restricted():
@@ -603,7 +863,13 @@ def run(args):
         assert not browser.find("#account-picker", visible=False).is_displayed(), "a customer has one account: no picker"
         links = [link.get_attribute("href") for link in browser.driver.find_elements(By.CSS_SELECTOR, "#section-links a")]
         assert not any(link.endswith("#/events") for link in links), links
+        assert not any(link.endswith("#/webhooks") for link in links), "webhook endpoints are the operators'"
         assert any(link.endswith("#/credits") for link in links), links
+        # Its own account's details; the notification preferences read-only (changing an account is the operators').
+        browser.navigate("account")
+        browser.wait_text("#account-details", "financeiro@console.example")
+        browser.find("#notifications-read-only")
+        assert not browser.driver.find_elements(By.CSS_SELECTOR, '[data-action="save-notifications"]'), "no save button for a customer"
         browser.navigate("invoices")
         browser.screenshot("17-customer")
         browser.check_accessibility("customer")
@@ -641,6 +907,7 @@ def run(args):
             print(f"  browser console: {entry['message']}")
     finally:
         browser.quit()
+        receiver.close()
 
     critical = 0
     print("\naccessibility (axe-core):")

@@ -15,6 +15,28 @@
   const PAYABLE_INVOICES = ['PENDING', 'OVERDUE'];
   const POLL_INTERVAL_MS = 3000;
   const POLL_TIMEOUT_MS = 10 * 60 * 1000;
+  /** Every integration event type (proto-docs/events.md): the audit trail's filter and what webhook endpoints subscribe to. */
+  const EVENT_TYPES = [
+    'billing.account.closed', 'billing.account.created', 'billing.account.reactivated', 'billing.account.suspended',
+    'billing.account.updated', 'billing.account_credit.changed', 'billing.addon.activated', 'billing.addon.canceled',
+    'billing.catalog_item.archived', 'billing.catalog_item.published', 'billing.credits.cap_threshold_reached',
+    'billing.credits.exhausted', 'billing.credits.expiring', 'billing.credits.granted', 'billing.credits.recharge_requested',
+    'billing.credits.threshold_reached', 'billing.invoice.created', 'billing.invoice.finalized', 'billing.invoice.overdue',
+    'billing.invoice.paid', 'billing.invoice.usage_unpriced', 'billing.payment.completed', 'billing.payment.failed',
+    'billing.payment.refund_failed', 'billing.payment.refunded', 'billing.subscription.activated', 'billing.subscription.canceled',
+    'billing.subscription.created', 'billing.subscription.expired', 'billing.subscription.past_due', 'billing.subscription.paused',
+    'billing.subscription.plan_changed', 'billing.subscription.quantity_changed', 'billing.subscription.reactivated',
+    'billing.subscription.renewed', 'billing.subscription.resumed', 'billing.subscription.trial_ended',
+    'billing.subscription.trial_will_end', 'billing.usage.limit_reached', 'billing.usage.threshold_reached',
+    'billing.webhook_endpoint.disabled',
+  ];
+  /** The e-mails the platform sends an account's contacts (AccountsContract `NotificationType`), each of which it may opt out of. */
+  const NOTIFICATION_TYPES = [
+    'INVOICE_ISSUED', 'PAYMENT_RECEIVED', 'PAYMENT_FAILED', 'CREDITS_THRESHOLD', 'CREDITS_EXHAUSTED', 'CREDITS_EXPIRING',
+    'USAGE_LIMIT', 'SUBSCRIPTION_PAST_DUE', 'SUBSCRIPTION_CANCELED', 'TRIAL_ENDING',
+  ];
+  const EMAIL_LOCALES = ['pt-BR', 'en'];
+  const MAX_CONTACTS = 10;
 
   const state = {
     language: I18N.defaultLanguage,
@@ -27,6 +49,7 @@
     invoiceFilter: '',
     executionFilters: { userId: '', featureId: '', model: '', costCenter: '', status: '' },
     eventFilters: { type: '', subject: '', since: '', until: '' },
+    webhookId: null,
     ticket: 0,
     pollers: new Set(),
   };
@@ -421,6 +444,118 @@
         button.removeAttribute('aria-busy');
       }
     }
+  }
+
+  // ---------------------------------------------------------------- errors next to a form's fields
+
+  /** A problem with one field found before asking the API: `pointer` is the JSON Pointer the API would name it by. */
+  class FieldError extends UserError {
+    constructor(message, pointer) {
+      super(message);
+      this.pointer = pointer;
+    }
+  }
+
+  /** The control of `form` an error's `source.pointer` is about: the one whose `data-pointer` is it or its longest prefix. */
+  function controlFor(form, pointer) {
+    if (!pointer) return null;
+    let best = null;
+    for (const control of form.querySelectorAll('[data-pointer]')) {
+      const own = control.dataset.pointer;
+      if ((pointer === own || pointer.startsWith(own + '/')) && (!best || own.length > best.dataset.pointer.length)) best = control;
+    }
+    return best;
+  }
+
+  function clearFieldErrors(form) {
+    form.querySelectorAll('.field-error').forEach((message) => message.remove());
+    form.querySelectorAll('[data-error-id]').forEach((control) => {
+      const own = control.dataset.errorId.split(' ');
+      const ids = (control.getAttribute('aria-describedby') || '').split(' ').filter((id) => id && !own.includes(id));
+      if (ids.length) control.setAttribute('aria-describedby', ids.join(' '));
+      else control.removeAttribute('aria-describedby');
+      control.removeAttribute('aria-invalid');
+      delete control.dataset.errorId;
+    });
+  }
+
+  /**
+   * Shows what went wrong with a form in its own alert region (`container`, next to the form), and each error that names a
+   * field (`source.pointer`, or a FieldError's pointer) at that field too: its message under the control, tied to it by
+   * aria-describedby, the control marked aria-invalid and the first one focused. Other errors are listed as usual.
+   */
+  function showFieldErrors(error, form, container) {
+    clearFieldErrors(form);
+    if (error instanceof ApiError && error.status === 401) return;
+    if (!(error instanceof ApiError) && !(error instanceof UserError)) console.error(error);
+    const items = error instanceof ApiError && error.errors.length
+      ? error.errors.map((item) => ({
+        text: errorLines(new ApiError(error.status, [item]))[0], detail: item.detail || item.title, pointer: item.source && item.source.pointer,
+      }))
+      : [{ text: error && error.message ? error.message : String(error), pointer: error instanceof FieldError ? error.pointer : null }];
+    let first = null;
+    const lines = items.map((item) => {
+      const control = controlFor(form, item.pointer);
+      if (!control) return item.text;
+      const id = uid('field-error');
+      const message = h('p', { class: 'field-error', id }, item.detail || item.text);
+      if (control.matches('fieldset')) control.append(message);
+      else (control.closest('.field, .checkbox') || control.parentElement).append(message);
+      control.setAttribute('aria-describedby', [control.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
+      if (control.matches('input, select, textarea')) control.setAttribute('aria-invalid', 'true');
+      control.dataset.errorId = [control.dataset.errorId, id].filter(Boolean).join(' ');
+      if (!first) first = control;
+      const name = control.dataset.fieldName;
+      return name ? name + ': ' + item.text : item.text;
+    });
+    container.replaceChildren(h('div', { class: 'error-box' },
+      h('p', { class: 'error-title' }, t('error.title')),
+      h('ul', {}, lines.map((line) => h('li', {}, line)))));
+    if (first) (first.matches('fieldset') ? first.querySelector('input, select, textarea') || first : first).focus();
+  }
+
+  /** `perform` for a form whose errors go next to its fields. */
+  async function submitForm(button, form, container, action) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    clearFieldErrors(form);
+    container.replaceChildren();
+    $('#errors').replaceChildren();
+    try {
+      return await action();
+    } catch (error) {
+      showFieldErrors(error, form, container);
+      return undefined;
+    } finally {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  }
+
+  /** A checkbox with its label after it. */
+  function checkbox(label, attributes) {
+    const id = attributes.id || uid('check');
+    return h('div', { class: 'checkbox' }, h('input', Object.assign({ type: 'checkbox' }, attributes, { id })), h('label', { for: id }, label));
+  }
+
+  /** A read-only text and a button that copies it (or selects it, when the clipboard is not allowed), in a dialog. */
+  function copyBox({ id, label, value, copyKey, copiedKey, manualKey }) {
+    const input = h('input', { type: 'text', id, class: 'copy-value', readonly: true, value, spellcheck: 'false', autocomplete: 'off' });
+    const copied = h('p', { class: 'hint', role: 'status', id: id + '-status' });
+    const copy = h('button', {
+      type: 'button', class: 'button', 'data-action': 'copy-' + id,
+      onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(value);
+          copied.textContent = t(copiedKey);
+        } catch (error) {
+          input.focus();
+          input.select();
+          copied.textContent = t(manualKey);
+        }
+      },
+    }, t(copyKey));
+    return h('div', { class: 'copy-box' }, h('div', { class: 'field' }, h('label', { for: id }, label), input), h('div', { class: 'actions' }, copy), copied);
   }
 
   // ---------------------------------------------------------------- polling
@@ -1544,7 +1679,7 @@
   }
 
   function eventTypes() {
-    return Object.keys(I18N.messages[I18N.defaultLanguage]).filter((key) => key.startsWith('event.')).map((key) => key.slice('event.'.length));
+    return EVENT_TYPES;
   }
 
   function drawEvents(page) {
@@ -1590,6 +1725,484 @@
       h('td', {}, eventName(attributes.type), h('br'), h('code', { class: 'muted' }, attributes.type)),
       h('td', {}, attributes.subject ? h('code', {}, attributes.subject) : t('app.none')),
       h('td', {}, h('details', {}, h('summary', {}, t('events.showData')), h('pre', { class: 'event-data' }, JSON.stringify(attributes.data, null, 2)))));
+  }
+
+  // ---------------------------------------------------------------- screen: Account (details and notification preferences)
+
+  /** Keeps the account the API answered as the current one (the picker's list too), so dates use its current time zone. */
+  function rememberAccount(account) {
+    state.account = account;
+    if (state.accounts) {
+      const index = state.accounts.findIndex((item) => item.id === account.id);
+      if (index >= 0) state.accounts[index] = account;
+    }
+  }
+
+  async function loadAccount() {
+    const account = (await api('GET', `/billing-accounts/${encodeURIComponent(accountId())}`)).data;
+    rememberAccount(account);
+    return { account };
+  }
+
+  function accountTone(status) {
+    return { ACTIVE: 'ok', SUSPENDED: 'warn', CLOSED: 'muted' }[status] || 'muted';
+  }
+
+  function drawAccount({ account }) {
+    const attributes = account.attributes;
+    return [pageHeader(t('accountScreen.title'), () => refresh()),
+      section('account-details', attributes.name, descriptionList([
+        [t('accountScreen.email'), attributes.email, 'account-email'],
+        [t('accountScreen.status'), badge(t('accountScreen.state.' + attributes.status), accountTone(attributes.status), 'account-status')],
+        attributes.statusReason ? [t('accountScreen.statusReason'), attributes.statusReason, 'account-status-reason'] : null,
+        [t('accountScreen.currency'), attributes.currency, 'account-currency'],
+        [t('accountScreen.taxId'), attributes.taxId ? attributes.taxId + (attributes.taxIdType ? ' (' + attributes.taxIdType + ')' : '') : t('app.none'), 'account-tax-id'],
+        [t('accountScreen.timezone'), attributes.timezone, 'account-timezone'],
+        [t('accountScreen.createdAt'), dateTime(attributes.createdAt), 'account-created'],
+      ])),
+      notificationsSection(account)];
+  }
+
+  function notificationName(type) {
+    return hasText('notification.' + type) ? t('notification.' + type) : type;
+  }
+
+  /**
+   * The account's e-mails (issue 25): their language, who receives which (no contacts: the account's own e-mail receives every
+   * type) and the types nobody receives. Saved with one PATCH that replaces `contacts` and `notificationOptOuts` wholesale.
+   */
+  function notificationsSection(account) {
+    const attributes = account.attributes;
+    const contacts = Array.isArray(attributes.contacts) ? attributes.contacts : [];
+    const optOuts = Array.isArray(attributes.notificationOptOuts) ? attributes.notificationOptOuts : [];
+    const editable = can('BILLING_ACCOUNTS_UPDATE') && !customerAccount() && attributes.status !== 'CLOSED';
+    const errors = h('div', { class: 'errors', role: 'alert', id: 'notifications-errors' });
+
+    const language = selectControl(EMAIL_LOCALES.map((value) => ({ value, label: t('notifications.locale.' + value) })),
+      attributes.locale || (attributes.currency === 'BRL' ? 'pt-BR' : 'en'),
+      { id: 'notification-locale', name: 'locale', dataset: { pointer: '/data/attributes/locale', fieldName: t('notifications.locale') } });
+
+    const list = h('ol', { class: 'contacts', id: 'contacts-list' });
+    const defaultRecipient = h('p', { class: 'notice notice-info', id: 'contacts-default' },
+      t('notifications.defaultRecipient', { email: attributes.email }));
+    const full = h('p', { class: 'hint', id: 'contacts-full' });
+    const add = h('button', { type: 'button', class: 'button secondary', 'data-action': 'add-contact' }, t('notifications.addContact'));
+    const sync = () => {
+      const rows = Array.from(list.children);
+      rows.forEach((row, index) => numberContact(row, index));
+      defaultRecipient.hidden = rows.length > 0;
+      add.disabled = !editable || rows.length >= MAX_CONTACTS;
+      full.textContent = rows.length >= MAX_CONTACTS ? t('notifications.contactsFull', { max: MAX_CONTACTS }) : '';
+    };
+    add.addEventListener('click', () => {
+      if (list.children.length >= MAX_CONTACTS) return;
+      const row = contactRow({ email: '', name: '', notifications: [] }, () => sync());
+      list.append(row);
+      sync();
+      row.querySelector('input[name="email"]').focus();
+    });
+    contacts.forEach((contact) => list.append(contactRow(contact, () => sync())));
+
+    const optOutGroup = h('fieldset', { class: 'check-group', id: 'notification-opt-outs', dataset: { pointer: '/data/attributes/notificationOptOuts', fieldName: t('notifications.optOuts') } },
+      h('legend', {}, t('notifications.optOuts')),
+      h('p', { class: 'hint' }, t('notifications.optOutsHint')),
+      h('div', { class: 'check-grid' }, NOTIFICATION_TYPES.map((type) =>
+        checkbox(notificationName(type), { name: 'optOut', value: type, id: 'opt-out-' + type, checked: optOuts.includes(type) }))));
+
+    const save = h('button', { type: 'submit', class: 'button', 'data-action': 'save-notifications' }, t('notifications.save'));
+    const form = h('form', { class: 'form', id: 'notifications-form', novalidate: true },
+      field(t('notifications.locale'), language, t('notifications.localeHint')),
+      h('fieldset', { class: 'contacts-group', id: 'contacts', dataset: { pointer: '/data/attributes/contacts', fieldName: t('notifications.contacts') } },
+        h('legend', {}, t('notifications.contacts')),
+        h('p', { class: 'hint' }, t('notifications.contactsHint', { max: MAX_CONTACTS })),
+        defaultRecipient, list, editable ? h('div', { class: 'actions' }, add) : null, full),
+      optOutGroup,
+      editable ? h('div', { class: 'actions' }, save) : h('p', { class: 'hint', id: 'notifications-read-only' }, t('notifications.readOnly')));
+    sync();
+    if (!editable) form.querySelectorAll('input, select, button').forEach((control) => { control.disabled = true; });
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (!editable) return;
+      const answer = await submitForm(save, form, errors, () => {
+        const changes = {
+          locale: language.value,
+          contacts: Array.from(list.children).map(contactOf),
+          notificationOptOuts: Array.from(form.querySelectorAll('input[name="optOut"]:checked'), (input) => input.value),
+        };
+        return api('PATCH', `/billing-accounts/${encodeURIComponent(account.id)}`, { body: documentOf('billing-accounts', changes) });
+      });
+      if (!answer) return;
+      rememberAccount(answer.data);
+      announce(t('notifications.saved'));
+      await refresh({ keepMessages: true });
+      const heading = $('#notifications-title');
+      if (heading) heading.focus();
+    });
+
+    const heading = h('h2', { id: 'notifications-title', tabindex: '-1' }, t('notifications.title'));
+    return h('section', { class: 'card', id: 'notifications', 'aria-labelledby': 'notifications-title' },
+      heading, h('p', { class: 'intro' }, t('notifications.intro')), errors, form);
+  }
+
+  /** One contact of the editor: e-mail, name, and every type or the chosen ones. Its number and pointers are set by `numberContact`. */
+  function contactRow(contact, onRemove) {
+    const base = uid('contact');
+    const chosen = Array.isArray(contact.notifications) ? contact.notifications : [];
+    const email = h('input', { type: 'email', name: 'email', id: base + '-email', value: contact.email || '', autocomplete: 'off', spellcheck: 'false', maxlength: 254 });
+    const name = h('input', { type: 'text', name: 'name', id: base + '-name', value: contact.name || '', autocomplete: 'off', maxlength: 200 });
+    const types = h('fieldset', { class: 'check-group contact-types', dataset: { role: 'types' } },
+      h('legend', {}, t('notifications.chosenTypes')),
+      h('div', { class: 'check-grid' }, NOTIFICATION_TYPES.map((type) =>
+        checkbox(notificationName(type), { name: base + '-type', value: type, dataset: { type }, checked: chosen.includes(type) }))));
+    const modes = h('fieldset', { class: 'radio-group' }, h('legend', {}, t('notifications.receives')),
+      [['all', t('notifications.allTypes')], ['chosen', t('notifications.onlyChosen')]].map(([value, label]) => {
+        const id = base + '-mode-' + value;
+        return h('div', { class: 'radio' },
+          h('input', { type: 'radio', name: base + '-mode', id, value, dataset: { mode: value }, checked: (value === 'chosen') === (chosen.length > 0) }),
+          h('label', { for: id }, label));
+      }));
+    const showTypes = () => { types.hidden = !modes.querySelector('input[data-mode="chosen"]').checked; };
+    modes.addEventListener('change', showTypes);
+    showTypes();
+    const remove = h('button', { type: 'button', class: 'button secondary', 'data-action': 'remove-contact' });
+    const row = h('li', { class: 'contact' },
+      h('fieldset', { class: 'contact-fields' }, h('legend', {}),
+        h('div', { class: 'contact-line' }, field(t('notifications.email'), email), field(t('notifications.name'), name)),
+        modes, types, h('div', { class: 'actions' }, remove)));
+    remove.addEventListener('click', () => {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      onRemove();
+      const target = next ? next.querySelector('input[name="email"]') : document.querySelector('[data-action="add-contact"]');
+      if (target) target.focus();
+    });
+    return row;
+  }
+
+  /** Numbers a contact (legend, the remove button's name) and points its fields at `contacts[index]` for the API's errors. */
+  function numberContact(row, index) {
+    const label = t('notifications.contact', { number: index + 1 });
+    const pointer = '/data/attributes/contacts/' + index;
+    const fields = row.querySelector('.contact-fields');
+    row.dataset.index = String(index);
+    fields.querySelector('legend').textContent = label;
+    fields.dataset.pointer = pointer;
+    fields.dataset.fieldName = label;
+    const email = row.querySelector('input[name="email"]');
+    email.dataset.pointer = pointer + '/email';
+    email.dataset.fieldName = label + ' · ' + t('notifications.email');
+    const name = row.querySelector('input[name="name"]');
+    name.dataset.pointer = pointer + '/name';
+    name.dataset.fieldName = label + ' · ' + t('notifications.name');
+    const types = row.querySelector('[data-role="types"]');
+    types.dataset.pointer = pointer + '/notifications';
+    types.dataset.fieldName = label + ' · ' + t('notifications.chosenTypes');
+    const [before, after] = t('notifications.removeContact', { name: '\u0000' }).split('\u0000');
+    row.querySelector('[data-action="remove-contact"]').replaceChildren(before.trim(), h('span', { class: 'visually-hidden' }, ' ' + label.toLowerCase() + ' '), (after || '').trim());
+  }
+
+  /** The contact as the API takes it; throws a FieldError when "only the chosen types" has none chosen. */
+  function contactOf(row) {
+    const index = Number(row.dataset.index);
+    const contact = { email: row.querySelector('input[name="email"]').value.trim() };
+    const name = row.querySelector('input[name="name"]').value.trim();
+    if (name) contact.name = name;
+    const onlyChosen = row.querySelector('input[data-mode="chosen"]').checked;
+    const types = Array.from(row.querySelectorAll('input[data-type]:checked'), (input) => input.value);
+    if (onlyChosen && !types.length) {
+      throw new FieldError(t('notifications.typesMissing', { number: index + 1 }), '/data/attributes/contacts/' + index + '/notifications');
+    }
+    contact.notifications = onlyChosen ? types : [];
+    return contact;
+  }
+
+  // ---------------------------------------------------------------- screen: Webhooks (the tenant's endpoints and their deliveries)
+
+  const ATTEMPT_POLL_MS = 2000;
+  const ATTEMPT_POLL_TIMEOUT_MS = 2 * 60 * 1000;
+
+  async function loadAttempts(endpointId) {
+    return (await api('GET', `/webhook-endpoints/${encodeURIComponent(endpointId)}/attempts` + query({ 'page[size]': 50 }))).data;
+  }
+
+  async function loadWebhooks() {
+    const endpoints = (await api('GET', '/webhook-endpoints')).data;
+    const chosen = endpoints.find((item) => item.id === state.webhookId) || endpoints[0] || null;
+    state.webhookId = chosen ? chosen.id : null;
+    const attempts = chosen ? await loadAttempts(chosen.id) : [];
+    return { endpoints, chosen, attempts };
+  }
+
+  function drawWebhooks({ endpoints, chosen, attempts }) {
+    return [pageHeader(t('webhooks.title'), () => refresh()), h('p', { class: 'intro' }, t('webhooks.intro')),
+      section('webhook-endpoints', t('webhooks.endpoints'), table({
+        id: 'webhooks-table', empty: t('webhooks.none'), caption: t('webhooks.endpoints'), hideCaption: true,
+        columns: [{ label: t('webhooks.url') }, { label: t('webhooks.eventTypes') }, { label: t('webhooks.state') }, { label: t('webhooks.description') },
+          { label: t('webhooks.actions') }],
+        rows: endpoints.map((endpoint) => endpointRow(endpoint, chosen)),
+      })),
+      chosen ? endpointDetail(chosen, attempts) : null,
+      can('WEBHOOKS_CREATE') ? createWebhookSection() : null];
+  }
+
+  function eventTypesText(types) {
+    return types.length ? types.map(eventName).join(', ') : t('webhooks.allTypes');
+  }
+
+  function endpointState(endpoint) {
+    return [badge(endpoint.enabled ? t('webhooks.enabledState') : t('webhooks.disabledState'), endpoint.enabled ? 'ok' : 'danger'),
+      !endpoint.enabled && endpoint.disabledReason ? h('p', { class: 'hint disabled-reason' }, t('webhooks.disabledReason', { reason: endpoint.disabledReason })) : null];
+  }
+
+  function endpointRow(endpoint, chosen) {
+    const attributes = endpoint.attributes;
+    const selected = chosen && chosen.id === endpoint.id;
+    return {
+      attributes: { class: selected ? 'selected' : null, dataset: { endpointId: endpoint.id, enabled: String(attributes.enabled) } },
+      cells: [h('code', {}, attributes.url), eventTypesText(attributes.eventTypes), endpointState(attributes), attributes.description || t('app.none'),
+        selected ? h('span', { class: 'muted' }, t('webhooks.shownBelow'))
+          : namedButton('webhooks.manage', attributes.url, {
+            class: 'button secondary', 'data-action': 'manage-webhook',
+            onclick: async () => {
+              state.webhookId = endpoint.id;
+              await refresh({ keepMessages: true });
+              const heading = $('#webhook-detail-title');
+              if (heading) heading.focus();
+            },
+          })],
+    };
+  }
+
+  /** The chosen endpoint: its facts, what can be done with it and its latest delivery attempts. */
+  function endpointDetail(endpoint, attempts) {
+    const attributes = endpoint.attributes;
+    const holder = h('div', { id: 'webhook-attempts' });
+    const showAttempts = (list) => holder.replaceChildren(attemptsTable(endpoint, list, watch));
+    const watch = (until) => {
+      stopPollers();
+      poll(async () => {
+        const list = await loadAttempts(endpoint.id);
+        if (!document.body.contains(holder)) return true;
+        showAttempts(list);
+        return until(list);
+      }, { interval: ATTEMPT_POLL_MS, timeout: ATTEMPT_POLL_TIMEOUT_MS, onTimeout: () => announce(t('webhooks.stillWaiting')) });
+    };
+    showAttempts(attempts);
+    const action = (name, key, handler, tone) => h('button', { type: 'button', class: 'button' + (tone ? ' ' + tone : ''), 'data-action': name, onclick: handler }, t(key));
+    const buttons = [];
+    if (can('WEBHOOKS_UPDATE')) {
+      buttons.push(
+        action('test-webhook', 'webhooks.sendTest', (event) => sendTest(event.currentTarget, endpoint, watch)),
+        action('edit-webhook', 'webhooks.edit', () => openEditWebhook(endpoint), 'secondary'),
+        attributes.enabled
+          ? action('disable-webhook', 'webhooks.disable', (event) => setEnabled(event.currentTarget, endpoint, false), 'secondary')
+          : action('enable-webhook', 'webhooks.enable', (event) => setEnabled(event.currentTarget, endpoint, true), 'secondary'),
+        action('rotate-webhook-secret', 'webhooks.rotate', () => openRotateSecret(endpoint), 'secondary'));
+    }
+    if (can('WEBHOOKS_DELETE')) buttons.push(action('delete-webhook', 'webhooks.delete', () => openDeleteWebhook(endpoint), 'danger'));
+    const refreshAttempts = h('button', { type: 'button', class: 'button secondary', 'data-action': 'refresh-attempts' }, t('webhooks.refreshAttempts'));
+    refreshAttempts.addEventListener('click', async () => {
+      const list = await perform(refreshAttempts, () => loadAttempts(endpoint.id));
+      if (list) {
+        showAttempts(list);
+        announce(t('webhooks.attemptsUpdated'));
+      }
+    });
+    return h('section', { class: 'card', id: 'webhook-detail', 'aria-labelledby': 'webhook-detail-title', dataset: { endpointId: endpoint.id } },
+      h('h2', { id: 'webhook-detail-title', tabindex: '-1' }, t('webhooks.detail', { url: attributes.url })),
+      descriptionList([
+        [t('webhooks.url'), h('code', {}, attributes.url), 'webhook-detail-url'],
+        [t('webhooks.eventTypes'), eventTypesText(attributes.eventTypes), 'webhook-detail-types'],
+        [t('webhooks.state'), endpointState(attributes), 'webhook-detail-state'],
+        [t('webhooks.description'), attributes.description || t('app.none'), 'webhook-detail-description'],
+        [t('webhooks.createdAt'), dateTime(attributes.createdAt), 'webhook-detail-created'],
+        [t('webhooks.updatedAt'), dateTime(attributes.updatedAt), 'webhook-detail-updated'],
+      ]),
+      buttons.length ? h('div', { class: 'actions' }, buttons) : null,
+      h('div', { class: 'subheader' }, h('h3', { id: 'webhook-attempts-title' }, t('webhooks.attempts')), refreshAttempts),
+      h('p', { class: 'hint' }, t('webhooks.attemptsHint')),
+      holder);
+  }
+
+  function attemptsTable(endpoint, attempts, watch) {
+    const seen = new Set();
+    return table({
+      id: 'webhook-attempts-table', empty: t('webhooks.noAttempts'), caption: t('webhooks.attempts'), hideCaption: true,
+      columns: [{ label: t('webhooks.attempt.time') }, { label: t('webhooks.attempt.event') }, { label: t('webhooks.attempt.status'), numeric: true },
+        { label: t('webhooks.attempt.latency'), numeric: true }, { label: t('webhooks.attempt.outcome') }, { label: t('webhooks.attempt.answer') },
+        { label: t('webhooks.actions') }],
+      rows: attempts.map((item) => {
+        const attempt = item.attributes;
+        const newest = !seen.has(attempt.messageId); // newest first: one Redeliver per message
+        seen.add(attempt.messageId);
+        const succeeded = attempt.outcome === 'SUCCEEDED';
+        return {
+          attributes: { dataset: { messageId: attempt.messageId, outcome: attempt.outcome, status: attempt.status === undefined || attempt.status === null ? '' : String(attempt.status) } },
+          cells: [h('time', { datetime: attempt.attemptedAt }, dateTime(attempt.attemptedAt)),
+            [eventName(attempt.eventType), h('br'), h('code', { class: 'muted' }, attempt.messageId)],
+            attempt.status === undefined || attempt.status === null ? t('app.none') : String(attempt.status),
+            t('webhooks.attempt.ms', { ms: number(attempt.latencyMs, 0) }),
+            badge(hasText('webhooks.outcome.' + attempt.outcome) ? t('webhooks.outcome.' + attempt.outcome) : attempt.outcome, succeeded ? 'ok' : 'danger'),
+            attemptAnswer(attempt),
+            newest && can('WEBHOOKS_UPDATE')
+              ? namedButton('webhooks.redeliver', attempt.messageId, { class: 'button secondary', 'data-action': 'redeliver-webhook', onclick: (event) => redeliver(event.currentTarget, endpoint, attempt, attempts, watch) })
+              : t('app.none')],
+        };
+      }),
+    });
+  }
+
+  function attemptAnswer(attempt) {
+    const parts = [];
+    if (attempt.error) parts.push(h('p', { class: 'attempt-error' }, attempt.error));
+    if (attempt.response) parts.push(h('details', {}, h('summary', {}, t('webhooks.attempt.showAnswer')), h('pre', { class: 'event-data' }, attempt.response)));
+    return parts.length ? parts : t('app.none');
+  }
+
+  async function sendTest(button, endpoint, watch) {
+    const answer = await perform(button, () => api('POST', `/webhook-endpoints/${encodeURIComponent(endpoint.id)}/test`));
+    if (!answer) return;
+    const messageId = answer.data.attributes.messageId;
+    announce(t('webhooks.testQueued', { id: messageId }));
+    watch((list) => list.some((item) => item.attributes.messageId === messageId));
+  }
+
+  async function redeliver(button, endpoint, attempt, attempts, watch) {
+    const before = attempts.filter((item) => item.attributes.messageId === attempt.messageId).length;
+    const answer = await perform(button, () => api('POST',
+      `/webhook-endpoints/${encodeURIComponent(endpoint.id)}/messages/${encodeURIComponent(attempt.messageId)}/redeliver`));
+    if (!answer) return;
+    announce(t('webhooks.redelivered', { id: attempt.messageId }));
+    watch((list) => list.filter((item) => item.attributes.messageId === attempt.messageId).length > before);
+  }
+
+  async function setEnabled(button, endpoint, enabled) {
+    const answer = await perform(button, () => api('PATCH', `/webhook-endpoints/${encodeURIComponent(endpoint.id)}`, {
+      body: documentOf('webhook-endpoints', { enabled }),
+    }));
+    if (!answer) return;
+    announce(t(enabled ? 'webhooks.enabledDone' : 'webhooks.disabledDone', { url: endpoint.attributes.url }));
+    refresh({ focus: true, keepMessages: true });
+  }
+
+  /**
+   * The endpoint form (new or edit): URL, description, every event type or the chosen ones, enabled. `onSubmit(attributes,
+   * button)` sends it; errors go next to the fields.
+   */
+  function webhookForm({ prefix, endpoint, submitKey, action, errors, onSubmit }) {
+    const current = endpoint ? endpoint.attributes : { url: '', description: '', eventTypes: [], enabled: true };
+    const url = h('input', { type: 'url', name: 'url', id: prefix + '-url', value: current.url, autocomplete: 'off', spellcheck: 'false', required: true,
+      maxlength: 2000, dataset: { pointer: '/data/attributes/url', fieldName: t('webhooks.url') } });
+    const description = h('input', { type: 'text', name: 'description', id: prefix + '-description', value: current.description || '', maxlength: 200,
+      dataset: { pointer: '/data/attributes/description', fieldName: t('webhooks.description') } });
+    const known = EVENT_TYPES.concat(current.eventTypes.filter((type) => !EVENT_TYPES.includes(type)));
+    const types = h('fieldset', { class: 'check-group', id: prefix + '-types', dataset: { pointer: '/data/attributes/eventTypes', fieldName: t('webhooks.chosenTypes') } },
+      h('legend', {}, t('webhooks.chosenTypes')),
+      h('div', { class: 'check-grid wide' }, known.map((type, index) => checkbox([eventName(type), ' ', h('code', { class: 'muted' }, type)],
+        { name: 'eventType', value: type, id: prefix + '-type-' + index, checked: current.eventTypes.includes(type) }))));
+    const modes = radioGroup(t('webhooks.whichEvents'), 'typesMode', [
+      { value: 'all', label: t('webhooks.allTypesOption') },
+      { value: 'chosen', label: t('webhooks.chosenTypesOption') },
+    ], current.eventTypes.length ? 'chosen' : 'all');
+    modes.id = prefix + '-modes';
+    const showTypes = () => { types.hidden = form.elements.typesMode.value !== 'chosen'; };
+    modes.addEventListener('change', showTypes);
+    const enabled = checkbox(t('webhooks.enabled'), { name: 'enabled', id: prefix + '-enabled', checked: current.enabled,
+      dataset: { pointer: '/data/attributes/enabled', fieldName: t('webhooks.enabled') } });
+    const submit = h('button', { type: 'submit', class: 'button', 'data-action': action }, t(submitKey));
+    const form = h('form', { class: 'form', id: prefix + '-form', novalidate: true },
+      field(t('webhooks.url'), url, t('webhooks.urlHint')), field(t('webhooks.description'), description),
+      modes, types, enabled, h('div', { class: 'actions' }, submit));
+    showTypes();
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      await submitForm(submit, form, errors, () => {
+        const chosen = form.elements.typesMode.value === 'chosen';
+        const eventTypes = chosen ? Array.from(form.querySelectorAll('input[name="eventType"]:checked'), (input) => input.value) : [];
+        if (chosen && !eventTypes.length) throw new FieldError(t('webhooks.typesMissing'), '/data/attributes/eventTypes');
+        if (!url.value.trim()) throw new FieldError(t('webhooks.urlMissing'), '/data/attributes/url');
+        return onSubmit({ url: url.value.trim(), description: description.value.trim(), eventTypes, enabled: form.elements.enabled.checked }, submit);
+      });
+    });
+    return form;
+  }
+
+  function createWebhookSection() {
+    const errors = h('div', { class: 'errors', role: 'alert', id: 'webhook-create-errors' });
+    const form = webhookForm({
+      prefix: 'new-webhook', submitKey: 'webhooks.create', action: 'create-webhook', errors,
+      onSubmit: async (attributes) => {
+        if (!attributes.description) delete attributes.description;
+        const answer = await api('POST', '/webhook-endpoints', { body: documentOf('webhook-endpoints', attributes) });
+        const created = answer.data;
+        state.webhookId = created.id;
+        announce(t('webhooks.created', { url: created.attributes.url }));
+        await refresh({ keepMessages: true });
+        openSecret(t('webhooks.secretTitle'), created);
+        return answer;
+      },
+    });
+    return h('section', { class: 'card', id: 'webhook-create', 'aria-labelledby': 'webhook-create-title' },
+      h('h2', { id: 'webhook-create-title' }, t('webhooks.new')), h('p', { class: 'hint' }, t('webhooks.newHint')), errors, form);
+  }
+
+  /** The signing secret, shown once (after creation or a rotation) with a copy button and a warning. */
+  function secretPanel(handle, endpoint) {
+    handle.body.replaceChildren(h('div', { class: 'secret-panel', id: 'webhook-secret-panel', dataset: { endpointId: endpoint.id } },
+      h('p', { class: 'notice notice-warn', id: 'webhook-secret-warning' }, h('strong', {}, t('webhooks.secretOnce'))),
+      h('p', {}, t('webhooks.secretFor', { url: endpoint.attributes.url })),
+      copyBox({ id: 'webhook-secret', label: t('webhooks.secret'), value: endpoint.attributes.secret || '', copyKey: 'webhooks.copySecret',
+        copiedKey: 'webhooks.secretCopied', manualKey: 'webhooks.secretCopyManually' }),
+      h('p', { class: 'hint' }, t('webhooks.secretUse'))));
+  }
+
+  function openSecret(title, endpoint) {
+    openDialog(title, (handle) => secretPanel(handle, endpoint));
+  }
+
+  function openEditWebhook(endpoint) {
+    openDialog(t('webhooks.editTitle', { url: endpoint.attributes.url }), (handle) => {
+      handle.body.append(webhookForm({
+        prefix: 'edit-webhook', endpoint, submitKey: 'webhooks.save', action: 'save-webhook', errors: handle.errors,
+        onSubmit: async (attributes) => {
+          const answer = await api('PATCH', `/webhook-endpoints/${encodeURIComponent(endpoint.id)}`, { body: documentOf('webhook-endpoints', attributes) });
+          handle.close();
+          announce(t('webhooks.saved', { url: answer.data.attributes.url }));
+          refresh({ focus: true, keepMessages: true });
+          return answer;
+        },
+      }));
+    });
+  }
+
+  function openRotateSecret(endpoint) {
+    openDialog(t('webhooks.rotateTitle'), (handle) => {
+      const confirm = h('button', { type: 'button', class: 'button', 'data-action': 'confirm-rotate' }, t('webhooks.rotateConfirm'));
+      confirm.addEventListener('click', async () => {
+        const answer = await perform(confirm, () => api('POST', `/webhook-endpoints/${encodeURIComponent(endpoint.id)}/rotate-secret`), handle.errors);
+        if (!answer) return;
+        secretPanel(handle, answer.data);
+        handle.dialog.querySelector('#webhook-secret').focus();
+        announce(t('webhooks.rotated'));
+      });
+      handle.body.append(h('p', {}, t('webhooks.rotateText', { url: endpoint.attributes.url })), h('div', { class: 'actions' }, confirm));
+    });
+  }
+
+  function openDeleteWebhook(endpoint) {
+    openDialog(t('webhooks.deleteTitle'), (handle) => {
+      const confirm = h('button', { type: 'button', class: 'button danger', 'data-action': 'confirm-delete-webhook' }, t('webhooks.deleteConfirm'));
+      confirm.addEventListener('click', async () => {
+        const answer = await perform(confirm, () => api('DELETE', `/webhook-endpoints/${encodeURIComponent(endpoint.id)}`), handle.errors);
+        if (!answer) return;
+        handle.close();
+        state.webhookId = null;
+        announce(t('webhooks.deleted', { url: endpoint.attributes.url }));
+        refresh({ focus: true, keepMessages: true });
+      });
+      handle.body.append(h('p', {}, t('webhooks.deleteText', { url: endpoint.attributes.url })), h('div', { class: 'actions' }, confirm));
+    });
   }
 
   // ---------------------------------------------------------------- sign-in and access
@@ -1689,7 +2302,7 @@
   // ---------------------------------------------------------------- navigation
 
   /** Screens whose permission customer tokens never hold (the audit trail is the tenant's operators'). */
-  const OPERATOR_ONLY_SCREENS = ['BILLING_EVENTS_READ'];
+  const OPERATOR_ONLY_SCREENS = ['BILLING_EVENTS_READ', 'WEBHOOKS_READ'];
 
   const SCREENS = [
     { id: 'billing', titleKey: 'nav.billing', permission: 'SUBSCRIPTIONS_READ', load: loadBilling, draw: drawBilling },
@@ -1698,6 +2311,9 @@
     { id: 'usage', titleKey: 'nav.usage', permission: 'USAGE_EVENTS_READ', load: loadUsage, draw: drawUsage },
     { id: 'invoices', titleKey: 'nav.invoices', permission: 'INVOICES_READ', load: loadInvoices, draw: drawInvoices },
     { id: 'events', titleKey: 'nav.events', permission: 'BILLING_EVENTS_READ', load: loadEvents, draw: drawEvents },
+    { id: 'account', titleKey: 'nav.account', permission: 'BILLING_ACCOUNTS_READ', load: loadAccount, draw: drawAccount },
+    // The tenant's, not an account's: no account is needed (nor the picker shown).
+    { id: 'webhooks', titleKey: 'nav.webhooks', permission: 'WEBHOOKS_READ', load: loadWebhooks, draw: drawWebhooks, tenantWide: true },
   ];
 
   function currentScreenId() {
@@ -1754,11 +2370,15 @@
     view.setAttribute('aria-busy', 'true');
     if (!view.querySelector('#page-title')) view.replaceChildren(pageHeader(t(screen.titleKey)), h('p', { class: 'loading' }, t('app.loading')));
     try {
-      if (!state.accounts) await loadAccounts();
-      if (ticket !== state.ticket) return;
-      if (!state.account) {
-        view.replaceChildren(pageHeader(t(screen.titleKey)), h('p', { class: 'empty', id: 'no-account' }, t('account.none')));
-        return;
+      if (screen.tenantWide) $('#account-picker').hidden = true;
+      else {
+        if (!state.accounts) await loadAccounts();
+        if (ticket !== state.ticket) return;
+        drawAccountPicker();
+        if (!state.account) {
+          view.replaceChildren(pageHeader(t(screen.titleKey)), h('p', { class: 'empty', id: 'no-account' }, t('account.none')));
+          return;
+        }
       }
       const data = await screen.load();
       if (ticket !== state.ticket) return;
