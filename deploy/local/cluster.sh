@@ -284,7 +284,7 @@ cmd_env() {
     echo "BILLING_NOTIFICATIONS_SMTP_HOST=127.0.0.1"
     echo "BILLING_NOTIFICATIONS_SMTP_PORT=$SMTP_PORT"
     echo "BILLING_NOTIFICATIONS_SMTP_SECURITY=none"
-    echo "BILLING_NOTIFICATIONS_EMAIL_FROM=Billing <billing@localhost.test>"
+    echo "BILLING_NOTIFICATIONS_EMAIL_FROM='Billing (development) <billing@localhost.test>'"
   fi
   for ctx in "${CONTEXTS[@]}"; do
     local upper; upper="$(echo "$ctx" | tr a-z A-Z)"
