@@ -263,7 +263,7 @@ targets += [
         name: "NotificationsTests",
         dependencies: [
             "Notifications", "NotificationsContract", "AccountsContract", "InvoicingContract", "LedgerContract", "SubscriptionsContract",
-            "CatalogContract", "BillingEvents", "BillingCore",
+            "CatalogContract", "BillingEvents", "BillingCore", "BillingPostgres", "BillingTesting", postgres,
         ],
         path: "Tests/NotificationsTests"),
     .testTarget(

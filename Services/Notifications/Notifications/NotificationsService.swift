@@ -124,6 +124,10 @@ public struct NotificationsService: Sendable {
         var background: [any Service] = [
             try runtime.outboxRelay(),
             try runtime.eventConsumer(service.events),
+            RetentionJob(
+                database: runtime.database, clock: runtime.clock,
+                retention: TimeInterval(try reader.int("BILLING_NOTIFICATIONS_RETENTION_DAYS", default: 30, range: 1...3_650)) * 86_400,
+                interval: .seconds(3_600)),
             LeasedWorkLoop(
                 name: "webhook deliveries", interval: tick, capacity: capacity, logger: runtime.logger, claim: service.claim,
                 perform: service.attempt),
