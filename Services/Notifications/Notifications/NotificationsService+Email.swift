@@ -31,14 +31,18 @@ extension NotificationsService {
         }
 
         /// The domain of the `Message-ID`s: the sender's.
-        var domain: String { String(from.email.split(separator: "@").last ?? "billing.invalid") }
+        var domain: String { String(from.domain) }
     }
+
+    /// How long a claimed e-mail is left to its replica: longer than the reads it needs and the whole SMTP conversation
+    /// (each of its steps bounded by the SMTP timeout), so a slow send is not taken over and sent twice.
+    var emailLease: TimeInterval { max(Self.lease, 30 + 12 * (mail.map { Double($0.smtp.timeout.components.seconds) } ?? 30)) }
 
     /// The due e-mails, leased to this replica (at most `limit`).
     func claimEmails(limit: Int) async throws -> [ClaimedEmail] {
         let now = clock.now()
         return try await database.withSystemScope {
-            try await emailStore.claimDue(at: now, lease: now.addingTimeInterval(Self.lease), limit: limit, on: $0)
+            try await emailStore.claimDue(at: now, lease: now.addingTimeInterval(emailLease), limit: limit, on: $0)
         }
     }
 
