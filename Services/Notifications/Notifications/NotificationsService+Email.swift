@@ -35,8 +35,9 @@ extension NotificationsService {
     }
 
     /// How long a claimed e-mail is left to its replica: longer than the reads it needs and the whole SMTP conversation
-    /// (each of its steps bounded by the SMTP timeout), so a slow send is not taken over and sent twice.
-    var emailLease: TimeInterval { max(Self.lease, 30 + 12 * (mail.map { Double($0.smtp.timeout.components.seconds) } ?? 30)) }
+    /// (each of its steps — up to 14, and one per recipient, at most 10 — bounded by the SMTP timeout), so a slow send is not
+    /// taken over and sent twice.
+    var emailLease: TimeInterval { max(Self.lease, 30 + 24 * (mail.map { Double($0.smtp.timeout.components.seconds) } ?? 30)) }
 
     /// The due e-mails, leased to this replica (at most `limit`).
     func claimEmails(limit: Int) async throws -> [ClaimedEmail] {
