@@ -14,7 +14,8 @@ public struct CardChargeRequest: Sendable, Equatable {
     /// A charge the customer is not present for (a renewal, an auto-recharge): a card that needs authentication is declined.
     public var offSession: Bool
     public var tenant: String
-    public var invoice: InvoiceID
+    /// The invoice the charge pays; none for the zero-amount check of a card being saved.
+    public var invoice: InvoiceID?
 }
 
 /// What a card payment provider answers to a charge.
@@ -123,7 +124,7 @@ extension ChargeOnlyCardProvider {
     public func save(token: String, existing: String?, account: AccountID, tenant: String, key: String) async throws(InvoicingError) -> String {
         _ = try await charge(
             CardChargeRequest(
-                token: token, amount: .zero(.brl), reference: key, offSession: false, tenant: tenant, invoice: InvoiceID(rawValue: UUID())))
+                token: token, amount: .zero(.brl), reference: key, offSession: false, tenant: tenant, invoice: nil))
         return token
     }
 

@@ -30,9 +30,9 @@ public final class StripeCardProvider: CardProvider {
     public func charge(_ request: CardChargeRequest) async throws(InvoicingError) -> CardCharge {
         var form: [(String, String)] = [
             ("amount", String(request.amount.minorUnits)), ("currency", request.amount.currency.code.lowercased()), ("confirm", "true"),
-            ("description", "Invoice \(request.invoice)"), ("metadata[billing_tenant]", request.tenant),
-            ("metadata[billing_invoice]", request.invoice.description), ("metadata[billing_reference]", request.reference),
+            ("metadata[billing_tenant]", request.tenant), ("metadata[billing_reference]", request.reference),
         ]
+        if let invoice = request.invoice { form += [("description", "Invoice \(invoice)"), ("metadata[billing_invoice]", invoice.description)] }
         if let saved = StripeSavedCard(request.token) {
             form += [("customer", saved.customer), ("payment_method", saved.paymentMethod)]
         } else {
@@ -131,9 +131,7 @@ public final class StripeCardProvider: CardProvider {
     /// The refund named `id` (in its metadata) if Stripe holds it, else a new one: asking again — from the refund itself or the job
     /// that follows it, even after the idempotency key has lapsed — is the same refund.
     public func refund(chargeId: String, id: String, amount: Money) async throws(InvoicingError) -> ProviderRefundStatus {
-        if let existing = try await refunds(of: chargeId).first(where: { $0["metadata"]?["billing_refund"]?.stringValue == id }) {
-            return Self.refundStatus(existing)
-        }
+        if let existing = try await refund(named: id, of: chargeId) { return Self.refundStatus(existing) }
         let answer = try await call(
             .POST, "/v1/refunds",
             form: [("payment_intent", chargeId), ("amount", String(amount.minorUnits)), ("metadata[billing_refund]", id)],
@@ -146,10 +144,13 @@ public final class StripeCardProvider: CardProvider {
     }
 
     public func refundStatus(chargeId: String, id: String) async throws(InvoicingError) -> ProviderRefundStatus {
-        guard let refund = try await refunds(of: chargeId).first(where: { $0["metadata"]?["billing_refund"]?.stringValue == id }) else {
-            return .processing
-        }
+        guard let refund = try await refund(named: id, of: chargeId) else { return .processing }
         return Self.refundStatus(refund)
+    }
+
+    /// The charge's refund our refund `id` names in its metadata (`billing_refund`), when Stripe holds one.
+    private func refund(named id: String, of chargeId: String) async throws(InvoicingError) -> JSONValue? {
+        try await refunds(of: chargeId).first { $0["metadata"]?["billing_refund"]?.stringValue == id }
     }
 
     // MARK: Mapping
