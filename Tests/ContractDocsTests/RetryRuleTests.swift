@@ -42,6 +42,8 @@ struct RetryRuleTests {
         "billing.invoicing.v1.Invoices/Create": "database.idempotent",
         "billing.invoicing.v1.Invoices/Checkout": "database.idempotent",
         "billing.invoicing.v1.Payments/Create": "database.idempotent",
+        "billing.invoicing.v1.InvoiceItems/Create": "database.idempotent",
+        "billing.invoicing.v1.InvoiceItems/Delete": "database.idempotent",
         "billing.invoicing.v1.Payments/Refund": "database.idempotent",
         "billing.ledger.v1.Credits/Grant": "the key is the grant's reference when it has none",
         "billing.ledger.v1.Limits/Check": "database.idempotent",

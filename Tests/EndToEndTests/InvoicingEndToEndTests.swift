@@ -621,6 +621,52 @@ struct InvoicingEndToEndTests {
         #expect(renewal?["total"]?.decimalValue == DecimalNumber("100.00"))
     }
 
+    @Test(
+        """
+        minimum commitment (issue 26, Orb's minimum): a plan with minimumAmount 20.00 whose period used 6.50 of usage bills a \
+        MINIMUM_TRUE_UP line of 13.50 (the plan fee does not count); usage above the minimum adds none; a minimumAmount finer than \
+        the currency is a 422 naming it
+        """
+    )
+    func minimumCommitment() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let token = try cluster.tokens.token(tenant: newTenant("minimum"), roles: ["owner"])
+        let client = cluster.client
+        let meterCode = uniqueCode("calls")
+        let meter = try await create(
+            client, "/api/v1/usage-meters", "usage-meters", ["code": .string(meterCode), "name": "Calls", "aggregation": "COUNT"], token: token)
+        let product = try await create(
+            client, "/api/v1/billing-products", "billing-products",
+            ["code": .string(uniqueCode("call")), "name": "Calls", "pricingModel": "PER_UNIT", "currency": "BRL", "unitAmount": .number("1.30")],
+            token: token)
+        let charges: JSONValue = [["meterId": .string(meter), "productId": .string(product)]]
+        let refused = try await client.post(
+            "/api/v1/subscription-plans", token: token,
+            json: resource(
+                "subscription-plans",
+                [
+                    "name": "Mínimo", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": .number("100.00"),
+                    "currency": "BRL", "usageCharges": charges, "minimumAmount": .number("20.005"),
+                ]))
+        #expect(refused.status == 422 && refused.firstError?["source"]?["pointer"] == "/data/attributes/minimumAmount", "\(refused.text.prefix(300))")
+        for (calls, trueUp) in [(5, DecimalNumber("13.50")), (20, nil)] {
+            let plan = try await SubscriptionFixture.createPlan(
+                client, token: token,
+                [("trialDays", 0), ("basePrice", .number("100.00")), ("usageCharges", charges), ("minimumAmount", .number("20.00"))])
+            let renewal = try await UsageRenewal.invoice(
+                client, token: token, plan: plan,
+                usage: { account, start in
+                    (0..<calls).map { usageEvent("c\(calls)-\($0)", account: account, meter: meterCode, timestamp: start.addingTimeInterval(60)) }
+                })
+            let lines = renewal?["lines"]?.arrayValue ?? []
+            let usage = lines.filter { $0["kind"] == "USAGE" }.compactMap { $0["amount"]?.decimalValue }
+            let minimum = lines.filter { $0["kind"] == "MINIMUM_TRUE_UP" }
+            #expect(minimum.map { $0["amount"]?.decimalValue } == (trueUp.map { [$0] } ?? []), "\(calls) calls: \(lines)")
+            let expected = calls == 5 ? DecimalNumber("120.00") : DecimalNumber("126.00")
+            #expect(renewal?["total"]?.decimalValue == expected, "usage \(usage)")
+        }
+    }
+
     @Test("with autoFinalize set, a period's invoice is finalized as it is drafted, with the tenant's net terms")
     func autoFinalize() async throws {
         let cluster = try await TestCluster.shared.start()

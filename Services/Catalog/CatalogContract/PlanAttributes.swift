@@ -100,13 +100,17 @@ public struct PlanAttributes: Codable, Sendable, Equatable {
     /// Partial rollover (seed 003): `percent` (1 to 100) of the allowance a period leaves unused carries into the next period, at
     /// most `maximumCredits`, as a ROLLOVER grant that expires when that period ends. Needs `includedCredits`.
     public var creditRollover: CreditRollover?
+    /// Minimum commitment per period (Orb, Metronome): when the period's usage charges total less, its invoice gets a
+    /// `MINIMUM_TRUE_UP` line for the difference. Exact in the plan's currency; absent: none.
+    public var minimumAmount: DecimalNumber?
 
     public init(
         code: String? = nil, name: String, description: String? = nil, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         basePrice: DecimalNumber, currency: String, trialDays: Int? = nil, includedCredits: Credits? = nil, limits: [PlanLimit]? = nil,
         features: [String]? = nil, usageCharges: [UsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil,
-        creditRollover: CreditRollover? = nil
+        creditRollover: CreditRollover? = nil, minimumAmount: DecimalNumber? = nil
     ) {
+        self.minimumAmount = minimumAmount
         self.creditRollover = creditRollover
         self.creditOveragePrice = creditOveragePrice
         self.code = code

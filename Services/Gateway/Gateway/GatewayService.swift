@@ -94,6 +94,7 @@ public struct GatewayService: Sendable {
             AccountRoutes.routes(client: backends.accounts) + CatalogRoutes.routes(client: backends.catalog)
             + UsageRoutes.routes(client: backends.ledger) + CreditRoutes.routes(client: backends.ledger)
             + SubscriptionRoutes.routes(client: backends.subscriptions) + InvoiceRoutes.routes(client: backends.invoicing)
+            + InvoiceItemRoutes.routes(client: backends.invoicing)
             + AuditRoutes.routes(trail: trail) + WebhookRoutes.routes(client: backends.notifications)
         let customers = CustomerRoutes.access(subscriptions: backends.subscriptions, invoicing: backends.invoicing)
         return routes.map { route in customers[route.operationID].map(route.forCustomers) ?? route }

@@ -13,7 +13,7 @@ import PostgresNIO
 import SubscriptionsContract
 
 /// The invoicing context (seeds 000, 001): `InvoicesService` (drafts, finalization with gapless numbers, overdue, printable
-/// invoices) and `PaymentsService` (payments, refunds, provider notifications, checkout, card collection, saved cards and the
+/// invoices), `InvoiceItemsService` (one-off charges for an account's next invoice) and `PaymentsService` (payments, refunds, provider notifications, checkout, card collection, saved cards and the
 /// auto-recharge they pay), which share the account's credit (`AccountCreditBook`) and one outbox.
 public struct InvoicingService: Sendable {
     /// Migrations of the `invoicing` schema, after the platform and event ones.
@@ -25,6 +25,7 @@ public struct InvoicingService: Sendable {
 
     let invoices: InvoicesService
     let payments: PaymentsService
+    let invoiceItems: InvoiceItemsService
 
     public init(
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
@@ -40,7 +41,8 @@ public struct InvoicingService: Sendable {
         let paymentStore = PaymentStore(logger: database.logger)
         invoices = InvoicesService(
             database: database, clock: clock, accounts: accounts, subscriptions: subscriptions, catalog: catalog, ledger: ledger,
-            store: store, payments: paymentStore, credit: credit, collections: collections, paymentMethods: paymentMethods, outbox: outbox,
+            store: store, items: InvoiceItemStore(logger: database.logger), payments: paymentStore, credit: credit, collections: collections,
+            paymentMethods: paymentMethods, outbox: outbox,
             merchant: merchant, sellerTaxID: sellerTaxID, pixRail: pixRail,
             pixCharges: pixRail.charges(
                 database: database, clock: clock, accounts: accounts, invoices: store, payments: paymentStore))
@@ -49,6 +51,8 @@ public struct InvoicingService: Sendable {
             invoices: invoices, store: store, payments: paymentStore, credit: credit,
             paymentMethods: paymentMethods, collections: collections, providerEvents: ProviderEventStore(logger: database.logger),
             outbox: outbox, cardRetrySchedule: cardRetrySchedule, pixRail: pixRail, providerRecheck: providerRecheck)
+        invoiceItems = InvoiceItemsService(
+            database: database, clock: clock, accounts: accounts, store: InvoiceItemStore(logger: database.logger), invoices: invoices)
     }
 
     /// The RPC methods, the relay of the invoicing outbox, the consumer of subscription and ledger events and the jobs (overdue,
@@ -124,6 +128,7 @@ public struct InvoicingService: Sendable {
         var router = RPCRouter()
         invoices.register(on: &router)
         payments.register(on: &router)
+        invoiceItems.register(on: &router)
         return router
     }
 

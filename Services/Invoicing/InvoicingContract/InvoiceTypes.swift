@@ -19,8 +19,8 @@ public enum InvoiceStatus: String, Codable, Sendable, CaseIterable, SchemaDescri
 public struct InvoiceLine: Codable, Sendable, Equatable {
     /// Names the line within its invoice (a DRAFT's ONE_OFF lines are changed and removed by it).
     public var id: InvoiceLineID?
-    /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE, CREDIT_OVERAGE, CREDIT_PACKAGE, ACCOUNT_CREDIT, or ONE_OFF (added to a
-    /// DRAFT by hand).
+    /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE, CREDIT_OVERAGE, CREDIT_PACKAGE, ACCOUNT_CREDIT, ONE_OFF (added to a
+    /// DRAFT by hand), or INVOICE_ITEM (an account's one-off charge, `InvoiceItem`).
     public var kind: String
     public var description: String
     /// Units, or the metered quantity (which may be fractional) of a USAGE line.

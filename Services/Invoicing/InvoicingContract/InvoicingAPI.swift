@@ -7,6 +7,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let package = "billing.invoicing.v1"
     static let invoices = package + ".Invoices"
     static let payments = package + ".Payments"
+    static let invoiceItems = package + ".InvoiceItems"
 
     public static let create = UnaryMethod<CreateInvoiceRequest, Invoice>(
         service: invoices, method: "Create", retry: .withKey,
@@ -51,6 +52,19 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let removeLine = UnaryMethod<InvoiceLineRequest, Invoice>(
         service: invoices, method: "RemoveLine", retry: .withKey, callers: .gateway,
         summary: "Removes a DRAFT's ONE_OFF line; the totals and the account credit it takes are computed again.")
+    public static let createInvoiceItem = UnaryMethod<CreateInvoiceItemRequest, InvoiceItem>(
+        service: invoiceItems, method: "Create", retry: .withKey, callers: .gateway,
+        summary:
+            """
+            Adds a one-off charge (quantity × unit amount, exact in the account's currency; negative for a credit) to the account's next \
+            invoice, PENDING until an invoice takes it; with `invoiceId`, a line (INVOICE_ITEM) of that DRAFT at once, INVOICED.
+            """)
+    public static let listInvoiceItems = UnaryMethod<ListInvoiceItemsRequest, InvoiceItemPage>(
+        service: invoiceItems, method: "List", retry: .always, callers: .gateway,
+        summary: "A page of an account's invoice items, newest first, by status (PENDING and INVOICED unless DELETED is asked for).")
+    public static let deleteInvoiceItem = UnaryMethod<InvoiceItemRequest, InvoiceItem>(
+        service: invoiceItems, method: "Delete", retry: .withKey, callers: .gateway,
+        summary: "Removes a PENDING invoice item (it becomes DELETED); one an invoice took is refused (INVOICE_ITEM_NOT_PENDING).")
     public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
         service: payments, method: "Create", retry: .withKey,
         callers: .gateway,
@@ -199,7 +213,8 @@ public enum InvoicingAPI: RPCServiceDescription {
         [
             create, get, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay, getPayment, refund,
             listRefunds,
-            providerNotification, pixReceived, cardEvent, savePaymentMethod, paymentMethods,
+            providerNotification, pixReceived, cardEvent, savePaymentMethod, paymentMethods, createInvoiceItem, listInvoiceItems,
+            deleteInvoiceItem,
         ]
     }
 }

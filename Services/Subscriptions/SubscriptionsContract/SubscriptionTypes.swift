@@ -86,13 +86,17 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
     public var creditOveragePrice: DecimalNumber?
     /// The share of an unused allowance carried into the next period (absent: none).
     public var creditRollover: CreditRollover?
+    /// The plan's minimum commitment per period: usage charges below it are trued up (absent: none).
+    public var minimumAmount: DecimalNumber?
 
     public init(
         planId: CatalogItemID, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         unitPrice: DecimalNumber,
         currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
-        usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil, creditRollover: CreditRollover? = nil
+        usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil, creditRollover: CreditRollover? = nil,
+        minimumAmount: DecimalNumber? = nil
     ) {
+        self.minimumAmount = minimumAmount
         self.creditRollover = creditRollover
         self.creditOveragePrice = creditOveragePrice
         self.usageCharges = usageCharges

@@ -140,6 +140,7 @@ enum PlanKind: CatalogKind {
         if let credits = attributes.includedCredits, credits.isNegative {
             throw CatalogError.invalid("includedCredits", "includedCredits must not be negative")
         }
+        if let minimum = attributes.minimumAmount { try CatalogRules.price(minimum, field: "minimumAmount", currency: currency) }
         if let price = attributes.creditOveragePrice {
             guard !price.isNegative, !(DecimalNumber(1000) < price), price.exactSignificand(atScale: 8) != nil else {
                 throw CatalogError.invalid("creditOveragePrice", "creditOveragePrice must be from 0 to 1000 with at most 8 decimal places")

@@ -4,6 +4,7 @@ import BillingService
 import CatalogContract
 import Foundation
 import InvoicingContract
+import PostgresNIO
 
 /// Editing a DRAFT (seed 001): its memo, purchase order and due date, and its ONE_OFF lines; each edit under the invoice's lock,
 /// once per idempotency key, with the totals and the account credit the draft takes computed again (``DraftEditing``).
@@ -46,12 +47,21 @@ extension InvoicesService {
         _ id: InvoiceID, context: RPCServerContext, _ edit: @escaping (inout Invoice, Currency) throws -> Void
     ) async throws -> Invoice {
         try await change(id, context: context) { invoice, now, connection in
-            try DraftEditing.requireDraft(invoice)
-            try edit(&invoice, invoice.total.currency)
-            try await credit.rebalance(
-                &invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
+            try await editDraftLines(&invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection, edit)
             return []
         }
+    }
+
+    /// Applies `edit` to the lines of a locked DRAFT and computes its totals and account credit again (the caller saves it): what
+    /// every line edit does, by hand or an invoice item added to a draft. 409 for a finalized invoice, 422 (`unitAmount`) for a total
+    /// below zero.
+    func editDraftLines(
+        _ invoice: inout Invoice, at now: Date, tenant: String, traceparent: String?, on connection: PostgresConnection,
+        _ edit: (inout Invoice, Currency) throws -> Void
+    ) async throws {
+        try DraftEditing.requireDraft(invoice)
+        try edit(&invoice, invoice.total.currency)
+        try await credit.rebalance(&invoice, at: now, tenant: tenant, traceparent: traceparent, on: connection)
     }
 
     /// The catalog product a ONE_OFF line names: 422 when it does not exist (or is another tenant's), is archived, or prices in

@@ -30,7 +30,7 @@ extension InvoicesService {
     }
 
     /// Drafts the invoice of the period the event starts: the plan at the event's price and quantity, the subscription's paid add-ons
-    /// (as they are when the event is handled) and waiting proration lines. A trial period is not invoiced here.
+    /// (as they are when the event is handled), waiting proration lines and the account's pending invoice items. A trial period is not invoiced here.
     private func periodStarted<Event: SubscriptionEvent>(_ type: Event.Type) -> EventHandler {
         { envelope, connection in
             let summary = try envelope.decode(Event.self).subscription
@@ -87,6 +87,7 @@ extension InvoicesService {
                 finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             invoice.livemode = summary.testClockId == nil
             try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
+            try await takeInvoiceItems(into: &invoice, at: now, tenant: tenant, on: connection)
             try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: envelope.traceparent, on: connection)
             if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
                 if settings.autoFinalize {

@@ -26,7 +26,41 @@ extension InvoicesService {
 
     /// `closing`: the period is over and billed for good, so the ledger closes it first (late events are refused from then on and
     /// the aggregate read after is final); a draft of the running period (`POST /invoices`) reads usage so far without closing.
+    /// A plan's minimum commitment adds its true-up after the usage lines.
     func usageLines(
+        _ subscription: Subscription, period: TimeSpan, currency: Currency, closing: Bool,
+        options: RPCCallOptions
+    ) async throws -> UsageBilling {
+        var billing = try await usageChargeLines(subscription, period: period, currency: currency, closing: closing, options: options)
+        if let trueUp = try Self.minimumTrueUp(subscription, usage: billing.lines, period: period, currency: currency) {
+            billing.lines.append(trueUp)
+        }
+        return billing
+    }
+
+    /// Minimum commitment (Orb's "minimum", Metronome's "minimum spend"): when the period's usage charges total less than the
+    /// plan's `minimumAmount`, a `MINIMUM_TRUE_UP` line bills the difference (exact: both are amounts in the currency). The
+    /// minimum is per subscription and period — not multiplied by the quantity, not prorated for a short first period — and the
+    /// plan fee and add-ons do not count towards it.
+    static func minimumTrueUp(
+        _ subscription: Subscription, usage: [InvoiceLine], period: TimeSpan, currency: Currency
+    ) throws(InvoicingError) -> InvoiceLine? {
+        guard let minimum = subscription.plan.minimumAmount else { return nil }
+        guard let commitment = try? Money(exactly: minimum, currency: currency) else {
+            throw .invalid("minimumAmount", "the plan's minimumAmount \(minimum.text) is not exact in \(currency.code)")
+        }
+        var used = Money.zero(currency)
+        for line in usage where line.kind == "USAGE" {
+            guard let sum = try? used.adding(line.amount) else { throw .invalid("minimumAmount", "usage charges are out of range") }
+            used = sum
+        }
+        guard used < commitment, let shortfall = try? commitment.subtracting(used) else { return nil }
+        return InvoiceLine(
+            kind: "MINIMUM_TRUE_UP", description: "Minimum commitment \(commitment.displayText): usage \(used.displayText)", quantity: 1,
+            unitAmount: shortfall, amount: shortfall, periodStart: period.start, periodEnd: period.end, subscriptionId: subscription.id)
+    }
+
+    private func usageChargeLines(
         _ subscription: Subscription, period: TimeSpan, currency: Currency, closing: Bool,
         options: RPCCallOptions
     ) async throws -> UsageBilling {

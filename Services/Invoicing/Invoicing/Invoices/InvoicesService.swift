@@ -22,6 +22,8 @@ struct InvoicesService: Sendable {
     let catalog: CatalogClient
     let ledger: RPCClient
     let store: InvoiceStore
+    /// A new invoice of an account takes its PENDING one-off charges; a canceled draft gives them back.
+    let items: InvoiceItemStore
     /// Voiding fails the invoice's PIX charges still waiting.
     let payments: PaymentStore
     let credit: AccountCreditBook
@@ -105,7 +107,9 @@ struct InvoicesService: Sendable {
             lines += billing.lines
             usage.append((subscription.id, billing))
         }
-        guard !lines.isEmpty else {
+        // One-off charges waiting: an invoice holds them even when no subscription period is left to bill (taken under lock below).
+        let itemsWaiting = try await database.withTenant(tenant) { try await items.hasPending(account: account.id, tenant: tenant, on: $0) }
+        guard !lines.isEmpty || itemsWaiting else {
             // Every period is billed already: the draft that bills them is the answer; one already finalized is a conflict.
             if let draft = billedAlready.values.first(where: { $0.status == .draft }) { return try await get(draft.id, tenant: tenant) }
             if let billed = billedAlready.first {
@@ -147,6 +151,18 @@ struct InvoicesService: Sendable {
                 throw InvoicingError.conflict(
                     "subscription \(subscription)'s period from \(RFC3339.format(start)) is already billed by invoice \(existing.id)",
                     reason: "PERIOD_ALREADY_INVOICED", field: "billingAccountId")
+            }
+            try await takeInvoiceItems(into: &invoice, at: now, tenant: tenant, on: connection)
+            guard !invoice.lines.isEmpty else {
+                // Only items were left to bill, and another draft took them meanwhile: that draft, as when every period is billed.
+                if let draft = billedAlready.values.first(where: { $0.status == .draft }),
+                    let existing = try await store.find(draft.id, tenant: tenant, on: connection)
+                {
+                    return existing
+                }
+                throw InvoicingError.invalid(
+                    "billingAccountId", "the account has no live subscription in that period and no pending invoice item: nothing to bill",
+                    reason: "NOTHING_TO_BILL")
             }
             try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
             try await store.insert(invoice, tenant: tenant, on: connection)
@@ -196,6 +212,7 @@ struct InvoicesService: Sendable {
     func cancel(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
         try await change(id, context: context) { invoice, now, connection in
             try InvoiceLifecycle.move(&invoice, to: .canceled)
+            try await items.release(of: invoice.id, at: now, tenant: context.tenant, on: connection)
             try await credit.giveBack(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
             return []
         }

@@ -470,7 +470,7 @@ extension SubscriptionLifecycleService {
             includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
             limits: (attributes.limits ?? []).map(SubscriptionLimit.init),
             usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice,
-            creditRollover: attributes.creditRollover)
+            creditRollover: attributes.creditRollover, minimumAmount: attributes.minimumAmount)
     }
 }
 

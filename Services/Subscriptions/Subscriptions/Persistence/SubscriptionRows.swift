@@ -176,6 +176,7 @@ struct PlanSnapshot: Codable {
     var usageCharges: [UsageCharge]?
     var creditOveragePrice: DecimalNumber?
     var creditRollover: Rollover?
+    var minimumAmount: DecimalNumber?
 
     struct Rollover: Codable {
         var percent: Int
@@ -220,6 +221,7 @@ struct PlanSnapshot: Codable {
         }
         creditOveragePrice = plan.creditOveragePrice
         creditRollover = plan.creditRollover.map { Rollover(percent: $0.percent, maximumCredits: $0.maximumCredits) }
+        minimumAmount = plan.minimumAmount
     }
 
     func plan() throws -> SubscribedPlan {
@@ -240,7 +242,8 @@ struct PlanSnapshot: Codable {
                     productVersion: $0.productVersion)
             },
             creditOveragePrice: creditOveragePrice,
-            creditRollover: creditRollover.map { CreditRollover(percent: $0.percent, maximumCredits: $0.maximumCredits) })
+            creditRollover: creditRollover.map { CreditRollover(percent: $0.percent, maximumCredits: $0.maximumCredits) },
+            minimumAmount: minimumAmount)
     }
 }
 
