@@ -37,7 +37,7 @@ extension NotificationsService {
     /// How long a claimed e-mail is left to its replica: longer than the reads it needs and the whole SMTP conversation
     /// (each of its steps — up to 14, and one per recipient, at most 10 — bounded by the SMTP timeout), so a slow send is not
     /// taken over and sent twice.
-    var emailLease: TimeInterval { max(Self.lease, 30 + 24 * (mail.map { Double($0.smtp.timeout.components.seconds) } ?? 30)) }
+    var emailLease: TimeInterval { TimeInterval(max(Int(Self.lease), 30 + 24 * Int(mail?.smtp.timeout.components.seconds ?? 30))) }
 
     /// The due e-mails, leased to this replica (at most `limit`).
     func claimEmails(limit: Int) async throws -> [ClaimedEmail] {
@@ -86,8 +86,8 @@ extension NotificationsService {
         guard let mail, let smtp else { return .skipped("no SMTP server is configured") }
         let written: WrittenEmail
         switch await write(email) {
-        case .success(let email): written = email
-        case .failure(let decided): return decided.outcome
+        case .ready(let email): written = email
+        case .settled(let outcome): return outcome
         }
         let message = MailMessage(
             from: mail.from, to: written.recipients, replyTo: mail.replyTo, subject: written.content.subject, text: written.text,
@@ -114,12 +114,19 @@ extension NotificationsService {
         var html: String
     }
 
-    /// The e-mail's recipients and words, or why it is not sent (skipped, or retried when what it needs could not be read).
-    private func write(_ email: ClaimedEmail) async -> Result<WrittenEmail, OutcomeError> {
+    /// An e-mail ready to send, or its outcome settled before sending (skipped, failed, or retried when what it needs could not
+    /// be read).
+    private enum Writing {
+        case ready(WrittenEmail)
+        case settled(EmailOutcome)
+    }
+
+    /// The e-mail's recipients and words, or why it is not sent.
+    private func write(_ email: ClaimedEmail) async -> Writing {
         let options = RPCCallOptions(tenant: email.tenant, timeout: .seconds(10))
         let envelope: EventEnvelope
         do { envelope = try EventEnvelope.parse(email.payload) } catch {
-            return .failure(OutcomeError(.failed(recipients: [], subject: nil, error: "the event cannot be read: \(error)", next: nil)))
+            return .settled(.failed(recipients: [], subject: nil, error: "the event cannot be read: \(error)", next: nil))
         }
         guard let accountID = email.account, let type = NotificationType(rawValue: email.kind) else {
             return await writeTenantNotice(email, envelope: envelope)
@@ -128,59 +135,51 @@ extension NotificationsService {
         do {
             account = try await clients.accounts.get(accountID, options: options)
         } catch  where error.code == .notFound {
-            return .failure(OutcomeError(.skipped("account \(accountID) does not exist")))
+            return .settled(.skipped("account \(accountID) does not exist"))
         } catch {
-            return .failure(OutcomeError(retry(email, recipients: [], subject: nil, "the account could not be read: \(error.message)")))
+            return .settled(retry(email, recipients: [], subject: nil, "the account could not be read: \(error.message)"))
         }
-        if account.testClockId != nil { return .failure(OutcomeError(.skipped("a test account (on a test clock) is not e-mailed"))) }
+        if account.testClockId != nil { return .settled(.skipped("a test account (on a test clock) is not e-mailed")) }
         let contacts = account.recipients(of: type)
         guard !contacts.isEmpty else {
-            return .failure(
-                OutcomeError(
-                    .skipped(
-                        account.notificationOptOuts.contains(type)
-                            ? "the account opted out of \(type.rawValue)" : "no contact of the account receives \(type.rawValue)")))
+            return .settled(
+                .skipped(
+                    account.notificationOptOuts.contains(type)
+                        ? "the account opted out of \(type.rawValue)" : "no contact of the account receives \(type.rawValue)"))
         }
         let content: EmailContent
         do {
             let extras = try await extras(for: type, envelope: envelope, options: options)
             content = try EmailComposer(account: account).compose(type, event: envelope, extras: extras)
         } catch let error as RPCError {
-            return .failure(
-                OutcomeError(retry(email, recipients: contacts.map(\.email), subject: nil, "invoicing could not be read: \(error.message)")))
+            return .settled(retry(email, recipients: contacts.map(\.email), subject: nil, "invoicing could not be read: \(error.message)"))
         } catch {
-            return .failure(OutcomeError(.failed(recipients: [], subject: nil, error: "the e-mail could not be written: \(error)", next: nil)))
+            return .settled(.failed(recipients: [], subject: nil, error: "the e-mail could not be written: \(error)", next: nil))
         }
         let (text, html) = EmailLayout.render(content, for: account)
-        return .success(
+        return .ready(
             WrittenEmail(
                 recipients: contacts.compactMap { MailAddress(email: $0.email, name: $0.name) }, content: content, text: text, html: html))
     }
 
     /// A notice to the tenant's contact (its notification settings): an endpoint the platform disabled.
-    private func writeTenantNotice(_ email: ClaimedEmail, envelope: EventEnvelope) async -> Result<WrittenEmail, OutcomeError> {
+    private func writeTenantNotice(_ email: ClaimedEmail, envelope: EventEnvelope) async -> Writing {
         let settings: NotificationSettings
         do {
             settings = try await database.withTenant(email.tenant) { try await emailStore.settings(tenant: email.tenant, on: $0) }
         } catch {
-            return .failure(OutcomeError(retry(email, recipients: [], subject: nil, "the tenant's settings could not be read: \(error)")))
+            return .settled(retry(email, recipients: [], subject: nil, "the tenant's settings could not be read: \(error)"))
         }
         guard let contact = settings.contactEmail, let address = MailAddress(email: contact) else {
-            return .failure(OutcomeError(.skipped("the tenant has no contact e-mail (PUT /api/v1/notification-settings)")))
+            return .settled(.skipped("the tenant has no contact e-mail (PUT /api/v1/notification-settings)"))
         }
         guard envelope.type == WebhookEndpointDisabled.eventType, let event = try? envelope.decode(WebhookEndpointDisabled.self) else {
-            return .failure(OutcomeError(.failed(recipients: [], subject: nil, error: "no tenant notice is written for \(envelope.type)", next: nil)))
+            return .settled(.failed(recipients: [], subject: nil, error: "no tenant notice is written for \(envelope.type)", next: nil))
         }
         let locale = settings.locale ?? .portuguese
         let content = EmailComposer(locale: locale, timezone: "America/Sao_Paulo").endpointDisabled(event)
         let (text, html) = EmailLayout.renderTenantNotice(content, locale: locale)
-        return .success(WrittenEmail(recipients: [address], content: content, text: text, html: html))
-    }
-
-    /// An outcome decided before sending, carried as a `Result` failure.
-    private struct OutcomeError: Error {
-        let outcome: EmailOutcome
-        init(_ outcome: EmailOutcome) { self.outcome = outcome }
+        return .ready(WrittenEmail(recipients: [address], content: content, text: text, html: html))
     }
 
     /// A transient failure: tried again on the e-mail schedule, failed for good after its last delay.

@@ -9,17 +9,12 @@ import NotificationsContract
 import SubscriptionsContract
 
 /// What an e-mail says, before it is laid out as plain text and HTML.
-struct EmailContent: Sendable, Equatable {
+struct EmailContent: Sendable {
     var subject: String
     var paragraphs: [String]
     /// A code to copy (the PIX copy-and-paste code), shown apart.
     var code: (label: String, value: String)?
     var attachment: (filename: String, bytes: [UInt8])?
-
-    static func == (lhs: EmailContent, rhs: EmailContent) -> Bool {
-        lhs.subject == rhs.subject && lhs.paragraphs == rhs.paragraphs && lhs.code?.value == rhs.code?.value
-            && lhs.attachment?.filename == rhs.attachment?.filename
-    }
 }
 
 /// What the composer needs besides the event: fetched from invoicing for invoice e-mails.
@@ -240,25 +235,16 @@ struct EmailComposer {
     }
 
     /// A count with thousands grouped (`1.234.567` / `1,234,567`).
-    func number(_ value: Int64) -> String { grouped(String(value.magnitude), negative: value < 0) }
+    func number(_ value: Int64) -> String { NumberText.grouped(String(value), thousands: say(".", ","), decimal: say(",", ".")) }
 
     /// Credits as people read them: grouped, the fraction after the locale's separator, trailing zeros dropped.
     func credits(_ value: Credits) -> String {
-        let parts = value.text.split(separator: ".", maxSplits: 1).map(String.init)
-        let negative = parts[0].hasPrefix("-")
-        let integer = grouped(negative ? String(parts[0].dropFirst()) : parts[0], negative: negative)
-        let fraction = parts.count > 1 ? String(parts[1].reversed().drop(while: { $0 == "0" }).reversed()) : ""
-        return fraction.isEmpty ? integer : integer + say(",", ".") + fraction
-    }
-
-    private func grouped(_ digits: String, negative: Bool) -> String {
-        var integer = digits
-        var result = ""
-        while integer.count > 3 {
-            result = say(".", ",") + integer.suffix(3) + result
-            integer = String(integer.dropLast(3))
+        var text = value.text
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
         }
-        return (negative ? "-" : "") + integer + result
+        return NumberText.grouped(text, thousands: say(".", ","), decimal: say(",", "."))
     }
 }
 
