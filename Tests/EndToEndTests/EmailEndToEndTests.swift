@@ -149,6 +149,29 @@ struct EmailEndToEndTests {
         let skipped = try #require(try await emails(fixture, type: "PAYMENT_RECEIVED").first)
         #expect(skipped["attributes"]?["status"] == "SKIPPED" && skipped["attributes"]?["detail"] == "the account opted out of PAYMENT_RECEIVED")
         #expect(try smtp.messages().filter { $0.rcptTos.contains(cto) }.count == 1, "only the invoice reached the contacts")
+        let unknown = try await fixture.client.get(
+            "/api/v1/billing-accounts/\(UUID().uuidString.lowercased())/email-notifications", token: fixture.token)
+        #expect(unknown.status == 404, "\(unknown.text.prefix(300))")
+    }
+
+    @Test(
+        """
+        a 2-day trial's reminder (billing.subscription.trial_will_end, due at once for a trial of 3 days or less) e-mails the account \
+        "Seu período de teste termina em <date>" with the price after it
+        """
+    )
+    func trialEnding() async throws {
+        let (smtp, running) = try await ProviderRailCluster.shared.mail()
+        let address = "trial-\(UUID().uuidString.prefix(8).lowercased())@cliente.example"
+        let fixture = try await SubscriptionFixture.make(running, plan: [("trialDays", 2)])
+        #expect(try await patchAccount(fixture, ["email": .string(address)]).status == 200)
+        let subscribed = try await fixture.subscribe()
+        #expect(subscribed.status == 201 && subscribed.attribute("status") == "TRIAL", "\(subscribed.text.prefix(300))")
+        let record = try #require(try await emails(fixture, type: "TRIAL_ENDING").first)
+        #expect(record["attributes"]?["status"] == "SENT" && record["attributes"]?["eventType"] == "billing.subscription.trial_will_end")
+        let mail = try await received(smtp, record)
+        #expect(mail.rcptTos == [address] && mail.subject?.hasPrefix("Seu período de teste termina em ") == true, "\(mail.subject ?? "")")
+        #expect(mail.text?.contains("R$ 299,90 por período") == true, "\(mail.text ?? "")")
     }
 
     @Test("a recipient the SMTP server refuses (550) fails the e-mail for good, naming the refusal; it is not retried")

@@ -236,8 +236,17 @@ extension NotificationsService {
     }
 
     /// An account's latest e-mails (`GET /billing-accounts/{id}/email-notifications`).
-    func emails(_ request: ListEmailNotificationsRequest, tenant: String) async throws -> EmailNotificationList {
+    /// An account the tenant does not have is `not_found`, as on the account's other routes.
+    func emails(_ request: ListEmailNotificationsRequest, context: RPCServerContext) async throws -> EmailNotificationList {
         guard (1...100).contains(request.pageSize) else { throw NotificationsError.invalid("page[size]", "page size must be between 1 and 100") }
+        let tenant = context.tenant
+        let options = context.outgoing(timeout: .seconds(5))
+        let account = try await RPCError.unlessNotFound { () async throws(RPCError) in
+            try await clients.accounts.get(request.billingAccountId, options: options)
+        }
+        guard account != nil else {
+            throw NotificationsError.notFound("billing account", request.billingAccountId.description, reason: "ACCOUNT_NOT_FOUND")
+        }
         return EmailNotificationList(
             items: try await database.withTenant(tenant) {
                 try await emailStore.list(account: request.billingAccountId, limit: request.pageSize, tenant: tenant, on: $0)

@@ -194,7 +194,7 @@ public struct NotificationsService: Sendable {
         }
         router.register(NotificationsAPI.redeliver) { request, context in try await redeliver(request, context: context) }
         router.register(NotificationsAPI.testSend) { request, context in try await testSend(request.id, context: context) }
-        router.register(NotificationsAPI.listEmails) { request, context in try await emails(request, tenant: context.tenant) }
+        router.register(NotificationsAPI.listEmails) { request, context in try await emails(request, context: context) }
         router.register(NotificationsAPI.settings) { _, context in try await settings(tenant: context.tenant) }
         router.register(NotificationsAPI.setSettings) { request, context in try await setSettings(request, tenant: context.tenant) }
         return router
