@@ -182,8 +182,9 @@ struct SMTPClientTests {
         await server.stop()
         #expect(error.message == "greeting: no answer within 1 s", "\(error)")
         #expect(error.code == nil && !error.isPermanent)
-        // The timeout fires on the event loop at 1 s; the slack is for this task waiting for a thread while other tests run.
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(5), "\(elapsed)")
+        // The timeout fires on the event loop at 1 s (the message says so); the elapsed time only shows it waited, and not the 30 s
+        // default: a loaded machine (the whole suite, 2 cores) has taken 11 s to resume this task.
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(30), "\(elapsed)")
     }
 
     @Test("a certificate from a CA the client does not trust: a TLS failure, nothing sent, no credentials")
