@@ -224,7 +224,8 @@ struct EmailEndToEndTests {
             })
         let endpoint = try await running.client.get("/api/v1/webhook-endpoints/\(broken)", token: token)
         #expect(endpoint.attribute("disabledReason")?.stringValue?.hasPrefix("every delivery failed since") == true, "\(endpoint.text.prefix(300))")
-        #expect(failing.deliveries().count >= 3)
+        // The first failure starts the clock; a later one, 3 s on, disables: how many retries fit in between depends on load.
+        #expect(failing.deliveries().count >= 2)
         #expect(try await waitFor(timeout: .seconds(30)) { !healthy.deliveries().isEmpty })
         let delivered = try #require(healthy.deliveries().first)
         let envelope = try JSONParser.parse(delivered.body)

@@ -18,7 +18,7 @@ struct RPCTrustEndToEndTests {
         let transport = RPCHTTP2ClientTransport(
             configuration: RPCClientConfiguration(
                 serviceName: service, endpoints: [RPCEndpoint(host: "127.0.0.1", port: port ?? cluster.ports["ledger"]!.rpc)],
-                maximumAttempts: 1, tls: tls),
+                connectTimeout: .seconds(15), maximumAttempts: 1, tls: tls),
             logger: Logger(label: "test"))
         defer { transport.close() }
         let request = GrantCreditsRequest(
