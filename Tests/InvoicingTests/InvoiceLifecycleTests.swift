@@ -6,10 +6,11 @@ import Testing
 @Suite("Invoice lifecycle: the one transition table")
 struct InvoiceLifecycleTests {
     /// Every (from, to) pair and whether it is allowed, written out: DRAFT → PENDING/PAID/CANCELED, PENDING → PAID/OVERDUE/VOID,
-    /// OVERDUE → PAID/VOID; PAID, CANCELED and VOID are final.
+    /// OVERDUE → PAID/VOID, PENDING/OVERDUE → CREDITED (credit notes took all that was due); PAID, CANCELED, VOID and CREDITED
+    /// are final.
     static let allowed: Set<String> = [
         "DRAFT>PENDING", "DRAFT>PAID", "DRAFT>CANCELED", "PENDING>PAID", "PENDING>OVERDUE", "PENDING>VOID",
-        "OVERDUE>PAID", "OVERDUE>VOID",
+        "OVERDUE>PAID", "OVERDUE>VOID", "PENDING>CREDITED", "OVERDUE>CREDITED",
     ]
 
     @Test("every pair of statuses", arguments: InvoiceStatus.allCases)

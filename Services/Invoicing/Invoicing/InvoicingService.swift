@@ -13,7 +13,8 @@ import PostgresNIO
 import SubscriptionsContract
 
 /// The invoicing context (seeds 000, 001): `InvoicesService` (drafts, finalization with gapless numbers, overdue, printable
-/// invoices), `InvoiceItemsService` (one-off charges for an account's next invoice) and `PaymentsService` (payments, refunds, provider notifications, checkout, card collection, saved cards and the
+/// invoices), `InvoiceItemsService` (one-off charges for an account's next invoice), `CreditNotesService` (credit notes against
+/// finalized invoices) and `PaymentsService` (payments, refunds, provider notifications, checkout, card collection, saved cards and the
 /// auto-recharge they pay), which share the account's credit (`AccountCreditBook`) and one outbox.
 public struct InvoicingService: Sendable {
     /// Migrations of the `invoicing` schema, after the platform and event ones.
@@ -26,6 +27,7 @@ public struct InvoicingService: Sendable {
     let invoices: InvoicesService
     let payments: PaymentsService
     let invoiceItems: InvoiceItemsService
+    let creditNotes: CreditNotesService
 
     public init(
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
@@ -53,6 +55,9 @@ public struct InvoicingService: Sendable {
             outbox: outbox, cardRetrySchedule: cardRetrySchedule, pixRail: pixRail, providerRecheck: providerRecheck)
         invoiceItems = InvoiceItemsService(
             database: database, clock: clock, accounts: accounts, store: InvoiceItemStore(logger: database.logger), invoices: invoices)
+        creditNotes = CreditNotesService(
+            database: database, clock: clock, accounts: accounts, store: CreditNoteStore(logger: database.logger), invoices: store,
+            paymentStore: paymentStore, credit: credit, payments: payments, outbox: outbox, merchant: merchant, sellerTaxID: sellerTaxID)
     }
 
     /// The RPC methods, the relay of the invoicing outbox, the consumer of subscription and ledger events and the jobs (overdue,
@@ -129,6 +134,7 @@ public struct InvoicingService: Sendable {
         invoices.register(on: &router)
         payments.register(on: &router)
         invoiceItems.register(on: &router)
+        creditNotes.register(on: &router)
         return router
     }
 

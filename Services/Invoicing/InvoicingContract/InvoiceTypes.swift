@@ -13,6 +13,8 @@ public enum InvoiceStatus: String, Codable, Sendable, CaseIterable, SchemaDescri
     case canceled = "CANCELED"
     /// Annulled after it was finalized (its number stays used).
     case void = "VOID"
+    /// Finalized, nothing paid, and credit notes took all that was due: VOID-like, nothing is collected (its number stays used).
+    case credited = "CREDITED"
 }
 
 /// One invoice line (seed 001 step 4): description, quantity, unit amount, amount, period.
@@ -20,7 +22,8 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
     /// Names the line within its invoice (a DRAFT's ONE_OFF lines are changed and removed by it).
     public var id: InvoiceLineID?
     /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE, CREDIT_OVERAGE, CREDIT_PACKAGE, ACCOUNT_CREDIT, ONE_OFF (added to a
-    /// DRAFT by hand), or INVOICE_ITEM (an account's one-off charge, `InvoiceItem`).
+    /// DRAFT by hand), INVOICE_ITEM (an account's one-off charge, `InvoiceItem`), MINIMUM_TRUE_UP (a plan's minimum commitment) or
+    /// DISCOUNT (a coupon's discount of the line before it, negative).
     public var kind: String
     public var description: String
     /// Units, or the metered quantity (which may be fractional) of a USAGE line.
@@ -111,6 +114,10 @@ public struct Invoice: Codable, Sendable, Equatable {
     /// Who created it: the subject of the token that asked (`POST /invoices`, a checkout), or `system:auto-recharge`; nil for the
     /// system's period drafts.
     public var createdBy: String?
+    /// What its credit notes took off the amount due (Stripe's `pre_payment_credit_notes_amount`); absent without credit notes.
+    public var prePaymentCreditNotesAmount: Money?
+    /// What its credit notes credited beyond that: refunded, account credit, out of band (`post_payment_credit_notes_amount`).
+    public var postPaymentCreditNotesAmount: Money?
 
     public init(
         id: InvoiceID, billingAccountId: AccountID, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,

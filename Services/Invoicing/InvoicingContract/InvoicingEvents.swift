@@ -8,7 +8,7 @@ public struct InvoiceSummary: Codable, Sendable, Equatable {
     public var billingAccountId: AccountID
     /// The gapless per-tenant number, once finalized (`2026-000123`).
     public var number: String?
-    /// DRAFT, PENDING, PAID, OVERDUE, CANCELED or VOID.
+    /// DRAFT, PENDING, PAID, OVERDUE, CANCELED, VOID or CREDITED.
     public var status: String
     public var total: Money
     public var amountDue: Money

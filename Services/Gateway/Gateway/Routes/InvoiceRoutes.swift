@@ -56,7 +56,8 @@ enum InvoiceRoutes {
                 response: .init(status: .ok, resourceType: invoiceType, attributes: invoice, isCollection: true),
                 queryParameters: [
                     .init(name: "filter[billingAccountId]", summary: "one account's invoices", schema: .string(format: "uuid")),
-                    .init(name: "filter[status]", summary: "DRAFT, PENDING, PAID, OVERDUE, CANCELED or VOID", schema: .of(InvoiceStatus.self)),
+                    .init(
+                        name: "filter[status]", summary: "DRAFT, PENDING, PAID, OVERDUE, CANCELED, VOID or CREDITED", schema: .of(InvoiceStatus.self)),
                     .init(name: "page[size]", summary: "1 to 100, default 20", schema: .integer),
                     .init(name: "page[after]", summary: "the cursor from links.next", schema: .string(format: "uuid")),
                 ]

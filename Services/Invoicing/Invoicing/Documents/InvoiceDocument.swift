@@ -58,6 +58,7 @@ enum InvoiceDocument {
             <tfoot>
             <tr><th scope="row" colspan="3" class="num">Total</th><td class="num"><strong>\(escape(invoice.total.displayText))</strong></td></tr>
             <tr><th scope="row" colspan="3" class="num">Pago</th><td class="num">\(escape(invoice.amountPaid.displayText))</td></tr>
+            \(invoice.creditNotesTotal.map { "<tr><th scope=\"row\" colspan=\"3\" class=\"num\">Notas de crédito</th><td class=\"num\">\(escape($0.displayText))</td></tr>" } ?? "")
             <tr><th scope="row" colspan="3" class="num">A pagar</th><td class="num">\(escape(invoice.amountDue.displayText))</td></tr>
             </tfoot></table>
             \(pixBlock)

@@ -42,7 +42,8 @@ enum InvoicePDF {
                 continuation: Array(description.dropFirst()))
         }
         page.rule()
-        for (label, amount) in [("Total", invoice.total), ("Pago", invoice.amountPaid), ("A pagar", invoice.amountDue)] {
+        let credited = invoice.creditNotesTotal.map { [("Notas de crédito", $0)] } ?? []
+        for (label, amount) in [("Total", invoice.total), ("Pago", invoice.amountPaid)] + credited + [("A pagar", invoice.amountDue)] {
             page.row(["", "", label, amount.displayText], font: label == "Total" ? .bold : .regular, labels: [2])
         }
         if let pix {

@@ -2,16 +2,17 @@ import BillingCore
 import InvoicingContract
 
 /// The one table of invoice status changes (seed 001): a DRAFT is finalized (PENDING, or PAID at once when it totals zero) or
-/// canceled; a finalized invoice is paid, falls OVERDUE past its due date, or is voided while nothing was paid. PAID,
-/// CANCELED and VOID are final.
+/// canceled; a finalized invoice is paid, falls OVERDUE past its due date, or is voided while nothing was paid, or is CREDITED
+/// when credit notes take all it had due while nothing was paid. PAID, CANCELED, VOID and CREDITED are final.
 enum InvoiceLifecycle {
     static let allowed: [InvoiceStatus: Set<InvoiceStatus>] = [
         .draft: [.pending, .paid, .canceled],
-        .pending: [.paid, .overdue, .void],
-        .overdue: [.paid, .void],
+        .pending: [.paid, .overdue, .void, .credited],
+        .overdue: [.paid, .void, .credited],
         .paid: [],
         .canceled: [],
         .void: [],
+        .credited: [],
     ]
 
     /// Whether an invoice in `status` still waits for money (payments, PIX charges, collection).

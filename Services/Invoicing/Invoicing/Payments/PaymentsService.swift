@@ -316,44 +316,58 @@ struct PaymentsService: Sendable {
                     "only \(left.amountText) of this payment is left to refund; \(amount.amountText) asked", reason: "REFUND_EXCEEDS_PAYMENT",
                     field: "amount")
             }
-            let now = clock.now()
-            let id = UUIDv7.generate(at: now)
-            let effects = try await refundEffects(of: payment, refunding: amount, tenant: tenant, on: connection)
-            if effects.reversedCredits > .zero, request.leaveWalletInDebt != true, effects.reversedCredits > unspent ?? .zero {
-                throw InvoicingError.conflict(
-                    "this refund takes back \(effects.reversedCredits.text) credits the payment bought and only \((unspent ?? .zero).text) of "
-                        + "them are unspent; refund less, or set leaveWalletInDebt to take them back all the same and leave the wallet owing "
-                        + "the rest", reason: "CREDITS_SPENT", field: "amount")
-            }
-            // The part of the payment that became account credit is taken back from that credit first.
-            _ = try await credit.takeBack(
-                upTo: amount, createdBy: payment, at: now, tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
-            // Money a provider holds goes back through it, asked once this transaction commits: a PIX the PSP reported received (a
-            // devolução), a card charge the card provider made. A payment recorded by hand is returned by hand.
-            var settlement = false
-            if let provider = pixRail.provider, payment.paymentMethod == .pix, let reference = payment.externalRef {
-                settlement = try await providerEvents.recordedPayment(provider: provider.name, eventID: reference, tenant: tenant, on: connection)
-            } else if payment.paymentMethod == .card, let reference = payment.externalRef {
-                settlement = cards.holds(reference)
-            }
-            try await paymentStore.refund(
-                id: id, of: payment, amount: amount, reason: request.reason, settlement: settlement ? "PROCESSING" : nil, at: now, tenant: tenant,
-                on: connection)
-            payment.refunded = try payment.refunded.adding(amount)
-            if payment.refunded == payment.amount { payment.status = .refunded }
-            try await outbox.append(
-                PaymentRefunded(
-                    paymentId: payment.id, billingAccountId: payment.billingAccountId, amount: amount,
-                    fullyRefunded: payment.status == .refunded, invoiceId: payment.invoiceId,
-                    reversedCredits: effects.reversedCredits > .zero ? effects.reversedCredits : nil,
-                    canceledAddons: effects.canceledAddons.isEmpty ? nil : effects.canceledAddons),
-                tenant: tenant, at: now, traceparent: context.metadata.traceparent, on: connection, logger: database.logger)
-            return Refund(
-                id: RefundID(rawValue: id), paymentId: payment.id, amount: amount, reason: request.reason, payment: payment, createdAt: now,
-                settlement: settlement ? "PROCESSING" : nil)
+            return try await recordRefund(
+                of: &payment, amount: amount, reason: request.reason, leaveWalletInDebt: request.leaveWalletInDebt, unspent: unspent,
+                at: clock.now(), tenant: tenant, traceparent: context.metadata.traceparent, on: connection)
         }
         guard refund.settlement == "PROCESSING" else { return refund }
         return await settleAtProvider(refund, tenant: tenant)
+    }
+
+    /// Refunds `amount` of `payment` (locked by the caller, COMPLETED, with at least that much left) in the caller's transaction:
+    /// the share of credit packages it bought is taken back (409 CREDITS_SPENT, naming `field`, when more than `unspent` is spent,
+    /// unless `leaveWalletInDebt`), then the account credit the payment created (when `takingBackCredit`), and the refund is
+    /// recorded with its `payment.refunded` event — PROCESSING when a provider holds the money: the caller asks it
+    /// (``settleAtProvider(_:tenant:)``) once the transaction commits, never while the rows are locked.
+    func recordRefund(
+        of payment: inout Payment, amount: Money, reason: String?, leaveWalletInDebt: Bool?, unspent: Credits?, takingBackCredit: Bool = true,
+        field: String = "amount", at now: Date, tenant: String, traceparent: String?, on connection: PostgresConnection
+    ) async throws -> Refund {
+        let id = UUIDv7.generate(at: now)
+        let effects = try await refundEffects(of: payment, refunding: amount, tenant: tenant, on: connection)
+        if effects.reversedCredits > .zero, leaveWalletInDebt != true, effects.reversedCredits > unspent ?? .zero {
+            throw InvoicingError.conflict(
+                "this refund takes back \(effects.reversedCredits.text) credits the payment bought and only \((unspent ?? .zero).text) of "
+                    + "them are unspent; refund less, or set leaveWalletInDebt to take them back all the same and leave the wallet owing "
+                    + "the rest", reason: "CREDITS_SPENT", field: field)
+        }
+        if takingBackCredit {
+            // The part of the payment that became account credit is taken back from that credit first.
+            _ = try await credit.takeBack(upTo: amount, createdBy: payment, at: now, tenant: tenant, traceparent: traceparent, on: connection)
+        }
+        // Money a provider holds goes back through it, asked once this transaction commits: a PIX the PSP reported received (a
+        // devolução), a card charge the card provider made. A payment recorded by hand is returned by hand.
+        var settlement = false
+        if let provider = pixRail.provider, payment.paymentMethod == .pix, let reference = payment.externalRef {
+            settlement = try await providerEvents.recordedPayment(provider: provider.name, eventID: reference, tenant: tenant, on: connection)
+        } else if payment.paymentMethod == .card, let reference = payment.externalRef {
+            settlement = cards.holds(reference)
+        }
+        try await paymentStore.refund(
+            id: id, of: payment, amount: amount, reason: reason, settlement: settlement ? "PROCESSING" : nil, at: now, tenant: tenant,
+            on: connection)
+        payment.refunded = try payment.refunded.adding(amount)
+        if payment.refunded == payment.amount { payment.status = .refunded }
+        try await outbox.append(
+            PaymentRefunded(
+                paymentId: payment.id, billingAccountId: payment.billingAccountId, amount: amount,
+                fullyRefunded: payment.status == .refunded, invoiceId: payment.invoiceId,
+                reversedCredits: effects.reversedCredits > .zero ? effects.reversedCredits : nil,
+                canceledAddons: effects.canceledAddons.isEmpty ? nil : effects.canceledAddons),
+            tenant: tenant, at: now, traceparent: traceparent, on: connection, logger: database.logger)
+        return Refund(
+            id: RefundID(rawValue: id), paymentId: payment.id, amount: amount, reason: reason, payment: payment, createdAt: now,
+            settlement: settlement ? "PROCESSING" : nil)
     }
 
     /// What a refund of `payment` takes back besides the money, read with the payment locked.
@@ -371,7 +385,7 @@ struct PaymentsService: Sendable {
 
     /// The credits still unspent of what the payment's invoice sold in credit packages (nil when it sold none), as the ledger
     /// holds them now: asked before the refund's transaction, so no row is locked while the ledger answers.
-    private func unspentPackageCredits(of id: PaymentID, context: RPCServerContext) async throws -> Credits? {
+    func unspentPackageCredits(of id: PaymentID, context: RPCServerContext) async throws -> Credits? {
         let tenant = context.tenant
         let invoice = try await database.withTenant(tenant) { connection -> Invoice? in
             guard let invoiceID = try await paymentStore.payment(id, tenant: tenant, on: connection)?.invoiceId else { return nil }
