@@ -41,9 +41,22 @@ struct SubscriptionStorageMigrationTests {
             }
             let due = try await nextActions()
             #expect(
-                try await MigrationRunner.apply(migrations, to: database).map(\.version) == [3, 4, 5, 6],
-                "columns, then add-on limits, pause reasons and trial reminders"
+                Array(try await MigrationRunner.apply(migrations, to: database).map(\.version).prefix(5)) == [3, 4, 5, 6, 7],
+                "columns, then add-on limits, pause reasons, trial reminders and the MRR history"
             )
+            // 0007: the MRR history starts from each subscription's current terms, as `RecurringRevenue` counts them.
+            let backfilled = try await database.withSystemScope { connection in
+                try await connection.rows(
+                    "SELECT subscription_id, annual::text FROM subscription_mrr WHERE annual > 0", logger: database.logger
+                ).map { row in
+                    let (id, annual) = try row.decode((UUID, String).self)
+                    return (id, try DecimalNumber(parsing: annual))
+                }
+            }
+            for (_, subscription) in stored where [.active, .pastDue].contains(subscription.status) {
+                let annual = backfilled.first { $0.0 == subscription.id.rawValue }?.1 ?? .zero
+                #expect(annual == RecurringRevenue.annualAmount(of: subscription), "\(subscription.id) backfilled")
+            }
             // 0006: a TRIAL subscription's next action is its unsent reminder (72 hours before its trial's end); the others' stay.
             let moved = try await nextActions()
             let timeline = SubscriptionTimeline(grace: 14 * 86_400)

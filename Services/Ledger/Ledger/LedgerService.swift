@@ -80,6 +80,7 @@ public struct LedgerService: Sendable {
         usage.register(on: &router)
         limits.register(on: &router)
         credits.register(on: &router)
+        CreditReportsService(database: credits.database, clock: credits.clock).register(on: &router)
         return router
     }
 

@@ -112,6 +112,10 @@ public enum LedgerAPI: RPCServiceDescription {
         service: credits, method: "Consumption", retry: .always,
         callers: .gateway, summary: "Credits and tokens charged by user, feature, model or day, with the accuracy of estimates.")
 
+    public static let creditsReport = UnaryMethod<CreditsReportRequest, CreditsReport>(
+        service: package + ".Reports", method: "GetCredits", retry: .always, callers: .gateway,
+        summary: "Credits sold (purchases), granted (by source), consumed (charges and settled holds) and expired per calendar month.")
+
     public static let billOverage = UnaryMethod<BillOverageRequest, BilledOverage>(
         service: credits, method: "BillOverage", retry: .always,
         callers: .only(["invoicing"]),
@@ -180,7 +184,7 @@ public enum LedgerAPI: RPCServiceDescription {
         [
             ingest, summary, listEvents, closePeriod, setLimits, checkLimit, accountLimits, grantCredits, chargeCredits, authorizeCredits,
             settleCredits,
-            releaseCredits, getExecution, wallet, setWalletSettings, auditWallet, consumption, billOverage,
+            releaseCredits, getExecution, wallet, setWalletSettings, auditWallet, consumption, billOverage, creditsReport,
         ]
     }
 }

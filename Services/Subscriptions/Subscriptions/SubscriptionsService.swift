@@ -64,6 +64,7 @@ public struct SubscriptionsService: Sendable {
         lifecycle.register(on: &router)
         renewals.register(on: &router)
         testClocks.register(on: &router)
+        RevenueReportsService(database: lifecycle.database, clock: lifecycle.clock, store: lifecycle.store).register(on: &router)
         return router
     }
 }

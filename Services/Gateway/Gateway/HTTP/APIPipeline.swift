@@ -188,6 +188,15 @@ struct APIPipeline: Sendable {
     }
 
     static func render(_ response: APIResponse) -> Response {
+        if let stream = response.stream {
+            // No length: HTTP/1.1 sends it chunked, each chunk as soon as it is produced.
+            return Response(
+                status: response.status, headers: [.contentType: stream.contentType],
+                body: ResponseBody { writer in
+                    while let chunk = try await stream.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    try await writer.finish(nil)
+                })
+        }
         if let file = response.file {
             return Response(
                 status: response.status, headers: [.contentType: file.contentType], body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))

@@ -82,6 +82,7 @@ struct APIRequest: Sendable {
 
     var wantsHTML: Bool { accept?.lowercased().contains("text/html") == true }
     var wantsPDF: Bool { accept?.lowercased().contains("application/pdf") == true }
+    var wantsCSV: Bool { accept?.lowercased().contains("text/csv") == true }
 
     /// The attributes of the request document.
     func attributes<T: Decodable>(_ type: T.Type, resourceType: String, optional: Bool = false) throws -> T {
@@ -108,6 +109,8 @@ struct APIResponse: Sendable {
     var location: String?
     /// A file (a printable HTML page, a PDF) instead of the JSON:API document.
     var file: (contentType: String, bytes: [UInt8])? = nil
+    /// A body written chunk by chunk as `next` yields them, until it answers nil (CSV exports, issue 26).
+    var stream: (contentType: String, next: @Sendable () async throws -> [UInt8]?)? = nil
 
     static func ok(_ document: JSONValue) -> APIResponse { APIResponse(status: .ok, document: document) }
     static func page(_ html: String) -> APIResponse {
