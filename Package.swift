@@ -111,10 +111,10 @@ var products: [Product] = []
 
 context("Accounts", executable: "accounts", contracts: ["Invoicing"])
 context("Catalog", executable: "catalog")
-context("Subscriptions", executable: "subscriptions", contracts: ["Accounts", "Catalog", "Invoicing"])
+context("Subscriptions", executable: "subscriptions", contracts: ["Accounts", "Catalog", "Invoicing"], sharedTypes: ["Catalog"])
 context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"])
 context(
-    "Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog", "Ledger"],
+    "Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog", "Ledger"], sharedTypes: ["Catalog"],
     dependencies: [asyncHTTPClient, nioCore, nioHTTP1, nioSSL])
 
 context(

@@ -25,6 +25,7 @@ import http.server
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -407,6 +408,8 @@ def run(args):
         assert "renova em" in browser.text("#plan-renewal")
         assert "300 créditos por mês" in browser.text("#plan-credits")
         assert " a " in browser.text("#plan-period")
+        # The upcoming invoice (GET /subscriptions/{id}/upcoming-invoice): its amount and the date it is drafted.
+        assert re.search(r"R\$\s?[\d.]+,\d\d em \d", browser.text("#plan-next-invoice")), browser.text("#plan-next-invoice")
         browser.screenshot("01-billing")
         browser.check_accessibility("billing")
 
@@ -827,6 +830,16 @@ def run(args):
         browser.click(contact + ' [data-action="remove-contact"]')
         browser.wait_until("the default recipient shown", lambda: browser.find("#contacts-default", visible=False).is_displayed(), 10)
 
+    @step("reports (operators): MRR and its movements per month, a line and a column chart per currency with the data table")
+    def reports():
+        browser.navigate("reports")
+        browser.wait_until("the revenue charts or their empty state",
+                           lambda: browser.driver.find_elements(By.CSS_SELECTOR, "figure[id^='chart-mrr-'], #no-reports"))
+        for figure in browser.driver.find_elements(By.CSS_SELECTOR, "figure[id^='chart-movements-']"):
+            assert figure.get_attribute("data-points") == "12", "twelve months charted"
+        browser.screenshot("18-reports")
+        browser.check_accessibility("reports")
+
     if args.restricted_token:
         @step("a token without billing permissions sees the restriction (seed 000)")
         def restricted():
@@ -864,6 +877,7 @@ def run(args):
         links = [link.get_attribute("href") for link in browser.driver.find_elements(By.CSS_SELECTOR, "#section-links a")]
         assert not any(link.endswith("#/events") for link in links), links
         assert not any(link.endswith("#/webhooks") for link in links), "webhook endpoints are the operators'"
+        assert not any(link.endswith("#/reports") for link in links), "revenue reports are the operators'"
         assert any(link.endswith("#/credits") for link in links), links
         # Its own account's details; the notification preferences read-only (changing an account is the operators').
         browser.navigate("account")

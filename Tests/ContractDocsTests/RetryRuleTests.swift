@@ -11,8 +11,10 @@ struct RetryRuleTests {
     /// Methods that only read.
     static func reads(_ name: String) -> Bool {
         let method = String(name.split(separator: "/").last ?? "")
-        return ["Get", "List", "Versions", "Summary", "Wallet", "Audit", "Consumption", "Entitlements", "Pix", "Document", "Pdf", "Check"]
-            .contains(method) && !name.hasSuffix(".Limits/Check")
+        return [
+            "Get", "List", "Versions", "Summary", "Wallet", "Audit", "Consumption", "Entitlements", "Pix", "Document", "Pdf", "Check", "Upcoming",
+        ]
+        .contains(method) && !name.hasSuffix(".Limits/Check")
             || method.hasPrefix("Get") || method.hasPrefix("List") || method.hasSuffix("Preview") || method.hasSuffix("Previews")
     }
 
@@ -44,6 +46,7 @@ struct RetryRuleTests {
         "billing.invoicing.v1.Payments/Create": "database.idempotent",
         "billing.invoicing.v1.InvoiceItems/Create": "database.idempotent",
         "billing.invoicing.v1.InvoiceItems/Delete": "database.idempotent",
+        "billing.invoicing.v1.CreditNotes/Create": "database.idempotent",
         "billing.invoicing.v1.Payments/Refund": "database.idempotent",
         "billing.ledger.v1.Credits/Grant": "the key is the grant's reference when it has none",
         "billing.ledger.v1.Limits/Check": "database.idempotent",
@@ -65,6 +68,10 @@ struct RetryRuleTests {
         "billing.notifications.v1.WebhookEndpoints/Delete": "database.idempotent",
         "billing.notifications.v1.WebhookEndpoints/RotateSecret": "database.idempotent",
         "billing.notifications.v1.WebhookEndpoints/TestSend": "database.idempotent",
+        "billing.catalog.v1.Coupons/Redeem": "database.idempotent, and one redemption per reference (a repeat answers the first)",
+        "billing.subscriptions.v1.Subscriptions/ApplyDiscount": "database.idempotent; its redemption's reference is the key",
+        "billing.subscriptions.v1.Subscriptions/RemoveDiscount": "database.idempotent (every subscription command)",
+        "billing.invoicing.v1.Invoices/ApplyDiscount": "database.idempotent (every invoice action); its redemption's reference is the key",
     ]
 
     /// Every catalog kind's Create and Update go through `database.idempotent`.

@@ -50,6 +50,7 @@ public struct CatalogError: Error, RPCErrorConvertible, Equatable, CustomStringC
         case "meter": return "usage meter"
         case "ai_model": return "AI model"
         case "credit_package": return "credit package"
+        case "promotion_code": return "promotion code"
         default: return kind
         }
     }

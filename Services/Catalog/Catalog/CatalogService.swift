@@ -43,6 +43,9 @@ public struct CatalogService: Sendable {
         register(MeterKind.self, CatalogAPI.meters, into: &router)
         register(AIModelKind.self, CatalogAPI.aiModels, into: &router)
         register(CreditPackageKind.self, CatalogAPI.creditPackages, into: &router)
+        register(CouponKind.self, CatalogAPI.coupons, into: &router)
+        register(PromotionCodeKind.self, CatalogAPI.promotionCodes, into: &router)
+        router.register(CatalogAPI.redeemCoupon) { request, context in try await redeem(request, context: context) }
         router.register(CatalogAPI.pricePreview) { request, context in try await pricePreview(request, tenant: context.tenant) }
         router.register(CatalogAPI.pricePreviews) { request, context in
             guard (1...100).contains(request.items.count) else { throw CatalogError.invalid("items", "between 1 and 100 previews per call") }
@@ -97,7 +100,7 @@ public struct CatalogService: Sendable {
 
     func get<Kind: CatalogKind>(_ kind: Kind.Type, code: String, tenant: String) async throws -> CatalogItem<Kind.Attributes> {
         try await database.withTenant(tenant) { connection in
-            guard let stored = try await store.find(kind: Kind.kind, code: code, tenant: tenant, on: connection) else {
+            guard let stored = try await store.find(kind: Kind.kind, code: Kind.lookupCode(code), tenant: tenant, on: connection) else {
                 throw CatalogError.notFound(Kind.kind, "'\(code.prefix(64))'")
             }
             return try Self.item(kind, stored)
@@ -108,7 +111,9 @@ public struct CatalogService: Sendable {
         guard (1...100).contains(request.pageSize) else {
             throw CatalogError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
         }
-        return try await database.withTenant(tenant) { connection in
+        var request = request
+        request.code = request.code.map(Kind.lookupCode)
+        return try await database.withTenant(tenant) { [request] connection in
             var rows = try await store.list(kind: Kind.kind, request, tenant: tenant, on: connection)
             let next: CatalogItemID? = rows.trimPage(to: request.pageSize)?.id
             return ItemPage(items: try rows.map { try Self.item(kind, $0) }, nextCursor: next)

@@ -14,6 +14,17 @@ public enum CatalogAPI: RPCServiceDescription {
     public static let creditPackages = CatalogResource<CreditPackageAttributes>(
         kind: "credit_package", serviceName: "CreditPackages",
         noun: "a credit package")
+    public static let coupons = CatalogResource<CouponAttributes>(kind: "coupon", serviceName: "Coupons", noun: "a coupon")
+    public static let promotionCodes = CatalogResource<PromotionCodeAttributes>(
+        kind: "promotion_code", serviceName: "PromotionCodes", noun: "a promotion code")
+    public static let redeemCoupon = UnaryMethod<RedeemCouponRequest, CouponRedemption>(
+        service: package + ".Coupons", method: "Redeem", retry: .withKey, callers: .only(["subscriptions", "invoicing"]),
+        summary:
+            """
+            Redeems a coupon, by id or through a promotion code (any case), for `reference`: checks it is ACTIVE, not past `redeemBy` \
+            or `expiresAt`, under `maxRedemptions` (the coupon's and the code's), first-time-only codes, and an amount off in \
+            `currency`; answers its terms. The same `reference` answers the first redemption and counts once.
+            """)
 
     public static let pricePreview = UnaryMethod<PricePreviewRequest, PricePreview>(
         service: package + ".Products", method: "PricePreview", retry: .always,
@@ -39,8 +50,9 @@ public enum CatalogAPI: RPCServiceDescription {
     public static var consumedEvents: [(type: String, purpose: String)] { [] }
 
     public static var methods: [any RPCMethodDescriptor] {
-        products.methods + plans.methods + addons.methods + meters.methods + aiModels.methods + creditPackages.methods + [
-            pricePreview, pricePreviews, costPreview,
-        ]
+        products.methods + plans.methods + addons.methods + meters.methods + aiModels.methods + creditPackages.methods
+            + coupons.methods + promotionCodes.methods + [
+                pricePreview, pricePreviews, costPreview, redeemCoupon,
+            ]
     }
 }

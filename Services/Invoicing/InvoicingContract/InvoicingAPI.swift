@@ -8,6 +8,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     static let invoices = package + ".Invoices"
     static let payments = package + ".Payments"
     static let invoiceItems = package + ".InvoiceItems"
+    static let creditNotes = package + ".CreditNotes"
 
     public static let create = UnaryMethod<CreateInvoiceRequest, Invoice>(
         service: invoices, method: "Create", retry: .withKey,
@@ -20,6 +21,21 @@ public enum InvoicingAPI: RPCServiceDescription {
     )
     public static let get = UnaryMethod<InvoiceRequest, Invoice>(
         service: invoices, method: "Get", retry: .always, callers: .gateway(and: "notifications"), summary: "One invoice.")
+    public static let upcoming = UnaryMethod<UpcomingInvoiceRequest, UpcomingInvoice>(
+        service: invoices, method: "Upcoming", retry: .always, callers: .gateway,
+        summary:
+            """
+            The next invoice of an account (the subscription whose next period starts first) or of one subscription, computed and not \
+            written: next period's plan and add-ons, usage so far, waiting proration lines and one-off items, the coupon in force, the \
+            account credit it would take.
+            """)
+    public static let applyDiscount = UnaryMethod<InvoiceDiscountRequest, Invoice>(
+        service: invoices, method: "ApplyDiscount", retry: .withKey, callers: .gateway,
+        summary:
+            """
+            Applies a coupon (not one restricted by `appliesTo`) to a DRAFT: a DISCOUNT line after each line it discounts, the totals \
+            and account credit computed again. Redeemed with the catalog before the draft is locked, once per call key.
+            """)
     public static let list = UnaryMethod<ListInvoicesRequest, InvoicePage>(
         service: invoices, method: "List", retry: .always, callers: .gateway, summary: "A page of invoices, oldest first, by account and status.")
     public static let finalize = UnaryMethod<InvoiceRequest, Invoice>(
@@ -65,6 +81,26 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let deleteInvoiceItem = UnaryMethod<InvoiceItemRequest, InvoiceItem>(
         service: invoiceItems, method: "Delete", retry: .withKey, callers: .gateway,
         summary: "Removes a PENDING invoice item (it becomes DELETED); one an invoice took is refused (INVOICE_ITEM_NOT_PENDING).")
+    public static let createCreditNote = UnaryMethod<CreateCreditNoteRequest, CreditNote>(
+        service: creditNotes, method: "Create", retry: .withKey, callers: .gateway,
+        summary:
+            """
+            Issues a credit note against a PENDING, PAID or OVERDUE invoice (lines or one amount, up to what is left to credit), numbered \
+            `NC-<year>-<n>` gapless per tenant, with the invoice locked: its total first reduces the amount due (an unpaid invoice \
+            credited to zero is CREDITED, a partly paid one PAID), the rest is refunded through the payments' provider, put in account \
+            credit or returned out of band as asked. Emits `credit_note.issued`.
+            """)
+    public static let getCreditNote = UnaryMethod<CreditNoteRequest, CreditNote>(
+        service: creditNotes, method: "Get", retry: .always, callers: .gateway, summary: "One credit note.")
+    public static let listCreditNotes = UnaryMethod<ListCreditNotesRequest, CreditNotePage>(
+        service: creditNotes, method: "List", retry: .always, callers: .gateway,
+        summary: "A page of credit notes, newest first, by invoice and account.")
+    public static let creditNoteDocument = UnaryMethod<CreditNoteRequest, InvoiceHTML>(
+        service: creditNotes, method: "Document", retry: .always, callers: .gateway,
+        summary: "The printable credit note as HTML: seller and buyer, the invoice it credits, lines, totals and where the money went.")
+    public static let creditNotePdf = UnaryMethod<CreditNoteRequest, InvoicePDFFile>(
+        service: creditNotes, method: "Pdf", retry: .always, callers: .gateway,
+        summary: "The printable credit note as a PDF (A4, the same content as Document), base64 in the JSON wire format.")
     public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
         service: payments, method: "Create", retry: .withKey,
         callers: .gateway,
@@ -167,6 +203,9 @@ public enum InvoicingAPI: RPCServiceDescription {
                 PaymentRefundFailed.self, producer: contextName,
                 summary: "The provider did not make a refund: the money is still with the merchant and refundable again on the payment."),
             EventDescriptor(
+                CreditNoteIssued.self, producer: contextName,
+                summary: "A credit note was issued against an invoice: the note, and the invoice as it stands after it."),
+            EventDescriptor(
                 InvoiceUsageUnpriced.self, producer: contextName,
                 summary: "Usage the catalog could not price was billed as a flagged zero line, for the tenant to correct."),
         ]
@@ -211,10 +250,11 @@ public enum InvoicingAPI: RPCServiceDescription {
 
     public static var methods: [any RPCMethodDescriptor] {
         [
-            create, get, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay, getPayment, refund,
+            create, get, upcoming, applyDiscount, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay,
+            getPayment, refund,
             listRefunds,
             providerNotification, pixReceived, cardEvent, savePaymentMethod, paymentMethods, createInvoiceItem, listInvoiceItems,
-            deleteInvoiceItem,
+            deleteInvoiceItem, createCreditNote, getCreditNote, listCreditNotes, creditNoteDocument, creditNotePdf,
         ]
     }
 }

@@ -31,13 +31,17 @@ public struct SubscriptionSummary: Codable, Sendable, Equatable {
     public var updatedAt: Date?
     /// The plan's rollover of unused allowance into the next period.
     public var creditRollover: CreditRollover?
+    /// The coupon applied to the subscription, if any: invoicing discounts the periods it covers.
+    public var discount: SubscriptionDiscount?
 
     public init(
         id: SubscriptionID, billingAccountId: AccountID, planId: CatalogItemID, planVersion: Int, status: String, quantity: Int,
         currentPeriodStart: Date, currentPeriodEnd: Date, includedCredits: Credits = .zero, unitPrice: Money? = nil, trialEnd: Date? = nil,
         cancelAtPeriodEnd: Bool = false, testClockId: TestClockID? = nil, creditOveragePrice: DecimalNumber? = nil,
-        limits: [SubscriptionLimit]? = nil, updatedAt: Date? = nil, creditRollover: CreditRollover? = nil
+        limits: [SubscriptionLimit]? = nil, updatedAt: Date? = nil, creditRollover: CreditRollover? = nil,
+        discount: SubscriptionDiscount? = nil
     ) {
+        self.discount = discount
         self.creditRollover = creditRollover
         self.limits = limits
         self.updatedAt = updatedAt

@@ -13,11 +13,16 @@ public struct CreateSubscriptionRequest: Codable, Sendable, Equatable {
     public var startDate: Date?
     /// Puts the subscription on a test clock: its time is the clock's.
     public var testClockId: TestClockID?
+    /// A coupon to apply (operators), or a customer-facing promotion code (any case); not both.
+    public var couponId: CatalogItemID?
+    public var promotionCode: String?
 
     public init(
         billingAccountId: AccountID, planId: CatalogItemID, quantity: Int? = nil, trialDays: Int? = nil, startDate: Date? = nil,
-        testClockId: TestClockID? = nil
+        testClockId: TestClockID? = nil, couponId: CatalogItemID? = nil, promotionCode: String? = nil
     ) {
+        self.couponId = couponId
+        self.promotionCode = promotionCode
         self.billingAccountId = billingAccountId
         self.planId = planId
         self.quantity = quantity
@@ -209,4 +214,17 @@ public struct RunDueRequest: Codable, Sendable, Equatable {
 public struct RunDueResult: Codable, Sendable, Equatable {
     public var advanced: Int
     public init(advanced: Int) { self.advanced = advanced }
+}
+
+/// Apply a coupon to a subscription (replacing the one it has): by id, or through a promotion code.
+public struct ApplyDiscountRequest: Codable, Sendable, Equatable {
+    public var id: SubscriptionID
+    public var couponId: CatalogItemID?
+    public var promotionCode: String?
+
+    public init(id: SubscriptionID, couponId: CatalogItemID? = nil, promotionCode: String? = nil) {
+        self.id = id
+        self.couponId = couponId
+        self.promotionCode = promotionCode
+    }
 }

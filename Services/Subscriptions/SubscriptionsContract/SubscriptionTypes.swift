@@ -1,4 +1,5 @@
 import BillingCore
+import CatalogContract
 import Foundation
 
 /// A subscription's status (seeds 000 and 001); `SubscriptionLifecycle` holds the one transition table.
@@ -226,13 +227,15 @@ public struct Subscription: Codable, Sendable, Equatable {
     /// When the subscriptions service announced that the trial ends soon (`billing.subscription.trial_will_end`); nil while it has
     /// not. The service's own bookkeeping, stored with the subscription: not part of the wire form (see `CodingKeys`).
     package var trialReminderAt: Date?
+    /// The coupon applied to it, and the periods it discounts.
+    public var discount: SubscriptionDiscount?
 
     /// Every property but `trialReminderAt`, in declaration order: the wire form (RPC, the API's attributes, the documented schema).
     /// A property added above must be added here too (`SubscriptionsTests` checks it).
     private enum CodingKeys: String, CodingKey {
         case id, billingAccountId, planId, planVersion, plan, status, quantity, timezone, startDate, trialStart, trialEnd, billingAnchor
         case currentPeriodStart, currentPeriodEnd, cancelAtPeriodEnd, canceledAt, cancelReason, endedAt, pausedAt, pastDueSince
-        case scheduledChange, addons, testClockId, createdAt, updatedAt, pauseReason
+        case scheduledChange, addons, testClockId, createdAt, updatedAt, pauseReason, discount
     }
 
     public init(
@@ -275,7 +278,8 @@ public struct Subscription: Codable, Sendable, Equatable {
             quantity: quantity, currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
             includedCredits: plan.includedCredits, unitPrice: Money.exactly(plan.unitPrice, currency: plan.currency),
             trialEnd: trialEnd, cancelAtPeriodEnd: cancelAtPeriodEnd, testClockId: testClockId,
-            creditOveragePrice: plan.creditOveragePrice, limits: limits, updatedAt: updatedAt, creditRollover: plan.creditRollover)
+            creditOveragePrice: plan.creditOveragePrice, limits: limits, updatedAt: updatedAt, creditRollover: plan.creditRollover,
+            discount: discount)
     }
 
     /// The plan's limits with those of its ACTIVE add-ons on top (``SubscriptionLimit/combining(plan:addons:)``).
@@ -334,4 +338,26 @@ public struct TestClock: Codable, Sendable, Equatable {
         self.subscriptionCount = subscriptionCount
         self.createdAt = createdAt
     }
+}
+
+/// A coupon applied to a subscription (Stripe's discount): it discounts the invoices of the billing periods that start from `start`
+/// and before `end` (nil: forever). A ONCE coupon covers one period, a REPEATING one `durationInPeriods`, counted from `start`: the
+/// first paid period when applied at creation (after the trial), the next period when applied later.
+public struct SubscriptionDiscount: Codable, Sendable, Equatable {
+    public var coupon: AppliedCoupon
+    public var promotionCodeId: CatalogItemID?
+    public var start: Date
+    public var end: Date?
+    public var appliedAt: Date
+
+    public init(coupon: AppliedCoupon, promotionCodeId: CatalogItemID?, start: Date, end: Date?, appliedAt: Date) {
+        self.coupon = coupon
+        self.promotionCodeId = promotionCodeId
+        self.start = start
+        self.end = end
+        self.appliedAt = appliedAt
+    }
+
+    /// Whether the invoice of the period starting at `periodStart` is discounted.
+    public func covers(periodStart: Date) -> Bool { start <= periodStart && end.map { periodStart < $0 } ?? true }
 }

@@ -53,6 +53,16 @@ public enum SubscriptionsAPI: RPCServiceDescription {
     public static let cancelAddon = UnaryMethod<AddonRequest, Subscription>(
         service: service, method: "CancelAddon", retry: .withKey, callers: .gateway,
         summary: "Turns an add-on off now or at period end (`addon.canceled` when its flag goes off).")
+    public static let applyDiscount = UnaryMethod<ApplyDiscountRequest, Subscription>(
+        service: service, method: "ApplyDiscount", retry: .withKey, callers: .gateway,
+        summary:
+            """
+            Applies a coupon (by id, or through a promotion code) to a live subscription, replacing its discount: redeemed once per call \
+            key; it discounts from the next period's invoice (the first paid one during a trial).
+            """)
+    public static let removeDiscount = UnaryMethod<SubscriptionRequest, Subscription>(
+        service: service, method: "RemoveDiscount", retry: .withKey, callers: .gateway,
+        summary: "Removes the subscription's discount: invoices drafted from now on are not discounted.")
     public static let entitlements = UnaryMethod<EntitlementsRequest, Entitlements>(
         service: service, method: "Entitlements", retry: .always,
         callers: .gateway,
@@ -77,6 +87,16 @@ public enum SubscriptionsAPI: RPCServiceDescription {
             """
             Moves the clock forward; its subscriptions' trial reminders and ends, renewals, expiries and grace ends happen on the way, each at \
             its own instant.
+            """
+    )
+
+    public static let revenueReport = UnaryMethod<RevenueReportRequest, RevenueReport>(
+        service: package + ".Reports", method: "GetRevenue", retry: .always, callers: .gateway,
+        summary:
+            """
+            MRR per calendar month and currency (monthly-normalized price × quantity + active add-ons of ACTIVE and PAST_DUE subscriptions) \
+            with its movements per account: new, reactivation, expansion, contraction, churned; active subscriptions and accounts, ARPA, \
+            logo and revenue churn.
             """
     )
 
@@ -123,8 +143,9 @@ public enum SubscriptionsAPI: RPCServiceDescription {
 
     public static var methods: [any RPCMethodDescriptor] {
         [
-            create, get, list, cancel, reactivate, pause, resume, changeQuantity, changePlan, activateAddon, cancelAddon, entitlements, runDue,
-            createTestClock, getTestClock, advanceTestClock,
+            create, get, list, cancel, reactivate, pause, resume, changeQuantity, changePlan, activateAddon, cancelAddon, applyDiscount,
+            removeDiscount, entitlements, runDue,
+            createTestClock, getTestClock, advanceTestClock, revenueReport,
         ]
     }
 }

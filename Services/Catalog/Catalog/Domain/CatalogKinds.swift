@@ -17,10 +17,13 @@ protocol CatalogKind: Sendable {
     static func validate(_ attributes: Attributes, references: any CatalogReferences) async throws -> Attributes
     /// Refuses an update that changes what must stay fixed once created (beyond the code).
     static func checkChange(from previous: Attributes, to next: Attributes) throws
+    /// A code as looked up: stored codes are matched exactly, except where the kind says otherwise (promotion codes, any case).
+    static func lookupCode(_ code: String) -> String
 }
 
 extension CatalogKind {
     static func checkChange(from previous: Attributes, to next: Attributes) throws {}
+    static func lookupCode(_ code: String) -> String { code }
 }
 
 /// Shared attribute rules.
@@ -68,6 +71,11 @@ enum CatalogRules {
                 field, "\(field) \(value) has more decimal places than \(currency.code) allows (\(currency.minorUnitExponent))",
                 reason: "INVALID_AMOUNT")
         }
+    }
+
+    /// Refuses an update that changed one of `fields` (each named with whether it changed), naming the first.
+    static func unchanged(_ fields: [(String, Bool)], _ message: String, reason: String) throws(CatalogError) {
+        if let field = fields.first(where: { $0.1 })?.0 { throw .invalid(field, message, reason: reason) }
     }
 
     /// Lower-case identifiers: feature flags and resource codes.
@@ -246,14 +254,12 @@ enum MeterKind: CatalogKind {
     /// Usage already recorded was aggregated the way the meter counts; changing that would silently re-price it
     /// (create a new meter instead, as Stripe asks).
     static func checkChange(from previous: MeterAttributes, to next: MeterAttributes) throws {
-        for (field, changed) in [
-            ("aggregation", previous.aggregation != next.aggregation), ("property", previous.property != next.property),
-            ("filters", previous.filters != next.filters), ("limitResource", previous.limitResource != next.limitResource),
-        ] where changed {
-            throw CatalogError.invalid(
-                field, "how a meter counts (aggregation, property, filters, limitResource) is fixed once created; create a new meter instead",
-                reason: "METER_DEFINITION_IMMUTABLE")
-        }
+        try CatalogRules.unchanged(
+            [
+                ("aggregation", previous.aggregation != next.aggregation), ("property", previous.property != next.property),
+                ("filters", previous.filters != next.filters), ("limitResource", previous.limitResource != next.limitResource),
+            ], "how a meter counts (aggregation, property, filters, limitResource) is fixed once created; create a new meter instead",
+            reason: "METER_DEFINITION_IMMUTABLE")
     }
 }
 

@@ -9,7 +9,7 @@ import SubscriptionsContract
 /// Catalog reads are open to customers in ``CatalogRoutes``.
 enum CustomerRoutes {
     /// Attributes of a new subscription only operators choose: a customer gets the plan's trial, once per account and plan.
-    static let operatorOnlySubscriptionAttributes = ["trialDays", "startDate", "testClockId"]
+    static let operatorOnlySubscriptionAttributes = ["trialDays", "startDate", "testClockId", "couponId"]
 
     static func access(subscriptions: SubscriptionsClient, invoicing: RPCClient) -> [String: CustomerAccess] {
         let subscription = CustomerAccess.owner("subscription") { request in
@@ -33,6 +33,7 @@ enum CustomerRoutes {
             "listInvoices": .queryAccount,
             "getInvoice": invoice,
             "getInvoicePix": invoice,
+            "getAccountUpcomingInvoice": .pathAccount,
             "getPayment": payment,
             "listPayments": .queryAccount,
             "listCreditTopUps": .queryAccount,
@@ -52,6 +53,7 @@ enum CustomerRoutes {
         for operation in [
             "getSubscription", "getSubscriptionEntitlements", "cancelSubscription", "reactivateSubscription", "pauseSubscription",
             "resumeSubscription", "changeSubscriptionPlan", "activateSubscriptionAddon", "cancelSubscriptionAddon",
+            "getSubscriptionUpcomingInvoice",
         ] {
             access[operation] = subscription
         }

@@ -37,6 +37,9 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let paymentsCreate = Permission(name: "PAYMENTS_CREATE", summary: "Record payments")
     public static let paymentsRead = Permission(name: "PAYMENTS_READ", summary: "List and view payments")
     public static let paymentsRefund = Permission(name: "PAYMENTS_REFUND", summary: "Refund payments")
+    public static let creditNotesCreate = Permission(
+        name: "CREDIT_NOTES_CREATE", summary: "Issue credit notes against finalized invoices (with their refunds and account credit)")
+    public static let creditNotesRead = Permission(name: "CREDIT_NOTES_READ", summary: "List and view credit notes and their printable documents")
     // Added in the same style.
     public static let eventsRead = Permission(name: "BILLING_EVENTS_READ", summary: "Read the billing audit trail")
     public static let addonsCreate = Permission(name: "ADDONS_CREATE", summary: "Create add-ons")
@@ -59,11 +62,19 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let creditsManage = Permission(
         name: "CREDITS_MANAGE", summary: "Set a wallet's overdraft, spending caps, rate limits and auto-recharge")
 
+    public static let couponsCreate = Permission(name: "COUPONS_CREATE", summary: "Create coupons and promotion codes")
+    public static let couponsRead = Permission(name: "COUPONS_READ", summary: "List and view coupons and promotion codes")
+    public static let couponsUpdate = Permission(name: "COUPONS_UPDATE", summary: "Update coupons and promotion codes (name, limits, dates)")
+    public static let couponsDelete = Permission(name: "COUPONS_DELETE", summary: "Archive coupons and promotion codes")
+
     public static let webhooksCreate = Permission(name: "WEBHOOKS_CREATE", summary: "Register webhook endpoints")
     public static let webhooksRead = Permission(name: "WEBHOOKS_READ", summary: "List and view webhook endpoints and their delivery attempts")
     public static let webhooksUpdate = Permission(
         name: "WEBHOOKS_UPDATE", summary: "Change webhook endpoints, rotate their secrets, redeliver and test-send")
     public static let webhooksDelete = Permission(name: "WEBHOOKS_DELETE", summary: "Remove webhook endpoints")
+
+    public static let reportsRead = Permission(
+        name: "REPORTS_READ", summary: "Read the operator's revenue reports (MRR and its movements) and credits sold vs consumed")
 
     /// Every permission the gateway knows, in documentation order.
     public static let all: [Permission] = [
@@ -75,6 +86,7 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
         usageEventsCreate, usageEventsRead,
         invoicesCreate, invoicesRead, invoicesUpdate, invoicesFinalize, invoicesVoid,
         paymentsCreate, paymentsRead, paymentsRefund,
+        creditNotesCreate, creditNotesRead,
         eventsRead,
         addonsCreate, addonsRead, addonsUpdate, addonsDelete,
         aiModelsCreate, aiModelsRead, aiModelsUpdate, aiModelsDelete,
@@ -82,5 +94,7 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
         usageLimitsUpdate,
         creditsGrant, creditsCharge, creditsRead, creditsManage,
         webhooksCreate, webhooksRead, webhooksUpdate, webhooksDelete,
+        couponsCreate, couponsRead, couponsUpdate, couponsDelete,
+        reportsRead,
     ]
 }

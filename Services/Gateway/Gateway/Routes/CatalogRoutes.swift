@@ -40,12 +40,22 @@ enum CatalogRoutes {
         tag: "Credit packages", noun: "credit package", create: .creditPackagesCreate, read: .creditPackagesRead,
         update: .creditPackagesUpdate, delete: .creditPackagesDelete, codeAttribute: "code")
 
-    /// The catalog's routes; its reads are open to customer tokens too (the tenant's price list, to choose plans and packages).
+    static let coupons = Kind(
+        resource: CatalogAPI.coupons, path: "/api/v1/coupons", type: "coupons", tag: "Coupons", noun: "coupon",
+        create: .couponsCreate, read: .couponsRead, update: .couponsUpdate, delete: .couponsDelete, codeAttribute: "code")
+    static let promotionCodes = Kind(
+        resource: CatalogAPI.promotionCodes, path: "/api/v1/promotion-codes", type: "promotion-codes", tag: "Coupons",
+        noun: "promotion code", create: .couponsCreate, read: .couponsRead, update: .couponsUpdate, delete: .couponsDelete,
+        codeAttribute: "code")
+
+    /// The catalog's routes; its reads are open to customer tokens too (the tenant's price list, to choose plans and packages), but
+    /// for coupons and promotion codes (a customer types a code; listing them would give every code away).
     static func routes(client: RPCClient) -> [APIRoute] {
         let all =
             routes(products, client: client) + routes(plans, client: client) + routes(addons, client: client) + routes(meters, client: client)
             + routes(aiModels, client: client) + routes(creditPackages, client: client) + previews(client: client)
-        return all.map { $0.method == .get ? $0.forCustomers(.tenantWide) : $0 }
+        return all.map { $0.method == .get ? $0.forCustomers(.tenantWide) : $0 } + routes(coupons, client: client)
+            + routes(promotionCodes, client: client)
     }
 
     static func routes<Attributes>(_ kind: Kind<Attributes>, client: RPCClient) -> [APIRoute] {

@@ -1,5 +1,6 @@
 import BillingCore
 import BillingRPC
+import CatalogContract
 import Foundation
 import HTTPTypes
 import SubscriptionsContract
@@ -36,7 +37,8 @@ enum SubscriptionRoutes {
                 summary:
                     """
                     Subscribe an ACTIVE billing account to a plan (seed 001 step 3), its current version pinned: quantity (default 1), the \
-                    plan's trial or `trialDays`, `startDate` (now or future) and an optional `testClockId`.
+                    plan's trial or `trialDays`, `startDate` (now or future), an optional `testClockId`, and a coupon (`couponId`) or \
+                    a promotion code (`promotionCode`, any case) discounting it from its first paid period.
                     """,
                 permission: .subscriptionsCreate,
                 requestBody: .init(resourceType: type, attributes: .of(CreateSubscriptionRequest.self), optional: false),
@@ -180,6 +182,37 @@ enum SubscriptionRoutes {
                         try await client.call(
                             SubscriptionsAPI.cancelAddon, AddonRequest(id: id, addonId: addonID, atPeriodEnd: attributes.atPeriodEnd),
                             options: request.options)))
+            },
+            APIRoute(
+                method: .post, path: base + "/{id}/discount", operationID: "applySubscriptionDiscount", tag: tag,
+                summary:
+                    """
+                    Apply a coupon (`couponId`) or a promotion code (`promotionCode`, any case) to a live subscription, replacing its \
+                    discount: it discounts the invoices from the next period on (the first paid one during a trial). Refusals (expired, \
+                    redeemed its maximum, first subscription only, another currency) are 422 naming the attribute.
+                    """,
+                permission: .subscriptionsUpdate,
+                requestBody: .init(resourceType: "subscription-discounts", attributes: .of(CouponChoice.self), optional: false),
+                response: single, queryParameters: [],
+                additionalErrors: [409: "The subscription is not live, or ends at period end (INVALID_STATUS_TRANSITION)"]
+            ) { request in
+                let id = try request.id(SubscriptionID.self, resource: "subscription")
+                let attributes = try request.attributes(CouponChoice.self, resourceType: "subscription-discounts")
+                return .ok(
+                    try document(
+                        try await client.call(
+                            SubscriptionsAPI.applyDiscount,
+                            ApplyDiscountRequest(id: id, couponId: attributes.couponId, promotionCode: attributes.promotionCode),
+                            options: request.options)))
+            },
+            APIRoute(
+                method: .delete, path: base + "/{id}/discount", operationID: "removeSubscriptionDiscount", tag: tag,
+                summary: "Remove the subscription's discount: invoices drafted from now on are not discounted.",
+                permission: .subscriptionsUpdate, requestBody: nil, response: single, queryParameters: []
+            ) { request in
+                let id = try request.id(SubscriptionID.self, resource: "subscription")
+                return .ok(
+                    try document(try await client.call(SubscriptionsAPI.removeDiscount, SubscriptionRequest(id: id), options: request.options)))
             },
             APIRoute(
                 method: .get, path: base + "/{id}/entitlements", operationID: "getSubscriptionEntitlements", tag: tag,

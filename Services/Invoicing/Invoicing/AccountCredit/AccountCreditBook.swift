@@ -85,9 +85,7 @@ struct AccountCreditBook: Sendable {
         invoice.lines = others
         if applied.isPositive {
             invoice.lines.append(
-                InvoiceLine(
-                    kind: "ACCOUNT_CREDIT", description: "Account credit applied", quantity: 1, unitAmount: applied.negated,
-                    amount: applied.negated, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, subscriptionId: invoice.subscriptionId))
+                Self.line(applied, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, subscriptionId: invoice.subscriptionId))
         }
         invoice.total = try subtotal.subtracting(applied)
         invoice.amountDue = try invoice.total.subtracting(invoice.amountPaid)
@@ -97,6 +95,13 @@ struct AccountCreditBook: Sendable {
             Money(minorUnits: change, currency: currency), account: invoice.billingAccountId,
             reason: change > 0 ? "RETURNED_FROM_INVOICE" : "APPLIED_TO_INVOICE", invoice: invoice.id, payment: nil, at: time, tenant: tenant,
             traceparent: traceparent, on: connection)
+    }
+
+    /// The ACCOUNT_CREDIT line of `applied` credit (a negative amount).
+    static func line(_ applied: Money, periodStart: Date?, periodEnd: Date?, subscriptionId: SubscriptionID?) -> InvoiceLine {
+        InvoiceLine(
+            kind: "ACCOUNT_CREDIT", description: "Account credit applied", quantity: 1, unitAmount: applied.negated, amount: applied.negated,
+            periodStart: periodStart, periodEnd: periodEnd, subscriptionId: subscriptionId)
     }
 
     /// An invoice that will not be paid (canceled or voided) gives back the credit it took.

@@ -43,7 +43,7 @@ extension InvoicesService {
     }
 
     /// Locks the DRAFT, applies `edit` to its lines, and computes its totals and account credit again.
-    private func editLines(
+    func editLines(
         _ id: InvoiceID, context: RPCServerContext, _ edit: @escaping (inout Invoice, Currency) throws -> Void
     ) async throws -> Invoice {
         try await change(id, context: context) { invoice, now, connection in
@@ -92,5 +92,34 @@ extension InvoicesService {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .gmt
         return calendar.startOfDay(for: time)
+    }
+}
+
+/// A coupon on one DRAFT (issue 26).
+extension InvoicesService {
+    /// Redeems the coupon with the catalog (before the draft is locked, once per call key), then adds its DISCOUNT lines to the
+    /// draft and takes its account credit again. First-time-only promotion codes are for subscriptions (refused here).
+    func applyDiscount(_ request: InvoiceDiscountRequest, context: RPCServerContext) async throws -> Invoice {
+        guard (request.couponId == nil) != (request.promotionCode == nil) else {
+            throw InvoicingError.invalid("couponId", "name a coupon (couponId) or a promotion code, not both")
+        }
+        let draft = try await get(request.invoiceId, tenant: context.tenant)
+        try DraftEditing.requireDraft(draft)
+        let redemption = try await catalog.call(
+            CatalogAPI.redeemCoupon,
+            RedeemCouponRequest(
+                couponId: request.couponId, promotionCode: request.promotionCode, billingAccountId: draft.billingAccountId,
+                firstTimeCustomer: false, reference: "invoice-discount:\(request.invoiceId):\(context.metadata.idempotencyKey ?? UUID().uuidString)",
+                currency: draft.currency),
+            options: context.outgoing(timeout: .seconds(5)))
+        guard redemption.coupon.appliesTo == nil else {
+            throw InvoicingError.invalid(
+                request.couponId == nil ? "promotionCode" : "couponId",
+                "a coupon restricted by appliesTo applies to subscriptions, not to one invoice",
+                reason: "COUPON_RESTRICTED")
+        }
+        return try await editLines(request.invoiceId, context: context) { invoice, _ in
+            invoice.lines = try Discounts.apply(redemption.coupon, toDraft: invoice.lines)
+        }
     }
 }

@@ -78,6 +78,13 @@ extension InvoicesService {
                 + (try await linesDueEarlier(
                     subscription: subscriptionID, periodStart: summary.currentPeriodStart, invoice: id, at: now, tenant: tenant,
                     on: connection))
+            // The coupon in force for this period discounts the plan, add-ons, usage and the proration lines taken here.
+            let discounts = try Discounts.discountLines(
+                current, periodStart: summary.currentPeriodStart, lines: lines + pending,
+                invoiceTotal: try InvoiceComposer.total(lines + pending, currency: unit.currency))
+            let taken = Discounts.interleave(
+                pending, Dictionary(uniqueKeysWithValues: discounts.filter { $0.key >= lines.count }.map { ($0.key - lines.count, $0.value) }))
+            lines = Discounts.interleave(lines, discounts.filter { $0.key < lines.count })
             let total = try InvoiceComposer.total(lines, currency: unit.currency)
             let settings = try await store.settings(tenant: tenant, on: connection)
             var invoice = Invoice(
@@ -86,7 +93,7 @@ extension InvoicesService {
                 periodEnd: summary.currentPeriodEnd, subscriptionId: summary.id, netTermsDays: settings.netTermsDays, dueDate: nil,
                 finalizedAt: nil, paidAt: nil, voidedAt: nil, createdAt: now, updatedAt: now)
             invoice.livemode = summary.testClockId == nil
-            try await attach(pending, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
+            try await attach(taken, to: &invoice, subscription: subscriptionID, at: now, tenant: tenant, on: connection)
             try await takeInvoiceItems(into: &invoice, at: now, tenant: tenant, on: connection)
             try await credit.apply(to: &invoice, at: now, tenant: tenant, traceparent: envelope.traceparent, on: connection)
             if try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) {
@@ -130,7 +137,9 @@ extension InvoicesService {
             let taken = try await store.takePendingLines(
                 subscription: subscription, endingBy: invoice.periodStart ?? end, invoice: invoice.id, tenant: tenant,
                 on: connection)
-            try await attach(taken, to: &invoice, subscription: subscription, at: now, tenant: tenant, on: connection)
+            let discounted = try Discounts.lateProration(
+                taken, discount: summary.discount, planId: summary.planId, periodStart: invoice.periodStart ?? end)
+            try await attach(discounted, to: &invoice, subscription: subscription, at: now, tenant: tenant, on: connection)
             invoice.updatedAt = now
             try await store.save(invoice, tenant: tenant, on: connection)
         }

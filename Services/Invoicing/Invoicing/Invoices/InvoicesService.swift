@@ -40,6 +40,8 @@ struct InvoicesService: Sendable {
     func register(on router: inout RPCRouter) {
         router.register(InvoicingAPI.create) { request, context in try await create(request, context: context) }
         router.register(InvoicingAPI.get) { request, context in try await get(request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.upcoming) { request, context in try await upcoming(request, context: context) }
+        router.register(InvoicingAPI.applyDiscount) { request, context in try await applyDiscount(request, context: context) }
         router.register(InvoicingAPI.list) { request, context in try await list(request, tenant: context.tenant) }
         router.register(InvoicingAPI.finalize) { request, context in try await finalize(request.id, context: context) }
         router.register(InvoicingAPI.void) { request, context in try await void(request.id, context: context) }
@@ -106,6 +108,9 @@ struct InvoicesService: Sendable {
                 currency: currency, closing: false, options: options)
             lines += billing.lines
             usage.append((subscription.id, billing))
+        }
+        for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id }) {
+            lines = try Discounts.apply(subscription, periodStart: subscription.currentPeriodStart, to: lines)
         }
         // One-off charges waiting: an invoice holds them even when no subscription period is left to bill (taken under lock below).
         let itemsWaiting = try await database.withTenant(tenant) { try await items.hasPending(account: account.id, tenant: tenant, on: $0) }
@@ -183,7 +188,7 @@ struct InvoicesService: Sendable {
             guard let invoice = try await store.find(id, tenant: tenant, on: connection) else {
                 throw InvoicingError.notFound("invoice", id.description, reason: "INVOICE_NOT_FOUND")
             }
-            return invoice
+            return try await withCreditNotes([invoice], tenant: tenant, on: connection)[0]
         }
     }
 
@@ -192,7 +197,11 @@ struct InvoicesService: Sendable {
             throw InvoicingError.invalid("page[size]", "page size must be between 1 and 100", reason: "INVALID_PAGE_SIZE")
         }
         let account = request.billingAccountId?.rawValue
-        return try await database.withTenant(tenant) { connection in try await store.list(request, account: account, tenant: tenant, on: connection) }
+        return try await database.withTenant(tenant) { connection in
+            var page = try await store.list(request, account: account, tenant: tenant, on: connection)
+            page.items = try await withCreditNotes(page.items, tenant: tenant, on: connection)
+            return page
+        }
     }
 
     func void(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {

@@ -57,12 +57,13 @@ struct AccountCreditStore {
         return try rows.first?.decode(Int64.self) ?? 0
     }
 
-    /// The account's credit, its row locked until the caller's transaction ends.
-    func balance(of account: UUID, currency: Currency, tenant: String, on connection: PostgresConnection) async throws -> Money {
+    /// The account's credit, its row locked until the caller's transaction ends (unless not `locking`: a read for a preview).
+    func balance(of account: UUID, currency: Currency, tenant: String, locking: Bool = true, on connection: PostgresConnection) async throws -> Money
+    {
         let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT balance_minor FROM account_credit_balances WHERE tenant_id = $1 AND billing_account_id = $2 FOR UPDATE
+                    SELECT balance_minor FROM account_credit_balances WHERE tenant_id = $1 AND billing_account_id = $2 \(locking ? "FOR UPDATE" : "")
                     """, binds: try .of(tenant, account)), logger: logger)
         return Money(minorUnits: try rows.first?.decode(Int64.self) ?? 0, currency: currency)
     }

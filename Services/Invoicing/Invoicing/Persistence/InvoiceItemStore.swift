@@ -57,6 +57,11 @@ struct InvoiceItemStore {
         ).isEmpty
     }
 
+    /// The account's PENDING items, oldest first, read without locking them (the upcoming invoice).
+    func pending(account: AccountID, tenant: String, on connection: PostgresConnection) async throws -> [InvoiceItem] {
+        try await items(where: "billing_account_id = $2 AND status = 'PENDING' ORDER BY id", binds: try .of(tenant, account.rawValue), on: connection)
+    }
+
     /// The account's PENDING items, oldest first, locked (in id order, so two drafts lock them alike) until the caller's transaction
     /// ends. A draft racing another waits here, and then sees only what the other left PENDING.
     func lockPending(account: AccountID, tenant: String, on connection: PostgresConnection) async throws -> [InvoiceItem] {

@@ -140,13 +140,30 @@ struct InvoiceStore {
     ) async throws -> [InvoiceLine] {
         let rows = try await connection.rows(
             TakePendingLines(bindings: try .of(tenant, subscription, invoice.rawValue, periodStart)), logger: logger)
-        return try rows.map { row in
+        return try Self.pendingLines(rows, subscription: subscription)
+    }
+
+    /// The lines that `takePendingLines` would take now, read without taking them (the upcoming invoice).
+    func waitingLines(subscription: UUID, endingBy periodStart: Date, tenant: String, on connection: PostgresConnection) async throws -> [InvoiceLine]
+    {
+        let rows = try await connection.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(TakePendingLines.columns) FROM pending_lines
+                    WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id IS NULL AND coalesce(period_end, '-infinity') <= $3
+                    """, binds: try .of(tenant, subscription, periodStart)), logger: logger)
+        return try Self.pendingLines(rows, subscription: subscription)
+    }
+
+    /// Waiting lines as `TakePendingLines.columns` read them, oldest first.
+    private static func pendingLines(_ rows: [PostgresRow], subscription: UUID) throws -> [InvoiceLine] {
+        try rows.map { row in
             var columns = ColumnReader(row)
             let created: Date = try columns.next()
             let currency = try columns.next(String.self).trimmingCharacters(in: .whitespaces)
             let line = try InvoiceLineRow(row, offset: 2, identity: false)
             guard let code = Currency(code: currency) else {
-                throw InvoiceRowError.unreadable(invoice.rawValue, "pending line currency \(currency)")
+                throw InvoiceRowError.unreadable(subscription, "pending line currency \(currency)")
             }
             return (created, line.position, try line.line(currency: code))
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
@@ -211,7 +228,7 @@ struct InvoiceStore {
                     FROM invoices CROSS JOIN LATERAL (
                         SELECT last.payment_id, last.paid_with, last.failure,
                                CASE WHEN invoices.status = 'PAID' THEN 'COMPLETED'
-                                    WHEN invoices.status IN ('VOID', 'CANCELED') OR last.payment_status = 'FAILED' THEN 'FAILED'
+                                    WHEN invoices.status IN ('VOID', 'CANCELED', 'CREDITED') OR last.payment_status = 'FAILED' THEN 'FAILED'
                                     ELSE 'PENDING' END AS topup_status
                         FROM (SELECT 1) AS one LEFT JOIN LATERAL (
                             SELECT p.id AS payment_id, p.status AS payment_status, p.payment_method AS paid_with, p.failure_reason AS failure
@@ -490,8 +507,12 @@ struct TakePendingLines: PreparedSQL {
     static let sql = """
         UPDATE pending_lines SET invoice_id = $3
         WHERE tenant_id = $1 AND subscription_id = $2 AND invoice_id IS NULL AND coalesce(period_end, '-infinity') <= $4
-        RETURNING created_at, currency, position, kind, description, quantity::text, unit_amount::text, amount_minor, period_start,
-                  period_end, line_subscription_id, meter_code, tier
+        RETURNING \(columns)
+        """
+    /// What a waiting line is read as.
+    static let columns = """
+        created_at, currency, position, kind, description, quantity::text, unit_amount::text, amount_minor, period_start, period_end,
+        line_subscription_id, meter_code, tier
         """
     static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .uuid, .timestamptz]
     let bindings: PostgresBindings

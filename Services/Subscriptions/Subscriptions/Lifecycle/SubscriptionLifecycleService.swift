@@ -30,6 +30,8 @@ struct SubscriptionLifecycleService: SubscriptionTransactions {
         router.register(SubscriptionsAPI.changePlan) { request, context in try await changePlan(request, context: context) }
         router.register(SubscriptionsAPI.activateAddon) { request, context in try await activateAddon(request, context: context) }
         router.register(SubscriptionsAPI.cancelAddon) { request, context in try await cancelAddon(request, context: context) }
+        router.register(SubscriptionsAPI.applyDiscount) { request, context in try await applyDiscount(request, context: context) }
+        router.register(SubscriptionsAPI.removeDiscount) { request, context in try await removeDiscount(request.id, context: context) }
         router.register(SubscriptionsAPI.entitlements) { request, context in try await entitlements(request, context: context) }
     }
 
@@ -74,6 +76,10 @@ extension SubscriptionLifecycleService {
                 account.testClockId.map { "the account lives on test clock \($0); its subscriptions run on it" }
                     ?? "only a test account (created with this testClockId) can subscribe on a test clock", reason: "TEST_CLOCK_MISMATCH")
         }
+        // Redeemed before the transaction (no row locked while the catalog is asked), once per call key.
+        let redemption = try await redeem(
+            couponId: request.couponId, promotionCode: request.promotionCode, account: account.id, currency: plan.currency,
+            reference: Self.redemptionReference("subscription-create", context: context), excluding: nil, context: context)
         let tenant = context.tenant
         return try await database.idempotent(
             tenant: tenant, operation: SubscriptionsAPI.create.name, key: context.metadata.idempotencyKey,
@@ -95,6 +101,7 @@ extension SubscriptionLifecycleService {
                 let first = try await store.recordTrial(of: subscription, tenant: tenant, on: connection)
                 if !first && request.trialDays == nil { subscription = make(trialDays: 0) }
             }
+            if let redemption { subscription.discount = Self.discount(redemption, for: subscription, atCreation: true, at: now) }
             var events = [TimedEvent(at: now, event: SubscriptionCreated(subscription: subscription.summary))]
             if subscription.status == .active { events.append(TimedEvent(at: now, event: SubscriptionActivated(subscription: subscription.summary))) }
             events += timeline.advance(&subscription, until: now)

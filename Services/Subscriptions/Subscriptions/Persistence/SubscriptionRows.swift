@@ -13,7 +13,7 @@ struct SubscriptionRow: Codable {
         id, billing_account_id, plan_id, plan_version, plan_snapshot::text, status, quantity, timezone, start_date, trial_start, trial_end,
         billing_anchor, current_period_start, current_period_end, cancel_at_period_end, canceled_at, cancel_reason, ended_at, paused_at,
         past_due_since, scheduled_plan::text, scheduled_quantity, scheduled_effective_at, test_clock_id, created_at, updated_at, pause_reason,
-        trial_reminder_at
+        trial_reminder_at, discount::text
         """
 
     var id: UUID
@@ -45,9 +45,10 @@ struct SubscriptionRow: Codable {
     var pauseReason: String?
     /// When `billing.subscription.trial_will_end` was published (the subscription's `trialReminderAt`, kept off its wire form).
     var trialReminderAt: Date?
+    var discount: DiscountSnapshot?
 
     enum CodingKeys: String, CodingKey {
-        case id, status, quantity, timezone
+        case id, status, quantity, timezone, discount
         case pauseReason = "pause_reason"
         case trialReminderAt = "trial_reminder_at"
         case plan = "plan_snapshot"
@@ -103,6 +104,7 @@ struct SubscriptionRow: Codable {
         updatedAt = subscription.updatedAt
         pauseReason = subscription.pauseReason?.rawValue
         trialReminderAt = subscription.trialReminderAt
+        discount = subscription.discount.map(DiscountSnapshot.init)
     }
 
     /// Reads `columns` from column `offset`.
@@ -136,6 +138,7 @@ struct SubscriptionRow: Codable {
         updatedAt = try columns.next()
         pauseReason = try columns.next()
         trialReminderAt = try columns.next()
+        discount = try columns.next(String?.self).map { try StoredJSON.decode(DiscountSnapshot.self, $0) }
     }
 
     func subscription(addons: [AddonRow]) throws -> Subscription {
@@ -155,6 +158,7 @@ struct SubscriptionRow: Codable {
         subscription.planVersion = planVersion
         subscription.pauseReason = pauseReason.flatMap(PauseReason.init(rawValue:))
         subscription.trialReminderAt = trialReminderAt
+        subscription.discount = try discount?.discount(of: id)
         return subscription
     }
 }

@@ -57,6 +57,8 @@ struct SubscriptionStore {
         } else {
             _ = try await connection.rows(UpdateSubscriptions(bindings: bindings), logger: logger)
         }
+        // The revenue reports' history: each subscription's MRR when it changes, in this same transaction (issue 26).
+        try await RevenueHistory(logger: logger).record(rows.map { ($0.tenant, $0.subscription) }, on: connection)
     }
 
     /// The write statement: the subscriptions inserted (`inserting`) or updated from the rows' recordset, then their add-ons.
@@ -126,7 +128,7 @@ struct SubscriptionStore {
         id, billing_account_id, plan_id, plan_version, plan_snapshot, status, quantity, timezone, start_date, trial_start, trial_end,
         billing_anchor, current_period_start, current_period_end, cancel_at_period_end, canceled_at, cancel_reason, ended_at, paused_at,
         past_due_since, scheduled_plan, scheduled_quantity, scheduled_effective_at, test_clock_id, created_at, updated_at, pause_reason,
-        trial_reminder_at
+        trial_reminder_at, discount
         """
     static let recordset = """
         u(tenant_id text, id uuid, billing_account_id uuid, plan_id text, plan_version integer, plan_snapshot jsonb, status text, quantity integer,
@@ -134,7 +136,7 @@ struct SubscriptionStore {
           current_period_start timestamptz, current_period_end timestamptz, cancel_at_period_end boolean, canceled_at timestamptz,
           cancel_reason text, ended_at timestamptz, paused_at timestamptz, past_due_since timestamptz, scheduled_plan jsonb,
           scheduled_quantity integer, scheduled_effective_at timestamptz, test_clock_id uuid, created_at timestamptz, updated_at timestamptz,
-          pause_reason text, trial_reminder_at timestamptz, next_action_at timestamptz, addon_count integer)
+          pause_reason text, trial_reminder_at timestamptz, discount jsonb, next_action_at timestamptz, addon_count integer)
         """
 
     /// The subscription, locked for update when `forUpdate`.

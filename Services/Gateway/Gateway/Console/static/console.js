@@ -19,7 +19,7 @@
   const EVENT_TYPES = [
     'billing.account.closed', 'billing.account.created', 'billing.account.reactivated', 'billing.account.suspended',
     'billing.account.updated', 'billing.account_credit.changed', 'billing.addon.activated', 'billing.addon.canceled',
-    'billing.catalog_item.archived', 'billing.catalog_item.published', 'billing.credits.cap_threshold_reached',
+    'billing.catalog_item.archived', 'billing.catalog_item.published', 'billing.credit_note.issued', 'billing.credits.cap_threshold_reached',
     'billing.credits.exhausted', 'billing.credits.expiring', 'billing.credits.granted', 'billing.credits.recharge_requested',
     'billing.credits.threshold_reached', 'billing.invoice.created', 'billing.invoice.finalized', 'billing.invoice.overdue',
     'billing.invoice.paid', 'billing.invoice.usage_unpriced', 'billing.payment.completed', 'billing.payment.failed',
@@ -933,18 +933,30 @@
         plan.id !== subscription.attributes.planId && plan.attributes.currency === current.currency
         && plan.attributes.billingInterval === current.billingInterval && plan.attributes.billingCycleType === current.billingCycleType);
     }
-    return { list, subscription, plans };
+    return { list, subscription, plans, upcoming: subscription ? await loadUpcoming(subscription) : null };
   }
 
-  function drawBilling({ list, subscription, plans }) {
+  /** The subscription's next invoice as it stands (`GET /subscriptions/{id}/upcoming-invoice`); null when it has none (409). */
+  async function loadUpcoming(subscription) {
+    const attributes = subscription.attributes;
+    if (!can('INVOICES_READ') || !['TRIAL', 'ACTIVE', 'PAST_DUE'].includes(attributes.status) || attributes.cancelAtPeriodEnd) return null;
+    try {
+      return (await api('GET', `/subscriptions/${subscription.id}/upcoming-invoice`)).data.attributes;
+    } catch (error) {
+      if (error.status === 409) return null;
+      throw error;
+    }
+  }
+
+  function drawBilling({ list, subscription, plans, upcoming }) {
     const header = pageHeader(t('subscription.title'), () => refresh());
     if (!subscription) return [header, h('p', { class: 'empty', id: 'no-subscription' }, t('subscription.none'))];
     const attributes = subscription.attributes;
-    return [header, subscriptionPicker(list, subscription), planCard(attributes), subscriptionNotices(attributes),
+    return [header, subscriptionPicker(list, subscription), planCard(attributes, upcoming), subscriptionNotices(attributes),
       subscriptionActions(subscription), changePlanSection(subscription, plans)];
   }
 
-  function planCard(subscription) {
+  function planCard(subscription, upcoming) {
     const plan = subscription.plan;
     const interval = t('interval.' + plan.billingInterval);
     const activeAddons = subscription.addons.filter((addon) => addon.status === 'ACTIVE');
@@ -963,6 +975,14 @@
       [t('plan.features'), plan.features.length ? plan.features.join(', ') : t('app.none'), 'plan-features'],
       [t('plan.addons'), activeAddons.length ? activeAddons.map((addon) => addon.name).join(', ') : t('plan.noAddons'), 'plan-addons'],
       scheduledText ? [t('plan.scheduled'), scheduledText, 'plan-scheduled'] : null,
+      subscription.discount ? [t('plan.discount'), t('plan.discountUntil', {
+        coupon: subscription.discount.coupon.name,
+        off: subscription.discount.coupon.percentOff != null ? subscription.discount.coupon.percentOff + '%'
+          : money(subscription.discount.coupon.amountOff.amount, subscription.discount.coupon.amountOff.currency),
+        until: subscription.discount.end ? date(subscription.discount.end) : t('plan.discountForever'),
+      }), 'plan-discount'] : null,
+      upcoming ? [t('plan.nextInvoice'), t('plan.nextInvoiceAmount', { amount: money(upcoming.amountDue, upcoming.currency), date: date(upcoming.nextInvoiceDate) }),
+        'plan-next-invoice'] : null,
       subscription.cancelReason ? [t('plan.cancelReason'), subscription.cancelReason, 'plan-cancel-reason'] : null,
     ]));
   }
@@ -1563,7 +1583,7 @@
   }
 
   function drawInvoices({ invoices }) {
-    const statuses = ['DRAFT', 'PENDING', 'PAID', 'OVERDUE', 'CANCELED', 'VOID'];
+    const statuses = ['DRAFT', 'PENDING', 'PAID', 'OVERDUE', 'CANCELED', 'VOID', 'CREDITED'];
     const filter = selectControl([{ value: '', label: t('invoices.all') }].concat(statuses.map((status) => ({ value: status, label: t('invoice.status.' + status) }))),
       state.invoiceFilter, { id: 'invoice-filter' });
     filter.addEventListener('change', () => {
@@ -1582,7 +1602,7 @@
   }
 
   function invoiceTone(status) {
-    return { PAID: 'ok', PENDING: 'info', OVERDUE: 'danger', DRAFT: 'muted', CANCELED: 'muted', VOID: 'muted' }[status];
+    return { PAID: 'ok', PENDING: 'info', OVERDUE: 'danger', DRAFT: 'muted', CANCELED: 'muted', VOID: 'muted', CREDITED: 'muted' }[status];
   }
 
   function invoiceRow(invoice) {
@@ -1982,6 +2002,7 @@
     const watch = (until) => {
       stopPollers();
       poll(async () => {
+        if (!document.body.contains(holder)) return true;
         const list = await loadAttempts(endpoint.id);
         if (!document.body.contains(holder)) return true;
         showAttempts(list);
@@ -2194,6 +2215,8 @@
     openDialog(t('webhooks.deleteTitle'), (handle) => {
       const confirm = h('button', { type: 'button', class: 'button danger', 'data-action': 'confirm-delete-webhook' }, t('webhooks.deleteConfirm'));
       confirm.addEventListener('click', async () => {
+        // Its attempts are no longer polled: a poll after the delete would read an endpoint that is gone (404).
+        stopPollers();
         const answer = await perform(confirm, () => api('DELETE', `/webhook-endpoints/${encodeURIComponent(endpoint.id)}`), handle.errors);
         if (!answer) return;
         handle.close();
@@ -2299,10 +2322,69 @@
     route();
   }
 
+  // ---------------------------------------------------------------- screen: Reports (operators: MRR and its movements)
+
+  /** The last twelve calendar months (UTC), `YYYY-MM`. */
+  function reportMonths() {
+    const now = new Date();
+    const months = [];
+    for (let back = 11; back >= 0; back -= 1) {
+      const date = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1));
+      months.push(date.toISOString().slice(0, 7));
+    }
+    return months;
+  }
+
+  async function loadReports() {
+    const months = reportMonths();
+    return api('GET', `/api/v1/reports/revenue?filter%5Bfrom%5D=${months[0]}&filter%5Bto%5D=${months[months.length - 1]}`);
+  }
+
+  /** Per currency: MRR as a line, its movements (new and reactivation, expansion, contraction, churn) as columns, and the table. */
+  function drawReports(report) {
+    const rows = report.data.map((item) => item.attributes);
+    const currencies = [...new Set(rows.map((row) => row.currency))].sort();
+    const months = reportMonths();
+    const sections = currencies.map((currency) => {
+      const byMonth = new Map(rows.filter((row) => row.currency === currency).map((row) => [row.month, row]));
+      const pick = (field) => months.map((month) => Number(byMonth.has(month) ? byMonth.get(month)[field] : 0));
+      const format = (value) => money(value, currency);
+      const mrrSeries = [{ name: t('reports.mrr'), values: pick('mrr'), className: 'series-input' }];
+      const newAndBack = months.map((month, index) => pick('newMrr')[index] + pick('reactivationMrr')[index]);
+      const movementSeries = [
+        { name: t('reports.new'), values: newAndBack, className: 'series-new' },
+        { name: t('reports.expansion'), values: pick('expansionMrr'), className: 'series-expansion' },
+        { name: t('reports.contraction'), values: pick('contractionMrr'), className: 'series-contraction' },
+        { name: t('reports.churned'), values: pick('churnedMrr'), className: 'series-churn' },
+      ];
+      const dataTable = table({
+        caption: t('reports.tableCaption', { currency }), empty: t('chart.empty'), id: 'reports-table-' + currency,
+        columns: [{ label: t('reports.month') }, { label: t('reports.mrr'), numeric: true }, { label: t('reports.new'), numeric: true },
+          { label: t('reports.expansion'), numeric: true }, { label: t('reports.contraction'), numeric: true },
+          { label: t('reports.churned'), numeric: true }, { label: t('reports.accounts'), numeric: true }, { label: t('reports.arpa'), numeric: true },
+          { label: t('reports.logoChurn'), numeric: true }],
+        rows: months.filter((month) => byMonth.has(month)).map((month) => {
+          const row = byMonth.get(month);
+          return { cells: [month, format(row.mrr), format(Number(row.newMrr) + Number(row.reactivationMrr)), format(row.expansionMrr),
+            format(row.contractionMrr), format(row.churnedMrr), number(row.activeAccounts, 0), format(row.arpa),
+            row.logoChurnRate === undefined || row.logoChurnRate === null ? t('app.none') : number(row.logoChurnRate, 2) + ' %'] };
+        }),
+      });
+      return h('section', { id: 'reports-' + currency },
+        h('h2', {}, t('reports.currency', { currency })),
+        h('div', { class: 'charts' },
+          chartFigure({ id: 'chart-mrr-' + currency, title: t('reports.mrrTitle', { currency }), chart: lineChart(months, mrrSeries, format), series: mrrSeries }),
+          chartFigure({ id: 'chart-movements-' + currency, title: t('reports.movementsTitle', { currency }), chart: columnChart(months, movementSeries, format),
+            series: movementSeries, dataTable })));
+    });
+    return [pageHeader(t('reports.title'), () => refresh()), h('p', { class: 'intro' }, t('reports.intro')),
+      sections.length ? sections : h('p', { class: 'empty', id: 'no-reports' }, t('reports.none'))];
+  }
+
   // ---------------------------------------------------------------- navigation
 
   /** Screens whose permission customer tokens never hold (the audit trail is the tenant's operators'). */
-  const OPERATOR_ONLY_SCREENS = ['BILLING_EVENTS_READ', 'WEBHOOKS_READ'];
+  const OPERATOR_ONLY_SCREENS = ['BILLING_EVENTS_READ', 'WEBHOOKS_READ', 'REPORTS_READ'];
 
   const SCREENS = [
     { id: 'billing', titleKey: 'nav.billing', permission: 'SUBSCRIPTIONS_READ', load: loadBilling, draw: drawBilling },
@@ -2314,6 +2396,7 @@
     { id: 'account', titleKey: 'nav.account', permission: 'BILLING_ACCOUNTS_READ', load: loadAccount, draw: drawAccount },
     // The tenant's, not an account's: no account is needed (nor the picker shown).
     { id: 'webhooks', titleKey: 'nav.webhooks', permission: 'WEBHOOKS_READ', load: loadWebhooks, draw: drawWebhooks, tenantWide: true },
+    { id: 'reports', titleKey: 'nav.reports', permission: 'REPORTS_READ', load: loadReports, draw: drawReports, tenantWide: true },
   ];
 
   function currentScreenId() {
