@@ -271,6 +271,31 @@ struct SubscriptionStoreTests {
             #expect(try await published(SubscriptionPastDue.eventType, database: database)[sub.id.description] == 1)
             #expect(try await published(AddonActivated.eventType, database: database)[sub.id.description] == 1)
             #expect(try await published(SubscriptionActivated.eventType, database: database)[sub.id.description] == 1)
+
+            // Overdue again, then credit notes take the invoice to zero with nothing paid (CREDITED): owed no more, ACTIVE.
+            let second = InvoiceSummary(
+                id: InvoiceID(rawValue: UUID()), billingAccountId: sub.billingAccountId, number: "2027-000002", status: "OVERDUE",
+                total: try Money.parse("100.00", currency: .brl), amountDue: try Money.parse("100.00", currency: .brl),
+                periodStart: sub.currentPeriodStart, periodEnd: sub.currentPeriodEnd, dueDate: nil, subscriptionId: sub.id)
+            try await deliver(InvoiceOverdue(invoice: second))
+            #expect(try await service.lifecycle.get(sub.id, tenant: tenant).status == .pastDue)
+            func note(_ invoice: InvoiceSummary, status: InvoiceStatus) throws -> CreditNoteIssued {
+                var after = invoice
+                after.status = status.rawValue
+                let zero = Money.zero(.brl), total = try Money.parse("40.00", currency: .brl)
+                return CreditNoteIssued(
+                    creditNote: CreditNote(
+                        id: CreditNoteID(rawValue: UUID()), number: "NC-2027-000001", invoiceId: invoice.id, invoiceNumber: invoice.number,
+                        billingAccountId: invoice.billingAccountId, reason: .other, memo: nil, lines: [], total: total, prePaymentAmount: total,
+                        refundAmount: zero, creditAmount: zero, outOfBandAmount: zero, refunds: [], invoiceStatus: status,
+                        invoiceAmountDue: zero, livemode: true, createdBy: nil, createdAt: clock.now()),
+                    invoice: after)
+            }
+            try await deliver(try note(second, status: .overdue))
+            #expect(try await service.lifecycle.get(sub.id, tenant: tenant).status == .pastDue, "partly credited: still owed")
+            try await deliver(try note(second, status: .credited))
+            stored = try await service.lifecycle.get(sub.id, tenant: tenant)
+            #expect(stored.status == .active && stored.pastDueSince == nil)
         }
     }
 }

@@ -138,6 +138,7 @@ public enum SubscriptionsAPI: RPCServiceDescription {
         [
             ("billing.invoice.paid", "activates the paid add-ons on the invoice; a PAST_DUE subscription whose invoice is paid is ACTIVE again"),
             ("billing.invoice.overdue", "the subscription of an overdue invoice becomes PAST_DUE"),
+            ("billing.credit_note.issued", "a PAST_DUE subscription whose invoice credit notes took to zero (CREDITED) is ACTIVE again"),
         ]
     }
 

@@ -11,6 +11,17 @@ enum ReportRoutes {
     static let creditsType = "credit-months"
     static let tag = "Reports"
 
+    /// The month range every report takes.
+    static let monthRange: [APIRoute.QueryParameterSpec] = [
+        .init(name: "filter[from]", summary: "first month, YYYY-MM (required)", schema: .string(format: "YYYY-MM")),
+        .init(
+            name: "filter[to]", summary: "last month, YYYY-MM (required; at most 36 months, not after the current one)",
+            schema: .string(format: "YYYY-MM")),
+        .init(
+            name: "filter[timeZone]", summary: "IANA time zone whose calendar months are reported (default UTC)",
+            schema: .string(format: nil)),
+    ]
+
     static func routes(subscriptions: SubscriptionsClient, ledger: RPCClient) -> [APIRoute] {
         [
             APIRoute(
@@ -18,24 +29,17 @@ enum ReportRoutes {
                 summary:
                     """
                     MRR per calendar month and currency (never added across currencies): the monthly-normalized recurring price (plan × \
-                    quantity + active add-ons; yearly ÷ 12, quarterly ÷ 3, weekly × 52 ÷ 12, daily × 365 ÷ 12) of ACTIVE and PAST_DUE \
+                    quantity + active add-ons − a recurring discount; yearly ÷ 12, quarterly ÷ 3, weekly × 52 ÷ 12, daily × 365 ÷ 12) of ACTIVE and PAST_DUE \
                     subscriptions at each month's end (the current month: now), with the movements per account — new, reactivation, \
                     expansion, contraction, churned, net new — active subscriptions and accounts, ARPA, logo churn, gross and net revenue \
                     churn (percent). Amounts are summed exactly and rounded half-even to the currency's minor unit once.
                     """,
                 permission: .reportsRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: revenueType, attributes: .of(RevenueMonth.self), isCollection: true, idFormat: nil),
-                queryParameters: [
-                    .init(name: "filter[from]", summary: "first month, YYYY-MM (required)", schema: .string(format: "YYYY-MM")),
-                    .init(
-                        name: "filter[to]", summary: "last month, YYYY-MM (required; at most 36 months, not after the current one)",
-                        schema: .string(format: "YYYY-MM")),
-                    .init(
-                        name: "filter[timeZone]", summary: "IANA time zone whose calendar months are reported (default UTC)",
-                        schema: .string(format: nil)),
+                queryParameters: monthRange + [
                     .init(
                         name: "filter[testClockId]", summary: "report a test clock's subscriptions as of its time (default: live ones, now)",
-                        schema: .string(format: "uuid")),
+                        schema: .string(format: "uuid"))
                 ]
             ) { request in
                 let query = request.query
@@ -65,15 +69,7 @@ enum ReportRoutes {
                     """,
                 permission: .reportsRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: creditsType, attributes: .of(CreditsMonth.self), isCollection: true, idFormat: nil),
-                queryParameters: [
-                    .init(name: "filter[from]", summary: "first month, YYYY-MM (required)", schema: .string(format: "YYYY-MM")),
-                    .init(
-                        name: "filter[to]", summary: "last month, YYYY-MM (required; at most 36 months, not after the current one)",
-                        schema: .string(format: "YYYY-MM")),
-                    .init(
-                        name: "filter[timeZone]", summary: "IANA time zone whose calendar months are reported (default UTC)",
-                        schema: .string(format: nil)),
-                ]
+                queryParameters: monthRange
             ) { request in
                 let query = request.query
                 try query.requireOnly(["filter[from]", "filter[to]", "filter[timeZone]"])

@@ -38,11 +38,7 @@ extension SubscriptionLifecycleService {
                                             addonId: addon.addonId, addonCode: addon.code, featureFlag: addon.featureFlag,
                                             subscription: subscription.summary)))
                             }
-                            if id == event.invoice.subscriptionId, subscription.status == .pastDue {
-                                subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .paymentReceived)
-                                subscription.pastDueSince = nil
-                                events.append(TimedEvent(at: now, event: SubscriptionActivated(subscription: subscription.summary)))
-                            }
+                            if id == event.invoice.subscriptionId { events += try Self.owedNoMore(&subscription, at: now) }
                             return events
                         }
                     }
@@ -63,6 +59,14 @@ extension SubscriptionLifecycleService {
                             }
                             return events
                         }
+                    }
+                },
+                // An invoice credit notes took to zero, nothing paid (CREDITED), is owed no more: as when it is paid.
+                CreditNoteIssued.eventType: { envelope, connection in
+                    let event = try envelope.decode(CreditNoteIssued.self)
+                    guard event.invoice.status == InvoiceStatus.credited.rawValue, let id = event.invoice.subscriptionId else { return }
+                    try await change(id, tenant: envelope.tenantid, traceparent: envelope.traceparent, on: connection) { subscription, now in
+                        try Self.owedNoMore(&subscription, at: now)
                     }
                 },
                 InvoiceOverdue.eventType: { envelope, connection in
@@ -127,5 +131,15 @@ extension SubscriptionLifecycleService {
         _ = try await update(id, tenant: tenant, traceparent: traceparent, on: connection) { subscription, now, _ in
             ((), try body(&subscription, now))
         }
+    }
+}
+
+extension SubscriptionLifecycleService {
+    /// The subscription's invoice is owed no more (paid, or credited to zero): PAST_DUE → ACTIVE, announced; other statuses stay.
+    static func owedNoMore(_ subscription: inout Subscription, at now: Date) throws -> [TimedEvent] {
+        guard subscription.status == .pastDue else { return [] }
+        subscription.status = try SubscriptionLifecycle.next(from: subscription.status, .paymentReceived)
+        subscription.pastDueSince = nil
+        return [TimedEvent(at: now, event: SubscriptionActivated(subscription: subscription.summary))]
     }
 }
