@@ -1,5 +1,6 @@
 import AccountsContract
 import BillingCore
+import Foundation
 import Testing
 
 @testable import Accounts
@@ -91,6 +92,28 @@ struct AccountValidationTests {
             ])
         #expect(updated.notificationOptOuts == [.creditsExpiring])
         #expect(try AccountValidation.apply(AccountChanges(contacts: []), to: updated).0.contacts.isEmpty)
+    }
+
+    @Test("taxes (issue 26): taxExempt defaults to false, is set at creation and changed by an update; absent in a stored account is false")
+    func taxExempt() throws {
+        #expect(try AccountValidation.validate(CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL")).taxExempt == false)
+        let exempt = try AccountValidation.validate(CreateAccountRequest(name: "x", email: "a@b.co", currency: "BRL", taxExempt: true))
+        #expect(exempt.taxExempt)
+        let (updated, changed) = try AccountValidation.apply(AccountChanges(taxExempt: false), to: exempt)
+        #expect(!updated.taxExempt && changed == ["taxExempt"])
+        #expect(try AccountValidation.apply(AccountChanges(name: "y"), to: exempt).0.taxExempt, "absent: unchanged")
+        #expect(try AccountValidation.apply(AccountChanges(taxExempt: true), to: exempt).1.isEmpty, "the same value changes nothing")
+        // Accounts in events and stored answers from before taxes.
+        let account = BillingAccount(
+            id: .generate(), name: "x", email: "a@b.co", currency: "BRL", taxId: nil, taxIdType: nil, timezone: "UTC", metadata: [:],
+            status: .active, statusReason: nil, balance: .zero(.brl), createdAt: Date(timeIntervalSince1970: 0),
+            updatedAt: Date(timeIntervalSince1970: 0), closedAt: nil, taxExempt: true)
+        let encoded = try JSONEncoder().encode(account)
+        #expect(try JSONDecoder().decode(BillingAccount.self, from: encoded) == account)
+        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        object.removeValue(forKey: "taxExempt")
+        let old = try JSONDecoder().decode(BillingAccount.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.taxExempt == false)
     }
 }
 

@@ -3,6 +3,7 @@ import BillingCore
 import BillingPostgres
 import BillingRPC
 import BillingTesting
+import Foundation
 import Logging
 import Testing
 
@@ -38,6 +39,33 @@ struct AccountsServiceTests {
             }
             let page = try await service.list(ListAccountsRequest(), tenant: tenant)
             #expect(page.items.count == 1)
+        }
+    }
+
+    @Test("taxes (issue 26): taxExempt is stored, read back, listed, changed by an update and carried in its event")
+    func taxExempt() async throws {
+        try await withAccountsService { service in
+            let tenant = "svc-\(UUIDv7.generate().uuidString.suffix(12))"
+            let exempt = try await service.create(
+                CreateAccountRequest(name: "Igreja", email: "a@example.com", currency: "BRL", taxExempt: true), context: context(tenant: tenant))
+            let plain = try await service.create(
+                CreateAccountRequest(name: "Loja", email: "b@example.com", currency: "BRL"), context: context(tenant: tenant))
+            #expect(exempt.taxExempt && !plain.taxExempt)
+            #expect(try await service.get(exempt.id, tenant: tenant).taxExempt)
+            #expect(try await service.get(plain.id, tenant: tenant).taxExempt == false)
+            #expect(try await service.list(ListAccountsRequest(), tenant: tenant).items.map(\.taxExempt) == [true, false])
+            let updated = try await service.update(
+                UpdateAccountRequest(id: exempt.id, changes: AccountChanges(taxExempt: false)), context: context(tenant: tenant))
+            #expect(updated.taxExempt == false)
+            #expect(try await service.get(exempt.id, tenant: tenant).taxExempt == false)
+            let envelopes = try await service.database.withTenant(tenant) { connection in
+                try await connection.rows(
+                    "SELECT envelope::text FROM outbox WHERE tenant_id = \(tenant) AND type = 'billing.account.updated' ORDER BY position",
+                    logger: service.database.logger
+                ).map { try $0.decode(String.self) }
+            }
+            let envelope = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(envelopes.first).utf8))
+            #expect(envelope["data"]?["changedAttributes"] == ["taxExempt"] && envelope["data"]?["account"]?["taxExempt"] == false)
         }
     }
 

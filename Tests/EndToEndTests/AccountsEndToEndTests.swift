@@ -132,6 +132,30 @@ struct AccountsEndToEndTests {
         }
     }
 
+    @Test("taxes (issue 26): an account created taxExempt round-trips (get, list) and is PATCHed back to false; absent: false")
+    func taxExempt() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let token = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
+        let client = cluster.client
+        let created = try await client.post("/api/v1/billing-accounts", token: token, json: accountDocument(extra: [("taxExempt", true)]))
+        #expect(created.status == 201 && created.attribute("taxExempt") == true, "\(created.text.prefix(400))")
+        let id = try #require(created.data?["id"]?.stringValue)
+        let path = "/api/v1/billing-accounts/\(id)"
+        #expect(try await client.get(path, token: token).attribute("taxExempt") == true)
+        let plain = try await client.post("/api/v1/billing-accounts", token: token, json: accountDocument(email: "outra@empresa.com.br"))
+        #expect(plain.status == 201 && plain.attribute("taxExempt") == false, "\(plain.text.prefix(400))")
+        let listed = try await client.get("/api/v1/billing-accounts", token: token)
+        #expect(listed.data?.arrayValue?.map { $0["attributes"]?["taxExempt"] } == [true, false], "\(listed.text.prefix(400))")
+        let patched = try await client.send(
+            "PATCH", path, token: token, json: ["data": ["type": "billing-accounts", "attributes": ["taxExempt": false]]])
+        #expect(patched.status == 200 && patched.attribute("taxExempt") == false, "\(patched.text.prefix(400))")
+        #expect(try await client.get(path, token: token).attribute("taxExempt") == false)
+        let wrongType = try await client.send(
+            "PATCH", path, token: token, json: ["data": ["type": "billing-accounts", "attributes": ["taxExempt": "yes"]]])
+        #expect(wrongType.status == 422, "\(wrongType.text.prefix(400))")
+        #expect(wrongType.firstError?["source"]?["pointer"] == "/data/attributes/taxExempt", "\(wrongType.text.prefix(400))")
+    }
+
     @Test("a tax id used by another open account is 409; closing that account frees it")
     func taxIDUniqueness() async throws {
         let cluster = try await TestCluster.shared.start()

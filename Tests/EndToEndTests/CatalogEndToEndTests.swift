@@ -198,6 +198,23 @@ struct CatalogEndToEndTests {
                 "/api/v1/ai-models", "ai-models", ["modelId": "x", "name": "X", "inputRate": .number("0.000000001"), "outputRate": 0], 422,
                 "/data/attributes/inputRate"
             ),
+            (
+                "/api/v1/subscription-plans", "subscription-plans",
+                [
+                    "name": "P", "billingInterval": "MONTHLY", "billingCycleType": "ANNIVERSARY", "basePrice": 1, "currency": "BRL",
+                    "taxCode": "bad code!",
+                ], 422, "/data/attributes/taxCode"
+            ),
+            (
+                "/api/v1/addons", "addons",
+                ["code": "a", "name": "A", "price": 1, "currency": "BRL", "featureFlag": "a", "taxCode": .string(String(repeating: "9", count: 33))],
+                422, "/data/attributes/taxCode"
+            ),
+            (
+                "/api/v1/billing-products", "billing-products",
+                ["code": "t", "name": "T", "pricingModel": "PER_UNIT", "currency": "USD", "unitAmount": 1, "taxCode": ""], 422,
+                "/data/attributes/taxCode"
+            ),
         ]
         for (path, type, attributes, status, pointer) in cases {
             let response = try await client.post(path, token: token, json: resource(type, attributes))
@@ -212,6 +229,65 @@ struct CatalogEndToEndTests {
         #expect(duplicate.firstError?["code"] == "CODE_IN_USE")
         let other = try cluster.tokens.token(tenant: newTenant(), roles: ["owner"])
         #expect(try await client.post("/api/v1/credit-packages", token: other, json: resource("credit-packages", package)).status == 201)
+    }
+
+    @Test(
+        """
+        taxes (issue 26): a plan's, an add-on's and a product's taxCode round-trip and change with a new version; a subscription keeps \
+        its plan's (plan.taxCode) and an add-on's (addons[].taxCode) as they were when taken
+        """
+    )
+    func taxCodes() async throws {
+        let cluster = try await TestCluster.shared.start()
+        let fixture = try await SubscriptionFixture.make(cluster, plan: [("trialDays", 0), ("taxCode", "01.07")])
+        let client = fixture.client, token = fixture.token
+        let plan = try await client.get("/api/v1/subscription-plans/\(fixture.plan)", token: token)
+        #expect(plan.status == 200 && plan.attribute("taxCode") == "01.07", "\(plan.text.prefix(300))")
+        let product = try await client.post(
+            "/api/v1/billing-products", token: token,
+            json: resource(
+                "billing-products",
+                [
+                    "code": .string(uniqueCode("api")), "name": "API", "pricingModel": "PER_UNIT", "currency": "BRL", "unitAmount": 1,
+                    "taxCode": "SAAS",
+                ]))
+        #expect(product.status == 201 && product.attribute("taxCode") == "SAAS", "\(product.text.prefix(300))")
+        let addon = try await create(
+            client, "/api/v1/addons", "addons",
+            [
+                "code": .string(uniqueCode("wa")), "name": "WhatsApp", "price": 0, "currency": "BRL", "featureFlag": "whatsapp",
+                "taxCode": "01.03_b-2",
+            ],
+            token: token)
+        #expect(try await client.get("/api/v1/addons/\(addon)", token: token).attribute("taxCode") == "01.03_b-2")
+
+        let subscribed = try await fixture.subscribe()
+        #expect(subscribed.status == 201, "\(subscribed.text.prefix(300))")
+        #expect(subscribed.attribute("plan")?["taxCode"] == "01.07", "\(subscribed.text.prefix(600))")
+        let id = try #require(subscribed.data?["id"]?.stringValue)
+        let activated = try await fixture.post("/api/v1/subscriptions/\(id)/addons", "subscription-addons", ["addonId": .string(addon)])
+        #expect(
+            activated.status == 200 && activated.attribute("addons")?.arrayValue?.first?["taxCode"] == "01.03_b-2", "\(activated.text.prefix(600))")
+
+        // A new version changes the catalog, not what the subscription took.
+        let changed = try await client.send(
+            "PATCH", "/api/v1/subscription-plans/\(fixture.plan)", token: token,
+            json: resource("subscription-plans", ["taxCode": "02.01"]))
+        #expect(changed.status == 200 && changed.attribute("taxCode") == "02.01" && changed.attribute("version") == 2, "\(changed.text.prefix(300))")
+        let badChange = try await client.send(
+            "PATCH", "/api/v1/addons/\(addon)", token: token, json: resource("addons", ["taxCode": "bad code!"]))
+        #expect(badChange.status == 422 && badChange.firstError?["source"]?["pointer"] == "/data/attributes/taxCode", "\(badChange.text.prefix(300))")
+        let read = try await client.get("/api/v1/subscriptions/\(id)", token: token)
+        #expect(read.attribute("plan")?["taxCode"] == "01.07", "\(read.text.prefix(600))")
+        #expect(read.attribute("addons")?.arrayValue?.first?["taxCode"] == "01.03_b-2", "read back from its row: \(read.text.prefix(600))")
+        #expect(try await client.get("/api/v1/subscription-plans/\(fixture.plan)?version=1", token: token).attribute("taxCode") == "01.07")
+
+        // Absent: the tenant's default (nothing stored, nothing shown).
+        let untaxed = try await create(
+            client, "/api/v1/addons", "addons",
+            ["code": .string(uniqueCode("sms")), "name": "SMS", "price": 0, "currency": "BRL", "featureFlag": "sms"], token: token)
+        let untaxedRead = try await client.get("/api/v1/addons/\(untaxed)", token: token)
+        #expect(untaxedRead.status == 200 && (untaxedRead.attribute("taxCode") == nil || untaxedRead.attribute("taxCode") == .null))
     }
 
     @Test("tenants never see each other's catalog; the new permissions are enforced")

@@ -232,8 +232,9 @@ struct SubscriptionStoreTests {
                 SubscriptionAddon(
                     addonId: CatalogItemID("0190f0c0-0000-7000-8000-0000000000aa")!, addonVersion: 1, code: "whatsapp", name: "WhatsApp",
                     featureFlag: "whatsapp", price: DecimalNumber("49.90")!, status: .pending, cancelAtPeriodEnd: false,
-                    activatedAt: nil, canceledAt: nil, createdAt: sub.startDate)
+                    activatedAt: nil, canceledAt: nil, createdAt: sub.startDate, taxCode: "01.07")
             ]
+            sub.plan.taxCode = "SAAS"
             try await insert([sub], tenant: tenant, service: service)
             let handlers = service.lifecycle.invoiceEvents.handlers
             func deliver<Event: IntegrationEvent>(_ event: Event) async throws {
@@ -248,6 +249,7 @@ struct SubscriptionStoreTests {
             try await deliver(InvoiceOverdue(invoice: invoice))
             var stored = try await service.lifecycle.get(sub.id, tenant: tenant)
             #expect(stored.status == .pastDue && stored.pastDueSince == clock.now())
+            #expect(stored.plan.taxCode == "SAAS" && stored.addons[0].taxCode == "01.07", "the tax codes (issue 26) are stored with them")
             let entitlements = try await service.lifecycle.entitlements(EntitlementsRequest(subscriptionId: sub.id), context: context(tenant))
             #expect(entitlements.restricted && entitlements.active && entitlements.features == ["ai"], "the pending add-on grants nothing yet")
 

@@ -63,7 +63,7 @@ public struct AccountsService: Sendable {
                 taxId: attributes.taxID, taxIdType: attributes.taxIDType, timezone: attributes.timezone, metadata: attributes.metadata,
                 status: .active, statusReason: nil, balance: .zero(attributes.currency), createdAt: now, updatedAt: now, closedAt: nil,
                 testClockId: request.testClockId, locale: attributes.locale, contacts: attributes.contacts,
-                notificationOptOuts: attributes.notificationOptOuts)
+                notificationOptOuts: attributes.notificationOptOuts, taxExempt: attributes.taxExempt)
             try await store.insert(account, tenant: tenant, on: connection)
             try await outbox.append(
                 AccountCreated(account: account), tenant: tenant, at: now, traceparent: context.metadata.traceparent,
@@ -112,6 +112,7 @@ public struct AccountsService: Sendable {
             account.locale = attributes.locale
             account.contacts = attributes.contacts
             account.notificationOptOuts = attributes.notificationOptOuts
+            account.taxExempt = attributes.taxExempt
             account.updatedAt = now
             try await store.update(account, tenant: tenant, on: connection)
             try await outbox.append(
@@ -175,6 +176,7 @@ public struct AccountsService: Sendable {
         ValidatedAccountAttributes(
             name: account.name, email: account.email, currency: Currency(code: account.currency) ?? .brl,
             taxID: account.taxId, taxIDType: account.taxIdType, timezone: account.timezone, metadata: account.metadata,
-            locale: account.locale, contacts: account.contacts, notificationOptOuts: account.notificationOptOuts)
+            locale: account.locale, contacts: account.contacts, notificationOptOuts: account.notificationOptOuts,
+            taxExempt: account.taxExempt)
     }
 }

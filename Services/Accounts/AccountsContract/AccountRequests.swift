@@ -18,12 +18,15 @@ public struct CreateAccountRequest: Codable, Sendable, Equatable {
     /// Up to 10 people who receive its e-mails; absent or empty: its `email` receives every type.
     public var contacts: [AccountContact]?
     public var notificationOptOuts: [NotificationType]?
+    /// Exempt from every tax rate, withholdings included (immune or exempt entities); default false.
+    public var taxExempt: Bool?
 
     public init(
         name: String, email: String, currency: String, taxId: String? = nil, taxIdType: TaxIDType? = nil,
         timezone: String? = nil, metadata: [String: String]? = nil, testClockId: TestClockID? = nil, locale: AccountLocale? = nil,
-        contacts: [AccountContact]? = nil, notificationOptOuts: [NotificationType]? = nil
+        contacts: [AccountContact]? = nil, notificationOptOuts: [NotificationType]? = nil, taxExempt: Bool? = nil
     ) {
+        self.taxExempt = taxExempt
         self.testClockId = testClockId
         self.locale = locale
         self.contacts = contacts
@@ -90,12 +93,15 @@ public struct AccountChanges: Codable, Sendable, Equatable {
     public var contacts: [AccountContact]?
     /// Replaces the whole list.
     public var notificationOptOuts: [NotificationType]?
+    /// Exempt from every tax rate, withholdings included (immune or exempt entities).
+    public var taxExempt: Bool?
 
     public init(
         name: String? = nil, email: String? = nil, currency: String? = nil, taxId: String? = nil, taxIdType: TaxIDType? = nil,
         timezone: String? = nil, metadata: [String: String]? = nil, locale: AccountLocale? = nil, contacts: [AccountContact]? = nil,
-        notificationOptOuts: [NotificationType]? = nil
+        notificationOptOuts: [NotificationType]? = nil, taxExempt: Bool? = nil
     ) {
+        self.taxExempt = taxExempt
         self.locale = locale
         self.contacts = contacts
         self.notificationOptOuts = notificationOptOuts

@@ -46,13 +46,16 @@ public struct BillingAccount: Codable, Sendable, Equatable {
     public var contacts: [AccountContact]
     /// E-mail types nobody of the account receives.
     public var notificationOptOuts: [NotificationType]
+    /// Exempt from every tax rate, withholdings included (immune or exempt entities); default false.
+    public var taxExempt: Bool
 
     public init(
         id: AccountID, name: String, email: String, currency: String, taxId: String?, taxIdType: TaxIDType?, timezone: String,
         metadata: [String: String], status: AccountStatus, statusReason: String?, balance: Money, createdAt: Date, updatedAt: Date,
         closedAt: Date?, testClockId: TestClockID? = nil, locale: AccountLocale? = nil, contacts: [AccountContact] = [],
-        notificationOptOuts: [NotificationType] = []
+        notificationOptOuts: [NotificationType] = [], taxExempt: Bool = false
     ) {
+        self.taxExempt = taxExempt
         self.testClockId = testClockId
         self.locale = locale ?? .defaultFor(currency: currency)
         self.contacts = contacts
@@ -75,7 +78,7 @@ public struct BillingAccount: Codable, Sendable, Equatable {
 }
 
 extension BillingAccount {
-    /// Accounts recorded before e-mail notifications (in events and stored answers) read with the defaults.
+    /// Accounts recorded before e-mail notifications or taxes (in events and stored answers) read with the defaults.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -92,6 +95,7 @@ extension BillingAccount {
             testClockId: try container.decodeIfPresent(TestClockID.self, forKey: .testClockId),
             locale: try container.decodeIfPresent(AccountLocale.self, forKey: .locale),
             contacts: try container.decodeIfPresent([AccountContact].self, forKey: .contacts) ?? [],
-            notificationOptOuts: try container.decodeIfPresent([NotificationType].self, forKey: .notificationOptOuts) ?? [])
+            notificationOptOuts: try container.decodeIfPresent([NotificationType].self, forKey: .notificationOptOuts) ?? [],
+            taxExempt: try container.decodeIfPresent(Bool.self, forKey: .taxExempt) ?? false)
     }
 }

@@ -15,11 +15,15 @@ public struct AddonAttributes: Codable, Sendable, Equatable {
     /// What the add-on adds to the plan's limits while active (`messages` +5000): each `limit` is added to the plan's limit of
     /// that resource, or is the limit when the plan has none (with its enforcement and reset).
     public var limits: [PlanLimit]?
+    /// The tax code tax rates match (`TaxRate.taxCodes`): 1 to 32 letters, digits, '.', '_' or '-' (the Brazilian service item
+    /// `01.07`, `SAAS`); absent: the tenant's default tax code.
+    public var taxCode: String?
 
     public init(
         code: String, name: String, description: String? = nil, price: DecimalNumber, currency: String,
-        billingInterval: BillingInterval? = nil, featureFlag: String, limits: [PlanLimit]? = nil
+        billingInterval: BillingInterval? = nil, featureFlag: String, limits: [PlanLimit]? = nil, taxCode: String? = nil
     ) {
+        self.taxCode = taxCode
         self.code = code
         self.name = name
         self.description = description

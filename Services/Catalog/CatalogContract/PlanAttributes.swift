@@ -103,13 +103,17 @@ public struct PlanAttributes: Codable, Sendable, Equatable {
     /// Minimum commitment per period (Orb, Metronome): when the period's usage charges total less, its invoice gets a
     /// `MINIMUM_TRUE_UP` line for the difference. Exact in the plan's currency; absent: none.
     public var minimumAmount: DecimalNumber?
+    /// The tax code tax rates match (`TaxRate.taxCodes`): 1 to 32 letters, digits, '.', '_' or '-' (the Brazilian service item
+    /// `01.07`, `SAAS`); absent: the tenant's default tax code.
+    public var taxCode: String?
 
     public init(
         code: String? = nil, name: String, description: String? = nil, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         basePrice: DecimalNumber, currency: String, trialDays: Int? = nil, includedCredits: Credits? = nil, limits: [PlanLimit]? = nil,
         features: [String]? = nil, usageCharges: [UsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil,
-        creditRollover: CreditRollover? = nil, minimumAmount: DecimalNumber? = nil
+        creditRollover: CreditRollover? = nil, minimumAmount: DecimalNumber? = nil, taxCode: String? = nil
     ) {
+        self.taxCode = taxCode
         self.minimumAmount = minimumAmount
         self.creditRollover = creditRollover
         self.creditOveragePrice = creditOveragePrice

@@ -20,12 +20,16 @@ public struct ProductAttributes: Codable, Sendable, Equatable {
     public var freeUnits: DecimalNumber?
     /// How line amounts are rounded to the minor unit (default HALF_EVEN).
     public var rounding: RoundingRule?
+    /// The tax code tax rates match (`TaxRate.taxCodes`): 1 to 32 letters, digits, '.', '_' or '-' (the Brazilian service item
+    /// `01.07`, `SAAS`); absent: the tenant's default tax code.
+    public var taxCode: String?
 
     public init(
         code: String, name: String, description: String? = nil, pricingModel: PricingModel, currency: String,
         unitAmount: DecimalNumber? = nil, flatAmount: DecimalNumber? = nil, tiers: [PriceTier]? = nil, packageSize: DecimalNumber? = nil,
-        freeUnits: DecimalNumber? = nil, rounding: RoundingRule? = nil
+        freeUnits: DecimalNumber? = nil, rounding: RoundingRule? = nil, taxCode: String? = nil
     ) {
+        self.taxCode = taxCode
         self.code = code
         self.name = name
         self.description = description

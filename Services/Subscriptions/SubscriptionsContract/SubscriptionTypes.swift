@@ -46,11 +46,15 @@ public struct SubscriptionAddon: Codable, Sendable, Equatable {
     public var createdAt: Date
     /// What it adds to the plan's limits while ACTIVE (the add-on version's, kept at subscription).
     public var limits: [SubscriptionLimit]?
+    /// The add-on version's tax code, kept at subscription (absent: the tenant's default tax code).
+    public var taxCode: String?
 
     public init(
         addonId: CatalogItemID, addonVersion: Int, code: String, name: String, featureFlag: String, price: DecimalNumber, status: AddonStatus,
-        cancelAtPeriodEnd: Bool, activatedAt: Date?, canceledAt: Date?, createdAt: Date, limits: [SubscriptionLimit]? = nil
+        cancelAtPeriodEnd: Bool, activatedAt: Date?, canceledAt: Date?, createdAt: Date, limits: [SubscriptionLimit]? = nil,
+        taxCode: String? = nil
     ) {
+        self.taxCode = taxCode
         self.addonId = addonId
         self.addonVersion = addonVersion
         self.code = code
@@ -89,14 +93,17 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
     public var creditRollover: CreditRollover?
     /// The plan's minimum commitment per period: usage charges below it are trued up (absent: none).
     public var minimumAmount: DecimalNumber?
+    /// The plan version's tax code, the one tax rates match (absent: the tenant's default tax code).
+    public var taxCode: String?
 
     public init(
         planId: CatalogItemID, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         unitPrice: DecimalNumber,
         currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
         usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil, creditRollover: CreditRollover? = nil,
-        minimumAmount: DecimalNumber? = nil
+        minimumAmount: DecimalNumber? = nil, taxCode: String? = nil
     ) {
+        self.taxCode = taxCode
         self.minimumAmount = minimumAmount
         self.creditRollover = creditRollover
         self.creditOveragePrice = creditOveragePrice

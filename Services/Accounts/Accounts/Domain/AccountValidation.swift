@@ -14,6 +14,7 @@ struct ValidatedAccountAttributes: Equatable {
     var locale: AccountLocale
     var contacts: [AccountContact]
     var notificationOptOuts: [NotificationType]
+    var taxExempt: Bool
 }
 
 /// Validates account attributes and puts them in canonical form.
@@ -31,7 +32,7 @@ enum AccountValidation {
             name: try name(request.name), email: try email(request.email), currency: currency,
             taxID: taxID, taxIDType: taxIDType, timezone: try timezone(request.timezone ?? "UTC"), metadata: try metadata(request.metadata ?? [:]),
             locale: request.locale ?? .defaultFor(currency: currency.code), contacts: try contacts(request.contacts ?? []),
-            notificationOptOuts: optOuts(request.notificationOptOuts ?? []))
+            notificationOptOuts: optOuts(request.notificationOptOuts ?? []), taxExempt: request.taxExempt ?? false)
     }
 
     /// Applies changes to current attributes; returns the new attributes and the names of those that changed.
@@ -55,6 +56,7 @@ enum AccountValidation {
         if let value = changes.locale { updated.locale = value }
         if let value = changes.contacts { updated.contacts = try contacts(value) }
         if let value = changes.notificationOptOuts { updated.notificationOptOuts = optOuts(value) }
+        if let value = changes.taxExempt { updated.taxExempt = value }
         var changed: [String] = []
         if updated.name != current.name { changed.append("name") }
         if updated.email != current.email { changed.append("email") }
@@ -64,6 +66,7 @@ enum AccountValidation {
         if updated.locale != current.locale { changed.append("locale") }
         if updated.contacts != current.contacts { changed.append("contacts") }
         if updated.notificationOptOuts != current.notificationOptOuts { changed.append("notificationOptOuts") }
+        if updated.taxExempt != current.taxExempt { changed.append("taxExempt") }
         return (updated, changed)
     }
 

@@ -12,7 +12,7 @@ struct AccountStore {
 
     private static let columns = """
         id, name, email, currency, tax_id, tax_id_type, timezone, metadata::text, status, status_reason,
-        balance_minor, created_at, updated_at, closed_at, test_clock_id, locale, contacts::text, notification_opt_outs
+        balance_minor, created_at, updated_at, closed_at, test_clock_id, locale, contacts::text, notification_opt_outs, tax_exempt
         """
 
     /// A contact as stored (not the wire type).
@@ -29,16 +29,16 @@ struct AccountStore {
                     unsafeSQL: """
                         INSERT INTO billing_accounts (tenant_id, id, name, email, currency, tax_id, tax_id_type, timezone, metadata, status,
                                                       balance_minor, created_at, updated_at, test_clock_id, locale, contacts,
-                                                      notification_opt_outs)
+                                                      notification_opt_outs, tax_exempt)
                         VALUES ($1, $2, $3, $4, $5, $6,
                                 $7, $8, $9::jsonb, $10,
-                                $11, $12, $13, $14, $15, $16::jsonb, $17)
+                                $11, $12, $13, $14, $15, $16::jsonb, $17, $18)
                         """,
                     binds: try .of(
                         tenant, account.id.rawValue, account.name, account.email, account.currency, account.taxId, account.taxIdType?.rawValue,
                         account.timezone, try Self.json(account.metadata), account.status.rawValue, account.balance.minorUnits, account.createdAt,
                         account.updatedAt, account.testClockId, account.locale.rawValue, try Self.json(account.contacts),
-                        account.notificationOptOuts.map(\.rawValue))), logger: logger)
+                        account.notificationOptOuts.map(\.rawValue), account.taxExempt)), logger: logger)
         } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
         }
@@ -63,13 +63,15 @@ struct AccountStore {
                         UPDATE billing_accounts SET name = $1, email = $2, tax_id = $3,
                             tax_id_type = $4, timezone = $5, metadata = $6::jsonb,
                             status = $7, status_reason = $8, updated_at = $9,
-                            closed_at = $10, locale = $13, contacts = $14::jsonb, notification_opt_outs = $15
+                            closed_at = $10, locale = $13, contacts = $14::jsonb, notification_opt_outs = $15,
+                            tax_exempt = $16
                         WHERE tenant_id = $11 AND id = $12
                         """,
                     binds: try .of(
                         account.name, account.email, account.taxId, account.taxIdType?.rawValue, account.timezone, try Self.json(account.metadata),
                         account.status.rawValue, account.statusReason, account.updatedAt, account.closedAt, tenant, account.id.rawValue,
-                        account.locale.rawValue, try Self.json(account.contacts), account.notificationOptOuts.map(\.rawValue))),
+                        account.locale.rawValue, try Self.json(account.contacts), account.notificationOptOuts.map(\.rawValue),
+                        account.taxExempt)),
                 logger: logger)
         } catch  where DatabaseErrors.isUniqueViolation(error, constraint: "billing_accounts_open_tax_id") {
             throw AccountsError.taxIDInUse(account.taxIdType ?? .other, account.taxId ?? "")
@@ -114,6 +116,7 @@ struct AccountStore {
         let statusReason: String? = try columns.next(), balance: Int64 = try columns.next(), created: Date = try columns.next()
         let updated: Date = try columns.next(), closed: Date? = try columns.next(), clock: UUID? = try columns.next()
         let locale: String = try columns.next(), contacts: String = try columns.next(), optOuts: [String] = try columns.next()
+        let taxExempt: Bool = try columns.next()
         let code = currency.trimmingCharacters(in: .whitespaces)
         return BillingAccount(
             id: AccountID(rawValue: id), name: name, email: email, currency: code, taxId: taxID,
@@ -127,7 +130,7 @@ struct AccountStore {
                     email: stored.email, name: stored.name,
                     notifications: stored.types.isEmpty ? nil : stored.types.compactMap(NotificationType.init(rawValue:)))
             },
-            notificationOptOuts: optOuts.compactMap(NotificationType.init(rawValue:)))
+            notificationOptOuts: optOuts.compactMap(NotificationType.init(rawValue:)), taxExempt: taxExempt)
     }
 
     private static func json(_ metadata: [String: String]) throws -> String { try StoredJSON.text(metadata) }

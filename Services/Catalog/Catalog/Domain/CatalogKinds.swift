@@ -78,6 +78,19 @@ enum CatalogRules {
         if let field = fields.first(where: { $0.1 })?.0 { throw .invalid(field, message, reason: reason) }
     }
 
+    /// A tax code as tax rates match it (`TaxRate.taxCodes`): 1 to 32 ASCII letters, digits, '.', '_' or '-' (`01.07`, `SAAS`).
+    static func taxCode(_ value: String?) throws(CatalogError) -> String? {
+        guard let value else { return nil }
+        guard (1...32).contains(value.unicodeScalars.count),
+            value.unicodeScalars.allSatisfy({ ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || "._-".unicodeScalars.contains($0) })
+        else {
+            throw .invalid(
+                "taxCode", "taxCode must be 1 to 32 letters, digits, '.', '_' or '-' (e.g. 01.07 or SAAS), not '\(value.prefix(40))'",
+                reason: "INVALID_TAX_CODE")
+        }
+        return value
+    }
+
     /// Lower-case identifiers: feature flags and resource codes.
     static func identifier(_ value: String, field: String) throws(CatalogError) -> String {
         guard isIdentifier(value) else {
@@ -98,6 +111,7 @@ enum ProductKind: CatalogKind {
             code: attributes.code, name: attributes.name,
             description: attributes.description)
         let currency = try CatalogRules.currency(attributes.currency)
+        result.taxCode = try CatalogRules.taxCode(attributes.taxCode)
         let model = attributes.pricingModel
         if attributes.tiers != nil && model != .tiered && model != .volume {
             throw CatalogError.invalid("tiers", "tiers apply to TIERED and VOLUME prices only, not \(model.rawValue)")
@@ -149,6 +163,7 @@ enum PlanKind: CatalogKind {
             throw CatalogError.invalid("includedCredits", "includedCredits must not be negative")
         }
         if let minimum = attributes.minimumAmount { try CatalogRules.price(minimum, field: "minimumAmount", currency: currency) }
+        result.taxCode = try CatalogRules.taxCode(attributes.taxCode)
         if let price = attributes.creditOveragePrice {
             guard !price.isNegative, !(DecimalNumber(1000) < price), price.exactSignificand(atScale: 8) != nil else {
                 throw CatalogError.invalid("creditOveragePrice", "creditOveragePrice must be from 0 to 1000 with at most 8 decimal places")
@@ -212,6 +227,7 @@ enum AddonKind: CatalogKind {
             description: attributes.description)
         try CatalogRules.price(attributes.price, field: "price", currency: try CatalogRules.currency(attributes.currency))
         result.featureFlag = try CatalogRules.identifier(attributes.featureFlag, field: "featureFlag")
+        result.taxCode = try CatalogRules.taxCode(attributes.taxCode)
         result.billingInterval = attributes.billingInterval ?? .monthly
         do { try PlanLimit.validate(attributes.limits ?? []) } catch { throw CatalogError.invalid(error.field, error.message) }
         return result

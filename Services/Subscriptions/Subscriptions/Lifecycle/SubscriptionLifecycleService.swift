@@ -397,7 +397,7 @@ extension SubscriptionLifecycleService {
                 addonId: id, addonVersion: item.version, code: item.attributes.code, name: item.attributes.name,
                 featureFlag: item.attributes.featureFlag, price: item.attributes.price, status: free ? .active : .pending,
                 cancelAtPeriodEnd: false, activatedAt: free ? now : nil, canceledAt: nil, createdAt: now,
-                limits: item.attributes.limits.map { $0.map(SubscriptionLimit.init) })
+                limits: item.attributes.limits.map { $0.map(SubscriptionLimit.init) }, taxCode: item.attributes.taxCode)
             subscription.addons.removeAll { $0.addonId == id }
             subscription.addons.append(addon)
             subscription.updatedAt = now
@@ -477,7 +477,8 @@ extension SubscriptionLifecycleService {
             includedCredits: attributes.includedCredits ?? .zero, features: attributes.features ?? [],
             limits: (attributes.limits ?? []).map(SubscriptionLimit.init),
             usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice,
-            creditRollover: attributes.creditRollover, minimumAmount: attributes.minimumAmount)
+            creditRollover: attributes.creditRollover, minimumAmount: attributes.minimumAmount,
+            taxCode: attributes.taxCode)
     }
 }
 

@@ -181,6 +181,7 @@ struct PlanSnapshot: Codable {
     var creditOveragePrice: DecimalNumber?
     var creditRollover: Rollover?
     var minimumAmount: DecimalNumber?
+    var taxCode: String?
 
     struct Rollover: Codable {
         var percent: Int
@@ -226,6 +227,7 @@ struct PlanSnapshot: Codable {
         creditOveragePrice = plan.creditOveragePrice
         creditRollover = plan.creditRollover.map { Rollover(percent: $0.percent, maximumCredits: $0.maximumCredits) }
         minimumAmount = plan.minimumAmount
+        taxCode = plan.taxCode
     }
 
     func plan() throws -> SubscribedPlan {
@@ -247,7 +249,7 @@ struct PlanSnapshot: Codable {
             },
             creditOveragePrice: creditOveragePrice,
             creditRollover: creditRollover.map { CreditRollover(percent: $0.percent, maximumCredits: $0.maximumCredits) },
-            minimumAmount: minimumAmount)
+            minimumAmount: minimumAmount, taxCode: taxCode)
     }
 }
 
@@ -256,7 +258,7 @@ struct AddonRow: Codable {
     /// The column names, as `INSERT` lists them.
     static let names = """
         position, addon_id, addon_version, code, name, feature_flag, price, status, cancel_at_period_end, activated_at, canceled_at, created_at,
-        limits
+        limits, tax_code
         """
     /// The columns `init(_ row:offset:)` reads, in its order.
     static let columns = names.replacingOccurrences(of: " price,", with: " price::text,").replacingOccurrences(of: " limits", with: " limits::text")
@@ -264,7 +266,7 @@ struct AddonRow: Codable {
     static let recordset = """
         a(tenant_id text, subscription_id uuid, position integer, addon_id text, addon_version integer, code text, name text, feature_flag text,
           price numeric, status text, cancel_at_period_end boolean, activated_at timestamptz, canceled_at timestamptz, created_at timestamptz,
-          limits jsonb)
+          limits jsonb, tax_code text)
         """
 
     var tenant: String?
@@ -283,9 +285,12 @@ struct AddonRow: Codable {
     var createdAt: Date
     /// What the add-on adds to the plan's limits (null: nothing).
     var limits: [PlanSnapshot.Limit]?
+    /// The add-on version's tax code (null: the tenant's default).
+    var taxCode: String?
 
     enum CodingKeys: String, CodingKey {
         case position, code, name, price, status, limits
+        case taxCode = "tax_code"
         case tenant = "tenant_id"
         case subscriptionID = "subscription_id"
         case addonID = "addon_id"
@@ -313,6 +318,7 @@ struct AddonRow: Codable {
         canceledAt = addon.canceledAt
         createdAt = addon.createdAt
         limits = addon.limits?.map(PlanSnapshot.Limit.init)
+        taxCode = addon.taxCode
     }
 
     /// Reads `columns` from column `offset`.
@@ -331,6 +337,7 @@ struct AddonRow: Codable {
         canceledAt = try columns.next()
         createdAt = try columns.next()
         limits = try columns.next(String?.self).map { try StoredJSON.decode([PlanSnapshot.Limit].self, $0) }
+        taxCode = try columns.next()
     }
 
     func addon(of subscription: UUID) throws -> SubscriptionAddon {
@@ -339,7 +346,7 @@ struct AddonRow: Codable {
             addonId: try SubscriptionRowError.catalogID(addonID) { .unreadable(subscription, "add-on id \($0)") }, addonVersion: addonVersion,
             code: code, name: name, featureFlag: featureFlag, price: price, status: status,
             cancelAtPeriodEnd: cancelAtPeriodEnd, activatedAt: activatedAt, canceledAt: canceledAt, createdAt: createdAt,
-            limits: limits?.map(\.subscriptionLimit))
+            limits: limits?.map(\.subscriptionLimit), taxCode: taxCode)
     }
 }
 

@@ -89,12 +89,13 @@ struct SubscriptionStore {
                     addon_id = EXCLUDED.addon_id, addon_version = EXCLUDED.addon_version, code = EXCLUDED.code, name = EXCLUDED.name,
                     feature_flag = EXCLUDED.feature_flag, price = EXCLUDED.price, status = EXCLUDED.status,
                     cancel_at_period_end = EXCLUDED.cancel_at_period_end, activated_at = EXCLUDED.activated_at,
-                    canceled_at = EXCLUDED.canceled_at, created_at = EXCLUDED.created_at, limits = EXCLUDED.limits
+                    canceled_at = EXCLUDED.canceled_at, created_at = EXCLUDED.created_at, limits = EXCLUDED.limits,
+                    tax_code = EXCLUDED.tax_code
                 WHERE (o.addon_id, o.addon_version, o.code, o.name, o.feature_flag, o.price, o.status, o.cancel_at_period_end,
-                       o.activated_at, o.canceled_at, o.created_at, o.limits)
+                       o.activated_at, o.canceled_at, o.created_at, o.limits, o.tax_code)
                       IS DISTINCT FROM (EXCLUDED.addon_id, EXCLUDED.addon_version, EXCLUDED.code, EXCLUDED.name, EXCLUDED.feature_flag,
                        EXCLUDED.price, EXCLUDED.status, EXCLUDED.cancel_at_period_end, EXCLUDED.activated_at, EXCLUDED.canceled_at,
-                       EXCLUDED.created_at, EXCLUDED.limits)
+                       EXCLUDED.created_at, EXCLUDED.limits, EXCLUDED.tax_code)
             )
             DELETE FROM subscription_addons a USING rows u
             WHERE a.tenant_id = u.tenant_id AND a.subscription_id = u.id AND a.position >= u.addon_count
