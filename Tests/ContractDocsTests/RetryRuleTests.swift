@@ -47,6 +47,8 @@ struct RetryRuleTests {
         "billing.invoicing.v1.InvoiceItems/Create": "database.idempotent",
         "billing.invoicing.v1.InvoiceItems/Delete": "database.idempotent",
         "billing.invoicing.v1.CreditNotes/Create": "database.idempotent",
+        "billing.invoicing.v1.TaxRates/Create": "database.idempotent",
+        "billing.invoicing.v1.TaxRates/Update": "database.idempotent",
         "billing.invoicing.v1.Payments/Refund": "database.idempotent",
         "billing.ledger.v1.Credits/Grant": "the key is the grant's reference when it has none",
         "billing.ledger.v1.Limits/Check": "database.idempotent",

@@ -95,7 +95,7 @@ public struct GatewayService: Sendable {
             + UsageRoutes.routes(client: backends.ledger) + CreditRoutes.routes(client: backends.ledger)
             + SubscriptionRoutes.routes(client: backends.subscriptions) + InvoiceRoutes.routes(client: backends.invoicing)
             + InvoiceItemRoutes.routes(client: backends.invoicing) + CreditNoteRoutes.routes(client: backends.invoicing)
-            + UpcomingInvoiceRoutes.routes(client: backends.invoicing)
+            + UpcomingInvoiceRoutes.routes(client: backends.invoicing) + TaxRateRoutes.routes(client: backends.invoicing)
             + AuditRoutes.routes(trail: trail) + WebhookRoutes.routes(client: backends.notifications)
             + ReportRoutes.routes(subscriptions: backends.subscriptions, ledger: backends.ledger)
         let customers = CustomerRoutes.access(subscriptions: backends.subscriptions, invoicing: backends.invoicing)

@@ -14,7 +14,7 @@ import SubscriptionsContract
 
 /// The invoicing context (seeds 000, 001): `InvoicesService` (drafts, finalization with gapless numbers, overdue, printable
 /// invoices), `InvoiceItemsService` (one-off charges for an account's next invoice), `CreditNotesService` (credit notes against
-/// finalized invoices) and `PaymentsService` (payments, refunds, provider notifications, checkout, card collection, saved cards and the
+/// finalized invoices), `TaxRatesService` (the tenant's tax rates) and `PaymentsService` (payments, refunds, provider notifications, checkout, card collection, saved cards and the
 /// auto-recharge they pay), which share the account's credit (`AccountCreditBook`) and one outbox.
 public struct InvoicingService: Sendable {
     /// Migrations of the `invoicing` schema, after the platform and event ones.
@@ -28,6 +28,7 @@ public struct InvoicingService: Sendable {
     let payments: PaymentsService
     let invoiceItems: InvoiceItemsService
     let creditNotes: CreditNotesService
+    let taxRates: TaxRatesService
 
     public init(
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
@@ -58,6 +59,7 @@ public struct InvoicingService: Sendable {
         creditNotes = CreditNotesService(
             database: database, clock: clock, accounts: accounts, store: CreditNoteStore(logger: database.logger), invoices: store,
             paymentStore: paymentStore, credit: credit, payments: payments, outbox: outbox, merchant: merchant, sellerTaxID: sellerTaxID)
+        taxRates = TaxRatesService(database: database, clock: clock, store: TaxRateStore(logger: database.logger))
     }
 
     /// The RPC methods, the relay of the invoicing outbox, the consumer of subscription and ledger events and the jobs (overdue,
@@ -135,6 +137,7 @@ public struct InvoicingService: Sendable {
         payments.register(on: &router)
         invoiceItems.register(on: &router)
         creditNotes.register(on: &router)
+        taxRates.register(on: &router)
         return router
     }
 

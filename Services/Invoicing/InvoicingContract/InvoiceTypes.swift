@@ -23,7 +23,8 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
     public var id: InvoiceLineID?
     /// SUBSCRIPTION, TRIAL, ADDON, PRORATION, USAGE, CREDIT_OVERAGE, CREDIT_PACKAGE, ACCOUNT_CREDIT, ONE_OFF (added to a
     /// DRAFT by hand), INVOICE_ITEM (an account's one-off charge, `InvoiceItem`), MINIMUM_TRUE_UP (a plan's minimum commitment) or
-    /// DISCOUNT (a coupon's discount of the line before it, negative).
+    /// DISCOUNT (a coupon's discount of the line before it, negative); at finalization TAX (an exclusive tax rate's tax) and
+    /// WITHHOLDING (a federal tax the buyer withholds, negative).
     public var kind: String
     public var description: String
     /// Units, or the metered quantity (which may be fractional) of a USAGE line.
@@ -40,13 +41,17 @@ public struct InvoiceLine: Codable, Sendable, Equatable {
     public var tier: Int?
     /// ONE_OFF lines: the catalog product sold, when one is named.
     public var productId: CatalogItemID?
+    /// The tax code of what the line bills (its plan's, add-on's or product's), which tax rates match; absent: the tenant's
+    /// default tax code.
+    public var taxCode: String?
 
     public init(
         id: InvoiceLineID = .generate(), kind: String, description: String, quantity: DecimalNumber, unitAmount: DecimalNumber, amount: Money,
         periodStart: Date?, periodEnd: Date?, subscriptionId: SubscriptionID?, meterCode: String? = nil, tier: Int? = nil,
-        productId: CatalogItemID? = nil
+        productId: CatalogItemID? = nil, taxCode: String? = nil
     ) {
         self.id = id
+        self.taxCode = taxCode
         self.kind = kind
         self.description = description
         self.quantity = quantity
@@ -118,6 +123,9 @@ public struct Invoice: Codable, Sendable, Equatable {
     public var prePaymentCreditNotesAmount: Money?
     /// What its credit notes credited beyond that: refunded, account credit, out of band (`post_payment_credit_notes_amount`).
     public var postPaymentCreditNotesAmount: Money?
+    /// From finalization on: every tax rate that matched its lines — exclusive ones (a TAX line each), inclusive ones (inside the
+    /// prices, broken out here only) and withholdings (a WITHHOLDING line each, or why none). Absent on drafts and untaxed invoices.
+    public var taxes: [InvoiceTax]?
 
     public init(
         id: InvoiceID, billingAccountId: AccountID, number: String?, status: InvoiceStatus, currency: String, lines: [InvoiceLine], total: Money,
@@ -742,16 +750,38 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
     public var pixFinePercent: DecimalNumber?
     /// PIX charges with a due date: interest a month after it, percent (0 to 100, up to 4 decimals); absent: none.
     public var pixMonthlyInterestPercent: DecimalNumber?
+    /// The tenant (the provider) is on Simples Nacional: no federal withholding on its invoices. Default false.
+    public var simplesNacional: Bool
+    /// The tax code of invoice lines whose plan, add-on or product names none (1 to 32 of `A-Z a-z 0-9 . _ -`); absent: none.
+    public var defaultTaxCode: String?
 
     public init(
         autoFinalize: Bool = false, netTermsDays: Int = 7, cardRetrySchedule: String? = nil, pixFinePercent: DecimalNumber? = nil,
-        pixMonthlyInterestPercent: DecimalNumber? = nil
+        pixMonthlyInterestPercent: DecimalNumber? = nil, simplesNacional: Bool = false, defaultTaxCode: String? = nil
     ) {
         self.autoFinalize = autoFinalize
         self.netTermsDays = netTermsDays
         self.cardRetrySchedule = cardRetrySchedule
         self.pixFinePercent = pixFinePercent
         self.pixMonthlyInterestPercent = pixMonthlyInterestPercent
+        self.simplesNacional = simplesNacional
+        self.defaultTaxCode = defaultTaxCode
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case autoFinalize, netTermsDays, cardRetrySchedule, pixFinePercent, pixMonthlyInterestPercent, simplesNacional, defaultTaxCode
+    }
+
+    /// `simplesNacional` and `defaultTaxCode` came later: absent, they are false and none, so earlier clients keep working.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        autoFinalize = try container.decode(Bool.self, forKey: .autoFinalize)
+        netTermsDays = try container.decode(Int.self, forKey: .netTermsDays)
+        cardRetrySchedule = try container.decodeIfPresent(String.self, forKey: .cardRetrySchedule)
+        pixFinePercent = try container.decodeIfPresent(DecimalNumber.self, forKey: .pixFinePercent)
+        pixMonthlyInterestPercent = try container.decodeIfPresent(DecimalNumber.self, forKey: .pixMonthlyInterestPercent)
+        simplesNacional = try container.decodeIfPresent(Bool.self, forKey: .simplesNacional) ?? false
+        defaultTaxCode = try container.decodeIfPresent(String.self, forKey: .defaultTaxCode)
     }
 }
 

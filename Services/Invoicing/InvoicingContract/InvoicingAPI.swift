@@ -9,6 +9,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     static let payments = package + ".Payments"
     static let invoiceItems = package + ".InvoiceItems"
     static let creditNotes = package + ".CreditNotes"
+    static let taxRates = package + ".TaxRates"
 
     public static let create = UnaryMethod<CreateInvoiceRequest, Invoice>(
         service: invoices, method: "Create", retry: .withKey,
@@ -101,6 +102,26 @@ public enum InvoicingAPI: RPCServiceDescription {
     public static let creditNotePdf = UnaryMethod<CreditNoteRequest, InvoicePDFFile>(
         service: creditNotes, method: "Pdf", retry: .always, callers: .gateway,
         summary: "The printable credit note as a PDF (A4, the same content as Document), base64 in the JSON wire format.")
+    public static let createTaxRate = UnaryMethod<CreateTaxRateRequest, TaxRate>(
+        service: taxRates, method: "Create", retry: .withKey, callers: .gateway,
+        summary:
+            """
+            Creates an active tax rate of the tenant: a percentage (above 0, below 100, at most 4 decimals) of the lines whose tax code \
+            it lists (none: every taxable line), exclusive (added at finalization) or inclusive (inside the prices); a `withholding` \
+            (PIS, COFINS, CSLL, IRRF) is withheld by a company buyer and is never inclusive. Its terms never change.
+            """)
+    public static let getTaxRate = UnaryMethod<TaxRateRequest, TaxRate>(
+        service: taxRates, method: "Get", retry: .always, callers: .gateway, summary: "One tax rate.")
+    public static let listTaxRates = UnaryMethod<ListTaxRatesRequest, TaxRatePage>(
+        service: taxRates, method: "List", retry: .always, callers: .gateway,
+        summary: "A page of the tenant's tax rates, oldest first, by `active`.")
+    public static let updateTaxRate = UnaryMethod<UpdateTaxRateRequest, TaxRate>(
+        service: taxRates, method: "Update", retry: .withKey, callers: .gateway,
+        summary:
+            """
+            Changes a tax rate's name, description, jurisdiction or `active` (only active rates apply to invoices finalized from then on); \
+            its terms are fixed: a change is a new rate.
+            """)
     public static let pay = UnaryMethod<CreatePaymentRequest, Payment>(
         service: payments, method: "Create", retry: .withKey,
         callers: .gateway,
@@ -150,7 +171,12 @@ public enum InvoicingAPI: RPCServiceDescription {
         summary: "The tenant's invoicing settings (defaults when never set).")
     public static let setSettings = UnaryMethod<InvoiceSettings, InvoiceSettings>(
         service: invoices, method: "SetSettings", retry: .always,
-        callers: .gateway, summary: "Replaces the tenant's invoicing settings: auto-finalize of period invoices, default net terms.")
+        callers: .gateway,
+        summary:
+            """
+            Replaces the tenant's invoicing settings: auto-finalize of period invoices, default net terms, card retries, PIX fine and \
+            interest, Simples Nacional and the default tax code.
+            """)
     public static let markOverdue = UnaryMethod<RunOverdueRequest, RunOverdueResult>(
         service: invoices, method: "MarkOverdue",
         callers: .only(["invoicing"]),
@@ -254,7 +280,8 @@ public enum InvoicingAPI: RPCServiceDescription {
             getPayment, refund,
             listRefunds,
             providerNotification, pixReceived, cardEvent, savePaymentMethod, paymentMethods, createInvoiceItem, listInvoiceItems,
-            deleteInvoiceItem, createCreditNote, getCreditNote, listCreditNotes, creditNoteDocument, creditNotePdf,
+            deleteInvoiceItem, createCreditNote, getCreditNote, listCreditNotes, creditNoteDocument, creditNotePdf, createTaxRate, getTaxRate,
+            listTaxRates, updateTaxRate,
         ]
     }
 }

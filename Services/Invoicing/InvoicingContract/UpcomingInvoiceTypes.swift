@@ -26,17 +26,21 @@ public struct UpcomingInvoice: Codable, Sendable, Equatable {
     /// When it will be drafted: the start of the subscription's next period (now, for items alone).
     public var nextInvoiceDate: Date
     public var lines: [InvoiceLine]
-    /// Every line but the account credit.
+    /// Every line but the account credit (taxes included).
     public var subtotal: Money
     /// The account's credit it would take (not below zero, at most the subtotal).
     public var accountCredit: Money
     public var total: Money
     public var amountDue: Money
+    /// The taxes it would carry (TAX and WITHHOLDING lines are among `lines`), as the tenant's rates stand now; absent: none.
+    public var taxes: [InvoiceTax]?
 
     public init(
         billingAccountId: AccountID, subscriptionId: SubscriptionID?, currency: String, periodStart: Date?, periodEnd: Date?,
-        nextInvoiceDate: Date, lines: [InvoiceLine], subtotal: Money, accountCredit: Money, total: Money, amountDue: Money
+        nextInvoiceDate: Date, lines: [InvoiceLine], subtotal: Money, accountCredit: Money, total: Money, amountDue: Money,
+        taxes: [InvoiceTax]? = nil
     ) {
+        self.taxes = taxes
         self.billingAccountId = billingAccountId
         self.subscriptionId = subscriptionId
         self.currency = currency

@@ -76,6 +76,10 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let reportsRead = Permission(
         name: "REPORTS_READ", summary: "Read the operator's revenue reports (MRR and its movements) and credits sold vs consumed")
 
+    public static let taxRatesCreate = Permission(name: "TAX_RATES_CREATE", summary: "Create tax rates")
+    public static let taxRatesRead = Permission(name: "TAX_RATES_READ", summary: "List and view tax rates")
+    public static let taxRatesUpdate = Permission(name: "TAX_RATES_UPDATE", summary: "Rename, describe, activate and deactivate tax rates")
+
     /// Every permission the gateway knows, in documentation order.
     public static let all: [Permission] = [
         accountsCreate, accountsRead, accountsUpdate, accountsDelete,
@@ -96,5 +100,6 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
         webhooksCreate, webhooksRead, webhooksUpdate, webhooksDelete,
         couponsCreate, couponsRead, couponsUpdate, couponsDelete,
         reportsRead,
+        taxRatesCreate, taxRatesRead, taxRatesUpdate,
     ]
 }

@@ -234,7 +234,7 @@ enum InvoiceRoutes {
                 summary:
                     """
                     The tenant's invoicing settings: auto-finalize of period invoices (default false), default net terms (7 days), card retry \
-                    schedule (absent: the platform's).
+                    schedule (absent: the platform's), Simples Nacional (default false) and the default tax code (absent: none).
                     """,
                 permission: .invoicesRead, requestBody: nil,
                 response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
@@ -250,7 +250,9 @@ enum InvoiceRoutes {
                     """
                     Replace the tenant's invoicing settings. With `autoFinalize`, invoices drafted when a subscription period starts are \
                     finalized (numbered, PENDING) at once; `cardRetrySchedule` sets the delays between automatic card charges after a decline \
-                    (`1d,2d,2d,2d`); `pixFinePercent` and `pixMonthlyInterestPercent` go on PIX charges with a due date (cobv).
+                    (`1d,2d,2d,2d`); `pixFinePercent` and `pixMonthlyInterestPercent` go on PIX charges with a due date (cobv); \
+                    `simplesNacional` (default false): the tenant is on Simples Nacional, so no federal tax is withheld on its invoices; \
+                    `defaultTaxCode` (1 to 32 of `A-Z a-z 0-9 . _ -`): the tax code of lines whose plan, add-on or product names none.
                     """,
                 permission: .invoicesUpdate,
                 requestBody: .init(resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), optional: false),

@@ -61,9 +61,32 @@ enum InvoiceDocument {
             \(invoice.creditNotesTotal.map { "<tr><th scope=\"row\" colspan=\"3\" class=\"num\">Notas de crédito</th><td class=\"num\">\(escape($0.displayText))</td></tr>" } ?? "")
             <tr><th scope="row" colspan="3" class="num">A pagar</th><td class="num">\(escape(invoice.amountDue.displayText))</td></tr>
             </tfoot></table>
+            \(taxBlock(invoice))
             \(pixBlock)
             </body></html>
             """
+    }
+
+    /// Each tax of the invoice as a sentence: the rate, where, on what base, how much and what became of it (included in the
+    /// prices, added, withheld by the buyer, or not withheld and why).
+    static func taxSentences(_ invoice: Invoice) -> [String] {
+        (invoice.taxes ?? []).map { tax in
+            let place = tax.jurisdiction.map { " (\($0))" } ?? ""
+            let outcome =
+                switch tax.status {
+                case .included: "incluído no preço: \(tax.amount.displayText)"
+                case .applied: "destacado: \(tax.amount.displayText)"
+                case .withheld: "retido pelo tomador: \(tax.amount.displayText)"
+                case .notWithheld: "não retido (\(tax.reason ?? ""))"
+                }
+            return "\(tax.name) \(tax.percentage.text)%\(place) sobre \(tax.taxableAmount.displayText): \(outcome)"
+        }
+    }
+
+    private static func taxBlock(_ invoice: Invoice) -> String {
+        let sentences = taxSentences(invoice)
+        guard !sentences.isEmpty else { return "" }
+        return "<section class=\"taxes\"><h2>Tributos</h2><ul>" + sentences.map { "<li>\(escape($0))</li>" }.joined() + "</ul></section>"
     }
 
     /// A unit price as money when it is exact in the currency, with all its digits otherwise (usage tiers: `R$ 0.0025`).

@@ -46,6 +46,12 @@ enum InvoicePDF {
         for (label, amount) in [("Total", invoice.total), ("Pago", invoice.amountPaid)] + credited + [("A pagar", invoice.amountDue)] {
             page.row(["", "", label, amount.displayText], font: label == "Total" ? .bold : .regular, labels: [2])
         }
+        let taxes = InvoiceDocument.taxSentences(invoice)
+        if !taxes.isEmpty {
+            page.space(10)
+            page.text("Tributos", font: .bold, size: 11)
+            for sentence in taxes { for chunk in PageWriter.wrap(sentence, width: 90) { page.text(chunk, size: 9) } }
+        }
         if let pix {
             page.space(14)
             page.text("PIX copia e cola", font: .bold, size: 12)

@@ -6,7 +6,9 @@ import InvoicingContract
 /// - per line, the notes never credit more than the line's amount; in all, never more than the invoice's total;
 /// - a note's total first reduces what is still due: `prePayment = min(total, amountDue)`; the rest (`postPayment`) is
 ///   `refund + credit + outOfBand`, exactly as the caller split it;
-/// - an invoice whose amount due a note brings to zero is PAID when something was paid, CREDITED when nothing was.
+/// - an invoice whose amount due a note brings to zero is PAID when something was paid, CREDITED when nothing was;
+/// - a note that credits lines credits their taxes too: its share of each TAX line (and, negative, of each WITHHOLDING line — what
+///   the buyer withheld is not given back to it), ``Taxes/creditedShares(of:credited:before:)``; tax lines are not named directly.
 enum CreditNoteRules {
     /// What earlier notes of the invoice credited: in all, and per invoice line position.
     struct Credited: Equatable {
@@ -95,6 +97,11 @@ enum CreditNoteRules {
                 position = wanted
             }
             let line = invoice.lines[position]
+            guard !Taxes.taxLineKinds.contains(line.kind) else {
+                throw .invalid(
+                    field + (asked.invoiceLineId == nil ? ".invoiceLineIndex" : ".invoiceLineId"),
+                    "invoice line \(position) is a \(line.kind) line: a tax is credited with the lines it taxes, in proportion")
+            }
             guard line.amount.isPositive else {
                 throw .invalid(
                     field + (asked.invoiceLineId == nil ? ".invoiceLineIndex" : ".invoiceLineId"),
@@ -128,6 +135,20 @@ enum CreditNoteRules {
                 CreditNoteLine(
                     invoiceLineIndex: position, invoiceLineId: line.id, description: line.description, quantity: asked.quantity,
                     unitAmount: asked.quantity == nil ? nil : line.unitAmount, amount: money))
+        }
+        if request.lines != nil {
+            // The taxes of the credited lines go with them: each tax line's share, after the lines (issue 26).
+            var creditedNow: [InvoiceLineID: Int64] = [:]
+            for line in lines {
+                if let id = line.invoiceLineId { creditedNow[id, default: 0] += line.amount.minorUnits }
+            }
+            for share in Taxes.creditedShares(of: invoice, credited: creditedNow, before: credited.byLine) {
+                let line = invoice.lines[share.position]
+                lines.append(
+                    CreditNoteLine(
+                        invoiceLineIndex: share.position, invoiceLineId: line.id, description: line.description, quantity: nil, unitAmount: nil,
+                        amount: Money(minorUnits: share.amount, currency: currency)))
+            }
         }
         let totalMinor = lines.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
         let left = invoice.total.minorUnits - credited.total

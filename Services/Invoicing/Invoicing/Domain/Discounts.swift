@@ -85,9 +85,11 @@ enum Discounts {
         var result: [Int: InvoiceLine] = [:]
         for (index, amount) in amounts where !amount.isZero {
             let line = lines[index]
-            result[index] = InvoiceLine(
+            var discount = InvoiceLine(
                 kind: "DISCOUNT", description: "\(coupon.label) — \(line.description)", quantity: 1, unitAmount: amount.negated,
                 amount: amount.negated, periodStart: line.periodStart, periodEnd: line.periodEnd, subscriptionId: line.subscriptionId)
+            discount.taxCode = line.taxCode  // taxed with the line it discounts
+            result[index] = discount
         }
         return result
     }
@@ -108,7 +110,7 @@ enum Discounts {
     }
 
     /// The add-on each ADDON line of the subscription bills: they follow its ACTIVE paid add-ons in order (``InvoiceComposer/periodLines``).
-    private static func addonIDs(of lines: [InvoiceLine], subscription: Subscription) -> [Int: CatalogItemID] {
+    static func addonIDs(of lines: [InvoiceLine], subscription: Subscription) -> [Int: CatalogItemID] {
         let paid = subscription.addons.filter { $0.status == .active && !$0.price.isZero }
         let indices = lines.indices.filter { lines[$0].kind == "ADDON" && lines[$0].subscriptionId == subscription.id }
         return Dictionary(uniqueKeysWithValues: zip(indices, paid.map(\.addonId)).map { ($0, $1) })

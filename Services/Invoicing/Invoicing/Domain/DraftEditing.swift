@@ -61,7 +61,7 @@ enum DraftEditing {
         }
         var line = InvoiceLine(
             kind: oneOff, description: description, quantity: quantity, unitAmount: unitAmount, amount: .zero(currency),
-            periodStart: nil, periodEnd: nil, subscriptionId: nil, productId: product?.id)
+            periodStart: nil, periodEnd: nil, subscriptionId: nil, productId: product?.id, taxCode: product?.taxCode)
         try price(&line, currency: currency)
         return line
     }
@@ -75,6 +75,7 @@ enum DraftEditing {
         try check(product, currency: currency)
         if let product {
             line.productId = product.id
+            line.taxCode = product.taxCode
             if attributes.description == nil { line.description = product.name }
             if attributes.unitAmount == nil, let unit = product.unitAmount { line.unitAmount = unit }
         }
@@ -129,4 +130,6 @@ struct OneOffProduct: Sendable {
     var currency: String
     /// The product's unit price (PER_UNIT, PACKAGE) or flat fee; nil for tiered prices, which a one-off line cannot use.
     var unitAmount: DecimalNumber?
+    /// The product's tax code, which the line takes.
+    var taxCode: String? = nil
 }

@@ -7,13 +7,23 @@ import InvoicingContract
 import PostgresNIO
 
 /// What an account's closure does to its invoices: its open drafts are canceled (and the account credit they took given back); finalized
-/// invoices stay, to be paid or voided.
+/// invoices stay, to be paid or voided. Every account event also keeps invoicing's copy of the account's tax standing (its tax id
+/// type and exemption), which finalization reads.
 extension InvoicesService {
     var accountHandlers: [String: EventHandler] {
-        [
+        let profiles = taxProfiles
+        return [
+            AccountCreated.eventType: { envelope, connection in
+                try await profiles.record(try envelope.decode(AccountCreated.self).account, tenant: envelope.tenantid, on: connection)
+            },
+            AccountUpdated.eventType: { envelope, connection in
+                try await profiles.record(try envelope.decode(AccountUpdated.self).account, tenant: envelope.tenantid, on: connection)
+            },
             AccountClosed.eventType: { envelope, connection in
-                let account = try envelope.decode(AccountClosed.self).account.id
+                let closed = try envelope.decode(AccountClosed.self).account
+                let account = closed.id
                 let tenant = envelope.tenantid
+                try await profiles.record(closed, tenant: tenant, on: connection)
                 var after: InvoiceID?
                 repeat {
                     let page = try await store.list(
@@ -30,7 +40,7 @@ extension InvoicesService {
                     }
                     after = page.nextCursor
                 } while after != nil
-            }
+            },
         ]
     }
 }

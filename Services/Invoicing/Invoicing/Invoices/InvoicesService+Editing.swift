@@ -80,7 +80,7 @@ extension InvoicesService {
         return OneOffProduct(
             id: id, name: price.name, currency: price.currency,
             unitAmount: price.pricingModel == .flatFee
-                ? price.flatAmount : [.perUnit, .package].contains(price.pricingModel) ? price.unitAmount : nil)
+                ? price.flatAmount : [.perUnit, .package].contains(price.pricingModel) ? price.unitAmount : nil, taxCode: price.taxCode)
     }
 
     private static func lineID(_ request: InvoiceLineRequest) throws -> InvoiceLineID {

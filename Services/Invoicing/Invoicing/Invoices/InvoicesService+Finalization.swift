@@ -16,18 +16,21 @@ import SubscriptionsContract
 extension InvoicesService {
     /// DRAFT → PENDING with the next number; a zero total is PAID at once (nothing to collect).
     func finalize(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
-        try await change(id, context: context) { invoice, now, connection in
+        try await recordTaxProfile(of: id, tenant: context.tenant, options: context.outgoing(timeout: .seconds(5)))
+        return try await change(id, context: context) { invoice, now, connection in
             try await finalizeDraft(&invoice, at: now, tenant: context.tenant, on: connection)
         }
     }
 
-    /// DRAFT → PENDING in the caller's transaction: the next number (or `number`, reserved by the caller), the due date (the draft's
-    /// own, or from its net terms); a zero
-    /// total is PAID at once (nothing to collect).
+    /// DRAFT → PENDING in the caller's transaction: its taxes (``applyTaxes(to:buyer:at:tenant:on:)``; `buyer` when the caller
+    /// has the account), the next number (or `number`, reserved by the caller), the due date (the draft's own, or from its net
+    /// terms); a zero total is PAID at once (nothing to collect).
     func finalizeDraft(
-        _ invoice: inout Invoice, at now: Date, number: String? = nil, tenant: String,
+        _ invoice: inout Invoice, at now: Date, number: String? = nil, buyer: Taxes.Buyer? = nil, tenant: String,
         on connection: PostgresConnection
     ) async throws -> [any IntegrationEvent] {
+        guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .pending) }
+        try await applyTaxes(to: &invoice, buyer: buyer, at: now, tenant: tenant, on: connection)
         try InvoiceLifecycle.move(&invoice, to: .pending)
         if let number {
             invoice.number = number
@@ -73,6 +76,10 @@ extension InvoicesService {
             let queued = try await database.withSystemScope { try await store.queuedFinalizations(limit: limit, at: clock.now(), on: $0) }
             for entry in queued {
                 do {
+                    // A draft of an account whose tax standing invoicing does not know yet learns it first, outside any transaction.
+                    try await recordTaxProfile(
+                        of: entry.invoice, onlyWhenMissing: true, tenant: entry.tenant,
+                        options: RPCCallOptions(metadata: RPCMetadata(tenant: entry.tenant, actor: "system:finalize"), timeout: .seconds(5)))
                     _ = try await database.withSystemScope { connection in
                         try await finalize(
                             try await store.claimQueuedFinalizations(limit: 1, only: entry, at: clock.now(), on: connection), on: connection)

@@ -71,13 +71,15 @@ extension InvoicesService {
             lines += try await overageLines(
                 current, periodStart: summary.currentPeriodStart, previousPeriodStart: previous?.start, currency: unit.currency,
                 options: RPCCallOptions(tenant: tenant, timeout: .seconds(10)))
-            let pending =
+            lines = Taxes.stampTaxCodes(lines, subscription: current)
+            let pending = Taxes.stampTaxCodes(
                 try await store.takePendingLines(
                     subscription: subscriptionID, endingBy: summary.currentPeriodStart, invoice: id, tenant: tenant,
                     on: connection)
-                + (try await linesDueEarlier(
-                    subscription: subscriptionID, periodStart: summary.currentPeriodStart, invoice: id, at: now, tenant: tenant,
-                    on: connection))
+                    + (try await linesDueEarlier(
+                        subscription: subscriptionID, periodStart: summary.currentPeriodStart, invoice: id, at: now, tenant: tenant,
+                        on: connection)),
+                subscription: current)
             // The coupon in force for this period discounts the plan, add-ons, usage and the proration lines taken here.
             let discounts = try Discounts.discountLines(
                 current, periodStart: summary.currentPeriodStart, lines: lines + pending,

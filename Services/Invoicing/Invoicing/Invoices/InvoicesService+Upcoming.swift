@@ -66,13 +66,19 @@ extension InvoicesService {
             )
         }
         if let next {
-            lines = try Discounts.apply(next.subscription, periodStart: next.period.start, to: lines + waiting)
+            lines = try Discounts.apply(
+                next.subscription, periodStart: next.period.start, to: Taxes.stampTaxCodes(lines + waiting, subscription: next.subscription))
         }
         lines += InvoiceItemRules.taken(items, onto: try InvoiceComposer.total(lines, currency: currency)).map(InvoiceItemRules.line)
         guard !lines.isEmpty else {
             throw InvoicingError.conflict(
                 "billing account \(accountID) has no live subscription and no pending item: no next invoice", reason: "NO_UPCOMING_INVOICE")
         }
+        // The taxes finalization would add, as the tenant's rates and the account stand now.
+        let taxes = try await database.withTenant(tenant) { [lines] connection in
+            try await self.taxes(of: lines, buyer: Taxes.Buyer(account), currency: currency, tenant: tenant, on: connection)
+        }
+        lines = Taxes.insert(taxes, into: lines)
         let subtotal = try InvoiceComposer.total(lines, currency: currency)
         let applied = Money(minorUnits: max(0, min(balance.minorUnits, subtotal.minorUnits)), currency: currency)
         if applied.isPositive {
@@ -82,7 +88,7 @@ extension InvoicesService {
         return UpcomingInvoice(
             billingAccountId: accountID, subscriptionId: chosen?.id, currency: currency.code, periodStart: period?.start, periodEnd: period?.end,
             nextInvoiceDate: period?.start ?? clock.now(), lines: lines, subtotal: subtotal, accountCredit: applied, total: total,
-            amountDue: total)
+            amountDue: total, taxes: taxes.taxes.isEmpty ? nil : taxes.taxes)
     }
 
     /// A live subscription that renews (a trial that turns paid included) has a next invoice.

@@ -110,7 +110,8 @@ struct InvoicesService: Sendable {
             usage.append((subscription.id, billing))
         }
         for subscription in page.items where lines.contains(where: { $0.kind == "SUBSCRIPTION" && $0.subscriptionId == subscription.id }) {
-            lines = try Discounts.apply(subscription, periodStart: subscription.currentPeriodStart, to: lines)
+            lines = try Discounts.apply(
+                subscription, periodStart: subscription.currentPeriodStart, to: Taxes.stampTaxCodes(lines, subscription: subscription))
         }
         // One-off charges waiting: an invoice holds them even when no subscription period is left to bill (taken under lock below).
         let itemsWaiting = try await database.withTenant(tenant) { try await items.hasPending(account: account.id, tenant: tenant, on: $0) }

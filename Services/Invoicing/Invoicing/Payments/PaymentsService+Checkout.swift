@@ -66,7 +66,8 @@ extension PaymentsService {
             invoice.createdBy = context.metadata.actor
             try await store.insert(invoice, tenant: tenant, on: connection)
             let events: [any IntegrationEvent] =
-                [InvoiceCreated(invoice: invoice.summary)] + (try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection))
+                [InvoiceCreated(invoice: invoice.summary)]
+                + (try await invoices.finalizeDraft(&invoice, at: now, buyer: Taxes.Buyer(account), tenant: tenant, on: connection))
             try await store.save(invoice, tenant: tenant, on: connection)
             if request.paymentMethod == .pix, InvoiceLifecycle.isPayable(invoice.status) {
                 // The PIX charge shown to the buyer, PENDING until it is paid (or the invoice is paid otherwise, or voided).
@@ -152,8 +153,9 @@ extension PaymentsService {
         }
         return (
             InvoiceLine(
-                kind: "ADDON", description: addon.name, quantity: 1, unitAmount: price, amount: price, periodStart: subscription.currentPeriodStart,
-                periodEnd: subscription.currentPeriodEnd, subscriptionId: subscription.id),
+                kind: "ADDON", description: addon.name, quantity: DecimalNumber(Int64(1)), unitAmount: price.amount, amount: price,
+                periodStart: subscription.currentPeriodStart, periodEnd: subscription.currentPeriodEnd, subscriptionId: subscription.id,
+                taxCode: addon.taxCode),
             InvoiceAddonActivation(subscriptionId: subscription.id, addonId: addonID)
         )
     }

@@ -72,7 +72,7 @@ extension PaymentsService {
             invoice.livemode = account.testClockId == nil
             invoice.createdBy = CreditTopUps.autoRecharge
             guard try await store.insert(invoice, sourceKey: sourceKey, tenant: tenant, on: connection) else { throw AlreadyInvoiced() }
-            let finalized = try await invoices.finalizeDraft(&invoice, at: now, tenant: tenant, on: connection)
+            let finalized = try await invoices.finalizeDraft(&invoice, at: now, buyer: Taxes.Buyer(account), tenant: tenant, on: connection)
             try await store.save(invoice, tenant: tenant, on: connection)
             try await outbox.append(
                 ([InvoiceCreated(invoice: invoice.summary)] + finalized).map {

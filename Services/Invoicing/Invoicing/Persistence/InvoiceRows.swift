@@ -11,7 +11,8 @@ struct InvoiceRow {
     static let columns = """
         id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor, period_start, period_end,
         subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at, payment_attempts, next_payment_attempt_at,
-        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode, memo, purchase_order, payment_method, created_by
+        credit_purchases::text, addon_activations::text, created_at, updated_at, livemode, memo, purchase_order, payment_method, created_by,
+        taxes::text
         """
     /// How many columns `columns` lists.
     static let columnCount = columns.split(separator: ",").count
@@ -45,6 +46,8 @@ struct InvoiceRow {
     var purchaseOrder: String?
     var paymentMethod: String?
     var createdBy: String?
+    /// jsonb of `[InvoiceTaxRow]`; nil before finalization and on untaxed invoices.
+    var taxes: String?
     var lines: [InvoiceLineRow]
 
     init(_ invoice: Invoice) throws {
@@ -84,6 +87,7 @@ struct InvoiceRow {
         purchaseOrder = invoice.purchaseOrder
         paymentMethod = invoice.paymentMethod?.rawValue
         createdBy = invoice.createdBy
+        taxes = try invoice.taxes.map { try StoredJSON.text($0.map(InvoiceTaxRow.init)) }
         lines = try invoice.lines.enumerated().map { try InvoiceLineRow($0.element, position: $0.offset) }
     }
 
@@ -117,6 +121,7 @@ struct InvoiceRow {
         purchaseOrder = try columns.next()
         paymentMethod = try columns.next()
         createdBy = try columns.next()
+        taxes = try columns.next()
         lines = []
     }
 
@@ -147,6 +152,7 @@ struct InvoiceRow {
             invoice.purchaseOrder = purchaseOrder
             invoice.paymentMethod = paymentMethod.flatMap(PaymentMethod.init(rawValue:))
             invoice.createdBy = createdBy
+            invoice.taxes = try taxes.map { try StoredJSON.decode([InvoiceTaxRow].self, $0).map { try $0.tax(currency: code) } }
             return invoice
         }
     }
@@ -162,15 +168,16 @@ struct InvoiceRow {
 struct InvoiceLineRow: Codable, Equatable {
     /// The columns both tables have, as `INSERT` lists them.
     static let sharedNames =
-        "position, kind, description, quantity, unit_amount, amount_minor, period_start, period_end, subscription_id, meter_code, tier"
+        "position, kind, description, quantity, unit_amount, amount_minor, period_start, period_end, subscription_id, meter_code, tier, tax_code"
     /// The column names of `invoice_lines`, as `INSERT` lists them.
     static let names = sharedNames + ", id, product_id"
-    /// The columns `init(_ row:offset:)` reads from `invoice_lines`, in its order; `pending_lines` has them up to `tier`.
+    /// The columns `init(_ row:offset:)` reads from `invoice_lines`, in its order; `pending_lines` has them up to `tax_code`.
     static let columns = names.replacingOccurrences(of: "quantity, unit_amount", with: "quantity::text, unit_amount::text")
     /// The recordset that `jsonb_to_recordset` reads a `[InvoiceLineRow]` as.
     static let recordset = """
         l(position integer, kind text, description text, quantity numeric, unit_amount numeric, amount_minor bigint,
-          period_start timestamptz, period_end timestamptz, subscription_id uuid, meter_code text, tier integer, id uuid, product_id uuid)
+          period_start timestamptz, period_end timestamptz, subscription_id uuid, meter_code text, tier integer, tax_code text, id uuid,
+          product_id uuid)
         """
     /// The recordset's columns that `pending_lines` keeps.
     static let sharedValues = sharedNames.split(separator: ", ").map { "l.\($0)" }.joined(separator: ", ")
@@ -186,6 +193,7 @@ struct InvoiceLineRow: Codable, Equatable {
     var subscriptionID: UUID?
     var meterCode: String?
     var tier: Int?
+    var taxCode: String?
     var id: UUID?
     var productID: UUID?
 
@@ -198,6 +206,7 @@ struct InvoiceLineRow: Codable, Equatable {
         case subscriptionID = "subscription_id"
         case meterCode = "meter_code"
         case productID = "product_id"
+        case taxCode = "tax_code"
     }
 
     init(_ line: InvoiceLine, position: Int) throws {
@@ -212,11 +221,12 @@ struct InvoiceLineRow: Codable, Equatable {
         subscriptionID = line.subscriptionId?.rawValue
         meterCode = line.meterCode
         tier = line.tier
+        taxCode = line.taxCode
         id = (line.id ?? .generate()).rawValue
         productID = line.productId?.rawValue
     }
 
-    /// Reads `columns` from column `offset`; without `identity` (a pending line), up to `tier`.
+    /// Reads `columns` from column `offset`; without `identity` (a pending line), up to `tax_code`.
     init(_ row: PostgresRow, offset: Int, identity: Bool = true) throws {
         var columns = ColumnReader(row, from: offset)
         position = try columns.next()
@@ -230,6 +240,7 @@ struct InvoiceLineRow: Codable, Equatable {
         subscriptionID = try columns.next()
         meterCode = try columns.next()
         tier = try columns.next()
+        taxCode = try columns.next()
         if identity {
             id = try columns.next()
             productID = try columns.next()
@@ -242,7 +253,7 @@ struct InvoiceLineRow: Codable, Equatable {
             id: id.map(InvoiceLineID.init(rawValue:)) ?? .generate(), kind: kind, description: description, quantity: quantity,
             unitAmount: unitAmount, amount: Money(minorUnits: amountMinor, currency: currency), periodStart: periodStart, periodEnd: periodEnd,
             subscriptionId: subscriptionID.map(SubscriptionID.init(rawValue:)), meterCode: meterCode, tier: tier,
-            productId: productID.map(CatalogItemID.init(rawValue:)))
+            productId: productID.map(CatalogItemID.init(rawValue:)), taxCode: taxCode)
     }
 }
 
@@ -252,6 +263,46 @@ struct CreditPurchaseRow: Codable {
     var credits: Credits
     var validityDays: Int?
     var rechargeRequestId: RechargeRequestID?
+}
+
+/// A tax of an invoice, as `invoices.taxes` holds it (amounts in minor units of the invoice's currency).
+struct InvoiceTaxRow: Codable {
+    var taxRateId: UUID
+    var name: String
+    var jurisdiction: String?
+    var percentage: DecimalNumber
+    var inclusive: Bool
+    var withholding: String?
+    var status: String
+    var reason: String?
+    var taxableMinor: Int64
+    var amountMinor: Int64
+    var lineId: UUID?
+    var taxedLineIds: [UUID]
+
+    init(_ tax: InvoiceTax) {
+        taxRateId = tax.taxRateId.rawValue
+        name = tax.name
+        jurisdiction = tax.jurisdiction
+        percentage = tax.percentage
+        inclusive = tax.inclusive
+        withholding = tax.withholding?.rawValue
+        status = tax.status.rawValue
+        reason = tax.reason
+        taxableMinor = tax.taxableAmount.minorUnits
+        amountMinor = tax.amount.minorUnits
+        lineId = tax.lineId?.rawValue
+        taxedLineIds = tax.taxedLineIds.map(\.rawValue)
+    }
+
+    func tax(currency: Currency) throws -> InvoiceTax {
+        guard let status = InvoiceTax.Status(rawValue: status) else { throw InvoiceRowError.unreadable(taxRateId, "tax status \(status)") }
+        return InvoiceTax(
+            taxRateId: TaxRateID(rawValue: taxRateId), name: name, jurisdiction: jurisdiction, percentage: percentage, inclusive: inclusive,
+            withholding: withholding.flatMap(TaxWithholding.init(rawValue:)), status: status, reason: reason,
+            taxableAmount: Money(minorUnits: taxableMinor, currency: currency), amount: Money(minorUnits: amountMinor, currency: currency),
+            lineId: lineId.map(InvoiceLineID.init(rawValue:)), taxedLineIds: taxedLineIds.map(InvoiceLineID.init(rawValue:)))
+    }
 }
 
 /// An add-on an invoice activates once paid, as `invoices.addon_activations` holds it.

@@ -22,7 +22,8 @@ struct InvoiceStore {
                     tenant, row.id, row.accountID, row.number, row.status, row.currency, row.totalMinor, row.amountPaidMinor, row.amountDueMinor,
                     row.periodStart, row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.createdAt, row.updatedAt, sourceKey,
-                    lines, StoredJSON.digest(lines), row.livemode, row.memo, row.purchaseOrder, row.paymentMethod, row.createdBy)), logger: logger
+                    lines, StoredJSON.digest(lines), row.livemode, row.memo, row.purchaseOrder, row.paymentMethod, row.createdBy, row.taxes)),
+            logger: logger
         ).isEmpty
     }
 
@@ -35,29 +36,35 @@ struct InvoiceStore {
         ).first
     }
 
+    /// The tenant's settings (defaults when never set), read in the caller's transaction: finalization reads `simplesNacional` and
+    /// `defaultTaxCode` here.
     func settings(tenant: String, on connection: PostgresConnection) async throws -> InvoiceSettings {
         let rows = try await connection.rows(InvoiceSettingsOf(tenant: tenant), logger: logger)
         guard let row = rows.first else { return InvoiceSettings() }
-        let (autoFinalize, terms, retries, fine, interest) = try row.decode((Bool, Int, String?, String?, String?).self)
+        let (autoFinalize, terms, retries, fine, interest, simplesNacional, taxCode) = try row.decode(
+            (Bool, Int, String?, String?, String?, Bool, String?).self)
         return InvoiceSettings(
             autoFinalize: autoFinalize, netTermsDays: terms, cardRetrySchedule: retries, pixFinePercent: fine.flatMap(DecimalNumber.init),
-            pixMonthlyInterestPercent: interest.flatMap(DecimalNumber.init))
+            pixMonthlyInterestPercent: interest.flatMap(DecimalNumber.init), simplesNacional: simplesNacional, defaultTaxCode: taxCode)
     }
 
     func setSettings(_ settings: InvoiceSettings, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
+        // Checked here as well as by the table: the settings RPC passes the tax code through.
+        if let code = settings.defaultTaxCode { try TaxRateRules.checkTaxCode(code, field: "defaultTaxCode") }
         try await connection.execute(
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent,
-                        pix_monthly_interest_percent, updated_at)
-                    VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, $7)
+                        pix_monthly_interest_percent, updated_at, simples_nacional, default_tax_code)
+                    VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, $7, $8, $9)
                     ON CONFLICT (tenant_id) DO UPDATE SET auto_finalize = EXCLUDED.auto_finalize, net_terms_days = EXCLUDED.net_terms_days,
                         card_retry_schedule = EXCLUDED.card_retry_schedule, pix_fine_percent = EXCLUDED.pix_fine_percent,
-                        pix_monthly_interest_percent = EXCLUDED.pix_monthly_interest_percent, updated_at = EXCLUDED.updated_at
+                        pix_monthly_interest_percent = EXCLUDED.pix_monthly_interest_percent, updated_at = EXCLUDED.updated_at,
+                        simples_nacional = EXCLUDED.simples_nacional, default_tax_code = EXCLUDED.default_tax_code
                     """,
                 binds: try .of(
                     tenant, settings.autoFinalize, settings.netTermsDays, settings.cardRetrySchedule, settings.pixFinePercent?.text,
-                    settings.pixMonthlyInterestPercent?.text, time)), logger: logger)
+                    settings.pixMonthlyInterestPercent?.text, time, settings.simplesNacional, settings.defaultTaxCode)), logger: logger)
     }
 
     /// Serializes the transactions handling one subscription's events across consumer replicas (until commit): a period's draft
@@ -122,7 +129,7 @@ struct InvoiceStore {
                 unsafeSQL: """
                     INSERT INTO pending_lines (
                         tenant_id, id, subscription_id, source_event, created_at, currency, position, kind, description, quantity, unit_amount,
-                        amount_minor, period_start, period_end, line_subscription_id, meter_code, tier)
+                        amount_minor, period_start, period_end, line_subscription_id, meter_code, tier, tax_code)
                     SELECT $1, gen_random_uuid(), $2, $3, $4, $5, \(InvoiceLineRow.sharedValues)
                     FROM jsonb_to_recordset($6::jsonb) AS \(InvoiceLineRow.recordset)
                     ON CONFLICT (tenant_id, source_event, position) DO NOTHING RETURNING id
@@ -193,7 +200,8 @@ struct InvoiceStore {
                     tenant, row.id, row.number, row.status, row.totalMinor, row.amountPaidMinor, row.amountDueMinor, row.periodStart,
                     row.periodEnd, row.subscriptionID, row.netTermsDays, row.dueAt, row.finalizedAt, row.paidAt, row.voidedAt,
                     row.paymentAttempts, row.nextPaymentAttemptAt, row.creditPurchases, row.addonActivations, row.updatedAt,
-                    lines, row.lines.count, StoredJSON.digest(lines), row.memo, row.purchaseOrder, row.paymentMethod)), logger: logger)
+                    lines, row.lines.count, StoredJSON.digest(lines), row.memo, row.purchaseOrder, row.paymentMethod, row.taxes)),
+            logger: logger)
     }
 
     func find(_ id: InvoiceID, tenant: String, forUpdate: Bool = false, on connection: PostgresConnection) async throws -> Invoice? {
@@ -375,10 +383,10 @@ struct InsertInvoice: PreparedSQL {
                         tenant_id, id, billing_account_id, number, status, currency, total_minor, amount_paid_minor, amount_due_minor,
                         period_start, period_end, subscription_id, net_terms_days, due_at, finalized_at, paid_at, voided_at,
                         payment_attempts, next_payment_attempt_at, credit_purchases, addon_activations, created_at, updated_at,
-                        source_key, lines_digest, livemode, memo, purchase_order, payment_method, created_by)
+                        source_key, lines_digest, livemode, memo, purchase_order, payment_method, created_by, taxes)
                     VALUES (
                         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::jsonb,
-                        $22, $23, $24, $26, $27, $28, $29, $30, $31)
+                        $22, $23, $24, $26, $27, $28, $29, $30, $31, $32::jsonb)
                     ON CONFLICT (tenant_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
                     RETURNING id
                 ), lines AS (
@@ -391,7 +399,7 @@ struct InsertInvoice: PreparedSQL {
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .uuid, .uuid, .text, .text, .text, .int8, .int8, .int8, .timestamptz, .timestamptz, .uuid, .int8, .timestamptz, .timestamptz,
         .timestamptz, .timestamptz, .int8, .timestamptz, .text, .text, .timestamptz, .timestamptz, .text, .text, .text, .bool, .text, .text,
-        .text, .text,
+        .text, .text, .text,
     ]
     let bindings: PostgresBindings
     func makeBindings() throws -> PostgresBindings { bindings }
@@ -409,7 +417,7 @@ struct SaveInvoice: PreparedSQL {
                         period_end = $9, subscription_id = $10, net_terms_days = $11, due_at = $12, finalized_at = $13, paid_at = $14,
                         voided_at = $15, payment_attempts = $16, next_payment_attempt_at = $17, credit_purchases = $18::jsonb,
                         addon_activations = $19::jsonb, updated_at = $20, lines_digest = $23, memo = $24, purchase_order = $25,
-                        payment_method = $26
+                        payment_method = $26, taxes = $27::jsonb
                     WHERE tenant_id = $1 AND id = $2
                 ), written AS (
                     INSERT INTO invoice_lines AS o (tenant_id, invoice_id, \(InvoiceLineRow.names))
@@ -419,7 +427,7 @@ struct SaveInvoice: PreparedSQL {
                         kind = EXCLUDED.kind, description = EXCLUDED.description, quantity = EXCLUDED.quantity,
                         unit_amount = EXCLUDED.unit_amount, amount_minor = EXCLUDED.amount_minor, period_start = EXCLUDED.period_start,
                         period_end = EXCLUDED.period_end, subscription_id = EXCLUDED.subscription_id, meter_code = EXCLUDED.meter_code,
-                        tier = EXCLUDED.tier, id = EXCLUDED.id, product_id = EXCLUDED.product_id
+                        tier = EXCLUDED.tier, id = EXCLUDED.id, product_id = EXCLUDED.product_id, tax_code = EXCLUDED.tax_code
                 )
                 DELETE FROM invoice_lines
                 WHERE tenant_id = $1 AND invoice_id = $2 AND position >= $22 AND (SELECT changed FROM previous)
@@ -427,7 +435,7 @@ struct SaveInvoice: PreparedSQL {
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .text, .uuid, .text, .text, .int8, .int8, .int8, .timestamptz, .timestamptz, .uuid, .int8, .timestamptz, .timestamptz, .timestamptz,
-        .timestamptz, .int8, .timestamptz, .text, .text, .timestamptz, .text, .int8, .text, .text, .text, .text,
+        .timestamptz, .int8, .timestamptz, .text, .text, .timestamptz, .text, .int8, .text, .text, .text, .text, .text,
     ]
     let bindings: PostgresBindings
     func makeBindings() throws -> PostgresBindings { bindings }
@@ -470,7 +478,8 @@ struct InvoiceLines: PreparedSQL {
 struct InvoiceSettingsOf: PreparedSQL {
     static let name = "invoicing_settings"
     static let sql = """
-        SELECT auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent::text, pix_monthly_interest_percent::text
+        SELECT auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent::text, pix_monthly_interest_percent::text,
+            simples_nacional, default_tax_code
         FROM invoice_settings WHERE tenant_id = $1
         """
     static let bindingDataTypes: [PostgresDataType] = [.text]
@@ -512,7 +521,7 @@ struct TakePendingLines: PreparedSQL {
     /// What a waiting line is read as.
     static let columns = """
         created_at, currency, position, kind, description, quantity::text, unit_amount::text, amount_minor, period_start, period_end,
-        line_subscription_id, meter_code, tier
+        line_subscription_id, meter_code, tier, tax_code
         """
     static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .uuid, .timestamptz]
     let bindings: PostgresBindings
