@@ -12,11 +12,13 @@ extension InvoicesService {
     var taxRates: TaxRateStore { TaxRateStore(logger: database.logger) }
     var taxProfiles: AccountTaxProfileStore { AccountTaxProfileStore(logger: database.logger) }
 
-    /// The taxes of `lines` billed to `buyer`, from the tenant's active rates (none: no taxes).
+    /// The taxes of `lines` billed to `buyer`, from the tenant's active `rates` (read here when not given; none: no taxes).
     func taxes(
-        of lines: [InvoiceLine], buyer: Taxes.Buyer, currency: Currency, tenant: String, on connection: PostgresConnection
+        of lines: [InvoiceLine], buyer: Taxes.Buyer, rates given: [TaxRate]? = nil, currency: Currency, tenant: String,
+        on connection: PostgresConnection
     ) async throws -> Taxes.Result {
-        let rates = try await taxRates.active(tenant: tenant, on: connection)
+        var rates = given ?? []
+        if given == nil { rates = try await taxRates.active(tenant: tenant, on: connection) }
         guard !rates.isEmpty else { return Taxes.Result(lines: [], taxes: []) }
         let settings = try await store.settings(tenant: tenant, on: connection)
         return try Taxes.compute(
@@ -38,7 +40,7 @@ extension InvoicesService {
         guard let buyer = known else {
             throw InvoicingError.unavailable("billing account \(invoice.billingAccountId)'s tax standing is not known to invoicing yet")
         }
-        let result = try await taxes(of: invoice.lines, buyer: buyer, currency: currency, tenant: tenant, on: connection)
+        let result = try await taxes(of: invoice.lines, buyer: buyer, rates: rates, currency: currency, tenant: tenant, on: connection)
         invoice.taxes = result.taxes.isEmpty ? nil : result.taxes
         guard !result.lines.isEmpty else { return }
         invoice.lines = Taxes.insert(result, into: invoice.lines)
