@@ -148,8 +148,8 @@ struct InvoiceTaxesEndToEndTests {
 
         let settings = try await fixture.client.send(
             "PUT", "/api/v1/invoice-settings", token: fixture.token,
-            json: resource("invoice-settings", ["autoFinalize": false, "netTermsDays": 7, "simplesNacional": true]))
-        #expect(settings.status == 200, "\(settings.text.prefix(300))")
+            json: resource("invoice-settings", ["autoFinalize": false, "netTermsDays": 7, "simplesNacional": true, "taxRounding": "HALF_UP"]))
+        #expect(settings.status == 200 && settings.attribute("taxRounding") == "HALF_UP", "\(settings.text.prefix(300))")
         let simples = try await Self.finalizedItemInvoice(fixture, account: fixture.account, amount: "1000.00")
         #expect(
             Self.lines(simples.data?["attributes"]) == ["INVOICE_ITEM 1000", "TAX 20"]

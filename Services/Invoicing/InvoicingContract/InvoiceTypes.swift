@@ -754,11 +754,15 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
     public var simplesNacional: Bool
     /// The tax code of invoice lines whose plan, add-on or product names none (1 to 32 of `A-Z a-z 0-9 . _ -`); absent: none.
     public var defaultTaxCode: String?
+    /// How each tax line is rounded to the currency: `HALF_EVEN` (the default), `HALF_UP`, `CEILING`, `FLOOR` or `TOWARD_ZERO`.
+    public var taxRounding: RoundingRule
 
     public init(
         autoFinalize: Bool = false, netTermsDays: Int = 7, cardRetrySchedule: String? = nil, pixFinePercent: DecimalNumber? = nil,
-        pixMonthlyInterestPercent: DecimalNumber? = nil, simplesNacional: Bool = false, defaultTaxCode: String? = nil
+        pixMonthlyInterestPercent: DecimalNumber? = nil, simplesNacional: Bool = false, defaultTaxCode: String? = nil,
+        taxRounding: RoundingRule = .halfEven
     ) {
+        self.taxRounding = taxRounding
         self.autoFinalize = autoFinalize
         self.netTermsDays = netTermsDays
         self.cardRetrySchedule = cardRetrySchedule
@@ -770,9 +774,11 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case autoFinalize, netTermsDays, cardRetrySchedule, pixFinePercent, pixMonthlyInterestPercent, simplesNacional, defaultTaxCode
+        case taxRounding
     }
 
-    /// `simplesNacional` and `defaultTaxCode` came later: absent, they are false and none, so earlier clients keep working.
+    /// `simplesNacional`, `defaultTaxCode` and `taxRounding` came later: absent, they are false, none and `HALF_EVEN`, so earlier
+    /// clients keep working.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         autoFinalize = try container.decode(Bool.self, forKey: .autoFinalize)
@@ -782,6 +788,7 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
         pixMonthlyInterestPercent = try container.decodeIfPresent(DecimalNumber.self, forKey: .pixMonthlyInterestPercent)
         simplesNacional = try container.decodeIfPresent(Bool.self, forKey: .simplesNacional) ?? false
         defaultTaxCode = try container.decodeIfPresent(String.self, forKey: .defaultTaxCode)
+        taxRounding = try container.decodeIfPresent(RoundingRule.self, forKey: .taxRounding) ?? .halfEven
     }
 }
 

@@ -8,8 +8,8 @@ import SubscriptionsContract
 /// - A rate taxes the lines whose tax code it lists (a line's own code, or the tenant's default; a rate listing none taxes every
 ///   line). Its base is those lines' sum — charges, their DISCOUNT lines and credits for unused time; not the account credit,
 ///   which pays the invoice rather than changing its price. A base of zero or less is not taxed.
-/// - Exclusive rate: `base × percentage / 100`, rounded half-even to the currency once per rate (per tax line, not per invoice
-///   line), added as a TAX line.
+/// - Exclusive rate: `base × percentage / 100`, rounded half-even (or by the tenant's `taxRounding`) to the currency once per rate
+///   (per tax line, not per invoice line), added as a TAX line.
 /// - Inclusive rate: the prices hold the tax already; `base × percentage / (100 + percentage)` is the tax, rounded half-even, and
 ///   the net is the rest (the tax is rounded, the net follows). Nothing is added: `Invoice.taxes` breaks it out.
 /// - Withholding (PIS, COFINS, CSLL, IRRF; exclusive): `base × percentage / 100` half-even, withheld by the buyer and subtracted
@@ -27,6 +27,8 @@ enum Taxes {
     struct Seller: Equatable, Sendable {
         var simplesNacional: Bool
         var defaultTaxCode: String?
+        /// How each tax line is rounded (the tenant's `taxRounding`; half-even by default).
+        var rounding: RoundingRule = .halfEven
     }
 
     struct Result: Equatable {
@@ -56,7 +58,7 @@ enum Taxes {
             taxes.append(
                 InvoiceTax(
                     taxRateId: rate.id, name: rate.name, jurisdiction: rate.jurisdiction, percentage: rate.percentage, inclusive: rate.inclusive,
-                    withholding: rate.withholding, status: status, taxableAmount: base, amount: try tax(of: base, rate: rate),
+                    withholding: rate.withholding, status: status, taxableAmount: base, amount: try tax(of: base, rate: rate, rounding: seller.rounding),
                     taxedLineIds: taxed.compactMap(\.id)))
         }
         applyWithholdingRules(&taxes, lines: lines, buyer: buyer, seller: seller, currency: currency)
@@ -79,14 +81,14 @@ enum Taxes {
         rate.taxCodes.isEmpty || code.map(rate.taxCodes.contains) == true
     }
 
-    /// The tax `rate` takes of `base`, half-even: exclusive `base × p / 100`, inclusive `base × p / (100 + p)`.
-    static func tax(of base: Money, rate: TaxRate) throws(InvoicingError) -> Money {
+    /// The tax `rate` takes of `base`, rounded by `rounding`: exclusive `base × p / 100`, inclusive `base × p / (100 + p)`.
+    static func tax(of base: Money, rate: TaxRate, rounding: RoundingRule = .halfEven) throws(InvoicingError) -> Money {
         let percent = rate.percentage
         let unit = Int128(100) * power(of: 10, percent.scale)
         guard let numerator = Int64(exactly: percent.significand),
             let denominator = Int64(exactly: rate.inclusive ? unit + percent.significand : unit)
         else { throw .invalid("percentage", "tax rate \(rate.id)'s percentage is out of range") }
-        do { return try base.scaled(numerator: numerator, denominator: denominator, rounding: .halfEven) } catch {
+        do { return try base.scaled(numerator: numerator, denominator: denominator, rounding: rounding) } catch {
             throw .invalid("billingAccountId", "a tax is out of range")
         }
     }

@@ -23,7 +23,9 @@ extension InvoicesService {
         let settings = try await store.settings(tenant: tenant, on: connection)
         return try Taxes.compute(
             lines: lines, rates: rates, buyer: buyer,
-            seller: Taxes.Seller(simplesNacional: settings.simplesNacional, defaultTaxCode: settings.defaultTaxCode), currency: currency)
+            seller: Taxes.Seller(
+                simplesNacional: settings.simplesNacional, defaultTaxCode: settings.defaultTaxCode, rounding: settings.taxRounding),
+            currency: currency)
     }
 
     /// Adds the DRAFT `invoice`'s taxes (TAX and WITHHOLDING lines, `taxes`); its total, amount due and account credit follow.

@@ -36,16 +36,17 @@ struct InvoiceStore {
         ).first
     }
 
-    /// The tenant's settings (defaults when never set), read in the caller's transaction: finalization reads `simplesNacional` and
-    /// `defaultTaxCode` here.
+    /// The tenant's settings (defaults when never set), read in the caller's transaction: finalization reads `simplesNacional`,
+    /// `defaultTaxCode` and `taxRounding` here.
     func settings(tenant: String, on connection: PostgresConnection) async throws -> InvoiceSettings {
         let rows = try await connection.rows(InvoiceSettingsOf(tenant: tenant), logger: logger)
         guard let row = rows.first else { return InvoiceSettings() }
-        let (autoFinalize, terms, retries, fine, interest, simplesNacional, taxCode) = try row.decode(
-            (Bool, Int, String?, String?, String?, Bool, String?).self)
+        let (autoFinalize, terms, retries, fine, interest, simplesNacional, taxCode, rounding) = try row.decode(
+            (Bool, Int, String?, String?, String?, Bool, String?, String).self)
         return InvoiceSettings(
             autoFinalize: autoFinalize, netTermsDays: terms, cardRetrySchedule: retries, pixFinePercent: fine.flatMap(DecimalNumber.init),
-            pixMonthlyInterestPercent: interest.flatMap(DecimalNumber.init), simplesNacional: simplesNacional, defaultTaxCode: taxCode)
+            pixMonthlyInterestPercent: interest.flatMap(DecimalNumber.init), simplesNacional: simplesNacional, defaultTaxCode: taxCode,
+            taxRounding: RoundingRule(rawValue: rounding) ?? .halfEven)
     }
 
     func setSettings(_ settings: InvoiceSettings, at time: Date, tenant: String, on connection: PostgresConnection) async throws {
@@ -55,16 +56,18 @@ struct InvoiceStore {
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO invoice_settings (tenant_id, auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent,
-                        pix_monthly_interest_percent, updated_at, simples_nacional, default_tax_code)
-                    VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, $7, $8, $9)
+                        pix_monthly_interest_percent, updated_at, simples_nacional, default_tax_code, tax_rounding)
+                    VALUES ($1, $2, $3, $4, $5::numeric, $6::numeric, $7, $8, $9, $10)
                     ON CONFLICT (tenant_id) DO UPDATE SET auto_finalize = EXCLUDED.auto_finalize, net_terms_days = EXCLUDED.net_terms_days,
                         card_retry_schedule = EXCLUDED.card_retry_schedule, pix_fine_percent = EXCLUDED.pix_fine_percent,
                         pix_monthly_interest_percent = EXCLUDED.pix_monthly_interest_percent, updated_at = EXCLUDED.updated_at,
-                        simples_nacional = EXCLUDED.simples_nacional, default_tax_code = EXCLUDED.default_tax_code
+                        simples_nacional = EXCLUDED.simples_nacional, default_tax_code = EXCLUDED.default_tax_code,
+                        tax_rounding = EXCLUDED.tax_rounding
                     """,
                 binds: try .of(
                     tenant, settings.autoFinalize, settings.netTermsDays, settings.cardRetrySchedule, settings.pixFinePercent?.text,
-                    settings.pixMonthlyInterestPercent?.text, time, settings.simplesNacional, settings.defaultTaxCode)), logger: logger)
+                    settings.pixMonthlyInterestPercent?.text, time, settings.simplesNacional, settings.defaultTaxCode,
+                    settings.taxRounding.rawValue)), logger: logger)
     }
 
     /// Serializes the transactions handling one subscription's events across consumer replicas (until commit): a period's draft
@@ -479,7 +482,7 @@ struct InvoiceSettingsOf: PreparedSQL {
     static let name = "invoicing_settings"
     static let sql = """
         SELECT auto_finalize, net_terms_days, card_retry_schedule, pix_fine_percent::text, pix_monthly_interest_percent::text,
-            simples_nacional, default_tax_code
+            simples_nacional, default_tax_code, tax_rounding
         FROM invoice_settings WHERE tenant_id = $1
         """
     static let bindingDataTypes: [PostgresDataType] = [.text]
