@@ -18,6 +18,8 @@ let jwtKit = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
 let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
 let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 var targets: [Target] = [
     .target(name: "BillingCore", path: "Shared/BillingCore"),
@@ -36,7 +38,7 @@ var targets: [Target] = [
         path: "Shared/BillingRPCHTTP2"),
     .target(
         name: "BillingPostgres",
-        dependencies: ["BillingCore", "BillingNIO", postgres, nioSSL, logging, crypto, serviceLifecycle],
+        dependencies: ["BillingCore", "BillingNIO", postgres, nioSSL, logging, crypto, serviceLifecycle, metrics],
         path: "Shared/BillingPostgres"),
     // Events in three layers: the core (envelope, descriptors; what Contract targets use), the outbox, inbox and
     // subscriptions on PostgreSQL (what services use), and the Redis Streams transport.
@@ -55,7 +57,7 @@ var targets: [Target] = [
         dependencies: [
             "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsPostgres", "BillingEventsRedis",
             nioCore, nioPosix,
-            nioHTTP1, logging, serviceLifecycle, unixSignals,
+            nioHTTP1, logging, serviceLifecycle, unixSignals, metrics, prometheus,
         ],
         path: "Shared/BillingService"),
     // Outbound tenant webhooks (issue 25): Standard Webhooks signatures, the URL and address policies, the delivery client.
@@ -112,7 +114,9 @@ var products: [Product] = []
 context("Accounts", executable: "accounts", contracts: ["Invoicing"])
 context("Catalog", executable: "catalog")
 context("Subscriptions", executable: "subscriptions", contracts: ["Accounts", "Catalog", "Invoicing"], sharedTypes: ["Catalog"])
-context("Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"])
+context(
+    "Ledger", executable: "ledger", contracts: ["Accounts", "Catalog", "Subscriptions", "Invoicing"], sharedTypes: ["Catalog"],
+    dependencies: [metrics])
 context(
     "Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog", "Ledger"], sharedTypes: ["Catalog"],
     dependencies: [asyncHTTPClient, nioCore, nioHTTP1, nioSSL])
@@ -131,7 +135,7 @@ targets += [
         name: "Gateway",
         dependencies: [
             "BillingCore", "BillingRPC", "BillingRPCHTTP2", "BillingPostgres", "BillingEvents", "BillingEventsPostgres", "BillingService",
-            hummingbird, jwtKit, logging, postgres, crypto, serviceLifecycle,
+            hummingbird, jwtKit, logging, postgres, crypto, serviceLifecycle, metrics,
         ]
             + allContracts,
         path: "Services/Gateway/Gateway",
@@ -140,7 +144,15 @@ targets += [
     .target(
         name: "ContractCatalog", dependencies: ["BillingCore", "BillingRPC", "BillingEvents"] + allContracts, path: "Services/Tools/ContractCatalog"),
     .executableTarget(
-        name: "BillingCtl", dependencies: ["ContractCatalog", "BillingEventsRedis", "Invoicing", "BillingService"], path: "Services/Tools/BillingCtl"),
+        name: "BillingCtl",
+        dependencies: [
+            "ContractCatalog", "BillingEventsRedis", "Invoicing", "BillingService", "BillingCore", "BillingEvents", "BillingPostgres",
+            // `migrations status` compares each schema with the migrations its service applies; `token` lists the gateway's permissions.
+            "Gateway", "Accounts", "Catalog", "Subscriptions", "Ledger", "Notifications",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), asyncHTTPClient, crypto, postgres, logging, nioCore, nioHTTP1,
+            nioPosix, nioSSL,
+        ],
+        path: "Services/Tools/BillingCtl"),
 ]
 targets += [
     .executableTarget(
@@ -233,7 +245,10 @@ targets += [
         path: "Tests/InvoicingTests", resources: [.copy("Fixtures")]),
     .testTarget(
         name: "GatewayTests",
-        dependencies: ["Gateway", "BillingTesting", "BillingCore", "BillingRPC", "BillingService", logging, hummingbird, nioCore],
+        dependencies: [
+            "Gateway", "BillingTesting", "BillingCore", "BillingRPC", "BillingService", logging, hummingbird, nioCore,
+            .product(name: "CoreMetrics", package: "swift-metrics"), prometheus,
+        ],
         path: "Tests/GatewayTests"),
     .testTarget(
         name: "EndToEndTests",
@@ -290,6 +305,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         // Outgoing HTTPS to payment providers (API Pix PSPs, Stripe).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // billingctl's command line.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Metrics: swift-metrics is the API every module records through, swift-prometheus the backend behind `/metrics`.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]
