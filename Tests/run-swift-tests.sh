@@ -10,11 +10,11 @@ bundle="$(swift build --show-bin-path "$@")/billingPackageTests.xctest"
 log=.run-test/swift-test.log
 limit=${BILLING_TEST_TIME_LIMIT_MINUTES:-40}
 # Two phases. The concurrency stress tests (1,000 concurrent charges, 10,000 events from 100 writers, 10,000 random wallet
-# operations, 100 parallel refunds, 200 concurrent limit checks, 1,000 calls on one connection) each load both cores on their
-# own: run among the rest, on 2 cores, they starved other tests into timeouts (and were starved themselves). So everything else
+# operations, 100 parallel refunds, 200 concurrent limit checks, 1,000 calls on one connection, schemathesis's 4 workers fuzzing
+# the API) each load both cores on their own: run among the rest, on 2 cores, they starved other tests into timeouts (and were starved themselves). So everything else
 # runs first, at most BILLING_TEST_PARALLELISM tests at once (default 8: all 460 at once loaded 2 cores past the timing of the
 # tests that check deadlines and timeouts); then they run one at a time.
-stress='thousandCharges|lateCommitsAreNotSkipped|randomWorkload|racingRefunds|concurrentLimitChecks|thousandConcurrent'
+stress='thousandCharges|lateCommitsAreNotSkipped|randomWorkload|racingRefunds|concurrentLimitChecks|thousandConcurrent|schemathesisFindsNoFailure'
 width=${BILLING_TEST_PARALLELISM:-8}
 NO_COLOR=1 timeout --kill-after=30s "${limit}m" "$bundle" --testing-library swift-testing --skip "$stress" \
   --experimental-maximum-parallelization-width "$width" 2>&1 | tee "$log"

@@ -11,11 +11,13 @@ public final class Database: Service, Sendable {
     public let configuration: DatabaseConfiguration
     public let client: PostgresClient
     public let logger: Logger
+    private let pool: PoolMetrics
 
     public init(configuration: DatabaseConfiguration, logger: Logger) {
         self.configuration = configuration
         self.client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: logger)
         self.logger = logger
+        self.pool = PoolMetrics(pool: configuration.schema, maximumConnections: configuration.maximumConnections)
     }
 
     public var schema: String { configuration.schema }
@@ -56,9 +58,24 @@ public final class Database: Service, Sendable {
     /// A leased connection outside any transaction (session-level locks, `LISTEN`).
     public func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await leased { connection in try await body(connection) }
         } catch {
             throw DatabaseErrors.classify(error)
+        }
+    }
+
+    /// A connection from the pool, counted in the pool metrics (``PoolMetrics``): every lease goes through here.
+    private func leased<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let lease = pool.lease()
+        do {
+            return try await client.withConnection { connection in
+                lease.began(on: connection)
+                defer { lease.ended() }
+                return try await body(connection)
+            }
+        } catch {
+            lease.failed()
+            throw error
         }
     }
 
@@ -67,7 +84,7 @@ public final class Database: Service, Sendable {
     ) async throws -> Result {
         let logger = logger
         do {
-            return try await client.withConnection { connection in
+            return try await leased { connection in
                 try await connection.begin(isolation, logger: logger)
                 do {
                     try await scope(connection)

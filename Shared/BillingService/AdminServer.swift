@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
@@ -11,11 +12,11 @@ public final class AdminServer: Service, Sendable {
     public let host: String
     public let port: Int
     private let readiness: ReadinessState
-    private let metrics: MetricsRegistry
+    private let metrics: PrometheusCollectorRegistry
     private let logger: Logger
     private let bound = Mutex<(address: SocketAddress?, waiters: [CheckedContinuation<SocketAddress, any Error>])>((nil, []))
 
-    public init(host: String, port: Int, readiness: ReadinessState, metrics: MetricsRegistry, logger: Logger) {
+    public init(host: String, port: Int, readiness: ReadinessState, metrics: PrometheusCollectorRegistry, logger: Logger) {
         self.host = host
         self.port = port
         self.readiness = readiness
@@ -78,10 +79,10 @@ private final class AdminHTTPHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let readiness: ReadinessState
-    private let metrics: MetricsRegistry
+    private let metrics: PrometheusCollectorRegistry
     private var head: HTTPRequestHead?
 
-    init(readiness: ReadinessState, metrics: MetricsRegistry) {
+    init(readiness: ReadinessState, metrics: PrometheusCollectorRegistry) {
         self.readiness = readiness
         self.metrics = metrics
     }
@@ -108,7 +109,7 @@ private final class AdminHTTPHandler: ChannelInboundHandler {
         case "/healthz":
             write(status: .ok, body: "ok\n", context: context, keepAlive: head.isKeepAlive)
         case "/metrics":
-            write(status: .ok, body: metrics.exposition(), contentType: "text/plain; version=0.0.4", context: context, keepAlive: head.isKeepAlive)
+            write(status: .ok, body: metrics.emitToString(), contentType: "text/plain; version=0.0.4", context: context, keepAlive: head.isKeepAlive)
         case "/readyz":
             let readiness = readiness
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)

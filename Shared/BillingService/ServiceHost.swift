@@ -45,11 +45,12 @@ public enum ServiceHost {
         }()
         logger.info("starting billing-\(name)")
 
+        // Once per process, before anything records: swift-metrics' API, swift-prometheus' registry behind `/metrics`.
+        let metrics = BillingMetrics.bootstrap()
         let database = Database(configuration: configuration.database, logger: logger)
-        let metrics = MetricsRegistry()
         let readiness = ReadinessState()
         let runtime = ServiceRuntime(
-            configuration: configuration, database: database, logger: logger, metrics: metrics,
+            configuration: configuration, database: database, logger: logger,
             clock: SystemClock(), readiness: readiness)
         defer { runtime.closeClients() }
 
@@ -77,7 +78,7 @@ public enum ServiceHost {
                 configuration: RPCServerConfiguration(
                     host: configuration.rpcHost, port: configuration.rpcPort, serviceName: name, tls: configuration.rpcTLS,
                     drainTimeout: .seconds(Int64(configuration.drainTimeoutSeconds))),
-                router: components.router, logger: logger, observer: RPCServerMetrics(registry: metrics))
+                router: components.router, logger: logger, observer: RPCServerMetrics(router: components.router))
             let admin = AdminServer(
                 host: configuration.adminHost, port: configuration.adminPort, readiness: readiness, metrics: metrics, logger: logger)
             let gate = ReadinessGate(

@@ -5,29 +5,29 @@ import BillingPostgres
 import BillingRPC
 import BillingRPCHTTP2
 import Logging
+import Metrics
 import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// What a service's builder gets: its configuration, database, clock, metrics, and clients to peers.
+/// What a service's builder gets: its configuration, database, clock, and clients to peers. Metrics are recorded through
+/// swift-metrics (`import Metrics`), bootstrapped once per process by the host (``BillingMetrics``).
 public final class ServiceRuntime: Sendable {
     public let configuration: ServiceConfiguration
     public let database: Database
     public let logger: Logger
-    public let metrics: MetricsRegistry
     public let clock: any BillingClock
     public let readiness: ReadinessState
     private let transports = Mutex<[RPCHTTP2ClientTransport]>([])
     private let refreshers = Mutex<[EndpointRefresher]>([])
 
     init(
-        configuration: ServiceConfiguration, database: Database, logger: Logger, metrics: MetricsRegistry,
+        configuration: ServiceConfiguration, database: Database, logger: Logger,
         clock: any BillingClock, readiness: ReadinessState
     ) {
         self.configuration = configuration
         self.database = database
         self.logger = logger
-        self.metrics = metrics
         self.clock = clock
         self.readiness = readiness
     }
@@ -76,14 +76,16 @@ public final class ServiceRuntime: Sendable {
     public func outboxRelay() throws -> OutboxRelay {
         OutboxRelay(
             context: configuration.name, database: database, configuration: try eventBusConfiguration(), logger: logger,
-            metrics: EventBusPrometheusMetrics(registry: metrics))
+            metrics: EventBusPrometheusMetrics())
     }
 
     /// A consumer applying other contexts' events through this service's inbox.
     public func eventConsumer(_ subscription: EventSubscription) throws -> EventConsumer {
-        EventConsumer(
+        // The group's dead-letter count is exported from the start, at 0, so `increase()` sees the first one.
+        Counter(label: "billing_events_dead_lettered_total", dimensions: [("group", subscription.group)]).increment(by: 0)
+        return EventConsumer(
             subscription: subscription, database: database, configuration: try eventBusConfiguration(), logger: logger,
-            metrics: EventBusPrometheusMetrics(registry: metrics))
+            metrics: EventBusPrometheusMetrics())
     }
 
     /// A client of another service, its replicas from `BILLING_<SERVICE>_ENDPOINTS`: addresses, or names standing for every

@@ -29,7 +29,7 @@ func buildGateway() async throws -> (routes: [APIRoute], router: Hummingbird.Rou
     let verifier = try await TokenVerifier(
         hs256Secret: String(repeating: "s", count: 32), jwks: nil, issuer: "i", audience: "a", leeway: 0, clock: SystemClock())
     let pipeline = APIPipeline(
-        verifier: verifier, idempotency: IdempotencyStore(database: database, retention: 60, requestTimeout: 30), metrics: MetricsRegistry(),
+        verifier: verifier, idempotency: IdempotencyStore(database: database, retention: 60, requestTimeout: 30),
         logger: Logger(label: "test"), maximumBodyBytes: 1024, requestTimeout: .seconds(1))
     let webhooks = PaymentWebhookReceiver(secrets: [:], clock: SystemClock(), invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
     let pix = PixWebhookReceiver(secrets: [], invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))

@@ -74,7 +74,9 @@ struct TaxesTests {
         #expect(three.lines.count == 1 && three.lines[0].amount.amountText == "0.02")
         // The tenant may round otherwise: HALF_UP takes 0.005 to 0.01.
         let halfUp = Taxes.Seller(simplesNacional: false, defaultTaxCode: nil, rounding: .halfUp)
-        #expect(try Taxes.compute(lines: [Self.line("0.10")], rates: iss, buyer: Self.person, seller: halfUp, currency: .brl).lines.first?.amount.amountText == "0.01")
+        #expect(
+            try Taxes.compute(lines: [Self.line("0.10")], rates: iss, buyer: Self.person, seller: halfUp, currency: .brl).lines.first?.amount
+                .amountText == "0.01")
     }
 
     @Test("a company buyer withholds PIS 6.50, COFINS 30.00, CSLL 10.00 and IRRF 15.00 on 1,000.00: 938.50 is due")

@@ -14,6 +14,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CONTEXTS=(gateway accounts catalog subscriptions ledger invoicing notifications)
+SCHEMATHESIS_VERSION=4.32.5   # the contract test's fuzzer, pinned (its checks change between releases)
 PG_OS_USER=billingpg
 
 die() { echo "cluster: $*" >&2; exit 1; }
@@ -75,6 +76,11 @@ cmd_packages() {
   if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
     log "installing aiosmtpd (PyPI)"
     python3 -m pip install -q aiosmtpd >/dev/null
+  fi
+  # schemathesis, pinned: the contract test (Tests/EndToEndTests/OpenAPIContractEndToEndTests.swift) fuzzes /openapi.json with it.
+  if [ "$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" != "$SCHEMATHESIS_VERSION" ]; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI)"
+    python3 -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION" >/dev/null
   fi
   # Debian's package may start a system redis/postgres; ours run on their own ports, so that is harmless.
 }

@@ -53,7 +53,7 @@ public struct GatewayService: Sendable {
             database: runtime.database, retention: TimeInterval(configuration.idempotencyRetentionHours * 3600),
             requestTimeout: TimeInterval(configuration.requestTimeoutMilliseconds) / 1000)
         let pipeline = APIPipeline(
-            verifier: verifier, idempotency: idempotency, metrics: runtime.metrics, logger: runtime.logger,
+            verifier: verifier, idempotency: idempotency, logger: runtime.logger,
             maximumBodyBytes: configuration.maximumBodyBytes,
             requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let trail = AuditTrail(database: runtime.database)

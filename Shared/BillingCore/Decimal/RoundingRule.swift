@@ -40,3 +40,5 @@ public enum RoundingRule: String, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 }
+
+extension RoundingRule: SchemaDescribing {}

@@ -184,6 +184,10 @@ enum AccountValidation {
         for (key, entry) in value {
             guard (1...40).contains(key.count) else { throw .invalid("metadata", "metadata keys have 1 to 40 characters ('\(key.prefix(50))')") }
             guard entry.count <= 500 else { throw .invalid("metadata", "metadata value of '\(key)' is longer than 500 characters") }
+            // PostgreSQL text cannot hold U+0000: refused here rather than failing the insert.
+            guard !key.contains("\u{0}"), !entry.contains("\u{0}") else {
+                throw .invalid("metadata", "metadata keys and values cannot contain the NUL character")
+            }
         }
         return value
     }

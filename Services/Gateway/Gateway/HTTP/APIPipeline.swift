@@ -7,6 +7,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 
 /// Runs one public request through the same steps for every route: authenticate, authorize, read
@@ -15,7 +16,6 @@ import NIOCore
 struct APIPipeline: Sendable {
     let verifier: TokenVerifier
     let idempotency: IdempotencyStore
-    let metrics: MetricsRegistry
     let logger: Logger
     let maximumBodyBytes: Int
     let requestTimeout: TimeAmount
@@ -249,13 +249,10 @@ struct APIPipeline: Sendable {
         record(route: route, status: status, elapsed: ContinuousClock.now - started)
     }
 
+    /// RED per route: `route` is a template (`GET /api/v1/invoices/{id}`, or `unmatched`), never a raw path, so series stay bounded.
     func record(route: String, status: HTTPResponse.Status, elapsed: Duration) {
-        metrics.counter(
-            "billing_gateway_requests_total", help: "Public API requests by route and status.",
-            labels: ["route": route, "status": String(status.code)]
-        ).increment()
-        metrics.histogram("billing_gateway_request_duration_seconds", help: "Public API latency by route.", labels: ["route": route])
-            .observe(elapsed)
+        Metrics.Counter(label: "billing_gateway_requests_total", dimensions: [("route", route), ("status", String(status.code))]).increment()
+        Metrics.Timer(label: "billing_gateway_request_duration_seconds", dimensions: [("route", route)]).record(duration: elapsed)
     }
 }
 

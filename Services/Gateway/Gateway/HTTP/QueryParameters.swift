@@ -33,6 +33,10 @@ struct QueryParameters: Sendable {
                 "unsupported query parameter '\(key.prefix(60))' (supported: \(supported))", parameter: key,
                 code: "UNSUPPORTED_PARAMETER")
         }
+        // No stored text holds U+0000 (PostgreSQL refuses it), so no filter can match one.
+        for key in order where values[key]?.contains("\u{0}") == true {
+            throw APIError.badRequest("query parameter '\(key.prefix(60))' holds a NUL character", parameter: key, code: "INVALID_PARAMETER")
+        }
     }
 
     /// `page[size]`, 1…100, default `defaultSize`.

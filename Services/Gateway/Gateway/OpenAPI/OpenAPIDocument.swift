@@ -19,7 +19,7 @@ enum OpenAPIDocument {
         for path in grouped.keys.sorted() {
             var item = JSONObject()
             for route in grouped[path]!.sorted(by: { $0.method.rawValue < $1.method.rawValue }) {
-                item[route.method.rawValue.lowercased()] = operation(route, schemas: &schemas)
+                item[route.method.rawValue.lowercased()] = operation(route, links: links(from: route, to: routes), schemas: &schemas)
             }
             paths[path] = .object(item)
         }
@@ -182,7 +182,31 @@ enum OpenAPIDocument {
             ]))
     }
 
-    private static func operation(_ route: APIRoute, schemas: inout JSONObject) -> JSONValue {
+    /// OpenAPI links from a create (`POST <P>` answering 201) to every operation on what it made (`<P>/{id}…`): the new id from the
+    /// answer, the create's own path parameters from its request. Clients (and schemathesis's stateful phase) follow them.
+    static func links(from route: APIRoute, to routes: [APIRoute]) -> JSONObject {
+        var links = JSONObject()
+        guard route.method == .post, route.response.status == .created, !route.response.isCollection else { return links }
+        let own = route.pathParameters
+        for target in routes.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
+            guard target.path.hasPrefix(route.path + "/{") else { continue }
+            let rest = target.path.dropFirst(route.path.count + 2)
+            guard let close = rest.firstIndex(of: "}") else { continue }
+            let newParameter = String(rest[..<close])
+            guard !own.contains(newParameter), Set(target.pathParameters) == Set(own + [newParameter]) else { continue }
+            var parameters = JSONObject()
+            for name in target.pathParameters {
+                parameters[name] = .string(name == newParameter ? "$response.body#/data/id" : "$request.path.\(name)")
+            }
+            links[target.operationID] = [
+                "operationId": .string(target.operationID), "parameters": .object(parameters),
+                "description": .string("The created resource's `id` as `\(newParameter)`"),
+            ]
+        }
+        return links
+    }
+
+    private static func operation(_ route: APIRoute, links: JSONObject = JSONObject(), schemas: inout JSONObject) -> JSONValue {
         var operation = JSONObject()
         operation["operationId"] = .string(route.operationID)
         operation["tags"] = [.string(route.tag)]
@@ -193,22 +217,38 @@ enum OpenAPIDocument {
         var parameters: [JSONValue] = route.pathParameters.map { name in
             ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]]
         }
-        parameters += route.queryParameters.map { parameter in
-            [
-                "name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.summary),
-                "schema": jsonSchema(parameter.schema, schemas: &schemas, forResponse: false),
+        parameters += route.queryParameters.map { parameter -> JSONValue in
+            var schema = jsonSchema(parameter.schema, schemas: &schemas, forResponse: false)
+            switch parameter.name {
+            case "page[size]": schema = ["type": "integer", "minimum": 1, "maximum": 100]
+            case "version": schema = ["type": "integer", "minimum": 1]
+            default:
+                // `QueryParameters.requireOnly`: no NUL in a value.
+                if case .object(var object) = schema, object["type"] == "string", object["pattern"] == nil, object["enum"] == nil {
+                    object["pattern"] = "^[^\\u0000]*$"
+                    schema = .object(object)
+                }
+            }
+            return [
+                "name": .string(parameter.name), "in": "query", "required": .bool(parameter.isRequired), "description": .string(parameter.summary),
+                "schema": schema,
             ]
         }
         if route.method == .post {
             parameters.append([
                 "name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "Replays of the same request with this key return the first response for 24 h; a different request with it is a 422.",
-                "schema": ["type": "string", "maxLength": 255],
+                "schema": ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"],
             ])
         }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         if let body = route.requestBody {
             let attributes = jsonSchema(body.attributes, schemas: &schemas, forResponse: false)
+            var attributesRequired = false
+            if case .string(let reference)? = attributes["$ref"], let name = reference.split(separator: "/").last {
+                attributesRequired = schemas[String(name)]?["required"] != nil
+            }
+            let envelope = requestEnvelope(body, attributes: attributes, attributesRequired: attributesRequired)
             operation["requestBody"] = .object(
                 JSONObject([
                     ("required", .bool(!body.optional)),
@@ -216,8 +256,8 @@ enum OpenAPIDocument {
                         "content",
                         .object(
                             JSONObject([
-                                (JSONAPI.mediaType, ["schema": requestEnvelope(body, attributes: attributes)]),
-                                ("application/json", ["schema": requestEnvelope(body, attributes: attributes)]),
+                                (JSONAPI.mediaType, ["schema": envelope]),
+                                ("application/json", ["schema": envelope]),
                             ]))
                     ),
                 ]))
@@ -230,21 +270,23 @@ enum OpenAPIDocument {
             success["meta"] = ["type": "object"]
         }
         var responses = JSONObject()
-        responses[String(route.response.status.code)] = .object(
-            JSONObject([
-                ("description", .string(route.response.status.reasonPhrase)),
-                (
-                    "content",
-                    .object(JSONObject([(JSONAPI.mediaType, ["schema": ["type": "object", "required": ["data"], "properties": .object(success)]])]))
-                ),
-            ]))
+        var answer = JSONObject([
+            ("description", .string(route.response.status.reasonPhrase)),
+            (
+                "content",
+                .object(JSONObject([(JSONAPI.mediaType, ["schema": ["type": "object", "required": ["data"], "properties": .object(success)]])]))
+            ),
+        ])
+        if !links.isEmpty { answer["links"] = .object(links) }
+        responses[String(route.response.status.code)] = .object(answer)
         var errors: [(Int, String)] = [
             (400, "Malformed request or unsupported parameter"), (401, "Missing or invalid token"),
             (403, "The token lacks the permission"), (409, "Conflicts with the current state"),
-            (503, "A service is unavailable"), (504, "Timed out"),
+            (422, "Invalid attribute or parameter"), (503, "A service is unavailable"), (504, "Timed out"),
         ]
-        if !route.pathParameters.isEmpty { errors.append((404, "Not found for this tenant")) }
-        if route.requestBody != nil || !route.queryParameters.isEmpty { errors.append((422, "Invalid attribute")) }
+        if !route.pathParameters.isEmpty || route.requestBody != nil || !route.queryParameters.isEmpty {
+            errors.append((404, "Not found for this tenant (the path's resource, or one the body or a filter names)"))
+        }
         if route.requestBody != nil { errors += [(413, "Body larger than the limit"), (415, "Unsupported media type")] }
         errors += route.additionalErrors.map { ($0.key, $0.value) }
         for (code, description) in errors.sorted(by: { $0.0 < $1.0 }) {
@@ -258,29 +300,36 @@ enum OpenAPIDocument {
         return .object(operation)
     }
 
-    private static func requestEnvelope(_ body: APIRoute.BodySpec, attributes: JSONValue) -> JSONValue {
+    private static func requestEnvelope(_ body: APIRoute.BodySpec, attributes: JSONValue, attributesRequired: Bool) -> JSONValue {
+        // `JSONAPI.attributes`: a document holds `data`, `meta` and `jsonapi` only; a resource `type`, `attributes` and `meta`
+        // (never a client id), and its attributes are required when some attribute is.
+        let members: JSONValue = ["type": "object"]
         guard let maximum = body.batchWithClientIDs else {
+            let data: JSONValue = [
+                "type": "object", "required": .array(["type"] + (attributesRequired ? ["attributes"] : [])),
+                "properties": ["type": ["const": .string(body.resourceType)], "attributes": attributes, "meta": members],
+                "additionalProperties": false,
+            ]
             return [
-                "type": "object", "required": ["data"],
-                "properties": [
-                    "data": [
-                        "type": "object", "required": ["type"],
-                        "properties": ["type": ["const": .string(body.resourceType)], "attributes": attributes],
-                    ]
-                ],
+                "type": "object", "required": .array(body.optional ? [] : ["data"]),
+                "properties": ["data": data, "meta": members, "jsonapi": members], "additionalProperties": false,
             ]
         }
         let resource: JSONValue = [
             "type": "object", "required": ["type", "id", "attributes"],
             "properties": [
                 "type": ["const": .string(body.resourceType)], "id": ["type": "string", "minLength": 1, "maxLength": 200], "attributes": attributes,
+                "meta": members,
             ],
+            "additionalProperties": false,
         ]
         return [
             "type": "object", "required": ["data"],
             "properties": [
-                "data": ["oneOf": [resource, ["type": "array", "minItems": 1, "maxItems": .number(maximum), "items": resource]]]
+                "data": ["oneOf": [resource, ["type": "array", "minItems": 1, "maxItems": .number(maximum), "items": resource]]],
+                "meta": members, "jsonapi": members,
             ],
+            "additionalProperties": false,
         ]
     }
 
@@ -293,7 +342,8 @@ enum OpenAPIDocument {
             "type": "object", "required": ["type", "id", "attributes"],
             "properties": [
                 "type": ["const": .string(response.resourceType)],
-                "id": response.idFormat.map { ["type": "string", "format": .string($0)] } ?? ["type": "string"],
+                "id": response.idPattern.map { ["type": "string", "pattern": .string($0)] }
+                    ?? response.idFormat.map { ["type": "string", "format": .string($0)] } ?? ["type": "string"],
                 "attributes": jsonSchema(attributes, schemas: &schemas, forResponse: true),
                 "links": ["type": "object", "properties": ["self": ["type": "string"]]],
             ],
@@ -306,10 +356,21 @@ enum OpenAPIDocument {
         case .string(let format):
             switch format {
             case "uuid": return ["type": "string", "format": "uuid"]
-            case "RFC 3339 date-time": return ["type": "string", "format": "date-time"]
-            case "decimal": return ["type": ["number", "string"], "description": "exact decimal; send digits, never a float you computed"]
-            case "credits, 8 decimals": return ["type": ["number", "string"], "description": "credits, up to 8 decimal places"]
+            case "RFC 3339 date-time", "date-time": return ["type": "string", "format": "date-time"]
+            case "iana-time-zone": return ["type": "string", "format": "iana-time-zone", "maxLength": 64]
+            // A string holds the JSON number syntax (`DecimalNumber`'s parser), a number is taken digit by digit.
+            case "decimal":
+                return [
+                    "type": ["number", "string"], "pattern": "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+                    "description": "exact decimal; send digits, never a float you computed",
+                ]
+            case "credits, 8 decimals":
+                return [
+                    "type": ["number", "string"], "pattern": "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$", "description": "credits, up to 8 decimal places",
+                ]
             case "ISO 4217 code": return ["type": "string", "pattern": "^[A-Z]{3}$"]
+            // `ReportMonths.month`: years 1970–9999.
+            case "YYYY-MM": return ["type": "string", "pattern": "^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"]
             default: return ["type": "string"]
             }
         case .integer: return ["type": "integer"]
@@ -321,9 +382,12 @@ enum OpenAPIDocument {
         case .any: return [:]
         case .object(let rawName, let fields):
             // Generic names (`CatalogItem<PlanAttributes>`) become `CatalogItem_PlanAttributes`.
-            let name = String(rawName.map { $0.isLetter || $0.isNumber ? $0 : "_" }).replacingOccurrences(of: "__", with: "_")
+            let plainName = String(rawName.map { $0.isLetter || $0.isNumber ? $0 : "_" }).replacingOccurrences(of: "__", with: "_")
                 .trimmingCharacters(in: CharacterSet(charactersIn: "_"))
-            if name == "Money" {
+            // A type both sent and answered (`PlanLimit`) needs two schemas: requests refuse unknown members and nulls, answers
+            // carry absent optionals as null.
+            let name = forResponse || plainName.hasSuffix("Request") ? plainName : plainName + "Input"
+            if plainName == "Money" {
                 return ["type": "number", "description": "amount in the currency's major units (e.g. 299.90), exact"]
             }
             if schemas[name] == nil {
@@ -331,13 +395,20 @@ enum OpenAPIDocument {
                 var properties = JSONObject()
                 for field in fields {
                     var property = jsonSchema(field.schema, schemas: &schemas, forResponse: forResponse)
+                    if !forResponse, let extra = OpenAPIConstraints.field(field.name, of: plainName), case .object(var merged) = property {
+                        for (key, value) in extra.pairs { merged[key] = value }
+                        property = .object(merged)
+                    }
                     if field.isOptional && forResponse { property = ["anyOf": [property, ["type": "null"]]] }
                     properties[field.name] = property
                 }
                 var object = JSONObject([("type", "object"), ("properties", .object(properties))])
                 let required = fields.filter { !$0.isOptional }.map { JSONValue.string($0.name) }
                 if !required.isEmpty { object["required"] = .array(required) }
-                if !forResponse { object["additionalProperties"] = false }
+                if !forResponse {
+                    object["additionalProperties"] = false
+                    for (key, value) in OpenAPIConstraints.object(plainName)?.pairs ?? [] { object[key] = value }
+                }
                 schemas[name] = .object(object)
             }
             return ["$ref": .string("#/components/schemas/\(name)")]

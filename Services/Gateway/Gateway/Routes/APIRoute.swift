@@ -45,12 +45,16 @@ struct APIRoute: Sendable {
         let isCollection: Bool
         /// The JSON Schema format of resource ids (nil: free text, like a client's event id).
         var idFormat: String? = "uuid"
+        /// A pattern the ids match instead of a format (catalog versions: `<uuid>:<version>`).
+        var idPattern: String? = nil
     }
 
     struct QueryParameterSpec: Sendable {
         let name: String
         let summary: String
         let schema: CodableSchema
+        /// Whether the operation refuses a request without it (its summary says "(required").
+        var isRequired: Bool { summary.contains("(required") }
     }
 
     /// The names of the path's `{parameters}`.

@@ -145,7 +145,9 @@ enum CatalogRoutes {
             APIRoute(
                 method: .get, path: kind.path + "/{id}/versions", operationID: "list\(operation)Versions", tag: kind.tag,
                 summary: "Every version of a \(kind.noun), newest first.", permission: kind.read, requestBody: nil,
-                response: .init(status: .ok, resourceType: kind.type + "-versions", attributes: item, isCollection: true),
+                response: .init(
+                    status: .ok, resourceType: kind.type + "-versions", attributes: item, isCollection: true, idFormat: nil,
+                    idPattern: "^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}:[1-9][0-9]*$"),
                 queryParameters: []
             ) { request in
                 try request.query.requireOnly([])

@@ -3,6 +3,7 @@ import BillingService
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Builds the Hummingbird router: every API route through the pipeline, plus the system endpoints.
 enum GatewayRouter {
@@ -29,7 +30,8 @@ enum GatewayRouter {
         environment: DeploymentEnvironment, stripePublishableKey: String? = nil
     ) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: NotFoundMiddleware(pipeline: pipeline))
+        let allowedMethods = AllowedMethods()
+        router.add(middleware: NotFoundMiddleware(pipeline: pipeline, allowedMethods: allowedMethods))
         for route in routes {
             // Also under seed 001's base path (`/billing/api/v1/…`), so the seed's examples run as printed.
             for path in [route.routerPath] + (route.routerPath.hasPrefix("/api/") ? [seedBasePath + route.routerPath] : []) {
@@ -58,6 +60,7 @@ enum GatewayRouter {
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPI))
         }
+        allowedMethods.learn(router.routes.map { ($0.path.description, $0.method) })
         return router
     }
 
@@ -66,21 +69,55 @@ enum GatewayRouter {
     }
 }
 
-/// Unknown paths and methods get a JSON:API error too.
+/// The methods each served path template answers, learned once the router is built: a path served with other methods
+/// answers 405 with `Allow` (RFC 9110 §15.5.6), not 404.
+final class AllowedMethods: Sendable {
+    private let templates = Mutex<[(segments: [Substring], methods: Set<String>)]>([])
+
+    func learn(_ routes: [(path: String, method: HTTPRequest.Method)]) {
+        var byPath: [String: Set<String>] = [:]
+        for route in routes { byPath[route.path, default: []].insert(route.method.rawValue) }
+        templates.withLock { templates in
+            templates = byPath.map { (Self.segments(of: $0.key), $0.value) }
+        }
+    }
+
+    /// The methods some served template of `path` answers, sorted; empty when no template matches it.
+    func methods(for path: String) -> [String] {
+        let requested = Self.segments(of: path)
+        let matching = templates.withLock { templates in
+            templates.filter { template in
+                template.segments.count == requested.count
+                    && zip(template.segments, requested).allSatisfy { pattern, segment in
+                        pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == "*" ? !segment.isEmpty : pattern == segment
+                    }
+            }
+        }
+        return matching.reduce(into: Set<String>()) { $0.formUnion($1.methods) }.sorted()
+    }
+
+    private static func segments(of path: String) -> [Substring] { path.split(separator: "/", omittingEmptySubsequences: true) }
+}
+
+/// Unknown paths get a JSON:API 404, and a method a served path lacks a 405 with `Allow`.
 struct NotFoundMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let pipeline: APIPipeline
+    let allowedMethods: AllowedMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            let response = APIPipeline.render(
+            let allowed = allowedMethods.methods(for: request.uri.path)
+            let status: HTTPResponse.Status = allowed.isEmpty || allowed.contains(request.method.rawValue) ? .notFound : .methodNotAllowed
+            var response = APIPipeline.render(
                 APIError(
-                    error.status, code: error.status == .notFound ? "ROUTE_NOT_FOUND" : "METHOD_NOT_ALLOWED",
-                    title: APIError.title(for: error.status),
+                    status, code: status == .notFound ? "ROUTE_NOT_FOUND" : "METHOD_NOT_ALLOWED",
+                    title: APIError.title(for: status),
                     detail: "no \(request.method.rawValue) \(request.uri.path.prefix(200)) in this API (see /openapi.json)"))
+            if !allowed.isEmpty { response.headers[.allow] = allowed.joined(separator: ", ") }
             pipeline.record(route: "unmatched", status: response.status, since: started)
             return response
         }

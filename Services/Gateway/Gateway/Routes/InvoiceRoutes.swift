@@ -237,7 +237,9 @@ enum InvoiceRoutes {
                     schedule (absent: the platform's), Simples Nacional (default false) and the default tax code (absent: none).
                     """,
                 permission: .invoicesRead, requestBody: nil,
-                response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
+                response: .init(
+                    status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false,
+                    idFormat: nil),  // the tenant's id, the token's organizationId
                 queryParameters: []
             ) { request in
                 try request.query.requireOnly([])
@@ -256,7 +258,9 @@ enum InvoiceRoutes {
                     """,
                 permission: .invoicesUpdate,
                 requestBody: .init(resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), optional: false),
-                response: .init(status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false),
+                response: .init(
+                    status: .ok, resourceType: "invoice-settings", attributes: .of(InvoiceSettings.self), isCollection: false,
+                    idFormat: nil),  // the tenant's id, the token's organizationId
                 queryParameters: []
             ) { request in
                 let attributes = try request.attributes(InvoiceSettings.self, resourceType: "invoice-settings")

@@ -19,7 +19,7 @@ enum ReportRoutes {
             schema: .string(format: "YYYY-MM")),
         .init(
             name: "filter[timeZone]", summary: "IANA time zone whose calendar months are reported (default UTC)",
-            schema: .string(format: nil)),
+            schema: .string(format: "iana-time-zone")),
     ]
 
     static func routes(subscriptions: SubscriptionsClient, ledger: RPCClient) -> [APIRoute] {

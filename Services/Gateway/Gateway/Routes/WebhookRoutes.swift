@@ -16,7 +16,8 @@ enum WebhookRoutes {
             .init(status: status, resourceType: type, attributes: endpoint, isCollection: false)
         }
         let settings = APIRoute.ResponseSpec(
-            status: .ok, resourceType: "notification-settings", attributes: .of(NotificationSettings.self), isCollection: false)
+            status: .ok, resourceType: "notification-settings", attributes: .of(NotificationSettings.self), isCollection: false,
+            idFormat: nil)  // the tenant's id, the token's organizationId
         let queued = APIRoute.ResponseSpec(
             status: .accepted, resourceType: "webhook-deliveries", attributes: .of(WebhookDeliveryQueued.self), isCollection: false)
         return [
@@ -89,7 +90,9 @@ enum WebhookRoutes {
                 method: .get, path: base + "/{id}/attempts", operationID: "listWebhookAttempts", tag: tag,
                 summary: "The endpoint's latest delivery attempts, newest first: time, status, latency, the first 1 KiB of the answer.",
                 permission: .webhooksRead, requestBody: nil,
-                response: .init(status: .ok, resourceType: "webhook-attempts", attributes: .of(WebhookAttempt.self), isCollection: true),
+                response: .init(
+                    status: .ok, resourceType: "webhook-attempts", attributes: .of(WebhookAttempt.self), isCollection: true,
+                    idFormat: nil, idPattern: "^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}@"),  // `<messageId>@<attemptedAt>`
                 queryParameters: [.init(name: "page[size]", summary: "1–100, default 50", schema: .integer)]
             ) { request in
                 try request.query.requireOnly(["page[size]"])

@@ -28,6 +28,10 @@ struct StripeWebhookReceiver: Sendable {
     }
 
     private func receive(_ request: Request) async throws -> Response {
+        // Its required header first: a request without it is refused alike whether or not Stripe is configured.
+        guard request.headers[Self.signatureHeader] != nil else {
+            throw APIError(.unauthorized, code: "SIGNATURE_MISSING", title: "Not authenticated", detail: "the Stripe-Signature header is required")
+        }
         guard !secrets.isEmpty else { throw APIError.notFound("no Stripe webhook is configured (stripe in BILLING_GATEWAY_WEBHOOK_SECRETS)") }
         let body = try await APIPipeline.webhookBody(request, upTo: maximumBodyBytes)
         try WebhookSignature.check(request.headers[Self.signatureHeader], named: "Stripe-Signature", body: body, secrets: secrets, now: clock.now())

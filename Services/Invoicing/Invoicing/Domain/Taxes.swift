@@ -58,7 +58,8 @@ enum Taxes {
             taxes.append(
                 InvoiceTax(
                     taxRateId: rate.id, name: rate.name, jurisdiction: rate.jurisdiction, percentage: rate.percentage, inclusive: rate.inclusive,
-                    withholding: rate.withholding, status: status, taxableAmount: base, amount: try tax(of: base, rate: rate, rounding: seller.rounding),
+                    withholding: rate.withholding, status: status, taxableAmount: base,
+                    amount: try tax(of: base, rate: rate, rounding: seller.rounding),
                     taxedLineIds: taxed.compactMap(\.id)))
         }
         applyWithholdingRules(&taxes, lines: lines, buyer: buyer, seller: seller, currency: currency)

@@ -5,6 +5,7 @@ import BillingPostgres
 import BillingRPC
 import Foundation
 import LedgerContract
+import Metrics
 import PostgresNIO
 
 extension CreditsService {
@@ -39,6 +40,7 @@ extension CreditsService {
             do {
                 return try await walletTransaction(operations, account: account, tenant: tenant, options: options).map { $0.mapError { $0 } }
             } catch {
+                Counter(label: "billing_ledger_wallet_batch_fallbacks_total").increment()
                 database.logger.warning(
                     "a batch of wallet operations failed; running them one at a time",
                     metadata: ["operations": "\(operations.count)", "error": "\(String(reflecting: error))"])

@@ -515,6 +515,10 @@ extension CreditsService {
         guard (1...100).contains(model.utf8.count) else { throw LedgerError.invalid("model", "model must be an AI model id of 1 to 100 bytes") }
         if let userId, !(1...200).contains(userId.utf8.count) { throw LedgerError.invalid("userId", "userId must be 1 to 200 bytes") }
         if let featureId, !(1...200).contains(featureId.utf8.count) { throw LedgerError.invalid("featureId", "featureId must be 1 to 200 bytes") }
+        // PostgreSQL text cannot hold U+0000: refused here rather than failing the insert with a 500.
+        for (field, value) in [("idempotencyKey", key), ("model", model), ("userId", userId), ("featureId", featureId), ("costCenter", costCenter)] {
+            if let value, value.utf8.contains(0) { throw LedgerError.invalid(field, "\(field) cannot contain the NUL character") }
+        }
     }
 
     private func validate(_ tokens: TokenUsage, prefix: String) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 
 /// Groups the operations that reach one wallet at the same time into one transaction (TigerBeetle-style batching).
@@ -37,6 +38,9 @@ final class WalletQueues: Sendable {
     init(maximumBatch: Int) {
         self.maximumBatch = max(1, maximumBatch)
     }
+
+    /// How many operations each wallet transaction carried (`billing_ledger_wallet_batch_size`, a histogram).
+    private static let batchSizes = Recorder(label: "billing_ledger_wallet_batch_size")
 
     /// How many operations wait for the wallet `key`'s current transaction.
     func waiting(on key: Key) -> Int { queues.withLock { $0[key]?.count ?? 0 } }
@@ -83,6 +87,7 @@ final class WalletQueues: Sendable {
                 return taken
             }
             let operations = (own.map { [$0] } ?? []) + followers.map(\.operation)
+            if !operations.isEmpty { Self.batchSizes.record(operations.count) }
             let outcomes: [Outcome] =
                 operations.isEmpty
                 ? [] : operations.count == 1 && own != nil ? await transaction(operations) : await Task { await transaction(operations) }.value
