@@ -26,11 +26,11 @@ extension InvoicesService {
     /// has the account), the next number (or `number`, reserved by the caller), the due date (the draft's own, or from its net
     /// terms); a zero total is PAID at once (nothing to collect).
     func finalizeDraft(
-        _ invoice: inout Invoice, at now: Date, number: String? = nil, buyer: Taxes.Buyer? = nil, tenant: String,
-        on connection: PostgresConnection
+        _ invoice: inout Invoice, at now: Date, number: String? = nil, buyer: Taxes.Buyer? = nil, taxRates rates: [TaxRate]? = nil,
+        tenant: String, on connection: PostgresConnection
     ) async throws -> [any IntegrationEvent] {
         guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .pending) }
-        try await applyTaxes(to: &invoice, buyer: buyer, at: now, tenant: tenant, on: connection)
+        try await applyTaxes(to: &invoice, buyer: buyer, rates: rates, at: now, tenant: tenant, on: connection)
         try InvoiceLifecycle.move(&invoice, to: .pending)
         if let number {
             invoice.number = number
@@ -126,10 +126,13 @@ extension InvoicesService {
                     series.count, year: Self.numberingYear(now), livemode: livemode, tenant: tenant, on: connection)
                 for (draft, number) in zip(series, assigned) { numbers[draft.invoice.id] = number }
             }
+            // The tenant's tax rates, read once for its whole batch.
+            let rates = try await taxRates.active(tenant: tenant, on: connection)
             var pending: [PendingEvent] = []
             for draft in drafts {
                 var invoice = draft.invoice
-                let events = try await finalizeDraft(&invoice, at: now, number: numbers[draft.invoice.id], tenant: tenant, on: connection)
+                let events = try await finalizeDraft(
+                    &invoice, at: now, number: numbers[draft.invoice.id], taxRates: rates, tenant: tenant, on: connection)
                 invoice.updatedAt = now
                 try await store.save(invoice, tenant: tenant, on: connection)
                 pending += events.map { PendingEvent($0, tenant: tenant, at: now, traceparent: draft.traceparent) }

@@ -30,12 +30,15 @@ extension InvoicesService {
 
     /// Adds the DRAFT `invoice`'s taxes (TAX and WITHHOLDING lines, `taxes`); its total, amount due and account credit follow.
     /// `buyer` when the caller has the account at hand, else invoicing's copy — missing (an account invoicing has heard nothing of
-    /// since taxes came) is a retryable UNAVAILABLE: ``recordTaxProfile(of:tenant:options:)`` first, outside the lock.
+    /// since taxes came) is a retryable UNAVAILABLE: ``recordTaxProfile(of:tenant:options:)`` first, outside the lock. `rates`
+    /// when the caller read the tenant's active rates in this transaction already (the batch job: once per tenant).
     func applyTaxes(
-        to invoice: inout Invoice, buyer: Taxes.Buyer?, at now: Date, tenant: String, on connection: PostgresConnection
+        to invoice: inout Invoice, buyer: Taxes.Buyer?, rates given: [TaxRate]? = nil, at now: Date, tenant: String,
+        on connection: PostgresConnection
     ) async throws {
         guard let currency = Currency(code: invoice.currency) else { return }
-        let rates = try await taxRates.active(tenant: tenant, on: connection)
+        var rates = given ?? []
+        if given == nil { rates = try await taxRates.active(tenant: tenant, on: connection) }
         guard !rates.isEmpty else { return }
         let known: Taxes.Buyer?
         if let buyer { known = buyer } else { known = try await taxProfiles.buyer(invoice.billingAccountId, tenant: tenant, on: connection) }
