@@ -74,7 +74,7 @@ extension InvoicesService {
                 periodStart: period.start,
                 periodEnd: period.end, closeUntil: closing ? period.end : nil), options: options
         ).summaries
-        // One catalog call prices every charge with usage.
+        // Priced as the catalog prices them, from its product versions (read once per process).
         // A meter that sums signed values (refunds of usage, corrections) can total below zero in a period: billed as zero, and
         // the line says so; it never blocks the invoice.
         var lines: [InvoiceLine] = []
@@ -98,7 +98,8 @@ extension InvoicesService {
         guard !used.isEmpty else { return UsageBilling(lines: lines) }
         let previews: [PricePreview]
         do throws(RPCError) {
-            previews = try await catalog.call(CatalogAPI.pricePreviews, PricePreviewsRequest(items: used.map(\.1)), options: options).items
+            previews = try await productPrices.previews(
+                used.map(\.1), catalog: catalog, tenant: options.metadata.tenant ?? "", options: options)
         } catch {
             guard [.invalidArgument, .notFound, .failedPrecondition].contains(error.code) else { throw error }
             // The catalog cannot price this usage (its product archived or changed): the plan and add-on lines are billed all the

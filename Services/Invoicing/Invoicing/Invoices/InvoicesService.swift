@@ -36,6 +36,8 @@ struct InvoicesService: Sendable {
     /// How invoices are paid by PIX; `pixCharges` holds the PSP's charges when it is one.
     let pixRail: PixRail
     let pixCharges: PixCharges?
+    /// Usage priced here from the catalog's product versions, kept per process.
+    let productPrices = ProductPrices()
 
     func register(on router: inout RPCRouter) {
         router.register(InvoicingAPI.create) { request, context in try await create(request, context: context) }
