@@ -106,13 +106,22 @@ public struct PlanAttributes: Codable, Sendable, Equatable {
     /// The tax code tax rates match (`TaxRate.taxCodes`): 1 to 32 letters, digits, '.', '_' or '-' (the Brazilian service item
     /// `01.07`, `SAAS`); absent: the tenant's default tax code.
     public var taxCode: String?
+    /// Annual contracts (seed 003: "10% anual"): a MONTHLY plan may also be subscribed YEARLY, at 12 × `basePrice` less this
+    /// percentage (0 to 99.99, at most 2 decimal places). Absent: the plan is offered at its own interval only.
+    public var yearlyDiscountPercent: DecimalNumber?
+    /// The yearly price per unit, set by the catalog from `yearlyDiscountPercent`: 12 × `basePrice` × (1 − percent / 100),
+    /// rounded half-even to the currency's minor unit (any value sent is replaced).
+    public var yearlyPrice: DecimalNumber?
 
     public init(
         code: String? = nil, name: String, description: String? = nil, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         basePrice: DecimalNumber, currency: String, trialDays: Int? = nil, includedCredits: Credits? = nil, limits: [PlanLimit]? = nil,
         features: [String]? = nil, usageCharges: [UsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil,
-        creditRollover: CreditRollover? = nil, minimumAmount: DecimalNumber? = nil, taxCode: String? = nil
+        creditRollover: CreditRollover? = nil, minimumAmount: DecimalNumber? = nil, taxCode: String? = nil,
+        yearlyDiscountPercent: DecimalNumber? = nil, yearlyPrice: DecimalNumber? = nil
     ) {
+        self.yearlyDiscountPercent = yearlyDiscountPercent
+        self.yearlyPrice = yearlyPrice
         self.taxCode = taxCode
         self.minimumAmount = minimumAmount
         self.creditRollover = creditRollover
@@ -129,5 +138,32 @@ public struct PlanAttributes: Codable, Sendable, Equatable {
         self.limits = limits
         self.features = features
         self.usageCharges = usageCharges
+    }
+}
+
+/// Why a yearly price cannot be computed: the field and the reason.
+public struct YearlyPriceProblem: Error, Sendable, Equatable {
+    public let field: String
+    public let message: String
+}
+
+extension PlanAttributes {
+    /// The yearly price of a MONTHLY plan: 12 × `monthly` × (1 − `discountPercent` / 100), exact, rounded half-even to the
+    /// currency's minor unit once, at the end. Example: 99.90 BRL at 10 % → 1078.92 BRL.
+    public static func yearlyPrice(
+        monthly: DecimalNumber, discountPercent: DecimalNumber, currency: Currency
+    ) throws(YearlyPriceProblem) -> Money {
+        guard !discountPercent.isNegative, discountPercent < DecimalNumber(100),
+            let hundredths = discountPercent.exactSignificand(atScale: 2)
+        else {
+            throw YearlyPriceProblem(
+                field: "yearlyDiscountPercent", message: "yearlyDiscountPercent must be from 0 to 99.99 with at most 2 decimal places")
+        }
+        do {
+            let twelve = try Money(exactly: monthly, currency: currency).multiplied(by: 12)
+            return try twelve.multiplied(by: DecimalNumber(significand: 10_000 - hundredths, scale: 4), rounding: .halfEven)
+        } catch {
+            throw YearlyPriceProblem(field: "basePrice", message: "the yearly price cannot be computed: \(error)")
+        }
     }
 }

@@ -16,11 +16,15 @@ public struct CreateSubscriptionRequest: Codable, Sendable, Equatable {
     /// A coupon to apply (operators), or a customer-facing promotion code (any case); not both.
     public var couponId: CatalogItemID?
     public var promotionCode: String?
+    /// The plan's own interval when absent; YEARLY on a MONTHLY plan with a yearly price (`yearlyDiscountPercent`) is an
+    /// annual contract at that price.
+    public var billingInterval: BillingInterval?
 
     public init(
         billingAccountId: AccountID, planId: CatalogItemID, quantity: Int? = nil, trialDays: Int? = nil, startDate: Date? = nil,
-        testClockId: TestClockID? = nil, couponId: CatalogItemID? = nil, promotionCode: String? = nil
+        testClockId: TestClockID? = nil, couponId: CatalogItemID? = nil, promotionCode: String? = nil, billingInterval: BillingInterval? = nil
     ) {
+        self.billingInterval = billingInterval
         self.couponId = couponId
         self.promotionCode = promotionCode
         self.billingAccountId = billingAccountId
@@ -100,12 +104,17 @@ public struct ChangeQuantityRequest: Codable, Sendable, Equatable {
 }
 
 /// A plan change: to a dearer plan now with proration lines, to a cheaper one at period end. `preview` answers without changing anything.
+/// `billingInterval` YEARLY moves a monthly subscription to the plan's yearly price (annual contract): a new yearly period
+/// starts now, billed at once, with a credit for the unused monthly time.
 public struct ChangePlanAttributes: Codable, Sendable, Equatable {
     public var planId: CatalogItemID
     public var preview: Bool?
-    public init(planId: CatalogItemID, preview: Bool? = nil) {
+    /// Absent: the subscription's current interval when the plan offers it, else the plan's own.
+    public var billingInterval: BillingInterval?
+    public init(planId: CatalogItemID, preview: Bool? = nil, billingInterval: BillingInterval? = nil) {
         self.planId = planId
         self.preview = preview
+        self.billingInterval = billingInterval
     }
 }
 
@@ -113,10 +122,12 @@ public struct ChangePlanRequest: Codable, Sendable, Equatable {
     public var id: SubscriptionID
     public var planId: CatalogItemID
     public var preview: Bool
-    public init(id: SubscriptionID, planId: CatalogItemID, preview: Bool) {
+    public var billingInterval: BillingInterval?
+    public init(id: SubscriptionID, planId: CatalogItemID, preview: Bool, billingInterval: BillingInterval? = nil) {
         self.id = id
         self.planId = planId
         self.preview = preview
+        self.billingInterval = billingInterval
     }
 }
 

@@ -95,14 +95,18 @@ public struct SubscribedPlan: Codable, Sendable, Equatable {
     public var minimumAmount: DecimalNumber?
     /// The plan version's tax code, the one tax rates match (absent: the tenant's default tax code).
     public var taxCode: String?
+    /// Set when the subscription bills a MONTHLY plan's yearly offer (annual contract): the discount against 12 × the monthly
+    /// price that `unitPrice` carries; the period's included credits and minimum are 12 × the monthly ones.
+    public var yearlyDiscountPercent: DecimalNumber?
 
     public init(
         planId: CatalogItemID, planVersion: Int, name: String, billingInterval: BillingInterval, billingCycleType: BillingCycleType,
         unitPrice: DecimalNumber,
         currency: String, trialDays: Int, includedCredits: Credits, features: [String], limits: [SubscriptionLimit],
         usageCharges: [SubscribedUsageCharge]? = nil, creditOveragePrice: DecimalNumber? = nil, creditRollover: CreditRollover? = nil,
-        minimumAmount: DecimalNumber? = nil, taxCode: String? = nil
+        minimumAmount: DecimalNumber? = nil, taxCode: String? = nil, yearlyDiscountPercent: DecimalNumber? = nil
     ) {
+        self.yearlyDiscountPercent = yearlyDiscountPercent
         self.taxCode = taxCode
         self.minimumAmount = minimumAmount
         self.creditRollover = creditRollover

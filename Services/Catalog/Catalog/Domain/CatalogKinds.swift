@@ -211,6 +211,17 @@ enum PlanKind: CatalogKind {
             charges.append(UsageCharge(meterId: charge.meterId, productId: charge.productId, productVersion: product.version))
         }
         result.usageCharges = attributes.usageCharges == nil ? nil : charges
+        result.yearlyPrice = nil
+        if let percent = attributes.yearlyDiscountPercent {
+            guard attributes.billingInterval == .monthly else {
+                throw CatalogError.invalid(
+                    "yearlyDiscountPercent", "a yearly price is offered on MONTHLY plans only, not \(attributes.billingInterval.rawValue)")
+            }
+            do {
+                result.yearlyPrice = try PlanAttributes.yearlyPrice(monthly: attributes.basePrice, discountPercent: percent, currency: currency)
+                    .amount
+            } catch { throw CatalogError.invalid(error.field, error.message) }
+        }
         return result
     }
 }

@@ -133,7 +133,9 @@ enum SubscriptionRoutes {
                     """
                     Move to a plan of the same currency, interval and cycle type: one costing at least as much per period takes effect now, with \
                     proration lines (credit for the unused time, charge for the rest under the new plan, each rounded half-even); a cheaper one \
-                    at period end. `preview: true` answers the same without changing anything.
+                    at period end. `preview: true` answers the same without changing anything. `billingInterval: YEARLY` moves a \
+                    monthly subscription to the plan's yearly price (annual contract, `yearlyDiscountPercent`): a yearly period starts \
+                    now, invoiced at once, with a credit for the unused monthly time.
                     """,
                 permission: .subscriptionsUpdate,
                 requestBody: .init(resourceType: changeType, attributes: .of(ChangePlanAttributes.self), optional: false),
@@ -146,7 +148,8 @@ enum SubscriptionRoutes {
                         try await client.call(
                             SubscriptionsAPI.changePlan,
                             ChangePlanRequest(
-                                id: id, planId: attributes.planId, preview: attributes.preview ?? false), options: request.options)))
+                                id: id, planId: attributes.planId, preview: attributes.preview ?? false,
+                                billingInterval: attributes.billingInterval), options: request.options)))
             },
             APIRoute(
                 method: .post, path: base + "/{id}/addons", operationID: "activateSubscriptionAddon", tag: tag,

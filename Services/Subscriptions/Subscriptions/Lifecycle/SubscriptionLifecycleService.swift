@@ -50,7 +50,7 @@ extension SubscriptionLifecycleService {
         if let days = request.trialDays, !(0...730).contains(days) {
             throw SubscriptionsError.invalid("trialDays", "trialDays must be between 0 and 730")
         }
-        let plan = try await subscribedPlan(request.planId, context: context)
+        let plan = try await subscribedPlan(request.planId, context: context).subscribed(at: request.billingInterval)
         let options = Self.outgoing(context)
         guard
             let account = try await RPCError.unlessNotFound({ () async throws(RPCError) in
@@ -295,13 +295,18 @@ extension SubscriptionLifecycleService {
     }
 
     func changePlan(_ request: ChangePlanRequest, context: RPCServerContext) async throws -> SubscriptionChange {
-        let plan = try await subscribedPlan(request.planId, context: context)
+        let offer = try await subscribedPlan(request.planId, context: context)
         let tenant = context.tenant
         let apply = { (subscription: inout Subscription, now: Date) throws(SubscriptionsError) -> (SubscriptionChange, [TimedEvent]) in
             _ = try SubscriptionLifecycle.next(from: subscription.status, .change)
             let current = subscription.plan
-            guard plan.planId != current.planId || plan.planVersion != current.planVersion else {
+            let plan = try offer.subscribed(at: request.billingInterval, preferring: current.billingInterval)
+            guard plan.planId != current.planId || plan.planVersion != current.planVersion || plan.billingInterval != current.billingInterval
+            else {
                 throw .invalid("planId", "the subscription is already on this plan version", reason: "SAME_PLAN")
+            }
+            if IntervalSwitch.restartsCycle(from: current, to: plan) {
+                return try Self.switchToYearly(&subscription, plan: plan, preview: request.preview, at: now)
             }
             guard plan.currency == current.currency, plan.billingInterval == current.billingInterval,
                 plan.billingCycleType == current.billingCycleType
@@ -447,8 +452,64 @@ extension SubscriptionLifecycleService {
         ]
     }
 
-    /// The plan's current version, as a subscription keeps it.
-    func subscribedPlan(_ planId: CatalogItemID, context: RPCServerContext) async throws -> SubscribedPlan {
+    /// Monthly to yearly (annual contract): the cycle starts again now with a yearly period, whose invoice bills the yearly price
+    /// and takes the credit for the unused monthly time (`IntervalSwitch`). The change and its preview list both lines.
+    static func switchToYearly(
+        _ subscription: inout Subscription, plan: SubscribedPlan, preview: Bool, at now: Date
+    ) throws(SubscriptionsError) -> (SubscriptionChange, [TimedEvent]) {
+        let current = subscription.plan
+        guard plan.currency == current.currency, plan.billingCycleType == current.billingCycleType else {
+            throw .invalid(
+                "planId",
+                """
+                a plan change keeps the currency (\(current.currency)) and cycle type (\(current.billingCycleType.rawValue)); cancel and \
+                subscribe again to change them
+                """, reason: "INCOMPATIBLE_PLAN")
+        }
+        guard current.usageCharges == nil, current.creditOveragePrice == nil else {
+            throw .conflict(
+                """
+                the subscription's plan bills usage or credit overage in arrears each period; move it to yearly billing at the end of \
+                its period (cancel at period end and subscribe YEARLY)
+                """, reason: "INTERVAL_CHANGE_WITH_USAGE", field: "billingInterval")
+        }
+        let trial = subscription.status == .trial
+        let credit =
+            trial
+            ? []
+            : try IntervalSwitch.credit(
+                for: current, quantity: subscription.quantity,
+                period: TimeSpan(start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd), at: now)
+        subscription.plan = plan
+        subscription.planId = plan.planId
+        subscription.planVersion = plan.planVersion
+        subscription.scheduledChange = nil
+        subscription.updatedAt = now
+        var lines = credit
+        if !trial {
+            subscription.billingAnchor = now
+            let period = PeriodMath.calculator(for: subscription).period(0)
+            subscription.currentPeriodStart = period.start
+            subscription.currentPeriodEnd = period.end
+            lines.append(try IntervalSwitch.yearlyCharge(plan, quantity: subscription.quantity, period: period))
+        }
+        let change = SubscriptionChange(
+            subscription: subscription, effective: "NOW", effectiveAt: now, prorationLines: lines,
+            prorationTotal: Proration.total(lines, currency: plan.currency), preview: preview)
+        var events = [
+            TimedEvent(
+                at: now,
+                event: SubscriptionPlanChanged(
+                    subscription: subscription.summary, previousPlanId: current.planId, previousPlanVersion: current.planVersion,
+                    prorationLines: credit))
+        ]
+        // The yearly period starts now: invoiced (and its included credits granted) as any period start.
+        if !trial { events.append(TimedEvent(at: now, event: SubscriptionRenewed(subscription: subscription.summary))) }
+        return (change, events)
+    }
+
+    /// The plan's current version, as a subscription keeps it, with its yearly offer.
+    func subscribedPlan(_ planId: CatalogItemID, context: RPCServerContext) async throws -> PlanOffer {
         let options = Self.outgoing(context)
         guard
             let item = try await RPCError.unlessNotFound({ () async throws(RPCError) in
@@ -470,7 +531,7 @@ extension SubscriptionLifecycleService {
                     meterId: charge.meterId, meterCode: meter.attributes.code,
                     productId: charge.productId, productVersion: charge.productVersion))
         }
-        return SubscribedPlan(
+        let plan = SubscribedPlan(
             planId: item.id, planVersion: item.version, name: attributes.name, billingInterval: attributes.billingInterval,
             billingCycleType: attributes.billingCycleType, unitPrice: attributes.basePrice, currency: attributes.currency,
             trialDays: attributes.trialDays ?? 0,
@@ -479,6 +540,7 @@ extension SubscriptionLifecycleService {
             usageCharges: usageCharges.isEmpty ? nil : usageCharges, creditOveragePrice: attributes.creditOveragePrice,
             creditRollover: attributes.creditRollover, minimumAmount: attributes.minimumAmount,
             taxCode: attributes.taxCode)
+        return PlanOffer(plan: plan, yearlyPrice: attributes.yearlyPrice, yearlyDiscountPercent: attributes.yearlyDiscountPercent)
     }
 }
 

@@ -182,6 +182,7 @@ struct PlanSnapshot: Codable {
     var creditRollover: Rollover?
     var minimumAmount: DecimalNumber?
     var taxCode: String?
+    var yearlyDiscountPercent: DecimalNumber?
 
     struct Rollover: Codable {
         var percent: Int
@@ -228,6 +229,7 @@ struct PlanSnapshot: Codable {
         creditRollover = plan.creditRollover.map { Rollover(percent: $0.percent, maximumCredits: $0.maximumCredits) }
         minimumAmount = plan.minimumAmount
         taxCode = plan.taxCode
+        yearlyDiscountPercent = plan.yearlyDiscountPercent
     }
 
     func plan() throws -> SubscribedPlan {
@@ -249,7 +251,7 @@ struct PlanSnapshot: Codable {
             },
             creditOveragePrice: creditOveragePrice,
             creditRollover: creditRollover.map { CreditRollover(percent: $0.percent, maximumCredits: $0.maximumCredits) },
-            minimumAmount: minimumAmount, taxCode: taxCode)
+            minimumAmount: minimumAmount, taxCode: taxCode, yearlyDiscountPercent: yearlyDiscountPercent)
     }
 }
 
