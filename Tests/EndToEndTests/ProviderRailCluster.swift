@@ -17,6 +17,7 @@ actor ProviderRailCluster {
         let psp: PixStandIn
         let stripe: StripeStandIn
         let smtp: SMTPSink
+        let bank: BancoDoBrasilStandIn
         let redis: TestRedis
         let cluster: TestCluster
         let running: TestCluster.Running
@@ -36,6 +37,7 @@ actor ProviderRailCluster {
     private static func launch() async throws -> Started {
         let psp = try await PixStandIn.start()
         let stripe = try await StripeStandIn.start()
+        let bank = try await BancoDoBrasilStandIn.start()
         // The PSP stand-in's server certificate names localhost and 127.0.0.1: the SMTP server presents it too.
         let smtp = try await SMTPSink.start(
             tls: (psp.certificates.serverCertificate, psp.certificates.serverKey), user: smtpUser, password: smtpPassword,
@@ -50,11 +52,11 @@ actor ProviderRailCluster {
                 "BILLING_INVOICING_COLLECTION_INTERVAL_MS": "200",
                 "BILLING_INVOICING_FOLLOW_UP_INTERVAL_MS": "200",
                 "BILLING_INVOICING_PROVIDER_RECHECK_MS": "1000",
-                "BILLING_GATEWAY_WEBHOOK_SECRETS": "apipix=\(Self.webhookSecret);stripe=\(stripe.webhookSecret)",
-            ]) { $1 }.merging(Self.smtpEnvironment(smtp, caFile: psp.certificates.caFile)) { $1 })
+                "BILLING_GATEWAY_WEBHOOK_SECRETS": "apipix=\(Self.webhookSecret);stripe=\(stripe.webhookSecret);boleto=\(Self.boletoWebhookSecret)",
+            ]) { $1 }.merging(Self.bankEnvironment(bank)) { $1 }.merging(Self.smtpEnvironment(smtp, caFile: psp.certificates.caFile)) { $1 })
         let running = try await cluster.start()
         stripe.setWebhookEndpoint(running.gatewayURL + "/api/v1/webhooks/stripe")
-        return Started(psp: psp, stripe: stripe, smtp: smtp, redis: redis, cluster: cluster, running: running)
+        return Started(psp: psp, stripe: stripe, smtp: smtp, bank: bank, redis: redis, cluster: cluster, running: running)
     }
 
     /// The PSP, the cluster and its processes.
@@ -71,6 +73,28 @@ actor ProviderRailCluster {
             "BILLING_INVOICING_PIX_CLIENT_SECRET": psp.clientSecret, "BILLING_INVOICING_PIX_CERT_FILE": psp.certificates.clientCertificate,
             "BILLING_INVOICING_PIX_KEY_FILE": psp.certificates.clientKey, "BILLING_INVOICING_PIX_CA_FILE": psp.certificates.caFile,
             "BILLING_INVOICING_PIX_KEY": "pix@standin.example",
+        ]
+    }
+
+    static let boletoWebhookSecret = "boleto-webhook-secret-0123456789"
+
+    /// The bank stand-in (Banco do Brasil API Cobranças) and the cluster.
+    func boleto() async throws -> (bank: BancoDoBrasilStandIn, running: TestCluster.Running) {
+        let started = try await start()
+        return (started.bank, started.running)
+    }
+
+    /// What `billing-invoicing` reads to register boletos at the bank stand-in (mutual TLS with the stand-in CA's client certificate).
+    static func bankEnvironment(_ bank: BancoDoBrasilStandIn) -> [String: String] {
+        [
+            "BILLING_INVOICING_BOLETO_PROVIDER": "bb", "BILLING_INVOICING_BOLETO_BB_API_URL": bank.baseURL,
+            "BILLING_INVOICING_BOLETO_BB_TOKEN_URL": bank.tokenURL, "BILLING_INVOICING_BOLETO_BB_CLIENT_ID": bank.clientID,
+            "BILLING_INVOICING_BOLETO_BB_CLIENT_SECRET": bank.clientSecret, "BILLING_INVOICING_BOLETO_BB_APP_KEY": bank.applicationKey,
+            "BILLING_INVOICING_BOLETO_BB_CERT_FILE": bank.certificates.clientCertificate,
+            "BILLING_INVOICING_BOLETO_BB_KEY_FILE": bank.certificates.clientKey, "BILLING_INVOICING_BOLETO_BB_CA_FILE": bank.certificates.caFile,
+            "BILLING_INVOICING_BOLETO_BB_AGREEMENT": "3128557", "BILLING_INVOICING_BOLETO_INTERVAL_MS": "200",
+            // Daily in production; long enough here that the webhook, not the reconciliation, records the test's payment.
+            "BILLING_INVOICING_BOLETO_RECONCILE_INTERVAL_MS": "600000",
         ]
     }
 

@@ -34,8 +34,10 @@ func buildGateway() async throws -> (routes: [APIRoute], router: Hummingbird.Rou
     let webhooks = PaymentWebhookReceiver(secrets: [:], clock: SystemClock(), invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
     let pix = PixWebhookReceiver(secrets: [], invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
     let stripe = StripeWebhookReceiver(secrets: [], clock: SystemClock(), invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
+    let boleto = BoletoWebhookReceiver(secrets: [], invoicing: client, maximumBodyBytes: 1024, requestTimeout: .seconds(1))
     let router = GatewayRouter.build(
-        routes: routes, webhooks: webhooks, pix: pix, stripe: stripe, pipeline: pipeline, readiness: ReadinessState(), environment: .development)
+        routes: routes, webhooks: webhooks, pix: pix, stripe: stripe, pipeline: pipeline, readiness: ReadinessState(), environment: .development,
+        boleto: boleto)
     return (routes, router, OpenAPIDocument.build(routes: routes, system: GatewayRouter.systemEndpoints))
 }
 

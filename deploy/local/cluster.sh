@@ -15,6 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CONTEXTS=(gateway accounts catalog subscriptions ledger invoicing notifications)
 SCHEMATHESIS_VERSION=4.32.5   # the contract test's fuzzer, pinned (its checks change between releases)
+BOLETO_CHECKER_VERSION=0.1.0  # shade-plugins-documentos-fiscais: the boleto tests' independent linha digitável/bar code reader
 PG_OS_USER=billingpg
 
 die() { echo "cluster: $*" >&2; exit 1; }
@@ -55,6 +56,11 @@ cmd_packages() {
   python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
   command -v qrencode >/dev/null 2>&1 || missing+=(qrencode)
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)   # tests read invoice PDFs back with it
+  # NFS-e Nacional: the DPS is signed with libxml2 + xmlsec1 (CXMLSec); tests verify with xmlsec1 and validate with xmllint.
+  [ -f /usr/include/libxml2/libxml/parser.h ] || missing+=(libxml2-dev)
+  [ -f /usr/include/xmlsec1/xmlsec/xmldsig.h ] || missing+=(libxmlsec1-dev)
+  command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
+  command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (or install them yourself)"
@@ -81,6 +87,11 @@ cmd_packages() {
   if [ "$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" != "$SCHEMATHESIS_VERSION" ]; then
     log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI)"
     python3 -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION" >/dev/null
+  fi
+  # An independent FEBRABAN boleto reader, pinned: the boleto tests check our linha digitável and bar code with it.
+  if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("shade-plugins-documentos-fiscais"))' 2>/dev/null)" != "$BOLETO_CHECKER_VERSION" ]; then
+    log "installing shade-plugins-documentos-fiscais $BOLETO_CHECKER_VERSION (PyPI)"
+    python3 -m pip install -q "shade-plugins-documentos-fiscais==$BOLETO_CHECKER_VERSION" >/dev/null
   fi
   # Debian's package may start a system redis/postgres; ours run on their own ports, so that is harmless.
 }

@@ -59,7 +59,13 @@ public struct GatewayService: Sendable {
         let trail = AuditTrail(database: runtime.database)
         let routes = Self.routes(backends, trail: trail)
         // The providers with receivers of their own are not served by the generic one.
-        let generic = configuration.webhookSecrets.filter { ![PixWebhookReceiver.provider, StripeWebhookReceiver.provider].contains($0.key) }
+        let generic = configuration.webhookSecrets.filter {
+            ![PixWebhookReceiver.provider, StripeWebhookReceiver.provider, BoletoWebhookReceiver.provider].contains($0.key)
+        }
+        let boleto = BoletoWebhookReceiver(
+            secrets: configuration.webhookSecrets[BoletoWebhookReceiver.provider] ?? [], invoicing: backends.invoicing,
+            maximumBodyBytes: configuration.maximumBodyBytes,
+            requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let webhooks = PaymentWebhookReceiver(
             secrets: generic, clock: runtime.clock, invoicing: backends.invoicing,
             maximumBodyBytes: configuration.maximumBodyBytes,
@@ -74,7 +80,7 @@ public struct GatewayService: Sendable {
             requestTimeout: .milliseconds(Int64(configuration.requestTimeoutMilliseconds)))
         let router = GatewayRouter.build(
             routes: routes, webhooks: webhooks, pix: pix, stripe: stripe, pipeline: pipeline, readiness: runtime.readiness,
-            environment: runtime.configuration.environment, stripePublishableKey: configuration.stripePublishableKey)
+            environment: runtime.configuration.environment, stripePublishableKey: configuration.stripePublishableKey, boleto: boleto)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "billing-gateway"),
@@ -96,6 +102,7 @@ public struct GatewayService: Sendable {
             + SubscriptionRoutes.routes(client: backends.subscriptions) + InvoiceRoutes.routes(client: backends.invoicing)
             + InvoiceItemRoutes.routes(client: backends.invoicing) + CreditNoteRoutes.routes(client: backends.invoicing)
             + UpcomingInvoiceRoutes.routes(client: backends.invoicing) + TaxRateRoutes.routes(client: backends.invoicing)
+            + BankTransferRoutes.routes(client: backends.invoicing)
             + AuditRoutes.routes(trail: trail) + WebhookRoutes.routes(client: backends.notifications)
             + ReportRoutes.routes(subscriptions: backends.subscriptions, ledger: backends.ledger)
         let customers = CustomerRoutes.access(subscriptions: backends.subscriptions, invoicing: backends.invoicing)

@@ -34,7 +34,8 @@ public struct InvoicingService: Sendable {
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
         ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
         merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil,
-        cardRetrySchedule: CardRetrySchedule = .default, pixRail: PixRail = .staticKey, providerRecheck: TimeInterval = 30
+        cardRetrySchedule: CardRetrySchedule = .default, pixRail: PixRail = .staticKey, providerRecheck: TimeInterval = 30,
+        boletoRail: BoletoRail = .disabled
     ) {
         let outbox = Outbox(context: InvoicingAPI.contextName)
         let store = InvoiceStore(logger: database.logger)
@@ -42,18 +43,24 @@ public struct InvoicingService: Sendable {
         let collections = CardCollectionStore(logger: database.logger)
         let credit = AccountCreditBook(store: AccountCreditStore(logger: database.logger), outbox: outbox, logger: database.logger)
         let paymentStore = PaymentStore(logger: database.logger)
+        var boletos: Boletos?
+        if case .bank(let provider, let settings) = boletoRail {
+            boletos = Boletos(
+                database: database, clock: clock, accounts: accounts, invoices: store, store: BoletoStore(logger: database.logger),
+                provider: provider, settings: settings)
+        }
         invoices = InvoicesService(
             database: database, clock: clock, accounts: accounts, subscriptions: subscriptions, catalog: catalog, ledger: ledger,
             store: store, items: InvoiceItemStore(logger: database.logger), payments: paymentStore, credit: credit, collections: collections,
             paymentMethods: paymentMethods, outbox: outbox,
             merchant: merchant, sellerTaxID: sellerTaxID, pixRail: pixRail,
             pixCharges: pixRail.charges(
-                database: database, clock: clock, accounts: accounts, invoices: store, payments: paymentStore))
+                database: database, clock: clock, accounts: accounts, invoices: store, payments: paymentStore), boletos: boletos)
         payments = PaymentsService(
             database: database, clock: clock, accounts: accounts, subscriptions: subscriptions, catalog: catalog, cards: cards,
             invoices: invoices, store: store, payments: paymentStore, credit: credit,
             paymentMethods: paymentMethods, collections: collections, providerEvents: ProviderEventStore(logger: database.logger),
-            outbox: outbox, cardRetrySchedule: cardRetrySchedule, pixRail: pixRail, providerRecheck: providerRecheck)
+            outbox: outbox, cardRetrySchedule: cardRetrySchedule, pixRail: pixRail, providerRecheck: providerRecheck, boletos: boletos)
         invoiceItems = InvoiceItemsService(
             database: database, clock: clock, accounts: accounts, store: InvoiceItemStore(logger: database.logger), invoices: invoices)
         creditNotes = CreditNotesService(
@@ -68,6 +75,7 @@ public struct InvoicingService: Sendable {
         let reader = runtime.configuration.reader
         let cards = try CardProviderSelection.provider(reader, environment: runtime.configuration.environment)
         let pixRail = try PixRail.configured(reader, environment: runtime.configuration.environment)
+        let boletoRail = try BoletoRail.configured(reader)
         let merchant = PixMerchant(
             key: pixRail.provider?.key ?? reader.string("BILLING_INVOICING_PIX_KEY", default: "pix@billing.example"),
             name: reader.string("BILLING_INVOICING_PIX_MERCHANT_NAME", default: "Billing Dev"),
@@ -84,7 +92,8 @@ public struct InvoicingService: Sendable {
             catalog: CatalogClient(rpc: try runtime.client(for: "catalog", defaultEndpoint: "127.0.0.1:9102")),
             ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), cards: cards, merchant: merchant,
             sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule, pixRail: pixRail,
-            providerRecheck: TimeInterval(try reader.int("BILLING_INVOICING_PROVIDER_RECHECK_MS", default: 30_000, range: 100...86_400_000)) / 1000)
+            providerRecheck: TimeInterval(try reader.int("BILLING_INVOICING_PROVIDER_RECHECK_MS", default: 30_000, range: 100...86_400_000)) / 1000,
+            boletoRail: boletoRail)
         let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
         let finalizeTick = try reader.int("BILLING_INVOICING_FINALIZE_INTERVAL_MS", default: 250, range: 10...86_400_000)
@@ -127,6 +136,19 @@ public struct InvoicingService: Sendable {
                 },
             ])
         for job in pixJobs { components.background.append(job) }
+        if case .bank(_, let settings) = boletoRail, let boletos = invoices.boletos {
+            let boletoTick = try reader.int("BILLING_INVOICING_BOLETO_INTERVAL_MS", default: 2_000, range: 10...86_400_000)
+            // Queued boletos registered at the bank, canceled ones written off there.
+            components.background.append(
+                PeriodicBatchJob(name: "boletos", interval: .milliseconds(boletoTick), batchSize: 50, logger: runtime.logger) { limit in
+                    try await boletos.work(limit: limit)
+                })
+            // The boletos still open, read at the bank once per interval (daily): what no webhook brought is recorded.
+            components.background.append(
+                PeriodicBatchJob(name: "boleto reconciliation", interval: settings.reconcileInterval, batchSize: 100, logger: runtime.logger) {
+                    limit in try await payments.reconcileBoletos(limit: limit)
+                })
+        }
         return components
     }
 

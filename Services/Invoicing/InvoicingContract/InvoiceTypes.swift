@@ -252,7 +252,13 @@ public struct InvoiceLineRequest: Codable, Sendable, Equatable {
 
 public struct InvoiceRequest: Codable, Sendable, Equatable {
     public var id: InvoiceID
-    public init(id: InvoiceID) { self.id = id }
+    /// Finalize only: BOLETO registers a boleto híbrido for what is due (the invoice is offered no separate PIX charge);
+    /// BANK_TRANSFER gives it a transfer reference, shown with the tenant's bank account (`InvoiceSettings.bankAccount`).
+    public var paymentMethod: PaymentMethod?
+    public init(id: InvoiceID, paymentMethod: PaymentMethod? = nil) {
+        self.id = id
+        self.paymentMethod = paymentMethod
+    }
 }
 
 public struct ListInvoicesRequest: Codable, Sendable, Equatable {
@@ -280,6 +286,10 @@ public struct InvoicePage: Codable, Sendable, Equatable {
 /// PIX or CARD (seed 000).
 public enum PaymentMethod: String, Codable, Sendable, CaseIterable, SchemaDescribing {
     case pix = "PIX", card = "CARD"
+    /// A boleto híbrido registered at the bank (issue 29), paid by its bar code or its PIX QR.
+    case boleto = "BOLETO"
+    /// A bank transfer (TED/PIX to the tenant's account) quoting the invoice's reference, recorded by an operator (issue 29).
+    case bankTransfer = "BANK_TRANSFER"
 }
 
 /// seed 001 "Status do Pagamento", each stored as it happens.
@@ -756,6 +766,8 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
     public var defaultTaxCode: String?
     /// How each tax line is rounded to the currency: `HALF_EVEN` (the default), `HALF_UP`, `CEILING`, `FLOOR` or `TOWARD_ZERO`.
     public var taxRounding: RoundingRule
+    /// The tenant's bank account, printed on invoices finalized with BANK_TRANSFER (required to finalize with it); absent: none.
+    public var bankAccount: BankAccountDetails?
 
     public init(
         autoFinalize: Bool = false, netTermsDays: Int = 7, cardRetrySchedule: String? = nil, pixFinePercent: DecimalNumber? = nil,
@@ -775,6 +787,7 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case autoFinalize, netTermsDays, cardRetrySchedule, pixFinePercent, pixMonthlyInterestPercent, simplesNacional, defaultTaxCode
         case taxRounding
+        case bankAccount
     }
 
     /// `simplesNacional`, `defaultTaxCode` and `taxRounding` came later: absent, they are false, none and `HALF_EVEN`, so earlier
@@ -789,6 +802,7 @@ public struct InvoiceSettings: Codable, Sendable, Equatable {
         simplesNacional = try container.decodeIfPresent(Bool.self, forKey: .simplesNacional) ?? false
         defaultTaxCode = try container.decodeIfPresent(String.self, forKey: .defaultTaxCode)
         taxRounding = try container.decodeIfPresent(RoundingRule.self, forKey: .taxRounding) ?? .halfEven
+        bankAccount = try container.decodeIfPresent(BankAccountDetails.self, forKey: .bankAccount)
     }
 }
 

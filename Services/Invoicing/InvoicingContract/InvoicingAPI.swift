@@ -274,6 +274,46 @@ public enum InvoicingAPI: RPCServiceDescription {
             """
     )
 
+    public static let boleto = UnaryMethod<InvoiceRequest, InvoiceBoleto>(
+        service: invoices, method: "Boleto", retry: .always,
+        callers: .gateway(and: "notifications"),
+        summary:
+            """
+            The boleto híbrido of an invoice finalized with BOLETO: linha digitável, bar code (and its ITF drawing), the PIX QR, each \
+            verified against the FEBRABAN layout; a boleto still QUEUED is registered at the bank now. 404 BOLETO_NOT_FOUND without one.
+            """
+    )
+
+    public static let boletoNotified = UnaryMethod<BoletoNotification, BoletoNotificationResult>(
+        service: payments, method: "BoletoNotified", retry: .always, requiresTenant: false,
+        callers: .gateway,
+        summary:
+            """
+            Applies the bank's webhook (forwarded by the gateway): each title id is read back from the bank; a settled boleto records \
+            its payment once (money for an invoice no longer waiting becomes the account's credit), a written-off one is CANCELED. \
+            No tenant: the title number finds it.
+            """
+    )
+
+    public static let bankTransfer = UnaryMethod<InvoiceRequest, BankTransferInstructions>(
+        service: invoices, method: "GetBankTransfer", retry: .always, callers: .gateway,
+        summary:
+            """
+            How to pay an invoice finalized with BANK_TRANSFER: its ISO 11649 reference, the amount due and the tenant's bank account. \
+            404 BANK_TRANSFER_NOT_FOUND for an invoice finalized otherwise.
+            """)
+    public static let recordBankTransfer = UnaryMethod<RecordBankTransferRequest, BankTransfer>(
+        service: payments, method: "RecordBankTransfer", retry: .withKey, callers: .gateway,
+        summary:
+            """
+            Records money an operator saw arrive in the tenant's account: matched by its reference to an invoice finalized with \
+            BANK_TRANSFER, it pays it (a BANK_TRANSFER payment, once) when it is exactly the amount due of a PENDING or OVERDUE \
+            invoice; otherwise it is kept UNMATCHED with the reason, for review. A repeated bankTransactionId answers the first record.
+            """)
+    public static let listBankTransfers = UnaryMethod<ListBankTransfersRequest, BankTransferPage>(
+        service: payments, method: "ListBankTransfers", retry: .always, callers: .gateway,
+        summary: "A page of the tenant's recorded bank transfers, oldest first, by status (UNMATCHED: the review queue).")
+
     public static var methods: [any RPCMethodDescriptor] {
         [
             create, get, upcoming, applyDiscount, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay,
@@ -282,6 +322,8 @@ public enum InvoicingAPI: RPCServiceDescription {
             providerNotification, pixReceived, cardEvent, savePaymentMethod, paymentMethods, createInvoiceItem, listInvoiceItems,
             deleteInvoiceItem, createCreditNote, getCreditNote, listCreditNotes, creditNoteDocument, creditNotePdf, createTaxRate, getTaxRate,
             listTaxRates, updateTaxRate,
+            boleto, boletoNotified,
+            bankTransfer, recordBankTransfer, listBankTransfers,
         ]
     }
 }

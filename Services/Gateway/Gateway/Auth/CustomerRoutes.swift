@@ -33,6 +33,7 @@ enum CustomerRoutes {
             "listInvoices": .queryAccount,
             "getInvoice": invoice,
             "getInvoicePix": invoice,
+            "getInvoiceBoleto": invoice,
             "getAccountUpcomingInvoice": .pathAccount,
             "getPayment": payment,
             "listPayments": .queryAccount,

@@ -129,6 +129,7 @@ enum OpenAPIDocument {
             paths[path] = pixWebhook(operationID: index == 0 ? "receivePixWebhook" : "receivePixWebhookPix")
         }
         paths[StripeWebhookReceiver.path] = stripeWebhook
+        paths[BoletoWebhookReceiver.path] = boletoWebhook
         let permissionRows = Permission.all.map { "| `\($0.name)` | \($0.summary) |" }.joined(separator: "\n")
         return .object(
             JSONObject([
@@ -472,6 +473,49 @@ enum OpenAPIDocument {
                     ],
                     "401": errorAnswer("Missing, wrong or stale signature"), "404": errorAnswer("No Stripe webhook is configured"),
                     "422": errorAnswer("The event has no id or type"),
+                ],
+            ]
+        ]
+    }
+
+    /// Banco do Brasil's collection webhook (`BoletoWebhookReceiver`).
+    private static var boletoWebhook: JSONValue {
+        let answer = errorAnswer
+        return [
+            "post": [
+                "operationId": "receiveBoletoWebhook", "tags": ["Invoices and payments"],
+                "summary": """
+                The bank's boleto webhook (Banco do Brasil API Cobranças, baixa operacional): a JSON array of items naming the title id \
+                (`id`, 20 digits). Authenticated by the `hmac` query parameter (the `boleto` secret of BILLING_GATEWAY_WEBHOOK_SECRETS). \
+                Each boleto is read back from the bank; a settled one records its payment once.
+                """,
+                "security": .array([]),
+                "parameters": [["name": "hmac", "in": "query", "required": true, "schema": ["type": "string"]]],
+                "requestBody": [
+                    "required": true,
+                    "content": [
+                        "application/json": [
+                            "schema": [
+                                "type": "array", "minItems": 1,
+                                "items": [
+                                    "type": "object", "required": ["id"],
+                                    "properties": ["id": ["type": "string", "pattern": "^[0-9]{20}$"]],
+                                ],
+                            ]
+                        ]
+                    ],
+                ],
+                "responses": [
+                    "200": [
+                        "description": "Applied: an outcome per id (PAYMENT_RECORDED, CANCELED, UNCHANGED, UNKNOWN_BOLETO)",
+                        "content": [
+                            "application/json": [
+                                "schema": ["type": "object", "properties": ["outcomes": ["type": "array", "items": ["type": "string"]]]]
+                            ]
+                        ],
+                    ],
+                    "401": answer("Missing or wrong hmac parameter"), "404": answer("No boleto webhook is configured"),
+                    "422": answer("An item's id is missing"),
                 ],
             ]
         ]

@@ -27,7 +27,7 @@ enum GatewayRouter {
     static func build(
         routes: [APIRoute], webhooks: PaymentWebhookReceiver, pix: PixWebhookReceiver, stripe: StripeWebhookReceiver, pipeline: APIPipeline,
         readiness: ReadinessState,
-        environment: DeploymentEnvironment, stripePublishableKey: String? = nil
+        environment: DeploymentEnvironment, stripePublishableKey: String? = nil, boleto: BoletoWebhookReceiver? = nil
     ) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         let allowedMethods = AllowedMethods()
@@ -52,6 +52,7 @@ enum GatewayRouter {
         webhook(PaymentWebhookReceiver.path, webhooks.handle)
         for path in PixWebhookReceiver.paths { webhook(path, pix.handle) }
         webhook(StripeWebhookReceiver.path, stripe.handle)
+        if let boleto { webhook(BoletoWebhookReceiver.path, boleto.handle) }
         let openAPI = ByteBuffer(bytes: JSONWriter.bytes(OpenAPIDocument.build(routes: routes, system: systemEndpoints)))
         router.get("/healthz") { _, _ in text("ok\n") }
         // The public answer says only ready or not, from the kept verdict: no check runs per request, nothing internal is shown.

@@ -101,13 +101,43 @@ enum InvoiceRoutes {
                 }
                 return .ok(try document(try await client.call(InvoicingAPI.get, InvoiceRequest(id: id), options: request.options)))
             },
-            action(
-                "finalize", "finalizeInvoice",
-                """
-                DRAFT → PENDING (seed 001 step 5): lines frozen, the tenant's next gapless number (`2026-000123`), due date from net terms; a \
-                0.00 invoice is PAID at once.
-                """,
-                .invoicesFinalize, InvoicingAPI.finalize),
+            APIRoute(
+                method: .post, path: invoices + "/{id}/finalize", operationID: "finalizeInvoice", tag: tag,
+                summary:
+                    """
+                    DRAFT → PENDING (seed 001 step 5): lines frozen, the tenant's next gapless number (`2026-000123`), due date from net terms; a \
+                    0.00 invoice is PAID at once. With `paymentMethod` BOLETO, a boleto híbrido (bar code and PIX QR) is registered at the \
+                    bank for what is due (`GET /invoices/{id}/boleto`; 409 BOLETO_UNAVAILABLE when no bank is configured). With \
+                    BANK_TRANSFER, a transfer reference shown with the tenant's bank account (`GET /invoices/{id}/bank-transfer`; 409 \
+                    BANK_TRANSFER_NOT_CONFIGURED without `bankAccount` in the invoice settings).
+                    """,
+                permission: .invoicesFinalize,
+                requestBody: .init(resourceType: invoiceType, attributes: .of(FinalizeInvoiceAttributes.self), optional: true),
+                response: single, queryParameters: [],
+                additionalErrors: [409: "The invoice's status does not allow it (INVALID_STATUS_TRANSITION, meta: status, requestedStatus)"]
+            ) { request in
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                let attributes = try request.attributes(FinalizeInvoiceAttributes.self, resourceType: invoiceType, optional: true)
+                return .ok(
+                    try document(
+                        try await client.call(
+                            InvoicingAPI.finalize, InvoiceRequest(id: id, paymentMethod: attributes.paymentMethod), options: request.options)))
+            },
+            APIRoute(
+                method: .get, path: invoices + "/{id}/boleto", operationID: "getInvoiceBoleto", tag: tag,
+                summary:
+                    """
+                    The boleto híbrido of an invoice finalized with BOLETO: status, linha digitável (47 digits, FEBRABAN check digits \
+                    verified), bar code (44 digits, and drawn as ITF in SVG), the PIX QR (copia e cola and SVG), due date, fine and interest.
+                    """,
+                permission: .invoicesRead, requestBody: nil,
+                response: .init(status: .ok, resourceType: "boletos", attributes: .of(InvoiceBoleto.self), isCollection: false), queryParameters: []
+            ) { request in
+                try request.query.requireOnly([])
+                let id = try request.id(InvoiceID.self, resource: "invoice")
+                let boleto = try await client.call(InvoicingAPI.boleto, InvoiceRequest(id: id), options: request.options)
+                return .ok(JSONAPI.document(try JSONAPI.resource(type: "boletos", id: boleto.ourNumber, from: boleto)))
+            },
             APIRoute(
                 method: .get, path: invoices + "/{id}/pix", operationID: "getInvoicePix", tag: tag,
                 summary:

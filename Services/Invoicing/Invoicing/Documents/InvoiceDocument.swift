@@ -6,7 +6,10 @@ import InvoicingContract
 /// The printable invoice (seed 000 "Faturas"): seller, buyer and tax id, lines, totals, status and dates, and the PIX code
 /// while it can be paid. Plain HTML with its own print stylesheet; every text from data is escaped.
 enum InvoiceDocument {
-    static func html(_ invoice: Invoice, buyer: BillingAccount?, seller: PixMerchant, sellerTaxID: String?, pix: PixCharge?) -> String {
+    static func html(
+        _ invoice: Invoice, buyer: BillingAccount?, seller: PixMerchant, sellerTaxID: String?, pix: PixCharge?, boleto: InvoiceBoleto? = nil,
+        transfer: BankTransferInstructions? = nil
+    ) -> String {
         let rows = invoice.lines.map { line in
             let period = [line.periodStart, line.periodEnd].compactMap { $0 }.map { RFC3339.format($0).prefix(10) }.joined(separator: " – ")
             return
@@ -30,6 +33,29 @@ enum InvoiceDocument {
                 \(charge.qrCodeSvg.map { "<figure class=\"qr\" role=\"img\" aria-label=\"PIX QR code\">\($0)</figure>" } ?? "")
                 <pre>\(escape(charge.copyPaste))</pre></section>
                 """
+            } ?? ""
+        // A boleto híbrido: the linha digitável, the bar code (ITF) and the PIX QR the bank issued with it.
+        let boletoBlock =
+            boleto.flatMap { boleto -> String? in
+                guard boleto.status == .registered, let line = boleto.formattedDigitableLine else { return nil }
+                return """
+                    <section class="pix boleto"><h2>Boleto</h2><p>Vencimento \(escape(boleto.dueDate)) · \(escape(boleto.amount.displayText))</p>
+                    <p class="linha"><strong>\(escape(line))</strong></p>
+                    \(boleto.barcodeSvg.map { "<figure class=\"barcode\" role=\"img\" aria-label=\"Código de barras\">\($0)</figure>" } ?? "")
+                    \(boleto.pixQrCodeSvg.map { "<figure class=\"qr\" role=\"img\" aria-label=\"PIX QR code\">\($0)</figure>" } ?? "")
+                    \(boleto.pixCopyPaste.map { "<pre>\(escape($0))</pre>" } ?? "")</section>
+                    """
+            } ?? ""
+        // Bank transfer: the tenant's account and the reference to quote (issue 29).
+        let transferBlock =
+            transfer.map { transfer in
+                let account = transfer.bankAccount
+                return """
+                    <section class="pix transfer"><h2>Transferência bancária</h2><p>Transfira \(escape(transfer.amountDue.displayText)) para:</p>
+                    <p>\(escape(account.holderName)) · CNPJ/CPF \(escape(BrazilianTaxID.formatted(account.holderTaxId)))<br>Banco \
+                    \(escape(account.bankCode)) \(escape(account.bankName)) · Agência \(escape(account.branch)) · Conta \(escape(account.accountNumber))</p>
+                    <p>Referência (informe na transferência): <strong class="linha">\(escape(transfer.reference))</strong></p></section>
+                    """
             } ?? ""
         return """
             <!DOCTYPE html>
@@ -63,6 +89,8 @@ enum InvoiceDocument {
             </tfoot></table>
             \(taxBlock(invoice))
             \(pixBlock)
+            \(boletoBlock)
+            \(transferBlock)
             </body></html>
             """
     }

@@ -17,7 +17,11 @@ extension InvoicesService {
     /// The printable invoice; the buyer is read from the accounts context (its current name and tax id).
     func document(_ id: InvoiceID, context: RPCServerContext) async throws -> InvoiceHTML {
         let (invoice, buyer, pix) = try await printable(id, context: context)
-        return InvoiceHTML(html: InvoiceDocument.html(invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix))
+        let boleto = try? await boleto(of: id, tenant: context.tenant)
+        let transfer = InvoiceLifecycle.isPayable(invoice.status) ? try? await bankTransferInstructions(id, tenant: context.tenant) : nil
+        return InvoiceHTML(
+            html: InvoiceDocument.html(
+                invoice, buyer: buyer, seller: merchant, sellerTaxID: sellerTaxID, pix: pix, boleto: boleto, transfer: transfer))
     }
 
     /// The printable invoice as a PDF: the same content as `document`.
@@ -35,7 +39,14 @@ extension InvoicesService {
         buyer = try await RPCError.unlessNotFound({ () async throws(RPCError) in
             try await accounts.get(invoice.billingAccountId, options: options)
         })
-        let payable = InvoiceLifecycle.isPayable(invoice.status) && invoice.currency == "BRL"
+        // An invoice paid by boleto shows the boleto's own PIX QR, never a second PIX charge.
+        var hasBoleto = false
+        if boletos != nil {
+            hasBoleto = try await database.withTenant(context.tenant) {
+                try await BoletoStore(logger: database.logger).find(invoice: id, tenant: context.tenant, on: $0) != nil
+            }
+        }
+        let payable = InvoiceLifecycle.isPayable(invoice.status) && invoice.currency == "BRL" && !hasBoleto
         return (invoice, buyer, payable ? try? await pix(for: invoice, tenant: context.tenant) : nil)
     }
 
@@ -83,5 +94,11 @@ extension InvoicesService {
         } catch {
             throw InvoicingError.conflict("the PIX merchant configuration is unusable: \(error.field) \(error.message)", reason: "PIX_NOT_CONFIGURED")
         }
+    }
+
+    /// The invoice's boleto híbrido (registered now when still queued).
+    func boleto(of id: InvoiceID, tenant: String) async throws -> InvoiceBoleto {
+        guard let boletos else { throw InvoicingError.notFound("boleto of invoice", id.description, reason: "BOLETO_NOT_FOUND") }
+        return await boletos.view(try await boletos.current(for: id, tenant: tenant))
     }
 }

@@ -15,11 +15,20 @@ import SubscriptionsContract
 /// Finalization (one draft, or the queued ones in batches), the overdue job, and the queueing of card collection.
 extension InvoicesService {
     /// DRAFT → PENDING with the next number; a zero total is PAID at once (nothing to collect).
-    func finalize(_ id: InvoiceID, context: RPCServerContext) async throws -> Invoice {
-        try await recordTaxProfile(of: id, tenant: context.tenant, options: context.outgoing(timeout: .seconds(5)))
-        return try await change(id, context: context) { invoice, now, connection in
-            try await finalizeDraft(&invoice, at: now, tenant: context.tenant, on: connection)
+    func finalize(_ id: InvoiceID, paymentMethod: PaymentMethod? = nil, context: RPCServerContext) async throws -> Invoice {
+        if let paymentMethod, paymentMethod != .boleto, paymentMethod != .bankTransfer {
+            throw InvoicingError.invalid("paymentMethod", "finalize takes paymentMethod BOLETO or BANK_TRANSFER, or none")
         }
+        if paymentMethod == .boleto && boletos == nil { throw BoletoRail.unavailable }
+        try await recordTaxProfile(of: id, tenant: context.tenant, options: context.outgoing(timeout: .seconds(5)))
+        let invoice = try await change(id, context: context) { invoice, now, connection in
+            try await finalizeDraft(&invoice, at: now, paymentMethod: paymentMethod, tenant: context.tenant, on: connection)
+        }
+        // The boleto queued with it is registered now that the transaction committed (the job retries a failure).
+        if paymentMethod == .boleto, let boletos {
+            _ = try? await boletos.current(for: invoice.id, tenant: context.tenant)
+        }
+        return invoice
     }
 
     /// DRAFT → PENDING in the caller's transaction: its taxes (``applyTaxes(to:buyer:at:tenant:on:)``; `buyer` when the caller
@@ -27,7 +36,7 @@ extension InvoicesService {
     /// terms); a zero total is PAID at once (nothing to collect).
     func finalizeDraft(
         _ invoice: inout Invoice, at now: Date, number: String? = nil, buyer: Taxes.Buyer? = nil, taxRates rates: [TaxRate]? = nil,
-        tenant: String, on connection: PostgresConnection
+        paymentMethod: PaymentMethod? = nil, tenant: String, on connection: PostgresConnection
     ) async throws -> [any IntegrationEvent] {
         guard invoice.status == .draft else { throw InvoicingError.illegalTransition(from: invoice.status, to: .pending) }
         try await applyTaxes(to: &invoice, buyer: buyer, rates: rates, at: now, tenant: tenant, on: connection)
@@ -48,8 +57,14 @@ extension InvoicesService {
             events.append(invoice.paidEvent(at: now))
         }
         try await scheduleCollection(of: &invoice, at: now, tenant: tenant, on: connection)
-        // An invoice no saved card pays is offered a PIX charge at the PSP, created once this transaction commits.
-        if invoice.nextPaymentAttempt == nil, invoice.livemode, let pixCharges {
+        // An invoice finalized with BOLETO gets a boleto híbrido (its own PIX QR included), registered once this transaction commits.
+        if paymentMethod == .boleto, let boletos {
+            try await boletos.queue(for: invoice, at: now, tenant: tenant, on: connection)
+        } else if paymentMethod == .bankTransfer {
+            // Paid by a transfer quoting its reference, which an operator records (`PaymentsService.recordBankTransfer`).
+            try await giveTransferReference(to: invoice, at: now, tenant: tenant, on: connection)
+        } else if invoice.nextPaymentAttempt == nil, invoice.livemode, let pixCharges {
+            // An invoice no saved card pays is offered a PIX charge at the PSP, created once this transaction commits.
             try await pixCharges.queue(for: invoice, at: now, tenant: tenant, on: connection)
         }
         return events

@@ -36,6 +36,8 @@ struct InvoicesService: Sendable {
     /// How invoices are paid by PIX; `pixCharges` holds the PSP's charges when it is one.
     let pixRail: PixRail
     let pixCharges: PixCharges?
+    /// Boletos híbridos at the bank, when one is configured (`BILLING_INVOICING_BOLETO_PROVIDER`).
+    var boletos: Boletos? = nil
     /// Usage priced here from the catalog's product versions, kept per process.
     let productPrices = ProductPrices()
 
@@ -45,7 +47,11 @@ struct InvoicesService: Sendable {
         router.register(InvoicingAPI.upcoming) { request, context in try await upcoming(request, context: context) }
         router.register(InvoicingAPI.applyDiscount) { request, context in try await applyDiscount(request, context: context) }
         router.register(InvoicingAPI.list) { request, context in try await list(request, tenant: context.tenant) }
-        router.register(InvoicingAPI.finalize) { request, context in try await finalize(request.id, context: context) }
+        router.register(InvoicingAPI.finalize) { request, context in
+            try await finalize(request.id, paymentMethod: request.paymentMethod, context: context)
+        }
+        router.register(InvoicingAPI.boleto) { request, context in try await boleto(of: request.id, tenant: context.tenant) }
+        router.register(InvoicingAPI.bankTransfer) { request, context in try await bankTransferInstructions(request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.void) { request, context in try await void(request.id, context: context) }
         router.register(InvoicingAPI.cancel) { request, context in try await cancel(request.id, context: context) }
         router.register(InvoicingAPI.update) { request, context in try await update(request, context: context) }
@@ -216,6 +222,8 @@ struct InvoicesService: Sendable {
             try InvoiceLifecycle.move(&invoice, to: .void)
             invoice.voidedAt = now
             try await payments.failPending(of: invoice.id, reason: "the invoice was voided", at: now, tenant: context.tenant, on: connection)
+            // Its boleto is written off at the bank (baixa) by the job, with no row locked.
+            try await BoletoStore(logger: database.logger).requestCancellation(of: invoice.id, at: now, tenant: context.tenant, on: connection)
             try await credit.giveBack(of: invoice, at: now, tenant: context.tenant, traceparent: context.metadata.traceparent, on: connection)
             return []
         }
@@ -255,7 +263,11 @@ struct InvoicesService: Sendable {
     }
 
     func settings(tenant: String) async throws -> InvoiceSettings {
-        try await database.withTenant(tenant) { try await store.settings(tenant: tenant, on: $0) }
+        try await database.withTenant(tenant) { connection in
+            var settings = try await store.settings(tenant: tenant, on: connection)
+            settings.bankAccount = try await bankTransfers.account(tenant: tenant, on: connection)
+            return settings
+        }
     }
 
     func setSettings(_ request: InvoiceSettings, tenant: String) async throws -> InvoiceSettings {
@@ -274,8 +286,11 @@ struct InvoicesService: Sendable {
                 throw InvoicingError.invalid(field, "\(field) is a percentage from 0 to 100 with at most 4 decimal places")
             }
         }
+        var request = request
+        if let details = request.bankAccount { request.bankAccount = try BankTransferRules.account(details) }
         return try await database.withTenant(tenant) { connection in
             try await store.setSettings(request, at: clock.now(), tenant: tenant, on: connection)
+            try await bankTransfers.setAccount(request.bankAccount, at: clock.now(), tenant: tenant, on: connection)
             return request
         }
     }

@@ -26,6 +26,12 @@ extension PaymentsService {
         case .card:
             let cards = self.cards
             return { reference, id, amount throws(InvoicingError) in try await cards.refund(chargeId: reference, id: id, amount: amount) }
+        case .boleto:
+            // A boleto cannot be paid back through the bank's collection API: the money is returned by other means.
+            return nil
+        case .bankTransfer:
+            // A manual method: the operator sends the money back by transfer; the refund is recorded, no provider is asked.
+            return nil
         }
     }
 

@@ -33,6 +33,8 @@ struct PaymentsService: Sendable {
     /// How PIX is paid: with a PSP, its webhook and reconciliation record what it received.
     let pixRail: PixRail
     let pixStore: PixChargeStore
+    /// Boletos híbridos at the bank, when one is configured.
+    var boletos: Boletos? = nil
     /// How long a card payment the provider has not decided, or a refund it has not settled, waits before the job asks again.
     let providerRecheck: TimeInterval
 
@@ -40,8 +42,9 @@ struct PaymentsService: Sendable {
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
         cards: any CardProvider, invoices: InvoicesService, store: InvoiceStore, payments: PaymentStore, credit: AccountCreditBook,
         paymentMethods: PaymentMethodStore, collections: CardCollectionStore, providerEvents: ProviderEventStore, outbox: Outbox,
-        cardRetrySchedule: CardRetrySchedule, pixRail: PixRail, providerRecheck: TimeInterval
+        cardRetrySchedule: CardRetrySchedule, pixRail: PixRail, providerRecheck: TimeInterval, boletos: Boletos? = nil
     ) {
+        self.boletos = boletos
         self.providerRecheck = providerRecheck
         self.database = database
         self.clock = clock
@@ -75,10 +78,12 @@ struct PaymentsService: Sendable {
         router.register(InvoicingAPI.listRefunds) { request, context in try await refunds(of: request.id, tenant: context.tenant) }
         router.register(InvoicingAPI.providerNotification) { request, context in try await providerNotification(request, context: context) }
         router.register(InvoicingAPI.pixReceived) { request, context in try await pixReceived(request, context: context) }
+        router.register(InvoicingAPI.boletoNotified) { request, _ in try await boletoNotified(request) }
         router.register(InvoicingAPI.cardEvent) { request, context in try await cardEvent(request, context: context) }
         router.register(InvoicingAPI.checkout) { request, context in try await checkout(request, context: context) }
         router.register(InvoicingAPI.savePaymentMethod) { request, context in try await savePaymentMethod(request, context: context) }
         router.register(InvoicingAPI.paymentMethods) { request, context in try await paymentMethods(request, tenant: context.tenant) }
+        registerBankTransfers(on: &router)
     }
 
     /// Records a COMPLETED payment. The invoice row is locked first, so two payments racing for the last amount due are applied one
@@ -173,6 +178,8 @@ struct PaymentsService: Sendable {
                 invoice.paymentMethod = request.paymentMethod
                 try await paymentStore.failPending(
                     of: invoice.id, reason: "the invoice was paid by \(request.paymentMethod.rawValue)", at: now, tenant: tenant, on: connection)
+                // A boleto still open for it is written off at the bank (one that paid it is PAID already).
+                try await BoletoStore(logger: database.logger).requestCancellation(of: invoice.id, at: now, tenant: tenant, on: connection)
                 events.append(PendingEvent(invoice.paidEvent(at: now), tenant: tenant, at: now, traceparent: traceparent))
             }
             invoice.updatedAt = now
