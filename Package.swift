@@ -70,6 +70,10 @@ var targets: [Target] = [
         name: "BillingMail",
         dependencies: ["BillingCore", nioCore, nioPosix, nioSSL, logging],
         path: "Shared/BillingMail"),
+    // XMLDSig signatures (NFS-e Nacional's DPS) with libxml2 + xmlsec1 from Debian.
+    .systemLibrary(
+        name: "CXMLSec", path: "Shared/CXMLSec", pkgConfig: "xmlsec1-openssl", providers: [.apt(["libxml2-dev", "libxmlsec1-dev"])]),
+    .target(name: "BillingXMLSignature", dependencies: ["CXMLSec"], path: "Shared/BillingXMLSignature"),
     .target(
         name: "BillingTesting",
         dependencies: [
@@ -119,7 +123,7 @@ context(
     dependencies: [metrics])
 context(
     "Invoicing", executable: "invoicing", contracts: ["Accounts", "Subscriptions", "Catalog", "Ledger"], sharedTypes: ["Catalog"],
-    dependencies: [asyncHTTPClient, nioCore, nioHTTP1, nioSSL])
+    dependencies: [asyncHTTPClient, nioCore, nioHTTP1, nioSSL, "BillingXMLSignature"])
 
 context(
     "Notifications", executable: "notifications", contracts: ["Accounts", "Catalog", "Subscriptions", "Ledger", "Invoicing"],
@@ -240,7 +244,7 @@ targets += [
         dependencies: [
             "Invoicing", "InvoicingContract", "SubscriptionsContract", "AccountsContract", "CatalogContract", "LedgerContract", "BillingTesting",
             "BillingCore", "BillingRPC",
-            "BillingPostgres", "BillingEvents", postgres, nioCore, asyncHTTPClient, crypto,
+            "BillingPostgres", "BillingEvents", postgres, nioCore, asyncHTTPClient, crypto, "BillingXMLSignature",
         ],
         path: "Tests/InvoicingTests", resources: [.copy("Fixtures")]),
     .testTarget(
