@@ -373,6 +373,11 @@ def check_compose(ports):
             problem(f"compose.yaml: redis lacks BILLING_REDIS_PASSWORD_{upper} for billing-acl.sh")
         if f"\nBILLING_REDIS_PASSWORD_{upper}=" not in (DEPLOY / "docker/env.example").read_text():
             problem(f"env.example: BILLING_REDIS_PASSWORD_{upper} is missing")
+    scraped = yaml.safe_load((DEPLOY / "docker/observability/prometheus.yml").read_text())
+    targets = {f"{name}:{sd['port']}" for job in scraped["scrape_configs"] for sd in job["dns_sd_configs"] for name in sd["names"]}
+    expected = {f"billing-{context}:{ports[context][1]}" for context in CONTEXTS if context in ports}
+    if targets != expected:
+        problem(f"observability/prometheus.yml: targets {sorted(targets)} should be every admin port {sorted(expected)}")
     if "--aclfile" not in " ".join(services["redis"].get("command", [])):
         problem("compose.yaml: redis must start with --aclfile (deploy/redis/billing-acl.sh)")
     command = " ".join(services["migrate"].get("command", []))

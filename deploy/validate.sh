@@ -3,7 +3,7 @@
 #   Dockerfile     hadolint
 #   scripts        ShellCheck over the image's entrypoint and healthcheck, the certificate and Redis ACL
 #                  generators (make-dev-certs.sh, billing-acl.sh, test-acl.sh), and this script
-#   yamllint       deploy/k8s and deploy/docker/compose.yaml (deploy/.yamllint)
+#   yamllint       deploy/k8s, deploy/docker/compose.yaml and its observability configs (deploy/.yamllint)
 #   kubernetes     every manifest against the Kubernetes API schemas, strictly (unknown fields fail)
 #   compose        compose.yaml against the Compose specification's JSON schema
 #   consistency    ports, ENDPOINTS, shutdown timings, migrations and dashboard metrics vs the code; the
@@ -56,7 +56,7 @@ check() {
 check "hadolint Dockerfile" "$VENV/bin/hadolint" --no-color --ignore DL3008 deploy/docker/Dockerfile
 check "shellcheck" "$VENV/bin/shellcheck" deploy/docker/billing-entrypoint deploy/docker/billing-healthcheck \
   deploy/docker/make-dev-certs.sh deploy/redis/billing-acl.sh deploy/redis/test-acl.sh deploy/validate.sh
-check "yamllint" "$VENV/bin/yamllint" --strict -c deploy/.yamllint deploy/k8s deploy/docker/compose.yaml
+check "yamllint" "$VENV/bin/yamllint" --strict -c deploy/.yamllint deploy/k8s deploy/docker/compose.yaml deploy/docker/observability
 for version in "${KUBERNETES_VERSIONS[@]}"; do
   check "kubernetes-validate --strict -k $version (${#MANIFESTS[@]} files)" \
     "$VENV/bin/kubernetes-validate" --strict --quiet -k "$version" "${MANIFESTS[@]}"
