@@ -87,45 +87,23 @@ public final class BancoDoBrasilClient: BoletoProvider {
     public let name = "bb"
     public let bankCode = "001"
     let configuration: BancoDoBrasilConfiguration
-    private let http: ProviderHTTP
-    private let tokens: OAuthTokenSource
+    private let api: BearerJSONAPI
 
     public init(configuration: BancoDoBrasilConfiguration) throws {
         self.configuration = configuration
-        var tls = TLSConfiguration.makeClientConfiguration()
-        do {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { .certificate($0) }
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: configuration.privateKeyFile, format: .pem))
-        } catch {
-            throw ConfigurationError(
-                variable: BancoDoBrasilConfiguration.prefix + "CERT_FILE",
-                message: "the client certificate or its key (_KEY_FILE) is unreadable: \(error)")
-        }
-        let http = ProviderHTTP(tls: tls, trustRootsFile: configuration.trustRootsFile, timeout: configuration.timeout)
-        self.http = http
-        let (tokenURL, clientID, secret) = (configuration.tokenURL, configuration.clientID, configuration.clientSecret)
-        tokens = OAuthTokenSource {
-            var request = HTTPClientRequest(url: tokenURL)
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: "Basic \(Data("\(clientID):\(secret)".utf8).base64EncodedString())")
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.body = .bytes(
-                ByteBuffer(string: "grant_type=client_credentials&scope=cobrancas.boletos-requisicao%20cobrancas.boletos-info"))
-            let (status, body) = try await http.send(request)
+        api = try BearerJSONAPI(
+            certificateFile: configuration.certificateFile, privateKeyFile: configuration.privateKeyFile,
+            trustRootsFile: configuration.trustRootsFile, timeout: configuration.timeout, variablePrefix: BancoDoBrasilConfiguration.prefix,
             // BB's OAuth server answers 201 Created with the token.
-            guard [200, 201].contains(status), let json = try? JSONParser.parse(body), let token = json["access_token"]?.stringValue,
-                !token.isEmpty
-            else {
-                throw BoletoHTTPError.refused(status: status, detail: "the OAuth2 token request was refused: \(ProviderHTTP.text(body))")
-            }
-            let lifetime = json["expires_in"]?.decimalValue.flatMap { Int($0.text) } ?? 300
-            return (token, .seconds(max(lifetime, 1)))
-        }
+            credentials: .init(
+                tokenURL: configuration.tokenURL, clientID: configuration.clientID, clientSecret: configuration.clientSecret,
+                form: "grant_type=client_credentials&scope=cobrancas.boletos-requisicao%20cobrancas.boletos-info", grantedStatuses: [200, 201]),
+            party: "the bank", refusedReason: "BOLETO_PROVIDER_REFUSED", problem: Self.problem)
     }
 
-    public func shutdown() async throws { try await http.shutdown() }
+    public func shutdown() async throws { try await api.http.shutdown() }
 
-    deinit { _ = http.client.shutdown() }
+    deinit { _ = api.http.client.shutdown() }
 
     // MARK: BoletoProvider
 
@@ -273,61 +251,14 @@ public final class BancoDoBrasilClient: BoletoProvider {
 
     // MARK: HTTP
 
-    private struct Answer {
-        let status: Int
-        let json: JSONValue?
-    }
-
-    /// One call with a bearer token and the application key; retried on transport failures and 5xx, and once with a new token on
-    /// 401/403. Every call is safe to repeat: the registration is named by our number.
-    private func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, expecting: Set<Int>) async throws(InvoicingError) -> Answer {
-        var attempt = 0
-        var renewedToken = false
+    /// One call with the application key (see ``BearerJSONAPI``). Every call is safe to repeat: the registration is named by
+    /// our number.
+    private func call(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, expecting: Set<Int>
+    ) async throws(InvoicingError) -> BearerJSONAPI.Answer {
         let separator = path.contains("?") ? "&" : "?"
         let key = configuration.applicationKey.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        while true {
-            attempt += 1
-            do {
-                let token = try await tokens.token()
-                var request = HTTPClientRequest(url: configuration.baseURL + path + separator + "gw-dev-app-key=" + key)
-                request.method = method
-                request.headers.add(name: "Authorization", value: "Bearer \(token)")
-                request.headers.add(name: "Accept", value: "application/json")
-                if let body {
-                    request.headers.add(name: "Content-Type", value: "application/json")
-                    request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body)))
-                }
-                let (status, bytes) = try await http.send(request)
-                if (status == 401 || status == 403) && !renewedToken {
-                    renewedToken = true
-                    await tokens.invalidate(token)
-                    continue
-                }
-                let json = bytes.isEmpty ? nil : try? JSONParser.parse(bytes)
-                if expecting.contains(status) { return Answer(status: status, json: json) }
-                if status >= 500 { throw BoletoHTTPError.transient(status: status) }
-                throw BoletoHTTPError.refused(status: status, detail: Self.problem(json))
-            } catch let error as BoletoHTTPError {
-                switch error {
-                case .refused(let status, let detail):
-                    throw InvoicingError.conflict(
-                        "the bank answered \(status) to \(method.rawValue) \(path.prefix(60)): \(detail)", reason: "BOLETO_PROVIDER_REFUSED")
-                case .transient(let status):
-                    if attempt >= 3 {
-                        throw InvoicingError.unavailable("the bank answered \(status) to \(method.rawValue) \(path.prefix(60)), three times")
-                    }
-                }
-            } catch {
-                if attempt >= 3 {
-                    throw InvoicingError.unavailable("the bank could not be reached (\(method.rawValue) \(path.prefix(60))): \(error)")
-                }
-            }
-            await ProviderHTTP.backoff(after: attempt)
-        }
+        return try await api.call(
+            method, url: configuration.baseURL + path + separator + "gw-dev-app-key=" + key, path: path, body: body, expecting: expecting)
     }
-}
-
-enum BoletoHTTPError: Error {
-    case transient(status: Int)
-    case refused(status: Int, detail: String)
 }

@@ -18,45 +18,24 @@ public final class APIPixClient: PixProvider {
     public let name = "apipix"
     public var key: String { configuration.key }
     let configuration: APIPixConfiguration
-    private let http: ProviderHTTP
-    private let tokens: OAuthTokenSource
+    private let api: BearerJSONAPI
 
     public init(configuration: APIPixConfiguration) throws {
         self.configuration = configuration
-        var tls = TLSConfiguration.makeClientConfiguration()
-        do {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { .certificate($0) }
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: configuration.privateKeyFile, format: .pem))
-        } catch {
-            throw ConfigurationError(
-                variable: APIPixConfiguration.prefix + "CERT_FILE", message: "the client certificate or its key (_KEY_FILE) is unreadable: \(error)")
-        }
-        let http = ProviderHTTP(tls: tls, trustRootsFile: configuration.trustRootsFile, timeout: configuration.timeout)
-        self.http = http
-        let (tokenURL, clientID, secret) = (configuration.tokenURL, configuration.clientID, configuration.clientSecret)
-        tokens = OAuthTokenSource {
-            var request = HTTPClientRequest(url: tokenURL)
-            request.method = .POST
-            let basic = Data("\(clientID):\(secret)".utf8).base64EncodedString()
-            request.headers.add(name: "Authorization", value: "Basic \(basic)")
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
-            let (status, body) = try await http.send(request)
-            guard status == 200, let json = try? JSONParser.parse(body), let token = json["access_token"]?.stringValue, !token.isEmpty else {
-                throw APIPixError.refused(status: status, detail: "the OAuth2 token request was refused: \(ProviderHTTP.text(body))")
-            }
-            let lifetime = json["expires_in"]?.decimalValue.flatMap { Int($0.text) } ?? 300
-            return (token, .seconds(max(lifetime, 1)))
-        }
+        api = try BearerJSONAPI(
+            certificateFile: configuration.certificateFile, privateKeyFile: configuration.privateKeyFile,
+            trustRootsFile: configuration.trustRootsFile, timeout: configuration.timeout, variablePrefix: APIPixConfiguration.prefix,
+            credentials: .init(tokenURL: configuration.tokenURL, clientID: configuration.clientID, clientSecret: configuration.clientSecret),
+            party: "the PSP", refusedReason: "PIX_PROVIDER_REFUSED", problem: APIPixMapping.problem)
     }
 
     /// Closes the client's connections (a client that is dropped shuts down by itself).
-    public func shutdown() async throws { try await http.shutdown() }
+    public func shutdown() async throws { try await api.http.shutdown() }
 
-    deinit { _ = http.client.shutdown() }
+    deinit { _ = api.http.client.shutdown() }
 
     /// How many OAuth2 tokens were requested.
-    public var tokenRequests: Int { get async { await tokens.fetches } }
+    public var tokenRequests: Int { get async { await api.tokens.fetches } }
 
     // MARK: PixProvider
 
@@ -120,58 +99,10 @@ public final class APIPixClient: PixProvider {
 
     // MARK: HTTP
 
-    private struct Answer {
-        let status: Int
-        let json: JSONValue?
+    /// One API call (see ``BearerJSONAPI``).
+    private func call(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, expecting: Set<Int>
+    ) async throws(InvoicingError) -> BearerJSONAPI.Answer {
+        try await api.call(method, url: configuration.baseURL + path, path: path, body: body, expecting: expecting)
     }
-
-    /// One API call with a bearer token; retried on transport failures and 5xx, and once with a new token on 401/403.
-    private func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, expecting: Set<Int>) async throws(InvoicingError) -> Answer {
-        var attempt = 0
-        var renewedToken = false
-        while true {
-            attempt += 1
-            do {
-                let token = try await tokens.token()
-                var request = HTTPClientRequest(url: configuration.baseURL + path)
-                request.method = method
-                request.headers.add(name: "Authorization", value: "Bearer \(token)")
-                request.headers.add(name: "Accept", value: "application/json")
-                if let body {
-                    request.headers.add(name: "Content-Type", value: "application/json")
-                    request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body)))
-                }
-                let (status, bytes) = try await http.send(request)
-                if (status == 401 || status == 403) && !renewedToken {
-                    renewedToken = true
-                    await tokens.invalidate(token)
-                    continue
-                }
-                let json = bytes.isEmpty ? nil : try? JSONParser.parse(bytes)
-                if expecting.contains(status) { return Answer(status: status, json: json) }
-                if status >= 500 { throw APIPixError.transient(status: status) }
-                throw APIPixError.refused(status: status, detail: APIPixMapping.problem(json))
-            } catch let error as APIPixError {
-                switch error {
-                case .refused(let status, let detail):
-                    throw InvoicingError.conflict(
-                        "the PSP answered \(status) to \(method.rawValue) \(path.prefix(60)): \(detail)", reason: "PIX_PROVIDER_REFUSED")
-                case .transient(let status):
-                    if attempt >= 3 {
-                        throw InvoicingError.unavailable("the PSP answered \(status) to \(method.rawValue) \(path.prefix(60)), three times")
-                    }
-                }
-            } catch {
-                if attempt >= 3 {
-                    throw InvoicingError.unavailable("the PSP could not be reached (\(method.rawValue) \(path.prefix(60))): \(error)")
-                }
-            }
-            await ProviderHTTP.backoff(after: attempt)
-        }
-    }
-}
-
-enum APIPixError: Error {
-    case transient(status: Int)
-    case refused(status: Int, detail: String)
 }
