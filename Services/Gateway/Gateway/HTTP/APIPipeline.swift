@@ -216,8 +216,16 @@ struct APIPipeline: Sendable {
         return response
     }
 
-    /// A webhook's answer: what `receive` returns, or its failure as an error document (an API or RPC error as such; anything
-    /// else a 500 whose detail says the notification was not applied, so the provider delivers it again).
+    /// A webhook authenticated by its `hmac` query parameter: it must equal one of `secrets` (several while rotating), compared
+    /// in constant time — each secret in full, by its digest, whatever the given value; 401 when it is missing or wrong.
+    static func requireHMACParameter(_ request: Request, among secrets: [String]) throws {
+        let given = request.uri.queryParameters.get("hmac") ?? ""
+        let digest = SHA256.hash(data: Data(given.utf8))
+        guard secrets.map({ SHA256.hash(data: Data($0.utf8)) == digest }).contains(true), !given.isEmpty else {
+            throw APIError(.unauthorized, code: "SIGNATURE_MISMATCH", title: "Not authenticated", detail: "the hmac parameter is missing or wrong")
+        }
+    }
+
     /// A webhook's body, up to `limit` bytes (413 past it).
     static func webhookBody(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
         do { return try await request.body.collect(upTo: limit) } catch { throw bodyTooLarge(limit) }
@@ -230,6 +238,8 @@ struct APIPipeline: Sendable {
         }
     }
 
+    /// A webhook's answer: what `receive` returns, or its failure as an error document (an API or RPC error as such; anything
+    /// else a 500 whose detail says the notification was not applied, so the provider delivers it again).
     static func webhookAnswer(_ receive: () async throws -> Response) async -> Response {
         do {
             return try await receive()

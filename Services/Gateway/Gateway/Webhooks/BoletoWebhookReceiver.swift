@@ -1,6 +1,5 @@
 import BillingCore
 import BillingRPC
-import Crypto
 import Foundation
 import Hummingbird
 import InvoicingContract
@@ -26,11 +25,7 @@ struct BoletoWebhookReceiver: Sendable {
 
     private func receive(_ request: Request) async throws -> Response {
         guard !secrets.isEmpty else { throw APIError.notFound("no bank's boleto webhook is configured (boleto)") }
-        let given = request.uri.queryParameters.get("hmac") ?? ""
-        let digest = SHA256.hash(data: Data(given.utf8))
-        guard secrets.map({ SHA256.hash(data: Data($0.utf8)) == digest }).contains(true), !given.isEmpty else {
-            throw APIError(.unauthorized, code: "SIGNATURE_MISMATCH", title: "Not authenticated", detail: "the hmac parameter is missing or wrong")
-        }
+        try APIPipeline.requireHMACParameter(request, among: secrets)
         let json = try APIPipeline.webhookJSON(try await APIPipeline.webhookBody(request, upTo: maximumBodyBytes))
         guard let list = json.arrayValue, !list.isEmpty else { throw APIError.unprocessable("the body must be a non-empty array", pointer: "") }
         var ids: [String] = []

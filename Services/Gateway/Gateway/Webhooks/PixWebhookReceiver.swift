@@ -1,6 +1,5 @@
 import BillingCore
 import BillingRPC
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -33,12 +32,7 @@ struct PixWebhookReceiver: Sendable {
 
     private func receive(_ request: Request) async throws -> Response {
         guard !secrets.isEmpty else { throw APIError.notFound("no PIX provider's webhook is configured (apipix)") }
-        let given = request.uri.queryParameters.get("hmac") ?? ""
-        // Constant time: each secret is compared in full, by its digest, whatever the given value.
-        let digest = SHA256.hash(data: Data(given.utf8))
-        guard secrets.map({ SHA256.hash(data: Data($0.utf8)) == digest }).contains(true), !given.isEmpty else {
-            throw APIError(.unauthorized, code: "SIGNATURE_MISMATCH", title: "Not authenticated", detail: "the hmac parameter is missing or wrong")
-        }
+        try APIPipeline.requireHMACParameter(request, among: secrets)
         let body = try await APIPipeline.webhookBody(request, upTo: maximumBodyBytes)
         let json = try APIPipeline.webhookJSON(body)
         guard let list = json["pix"]?.arrayValue, !list.isEmpty else {
