@@ -4,10 +4,10 @@ import BillingRPC
 import BillingTesting
 import CatalogContract
 import Foundation
-import Synchronization
 import InvoicingContract
 import LedgerContract
 import SubscriptionsContract
+import Synchronization
 import Testing
 
 @testable import Invoicing
@@ -33,7 +33,10 @@ struct UnpricedUsageTests {
             router.register(CatalogAPI.products.get) { request, _ in
                 reads.add(1, ordering: .relaxed)
                 #expect(request.id == product && request.version == 3)
-                let tiers = [PriceTier(upTo: DecimalNumber(1_000), unitAmount: DecimalNumber("0.10")!), PriceTier(upTo: nil, unitAmount: DecimalNumber("0.05")!)]
+                let tiers = [
+                    PriceTier(upTo: DecimalNumber(1_000), unitAmount: DecimalNumber("0.10")!),
+                    PriceTier(upTo: nil, unitAmount: DecimalNumber("0.05")!),
+                ]
                 return CatalogItem(
                     id: product, version: 3, status: .archived,
                     attributes: ProductAttributes(code: "tokens", name: "Tokens", pricingModel: .tiered, currency: "BRL", tiers: tiers),
@@ -48,7 +51,10 @@ struct UnpricedUsageTests {
                 let usage = try await service.invoices.usageLines(
                     subscription, period: TimeSpan(start: start, end: end), currency: .brl, closing: true, options: RPCCallOptions(tenant: "t"))
                 // 1,000 × 0.10 + 500 × 0.05, a line per tier (an archived product's pinned version still prices).
-                #expect(usage.lines.map(\.amount) == [try Money(exactly: DecimalNumber("100.00")!, currency: .brl), try Money(exactly: DecimalNumber("25.00")!, currency: .brl)])
+                #expect(
+                    usage.lines.map(\.amount) == [
+                        try Money(exactly: DecimalNumber("100.00")!, currency: .brl), try Money(exactly: DecimalNumber("25.00")!, currency: .brl),
+                    ])
                 #expect(usage.lines.map(\.tier) == [1, 2] && usage.unpriced.isEmpty)
             }
             #expect(reads.load(ordering: .relaxed) == 1)
