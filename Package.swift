@@ -72,7 +72,7 @@ var targets: [Target] = [
         path: "Shared/BillingMail"),
     // XMLDSig signatures (NFS-e Nacional's DPS) with libxml2 + xmlsec1 from Debian.
     .systemLibrary(
-        name: "CXMLSec", path: "Shared/CXMLSec", pkgConfig: "xmlsec1-openssl", providers: [.apt(["libxml2-dev", "libxmlsec1-dev"])]),
+        name: "CXMLSec", path: "Shared/CXMLSec", pkgConfig: "xmlsec1-openssl", providers: [.apt(["libxml2-dev", "libxmlsec1-dev", "zlib1g-dev"])]),
     .target(name: "BillingXMLSignature", dependencies: ["CXMLSec"], path: "Shared/BillingXMLSignature"),
     .target(
         name: "BillingTesting",

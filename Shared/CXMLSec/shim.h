@@ -41,4 +41,7 @@ static inline int cxmlsec_check_version(void) { return xmlSecCheckVersion(); }
 
 // xmlFree is a global function pointer (mutable C state to Swift): call it through this.
 static inline void cxmlsec_free(void *pointer) { xmlFree(pointer); }
+// zlib (zlib1g-dev, which libxml2-dev depends on): the GZip of the DPS and of the NFS-e SEFIN Nacional exchanges.
+#include <zlib.h>
+
 #endif

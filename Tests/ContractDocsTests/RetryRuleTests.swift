@@ -28,6 +28,7 @@ struct RetryRuleTests {
         "billing.ledger.v1.Credits/SetSettings": "replaces the wallet's settings with the request's",
         "billing.ledger.v1.Credits/BillOverage": "billed once per the request's reference",
         "billing.invoicing.v1.Invoices/SetSettings": "replaces the tenant's invoice settings with the request's",
+        "billing.invoicing.v1.Fiscal/SetSettings": "replaces the tenant's fiscal settings (the certificate sealed again, the same bytes)",
         "billing.invoicing.v1.Payments/ProviderNotification": "applied once per provider event id",
         "billing.invoicing.v1.Payments/PixReceived": "each PIX applied once per endToEndId",
         "billing.invoicing.v1.Invoices/Boleto": "registers the invoice's one boleto (named by our number) when still queued, else reads it",

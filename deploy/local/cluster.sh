@@ -59,6 +59,7 @@ cmd_packages() {
   # NFS-e Nacional: the DPS is signed with libxml2 + xmlsec1 (CXMLSec); tests verify with xmlsec1 and validate with xmllint.
   [ -f /usr/include/libxml2/libxml/parser.h ] || missing+=(libxml2-dev)
   [ -f /usr/include/xmlsec1/xmlsec/xmldsig.h ] || missing+=(libxmlsec1-dev)
+  [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)   # GZip of the SEFIN Nacional messages (CXMLSec links zlib)
   command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
   if [ ${#missing[@]} -gt 0 ]; then

@@ -103,6 +103,7 @@ public struct GatewayService: Sendable {
             + InvoiceItemRoutes.routes(client: backends.invoicing) + CreditNoteRoutes.routes(client: backends.invoicing)
             + UpcomingInvoiceRoutes.routes(client: backends.invoicing) + TaxRateRoutes.routes(client: backends.invoicing)
             + BankTransferRoutes.routes(client: backends.invoicing)
+            + FiscalRoutes.routes(client: backends.invoicing)
             + AuditRoutes.routes(trail: trail) + WebhookRoutes.routes(client: backends.notifications)
             + ReportRoutes.routes(subscriptions: backends.subscriptions, ledger: backends.ledger)
         let customers = CustomerRoutes.access(subscriptions: backends.subscriptions, invoicing: backends.invoicing)

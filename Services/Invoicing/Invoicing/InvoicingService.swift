@@ -29,13 +29,14 @@ public struct InvoicingService: Sendable {
     let invoiceItems: InvoiceItemsService
     let creditNotes: CreditNotesService
     let taxRates: TaxRatesService
+    let fiscalSettings: FiscalSettingsService
 
     public init(
         database: Database, clock: any BillingClock, accounts: AccountsClient, subscriptions: SubscriptionsClient, catalog: CatalogClient,
         ledger: RPCClient, cards: any CardProvider = SandboxCardProvider(),
         merchant: PixMerchant = PixMerchant(key: "pix@billing.example", name: "Billing Dev", city: "Sao Paulo"), sellerTaxID: String? = nil,
         cardRetrySchedule: CardRetrySchedule = .default, pixRail: PixRail = .staticKey, providerRecheck: TimeInterval = 30,
-        boletoRail: BoletoRail = .disabled
+        boletoRail: BoletoRail = .disabled, secrets: SecretSealer? = nil
     ) {
         let outbox = Outbox(context: InvoicingAPI.contextName)
         let store = InvoiceStore(logger: database.logger)
@@ -67,6 +68,8 @@ public struct InvoicingService: Sendable {
             database: database, clock: clock, accounts: accounts, store: CreditNoteStore(logger: database.logger), invoices: store,
             paymentStore: paymentStore, credit: credit, payments: payments, outbox: outbox, merchant: merchant, sellerTaxID: sellerTaxID)
         taxRates = TaxRatesService(database: database, clock: clock, store: TaxRateStore(logger: database.logger))
+        fiscalSettings = FiscalSettingsService(
+            database: database, clock: clock, store: FiscalSettingsStore(logger: database.logger), sealer: secrets)
     }
 
     /// The RPC methods, the relay of the invoicing outbox, the consumer of subscription and ledger events and the jobs (overdue,
@@ -93,7 +96,7 @@ public struct InvoicingService: Sendable {
             ledger: try runtime.client(for: "ledger", defaultEndpoint: "127.0.0.1:9104"), cards: cards, merchant: merchant,
             sellerTaxID: reader.optionalString("BILLING_INVOICING_SELLER_TAX_ID"), cardRetrySchedule: schedule, pixRail: pixRail,
             providerRecheck: TimeInterval(try reader.int("BILLING_INVOICING_PROVIDER_RECHECK_MS", default: 30_000, range: 100...86_400_000)) / 1000,
-            boletoRail: boletoRail)
+            boletoRail: boletoRail, secrets: try FiscalSecrets.sealer(reader, environment: runtime.configuration.environment))
         let tick = try reader.int("BILLING_INVOICING_OVERDUE_INTERVAL_MS", default: 60_000, range: 10...86_400_000)
         let collectionTick = try reader.int("BILLING_INVOICING_COLLECTION_INTERVAL_MS", default: 5_000, range: 10...86_400_000)
         let finalizeTick = try reader.int("BILLING_INVOICING_FINALIZE_INTERVAL_MS", default: 250, range: 10...86_400_000)
@@ -160,6 +163,7 @@ public struct InvoicingService: Sendable {
         invoiceItems.register(on: &router)
         creditNotes.register(on: &router)
         taxRates.register(on: &router)
+        fiscalSettings.register(on: &router)
         return router
     }
 

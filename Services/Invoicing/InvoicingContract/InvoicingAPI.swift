@@ -10,6 +10,7 @@ public enum InvoicingAPI: RPCServiceDescription {
     static let invoiceItems = package + ".InvoiceItems"
     static let creditNotes = package + ".CreditNotes"
     static let taxRates = package + ".TaxRates"
+    static let fiscal = package + ".Fiscal"
 
     public static let create = UnaryMethod<CreateInvoiceRequest, Invoice>(
         service: invoices, method: "Create", retry: .withKey,
@@ -314,6 +315,17 @@ public enum InvoicingAPI: RPCServiceDescription {
         service: payments, method: "ListBankTransfers", retry: .always, callers: .gateway,
         summary: "A page of the tenant's recorded bank transfers, oldest first, by status (UNMATCHED: the review queue).")
 
+    public static let fiscalSettings = UnaryMethod<GetFiscalSettingsRequest, FiscalSettingsView>(
+        service: fiscal, method: "GetSettings", retry: .always, callers: .gateway,
+        summary: "The tenant's NFS-e Nacional settings, without the certificate (NOT_FOUND before they are set).")
+    public static let setFiscalSettings = UnaryMethod<SetFiscalSettingsRequest, FiscalSettingsView>(
+        service: fiscal, method: "SetSettings", retry: .always, callers: .gateway,
+        summary:
+            """
+            Replaces the tenant's NFS-e Nacional settings (CNPJ, municipal registration, municipality, service codes, ISS rate, \
+            environment, when to issue); the A1 certificate, checked to open with its password, is sealed at rest (kept when left out).
+            """)
+
     public static var methods: [any RPCMethodDescriptor] {
         [
             create, get, upcoming, applyDiscount, list, finalize, void, cancel, pix, document, pdf, checkout, settings, setSettings, markOverdue, pay,
@@ -324,6 +336,7 @@ public enum InvoicingAPI: RPCServiceDescription {
             listTaxRates, updateTaxRate,
             boleto, boletoNotified,
             bankTransfer, recordBankTransfer, listBankTransfers,
+            fiscalSettings, setFiscalSettings,
         ]
     }
 }

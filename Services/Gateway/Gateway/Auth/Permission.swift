@@ -80,6 +80,11 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
     public static let taxRatesRead = Permission(name: "TAX_RATES_READ", summary: "List and view tax rates")
     public static let taxRatesUpdate = Permission(name: "TAX_RATES_UPDATE", summary: "Rename, describe, activate and deactivate tax rates")
 
+    public static let fiscalSettingsRead = Permission(
+        name: "FISCAL_SETTINGS_READ", summary: "View the NFS-e Nacional settings (never the certificate)")
+    public static let fiscalSettingsUpdate = Permission(
+        name: "FISCAL_SETTINGS_UPDATE", summary: "Replace the NFS-e Nacional settings and the A1 certificate")
+
     /// Every permission the gateway knows, in documentation order.
     public static let all: [Permission] = [
         accountsCreate, accountsRead, accountsUpdate, accountsDelete,
@@ -101,5 +106,6 @@ public struct Permission: Sendable, Hashable, CustomStringConvertible {
         couponsCreate, couponsRead, couponsUpdate, couponsDelete,
         reportsRead,
         taxRatesCreate, taxRatesRead, taxRatesUpdate,
+        fiscalSettingsRead, fiscalSettingsUpdate,
     ]
 }

@@ -274,7 +274,7 @@ struct XMLWriter {
 
     mutating func open(_ name: String, attributes: [(String, String)] = []) {
         text += "<" + name
-        for (key, value) in attributes { text += " \(key)=\"\(Self.escape(value))\"" }
+        for (key, value) in attributes { text += " \(key)=\"\(HTMLText.escape(value))\"" }
         text += ">"
     }
 
@@ -282,23 +282,7 @@ struct XMLWriter {
 
     mutating func element(_ name: String, _ value: String) {
         open(name)
-        text += Self.escape(value)
+        text += HTMLText.escape(value)
         close(name)
-    }
-
-    static func escape(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for character in value {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }
